@@ -1,0 +1,326 @@
+"""The ICP as a value: its file format, validation on load with line numbers, and saving.
+
+The ICP file (``icp.yaml``) is the project's contract. It is plain YAML, written with a stable key
+order so that versions diff cleanly, and validated on load: an error names the file, the line and
+the field. The format is documented in ``docs/icp-file.md``; its version is ``format``.
+
+How an ICP scores an account (the same in every engine, polars or SQL):
+
+* every criterion is evaluated three-valued (met / failed / unknown, see :mod:`icpkit.criteria`);
+* ``raw = scoring.intercept + Σ weight of every met criterion (segment musts and nice-to-haves)
+  + Σ segment.bonus for every segment whose musts are all met``; failed and unknown add nothing;
+* ``fit_score = round(100 · 1 / (1 + e^-raw), 1)``: the weights are a logistic model fitted on the
+  customer base, so the score is the modelled share of best customers among accounts like this one
+  (the calibration table in the file shows predicted against observed);
+* ``segment`` is the segment with the largest own points (bonus if complete + its met criteria
+  weights), null when no segment has positive points;
+* ``disqualified`` is true when any disqualifier is met; disqualifiers win: the tier is then ``D``;
+* ``tier`` is A/B/C/D by ``scoring.tiers`` thresholds on ``fit_score``;
+* ``timing_score`` is 100 · (Σ weights of met timing signals) / (Σ all timing weights);
+  ``in_market`` is ``timing_score >= scoring.in_market_at``; ``priority = fit_score · (1 +
+  timing_score / 100) / 2``, 0 when disqualified.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from icpkit.criteria import Criterion
+from icpkit.errors import IcpFileError
+
+FORMAT_VERSION = 1
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class OutcomeComparison(_Model):
+    """An outcome metric inside a segment against the rest of the customer base."""
+
+    metric: str
+    segment: float
+    others: float
+    unit: str = ""
+    higher_is_better: bool = True
+
+
+class SegmentEvidence(_Model):
+    accounts: int
+    best: int
+    worst: int
+    best_rate: float = Field(description="share of best among the segment's accounts")
+    base_rate: float = Field(description="share of best among all accounts")
+    lift: float
+    p_value: float
+    share_of_best: float = Field(description="share of all best customers the segment covers")
+
+
+class Segment(_Model):
+    """A distinct group of winners: must-haves (all must hold) plus weighted nice-to-haves."""
+
+    id: str
+    name: str
+    summary: str | None = None
+    bonus: float = 0.0
+    must: list[Criterion]
+    nice: list[Criterion] = Field(default_factory=list)
+    evidence: SegmentEvidence | None = None
+    value: list[OutcomeComparison] = Field(default_factory=list)
+    messaging: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _needs_must(self) -> Segment:
+        if not self.must:
+            raise ValueError("a segment needs at least one must-have criterion")
+        return self
+
+
+class CalibrationRow(_Model):
+    score_from: float
+    score_to: float
+    accounts: int
+    predicted: float
+    observed: float
+
+
+class Scoring(_Model):
+    intercept: float = 0.0
+    tiers: dict[str, float] = Field(default_factory=lambda: {"A": 60.0, "B": 35.0, "C": 15.0})
+    timing: list[Criterion] = Field(default_factory=list)
+    in_market_at: float = 50.0
+    calibration: list[CalibrationRow] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _tiers_ordered(self) -> Scoring:
+        if set(self.tiers) != {"A", "B", "C"}:
+            raise ValueError("tiers needs exactly the thresholds A, B and C (D is everything below C)")
+        if not (self.tiers["A"] > self.tiers["B"] > self.tiers["C"] >= 0):
+            raise ValueError("tier thresholds must fall strictly: A > B > C >= 0")
+        return self
+
+
+class OutcomeDefinition(_Model):
+    best: str
+    worst: str
+    best_count: int
+    worst_count: int
+    total: int
+    columns: list[str] = Field(default_factory=list)
+
+
+class Source(_Model):
+    file: str | None = None
+    rows: int
+    sha256: str | None = None
+    fitted: date
+
+
+class ChangeEntry(_Model):
+    version: int
+    date: date
+    summary: str
+    cohort: str | None = None
+    changes: list[str] = Field(default_factory=list)
+
+
+class ICP(_Model):
+    """An Ideal Customer Profile: explicit criteria, evidence, scoring rules and history."""
+
+    format: int = FORMAT_VERSION
+    name: str = "Ideal Customer Profile"
+    version: int = 1
+    created: date = Field(default_factory=date.today)
+    review_by: date | None = None
+    source: Source | None = None
+    outcomes: OutcomeDefinition | None = None
+    columns: dict[str, str] = Field(
+        default_factory=dict, description="roles the scoring engines need: id, domain, name"
+    )
+    segments: list[Segment] = Field(default_factory=list)
+    disqualifiers: list[Criterion] = Field(default_factory=list)
+    scoring: Scoring = Field(default_factory=Scoring)
+    validation: dict[str, Any] = Field(default_factory=dict)
+    notes: list[str] = Field(default_factory=list)
+    changelog: list[ChangeEntry] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _check(self) -> ICP:
+        if self.format > FORMAT_VERSION:
+            raise ValueError(
+                f"this ICP file uses format {self.format}, newer than this icpkit understands "
+                f"({FORMAT_VERSION}); upgrade icpkit"
+            )
+        ids = [s.id for s in self.segments]
+        dupes = {i for i in ids if ids.count(i) > 1}
+        if dupes:
+            raise ValueError(f"segment ids must be unique; repeated: {sorted(dupes)}")
+        if self.review_by is None:
+            self.review_by = self.created + timedelta(days=365)
+        return self
+
+    # -- convenience ------------------------------------------------------------------------
+
+    def criteria(self) -> Iterator[Criterion]:
+        """Every criterion in the file: segment musts and nice-to-haves, disqualifiers, timing."""
+        for s in self.segments:
+            yield from s.must
+            yield from s.nice
+        yield from self.disqualifiers
+        yield from self.scoring.timing
+
+    def required_columns(self) -> list[str]:
+        """Columns the ICP reads, in first-use order (reference date columns included)."""
+        out: dict[str, None] = {}
+        for c in self.criteria():
+            out[c.column] = None
+        return list(out)
+
+    def is_stale(self, today: date | None = None) -> bool:
+        return (today or date.today()) > (self.review_by or self.created)
+
+    # -- file format ------------------------------------------------------------------------
+
+    def to_yaml(self) -> str:
+        """Deterministic, diff-friendly YAML (stable key order, no anchors, wide lines)."""
+        data = self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        _round_floats(data)
+        header = (
+            "# Ideal Customer Profile written by icpkit. Edit by hand freely: it is validated on\n"
+            "# load. Format reference: docs/icp-file.md. Criteria syntax: column + one of\n"
+            "# in / between [lo, hi) / is / has_any / has_none (+ category) / within_days (+ before).\n"
+        )
+        return header + yaml.dump(
+            data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100
+        )
+
+    @classmethod
+    def from_yaml(cls, text: str, *, file: str | Path | None = None) -> ICP:
+        """Parse and validate; errors name the file, line and field."""
+        try:
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = mark.line + 1 if mark is not None else None
+            raise IcpFileError(f"not valid YAML: {exc}", file=file, line=line) from None
+        if not isinstance(data, dict):
+            raise IcpFileError("an ICP file must be a mapping at the top level", file=file, line=1)
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            loc = [p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
+            # pydantic adds the model-validator's own name to loc for "after" validators; drop it.
+            loc = [p for p in loc if p not in ("Criterion", "Segment", "Scoring", "ICP")]
+            line = _line_of(node, loc)
+            field = ".".join(str(p) for p in loc) or None
+            msg = err["msg"].removeprefix("Value error, ")
+            more = len(exc.errors()) - 1
+            if more:
+                msg += f" (and {more} more problem{'s' if more > 1 else ''})"
+            raise IcpFileError(msg, file=file, line=line, field=field) from None
+
+    def save(self, path: str | Path, *, force: bool = False) -> Path:
+        from icpkit.io import atomic_write_text
+
+        return atomic_write_text(path, self.to_yaml(), force=force)
+
+    @classmethod
+    def load(cls, path: str | Path) -> ICP:
+        p = Path(path)
+        if not p.is_file():
+            raise IcpFileError("no such ICP file", file=p)
+        try:
+            text = p.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise IcpFileError(f"cannot read: {exc}", file=p) from None
+        return cls.from_yaml(text, file=p)
+
+
+def _line_of(node: yaml.Node | None, loc: list[Any]) -> int | None:
+    """Line (1-based) of the deepest YAML node along a pydantic error location."""
+    best = node.start_mark.line + 1 if node is not None else None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            nxt = None
+            for k, v in node.value:
+                if k.value == part or (part == "in_" and k.value == "in") or (
+                    part == "is_" and k.value == "is"
+                ):
+                    nxt = v
+                    best = k.start_mark.line + 1
+                    break
+            if nxt is None:
+                break
+            node = nxt
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if part >= len(node.value):
+                break
+            node = node.value[part]
+            best = node.start_mark.line + 1
+        else:
+            break
+    return best
+
+
+def _round_floats(obj: Any) -> None:
+    """Round floats in place so files stay readable and stable across platforms."""
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if isinstance(v, float):
+                obj[k] = _r(v)
+            else:
+                _round_floats(v)
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            if isinstance(v, float):
+                obj[i] = _r(v)
+            else:
+                _round_floats(v)
+
+
+def _r(v: float) -> float | int:
+    if math.isnan(v) or math.isinf(v):
+        return v
+    if v == int(v) and abs(v) < 1e15:
+        return int(v)
+    if abs(v) < 1e-3:
+        return float(f"{v:.3g}")
+    return round(v, 4)
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block style for mappings, flow style for short scalar lists ([saas, fintech])."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def _repr_list(dumper: yaml.SafeDumper, data: list[Any]) -> yaml.Node:
+    flow = all(not isinstance(x, dict | list) for x in data) and len(data) <= 12
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow)
+
+
+_Dumper.add_representer(list, _repr_list)
+
+
+__all__ = [
+    "FORMAT_VERSION",
+    "ICP",
+    "CalibrationRow",
+    "ChangeEntry",
+    "OutcomeComparison",
+    "OutcomeDefinition",
+    "Scoring",
+    "Segment",
+    "SegmentEvidence",
+    "Source",
+]
