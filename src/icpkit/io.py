@@ -1,0 +1,554 @@
+"""Reading and writing tables: format detection, CSV sniffing, encodings and atomic writes.
+
+CRM and spreadsheet exports arrive in every shape: semicolon CSVs from European Excel, UTF-16
+from "Unicode text" exports, Latin-1 or Mac Roman with old-Mac ``\\r`` line endings, Excel sheets,
+JSON lines from a warehouse. :func:`read_table` turns all of them into a polars frame whose
+columns are strings for text formats (typing happens in :func:`icpkit.columns.prepare`, which can
+then report a bad value with its row number) and native types for typed formats (Parquet, Excel,
+JSON). Every failure is an :class:`~icpkit.errors.InputError` naming the file and, where it
+applies, the column and the 1-based data row; polars, pyarrow and DuckDB errors never escape raw.
+
+Writes are atomic (a temporary file in the target directory, fsync, ``os.replace``) so a crash
+never leaves half a file, refuse to replace an existing file without ``force`` and never write
+onto one of the command's inputs, even with ``force``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import gzip
+import io
+import os
+import re
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import polars as pl
+
+from icpkit.errors import InputError, OutputExistsError
+
+Format = Literal["csv", "parquet", "xlsx", "jsonl", "json"]
+PathLike = str | os.PathLike[str]
+
+_EXTENSIONS: dict[str, Format] = {
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".txt": "csv",
+    ".csv.gz": "csv",
+    ".tsv.gz": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".xlsx": "xlsx",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "json",
+}
+_WRITABLE = (".csv", ".parquet", ".xlsx", ".jsonl", ".ndjson", ".json")
+_DELIMITERS = (",", ";", "\t", "|")
+_QUOTED = re.compile(r'"(?:[^"]|"")*"')
+_SNIFF_LINES = 200
+LIST_JOINER = "; "
+
+
+def _supported(exts: Sequence[str]) -> str:
+    return ", ".join(exts)
+
+
+def detect_format(path: PathLike) -> Format:
+    """The table format of ``path`` from its extension (``.csv.gz`` counts as CSV)."""
+    name = Path(path).name.lower()
+    for ext in sorted(_EXTENSIONS, key=len, reverse=True):
+        if name.endswith(ext):
+            return _EXTENSIONS[ext]
+    raise InputError(
+        f"unknown file type; supported extensions are {_supported(list(_EXTENSIONS))}",
+        file=path,
+    )
+
+
+def _check_source(source: PathLike) -> Path:
+    path = Path(source)
+    if path.is_dir():
+        raise InputError("is a directory; give a data file", file=path)
+    if not path.exists():
+        raise InputError("no such file", file=path)
+    return path
+
+
+# -- CSV: decoding and sniffing -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CsvDialect:
+    """What sniffing found out about a CSV file; reported so users can see how it was read."""
+
+    encoding: str
+    delimiter: str
+    newline: str
+
+
+def decode_bytes(data: bytes, *, file: PathLike | None = None) -> tuple[str, str]:
+    """Decode CSV bytes to text, returning ``(text, encoding)``.
+
+    Order: byte-order marks (UTF-8/16/32), then strict UTF-8, then the legacy single-byte code
+    pages. Files with old-Mac ``\\r``-only line endings come from classic Mac Excel and are Mac
+    Roman (the Crunchbase 2013 export is), everything else falls back to cp1252 and finally
+    Latin-1, which decodes any byte.
+    """
+    boms = (
+        (b"\xef\xbb\xbf", "utf-8-sig"),
+        (b"\xff\xfe\x00\x00", "utf-32-le"),
+        (b"\x00\x00\xfe\xff", "utf-32-be"),
+        (b"\xff\xfe", "utf-16-le"),
+        (b"\xfe\xff", "utf-16-be"),
+    )
+    for bom, enc in boms:
+        if data.startswith(bom):
+            try:
+                return data[len(bom) :].decode(enc.removesuffix("-sig")), enc
+            except UnicodeDecodeError as exc:
+                raise InputError(
+                    f"starts with a {enc} byte-order mark but is not valid {enc} "
+                    f"(byte {exc.start + len(bom)})",
+                    file=file,
+                ) from None
+    head = data[:4096]
+    if head.count(b"\x00") > len(head) // 4:
+        # UTF-16 without a byte-order mark: ASCII characters leave every other byte zero.
+        enc = "utf-16-le" if head[1:2] == b"\x00" else "utf-16-be"
+        try:
+            return data.decode(enc), enc
+        except UnicodeDecodeError:
+            raise InputError(
+                "is binary or in an unknown encoding; save it as UTF-8 CSV", file=file
+            ) from None
+    try:
+        text, enc = data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        if b"\r" in data and b"\n" not in data:
+            text, enc = data.decode("mac_roman"), "mac_roman"
+        else:
+            try:
+                text, enc = data.decode("cp1252"), "cp1252"
+            except UnicodeDecodeError:
+                text, enc = data.decode("latin-1"), "latin-1"
+    if "\x00" in text:
+        raise InputError("is binary or in an unknown encoding; save it as UTF-8 CSV", file=file)
+    return text, enc
+
+
+def _newline(text: str) -> str:
+    if "\r\n" in text:
+        return "\r\n"
+    if "\r" in text and "\n" not in text:
+        return "\r"
+    return "\n"
+
+
+def _unquoted_lines(text: str) -> pl.Series:
+    """Records of ``text`` with quoted fields removed, so delimiters can be counted per record.
+
+    Removing quoted fields first (one regex over the whole text) also removes newlines inside
+    them, so each remaining line is exactly one record and the counts are vectorised.
+    """
+    stripped = _QUOTED.sub("", text) if '"' in text else text
+    lines = pl.Series("line", stripped.split("\n"), dtype=pl.String)
+    return lines.filter(lines.str.strip_chars() != "")
+
+
+def sniff_delimiter(lines: pl.Series) -> str:
+    """The delimiter whose count per record is the most consistent with the header's.
+
+    Candidates are ``,`` ``;`` tab and ``|``; one absent from the header is never chosen. Ties
+    go to the delimiter yielding more columns, then to the order above.
+    """
+    sample = lines.head(_SNIFF_LINES)
+    best: tuple[float, int, int] | None = None
+    choice = ","
+    for rank, d in enumerate(_DELIMITERS):
+        counts = sample.str.count_matches(d, literal=True)
+        header = int(counts[0])
+        if header == 0:
+            continue
+        body = counts.slice(1)
+        consistent = float((body == header).mean()) if len(body) else 1.0
+        key = (consistent, header, -rank)
+        if best is None or key > best:
+            best, choice = key, d
+    return choice
+
+
+def _parse_header(text: str, delimiter: str, file: PathLike) -> list[str]:
+    first = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
+    names = [h.strip() for h in first]
+    names = [n if n else f"column_{i}" for i, n in enumerate(names, 1)]
+    seen: dict[str, int] = {}
+    for i, n in enumerate(names, 1):
+        if n in seen:
+            raise InputError(
+                f"duplicate column header (columns {seen[n]} and {i}); rename one of them",
+                file=file,
+                column=n,
+            )
+        seen[n] = i
+    return names
+
+
+def _check_ragged(lines: pl.Series, delimiter: str, n_columns: int, file: PathLike) -> None:
+    counts = lines.str.count_matches(delimiter, literal=True).slice(1) + 1
+    bad = (counts != n_columns).arg_true()
+    if len(bad):
+        i = int(bad[0])
+        found = int(counts[i])
+        raise InputError(
+            f"has {found} field(s) but the header has {n_columns}"
+            + (f" ({len(bad)} such rows)" if len(bad) > 1 else ""),
+            file=file,
+            row=i + 1,
+        )
+
+
+def read_csv_text(text: str, *, file: PathLike = "<text>") -> pl.DataFrame:
+    """Parse decoded CSV text (any newline convention, sniffed delimiter) to a string frame."""
+    df, _ = _read_csv_text(text, file=file)
+    return df
+
+
+def _read_csv_text(text: str, *, file: PathLike) -> tuple[pl.DataFrame, str]:
+    newline = _newline(text)
+    if newline != "\n":
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise InputError("is empty", file=file)
+    lines = _unquoted_lines(text)
+    delimiter = sniff_delimiter(lines)
+    names = _parse_header(text.lstrip("\n"), delimiter, file)
+    if len(lines) < 2:
+        raise InputError("has a header but no data rows", file=file)
+    _check_ragged(lines, delimiter, len(names), file)
+    try:
+        df = pl.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            separator=delimiter,
+            has_header=True,
+            infer_schema=False,
+            new_columns=names,
+            truncate_ragged_lines=False,
+        )
+    except pl.exceptions.PolarsError as exc:
+        raise InputError(f"cannot be parsed as CSV: {_first_line(exc)}", file=file) from None
+    df = df.filter(~pl.all_horizontal(pl.all().is_null()))
+    if df.height == 0:
+        raise InputError("has a header but no data rows", file=file)
+    return df, delimiter
+
+
+def sniff_csv(source: PathLike) -> CsvDialect:
+    """How :func:`read_table` would read a CSV file: its encoding, delimiter and newline."""
+    path = _check_source(source)
+    text, encoding = decode_bytes(_read_bytes(path), file=path)
+    newline = _newline(text)
+    norm = text.replace("\r\n", "\n").replace("\r", "\n")
+    return CsvDialect(encoding, sniff_delimiter(_unquoted_lines(norm)), newline)
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot be read: {exc.strerror}", file=path) from None
+    if path.name.lower().endswith(".gz"):
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as exc:
+            raise InputError(f"is not a valid gzip file: {exc}", file=path) from None
+    return data
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+
+def read_table(
+    source: PathLike, *, format: str | None = None, sheet: str | int | None = None
+) -> pl.DataFrame:
+    """Read a CSV/Parquet/Excel/JSON file into a frame.
+
+    ``format`` overrides the extension; ``sheet`` picks an Excel sheet by name or 1-based
+    position (the first sheet by default). CSV columns come back as strings.
+    """
+    path = _check_source(source)
+    fmt = _format(path, format)
+    if fmt == "csv":
+        text, _ = decode_bytes(_read_bytes(path), file=path)
+        df, _ = _read_csv_text(text, file=path)
+        return df
+    if path.stat().st_size == 0:
+        raise InputError("is empty", file=path)
+    df = _READERS[fmt](path, sheet)
+    if df.width == 0 or df.height == 0:
+        raise InputError("has no data rows", file=path)
+    return df
+
+
+def _format(path: Path, format: str | None) -> Format:
+    if format is None:
+        return detect_format(path)
+    fmt = format.lower().lstrip(".")
+    fmt = {"ndjson": "jsonl", "tsv": "csv", "pq": "parquet", "excel": "xlsx"}.get(fmt, fmt)
+    if fmt not in ("csv", "parquet", "xlsx", "jsonl", "json"):
+        raise InputError(
+            f"unknown format {format!r}; supported: csv, parquet, xlsx, jsonl, json", file=path
+        )
+    return fmt  # type: ignore[return-value]
+
+
+def _read_parquet(path: Path, sheet: str | int | None) -> pl.DataFrame:
+    try:
+        return pl.read_parquet(path)
+    except Exception as exc:  # pyarrow/polars raise several unrelated types for corrupt files
+        raise InputError(
+            f"is not a readable Parquet file (corrupt or truncated): {_first_line(exc)}", file=path
+        ) from None
+
+
+def _read_xlsx(path: Path, sheet: str | int | None) -> pl.DataFrame:
+    kwargs: dict[str, object] = {}
+    if isinstance(sheet, int):
+        kwargs["sheet_id"] = sheet
+    elif sheet is not None:
+        kwargs["sheet_name"] = sheet
+    try:
+        df = pl.read_excel(path, engine="calamine", **kwargs)  # type: ignore[call-overload]
+    except Exception as exc:  # fastexcel raises its own hierarchy; never let it escape
+        msg = _first_line(exc)
+        if sheet is not None and "sheet" in msg.lower():
+            raise InputError(f"has no sheet {sheet!r}: {msg}", file=path) from None
+        raise InputError(
+            f"is not a readable Excel .xlsx file (corrupt?): {msg}", file=path
+        ) from None
+    names = [str(c).strip() for c in df.columns]
+    dupes = [c for c in df.columns if re.search(r"_duplicated_\d+$", c)]
+    if dupes:
+        raise InputError(
+            "duplicate column header; rename one of them",
+            file=path,
+            column=re.sub(r"_duplicated_\d+$", "", dupes[0]),
+        )
+    return df.rename(dict(zip(df.columns, names, strict=True)))
+
+
+def _read_jsonl(path: Path, sheet: str | int | None) -> pl.DataFrame:
+    try:
+        return pl.read_ndjson(path, infer_schema_length=None)
+    except Exception as exc:
+        raise InputError(f"is not valid JSON lines: {_first_line(exc)}", file=path) from None
+
+
+def _read_json(path: Path, sheet: str | int | None) -> pl.DataFrame:
+    try:
+        return pl.read_json(path, infer_schema_length=None)
+    except Exception as exc:
+        raise InputError(f"is not a JSON array of objects: {_first_line(exc)}", file=path) from None
+
+
+_READERS: dict[str, Callable[[Path, str | int | None], pl.DataFrame]] = {
+    "parquet": _read_parquet,
+    "xlsx": _read_xlsx,
+    "jsonl": _read_jsonl,
+    "json": _read_json,
+}
+
+
+def scan_table(source: PathLike, *, format: str | None = None) -> pl.LazyFrame:
+    """A lazy frame over a table, streaming where the format allows it.
+
+    Parquet and plain UTF-8 CSV (``\\n`` or ``\\r\\n`` endings) are scanned without loading;
+    other inputs (legacy encodings, ``\\r`` endings, gzip, Excel, JSON) are read, then made lazy.
+    Lazy CSV scanning checks the header but not ragged rows (they surface at collect time).
+    """
+    path = _check_source(source)
+    fmt = _format(path, format)
+    if fmt == "parquet":
+        try:
+            pl.read_parquet_schema(path)
+        except Exception as exc:
+            raise InputError(
+                f"is not a readable Parquet file (corrupt or truncated): {_first_line(exc)}",
+                file=path,
+            ) from None
+        return pl.scan_parquet(path)
+    if fmt == "csv" and not path.name.lower().endswith(".gz"):
+        with path.open("rb") as fh:
+            head = fh.read(1 << 16)
+        try:
+            text = head.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            # A cut multi-byte character at the end of the sample is fine; anything else is not.
+            text = head[: exc.start].decode("utf-8") if exc.start > len(head) - 4 else None
+        if text is not None and not text.startswith("\ufeff") and _newline(text) != "\r":
+            sample = text.replace("\r\n", "\n")
+            lines = _unquoted_lines(sample.rsplit("\n", 1)[0] if "\n" in sample else sample)
+            if len(lines) >= 2:
+                delimiter = sniff_delimiter(lines)
+                names = _parse_header(sample, delimiter, path)
+                return pl.scan_csv(path, separator=delimiter, infer_schema=False, new_columns=names)
+    return read_table(path, format=fmt).lazy()
+
+
+def read_sql(query: str, *, database: PathLike | None = None) -> pl.DataFrame:
+    """Run a DuckDB query and return its result, e.g. ``SELECT * FROM read_parquet('a.parquet')``.
+
+    ``database`` is a DuckDB file opened read-only (it must exist); without it the query runs
+    in memory and can still read CSV/Parquet files through DuckDB's table functions.
+    """
+    import duckdb
+
+    if database is not None:
+        db = _check_source(database)
+        try:
+            con = duckdb.connect(str(db), read_only=True)
+        except duckdb.Error as exc:
+            raise InputError(
+                f"is not a readable DuckDB database: {_first_line(exc)}", file=db
+            ) from None
+    else:
+        con = duckdb.connect(":memory:")
+    try:
+        rel = con.sql(query)
+        if rel is None:
+            raise InputError("the SQL statement returns no rows (use a SELECT)", file=database)
+        return rel.pl()
+    except duckdb.Error as exc:
+        raise InputError(f"SQL query failed: {_first_line(exc)}", file=database) from None
+    finally:
+        con.close()
+
+
+# -- writing ------------------------------------------------------------------------------------
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        if a.exists() and b.exists():
+            return a.samefile(b)
+    except OSError:
+        pass
+    return a.resolve() == b.resolve()
+
+
+def _check_target(path: PathLike, force: bool, inputs: Sequence[PathLike]) -> Path:
+    target = Path(path)
+    for inp in inputs:
+        if _same_file(target, Path(inp)):
+            raise InputError(
+                "is one of the inputs; icpkit never overwrites its inputs, choose another output",
+                file=target,
+            )
+    if target.is_dir():
+        raise InputError("is a directory; give an output file name", file=target)
+    if target.exists() and not force:
+        raise OutputExistsError(target)
+    if not target.parent.exists():
+        raise InputError("output directory does not exist", file=target.parent)
+    return target
+
+
+def _atomic(target: Path, write: Callable[[Path], None]) -> Path:
+    """Write via ``write(tmp)`` to a temporary sibling, fsync it, then rename over ``target``."""
+    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        tmp.replace(target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    with contextlib.suppress(OSError):  # make the rename itself durable (POSIX only)
+        dfd = os.open(target.parent, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    return target
+
+
+def atomic_write_bytes(
+    path: PathLike, data: bytes, *, force: bool = False, inputs: Sequence[PathLike] = ()
+) -> Path:
+    """Write ``data`` atomically; see the module docstring for the overwrite rules."""
+    target = _check_target(path, force, inputs)
+    return _atomic(target, lambda tmp: tmp.write_bytes(data))
+
+
+def atomic_write_text(
+    path: PathLike, text: str, *, force: bool = False, inputs: Sequence[PathLike] = ()
+) -> Path:
+    """Write UTF-8 ``text`` atomically; see the module docstring for the overwrite rules."""
+    return atomic_write_bytes(path, text.encode("utf-8"), force=force, inputs=inputs)
+
+
+def _flatten_lists(df: pl.DataFrame) -> pl.DataFrame:
+    """Join list columns with ``"; "`` for formats without list cells (CSV, Excel)."""
+    lists = [n for n, t in df.schema.items() if isinstance(t, pl.List)]
+    if not lists:
+        return df
+    return df.with_columns(
+        pl.col(n).list.eval(pl.element().cast(pl.String)).list.join(LIST_JOINER) for n in lists
+    )
+
+
+def write_table(
+    df: pl.DataFrame, path: PathLike, *, force: bool = False, inputs: Sequence[PathLike] = ()
+) -> Path:
+    """Write ``df`` atomically in the format of the extension (csv, parquet, xlsx, jsonl, json)."""
+    name = Path(path).name.lower()
+    ext = next((e for e in _WRITABLE if name.endswith(e)), None)
+    if ext is None:
+        raise InputError(
+            f"unknown output type; supported extensions are {_supported(_WRITABLE)}", file=path
+        )
+    target = _check_target(path, force, inputs)
+    writers: dict[str, Callable[[Path], object]] = {
+        ".csv": lambda p: _flatten_lists(df).write_csv(p),
+        ".parquet": lambda p: df.write_parquet(p),
+        ".xlsx": lambda p: _flatten_lists(df).write_excel(p),
+        ".jsonl": lambda p: df.write_ndjson(p),
+        ".ndjson": lambda p: df.write_ndjson(p),
+        ".json": lambda p: df.write_json(p),
+    }
+    try:
+        return _atomic(target, writers[ext])
+    except pl.exceptions.PolarsError as exc:
+        raise InputError(f"cannot be written: {_first_line(exc)}", file=target) from None
+
+
+__all__ = [
+    "CsvDialect",
+    "Format",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "decode_bytes",
+    "detect_format",
+    "read_csv_text",
+    "read_sql",
+    "read_table",
+    "scan_table",
+    "sniff_csv",
+    "sniff_delimiter",
+    "write_table",
+]
