@@ -1,0 +1,803 @@
+"""Synthetic B2B data with a planted ground truth.
+
+Discovery can only be tested honestly against data whose answer is known. This module builds a
+realistic, messy customer export (HubSpot-style headers, inconsistent casing, thousands
+separators, "$12M" revenues, missing values, a multi-valued tech stack) in which a few planted
+segments drive a latent account quality, and every outcome column is derived from that quality
+plus noise. Tests then check that discovery recovers :class:`PlantedTruth` and that it finds
+nothing once the outcomes are shuffled.
+
+Everything is vectorised numpy/polars and driven by one ``np.random.default_rng(seed)``, so a
+seed always yields the same frame and a million prospects take a couple of seconds.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+__all__ = [
+    "ATTRIBUTE_COLUMNS",
+    "CUSTOMER_ONLY_COLUMNS",
+    "OUTCOME_COLUMNS",
+    "TECH_CATEGORIES",
+    "WIDE_PLANTED",
+    "PlantedCriterion",
+    "PlantedSegment",
+    "PlantedTruth",
+    "SampleData",
+    "generate_customers",
+    "generate_prospects",
+    "generate_wide",
+    "write_demo_files",
+]
+
+
+@dataclass(frozen=True)
+class PlantedCriterion:
+    """One planted condition, phrased on the canonical columns ``icpkit.columns.prepare`` yields.
+
+    ``values`` are normalised (lower-case) categories or tool names; ``low``/``high`` bound a
+    numeric band ``[low, high)``; ``lacks_category`` means "no tool of this category". For a date
+    column the band is in days *before the reference date* (the close date for customers).
+    """
+
+    column: str
+    values: tuple[str, ...] = ()
+    low: float | None = None
+    high: float | None = None
+    lacks_category: str | None = None
+
+
+@dataclass(frozen=True)
+class PlantedSegment:
+    """A conjunction of criteria that raises account quality."""
+
+    name: str
+    criteria: tuple[PlantedCriterion, ...]
+
+
+@dataclass(frozen=True)
+class PlantedTruth:
+    """What discovery should find: good segments, one anti-signal and behavioural boosters."""
+
+    segments: tuple[PlantedSegment, ...]
+    anti_signal: PlantedCriterion
+    boosters: tuple[PlantedCriterion, ...]
+
+
+@dataclass(frozen=True)
+class SampleData:
+    """A generated customer export together with the truth planted in it."""
+
+    customers: pl.DataFrame
+    truth: PlantedTruth
+
+
+# --------------------------------------------------------------------------------------------
+# Vocabulary
+
+_TOOLS_BY_CATEGORY: dict[str, tuple[str, ...]] = {
+    "ecommerce": (
+        "Shopify",
+        "Shopify Plus",
+        "Magento",
+        "WooCommerce",
+        "BigCommerce",
+        "Salesforce Commerce Cloud",
+    ),
+    "live chat": ("Intercom", "Drift", "Zendesk Chat", "LiveChat", "Tidio", "Gorgias"),
+    "marketing automation": ("HubSpot", "Marketo", "Pardot", "Klaviyo", "Mailchimp"),
+    "analytics": ("Google Analytics", "Segment", "Mixpanel", "Amplitude", "Hotjar"),
+    "crm": ("Salesforce",),
+    "payments": ("Stripe", "Adyen", "PayPal"),
+    "cms": ("WordPress", "Webflow", "Contentful"),
+}
+
+TECH_CATEGORIES: Mapping[str, str] = MappingProxyType(
+    {tool: category for category, tools in _TOOLS_BY_CATEGORY.items() for tool in tools}
+)
+"""Tool display name -> category, for every tool the generator writes into ``Tech Stack``."""
+
+_INDUSTRIES = (
+    "SaaS",
+    "Fintech",
+    "E-commerce",
+    "Retail",
+    "Healthcare",
+    "Manufacturing",
+    "Education",
+    "Media",
+    "Logistics",
+    "Professional Services",
+    "Real Estate",
+)
+_INDUSTRY_P = (0.20, 0.09, 0.15, 0.10, 0.08, 0.09, 0.06, 0.06, 0.06, 0.07, 0.04)
+# Messy spellings that normalise (strip, collapse whitespace, lower-case) to the same value.
+_INDUSTRY_ALT = {"Fintech": "FinTech", "E-commerce": "E-Commerce", "SaaS": "Saas"}
+
+_COUNTRIES = (
+    "United States",
+    "United Kingdom",
+    "Germany",
+    "France",
+    "Canada",
+    "Australia",
+    "Netherlands",
+    "India",
+    "Brazil",
+    "Spain",
+)
+_COUNTRY_P = (0.40, 0.12, 0.09, 0.07, 0.07, 0.06, 0.05, 0.05, 0.05, 0.04)
+_COUNTRY_TLD = (".com", ".co.uk", ".de", ".fr", ".ca", ".com.au", ".nl", ".in", ".com.br", ".es")
+
+_NAME_HEADS = (
+    "Blue", "North", "Bright", "Silver", "Iron", "Green", "Red", "Swift", "Clear", "Deep",
+    "True", "Open", "High", "Bold", "Quiet", "Rapid", "Solid", "Prime", "Lumen", "Nova",
+    "Atlas", "Orbit", "Pixel", "Vector", "Cedar", "Maple", "Harbor", "Summit", "River", "Stone",
+    "Cloud", "Signal", "Beacon", "Falcon", "Copper", "Amber", "Polar", "Zenith", "Echo", "Kite",
+)  # fmt: skip
+_NAME_TAILS = (
+    "wave", "stack", "leaf", "path", "forge", "works", "point", "bridge", "field", "line",
+    "gate", "loop", "base", "mark", "shift", "grid", "scale", "craft", "flow", "spark",
+    "ly", "io", "hub", "labs", "nest", "port", "sense", "wise", "ware", "cast",
+)  # fmt: skip
+_NAME_SUFFIXES = (
+    "", "", "", " Inc.", " Ltd", " GmbH", " Group", " Technologies", " Co.", " Systems",
+    " Solutions", " Partners", " AI", " Health", " Logistics", " Media",
+)  # fmt: skip
+
+# Public column groups, so tests and callers need not hard-code the header list.
+OUTCOME_COLUMNS: tuple[str, ...] = (
+    "Lifecycle Stage",
+    "Churned",
+    "ARR",
+    "Expansion (%)",
+    "Retention (months)",
+    "Support Tickets (12m)",
+    "Sales Cycle (days)",
+    "Onboarding (days)",
+)
+"""Customer columns derived from the latent quality (shuffled jointly by ``shuffle_outcomes``)."""
+
+CUSTOMER_ONLY_COLUMNS: tuple[str, ...] = ("Close Date",)
+"""Attribute columns that only exist once a company has bought (absent from prospects)."""
+
+ATTRIBUTE_COLUMNS: tuple[str, ...] = (
+    "Record ID",
+    "Company name",
+    "Company Domain Name",
+    "Industry",
+    "Number of Employees",
+    "Annual Revenue",
+    "Country/Region",
+    "Business Model",
+    "Deployment",
+    "Tech Stack",
+    "Last Funding Date",
+    "Create Date",
+    "Hiring Growth 6m (%)",
+    "Intent Score",
+    "Leadership Change (12m)",
+)
+"""Columns shared by customers and prospects, in prospect column order."""
+
+_CUSTOMER_COLUMNS = (
+    *ATTRIBUTE_COLUMNS[:11],
+    "Close Date",
+    *ATTRIBUTE_COLUMNS[11:],
+    *OUTCOME_COLUMNS,
+)
+
+_TRUTH = PlantedTruth(
+    segments=(
+        PlantedSegment(
+            name="saas-fintech-midmarket",
+            criteria=(
+                PlantedCriterion("industry", values=("saas", "fintech")),
+                PlantedCriterion("employees", low=200.0, high=1000.0),
+            ),
+        ),
+        PlantedSegment(
+            name="shopify-plus-no-chat",
+            criteria=(
+                PlantedCriterion("tech_stack", values=("shopify plus",)),
+                PlantedCriterion("tech_stack", lacks_category="live chat"),
+            ),
+        ),
+    ),
+    anti_signal=PlantedCriterion("deployment", values=("on-prem",)),
+    boosters=(PlantedCriterion("last_funding_date", low=0.0, high=180.0),),
+)
+
+# Effect sizes on the latent quality (standard-normal noise).
+_EFFECT_SEGMENT = 2.0
+_EFFECT_ANTI = -2.0
+_EFFECT_BOOSTER = 0.7
+
+_EPOCH = date(1970, 1, 1)
+
+
+def _days(d: date) -> int:
+    return (d - _EPOCH).days
+
+
+# --------------------------------------------------------------------------------------------
+# Small vectorised helpers
+
+
+def _pick(
+    rng: np.random.Generator,
+    n: int,
+    probs: np.ndarray | tuple[float, ...],
+    *,
+    where: np.ndarray | None = None,
+    otherwise: np.ndarray | tuple[float, ...] | None = None,
+) -> np.ndarray:
+    """Draw category codes from ``probs`` (rows in ``where``) or ``otherwise`` (other rows)."""
+    u = rng.random(n)
+
+    def codes(p: np.ndarray | tuple[float, ...]) -> np.ndarray:
+        cum = np.cumsum(np.asarray(p, dtype=np.float64))
+        return np.minimum(np.searchsorted(cum / cum[-1], u, side="right"), len(cum) - 1)
+
+    if where is None or otherwise is None:
+        return codes(probs)
+    return np.where(where, codes(probs), codes(otherwise))
+
+
+def _labels(values: tuple[str, ...], codes: np.ndarray) -> pl.Series:
+    return pl.Series(values, dtype=pl.String).gather(codes)
+
+
+def _thousands(expr: pl.Expr) -> pl.Expr:
+    """Format a non-negative integer expression with comma thousands separators (< 10**12)."""
+    x = expr.cast(pl.Int64)
+
+    def group(e: pl.Expr) -> pl.Expr:
+        return (e % 1000).cast(pl.String).str.zfill(3)
+
+    return (
+        pl.when(x >= 1_000_000_000)
+        .then(
+            pl.format(
+                "{},{},{},{}", x // 1_000_000_000, group(x // 1_000_000), group(x // 1000), group(x)
+            )
+        )
+        .when(x >= 1_000_000)
+        .then(pl.format("{},{},{}", x // 1_000_000, group(x // 1000), group(x)))
+        .when(x >= 1000)
+        .then(pl.format("{},{}", x // 1000, group(x)))
+        .otherwise(x.cast(pl.String))
+    )
+
+
+def _variants(
+    raw: pl.DataFrame, name: str, code_col: str, base: pl.Expr, variants: Mapping[int, pl.Expr]
+) -> pl.Series:
+    """``base`` for every row, replaced by ``variants[code]`` where ``code_col`` equals code."""
+    out = raw.select(base.alias(name)).to_series()
+    codes = raw.get_column(code_col).cast(pl.Int64).to_numpy()
+    for code, expr in variants.items():
+        idx = np.flatnonzero(codes == code)
+        if idx.size:
+            out = out.scatter(idx, raw[idx].select(expr).to_series().cast(out.dtype))
+    return out
+
+
+def _null_where(expr: pl.Expr, mask_col: str) -> pl.Expr:
+    return pl.when(pl.col(mask_col)).then(None).otherwise(expr)
+
+
+def _dates(days: np.ndarray) -> pl.Series:
+    return pl.Series(days.astype(np.int32)).cast(pl.Date)
+
+
+# --------------------------------------------------------------------------------------------
+# Attributes shared by customers and prospects
+
+
+@dataclass(frozen=True)
+class _Latent:
+    """Clean, latent facts behind the messy columns (used to plant the truth)."""
+
+    in_segment_a: np.ndarray
+    in_segment_b: np.ndarray
+    on_prem: np.ndarray
+    employees: np.ndarray
+
+
+def _attributes(
+    rng: np.random.Generator,
+    n: int,
+    *,
+    id_base: int,
+    reference_days: np.ndarray,
+    funding_after_reference: bool,
+    as_of: date,
+) -> tuple[pl.DataFrame, _Latent]:
+    """Draw the attribute columns (HubSpot headers, messy) and the latent facts behind them."""
+    as_of_days = _days(as_of)
+
+    ids = id_base + np.cumsum(rng.integers(1, 40, n, dtype=np.int64))
+
+    # Industry, then firmographics conditioned on it.
+    industry = _pick(rng, n, np.asarray(_INDUSTRY_P))
+    saas_fin = industry <= 1
+    ecom = (industry == 2) | (industry == 3)
+    log_mu = np.where(saas_fin, np.log(300.0), np.where(ecom, np.log(120.0), np.log(180.0)))
+    log_sd = np.where(saas_fin, 1.3, 1.5)
+    employees = np.clip(np.exp(rng.normal(log_mu, log_sd)), 5, 50_000).round().astype(np.int64)
+    revenue = employees * np.exp(rng.normal(np.log(140_000.0), 0.5, n))
+
+    country = _pick(rng, n, np.asarray(_COUNTRY_P))
+    business_model = _pick(rng, n, (0.15, 0.65, 0.20), where=ecom, otherwise=(0.75, 0.10, 0.15))
+    deployment = _pick(
+        rng,
+        n,
+        (0.62, 0.20, 0.18),
+        where=(industry == 4) | (industry == 5),
+        otherwise=(0.72, 0.19, 0.09),
+    )
+    on_prem = deployment == 2
+
+    # Tech stack: at most one tool per category, 0-6 tools in all. ``stack_codes[category]`` is
+    # the index of the tool used, or len(tools) for none.
+    adoption = {
+        "ecommerce": np.where(ecom, 0.93, 0.07),
+        "live chat": np.where(ecom, 0.35, 0.40),
+        "marketing automation": np.full(n, 0.6),
+        "analytics": np.full(n, 0.65),
+        "crm": np.where(saas_fin, 0.45, 0.25),
+        "payments": np.where(ecom | (industry == 1), 0.6, 0.2),
+        "cms": np.full(n, 0.3),
+    }
+    weights: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {  # (ecommerce, other)
+        "ecommerce": ((0.09, 0.75, 0.04, 0.04, 0.04, 0.04), (0.35, 0.30, 0.10, 0.15, 0.10, 0.0)),
+        "marketing automation": ((0.15, 0.05, 0.05, 0.55, 0.20), (0.45, 0.20, 0.15, 0.05, 0.15)),
+    }
+    stack_codes: dict[str, np.ndarray] = {}
+    n_tools = np.zeros(n, dtype=np.int64)
+    for category, tools in _TOOLS_BY_CATEGORY.items():
+        has = rng.random(n) < adoption[category]
+        if category in weights:
+            for_ecom, for_other = weights[category]
+            choice = _pick(rng, n, for_ecom, where=ecom, otherwise=for_other)
+        else:
+            choice = rng.integers(0, len(tools), n)
+        if category == "cms":
+            has &= n_tools < 6  # keep the stack at six tools or fewer
+        n_tools += has
+        stack_codes[category] = np.where(has, choice, len(tools))
+    has_shopify_plus = stack_codes["ecommerce"] == _TOOLS_BY_CATEGORY["ecommerce"].index(
+        "Shopify Plus"
+    )
+    has_chat = stack_codes["live chat"] < len(_TOOLS_BY_CATEGORY["live chat"])
+
+    in_a = saas_fin & (employees >= 200) & (employees < 1000)
+    in_b = has_shopify_plus & ~has_chat
+
+    # Funding: ~40% funded; the reference date is the close date (customers) or as_of.
+    funded = rng.random(n) < 0.40
+    kind = _pick(rng, n, np.array([0.32, 0.55, 0.13]))
+    lag_recent = rng.integers(0, 180, n)
+    lag_old = rng.integers(180, 1800, n)
+    room = np.maximum(as_of_days - reference_days, 0)
+    lag_after = -(np.floor(rng.random(n) * room).astype(np.int64) + 1)
+    if not funding_after_reference:
+        kind = np.where(kind == 2, 1, kind)
+    kind = np.where((kind == 2) & (room < 1), 1, kind)
+    lag = np.select([kind == 0, kind == 1], [lag_recent, lag_old], lag_after)
+    funding_days = reference_days - lag
+
+    create_days = reference_days - (14 + rng.exponential(220.0, n)).astype(np.int64)
+    hiring = np.round(rng.normal(6.0, 14.0, n), 1)
+    intent = np.clip(np.round(rng.beta(2.0, 3.0, n) * 100), 0, 100).astype(np.int64)
+    leadership = rng.random(n) < 0.22
+
+    # Company identity.
+    name_head = rng.integers(0, len(_NAME_HEADS), n)
+    name_tail = rng.integers(0, len(_NAME_TAILS), n)
+    name_head2 = rng.integers(0, len(_NAME_HEADS), n)
+    two_word = rng.random(n) < 0.45
+    name_suffix = rng.integers(0, len(_NAME_SUFFIXES), n)
+    domain_style = _pick(rng, n, np.array([0.70, 0.12, 0.08, 0.05, 0.05]))
+
+    # Mess: variant codes and missingness masks, drawn up front for determinism.
+    industry_mess = _pick(rng, n, np.array([0.90, 0.03, 0.025, 0.02, 0.015, 0.01]))
+    emp_comma_p = min(1.0, 0.05 / max(float((employees >= 1000).mean()), 1e-9))
+    emp_comma = (employees >= 1000) & (rng.random(n) < emp_comma_p)
+    revenue_style = _pick(rng, n, np.array([0.95, 0.03, 0.02]))
+    deploy_mess = rng.random(n) < 0.03
+    stack_lower = rng.random(n) < 0.03
+    miss = {
+        "industry": rng.random(n) < 0.03,
+        "employees": rng.random(n) < 0.04,
+        "revenue": rng.random(n) < 0.05,
+        "country": rng.random(n) < 0.02,
+        "business_model": rng.random(n) < 0.03,
+        "deployment": rng.random(n) < 0.03,
+        "stack": rng.random(n) < 0.05,
+        "hiring": rng.random(n) < 0.06,
+        "intent": rng.random(n) < 0.08,
+        "leadership": rng.random(n) < 0.05,
+    }
+
+    raw = pl.DataFrame(
+        {
+            "id": ids,
+            "industry": _labels(_INDUSTRIES, industry),
+            "industry_mess": industry_mess,
+            "employees": employees,
+            "emp_comma": emp_comma,
+            "revenue": revenue,
+            "revenue_style": revenue_style,
+            "country": _labels(_COUNTRIES, country),
+            "tld": _labels(_COUNTRY_TLD, country),
+            "business_model": _labels(("B2B", "B2C", "B2B2C"), business_model),
+            "deployment": _labels(("Cloud", "Hybrid", "On-prem"), deployment),
+            "deploy_mess": deploy_mess,
+            "stack_lower": stack_lower,
+            "funded": funded,
+            "funding": _dates(funding_days),
+            "create": _dates(create_days),
+            "hiring": hiring,
+            "intent": intent,
+            "leadership": leadership,
+            "head": _labels(_NAME_HEADS, name_head),
+            "head2": _labels(_NAME_HEADS, name_head2),
+            "tail": _labels(_NAME_TAILS, name_tail),
+            "two_word": two_word,
+            "suffix": _labels(_NAME_SUFFIXES, name_suffix),
+            "domain_style": domain_style,
+            **{f"miss_{k}": v for k, v in miss.items()},
+            **{
+                f"stack_{category}": pl.Series([*tools, None], dtype=pl.String).gather(
+                    stack_codes[category]
+                )
+                for category, tools in _TOOLS_BY_CATEGORY.items()
+            },
+        }
+    )
+
+    # Messy spellings touch a few percent of rows, so each variant is computed on its rows only
+    # and scattered into the clean column (when/then would format every row for every variant).
+    ind = pl.col("industry")
+    rev = pl.col("revenue")
+    bare_domain = pl.concat_str(
+        [
+            pl.col("head").str.to_lowercase(),
+            pl.when(pl.col("two_word"))
+            .then(pl.col("head2").str.to_lowercase())
+            .otherwise(pl.lit("")),
+            pl.col("tail"),
+            pl.col("tld"),
+        ]
+    )
+    stack = pl.concat_str(
+        [pl.col(f"stack_{category}") for category in _TOOLS_BY_CATEGORY],
+        separator="; ",
+        ignore_nulls=True,
+    )
+    messy = pl.DataFrame(
+        [
+            _variants(
+                raw,
+                "industry",
+                "industry_mess",
+                ind,
+                {
+                    1: ind.str.to_lowercase(),
+                    2: pl.format(" {} ", ind),
+                    3: ind.str.to_uppercase(),
+                    4: ind.replace(_INDUSTRY_ALT),
+                    5: pl.format("{}  ", ind.str.replace(" ", "  ")),
+                },
+            ),
+            _variants(
+                raw,
+                "employees",
+                "emp_comma",
+                pl.col("employees").cast(pl.String),
+                {1: _thousands(pl.col("employees"))},
+            ),
+            _variants(
+                raw,
+                "revenue",
+                "revenue_style",
+                ((rev / 1e3).round(0) * 1000).cast(pl.Int64).cast(pl.String),
+                {
+                    1: pl.when(rev >= 1e6)
+                    .then(pl.format("${}M", (rev / 1e6).round(0).cast(pl.Int64)))
+                    .otherwise(pl.format("${}K", (rev / 1e3).round(0).cast(pl.Int64))),
+                    2: _thousands((rev / 1e3).round(0) * 1000),
+                },
+            ),
+            _variants(
+                raw,
+                "deployment",
+                "deploy_mess",
+                pl.col("deployment"),
+                {1: pl.col("deployment").str.to_uppercase()},
+            ),
+            _variants(raw, "stack", "stack_lower", stack, {1: stack.str.to_lowercase()}),
+            _variants(
+                raw,
+                "domain",
+                "domain_style",
+                bare_domain,
+                {
+                    1: pl.format("https://www.{}/", bare_domain),
+                    2: pl.format("http://{}/about", bare_domain),
+                    3: pl.format("www.{}", bare_domain).str.to_uppercase(),
+                    4: pl.lit(None, dtype=pl.String),
+                },
+            ),
+        ]
+    )
+    raw = raw.with_columns(messy.rename(lambda c: f"messy_{c}"))
+    name_expr = pl.concat_str(
+        [
+            pl.col("head"),
+            pl.when(pl.col("two_word"))
+            .then(pl.format(" {}", pl.col("head2")))
+            .otherwise(pl.lit("")),
+            pl.col("tail"),
+            pl.col("suffix"),
+        ]
+    )
+
+    frame = raw.select(
+        pl.col("id").alias("Record ID"),
+        name_expr.alias("Company name"),
+        pl.col("messy_domain").alias("Company Domain Name"),
+        _null_where(pl.col("messy_industry"), "miss_industry").alias("Industry"),
+        _null_where(pl.col("messy_employees"), "miss_employees").alias("Number of Employees"),
+        _null_where(pl.col("messy_revenue"), "miss_revenue").alias("Annual Revenue"),
+        _null_where(pl.col("country"), "miss_country").alias("Country/Region"),
+        _null_where(pl.col("business_model"), "miss_business_model").alias("Business Model"),
+        _null_where(pl.col("messy_deployment"), "miss_deployment").alias("Deployment"),
+        _null_where(pl.col("messy_stack"), "miss_stack").alias("Tech Stack"),
+        pl.when(pl.col("funded")).then(pl.col("funding")).alias("Last Funding Date"),
+        pl.col("create").alias("Create Date"),
+        _null_where(pl.col("hiring"), "miss_hiring").alias("Hiring Growth 6m (%)"),
+        _null_where(pl.col("intent"), "miss_intent").alias("Intent Score"),
+        _null_where(
+            pl.when(pl.col("leadership")).then(pl.lit("Yes")).otherwise(pl.lit("No")),
+            "miss_leadership",
+        ).alias("Leadership Change (12m)"),
+    )
+    latent = _Latent(in_segment_a=in_a, in_segment_b=in_b, on_prem=on_prem, employees=employees)
+    booster = funded & (lag >= 0) & (lag < 180)
+    return frame.with_columns(pl.Series("__booster", booster)), latent
+
+
+# --------------------------------------------------------------------------------------------
+# Public generators
+
+
+def generate_customers(
+    n: int = 6000,
+    *,
+    seed: int = 7,
+    shuffle_outcomes: bool = False,
+    as_of: date = date(2026, 6, 30),
+) -> SampleData:
+    """A messy HubSpot-style customer export whose outcomes follow a planted truth.
+
+    Segment membership, the on-prem anti-signal and the recent-funding booster set a latent
+    quality; ARR, churn, expansion, retention, support load, sales cycle and onboarding are all
+    derived from it with noise. ``shuffle_outcomes=True`` permutes the outcome columns jointly
+    across rows, keeping their marginals but destroying every signal (the null check).
+    """
+    if n < 1:
+        raise ValueError(f"n must be positive, got {n}")
+    rng = np.random.default_rng(seed)
+    start_days = _days(date(2021, 1, 1))
+    as_of_days = _days(as_of)
+    if as_of_days <= start_days:
+        raise ValueError(f"as_of must be after 2021-01-01, got {as_of}")
+    close_days = rng.integers(start_days, as_of_days + 1, n)
+
+    frame, latent = _attributes(
+        rng,
+        n,
+        id_base=1_000_000_000,
+        reference_days=close_days,
+        funding_after_reference=True,
+        as_of=as_of,
+    )
+    booster = frame.get_column("__booster").to_numpy()
+    frame = frame.drop("__booster")
+
+    quality = (
+        _EFFECT_SEGMENT * (latent.in_segment_a | latent.in_segment_b)
+        + _EFFECT_ANTI * latent.on_prem
+        + _EFFECT_BOOSTER * booster
+        + rng.normal(0.0, 1.0, n)
+    )
+    outcomes = _outcomes(rng, quality, latent, close_days, as_of_days)
+    if shuffle_outcomes:
+        outcomes = outcomes[rng.permutation(n)]
+
+    customers = pl.concat(
+        [frame.with_columns(_dates(close_days).alias("Close Date")), outcomes],
+        how="horizontal",
+    ).select(_CUSTOMER_COLUMNS)
+    return SampleData(customers=customers, truth=_TRUTH)
+
+
+def _outcomes(
+    rng: np.random.Generator,
+    quality: np.ndarray,
+    latent: _Latent,
+    close_days: np.ndarray,
+    as_of_days: int,
+) -> pl.DataFrame:
+    """Derive every outcome metric from the latent quality plus independent noise."""
+    n = quality.shape[0]
+    on_prem = latent.on_prem.astype(np.float64)
+    churn_logit = -1.9 - 0.9 * quality + 1.0 * on_prem
+    churned = rng.random(n) < 1.0 / (1.0 + np.exp(-churn_logit))
+
+    arr = np.exp(
+        np.log(9_000.0) + 0.12 * np.log(latent.employees) + 0.55 * quality + rng.normal(0, 0.4, n)
+    )
+    arr = np.round(arr, -1)
+    expansion = np.round(8.0 + 12.0 * quality - 10.0 * churned + rng.normal(0, 10.0, n), 1)
+    tenure = np.maximum((as_of_days - close_days) / 30.4375, 0.0)
+    kept_share = np.clip(rng.beta(2.0, 3.0, n) + 0.08 * quality, 0.05, 0.95)
+    retention = np.floor(np.where(churned, tenure * kept_share, tenure)).astype(np.int64)
+    tickets = rng.poisson(np.exp(1.6 - 0.3 * quality + 0.9 * on_prem))
+    sales_cycle = np.round(
+        np.exp(
+            np.log(55.0) - 0.15 * quality + 0.12 * np.log(latent.employees) + rng.normal(0, 0.45, n)
+        )
+    ).astype(np.int64)
+    onboarding = np.round(
+        np.exp(np.log(28.0) - 0.2 * quality + 0.5 * on_prem + rng.normal(0, 0.4, n))
+    ).astype(np.int64)
+    miss_expansion = rng.random(n) < 0.02
+    miss_onboarding = rng.random(n) < 0.03
+
+    return pl.DataFrame(
+        {
+            "Lifecycle Stage": np.where(churned, "Former customer", "Customer"),
+            "Churned": np.where(churned, "Yes", "No"),
+            "ARR": arr,
+            "Expansion (%)": expansion,
+            "Retention (months)": retention,
+            "Support Tickets (12m)": tickets.astype(np.int64),
+            "Sales Cycle (days)": sales_cycle,
+            "Onboarding (days)": onboarding,
+        }
+    ).with_columns(
+        pl.when(pl.Series(miss_expansion))
+        .then(None)
+        .otherwise(pl.col("Expansion (%)"))
+        .alias("Expansion (%)"),
+        pl.when(pl.Series(miss_onboarding))
+        .then(None)
+        .otherwise(pl.col("Onboarding (days)"))
+        .alias("Onboarding (days)"),
+    )
+
+
+def generate_prospects(
+    n: int = 100_000, *, seed: int = 11, as_of: date = date(2026, 11, 1)
+) -> pl.DataFrame:
+    """A messy prospect list with the customers' attribute headers and no outcome columns.
+
+    Funding dates are relative to ``as_of`` (the scoring date), so "funded in the last 180 days"
+    means the same thing here as "funded within 180 days before the close date" for customers.
+    """
+    if n < 1:
+        raise ValueError(f"n must be positive, got {n}")
+    rng = np.random.default_rng(seed)
+    reference = np.full(n, _days(as_of), dtype=np.int64)
+    frame, _ = _attributes(
+        rng,
+        n,
+        id_base=20_000_000_000,
+        reference_days=reference,
+        funding_after_reference=False,
+        as_of=as_of,
+    )
+    return frame.drop("__booster").select(ATTRIBUTE_COLUMNS)
+
+
+WIDE_PLANTED: PlantedSegment = PlantedSegment(
+    name="wide-conjunction",
+    criteria=(
+        PlantedCriterion("cat_00", values=("v0",)),
+        PlantedCriterion("num_00", low=0.25, high=None),
+    ),
+)
+"""The conjunction behind ``best`` in :func:`generate_wide`."""
+
+
+def generate_wide(n: int = 100_000, n_attributes: int = 40, *, seed: int = 3) -> pl.DataFrame:
+    """A clean, wide benchmark frame: ``id``, mixed attributes and a planted ``best`` label.
+
+    About 40% categorical (``cat_NN``, ``pl.String``), 10% boolean (``flag_NN``) and the rest
+    numeric (``num_NN``, ``pl.Float64``). ``best`` is true for ~75% of rows matching
+    :data:`WIDE_PLANTED` and ~6% of the others, so a search has one clear answer to find.
+    """
+    if n < 1:
+        raise ValueError(f"n must be positive, got {n}")
+    if n_attributes < 2:
+        raise ValueError(f"n_attributes must be at least 2, got {n_attributes}")
+    rng = np.random.default_rng(seed)
+    n_cat = max(1, round(0.4 * n_attributes))
+    n_bool = min(round(0.1 * n_attributes), n_attributes - n_cat - 1)
+    n_num = n_attributes - n_cat - n_bool
+
+    columns: dict[str, Any] = {"id": np.arange(1, n + 1, dtype=np.int64)}
+    for i in range(n_cat):
+        k = 4 if i == 0 else int(rng.integers(2, 13))
+        p = np.array([0.35, 0.30, 0.20, 0.15]) if i == 0 else rng.dirichlet(np.full(k, 1.5))
+        values = tuple(f"v{j}" for j in range(k))
+        columns[f"cat_{i:02d}"] = _labels(values, _pick(rng, n, p))
+    for i in range(n_num):
+        shape = 0 if i == 0 else int(rng.integers(0, 3))
+        if shape == 0:
+            x = rng.normal(0.0, 1.0, n)
+        elif shape == 1:
+            x = np.exp(rng.normal(3.0, 1.0, n))
+        else:
+            x = rng.uniform(0.0, 100.0, n)
+        columns[f"num_{i:02d}"] = x.astype(np.float64)
+    for i in range(n_bool):
+        columns[f"flag_{i:02d}"] = rng.random(n) < rng.uniform(0.1, 0.6)
+
+    planted = (columns["cat_00"] == "v0").to_numpy() & (columns["num_00"] >= 0.25)
+    best = rng.random(n) < np.where(planted, 0.75, 0.06)
+    columns["best"] = best
+    return pl.DataFrame(columns)
+
+
+def write_demo_files(directory: Path, *, n: int = 6000, seed: int = 7) -> dict[str, Path]:
+    """Write ``customers.csv`` and ``prospects.csv`` (20,000 rows) for demos and docs.
+
+    Files are replaced atomically so a reader never sees half a file.
+    """
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    frames = {
+        "customers": generate_customers(n, seed=seed).customers,
+        "prospects": generate_prospects(20_000, seed=seed + 4),
+    }
+    paths: dict[str, Path] = {}
+    for name, frame in frames.items():
+        path = directory / f"{name}.csv"
+        _write_csv(frame, path)
+        paths[name] = path
+    return paths
+
+
+def _write_csv(frame: pl.DataFrame, path: Path) -> None:
+    try:
+        from icpkit.io import write_table  # type: ignore[attr-defined]
+    except ImportError:
+        write_table = None
+    if write_table is not None:
+        write_table(frame, path, force=True)
+        return
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        frame.write_csv(tmp)
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
