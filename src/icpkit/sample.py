@@ -13,8 +13,6 @@ seed always yields the same frame and a million prospects take a couple of secon
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -24,6 +22,8 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+
+from icpkit.errors import InputError
 
 __all__ = [
     "ATTRIBUTE_COLUMNS",
@@ -600,12 +600,12 @@ def generate_customers(
     across rows, keeping their marginals but destroying every signal (the null check).
     """
     if n < 1:
-        raise ValueError(f"n must be positive, got {n}")
+        raise InputError(f"n must be positive, got {n}")
     rng = np.random.default_rng(seed)
     start_days = _days(date(2021, 1, 1))
     as_of_days = _days(as_of)
     if as_of_days <= start_days:
-        raise ValueError(f"as_of must be after 2021-01-01, got {as_of}")
+        raise InputError(f"as_of must be after 2021-01-01, got {as_of}")
     close_days = rng.integers(start_days, as_of_days + 1, n)
 
     frame, latent = _attributes(
@@ -701,7 +701,7 @@ def generate_prospects(
     means the same thing here as "funded within 180 days before the close date" for customers.
     """
     if n < 1:
-        raise ValueError(f"n must be positive, got {n}")
+        raise InputError(f"n must be positive, got {n}")
     rng = np.random.default_rng(seed)
     reference = np.full(n, _days(as_of), dtype=np.int64)
     frame, _ = _attributes(
@@ -733,9 +733,9 @@ def generate_wide(n: int = 100_000, n_attributes: int = 40, *, seed: int = 3) ->
     :data:`WIDE_PLANTED` and ~6% of the others, so a search has one clear answer to find.
     """
     if n < 1:
-        raise ValueError(f"n must be positive, got {n}")
+        raise InputError(f"n must be positive, got {n}")
     if n_attributes < 2:
-        raise ValueError(f"n_attributes must be at least 2, got {n_attributes}")
+        raise InputError(f"n_attributes must be at least 2, got {n_attributes}")
     rng = np.random.default_rng(seed)
     n_cat = max(1, round(0.4 * n_attributes))
     n_bool = min(round(0.1 * n_attributes), n_attributes - n_cat - 1)
@@ -768,8 +768,10 @@ def generate_wide(n: int = 100_000, n_attributes: int = 40, *, seed: int = 3) ->
 def write_demo_files(directory: Path, *, n: int = 6000, seed: int = 7) -> dict[str, Path]:
     """Write ``customers.csv`` and ``prospects.csv`` (20,000 rows) for demos and docs.
 
-    Files are replaced atomically so a reader never sees half a file.
+    Existing files are replaced, atomically, so a reader never sees half a file.
     """
+    from icpkit.io import write_table  # deferred: generating data needs no I/O machinery
+
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     frames = {
@@ -779,25 +781,6 @@ def write_demo_files(directory: Path, *, n: int = 6000, seed: int = 7) -> dict[s
     paths: dict[str, Path] = {}
     for name, frame in frames.items():
         path = directory / f"{name}.csv"
-        _write_csv(frame, path)
+        write_table(frame, path, force=True)
         paths[name] = path
     return paths
-
-
-def _write_csv(frame: pl.DataFrame, path: Path) -> None:
-    try:
-        from icpkit.io import write_table  # type: ignore[attr-defined]
-    except ImportError:
-        write_table = None
-    if write_table is not None:
-        write_table(frame, path, force=True)
-        return
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        frame.write_csv(tmp)
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
