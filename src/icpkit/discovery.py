@@ -1,0 +1,867 @@
+"""Discovery: from labelled customers to segments, disqualifiers and a scoring model.
+
+The search is a beam search over conjunctions of traits (subgroup discovery) run as sequential
+covering: find the best subgroup of winners, set its accounts aside, search again, up to
+``max_segments`` times. Quality is the binomial quality ``sqrt(n) · (p − p0)`` of the share of
+best customers. Every level of the beam is one matrix product (traits × accounts by accounts ×
+beam), which is what makes the search fast.
+
+A subgroup becomes a segment only if it is significant after a Bonferroni correction for every
+conjunction the search evaluated, so shuffled outcomes yield no segments. Numeric edges are then
+refined on a grid of human-rounded numbers and categorical value sets grown or shrunk greedily.
+Segments that cover mostly the same accounts, or differ only in the values of one categorical
+column (they would get the same messaging), are merged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+from sklearn.linear_model import LogisticRegression
+
+from icpkit.columns import Kind, Schema
+from icpkit.criteria import Criterion, Evidence, Operator
+from icpkit.evidence import TraitStats, benjamini_hochberg, fisher_two_sided, trait_stats
+from icpkit.icp import (
+    ICP,
+    CalibrationRow,
+    OutcomeComparison,
+    Scoring,
+    Segment,
+    SegmentEvidence,
+    Source,
+)
+from icpkit.outcomes import Outcomes
+from icpkit.traits import TraitConfig, TraitSet, build_traits, evaluate, nice_grid
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    """Knobs of the subgroup search; defaults are what ``icp discover`` uses."""
+
+    max_segments: int = 3
+    max_depth: int = 3
+    beam_width: int = 20
+    min_support: float = 0.02
+    min_best: int = 20
+    alpha: float = 0.05
+    merge_overlap: float = 0.5
+    max_nice: int = 4
+    max_disqualifiers: int = 5
+    max_timing: int = 4
+
+
+@dataclass
+class Subgroup:
+    traits: tuple[int, ...]
+    cover: np.ndarray
+    n: int
+    n_best: int
+    quality: float
+
+
+@dataclass
+class FoundSegment:
+    criteria: list[Criterion]
+    cover: np.ndarray
+    quality: float
+    p_value: float
+
+
+@dataclass
+class Discovery:
+    """Everything discovery learnt, beyond the ICP itself (for reports and validation)."""
+
+    icp: ICP
+    traits: TraitSet
+    stats: TraitStats
+    evidence_table: pl.DataFrame
+    segments_found: list[FoundSegment]
+    evaluated: int
+    warnings: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------------------------
+# the beam search
+
+
+def quality(n: np.ndarray, nb: np.ndarray, p0: float) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(n > 0, np.sqrt(n) * (nb / np.maximum(n, 1) - p0), -np.inf)
+
+
+def beam_search(
+    H: np.ndarray,
+    y: np.ndarray,
+    population: np.ndarray,
+    columns: Sequence[str],
+    kinds: Sequence[str],
+    config: SearchConfig,
+) -> tuple[Subgroup | None, int]:
+    """Best conjunction of traits (columns of ``H``) for target ``y`` within ``population``.
+
+    Returns the subgroup and the number of conjunctions evaluated (for the multiple-testing
+    correction).
+    """
+    n_pop = int(population.sum())
+    if n_pop == 0:
+        return None, 0
+    p0 = float(y[population].mean())
+    min_n = max(config.min_best, int(config.min_support * n_pop))
+    yf = (y & population).astype(np.float32)
+    pf = population.astype(np.float32)
+    k = H.shape[1]
+    col_ids = np.unique(np.asarray(columns), return_inverse=True)[1]
+    kinds_arr = np.asarray(kinds)
+
+    counts = H.T @ np.column_stack([yf, pf])
+    q = quality(counts[:, 1], counts[:, 0], p0)
+    ok = (counts[:, 1] >= min_n) & (counts[:, 0] >= config.min_best)
+    q = np.where(ok, q, -np.inf)
+    evaluated = k
+    order = np.argsort(-q)[: config.beam_width]
+    beam: list[Subgroup] = []
+    for j in order:
+        if not np.isfinite(q[j]) or q[j] <= 0:
+            break
+        cover = population & (H[:, j] > 0)
+        beam.append(Subgroup((int(j),), cover, int(counts[j, 1]), int(counts[j, 0]), float(q[j])))
+    best = beam[0] if beam else None
+
+    for _depth in range(1, config.max_depth):
+        if not beam:
+            break
+        W = np.empty((H.shape[0], 2 * len(beam)), dtype=np.float32)
+        for b, sg in enumerate(beam):
+            W[:, 2 * b] = (sg.cover & y).astype(np.float32)
+            W[:, 2 * b + 1] = sg.cover.astype(np.float32)
+        C = H.T @ W  # k × 2B
+        cands: dict[tuple[int, ...], tuple[float, int, int, int]] = {}
+        for b, sg in enumerate(beam):
+            nb, nn = C[:, 2 * b], C[:, 2 * b + 1]
+            qq = quality(nn, nb, p0)
+            valid = (nn >= min_n) & (nb >= config.min_best) & (nn < sg.n)
+            used_cols = col_ids[list(sg.traits)]
+            allowed = ~np.isin(col_ids, used_cols)
+            for t in sg.traits:
+                # A column may appear twice only as the two sides of a numeric band.
+                if kinds_arr[t] in ("ge", "lt") and int((used_cols == col_ids[t]).sum()) == 1:
+                    opposite = "lt" if kinds_arr[t] == "ge" else "ge"
+                    allowed |= (col_ids == col_ids[t]) & (kinds_arr == opposite)
+            valid &= allowed
+            # Adding a trait must improve on its parent.
+            valid &= qq > sg.quality * 1.001
+            evaluated += int(valid.sum())
+            for j in np.flatnonzero(valid):
+                key = tuple(sorted((*sg.traits, int(j))))
+                if key not in cands or cands[key][0] < qq[j]:
+                    cands[key] = (float(qq[j]), int(nn[j]), int(nb[j]), b)
+        if not cands:
+            break
+        top = sorted(cands.items(), key=lambda kv: -kv[1][0])[: config.beam_width]
+        beam = []
+        for key, (qv, nn_, nb_, _b) in top:
+            cover = population.copy()
+            for t in key:
+                cover &= H[:, t] > 0
+            beam.append(Subgroup(key, cover, nn_, nb_, qv))
+        if beam and (best is None or beam[0].quality > best.quality):
+            best = beam[0]
+    return best, evaluated
+
+
+# --------------------------------------------------------------------------------------------
+# refinement of a found conjunction
+
+
+def _combine_bands(crits: list[Criterion]) -> list[Criterion]:
+    """Merge ``≥ a`` and ``< b`` on one column into ``between [a, b)``."""
+    out: list[Criterion] = []
+    bands: dict[str, list[float | None]] = {}
+    layers: dict[str, str | None] = {}
+    for c in crits:
+        if c.operator is Operator.BETWEEN:
+            lo, hi = c.between or (None, None)
+            cur = bands.setdefault(c.column, [None, None])
+            if lo is not None:
+                cur[0] = lo if cur[0] is None else max(cur[0], lo)
+            if hi is not None:
+                cur[1] = hi if cur[1] is None else min(cur[1], hi)
+            layers[c.column] = c.layer
+        else:
+            out.append(c)
+    for col, (lo, hi) in bands.items():
+        out.append(Criterion(column=col, between=(lo, hi), layer=layers[col]))  # type: ignore[arg-type]
+    return out
+
+
+def _mask(frame: pl.DataFrame, crits: Sequence[Criterion]) -> np.ndarray:
+    if not crits:
+        return np.ones(frame.height, dtype=bool)
+    res = frame.select([c.expr().fill_null(False).alias(f"c{i}") for i, c in enumerate(crits)])
+    return res.select(pl.all_horizontal(pl.all())).to_series().to_numpy().astype(bool)
+
+
+def _refine_numeric(
+    frame: pl.DataFrame,
+    crit: Criterion,
+    rest: np.ndarray,
+    y: np.ndarray,
+    p0: float,
+    min_n: int,
+) -> Criterion:
+    """Best band on a grid of nice numbers, holding the other criteria fixed."""
+    x = frame.get_column(crit.column).cast(pl.Float64).to_numpy()
+    sel = rest & ~np.isnan(x)
+    if sel.sum() < min_n:
+        return crit
+    xs = x[sel]
+    ys = y[sel]
+    lo_q, hi_q = np.quantile(xs, [0.005, 0.995])
+    grid = np.asarray(nice_grid(float(lo_q), float(hi_q)))
+    if len(grid) == 0:
+        return crit
+    order = np.argsort(xs, kind="stable")
+    xs, ys = xs[order], ys[order]
+    cum_b = np.concatenate([[0], np.cumsum(ys)])
+    # Edge candidates: -inf, grid..., +inf  (positions in the sorted values).
+    pos = np.concatenate([[0], np.searchsorted(xs, grid, side="left"), [len(xs)]])
+    edges = np.concatenate([[-np.inf], grid, [np.inf]])
+    i, j = np.triu_indices(len(pos), k=1)
+    nn = pos[j] - pos[i]
+    nb = cum_b[pos[j]] - cum_b[pos[i]]
+    qq = np.where(nn >= min_n, quality(nn.astype(float), nb.astype(float), p0), -np.inf)
+    best = int(np.argmax(qq))
+    if not np.isfinite(qq[best]):
+        return crit
+    lo = None if np.isinf(edges[i[best]]) else float(edges[i[best]])
+    hi = None if np.isinf(edges[j[best]]) else float(edges[j[best]])
+    if lo is None and hi is None:
+        return crit
+    return crit.model_copy(update={"between": (lo, hi)})
+
+
+def _refine_categorical(
+    frame: pl.DataFrame,
+    crit: Criterion,
+    rest: np.ndarray,
+    y: np.ndarray,
+    p0: float,
+    min_n: int,
+) -> Criterion:
+    """Greedily add or drop values while the subgroup quality improves."""
+    v = frame.get_column(crit.column)
+    df = pl.DataFrame({"v": v, "b": y, "r": rest}).filter(pl.col("r") & pl.col("v").is_not_null())
+    agg = df.group_by("v").agg(pl.len().alias("n"), pl.col("b").sum().alias("nb"))
+    stats = {row[0]: (int(row[1]), int(row[2])) for row in agg.iter_rows()}
+    current = set(crit.in_ or ())
+
+    def q_of(values: set[str]) -> float:
+        n = sum(stats.get(x, (0, 0))[0] for x in values)
+        nb = sum(stats.get(x, (0, 0))[1] for x in values)
+        if n < min_n:
+            return -math.inf
+        return float(quality(np.array([n], float), np.array([nb], float), p0)[0])
+
+    cur_q = q_of(current)
+    improved = True
+    while improved:
+        improved = False
+        moves = [current | {x} for x in stats if x not in current] + [
+            current - {x} for x in current if len(current) > 1
+        ]
+        for m in moves:
+            qm = q_of(m)
+            if qm > cur_q * 1.001 + 1e-12:
+                current, cur_q, improved = m, qm, True
+    if not current:
+        return crit
+    return crit.model_copy(update={"in_": tuple(sorted(current))})
+
+
+def refine(
+    frame: pl.DataFrame,
+    crits: list[Criterion],
+    y: np.ndarray,
+    population: np.ndarray,
+    p0: float,
+    min_n: int,
+    rounds: int = 2,
+) -> list[Criterion]:
+    crits = _combine_bands(crits)
+    masks = [_mask(frame, [c]) for c in crits]
+    for _ in range(rounds):
+        for i, c in enumerate(crits):
+            rest = population.copy()
+            for j, m in enumerate(masks):
+                if j != i:
+                    rest &= m
+            if c.operator is Operator.BETWEEN:
+                new = _refine_numeric(frame, c, rest, y, p0, min_n)
+            elif c.operator is Operator.IN:
+                new = _refine_categorical(frame, c, rest, y, p0, min_n)
+            else:
+                continue
+            if new != c:
+                crits[i] = new
+                masks[i] = _mask(frame, [new])
+    return crits
+
+
+# --------------------------------------------------------------------------------------------
+# the learner
+
+
+class ICPLearner:
+    """Learns an :class:`~icpkit.icp.ICP` from customers (scikit-learn style).
+
+    Configuration is stored unchanged in ``__init__``; :meth:`fit` learns and sets ``icp_`` and
+    ``discovery_``.
+    """
+
+    def __init__(
+        self,
+        *,
+        search: SearchConfig | None = None,
+        traits: TraitConfig | None = None,
+        category_map: Mapping[str, Sequence[str]] | None = None,
+        name: str = "Ideal Customer Profile",
+        review_days: int = 365,
+    ) -> None:
+        self.search = search
+        self.traits = traits
+        self.category_map = category_map
+        self.name = name
+        self.review_days = review_days
+
+    def fit(
+        self,
+        frame: pl.DataFrame,
+        schema: Schema,
+        outcomes: Outcomes,
+        *,
+        source_file: str | Path | None = None,
+        today: date | None = None,
+    ) -> ICPLearner:
+        self.discovery_ = discover(
+            frame,
+            schema,
+            outcomes,
+            search=self.search,
+            traits=self.traits,
+            category_map=self.category_map,
+            name=self.name,
+            review_days=self.review_days,
+            source_file=source_file,
+            today=today,
+        )
+        self.icp_ = self.discovery_.icp
+        return self
+
+
+def discover(
+    frame: pl.DataFrame,
+    schema: Schema,
+    outcomes: Outcomes,
+    *,
+    search: SearchConfig | None = None,
+    traits: TraitConfig | None = None,
+    category_map: Mapping[str, Sequence[str]] | None = None,
+    name: str = "Ideal Customer Profile",
+    review_days: int = 365,
+    source_file: str | Path | None = None,
+    today: date | None = None,
+) -> Discovery:
+    """Discover segments, disqualifiers, timing signals and scoring weights."""
+    cfg = search or SearchConfig()
+    today = today or date.today()
+    best, worst = outcomes.best, outcomes.worst
+    n = frame.height
+    ts = build_traits(frame, schema, best=best, category_map=category_map, config=traits)
+    warnings = list(outcomes.warnings)
+    st = trait_stats(ts.has, ts.known, best, worst)
+    H = ts.matrix()
+
+    # Sequential covering.
+    population = np.ones(n, dtype=bool)
+    found: list[FoundSegment] = []
+    total_eval = 0
+    p_all = float(best.mean())
+    min_n = max(cfg.min_best, int(cfg.min_support * n))
+    for _ in range(cfg.max_segments + 2):
+        if len(found) >= cfg.max_segments:
+            break
+        sg, evaluated = beam_search(H, best, population, ts.columns, ts.kinds, cfg)
+        total_eval += evaluated
+        if sg is None:
+            break
+        crits = [ts.criteria[t] for t in sg.traits]
+        crits = refine(frame, crits, best, population, float(best[population].mean()), min_n)
+        cover = _mask(frame, crits)
+        # Significance on the whole base, corrected for everything the search looked at.
+        nn, nb = int(cover.sum()), int((cover & best).sum())
+        p = float(
+            fisher_two_sided(
+                np.array([nb]), np.array([nn - nb]), np.array([int(best.sum()) - nb]),
+                np.array([n - nn - (int(best.sum()) - nb)]),
+            )[0]
+        )
+        rate = nb / max(nn, 1)
+        if p * max(total_eval, 1) > cfg.alpha or rate <= p_all or nb < cfg.min_best:
+            break
+        found.append(FoundSegment(crits, cover, sg.quality, p))
+        population &= ~cover
+        if population.sum() < min_n:
+            break
+    found = _merge_segments(frame, found, best, cfg)
+
+    # Anti-signals: traits concentrated in the worst customers.
+    disq = _disqualifiers(ts, st, cfg)
+    # Timing: behavioural traits that raise the share of best customers.
+    timing = _timing(ts, st, cfg)
+
+    segments: list[Segment] = []
+    for i, fs in enumerate(found):
+        inside = fs.cover
+        nice = _nice_to_haves(ts, inside, best, worst, fs.criteria, cfg)
+        musts = [_with_evidence(frame, c, best, worst, st) for c in fs.criteria]
+        nb, nn = int((inside & best).sum()), int(inside.sum())
+        seg_ev = SegmentEvidence(
+            accounts=nn,
+            best=nb,
+            worst=int((inside & worst).sum()),
+            best_rate=nb / max(nn, 1),
+            base_rate=p_all,
+            lift=(nb / max(nn, 1)) / max(p_all, 1e-12),
+            p_value=fs.p_value,
+            share_of_best=nb / max(int(best.sum()), 1),
+        )
+        value = _segment_value(frame, schema, inside, outcomes)
+        segments.append(
+            Segment(
+                id=f"seg-{i + 1}",
+                name=_segment_name(musts),
+                summary=None,
+                must=musts,
+                nice=nice,
+                evidence=seg_ev,
+                value=value,
+                messaging=_messaging(musts, nice, value),
+            )
+        )
+
+    icp = ICP(
+        name=name,
+        version=1,
+        created=today,
+        review_by=date.fromordinal(today.toordinal() + review_days),
+        source=Source(
+            file=str(source_file) if source_file else None,
+            rows=n,
+            sha256=_sha256(source_file),
+            fitted=today,
+        ),
+        outcomes=outcomes.definition,
+        columns={k: v for k, v in (("id", schema.id), ("domain", schema.domain),
+                                    ("name", schema.name)) if v},
+        segments=segments,
+        disqualifiers=[_with_evidence(frame, c, best, worst, st) for c in disq],
+        scoring=Scoring(timing=timing),
+    )
+    icp = fit_weights(icp, frame, best, worst)
+    if not segments:
+        warnings.append(
+            "no segment passed the significance test after correcting for the "
+            f"{total_eval:,} conjunctions searched: the outcomes are not explained by the "
+            "attributes given (or there are too few best customers)"
+        )
+    table = evidence_table(ts, st)
+    return Discovery(icp, ts, st, table, found, total_eval, warnings)
+
+
+def _merge_segments(
+    frame: pl.DataFrame, found: list[FoundSegment], best: np.ndarray, cfg: SearchConfig
+) -> list[FoundSegment]:
+    """Merge segments that cover mostly the same accounts or would get the same messaging."""
+    merged: list[FoundSegment] = []
+    for fs in found:
+        target = None
+        for m in merged:
+            inter = int((m.cover & fs.cover).sum())
+            union = int((m.cover | fs.cover).sum())
+            if union and inter / union > cfg.merge_overlap:
+                target = m
+                break
+            if _same_shape(m.criteria, fs.criteria):
+                target = m
+                break
+        if target is None:
+            merged.append(fs)
+            continue
+        if _same_shape(target.criteria, fs.criteria):
+            crits = []
+            for a in target.criteria:
+                b = next(c for c in fs.criteria if c.column == a.column)
+                if a.operator is Operator.IN and a.in_ != b.in_:
+                    crits.append(a.model_copy(update={"in_": tuple(sorted({*a.in_, *b.in_}))}))  # type: ignore[misc]
+                else:
+                    crits.append(a)
+            target.criteria = crits
+            target.cover = _mask(frame, crits)
+        # else: overlapping segment adds nothing distinct; keep the first (stronger) one.
+    return merged
+
+
+def _same_shape(a: list[Criterion], b: list[Criterion]) -> bool:
+    """Same columns, same non-categorical tests; at most one categorical value set differs."""
+    if sorted(c.column for c in a) != sorted(c.column for c in b):
+        return False
+    differ = 0
+    for ca in a:
+        cb = next(c for c in b if c.column == ca.column)
+        if ca.same_test(cb):
+            continue
+        if ca.operator is Operator.IN and cb.operator is Operator.IN:
+            differ += 1
+        else:
+            return False
+    return differ <= 1
+
+
+def _with_evidence(
+    frame: pl.DataFrame,
+    crit: Criterion,
+    best: np.ndarray,
+    worst: np.ndarray,
+    st: TraitStats,
+) -> Criterion:
+    """Attach evidence for a (possibly refined) criterion, FDR-adjusted with every trait tried."""
+    one = evaluate(frame, [crit])
+    if not one.criteria:
+        return crit
+    s = trait_stats(one.has, one.known, best, worst)
+    q = benjamini_hochberg(np.concatenate([st.p_value, s.p_value]))[-1]
+    return crit.model_copy(update={"evidence": _ev(s, 0, q)})
+
+
+def _ev(s: TraitStats, i: int, q: float | None = None) -> Evidence:
+    def f(x: float) -> float:
+        return float(x) if np.isfinite(x) else 0.0
+
+    return Evidence(
+        best_share=f(s.best_share[i]),
+        worst_share=f(s.worst_share[i]),
+        all_share=f(s.all_share[i]),
+        lift=f(s.lift[i]),
+        odds_ratio=f(s.odds_ratio[i]),
+        ci_low=f(s.ci_low[i]),
+        ci_high=f(s.ci_high[i]),
+        p_value=float(s.p_value[i]),
+        q_value=float(q if q is not None else s.q_value[i]),
+        n=int(s.n[i]),
+        n_best=int(s.n_best[i]),
+        n_worst=int(s.n_worst[i]),
+        caveat=s.caveat(i),
+    )
+
+
+def _disqualifiers(ts: TraitSet, st: TraitStats, cfg: SearchConfig) -> list[Criterion]:
+    ok = (
+        (st.q_value < 0.01)
+        & (st.worst_lift >= 1.5)
+        & (st.ci_high < 0.5)
+        & (st.best_share <= 0.5 * st.worst_share)
+        & (np.asarray(ts.kinds) != "lacks")
+    )
+    cand = np.flatnonzero(ok)
+    cand = cand[np.argsort(st.odds_ratio[cand])]
+    out: list[Criterion] = []
+    used: set[str] = set()
+    covers: list[np.ndarray] = []
+    for i in cand:
+        col = ts.columns[i]
+        if col in used:
+            continue
+        c = ts.has[:, i]
+        if any((c & o).sum() / max((c | o).sum(), 1) > 0.5 for o in covers):
+            continue
+        out.append(ts.criteria[i])
+        used.add(col)
+        covers.append(c)
+        if len(out) >= cfg.max_disqualifiers:
+            break
+    return out
+
+
+def _timing(ts: TraitSet, st: TraitStats, cfg: SearchConfig) -> list[Criterion]:
+    layers = [c.layer for c in ts.criteria]
+    ok = np.array([lay == "behavioural" for lay in layers]) & (st.q_value < 0.05) & (
+        st.ci_low > 1.0
+    )
+    cand = np.flatnonzero(ok)
+    cand = cand[np.argsort(-np.log(st.odds_ratio[cand]) * np.sqrt(st.n[cand]))]
+    out: list[Criterion] = []
+    used: set[str] = set()
+    for i in cand:
+        if ts.columns[i] in used:
+            continue
+        used.add(ts.columns[i])
+        w = round(float(np.log(st.odds_ratio[i])), 3)
+        out.append(ts.criteria[i].model_copy(update={"weight": w, "evidence": _ev(st, int(i))}))
+        if len(out) >= cfg.max_timing:
+            break
+    return out
+
+
+def _nice_to_haves(
+    ts: TraitSet,
+    inside: np.ndarray,
+    best: np.ndarray,
+    worst: np.ndarray,
+    musts: list[Criterion],
+    cfg: SearchConfig,
+) -> list[Criterion]:
+    """Traits that raise the share of best customers within the segment itself."""
+    if inside.sum() < 2 * cfg.min_best:
+        return []
+    must_cols = {c.column for c in musts}
+    s = trait_stats(ts.has[inside], ts.known[inside], best[inside], worst[inside])
+    ok = (
+        (s.q_value < 0.05)
+        & (s.ci_low > 1.0)
+        & (s.lift > 1.05)
+        & np.array([c not in must_cols for c in ts.columns])
+    )
+    cand = np.flatnonzero(ok)
+    cand = cand[np.argsort(-np.log(s.odds_ratio[cand]) * np.sqrt(s.n[cand]))]
+    out: list[Criterion] = []
+    used: set[str] = set()
+    for i in cand:
+        if ts.columns[i] in used:
+            continue
+        used.add(ts.columns[i])
+        out.append(ts.criteria[i].model_copy(update={"evidence": _ev(s, int(i))}))
+        if len(out) >= cfg.max_nice:
+            break
+    return out
+
+
+def feature_matrix(icp: ICP, frame: pl.DataFrame) -> tuple[np.ndarray, list[tuple[int, str, int]]]:
+    """Indicators the scoring model weighs: per segment, each criterion met and 'all musts met'.
+
+    Returns the matrix and, per column, (segment index, "must"/"nice"/"bonus", index).
+    """
+    cols: list[np.ndarray] = []
+    keys: list[tuple[int, str, int]] = []
+    for si, seg in enumerate(icp.segments):
+        ms = [_mask(frame, [c]) for c in seg.must]
+        for ci, m in enumerate(ms):
+            cols.append(m)
+            keys.append((si, "must", ci))
+        for ci, c in enumerate(seg.nice):
+            cols.append(_mask(frame, [c]))
+            keys.append((si, "nice", ci))
+        allm = np.logical_and.reduce(ms) if ms else np.zeros(frame.height, bool)
+        cols.append(allm)
+        keys.append((si, "bonus", 0))
+    if not cols:
+        return np.zeros((frame.height, 0)), keys
+    return np.column_stack(cols).astype(np.float64), keys
+
+
+def fit_weights(icp: ICP, frame: pl.DataFrame, best: np.ndarray, worst: np.ndarray) -> ICP:
+    """Fit the logistic scorecard behind ``fit_score`` and derive tiers and calibration."""
+    X, keys = feature_matrix(icp, frame)
+    base = float(best.mean())
+    if X.shape[1] == 0:
+        intercept = math.log(max(base, 1e-6) / max(1 - base, 1e-6))
+        coef = np.zeros(0)
+    else:
+        model = LogisticRegression(C=1.0, max_iter=1000)
+        model.fit(X, best.astype(int))
+        intercept = float(model.intercept_[0])
+        coef = model.coef_[0]
+    segs = [s.model_copy(deep=True) for s in icp.segments]
+    for (si, part, ci), w in zip(keys, coef, strict=True):
+        w = round(float(w), 3)
+        if part == "bonus":
+            segs[si].bonus = w
+        elif part == "must":
+            segs[si].must[ci] = segs[si].must[ci].model_copy(update={"weight": w})
+        else:
+            segs[si].nice[ci] = segs[si].nice[ci].model_copy(update={"weight": w})
+    raw = intercept + (X @ np.array([round(float(w), 3) for w in coef]) if len(coef) else 0.0)
+    score = np.round(100.0 / (1.0 + np.exp(-raw)), 1)
+    tiers = {
+        "A": round(min(95.0, 100 * base * 2.0), 1),
+        "B": round(min(90.0, 100 * base * 1.25), 1),
+        "C": round(min(85.0, 100 * base * 0.75), 1),
+    }
+    calib = calibration(score, best)
+    scoring = icp.scoring.model_copy(
+        update={"intercept": round(intercept, 3), "tiers": tiers, "calibration": calib}
+    )
+    return icp.model_copy(update={"segments": segs, "scoring": scoring})
+
+
+def calibration(score: np.ndarray, best: np.ndarray, bands: int = 10) -> list[CalibrationRow]:
+    """Predicted against observed share of best customers per score band (equal-count bands)."""
+    order = np.argsort(score, kind="stable")
+    rows: list[CalibrationRow] = []
+    for chunk in np.array_split(order, bands):
+        if len(chunk) == 0:
+            continue
+        s = score[chunk]
+        rows.append(
+            CalibrationRow(
+                score_from=float(s.min()),
+                score_to=float(s.max()),
+                accounts=len(chunk),
+                predicted=round(float(s.mean()) / 100, 4),
+                observed=round(float(best[chunk].mean()), 4),
+            )
+        )
+    # Bands with identical scores collapse into one row.
+    out: list[CalibrationRow] = []
+    for r in rows:
+        if out and out[-1].score_from == r.score_from and out[-1].score_to == r.score_to:
+            prev = out[-1]
+            tot = prev.accounts + r.accounts
+            out[-1] = prev.model_copy(
+                update={
+                    "accounts": tot,
+                    "observed": round((prev.observed * prev.accounts + r.observed * r.accounts)
+                                      / tot, 4),
+                }
+            )
+        else:
+            out.append(r)
+    return out
+
+
+def _segment_value(
+    frame: pl.DataFrame, schema: Schema, inside: np.ndarray, outcomes: Outcomes
+) -> list[OutcomeComparison]:
+    out: list[OutcomeComparison] = []
+    for c in schema.outcomes:
+        if c.name not in frame.columns:
+            continue
+        s = frame.get_column(c.name)
+        if s.dtype.is_numeric() and c.kind is Kind.NUMERIC:
+            x = s.cast(pl.Float64).to_numpy()
+            a, b = x[inside], x[~inside]
+            if np.isnan(a).all() or np.isnan(b).all():
+                continue
+            hib = c.higher_is_better if c.higher_is_better is not None else True
+            out.append(
+                OutcomeComparison(
+                    metric=c.name,
+                    segment=round(float(np.nanmedian(a)), 2),
+                    others=round(float(np.nanmedian(b)), 2),
+                    unit="median",
+                    higher_is_better=bool(hib),
+                )
+            )
+    out.append(
+        OutcomeComparison(
+            metric="worst customers",
+            segment=round(float(outcomes.worst[inside].mean()), 4),
+            others=round(float(outcomes.worst[~inside].mean()), 4),
+            unit="share",
+            higher_is_better=False,
+        )
+    )
+    out.append(
+        OutcomeComparison(
+            metric="best customers",
+            segment=round(float(outcomes.best[inside].mean()), 4),
+            others=round(float(outcomes.best[~inside].mean()), 4),
+            unit="share",
+            higher_is_better=True,
+        )
+    )
+    return out
+
+
+def _segment_name(musts: list[Criterion]) -> str:
+    return "; ".join(c.describe() for c in musts)
+
+
+def _messaging(
+    musts: list[Criterion], nice: list[Criterion], value: list[OutcomeComparison]
+) -> list[str]:
+    """Data-drawn pointers: what sets the segment apart, in outcome terms."""
+    out: list[str] = []
+    for v in value:
+        if v.others == 0 and v.segment == 0:
+            continue
+        better = (v.segment > v.others) == v.higher_is_better
+        if not better or abs(v.segment - v.others) < 1e-9:
+            continue
+        if v.unit == "share":
+            out.append(f"{v.metric}: {v.segment:.0%} of this segment vs {v.others:.0%} of others")
+        else:
+            out.append(
+                f"{v.metric.replace('_', ' ')}: median {v.segment:,.4g} vs {v.others:,.4g}"
+            )
+    for c in nice[:2]:
+        out.append(f"best customers here more often have {c.describe()}")
+    return out[:6]
+
+
+def evidence_table(ts: TraitSet, st: TraitStats) -> pl.DataFrame:
+    """Every trait tried, with its statistics: the raw material behind each criterion."""
+    return pl.DataFrame(
+        {
+            "layer": [c.layer for c in ts.criteria],
+            "column": ts.columns,
+            "trait": [c.describe() for c in ts.criteria],
+            "kind": ts.kinds,
+            "best_share": st.best_share,
+            "worst_share": st.worst_share,
+            "all_share": st.all_share,
+            "lift": st.lift,
+            "odds_ratio": st.odds_ratio,
+            "ci_low": st.ci_low,
+            "ci_high": st.ci_high,
+            "p_value": st.p_value,
+            "q_value": st.q_value,
+            "n": st.n,
+            "n_best": st.n_best,
+            "n_worst": st.n_worst,
+        },
+        strict=False,
+    ).sort("q_value")
+
+
+def _sha256(path: str | Path | None) -> str | None:
+    if path is None:
+        return None
+    p = Path(path)
+    if not p.is_file():
+        return None
+    h = hashlib.sha256()
+    with p.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+__all__ = [
+    "Discovery",
+    "ICPLearner",
+    "SearchConfig",
+    "beam_search",
+    "calibration",
+    "discover",
+    "evidence_table",
+    "feature_matrix",
+    "fit_weights",
+]

@@ -1,0 +1,182 @@
+"""Evidence for traits: shares, lift, odds ratios with intervals, exact tests, FDR control.
+
+Everything is computed for many traits at once from a trait matrix (accounts × traits) with a
+separate "known" mask, so a missing value is never counted as not having the trait.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+from scipy.special import gammaln
+
+# Below these counts a statement about a trait gets a caveat instead of a confident claim.
+SMALL_GROUP = 30
+SMALL_CELL = 10
+
+
+@dataclass(frozen=True)
+class TraitStats:
+    """Column-wise statistics for k traits (every array has length k)."""
+
+    n: np.ndarray  # accounts with the trait (known values only)
+    n_best: np.ndarray
+    n_worst: np.ndarray
+    best_known: np.ndarray  # best accounts whose value is known
+    worst_known: np.ndarray
+    all_known: np.ndarray
+    best_share: np.ndarray
+    worst_share: np.ndarray
+    all_share: np.ndarray
+    lift: np.ndarray  # best_share / all_share
+    worst_lift: np.ndarray  # worst_share / all_share
+    odds_ratio: np.ndarray  # best vs worst, Haldane-corrected
+    ci_low: np.ndarray
+    ci_high: np.ndarray
+    p_value: np.ndarray  # Fisher's exact test, two-sided
+    q_value: np.ndarray  # Benjamini-Hochberg over the k traits
+
+    def caveat(self, i: int) -> str | None:
+        """A plain-words warning when trait i rests on too few accounts."""
+        if self.best_known[i] < SMALL_GROUP or self.worst_known[i] < SMALL_GROUP:
+            return "small sample: fewer than 30 best or worst accounts with known values"
+        if self.n_best[i] < SMALL_CELL or self.n_worst[i] < SMALL_CELL:
+            return "small sample: fewer than 10 best or worst accounts have this trait"
+        return None
+
+
+def trait_stats(
+    has: np.ndarray,
+    known: np.ndarray,
+    best: np.ndarray,
+    worst: np.ndarray,
+) -> TraitStats:
+    """Statistics for every column of ``has`` (n × k, bool) given ``known`` (n × k, bool)."""
+    has = has & known
+    b = best.astype(np.float32)
+    w = worst.astype(np.float32)
+    lab = (best | worst).astype(np.float32)
+    hf = has.astype(np.float32)
+    kf = known.astype(np.float32)
+    # Two GEMMs give every count the tests need.
+    counts = hf.T @ np.column_stack([b, w, lab, np.ones_like(b)])
+    knowns = kf.T @ np.column_stack([b, w, lab, np.ones_like(b)])
+    n_best, n_worst, _, n_all = (counts[:, i].astype(np.int64) for i in range(4))
+    best_known, worst_known, _, all_known = (knowns[:, i].astype(np.int64) for i in range(4))
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        best_share = np.where(best_known > 0, n_best / best_known, np.nan)
+        worst_share = np.where(worst_known > 0, n_worst / worst_known, np.nan)
+        all_share = np.where(all_known > 0, n_all / all_known, np.nan)
+        lift = best_share / all_share
+        worst_lift = worst_share / all_share
+        a = n_best + 0.5
+        bb = (best_known - n_best) + 0.5
+        c = n_worst + 0.5
+        d = (worst_known - n_worst) + 0.5
+        log_or = np.log(a * d / (bb * c))
+        se = np.sqrt(1 / a + 1 / bb + 1 / c + 1 / d)
+    odds_ratio = np.exp(log_or)
+    ci_low = np.exp(log_or - 1.96 * se)
+    ci_high = np.exp(log_or + 1.96 * se)
+    p = fisher_two_sided(n_best, best_known - n_best, n_worst, worst_known - n_worst)
+    q = benjamini_hochberg(p)
+    return TraitStats(
+        n=n_all,
+        n_best=n_best,
+        n_worst=n_worst,
+        best_known=best_known,
+        worst_known=worst_known,
+        all_known=all_known,
+        best_share=best_share,
+        worst_share=worst_share,
+        all_share=all_share,
+        lift=lift,
+        worst_lift=worst_lift,
+        odds_ratio=odds_ratio,
+        ci_low=ci_low,
+        ci_high=ci_high,
+        p_value=p,
+        q_value=q,
+    )
+
+
+def fisher_two_sided(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Two-sided Fisher exact p-values for many 2×2 tables [[a, b], [c, d]] at once.
+
+    Vectorised over tables: sums the hypergeometric probabilities of every table with the same
+    margins that is no more likely than the observed one (the usual two-sided definition, with
+    the customary relative tolerance).
+    """
+    a, b, c, d = (np.asarray(x, dtype=np.int64) for x in (a, b, c, d))
+    out = np.ones(a.shape, dtype=float)
+    row1 = a + b  # the group being tested (e.g. best accounts)
+    col1 = a + c  # accounts with the trait
+    total = a + b + c + d
+    valid = (row1 > 0) & (total - row1 > 0) & (col1 > 0) & (total - col1 > 0)
+    if not valid.any():
+        return out
+    # Tables sharing margins share one hypergeometric distribution.
+    keys = np.stack([total[valid], row1[valid], col1[valid]], axis=1)
+    uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    obs = a[valid]
+    res = np.empty(len(obs))
+    for u, (tot, r1, c1) in enumerate(uniq):
+        lo, hi = max(0, r1 + c1 - tot), min(r1, c1)
+        support = np.arange(lo, hi + 1)
+        pmf = np.exp(
+            _lchoose(c1, support) + _lchoose(tot - c1, r1 - support) - _lchoose(tot, r1)
+        )
+        members = np.flatnonzero(inverse == u)
+        p_obs = pmf[obs[members] - lo]
+        # Sum pmf over tables at most as likely as the observed one (relative tolerance 1e-7).
+        thresh = p_obs * (1 + 1e-7)
+        sorted_pmf = np.sort(pmf)
+        csum = np.cumsum(sorted_pmf)
+        pos = np.searchsorted(sorted_pmf, thresh, side="right")
+        res[members] = np.where(pos > 0, csum[np.maximum(pos - 1, 0)], 0.0)
+    out[valid] = np.clip(res, 0.0, 1.0)
+    return out
+
+
+def _lchoose(n: np.ndarray | int, k: np.ndarray | int) -> np.ndarray:
+    return gammaln(np.asarray(n) + 1) - gammaln(np.asarray(k) + 1) - gammaln(np.asarray(n) - k + 1)
+
+
+def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values (q-values); NaN p-values stay NaN."""
+    p = np.asarray(p, dtype=float)
+    q = np.full(p.shape, np.nan)
+    ok = ~np.isnan(p)
+    m = int(ok.sum())
+    if m == 0:
+        return q
+    pv = p[ok]
+    order = np.argsort(pv)
+    ranked = pv[order] * m / np.arange(1, m + 1)
+    ranked = np.minimum.accumulate(ranked[::-1])[::-1]
+    adj = np.empty(m)
+    adj[order] = np.clip(ranked, 0, 1)
+    q[ok] = adj
+    return q
+
+
+def binomial_p(k: int, n: int, p0: float) -> float:
+    """One-sided p-value that k or more successes in n trials arise at rate p0."""
+    if n == 0:
+        return 1.0
+    return float(stats.binom.sf(k - 1, n, p0))
+
+
+__all__ = [
+    "SMALL_CELL",
+    "SMALL_GROUP",
+    "TraitStats",
+    "benjamini_hochberg",
+    "binomial_p",
+    "fisher_two_sided",
+    "trait_stats",
+]

@@ -1,0 +1,156 @@
+"""The one-page ICP document in Markdown (``icp.md``), for marketing, sales and product."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from icpkit.icp import ICP, OutcomeComparison, Segment
+from icpkit.report.table import CriteriaRow, criteria_rows, format_p, segment_rows
+
+
+def _table(rows: list[CriteriaRow]) -> list[str]:
+    out = [
+        "| Layer | Criterion | Ideal fit | Best customers | Worst customers | Lift | Evidence |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        ev = r.evidence + (f" ⚠ {r.caveat}" if r.caveat else "")
+        cells = [r.layer, r.criterion, r.ideal_fit, r.best, r.worst, r.lift, ev]
+        out.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return out
+
+
+def _value_line(v: OutcomeComparison) -> str:
+    name = v.metric.replace("_", " ")
+    if v.unit == "share":
+        return f"{name}: {v.segment:.0%} vs {v.others:.0%} for everyone else"
+    return f"{name} (median): {v.segment:,.4g} vs {v.others:,.4g}"
+
+
+def segment_sentence(seg: Segment) -> str:
+    musts = " and ".join(c.describe() for c in seg.must)
+    ev = seg.evidence
+    if ev is None:
+        return f"Companies where {musts}."
+    return (
+        f"Companies where {musts}: {ev.accounts:,} accounts, {ev.best_rate:.0%} of them best "
+        f"customers against {ev.base_rate:.0%} overall ({ev.lift:.1f}x), covering "
+        f"{ev.share_of_best:.0%} of all best customers."
+    )
+
+
+def _metrics_table(validation: dict[str, Any]) -> list[str]:
+    names = [
+        ("in_sample", "In-sample (fitted data)"),
+        ("kfold", f"Out-of-sample, {validation.get('folds', 'k')}-fold"),
+        ("kfold_baseline", "Black-box baseline, same folds"),
+        ("time_split", f"Time split (bought after {validation.get('holdout_after', '?')})"),
+        ("time_split_baseline", "Black-box baseline, time split"),
+    ]
+    rows = [
+        "| View | Accounts | Selected | Precision | Recall | Losers screened out | "
+        "Top-tier lift | AUC |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for key, title in names:
+        m = validation.get(key)
+        if not m:
+            continue
+        lift = f"{m['top_tier_lift']:.2f}x" if m.get("top_tier_lift") is not None else "–"
+        auc = f"{m['auc']:.3f}" if m.get("auc") is not None else "–"
+        rows.append(
+            f"| {title} | {m['accounts']:,} | {m['selected']:,} | {m['precision']:.0%} | "
+            f"{m['recall']:.0%} | {m['worst_screened_out']:.0%} | {lift} | {auc} |"
+        )
+    return rows
+
+
+def render_markdown(icp: ICP) -> str:
+    """Render the one-page document. Pure function of the ICP file's content."""
+    L: list[str] = [f"# {icp.name} — version {icp.version}", ""]
+    src = icp.source
+    L.append(
+        f"Fitted {icp.created.isoformat()} on {src.rows:,} accounts"
+        + (f" from `{src.file}`" if src and src.file else "")
+        + f". Review by **{icp.review_by.isoformat() if icp.review_by else '?'}**."
+        if src
+        else f"Written {icp.created.isoformat()}."
+    )
+    L.append("")
+    L.append("## Who our ideal customers are")
+    L.append("")
+    if not icp.segments:
+        L.append("_No segment passed the evidence bar: the data does not single out a group of "
+                 "winners. See the notes below._")
+    for seg in icp.segments:
+        L.append(f"- **{seg.id}** — {segment_sentence(seg)}")
+    L.append("")
+    if icp.outcomes:
+        o = icp.outcomes
+        L += [
+            "## How best and worst were defined",
+            "",
+            f"- **Best** ({o.best_count:,} of {o.total:,}): {o.best}",
+            f"- **Worst** ({o.worst_count:,} of {o.total:,}): {o.worst}",
+            "",
+        ]
+    for seg in icp.segments:
+        L += [f"## Segment {seg.id}: {seg.name}", ""]
+        L += _table(segment_rows(seg))
+        L.append("")
+        if seg.value:
+            L.append("**What it is worth:** " + "; ".join(_value_line(v) for v in seg.value) + ".")
+            L.append("")
+        if seg.messaging:
+            L.append("**Messaging pointers (drawn from the data, not from interviews):**")
+            L += [f"- {m}" for m in seg.messaging]
+            L.append("")
+    if icp.scoring.timing:
+        L += ["## Timing: signals that an account is in market", ""]
+        L += _table([r for r in criteria_rows(icp) if r.role == "timing"])
+        L.append("")
+    L += ["## Who we do not sell to (anti-signals)", ""]
+    if icp.disqualifiers:
+        L += _table([r for r in criteria_rows(icp) if r.role == "disqualifier"])
+    else:
+        L.append("_No trait is concentrated enough among the worst customers to disqualify._")
+    L.append("")
+    if icp.validation:
+        L += ["## Would it have picked our winners?", ""]
+        L += _metrics_table(icp.validation)
+        L.append("")
+        L.append(
+            "Selected = tiers " + " and ".join(icp.validation.get("selected_tiers", ["A", "B"]))
+            + ", not disqualified. Precision = share of best customers among those selected; "
+            "recall = share of all best customers selected; the baseline selects as many "
+            "accounts as the ICP does."
+        )
+        for n in icp.validation.get("notes", []):
+            L.append(f"- {n}")
+        L.append("")
+    t = icp.scoring.tiers
+    L += [
+        "## Scoring",
+        "",
+        f"Fit score 0–100 is the modelled share of best customers among accounts like this one. "
+        f"Tiers: A ≥ {t['A']:g}, B ≥ {t['B']:g}, C ≥ {t['C']:g}, D below (or disqualified).",
+        "",
+    ]
+    if icp.scoring.calibration:
+        L += ["| Fit score | Accounts | Predicted best share | Observed best share |",
+              "|---|---|---|---|"]
+        for r in icp.scoring.calibration:
+            L.append(f"| {r.score_from:g}–{r.score_to:g} | {r.accounts:,} | {r.predicted:.0%} | "
+                     f"{r.observed:.0%} |")
+        L.append("")
+    if icp.notes:
+        L += ["## Notes", ""] + [f"- {n}" for n in icp.notes] + [""]
+    if icp.changelog:
+        L += ["## Changelog", ""]
+        for ch in icp.changelog:
+            L.append(f"- v{ch.version} ({ch.date.isoformat()}): {ch.summary}")
+        L.append("")
+    return "\n".join(L)
+
+
+__all__ = ["format_p", "render_markdown", "segment_sentence"]

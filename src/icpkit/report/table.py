@@ -1,0 +1,96 @@
+"""The criteria table (Layer | Criterion | Ideal fit | Best | Worst | Lift | Evidence) as data.
+
+One source for every rendering: the terminal (rich, in the CLI), Markdown and HTML.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from icpkit.criteria import Criterion, Evidence
+from icpkit.icp import ICP, Segment
+
+LAYER_TITLE = {
+    "firmographic": "Firmographic",
+    "technographic": "Technographic",
+    "behavioural": "Behavioural",
+}
+
+
+@dataclass(frozen=True)
+class CriteriaRow:
+    layer: str
+    criterion: str
+    ideal_fit: str
+    best: str
+    worst: str
+    lift: str
+    evidence: str
+    role: str  # must, nice, disqualifier, timing
+    caveat: str | None = None
+
+
+def format_p(p: float) -> str:
+    if p < 0.001:
+        return "p<0.001"
+    if p < 0.01:
+        return f"p={p:.3f}"
+    return f"p={p:.2f}"
+
+
+def format_evidence(ev: Evidence | None) -> str:
+    if ev is None:
+        return "no evidence recorded (hand-written)"
+    parts = [format_p(ev.p_value)]
+    if ev.q_value is not None:
+        parts.append(f"q={ev.q_value:.2g}" if ev.q_value >= 0.001 else "q<0.001")
+    parts.append(f"OR {ev.odds_ratio:.2g} [{ev.ci_low:.2g}–{ev.ci_high:.2g}]")
+    parts.append(f"n={ev.n:,}")
+    return ", ".join(parts)
+
+
+def _criterion_name(c: Criterion) -> str:
+    return c.column.replace("_", " ").capitalize()
+
+
+def _row(c: Criterion, role: str, layer: str | None = None) -> CriteriaRow:
+    ev = c.evidence
+    lay = layer or LAYER_TITLE.get(c.layer or "firmographic", "Firmographic")
+    name = _criterion_name(c)
+    if role == "nice":
+        name += f" (nice-to-have, weight {c.weight:+.2f})" if c.weight is not None else " (nice-to-have)"
+    if role == "timing":
+        name = f"Trigger: {name.lower()}"
+    if role == "disqualifier":
+        name = f"Disqualifier: {name.lower()}"
+    lift = "–"
+    if ev is not None:
+        lift = f"{ev.lift:.2f}x"
+    return CriteriaRow(
+        layer=lay,
+        criterion=name,
+        ideal_fit=c.ideal_fit(),
+        best=f"{ev.best_share:.0%}" if ev else "–",
+        worst=f"{ev.worst_share:.0%}" if ev else "–",
+        lift=lift,
+        evidence=format_evidence(ev),
+        role=role,
+        caveat=ev.caveat if ev else None,
+    )
+
+
+def segment_rows(seg: Segment) -> list[CriteriaRow]:
+    return [_row(c, "must") for c in seg.must] + [_row(c, "nice") for c in seg.nice]
+
+
+def criteria_rows(icp: ICP, segment: Segment | None = None) -> list[CriteriaRow]:
+    """Rows for one segment (or all), followed by timing triggers and anti-signals."""
+    rows: list[CriteriaRow] = []
+    for seg in [segment] if segment else icp.segments:
+        rows.extend(segment_rows(seg))
+    rows.extend(_row(c, "timing", "Behavioural") for c in icp.scoring.timing)
+    rows.extend(_row(c, "disqualifier", "Anti-signal") for c in icp.disqualifiers)
+    return rows
+
+
+__all__ = ["CriteriaRow", "criteria_rows", "format_evidence", "format_p", "segment_rows"]

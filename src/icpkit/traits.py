@@ -1,0 +1,284 @@
+"""Candidate traits in three layers, evaluated into a matrix for the search.
+
+A trait is a :class:`~icpkit.criteria.Criterion` that discovery may use. From a prepared frame
+(see :mod:`icpkit.columns`) we derive:
+
+* categorical columns: each frequent value, and value groups (the 2-4 values with the highest
+  best-customer rate, read as one "industry is saas or fintech" trait);
+* numeric columns: one-sided thresholds (``≥ c`` and ``< c``) at human-rounded quantiles, which the
+  search combines into bands and :mod:`icpkit.discovery` refines on a finer grid;
+* boolean columns: true and false;
+* multi-valued columns (a tech stack): "has X" for each frequent item and, where a category map
+  is known, "has no tool in category Y";
+* behavioural date columns: "within N days before the purchase date" for N in 30/90/180/365.
+
+The matrix keeps ``has`` and ``known`` apart: a missing value is unknown, not "lacks the trait".
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import polars as pl
+
+from icpkit.columns import ColumnInfo, Kind, Layer, Role, Schema
+from icpkit.criteria import Criterion
+
+RECENCY_WINDOWS = (30, 90, 180, 365)
+
+
+@dataclass(frozen=True)
+class TraitConfig:
+    """Knobs for candidate generation; the defaults suit a few thousand to a million accounts."""
+
+    max_levels: int = 40
+    max_group: int = 4
+    quantiles: tuple[float, ...] = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+    max_items: int = 60
+    min_support: float = 0.01
+    min_count: int = 20
+
+
+@dataclass
+class TraitSet:
+    """Candidate traits and their evaluation over the accounts."""
+
+    criteria: list[Criterion]
+    has: np.ndarray  # n × k bool: trait met (False where unknown)
+    known: np.ndarray  # n × k bool: value known
+    columns: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)  # value, group, ge, lt, true, false, has, lacks, recent
+
+    def __len__(self) -> int:
+        return len(self.criteria)
+
+    def matrix(self) -> np.ndarray:
+        """``has`` as float32, the form the search multiplies."""
+        return self.has.astype(np.float32)
+
+
+def layer_of(info: ColumnInfo) -> str:
+    layer = info.layer or Layer.FIRMOGRAPHIC
+    return str(layer.value if hasattr(layer, "value") else layer)
+
+
+def nice_number(x: float, *, up: bool = False) -> float:
+    """Round to 1, 1.5, 2, 2.5, 3, 4, 5, 6, 7.5 × 10^k: edges people write down."""
+    if x == 0 or not math.isfinite(x):
+        return 0.0
+    sign = -1.0 if x < 0 else 1.0
+    a = abs(x)
+    exp = math.floor(math.log10(a))
+    base = a / 10**exp
+    steps = (1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 7.5, 10.0)
+    best = min(steps, key=lambda s: abs(s - base))
+    return sign * best * 10**exp
+
+
+def nice_grid(lo: float, hi: float) -> list[float]:
+    """Every nice number between lo and hi (for edge refinement)."""
+    out: list[float] = []
+    if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
+        return out
+    steps = (1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 7.5)
+    if lo <= 0 < hi:
+        out.append(0.0)
+    for sign in (1.0, -1.0):
+        a, b = (lo, hi) if sign > 0 else (-hi, -lo)
+        if b <= 0:
+            continue
+        start = math.floor(math.log10(max(a, 1e-9) if a > 0 else b / 1e6))
+        stop = math.ceil(math.log10(b))
+        for e in range(start, stop + 1):
+            for s in steps:
+                v = sign * s * 10**e
+                if lo < v < hi:
+                    out.append(v)
+    return sorted(set(out))
+
+
+def build_traits(
+    frame: pl.DataFrame,
+    schema: Schema,
+    *,
+    best: np.ndarray | None = None,
+    category_map: Mapping[str, Sequence[str]] | None = None,
+    config: TraitConfig | None = None,
+) -> TraitSet:
+    """Generate candidate traits for every attribute column and evaluate them."""
+    config = config or TraitConfig()
+    n = frame.height
+    min_n = max(config.min_count, int(config.min_support * n))
+    crits: list[Criterion] = []
+    kinds: list[str] = []
+    ref = schema.reference_date
+
+    for info in schema.columns:
+        if info.role is not Role.ATTRIBUTE and not (
+            info.role is Role.DATE and info.layer is Layer.BEHAVIOURAL
+        ):
+            continue
+        if info.name not in frame.columns or info.name == ref:
+            continue
+        s = frame.get_column(info.name)
+        layer = layer_of(info)
+        if info.kind is Kind.CATEGORICAL:
+            _categorical(s, info.name, layer, best, config, min_n, crits, kinds)
+        elif info.kind is Kind.NUMERIC:
+            _numeric(s, info.name, layer, config, crits, kinds)
+        elif info.kind is Kind.BOOLEAN:
+            for val in (True, False):
+                if int((s == val).sum()) >= min_n:
+                    crits.append(Criterion(column=info.name, is_=val, layer=layer))
+                    kinds.append("true" if val else "false")
+        elif info.kind is Kind.MULTI:
+            _multi(s, info.name, layer, category_map, config, min_n, crits, kinds)
+        elif info.kind is Kind.DATE and ref is not None and ref in frame.columns:
+            for days in RECENCY_WINDOWS:
+                crits.append(
+                    Criterion(
+                        column=info.name, within_days=days, before=ref, layer="behavioural"
+                    )
+                )
+                kinds.append("recent")
+
+    return evaluate(frame, crits, kinds=kinds, min_count=min_n)
+
+
+def evaluate(
+    frame: pl.DataFrame,
+    crits: list[Criterion],
+    *,
+    kinds: list[str] | None = None,
+    min_count: int = 0,
+) -> TraitSet:
+    """Evaluate criteria over a prepared frame into ``has``/``known`` matrices.
+
+    Traits met by fewer than ``min_count`` accounts are dropped: nothing can be learnt from them.
+    """
+    kinds = kinds or ["" for _ in crits]
+    if not crits:
+        e = np.zeros((frame.height, 0), dtype=bool)
+        return TraitSet([], e, e.copy(), [], [])
+    exprs = [c.expr().alias(f"t{i}") for i, c in enumerate(crits)]
+    res = frame.select(exprs)
+    has = np.column_stack(
+        [res.get_column(f"t{i}").fill_null(False).to_numpy() for i in range(len(crits))]
+    ).astype(bool)
+    # Known-ness is a property of the source columns, computed once per column.
+    known_cols: dict[tuple[str, str | None], np.ndarray] = {}
+    known = np.empty_like(has)
+    for i, c in enumerate(crits):
+        key = (c.column, c.before)
+        if key not in known_cols:
+            k = frame.get_column(c.column).is_not_null().to_numpy()
+            if c.before is not None and c.before in frame.columns:
+                k = k & frame.get_column(c.before).is_not_null().to_numpy()
+            known_cols[key] = k
+        known[:, i] = known_cols[key]
+    keep = has.sum(axis=0) >= min_count
+    idx = np.flatnonzero(keep)
+    return TraitSet(
+        criteria=[crits[i] for i in idx],
+        has=np.ascontiguousarray(has[:, idx]),
+        known=np.ascontiguousarray(known[:, idx]),
+        columns=[crits[i].column for i in idx],
+        kinds=[kinds[i] for i in idx],
+    )
+
+
+def _categorical(
+    s: pl.Series,
+    name: str,
+    layer: str,
+    best: np.ndarray | None,
+    config: TraitConfig,
+    min_n: int,
+    crits: list[Criterion],
+    kinds: list[str],
+) -> None:
+    vc = s.drop_nulls().value_counts(sort=True).head(config.max_levels)
+    values = [v for v, c in zip(vc[:, 0].to_list(), vc[:, 1].to_list(), strict=True) if c >= min_n]
+    for v in values:
+        crits.append(Criterion(column=name, in_=(str(v),), layer=layer))
+        kinds.append("value")
+    if best is None or len(values) < 3:
+        return
+    # Value groups: values ordered by best rate, read as one "x or y" trait.
+    df = pl.DataFrame({"v": s, "b": best}).filter(pl.col("v").is_in(values))
+    rates = df.group_by("v").agg(pl.col("b").mean().alias("r")).sort("r", descending=True)
+    base = float(np.mean(best))
+    ordered = [v for v, r in rates.iter_rows() if r > base]
+    for size in range(2, min(config.max_group, len(ordered)) + 1):
+        crits.append(Criterion(column=name, in_=tuple(ordered[:size]), layer=layer))
+        kinds.append("group")
+
+
+def _numeric(
+    s: pl.Series,
+    name: str,
+    layer: str,
+    config: TraitConfig,
+    crits: list[Criterion],
+    kinds: list[str],
+) -> None:
+    x = s.drop_nulls().cast(pl.Float64)
+    if x.len() == 0:
+        return
+    qs = [x.quantile(q) for q in config.quantiles]
+    cuts = sorted({nice_number(float(q)) for q in qs if q is not None and math.isfinite(q)})
+    lo, hi = float(x.min()), float(x.max())  # type: ignore[arg-type]
+    for c in cuts:
+        if not lo < c <= hi:
+            continue
+        crits.append(Criterion(column=name, between=(c, None), layer=layer))
+        kinds.append("ge")
+        crits.append(Criterion(column=name, between=(None, c), layer=layer))
+        kinds.append("lt")
+
+
+def _multi(
+    s: pl.Series,
+    name: str,
+    layer: str,
+    category_map: Mapping[str, Sequence[str]] | None,
+    config: TraitConfig,
+    min_n: int,
+    crits: list[Criterion],
+    kinds: list[str],
+) -> None:
+    items = s.explode().drop_nulls()
+    vc = items.value_counts(sort=True).head(config.max_items)
+    seen = set(items.unique().to_list())
+    for v, c in zip(vc[:, 0].to_list(), vc[:, 1].to_list(), strict=True):
+        if c >= min_n:
+            crits.append(Criterion(column=name, has_any=(str(v),), layer=layer))
+            kinds.append("has")
+    if not category_map:
+        return
+    by_cat: dict[str, set[str]] = {}
+    for tool, cats in category_map.items():
+        for cat in cats:
+            by_cat.setdefault(cat.lower(), set()).add(tool.lower())
+    for cat, tools in sorted(by_cat.items()):
+        if not tools & seen:
+            continue  # nobody in the data runs any tool of this category: nothing to contrast
+        crits.append(
+            Criterion(column=name, has_none=tuple(sorted(tools)), category=cat, layer=layer)
+        )
+        kinds.append("lacks")
+
+
+__all__ = [
+    "RECENCY_WINDOWS",
+    "TraitConfig",
+    "TraitSet",
+    "build_traits",
+    "evaluate",
+    "layer_of",
+    "nice_grid",
+    "nice_number",
+]
