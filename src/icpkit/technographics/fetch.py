@@ -1,0 +1,645 @@
+"""Polite, bounded, SSRF-guarded fetching of many company websites for technology detection.
+
+:func:`fetch_many` fetches one page per target (the home page, or the URL given) with a fixed
+number of workers, at most ``per_host`` requests in flight per host, robots.txt honoured, retries
+with backoff on transient failures, a byte cap per body, and every hop (first request and each
+redirect) vetted by :mod:`~icpkit.technographics.netguard` after DNS resolution, with connections
+pinned to the vetted addresses. A per-target failure becomes a :class:`FetchResult` with an
+``error_kind``; it never aborts the job. With a :class:`~icpkit.technographics.cache.FetchCache`,
+each outcome is written the moment it completes and fresh entries are not fetched again, so an
+interrupted job resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import contextlib
+import random
+import re
+import time
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from importlib import metadata
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+from urllib.robotparser import RobotFileParser
+
+import httpx
+
+from icpkit.errors import IcpkitError, NetworkRefused
+from icpkit.technographics.cache import CachedFetch, FetchCache
+from icpkit.technographics.netguard import (
+    Resolver,
+    guarded_transport,
+    normalize_domain,
+    target_url,
+)
+
+
+def _version() -> str:
+    try:
+        return metadata.version("icpkit")
+    except metadata.PackageNotFoundError:  # running from a source tree
+        return "0"
+
+
+DEFAULT_USER_AGENT = f"icpkit/{_version()} (+https://github.com/icpkit/icpkit; technographics)"
+_ROBOTS_TOKEN = "icpkit"
+_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_TEXT_TYPES = ("text/", "application/xhtml", "application/xml", "application/json")
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.I)
+
+#: ``error_kind`` values a :class:`FetchResult` can carry.
+ERROR_KINDS = (
+    "invalid",  # the target is not a domain or URL
+    "refused",  # SSRF guard (the rule is in ``error``)
+    "dns",  # the host did not resolve
+    "connect",  # connection refused / reset / unreachable
+    "tls",  # TLS handshake or certificate failure
+    "timeout",  # connect, read or total deadline exceeded
+    "protocol",  # malformed HTTP or undecodable body
+    "http_status",  # final status >= 400 (the page is still attached)
+    "redirect_loop",
+    "too_many_redirects",
+    "robots",  # disallowed by robots.txt
+    "error",  # anything unexpected (recorded, never aborts the job)
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FetchConfig:
+    """How to fetch: concurrency, politeness, limits and safety (defaults suit bulk jobs)."""
+
+    concurrency: int = 50
+    per_host: int = 2
+    timeout: float = 20.0
+    retries: int = 2
+    backoff: float = 0.5
+    max_retry_after: float = 30.0
+    max_redirects: int = 5
+    max_bytes: int = 5 * 1024 * 1024
+    user_agent: str = DEFAULT_USER_AGENT
+    respect_robots: bool = True
+    http_fallback: bool = True
+    allow_private: bool = False
+    refresh: bool = False
+    verify_tls: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """One target's outcome: the fetched :class:`Page`, or why there is none.
+
+    ``page`` is also set for a final HTTP status >= 400 (``error_kind="http_status"``), because a
+    WAF's error page still names the WAF; callers that want only real pages check ``ok``.
+    """
+
+    domain: str
+    url: str
+    final_url: str | None
+    status: int | None
+    page: Any | None
+    error: str | None
+    error_kind: str | None
+    elapsed_ms: float
+    from_cache: bool
+    robots_disallowed: bool
+    truncated: bool = False
+    attempts: int = 1
+
+    @property
+    def ok(self) -> bool:
+        """True when a page was fetched without error."""
+        return self.error is None and self.page is not None
+
+
+@dataclass(slots=True)
+class _Response:
+    url: str
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+    truncated: bool
+    content_type: str = ""
+    charset: str | None = None
+
+
+@dataclass(slots=True)
+class _Outcome:
+    url: str
+    final_url: str | None = None
+    status: int | None = None
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    cookies: dict[str, str] = field(default_factory=dict)
+    text: str = ""
+    robots: str = ""
+    truncated: bool = False
+    robots_disallowed: bool = False
+    error: str | None = None
+    error_kind: str | None = None
+    attempts: int = 1
+
+
+class _FetchFailed(Exception):
+    def __init__(self, kind: str, message: str, *, fallback: bool = False) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.fallback = fallback  # worth retrying over http://
+
+
+def _classify(exc: BaseException) -> _FetchFailed:
+    """Map httpx / guard exceptions to an error kind (the one boundary where they are mapped)."""
+    if isinstance(exc, _FetchFailed):
+        return exc
+    if isinstance(exc, NetworkRefused):
+        kind = "dns" if exc.rule == "resolve" else "refused"
+        return _FetchFailed(kind, str(exc))
+    if isinstance(exc, IcpkitError):
+        return _FetchFailed("invalid", str(exc))
+    text = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
+    if isinstance(exc, httpx.ConnectTimeout):
+        return _FetchFailed("timeout", text, fallback=True)
+    if isinstance(exc, httpx.TimeoutException | asyncio.TimeoutError | TimeoutError):
+        return _FetchFailed("timeout", text)
+    if isinstance(exc, httpx.ConnectError):
+        tls = "ssl" in str(exc).lower() or "certificate" in str(exc).lower()
+        return _FetchFailed("tls" if tls else "connect", text, fallback=True)
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.DecodingError | httpx.LocalProtocolError):
+        return _FetchFailed("protocol", text)
+    if isinstance(exc, httpx.TransportError | OSError):
+        return _FetchFailed("connect", text, fallback=True)
+    if isinstance(exc, httpx.InvalidURL | httpx.UnsupportedProtocol | ValueError):
+        return _FetchFailed("invalid", text)
+    return _FetchFailed("error", text)  # unexpected: recorded for this target, job goes on
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or HTTP date); None when absent/bad."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _cookies(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Cookie name → value from Set-Cookie headers (attributes dropped; later wins)."""
+    out: dict[str, str] = {}
+    for name, value in headers:
+        if name == "set-cookie":
+            pair = value.split(";", 1)[0]
+            key, _, val = pair.partition("=")
+            if key.strip():
+                out[key.strip()] = val.strip().strip('"')
+    return out
+
+
+def _decode(body: bytes, charset: str | None) -> str:
+    """Body text: header charset, else a ``<meta charset>`` in the first 2 KiB, else UTF-8."""
+    candidates = [charset] if charset else []
+    match = _META_CHARSET.search(body[:2048])
+    if match:
+        candidates.append(match.group(1).decode("ascii", "replace"))
+    for name in (*candidates, "utf-8"):
+        try:
+            codecs.lookup(name)
+        except LookupError:
+            continue
+        return body.decode(name, errors="replace")
+    return body.decode("utf-8", errors="replace")  # pragma: no cover
+
+
+def _header_map(pairs: Iterable[tuple[str, str]]) -> dict[str, str | list[str]]:
+    out: dict[str, str | list[str]] = {}
+    for name, value in pairs:
+        if name in out:
+            prev = out[name]
+            out[name] = [*prev, value] if isinstance(prev, list) else [prev, value]
+        else:
+            out[name] = value
+    return out
+
+
+def _make_page(final_url: str, text: str, headers, cookies, robots: str) -> Any:  # type: ignore[no-untyped-def]
+    from icpkit.technographics import Page
+
+    return Page(
+        url=final_url, html=text, headers=_header_map(headers), cookies=cookies, robots=robots
+    )
+
+
+def _result_from_cache(entry: CachedFetch, domain: str) -> FetchResult:
+    page = None
+    if entry.final_url is not None and entry.status is not None:
+        page = _make_page(entry.final_url, entry.body, entry.headers, entry.cookies, entry.robots)
+    return FetchResult(
+        domain=domain,
+        url=entry.url,
+        final_url=entry.final_url,
+        status=entry.status,
+        page=page,
+        error=entry.error,
+        error_kind=entry.error_kind,
+        elapsed_ms=entry.elapsed_ms,
+        from_cache=True,
+        robots_disallowed=entry.robots_disallowed,
+        truncated=entry.truncated,
+    )
+
+
+def target_key(target: str) -> str:
+    """Cache / result key of a target: the normalised domain, plus the path when one was given."""
+    domain = normalize_domain(target)
+    if "://" in target or "/" in target.strip().rstrip("/"):
+        path = urlsplit(target_url(target)).path
+        if path not in ("", "/"):
+            return domain + path
+    return domain
+
+
+class _Fetcher:
+    def __init__(
+        self, config: FetchConfig, client: httpx.AsyncClient, resolver: Resolver | None
+    ) -> None:
+        self.config = config
+        self.client = client
+        self.resolver = resolver
+        self._host_slots: dict[str, asyncio.Semaphore] = {}
+        self._robots: dict[str, tuple[RobotFileParser | None, str]] = {}
+        self._robots_locks: dict[str, asyncio.Lock] = {}
+
+    def _slot(self, host: str) -> asyncio.Semaphore:
+        slot = self._host_slots.get(host)
+        if slot is None:
+            slot = self._host_slots[host] = asyncio.Semaphore(self.config.per_host)
+        return slot
+
+    async def _check(self, url: str) -> None:
+        if self.resolver is not None:
+            await self.resolver.check(url)
+
+    async def _request(self, url: str, max_bytes: int) -> _Response:
+        """One GET (no redirects followed), body streamed and cut at ``max_bytes``."""
+        host = urlsplit(url).hostname or ""
+        answered: list[bool] = []
+        async with self._slot(host):
+            try:
+                return await asyncio.wait_for(
+                    self._stream(url, max_bytes, answered), self.config.timeout
+                )
+            except asyncio.TimeoutError:
+                # no response at all (e.g. a silent https port) is worth the http:// fallback
+                raise _FetchFailed(
+                    "timeout",
+                    f"no complete response within {self.config.timeout:g} s",
+                    fallback=not answered,
+                ) from None
+
+    async def _stream(self, url: str, max_bytes: int, answered: list[bool]) -> _Response:
+        headers = {"user-agent": self.config.user_agent, "accept": "text/html,*/*;q=0.8"}
+        async with self.client.stream("GET", url, headers=headers, follow_redirects=False) as r:
+            answered.append(True)
+            chunks: list[bytes] = []
+            size = 0
+            truncated = False
+            ctype = r.headers.get("content-type", "").lower()
+            if r.status_code not in _REDIRECTS:
+                async for chunk in r.aiter_bytes():
+                    chunks.append(chunk)
+                    size += len(chunk)
+                    if size > max_bytes:
+                        truncated = True
+                        break
+            body = b"".join(chunks)[:max_bytes]
+            return _Response(
+                url=url,
+                status=r.status_code,
+                headers=list(r.headers.multi_items()),
+                body=body,
+                truncated=truncated,
+                content_type=ctype,
+                charset=r.charset_encoding,
+            )
+
+    async def _request_with_retries(self, url: str, max_bytes: int) -> tuple[_Response, int]:
+        """GET with retries (connect errors, 429, 5xx) and backoff with jitter; Retry-After wins."""
+        cfg = self.config
+        attempt = 0
+        while True:
+            attempt += 1
+            delay: float | None = None
+            try:
+                response = await self._request(url, max_bytes)
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError):
+                if attempt > cfg.retries:
+                    raise
+            else:
+                if response.status not in _RETRY_STATUSES or attempt > cfg.retries:
+                    return response, attempt
+                hint = dict(response.headers).get("retry-after")
+                delay = _retry_after(hint)
+                if delay is not None and delay > cfg.max_retry_after:
+                    return response, attempt  # the server asks for longer than we will wait
+            if delay is None:
+                delay = cfg.backoff * 2 ** (attempt - 1)
+                delay += random.uniform(0, delay / 2)
+            await asyncio.sleep(delay)
+
+    async def _robots_for(self, url: str) -> tuple[RobotFileParser | None, str]:
+        """The parsed robots.txt of ``url``'s origin, fetched once per origin per job."""
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if origin in self._robots:
+            return self._robots[origin]
+        lock = self._robots_locks.setdefault(origin, asyncio.Lock())
+        async with lock:
+            if origin in self._robots:
+                return self._robots[origin]
+            robots_url = origin + "/robots.txt"
+            parser: RobotFileParser | None = None
+            text = ""
+            for _ in range(self.config.max_redirects + 1):
+                await self._check(robots_url)
+                response, _attempts = await self._request_with_retries(robots_url, 512 * 1024)
+                location = dict(response.headers).get("location")
+                if response.status in _REDIRECTS and location:
+                    robots_url = urljoin(robots_url, location)
+                    continue
+                if 200 <= response.status < 300:
+                    text = _decode(response.body, response.charset)
+                    parser = RobotFileParser(robots_url)
+                    parser.parse(text.splitlines())
+                elif response.status >= 500:  # RFC 9309: unreachable robots.txt = disallow all
+                    parser = RobotFileParser(robots_url)
+                    parser.disallow_all = True
+                break  # 4xx (and redirect exhaustion): no robots.txt, everything allowed
+            self._robots[origin] = (parser, text)
+            return parser, text
+
+    async def _chain(self, url: str) -> _Outcome:
+        """Follow one target's redirect chain manually, vetting and robots-checking each hop."""
+        cfg = self.config
+        out = _Outcome(url=url)
+        seen: set[str] = set()
+        attempts = 0
+        while True:
+            await self._check(url)
+            if cfg.respect_robots:
+                parser, robots_text = await self._robots_for(url)
+                if url == out.url or not out.robots:
+                    out.robots = robots_text
+                if parser is not None and not parser.can_fetch(_ROBOTS_TOKEN, url):
+                    out.robots_disallowed = True
+                    out.final_url = url
+                    raise _FetchFailed("robots", f"{url} is disallowed by robots.txt")
+            response, tries = await self._request_with_retries(url, cfg.max_bytes)
+            attempts += tries
+            out.attempts = attempts
+            out.cookies.update(_cookies(response.headers))
+            location = dict(response.headers).get("location")
+            if response.status in _REDIRECTS and location:
+                seen.add(url)
+                nxt = urljoin(url, location)
+                if nxt in seen:
+                    raise _FetchFailed("redirect_loop", f"redirect loop at {nxt}")
+                if len(seen) > cfg.max_redirects:
+                    raise _FetchFailed(
+                        "too_many_redirects", f"more than {cfg.max_redirects} redirects"
+                    )
+                url = nxt
+                continue
+            out.final_url = url
+            out.status = response.status
+            out.headers = response.headers
+            out.truncated = response.truncated
+            textual = not response.content_type or response.content_type.startswith(_TEXT_TYPES)
+            out.text = _decode(response.body, response.charset) if textual else ""
+            if response.status >= 400:
+                out.error_kind = "http_status"
+                out.error = f"HTTP {response.status}"
+            return out
+
+    async def fetch(self, target: str) -> tuple[str, FetchResult, CachedFetch | None]:
+        started = time.perf_counter()
+        try:
+            key = target_key(target)
+            first = target_url(target)
+        except IcpkitError as exc:
+            failed = _classify(exc)
+            result = FetchResult(
+                domain=target.strip(),
+                url=target,
+                final_url=None,
+                status=None,
+                page=None,
+                error=str(failed),
+                error_kind=failed.kind,
+                elapsed_ms=0.0,
+                from_cache=False,
+                robots_disallowed=False,
+            )
+            return target.strip(), result, None
+        urls = [first]
+        if self.config.http_fallback and "://" not in target and first.startswith("https://"):
+            urls.append("http://" + first[len("https://") :])
+        out = _Outcome(url=first)
+        for index, url in enumerate(urls):
+            try:
+                out = await self._chain(url)
+                break
+            except Exception as exc:  # mapped right here; cancellation passes through
+                failed = _classify(exc)
+                out = _Outcome(
+                    url=url,
+                    final_url=url if failed.kind == "robots" else None,
+                    error=str(failed),
+                    error_kind=failed.kind,
+                    robots_disallowed=failed.kind == "robots",
+                )
+                if not (failed.fallback and index + 1 < len(urls)):
+                    break
+        elapsed = (time.perf_counter() - started) * 1000
+        page = None
+        if out.status is not None and out.final_url is not None:
+            page = _make_page(out.final_url, out.text, out.headers, out.cookies, out.robots)
+        result = FetchResult(
+            domain=key,
+            url=first,
+            final_url=out.final_url,
+            status=out.status,
+            page=page,
+            error=out.error,
+            error_kind=out.error_kind,
+            elapsed_ms=elapsed,
+            from_cache=False,
+            robots_disallowed=out.robots_disallowed,
+            truncated=out.truncated,
+            attempts=out.attempts,
+        )
+        entry = CachedFetch(
+            key=key,
+            url=first,
+            final_url=out.final_url if out.status is not None else None,
+            status=out.status,
+            headers=tuple(out.headers),
+            cookies=out.cookies,
+            body=out.text,
+            robots=out.robots,
+            truncated=out.truncated,
+            robots_disallowed=out.robots_disallowed,
+            error=out.error,
+            error_kind=out.error_kind,
+            elapsed_ms=elapsed,
+            fetched_at=time.time(),
+        )
+        return key, result, entry
+
+
+def make_client(
+    config: FetchConfig, resolver: Resolver | None = None, *, dns: Mapping[str, str] | None = None
+) -> httpx.AsyncClient:
+    """The guarded client :func:`fetch_many` uses when none is injected (pinned, no env proxies)."""
+    resolver = resolver or Resolver(allow_private=config.allow_private, overrides=dns)
+    transport = guarded_transport(resolver, max_connections=max(config.concurrency * 2, 10))
+    if not config.verify_tls:
+        transport = _insecure(resolver, config)
+    return httpx.AsyncClient(
+        transport=transport, timeout=httpx.Timeout(config.timeout), trust_env=False
+    )
+
+
+def _insecure(resolver: Resolver, config: FetchConfig) -> httpx.AsyncBaseTransport:
+    from icpkit.technographics.netguard import GuardedTransport
+
+    limits = httpx.Limits(max_connections=max(config.concurrency * 2, 10))
+    return GuardedTransport(resolver, limits=limits, verify=False)
+
+
+async def fetch_many(
+    domains: Iterable[str],
+    config: FetchConfig | None = None,
+    *,
+    cache: FetchCache | None = None,
+    client: httpx.AsyncClient | None = None,
+    resolver: Resolver | None = None,
+    on_progress: Callable[[FetchResult], None] | None = None,
+) -> AsyncIterator[FetchResult]:
+    """Fetch each distinct target once and yield results as they complete (any order).
+
+    ``domains`` are domains or URLs; duplicates (after normalisation) are fetched once. Fresh
+    ``cache`` entries are yielded with ``from_cache=True`` instead of being fetched (unless
+    ``config.refresh``); every new outcome is written to the cache before it is yielded. An
+    injected ``client`` is used as is (its transport decides pinning); ``resolver`` (e.g. with
+    host overrides in tests) vets every hop and, for the default client, pins connections.
+    """
+    cfg = config or FetchConfig()
+    resolver = resolver or Resolver(allow_private=cfg.allow_private)
+    own_client = client is None
+    http = client if client is not None else make_client(cfg, resolver)
+    fetcher = _Fetcher(cfg, http, resolver)
+    queue: asyncio.Queue[str | None] = asyncio.Queue(maxsize=cfg.concurrency * 4)
+    results: asyncio.Queue[FetchResult | None] = asyncio.Queue()
+    seen: set[str] = set()
+
+    async def feed() -> None:
+        batch: list[tuple[str, str]] = []
+
+        async def flush() -> None:
+            fresh = {}
+            if cache is not None and not cfg.refresh:
+                fresh = cache.get_many([k for k, _ in batch])
+            for key, target in batch:
+                if key in fresh:
+                    await results.put(_result_from_cache(fresh[key], key))
+                else:
+                    await queue.put(target)
+            batch.clear()
+
+        for target in domains:
+            try:
+                key = target_key(target)
+            except IcpkitError:
+                key = f"\0{target}"  # invalid: still reported once, by a worker
+            if key in seen:
+                continue
+            seen.add(key)
+            batch.append((key, target))
+            if len(batch) >= 200:
+                await flush()
+        await flush()
+        for _ in range(cfg.concurrency):
+            await queue.put(None)
+
+    async def worker() -> None:
+        while True:
+            target = await queue.get()
+            if target is None:
+                return
+            _key, result, entry = await fetcher.fetch(target)
+            if cache is not None and entry is not None:
+                cache.put(entry)
+            await results.put(result)
+
+    async def run() -> None:
+        try:
+            async with asyncio.TaskGroup() if hasattr(asyncio, "TaskGroup") else _Group() as tg:
+                tg.create_task(feed())
+                for _ in range(cfg.concurrency):
+                    tg.create_task(worker())
+        finally:
+            await results.put(None)
+
+    runner = asyncio.ensure_future(run())
+    try:
+        while True:
+            result = await results.get()
+            if result is None:
+                break
+            if on_progress is not None:
+                on_progress(result)
+            yield result
+        await runner
+    finally:
+        if not runner.done():
+            runner.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await runner
+        if own_client:
+            await http.aclose()
+
+
+class _Group:  # pragma: no cover - Python 3.10 has no TaskGroup
+    def __init__(self) -> None:
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def __aenter__(self) -> _Group:
+        return self
+
+    def create_task(self, coro: Any) -> None:
+        self._tasks.append(asyncio.ensure_future(coro))
+
+    async def __aexit__(self, *exc: object) -> None:
+        try:
+            await asyncio.gather(*self._tasks)
+        finally:
+            for task in self._tasks:
+                task.cancel()
+
+
+__all__ = [
+    "DEFAULT_USER_AGENT",
+    "ERROR_KINDS",
+    "FetchConfig",
+    "FetchResult",
+    "fetch_many",
+    "make_client",
+    "target_key",
+]
