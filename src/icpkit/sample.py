@@ -220,7 +220,7 @@ _TRUTH = PlantedTruth(
 )
 
 # Effect sizes on the latent quality (standard-normal noise).
-_EFFECT_SEGMENT = 2.0
+_EFFECT_SEGMENT = 2.2
 _EFFECT_ANTI = -2.0
 _EFFECT_BOOSTER = 0.7
 
@@ -657,14 +657,14 @@ def _outcomes(
     tenure = np.maximum((as_of_days - close_days) / 30.4375, 0.0)
     kept_share = np.clip(rng.beta(2.0, 3.0, n) + 0.08 * quality, 0.05, 0.95)
     retention = np.floor(np.where(churned, tenure * kept_share, tenure)).astype(np.int64)
-    tickets = rng.poisson(np.exp(1.6 - 0.3 * quality + 0.9 * on_prem))
+    tickets = rng.poisson(np.exp(1.6 - 0.45 * quality + 0.9 * on_prem))
     sales_cycle = np.round(
         np.exp(
-            np.log(55.0) - 0.15 * quality + 0.12 * np.log(latent.employees) + rng.normal(0, 0.45, n)
+            np.log(55.0) - 0.3 * quality + 0.1 * np.log(latent.employees) + rng.normal(0, 0.35, n)
         )
     ).astype(np.int64)
     onboarding = np.round(
-        np.exp(np.log(28.0) - 0.2 * quality + 0.5 * on_prem + rng.normal(0, 0.4, n))
+        np.exp(np.log(28.0) - 0.3 * quality + 0.5 * on_prem + rng.normal(0, 0.3, n))
     ).astype(np.int64)
     miss_expansion = rng.random(n) < 0.02
     miss_onboarding = rng.random(n) < 0.03
