@@ -313,6 +313,7 @@ class _Latent:
     in_segment_a: np.ndarray
     in_segment_b: np.ndarray
     on_prem: np.ndarray
+    booster: np.ndarray
     employees: np.ndarray
 
 
@@ -576,9 +577,14 @@ def _attributes(
             "miss_leadership",
         ).alias("Leadership Change (12m)"),
     )
-    latent = _Latent(in_segment_a=in_a, in_segment_b=in_b, on_prem=on_prem, employees=employees)
-    booster = funded & (lag >= 0) & (lag < 180)
-    return frame.with_columns(pl.Series("__booster", booster)), latent
+    latent = _Latent(
+        in_segment_a=in_a,
+        in_segment_b=in_b,
+        on_prem=on_prem,
+        booster=funded & (lag >= 0) & (lag < 180),
+        employees=employees,
+    )
+    return frame, latent
 
 
 # --------------------------------------------------------------------------------------------
@@ -616,13 +622,10 @@ def generate_customers(
         funding_after_reference=True,
         as_of=as_of,
     )
-    booster = frame.get_column("__booster").to_numpy()
-    frame = frame.drop("__booster")
-
     quality = (
         _EFFECT_SEGMENT * (latent.in_segment_a | latent.in_segment_b)
         + _EFFECT_ANTI * latent.on_prem
-        + _EFFECT_BOOSTER * booster
+        + _EFFECT_BOOSTER * latent.booster
         + rng.normal(0.0, 1.0, n)
     )
     outcomes = _outcomes(rng, quality, latent, close_days, as_of_days)
@@ -712,7 +715,7 @@ def generate_prospects(
         funding_after_reference=False,
         as_of=as_of,
     )
-    return frame.drop("__booster").select(ATTRIBUTE_COLUMNS)
+    return frame.select(ATTRIBUTE_COLUMNS)
 
 
 WIDE_PLANTED: PlantedSegment = PlantedSegment(
