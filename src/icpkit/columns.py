@@ -1,0 +1,960 @@
+"""Column roles, kinds and layers, and the *prepared frame* everything downstream assumes.
+
+A customer export says what its columns are only through their headers and values. This module
+infers, for every column, a :class:`Role` (id, name, domain, attribute, outcome, date, ignore), a
+:class:`Kind` (categorical, numeric, boolean, multi-valued, date, free text), the trait
+:class:`Layer` of attributes (firmographic, technographic, behavioural) and the
+:class:`OutcomeKind` of outcomes. HubSpot and Salesforce export headers and common warehouse
+names map to canonical names (``id``, ``name``, ``domain``, ``employees``, ``revenue`` ...); the
+rest become snake_case. Everything is overridable with :class:`SchemaOverrides`.
+
+:func:`prepare` then types the frame (see ``docs/dev/conventions.md``): values that do not fit a
+column's kind are reported with their 1-based row numbers, and a column that is only partly
+numeric ("mixed types") is an :class:`~icpkit.errors.InputError` unless ``strict=False``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from icpkit.errors import IcpFileError, InputError
+
+try:
+    from enum import StrEnum as _StrEnum
+except ImportError:  # Python 3.10
+
+    class _StrEnum(str, Enum):  # type: ignore[no-redef]
+        """``enum.StrEnum`` for Python 3.10: members are their string values."""
+
+        def __str__(self) -> str:
+            return str(self.value)
+
+
+class Role(_StrEnum):
+    ID = "id"
+    NAME = "name"
+    DOMAIN = "domain"
+    ATTRIBUTE = "attribute"
+    OUTCOME = "outcome"
+    DATE = "date"
+    IGNORE = "ignore"
+
+
+class Kind(_StrEnum):
+    CATEGORICAL = "categorical"
+    NUMERIC = "numeric"
+    BOOLEAN = "boolean"
+    MULTI = "multi"
+    DATE = "date"
+    TEXT = "text"  # free text / high cardinality: never a trait
+
+
+class Layer(_StrEnum):
+    FIRMOGRAPHIC = "firmographic"
+    TECHNOGRAPHIC = "technographic"
+    BEHAVIOURAL = "behavioural"
+
+
+class OutcomeKind(_StrEnum):
+    LABEL = "label"  # explicit best/worst label
+    WON = "won"  # won/lost flag or deal stage
+    CHURNED = "churned"  # churned flag or churn date
+    STATUS = "status"  # lifecycle stage / account status text
+    VALUE = "value"  # LTV, ARR, MRR, contract value, deal amount
+    RETENTION = "retention"  # tenure / retention months
+    EXPANSION = "expansion"  # expansion %, NRR
+    SUPPORT = "support"  # support tickets
+    SALES_CYCLE = "sales_cycle"  # sales-cycle days
+    ONBOARDING = "onboarding"  # onboarding / time-to-value days
+
+
+_HIGHER_IS_BETTER: dict[OutcomeKind, bool] = {
+    OutcomeKind.VALUE: True,
+    OutcomeKind.RETENTION: True,
+    OutcomeKind.EXPANSION: True,
+    OutcomeKind.SUPPORT: False,
+    OutcomeKind.SALES_CYCLE: False,
+    OutcomeKind.ONBOARDING: False,
+}
+
+
+@dataclass(frozen=True)
+class ColumnInfo:
+    """What one column is. ``name`` is the canonical name used everywhere downstream."""
+
+    name: str
+    source: str
+    role: Role
+    kind: Kind
+    layer: Layer | None = None
+    outcome: OutcomeKind | None = None
+    higher_is_better: bool | None = None
+    separator: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if v is not None:
+                out[f.name] = str(v) if isinstance(v, Enum) else v
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ColumnInfo:
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise IcpFileError(f"unknown column key(s) {sorted(unknown)}", field="schema.columns")
+        try:
+            return cls(
+                name=str(data["name"]),
+                source=str(data.get("source", data["name"])),
+                role=Role(data["role"]),
+                kind=Kind(data["kind"]),
+                layer=Layer(data["layer"]) if data.get("layer") else None,
+                outcome=OutcomeKind(data["outcome"]) if data.get("outcome") else None,
+                higher_is_better=data.get("higher_is_better"),
+                separator=data.get("separator"),
+            )
+        except (KeyError, ValueError) as exc:
+            raise IcpFileError(f"invalid column entry: {exc}", field="schema.columns") from None
+
+
+@dataclass(frozen=True)
+class Schema:
+    """The inferred (or stored) description of a table's columns."""
+
+    columns: tuple[ColumnInfo, ...]
+    reference_date: str | None = None  # purchase/close/won date: "within N days before" + splits
+    warnings: tuple[str, ...] = ()
+
+    def _first(self, role: Role) -> str | None:
+        return next((c.name for c in self.columns if c.role is role), None)
+
+    @property
+    def id(self) -> str | None:
+        return self._first(Role.ID)
+
+    @property
+    def name(self) -> str | None:
+        return self._first(Role.NAME)
+
+    @property
+    def domain(self) -> str | None:
+        return self._first(Role.DOMAIN)
+
+    @property
+    def attributes(self) -> tuple[ColumnInfo, ...]:
+        return tuple(c for c in self.columns if c.role is Role.ATTRIBUTE)
+
+    @property
+    def outcomes(self) -> tuple[ColumnInfo, ...]:
+        return tuple(c for c in self.columns if c.role is Role.OUTCOME)
+
+    @property
+    def dates(self) -> tuple[ColumnInfo, ...]:
+        return tuple(c for c in self.columns if c.role is Role.DATE)
+
+    def get(self, name: str) -> ColumnInfo:
+        """The column by canonical or source name; ``KeyError`` if absent."""
+        for c in self.columns:
+            if name in (c.name, c.source):
+                return c
+        raise KeyError(name)
+
+    def __contains__(self, name: object) -> bool:
+        return any(name in (c.name, c.source) for c in self.columns)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"columns": [c.to_dict() for c in self.columns]}
+        if self.reference_date is not None:
+            out["reference_date"] = self.reference_date
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Schema:
+        unknown = set(data) - {"columns", "reference_date", "warnings"}
+        if unknown:
+            raise IcpFileError(f"unknown schema key(s) {sorted(unknown)}", field="schema")
+        cols = tuple(ColumnInfo.from_dict(c) for c in data.get("columns", []))
+        return cls(cols, data.get("reference_date"), tuple(data.get("warnings", ())))
+
+
+@dataclass(frozen=True)
+class SchemaOverrides:
+    """User corrections to inference. Keys may be source headers or canonical names."""
+
+    id: str | None = None
+    name: str | None = None
+    domain: str | None = None
+    reference_date: str | None = None
+    label: str | None = None
+    roles: dict[str, Role] = field(default_factory=dict)
+    kinds: dict[str, Kind] = field(default_factory=dict)
+    layers: dict[str, Layer] = field(default_factory=dict)
+    outcomes: dict[str, OutcomeKind] = field(default_factory=dict)
+    ignore: list[str] = field(default_factory=list)
+    multi_separators: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(
+        cls, data: Mapping[str, Any], *, file: str | Path | None = None
+    ) -> SchemaOverrides:
+        """Validate a mapping (a config file's ``[columns]`` section, or the whole file)."""
+        if "columns" in data and isinstance(data["columns"], Mapping):
+            extra = set(data) - {"columns"}
+            if extra:
+                raise IcpFileError(f"unknown section(s) {sorted(extra)}", file=file)
+            data = data["columns"]
+        enums: dict[str, type[Enum]] = {
+            "roles": Role,
+            "kinds": Kind,
+            "layers": Layer,
+            "outcomes": OutcomeKind,
+        }
+        kwargs: dict[str, Any] = {}
+        for key, value in data.items():
+            where = f"columns.{key}"
+            if key in ("id", "name", "domain", "reference_date", "label"):
+                if not isinstance(value, str):
+                    raise IcpFileError("must be a column name", file=file, field=where)
+                kwargs[key] = value
+            elif key in enums or key == "multi_separators":
+                if not isinstance(value, Mapping):
+                    raise IcpFileError("must be a table of column = value", file=file, field=where)
+                if key == "multi_separators":
+                    kwargs[key] = {str(k): str(v) for k, v in value.items()}
+                    continue
+                enum = enums[key]
+                try:
+                    kwargs[key] = {str(k): enum(str(v).lower()) for k, v in value.items()}
+                except ValueError as exc:
+                    allowed = ", ".join(str(m) for m in enum)  # type: ignore[attr-defined]
+                    raise IcpFileError(
+                        f"{exc}; allowed: {allowed}", file=file, field=where
+                    ) from None
+            elif key == "ignore":
+                if not isinstance(value, list):
+                    raise IcpFileError("must be a list of column names", file=file, field=where)
+                kwargs[key] = [str(v) for v in value]
+            else:
+                allowed = ", ".join(f.name for f in fields(cls))
+                raise IcpFileError(f"unknown key; allowed: {allowed}", file=file, field=where)
+        return cls(**kwargs)
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> SchemaOverrides:
+        """Read overrides from TOML or YAML (a ``[columns]`` section or top-level keys)."""
+        p = Path(path)
+        if not p.is_file():
+            raise InputError("no such column configuration file", file=p)
+        text = p.read_text(encoding="utf-8")
+        if p.suffix.lower() == ".toml":
+            try:
+                import tomllib
+            except ImportError:  # Python 3.10
+                raise InputError("TOML needs Python 3.11+; use YAML", file=p) from None
+            try:
+                data = tomllib.loads(text)
+            except tomllib.TOMLDecodeError as exc:
+                line = re.search(r"line (\d+)", str(exc))
+                raise IcpFileError(
+                    f"not valid TOML: {exc}", file=p, line=int(line.group(1)) if line else None
+                ) from None
+        elif p.suffix.lower() in (".yaml", ".yml"):
+            import yaml
+
+            try:
+                data = yaml.safe_load(text) or {}
+            except yaml.YAMLError as exc:
+                mark = getattr(exc, "problem_mark", None)
+                raise IcpFileError(
+                    f"not valid YAML: {exc}", file=p, line=mark.line + 1 if mark else None
+                ) from None
+        else:
+            raise InputError("column configuration must be .toml, .yaml or .yml", file=p)
+        if not isinstance(data, Mapping):
+            raise IcpFileError("must be a mapping", file=p, line=1)
+        return cls.from_dict(data, file=p)
+
+
+@dataclass
+class PreparedFrame:
+    """A typed frame with canonical column names, its schema and what was noticed on the way."""
+
+    frame: pl.DataFrame
+    schema: Schema
+    warnings: list[str]
+
+
+# -- names ----------------------------------------------------------------------------------------
+
+# Export headers (HubSpot, Salesforce, common warehouse names) keyed by their snake_case form.
+_HEADER_MAP: dict[str, str] = {
+    # HubSpot
+    "record_id": "id",
+    "company_name": "name",
+    "company_domain_name": "domain",
+    "website_url": "website",
+    "number_of_employees": "employees",
+    "annual_revenue": "revenue",
+    "country_region": "country",
+    "state_region": "region",
+    "close_date": "close_date",
+    "create_date": "created_date",
+    "lifecycle_stage": "lifecycle_stage",
+    "lead_status": "lead_status",
+    "total_revenue": "total_revenue",
+    "type": "account_type",
+    "company_type": "account_type",
+    "time_zone": "time_zone",
+    "became_a_customer_date": "customer_since",
+    # Salesforce
+    "account_id": "id",
+    "account_name": "name",
+    "employees": "employees",
+    "annualrevenue": "revenue",
+    "billing_country": "country",
+    "billingcountry": "country",
+    "billing_state_province": "region",
+    "billingstate": "region",
+    "billing_city": "city",
+    "billingcity": "city",
+    "opportunity_stage": "stage",
+    "stage_name": "stage",
+    "stagename": "stage",
+    "is_won": "won",
+    "iswon": "won",
+    "is_closed": "is_closed",
+    "isclosed": "is_closed",
+    "closedate": "close_date",
+    "created_date": "created_date",
+    "createddate": "created_date",
+    # warehouse
+    "company_id": "id",
+    "customer_id": "id",
+    "company_domain": "domain",
+    "website_domain": "domain",
+    "employee_count": "employees",
+    "num_employees": "employees",
+    "headcount": "employees",
+    "company_size": "employees",
+    "revenue_usd": "revenue",
+    "state": "region",
+    "state_province": "region",
+    "technologies": "tech_stack",
+}
+
+_TECHNOGRAPHIC = re.compile(
+    r"(^|_)(tech\w*|stack|technolog\w*|platforms?|cms|crm|esp|tools?|tooling|integrations?)($|_)"
+    r"|^uses_"
+)
+_BEHAVIOURAL = re.compile(
+    r"funding|raised|hiring|hires|growth|intent|trigger|leadership|replatform|signal|visits"
+    r"|job_post|engagement|web_traffic"
+)
+_OUTCOME_PATTERNS: tuple[tuple[OutcomeKind, re.Pattern[str]], ...] = (
+    (OutcomeKind.LABEL, re.compile(r"^(label|icp_label|best_worst|outcome|outcome_label)$")),
+    (OutcomeKind.CHURNED, re.compile(r"(^|_)(churn|churned|is_churned|churn_date|churned_at)$")),
+    (OutcomeKind.WON, re.compile(r"^(won|is_won|closed_won|win|stage|deal_stage|deal_won)$")),
+    (
+        OutcomeKind.STATUS,
+        re.compile(
+            r"^(status|lifecycle_stage|lead_status|account_status|customer_status|is_closed)$"
+        ),
+    ),
+    (
+        OutcomeKind.EXPANSION,
+        re.compile(r"(^|_)(nrr|net_revenue_retention|net_retention|expansion\w*|upsell\w*)"),
+    ),
+    (
+        OutcomeKind.VALUE,
+        re.compile(
+            r"(^|_)(ltv|clv|arr|mrr|acv|tcv)($|_)|lifetime_value|contract_value"
+            r"|^deal_(amount|value|size)|^amount$|^total_revenue$"
+        ),
+    ),
+    (OutcomeKind.RETENTION, re.compile(r"tenure|retention|months_active|customer_months")),
+    (OutcomeKind.SUPPORT, re.compile(r"support_tickets?|^tickets?($|_)|ticket_count")),
+    (OutcomeKind.SALES_CYCLE, re.compile(r"sales_cycle|days_to_close|cycle_days")),
+    (OutcomeKind.ONBOARDING, re.compile(r"onboarding|time_to_value|ttv|implementation_days")),
+)
+_REFERENCE_DATES = (
+    "close_date",
+    "closed_date",
+    "won_date",
+    "closed_won_date",
+    "purchase_date",
+    "first_purchase_date",
+    "customer_since",
+    "contract_start_date",
+    "closed_at",
+    "won_at",
+)
+_BOOKKEEPING_DATES = re.compile(r"^(created|modified|updated|last_modified)(_date|_at)?$")
+_ID_NAMES = re.compile(r"^(id|uuid|permalink|record_id|external_id)$")
+_DOMAIN_NAMES = ("domain", "website", "url", "website_url", "homepage")
+_LIST_HINT = re.compile(r"tech|stack|tools?|tags?|integrations?|categories|_list$|platforms")
+_NULL_TOKENS = ("", "n/a", "na", "null", "none", "nan", "-", "--", "—", "#n/a", "#name?", "?")
+_TEXT_NULL_TOKENS = ("", "n/a", "null", "nan", "-", "--", "—", "#n/a", "#name?")
+_TRUE = ("yes", "y", "true", "t", "1", "1.0", "x")
+_FALSE = ("no", "n", "false", "f", "0", "0.0")
+
+MAX_CATEGORIES = 200
+NUMERIC_SHARE = 0.95
+MIXED_SHARE = 0.5
+MULTI_SHARE = 0.1
+
+
+def _snake(header: str) -> str:
+    s = unicodedata.normalize("NFKD", header).encode("ascii", "ignore").decode("ascii")
+    s = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", s.strip())  # camelCase -> camel_Case
+    s = re.sub(r"[^0-9A-Za-z]+", "_", s).strip("_").lower()
+    s = re.sub(r"_+", "_", s)
+    if not s:
+        return "column"
+    return f"c_{s}" if s[0].isdigit() else s
+
+
+def canonical_name(header: str) -> str:
+    """The name a header gets downstream: the CRM/warehouse map first, else snake_case ASCII."""
+    plain = re.sub(r"[^0-9a-z]+", "_", header.strip().lower()).strip("_")
+    return _HEADER_MAP.get(plain) or _HEADER_MAP.get(_snake(header)) or _snake(header)
+
+
+# -- value parsing (vectorised) -------------------------------------------------------------------
+
+
+def normalize_text(expr: pl.Expr) -> pl.Expr:
+    """Lower-case, collapse inner whitespace and strip: how categorical values are compared."""
+    return expr.cast(pl.String).str.to_lowercase().str.replace_all(r"\s+", " ").str.strip_chars()
+
+
+_SUFFIX = r"(thousand|million|billion|trillion|mm|mn|bn|k|m|b|t)"
+_MULTIPLIERS = {
+    "k": 1e3,
+    "thousand": 1e3,
+    "m": 1e6,
+    "mm": 1e6,
+    "mn": 1e6,
+    "million": 1e6,
+    "b": 1e9,
+    "bn": 1e9,
+    "billion": 1e9,
+    "t": 1e12,
+    "trillion": 1e12,
+}
+
+
+def parse_number(expr: pl.Expr) -> pl.Expr:
+    """Numbers as people type them: ``"1,200"``, ``"$10M"``, ``"€2.5k"``, ``"1.2bn"``, ``"12%"``.
+
+    Percentages keep their scale (``"12%"`` is 12), ``"(500)"`` is -500, a trailing ``+`` is
+    dropped (``"10,000+"``), European ``"1.234.567,8"`` and decimal-comma ``"2,5"`` are read;
+    ``"1,200"`` is twelve hundred. Placeholders (``N/A``, ``-``, ``none`` ...) and anything else
+    become null.
+    """
+    return expr.map_batches(_parse_number_series, return_dtype=pl.Float64, is_elementwise=True)
+
+
+def _parse_number_series(values: pl.Series) -> pl.Series:
+    # Staged on a frame so every step runs once: as one expression tree the many branches would
+    # each re-evaluate the whole cleaning chain (polars does not share it), ~10x slower.
+    s = pl.col("s")
+    f = values.cast(pl.String).str.strip_chars().str.to_lowercase().to_frame("s")
+    f = f.with_columns(
+        pl.when(s.is_in(_NULL_TOKENS))
+        .then(None)
+        .otherwise(
+            s.str.replace(r"^\((.*)\)$", "-$1")
+            .str.replace_all(r"[$€£¥₹]|\b(usd|eur|gbp|chf|cad|aud|jpy)\b", "")
+            .str.replace_all(r"[\s'_\u00a0]", "")
+            .str.replace(r"\+$", "")
+            .str.replace(r"%$", "")
+        )
+        .alias("s")
+    )
+    f = f.with_columns(
+        mult=s.str.extract(_SUFFIX + "$", 1).replace_strict(
+            _MULTIPLIERS, default=1.0, return_dtype=pl.Float64
+        ),
+        s=s.str.replace(_SUFFIX + "$", ""),
+    )
+    us = s.str.contains(r"^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$")
+    eu = s.str.contains(r"^[-+]?\d{1,3}(\.\d{3}){2,}(,\d+)?$|^[-+]?\d{1,3}(\.\d{3})+,\d+$")
+    dec_comma = s.str.contains(r"^[-+]?\d+,(\d{1,2}|\d{4,})$")
+    f = f.with_columns(
+        pl.when(us)
+        .then(s.str.replace_all(",", "", literal=True))
+        .when(eu)
+        .then(s.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True))
+        .when(dec_comma)
+        .then(s.str.replace(",", ".", literal=True))
+        .otherwise(s)
+        .alias("s")
+    )
+    valid = s.str.contains(r"^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$")
+    out = f.select(
+        pl.when(valid).then(s.cast(pl.Float64, strict=False) * pl.col("mult")).otherwise(None)
+    )
+    return out.to_series().alias(values.name)
+
+
+def parse_bool(expr: pl.Expr) -> pl.Expr:
+    """yes/no, true/false, y/n, t/f, 1/0 (and ``x`` for a ticked box) to booleans, else null."""
+    s = normalize_text(expr)
+    return pl.when(s.is_in(_TRUE)).then(True).when(s.is_in(_FALSE)).then(False).otherwise(None)
+
+
+def parse_date(expr: pl.Expr) -> pl.Expr:
+    """ISO dates and datetimes, ``2012-06`` (first of month), US ``m/d/Y``, then ``d/m/Y``, ``d.m.Y``.
+
+    US order wins for ambiguous slashed dates because CRM exports (HubSpot, Salesforce) use it.
+    """
+    s = expr.cast(pl.String).str.strip_chars()
+    iso = s.str.extract(r"^(\d{4}-\d{1,2}-\d{1,2})(?:[T ].*)?$", 1)
+    month = s.str.extract(r"^(\d{4}-\d{1,2})$", 1) + "-01"
+    return pl.coalesce(
+        iso.str.to_date("%Y-%m-%d", strict=False),
+        month.str.to_date("%Y-%m-%d", strict=False),
+        s.str.to_date("%Y/%m/%d", strict=False),
+        s.str.to_date("%m/%d/%Y", strict=False),
+        s.str.to_date("%d/%m/%Y", strict=False),
+        s.str.to_date("%d.%m.%Y", strict=False),
+        s.str.extract(r"^(\S+)\s", 1).str.to_date("%m/%d/%Y", strict=False),
+    )
+
+
+def split_multi(expr: pl.Expr, separator: str | None = None) -> pl.Expr:
+    """``"Shopify; Klaviyo | Gorgias"`` to ``["shopify", "klaviyo", "gorgias"]``.
+
+    Without a separator ``;`` and ``|`` both split (commas only when configured, because commas
+    appear inside single values such as "Acme, Inc."). Items are normalised like categoricals;
+    placeholder items are dropped, so ``"none"`` is an empty list (known to have none).
+    """
+    s = expr.cast(pl.String)
+    if separator is None:
+        s = s.str.replace_all("|", ";", literal=True)
+        separator = ";"
+    items = s.str.split(separator)
+    return items.list.eval(
+        normalize_text(pl.element()).filter(~normalize_text(pl.element()).is_in(_NULL_TOKENS))
+    )
+
+
+def _normalize_list(expr: pl.Expr) -> pl.Expr:
+    el = normalize_text(pl.element())
+    return expr.list.eval(el.filter(el.is_not_null() & ~el.is_in(_NULL_TOKENS)))
+
+
+def normalize_domain(expr: pl.Expr) -> pl.Expr:
+    """``https://www.Acme.com/about`` to ``acme.com``: the key technographics and joins use."""
+    s = normalize_text(expr)
+    s = s.str.replace(r"^[a-z][a-z0-9+.-]*://", "").str.replace(r"^www\d?\.", "")
+    s = s.str.replace(r"[/?#:].*$", "").str.strip_chars(".")
+    return pl.when(s.is_in(_TEXT_NULL_TOKENS)).then(None).otherwise(s)
+
+
+def _clean_text(expr: pl.Expr) -> pl.Expr:
+    s = expr.cast(pl.String).str.strip_chars()
+    return pl.when(s.str.to_lowercase().is_in(_TEXT_NULL_TOKENS)).then(None).otherwise(s)
+
+
+def _categorical(expr: pl.Expr) -> pl.Expr:
+    s = normalize_text(expr)
+    return pl.when(s.is_in(_TEXT_NULL_TOKENS)).then(None).otherwise(s)
+
+
+# -- inference ------------------------------------------------------------------------------------
+
+
+def _resolve(keys: Mapping[str, Any] | list[str], sources: dict[str, str], file: str | None) -> Any:
+    """Map override keys (source header or canonical name) to canonical names."""
+    by_any: dict[str, str] = {}
+    for canon, src in sources.items():
+        by_any[src] = canon
+        by_any[canon] = canon
+        by_any.setdefault(canonical_name(src), canon)
+    out: dict[str, Any] = {}
+    for k in keys:
+        if k not in by_any:
+            raise InputError(
+                f"override names column {k!r}, which is not in the data "
+                f"(columns: {', '.join(sources.values())})",
+                file=file,
+                column=k,
+            )
+        out[by_any[k]] = keys[k] if isinstance(keys, Mapping) else True
+    return out
+
+
+def _stats(df: pl.DataFrame, names: list[str]) -> dict[str, dict[str, float]]:
+    """Per-column value statistics in one vectorised pass over the frame."""
+    exprs: list[pl.Expr] = []
+    for n in names:
+        dt = df.schema[n]
+        c = pl.col(n)
+        if dt == pl.String:
+            clean = _clean_text(c)
+            norm = _categorical(c)
+            exprs += [
+                clean.count().alias(f"{n}\0nonnull"),
+                norm.n_unique().alias(f"{n}\0unique"),
+                parse_number(clean).count().alias(f"{n}\0num"),
+                parse_date(clean).count().alias(f"{n}\0date"),
+                parse_bool(clean).count().alias(f"{n}\0bool"),
+                clean.str.contains(r"[;|]").sum().alias(f"{n}\0multi"),
+                clean.str.contains(",", literal=True).sum().alias(f"{n}\0comma"),
+                clean.str.len_chars().mean().alias(f"{n}\0len"),
+                clean.str.contains(r"^[-+]?\d+(\.\d+)?$").sum().alias(f"{n}\0plain"),
+                clean.str.contains(r"^(https?://|www\.)").sum().alias(f"{n}\0url"),
+            ]
+        else:
+            exprs += [c.count().alias(f"{n}\0nonnull")]
+            if not isinstance(dt, (pl.List, pl.Struct, pl.Array, pl.Object)):
+                exprs.append(c.n_unique().alias(f"{n}\0unique"))
+            if dt.is_numeric():
+                exprs.append(c.is_in([0, 1]).sum().alias(f"{n}\0bool"))
+    row = df.select(exprs).row(0, named=True) if exprs else {}
+    out: dict[str, dict[str, float]] = {n: {} for n in names}
+    for key, value in row.items():
+        col, stat = key.split("\0")
+        out[col][stat] = float(value) if value is not None else 0.0
+    for n in names:  # n_unique counts null as a value
+        st = out[n]
+        if "unique" in st and st["nonnull"] < df.height:
+            st["unique"] -= 1
+    return out
+
+
+def _kind_of(
+    dtype: pl.DataType, st: dict[str, float], name: str, height: int
+) -> tuple[Kind, str | None]:
+    """Kind (and multi separator) from a column's dtype and value statistics."""
+    nn = st["nonnull"]
+    if dtype == pl.Boolean:
+        return Kind.BOOLEAN, None
+    if isinstance(dtype, (pl.List, pl.Array)):
+        return Kind.MULTI, None
+    if dtype.is_temporal():
+        return Kind.DATE, None
+    if dtype.is_numeric():
+        if st.get("bool", 0) == nn and st.get("unique", 0) == 2:
+            return Kind.BOOLEAN, None
+        return Kind.NUMERIC, None
+    if dtype != pl.String:
+        return Kind.TEXT, None
+    unique = st["unique"]
+    if st["bool"] == nn and unique <= 2:
+        return Kind.BOOLEAN, None
+    if st["date"] >= NUMERIC_SHARE * nn and st["plain"] < nn:
+        return Kind.DATE, None
+    if st["num"] >= MIXED_SHARE * nn:
+        return Kind.NUMERIC, None
+    if st["multi"] >= MULTI_SHARE * nn and st["len"] < 200:
+        return Kind.MULTI, None
+    if _LIST_HINT.search(name) and st["comma"] >= MULTI_SHARE * nn and st["len"] < 200:
+        return Kind.MULTI, ","
+    if st["url"] > 0.5 * nn or st["len"] > 60:
+        return Kind.TEXT, None
+    if unique <= MAX_CATEGORIES or unique <= 0.5 * nn:
+        return Kind.CATEGORICAL, None
+    return Kind.TEXT, None
+
+
+def _layer_of(name: str) -> Layer:
+    if _TECHNOGRAPHIC.search(name):
+        return Layer.TECHNOGRAPHIC
+    if _BEHAVIOURAL.search(name):
+        return Layer.BEHAVIOURAL
+    return Layer.FIRMOGRAPHIC
+
+
+def _outcome_of(name: str) -> OutcomeKind | None:
+    for kind, pattern in _OUTCOME_PATTERNS:
+        if pattern.search(name):
+            return kind
+    return None
+
+
+def _canonical_names(headers: list[str]) -> dict[str, str]:
+    """canonical -> source, suffixing ``_2``, ``_3`` where two headers map to one name."""
+    out: dict[str, str] = {}
+    for h in headers:
+        base = canonical_name(h)
+        name, i = base, 2
+        while name in out:
+            name, i = f"{base}_{i}", i + 1
+        out[name] = h
+    return out
+
+
+def infer_schema(
+    df: pl.DataFrame, overrides: SchemaOverrides | None = None, *, file: str | None = None
+) -> Schema:
+    """Infer every column's role, kind, layer and outcome kind; apply ``overrides`` last."""
+    ov = overrides or SchemaOverrides()
+    sources = _canonical_names(df.columns)
+    stats = _stats(df, list(sources.values()))
+    warnings: list[str] = []
+    where = f"{file}: " if file else ""
+
+    roles = _resolve(ov.roles, sources, file)
+    kinds = _resolve(ov.kinds, sources, file)
+    layers = _resolve(ov.layers, sources, file)
+    outcomes = _resolve(ov.outcomes, sources, file)
+    ignore = set(_resolve(ov.ignore, sources, file))
+    seps = _resolve(ov.multi_separators, sources, file)
+    picked = {
+        key: next(iter(_resolve([getattr(ov, key)], sources, file)))
+        for key in ("id", "name", "domain", "reference_date", "label")
+        if getattr(ov, key)
+    }
+    for key, role in (("id", Role.ID), ("name", Role.NAME), ("domain", Role.DOMAIN)):
+        if key in picked:
+            roles[picked[key]] = role
+    if "label" in picked:
+        outcomes[picked["label"]] = OutcomeKind.LABEL
+
+    # Pick the id / name / domain columns: the canonical name, else a recognised pattern.
+    def pick(role: Role, candidates: list[str]) -> str | None:
+        chosen = [c for c, r in roles.items() if r is role]
+        if chosen:
+            return chosen[0]
+        for c in candidates:
+            if c in sources and c not in roles and c not in ignore:
+                return c
+        return None
+
+    id_candidates = ["id"] + [
+        c
+        for c in sources
+        if _ID_NAMES.match(c)
+        and stats[sources[c]]["nonnull"] == df.height
+        and stats[sources[c]].get("unique", 0) == df.height
+    ]
+    id_col = pick(Role.ID, id_candidates)
+    name_col = pick(Role.NAME, ["name"])
+    domain_col = pick(Role.DOMAIN, list(_DOMAIN_NAMES))
+    special = {id_col: Role.ID, name_col: Role.NAME, domain_col: Role.DOMAIN}
+
+    columns: list[ColumnInfo] = []
+    for canon, src in sources.items():
+        st = stats[src]
+        kind, sep = _kind_of(df.schema[src], st, canon, df.height)
+        sep = seps.get(canon, sep)
+        if canon in seps:
+            kind = Kind.MULTI
+        kind = kinds.get(canon, kind)
+        outcome = outcomes.get(canon) or _outcome_of(canon)
+        role: Role
+        if canon in special and special[canon] is not None:
+            role = special[canon]
+            kind = kinds.get(canon, Kind.TEXT)
+            outcome = None
+        elif canon in roles:
+            role = roles[canon]
+        elif canon in ignore:
+            role = Role.IGNORE
+        elif outcome is not None:
+            role = Role.OUTCOME
+        elif kind is Kind.DATE:
+            role = Role.DATE
+        elif kind is Kind.TEXT:
+            role = Role.IGNORE
+            if st["nonnull"]:
+                warnings.append(
+                    f"{where}column {src!r} looks like free text "
+                    f"({int(st.get('unique', 0))} distinct values); not used as a trait"
+                )
+        elif _ID_NAMES.match(canon) or canon.endswith("_id"):
+            role = Role.IGNORE  # foreign keys (owner id, parent account id) are not traits
+        else:
+            role = Role.ATTRIBUTE
+        if role is not Role.OUTCOME:
+            outcome = None
+        if st["nonnull"] == 0 and role is not Role.IGNORE and canon not in roles:
+            warnings.append(f"{where}column {src!r} is empty (every value missing); ignored")
+            role = Role.IGNORE
+        elif (
+            st.get("unique", 2) <= 1
+            and role in (Role.ATTRIBUTE, Role.OUTCOME, Role.DATE)
+            and canon not in roles
+            and df.height > 1
+        ):
+            warnings.append(f"{where}column {src!r} has a single value throughout; ignored")
+            role = Role.IGNORE
+        layer = None
+        if role is Role.ATTRIBUTE or (role is Role.DATE and not _BOOKKEEPING_DATES.match(canon)):
+            layer = layers.get(canon) or _layer_of(canon)
+        columns.append(
+            ColumnInfo(
+                name=canon,
+                source=src,
+                role=role,
+                kind=kind,
+                layer=layer,
+                outcome=outcome,
+                higher_is_better=_HIGHER_IS_BETTER.get(outcome) if outcome else None,
+                separator=sep if kind is Kind.MULTI else None,
+            )
+        )
+
+    reference = picked.get("reference_date") or next(
+        (c for c in _REFERENCE_DATES if c in sources), None
+    )
+    if reference is not None:
+        columns = [
+            replace(c, role=Role.DATE, kind=Kind.DATE, layer=None, outcome=None)
+            if c.name == reference
+            else c
+            for c in columns
+        ]
+    return Schema(tuple(columns), reference, tuple(warnings))
+
+
+# -- preparation ----------------------------------------------------------------------------------
+
+
+def _rows(mask: pl.Series, limit: int = 5) -> str:
+    idx = (mask.arg_true() + 1).to_list()
+    shown = ", ".join(str(i) for i in idx[:limit])
+    return shown + (f" and {len(idx) - limit} more" if len(idx) > limit else "")
+
+
+def prepare(
+    df: pl.DataFrame, schema: Schema, *, file: str | None = None, strict: bool = True
+) -> PreparedFrame:
+    """Rename to canonical names and type every column (see ``docs/dev/conventions.md``).
+
+    Columns of the schema absent from ``df`` are skipped (scoring data has no outcomes); the
+    caller checks what it needs. Values that do not fit their column become null with a warning
+    naming the rows; a numeric/date/boolean column where fewer than 95% of values fit is "mixed
+    types" and raises :class:`InputError` with the first bad row unless ``strict=False``.
+    """
+    where = f"{file}: " if file else ""
+    warnings = list(schema.warnings)
+    exprs: list[pl.Expr] = []
+    checks: list[tuple[ColumnInfo, str]] = []
+    for c in schema.columns:
+        src = c.source if c.source in df.columns else c.name if c.name in df.columns else None
+        if src is None:
+            continue
+        dt = df.schema[src]
+        col = pl.col(src)
+        if c.role is Role.ID:
+            e = _clean_text(col)
+        elif c.role is Role.DOMAIN:
+            e = normalize_domain(col)
+        elif c.kind is Kind.NUMERIC:
+            e = col.cast(pl.Float64) if dt.is_numeric() else parse_number(col)
+            checks.append((c, src))
+        elif c.kind is Kind.BOOLEAN:
+            e = col if dt == pl.Boolean else parse_bool(col)
+            checks.append((c, src))
+        elif c.kind is Kind.DATE:
+            e = col.cast(pl.Date) if dt.is_temporal() else parse_date(col)
+            checks.append((c, src))
+        elif c.kind is Kind.MULTI:
+            if isinstance(dt, (pl.List, pl.Array)):
+                e = _normalize_list(col.cast(pl.List(pl.String)))
+            else:
+                e = split_multi(col, c.separator)
+        elif c.kind is Kind.CATEGORICAL:
+            e = _categorical(col)
+        else:
+            e = _clean_text(col) if dt == pl.String or dt.is_numeric() else col
+        exprs.append(e.alias(c.name))
+    try:
+        out = df.select(exprs)
+    except pl.exceptions.PolarsError as exc:
+        raise InputError(f"cannot prepare the data: {exc}", file=file) from None
+
+    # Report values that did not fit: one vectorised comparison per typed column.
+    if checks:
+        raw = df.select(
+            _clean_text(pl.col(src)).is_not_null().alias(c.name)
+            if df.schema[src] == pl.String
+            else pl.col(src).is_not_null().alias(c.name)
+            for c, src in checks
+        )
+        for c, src in checks:
+            bad = raw[c.name] & out[c.name].is_null()
+            n_bad = int(bad.sum())
+            if not n_bad:
+                continue
+            nonnull = int(raw[c.name].sum())
+            share = 1 - n_bad / nonnull
+            first = int(bad.arg_true()[0])
+            value = df[src][first]
+            kind = {"numeric": "numbers", "boolean": "yes/no values", "date": "dates"}[c.kind]
+            if share < NUMERIC_SHARE and strict:
+                raise InputError(
+                    f"mixed types: {share:.0%} of values are {kind} but {value!r} is not "
+                    f"({n_bad} such values); fix the data, override the column kind, "
+                    f"or pass strict=False to treat them as missing",
+                    file=file,
+                    column=src,
+                    row=first + 1,
+                )
+            warnings.append(
+                f"{where}column {src!r}: {n_bad} value(s) are not {kind} and were treated as "
+                f"missing (rows {_rows(bad)}; first {value!r})"
+            )
+
+    if schema.id and schema.id in out.columns:
+        _check_unique_ids(out, schema.get(schema.id), file, warnings)
+    return PreparedFrame(out, schema, warnings)
+
+
+def _check_unique_ids(
+    out: pl.DataFrame, info: ColumnInfo, file: str | None, warnings: list[str]
+) -> None:
+    ids = out[info.name]
+    missing = ids.is_null()
+    if missing.any():
+        where = f"{file}: " if file else ""
+        warnings.append(
+            f"{where}column {info.source!r}: {int(missing.sum())} row(s) have no id (rows {_rows(missing)})"
+        )
+    dup = ids.is_duplicated() & ~missing
+    if dup.any():
+        first = int(dup.arg_true()[0])
+        value = ids[first]
+        second = int(((ids == value) & dup).arg_true()[1])
+        raise InputError(
+            f"duplicate id {value!r} in rows {first + 1} and {second + 1} "
+            f"({int(dup.sum())} rows share an id); ids must be unique",
+            file=file,
+            column=info.source,
+            row=second + 1,
+        )
+
+
+__all__ = [
+    "ColumnInfo",
+    "Kind",
+    "Layer",
+    "OutcomeKind",
+    "PreparedFrame",
+    "Role",
+    "Schema",
+    "SchemaOverrides",
+    "canonical_name",
+    "infer_schema",
+    "normalize_domain",
+    "normalize_text",
+    "parse_bool",
+    "parse_date",
+    "parse_number",
+    "prepare",
+    "split_multi",
+]
