@@ -229,7 +229,7 @@ def _header_map(pairs: Iterable[tuple[str, str]]) -> dict[str, str | list[str]]:
 
 
 def _make_page(final_url: str, text: str, headers, cookies, robots: str) -> Any:  # type: ignore[no-untyped-def]
-    from icpkit.technographics import Page
+    from icpkit.technographics.page import Page
 
     return Page(
         url=final_url, html=text, headers=_header_map(headers), cookies=cookies, robots=robots

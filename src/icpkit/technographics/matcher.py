@@ -1,0 +1,568 @@
+"""Run every fingerprint of a database over a page: a naive and a fast engine, same answers.
+
+The *naive* engine is the design of python-Wappalyzer and the reference: every pattern of every
+technology on every input. The *fast* engine returns exactly the same hits, cheaper:
+
+* key-value fields (headers, cookies, meta, dns, js) are indexed by key, so only patterns of
+  keys the page has are run;
+* a literal prefilter: from each regex we take a set of lower-case literals one of which any
+  match must contain (:func:`.patterns.required_literals`); one Aho-Corasick automaton per field
+  scans the case-folded input once, and ``re`` runs only on the candidates plus the few
+  patterns with no usable literal ("always run");
+* optionally (``native=True`` or auto when :mod:`hyperscan` imports), a Hyperscan database in
+  prefilter mode (a superset matcher that accepts lookarounds) selects candidates instead;
+* ``dom`` selectors are prefiltered the same way on literals a selector needs in the source
+  (quoted attribute values, ``#id``, ``.class``, attribute names).
+
+Every candidate is confirmed with the same compiled ``re`` pattern as the naive engine, which
+also yields the version, so the two engines differ only in speed. ReDoS guard: inputs are capped
+per field (:mod:`.page`) and quantifiers are bounded (``{1,250}``) at load time.
+
+``js`` is matched against caller-supplied values (``Page.js``, e.g. from a browser) or, when
+absent, a *static approximation*: a chain ``a.b.c`` counts as present when a script body
+assigns it (``a.b.c = …``, optionally prefixed by ``window.``/``self.``/``globalThis.``) or,
+for a single identifier, declares it (``var|let|const|function|class a``). Its value is the
+assigned string or number literal, else ``""``. Globals created any other way (bundlers,
+``Object.assign``, computed keys) are missed, and assignments in dead code are counted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from html import unescape
+from typing import Literal
+
+import ahocorasick
+
+from icpkit.technographics.fingerprints import DomRule, FingerprintDB, Pattern, Technology
+from icpkit.technographics.page import Page
+from icpkit.technographics.patterns import (
+    CASE_FOLD_TO_ASCII,
+    fold_for_prefilter,
+    required_literals,
+    translate,
+)
+
+__all__ = ["DOM_MAX_NODES", "FIELD_ORDER", "Hit", "Matcher", "hyperscan_available", "static_js_values"]
+
+try:  # optional native prefilter
+    import hyperscan as _hs
+except ImportError:  # pragma: no cover - depends on the environment
+    _hs = None
+
+DOM_MAX_NODES = 50
+"""Nodes per selector whose text/attributes are matched (confidence is capped at 100 anyway)."""
+
+# The reference evaluates fields in this order; it decides which of two equally long versions
+# wins, so both engines sort hits by it.
+FIELD_ORDER = (
+    "cookies",
+    "css",
+    "dns",
+    "headers",
+    "html",
+    "meta",
+    "robots",
+    "scriptSrc",
+    "scripts",
+    "text",
+    "url",
+    "dom",
+    "js",
+)
+_RANK = {f: i for i, f in enumerate(FIELD_ORDER)}
+_LIST_FIELDS = {
+    "html": "html",
+    "text": "text",
+    "css": "css",
+    "url": "url",
+    "scriptSrc": "script_src",
+    "scripts": "scripts",
+    "robots": "robots",
+}
+_KEYED_FIELDS = {"headers": "headers", "cookies": "cookies", "meta": "meta", "dns": "dns", "js": "js"}
+_FOLD_ONLY = str.maketrans(CASE_FOLD_TO_ASCII)
+
+
+def hyperscan_available() -> bool:
+    """Whether the optional native prefilter (``pip install icpkit[native]``) is importable."""
+    return _hs is not None
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One (pattern, value) match: the unit the reference sums confidence over."""
+
+    tech: str
+    field: str
+    key: str | None
+    pattern: Pattern
+    value: str
+    match: re.Match[str] | None
+    order: tuple[int, int, int, int, int]
+
+
+@dataclass(frozen=True)
+class _Entry:
+    tech_idx: int
+    field: str
+    key: str | None
+    pattern: Pattern
+    pos: int  # position of the pattern within the technology's field (reference order)
+
+
+def _inputs(page: Page, fld: str) -> Sequence[str]:
+    if fld == "html":
+        return (page.html_capped,) if page.html else ()
+    if fld == "text":
+        return (page.text,) if page.html else ()
+    if fld == "css":
+        return (page.css_capped,) if page.css else ()
+    if fld == "url":
+        return (page.url,) if page.url else ()
+    if fld == "scriptSrc":
+        return page.script_srcs
+    if fld == "scripts":
+        return page.script_contents
+    if fld == "robots":
+        return (page.robots,) if page.robots else ()
+    raise KeyError(fld)
+
+
+def _keyed_inputs(page: Page, fld: str) -> Mapping[str, Sequence[str]]:
+    if fld == "headers":
+        return page.header_values
+    if fld == "cookies":
+        return page.cookie_values
+    if fld == "meta":
+        return page.meta_values
+    if fld == "dns":
+        return page.dns_values
+    raise KeyError(fld)
+
+
+# --- static js approximation ------------------------------------------------------------
+
+_JS_LITERAL = r"""(?:(?P<q>["'`])(?P<s>[^"'`\\\n]{0,200})(?P=q)|(?P<n>-?\d[\d.]*))?"""
+_js_cache: dict[str, re.Pattern[str]] = {}
+
+
+def _js_regex(chain: str) -> re.Pattern[str]:
+    rx = _js_cache.get(chain)
+    if rx is None:
+        esc = re.escape(chain)
+        alts = [rf"(?:(?:window|self|globalThis)\.)?{esc}\s*=(?![=>])\s*{_JS_LITERAL}"]
+        if re.fullmatch(r"[A-Za-z_$][\w$]*", chain):
+            alts.append(rf"(?:var|let|const|function|class)\s+{esc}(?![\w$])")
+        rx = re.compile(r"(?<![\w$.])(?:" + "|".join(alts) + ")")
+        _js_cache[chain] = rx
+    return rx
+
+
+def static_js_values(script_text: str, chain: str) -> tuple[str, ...]:
+    """Values a global ``chain`` is statically given in ``script_text`` (empty: not found).
+
+    Case-sensitive like JavaScript. A string or number literal assigned gives its text; any
+    other assignment or a declaration gives ``""`` (present, value unknown).
+    """
+    if chain not in script_text:
+        return ()
+    out = []
+    for m in _js_regex(chain).finditer(script_text):
+        out.append(m.group("s") if m.group("s") is not None else (m.group("n") or ""))
+    return tuple(out)
+
+
+# --- dom selector literals ----------------------------------------------------------------
+
+_SEL_PAREN = re.compile(r":[\w-]+\((?:[^()]|\([^()]*\))*\)")
+_SEL_ATTR_VALUE = re.compile(r"""\[\s*([\w-]+)\s*(?:[~|^$*]?=\s*(?:"([^"]*)"|'([^']*)'|([^\]\s]+)))?\s*(?:[is]\s*)?\]""")
+_SEL_ID_CLASS = re.compile(r"[#.]((?:[\w-])+)")
+_SEL_TAG = re.compile(r"(?:^|[\s>+~,(])([a-zA-Z][\w]*-[\w-]+)")
+_UNSAFE = re.compile(r"[&<>\"'\\\s]|[^\x00-\x7f]")
+
+
+def _selector_literals(selector: str) -> frozenset[str] | None:
+    """Literals one of which the raw HTML must contain for ``selector`` to select anything."""
+    if "\\" in selector:
+        return None
+    alts: list[str] = []
+    for part in _split_selector_list(selector):
+        part = _SEL_PAREN.sub(" ", part)  # :not(...), :has(...) etc. prove nothing
+        cands: list[str] = []
+        for m in _SEL_ATTR_VALUE.finditer(part):
+            cands.append(m.group(1))
+            value = m.group(2) or m.group(3) or m.group(4)
+            if value:
+                cands.append(value)
+        without_attrs = _SEL_ATTR_VALUE.sub(" ", part)
+        cands += [m.group(1) for m in _SEL_ID_CLASS.finditer(without_attrs)]
+        cands += [m.group(1) for m in _SEL_TAG.finditer(" " + without_attrs)]
+        cands = [c.lower() for c in cands if len(c) >= 3 and not _UNSAFE.search(c)]
+        if not cands:
+            return None
+        alts.append(max(cands, key=len))
+    return frozenset(alts) if alts else None
+
+
+def _split_selector_list(selector: str) -> list[str]:
+    parts, depth, cur, quote = [], 0, [], ""
+    for ch in selector:
+        if quote:
+            cur.append(ch)
+            if ch == quote:
+                quote = ""
+            continue
+        if ch in "\"'":
+            quote = ch
+        elif ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append("".join(cur))
+            cur = []
+            continue
+        cur.append(ch)
+    parts.append("".join(cur))
+    return [p.strip() for p in parts if p.strip()]
+
+
+# --- the prefilter bucket -------------------------------------------------------------------
+
+
+class _Bucket:
+    """Entries run over the same values, with a literal (and optional Hyperscan) prefilter."""
+
+    def __init__(self, entries: list[_Entry], native: bool, *, case_sensitive_keys: bool = False) -> None:
+        self.entries = entries
+        self.always: list[int] = []
+        self.automaton: ahocorasick.Automaton | None = None
+        self.hs_db = None
+        hs_ids: list[int] = []
+        hs_exprs: list[bytes] = []
+        literal_of: dict[str, list[int]] = {}
+        for idx, entry in enumerate(entries):
+            pat = entry.pattern
+            if pat.regex is None:
+                self.always.append(idx)
+                continue
+            _python, pcre = translate(pat.source, bounded=False)  # superset of either reading
+            if native and _hs is not None and pcre.isascii() and "(?P=" not in pcre:
+                hs_ids.append(idx)
+                hs_exprs.append(pcre.encode())
+                continue
+            lits = required_literals(pat.regex.pattern)
+            if lits is None:
+                self.always.append(idx)
+                continue
+            for lit in lits:
+                literal_of.setdefault(lit, []).append(idx)
+        if hs_exprs:
+            ok, rejected = _compile_hyperscan(hs_exprs, hs_ids)
+            self.hs_db = ok
+            for idx in rejected:
+                lits = required_literals(entries[idx].pattern.regex.pattern)  # type: ignore[union-attr]
+                if lits is None:
+                    self.always.append(idx)
+                else:
+                    for lit in lits:
+                        literal_of.setdefault(lit, []).append(idx)
+        if literal_of:
+            auto = ahocorasick.Automaton()
+            for lit, idxs in literal_of.items():
+                auto.add_word(lit, tuple(idxs))
+            auto.make_automaton()
+            self.automaton = auto
+        self.always.sort()
+
+    def candidates(self, value: str) -> set[int]:
+        found: set[int] = set(self.always)
+        if self.automaton is not None:
+            for _end, idxs in self.automaton.iter(fold_for_prefilter(value)):
+                found.update(idxs)
+        if self.hs_db is not None:
+            try:
+                data = value.translate(_FOLD_ONLY).encode("utf-8")
+            except UnicodeEncodeError:
+                return set(range(len(self.entries)))
+            hits: list[int] = []
+            self.hs_db.scan(data, match_event_handler=_hs_collect, context=hits)
+            found.update(hits)
+        return found
+
+
+def _hs_collect(id_: int, _from: int, _to: int, _flags: int, context: list[int]) -> None:
+    context.append(id_)
+
+
+_HS_FLAGS = 0
+if _hs is not None:
+    _HS_FLAGS = (
+        _hs.HS_FLAG_CASELESS
+        | _hs.HS_FLAG_SINGLEMATCH
+        | _hs.HS_FLAG_PREFILTER
+        | _hs.HS_FLAG_ALLOWEMPTY
+        | _hs.HS_FLAG_MULTILINE
+        | _hs.HS_FLAG_DOTALL
+        | _hs.HS_FLAG_UTF8
+        | _hs.HS_FLAG_UCP
+    )
+
+
+def _compile_hyperscan(exprs: list[bytes], ids: list[int]) -> tuple[object | None, list[int]]:
+    """Compile what Hyperscan accepts into one database; bisect to find the rejects."""
+    assert _hs is not None
+
+    def attempt(sel: list[int]) -> object | None:
+        db = _hs.Database(mode=_hs.HS_MODE_BLOCK)
+        try:
+            db.compile(
+                expressions=[exprs[i] for i in sel],
+                ids=[ids[i] for i in sel],
+                elements=len(sel),
+                flags=[_HS_FLAGS] * len(sel),
+            )
+        except _hs.error:
+            return None
+        return db
+
+    def bad(sel: list[int]) -> list[int]:
+        if attempt(sel) is not None:
+            return []
+        if len(sel) == 1:
+            return sel
+        mid = len(sel) // 2
+        return bad(sel[:mid]) + bad(sel[mid:])
+
+    every = list(range(len(exprs)))
+    db = attempt(every)
+    if db is not None:
+        return db, []
+    rejected = set(bad(every))
+    good = [i for i in every if i not in rejected]
+    return (attempt(good) if good else None), [ids[i] for i in sorted(rejected)]
+
+
+# --- the matcher ------------------------------------------------------------------------------
+
+
+class Matcher:
+    """All patterns of a database compiled for one engine; :meth:`hits` runs them over a page."""
+
+    def __init__(
+        self,
+        db: FingerprintDB,
+        *,
+        engine: Literal["fast", "naive"] = "fast",
+        native: bool | None = None,
+    ) -> None:
+        if native and _hs is None:
+            from icpkit.errors import FingerprintError
+
+            raise FingerprintError("native=True needs the optional 'hyperscan' package (icpkit[native])")
+        self.engine = engine
+        self.native = bool(_hs is not None if native is None else native) and engine == "fast"
+        self.techs: list[Technology] = list(db.technologies.values())
+        self.tech_index = {t.name: i for i, t in enumerate(self.techs)}
+        self.list_entries: dict[str, list[_Entry]] = {f: [] for f in _LIST_FIELDS}
+        self.keyed_entries: dict[str, dict[str, list[_Entry]]] = {f: {} for f in _KEYED_FIELDS}
+        self.dom_rules: list[tuple[int, DomRule, int]] = []
+        for ti, tech in enumerate(self.techs):
+            for fld, attr in _LIST_FIELDS.items():
+                for pos, pat in enumerate(getattr(tech, attr)):
+                    self.list_entries[fld].append(_Entry(ti, fld, None, pat, pos))
+            for fld, attr in _KEYED_FIELDS.items():
+                pos = 0
+                for key, pats in getattr(tech, attr).items():
+                    for pat in pats:
+                        self.keyed_entries[fld].setdefault(key, []).append(_Entry(ti, fld, key, pat, pos))
+                        pos += 1
+            for pos, rule in enumerate(tech.dom):
+                self.dom_rules.append((ti, rule, pos))
+        self._valid_selectors = _valid_selectors({r.selector for _, r, _ in self.dom_rules})
+        if engine == "fast":
+            self._list_buckets = {f: _Bucket(e, self.native) for f, e in self.list_entries.items() if e}
+            self._keyed_buckets = {
+                f: {k: _Bucket(e, self.native and len(e) > 8) for k, e in keys.items()}
+                for f, keys in self.keyed_entries.items()
+                if f != "js"
+            }
+            chains = list(self.keyed_entries["js"])
+            self._js_auto = _automaton({c: c for c in chains}) if chains else None
+            selector_lits: dict[str, list[int]] = {}
+            self._dom_always: list[int] = []
+            for i, (_ti, rule, _pos) in enumerate(self.dom_rules):
+                lits = _selector_literals(rule.selector)
+                if lits is None:
+                    self._dom_always.append(i)
+                else:
+                    for lit in lits:
+                        selector_lits.setdefault(lit, []).append(i)
+            self._dom_auto = _automaton({k: tuple(v) for k, v in selector_lits.items()}) if selector_lits else None
+
+    # -- public --------------------------------------------------------------------------
+
+    def hits(self, page: Page, only: Iterable[str] | None = None) -> list[Hit]:
+        """Every (pattern, value) match on ``page``, in reference order.
+
+        ``only`` restricts matching to the named technologies (the ``requires`` second pass).
+        """
+        allowed = None if only is None else {self.tech_index[n] for n in only if n in self.tech_index}
+        out: list[Hit] = []
+        if self.engine == "naive":
+            self._naive(page, allowed, out)
+        else:
+            self._fast(page, allowed, out)
+        out.sort(key=lambda h: h.order)
+        return out
+
+    # -- naive ---------------------------------------------------------------------------
+
+    def _naive(self, page: Page, allowed: set[int] | None, out: list[Hit]) -> None:
+        list_values = {f: _inputs(page, f) for f in _LIST_FIELDS}
+        keyed_values = {f: _keyed_inputs(page, f) for f in _KEYED_FIELDS if f != "js"}
+        for ti, tech in enumerate(self.techs):
+            if allowed is not None and ti not in allowed:
+                continue
+            for fld, attr in _LIST_FIELDS.items():
+                for pos, pat in enumerate(getattr(tech, attr)):
+                    for vi, value in enumerate(list_values[fld]):
+                        self._try(_Entry(ti, fld, None, pat, pos), value, vi, out)
+            for fld, attr in _KEYED_FIELDS.items():
+                pos = 0
+                for key, pats in getattr(tech, attr).items():
+                    values = self._js_values(page, key) if fld == "js" else keyed_values[fld].get(key, ())
+                    for pat in pats:
+                        for vi, value in enumerate(values):
+                            self._try(_Entry(ti, fld, key, pat, pos), value, vi, out)
+                        pos += 1
+            for pos, rule in enumerate(tech.dom):
+                self._dom(page, ti, rule, pos, out)
+
+    # -- fast ----------------------------------------------------------------------------
+
+    def _fast(self, page: Page, allowed: set[int] | None, out: list[Hit]) -> None:
+        for fld, bucket in self._list_buckets.items():
+            for vi, value in enumerate(_inputs(page, fld)):
+                for idx in bucket.candidates(value):
+                    entry = bucket.entries[idx]
+                    if allowed is None or entry.tech_idx in allowed:
+                        self._try(entry, value, vi, out)
+        for fld, buckets in self._keyed_buckets.items():
+            for key, values in _keyed_inputs(page, fld).items():
+                bucket = buckets.get(key)
+                if bucket is None:
+                    continue
+                for vi, value in enumerate(values):
+                    for idx in bucket.candidates(value):
+                        entry = bucket.entries[idx]
+                        if allowed is None or entry.tech_idx in allowed:
+                            self._try(entry, value, vi, out)
+        self._fast_js(page, allowed, out)
+        self._fast_dom(page, allowed, out)
+
+    def _fast_js(self, page: Page, allowed: set[int] | None, out: list[Hit]) -> None:
+        js_entries = self.keyed_entries["js"]
+        if page.js is not None:
+            chains: Iterable[str] = [c for c in page.js if c in js_entries]
+        else:
+            text = page.all_script_text
+            if not text or self._js_auto is None:
+                return
+            chains = {c for _end, c in self._js_auto.iter(text)}
+        for chain in chains:
+            values = self._js_values(page, chain)
+            for entry in js_entries[chain]:
+                if allowed is None or entry.tech_idx in allowed:
+                    for vi, value in enumerate(values):
+                        self._try(entry, value, vi, out)
+
+    def _fast_dom(self, page: Page, allowed: set[int] | None, out: list[Hit]) -> None:
+        if not page.html or not self.dom_rules:
+            return
+        cands = set(self._dom_always)
+        if self._dom_auto is not None:
+            hay = fold_for_prefilter(page.html)
+            if "&" in hay:
+                hay += "\n" + fold_for_prefilter(unescape(page.html))
+            for _end, idxs in self._dom_auto.iter(hay):
+                cands.update(idxs)
+        for i in sorted(cands):
+            ti, rule, pos = self.dom_rules[i]
+            if allowed is None or ti in allowed:
+                self._dom(page, ti, rule, pos, out)
+
+    # -- shared --------------------------------------------------------------------------
+
+    def _js_values(self, page: Page, chain: str) -> Sequence[str]:
+        if page.js is not None:
+            given = page.js.get(chain, ())
+            return (given,) if isinstance(given, str) else tuple(str(v) for v in given)
+        cache = page.__dict__.setdefault("_icpkit_js_cache", {})
+        if chain not in cache:
+            cache[chain] = static_js_values(page.all_script_text, chain)
+        return cache[chain]
+
+    def _try(self, entry: _Entry, value: str, vi: int, out: list[Hit], sub: int = 0) -> None:
+        pat = entry.pattern
+        m = None
+        if pat.regex is not None:
+            m = pat.regex.search(value)
+            if m is None:
+                return
+        order = (entry.tech_idx, _RANK[entry.field], entry.pos, sub, vi)
+        out.append(Hit(self.techs[entry.tech_idx].name, entry.field, entry.key, pat, value, m, order))
+
+    def _dom(self, page: Page, ti: int, rule: DomRule, pos: int, out: list[Hit]) -> None:
+        if rule.selector not in self._valid_selectors:
+            return
+        nodes = page.tree.css(rule.selector)
+        if not nodes:
+            return
+        nodes = nodes[:DOM_MAX_NODES]
+        for pat in rule.exists:
+            self._try(_Entry(ti, "dom", rule.selector, pat, pos), "", 0, out, sub=0)
+        if rule.text:
+            texts = [n.text(deep=True, separator="").strip() for n in nodes]
+            for pat in rule.text:
+                for vi, value in enumerate(texts):
+                    self._try(_Entry(ti, "dom", rule.selector, pat, pos), value, vi, out, sub=1)
+        for ai, (attr, pats) in enumerate(rule.attributes.items()):
+            values = [v for n in nodes if (v := n.attributes.get(attr)) is not None]
+            for pat in pats:
+                for vi, value in enumerate(values):
+                    self._try(_Entry(ti, "dom", rule.selector, pat, pos), value, vi, out, sub=2 + ai)
+
+
+def _automaton(words: Mapping[str, object]) -> ahocorasick.Automaton:
+    auto = ahocorasick.Automaton()
+    for word, value in words.items():
+        auto.add_word(word, value)
+    auto.make_automaton()
+    return auto
+
+
+def _valid_selectors(selectors: Iterable[str]) -> set[str]:
+    """Selectors lexbor accepts (the others are skipped; the loader keeps them for linting)."""
+    from selectolax.lexbor import LexborHTMLParser
+
+    probe = LexborHTMLParser("<html><body><p></p></body></html>")
+    ok = set()
+    for sel in selectors:
+        try:
+            probe.css(sel)
+        except Exception:  # lexbor raises several types for bad selectors
+            continue
+        ok.add(sel)
+    return ok
+
+
+def iter_hits_by_tech(hits: Iterable[Hit]) -> Iterator[tuple[str, list[Hit]]]:
+    """Group hits (already in reference order) by technology, keeping order."""
+    groups: dict[str, list[Hit]] = {}
+    for h in hits:
+        groups.setdefault(h.tech, []).append(h)
+    yield from groups.items()

@@ -1,0 +1,170 @@
+"""What was collected about one web page, and the signals derived from it.
+
+The caller (the fetcher, a test, a crawler) fills in what it has; everything else is derived
+lazily from the HTML with a real HTML5 parser (selectolax/lexbor): script URLs, inline scripts,
+``<meta>`` values, visible text and the DOM for ``dom`` selectors. Inputs are capped the way the
+reference caps them, so one huge page cannot stall a batch (see :data:`HTML_MAX_CHARS`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from urllib.parse import urljoin
+
+from selectolax.lexbor import LexborHTMLParser
+
+__all__ = ["CSS_MAX_CHARS", "HTML_MAX_CHARS", "SCRIPT_MAX_CHARS", "Page"]
+
+HTML_MAX_CHARS = 3_000_000
+"""Characters kept from each end of the HTML (the reference keeps 1,500 rows × 2,000 columns
+from each end; we keep the same budget without splitting rows, which would break matches)."""
+CSS_MAX_CHARS = 1_000_000
+"""Characters kept of the CSS (the reference caps each stylesheet at 1,000,000)."""
+SCRIPT_MAX_CHARS = 1_000_000
+"""Characters kept of each script body (same cap as CSS, applied to inline and fetched JS)."""
+
+_TEXT_DROP = ["script", "style", "noscript", "template"]
+_WS = re.compile(r"\s+")
+
+
+def _cap(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit]
+
+
+@dataclass(frozen=True)
+class Page:
+    """One fetched page. ``None`` for ``script_src``/``meta``/``js`` means "derive from html".
+
+    ``js`` maps a global property chain (``jQuery.fn.jquery``) to its values as a browser would
+    report them; when it is ``None`` the detector uses a static approximation over the inline
+    and fetched scripts (see :mod:`icpkit.technographics.matcher`).
+    """
+
+    url: str
+    html: str = ""
+    headers: Mapping[str, str | Sequence[str]] = field(default_factory=dict)
+    cookies: Mapping[str, str] = field(default_factory=dict)
+    script_src: tuple[str, ...] | None = None
+    scripts: tuple[str, ...] = ()
+    css: str = ""
+    meta: Mapping[str, Sequence[str]] | None = None
+    dns: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    robots: str = ""
+    js: Mapping[str, Sequence[str]] | None = None
+
+    # --- derived signals (computed once per page) -------------------------------------
+
+    @cached_property
+    def tree(self) -> LexborHTMLParser:
+        """The parsed DOM (lexbor), for selectors and extraction."""
+        return LexborHTMLParser(self.html or "<html></html>")
+
+    @cached_property
+    def html_capped(self) -> str:
+        """The HTML within the reference's size budget (both ends kept)."""
+        if len(self.html) <= 2 * HTML_MAX_CHARS:
+            return self.html
+        return self.html[:HTML_MAX_CHARS] + "\n" + self.html[-HTML_MAX_CHARS:]
+
+    @cached_property
+    def header_values(self) -> dict[str, tuple[str, ...]]:
+        """Header name (lower-cased) → values."""
+        out: dict[str, tuple[str, ...]] = {}
+        for name, value in self.headers.items():
+            values = (value,) if isinstance(value, str) else tuple(str(v) for v in value)
+            key = name.lower()
+            out[key] = out.get(key, ()) + values
+        return out
+
+    @cached_property
+    def cookie_values(self) -> dict[str, tuple[str, ...]]:
+        """Cookie name (lower-cased) → values."""
+        out: dict[str, tuple[str, ...]] = {}
+        for name, value in self.cookies.items():
+            key = name.lower()
+            out[key] = (*out.get(key, ()), str(value))
+        return out
+
+    @cached_property
+    def dns_values(self) -> dict[str, tuple[str, ...]]:
+        """Record type (lower-cased: ``txt``, ``mx`` …) → records."""
+        out: dict[str, tuple[str, ...]] = {}
+        for rtype, values in self.dns.items():
+            vals = (values,) if isinstance(values, str) else tuple(str(v) for v in values)
+            key = rtype.lower()
+            out[key] = out.get(key, ()) + vals
+        return out
+
+    @cached_property
+    def script_srcs(self) -> tuple[str, ...]:
+        """``<script src>`` URLs, made absolute against the page URL as a browser reports them."""
+        if self.script_src is not None:
+            return tuple(self.script_src)
+        out = []
+        for node in self.tree.css("script[src]"):
+            src = (node.attributes.get("src") or "").strip()
+            if src:
+                out.append(urljoin(self.url, src) if self.url else src)
+        return tuple(out)
+
+    @cached_property
+    def inline_scripts(self) -> tuple[str, ...]:
+        """Bodies of ``<script>`` elements without ``src`` (capped)."""
+        out = []
+        for node in self.tree.css("script"):
+            if "src" in node.attributes:
+                continue
+            body = node.text(deep=True, separator="")
+            if body.strip():
+                out.append(_cap(body, SCRIPT_MAX_CHARS))
+        return tuple(out)
+
+    @cached_property
+    def script_contents(self) -> tuple[str, ...]:
+        """Fetched script bodies (``scripts``), capped: what the ``scripts`` field matches."""
+        return tuple(_cap(s, SCRIPT_MAX_CHARS) for s in self.scripts if s)
+
+    @cached_property
+    def meta_values(self) -> dict[str, tuple[str, ...]]:
+        """``<meta name|property>`` (lower-cased) → ``content`` values."""
+        if self.meta is not None:
+            given: dict[str, tuple[str, ...]] = {}
+            for name, values in self.meta.items():
+                vals = (values,) if isinstance(values, str) else tuple(str(v) for v in values)
+                given[name.lower()] = given.get(name.lower(), ()) + vals
+            return given
+        out: dict[str, tuple[str, ...]] = {}
+        for node in self.tree.css("meta"):
+            attrs = node.attributes
+            key = attrs.get("name") or attrs.get("property")
+            if not key:
+                continue
+            content = attrs.get("content")
+            name = key.strip().lower()
+            out[name] = (*out.get(name, ()), content if content is not None else "")
+        return out
+
+    @cached_property
+    def text(self) -> str:
+        """Visible text of the body (scripts and styles removed, whitespace collapsed)."""
+        if not self.html:
+            return ""
+        tree = LexborHTMLParser(self.html_capped)
+        tree.strip_tags(_TEXT_DROP)
+        root = tree.body or tree.root
+        if root is None:
+            return ""
+        return _WS.sub(" ", root.text(deep=True, separator=" ")).strip()
+
+    @cached_property
+    def css_capped(self) -> str:
+        """The CSS within the reference's budget."""
+        return _cap(self.css, CSS_MAX_CHARS)
+
+    @cached_property
+    def all_script_text(self) -> str:
+        """Inline and fetched script bodies joined: the haystack of the static ``js`` approximation."""
+        return "\n".join((*self.inline_scripts, *self.script_contents))

@@ -1,0 +1,350 @@
+"""Wappalyzer pattern strings → Python regexes, versions and required literals.
+
+A Wappalyzer pattern is a JavaScript ``RegExp`` body (always matched case-insensitively) with tags
+appended after a literal ``\\;`` (``\\;confidence:50``, ``\\;version:\\1``). Python ``re`` accepts
+most JS syntax but a few escapes compile to something else (``\\A`` is a literal "A" in JS, the
+start of the string in Python), and some JS forms do not compile at all (``[^]``, ``(?<name>…)``,
+``[\\w-.]``). :func:`translate` rewrites a JS body into an equivalent Python body; anything it
+cannot make sense of is left for :func:`re.compile` to reject, and the loader records that as a
+lint error instead of dropping it silently.
+
+The reference implementation rewrites every ``+`` to ``{1,250}`` and every ``*`` to ``{0,250}``
+before compiling (to bound work on long inputs). It does so textually, which also corrupts
+character classes (``[+*]``) and escaped backslashes (``\\\\+``). We take the *safer reading*:
+with ``bounded=True`` (the default, like the reference) only real quantifiers outside character
+classes are bounded; classes, escapes and explicit ``{m,n}`` are left alone.
+"""
+
+from __future__ import annotations
+
+import re
+import re._constants as _sre_c  # type: ignore[import-not-found]
+import re._parser as _sre_p  # type: ignore[import-not-found]
+from dataclasses import dataclass
+
+__all__ = [
+    "CASE_FOLD_TO_ASCII",
+    "QUANTIFIER_BOUND",
+    "ParsedPattern",
+    "TranslationError",
+    "fold_for_prefilter",
+    "js_parse_int",
+    "required_literals",
+    "resolve_version",
+    "split_tags",
+    "translate",
+]
+
+QUANTIFIER_BOUND = 250
+"""Upper bound the reference puts on ``+`` and ``*`` (``{1,250}`` / ``{0,250}``)."""
+
+# Non-ASCII characters that Python's case-insensitive matching treats as equal to an ASCII
+# letter (simple lower-casing plus ``re._casefix`` extras). The prefilter maps them to ASCII
+# so a literal search over the folded text never misses what ``re.I`` would match; a test
+# recomputes this table by brute force.
+CASE_FOLD_TO_ASCII: dict[str, str] = {"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"}
+_FOLD_TABLE = str.maketrans(CASE_FOLD_TO_ASCII)
+
+
+def fold_for_prefilter(text: str) -> str:
+    """Lower-case ``text`` so an ASCII literal occurs in it whenever ``re.I`` could match it."""
+    return text.translate(_FOLD_TABLE).lower()
+
+
+class TranslationError(ValueError):
+    """A JS regex body cannot be expressed as a Python regex."""
+
+
+@dataclass(frozen=True)
+class ParsedPattern:
+    """A pattern string split into its regex body and tags."""
+
+    body: str
+    confidence: int
+    version: str | None
+    bad_confidence: str | None = None  # the raw tag when it is not an integer
+
+
+def js_parse_int(text: str) -> int | None:
+    """``parseInt(text, 10)`` as JavaScript does it: leading integer, else ``None`` (NaN)."""
+    m = re.match(r"\s*([+-]?\d+)", text)
+    return int(m.group(1)) if m else None
+
+
+def split_tags(raw: str) -> ParsedPattern:
+    """Split ``body\\;confidence:N\\;version:V`` the way the reference does.
+
+    Tags without a colon are ignored; a tag value may itself contain colons (ternaries).
+    A non-integer confidence keeps the default of 100 and is reported back for linting.
+    """
+    parts = raw.split("\\;")
+    tags: dict[str, str] = {}
+    for part in parts[1:]:
+        key, sep, value = part.partition(":")
+        if sep:
+            tags[key] = value
+    confidence = 100
+    bad = None
+    if tags.get("confidence"):
+        parsed = js_parse_int(tags["confidence"])
+        if parsed is None:
+            bad = tags["confidence"]
+        else:
+            confidence = parsed
+    version = tags.get("version") or None
+    return ParsedPattern(parts[0], confidence, version, bad)
+
+
+# --- JS → Python translation -------------------------------------------------------------
+
+_PY_CLASS_ESCAPES = set("dDsSwW")
+# Escapes that mean the same thing in JS and Python outside a class.
+_SAME_ESCAPES = set("dDsSwWbBfnrtv0")
+_SYNTAX = set("^$\\.*+?()[]{}|/-")
+
+
+def _read_js_escape(body: str, i: int, in_class: bool) -> tuple[str, str, int]:
+    """Translate the escape at ``body[i] == '\\'``; return (python, pcre, next index)."""
+    if i + 1 >= len(body):
+        raise TranslationError("pattern ends with a lone backslash")
+    ch = body[i + 1]
+    if ch == "/":
+        return "/", "/", i + 2
+    if ch.isdigit() and ch != "0":
+        j = i + 1
+        while j < len(body) and body[j].isdigit():
+            j += 1
+        if in_class:
+            # JS (non-unicode) reads \1 in a class as an octal escape; rare, keep it literal.
+            lit = re.escape(chr(int(body[i + 1 : j], 8))) if "8" not in body[i + 1 : j] else ""
+            return lit, lit, j
+        return body[i:j], body[i:j], j
+    if ch in _SAME_ESCAPES:
+        return "\\" + ch, "\\" + ch, i + 2
+    if ch == "x":
+        h = body[i + 2 : i + 4]
+        if len(h) == 2 and all(c in "0123456789abcdefABCDEF" for c in h):
+            return "\\x" + h, "\\x" + h, i + 4
+        return "x", "x", i + 2  # JS: identity escape
+    if ch == "u":
+        h = body[i + 2 : i + 6]
+        if len(h) == 4 and all(c in "0123456789abcdefABCDEF" for c in h):
+            esc = re.escape(chr(int(h, 16)))
+            return esc, esc, i + 6
+        return "u", "u", i + 2
+    if ch == "c":
+        if i + 2 < len(body) and body[i + 2].isascii() and body[i + 2].isalpha():
+            esc = re.escape(chr(ord(body[i + 2]) % 32))
+            return esc, esc, i + 3
+        return "\\\\c", "\\\\c", i + 2  # JS: a literal backslash followed by "c"
+    if ch == "k" and not in_class and i + 2 < len(body) and body[i + 2] == "<":
+        end = body.find(">", i + 3)
+        if end == -1:
+            raise TranslationError("unterminated \\k<name>")
+        name = body[i + 3 : end]
+        return f"(?P={name})", f"(?P={name})", end + 1
+    if ch in _SYNTAX or not ch.isalnum():
+        lit = re.escape(ch)
+        return lit, lit, i + 2
+    # Any other letter (\A, \Z, \z, \e, \p, \G, \U, \N …) is an identity escape in JS.
+    lit = re.escape(ch)
+    return lit, lit, i + 2
+
+
+def _bounded(quant: str, bounded: bool) -> str:
+    if not bounded:
+        return quant
+    return f"{{1,{QUANTIFIER_BOUND}}}" if quant == "+" else f"{{0,{QUANTIFIER_BOUND}}}"
+
+
+def translate(body: str, *, bounded: bool = True) -> tuple[str, str]:
+    """Translate a JS regex body; return ``(python, pcre)``.
+
+    ``python`` has JS meaning under Python ``re``: identity escapes become literals, ``\\/`` →
+    ``/``, ``(?<name>`` → ``(?P<name>``, ``\\k<name>`` → ``(?P=name)``, ``[^]`` → any char,
+    ``[]`` → never, a ``-`` next to a class escape in a class (``[\\w-.]``) is literal, ``$``
+    → ``\\Z`` (JS ``$`` does not match before a trailing newline), and with ``bounded`` the
+    reference's ``+``→``{1,250}`` / ``*``→``{0,250}`` (outside classes only). ``pcre`` is
+    the same body for Hyperscan's prefilter (``$`` kept, since Hyperscan rejects embedded
+    ``\\Z``): it only has to match a superset.
+    """
+    py: list[str] = []
+    hs: list[str] = []
+    i, n = 0, len(body)
+    while i < n:
+        ch = body[i]
+        if ch == "\\":
+            p, h, i = _read_js_escape(body, i, in_class=False)
+            py.append(p)
+            hs.append(h)
+        elif ch == "[":
+            p, h, i = _translate_class(body, i)
+            py.append(p)
+            hs.append(h)
+        elif ch == "(" and body.startswith("(?<", i) and body[i + 3 : i + 4] not in ("=", "!"):
+            py.append("(?P<")
+            hs.append("(?P<")
+            i += 3
+        elif ch in "+*":
+            q = _bounded(ch, bounded)
+            # A quantifier directly after another (a++ / a*+) is a JS syntax error; keep it
+            # raw so re.compile rejects it too.
+            py.append(q)
+            hs.append(q)
+            i += 1
+        elif ch == "$":
+            py.append(r"\Z")
+            hs.append("$")
+            i += 1
+        elif ch == "/":
+            py.append("/")
+            hs.append("/")
+            i += 1
+        else:
+            py.append(ch)
+            hs.append(ch)
+            i += 1
+    return "".join(py), "".join(hs)
+
+
+def _translate_class(body: str, i: int) -> tuple[str, str, int]:
+    """Translate the character class starting at ``body[i] == '['``."""
+    n = len(body)
+    j = i + 1
+    negate = j < n and body[j] == "^"
+    if negate:
+        j += 1
+    if j < n and body[j] == "]":  # JS: [] never matches, [^] matches anything
+        any_or_none = r"[\s\S]" if negate else "(?!)"
+        return any_or_none, any_or_none, j + 1
+    items: list[tuple[str, bool]] = []  # (python text, is a class escape like \w)
+    while j < n and body[j] != "]":
+        c = body[j]
+        if c == "\\":
+            esc_ch = body[j + 1] if j + 1 < n else ""
+            if esc_ch == "b":
+                items.append(("\\x08", False))
+                j += 2
+                continue
+            p, _h, j = _read_js_escape(body, j, in_class=True)
+            items.append((p, esc_ch in _PY_CLASS_ESCAPES))
+        elif c in "[&~|":
+            items.append(("\\" + c, False))  # avoid Python's nested-set FutureWarning
+            j += 1
+        else:
+            items.append((c, False))
+            j += 1
+    if j >= n:
+        raise TranslationError("unterminated character class")
+    out: list[str] = []
+    for k, (text, is_class_esc) in enumerate(items):
+        if text == "-" and 0 < k < len(items) - 1:
+            prev_cls = items[k - 1][1]
+            next_cls = items[k + 1][1]
+            # JS (non-unicode) reads "-" next to a class escape as a literal hyphen.
+            if prev_cls or next_cls:
+                out.append("\\-")
+                continue
+        out.append(text)
+    cls = "[" + ("^" if negate else "") + "".join(out) + "]"
+    return cls, cls, j + 1
+
+
+# --- Versions --------------------------------------------------------------------------
+
+
+_BACKREF_LEFT = re.compile(r"\\\d")
+
+
+def resolve_version(template: str | None, match: re.Match[str]) -> str:
+    """Resolve a ``\\;version:`` template against a match, like the reference's resolveVersion.
+
+    For each group index (0 first): skip groups longer than 10 characters; apply a ternary
+    ``\\N?a:b`` (on the *original* template, as the reference does); substitute ``\\N``; then
+    remove the first remaining ``\\N``. An unmatched group counts as ``undefined`` (falsy,
+    9 characters long, substituted as the empty string).
+    """
+    if not template:
+        return ""
+    resolved = template
+    groups = (match.group(0), *match.groups())
+    for index, value in enumerate(groups):
+        text = "undefined" if value is None else value
+        if len(text) > 10:
+            continue
+        ternary = re.search(rf"\\{index}\?([^:]+):(.*)\Z", template)
+        if ternary:
+            resolved = template.replace(ternary.group(0), ternary.group(1) if value else ternary.group(2), 1)
+        resolved = resolved.strip().replace(f"\\{index}", value or "")
+    return _BACKREF_LEFT.sub("", resolved, count=1)
+
+
+# --- Required literals (prefilter) ---------------------------------------------------------
+
+_LIT = _sre_c.LITERAL
+_SUB = _sre_c.SUBPATTERN
+_BRANCH = _sre_c.BRANCH
+_REPEATS = (_sre_c.MAX_REPEAT, _sre_c.MIN_REPEAT, getattr(_sre_c, "POSSESSIVE_REPEAT", None))
+_ATOMIC = getattr(_sre_c, "ATOMIC_GROUP", None)
+_ZERO_WIDTH = (_sre_c.AT, _sre_c.ASSERT, _sre_c.ASSERT_NOT)
+
+
+def _score(req: frozenset[str] | None) -> tuple[int, int]:
+    if not req:
+        return (0, 0)
+    return (min(len(s) for s in req), -len(req))
+
+
+def _required(seq: object) -> frozenset[str] | None:
+    """A set of lower-case strings, one of which every match of ``seq`` must contain."""
+    best: frozenset[str] | None = None
+    run: list[str] = []
+
+    def flush() -> None:
+        nonlocal best, run
+        if run:
+            cand = frozenset(["".join(run)])
+            if _score(cand) > _score(best):
+                best = cand
+            run = []
+
+    for op, av in seq:  # type: ignore[attr-defined]
+        if op is _LIT and av < 128:
+            run.append(chr(av).lower())
+            continue
+        if op in _ZERO_WIDTH and op is _sre_c.AT:
+            continue  # anchors consume nothing: the literal run stays contiguous
+        flush()
+        sub: frozenset[str] | None = None
+        if op is _SUB:
+            sub = _required(av[3])
+        elif op is _ATOMIC and _ATOMIC is not None:
+            sub = _required(av)
+        elif op is _BRANCH:
+            alts = [_required(b) for b in av[1]]
+            if all(alts):
+                sub = frozenset().union(*alts)  # type: ignore[arg-type]
+        elif op in _REPEATS and op is not None and av[0] >= 1:
+            sub = _required(av[2])
+        if sub is not None and _score(sub) > _score(best):
+            best = sub
+    flush()
+    return best
+
+
+def required_literals(python_regex: str, min_len: int = 3) -> frozenset[str] | None:
+    """Literals (lower-case, ASCII) one of which occurs in any text ``python_regex`` matches.
+
+    Walks Python's own parse tree: concatenated literals form runs, alternation means "any
+    of", optional and repeated-zero parts are dropped. Returns ``None`` when no set with every
+    literal at least ``min_len`` long exists (such patterns are always run). Inline flag
+    groups and back-references only ever lose literals, never invent them.
+    """
+    try:
+        tree = _sre_p.parse(python_regex, re.IGNORECASE)
+    except re.error:
+        return None
+    req = _required(tree)
+    if req is None or _score(req)[0] < min_len:
+        return None
+    return req
