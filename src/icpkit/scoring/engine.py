@@ -1,0 +1,546 @@
+"""The in-process engine: an ICP compiled once into polars expressions, run lazily.
+
+Raw prospect files are coerced to what the ICP needs first (headers mapped with
+:func:`icpkit.columns.canonical_name`, numbers/dates/booleans/lists parsed, categoricals
+normalised), then every distinct criterion is evaluated once into a three-valued column and the
+scoring arithmetic of :mod:`icpkit.icp` runs over those columns. Nothing loops over accounts.
+
+Categorical normalisation looks at the *unique* values of a column first: a clean column (the
+usual case for Parquet) is used as is, a dirty one is fixed by a hash lookup from each distinct
+raw value to its normalised form, which is far cheaper than string functions on every row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any, Literal
+
+import polars as pl
+
+from icpkit.criteria import Criterion
+from icpkit.errors import InputError, MissingColumnsError
+from icpkit.icp import ICP
+from icpkit.scoring.plan import RAW_CLIP, Kind, Plan, build_plan
+
+Missing = Literal["error", "unknown"]
+Reasons = Literal["codes", "text", "none"]
+
+_PREFIX = "__icp_"
+_TARGET: dict[str, pl.DataType] = {
+    "text": pl.String(),
+    "number": pl.Float64(),
+    "bool": pl.Boolean(),
+    "list": pl.List(pl.String()),
+    "date": pl.Date(),
+}
+
+
+# -- column helpers (contract of icpkit.columns; small fallbacks while it is being written) ----
+
+
+def _canonical(header: str) -> str:
+    try:
+        from icpkit.columns import canonical_name
+    except ImportError:  # pragma: no cover - until icpkit.columns lands
+        return "_".join(header.strip().lower().replace("-", " ").split())
+    return canonical_name(header)
+
+
+def _normalize_text(expr: pl.Expr) -> pl.Expr:
+    try:
+        from icpkit.columns import normalize_text
+    except ImportError:  # pragma: no cover
+        return expr.str.strip_chars().str.replace_all(r"\s+", " ").str.to_lowercase()
+    return normalize_text(expr)
+
+
+def _parse(kind: Kind, expr: pl.Expr) -> pl.Expr:
+    """Parse a string column into the kind's type (unparseable values become null)."""
+    try:
+        from icpkit import columns as c
+    except ImportError:  # pragma: no cover
+        c = None
+    if kind == "number":
+        if c is not None:
+            return c.parse_number(expr)
+        return expr.str.replace_all(r"[,$\s]", "").cast(pl.Float64, strict=False)
+    if kind == "bool":
+        if c is not None:
+            return c.parse_bool(expr)
+        low = expr.str.strip_chars().str.to_lowercase()
+        return (
+            pl.when(low.is_in(["true", "yes", "y", "1"]))
+            .then(True)
+            .when(low.is_in(["false", "no", "n", "0"]))
+            .then(False)
+        )
+    if kind == "date":
+        if c is not None:
+            return c.parse_date(expr)
+        return expr.str.strip_chars().str.to_date(strict=False)
+    if kind == "list":
+        if c is not None:
+            return c.split_multi(expr)
+        return expr.str.split(";").list.eval(
+            _normalize_text(pl.element()).filter(pl.element() != "")
+        )
+    return _normalize_text(expr)
+
+
+# -- coercion --------------------------------------------------------------------------------
+
+
+def resolve_columns(names: Sequence[str], wanted: Sequence[str]) -> dict[str, str]:
+    """Map each wanted canonical column to an input column: exact name first, then by header."""
+    out: dict[str, str] = {}
+    for w in wanted:
+        if w in names:
+            out[w] = w
+    for n in names:
+        canon = _canonical(n)
+        if canon in wanted and canon not in out:
+            out[canon] = n
+    return out
+
+
+def _unique_fix(lf: pl.LazyFrame, src: pl.Expr, kind: Kind) -> pl.Expr | None:
+    """Replacement expression from distinct raw values to normalised ones; None when clean."""
+    values = src.explode() if kind == "list" else src
+    uniq = lf.select(values.unique().alias("raw")).collect()["raw"].drop_nulls()
+    fixed = uniq.to_frame().select(_normalize_text(pl.col("raw")))["raw"]
+    if (uniq == fixed).all():
+        return None
+    if kind == "list":
+        el = pl.element().replace_strict(uniq, fixed, default=None, return_dtype=pl.String)
+        return src.list.eval(el).list.eval(
+            pl.element().filter(pl.element().is_not_null() & (pl.element() != ""))
+        )
+    return src.replace_strict(uniq, fixed, default=None, return_dtype=pl.String)
+
+
+def _coerce(
+    lf: pl.LazyFrame, col: str, dtype: pl.DataType, kind: Kind, *, check_unique: bool
+) -> pl.Expr | None:
+    """An expression giving ``col`` the kind's prepared type; None when it already has it."""
+    src = pl.col(col)
+    if dtype == pl.Null:
+        return pl.lit(None, dtype=_TARGET[kind])
+    if kind == "text":
+        if dtype != pl.String and not isinstance(dtype, pl.Categorical | pl.Enum):
+            return _normalize_text(src.cast(pl.String))
+        cast = dtype != pl.String
+        base = src.cast(pl.String) if cast else src
+        if not check_unique:
+            return _normalize_text(base)
+        fix = _unique_fix(lf, base, kind)
+        if fix is None:
+            return base if cast else None
+        return fix
+    if kind == "list":
+        if isinstance(dtype, pl.List):
+            base = src if dtype.inner == pl.String else src.cast(pl.List(pl.String))
+            if not check_unique:
+                return base.list.eval(_normalize_text(pl.element()))
+            fix = _unique_fix(lf, base, kind)
+            if fix is None:
+                return None if dtype.inner == pl.String else base
+            return fix
+        if dtype == pl.String:
+            return _parse("list", src)
+        return pl.concat_list(_normalize_text(src.cast(pl.String)))
+    if kind == "number":
+        if dtype.is_numeric():
+            # NaN is not a number an account can have, and SQL engines order it differently.
+            out = src if dtype == pl.Float64 else src.cast(pl.Float64)
+            if dtype.is_float():
+                return out.fill_nan(None)
+            return out
+        if dtype == pl.Boolean:
+            return src.cast(pl.Float64)
+        return _parse("number", src.cast(pl.String))
+    if kind == "bool":
+        if dtype == pl.Boolean:
+            return None
+        if dtype.is_numeric():
+            return src != 0
+        return _parse("bool", src.cast(pl.String))
+    # date
+    if dtype == pl.Date:
+        return None
+    if isinstance(dtype, pl.Datetime):
+        return src.dt.date()
+    return _parse("date", src.cast(pl.String))
+
+
+def _prepare(
+    lf: pl.LazyFrame, plan: Plan, *, missing: Missing, check_unique: bool
+) -> tuple[pl.LazyFrame, dict[tuple[str, Kind], str], list[str]]:
+    """Add prepared columns; returns the frame, the (column, kind) → name map and temp names."""
+    schema = lf.collect_schema()
+    wanted = list(plan.columns())
+    found = resolve_columns(list(schema.names()), wanted)
+    absent = [w for w in wanted if w not in found]
+    if absent and missing == "error":
+        raise MissingColumnsError(
+            absent, why="the ICP needs them; pass missing='unknown' to score them as unknown"
+        )
+    names: dict[tuple[str, Kind], str] = {}
+    exprs: list[pl.Expr] = []
+    for col, kind in plan.kinds():
+        tmp = f"{_PREFIX}{col}__{kind}"
+        if col not in found:
+            exprs.append(pl.lit(None, dtype=_TARGET[kind]).alias(tmp))
+            names[(col, kind)] = tmp
+            continue
+        src = found[col]
+        expr = _coerce(lf, src, schema[src], kind, check_unique=check_unique)
+        if expr is None:
+            names[(col, kind)] = src
+        else:
+            exprs.append(expr.alias(tmp))
+            names[(col, kind)] = tmp
+    temps = [e.meta.output_name() for e in exprs]
+    return (lf.with_columns(exprs) if exprs else lf), names, temps
+
+
+# -- scoring expressions ---------------------------------------------------------------------
+
+
+def _lit(x: float) -> pl.Expr:
+    return pl.lit(x, dtype=pl.Float64)
+
+
+def _round(expr: pl.Expr, decimals: int) -> pl.Expr:
+    """Half-up rounding spelled the same way in SQL (``FLOOR(x * 10^d + 0.5) / 10^d``)."""
+    f = 10**decimals
+    # polars divides by a literal through its reciprocal; round() restores the exact quotient.
+    return ((expr * f + 0.5).floor() / f).round(decimals)
+
+
+def _test_expr(c: Criterion, names: dict[tuple[str, Kind], str], as_of: date) -> pl.Expr:
+    from icpkit.scoring.plan import kind_of
+
+    update: dict[str, Any] = {"column": names[(c.column, kind_of(c))]}
+    if c.before:
+        update["before"] = names[(c.before, "date")]
+    return c.model_copy(update=update).expr(as_of=as_of)
+
+
+def score_exprs(plan: Plan, reasons: Reasons) -> list[list[pl.Expr]]:
+    """Stages of expressions over test columns ``__icp_t{i}`` producing the output columns."""
+    t = [pl.col(f"{_PREFIX}t{i}") for i in range(len(plan.tests))]
+    met = [x.fill_null(False) for x in t]
+
+    def add(terms: list[pl.Expr]) -> pl.Expr:
+        out = terms[0]
+        for term in terms[1:]:
+            out = out + term
+        return out
+
+    points: list[pl.Expr] = []
+    for s in plan.segments:
+        terms = [pl.when(met[i]).then(_lit(w)).otherwise(_lit(0.0)) for i, w in s.items]
+        complete = met[s.must[0]]
+        for i in s.must[1:]:
+            complete = complete & met[i]
+        terms.append(pl.when(complete).then(_lit(s.bonus)).otherwise(_lit(0.0)))
+        points.append(add(terms))
+    p = [pl.col(f"{_PREFIX}p{k}") for k in range(len(points))]
+    raw = add([_lit(plan.intercept), *p]).clip(-RAW_CLIP, RAW_CLIP)
+    fit = _round(_lit(100.0) * (_lit(1.0) / (_lit(1.0) + (-raw).exp())), 1)
+
+    disq: pl.Expr = pl.lit(False)
+    disq_by: pl.Expr = pl.lit(None, dtype=pl.String)
+    if plan.disqualifiers:
+        disq = met[plan.disqualifiers[0]]
+        for i in plan.disqualifiers[1:]:
+            disq = disq | met[i]
+        chain = pl.when(met[plan.disqualifiers[0]]).then(
+            pl.lit(plan.tests[plan.disqualifiers[0]].describe())
+        )
+        for i in plan.disqualifiers[1:]:
+            chain = chain.when(met[i]).then(pl.lit(plan.tests[i].describe()))
+        disq_by = chain.otherwise(pl.lit(None, dtype=pl.String))
+
+    segment: pl.Expr = pl.lit(None, dtype=pl.String)
+    if points:
+        chain = None
+        for j, s in enumerate(plan.segments):
+            cond = p[j] > 0
+            for i in range(j):
+                cond = cond & (p[j] > p[i])
+            for k in range(j + 1, len(p)):
+                cond = cond & (p[j] >= p[k])
+            chain = (pl.when(cond) if chain is None else chain.when(cond)).then(pl.lit(s.id))
+        segment = chain.otherwise(pl.lit(None, dtype=pl.String))  # type: ignore[union-attr]
+
+    a, b, c = plan.tiers
+    tier_fit = (
+        pl.when(pl.col("fit_score") >= a)
+        .then(pl.lit("A"))
+        .when(pl.col("fit_score") >= b)
+        .then(pl.lit("B"))
+        .when(pl.col("fit_score") >= c)
+        .then(pl.lit("C"))
+        .otherwise(pl.lit("D"))
+    )
+    tier = pl.when(pl.col("disqualified")).then(pl.lit("D")).otherwise(tier_fit)
+
+    if plan.timing and plan.timing_total > 0:
+        tsum = add([pl.when(met[i]).then(_lit(w)).otherwise(_lit(0.0)) for i, w in plan.timing])
+        timing = _round(_lit(100.0) * tsum * _lit(1.0 / plan.timing_total), 1)
+    else:
+        timing = _lit(0.0)
+
+    k = len(plan.tests)
+    if k:
+        known = add([x.is_not_null().cast(pl.Int64) for x in t])
+        completeness = _round(known.cast(pl.Float64) * _lit(1.0 / k), 3)
+    else:
+        completeness = _lit(1.0)
+
+    stage1 = [x.alias(f"{_PREFIX}p{k_}") for k_, x in enumerate(points)]
+    stage2 = [
+        fit.alias("fit_score"),
+        disq.alias("disqualified"),
+        disq_by.alias("disqualified_by"),
+        segment.alias("segment"),
+        completeness.alias("data_completeness"),
+        timing.alias("timing_score"),
+    ]
+    if reasons != "none":
+        from icpkit.scoring.explain import codes_expr
+
+        stage2.append(codes_expr(t, packed=plan.packed_codes).alias("reasons"))
+    stage3 = [
+        tier.alias("tier"),
+        (pl.col("timing_score") >= plan.in_market_at).alias("in_market"),
+        pl.when(pl.col("disqualified"))
+        .then(_lit(0.0))
+        .otherwise(
+            _round(pl.col("fit_score") * (_lit(1.0) + pl.col("timing_score") * 0.01) * 0.5, 2)
+        )
+        .alias("priority"),
+    ]
+    fitq = pl.col("tier").is_in(["A", "B"])
+    stage4 = [
+        pl.when(fitq & pl.col("in_market"))
+        .then(pl.lit("fit + in-market"))
+        .when(fitq)
+        .then(pl.lit("fit + dormant"))
+        .when(pl.col("in_market"))
+        .then(pl.lit("poor fit + in-market"))
+        .otherwise(pl.lit("poor fit"))
+        .alias("quadrant"),
+    ]
+    return [stage1, stage2, stage3, stage4]
+
+
+def output_order(reasons: Reasons) -> list[str]:
+    from icpkit.scoring.plan import OUTPUT_COLUMNS
+
+    return [c for c in OUTPUT_COLUMNS if reasons != "none" or c != "reasons"]
+
+
+def _score_lf(
+    lf: pl.LazyFrame,
+    icp: ICP,
+    *,
+    as_of: date | None,
+    missing: Missing,
+    reasons: Reasons,
+    check_unique: bool,
+    rank: bool = True,
+) -> pl.LazyFrame:
+    plan = build_plan(icp)
+    input_cols = list(lf.collect_schema().names())
+    clash = [c for c in input_cols if c in {"fit_score", "tier", "priority", "rank"}]
+    if clash:
+        # Re-scoring a scored file: the old score columns are replaced, not duplicated.
+        from icpkit.scoring.plan import OUTPUT_COLUMNS
+
+        lf = lf.drop([c for c in input_cols if c in OUTPUT_COLUMNS])
+        input_cols = [c for c in input_cols if c not in OUTPUT_COLUMNS]
+    lf, names, temps = _prepare(lf, plan, missing=missing, check_unique=check_unique)
+    ref = as_of or date.today()
+    tests = [_test_expr(c, names, ref).alias(f"{_PREFIX}t{i}") for i, c in enumerate(plan.tests)]
+    if tests:
+        lf = lf.with_columns(tests)
+    for stage in score_exprs(plan, "codes" if reasons == "text" else reasons):
+        if stage:
+            lf = lf.with_columns(stage)
+    out_cols = output_order(reasons)
+    if rank:
+        lf = lf.with_columns(
+            pl.col("priority").rank(method="min", descending=True).cast(pl.Int64).alias("rank")
+        )
+    else:
+        out_cols = [c for c in out_cols if c != "rank"]
+    lf = lf.select([*input_cols, *out_cols])
+    if reasons == "text":
+        from icpkit.scoring.explain import expand_reasons_expr
+
+        lf = lf.with_columns(expand_reasons_expr(pl.col("reasons"), icp))
+    return lf
+
+
+def _check_ids(df: pl.DataFrame, icp: ICP) -> None:
+    """Duplicate account ids make write-back ambiguous: refuse, naming the rows."""
+    id_col = icp.columns.get("id")
+    names = df.columns
+    found = resolve_columns(names, ["id"]) if id_col is None else resolve_columns(names, [id_col])
+    col = found.get(id_col or "id")
+    if col is None:
+        return
+    s = df[col]
+    dup = s.is_duplicated() & s.is_not_null()
+    if not dup.any():
+        return
+    rows = (dup.arg_true() + 1).to_list()
+    first = s.filter(dup)[0]
+    shown = ", ".join(str(r) for r in rows[:10]) + (" …" if len(rows) > 10 else "")
+    raise InputError(
+        f"duplicate id {first!r} (and {dup.sum()} duplicated rows in all) at rows {shown}",
+        column=col,
+        row=rows[0],
+    )
+
+
+def score(
+    df: Any,
+    icp: ICP,
+    *,
+    as_of: date | None = None,
+    missing: Missing = "error",
+    reasons: Reasons = "codes",
+) -> Any:
+    """Score every account; returns the same kind of frame with the ICP columns appended.
+
+    Accepts a polars ``DataFrame`` or ``LazyFrame`` or a pandas ``DataFrame``. See
+    :mod:`icpkit.icp` for the scoring rules and :mod:`icpkit.scoring.explain` for reason codes.
+    """
+    if isinstance(df, pl.LazyFrame):
+        return score_lazy(df, icp, as_of=as_of, missing=missing, reasons=reasons)
+    if isinstance(df, pl.DataFrame):
+        _check_ids(df, icp)
+        lf = _score_lf(
+            df.lazy(), icp, as_of=as_of, missing=missing, reasons=reasons, check_unique=True
+        )
+        return lf.collect()
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover
+        pd = None
+    if pd is not None and isinstance(df, pd.DataFrame):
+        out = score(_from_pandas(df), icp, as_of=as_of, missing=missing, reasons=reasons)
+        return _to_pandas(out, index=df.index)
+    raise TypeError(f"score() needs a polars or pandas DataFrame, not {type(df).__name__}")
+
+
+def _from_pandas(df: Any) -> pl.DataFrame:
+    """pandas → polars; column by column through numpy when pyarrow is unavailable."""
+    try:
+        return pl.from_pandas(df)
+    except ImportError:
+        cols = {}
+        for name in df.columns:
+            values = df[name]
+            if values.dtype == object or str(values.dtype) in ("string", "str"):
+                data = [None if v is None or v != v else v for v in values.tolist()]
+                cols[str(name)] = pl.Series(str(name), data)
+            else:
+                cols[str(name)] = pl.Series(str(name), values.to_numpy())
+        return pl.DataFrame(cols)
+
+
+def _to_pandas(df: pl.DataFrame, *, index: Any) -> Any:
+    """polars → pandas keeping the caller's index; numpy path when pyarrow is unavailable."""
+    import pandas as pd
+
+    try:
+        out = df.to_pandas()
+    except ImportError:
+        data = {}
+        for s in df.iter_columns():
+            if s.dtype == pl.String or s.dtype.is_nested():
+                data[s.name] = pd.Series(s.to_list(), dtype=object)
+            elif s.dtype == pl.Boolean and s.null_count():
+                data[s.name] = pd.Series(s.to_list(), dtype="boolean")
+            else:
+                data[s.name] = s.to_numpy()
+        out = pd.DataFrame(data)
+    out.index = index
+    return out
+
+
+def score_lazy(
+    lf: pl.LazyFrame,
+    icp: ICP,
+    *,
+    as_of: date | None = None,
+    missing: Missing = "error",
+    reasons: Reasons = "codes",
+    rank: bool = True,
+) -> pl.LazyFrame:
+    """The lazy pipeline for data larger than memory (``sink_parquet`` it).
+
+    Categorical columns are checked for normalisation with one pass over their distinct values.
+    ``rank=False`` leaves out the file-wide rank, the one step that needs all rows at once.
+    """
+    return _score_lf(
+        lf, icp, as_of=as_of, missing=missing, reasons=reasons, check_unique=True, rank=rank
+    )
+
+
+def calibration_table(
+    scored: pl.DataFrame,
+    outcome: str | pl.Series,
+    *,
+    edges: Sequence[float] = (0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100),
+) -> pl.DataFrame:
+    """Predicted against observed share of best customers per ``fit_score`` band.
+
+    ``outcome`` is a boolean column (or Series): true for best, false for worst, null for
+    accounts that are neither; those count in ``accounts`` but not in ``observed``. Columns match
+    :class:`icpkit.icp.CalibrationRow`; empty bands are left out.
+    """
+    y = scored[outcome] if isinstance(outcome, str) else outcome
+    if y.dtype != pl.Boolean:
+        raise InputError("the calibration outcome must be boolean (best / worst / null)")
+    if "fit_score" not in scored.columns:
+        raise MissingColumnsError(["fit_score"], why="score the customers first")
+    lo = list(edges[:-1])
+    hi = list(edges[1:])
+    frame = pl.DataFrame({"s": scored["fit_score"], "y": y})
+    band = pl.lit(None, dtype=pl.Int32)
+    for k in reversed(range(len(lo))):
+        upper = pl.col("s") <= hi[k] if k == len(lo) - 1 else pl.col("s") < hi[k]
+        band = (
+            pl.when((pl.col("s") >= lo[k]) & upper).then(pl.lit(k, dtype=pl.Int32)).otherwise(band)
+        )
+    out = (
+        frame.with_columns(band.alias("band"))
+        .drop_nulls("band")
+        .group_by("band")
+        .agg(
+            pl.len().alias("accounts"),
+            (pl.col("s").mean() / 100.0).round(4).alias("predicted"),
+            pl.col("y").cast(pl.Float64).mean().round(4).alias("observed"),
+        )
+        .sort("band")
+    )
+    return out.select(
+        pl.col("band")
+        .replace_strict(list(range(len(lo))), lo, return_dtype=pl.Float64)
+        .alias("score_from"),
+        pl.col("band")
+        .replace_strict(list(range(len(hi))), hi, return_dtype=pl.Float64)
+        .alias("score_to"),
+        pl.col("accounts").cast(pl.Int64),
+        "predicted",
+        "observed",
+    )
+
+
+__all__ = ["calibration_table", "resolve_columns", "score", "score_exprs", "score_lazy"]

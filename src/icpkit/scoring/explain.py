@@ -1,0 +1,130 @@
+"""Reasons: compact per-account codes, expanded to sentences only on request.
+
+Building a sentence for each of ten million accounts costs more than scoring them, so the engines
+emit a code: criterion ``i`` of the ICP's distinct tests (segment criteria in file order, then
+disqualifiers, then timing signals; a test used twice counts once) gets two bits worth
+``4**i``::
+
+    0 = failed      1 = met      2 = unknown (the data was missing)
+
+An ICP with more than 31 distinct tests does not fit 64 bits; its code is then a string with one
+character per test: ``-`` failed, ``+`` met, ``?`` unknown. :func:`expand_reasons` turns codes
+into text by working on the distinct codes only and joining back, for example::
+
+    met: industry is saas; employees 200–1,000 | failed: region is emea | unknown: tech stack has shopify plus
+
+Disqualifiers show under ``disqualified`` when they fire and timing signals under ``timing`` when
+met; a disqualifier that did not fire, or a timing signal that is absent, is not a reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import polars as pl
+
+from icpkit.criteria import Criterion
+from icpkit.icp import ICP
+from icpkit.scoring.plan import build_plan
+
+State = Literal["met", "failed", "unknown"]
+_STATE: dict[int, State] = {0: "failed", 1: "met", 2: "unknown"}
+_CHAR = {"-": 0, "+": 1, "?": 2}
+
+
+def codes_expr(tests: list[pl.Expr], *, packed: bool) -> pl.Expr:
+    """The reason code of each row from its three-valued test columns."""
+    if not tests:
+        return pl.lit(0, dtype=pl.Int64)
+    if not packed:
+        chars = [
+            pl.when(t).then(pl.lit("+")).when(t.is_null()).then(pl.lit("?")).otherwise(pl.lit("-"))
+            for t in tests
+        ]
+        return pl.concat_str(chars)
+    terms = []
+    for i, t in enumerate(tests):
+        state = t.fill_null(False).cast(pl.Int64) + t.is_null().cast(pl.Int64) * 2
+        terms.append(state * (4**i) if i else state)
+    out = terms[0]
+    for term in terms[1:]:
+        out = out + term
+    return out
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One criterion's verdict for one account."""
+
+    criterion: Criterion
+    role: Literal["fit", "disqualifier", "timing"]
+    state: State
+
+    def text(self) -> str:
+        return self.criterion.describe()
+
+
+def decode(code: int | str, icp: ICP) -> list[Reason]:
+    """The verdicts behind one code (for showing a handful of accounts, not for whole files)."""
+    plan = build_plan(icp)
+    out = []
+    for i, (c, role) in enumerate(zip(plan.tests, plan.roles, strict=True)):
+        s = _CHAR[code[i]] if isinstance(code, str) else (int(code) >> (2 * i)) & 3
+        out.append(Reason(c, role, _STATE[s]))
+    return out
+
+
+def _state_expr(code: pl.Expr, i: int, packed: bool) -> pl.Expr:
+    if packed:
+        return (code // (4**i)) % 4
+    ch = code.str.slice(i, 1)
+    return pl.when(ch == "+").then(1).when(ch == "?").then(2).otherwise(0)
+
+
+def _text_expr(code: pl.Expr, icp: ICP) -> pl.Expr:
+    plan = build_plan(icp)
+    groups: dict[str, list[pl.Expr]] = {
+        "disqualified": [],
+        "met": [],
+        "failed": [],
+        "unknown": [],
+        "timing": [],
+    }
+    for i, (c, role) in enumerate(zip(plan.tests, plan.roles, strict=True)):
+        st = _state_expr(code, i, plan.packed_codes)
+        label = pl.lit(c.describe())
+        if role == "fit":
+            groups["met"].append(pl.when(st == 1).then(label))
+            groups["failed"].append(pl.when(st == 0).then(label))
+        elif role == "disqualifier":
+            groups["disqualified"].append(pl.when(st == 1).then(label))
+        else:
+            groups["timing"].append(pl.when(st == 1).then(label))
+        groups["unknown"].append(pl.when(st == 2).then(label))
+    parts = []
+    for name, items in groups.items():
+        if not items:
+            continue
+        body = pl.concat_str(items, separator="; ", ignore_nulls=True)
+        parts.append(pl.when(body != "").then(pl.lit(f"{name}: ") + body))
+    if not parts:
+        return pl.lit("", dtype=pl.String)
+    return pl.concat_str(parts, separator=" | ", ignore_nulls=True)
+
+
+def expand_reasons(codes: pl.Series, icp: ICP) -> pl.Series:
+    """Codes → sentences, computed once per distinct code and joined back."""
+    uniq = codes.unique().drop_nulls().to_frame("code")
+    text = uniq.select(_text_expr(pl.col("code"), icp).alias("text"))["text"]
+    return codes.replace_strict(uniq["code"], text, default=None, return_dtype=pl.String).alias(
+        codes.name
+    )
+
+
+def expand_reasons_expr(codes: pl.Expr, icp: ICP) -> pl.Expr:
+    """:func:`expand_reasons` as an expression (works in lazy and streaming queries)."""
+    return codes.map_batches(lambda s: expand_reasons(s, icp), return_dtype=pl.String)
+
+
+__all__ = ["Reason", "State", "codes_expr", "decode", "expand_reasons", "expand_reasons_expr"]

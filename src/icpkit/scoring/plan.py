@@ -1,0 +1,166 @@
+"""The scoring plan: an ICP reduced to the arithmetic every engine renders.
+
+Both the polars engine and the SQL compiler walk the same :class:`Plan`, so the order of every
+floating-point sum and the spelling of every threshold is defined once; that is what makes the
+engines agree to the last bit instead of "approximately".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from icpkit.criteria import Criterion, Operator
+from icpkit.icp import ICP
+
+Kind = Literal["text", "number", "bool", "list", "date"]
+
+#: Raw logits are clipped to this range before the logistic: PostgreSQL raises on ``exp``
+#: overflow/underflow, and beyond ±40 the score rounds to 0.0 or 100.0 anyway.
+RAW_CLIP = 40.0
+
+#: Reason codes pack two bits per criterion into a signed 64-bit integer: up to 31 criteria.
+MAX_CODE_CRITERIA = 31
+
+#: The four fit/timing quadrants, in display order.
+QUADRANTS = ("fit + in-market", "fit + dormant", "poor fit + in-market", "poor fit")
+
+#: The columns every engine appends, in output order.
+OUTPUT_COLUMNS = (
+    "fit_score",
+    "tier",
+    "disqualified",
+    "disqualified_by",
+    "segment",
+    "reasons",
+    "data_completeness",
+    "timing_score",
+    "in_market",
+    "quadrant",
+    "priority",
+    "rank",
+)
+
+_KIND = {
+    Operator.IN: "text",
+    Operator.BETWEEN: "number",
+    Operator.IS: "bool",
+    Operator.HAS_ANY: "list",
+    Operator.HAS_NONE: "list",
+    Operator.WITHIN_DAYS: "date",
+}
+
+
+def kind_of(criterion: Criterion) -> Kind:
+    """The prepared type a criterion's column must have."""
+    return _KIND[criterion.operator]  # type: ignore[return-value]
+
+
+def weight_of(criterion: Criterion) -> float:
+    """A criterion without a weight counts one point (hand-written ICPs)."""
+    return 1.0 if criterion.weight is None else float(criterion.weight)
+
+
+@dataclass(frozen=True)
+class SegmentPlan:
+    id: str
+    name: str
+    bonus: float
+    must: tuple[int, ...]
+    items: tuple[tuple[int, float], ...]  # (test index, weight) for musts then nice-to-haves
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The ICP as distinct tests plus the index arithmetic over them."""
+
+    tests: tuple[Criterion, ...]
+    roles: tuple[Literal["fit", "disqualifier", "timing"], ...]
+    segments: tuple[SegmentPlan, ...]
+    intercept: float
+    disqualifiers: tuple[int, ...]
+    timing: tuple[tuple[int, float], ...]
+    timing_total: float
+    tiers: tuple[float, float, float]
+    in_market_at: float
+
+    @property
+    def packed_codes(self) -> bool:
+        """Reason codes are an Int64 when the ICP is small enough, else a string of + - ?."""
+        return len(self.tests) <= MAX_CODE_CRITERIA
+
+    def columns(self) -> dict[str, Kind]:
+        """Every column the plan reads with the kind it needs (``before`` columns are dates)."""
+        out: dict[str, Kind] = {}
+        for t in self.tests:
+            out.setdefault(t.column, kind_of(t))
+            if t.before:
+                out.setdefault(t.before, "date")
+        return out
+
+    def kinds(self) -> dict[tuple[str, Kind], None]:
+        """(column, kind) pairs in first-use order; a column used two ways is prepared twice."""
+        out: dict[tuple[str, Kind], None] = {}
+        for t in self.tests:
+            out[(t.column, kind_of(t))] = None
+            if t.before:
+                out[(t.before, "date")] = None
+        return out
+
+
+def build_plan(icp: ICP) -> Plan:
+    """Distinct tests in first-use order (segments, then disqualifiers, then timing)."""
+    tests: list[Criterion] = []
+    roles: list[Literal["fit", "disqualifier", "timing"]] = []
+    index: dict[tuple[object, ...], int] = {}
+
+    def idx(c: Criterion, role: Literal["fit", "disqualifier", "timing"]) -> int:
+        k = c.key()
+        if k not in index:
+            index[k] = len(tests)
+            tests.append(c)
+            roles.append(role)
+        return index[k]
+
+    segments = []
+    for s in icp.segments:
+        must = tuple(idx(c, "fit") for c in s.must)
+        items = tuple((idx(c, "fit"), weight_of(c)) for c in [*s.must, *s.nice])
+        segments.append(SegmentPlan(s.id, s.name, float(s.bonus), must, items))
+    disq = tuple(dict.fromkeys(idx(c, "disqualifier") for c in icp.disqualifiers))
+    timing = tuple((idx(c, "timing"), weight_of(c)) for c in icp.scoring.timing)
+    total = 0.0
+    for _, w in timing:
+        total += w
+    t = icp.scoring.tiers
+    return Plan(
+        tests=tuple(tests),
+        roles=tuple(roles),
+        segments=tuple(segments),
+        intercept=float(icp.scoring.intercept),
+        disqualifiers=disq,
+        timing=timing,
+        timing_total=total,
+        tiers=(float(t["A"]), float(t["B"]), float(t["C"])),
+        in_market_at=float(icp.scoring.in_market_at),
+    )
+
+
+def describe(criterion: Criterion) -> str:
+    """The text a reason shows for a criterion."""
+    return criterion.describe()
+
+
+__all__ = [
+    "MAX_CODE_CRITERIA",
+    "OUTPUT_COLUMNS",
+    "QUADRANTS",
+    "RAW_CLIP",
+    "Kind",
+    "Plan",
+    "SegmentPlan",
+    "build_plan",
+    "describe",
+    "kind_of",
+    "weight_of",
+]

@@ -1,0 +1,271 @@
+"""The SQL engine: an ICP compiled to one ``SELECT`` for the user's warehouse.
+
+The query is written once in DuckDB's dialect from the same :class:`~icpkit.scoring.plan.Plan`
+the polars engine uses, parsed with sqlglot and generated for the target dialect. Every number is
+a ``DOUBLE`` literal and every sum runs in the same order as in polars, so scores agree exactly
+(tests check DuckDB and a real PostgreSQL server against polars).
+
+What the table must hold (the warehouse equivalent of a prepared frame): numbers as numeric
+columns, booleans as booleans, dates as ``DATE``, multi-valued columns as arrays of normalised
+(lower-case, trimmed) strings. Categorical columns are lower-cased and trimmed by the query
+itself; inner whitespace must already be single spaces.
+
+The output keeps every column of the table and appends the score columns. Dialects drop the
+query's helper columns with ``* EXCLUDE`` / ``* EXCEPT`` (DuckDB, Snowflake, BigQuery, Spark 3.5+
+/ Databricks); PostgreSQL, which has neither, scores each row in a ``LATERAL`` subquery.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+import sqlglot
+from sqlglot import exp
+
+from icpkit.criteria import Criterion, Operator
+from icpkit.icp import ICP
+from icpkit.scoring.plan import OUTPUT_COLUMNS, RAW_CLIP, Plan, build_plan
+
+DIALECTS = ("duckdb", "postgres", "snowflake", "bigquery", "spark")
+_P = "__icp_"
+_HAS_ANY = "ICPKIT_HAS_ANY"
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _s(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _d(x: float) -> str:
+    return f"CAST({float(x)!r} AS DOUBLE)"
+
+
+def _round(sql: str, decimals: int) -> str:
+    f = 10**decimals
+    return f"(FLOOR(({sql}) * {f} + {_d(0.5)}) / {f})"
+
+
+class _Compiler:
+    def __init__(self, plan: Plan, col: Mapping[str, str], as_of: date | None, prefix: str):
+        self.plan = plan
+        self.col = col
+        self.ref = f"DATE {_s(as_of.isoformat())}" if as_of else "CURRENT_DATE"
+        self.prefix = prefix  # how test/point columns are referenced (qualifier or "")
+
+    def c(self, name: str) -> str:
+        return self.prefix + _q(self.col.get(name, name))
+
+    def test(self, t: Criterion) -> str:
+        c = self.c(t.column)
+        op = t.operator
+        if op is Operator.IN:
+            return f"LOWER(TRIM({c})) IN ({', '.join(_s(v) for v in t.in_ or ())})"
+        if op is Operator.BETWEEN:
+            lo, hi = t.between or (None, None)
+            parts = []
+            if lo is not None:
+                parts.append(f"{c} >= {_d(lo)}")
+            if hi is not None:
+                parts.append(f"{c} < {_d(hi)}")
+            return f"CASE WHEN {c} IS NULL THEN NULL ELSE ({' AND '.join(parts)}) END"
+        if op is Operator.IS:
+            return f"({c} = {'TRUE' if t.is_ else 'FALSE'})"
+        if op in (Operator.HAS_ANY, Operator.HAS_NONE):
+            values = ", ".join(_s(v) for v in (t.has_any or t.has_none or ()))
+            hit = f"{_HAS_ANY}({c}, [{values}])"
+            body = hit if op is Operator.HAS_ANY else f"NOT {hit}"
+            return f"CASE WHEN {c} IS NULL THEN NULL ELSE ({body}) END"
+        ref = self.c(t.before) if t.before else self.ref
+        days = int(t.within_days or 0)
+        return (
+            f"CASE WHEN {c} IS NULL OR {ref} IS NULL THEN NULL "
+            f"ELSE ({c} <= {ref} AND {c} >= {ref} - INTERVAL {days} DAY) END"
+        )
+
+    # the stages, mirroring icpkit.scoring.engine.score_exprs
+    def tests(self) -> list[tuple[str, str]]:
+        return [(f"{_P}t{i}", self.test(t)) for i, t in enumerate(self.plan.tests)]
+
+    def points(self) -> list[tuple[str, str]]:
+        out = []
+        for k, s in enumerate(self.plan.segments):
+            terms = [
+                f"CASE WHEN {_q(f'{_P}t{i}')} THEN {_d(w)} ELSE {_d(0.0)} END" for i, w in s.items
+            ]
+            complete = " AND ".join(f"COALESCE({_q(f'{_P}t{i}')}, FALSE)" for i in s.must)
+            terms.append(f"CASE WHEN {complete} THEN {_d(s.bonus)} ELSE {_d(0.0)} END")
+            out.append((f"{_P}p{k}", " + ".join(terms)))
+        return out
+
+    def stage2(self) -> list[tuple[str, str]]:
+        plan = self.plan
+        p = [_q(f"{_P}p{k}") for k in range(len(plan.segments))]
+        t = [_q(f"{_P}t{i}") for i in range(len(plan.tests))]
+        raw = " + ".join([_d(plan.intercept), *p])
+        raw = f"LEAST(GREATEST({raw}, {_d(-RAW_CLIP)}), {_d(RAW_CLIP)})"
+        fit = _round(f"{_d(100.0)} * ({_d(1.0)} / ({_d(1.0)} + EXP(-({raw}))))", 1)
+        if plan.disqualifiers:
+            disq = "(" + " OR ".join(f"COALESCE({t[i]}, FALSE)" for i in plan.disqualifiers) + ")"
+            whens = " ".join(
+                f"WHEN {t[i]} THEN {_s(plan.tests[i].describe())}" for i in plan.disqualifiers
+            )
+            disq_by = f"CASE {whens} ELSE CAST(NULL AS VARCHAR) END"
+        else:
+            disq, disq_by = "FALSE", "CAST(NULL AS VARCHAR)"
+        if p:
+            branches = []
+            for j, s in enumerate(plan.segments):
+                cond = [f"{p[j]} > 0"]
+                cond += [f"{p[j]} > {p[i]}" for i in range(j)]
+                cond += [f"{p[j]} >= {p[k]}" for k in range(j + 1, len(p))]
+                branches.append(f"WHEN {' AND '.join(cond)} THEN {_s(s.id)}")
+            segment = f"CASE {' '.join(branches)} ELSE CAST(NULL AS VARCHAR) END"
+        else:
+            segment = "CAST(NULL AS VARCHAR)"
+        if t:
+            known = " + ".join(f"CASE WHEN {x} IS NULL THEN 0 ELSE 1 END" for x in t)
+            completeness = _round(f"CAST({known} AS DOUBLE) * {_d(1.0 / len(t))}", 3)
+        else:
+            completeness = _d(1.0)
+        if plan.timing and plan.timing_total > 0:
+            tsum = " + ".join(
+                f"CASE WHEN {t[i]} THEN {_d(w)} ELSE {_d(0.0)} END" for i, w in plan.timing
+            )
+            timing = _round(f"{_d(100.0)} * ({tsum}) * {_d(1.0 / plan.timing_total)}", 1)
+        else:
+            timing = _d(0.0)
+        if not t:
+            codes = "CAST(0 AS BIGINT)"
+        elif plan.packed_codes:
+            codes = " + ".join(
+                f"(CASE WHEN {x} THEN 1 WHEN {x} IS NULL THEN 2 ELSE 0 END) * CAST({4**i} AS BIGINT)"
+                for i, x in enumerate(t)
+            )
+        else:
+            codes = " || ".join(
+                f"(CASE WHEN {x} THEN '+' WHEN {x} IS NULL THEN '?' ELSE '-' END)" for x in t
+            )
+        return [
+            ("fit_score", fit),
+            ("disqualified", disq),
+            ("disqualified_by", disq_by),
+            ("segment", segment),
+            ("data_completeness", completeness),
+            ("timing_score", timing),
+            ("reasons", codes),
+        ]
+
+    def stage3(self) -> list[tuple[str, str]]:
+        a, b, c = self.plan.tiers
+        fit = _q("fit_score")
+        tier = (
+            f"CASE WHEN {_q('disqualified')} THEN 'D' WHEN {fit} >= {_d(a)} THEN 'A' "
+            f"WHEN {fit} >= {_d(b)} THEN 'B' WHEN {fit} >= {_d(c)} THEN 'C' ELSE 'D' END"
+        )
+        prio = _round(f"{fit} * ({_d(1.0)} + {_q('timing_score')} * {_d(0.01)}) * {_d(0.5)}", 2)
+        return [
+            ("tier", tier),
+            ("in_market", f"({_q('timing_score')} >= {_d(self.plan.in_market_at)})"),
+            ("priority", f"CASE WHEN {_q('disqualified')} THEN {_d(0.0)} ELSE {prio} END"),
+        ]
+
+    @staticmethod
+    def stage4() -> list[tuple[str, str]]:
+        fitq = f"{_q('tier')} IN ('A', 'B')"
+        im = _q("in_market")
+        return [
+            (
+                "quadrant",
+                f"CASE WHEN {fitq} AND {im} THEN 'fit + in-market' WHEN {fitq} THEN "
+                f"'fit + dormant' WHEN {im} THEN 'poor fit + in-market' ELSE 'poor fit' END",
+            )
+        ]
+
+
+def _sel(items: list[tuple[str, str]]) -> str:
+    return ", ".join(f"{e} AS {_q(n)}" for n, e in items)
+
+
+def _has_any(node: exp.Expression, dialect: str) -> exp.Expression:
+    """Array overlap in the target dialect (the one construct sqlglot cannot transpile)."""
+    if not (isinstance(node, exp.Anonymous) and node.name.upper() == _HAS_ANY):
+        return node
+    col, arr = node.expressions
+    values = list(arr.expressions)
+    c = col.sql(dialect)
+    v = ", ".join(x.sql(dialect) for x in values)
+    text = {
+        "duckdb": f"list_has_any({c}, [{v}])",
+        "postgres": f"{c} && ARRAY[{v}]::TEXT[]",
+        "snowflake": f"ARRAYS_OVERLAP({c}, ARRAY_CONSTRUCT({v}))",
+        "bigquery": f"EXISTS(SELECT 1 FROM UNNEST({c}) AS icp_v WHERE icp_v IN ({v}))",
+        "spark": f"ARRAYS_OVERLAP({c}, ARRAY({v}))",
+    }[dialect]
+    return sqlglot.parse_one(text, read=dialect)
+
+
+def compile_sql(
+    icp: ICP,
+    *,
+    table: str,
+    dialect: str = "duckdb",
+    view: str | None = None,
+    as_of: date | None = None,
+    columns: Mapping[str, str] | None = None,
+    pretty: bool = True,
+) -> str:
+    """A ``SELECT`` (or ``CREATE VIEW``) scoring every row of ``table`` in ``dialect``.
+
+    ``table`` may be qualified (``db.schema.prospects``). ``columns`` maps ICP column names to
+    the table's where they differ. Without ``as_of``, timing windows end at ``CURRENT_DATE``.
+    """
+    dialect = dialect.lower()
+    if dialect not in DIALECTS:
+        raise ValueError(f"unknown dialect {dialect!r}; choose one of {', '.join(DIALECTS)}")
+    plan = build_plan(icp)
+    col = dict(columns or {})
+    src = exp.to_table(table, dialect=dialect).sql("duckdb")
+    temps = [f"{_P}t{i}" for i in range(len(plan.tests))]
+    temps += [f"{_P}p{k}" for k in range(len(plan.segments))]
+    scores = [c for c in OUTPUT_COLUMNS if c != "rank"]
+    rank = f"RANK() OVER (ORDER BY {_q('priority')} DESC) AS {_q('rank')}"
+
+    if dialect == "postgres":
+        comp = _Compiler(plan, col, as_of, prefix='"__icp_src".')
+        q = f"SELECT {_sel(comp.tests())}"
+        for stage in (comp.points(), comp.stage2(), comp.stage3(), comp.stage4()):
+            if stage:
+                q = f"SELECT *, {_sel(stage)} FROM ({q}) AS {_q(_P + 'l')}"
+        inner = ", ".join(_q(c) for c in scores)
+        sc, row, lvl = _q(_P + "sc"), _q(_P + "src"), _q(_P + "l")
+        outer = ", ".join(f"{sc}.{_q(c)}" for c in scores)
+        sql = (
+            f"SELECT {row}.*, {outer}, RANK() OVER (ORDER BY {sc}.{_q('priority')} DESC) AS "
+            f"{_q('rank')} FROM {src} AS {row} CROSS JOIN LATERAL (SELECT {inner} FROM ({q}) AS "
+            f"{lvl}) AS {sc}"
+        )
+    else:
+        comp = _Compiler(plan, col, as_of, prefix="")
+        q = f"SELECT * FROM {src}"
+        for stage in (comp.tests(), comp.points(), comp.stage2(), comp.stage3(), comp.stage4()):
+            if stage:
+                q = f"SELECT *, {_sel(stage)} FROM ({q}) AS {_q(_P + 'l')}"
+        drop = ", ".join(_q(c) for c in [*temps, *scores])
+        sql = (
+            f"SELECT * EXCLUDE ({drop}), {', '.join(_q(c) for c in scores)}, {rank} "
+            f"FROM ({q}) AS {_q(_P + 'l')}"
+        )
+    tree = sqlglot.parse_one(sql, read="duckdb")
+    tree = tree.transform(lambda n: _has_any(n, dialect))
+    if view:
+        tree = exp.Create(
+            this=exp.to_table(view, dialect=dialect), kind="VIEW", expression=tree, replace=True
+        )
+    return tree.sql(dialect=dialect, pretty=pretty)
+
+
+__all__ = ["DIALECTS", "compile_sql"]
