@@ -56,6 +56,13 @@ class SearchConfig:
     max_nice: int = 4
     max_disqualifiers: int = 5
     max_timing: int = 4
+    # Segments say who a company is; behavioural traits say when to reach it (timing signals and
+    # nice-to-haves), so by default they do not define segments.
+    segment_layers: tuple[str, ...] = ("firmographic", "technographic")
+    prune_alpha: float = 0.01
+    # A segment must at least this many times the base rate of best customers: a group that is
+    # merely somewhat better than average is not an ideal customer.
+    min_lift: float = 1.5
 
 
 @dataclass
@@ -149,7 +156,9 @@ def beam_search(
             qq = quality(nn, nb, p0)
             valid = (nn >= min_n) & (nb >= config.min_best) & (nn < sg.n)
             used_cols = col_ids[list(sg.traits)]
-            allowed = ~np.isin(col_ids, used_cols)
+            # Items of a multi-valued column (a tech stack) combine freely ("has X, lacks Y").
+            allowed = ~np.isin(col_ids, used_cols) | np.isin(kinds_arr, ("has", "lacks"))
+            allowed[list(sg.traits)] = False
             for t in sg.traits:
                 # A column may appear twice only as the two sides of a numeric band.
                 if kinds_arr[t] in ("ge", "lt") and int((used_cols == col_ids[t]).sum()) == 1:
@@ -200,6 +209,12 @@ def _combine_bands(crits: list[Criterion]) -> list[Criterion]:
     for col, (lo, hi) in bands.items():
         out.append(Criterion(column=col, between=(lo, hi), layer=layers[col]))  # type: ignore[arg-type]
     return out
+
+
+def _possible(frame: pl.DataFrame, crits: Sequence[Criterion]) -> np.ndarray:
+    """Accounts meeting every criterion or unknown on it (not known to fail any)."""
+    res = frame.select([c.expr().fill_null(True).alias(f"c{i}") for i, c in enumerate(crits)])
+    return res.select(pl.all_horizontal(pl.all())).to_series().to_numpy().astype(bool)
 
 
 def _mask(frame: pl.DataFrame, crits: Sequence[Criterion]) -> np.ndarray:
@@ -284,6 +299,45 @@ def _refine_categorical(
     if not current:
         return crit
     return crit.model_copy(update={"in_": tuple(sorted(current))})
+
+
+def prune(
+    frame: pl.DataFrame,
+    crits: list[Criterion],
+    y: np.ndarray,
+    population: np.ndarray,
+    alpha: float,
+) -> list[Criterion]:
+    """Drop criteria that do not matter given the others (conditional Fisher test).
+
+    The beam accepts any trait that nudges quality up; a must-have has to earn its place.
+    """
+    crits = list(crits)
+    changed = True
+    while changed and len(crits) > 1:
+        changed = False
+        masks = [_mask(frame, [c]) for c in crits]
+        worst_i, worst_p = -1, -1.0
+        for i in range(len(crits)):
+            rest = population.copy()
+            for j, m in enumerate(masks):
+                if j != i:
+                    rest &= m
+            a = int((rest & masks[i] & y).sum())
+            b = int((rest & masks[i] & ~y).sum())
+            c = int((rest & ~masks[i] & y).sum())
+            d = int((rest & ~masks[i] & ~y).sum())
+            p = float(fisher_two_sided(np.array([a]), np.array([b]), np.array([c]),
+                                       np.array([d]))[0])
+            helps = (a / max(a + b, 1)) > (c / max(c + d, 1))
+            if not helps:
+                p = 1.0
+            if p > worst_p:
+                worst_i, worst_p = i, p
+        if worst_p > alpha:
+            del crits[worst_i]
+            changed = True
+    return crits
 
 
 def refine(
@@ -389,22 +443,39 @@ def discover(
     st = trait_stats(ts.has, ts.known, best, worst)
     H = ts.matrix()
 
+    # Anti-signals first: disqualified accounts are out before any segment is sought, so a
+    # segment never has to spell out "not on-prem" to look good.
+    disq = _disqualifiers(ts, st, cfg)
+    disqualified = np.zeros(n, dtype=bool)
+    for c in disq:
+        disqualified |= _mask(frame, [c])
+
+    seg_idx = np.array(
+        [i for i, c in enumerate(ts.criteria) if (c.layer or "firmographic") in cfg.segment_layers],
+        dtype=np.int64,
+    )
+    Hs = np.ascontiguousarray(H[:, seg_idx])
+    seg_cols = [ts.columns[i] for i in seg_idx]
+    seg_kinds = [ts.kinds[i] for i in seg_idx]
+
     # Sequential covering.
-    population = np.ones(n, dtype=bool)
+    population = ~disqualified
     found: list[FoundSegment] = []
     total_eval = 0
     p_all = float(best.mean())
     min_n = max(cfg.min_best, int(cfg.min_support * n))
     for _ in range(cfg.max_segments + 2):
-        if len(found) >= cfg.max_segments:
+        if len(found) >= cfg.max_segments or len(seg_idx) == 0:
             break
-        sg, evaluated = beam_search(H, best, population, ts.columns, ts.kinds, cfg)
+        sg, evaluated = beam_search(Hs, best, population, seg_cols, seg_kinds, cfg)
         total_eval += evaluated
         if sg is None:
             break
-        crits = [ts.criteria[t] for t in sg.traits]
-        crits = refine(frame, crits, best, population, float(best[population].mean()), min_n)
-        cover = _mask(frame, crits)
+        crits = [ts.criteria[seg_idx[t]] for t in sg.traits]
+        p_pop = float(best[population].mean())
+        crits = refine(frame, crits, best, population, p_pop, min_n)
+        crits = prune(frame, crits, best, population, cfg.prune_alpha)
+        cover = _mask(frame, crits) & ~disqualified
         # Significance on the whole base, corrected for everything the search looked at.
         nn, nb = int(cover.sum()), int((cover & best).sum())
         p = float(
@@ -414,16 +485,16 @@ def discover(
             )[0]
         )
         rate = nb / max(nn, 1)
-        if p * max(total_eval, 1) > cfg.alpha or rate <= p_all or nb < cfg.min_best:
+        if p * max(total_eval, 1) > cfg.alpha or rate < cfg.min_lift * p_all or nb < cfg.min_best:
             break
         found.append(FoundSegment(crits, cover, sg.quality, p))
-        population &= ~cover
+        # Set aside the segment and the accounts that might belong to it but miss data for a
+        # criterion: otherwise the next search would rediscover it through proxies.
+        population &= ~_possible(frame, crits)
         if population.sum() < min_n:
             break
     found = _merge_segments(frame, found, best, cfg)
 
-    # Anti-signals: traits concentrated in the worst customers.
-    disq = _disqualifiers(ts, st, cfg)
     # Timing: behavioural traits that raise the share of best customers.
     timing = _timing(ts, st, cfg)
 
@@ -654,9 +725,10 @@ def _nice_to_haves(
 
 
 def feature_matrix(icp: ICP, frame: pl.DataFrame) -> tuple[np.ndarray, list[tuple[int, str, int]]]:
-    """Indicators the scoring model weighs: per segment, each criterion met and 'all musts met'.
+    """Indicators the scoring model weighs (see the contract in :mod:`icpkit.icp`).
 
-    Returns the matrix and, per column, (segment index, "must"/"nice"/"bonus", index).
+    Per segment: each must and nice-to-have met, and "all musts met" (the bonus); then each
+    disqualifier met. Returns the matrix and per column (segment index or -1, part, index).
     """
     cols: list[np.ndarray] = []
     keys: list[tuple[int, str, int]] = []
@@ -671,33 +743,57 @@ def feature_matrix(icp: ICP, frame: pl.DataFrame) -> tuple[np.ndarray, list[tupl
         allm = np.logical_and.reduce(ms) if ms else np.zeros(frame.height, bool)
         cols.append(allm)
         keys.append((si, "bonus", 0))
+    for di, c in enumerate(icp.disqualifiers):
+        cols.append(_mask(frame, [c]))
+        keys.append((-1, "disqualifier", di))
     if not cols:
         return np.zeros((frame.height, 0)), keys
     return np.column_stack(cols).astype(np.float64), keys
 
 
 def fit_weights(icp: ICP, frame: pl.DataFrame, best: np.ndarray, worst: np.ndarray) -> ICP:
-    """Fit the logistic scorecard behind ``fit_score`` and derive tiers and calibration."""
+    """Fit the logistic scorecard behind ``fit_score`` and derive tiers and calibration.
+
+    Criteria of a segment must raise the score and disqualifiers lower it: a weight of the
+    wrong sign (collinearity between overlapping criteria) is set to zero and the rest refitted,
+    so every weight in the file reads the way its criterion is meant.
+    """
     X, keys = feature_matrix(icp, frame)
     base = float(best.mean())
-    if X.shape[1] == 0:
-        intercept = math.log(max(base, 1e-6) / max(1 - base, 1e-6))
-        coef = np.zeros(0)
-    else:
-        model = LogisticRegression(C=1.0, max_iter=1000)
-        model.fit(X, best.astype(int))
+    coef = np.zeros(X.shape[1])
+    intercept = math.log(max(base, 1e-6) / max(1 - base, 1e-6))
+    sign = np.array([-1.0 if part == "disqualifier" else 1.0 for _, part, _ in keys])
+    active = np.ones(X.shape[1], dtype=bool)
+    y = best.astype(int)
+    for _ in range(X.shape[1] + 1):
+        if not active.any():
+            break
+        model = LogisticRegression(C=1.0, max_iter=2000)
+        model.fit(X[:, active], y)
+        c = np.zeros(X.shape[1])
+        c[active] = model.coef_[0]
         intercept = float(model.intercept_[0])
-        coef = model.coef_[0]
+        wrong = active & (c * sign < 0)
+        coef = c
+        if not wrong.any():
+            break
+        active &= ~wrong
+    coef = np.where(active, coef, 0.0)
     segs = [s.model_copy(deep=True) for s in icp.segments]
-    for (si, part, ci), w in zip(keys, coef, strict=True):
-        w = round(float(w), 3)
+    disq = list(icp.disqualifiers)
+    rounded = np.array([round(float(w), 3) for w in coef])
+    for (si, part, ci), w in zip(keys, rounded, strict=True):
+        w = float(w)
         if part == "bonus":
             segs[si].bonus = w
         elif part == "must":
             segs[si].must[ci] = segs[si].must[ci].model_copy(update={"weight": w})
-        else:
+        elif part == "nice":
             segs[si].nice[ci] = segs[si].nice[ci].model_copy(update={"weight": w})
-    raw = intercept + (X @ np.array([round(float(w), 3) for w in coef]) if len(coef) else 0.0)
+        else:
+            disq[ci] = disq[ci].model_copy(update={"weight": w})
+    intercept = round(intercept, 3)
+    raw = intercept + (X @ rounded if len(rounded) else 0.0)
     score = np.round(100.0 / (1.0 + np.exp(-raw)), 1)
     tiers = {
         "A": round(min(95.0, 100 * base * 2.0), 1),
@@ -706,9 +802,9 @@ def fit_weights(icp: ICP, frame: pl.DataFrame, best: np.ndarray, worst: np.ndarr
     }
     calib = calibration(score, best)
     scoring = icp.scoring.model_copy(
-        update={"intercept": round(intercept, 3), "tiers": tiers, "calibration": calib}
+        update={"intercept": intercept, "tiers": tiers, "calibration": calib}
     )
-    return icp.model_copy(update={"segments": segs, "scoring": scoring})
+    return icp.model_copy(update={"segments": segs, "disqualifiers": disq, "scoring": scoring})
 
 
 def calibration(score: np.ndarray, best: np.ndarray, bands: int = 10) -> list[CalibrationRow]:

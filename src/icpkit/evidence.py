@@ -42,8 +42,9 @@ class TraitStats:
         """A plain-words warning when trait i rests on too few accounts."""
         if self.best_known[i] < SMALL_GROUP or self.worst_known[i] < SMALL_GROUP:
             return "small sample: fewer than 30 best or worst accounts with known values"
-        if self.n_best[i] < SMALL_CELL or self.n_worst[i] < SMALL_CELL:
-            return "small sample: fewer than 10 best or worst accounts have this trait"
+        held = int(self.n_best[i] + self.n_worst[i])
+        if held < 2 * SMALL_CELL:
+            return f"small sample: only {held} best or worst accounts have this trait"
         return None
 
 

@@ -7,8 +7,9 @@ the field. The format is documented in ``docs/icp-file.md``; its version is ``fo
 How an ICP scores an account (the same in every engine, polars or SQL):
 
 * every criterion is evaluated three-valued (met / failed / unknown, see :mod:`icpkit.criteria`);
-* ``raw = scoring.intercept + Σ weight of every met criterion (segment musts and nice-to-haves)
-  + Σ segment.bonus for every segment whose musts are all met``; failed and unknown add nothing;
+* ``raw = scoring.intercept + Σ weight of every met criterion (segment musts, nice-to-haves and
+  disqualifiers; a criterion without a weight counts 0) + Σ segment.bonus for every segment whose
+  musts are all met``; failed and unknown add nothing; timing signals are not part of fit;
 * ``fit_score = round(100 · 1 / (1 + e^-raw), 1)``: the weights are a logistic model fitted on the
   customer base, so the score is the modelled share of best customers among accounts like this one
   (the calibration table in the file shows predicted against observed);

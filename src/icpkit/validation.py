@@ -52,6 +52,9 @@ def predict(icp: ICP, frame: pl.DataFrame) -> Prediction:
     X, keys = feature_matrix(icp, frame)
     w = []
     for si, part, ci in keys:
+        if part == "disqualifier":
+            w.append(icp.disqualifiers[ci].weight or 0.0)
+            continue
         seg = icp.segments[si]
         if part == "bonus":
             w.append(seg.bonus)
