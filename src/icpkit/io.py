@@ -184,7 +184,12 @@ def sniff_delimiter(lines: pl.Series) -> str:
 
 def _parse_header(text: str, delimiter: str, file: PathLike) -> list[str]:
     first = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
-    names = [h.strip() for h in first]
+    return _check_names(first, file)
+
+
+def _check_names(headers: Sequence[str | None], file: PathLike) -> list[str]:
+    """Strip header names, name blank ones ``column_<n>`` and reject duplicates."""
+    names = [(h or "").strip() for h in headers]
     names = [n if n else f"column_{i}" for i, n in enumerate(names, 1)]
     seen: dict[str, int] = {}
     for i, n in enumerate(names, 1):
@@ -320,28 +325,27 @@ def _read_parquet(path: Path, sheet: str | int | None) -> pl.DataFrame:
 
 
 def _read_xlsx(path: Path, sheet: str | int | None) -> pl.DataFrame:
-    kwargs: dict[str, object] = {}
-    if isinstance(sheet, int):
-        kwargs["sheet_id"] = sheet
-    elif sheet is not None:
-        kwargs["sheet_name"] = sheet
+    # fastexcel directly (Arrow PyCapsule to polars): no pyarrow needed, and its own header
+    # de-duplication ("a", "a_1") would hide duplicate headers, so the header row is read apart.
+    import fastexcel
+
+    index: str | int = sheet - 1 if isinstance(sheet, int) else (sheet or 0)
     try:
-        df = pl.read_excel(path, engine="calamine", **kwargs)  # type: ignore[call-overload]
+        reader = fastexcel.read_excel(path)
+        header = reader.load_sheet(index, header_row=None, n_rows=1).to_polars()
+        df = reader.load_sheet(index).to_polars()
     except Exception as exc:  # fastexcel raises its own hierarchy; never let it escape
         msg = _first_line(exc)
-        if sheet is not None and "sheet" in msg.lower():
-            raise InputError(f"has no sheet {sheet!r}: {msg}", file=path) from None
+        if type(exc).__name__ == "SheetNotFoundError":
+            raise InputError(
+                f"has no sheet {sheet!r}; sheets are {', '.join(reader.sheet_names)}", file=path
+            ) from None
         raise InputError(
             f"is not a readable Excel .xlsx file (corrupt?): {msg}", file=path
         ) from None
-    names = [str(c).strip() for c in df.columns]
-    dupes = [c for c in df.columns if re.search(r"_duplicated_\d+$", c)]
-    if dupes:
-        raise InputError(
-            "duplicate column header; rename one of them",
-            file=path,
-            column=re.sub(r"_duplicated_\d+$", "", dupes[0]),
-        )
+    if header.height == 0:
+        raise InputError("has no data rows", file=path)
+    names = _check_names([None if v is None else str(v) for v in header.row(0)], path)
     return df.rename(dict(zip(df.columns, names, strict=True)))
 
 
@@ -425,7 +429,7 @@ def read_sql(query: str, *, database: PathLike | None = None) -> pl.DataFrame:
         rel = con.sql(query)
         if rel is None:
             raise InputError("the SQL statement returns no rows (use a SELECT)", file=database)
-        return rel.pl()
+        return pl.DataFrame(rel)  # Arrow PyCapsule: no pyarrow round trip
     except duckdb.Error as exc:
         raise InputError(f"SQL query failed: {_first_line(exc)}", file=database) from None
     finally:
@@ -518,6 +522,8 @@ def write_table(
     """Write ``df`` atomically in the format of the extension (csv, parquet, xlsx, jsonl, json)."""
     name = Path(path).name.lower()
     ext = next((e for e in _WRITABLE if name.endswith(e)), None)
+    if Path(path).is_dir():
+        raise InputError("is a directory; give an output file name", file=path)
     if ext is None:
         raise InputError(
             f"unknown output type; supported extensions are {_supported(_WRITABLE)}", file=path
