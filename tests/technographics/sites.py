@@ -15,6 +15,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import brotli
 
@@ -185,6 +186,12 @@ def fixture_handler() -> Handler:
                     ("Set-Cookie", "_shopify_y=xyz; Path=/"),
                 ],
             )
+        if host == "chat.test":
+            return Reply(
+                body="<html><head><script src='https://widget.chatterbox.example/loader.js'>"
+                "</script></head><body>chat</body></html>",
+                headers=[("Server", "nginx")],
+            )
         if host == "gzip.test":
             return Reply(body=HOME.format(host=host), encoding="gzip")
         if host == "br.test":
@@ -236,3 +243,62 @@ def fixture_handler() -> Handler:
         return Reply(status=404, body="unknown site")
 
     return handle
+
+
+# A tiny self-written Wappalyzer-format database (not derived from any published dataset).
+FIXTURE_CATEGORIES = {
+    "1": {"name": "CMS", "groups": [3], "priority": 1},
+    "22": {"name": "Web servers", "groups": [7], "priority": 8},
+    "27": {"name": "Programming languages", "groups": [9], "priority": 5},
+    "52": {"name": "Live chat", "groups": [2], "priority": 9},
+    "59": {"name": "JavaScript libraries", "groups": [9], "priority": 9},
+}
+FIXTURE_TECHNOLOGIES = {
+    "WordPress": {
+        "cats": [1],
+        "meta": {"generator": "^WordPress ?([\\d.]+)?\\;version:\\1"},
+        "implies": ["PHP"],
+        "website": "https://wordpress.org",
+    },
+    "Nginx": {
+        "cats": [22],
+        "headers": {"server": "nginx(?:/([\\d.]+))?\\;version:\\1"},
+        "website": "https://nginx.org",
+    },
+    "PHP": {
+        "cats": [27],
+        "headers": {"x-powered-by": "^php/?([\\d.]+)?\\;version:\\1"},
+        "cookies": {"PHPSESSID": ""},
+        "website": "https://php.net",
+    },
+    "jQuery": {
+        "cats": [59],
+        "scriptSrc": ["jquery-([\\d.]*\\d)(?:\\.min)?\\.js\\;version:\\1"],
+        "website": "https://jquery.com",
+    },
+    "Chatterbox": {
+        "cats": [52],
+        "scriptSrc": ["widget\\.chatterbox\\.example/loader\\.js"],
+        "website": "https://chatterbox.example",
+    },
+    "Whisper Chat": {
+        "cats": [52],
+        "js": {"Whisper.version": ""},
+        "website": "https://whisper.example",
+    },
+}
+
+
+def write_fingerprints(root: Path) -> Path:
+    """Write the fixture database as ``root/src/{technologies/*.json,categories.json}``."""
+    import json
+
+    src = root / "src"
+    (src / "technologies").mkdir(parents=True, exist_ok=True)
+    (src / "categories.json").write_text(json.dumps(FIXTURE_CATEGORIES), encoding="utf-8")
+    by_letter: dict[str, dict[str, object]] = {}
+    for name, spec in FIXTURE_TECHNOLOGIES.items():
+        by_letter.setdefault(name[0].lower(), {})[name] = spec
+    for letter, techs in by_letter.items():
+        (src / "technologies" / f"{letter}.json").write_text(json.dumps(techs), encoding="utf-8")
+    return src

@@ -1,0 +1,320 @@
+"""Fetch + detect over many domains, shaped as polars frames for the ICP pipeline.
+
+* :func:`detect_domains` — long form: one row per domain × technology (with evidence), one row
+  with a null technology for a domain where nothing was found, and one row carrying ``error`` for
+  a domain that could not be fetched.
+* :func:`detect_stack` — wide form: one row per domain with ``tech`` (``List(String)``, lower-cased
+  names: the multi-valued technographic attribute ``icp discover`` reads), ``tech_<category>`` /
+  ``has_<category>`` per category, optional category facts, and ``fetch_error``.
+* :func:`enrich` — joins the stack back onto an accounts frame by normalised domain.
+
+Unknown is null, never empty: where the fetch failed, ``tech`` and every per-category column are
+null; an empty list means "fetched, and none detected". Fetching is I/O-bound and async; matching
+runs as each page arrives, so memory holds detections, not pages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import threading
+from collections.abc import Callable, Coroutine, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import polars as pl
+
+from icpkit.errors import InputError, MissingColumnsError
+from icpkit.technographics.cache import FetchCache
+from icpkit.technographics.fetch import FetchConfig, FetchResult, fetch_many
+from icpkit.technographics.netguard import Resolver, normalize_domain
+
+T = TypeVar("T")
+Progress = Callable[[FetchResult], None]
+
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+
+
+def category_slug(category: str) -> str:
+    """Column-safe category name: ``"Live chat"`` → ``"live_chat"``."""
+    return _NON_WORD.sub("_", category.lower()).strip("_")
+
+
+def _tech_name(name: str) -> str:
+    """A technology name normalised like any categorical value: stripped, collapsed, lower."""
+    return " ".join(name.split()).lower()
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    result: FetchResult
+    detections: list[Any]
+    facts: list[str] | None
+
+
+def _run_sync(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine from sync code, also when the caller already runs an event loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = asyncio.run(coro)
+        except BaseException as exc:
+            box["error"] = exc
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]  # type: ignore[no-any-return]
+
+
+def _detector(detector: Any | None) -> Any:
+    if detector is not None:
+        return detector
+    from icpkit.technographics.detector import Detector
+
+    return Detector()
+
+
+async def _collect(
+    domains: Iterable[str],
+    detector: Any,
+    config: FetchConfig | None,
+    cache: FetchCache | None,
+    resolver: Resolver | None,
+    progress: Progress | None,
+    fact_categories: Sequence[str] | None,
+) -> list[_Found]:
+    found: list[_Found] = []
+    async for result in fetch_many(
+        domains, config, cache=cache, resolver=resolver, on_progress=progress
+    ):
+        detections: list[Any] = []
+        facts: list[str] | None = None
+        if result.ok:
+            detections = detector.detect(result.page)
+            if fact_categories:
+                facts = [
+                    fact.describe()
+                    for fact in detector.category_facts(result.page, detections, fact_categories)
+                    if not fact.detected
+                ]
+        found.append(_Found(result, detections, facts))
+    return found
+
+
+_LONG_SCHEMA: dict[str, Any] = {
+    "domain": pl.String,
+    "url": pl.String,
+    "final_url": pl.String,
+    "status": pl.Int64,
+    "technology": pl.String,
+    "categories": pl.List(pl.String),
+    "version": pl.String,
+    "confidence": pl.Int64,
+    "evidence": pl.String,
+    "implied_by": pl.String,
+    "from_cache": pl.Boolean,
+    "error": pl.String,
+    "error_kind": pl.String,
+}
+
+
+def _evidence_text(detection: Any) -> str:
+    parts = []
+    for ev in detection.evidence:
+        where = f"{ev.field}[{ev.key}]" if ev.key else ev.field
+        parts.append(f"{where} ~ {ev.pattern!s}: {ev.matched!s}")
+    if detection.implied_by:
+        parts.append("implied by " + ", ".join(detection.implied_by))
+    return "; ".join(parts)
+
+
+def _long_frame(found: list[_Found]) -> pl.DataFrame:
+    cols: dict[str, list[Any]] = {name: [] for name in _LONG_SCHEMA}
+    for item in found:
+        r = item.result
+        base = (r.domain, r.url, r.final_url, r.status)
+        rows: list[tuple[Any, ...]] = [
+            (d.name, list(d.categories), d.version, d.confidence, _evidence_text(d),
+             ", ".join(d.implied_by) or None)
+            for d in item.detections
+        ] or [(None, None, None, None, None, None)]  # fmt: skip
+        for row in rows:
+            for name, value in zip(
+                _LONG_SCHEMA, (*base, *row, r.from_cache, r.error, r.error_kind), strict=True
+            ):
+                cols[name].append(value)  # fmt: skip
+    return pl.DataFrame(cols, schema=_LONG_SCHEMA)
+
+
+def detect_domains(
+    domains: Iterable[str],
+    *,
+    detector: Any | None = None,
+    config: FetchConfig | None = None,
+    cache: FetchCache | None = None,
+    resolver: Resolver | None = None,
+    progress: Progress | None = None,
+) -> pl.DataFrame:
+    """Fetch each domain (or URL) once and detect its technologies: one row per domain × technology.
+
+    Columns: domain, url, final_url, status, technology, categories, version, confidence,
+    evidence (text), implied_by, from_cache, error, error_kind. A domain with no detection has one
+    row with a null technology; a failed fetch has one row with ``error`` set. Rows are ordered by
+    domain, then technology.
+    """
+    det = _detector(detector)
+    found = _run_sync(_collect(domains, det, config, cache, resolver, progress, None))
+    return _long_frame(found).sort("domain", "technology", nulls_last=True)
+
+
+def _stack(found: list[_Found], categories: Sequence[str] | None) -> pl.DataFrame:
+    long = _long_frame(found)
+    sites = long.group_by("domain", maintain_order=True).agg(
+        pl.col("final_url").first(),
+        pl.col("error").first().alias("fetch_error"),
+        pl.col("error_kind").first().alias("fetch_error_kind"),
+    )
+    failed = pl.col("fetch_error").is_not_null()
+    techs = (
+        long.filter(pl.col("technology").is_not_null())
+        .with_columns(
+            pl.col("technology").str.strip_chars().str.replace_all(r"\s+", " ").str.to_lowercase()
+        )
+        .select("domain", "technology", "categories")
+    )
+    tech_lists = techs.group_by("domain").agg(pl.col("technology").unique().sort().alias("tech"))
+    out = sites.join(tech_lists, on="domain", how="left", maintain_order="left")
+    cats = (
+        techs.explode("categories")
+        .drop_nulls("categories")
+        .with_columns(
+            pl.col("categories")
+            .str.to_lowercase()
+            .str.replace_all(r"[^a-z0-9]+", "_")
+            .str.strip_chars("_")
+            .alias("slug")
+        )
+    )
+    slugs = (
+        [category_slug(c) for c in categories]
+        if categories is not None
+        else sorted(cats["slug"].unique().to_list())
+    )
+    if slugs:
+        wide = (
+            cats.filter(pl.col("slug").is_in(slugs))
+            .group_by("domain", "slug")
+            .agg(pl.col("technology").unique().sort())
+            .pivot(on="slug", index="domain", values="technology", on_columns=slugs)
+            .rename({s: f"tech_{s}" for s in slugs})
+        )
+        out = out.join(wide, on="domain", how="left", maintain_order="left")
+    empty = pl.lit([], dtype=pl.List(pl.String))
+    list_cols = ["tech", *(f"tech_{s}" for s in slugs)]
+    out = out.with_columns(
+        pl.when(failed).then(None).otherwise(pl.col(c).fill_null(empty)).alias(c) for c in list_cols
+    ).with_columns(pl.col(f"tech_{s}").list.len().gt(0).alias(f"has_{s}") for s in slugs)
+    if categories is not None:
+        facts = pl.DataFrame(
+            {
+                "domain": [f.result.domain for f in found],
+                "tech_facts": [f.facts for f in found],
+            },
+            schema={"domain": pl.String, "tech_facts": pl.List(pl.String)},
+        )
+        out = out.join(facts, on="domain", how="left", maintain_order="left")
+    ordered = ["domain", "final_url", *list_cols, *(f"has_{s}" for s in slugs)]
+    if categories is not None:
+        ordered.append("tech_facts")
+    return out.select(*ordered, "fetch_error", "fetch_error_kind").sort("domain")
+
+
+def detect_stack(
+    domains: Iterable[str],
+    *,
+    detector: Any | None = None,
+    config: FetchConfig | None = None,
+    cache: FetchCache | None = None,
+    resolver: Resolver | None = None,
+    progress: Progress | None = None,
+    categories: Sequence[str] | None = None,
+) -> pl.DataFrame:
+    """One row per domain: its technology stack as list columns, ready to join onto accounts.
+
+    ``tech`` lists the lower-cased technology names; ``tech_<slug>`` / ``has_<slug>`` cover
+    ``categories`` (default: every category detected on any of the domains). With explicit
+    ``categories``, ``tech_facts`` lists, for each of them with nothing detected, how many tools the
+    database fingerprints and how many were observable from the signals collected — the honest
+    form of "has no tool in category X". Failed fetches are null in every stack column.
+    """
+    det = _detector(detector)
+    if categories is not None:
+        known = {c.name.lower(): c.name for c in det.db.categories.values()}
+        unknown = [c for c in categories if c.lower() not in known]
+        if unknown:
+            raise InputError(
+                f"unknown technology categor{'y' if len(unknown) == 1 else 'ies'}: {unknown}"
+            )
+        categories = [known[c.lower()] for c in categories]
+    found = _run_sync(_collect(domains, det, config, cache, resolver, progress, categories))
+    return _stack(found, categories)
+
+
+def enrich(
+    df: pl.DataFrame,
+    domain_column: str,
+    *,
+    detector: Any | None = None,
+    config: FetchConfig | None = None,
+    cache: FetchCache | None = None,
+    resolver: Resolver | None = None,
+    progress: Progress | None = None,
+    categories: Sequence[str] | None = None,
+) -> pl.DataFrame:
+    """``df`` with the technology stack of each row's website joined on (all input columns kept).
+
+    Websites are normalised (scheme, ``www.``, path, case dropped), so spellings of one site are
+    fetched once. Rows whose website is missing or invalid get null stack columns, as do rows whose
+    fetch failed. Existing columns with the stack's names are replaced (re-enrichment).
+    """
+    if domain_column not in df.columns:
+        raise MissingColumnsError([domain_column], why="the websites to enrich from")
+    raw = df.get_column(domain_column).cast(pl.String).drop_nulls().unique().to_list()
+    keys: dict[str, str | None] = {}
+    for value in raw:  # per distinct website, not per row: each is fetched once anyway
+        try:
+            keys[value] = normalize_domain(value)
+        except InputError:
+            keys[value] = None
+    mapping = pl.DataFrame(
+        {"__raw": list(keys), "__domain": list(keys.values())},
+        schema={"__raw": pl.String, "__domain": pl.String},
+    )
+    stack = detect_stack(
+        sorted({k for k in keys.values() if k is not None}),
+        detector=detector,
+        config=config,
+        cache=cache,
+        resolver=resolver,
+        progress=progress,
+        categories=categories,
+    ).rename({"domain": "__domain"})
+    added = [c for c in stack.columns if c != "__domain"]
+    base = df.drop([c for c in added if c in df.columns])
+    return (
+        base.with_columns(pl.col(domain_column).cast(pl.String).alias("__raw"))
+        .join(mapping, on="__raw", how="left", maintain_order="left")
+        .join(stack, on="__domain", how="left", maintain_order="left")
+        .drop("__raw", "__domain")
+    )
+
+
+__all__ = ["category_slug", "detect_domains", "detect_stack", "enrich"]
