@@ -308,7 +308,6 @@ if _hs is not None:
         | _hs.HS_FLAG_MULTILINE
         | _hs.HS_FLAG_DOTALL
         | _hs.HS_FLAG_UTF8
-        | _hs.HS_FLAG_UCP
     )
 
 

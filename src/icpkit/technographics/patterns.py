@@ -151,6 +151,17 @@ def _read_js_escape(body: str, i: int, in_class: bool) -> tuple[str, str, int]:
     return lit, lit, i + 2
 
 
+# Hyperscan is compiled without UCP (5x faster to build): widen the Unicode-aware escapes
+# so its prefilter still matches a superset of what Python's re matches; \b/\B are dropped.
+_HS_WIDEN = {
+    "\\w": r"[\w\x{80}-\x{10FFFF}]",
+    "\\d": r"[\d\x{80}-\x{10FFFF}]",
+    "\\s": r"[\s\x1c-\x1f\x{80}-\x{10FFFF}]",
+    "\\b": "",
+    "\\B": "",
+}
+
+
 def _bounded(quant: str, bounded: bool) -> str:
     if not bounded:
         return quant
@@ -176,7 +187,7 @@ def translate(body: str, *, bounded: bool = True) -> tuple[str, str]:
         if ch == "\\":
             p, h, i = _read_js_escape(body, i, in_class=False)
             py.append(p)
-            hs.append(h)
+            hs.append(_HS_WIDEN.get(h, h))
         elif ch == "[":
             p, h, i = _translate_class(body, i)
             py.append(p)
@@ -247,7 +258,14 @@ def _translate_class(body: str, i: int) -> tuple[str, str, int]:
                 continue
         out.append(text)
     cls = "[" + ("^" if negate else "") + "".join(out) + "]"
-    return cls, cls, j + 1
+    # Hyperscan without UCP reads \w \d \s as ASCII; widen so its class is a superset.
+    escapes = {t for t, is_esc in items if is_esc}
+    if negate and escapes:
+        return cls, r"[\s\S]", j + 1
+    extra = ""
+    if escapes & {"\\w", "\\d", "\\s"}:
+        extra = r"\x{80}-\x{10FFFF}" + (r"\x1c-\x1f" if "\\s" in escapes else "")
+    return cls, "[" + extra + "".join(out) + "]", j + 1
 
 
 # --- Versions --------------------------------------------------------------------------
