@@ -585,6 +585,8 @@ def _resolve(keys: Mapping[str, Any] | list[str], sources: dict[str, str], file:
         by_any.setdefault(canonical_name(src), canon)
     out: dict[str, Any] = {}
     for k in keys:
+        if k not in by_any and canonical_name(k) in by_any:
+            by_any[k] = by_any[canonical_name(k)]
         if k not in by_any:
             raise InputError(
                 f"override names column {k!r}, which is not in the data "
@@ -664,6 +666,8 @@ def _kind_of(
     if _LIST_HINT.search(name) and st["comma"] >= MULTI_SHARE * nn and st["len"] < 200:
         return Kind.MULTI, ","
     if st["url"] > 0.5 * nn or st["len"] > 60:
+        return Kind.TEXT, None
+    if unique == nn and nn >= 10:  # no value repeats: names, notes, identifiers
         return Kind.TEXT, None
     if unique <= MAX_CATEGORIES or unique <= 0.5 * nn:
         return Kind.CATEGORICAL, None
@@ -770,7 +774,7 @@ def infer_schema(
             role = Role.DATE
         elif kind is Kind.TEXT:
             role = Role.IGNORE
-            if st["nonnull"]:
+            if st["nonnull"] and canon not in ignore:
                 warnings.append(
                     f"{where}column {src!r} looks like free text "
                     f"({int(st.get('unique', 0))} distinct values); not used as a trait"
@@ -781,13 +785,15 @@ def infer_schema(
             role = Role.ATTRIBUTE
         if role is not Role.OUTCOME:
             outcome = None
-        if st["nonnull"] == 0 and role is not Role.IGNORE and canon not in roles:
+        explicit = canon in roles or canon in ignore
+        if st["nonnull"] == 0 and not explicit and role is not Role.ID:
             warnings.append(f"{where}column {src!r} is empty (every value missing); ignored")
             role = Role.IGNORE
         elif (
             st.get("unique", 2) <= 1
+            and st["nonnull"] == df.height  # one value plus blanks is still a flag
             and role in (Role.ATTRIBUTE, Role.OUTCOME, Role.DATE)
-            and canon not in roles
+            and not explicit
             and df.height > 1
         ):
             warnings.append(f"{where}column {src!r} has a single value throughout; ignored")
@@ -925,14 +931,14 @@ def _check_unique_ids(
         warnings.append(
             f"{where}column {info.source!r}: {int(missing.sum())} row(s) have no id (rows {_rows(missing)})"
         )
-    dup = ids.is_duplicated() & ~missing
-    if dup.any():
-        first = int(dup.arg_true()[0])
-        value = ids[first]
-        second = int(((ids == value) & dup).arg_true()[1])
+    repeat = ~ids.is_first_distinct() & ~missing
+    if repeat.any():
+        second = int(repeat.arg_true()[0])
+        value = ids[second]
+        first = int((ids == value).arg_true()[0])
         raise InputError(
             f"duplicate id {value!r} in rows {first + 1} and {second + 1} "
-            f"({int(dup.sum())} rows share an id); ids must be unique",
+            f"({int(ids.is_duplicated().sum())} rows share an id); ids must be unique",
             file=file,
             column=info.source,
             row=second + 1,
