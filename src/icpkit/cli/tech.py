@@ -1,3 +1,321 @@
-"""Commands of this group are registered on the shared app at import."""
+"""``icp detect``, ``icp enrich`` and ``icp fingerprints …``: parse, call the library, render."""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import polars as pl
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from icpkit.cli._app import app, console, err_console, escape
+from icpkit.io import read_table, write_table
+from icpkit.technographics.cache import FetchCache
+from icpkit.technographics.enrich import detect_domains, enrich
+from icpkit.technographics.fetch import FetchConfig, FetchResult
+
+fingerprints_app = typer.Typer(
+    help="Manage technology fingerprint databases.", no_args_is_help=True
+)
+app.add_typer(fingerprints_app, name="fingerprints")
+
+_TABLE_EXTS = (".csv", ".tsv", ".parquet", ".xlsx", ".xls", ".json", ".jsonl", ".ndjson")
+_FEW_SITES = 10
+
+FingerprintsOpt = Annotated[
+    Path | None, typer.Option("--fingerprints", help="Wappalyzer-format data (folder or file).")
+]
+ConcurrencyOpt = Annotated[int, typer.Option(help="Sites fetched at once.")]
+AllowPrivateOpt = Annotated[
+    bool, typer.Option("--allow-private", help="Allow private/loopback targets (intranets, tests).")
+]
+NoRobotsOpt = Annotated[bool, typer.Option("--no-robots", help="Ignore robots.txt.")]
+CacheOpt = Annotated[
+    Path | None, typer.Option("--cache", help="Fetch cache (default: the user cache directory).")
+]
+NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Do not read or write the cache.")]
+RefreshOpt = Annotated[bool, typer.Option("--refresh", help="Refetch even fresh cached sites.")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite the output file.")]
+
+
+def _detector(fingerprints: Path | None, min_confidence: int):  # type: ignore[no-untyped-def]
+    from icpkit.technographics.detector import Detector
+    from icpkit.technographics.update import resolve_fingerprints
+
+    return Detector(resolve_fingerprints(fingerprints), min_confidence=min_confidence)
+
+
+def _config(concurrency: int, allow_private: bool, no_robots: bool, refresh: bool) -> FetchConfig:
+    return FetchConfig(
+        concurrency=concurrency,
+        allow_private=allow_private,
+        respect_robots=not no_robots,
+        refresh=refresh,
+    )
+
+
+@contextmanager
+def _cache(path: Path | None, disabled: bool) -> Iterator[FetchCache | None]:
+    if disabled:
+        yield None
+        return
+    with FetchCache(path) as cache:
+        yield cache
+
+
+@contextmanager
+def _progress(total: int, show: bool) -> Iterator[Callable[[FetchResult], None] | None]:
+    """A bar with rate and ETA for bulk jobs; nothing for a handful of sites."""
+    if not show:
+        yield None
+        return
+    columns = (
+        TextColumn("[bold]fetch + detect"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[rate]} sites/s"),
+        TextColumn("[red]{task.fields[failed]} failed"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=err_console, transient=False) as bar:
+        task = bar.add_task("sites", total=total, rate="-", failed=0)
+        failed = 0
+
+        def advance(result: FetchResult) -> None:
+            nonlocal failed
+            failed += result.error is not None
+            bar.advance(task)
+            elapsed = bar.tasks[task].elapsed or 0.0
+            done = bar.tasks[task].completed
+            rate = f"{done / elapsed:.0f}" if elapsed > 0 else "-"
+            bar.update(task, rate=rate, failed=failed)
+
+        yield advance
+
+
+def _targets(targets: list[str], column: str) -> list[str]:
+    """Domains/URLs given on the command line, or read from the ``column`` of table files."""
+    out: list[str] = []
+    for target in targets:
+        path = Path(target)
+        if path.suffix.lower() in _TABLE_EXTS and path.is_file():
+            df = read_table(path)
+            if column not in df.columns:
+                from icpkit.errors import MissingColumnsError
+
+                raise MissingColumnsError([column], file=path, why="pass --column")
+            out.extend(df.get_column(column).cast(pl.String).drop_nulls().to_list())
+        else:
+            out.append(target)
+    return out
+
+
+def _render_sites(df: pl.DataFrame) -> None:
+    for domain, site in df.group_by("domain", maintain_order=True):
+        error = site["error"][0]
+        title = f"[bold]{escape(str(domain[0]))}[/]"
+        if site["final_url"][0]:
+            title += f"  [dim]{escape(site['final_url'][0])}[/]"
+        found = site.filter(pl.col("technology").is_not_null())
+        if error is not None and found.is_empty():
+            console.print(
+                f"{title}\n  [red]{escape(site['error_kind'][0] or 'error')}:[/] {escape(error)}"
+            )
+            continue
+        table = Table(title=title, title_justify="left")
+        for col in ("Technology", "Version", "Categories", "Confidence", "Evidence"):
+            table.add_column(col, overflow="fold")
+        for row in found.iter_rows(named=True):
+            table.add_row(
+                escape(row["technology"]),
+                escape(row["version"] or ""),
+                escape(", ".join(row["categories"] or [])),
+                f"{row['confidence']}%",
+                escape((row["evidence"] or "")[:120]),
+            )
+        if found.is_empty():
+            console.print(f"{title}\n  no technology detected")
+        else:
+            console.print(table)
+
+
+def _render_summary(df: pl.DataFrame) -> None:
+    sites = df.group_by("domain").agg(pl.col("error").first())
+    failed = sites["error"].drop_nulls().len()
+    console.print(f"{sites.height:,} sites: {sites.height - failed:,} fetched, {failed:,} failed")
+    top = (
+        df.drop_nulls("technology")
+        .group_by("technology")
+        .agg(pl.col("domain").n_unique().alias("sites"))
+        .sort("sites", "technology", descending=[True, False])
+        .head(15)
+    )
+    table = Table(title="Most common technologies", title_justify="left")
+    table.add_column("Technology")
+    table.add_column("Sites", justify="right")
+    for tech, n in top.iter_rows():
+        table.add_row(escape(tech), f"{n:,}")
+    console.print(table)
+
+
+@app.command()
+def detect(
+    targets: Annotated[list[str], typer.Argument(help="Domains, URLs, or table files.")],
+    column: Annotated[
+        str, typer.Option(help="Column holding websites in table files.")
+    ] = "website",
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write rows here.")] = None,
+    fingerprints: FingerprintsOpt = None,
+    concurrency: ConcurrencyOpt = 50,
+    min_confidence: Annotated[int, typer.Option(help="Report at this confidence or above.")] = 50,
+    allow_private: AllowPrivateOpt = False,
+    no_robots: NoRobotsOpt = False,
+    cache: CacheOpt = None,
+    no_cache: NoCacheOpt = False,
+    refresh: RefreshOpt = False,
+    force: ForceOpt = False,
+) -> None:
+    """Detect the technologies websites use (one row per site × technology)."""
+    sites = _targets(targets, column)
+    detector = _detector(fingerprints, min_confidence)
+    config = _config(concurrency, allow_private, no_robots, refresh)
+    with _cache(cache, no_cache) as store, _progress(len(sites), len(sites) > _FEW_SITES) as prog:
+        df = detect_domains(sites, detector=detector, config=config, cache=store, progress=prog)
+    if output is not None:
+        written = write_table(
+            df, output, force=force, inputs=[t for t in targets if Path(t).is_file()]
+        )
+        err_console.print(f"wrote {df.height:,} rows to {escape(str(written))}")
+    if df["domain"].n_unique() <= _FEW_SITES:
+        _render_sites(df)
+    else:
+        _render_summary(df)
+
+
+@app.command("enrich")
+def enrich_command(
+    accounts: Annotated[Path, typer.Argument(help="Accounts table (CSV, Parquet, Excel …).")],
+    domain_column: Annotated[str, typer.Option(help="Column holding the website.")] = "website",
+    output: Annotated[Path, typer.Option("-o", "--output", help="Enriched table.")] = Path(
+        "accounts_enriched.parquet"
+    ),
+    category: Annotated[
+        list[str] | None, typer.Option(help="Category to report on (repeatable).")
+    ] = None,
+    fingerprints: FingerprintsOpt = None,
+    concurrency: ConcurrencyOpt = 50,
+    allow_private: AllowPrivateOpt = False,
+    no_robots: NoRobotsOpt = False,
+    cache: CacheOpt = None,
+    no_cache: NoCacheOpt = False,
+    refresh: RefreshOpt = False,
+    force: ForceOpt = False,
+) -> None:
+    """Add each account's technology stack (tech, tech_<category>, has_<category>) to a table."""
+    df = read_table(accounts)
+    detector = _detector(fingerprints, 50)
+    config = _config(concurrency, allow_private, no_robots, refresh)
+    n = df.get_column(domain_column).n_unique() if domain_column in df.columns else 0
+    with _cache(cache, no_cache) as store, _progress(n, n > _FEW_SITES) as prog:
+        out = enrich(
+            df,
+            domain_column,
+            detector=detector,
+            config=config,
+            cache=store,
+            progress=prog,
+            categories=category or None,
+        )
+    written = write_table(out, output, force=force, inputs=[accounts])
+    known = out["tech"].is_not_null().sum()
+    console.print(
+        f"wrote {out.height:,} accounts to {escape(str(written))}; stack known for {known:,}"
+    )
+
+
+@fingerprints_app.command("update")
+def fingerprints_update(
+    source: Annotated[str, typer.Option("--from", help="URL of an archive or technologies.json.")],
+    name: Annotated[str | None, typer.Option(help="Name of the installed database.")] = None,
+    allow_private: AllowPrivateOpt = False,
+) -> None:
+    """Download a Wappalyzer-format database into the user cache (validated, switched atomically)."""
+    from icpkit.technographics.fingerprints import load_fingerprints
+    from icpkit.technographics.update import update_fingerprints
+
+    path = update_fingerprints(source, name=name, allow_private=allow_private)
+    db = load_fingerprints(path)
+    console.print(
+        f"installed {len(db.technologies):,} technologies in {len(db.categories):,} categories "
+        f"at {escape(str(path))}"
+    )
+
+
+@fingerprints_app.command("lint")
+def fingerprints_lint(
+    path: Annotated[Path | None, typer.Argument(help="Database to lint (default: in use).")] = None,
+) -> None:
+    """Check a database: invalid JSON or fields fail; risky or non-compiling patterns are listed."""
+    from icpkit.technographics.update import resolve_fingerprints
+
+    db = resolve_fingerprints(path)
+    errors = [i for i in db.issues if i.severity == "error"]
+    if db.issues:
+        table = Table(title=f"{len(db.issues):,} issues", title_justify="left")
+        for col in ("Severity", "Technology", "Field", "Pattern", "Message"):
+            table.add_column(col, overflow="fold")
+        for issue in db.issues:
+            colour = "red" if issue.severity == "error" else "yellow"
+            table.add_row(
+                f"[{colour}]{issue.severity}[/]",
+                escape(issue.technology),
+                escape(issue.field),
+                escape(issue.pattern[:80]),
+                escape(issue.message),
+            )
+        console.print(table)
+    console.print(
+        f"{len(db.technologies):,} technologies, {len(db.categories):,} categories: "
+        f"{len(errors):,} errors, {len(db.issues) - len(errors):,} warnings"
+    )
+    if errors:
+        raise typer.Exit(1)
+
+
+@fingerprints_app.command("list")
+def fingerprints_list(
+    category: Annotated[str | None, typer.Option(help="List the tools of this category.")] = None,
+    fingerprints: FingerprintsOpt = None,
+) -> None:
+    """List categories with their tool counts, or the tools of one category."""
+    from icpkit.technographics.update import resolve_fingerprints
+
+    db = resolve_fingerprints(fingerprints)
+    if category is not None:
+        for name in db.members(category):
+            console.print(escape(name))
+        return
+    table = Table(title="Categories", title_justify="left")
+    table.add_column("Category")
+    table.add_column("Tools", justify="right")
+    counts: dict[int, int] = {}
+    for tech in db.technologies.values():
+        for cid in tech.categories:
+            counts[cid] = counts.get(cid, 0) + 1
+    for cat in sorted(db.categories.values(), key=lambda c: c.name.lower()):
+        table.add_row(escape(cat.name), f"{counts.get(cat.id, 0):,}")
+    console.print(table)
