@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from enum import Enum
 from pathlib import Path
@@ -412,6 +412,7 @@ MAX_CATEGORIES = 200
 NUMERIC_SHARE = 0.95
 MIXED_SHARE = 0.5
 MULTI_SHARE = 0.1
+INFER_SAMPLE = 100_000
 
 
 def _snake(header: str) -> str:
@@ -462,14 +463,21 @@ def parse_number(expr: pl.Expr) -> pl.Expr:
     ``"1,200"`` is twelve hundred. Placeholders (``N/A``, ``-``, ``none`` ...) and anything else
     become null.
     """
-    return expr.map_batches(_parse_number_series, return_dtype=pl.Float64, is_elementwise=True)
+    return expr.map_batches(
+        lambda v: _on_distinct(v, _parse_number_series, pl.Float64),
+        return_dtype=pl.Float64,
+        is_elementwise=True,
+    )
 
 
 def _parse_number_series(values: pl.Series) -> pl.Series:
     # Staged on a frame so every step runs once: as one expression tree the many branches would
     # each re-evaluate the whole cleaning chain (polars does not share it), ~10x slower.
     s = pl.col("s")
-    f = values.cast(pl.String).str.strip_chars().str.to_lowercase().to_frame("s")
+    f = values.cast(pl.String).to_frame("s")
+    # Only values with a digit can be numbers; dropping the rest first makes text columns cheap.
+    f = f.select(pl.when(s.str.contains(r"\d")).then(s.str.strip_chars().str.to_lowercase()))
+    f.columns = ["s"]
     f = f.with_columns(
         pl.when(s.is_in(_NULL_TOKENS))
         .then(None)
@@ -519,18 +527,41 @@ def parse_date(expr: pl.Expr) -> pl.Expr:
 
     US order wins for ambiguous slashed dates because CRM exports (HubSpot, Salesforce) use it.
     """
-    s = expr.cast(pl.String).str.strip_chars()
+    return expr.map_batches(
+        lambda v: _on_distinct(v, _parse_date_series, pl.Date),
+        return_dtype=pl.Date,
+        is_elementwise=True,
+    )
+
+
+def _parse_date_series(values: pl.Series) -> pl.Series:
+    s = pl.col("s")
+    f = values.cast(pl.String).str.strip_chars().to_frame("s")
+    f = f.select(pl.when(s.str.contains(r"^\d")).then(s).alias("s"))  # all formats start so
     iso = s.str.extract(r"^(\d{4}-\d{1,2}-\d{1,2})(?:[T ].*)?$", 1)
     month = s.str.extract(r"^(\d{4}-\d{1,2})$", 1) + "-01"
-    return pl.coalesce(
-        iso.str.to_date("%Y-%m-%d", strict=False),
-        month.str.to_date("%Y-%m-%d", strict=False),
-        s.str.to_date("%Y/%m/%d", strict=False),
-        s.str.to_date("%m/%d/%Y", strict=False),
-        s.str.to_date("%d/%m/%Y", strict=False),
-        s.str.to_date("%d.%m.%Y", strict=False),
-        s.str.extract(r"^(\S+)\s", 1).str.to_date("%m/%d/%Y", strict=False),
+    out = f.select(
+        pl.coalesce(
+            iso.str.to_date("%Y-%m-%d", strict=False),
+            month.str.to_date("%Y-%m-%d", strict=False),
+            s.str.to_date("%Y/%m/%d", strict=False),
+            s.str.to_date("%m/%d/%Y", strict=False),
+            s.str.to_date("%d/%m/%Y", strict=False),
+            s.str.to_date("%d.%m.%Y", strict=False),
+            s.str.extract(r"^(\S+)\s", 1).str.to_date("%m/%d/%Y", strict=False),
+        )
     )
+    return out.to_series().alias(values.name)
+
+
+def _on_distinct(
+    values: pl.Series, parse: Callable[[pl.Series], pl.Series], dtype: pl.DataType
+) -> pl.Series:
+    """Run an expensive parser once per distinct value: real columns repeat their values a lot."""
+    distinct = values.drop_nulls().unique()
+    if len(values) < 4096 or len(distinct) > len(values) // 2:
+        return parse(values)
+    return values.replace_strict(distinct, parse(distinct), default=None, return_dtype=dtype)
 
 
 def split_multi(expr: pl.Expr, separator: str | None = None) -> pl.Expr:
@@ -600,13 +631,17 @@ def _resolve(keys: Mapping[str, Any] | list[str], sources: dict[str, str], file:
 
 def _stats(df: pl.DataFrame, names: list[str]) -> dict[str, dict[str, float]]:
     """Per-column value statistics in one vectorised pass over the frame."""
+    strings = [n for n in names if df.schema[n] == pl.String]
+    # Clean text once up front: every statistic below reads it, and polars would otherwise
+    # re-run the cleaning inside each of them.
+    df = df.with_columns(_clean_text(pl.col(n)).alias(n) for n in strings)
     exprs: list[pl.Expr] = []
     for n in names:
         dt = df.schema[n]
         c = pl.col(n)
         if dt == pl.String:
-            clean = _clean_text(c)
-            norm = _categorical(c)
+            clean = c
+            norm = normalize_text(c)
             exprs += [
                 clean.count().alias(f"{n}\0nonnull"),
                 norm.n_unique().alias(f"{n}\0unique"),
@@ -707,7 +742,11 @@ def infer_schema(
     """Infer every column's role, kind, layer and outcome kind; apply ``overrides`` last."""
     ov = overrides or SchemaOverrides()
     sources = _canonical_names(df.columns)
-    stats = _stats(df, list(sources.values()))
+    # Kinds are shares of values, so a large sample decides them as well as the whole frame
+    # does (duplicate ids are still caught on every row by prepare).
+    sample = df if df.height <= INFER_SAMPLE else df.sample(INFER_SAMPLE, seed=0)
+    height = sample.height
+    stats = _stats(sample, list(sources.values()))
     warnings: list[str] = []
     where = f"{file}: " if file else ""
 
@@ -742,8 +781,8 @@ def infer_schema(
         c
         for c in sources
         if _ID_NAMES.match(c)
-        and stats[sources[c]]["nonnull"] == df.height
-        and stats[sources[c]].get("unique", 0) == df.height
+        and stats[sources[c]]["nonnull"] == height
+        and stats[sources[c]].get("unique", 0) == height
     ]
     id_col = pick(Role.ID, id_candidates)
     name_col = pick(Role.NAME, ["name"])
@@ -753,7 +792,7 @@ def infer_schema(
     columns: list[ColumnInfo] = []
     for canon, src in sources.items():
         st = stats[src]
-        kind, sep = _kind_of(df.schema[src], st, canon, df.height)
+        kind, sep = _kind_of(df.schema[src], st, canon, height)
         sep = seps.get(canon, sep)
         if canon in seps:
             kind = Kind.MULTI
@@ -791,10 +830,10 @@ def infer_schema(
             role = Role.IGNORE
         elif (
             st.get("unique", 2) <= 1
-            and st["nonnull"] == df.height  # one value plus blanks is still a flag
+            and st["nonnull"] == height  # one value plus blanks is still a flag
             and role in (Role.ATTRIBUTE, Role.OUTCOME, Role.DATE)
             and not explicit
-            and df.height > 1
+            and height > 1
         ):
             warnings.append(f"{where}column {src!r} has a single value throughout; ignored")
             role = Role.IGNORE
