@@ -186,7 +186,11 @@ class Criterion(BaseModel):
         if op is Operator.HAS_ANY:
             return "runs " + " or ".join(self.has_any or ())
         if op is Operator.HAS_NONE:
-            return f"no {self.category} tool" if self.category else "none of " + ", ".join(self.has_none or ())
+            return (
+                f"no {self.category} tool"
+                if self.category
+                else "none of " + ", ".join(self.has_none or ())
+            )
         ref = self.before.replace("_", " ") if self.before else "today"
         return f"within {self.within_days} days before {ref}"
 

@@ -165,9 +165,10 @@ def beam_search(
                     opposite = "lt" if kinds_arr[t] == "ge" else "ge"
                     allowed |= (col_ids == col_ids[t]) & (kinds_arr == opposite)
             valid &= allowed
+            # Every candidate looked at counts as a hypothesis tested, kept or not.
+            evaluated += int(allowed.sum())
             # Adding a trait must improve on its parent.
             valid &= qq > sg.quality * 1.001
-            evaluated += int(valid.sum())
             for j in np.flatnonzero(valid):
                 key = tuple(sorted((*sg.traits, int(j))))
                 if key not in cands or cands[key][0] < qq[j]:
@@ -231,8 +232,12 @@ def _refine_numeric(
     y: np.ndarray,
     p0: float,
     min_n: int,
+    tried: list[int],
 ) -> Criterion:
-    """Best band on a grid of nice numbers, holding the other criteria fixed."""
+    """Best band on a grid of nice numbers, holding the other criteria fixed.
+
+    Appends the number of bands tried to ``tried``: they count as hypotheses tested.
+    """
     x = frame.get_column(crit.column).cast(pl.Float64).to_numpy()
     sel = rest & ~np.isnan(x)
     if sel.sum() < min_n:
@@ -250,6 +255,7 @@ def _refine_numeric(
     pos = np.concatenate([[0], np.searchsorted(xs, grid, side="left"), [len(xs)]])
     edges = np.concatenate([[-np.inf], grid, [np.inf]])
     i, j = np.triu_indices(len(pos), k=1)
+    tried.append(len(i))
     nn = pos[j] - pos[i]
     nb = cum_b[pos[j]] - cum_b[pos[i]]
     qq = np.where(nn >= min_n, quality(nn.astype(float), nb.astype(float), p0), -np.inf)
@@ -270,35 +276,52 @@ def _refine_categorical(
     y: np.ndarray,
     p0: float,
     min_n: int,
+    max_values: int = 6,
 ) -> Criterion:
-    """Greedily add or drop values while the subgroup quality improves."""
+    """Greedily add or drop values while the subgroup quality clearly improves.
+
+    A value joins only if it is itself well supported (``min_n / 4`` accounts) and lifts the
+    quality by at least 1%: value lists are meant to read as one idea ("saas or fintech"), not
+    to enumerate every value that happens to help a little. At most ``max_values`` values.
+    """
     v = frame.get_column(crit.column)
     df = pl.DataFrame({"v": v, "b": y, "r": rest}).filter(pl.col("r") & pl.col("v").is_not_null())
     agg = df.group_by("v").agg(pl.len().alias("n"), pl.col("b").sum().alias("nb"))
-    stats = {row[0]: (int(row[1]), int(row[2])) for row in agg.iter_rows()}
-    current = set(crit.in_ or ())
-
-    def q_of(values: set[str]) -> float:
-        n = sum(stats.get(x, (0, 0))[0] for x in values)
-        nb = sum(stats.get(x, (0, 0))[1] for x in values)
-        if n < min_n:
-            return -math.inf
-        return float(quality(np.array([n], float), np.array([nb], float), p0)[0])
-
-    cur_q = q_of(current)
-    improved = True
-    while improved:
-        improved = False
-        moves = [current | {x} for x in stats if x not in current] + [
-            current - {x} for x in current if len(current) > 1
-        ]
-        for m in moves:
-            qm = q_of(m)
-            if qm > cur_q * 1.001 + 1e-12:
-                current, cur_q, improved = m, qm, True
-    if not current:
+    values = np.asarray(agg.get_column("v").to_list(), dtype=object)
+    vn = agg.get_column("n").to_numpy().astype(float)
+    vb = agg.get_column("nb").to_numpy().astype(float)
+    if len(values) == 0:
         return crit
-    return crit.model_copy(update={"in_": tuple(sorted(current))})
+    current = np.isin(values, list(crit.in_ or ()))
+    eligible = vn >= max(1, min_n // 4)
+
+    def q(n: np.ndarray, nb: np.ndarray) -> np.ndarray:
+        return np.where(n >= min_n, quality(n, nb, p0), -np.inf)
+
+    cur_q = float(q(np.array([vn[current].sum()]), np.array([vb[current].sum()]))[0])
+    for _ in range(2 * max_values):
+        n0, b0 = vn[current].sum(), vb[current].sum()
+        add_q = np.where(~current & eligible, q(n0 + vn, b0 + vb), -np.inf)
+        if current.sum() >= max_values:
+            add_q[:] = -np.inf
+        drop_q = (
+            np.where(current, q(n0 - vn, b0 - vb), -np.inf)
+            if current.sum() > 1
+            else (np.full(len(vn), -np.inf))
+        )
+        i_add, i_drop = int(np.argmax(add_q)), int(np.argmax(drop_q))
+        best_q = max(add_q[i_add], drop_q[i_drop])
+        if not np.isfinite(best_q) or best_q <= cur_q + 0.01 * abs(cur_q):
+            break
+        if add_q[i_add] >= drop_q[i_drop]:
+            current[i_add] = True
+        else:
+            current[i_drop] = False
+        cur_q = float(best_q)
+    chosen = tuple(sorted(str(x) for x in values[current]))
+    if not chosen:
+        return crit
+    return crit.model_copy(update={"in_": chosen})
 
 
 def prune(
@@ -327,8 +350,9 @@ def prune(
             b = int((rest & masks[i] & ~y).sum())
             c = int((rest & ~masks[i] & y).sum())
             d = int((rest & ~masks[i] & ~y).sum())
-            p = float(fisher_two_sided(np.array([a]), np.array([b]), np.array([c]),
-                                       np.array([d]))[0])
+            p = float(
+                fisher_two_sided(np.array([a]), np.array([b]), np.array([c]), np.array([d]))[0]
+            )
             helps = (a / max(a + b, 1)) > (c / max(c + d, 1))
             if not helps:
                 p = 1.0
@@ -348,7 +372,9 @@ def refine(
     p0: float,
     min_n: int,
     rounds: int = 2,
-) -> list[Criterion]:
+) -> tuple[list[Criterion], int]:
+    """Refine numeric edges and value sets; returns the criteria and the candidates tried."""
+    tried: list[int] = []
     crits = _combine_bands(crits)
     masks = [_mask(frame, [c]) for c in crits]
     for _ in range(rounds):
@@ -358,7 +384,7 @@ def refine(
                 if j != i:
                     rest &= m
             if c.operator is Operator.BETWEEN:
-                new = _refine_numeric(frame, c, rest, y, p0, min_n)
+                new = _refine_numeric(frame, c, rest, y, p0, min_n, tried)
             elif c.operator is Operator.IN:
                 new = _refine_categorical(frame, c, rest, y, p0, min_n)
             else:
@@ -366,7 +392,7 @@ def refine(
             if new != c:
                 crits[i] = new
                 masks[i] = _mask(frame, [new])
-    return crits
+    return crits, sum(tried)
 
 
 # --------------------------------------------------------------------------------------------
@@ -473,14 +499,17 @@ def discover(
             break
         crits = [ts.criteria[seg_idx[t]] for t in sg.traits]
         p_pop = float(best[population].mean())
-        crits = refine(frame, crits, best, population, p_pop, min_n)
+        crits, tried = refine(frame, crits, best, population, p_pop, min_n)
+        total_eval += tried
         crits = prune(frame, crits, best, population, cfg.prune_alpha)
         cover = _mask(frame, crits) & ~disqualified
         # Significance on the whole base, corrected for everything the search looked at.
         nn, nb = int(cover.sum()), int((cover & best).sum())
         p = float(
             fisher_two_sided(
-                np.array([nb]), np.array([nn - nb]), np.array([int(best.sum()) - nb]),
+                np.array([nb]),
+                np.array([nn - nb]),
+                np.array([int(best.sum()) - nb]),
                 np.array([n - nn - (int(best.sum()) - nb)]),
             )[0]
         )
@@ -540,8 +569,11 @@ def discover(
             fitted=today,
         ),
         outcomes=outcomes.definition,
-        columns={k: v for k, v in (("id", schema.id), ("domain", schema.domain),
-                                    ("name", schema.name)) if v},
+        columns={
+            k: v
+            for k, v in (("id", schema.id), ("domain", schema.domain), ("name", schema.name))
+            if v
+        },
         segments=segments,
         disqualifiers=[_with_evidence(frame, c, best, worst, st) for c in disq],
         scoring=Scoring(timing=timing),
@@ -673,8 +705,8 @@ def _disqualifiers(ts: TraitSet, st: TraitStats, cfg: SearchConfig) -> list[Crit
 
 def _timing(ts: TraitSet, st: TraitStats, cfg: SearchConfig) -> list[Criterion]:
     layers = [c.layer for c in ts.criteria]
-    ok = np.array([lay == "behavioural" for lay in layers]) & (st.q_value < 0.05) & (
-        st.ci_low > 1.0
+    ok = (
+        np.array([lay == "behavioural" for lay in layers]) & (st.q_value < 0.05) & (st.ci_low > 1.0)
     )
     cand = np.flatnonzero(ok)
     cand = cand[np.argsort(-np.log(st.odds_ratio[cand]) * np.sqrt(st.n[cand]))]
@@ -793,7 +825,7 @@ def fit_weights(icp: ICP, frame: pl.DataFrame, best: np.ndarray, worst: np.ndarr
         else:
             disq[ci] = disq[ci].model_copy(update={"weight": w})
     intercept = round(intercept, 3)
-    raw = intercept + (X @ rounded if len(rounded) else 0.0)
+    raw = intercept + (X @ rounded if len(rounded) else np.zeros(frame.height))
     score = np.round(100.0 / (1.0 + np.exp(-raw)), 1)
     tiers = {
         "A": round(min(95.0, 100 * base * 2.0), 1),
@@ -833,8 +865,9 @@ def calibration(score: np.ndarray, best: np.ndarray, bands: int = 10) -> list[Ca
             out[-1] = prev.model_copy(
                 update={
                     "accounts": tot,
-                    "observed": round((prev.observed * prev.accounts + r.observed * r.accounts)
-                                      / tot, 4),
+                    "observed": round(
+                        (prev.observed * prev.accounts + r.observed * r.accounts) / tot, 4
+                    ),
                 }
             )
         else:
@@ -904,9 +937,7 @@ def _messaging(
         if v.unit == "share":
             out.append(f"{v.metric}: {v.segment:.0%} of this segment vs {v.others:.0%} of others")
         else:
-            out.append(
-                f"{v.metric.replace('_', ' ')}: median {v.segment:,.4g} vs {v.others:,.4g}"
-            )
+            out.append(f"{v.metric.replace('_', ' ')}: median {v.segment:,.4g} vs {v.others:,.4g}")
     for c in nice[:2]:
         out.append(f"best customers here more often have {c.describe()}")
     return out[:6]

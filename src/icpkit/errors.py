@@ -62,7 +62,9 @@ class InputError(IcpkitError):
 class MissingColumnsError(InputError):
     """The data lacks columns that are required."""
 
-    def __init__(self, missing: list[str], *, file: str | Path | None = None, why: str = "") -> None:
+    def __init__(
+        self, missing: list[str], *, file: str | Path | None = None, why: str = ""
+    ) -> None:
         self.missing = list(missing)
         names = ", ".join(repr(m) for m in missing)
         msg = f"missing column(s) {names}"

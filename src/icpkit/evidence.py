@@ -128,9 +128,7 @@ def fisher_two_sided(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray)
     for u, (tot, r1, c1) in enumerate(uniq):
         lo, hi = max(0, r1 + c1 - tot), min(r1, c1)
         support = np.arange(lo, hi + 1)
-        pmf = np.exp(
-            _lchoose(c1, support) + _lchoose(tot - c1, r1 - support) - _lchoose(tot, r1)
-        )
+        pmf = np.exp(_lchoose(c1, support) + _lchoose(tot - c1, r1 - support) - _lchoose(tot, r1))
         members = np.flatnonzero(inverse == u)
         p_obs = pmf[obs[members] - lo]
         # Sum pmf over tables at most as likely as the observed one (relative tolerance 1e-7).

@@ -102,7 +102,9 @@ class Scoring(_Model):
     @model_validator(mode="after")
     def _tiers_ordered(self) -> Scoring:
         if set(self.tiers) != {"A", "B", "C"}:
-            raise ValueError("tiers needs exactly the thresholds A, B and C (D is everything below C)")
+            raise ValueError(
+                "tiers needs exactly the thresholds A, B and C (D is everything below C)"
+            )
         if not (self.tiers["A"] > self.tiers["B"] > self.tiers["C"] >= 0):
             raise ValueError("tier thresholds must fall strictly: A > B > C >= 0")
         return self
@@ -253,8 +255,10 @@ def _line_of(node: yaml.Node | None, loc: list[Any]) -> int | None:
         if isinstance(node, yaml.MappingNode):
             nxt = None
             for k, v in node.value:
-                if k.value == part or (part == "in_" and k.value == "in") or (
-                    part == "is_" and k.value == "is"
+                if (
+                    k.value == part
+                    or (part == "in_" and k.value == "in")
+                    or (part == "is_" and k.value == "is")
                 ):
                     nxt = v
                     best = k.start_mark.line + 1

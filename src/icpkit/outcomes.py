@@ -174,8 +174,7 @@ def label_outcomes(
         low = _top_share(-composite, ~np.isnan(composite), spec.worst_share)
         worst = (worst_flag | low) & ~best
         metric_txt = ", ".join(
-            f"{c.name} ({'higher' if _higher_is_better(c) else 'lower'} is better)"
-            for c in metrics
+            f"{c.name} ({'higher' if _higher_is_better(c) else 'lower'} is better)" for c in metrics
         )
         best_txt = (
             f"top {spec.best_share:.0%} of an outcome composite (mean percentile rank of "
@@ -268,8 +267,9 @@ def _finish(
     definition = OutcomeDefinition(
         best=best_txt, worst=worst_txt, best_count=nb, worst_count=nw, total=n, columns=used
     )
-    return Outcomes(best=best, worst=worst, definition=definition, composite=composite,
-                    warnings=warnings)
+    return Outcomes(
+        best=best, worst=worst, definition=definition, composite=composite, warnings=warnings
+    )
 
 
 def _higher_is_better(c) -> bool:  # type: ignore[no-untyped-def]
@@ -293,7 +293,7 @@ def _composite(frame: pl.DataFrame, metrics: list) -> np.ndarray:  # type: ignor
 def _top_share(score: np.ndarray, eligible: np.ndarray, share: float) -> np.ndarray:
     """The top ``share`` of all scored accounts, chosen among the eligible ones."""
     scored = ~np.isnan(score)
-    k = int(round(share * scored.sum()))
+    k = round(share * scored.sum())
     out = np.zeros(len(score), dtype=bool)
     if k == 0:
         return out

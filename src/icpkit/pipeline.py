@@ -78,21 +78,36 @@ def discover_file(
     schema = infer_schema(raw, overrides, file=file)
     prepared = prepare(raw, schema, file=file)
     frame, schema = prepared.frame, prepared.schema
-    spec = OutcomeSpec(label=_canonical_label(schema, label), best_share=best_share,
-                       worst_share=worst_share)
+    spec = OutcomeSpec(
+        label=_canonical_label(schema, label), best_share=best_share, worst_share=worst_share
+    )
     outcomes = label_outcomes(frame, schema, spec, file=file)
     cmap = category_map if category_map is not None else default_category_map()
 
     def fit(f: pl.DataFrame, o: Outcomes) -> ICP:
-        return discover(f, schema, o, search=search, traits=traits, category_map=cmap,
-                        name=name, today=today).icp
+        return discover(
+            f, schema, o, search=search, traits=traits, category_map=cmap, name=name, today=today
+        ).icp
 
     found = discover(
-        frame, schema, outcomes, search=search, traits=traits, category_map=cmap, name=name,
-        source_file=file, today=today,
+        frame,
+        schema,
+        outcomes,
+        search=search,
+        traits=traits,
+        category_map=cmap,
+        name=name,
+        source_file=file,
+        today=today,
     )
     report = validate(
-        found.icp, frame, schema, outcomes, fit, folds=folds, holdout_after=holdout_after,
+        found.icp,
+        frame,
+        schema,
+        outcomes,
+        fit,
+        folds=folds,
+        holdout_after=holdout_after,
         baseline=baseline,
     )
     icp = found.icp.model_copy(update={"validation": report.as_dict()})
@@ -144,11 +159,13 @@ def write_outputs(
                 raise OutputExistsError(t)
     out = [atomic_write_text(icp_path, run.icp.to_yaml(), force=force, inputs=inputs)]
     if markdown_path is not None:
-        out.append(atomic_write_text(markdown_path, render_markdown(run.icp), force=force,
-                                     inputs=inputs))
+        out.append(
+            atomic_write_text(markdown_path, render_markdown(run.icp), force=force, inputs=inputs)
+        )
     if evidence_path is not None:
-        out.append(write_table(run.discovery.evidence_table, evidence_path, force=force,
-                               inputs=inputs))
+        out.append(
+            write_table(run.discovery.evidence_table, evidence_path, force=force, inputs=inputs)
+        )
     return out
 
 

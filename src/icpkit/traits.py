@@ -50,7 +50,9 @@ class TraitSet:
     has: np.ndarray  # n × k bool: trait met (False where unknown)
     known: np.ndarray  # n × k bool: value known
     columns: list[str] = field(default_factory=list)
-    kinds: list[str] = field(default_factory=list)  # value, group, ge, lt, true, false, has, lacks, recent
+    kinds: list[str] = field(
+        default_factory=list
+    )  # value, group, ge, lt, true, false, has, lacks, recent
 
     def __len__(self) -> int:
         return len(self.criteria)
@@ -139,9 +141,7 @@ def build_traits(
         elif info.kind is Kind.DATE and ref is not None and ref in frame.columns:
             for days in RECENCY_WINDOWS:
                 crits.append(
-                    Criterion(
-                        column=info.name, within_days=days, before=ref, layer="behavioural"
-                    )
+                    Criterion(column=info.name, within_days=days, before=ref, layer="behavioural")
                 )
                 kinds.append("recent")
 

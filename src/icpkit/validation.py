@@ -62,15 +62,16 @@ def predict(icp: ICP, frame: pl.DataFrame) -> Prediction:
             w.append(seg.must[ci].weight or 0.0)
         else:
             w.append(seg.nice[ci].weight or 0.0)
-    raw = icp.scoring.intercept + (X @ np.asarray(w) if w else 0.0)
+    raw = icp.scoring.intercept + (X @ np.asarray(w) if w else np.zeros(frame.height))
     score = np.round(100.0 / (1.0 + np.exp(-raw)), 1)
     disq = np.zeros(frame.height, dtype=bool)
     if icp.disqualifiers:
         res = frame.select([c.expr().fill_null(False) for c in icp.disqualifiers])
         disq = res.select(pl.any_horizontal(pl.all())).to_series().to_numpy().astype(bool)
     t = icp.scoring.tiers
-    tier = np.where(score >= t["A"], "A", np.where(score >= t["B"], "B",
-                    np.where(score >= t["C"], "C", "D")))
+    tier = np.where(
+        score >= t["A"], "A", np.where(score >= t["B"], "B", np.where(score >= t["C"], "C", "D"))
+    )
     tier = np.where(disq, "D", tier)
     return Prediction(score, tier, disq)
 
@@ -278,16 +279,14 @@ def baseline_features(frame: pl.DataFrame, schema: Schema) -> tuple[np.ndarray, 
         if info.role is not Role.ATTRIBUTE and not (info.role is Role.DATE and info.layer):
             continue
         s = frame.get_column(info.name)
-        if info.kind is Kind.NUMERIC:
-            cols.append(s.cast(pl.Float64).fill_null(float("nan")).to_numpy())
-            cats.append(False)
-        elif info.kind is Kind.BOOLEAN:
+        if info.kind is Kind.NUMERIC or info.kind is Kind.BOOLEAN:
             cols.append(s.cast(pl.Float64).fill_null(float("nan")).to_numpy())
             cats.append(False)
         elif info.kind is Kind.CATEGORICAL:
             top = s.drop_nulls().value_counts(sort=True).head(250)[:, 0].to_list()
-            codes = s.replace_strict(top, list(range(len(top))), default=None,
-                                     return_dtype=pl.Float64)
+            codes = s.replace_strict(
+                top, list(range(len(top))), default=None, return_dtype=pl.Float64
+            )
             cols.append(codes.fill_null(float("nan")).to_numpy())
             cats.append(True)
         elif info.kind is Kind.MULTI:

@@ -14,9 +14,9 @@ from icpkit.cli._app import app, console, err_console
 from icpkit.errors import IcpkitError
 
 # Command modules register their commands on import; the order is the order in `icp --help`.
-from icpkit.cli import discover as _discover  # noqa: E402,F401  isort: skip
-from icpkit.cli import score as _score  # noqa: E402,F401  isort: skip
-from icpkit.cli import tech as _tech  # noqa: E402,F401  isort: skip
+from icpkit.cli import discover as _discover  # noqa: F401  isort: skip
+from icpkit.cli import score as _score  # noqa: F401  isort: skip
+from icpkit.cli import tech as _tech  # noqa: F401  isort: skip
 
 
 def main() -> None:

@@ -1,3 +1,200 @@
-"""Commands of this group are registered on the shared app at import."""
+"""``icp discover`` and ``icp demo``: parse options, call :mod:`icpkit.pipeline`, render."""
 
 from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from icpkit.cli._app import app, console, err_console, escape
+from icpkit.columns import SchemaOverrides
+from icpkit.criteria import format_number
+from icpkit.discovery import SearchConfig
+from icpkit.pipeline import DiscoveryRun, discover_file, write_outputs
+from icpkit.report.markdown import segment_sentence
+from icpkit.report.table import criteria_rows, segment_rows
+
+
+def _parse_date(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date like 2024-01-01") from None
+
+
+def _criteria_table(title: str, rows: list) -> Table:  # type: ignore[type-arg]
+    t = Table(title=title, title_justify="left", show_lines=False, expand=False)
+    for col in ("Layer", "Criterion", "Ideal fit", "Best", "Worst", "Lift", "Evidence"):
+        t.add_column(col, overflow="fold")
+    for r in rows:
+        ev = r.evidence + (f"\n[yellow]⚠ {r.caveat}[/]" if r.caveat else "")
+        t.add_row(r.layer, escape(r.criterion), escape(r.ideal_fit), r.best, r.worst, r.lift, ev)
+    return t
+
+
+def render_run(run: DiscoveryRun) -> None:
+    """The terminal summary of a discovery: definitions, segments, anti-signals, validation."""
+    icp = run.icp
+    o = icp.outcomes
+    if o is not None:
+        console.rule("[bold]Outcomes used")
+        console.print(f"[green]best[/]  {o.best_count:,} of {o.total:,}: {escape(o.best)}")
+        console.print(f"[red]worst[/] {o.worst_count:,} of {o.total:,}: {escape(o.worst)}")
+    for w in run.warnings:
+        err_console.print(f"[yellow]warning:[/] {escape(w)}")
+    console.rule("[bold]Segments")
+    if not icp.segments:
+        console.print("[yellow]No segment passed the evidence bar.[/]")
+    for seg in icp.segments:
+        console.print(f"[bold]{seg.id}[/] {escape(segment_sentence(seg))}")
+        console.print(_criteria_table(f"{seg.id}: {seg.name}", segment_rows(seg)))
+        worth = []
+        for v in seg.value:
+            if v.unit == "share":
+                worth.append(f"{v.metric} {v.segment:.0%} vs {v.others:.0%}")
+            else:
+                money = v.metric in ("arr", "mrr", "ltv", "revenue", "contract_value")
+                worth.append(
+                    f"{v.metric.replace('_', ' ')} {format_number(v.segment, money=money)} vs "
+                    f"{format_number(v.others, money=money)}"
+                )
+        if worth:
+            console.print("  worth (segment vs others, medians): " + "; ".join(worth))
+    extra = [r for r in criteria_rows(icp) if r.role in ("timing", "disqualifier")]
+    if extra:
+        console.print(_criteria_table("Timing signals and anti-signals", extra))
+    v = icp.validation
+    if v:
+        console.rule("[bold]Validation: would it have picked our winners?")
+        t = Table()
+        for col in (
+            "View",
+            "Accounts",
+            "Selected",
+            "Precision",
+            "Recall",
+            "Losers out",
+            "Top-tier lift",
+            "AUC",
+        ):
+            t.add_column(col)
+        for key, title in (
+            ("in_sample", "in-sample"),
+            ("kfold", f"{v.get('folds', 'k')}-fold out-of-sample"),
+            ("kfold_baseline", "black box, same folds"),
+            ("time_split", f"time split after {v.get('holdout_after', '')}"),
+            ("time_split_baseline", "black box, time split"),
+        ):
+            m = v.get(key)
+            if not m:
+                continue
+            lift = f"{m['top_tier_lift']:.2f}x" if m.get("top_tier_lift") is not None else "–"
+            auc = f"{m['auc']:.3f}" if m.get("auc") is not None else "–"
+            t.add_row(
+                title,
+                f"{m['accounts']:,}",
+                f"{m['selected']:,}",
+                f"{m['precision']:.0%}",
+                f"{m['recall']:.0%}",
+                f"{m['worst_screened_out']:.0%}",
+                lift,
+                auc,
+            )
+        console.print(t)
+
+
+@app.command()
+def discover(
+    customers: Annotated[Path, typer.Argument(help="Customer file: CSV, Parquet, Excel or JSON.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="ICP file to write.")] = Path(
+        "icp.yaml"
+    ),
+    markdown: Annotated[
+        Path | None, typer.Option(help="One-page document (default: beside the ICP file).")
+    ] = None,
+    evidence: Annotated[
+        Path | None, typer.Option(help="Write every trait tried with its statistics (CSV…).")
+    ] = None,
+    label: Annotated[
+        str | None, typer.Option(help="Column holding an explicit best/worst label.")
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option(help="Column roles config (TOML/YAML) overriding inference.")
+    ] = None,
+    holdout_after: Annotated[
+        str | None, typer.Option(help="Time split: fit before this date, test after.")
+    ] = None,
+    folds: Annotated[int, typer.Option(help="k for k-fold validation (0 to skip).")] = 5,
+    max_segments: Annotated[int, typer.Option(help="Most segments to look for.")] = 3,
+    best_share: Annotated[float, typer.Option(help="Share of accounts counted best.")] = 0.2,
+    worst_share: Annotated[float, typer.Option(help="Bottom share counted worst.")] = 0.2,
+    baseline: Annotated[bool, typer.Option(help="Compare with a black-box model.")] = True,
+    name: Annotated[str, typer.Option(help="Name of the ICP.")] = "Ideal Customer Profile",
+    force: Annotated[bool, typer.Option(help="Replace existing output files.")] = False,
+) -> None:
+    """Discover an evidence-based ICP from a customer base and write icp.yaml + icp.md."""
+    overrides = SchemaOverrides.from_file(config) if config else None
+    with console.status("discovering…"):
+        run = discover_file(
+            customers,
+            label=label,
+            overrides=overrides,
+            best_share=best_share,
+            worst_share=worst_share,
+            search=SearchConfig(max_segments=max_segments),
+            folds=folds,
+            holdout_after=_parse_date(holdout_after),
+            baseline=baseline,
+            name=name,
+        )
+    render_run(run)
+    md = markdown or output.with_suffix(".md")
+    written = write_outputs(run, output, markdown_path=md, evidence_path=evidence, force=force)
+    console.rule("[bold]Written")
+    for p in written:
+        console.print(f"  {p}")
+
+
+@app.command()
+def demo(
+    directory: Annotated[Path, typer.Option("--dir", help="Where to write the demo files.")] = Path(
+        "icp-demo"
+    ),
+    rows: Annotated[int, typer.Option(help="Customers to generate (≥ 5,000 is realistic).")] = 6000,
+    seed: Annotated[int, typer.Option(help="Random seed of the generator.")] = 7,
+    force: Annotated[bool, typer.Option(help="Replace an earlier demo's ICP files.")] = True,
+) -> None:
+    """Generate a realistic customer base with a planted truth and discover its ICP."""
+    from icpkit.sample import TECH_CATEGORIES, generate_customers, write_demo_files
+
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = write_demo_files(directory, n=rows, seed=seed)
+    console.print(f"sample data: {', '.join(str(p) for p in paths.values())}")
+    cmap = {k.lower(): [v] for k, v in TECH_CATEGORIES.items()}
+    with console.status("discovering…"):
+        run = discover_file(paths["customers"], category_map=cmap, name="Demo ICP")
+    render_run(run)
+    written = write_outputs(
+        run,
+        directory / "icp.yaml",
+        markdown_path=directory / "icp.md",
+        evidence_path=directory / "evidence.csv",
+        force=force,
+    )
+    truth = generate_customers(10, seed=seed).truth
+    console.rule("[bold]Planted truth (what discovery should find)")
+    for seg in truth.segments:
+        console.print(f"  segment {seg.name}")
+    console.print(f"  anti-signal {truth.anti_signal.column} in {list(truth.anti_signal.values)}")
+    console.rule("[bold]Written")
+    for p in written:
+        console.print(f"  {p}")
+    console.print(
+        f"next: icp score {paths.get('prospects', directory / 'prospects.csv')} "
+        f"--icp {directory / 'icp.yaml'} -o {directory / 'scored.parquet'}"
+    )

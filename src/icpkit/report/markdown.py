@@ -80,8 +80,10 @@ def render_markdown(icp: ICP) -> str:
     L.append("## Who our ideal customers are")
     L.append("")
     if not icp.segments:
-        L.append("_No segment passed the evidence bar: the data does not single out a group of "
-                 "winners. See the notes below._")
+        L.append(
+            "_No segment passed the evidence bar: the data does not single out a group of "
+            "winners. See the notes below._"
+        )
     for seg in icp.segments:
         L.append(f"- **{seg.id}** — {segment_sentence(seg)}")
     L.append("")
@@ -120,7 +122,8 @@ def render_markdown(icp: ICP) -> str:
         L += _metrics_table(icp.validation)
         L.append("")
         L.append(
-            "Selected = tiers " + " and ".join(icp.validation.get("selected_tiers", ["A", "B"]))
+            "Selected = tiers "
+            + " and ".join(icp.validation.get("selected_tiers", ["A", "B"]))
             + ", not disqualified. Precision = share of best customers among those selected; "
             "recall = share of all best customers selected; the baseline selects as many "
             "accounts as the ICP does."
@@ -137,11 +140,15 @@ def render_markdown(icp: ICP) -> str:
         "",
     ]
     if icp.scoring.calibration:
-        L += ["| Fit score | Accounts | Predicted best share | Observed best share |",
-              "|---|---|---|---|"]
+        L += [
+            "| Fit score | Accounts | Predicted best share | Observed best share |",
+            "|---|---|---|---|",
+        ]
         for r in icp.scoring.calibration:
-            L.append(f"| {r.score_from:g}–{r.score_to:g} | {r.accounts:,} | {r.predicted:.0%} | "
-                     f"{r.observed:.0%} |")
+            L.append(
+                f"| {r.score_from:g}–{r.score_to:g} | {r.accounts:,} | {r.predicted:.0%} | "
+                f"{r.observed:.0%} |"
+            )
         L.append("")
     if icp.notes:
         L += ["## Notes", ""] + [f"- {n}" for n in icp.notes] + [""]

@@ -58,7 +58,11 @@ def _row(c: Criterion, role: str, layer: str | None = None) -> CriteriaRow:
     lay = layer or LAYER_TITLE.get(c.layer or "firmographic", "Firmographic")
     name = _criterion_name(c)
     if role == "nice":
-        name += f" (nice-to-have, weight {c.weight:+.2f})" if c.weight is not None else " (nice-to-have)"
+        name += (
+            f" (nice-to-have, weight {c.weight:+.2f})"
+            if c.weight is not None
+            else " (nice-to-have)"
+        )
     if role == "timing":
         name = f"Trigger: {name.lower()}"
     if role == "disqualifier":
