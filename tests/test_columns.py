@@ -446,3 +446,17 @@ def test_schema_round_trips_through_dict() -> None:
     assert back.columns == schema.columns and back.reference_date == schema.reference_date
     with pytest.raises(IcpFileError):
         Schema.from_dict({"columns": [{"name": "a", "role": "boss", "kind": "text"}]})
+
+
+def test_large_columns_parse_like_small_ones() -> None:
+    """Long columns are parsed once per distinct value; the result must not change."""
+    raw = ["1,200", "$3M", "n/a", None, "2023-01-05", "01/31/2023", "x"] * 1000
+    series = pl.Series("v", raw, dtype=pl.String)
+    for fn in (parse_number, parse_date):
+        big = pl.select(fn(pl.lit(series))).to_series().to_list()
+        small = _apply(fn, raw[:7])
+        assert big == small * 1000
+    df = pl.DataFrame({"id": [str(i) for i in range(7000)], "amount_raw": raw})
+    with pytest.raises(InputError, match="mixed types") as err:
+        prepare(df, infer_schema(df, SchemaOverrides(kinds={"amount_raw": Kind.NUMERIC})))
+    assert err.value.row == 5
