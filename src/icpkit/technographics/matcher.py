@@ -284,14 +284,21 @@ class _Bucket:
             for _end, idxs in self.automaton.iter(fold_for_prefilter(value)):
                 found.update(idxs)
         if self.hs_db is not None:
-            try:
-                data = value.translate(_FOLD_ONLY).encode("utf-8")
-            except UnicodeEncodeError:
-                return set(range(len(self.entries)))
+            data = _hs_image(value)
             hits: list[int] = []
             self.hs_db.scan(data, match_event_handler=_hs_collect, context=hits)
             found.update(hits)
         return found
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _hs_image(value: str) -> bytes:
+    """One byte per character: case-fold specials to ASCII, any other non-ASCII to 0xFF."""
+    if value.isascii():
+        return value.encode("ascii")
+    return _NON_ASCII.sub("\xff", value.translate(_FOLD_ONLY)).encode("latin-1")
 
 
 def _hs_collect(id_: int, _from: int, _to: int, _flags: int, context: list[int]) -> None:
@@ -307,7 +314,6 @@ if _hs is not None:
         | _hs.HS_FLAG_ALLOWEMPTY
         | _hs.HS_FLAG_MULTILINE
         | _hs.HS_FLAG_DOTALL
-        | _hs.HS_FLAG_UTF8
     )
 
 

@@ -151,12 +151,13 @@ def _read_js_escape(body: str, i: int, in_class: bool) -> tuple[str, str, int]:
     return lit, lit, i + 2
 
 
-# Hyperscan is compiled without UCP (5x faster to build): widen the Unicode-aware escapes
-# so its prefilter still matches a superset of what Python's re matches; \b/\B are dropped.
+# Hyperscan runs in byte mode (far faster to build than UTF-8/UCP) over a char-for-char image
+# of the text in which every non-ASCII character is the byte 0xFF; widen the Unicode-aware
+# escapes to include it so the prefilter matches a superset of Python's re; drop \b/\B.
 _HS_WIDEN = {
-    "\\w": r"[\w\x{80}-\x{10FFFF}]",
-    "\\d": r"[\d\x{80}-\x{10FFFF}]",
-    "\\s": r"[\s\x1c-\x1f\x{80}-\x{10FFFF}]",
+    "\\w": r"[\w\x80-\xff]",
+    "\\d": r"[\d\x80-\xff]",
+    "\\s": r"[\s\x1c-\x1f\x80-\xff]",
     "\\b": "",
     "\\B": "",
 }
@@ -264,8 +265,8 @@ def _translate_class(body: str, i: int) -> tuple[str, str, int]:
         return cls, r"[\s\S]", j + 1
     extra = ""
     if escapes & {"\\w", "\\d", "\\s"}:
-        extra = r"\x{80}-\x{10FFFF}" + (r"\x1c-\x1f" if "\\s" in escapes else "")
-    return cls, "[" + extra + "".join(out) + "]", j + 1
+        extra = r"\x80-\xff" + (r"\x1c-\x1f" if "\\s" in escapes else "")
+    return cls, "[" + ("^" if negate else "") + extra + "".join(out) + "]", j + 1
 
 
 # --- Versions --------------------------------------------------------------------------
