@@ -362,7 +362,7 @@ def _score_lf(
 
         lf = lf.drop([c for c in input_cols if c in OUTPUT_COLUMNS])
         input_cols = [c for c in input_cols if c not in OUTPUT_COLUMNS]
-    lf, names, temps = _prepare(lf, plan, missing=missing, check_unique=check_unique)
+    lf, names, _temps = _prepare(lf, plan, missing=missing, check_unique=check_unique)
     ref = as_of or date.today()
     tests = [_test_expr(c, names, ref).alias(f"{_PREFIX}t{i}") for i, c in enumerate(plan.tests)]
     if tests:

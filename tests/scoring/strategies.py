@@ -1,0 +1,120 @@
+"""Hypothesis strategies: random prepared frames and random valid ICPs over their columns."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import polars as pl
+from hypothesis import strategies as st
+
+from icpkit.criteria import Criterion
+from icpkit.icp import ICP, Scoring, Segment
+
+CATS = ["saas", "fintech", "retail", "health care", "media"]
+TAGS = ["shopify plus", "klaviyo", "intercom", "zendesk", "hubspot"]
+BASE = date(2024, 6, 1)
+
+#: Column name → kind, the schema of every random frame.
+SCHEMA: dict[str, pl.DataType] = {
+    "industry": pl.String(),
+    "region": pl.String(),
+    "employees": pl.Float64(),
+    "revenue": pl.Float64(),
+    "hiring": pl.Boolean(),
+    "tech_stack": pl.List(pl.String()),
+    "funded_on": pl.Date(),
+    "close_date": pl.Date(),
+}
+TEXT = ["industry", "region"]
+NUMBERS = ["employees", "revenue"]
+
+# Weights on a coarse grid keep sums exact often (ties, boundaries) and inexact sometimes.
+weights = st.one_of(
+    st.sampled_from([-2.0, -1.0, -0.5, 0.0, 0.25, 0.5, 1.0, 1.5, 3.0]),
+    st.floats(-4, 4, allow_nan=False).map(lambda x: round(x, 3)),
+)
+
+
+@st.composite
+def criteria(draw: Any, *, weighted: bool = True) -> Criterion:
+    kind = draw(st.sampled_from(["in", "between", "is", "has_any", "has_none", "within_days"]))
+    w = draw(st.one_of(st.none(), weights)) if weighted else None
+    if kind == "in":
+        col = draw(st.sampled_from(TEXT))
+        vals = draw(st.lists(st.sampled_from(CATS), min_size=1, max_size=3, unique=True))
+        return Criterion(column=col, **{"in": vals}, weight=w)
+    if kind == "between":
+        col = draw(st.sampled_from(NUMBERS))
+        lo = draw(st.one_of(st.none(), st.sampled_from([0.0, 10.0, 50.0, 200.0, 1000.0])))
+        hi = draw(st.one_of(st.none(), st.sampled_from([20.0, 100.0, 500.0, 5000.0])))
+        if lo is None and hi is None:
+            hi = 100.0
+        if lo is not None and hi is not None and lo >= hi:
+            lo, hi = hi, lo + hi + 1.0
+        return Criterion(column=col, between=(lo, hi), weight=w)
+    if kind == "is":
+        return Criterion(column="hiring", **{"is": draw(st.booleans())}, weight=w)
+    if kind in ("has_any", "has_none"):
+        vals = draw(st.lists(st.sampled_from(TAGS), min_size=1, max_size=3, unique=True))
+        return Criterion(column="tech_stack", **{kind: vals}, weight=w)
+    days = draw(st.sampled_from([1, 30, 90, 180, 365]))
+    before = draw(st.sampled_from([None, "close_date"]))
+    return Criterion(column="funded_on", within_days=days, before=before, weight=w)
+
+
+@st.composite
+def icps(draw: Any) -> ICP:
+    n_seg = draw(st.integers(0, 3))
+    segments = []
+    for k in range(n_seg):
+        must = draw(st.lists(criteria(), min_size=1, max_size=3))
+        nice = draw(st.lists(criteria(), max_size=3))
+        bonus = draw(st.sampled_from([0.0, 0.5, 1.0, 2.0]))
+        segments.append(
+            Segment(id=f"s{k + 1}", name=f"Segment {k + 1}", must=must, nice=nice, bonus=bonus)
+        )
+    disq = draw(st.lists(criteria(weighted=False), max_size=2))
+    timing = draw(st.lists(criteria(), max_size=3))
+    timing = [t.model_copy(update={"weight": abs(t.weight or 1.0) or 1.0}) for t in timing]
+    c = draw(st.sampled_from([0.0, 10.0, 15.0]))
+    b = c + draw(st.sampled_from([5.0, 20.0, 25.0]))
+    a = b + draw(st.sampled_from([5.0, 25.0]))
+    scoring = Scoring(
+        intercept=draw(weights),
+        tiers={"A": a, "B": b, "C": c},
+        timing=timing,
+        in_market_at=draw(st.sampled_from([0.0, 30.0, 50.0, 100.0])),
+    )
+    return ICP(segments=segments, disqualifiers=disq, scoring=scoring)
+
+
+def _maybe(draw: Any, inner: st.SearchStrategy[Any]) -> Any:
+    return draw(st.one_of(st.none(), inner))
+
+
+@st.composite
+def frames(draw: Any, *, max_rows: int = 25) -> pl.DataFrame:
+    """A prepared frame (normalised values, typed columns) with nulls everywhere."""
+    n = draw(st.integers(0, max_rows))
+    nums = st.one_of(
+        st.sampled_from([0.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0, 5000.0]),
+        st.floats(-10, 10_000, allow_nan=False),
+    )
+    days = st.integers(-400, 400).map(lambda d: BASE - timedelta(days=d))
+    rows = {
+        "industry": [_maybe(draw, st.sampled_from(CATS)) for _ in range(n)],
+        "region": [_maybe(draw, st.sampled_from(CATS)) for _ in range(n)],
+        "employees": [_maybe(draw, nums) for _ in range(n)],
+        "revenue": [_maybe(draw, nums) for _ in range(n)],
+        "hiring": [_maybe(draw, st.booleans()) for _ in range(n)],
+        "tech_stack": [
+            _maybe(draw, st.lists(st.sampled_from(TAGS), max_size=3, unique=True)) for _ in range(n)
+        ],
+        "funded_on": [_maybe(draw, days) for _ in range(n)],
+        "close_date": [_maybe(draw, days) for _ in range(n)],
+    }
+    return pl.DataFrame(rows, schema=SCHEMA)
+
+
+__all__ = ["BASE", "SCHEMA", "criteria", "frames", "icps"]
