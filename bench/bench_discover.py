@@ -1,0 +1,405 @@
+"""Discovery benchmark: icpkit against pysubgroup's beam search on a wide synthetic frame.
+
+Issue 2 asks that discovery on 100,000 accounts × 40 attributes finish in under 10 s on a
+2-core machine with peak memory under 2 GB, and that its search be at least 10× faster than
+pysubgroup's beam search of the same depth on the same data, measured side by side in one run.
+
+Every measured part runs in a fresh Python process (so import caches, allocator state and peak
+memory do not mix) and reports back one JSON line:
+
+* ``discover``: icpkit end to end from the generated frame: prepare, outcomes from the ``best``
+  label, then :func:`icpkit.discovery.discover` with its defaults (trait building, sequential
+  covering beam search, refinement, pruning, evidence, scorecard weights; no k-fold validation);
+* ``search``: icpkit's search alone, :func:`icpkit.discovery.beam_search` at depth 2, beam width
+  20, over the trait matrix (built beforehand, timed separately);
+* ``pysubgroup``: pysubgroup's ``BeamSearch`` at depth 2, beam width 20, result set size 20,
+  5 equal-frequency bins per numeric attribute, ``StandardQF(0.5)`` (the binomial quality
+  ``sqrt(n)·(p − p0)`` icpkit's search uses), run under a timeout.
+
+Usage::
+
+    python bench/bench_discover.py [--rows 100000] [--attributes 40] [--skip-pysubgroup]
+
+Prints figures; never asserts on time (machines differ and shared machines are noisy: wall
+and CPU time are both shown, with the load average at the start).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+TARGET_SECONDS = 10.0
+TARGET_PEAK_BYTES = 2 * 1024**3
+TARGET_SPEEDUP = 10.0
+DEPTH = 2
+BEAM_WIDTH = 20
+NBINS = 5
+MARKER = "BENCH-RESULT "
+
+
+# --------------------------------------------------------------------------------------------
+# parts, each run in its own process
+
+
+def _peak_rss_bytes() -> int:
+    """This process's peak resident set size (Linux reports KiB, macOS bytes)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(peak if sys.platform == "darwin" else peak * 1024)
+
+
+def _rss_bytes() -> int:
+    """Current resident set size, to tell the frame's own footprint from the peak."""
+    try:
+        import psutil
+
+        return int(psutil.Process().memory_info().rss)
+    except ImportError:
+        return 0
+
+
+def _frame(rows: int, attributes: int, seed: int) -> Any:
+    from icpkit.sample import generate_wide
+
+    return generate_wide(rows, attributes, seed=seed)
+
+
+def _schema(frame: Any) -> Any:
+    """The wide frame's schema, stated rather than inferred: this benchmark measures discovery.
+
+    ``id`` is the id, ``best`` the explicit label, every other column a firmographic attribute
+    of the kind its prefix names (see :func:`icpkit.sample.generate_wide`).
+    """
+    from icpkit.columns import ColumnInfo, Kind, Layer, OutcomeKind, Role, Schema
+
+    kinds = {"cat": Kind.CATEGORICAL, "num": Kind.NUMERIC, "flag": Kind.BOOLEAN}
+    cols = []
+    for name in frame.columns:
+        if name == "id":
+            cols.append(ColumnInfo(name, name, Role.ID, Kind.TEXT))
+        elif name == "best":
+            cols.append(
+                ColumnInfo(name, name, Role.OUTCOME, Kind.BOOLEAN, outcome=OutcomeKind.LABEL)
+            )
+        else:
+            kind = kinds[name.split("_")[0]]
+            cols.append(ColumnInfo(name, name, Role.ATTRIBUTE, kind, layer=Layer.FIRMOGRAPHIC))
+    return Schema(tuple(cols))
+
+
+def _prepared(raw: Any) -> tuple[Any, Any, Any]:
+    from icpkit.columns import prepare
+    from icpkit.outcomes import OutcomeSpec, label_outcomes
+
+    prepared = prepare(raw, _schema(raw))
+    frame, schema = prepared.frame, prepared.schema
+    outcomes = label_outcomes(frame, schema, OutcomeSpec(label="best"))
+    return frame, schema, outcomes
+
+
+def part_discover(args: argparse.Namespace) -> dict[str, Any]:
+    from icpkit.discovery import discover
+
+    raw = _frame(args.rows, args.attributes, args.seed)
+    rss_before = _rss_bytes()
+    w0, c0 = time.perf_counter(), time.process_time()
+    frame, schema, outcomes = _prepared(raw)
+    w1 = time.perf_counter()
+    found = discover(frame, schema, outcomes, category_map={}, today=date(2025, 1, 1))
+    w2, c2 = time.perf_counter(), time.process_time()
+    segs = found.icp.segments
+    return {
+        "prepare_s": w1 - w0,
+        "discover_s": w2 - w1,
+        "total_s": w2 - w0,
+        "total_cpu_s": c2 - c0,
+        "traits": len(found.traits),
+        "evaluated": found.evaluated,
+        "segments": [s.name for s in segs],
+        "top": segs[0].name if segs else None,
+        "top_columns": sorted({c.column for c in segs[0].must}) if segs else [],
+        "top_lift": segs[0].evidence.lift if segs else None,
+        "rss_before_bytes": rss_before,
+        "peak_bytes": _peak_rss_bytes(),
+    }
+
+
+def part_search(args: argparse.Namespace) -> dict[str, Any]:
+    import numpy as np
+
+    from icpkit.discovery import SearchConfig, beam_search
+    from icpkit.traits import build_traits
+
+    raw = _frame(args.rows, args.attributes, args.seed)
+    frame, schema, outcomes = _prepared(raw)
+    w0 = time.perf_counter()
+    ts = build_traits(frame, schema, best=outcomes.best)
+    H = ts.matrix()
+    build_s = time.perf_counter() - w0
+    population = np.ones(frame.height, dtype=bool)
+    cfg = SearchConfig(max_depth=DEPTH, beam_width=BEAM_WIDTH)
+    walls: list[float] = []
+    cpus: list[float] = []
+    sg, evaluated = None, 0
+    for _ in range(args.repeat):
+        w, c = time.perf_counter(), time.process_time()
+        sg, evaluated = beam_search(H, outcomes.best, population, ts.columns, ts.kinds, cfg)
+        walls.append(time.perf_counter() - w)
+        cpus.append(time.process_time() - c)
+    crits = [ts.criteria[t] for t in sg.traits] if sg is not None else []
+    return {
+        "traits": len(ts),
+        "build_s": build_s,
+        "search_s": statistics.median(walls),
+        "search_runs_s": walls,
+        "search_cpu_s": statistics.median(cpus),
+        "evaluated": evaluated,
+        "top": " AND ".join(c.describe() for c in crits) or None,
+        "top_columns": sorted({c.column for c in crits}),
+        "top_quality": sg.quality if sg is not None else None,
+        "top_size": sg.n if sg is not None else None,
+        "top_best": sg.n_best if sg is not None else None,
+        "peak_bytes": _peak_rss_bytes(),
+    }
+
+
+def part_pysubgroup(args: argparse.Namespace) -> dict[str, Any]:
+    import pandas as pd
+    import pysubgroup as ps
+
+    raw = _frame(args.rows, args.attributes, args.seed)
+    # Column by column through numpy: polars' to_pandas needs pyarrow, which may not be there.
+    df = pd.DataFrame({c: raw.get_column(c).to_numpy() for c in raw.columns})
+    del raw
+    w0 = time.perf_counter()
+    selectors = ps.create_selectors(df, nbins=NBINS, ignore=["best", "id"])
+    w1, c1 = time.perf_counter(), time.process_time()
+    task = ps.SubgroupDiscoveryTask(
+        df,
+        ps.BinaryTarget("best", True),
+        selectors,
+        result_set_size=20,
+        depth=DEPTH,
+        qf=ps.StandardQF(0.5),
+    )
+    result = ps.BeamSearch(beam_width=BEAM_WIDTH).execute(task)
+    w2, c2 = time.perf_counter(), time.process_time()
+    table = result.to_dataframe()
+    top = table.iloc[0] if len(table) else None
+    top_text = str(top["subgroup"]) if top is not None else None
+    return {
+        "selectors": len(selectors),
+        "selectors_s": w1 - w0,
+        "search_s": w2 - w1,
+        "search_cpu_s": c2 - c1,
+        "top": top_text,
+        "top_columns": sorted({sel.attribute_name for sel in top["subgroup"].selectors})
+        if top is not None
+        else [],
+        "top_quality": float(top["quality"]) if top is not None else None,
+        "top_size": int(top["size_sg"]) if top is not None else None,
+        "top_best": int(top["positives_sg"]) if top is not None else None,
+        "version": _version("pysubgroup"),
+        "peak_bytes": _peak_rss_bytes(),
+    }
+
+
+PARTS = {"discover": part_discover, "search": part_search, "pysubgroup": part_pysubgroup}
+
+
+# --------------------------------------------------------------------------------------------
+# the driver
+
+
+def _version(dist: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return "not installed"
+
+
+def run_part(part: str, args: argparse.Namespace, timeout: float) -> dict[str, Any]:
+    """Run one part in a fresh interpreter; returns its figures or an ``error``."""
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--part",
+        part,
+        "--rows",
+        str(args.rows),
+        "--attributes",
+        str(args.attributes),
+        "--seed",
+        str(args.seed),
+        "--repeat",
+        str(args.repeat),
+    ]
+    start = time.perf_counter()
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {timeout:.0f} s", "timeout": True}
+    wall = time.perf_counter() - start
+    for line in proc.stdout.splitlines():
+        if line.startswith(MARKER):
+            out: dict[str, Any] = json.loads(line[len(MARKER) :])
+            out["process_s"] = wall
+            return out
+    tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
+    return {"error": f"exit {proc.returncode}: " + " | ".join(tail)}
+
+
+def _gb(b: float) -> str:
+    return f"{b / 1024**3:.2f} GB"
+
+
+def _mark(ok: bool) -> str:
+    return "MET" if ok else "MISSED"
+
+
+def _machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return (
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs ({cpu}), "
+        f"Python {platform.python_version()}, load average {load:.2f} at start"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--rows", type=int, default=100_000)
+    ap.add_argument("--attributes", type=int, default=40)
+    ap.add_argument("--seed", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=3, help="runs of icpkit's search (median)")
+    ap.add_argument("--timeout", type=float, default=300.0, help="seconds for pysubgroup")
+    ap.add_argument("--skip-pysubgroup", action="store_true")
+    ap.add_argument("--part", choices=sorted(PARTS), help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+
+    if args.part:
+        print(MARKER + json.dumps(PARTS[args.part](args)), flush=True)
+        return 0
+
+    import numpy as np
+    import polars as pl
+
+    print(f"icpkit discovery benchmark, {date.today().isoformat()}")
+    print(f"machine: {_machine()}")
+    print(
+        f"versions: polars {pl.__version__}, numpy {np.__version__}, "
+        f"pysubgroup {_version('pysubgroup')}, pandas {_version('pandas')}"
+    )
+    print(
+        f"data: generate_wide({args.rows:,} rows, {args.attributes} attributes, "
+        f"seed {args.seed}); planted: cat_00 == 'v0' and num_00 >= 0.25"
+    )
+    print()
+
+    disc = run_part("discover", args, timeout=max(600.0, args.timeout))
+    print("icpkit discovery, end to end (prepare + outcomes + discover, no k-fold validation)")
+    if "error" in disc:
+        print(f"  FAILED: {disc['error']}")
+    else:
+        print(
+            f"  time        {disc['total_s']:.2f} s wall ({disc['total_cpu_s']:.2f} s CPU): "
+            f"prepare+outcomes {disc['prepare_s']:.2f} s, discover {disc['discover_s']:.2f} s"
+        )
+        print(
+            f"  peak memory {_gb(disc['peak_bytes'])} "
+            f"(process with the frame before discovery: {_gb(disc['rss_before_bytes'])})"
+        )
+        print(f"  traits {disc['traits']:,}, conjunctions evaluated {disc['evaluated']:,}")
+        print(f"  segments    {disc['segments']}")
+    print()
+
+    srch = run_part("search", args, timeout=max(600.0, args.timeout))
+    print(f"icpkit search alone (beam_search, depth {DEPTH}, beam width {BEAM_WIDTH})")
+    if "error" in srch:
+        print(f"  FAILED: {srch['error']}")
+    else:
+        runs = ", ".join(f"{t:.3f}" for t in srch["search_runs_s"])
+        print(
+            f"  time        {srch['search_s']:.3f} s wall median of [{runs}] "
+            f"({srch['search_cpu_s']:.3f} s CPU); trait matrix built in {srch['build_s']:.2f} s"
+        )
+        print(f"  traits      {srch['traits']:,}, conjunctions evaluated {srch['evaluated']:,}")
+        print(
+            f"  top         {srch['top']} (n={srch['top_size']:,}, best={srch['top_best']:,}, "
+            f"quality {srch['top_quality']:.2f})"
+        )
+        print(f"  peak memory {_gb(srch['peak_bytes'])}")
+    print()
+
+    psg: dict[str, Any] = {"error": "skipped (--skip-pysubgroup)"}
+    if not args.skip_pysubgroup:
+        psg = run_part("pysubgroup", args, timeout=args.timeout)
+        print(
+            f"pysubgroup {_version('pysubgroup')} BeamSearch (depth {DEPTH}, beam width "
+            f"{BEAM_WIDTH}, {NBINS} equal-frequency bins, StandardQF(0.5), result set 20)"
+        )
+        if "error" in psg:
+            print(f"  FAILED: {psg['error']}")
+        else:
+            print(
+                f"  time        {psg['search_s']:.2f} s wall ({psg['search_cpu_s']:.2f} s CPU); "
+                f"{psg['selectors']} selectors built in {psg['selectors_s']:.2f} s"
+            )
+            print(
+                f"  top         {psg['top']} (n={psg['top_size']:,}, best={psg['top_best']:,}, "
+                f"quality {psg['top_quality']:.4f})"
+            )
+            print(f"  peak memory {_gb(psg['peak_bytes'])}")
+        print()
+
+    print("targets")
+    planted = ["cat_00", "num_00"]
+    if "error" not in disc:
+        print(
+            f"  discovery under {TARGET_SECONDS:.0f} s:      {_mark(disc['total_s'] < TARGET_SECONDS)}"
+            f" ({disc['total_s']:.2f} s)"
+        )
+        print(
+            f"  peak memory under {_gb(TARGET_PEAK_BYTES)}: "
+            f"{_mark(disc['peak_bytes'] < TARGET_PEAK_BYTES)} ({_gb(disc['peak_bytes'])})"
+        )
+        print(f"  discovery finds the planted segment: {_mark(disc['top_columns'] == planted)}")
+    if "error" not in srch:
+        print(f"  search finds the planted conjunction: {_mark(srch['top_columns'] == planted)}")
+    if "error" not in srch and "error" not in psg:
+        speedup = psg["search_s"] / srch["search_s"]
+        print(
+            f"  search {TARGET_SPEEDUP:.0f}x faster than pysubgroup: "
+            f"{_mark(speedup >= TARGET_SPEEDUP)} ({speedup:.1f}x wall, "
+            f"{psg['search_cpu_s'] / srch['search_cpu_s']:.1f}x CPU)"
+        )
+        print(f"  pysubgroup finds the planted conjunction: {_mark(psg['top_columns'] == planted)}")
+    elif psg.get("timeout") and "error" not in srch:
+        print(
+            f"  search {TARGET_SPEEDUP:.0f}x faster than pysubgroup: MET (pysubgroup timed out "
+            f"after {args.timeout:.0f} s: at least {args.timeout / srch['search_s']:.0f}x)"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
