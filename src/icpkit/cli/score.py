@@ -1,3 +1,170 @@
-"""Commands of this group are registered on the shared app at import."""
+"""``icp score``, ``icp sql`` and ``icp export-crm``: apply an ICP to a prospect list."""
 
 from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from icpkit.cli._app import app, console, err_console, escape
+from icpkit.icp import ICP
+
+IcpOpt = Annotated[Path, typer.Option("--icp", help="The ICP file (icp.yaml).")]
+
+
+def _as_of(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not a date (YYYY-MM-DD)", param_hint="--as-of"
+        ) from None
+
+
+@app.command("score")
+def score_cmd(
+    source: Annotated[Path, typer.Argument(help="Prospects: CSV, Parquet, Excel or JSON.")],
+    icp_path: IcpOpt,
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="Scored file (format by extension).")
+    ],
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing output.")] = False,
+    missing: Annotated[
+        str, typer.Option("--missing", help="error | unknown: what a missing ICP column does.")
+    ] = "error",
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Reference date for timing windows.")
+    ] = None,
+    top: Annotated[int, typer.Option("--top", help="Accounts to show.")] = 20,
+    reasons: Annotated[
+        str, typer.Option("--reasons", help="codes | text | none in the output.")
+    ] = "text",
+) -> None:
+    """Score, tier, explain and rank every account of a prospect file."""
+    from icpkit.scoring import score_file
+
+    if missing not in ("error", "unknown"):
+        raise typer.BadParameter("use error or unknown", param_hint="--missing")
+    if reasons not in ("codes", "text", "none"):
+        raise typer.BadParameter("use codes, text or none", param_hint="--reasons")
+    icp = ICP.load(icp_path)
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("reading", total=None)
+        labels = {"read": "reading", "score": "scoring", "write": "writing"}
+        result = score_file(
+            source,
+            icp,
+            output,
+            force=force,
+            missing=missing,  # type: ignore[arg-type]
+            as_of=_as_of(as_of),
+            reasons=reasons,
+            top=top,  # type: ignore[arg-type]
+            on_stage=lambda s: progress.update(task, description=labels.get(s, s)),
+        )
+    tiers = Table(title=f"{result.rows:,} accounts scored → {escape(str(result.output))}")
+    for col in ("tier", "accounts", "share"):
+        tiers.add_column(col, justify="right" if col != "tier" else "left")
+    for t, n in result.tiers.items():
+        tiers.add_row(t, f"{n:,}", f"{n / max(result.rows, 1):.1%}")
+    console.print(tiers)
+    quads = ", ".join(f"{q}: {n:,}" for q, n in result.quadrants.items())
+    console.print(f"quadrants — {escape(quads)}; disqualified: {result.disqualified:,}")
+    if top > 0 and result.top.height:
+        table = Table(title=f"top {min(top, result.top.height)} accounts")
+        name_col = next(
+            (
+                c
+                for c in result.top.columns
+                if c.lower() in ("name", "company name", "company", "domain")
+            ),
+            result.top.columns[0],
+        )
+        for col in ("rank", name_col, "fit_score", "tier", "segment", "quadrant", "reasons"):
+            table.add_column(col, overflow="fold")
+        for row in result.top.iter_rows(named=True):
+            table.add_row(
+                *(
+                    escape(str(row.get(c, "") if row.get(c) is not None else ""))
+                    for c in (
+                        "rank",
+                        name_col,
+                        "fit_score",
+                        "tier",
+                        "segment",
+                        "quadrant",
+                        "reasons",
+                    )
+                )
+            )
+        console.print(table)
+
+
+@app.command("sql")
+def sql_cmd(
+    icp_path: IcpOpt,
+    table: Annotated[str, typer.Option("--table", help="The prospects table (may be qualified).")],
+    dialect: Annotated[
+        str, typer.Option("--dialect", help="duckdb | postgres | snowflake | bigquery | spark")
+    ] = "duckdb",
+    view: Annotated[
+        str | None, typer.Option("--view", help="Emit CREATE OR REPLACE VIEW name.")
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Fix the timing reference date.")
+    ] = None,
+) -> None:
+    """Print SQL that scores the table inside your warehouse."""
+    from icpkit.scoring import DIALECTS, compile_sql
+
+    if dialect.lower() not in DIALECTS:
+        raise typer.BadParameter(f"choose one of {', '.join(DIALECTS)}", param_hint="--dialect")
+    icp = ICP.load(icp_path)
+    sql = compile_sql(icp, table=table, dialect=dialect, view=view, as_of=_as_of(as_of))
+    console.print(sql, markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command("export-crm")
+def export_crm_cmd(
+    source: Annotated[Path, typer.Argument(help="Prospects or an already scored file.")],
+    icp_path: IcpOpt,
+    crm: Annotated[str, typer.Option("--crm", help="hubspot | salesforce")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The import CSV to write.")],
+    records: Annotated[
+        Path | None, typer.Option("--records", help="CRM export to look ids up by domain.")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing output.")] = False,
+    missing: Annotated[str, typer.Option("--missing", help="error | unknown")] = "error",
+    as_of: Annotated[str | None, typer.Option("--as-of")] = None,
+) -> None:
+    """Write a HubSpot company-import or Salesforce Account-update CSV with the ICP scores."""
+    from icpkit import io
+    from icpkit.scoring import score
+    from icpkit.scoring.crm import crm_export
+
+    if crm not in ("hubspot", "salesforce"):
+        raise typer.BadParameter("use hubspot or salesforce", param_hint="--crm")
+    icp = ICP.load(icp_path)
+    df = io.read_table(source)
+    if "fit_score" not in df.columns:
+        df = score(df, icp, as_of=_as_of(as_of), missing=missing)  # type: ignore[arg-type]
+    recs = io.read_table(records) if records else None
+    result = crm_export(df, icp, target=crm, records=recs)  # type: ignore[arg-type]
+    inputs = [source] + ([records] if records else [])
+    path = io.write_table(result.frame, output, force=force, inputs=inputs)
+    console.print(
+        f"{result.matched:,} accounts → {escape(str(path))} ({crm}); "
+        f"{result.unmatched:,} unmatched, {result.ambiguous:,} with an ambiguous domain"
+    )
