@@ -163,28 +163,33 @@ def evaluate(
     if not crits:
         e = np.zeros((frame.height, 0), dtype=bool)
         return TraitSet([], e, e.copy(), [], [])
-    exprs = [c.expr().alias(f"t{i}") for i, c in enumerate(crits)]
-    res = frame.select(exprs)
-    has = np.column_stack(
-        [res.get_column(f"t{i}").fill_null(False).to_numpy() for i in range(len(crits))]
-    ).astype(bool)
-    # Known-ness is a property of the source columns, computed once per column.
-    known_cols: dict[tuple[str, str | None], np.ndarray] = {}
-    known = np.empty_like(has)
-    for i, c in enumerate(crits):
+    res = frame.select(c.expr().fill_null(False).alias(f"t{i}") for i, c in enumerate(crits))
+    # Count in polars and convert only the traits kept: one row-major copy, made by polars,
+    # instead of hundreds of strided column writes into a numpy matrix.
+    counts = res.select(pl.all().sum()).row(0)
+    idx = [i for i, n in enumerate(counts) if (n or 0) >= min_count]
+    if not idx:
+        e = np.zeros((frame.height, 0), dtype=bool)
+        return TraitSet([], e, e.copy(), [], [])
+    has = res.select(f"t{i}" for i in idx).to_numpy(order="c").astype(bool, copy=False)
+    # Known-ness is a property of the source columns: computed once per column, then gathered.
+    slots: dict[tuple[str, str | None], int] = {}
+    exprs: list[pl.Expr] = []
+    for i in idx:
+        c = crits[i]
         key = (c.column, c.before)
-        if key not in known_cols:
-            k = frame.get_column(c.column).is_not_null().to_numpy()
+        if key not in slots:
+            e = pl.col(c.column).is_not_null()
             if c.before is not None and c.before in frame.columns:
-                k = k & frame.get_column(c.before).is_not_null().to_numpy()
-            known_cols[key] = k
-        known[:, i] = known_cols[key]
-    keep = has.sum(axis=0) >= min_count
-    idx = np.flatnonzero(keep)
+                e = e & pl.col(c.before).is_not_null()
+            slots[key] = len(exprs)
+            exprs.append(e.alias(f"k{len(exprs)}"))
+    per_column = frame.select(exprs).to_numpy(order="c").astype(bool, copy=False)
+    known = per_column[:, [slots[(crits[i].column, crits[i].before)] for i in idx]]
     return TraitSet(
         criteria=[crits[i] for i in idx],
-        has=np.ascontiguousarray(has[:, idx]),
-        known=np.ascontiguousarray(known[:, idx]),
+        has=np.ascontiguousarray(has),
+        known=np.ascontiguousarray(known),
         columns=[crits[i].column for i in idx],
         kinds=[kinds[i] for i in idx],
     )
