@@ -17,10 +17,10 @@ import pytest
 import sqlglot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.scoring.strategies import BASE, frames, icps
 
 from icpkit.icp import ICP
 from icpkit.scoring import OUTPUT_COLUMNS, compile_sql, score
+from tests.scoring.strategies import BASE, frames, icps
 
 COMPARED = ["row_id", *OUTPUT_COLUMNS]
 

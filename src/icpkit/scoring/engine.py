@@ -55,6 +55,16 @@ def _normalize_text(expr: pl.Expr) -> pl.Expr:
     return normalize_text(expr)
 
 
+def _categorical(expr: pl.Expr) -> pl.Expr:
+    """Normalised text with placeholder values ("N/A", "-", "null") read as unknown."""
+    try:
+        from icpkit.columns import _TEXT_NULL_TOKENS as tokens
+    except ImportError:  # pragma: no cover
+        tokens = ("", "n/a", "null", "nan", "-", "--", "—", "#n/a", "#name?")
+    s = _normalize_text(expr)
+    return pl.when(s.is_in(list(tokens))).then(None).otherwise(s)
+
+
 def _parse(kind: Kind, expr: pl.Expr) -> pl.Expr:
     """Parse a string column into the kind's type (unparseable values become null)."""
     try:
@@ -85,7 +95,7 @@ def _parse(kind: Kind, expr: pl.Expr) -> pl.Expr:
         return expr.str.split(";").list.eval(
             _normalize_text(pl.element()).filter(pl.element() != "")
         )
-    return _normalize_text(expr)
+    return _categorical(expr)
 
 
 # -- coercion --------------------------------------------------------------------------------
@@ -108,8 +118,8 @@ def _unique_fix(lf: pl.LazyFrame, src: pl.Expr, kind: Kind) -> pl.Expr | None:
     """Replacement expression from distinct raw values to normalised ones; None when clean."""
     values = src.explode() if kind == "list" else src
     uniq = lf.select(values.unique().alias("raw")).collect()["raw"].drop_nulls()
-    fixed = uniq.to_frame().select(_normalize_text(pl.col("raw")))["raw"]
-    if (uniq == fixed).all():
+    fixed = uniq.to_frame().select(_categorical(pl.col("raw")).alias("raw"))["raw"]
+    if (uniq == fixed).fill_null(False).all():
         return None
     if kind == "list":
         el = pl.element().replace_strict(uniq, fixed, default=None, return_dtype=pl.String)
@@ -128,11 +138,11 @@ def _coerce(
         return pl.lit(None, dtype=_TARGET[kind])
     if kind == "text":
         if dtype != pl.String and not isinstance(dtype, pl.Categorical | pl.Enum):
-            return _normalize_text(src.cast(pl.String))
+            return _categorical(src.cast(pl.String))
         cast = dtype != pl.String
         base = src.cast(pl.String) if cast else src
         if not check_unique:
-            return _normalize_text(base)
+            return _categorical(base)
         fix = _unique_fix(lf, base, kind)
         if fix is None:
             return base if cast else None
@@ -141,7 +151,7 @@ def _coerce(
         if isinstance(dtype, pl.List):
             base = src if dtype.inner == pl.String else src.cast(pl.List(pl.String))
             if not check_unique:
-                return base.list.eval(_normalize_text(pl.element()))
+                return base.list.eval(_categorical(pl.element()).drop_nulls())
             fix = _unique_fix(lf, base, kind)
             if fix is None:
                 return None if dtype.inner == pl.String else base
