@@ -18,11 +18,17 @@ from hypothesis import strategies as st
 from icpkit.technographics import Detector, FingerprintDB, Page, load_fingerprints
 from icpkit.technographics.matcher import Hit, Matcher, hyperscan_available
 
-SHARED = Path(os.environ.get("ICPKIT_SHARED") or Path(__file__).resolve().parents[2].parent / "shared")
+SHARED = Path(
+    os.environ.get("ICPKIT_SHARED") or Path(__file__).resolve().parents[2].parent / "shared"
+)
 REAL_DB = SHARED / "fingerprints" / "httparchive-wappalyzer"
 
 MINI = {
-    "Lookaround": {"cats": [1], "scriptSrc": "/jquery(?!\\.popup)[/.-]\\;version:\\1?x:y", "html": "foo(?=bar)"},
+    "Lookaround": {
+        "cats": [1],
+        "scriptSrc": "/jquery(?!\\.popup)[/.-]\\;version:\\1?x:y",
+        "html": "foo(?=bar)",
+    },
     "Alternation": {"cats": [1], "html": "(?:wp-content|wp-includes)/(\\w+)\\;version:\\1"},
     "NoLiteral": {"cats": [1], "html": "\\d{2}[a-z]", "url": "^https?://[^/]+/?$"},
     "Unicode": {"cats": [1], "text": "caf\u00e9\\s\\w+", "html": "Kelvin"},
@@ -59,7 +65,10 @@ def mini_db(tmp_path_factory: pytest.TempPathFactory) -> FingerprintDB:
 
 
 def key(hits: list[Hit]) -> list[tuple]:
-    return [(h.tech, h.field, h.key, h.pattern.source, h.value, h.match.span() if h.match else None) for h in hits]
+    return [
+        (h.tech, h.field, h.key, h.pattern.source, h.value, h.match.span() if h.match else None)
+        for h in hits
+    ]
 
 
 texts = st.lists(st.sampled_from(WORDS), max_size=12).map("".join)
@@ -76,7 +85,9 @@ def mini_pages(draw: st.DrawFn) -> Page:
         + f"<a href='{draw(texts)}'>{draw(texts)}</a><script>{draw(texts)}</script></body></html>"
     )
     return Page(
-        url=draw(st.sampled_from(["https://a.example", "https://a.example/", "http://b.example/x.php"])),
+        url=draw(
+            st.sampled_from(["https://a.example", "https://a.example/", "http://b.example/x.php"])
+        ),
         html=html,
         headers={"Server": draw(texts)},
         cookies=draw(st.dictionaries(st.sampled_from(["sid", "seen", "other"]), texts, max_size=3)),
@@ -94,7 +105,9 @@ def mini(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Matcher]:
     return out
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(p=mini_pages())
 def test_fast_equals_naive_on_mini_db(mini: dict[str, Matcher], p: Page) -> None:
     expected = key(mini["naive"].hits(p))
@@ -114,7 +127,8 @@ def test_prefilter_really_skips_patterns(mini: dict[str, Matcher]) -> None:
 # --- the real database ---------------------------------------------------------------------
 
 needs_real = pytest.mark.skipif(
-    not REAL_DB.is_dir(), reason=f"shared fingerprint data not found at {REAL_DB} (set ICPKIT_SHARED)"
+    not REAL_DB.is_dir(),
+    reason=f"shared fingerprint data not found at {REAL_DB} (set ICPKIT_SHARED)",
 )
 
 
@@ -154,17 +168,30 @@ def real_pages(draw: st.DrawFn, real: dict) -> Page:
     srcs = draw(st.lists(frag, max_size=4))
     html = (
         "<html><head>"
-        + "".join(f'<meta name="{draw(st.sampled_from(real["meta"]))}" content="{draw(frag)}">' for _ in range(2))
+        + "".join(
+            f'<meta name="{draw(st.sampled_from(real["meta"]))}" content="{draw(frag)}">'
+            for _ in range(2)
+        )
         + "".join(f'<script src="https://cdn.example/{s}"></script>' for s in srcs)
-        + f"</head><body><div class=\"{draw(frag)}\">{draw(frag)}</div><script>{draw(frag)}</script>{draw(frag)}</body></html>"
+        + f'</head><body><div class="{draw(frag)}">{draw(frag)}</div><script>{draw(frag)}</script>{draw(frag)}</body></html>'
     )
     headers = {draw(st.sampled_from(real["headers"])): draw(frag) for _ in range(3)}
     cookies = {draw(st.sampled_from(real["cookies"])): draw(frag) for _ in range(2)}
-    return Page(url="https://www.example.com/" + draw(frag), html=html, headers=headers, cookies=cookies, scripts=(draw(frag),))
+    return Page(
+        url="https://www.example.com/" + draw(frag),
+        html=html,
+        headers=headers,
+        cookies=cookies,
+        scripts=(draw(frag),),
+    )
 
 
 @needs_real
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(data=st.data())
 def test_fast_equals_naive_on_real_db(real: dict, data: st.DataObject) -> None:
     p = data.draw(real_pages(real))
@@ -185,7 +212,10 @@ def test_real_db_detects_a_typical_stack_identically(real: dict) -> None:
     p = Page(url="https://example.com/", html=html, headers={"Server": "nginx/1.25.3"})
     db = real["db"]
     results = {
-        engine: [(d.name, d.confidence, d.version) for d in Detector(db, engine=engine, native=False).detect(p)]  # type: ignore[arg-type]
+        engine: [
+            (d.name, d.confidence, d.version)
+            for d in Detector(db, engine=engine, native=False).detect(p)
+        ]  # type: ignore[arg-type]
         for engine in ("naive", "fast")
     }
     assert results["fast"] == results["naive"]
@@ -197,7 +227,11 @@ def test_real_db_detects_a_typical_stack_identically(real: dict) -> None:
 @needs_real
 def test_pathological_input_stays_fast(real: dict) -> None:
     """400 KB of one letter through every pattern of the fast engine: the ReDoS budget."""
-    p = Page(url="https://x.example/", html="<html><body>" + "a" * 400_000 + "</body></html>", scripts=("a" * 400_000,))
+    p = Page(
+        url="https://x.example/",
+        html="<html><body>" + "a" * 400_000 + "</body></html>",
+        scripts=("a" * 400_000,),
+    )
     start = time.perf_counter()
     real["fast"].hits(p)  # type: ignore[attr-defined]
     assert time.perf_counter() - start < 5.0

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import _sre
 import json
 import os
 import re
 import sys
 from pathlib import Path
 
-import _sre
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -23,7 +23,9 @@ from icpkit.technographics.patterns import (
     translate,
 )
 
-SHARED = Path(os.environ.get("ICPKIT_SHARED") or Path(__file__).resolve().parents[2].parent / "shared")
+SHARED = Path(
+    os.environ.get("ICPKIT_SHARED") or Path(__file__).resolve().parents[2].parent / "shared"
+)
 REAL_DB = SHARED / "fingerprints" / "httparchive-wappalyzer"
 
 CATS = {
@@ -54,8 +56,11 @@ def test_folder_format_normalises_every_shape(tmp_path: Path) -> None:
                 "Acme CMS": {
                     "cats": [1],
                     "website": "https://acme.example",
-                    "html": "<div id=\"acme\"",
-                    "scriptSrc": ["acme\\.js", "cdn\\.acme\\.io/v(\\d+)\\;version:\\1\\;confidence:40"],
+                    "html": '<div id="acme"',
+                    "scriptSrc": [
+                        "acme\\.js",
+                        "cdn\\.acme\\.io/v(\\d+)\\;version:\\1\\;confidence:40",
+                    ],
                     "headers": {"X-Acme": ""},
                     "meta": {"Generator": ["Acme", "AcmeCMS ([\\d.]+)\\;version:\\1"]},
                     "dom": "div.acme",
@@ -68,7 +73,12 @@ def test_folder_format_normalises_every_shape(tmp_path: Path) -> None:
                 "Chatty": {
                     "cats": [52],
                     "website": "https://chatty.example",
-                    "dom": {"iframe[src*='chatty']": {"attributes": {"SRC": "chatty\\.io"}, "text": "hi"}},
+                    "dom": {
+                        "iframe[src*='chatty']": {
+                            "attributes": {"SRC": "chatty\\.io"},
+                            "text": "hi",
+                        }
+                    },
                     "excludes": "PHP",
                     "requires": "Acme CMS",
                 },
@@ -82,8 +92,16 @@ def test_folder_format_normalises_every_shape(tmp_path: Path) -> None:
     assert list(acme.headers) == ["x-acme"] and acme.headers["x-acme"][0].regex is None
     assert [p.source for p in acme.meta["generator"]] == ["Acme", "AcmeCMS ([\\d.]+)"]
     assert acme.dom[0].selector == "div.acme" and acme.dom[0].exists[0].regex is None
-    assert acme.implies[0].name == "PHP" and acme.implies[0].confidence == 50 and acme.implies[0].version == "8"
-    assert acme.requires_category == (52,) and acme.pricing == ("low", "recurring") and acme.saas is True
+    assert (
+        acme.implies[0].name == "PHP"
+        and acme.implies[0].confidence == 50
+        and acme.implies[0].version == "8"
+    )
+    assert (
+        acme.requires_category == (52,)
+        and acme.pricing == ("low", "recurring")
+        and acme.saas is True
+    )
     assert [r.selector for r in db.technologies["PHP"].dom] == ["a", "b"]
     chat = db.technologies["Chatty"]
     assert chat.excludes == ("PHP",) and chat.requires == ("Acme CMS",)
@@ -94,7 +112,9 @@ def test_folder_format_normalises_every_shape(tmp_path: Path) -> None:
 
 def test_uncompilable_pattern_is_recorded_and_skipped(tmp_path: Path) -> None:
     db = load_fingerprints(
-        write_folder(tmp_path, {"Broken": {"cats": [1], "html": ["(unclosed", "fine"], "website": "x"}})
+        write_folder(
+            tmp_path, {"Broken": {"cats": [1], "html": ["(unclosed", "fine"], "website": "x"}}
+        )
     )
     assert [p.source for p in db.technologies["Broken"].html] == ["fine"]
     errors = [i for i in db.issues if i.severity == "error"]
@@ -105,7 +125,12 @@ def test_uncompilable_pattern_is_recorded_and_skipped(tmp_path: Path) -> None:
 def test_single_file_old_format_maps_scripts_to_script_src(tmp_path: Path) -> None:
     path = tmp_path / "apps.json"
     path.write_text(
-        json.dumps({"apps": {"Old": {"cats": [1], "scripts": "old\\.js", "website": "x"}}, "categories": {"1": "cms"}}),
+        json.dumps(
+            {
+                "apps": {"Old": {"cats": [1], "scripts": "old\\.js", "website": "x"}},
+                "categories": {"1": "cms"},
+            }
+        ),
         encoding="utf-8",
     )
     db = load_fingerprints(path)
@@ -116,7 +141,10 @@ def test_single_file_old_format_maps_scripts_to_script_src(tmp_path: Path) -> No
 
 def test_single_file_new_format_keeps_scripts_as_contents(tmp_path: Path) -> None:
     path = tmp_path / "technologies.json"
-    techs = {"A": {"cats": [1], "scripts": "body", "scriptSrc": "a\\.js"}, "B": {"cats": [1], "scripts": "x"}}
+    techs = {
+        "A": {"cats": [1], "scripts": "body", "scriptSrc": "a\\.js"},
+        "B": {"cats": [1], "scripts": "x"},
+    }
     path.write_text(json.dumps({"technologies": techs, "categories": CATS}), encoding="utf-8")
     db = load_fingerprints(path)
     assert [p.source for p in db.technologies["B"].scripts] == ["x"]
@@ -139,7 +167,10 @@ def test_missing_and_invalid_sources_raise_fingerprint_error(tmp_path: Path) -> 
 
 def test_db_helpers(tmp_path: Path) -> None:
     db: FingerprintDB = load_fingerprints(
-        write_folder(tmp_path, {"Acme": {"cats": [1, 52], "html": "a"}, "Chatty": {"cats": [52], "html": "c"}})
+        write_folder(
+            tmp_path,
+            {"Acme": {"cats": [1, 52], "html": "a"}, "Chatty": {"cats": [52], "html": "c"}},
+        )
     )
     assert db.category_id("live CHAT") == 52
     assert db.members("Live chat") == ["Acme", "Chatty"] and db.members(1) == ["Acme"]
@@ -182,7 +213,11 @@ def test_bounded_quantifiers_are_the_safer_reading() -> None:
 
 def test_split_tags_and_bad_confidence() -> None:
     p = split_tags(r"skin/(enterprise)?\;version:\1?1 (Enterprise):1 (Community)\;confidence:50")
-    assert (p.body, p.confidence, p.version) == ("skin/(enterprise)?", 50, r"\1?1 (Enterprise):1 (Community)")
+    assert (p.body, p.confidence, p.version) == (
+        "skin/(enterprise)?",
+        50,
+        r"\1?1 (Enterprise):1 (Community)",
+    )
     q = split_tags(r"x\;confidence:high")
     assert q.confidence == 100 and q.bad_confidence == "high"
 
@@ -202,7 +237,11 @@ def test_case_fold_table_is_complete() -> None:
     """Every non-ASCII char that re.I equates with an ASCII letter is in the prefilter table."""
     import re._casefix as casefix  # type: ignore[import-not-found]
 
-    expected = {chr(u): chr(_sre.unicode_tolower(u)) for u in range(128, sys.maxunicode + 1) if _sre.unicode_tolower(u) < 128}
+    expected = {
+        chr(u): chr(_sre.unicode_tolower(u))
+        for u in range(128, sys.maxunicode + 1)
+        if _sre.unicode_tolower(u) < 128
+    }
     for low, extras in casefix._EXTRA_CASES.items():
         if low < 128:
             expected.update({chr(e): chr(low) for e in extras if e >= 128})
@@ -221,11 +260,17 @@ def test_required_literals_of_an_escaped_string_occur_in_it(s: str) -> None:
     assert max(len(r) for r in ascii_runs) == min(len(lit) for lit in lits)  # the longest run wins
 
 
-@pytest.mark.skipif(not REAL_DB.is_dir(), reason=f"shared fingerprint data not found at {REAL_DB} (set ICPKIT_SHARED)")
+@pytest.mark.skipif(
+    not REAL_DB.is_dir(),
+    reason=f"shared fingerprint data not found at {REAL_DB} (set ICPKIT_SHARED)",
+)
 def test_real_database_loads_with_no_skipped_pattern() -> None:
     db = load_fingerprints(REAL_DB)
     assert len(db.technologies) == 4000 and len(db.categories) == 108
     assert [i for i in db.issues if i.severity == "error"] == []
     shaka = db.technologies["Shaka Player"]  # the class-range pattern Python rejects untranslated
-    assert any(p.regex is not None and p.regex.search("v4.3-x") for p in shaka.js.get("shaka.Player.version", ()))
+    assert any(
+        p.regex is not None and p.regex.search("v4.3-x")
+        for p in shaka.js.get("shaka.Player.version", ())
+    )
     assert db.members("CMS") and "wordpress" in db.tool_categories()

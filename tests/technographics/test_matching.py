@@ -20,10 +20,12 @@ CATS = {
 }
 
 
-def make(tmp_path: Path, techs: dict, *, engine: str = "fast", bounded: bool = True, **kw) -> Detector:
+def make(
+    tmp_path: Path, techs: dict, *, engine: str = "fast", bounded: bool = True, **kw
+) -> Detector:
     root = tmp_path / f"db{len(list(tmp_path.iterdir()))}"
     (root / "technologies").mkdir(parents=True)
-    for name, spec in techs.items():
+    for spec in techs.values():
         spec.setdefault("cats", [1])
         spec.setdefault("website", "https://example.com")
     (root / "technologies" / "a.json").write_text(json.dumps(techs), encoding="utf-8")
@@ -63,7 +65,7 @@ def page(**kw) -> Page:
 @pytest.mark.parametrize(
     ("spec", "page_kw"),
     [
-        ({"html": "<div id=\"acme-root\""}, {}),
+        ({"html": '<div id="acme-root"'}, {}),
         ({"text": "Powered by AcmeCMS"}, {}),
         ({"scriptSrc": "/static/acme\\.min\\.js"}, {}),
         ({"scriptSrc": "^https://shop\\.example\\.com/static/"}, {}),  # srcs are made absolute
@@ -111,14 +113,20 @@ def test_fields_do_not_overreach(tmp_path: Path, engine: str, spec: dict, page_k
 
 
 def test_matching_is_case_insensitive_and_versions_resolve(tmp_path: Path, engine: str) -> None:
-    det = make(tmp_path, {"Acme": {"meta": {"GENERATOR": "acmecms ([\\d.]+)\\;version:\\1"}}}, engine=engine)
+    det = make(
+        tmp_path,
+        {"Acme": {"meta": {"GENERATOR": "acmecms ([\\d.]+)\\;version:\\1"}}},
+        engine=engine,
+    )
     (d,) = det.detect(page())
     assert d.version == "4.2.1" and d.confidence == 100
     assert d.evidence[0].key == "generator" and d.evidence[0].matched == "AcmeCMS 4.2.1"
 
 
 def test_js_static_value_feeds_version(tmp_path: Path, engine: str) -> None:
-    det = make(tmp_path, {"Chatty": {"js": {"Chatty.version": "^([\\d.]+)$\\;version:\\1"}}}, engine=engine)
+    det = make(
+        tmp_path, {"Chatty": {"js": {"Chatty.version": "^([\\d.]+)$\\;version:\\1"}}}, engine=engine
+    )
     (d,) = det.detect(page())
     assert d.version == "2.5.0"
 
@@ -134,12 +142,16 @@ def test_js_static_value_feeds_version(tmp_path: Path, engine: str) -> None:
     ],
 )
 def test_version_templates(tmp_path: Path, engine: str, template: str, expected: str) -> None:
-    det = make(tmp_path, {"Acme": {"html": f"AcmeCMS (\\d)(x)?(y)?\\;version:{template}"}}, engine=engine)
+    det = make(
+        tmp_path, {"Acme": {"html": f"AcmeCMS (\\d)(x)?(y)?\\;version:{template}"}}, engine=engine
+    )
     (d,) = det.detect(Page(url="", html="<p>AcmeCMS 4</p>"))
     assert d.version == (expected or None)
 
 
-def test_version_backreference_without_group_is_dropped_like_the_reference(tmp_path: Path, engine: str) -> None:
+def test_version_backreference_without_group_is_dropped_like_the_reference(
+    tmp_path: Path, engine: str
+) -> None:
     det = make(tmp_path, {"Acme": {"text": "Powered by AcmeCMS\\;version:v\\1"}}, engine=engine)
     assert det.detect(page())[0].version == "v"
 
@@ -155,7 +167,12 @@ def test_version_rules_longest_short_and_not_a_timestamp(tmp_path: Path, engine:
         }
     }
     det = make(tmp_path, techs, engine=engine)
-    srcs = ("/acme-1700000000000.js", "/acme.js?v=3.2", "/acme.js?v=3.10.1", "/acmex-1.2.3.4.5.6.7.js")
+    srcs = (
+        "/acme-1700000000000.js",
+        "/acme.js?v=3.2",
+        "/acme.js?v=3.10.1",
+        "/acmex-1.2.3.4.5.6.7.js",
+    )
     (d,) = det.detect(Page(url="", script_src=srcs))
     assert d.version == "3.10.1"
 
@@ -168,26 +185,39 @@ def test_confidence_sums_each_match_and_caps(tmp_path: Path, engine: str) -> Non
     assert [d.confidence for d in two] == [60] and len(two[0].evidence) == 2
     many = det.detect(Page(url="", script_src=tuple(f"/widget/{i}.js" for i in range(6))))
     assert [d.confidence for d in many] == [100]
-    low = make(tmp_path, {"Acme": {"scriptSrc": "widget\\;confidence:30"}}, engine=engine, min_confidence=0)
+    low = make(
+        tmp_path, {"Acme": {"scriptSrc": "widget\\;confidence:30"}}, engine=engine, min_confidence=0
+    )
     assert [d.confidence for d in low.detect(Page(url="", script_src=("/widget/a.js",)))] == [30]
 
 
 def test_implies_fixpoint_confidence_and_version(tmp_path: Path, engine: str) -> None:
     techs = {
-        "Acme": {"html": "acme-root\\;confidence:80", "implies": ["PHP\\;confidence:60\\;version:8"]},
+        "Acme": {
+            "html": "acme-root\\;confidence:80",
+            "implies": ["PHP\\;confidence:60\\;version:8"],
+        },
         "PHP": {"cats": [27], "implies": "Zend"},
         "Zend": {"cats": [27]},
     }
     det = make(tmp_path, techs, engine=engine)
     found = by_name(det.detect(page()))
     assert found["Acme"].confidence == 80
-    assert (found["PHP"].confidence, found["PHP"].version, found["PHP"].implied_by) == (60, "8", ("Acme",))
+    assert (found["PHP"].confidence, found["PHP"].version, found["PHP"].implied_by) == (
+        60,
+        "8",
+        ("Acme",),
+    )
     assert (found["Zend"].confidence, found["Zend"].implied_by) == (60, ("PHP",))
     assert found["PHP"].evidence == ()
 
 
 def test_implied_below_threshold_is_hidden(tmp_path: Path, engine: str) -> None:
-    det = make(tmp_path, {"Acme": {"html": "acme-root", "implies": "PHP\\;confidence:40"}, "PHP": {}}, engine=engine)
+    det = make(
+        tmp_path,
+        {"Acme": {"html": "acme-root", "implies": "PHP\\;confidence:40"}, "PHP": {}},
+        engine=engine,
+    )
     assert [d.name for d in det.detect(page())] == ["Acme"]
 
 
@@ -229,7 +259,9 @@ def test_bounded_quantifier_option(tmp_path: Path, engine: str) -> None:
     far = Page(url="", html="<script>" + "x" * 400 + "boomerang</script>")
     spec = {"Mpulse": {"html": "<script>[\\s\\S]*boomerang"}}
     assert make(tmp_path, spec, engine=engine).detect(far) == []
-    assert [d.name for d in make(tmp_path, spec, engine=engine, bounded=False).detect(far)] == ["Mpulse"]
+    assert [d.name for d in make(tmp_path, spec, engine=engine, bounded=False).detect(far)] == [
+        "Mpulse"
+    ]
 
 
 def test_html_is_matched_on_the_whole_document_not_rows(tmp_path: Path, engine: str) -> None:

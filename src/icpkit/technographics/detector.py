@@ -112,8 +112,13 @@ class Detector:
             raise FingerprintError(f"unknown engine {engine!r}; expected auto, fast or naive")
         self.db = db if db is not None else load_fingerprints()
         self.min_confidence = min_confidence
-        self.matcher = Matcher(self.db, engine="naive" if engine == "naive" else "fast", native=native)
-        self._gated = {t.name for t in self.db.technologies.values() if t.requires or t.requires_category}
+        self.matcher = Matcher(
+            self.db, engine="naive" if engine == "naive" else "fast", native=native
+        )
+        self._gated = {
+            t.name for t in self.db.technologies.values() if t.requires or t.requires_category
+        }
+        self._ungated = frozenset(n for n in self.db.technologies if n not in self._gated)
         self._by_required: dict[str, list[str]] = {}
         self._by_category: dict[int, list[str]] = {}
         for tech in self.db.technologies.values():
@@ -127,7 +132,7 @@ class Detector:
     def detect(self, page: Page) -> list[Detection]:
         """Technologies on ``page`` at confidence ≥ ``min_confidence``."""
         hits = self.matcher.hits(page)  # matching is per technology, so one scan serves all passes
-        active = {n for n in self.matcher.tech_index if n not in self._gated}
+        active = set(self._ungated)
         while True:
             resolved = self._resolve([h for h in hits if h.tech in active])
             unlocked: set[str] = set()
@@ -152,7 +157,11 @@ class Detector:
                 r = by_name[hit.tech] = _Resolved(techs[hit.tech], 0, "", [])
                 resolved.append(r)
             r.confidence = min(100, r.confidence + hit.pattern.confidence)
-            version = resolve_version(hit.pattern.version, hit.match) if hit.match is not None else (hit.pattern.version or "")
+            version = (
+                resolve_version(hit.pattern.version, hit.match)
+                if hit.match is not None
+                else (hit.pattern.version or "")
+            )
             if _better_version(version, r.version):
                 r.version = version
             r.hits.append(hit)
@@ -173,7 +182,13 @@ class Detector:
                     if imp.name in present or imp.name not in techs:
                         continue
                     resolved.append(
-                        _Resolved(techs[imp.name], min(r.confidence, imp.confidence), imp.version or "", [], (r.tech.name,))
+                        _Resolved(
+                            techs[imp.name],
+                            min(r.confidence, imp.confidence),
+                            imp.version or "",
+                            [],
+                            (r.tech.name,),
+                        )
                     )
                     present.add(imp.name)
                     done = False
@@ -199,7 +214,10 @@ class Detector:
 
     def _priority(self, name: str) -> int:
         cats = self.db.categories
-        return max((cats[c].priority for c in self.db.technologies[name].categories if c in cats), default=0)
+        return max(
+            (cats[c].priority for c in self.db.technologies[name].categories if c in cats),
+            default=0,
+        )
 
     # -- category facts ----------------------------------------------------------------------
 

@@ -172,7 +172,9 @@ class FingerprintDB:
 
 # --- Lint -------------------------------------------------------------------------------
 
-_UNBOUNDED_WILDCARD = re.compile(r"(?:(?<!\\)\.|\[\\s\\S\]|\[\\S\\s\]|\[\\w\\W\]|\[\\d\\D\]|\[\^\])[+*]")
+_UNBOUNDED_WILDCARD = re.compile(
+    r"(?:(?<!\\)\.|\[\\s\\S\]|\[\\S\\s\]|\[\\w\\W\]|\[\\d\\D\]|\[\^\])[+*]"
+)
 _NESTED_QUANT = re.compile(r"\((?:[^()\\]|\\.)*(?<!\\)[+*](?:\?)?\)[+*{]")
 _JS_ONLY_ESCAPES = re.compile(r"(?<!\\)(?:\\\\)*\\([AZzeGQEKhHpPUNRXjgiklmoqyLl])")
 _CLASS = re.compile(r"\[(?:[^\]\\]|\\.)*\]")
@@ -189,7 +191,9 @@ def lint_pattern(source: str) -> list[str]:
     """
     found: list[str] = []
     if _UNBOUNDED_WILDCARD.search(source):
-        found.append("unbounded wildcard repetition (.+ / .* / [\\s\\S]*): ReDoS risk on long inputs")
+        found.append(
+            "unbounded wildcard repetition (.+ / .* / [\\s\\S]*): ReDoS risk on long inputs"
+        )
     if _NESTED_QUANT.search(source):
         found.append("nested quantifier ((…+)+): catastrophic backtracking risk")
     for m in _JS_ONLY_ESCAPES.finditer(source):
@@ -219,14 +223,20 @@ class _Compiler:
     def __init__(self, bounded: bool) -> None:
         self.bounded = bounded
         self.issues: list[LintIssue] = []
-        self._cache: dict[str, re.Pattern[str] | None | Exception] = {}
+        self._cache: dict[str, re.Pattern[str] | Exception | None] = {}
 
     def pattern(self, tech: str, fld: str, raw: Any) -> Pattern | None:
         raw = "" if raw is None else str(raw) if not isinstance(raw, str) else raw
         parsed = split_tags(raw)
         if parsed.bad_confidence is not None:
             self.issues.append(
-                LintIssue(tech, fld, raw, f"confidence {parsed.bad_confidence!r} is not an integer; using 100", "warning")
+                LintIssue(
+                    tech,
+                    fld,
+                    raw,
+                    f"confidence {parsed.bad_confidence!r} is not an integer; using 100",
+                    "warning",
+                )
             )
         body = parsed.body
         for msg in lint_pattern(body):
@@ -242,7 +252,9 @@ class _Compiler:
                 compiled = exc
             self._cache[body] = compiled
         if isinstance(compiled, Exception):
-            self.issues.append(LintIssue(tech, fld, body, f"does not compile, skipped: {compiled}", "error"))
+            self.issues.append(
+                LintIssue(tech, fld, body, f"does not compile, skipped: {compiled}", "error")
+            )
             return None
         return Pattern(body, compiled, parsed.confidence, parsed.version)
 
@@ -254,11 +266,17 @@ class _Compiler:
                 out.append(pat)
         return tuple(out)
 
-    def keyed(self, tech: str, fld: str, value: Any, *, lower: bool = True) -> Mapping[str, tuple[Pattern, ...]]:
+    def keyed(
+        self, tech: str, fld: str, value: Any, *, lower: bool = True
+    ) -> Mapping[str, tuple[Pattern, ...]]:
         if not value:
             return _EMPTY
         if not isinstance(value, Mapping):
-            self.issues.append(LintIssue(tech, fld, str(value), "expected an object of name → pattern; ignored", "error"))
+            self.issues.append(
+                LintIssue(
+                    tech, fld, str(value), "expected an object of name → pattern; ignored", "error"
+                )
+            )
             return _EMPTY
         out: dict[str, tuple[Pattern, ...]] = {}
         for key, pats in value.items():
@@ -283,7 +301,9 @@ def _dom_rules(comp: _Compiler, tech: str, value: Any) -> tuple[DomRule, ...]:
     if isinstance(value, str | list):
         value = {sel: {"exists": ""} for sel in _as_list(value)}
     if not isinstance(value, Mapping):
-        comp.issues.append(LintIssue(tech, "dom", str(value), "unsupported dom value; ignored", "error"))
+        comp.issues.append(
+            LintIssue(tech, "dom", str(value), "unsupported dom value; ignored", "error")
+        )
         return ()
     rules = []
     for selector, spec in value.items():
@@ -291,11 +311,15 @@ def _dom_rules(comp: _Compiler, tech: str, value: Any) -> tuple[DomRule, ...]:
             spec = {"exists": spec}
         for key in spec:
             if key not in ("exists", "text", "attributes", "properties"):
-                comp.issues.append(LintIssue(tech, "dom", selector, f"unknown dom key {key!r}; ignored", "warning"))
+                comp.issues.append(
+                    LintIssue(tech, "dom", selector, f"unknown dom key {key!r}; ignored", "warning")
+                )
         rules.append(
             DomRule(
                 selector=selector,
-                exists=comp.patterns(tech, "dom.exists", spec["exists"]) if "exists" in spec else (),
+                exists=comp.patterns(tech, "dom.exists", spec["exists"])
+                if "exists" in spec
+                else (),
                 text=comp.patterns(tech, "dom.text", spec.get("text")),
                 attributes=comp.keyed(tech, "dom.attributes", spec.get("attributes"), lower=True),
                 properties=comp.keyed(tech, "dom.properties", spec.get("properties"), lower=False),
@@ -309,7 +333,9 @@ def _implied(raw: Any) -> Implied:
     return Implied(parsed.body, parsed.confidence, parsed.version)
 
 
-def _technology(comp: _Compiler, name: str, spec: Mapping[str, Any], legacy_scripts: bool) -> Technology:
+def _technology(
+    comp: _Compiler, name: str, spec: Mapping[str, Any], legacy_scripts: bool
+) -> Technology:
     script_src = spec.get("scriptSrc")
     scripts = spec.get("scripts")
     if legacy_scripts:
@@ -319,13 +345,17 @@ def _technology(comp: _Compiler, name: str, spec: Mapping[str, Any], legacy_scri
         try:
             cats.append(int(c))
         except (TypeError, ValueError):
-            comp.issues.append(LintIssue(name, "cats", str(c), "category id is not an integer; ignored", "error"))
+            comp.issues.append(
+                LintIssue(name, "cats", str(c), "category id is not an integer; ignored", "error")
+            )
     req_cats = []
     for c in _as_list(spec.get("requiresCategory")):
         try:
             req_cats.append(int(c))
         except (TypeError, ValueError):
-            comp.issues.append(LintIssue(name, "requiresCategory", str(c), "not an integer; ignored", "error"))
+            comp.issues.append(
+                LintIssue(name, "requiresCategory", str(c), "not an integer; ignored", "error")
+            )
     meta = spec.get("meta")
     return Technology(
         name=name,
@@ -376,14 +406,21 @@ def _categories(raw: Mapping[str, Any], groups: Mapping[str, Any]) -> dict[int, 
         try:
             cid = int(key)
         except ValueError as exc:
-            raise FingerprintError(f"category id {key!r} is not an integer", field="categories") from exc
+            raise FingerprintError(
+                f"category id {key!r} is not an integer", field="categories"
+            ) from exc
         if isinstance(spec, str):  # very old format: "1": "cms"
             spec = {"name": spec}
         names = []
         for g in _as_list(spec.get("groups")):
             g_spec = groups.get(str(g))
             names.append(str(g_spec.get("name")) if isinstance(g_spec, Mapping) else str(g))
-        out[cid] = Category(cid, str(spec.get("name", f"Category {cid}")), tuple(names), int(spec.get("priority", 0) or 0))
+        out[cid] = Category(
+            cid,
+            str(spec.get("name", f"Category {cid}")),
+            tuple(names),
+            int(spec.get("priority", 0) or 0),
+        )
     return out
 
 
@@ -400,13 +437,17 @@ def _resolve_source(path: Path) -> tuple[dict[str, Any], dict[str, Any], dict[st
                 if not isinstance(data, dict):
                     raise FingerprintError(f"{file}: expected an object of technologies")
                 techs.update(data)
-            cats = _read_json(path / "categories.json") if (path / "categories.json").is_file() else {}
+            cats = (
+                _read_json(path / "categories.json") if (path / "categories.json").is_file() else {}
+            )
             groups = _read_json(path / "groups.json") if (path / "groups.json").is_file() else {}
             return techs, cats, groups, False
         for single in ("technologies.json", "apps.json"):
             if (path / single).is_file():
                 return _resolve_source(path / single)
-        raise FingerprintError(f"{path}: no technologies/*.json, technologies.json or apps.json found")
+        raise FingerprintError(
+            f"{path}: no technologies/*.json, technologies.json or apps.json found"
+        )
     if not path.is_file():
         raise FingerprintError(f"{path}: no such file or folder")
     data = _read_json(path)
@@ -422,7 +463,9 @@ def _resolve_source(path: Path) -> tuple[dict[str, Any], dict[str, Any], dict[st
     return techs, cats, groups, True
 
 
-def load_fingerprints(path: str | os.PathLike[str] | None = None, *, bounded: bool = True) -> FingerprintDB:
+def load_fingerprints(
+    path: str | os.PathLike[str] | None = None, *, bounded: bool = True
+) -> FingerprintDB:
     """Load and compile a Wappalyzer-format database (``None``: the bundled data).
 
     ``bounded`` applies the reference's quantifier bound (``+`` → ``{1,250}``, ``*`` →
@@ -434,13 +477,17 @@ def load_fingerprints(path: str | os.PathLike[str] | None = None, *, bounded: bo
         root = resources.files("icpkit.technographics") / "data"
         with resources.as_file(root) as real:
             if not Path(real).is_dir():
-                raise FingerprintError("no bundled fingerprint data found (icpkit/technographics/data)")
+                raise FingerprintError(
+                    "no bundled fingerprint data found (icpkit/technographics/data)"
+                )
             return load_fingerprints(real, bounded=bounded)
     techs, cats_raw, groups_raw, single_file = _resolve_source(Path(path))
     if not isinstance(cats_raw, Mapping) or not isinstance(groups_raw, Mapping):
         raise FingerprintError(f"{path}: categories/groups must be JSON objects")
     categories = _categories(cats_raw, groups_raw)
-    legacy_scripts = single_file and not any(isinstance(s, Mapping) and "scriptSrc" in s for s in techs.values())
+    legacy_scripts = single_file and not any(
+        isinstance(s, Mapping) and "scriptSrc" in s for s in techs.values()
+    )
     comp = _Compiler(bounded)
     technologies: dict[str, Technology] = {}
     for name, spec in techs.items():
@@ -452,7 +499,9 @@ def load_fingerprints(path: str | os.PathLike[str] | None = None, *, bounded: bo
 
 
 def _check_references(
-    technologies: Mapping[str, Technology], categories: Mapping[int, Category], issues: list[LintIssue]
+    technologies: Mapping[str, Technology],
+    categories: Mapping[int, Category],
+    issues: list[LintIssue],
 ) -> None:
     """Record dangling names (the reference throws on them; we warn and ignore them)."""
     for tech in technologies.values():
@@ -463,7 +512,13 @@ def _check_references(
         )
         for fld, ref in refs:
             if ref not in technologies:
-                issues.append(LintIssue(tech.name, fld, ref, f"unknown technology {ref!r}; ignored", "warning"))
+                issues.append(
+                    LintIssue(
+                        tech.name, fld, ref, f"unknown technology {ref!r}; ignored", "warning"
+                    )
+                )
         for cid in (*tech.categories, *tech.requires_category):
             if categories and cid not in categories:
-                issues.append(LintIssue(tech.name, "cats", str(cid), f"unknown category id {cid}", "warning"))
+                issues.append(
+                    LintIssue(tech.name, "cats", str(cid), f"unknown category id {cid}", "warning")
+                )

@@ -6,7 +6,7 @@ technology on every input. The *fast* engine returns exactly the same hits, chea
 * key-value fields (headers, cookies, meta, dns, js) are indexed by key, so only patterns of
   keys the page has are run;
 * a literal prefilter: from each regex we take a set of lower-case literals one of which any
-  match must contain (:func:`.patterns.required_literals`); one Aho-Corasick automaton per field
+  match must contain (:func:`.patterns.required_literal_sets`); one Aho-Corasick automaton per field
   scans the case-folded input once, and ``re`` runs only on the candidates plus the few
   patterns with no usable literal ("always run");
 * optionally (``native=True`` or auto when :mod:`hyperscan` imports), a Hyperscan database in
@@ -41,11 +41,18 @@ from icpkit.technographics.page import Page
 from icpkit.technographics.patterns import (
     CASE_FOLD_TO_ASCII,
     fold_for_prefilter,
-    required_literals,
+    required_literal_sets,
     translate,
 )
 
-__all__ = ["DOM_MAX_NODES", "FIELD_ORDER", "Hit", "Matcher", "hyperscan_available", "static_js_values"]
+__all__ = [
+    "DOM_MAX_NODES",
+    "FIELD_ORDER",
+    "Hit",
+    "Matcher",
+    "hyperscan_available",
+    "static_js_values",
+]
 
 try:  # optional native prefilter
     import hyperscan as _hs
@@ -82,7 +89,13 @@ _LIST_FIELDS = {
     "scripts": "scripts",
     "robots": "robots",
 }
-_KEYED_FIELDS = {"headers": "headers", "cookies": "cookies", "meta": "meta", "dns": "dns", "js": "js"}
+_KEYED_FIELDS = {
+    "headers": "headers",
+    "cookies": "cookies",
+    "meta": "meta",
+    "dns": "dns",
+    "js": "js",
+}
 _FOLD_ONLY = str.maketrans(CASE_FOLD_TO_ASCII)
 
 
@@ -178,7 +191,9 @@ def static_js_values(script_text: str, chain: str) -> tuple[str, ...]:
 # --- dom selector literals ----------------------------------------------------------------
 
 _SEL_PAREN = re.compile(r":[\w-]+\((?:[^()]|\([^()]*\))*\)")
-_SEL_ATTR_VALUE = re.compile(r"""\[\s*([\w-]+)\s*(?:[~|^$*]?=\s*(?:"([^"]*)"|'([^']*)'|([^\]\s]+)))?\s*(?:[is]\s*)?\]""")
+_SEL_ATTR_VALUE = re.compile(
+    r"""\[\s*([\w-]+)\s*(?:[~|^$*]?=\s*(?:"([^"]*)"|'([^']*)'|([^\]\s]+)))?\s*(?:[is]\s*)?\]"""
+)
 _SEL_ID_CLASS = re.compile(r"[#.]((?:[\w-])+)")
 _SEL_TAG = re.compile(r"(?:^|[\s>+~,(])([a-zA-Z][\w]*-[\w-]+)")
 _UNSAFE = re.compile(r"[&<>\"'\\\s]|[^\x00-\x7f]")
@@ -233,17 +248,35 @@ def _split_selector_list(selector: str) -> list[str]:
 # --- the prefilter bucket -------------------------------------------------------------------
 
 
-class _Bucket:
-    """Entries run over the same values, with a literal (and optional Hyperscan) prefilter."""
+# Boilerplate that occurs on most pages: a literal made of it selects nothing, so the
+# automaton prefers a pattern's requirement with the most characters outside it.
+_COMMON = re.compile(
+    r"powered by|<a href=|<script|<link|<meta|<div|<img|<input|class=|href=|src=|content=|"
+    r"name=|type=|https?://|www\.|\.min|\.js|\.css|\.com|text/javascript|[\s<>=\"'/.:-]"
+)
 
-    def __init__(self, entries: list[_Entry], native: bool, *, case_sensitive_keys: bool = False) -> None:
+
+def _distinctive(literal: str) -> int:
+    return len(_COMMON.sub("", literal))
+
+
+class _Bucket:
+    """Entries run over the same values, with a literal (and optional Hyperscan) prefilter.
+
+    Each pattern carries every literal requirement it has (a conjunction of "one of these
+    occurs" sets). Its most selective requirement goes in the automaton; when that fires, the
+    others are confirmed with substring tests, and only then does the regex run.
+    """
+
+    def __init__(self, entries: list[_Entry], native: bool) -> None:
         self.entries = entries
         self.always: list[int] = []
         self.automaton: ahocorasick.Automaton | None = None
         self.hs_db = None
+        self.reqs: dict[int, list[frozenset[str]]] = {}
+        self._by_literal: dict[str, list[int]] = {}
         hs_ids: list[int] = []
         hs_exprs: list[bytes] = []
-        literal_of: dict[str, list[int]] = {}
         for idx, entry in enumerate(entries):
             pat = entry.pattern
             if pat.regex is None:
@@ -254,35 +287,43 @@ class _Bucket:
                 hs_ids.append(idx)
                 hs_exprs.append(pcre.encode())
                 continue
-            lits = required_literals(pat.regex.pattern)
-            if lits is None:
-                self.always.append(idx)
-                continue
-            for lit in lits:
-                literal_of.setdefault(lit, []).append(idx)
+            self._index(idx)
         if hs_exprs:
             ok, rejected = _compile_hyperscan(hs_exprs, hs_ids)
             self.hs_db = ok
             for idx in rejected:
-                lits = required_literals(entries[idx].pattern.regex.pattern)  # type: ignore[union-attr]
-                if lits is None:
-                    self.always.append(idx)
-                else:
-                    for lit in lits:
-                        literal_of.setdefault(lit, []).append(idx)
-        if literal_of:
+                self._index(idx)
+        if self._by_literal:
             auto = ahocorasick.Automaton()
-            for lit, idxs in literal_of.items():
-                auto.add_word(lit, tuple(idxs))
+            for lit in self._by_literal:
+                auto.add_word(lit, lit)
             auto.make_automaton()
             self.automaton = auto
         self.always.sort()
 
-    def candidates(self, value: str) -> set[int]:
+    def _index(self, idx: int) -> None:
+        regex = self.entries[idx].pattern.regex
+        reqs = required_literal_sets(regex.pattern) if regex is not None else None
+        if reqs is None:
+            self.always.append(idx)
+            return
+        select = max(reqs, key=lambda r: (min(_distinctive(x) for x in r), -len(r)))
+        self.reqs[idx] = [r for r in reqs if r is not select]
+        for lit in select:  # the most selective requirement goes in the automaton
+            self._by_literal.setdefault(lit, []).append(idx)
+
+    def candidates(self, value: str, folded: str | None = None) -> set[int]:
         found: set[int] = set(self.always)
         if self.automaton is not None:
-            for _end, idxs in self.automaton.iter(fold_for_prefilter(value)):
-                found.update(idxs)
+            if folded is None:
+                folded = fold_for_prefilter(value)
+            present = {lit for _end, lit in self.automaton.iter(folded)}
+            by_literal, reqs = self._by_literal, self.reqs
+            for lit in present:
+                for idx in by_literal[lit]:
+                    # the other requirements are confirmed by plain substring tests
+                    if idx not in found and all(any(x in folded for x in r) for r in reqs[idx]):
+                        found.add(idx)
         if self.hs_db is not None:
             data = _hs_image(value)
             hits: list[int] = []
@@ -367,7 +408,9 @@ class Matcher:
         if native and _hs is None:
             from icpkit.errors import FingerprintError
 
-            raise FingerprintError("native=True needs the optional 'hyperscan' package (icpkit[native])")
+            raise FingerprintError(
+                "native=True needs the optional 'hyperscan' package (icpkit[native])"
+            )
         self.engine = engine
         self.native = bool(_hs is not None if native is None else native) and engine == "fast"
         self.techs: list[Technology] = list(db.technologies.values())
@@ -383,19 +426,25 @@ class Matcher:
                 pos = 0
                 for key, pats in getattr(tech, attr).items():
                     for pat in pats:
-                        self.keyed_entries[fld].setdefault(key, []).append(_Entry(ti, fld, key, pat, pos))
+                        self.keyed_entries[fld].setdefault(key, []).append(
+                            _Entry(ti, fld, key, pat, pos)
+                        )
                         pos += 1
             for pos, rule in enumerate(tech.dom):
                 self.dom_rules.append((ti, rule, pos))
         self._valid_selectors = _valid_selectors({r.selector for _, r, _ in self.dom_rules})
         if engine == "fast":
-            self._list_buckets = {f: _Bucket(e, self.native) for f, e in self.list_entries.items() if e}
+            self._list_buckets = {
+                f: _Bucket(e, self.native) for f, e in self.list_entries.items() if e
+            }
             self._keyed_buckets = {
                 f: {k: _Bucket(e, self.native and len(e) > 8) for k, e in keys.items()}
                 for f, keys in self.keyed_entries.items()
                 if f != "js"
             }
             chains = list(self.keyed_entries["js"])
+            for chain in chains:
+                _js_regex(chain)  # compile once, at build time
             self._js_auto = _automaton({c: c for c in chains}) if chains else None
             selector_lits: dict[str, list[int]] = {}
             self._dom_always: list[int] = []
@@ -406,7 +455,11 @@ class Matcher:
                 else:
                     for lit in lits:
                         selector_lits.setdefault(lit, []).append(i)
-            self._dom_auto = _automaton({k: tuple(v) for k, v in selector_lits.items()}) if selector_lits else None
+            self._dom_auto = (
+                _automaton({k: tuple(v) for k, v in selector_lits.items()})
+                if selector_lits
+                else None
+            )
 
     # -- public --------------------------------------------------------------------------
 
@@ -415,7 +468,9 @@ class Matcher:
 
         ``only`` restricts matching to the named technologies (the ``requires`` second pass).
         """
-        allowed = None if only is None else {self.tech_index[n] for n in only if n in self.tech_index}
+        allowed = (
+            None if only is None else {self.tech_index[n] for n in only if n in self.tech_index}
+        )
         out: list[Hit] = []
         if self.engine == "naive":
             self._naive(page, allowed, out)
@@ -439,7 +494,11 @@ class Matcher:
             for fld, attr in _KEYED_FIELDS.items():
                 pos = 0
                 for key, pats in getattr(tech, attr).items():
-                    values = self._js_values(page, key) if fld == "js" else keyed_values[fld].get(key, ())
+                    values = (
+                        self._js_values(page, key)
+                        if fld == "js"
+                        else keyed_values[fld].get(key, ())
+                    )
                     for pat in pats:
                         for vi, value in enumerate(values):
                             self._try(_Entry(ti, fld, key, pat, pos), value, vi, out)
@@ -452,7 +511,8 @@ class Matcher:
     def _fast(self, page: Page, allowed: set[int] | None, out: list[Hit]) -> None:
         for fld, bucket in self._list_buckets.items():
             for vi, value in enumerate(_inputs(page, fld)):
-                for idx in bucket.candidates(value):
+                folded = _folded_html(page) if fld == "html" and value is page.html else None
+                for idx in bucket.candidates(value, folded):
                     entry = bucket.entries[idx]
                     if allowed is None or entry.tech_idx in allowed:
                         self._try(entry, value, vi, out)
@@ -490,7 +550,7 @@ class Matcher:
             return
         cands = set(self._dom_always)
         if self._dom_auto is not None:
-            hay = fold_for_prefilter(page.html)
+            hay = _folded_html(page)
             if "&" in hay:
                 hay += "\n" + fold_for_prefilter(unescape(page.html))
             for _end, idxs in self._dom_auto.iter(hay):
@@ -519,7 +579,9 @@ class Matcher:
             if m is None:
                 return
         order = (entry.tech_idx, _RANK[entry.field], entry.pos, sub, vi)
-        out.append(Hit(self.techs[entry.tech_idx].name, entry.field, entry.key, pat, value, m, order))
+        out.append(
+            Hit(self.techs[entry.tech_idx].name, entry.field, entry.key, pat, value, m, order)
+        )
 
     def _dom(self, page: Page, ti: int, rule: DomRule, pos: int, out: list[Hit]) -> None:
         if rule.selector not in self._valid_selectors:
@@ -539,7 +601,17 @@ class Matcher:
             values = [v for n in nodes if (v := n.attributes.get(attr)) is not None]
             for pat in pats:
                 for vi, value in enumerate(values):
-                    self._try(_Entry(ti, "dom", rule.selector, pat, pos), value, vi, out, sub=2 + ai)
+                    self._try(
+                        _Entry(ti, "dom", rule.selector, pat, pos), value, vi, out, sub=2 + ai
+                    )
+
+
+def _folded_html(page: Page) -> str:
+    """The case-folded HTML, computed once per page (shared by html and dom prefilters)."""
+    cached = page.__dict__.get("_icpkit_folded_html")
+    if cached is None:
+        cached = page.__dict__["_icpkit_folded_html"] = fold_for_prefilter(page.html)
+    return cached
 
 
 def _automaton(words: Mapping[str, object]) -> ahocorasick.Automaton:

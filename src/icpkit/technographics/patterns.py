@@ -29,6 +29,7 @@ __all__ = [
     "TranslationError",
     "fold_for_prefilter",
     "js_parse_int",
+    "required_literal_sets",
     "required_literals",
     "resolve_version",
     "split_tags",
@@ -249,7 +250,7 @@ def _translate_class(body: str, i: int) -> tuple[str, str, int]:
     if j >= n:
         raise TranslationError("unterminated character class")
     out: list[str] = []
-    for k, (text, is_class_esc) in enumerate(items):
+    for k, (text, _is_class_esc) in enumerate(items):
         if text == "-" and 0 < k < len(items) - 1:
             prev_cls = items[k - 1][1]
             next_cls = items[k + 1][1]
@@ -293,7 +294,9 @@ def resolve_version(template: str | None, match: re.Match[str]) -> str:
             continue
         ternary = re.search(rf"\\{index}\?([^:]+):(.*)\Z", template)
         if ternary:
-            resolved = template.replace(ternary.group(0), ternary.group(1) if value else ternary.group(2), 1)
+            resolved = template.replace(
+                ternary.group(0), ternary.group(1) if value else ternary.group(2), 1
+            )
         resolved = resolved.strip().replace(f"\\{index}", value or "")
     return _BACKREF_LEFT.sub("", resolved, count=1)
 
@@ -367,3 +370,54 @@ def required_literals(python_regex: str, min_len: int = 3) -> frozenset[str] | N
     if req is None or _score(req)[0] < min_len:
         return None
     return req
+
+
+def _all_required(seq: object) -> list[frozenset[str]]:
+    """Every requirement of ``seq``: each set must be hit (one of its strings must occur)."""
+    reqs: list[frozenset[str]] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        nonlocal run
+        if run:
+            reqs.append(frozenset(["".join(run)]))
+            run = []
+
+    for op, av in seq:  # type: ignore[attr-defined]
+        if op is _LIT and av < 128:
+            run.append(chr(av).lower())
+            continue
+        if op is _sre_c.AT:
+            continue
+        flush()
+        if op is _SUB:
+            reqs.extend(_all_required(av[3]))
+        elif op is _ATOMIC and _ATOMIC is not None:
+            reqs.extend(_all_required(av))
+        elif op is _BRANCH:
+            alts = [_required(b) for b in av[1]]
+            if all(alts):
+                reqs.append(frozenset().union(*alts))  # type: ignore[arg-type]
+        elif op in _REPEATS and op is not None and av[0] >= 1:
+            reqs.extend(_all_required(av[2]))
+    flush()
+    return reqs
+
+
+def required_literal_sets(python_regex: str, min_len: int = 3) -> list[frozenset[str]] | None:
+    """All literal requirements of a regex (a conjunction of "one of these occurs" sets).
+
+    Checking every requirement, not just the longest, keeps generic runs such as
+    ``powered by <a href="`` from making a pattern a candidate on every page that has them.
+    Sets shorter than ``min_len`` are dropped; with none left, the best set of length ≥ 2 is
+    used; ``None`` means the pattern must always run.
+    """
+    try:
+        tree = _sre_p.parse(python_regex, re.IGNORECASE)
+    except re.error:
+        return None
+    reqs = [r for r in dict.fromkeys(_all_required(tree)) if _score(r)[0] >= min_len]
+    if reqs:
+        return reqs
+    best = _required(tree)
+    return [best] if best is not None and _score(best)[0] >= 2 else None
