@@ -21,6 +21,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from importlib import metadata
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -31,8 +32,8 @@ import httpx
 from icpkit.errors import IcpkitError, NetworkRefused
 from icpkit.technographics.cache import CachedFetch, FetchCache
 from icpkit.technographics.netguard import (
+    GuardedTransport,
     Resolver,
-    guarded_transport,
     normalize_domain,
     target_url,
 )
@@ -47,6 +48,7 @@ def _version() -> str:
 
 DEFAULT_USER_AGENT = f"icpkit/{_version()} (+https://github.com/icpkit/icpkit; technographics)"
 _ROBOTS_TOKEN = "icpkit"
+_timeout = getattr(asyncio, "timeout", None)
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _TEXT_TYPES = ("text/", "application/xhtml", "application/xml", "application/json")
@@ -292,6 +294,9 @@ class _Fetcher:
         answered: list[bool] = []
         async with self._slot(host):
             try:
+                if _timeout is not None:  # Python 3.11+: no extra task per request
+                    async with _timeout(self.config.timeout):
+                        return await self._stream(url, max_bytes, answered)
                 return await asyncio.wait_for(
                     self._stream(url, max_bytes, answered), self.config.timeout
                 )
@@ -508,19 +513,28 @@ def make_client(
 ) -> httpx.AsyncClient:
     """The guarded client :func:`fetch_many` uses when none is injected (pinned, no env proxies)."""
     resolver = resolver or Resolver(allow_private=config.allow_private, overrides=dns)
-    transport = guarded_transport(resolver, max_connections=max(config.concurrency * 2, 10))
-    if not config.verify_tls:
-        transport = _insecure(resolver, config)
+    transport = GuardedTransport(resolver, limits=_limits(config), verify=config.verify_tls)
+    # Cookies are read from each response's Set-Cookie headers; a shared jar would leak one
+    # site's cookies into requests to another and grows with every site fetched.
+    no_jar = CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
     return httpx.AsyncClient(
-        transport=transport, timeout=httpx.Timeout(config.timeout), trust_env=False
+        transport=transport,
+        timeout=httpx.Timeout(config.timeout),
+        trust_env=False,
+        cookies=no_jar,
     )
 
 
-def _insecure(resolver: Resolver, config: FetchConfig) -> httpx.AsyncBaseTransport:
-    from icpkit.technographics.netguard import GuardedTransport
-
-    limits = httpx.Limits(max_connections=max(config.concurrency * 2, 10))
-    return GuardedTransport(resolver, limits=limits, verify=False)
+def _limits(config: FetchConfig) -> httpx.Limits:
+    """Pool limits for many distinct hosts: a pool about as large as the worker count. httpcore
+    scans every pooled connection for every queued request, so a large pool of idle connections
+    to already-finished sites costs more than it saves; one idle slot per worker still lets the
+    page request reuse the robots.txt connection."""
+    return httpx.Limits(
+        max_connections=config.concurrency + 10,
+        max_keepalive_connections=config.concurrency,
+        keepalive_expiry=5.0,
+    )
 
 
 async def fetch_many(
