@@ -7,19 +7,30 @@ the field. The format is documented in ``docs/icp-file.md``; its version is ``fo
 How an ICP scores an account (the same in every engine, polars or SQL):
 
 * every criterion is evaluated three-valued (met / failed / unknown, see :mod:`icpkit.criteria`);
-* ``raw = scoring.intercept + Σ weight of every met criterion (segment musts, nice-to-haves and
-  disqualifiers; a criterion without a weight counts 0) + Σ segment.bonus for every segment whose
-  musts are all met``; failed and unknown add nothing; timing signals are not part of fit;
+  a criterion without ``weight`` counts 1 point;
+* ``raw = scoring.intercept + Σ weight of every met criterion (segment musts and nice-to-haves)
+  + Σ segment.bonus for every segment whose musts are all met``; failed and unknown add nothing. A
+  criterion listed in two segments counts in each. ``raw`` is clipped to [-40, 40] (beyond that
+  the score rounds to 0 or 100 anyway, and SQL ``EXP`` would overflow);
 * ``fit_score = round(100 · 1 / (1 + e^-raw), 1)``: the weights are a logistic model fitted on the
   customer base, so the score is the modelled share of best customers among accounts like this one
-  (the calibration table in the file shows predicted against observed);
-* ``segment`` is the segment with the largest own points (bonus if complete + its met criteria
-  weights), null when no segment has positive points;
-* ``disqualified`` is true when any disqualifier is met; disqualifiers win: the tier is then ``D``;
-* ``tier`` is A/B/C/D by ``scoring.tiers`` thresholds on ``fit_score``;
-* ``timing_score`` is 100 · (Σ weights of met timing signals) / (Σ all timing weights);
-  ``in_market`` is ``timing_score >= scoring.in_market_at``; ``priority = fit_score · (1 +
-  timing_score / 100) / 2``, 0 when disqualified.
+  (the calibration table in the file shows predicted against observed). Every rounding is half up,
+  ``floor(x · 10^d + 0.5) / 10^d``, spelled identically in polars and SQL;
+* ``segment`` is the segment (its ``id``) with the largest own points (bonus if complete + its met
+  criteria weights), null when no segment has positive points; ties go to the first in the file;
+* ``disqualified`` is true when any disqualifier is met (unknown does not disqualify);
+  ``disqualified_by`` names the first one in file order that fired; disqualifiers win: the tier is
+  then ``D`` and the priority 0;
+* ``tier`` is A/B/C/D by ``scoring.tiers`` thresholds on ``fit_score`` (``>=``);
+* ``timing_score`` is 100 · (Σ weights of met timing signals) / (Σ all timing weights), rounded to
+  0.1, and 0 when there are no timing signals; ``in_market`` is ``timing_score >=
+  scoring.in_market_at``; ``priority = fit_score · (1 + timing_score / 100) / 2`` rounded to 0.01,
+  0 when disqualified; ``rank`` is 1 for the highest priority, ties share the lowest rank (SQL
+  ``RANK()``);
+* ``quadrant``: *fit* means tier A or B; labels are "fit + in-market", "fit + dormant",
+  "poor fit + in-market" and "poor fit";
+* ``data_completeness`` is the share (0–1, rounded to 0.001) of the ICP's distinct criteria (same
+  test counted once, timing and disqualifiers included) that could be judged, i.e. were not unknown.
 """
 
 from __future__ import annotations
