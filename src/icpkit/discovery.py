@@ -127,29 +127,50 @@ def beam_search(
     k = H.shape[1]
     col_ids = np.unique(np.asarray(columns), return_inverse=True)[1]
     kinds_arr = np.asarray(kinds)
+    free = np.isin(kinds_arr, ("has", "lacks"))
 
-    counts = H.T @ np.column_stack([yf, pf])
+    def covers(keys: Sequence[tuple[int, ...]]) -> list[np.ndarray]:
+        # Gather the traits the beam uses in one pass over H, then AND contiguous rows: H is
+        # row-major (accounts × traits), so reading whole columns one by one is slow.
+        used = sorted({t for key in keys for t in key})
+        rows = np.ascontiguousarray(np.take(H, used, axis=1).T > 0)
+        at = {t: i for i, t in enumerate(used)}
+        out = []
+        for key in keys:
+            cover = population.copy()
+            for t in key:
+                cover &= rows[at[t]]
+            out.append(cover)
+        return out
+
+    # Two vector-matrix products (BLAS is much slower on a two-column matrix product).
+    counts = np.column_stack([yf @ H, pf @ H])
     q = quality(counts[:, 1], counts[:, 0], p0)
     ok = (counts[:, 1] >= min_n) & (counts[:, 0] >= config.min_best)
     q = np.where(ok, q, -np.inf)
     evaluated = k
     order = np.argsort(-q)[: config.beam_width]
-    beam: list[Subgroup] = []
+    firsts: list[int] = []
     for j in order:
         if not np.isfinite(q[j]) or q[j] <= 0:
             break
-        cover = population & (H[:, j] > 0)
-        beam.append(Subgroup((int(j),), cover, int(counts[j, 1]), int(counts[j, 0]), float(q[j])))
+        firsts.append(int(j))
+    beam = [
+        Subgroup((j,), cover, int(counts[j, 1]), int(counts[j, 0]), float(q[j]))
+        for j, cover in zip(firsts, covers([(j,) for j in firsts]), strict=True)
+    ]
     best = beam[0] if beam else None
 
     for _depth in range(1, config.max_depth):
         if not beam:
             break
-        W = np.empty((H.shape[0], 2 * len(beam)), dtype=np.float32)
+        # One product per level, laid out (2B × accounts) @ (accounts × traits) so that both
+        # operands are row-major: rows 2b and 2b+1 are the best and all accounts of member b.
+        Wt = np.empty((2 * len(beam), H.shape[0]), dtype=np.float32)
         for b, sg in enumerate(beam):
-            W[:, 2 * b] = (sg.cover & y).astype(np.float32)
-            W[:, 2 * b + 1] = sg.cover.astype(np.float32)
-        C = H.T @ W  # k × 2B
+            np.logical_and(sg.cover, y, out=Wt[2 * b], casting="unsafe")
+            Wt[2 * b + 1] = sg.cover
+        C = (Wt @ H).T  # k × 2B
         cands: dict[tuple[int, ...], tuple[float, int, int, int]] = {}
         for b, sg in enumerate(beam):
             nb, nn = C[:, 2 * b], C[:, 2 * b + 1]
@@ -157,7 +178,7 @@ def beam_search(
             valid = (nn >= min_n) & (nb >= config.min_best) & (nn < sg.n)
             used_cols = col_ids[list(sg.traits)]
             # Items of a multi-valued column (a tech stack) combine freely ("has X, lacks Y").
-            allowed = ~np.isin(col_ids, used_cols) | np.isin(kinds_arr, ("has", "lacks"))
+            allowed = ~np.isin(col_ids, used_cols) | free
             allowed[list(sg.traits)] = False
             for t in sg.traits:
                 # A column may appear twice only as the two sides of a numeric band.
@@ -176,12 +197,11 @@ def beam_search(
         if not cands:
             break
         top = sorted(cands.items(), key=lambda kv: -kv[1][0])[: config.beam_width]
-        beam = []
-        for key, (qv, nn_, nb_, _b) in top:
-            cover = population.copy()
-            for t in key:
-                cover &= H[:, t] > 0
-            beam.append(Subgroup(key, cover, nn_, nb_, qv))
+        keys = [key for key, _ in top]
+        beam = [
+            Subgroup(key, cover, nn_, nb_, qv)
+            for (key, (qv, nn_, nb_, _b)), cover in zip(top, covers(keys), strict=True)
+        ]
         if beam and (best is None or beam[0].quality > best.quality):
             best = beam[0]
     return best, evaluated
@@ -471,7 +491,7 @@ def discover(
 
     # Anti-signals first: disqualified accounts are out before any segment is sought, so a
     # segment never has to spell out "not on-prem" to look good.
-    disq = _disqualifiers(ts, st, cfg)
+    disq = _disqualifiers(ts, best, worst, cfg)
     disqualified = np.zeros(n, dtype=bool)
     for c in disq:
         disqualified |= _mask(frame, [c])
@@ -523,6 +543,7 @@ def discover(
         if population.sum() < min_n:
             break
     found = _merge_segments(frame, found, best, cfg)
+    disq = _confirm_disqualifiers(frame, disq, found, best, worst)
 
     # Timing: behavioural traits that raise the share of best customers.
     timing = _timing(ts, st, cfg)
@@ -675,32 +696,66 @@ def _ev(s: TraitStats, i: int, q: float | None = None) -> Evidence:
     )
 
 
-def _disqualifiers(ts: TraitSet, st: TraitStats, cfg: SearchConfig) -> list[Criterion]:
-    ok = (
-        (st.q_value < 0.01)
-        & (st.worst_lift >= 1.5)
-        & (st.ci_high < 0.5)
-        & (st.best_share <= 0.5 * st.worst_share)
-        & (np.asarray(ts.kinds) != "lacks")
-    )
-    cand = np.flatnonzero(ok)
-    cand = cand[np.argsort(st.odds_ratio[cand])]
+def _disqualifiers(
+    ts: TraitSet, best: np.ndarray, worst: np.ndarray, cfg: SearchConfig
+) -> list[Criterion]:
+    """Traits concentrated in the worst customers, chosen one at a time (covering).
+
+    After each disqualifier its accounts are set aside and the rest re-tested, so a trait that
+    only looked bad because it travels with an earlier disqualifier (healthcare companies that
+    deploy on-prem) is not listed as a disqualifier of its own.
+    """
     out: list[Criterion] = []
-    used: set[str] = set()
-    covers: list[np.ndarray] = []
-    for i in cand:
-        col = ts.columns[i]
-        if col in used:
-            continue
-        c = ts.has[:, i]
-        if any((c & o).sum() / max((c | o).sum(), 1) > 0.5 for o in covers):
-            continue
-        out.append(ts.criteria[i])
-        used.add(col)
-        covers.append(c)
-        if len(out) >= cfg.max_disqualifiers:
+    remaining = np.ones(len(best), dtype=bool)
+    not_lacks = np.asarray(ts.kinds) != "lacks"
+    for _ in range(cfg.max_disqualifiers):
+        st = trait_stats(ts.has[remaining], ts.known[remaining], best[remaining], worst[remaining])
+        ok = (
+            (st.q_value < 0.01)
+            & (st.worst_lift >= 1.5)
+            & (st.ci_high < 0.5)
+            & (st.best_share <= 0.5 * st.worst_share)
+            & not_lacks
+            & (st.n >= cfg.min_best)
+        )
+        if not ok.any():
             break
+        cand = np.flatnonzero(ok)
+        i = int(cand[np.argmin(st.odds_ratio[cand])])
+        out.append(ts.criteria[i])
+        remaining &= ~ts.has[:, i]
     return out
+
+
+def _confirm_disqualifiers(
+    frame: pl.DataFrame,
+    disq: list[Criterion],
+    found: list[FoundSegment],
+    best: np.ndarray,
+    worst: np.ndarray,
+) -> list[Criterion]:
+    """Keep a disqualifier only if it is bad among comparable accounts too.
+
+    Outside every segment, a disqualifier must still mark accounts that do worse than the other
+    non-fitting accounts. An industry that merely has no segment of its own looks bad against a
+    base full of segment winners, but not against its peers: that is no reason to refuse a deal.
+    """
+    if not disq or not found:
+        return disq
+    outside = np.ones(len(best), dtype=bool)
+    for fs in found:
+        outside &= ~fs.cover
+    kept: list[Criterion] = []
+    remaining = outside.copy()
+    for c in disq:
+        one = evaluate(frame.filter(pl.Series(remaining)), [c])
+        if not one.criteria:
+            continue
+        s = trait_stats(one.has, one.known, best[remaining], worst[remaining])
+        if s.p_value[0] * len(disq) < 0.01 and s.ci_high[0] < 0.5:
+            kept.append(c)
+            remaining &= ~_mask(frame, [c])
+    return kept
 
 
 def _timing(ts: TraitSet, st: TraitStats, cfg: SearchConfig) -> list[Criterion]:

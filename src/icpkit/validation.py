@@ -66,7 +66,9 @@ def predict(icp: ICP, frame: pl.DataFrame) -> Prediction:
     score = np.round(100.0 / (1.0 + np.exp(-raw)), 1)
     disq = np.zeros(frame.height, dtype=bool)
     if icp.disqualifiers:
-        res = frame.select([c.expr().fill_null(False) for c in icp.disqualifiers])
+        res = frame.select(
+            [c.expr().fill_null(False).alias(f"d{i}") for i, c in enumerate(icp.disqualifiers)]
+        )
         disq = res.select(pl.any_horizontal(pl.all())).to_series().to_numpy().astype(bool)
     t = icp.scoring.tiers
     tier = np.where(
