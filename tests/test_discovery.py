@@ -116,3 +116,20 @@ def test_finds_nothing_when_outcomes_are_shuffled(tmp_path, seed):
     q = found.evidence_table.get_column("q_value").to_numpy()
     assert np.nanmin(q) > 0.05
     assert any("no segment passed" in w for w in found.warnings)
+
+
+def test_time_split_validation_reports_out_of_time_figures(tmp_path):
+    from datetime import date
+
+    from icpkit.pipeline import discover_file
+
+    data = generate_customers(5000, seed=11)
+    path = tmp_path / "c.parquet"
+    write_table(data.customers, path)
+    run = discover_file(path, category_map=CATEGORY_MAP, folds=0, holdout_after=date(2025, 1, 1))
+    v = run.validation
+    assert v is not None and v.time_split is not None and v.time_split_baseline is not None
+    assert v.time_split.accounts < 5000
+    assert v.time_split.auc is not None and v.time_split.auc > 0.7
+    # Selected accounts are far richer in best customers than the base.
+    assert v.time_split.precision > 2 * v.time_split.base_rate

@@ -659,7 +659,7 @@ def _stats(df: pl.DataFrame, names: list[str]) -> dict[str, dict[str, float]]:
             if not isinstance(dt, (pl.List, pl.Struct, pl.Array, pl.Object)):
                 exprs.append(c.n_unique().alias(f"{n}\0unique"))
             if dt.is_numeric():
-                exprs.append(c.is_in([0, 1]).sum().alias(f"{n}\0bool"))
+                exprs.append(((c == 0) | (c == 1)).sum().alias(f"{n}\0bool"))
     row = df.select(exprs).row(0, named=True) if exprs else {}
     out: dict[str, dict[str, float]] = {n: {} for n in names}
     for key, value in row.items():
