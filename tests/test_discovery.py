@@ -69,7 +69,7 @@ def test_recovers_the_anti_signal_and_nothing_spurious(planted):
     disq = found.icp.disqualifiers
     assert [(c.column, c.in_) for c in disq] == [("deployment", truth.anti_signal.values)]
     assert disq[0].evidence is not None and disq[0].evidence.worst_share > 0.2
-    assert disq[0].weight is not None and disq[0].weight < 0
+    assert disq[0].weight is None  # a rule, not points: disqualifiers win over any score
 
 
 def test_planted_booster_becomes_a_timing_signal(planted):
@@ -133,3 +133,21 @@ def test_time_split_validation_reports_out_of_time_figures(tmp_path):
     assert v.time_split.auc is not None and v.time_split.auc > 0.7
     # Selected accounts are far richer in best customers than the base.
     assert v.time_split.precision > 2 * v.time_split.base_rate
+
+
+def test_scoring_engine_agrees_with_the_learner(planted, tmp_path):
+    """The discovered ICP scores the same in the production engine as during validation."""
+    from icpkit.scoring import score
+    from icpkit.validation import predict
+
+    _, found = planted
+    data = generate_customers(3000, seed=99)
+    path = tmp_path / "c.csv"
+    write_table(data.customers, path)
+    raw = read_table(path)
+    prepared = prepare(raw, infer_schema(raw)).frame
+    mine = predict(found.icp, prepared)
+    theirs = score(prepared, found.icp, reasons="none")
+    np.testing.assert_allclose(theirs.get_column("fit_score").to_numpy(), mine.fit_score, atol=0.1)
+    assert (theirs.get_column("tier").to_numpy() == mine.tier).all()
+    assert (theirs.get_column("disqualified").to_numpy() == mine.disqualified).all()

@@ -814,8 +814,8 @@ def _nice_to_haves(
 def feature_matrix(icp: ICP, frame: pl.DataFrame) -> tuple[np.ndarray, list[tuple[int, str, int]]]:
     """Indicators the scoring model weighs (see the contract in :mod:`icpkit.icp`).
 
-    Per segment: each must and nice-to-have met, and "all musts met" (the bonus); then each
-    disqualifier met. Returns the matrix and per column (segment index or -1, part, index).
+    Per segment: each must and nice-to-have met, and "all musts met" (the bonus). Returns the
+    matrix and per column (segment index, part, index).
     """
     cols: list[np.ndarray] = []
     keys: list[tuple[int, str, int]] = []
@@ -830,9 +830,6 @@ def feature_matrix(icp: ICP, frame: pl.DataFrame) -> tuple[np.ndarray, list[tupl
         allm = np.logical_and.reduce(ms) if ms else np.zeros(frame.height, bool)
         cols.append(allm)
         keys.append((si, "bonus", 0))
-    for di, c in enumerate(icp.disqualifiers):
-        cols.append(_mask(frame, [c]))
-        keys.append((-1, "disqualifier", di))
     if not cols:
         return np.zeros((frame.height, 0)), keys
     return np.column_stack(cols).astype(np.float64), keys
@@ -845,13 +842,17 @@ def fit_weights(icp: ICP, frame: pl.DataFrame, best: np.ndarray, worst: np.ndarr
     wrong sign (collinearity between overlapping criteria) is set to zero and the rest refitted,
     so every weight in the file reads the way its criterion is meant.
     """
-    X, keys = feature_matrix(icp, frame)
-    base = float(best.mean())
+    X_all, keys = feature_matrix(icp, frame)
+    # Disqualified accounts are decided by rule (tier D, priority 0); the scorecard is fitted on
+    # the accounts still in play, so fit_score is the share of best among qualifying accounts.
+    qualifying = ~_disqualified(frame, icp.disqualifiers)
+    X = X_all[qualifying]
+    y = best[qualifying].astype(int)
+    base = float(y.mean()) if len(y) else float(best.mean())
     coef = np.zeros(X.shape[1])
     intercept = math.log(max(base, 1e-6) / max(1 - base, 1e-6))
-    sign = np.array([-1.0 if part == "disqualifier" else 1.0 for _, part, _ in keys])
+    sign = np.ones(X.shape[1])
     active = np.ones(X.shape[1], dtype=bool)
-    y = best.astype(int)
     for _ in range(X.shape[1] + 1):
         if not active.any():
             break
@@ -867,7 +868,6 @@ def fit_weights(icp: ICP, frame: pl.DataFrame, best: np.ndarray, worst: np.ndarr
         active &= ~wrong
     coef = np.where(active, coef, 0.0)
     segs = [s.model_copy(deep=True) for s in icp.segments]
-    disq = list(icp.disqualifiers)
     rounded = np.array([round(float(w), 3) for w in coef])
     for (si, part, ci), w in zip(keys, rounded, strict=True):
         w = float(w)
@@ -875,23 +875,28 @@ def fit_weights(icp: ICP, frame: pl.DataFrame, best: np.ndarray, worst: np.ndarr
             segs[si].bonus = w
         elif part == "must":
             segs[si].must[ci] = segs[si].must[ci].model_copy(update={"weight": w})
-        elif part == "nice":
-            segs[si].nice[ci] = segs[si].nice[ci].model_copy(update={"weight": w})
         else:
-            disq[ci] = disq[ci].model_copy(update={"weight": w})
+            segs[si].nice[ci] = segs[si].nice[ci].model_copy(update={"weight": w})
     intercept = round(intercept, 3)
-    raw = intercept + (X @ rounded if len(rounded) else np.zeros(frame.height))
+    raw = intercept + (X @ rounded if len(rounded) else np.zeros(X.shape[0]))
     score = np.round(100.0 / (1.0 + np.exp(-raw)), 1)
     tiers = {
         "A": round(min(95.0, 100 * base * 2.0), 1),
         "B": round(min(90.0, 100 * base * 1.25), 1),
         "C": round(min(85.0, 100 * base * 0.75), 1),
     }
-    calib = calibration(score, best)
+    calib = calibration(score, best[qualifying])
     scoring = icp.scoring.model_copy(
         update={"intercept": intercept, "tiers": tiers, "calibration": calib}
     )
-    return icp.model_copy(update={"segments": segs, "disqualifiers": disq, "scoring": scoring})
+    return icp.model_copy(update={"segments": segs, "scoring": scoring})
+
+
+def _disqualified(frame: pl.DataFrame, disq: Sequence[Criterion]) -> np.ndarray:
+    out = np.zeros(frame.height, dtype=bool)
+    for c in disq:
+        out |= _mask(frame, [c])
+    return out
 
 
 def calibration(score: np.ndarray, best: np.ndarray, bands: int = 10) -> list[CalibrationRow]:

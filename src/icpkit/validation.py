@@ -8,7 +8,8 @@ Three views, each as counts and rates:
 * **time split** (when a purchase-date column exists and ``holdout_after`` is given): fitted on
   accounts bought before the date, scored on those bought after — the closest to real use.
 
-Beside the explicit ICP, a black-box baseline (scikit-learn's histogram gradient boosting on the
+AUC ranks accounts by fit_score with disqualified accounts last (disqualifiers win). Beside the
+explicit ICP, a black-box baseline (scikit-learn's histogram gradient boosting on the
 same columns and the same folds) shows what the explicit criteria leave on the table. Its
 selection is the same number of accounts as the ICP selects, so precision and recall compare.
 """
@@ -43,6 +44,11 @@ class Prediction:
     disqualified: np.ndarray
 
     @property
+    def ranking_score(self) -> np.ndarray:
+        """fit_score with disqualified accounts last: disqualifiers win (priority 0)."""
+        return np.where(self.disqualified, 0.0, self.fit_score)
+
+    @property
     def selected(self) -> np.ndarray:
         return np.isin(self.tier, SELECTED_TIERS) & ~self.disqualified
 
@@ -52,18 +58,16 @@ def predict(icp: ICP, frame: pl.DataFrame) -> Prediction:
     X, keys = feature_matrix(icp, frame)
     w = []
     for si, part, ci in keys:
-        if part == "disqualifier":
-            w.append(icp.disqualifiers[ci].weight or 0.0)
-            continue
         seg = icp.segments[si]
         if part == "bonus":
             w.append(seg.bonus)
         elif part == "must":
-            w.append(seg.must[ci].weight or 0.0)
+            w.append(seg.must[ci].weight if seg.must[ci].weight is not None else 1.0)
         else:
-            w.append(seg.nice[ci].weight or 0.0)
+            w.append(seg.nice[ci].weight if seg.nice[ci].weight is not None else 1.0)
     raw = icp.scoring.intercept + (X @ np.asarray(w) if w else np.zeros(frame.height))
-    score = np.round(100.0 / (1.0 + np.exp(-raw)), 1)
+    raw = np.clip(raw, -40.0, 40.0)
+    score = np.floor(1000.0 / (1.0 + np.exp(-raw)) + 0.5) / 10.0  # half up, as every engine
     disq = np.zeros(frame.height, dtype=bool)
     if icp.disqualifiers:
         res = frame.select(
@@ -185,7 +189,7 @@ def validate(
     best, worst = outcomes.best, outcomes.worst
     pred = predict(icp, frame)
     report = ValidationReport(
-        in_sample=metrics(pred.fit_score, pred.selected, best, worst, pred.tier == "A")
+        in_sample=metrics(pred.ranking_score, pred.selected, best, worst, pred.tier == "A")
     )
     X_base = baseline_features(frame, schema) if baseline else None
 
@@ -198,7 +202,7 @@ def validate(
         for train, test in skf.split(np.zeros(frame.height), best):
             fold_icp = fitter(frame[train], _subset(outcomes, train))
             p = predict(fold_icp, frame[test])
-            score[test], sel[test], top[test] = p.fit_score, p.selected, p.tier == "A"
+            score[test], sel[test], top[test] = p.ranking_score, p.selected, p.tier == "A"
             if X_base is not None:
                 bprob[test] = _gbm(X_base, best, train, test, random_state)
         report.kfold = metrics(score, sel, best, worst, top)
@@ -223,7 +227,7 @@ def validate(
                 t_icp = fitter(frame[train], _subset(outcomes, train))
                 p = predict(t_icp, frame[test])
                 report.time_split = metrics(
-                    p.fit_score, p.selected, best[test], worst[test], p.tier == "A"
+                    p.ranking_score, p.selected, best[test], worst[test], p.tier == "A"
                 )
                 report.holdout_after = holdout_after
                 if X_base is not None:
