@@ -145,6 +145,31 @@ class ChangeEntry(_Model):
     changes: list[str] = Field(default_factory=list)
 
 
+class PersonaEvidence(_Model):
+    """How often the persona took part in won deals of fitting accounts, against lost ones."""
+
+    won_deals: int
+    lost_deals: int = 0
+    share_of_won: float
+    share_of_lost: float | None = None
+    lift: float | None = None
+    p_value: float | None = None
+    caveat: str | None = None
+
+
+class Persona(_Model):
+    """People-level: who to reach inside a fitting account. Describes roles, never persons."""
+
+    id: str
+    segment: str | None = Field(default=None, description="segment id, or null for all")
+    department: str
+    seniority: str
+    deal_role: str | None = Field(default=None, description="champion, decision maker, user…")
+    example_titles: list[str] = Field(default_factory=list)
+    evidence: PersonaEvidence | None = None
+    notes: list[str] = Field(default_factory=list)
+
+
 class ICP(_Model):
     """An Ideal Customer Profile: explicit criteria, evidence, scoring rules and history."""
 
@@ -160,6 +185,9 @@ class ICP(_Model):
     )
     segments: list[Segment] = Field(default_factory=list)
     disqualifiers: list[Criterion] = Field(default_factory=list)
+    personas: list[Persona] = Field(
+        default_factory=list, description="people-level section, kept apart from the criteria"
+    )
     scoring: Scoring = Field(default_factory=Scoring)
     validation: dict[str, Any] = Field(default_factory=dict)
     notes: list[str] = Field(default_factory=list)
@@ -335,6 +363,8 @@ __all__ = [
     "ChangeEntry",
     "OutcomeComparison",
     "OutcomeDefinition",
+    "Persona",
+    "PersonaEvidence",
     "Scoring",
     "Segment",
     "SegmentEvidence",

@@ -17,6 +17,8 @@ from icpkit.errors import IcpkitError
 from icpkit.cli import discover as _discover  # noqa: F401  isort: skip
 from icpkit.cli import score as _score  # noqa: F401  isort: skip
 from icpkit.cli import tech as _tech  # noqa: F401  isort: skip
+from icpkit.cli import living as _living  # noqa: F401  isort: skip
+from icpkit.cli import people as _people  # noqa: F401  isort: skip
 
 
 def main() -> None:
