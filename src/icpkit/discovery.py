@@ -117,94 +117,100 @@ def beam_search(
     Returns the subgroup and the number of conjunctions evaluated (for the multiple-testing
     correction).
     """
-    n_pop = int(population.sum())
-    if n_pop == 0:
-        return None, 0
-    p0 = float(y[population].mean())
-    min_n = max(config.min_best, int(config.min_support * n_pop))
-    yf = (y & population).astype(np.float32)
-    pf = population.astype(np.float32)
-    k = H.shape[1]
-    col_ids = np.unique(np.asarray(columns), return_inverse=True)[1]
-    kinds_arr = np.asarray(kinds)
-    free = np.isin(kinds_arr, ("has", "lacks"))
+    # threadpoolctl comes with scikit-learn. One BLAS thread: these products are too small to
+    # gain from a second one, and on a busy 2-core machine OpenBLAS threads that wait on each
+    # other made the search up to 40x slower (0.4 s instead of 0.01 s) at random.
+    from threadpoolctl import threadpool_limits
 
-    def covers(keys: Sequence[tuple[int, ...]]) -> list[np.ndarray]:
-        # Gather the traits the beam uses in one pass over H, then AND contiguous rows: H is
-        # row-major (accounts × traits), so reading whole columns one by one is slow.
-        used = sorted({t for key in keys for t in key})
-        rows = np.ascontiguousarray(np.take(H, used, axis=1).T > 0)
-        at = {t: i for i, t in enumerate(used)}
-        out = []
-        for key in keys:
-            cover = population.copy()
-            for t in key:
-                cover &= rows[at[t]]
-            out.append(cover)
-        return out
+    with threadpool_limits(limits=1, user_api="blas"):
+        n_pop = int(population.sum())
+        if n_pop == 0:
+            return None, 0
+        p0 = float(y[population].mean())
+        min_n = max(config.min_best, int(config.min_support * n_pop))
+        yf = (y & population).astype(np.float32)
+        pf = population.astype(np.float32)
+        k = H.shape[1]
+        col_ids = np.unique(np.asarray(columns), return_inverse=True)[1]
+        kinds_arr = np.asarray(kinds)
+        free = np.isin(kinds_arr, ("has", "lacks"))
 
-    # Two vector-matrix products (BLAS is much slower on a two-column matrix product).
-    counts = np.column_stack([yf @ H, pf @ H])
-    q = quality(counts[:, 1], counts[:, 0], p0)
-    ok = (counts[:, 1] >= min_n) & (counts[:, 0] >= config.min_best)
-    q = np.where(ok, q, -np.inf)
-    evaluated = k
-    order = np.argsort(-q)[: config.beam_width]
-    firsts: list[int] = []
-    for j in order:
-        if not np.isfinite(q[j]) or q[j] <= 0:
-            break
-        firsts.append(int(j))
-    beam = [
-        Subgroup((j,), cover, int(counts[j, 1]), int(counts[j, 0]), float(q[j]))
-        for j, cover in zip(firsts, covers([(j,) for j in firsts]), strict=True)
-    ]
-    best = beam[0] if beam else None
+        def covers(keys: Sequence[tuple[int, ...]]) -> list[np.ndarray]:
+            # Gather the traits the beam uses in one pass over H, then AND contiguous rows: H is
+            # row-major (accounts × traits), so reading whole columns one by one is slow.
+            used = sorted({t for key in keys for t in key})
+            rows = np.ascontiguousarray(np.take(H, used, axis=1).T > 0)
+            at = {t: i for i, t in enumerate(used)}
+            out = []
+            for key in keys:
+                cover = population.copy()
+                for t in key:
+                    cover &= rows[at[t]]
+                out.append(cover)
+            return out
 
-    for _depth in range(1, config.max_depth):
-        if not beam:
-            break
-        # One product per level, laid out (2B × accounts) @ (accounts × traits) so that both
-        # operands are row-major: rows 2b and 2b+1 are the best and all accounts of member b.
-        Wt = np.empty((2 * len(beam), H.shape[0]), dtype=np.float32)
-        for b, sg in enumerate(beam):
-            np.logical_and(sg.cover, y, out=Wt[2 * b], casting="unsafe")
-            Wt[2 * b + 1] = sg.cover
-        C = (Wt @ H).T  # k × 2B
-        cands: dict[tuple[int, ...], tuple[float, int, int, int]] = {}
-        for b, sg in enumerate(beam):
-            nb, nn = C[:, 2 * b], C[:, 2 * b + 1]
-            qq = quality(nn, nb, p0)
-            valid = (nn >= min_n) & (nb >= config.min_best) & (nn < sg.n)
-            used_cols = col_ids[list(sg.traits)]
-            # Items of a multi-valued column (a tech stack) combine freely ("has X, lacks Y").
-            allowed = ~np.isin(col_ids, used_cols) | free
-            allowed[list(sg.traits)] = False
-            for t in sg.traits:
-                # A column may appear twice only as the two sides of a numeric band.
-                if kinds_arr[t] in ("ge", "lt") and int((used_cols == col_ids[t]).sum()) == 1:
-                    opposite = "lt" if kinds_arr[t] == "ge" else "ge"
-                    allowed |= (col_ids == col_ids[t]) & (kinds_arr == opposite)
-            valid &= allowed
-            # Every candidate looked at counts as a hypothesis tested, kept or not.
-            evaluated += int(allowed.sum())
-            # Adding a trait must improve on its parent.
-            valid &= qq > sg.quality * 1.001
-            for j in np.flatnonzero(valid):
-                key = tuple(sorted((*sg.traits, int(j))))
-                if key not in cands or cands[key][0] < qq[j]:
-                    cands[key] = (float(qq[j]), int(nn[j]), int(nb[j]), b)
-        if not cands:
-            break
-        top = sorted(cands.items(), key=lambda kv: -kv[1][0])[: config.beam_width]
-        keys = [key for key, _ in top]
+        # Two vector-matrix products (BLAS is much slower on a two-column matrix product).
+        counts = np.column_stack([yf @ H, pf @ H])
+        q = quality(counts[:, 1], counts[:, 0], p0)
+        ok = (counts[:, 1] >= min_n) & (counts[:, 0] >= config.min_best)
+        q = np.where(ok, q, -np.inf)
+        evaluated = k
+        order = np.argsort(-q)[: config.beam_width]
+        firsts: list[int] = []
+        for j in order:
+            if not np.isfinite(q[j]) or q[j] <= 0:
+                break
+            firsts.append(int(j))
         beam = [
-            Subgroup(key, cover, nn_, nb_, qv)
-            for (key, (qv, nn_, nb_, _b)), cover in zip(top, covers(keys), strict=True)
+            Subgroup((j,), cover, int(counts[j, 1]), int(counts[j, 0]), float(q[j]))
+            for j, cover in zip(firsts, covers([(j,) for j in firsts]), strict=True)
         ]
-        if beam and (best is None or beam[0].quality > best.quality):
-            best = beam[0]
-    return best, evaluated
+        best = beam[0] if beam else None
+
+        for _depth in range(1, config.max_depth):
+            if not beam:
+                break
+            # One product per level, laid out (2B × accounts) @ (accounts × traits) so that both
+            # operands are row-major: rows 2b and 2b+1 are the best and all accounts of member b.
+            Wt = np.empty((2 * len(beam), H.shape[0]), dtype=np.float32)
+            for b, sg in enumerate(beam):
+                np.logical_and(sg.cover, y, out=Wt[2 * b], casting="unsafe")
+                Wt[2 * b + 1] = sg.cover
+            C = (Wt @ H).T  # k × 2B
+            cands: dict[tuple[int, ...], tuple[float, int, int, int]] = {}
+            for b, sg in enumerate(beam):
+                nb, nn = C[:, 2 * b], C[:, 2 * b + 1]
+                qq = quality(nn, nb, p0)
+                valid = (nn >= min_n) & (nb >= config.min_best) & (nn < sg.n)
+                used_cols = col_ids[list(sg.traits)]
+                # Items of a multi-valued column (a tech stack) combine freely ("has X, lacks Y").
+                allowed = ~np.isin(col_ids, used_cols) | free
+                allowed[list(sg.traits)] = False
+                for t in sg.traits:
+                    # A column may appear twice only as the two sides of a numeric band.
+                    if kinds_arr[t] in ("ge", "lt") and int((used_cols == col_ids[t]).sum()) == 1:
+                        opposite = "lt" if kinds_arr[t] == "ge" else "ge"
+                        allowed |= (col_ids == col_ids[t]) & (kinds_arr == opposite)
+                valid &= allowed
+                # Every candidate looked at counts as a hypothesis tested, kept or not.
+                evaluated += int(allowed.sum())
+                # Adding a trait must improve on its parent.
+                valid &= qq > sg.quality * 1.001
+                for j in np.flatnonzero(valid):
+                    key = tuple(sorted((*sg.traits, int(j))))
+                    if key not in cands or cands[key][0] < qq[j]:
+                        cands[key] = (float(qq[j]), int(nn[j]), int(nb[j]), b)
+            if not cands:
+                break
+            top = sorted(cands.items(), key=lambda kv: -kv[1][0])[: config.beam_width]
+            keys = [key for key, _ in top]
+            beam = [
+                Subgroup(key, cover, nn_, nb_, qv)
+                for (key, (qv, nn_, nb_, _b)), cover in zip(top, covers(keys), strict=True)
+            ]
+            if beam and (best is None or beam[0].quality > best.quality):
+                best = beam[0]
+        return best, evaluated
 
 
 # --------------------------------------------------------------------------------------------
@@ -956,6 +962,7 @@ def _segment_value(
                     others=round(float(np.nanmedian(b)), 2),
                     unit="median",
                     higher_is_better=bool(hib),
+                    kind=str(c.outcome.value) if c.outcome is not None else None,
                 )
             )
     out.append(
@@ -986,21 +993,23 @@ def _segment_name(musts: list[Criterion]) -> str:
 def _messaging(
     musts: list[Criterion], nice: list[Criterion], value: list[OutcomeComparison]
 ) -> list[str]:
-    """Data-drawn pointers: what sets the segment apart, in outcome terms."""
-    out: list[str] = []
+    """Data-drawn pointers: the outcomes and traits that set the segment apart.
+
+    Outcomes where the segment does better are ordered by relative difference, biggest first.
+    """
+    scored: list[tuple[float, str]] = []
     for v in value:
-        if v.others == 0 and v.segment == 0:
-            continue
+        if v.metric == "best customers":
+            continue  # true by construction of a segment; says nothing to a buyer
         better = (v.segment > v.others) == v.higher_is_better
         if not better or abs(v.segment - v.others) < 1e-9:
             continue
-        if v.unit == "share":
-            out.append(f"{v.metric}: {v.segment:.0%} of this segment vs {v.others:.0%} of others")
-        else:
-            out.append(f"{v.metric.replace('_', ' ')}: median {v.segment:,.4g} vs {v.others:,.4g}")
+        rel = abs(v.segment - v.others) / max(abs(v.others), abs(v.segment), 1e-9)
+        scored.append((rel, v.phrase()))
+    out = [p for _, p in sorted(scored, key=lambda t: -t[0])[:4]]
     for c in nice[:2]:
         out.append(f"best customers here more often have {c.describe()}")
-    return out[:6]
+    return out
 
 
 def evidence_table(ts: TraitSet, st: TraitStats) -> pl.DataFrame:

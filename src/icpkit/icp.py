@@ -44,7 +44,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from icpkit.criteria import Criterion
+from icpkit.criteria import Criterion, format_number
 from icpkit.errors import IcpFileError
 
 FORMAT_VERSION = 1
@@ -62,6 +62,35 @@ class OutcomeComparison(_Model):
     others: float
     unit: str = ""
     higher_is_better: bool = True
+    kind: str | None = Field(default=None, description="outcome kind: value, retention, …")
+
+    def phrase(self) -> str:
+        """Outcome terms people use: 'onboard in 15 days vs 28', 'ARR $61K vs $18K'."""
+        s, o = self.segment, self.others
+        if self.unit == "share":
+            if self.metric == "best customers":
+                return f"{s:.0%} become best customers vs {o:.0%} of others"
+            if self.metric == "worst customers":
+                return f"{s:.0%} end up among the worst (churned, lost, bottom 20%) vs {o:.0%}"
+            return f"{self.metric}: {s:.0%} vs {o:.0%}"
+        n = self.metric.replace("_", " ")
+        kind = self.kind or ""
+        if kind == "onboarding":
+            return f"onboard in {format_number(s)} days vs {format_number(o)}"
+        if kind == "sales_cycle":
+            return f"close in {format_number(s)} days vs {format_number(o)}"
+        if kind == "expansion":
+            return f"expand {format_number(s)}% vs {format_number(o)}%"
+        if kind == "retention":
+            return f"stay {format_number(s)} months vs {format_number(o)}"
+        if kind == "support":
+            return f"{format_number(s)} support tickets vs {format_number(o)}"
+        if kind == "value":
+            return (
+                f"{n.upper() if len(n) <= 4 else n} {format_number(s, money=True)} vs "
+                f"{format_number(o, money=True)}"
+            )
+        return f"{n} {format_number(s)} vs {format_number(o)}"
 
 
 class SegmentEvidence(_Model):

@@ -11,7 +11,6 @@ from rich.table import Table
 
 from icpkit.cli._app import app, console, err_console, escape
 from icpkit.columns import SchemaOverrides
-from icpkit.criteria import format_number
 from icpkit.discovery import SearchConfig
 from icpkit.pipeline import DiscoveryRun, discover_file, write_outputs
 from icpkit.report.markdown import segment_sentence
@@ -53,18 +52,9 @@ def render_run(run: DiscoveryRun) -> None:
     for seg in icp.segments:
         console.print(f"[bold]{seg.id}[/] {escape(segment_sentence(seg))}")
         console.print(_criteria_table(f"{seg.id}: {seg.name}", segment_rows(seg)))
-        worth = []
-        for v in seg.value:
-            if v.unit == "share":
-                worth.append(f"{v.metric} {v.segment:.0%} vs {v.others:.0%}")
-            else:
-                money = v.metric in ("arr", "mrr", "ltv", "revenue", "contract_value")
-                worth.append(
-                    f"{v.metric.replace('_', ' ')} {format_number(v.segment, money=money)} vs "
-                    f"{format_number(v.others, money=money)}"
-                )
+        worth = [v.phrase() for v in seg.value]
         if worth:
-            console.print("  worth (segment vs others, medians): " + "; ".join(worth))
+            console.print("  worth (segment vs others; medians): " + "; ".join(worth))
     extra = [r for r in criteria_rows(icp) if r.role in ("timing", "disqualifier")]
     if extra:
         console.print(_criteria_table("Timing signals and anti-signals", extra))

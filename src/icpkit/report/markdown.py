@@ -21,10 +21,7 @@ def _table(rows: list[CriteriaRow]) -> list[str]:
 
 
 def _value_line(v: OutcomeComparison) -> str:
-    name = v.metric.replace("_", " ")
-    if v.unit == "share":
-        return f"{name}: {v.segment:.0%} vs {v.others:.0%} for everyone else"
-    return f"{name} (median): {v.segment:,.4g} vs {v.others:,.4g}"
+    return v.phrase()
 
 
 def segment_sentence(seg: Segment) -> str:
