@@ -1,0 +1,343 @@
+"""Versions of an ICP: a readable diff between two, and whether one has gone stale.
+
+:func:`diff` compares two ICPs the way a reviewer reads them (criteria, weights, thresholds,
+segments, disqualifiers, timing signals: added, removed or changed), not line by line.
+:func:`status` says how old an ICP is, when its review is due and whether recent wins still look
+like the wins it was fitted on (drift), so a scheduled job can fail when it needs attention.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Literal
+
+import numpy as np
+import polars as pl
+
+from icpkit.criteria import Criterion
+from icpkit.icp import ICP, Segment
+
+ChangeKind = Literal["added", "removed", "changed"]
+_SYMBOL = {"added": "+", "removed": "-", "changed": "~"}
+
+
+@dataclass(frozen=True)
+class DiffEntry:
+    """One difference: where it is, what kind, what it is about and the details."""
+
+    section: str
+    change: ChangeKind
+    subject: str
+    detail: str = ""
+
+    def __str__(self) -> str:
+        return f"{_SYMBOL[self.change]} {self.subject}" + (
+            f": {self.detail}" if self.detail else ""
+        )
+
+
+@dataclass
+class IcpDiff:
+    """All differences between two ICPs, grouped by section in reading order."""
+
+    old_version: int
+    new_version: int
+    entries: list[DiffEntry]
+
+    def __bool__(self) -> bool:
+        return bool(self.entries)
+
+    def sections(self) -> dict[str, list[DiffEntry]]:
+        out: dict[str, list[DiffEntry]] = {}
+        for e in self.entries:
+            out.setdefault(e.section, []).append(e)
+        return out
+
+    def render(self) -> str:
+        """Plain text: a heading per section, one line per change (+ added, - removed, ~ changed)."""
+        if not self.entries:
+            return f"v{self.old_version} → v{self.new_version}: no differences"
+        lines = [f"v{self.old_version} → v{self.new_version}"]
+        for section, entries in self.sections().items():
+            lines.append(f"\n{section}")
+            lines += [f"  {e}" for e in entries]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.render()
+
+
+def _w(c: Criterion) -> str:
+    return "none" if c.weight is None else f"{c.weight:+.3g}"
+
+
+def _criteria_diff(
+    section: str, old: Sequence[Criterion], new: Sequence[Criterion], what: str
+) -> list[DiffEntry]:
+    """Match by identical test, then by column and operator (a changed test), else add/remove."""
+    out: list[DiffEntry] = []
+    left = list(range(len(old)))
+    right = list(range(len(new)))
+    pairs: list[tuple[int, int]] = []
+    for i in list(left):
+        j = next((j for j in right if old[i].same_test(new[j])), None)
+        if j is not None:
+            pairs.append((i, j))
+            left.remove(i)
+            right.remove(j)
+    for i in list(left):
+        j = next(
+            (
+                j
+                for j in right
+                if new[j].column == old[i].column and new[j].operator is old[i].operator
+            ),
+            None,
+        )
+        if j is not None:
+            pairs.append((i, j))
+            left.remove(i)
+            right.remove(j)
+    for i, j in sorted(pairs):
+        a, b = old[i], new[j]
+        details = []
+        if not a.same_test(b):
+            details.append(f"{a.ideal_fit()} → {b.ideal_fit()}")
+        if a.weight != b.weight:
+            details.append(f"weight {_w(a)} → {_w(b)}")
+        if details:
+            out.append(DiffEntry(section, "changed", f"{what} {b.describe()}", "; ".join(details)))
+    for i in left:
+        out.append(DiffEntry(section, "removed", f"{what} {old[i].describe()}"))
+    for j in right:
+        detail = f"weight {_w(new[j])}" if new[j].weight is not None else ""
+        out.append(DiffEntry(section, "added", f"{what} {new[j].describe()}", detail))
+    return out
+
+
+def _match_segments(old: list[Segment], new: list[Segment]) -> list[tuple[int | None, int | None]]:
+    """Pairs by id, then by identical must-have tests (a renumbered segment is the same one)."""
+    pairs: list[tuple[int | None, int | None]] = []
+    used: set[int] = set()
+    for i, s in enumerate(old):
+        j = next((j for j, t in enumerate(new) if t.id == s.id and j not in used), None)
+        if j is None:
+            keys = sorted(c.key() for c in s.must)
+            j = next(
+                (
+                    j
+                    for j, t in enumerate(new)
+                    if j not in used and sorted(c.key() for c in t.must) == keys
+                ),
+                None,
+            )
+        if j is not None:
+            used.add(j)
+        pairs.append((i, j))
+    pairs += [(None, j) for j in range(len(new)) if j not in used]
+    return pairs
+
+
+def diff(old: ICP, new: ICP) -> IcpDiff:
+    """What changed from ``old`` to ``new``, in the terms people review an ICP in."""
+    e: list[DiffEntry] = []
+    prof = "Profile"
+    for attr in ("name", "format", "review_by"):
+        a, b = getattr(old, attr), getattr(new, attr)
+        if a != b:
+            e.append(DiffEntry(prof, "changed", attr.replace("_", " "), f"{a} → {b}"))
+    if old.outcomes and new.outcomes:
+        for attr in ("best", "worst"):
+            a, b = getattr(old.outcomes, attr), getattr(new.outcomes, attr)
+            if a != b:
+                e.append(DiffEntry(prof, "changed", f"definition of {attr}", f"{a} → {b}"))
+    for i, j in _match_segments(old.segments, new.segments):
+        if j is None:
+            s = old.segments[i]  # type: ignore[index]
+            e.append(DiffEntry("Segments", "removed", f"segment {s.id}", s.name))
+            continue
+        t = new.segments[j]
+        if i is None:
+            musts = " and ".join(c.describe() for c in t.must)
+            e.append(
+                DiffEntry("Segments", "added", f"segment {t.id}", f"{musts}; bonus {t.bonus:+.3g}")
+            )
+            continue
+        s = old.segments[i]
+        sec = f"Segment {t.id}" + (f" (was {s.id})" if s.id != t.id else "")
+        if s.name != t.name:
+            e.append(DiffEntry(sec, "changed", "name", f"{s.name} → {t.name}"))
+        if s.bonus != t.bonus:
+            e.append(DiffEntry(sec, "changed", "bonus", f"{s.bonus:+.3g} → {t.bonus:+.3g}"))
+        e += _criteria_diff(sec, s.must, t.must, "must-have")
+        e += _criteria_diff(sec, s.nice, t.nice, "nice-to-have")
+    e += _criteria_diff("Disqualifiers", old.disqualifiers, new.disqualifiers, "disqualifier")
+    e += _criteria_diff("Timing", old.scoring.timing, new.scoring.timing, "timing signal")
+    th = "Thresholds"
+    for k in ("A", "B", "C"):
+        a, b = old.scoring.tiers.get(k), new.scoring.tiers.get(k)
+        if a != b:
+            e.append(DiffEntry(th, "changed", f"tier {k}", f"fit score ≥ {a:g} → ≥ {b:g}"))
+    if old.scoring.intercept != new.scoring.intercept:
+        e.append(
+            DiffEntry(
+                th,
+                "changed",
+                "intercept",
+                f"{old.scoring.intercept:+.3g} → {new.scoring.intercept:+.3g}",
+            )
+        )
+    if old.scoring.in_market_at != new.scoring.in_market_at:
+        e.append(
+            DiffEntry(
+                th,
+                "changed",
+                "in-market at",
+                f"{old.scoring.in_market_at:g} → {new.scoring.in_market_at:g}",
+            )
+        )
+    old_p = {p.id: p for p in old.personas}
+    new_p = {p.id: p for p in new.personas}
+    for pid in old_p.keys() - new_p.keys():
+        e.append(DiffEntry("Personas", "removed", f"persona {pid}"))
+    for pid in new_p.keys() - old_p.keys():
+        e.append(DiffEntry("Personas", "added", f"persona {pid}"))
+    for pid in old_p.keys() & new_p.keys():
+        if old_p[pid] != new_p[pid]:
+            e.append(DiffEntry("Personas", "changed", f"persona {pid}"))
+    return IcpDiff(old.version, new.version, e)
+
+
+# -- status ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Status:
+    """Age, review date and drift of an ICP; ``needs_attention`` drives a non-zero exit."""
+
+    name: str
+    version: int
+    today: date
+    created: date
+    last_revised: date
+    age_days: int
+    review_by: date
+    days_to_review: int
+    overdue: bool
+    fit_share: float | None = None  # share of winners the ICP selected at fit time
+    recent_wins: int | None = None
+    recent_selected: int | None = None
+    recent_share: float | None = None
+    recent_low: float | None = None
+    recent_high: float | None = None
+    drift: float | None = None  # fit_share - recent_share (positive: fewer wins selected now)
+    drift_threshold: float = 0.15
+    drifted: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.overdue or self.drifted
+
+    @property
+    def exit_code(self) -> int:
+        """0 when fine, 3 when the review is overdue or drift exceeds the threshold."""
+        return 3 if self.needs_attention else 0
+
+
+def status(
+    icp: ICP,
+    *,
+    recent: pl.DataFrame | None = None,
+    today: date | None = None,
+    drift_threshold: float = 0.15,
+    review_days: int | None = None,
+    file: str | None = None,
+) -> Status:
+    """How stale the ICP is and whether recent wins still look like the wins it was fitted on.
+
+    ``recent`` is a table of recently won accounts (raw headers are fine; a won/lost column, if
+    present, keeps only the won rows). Drift is the fit-time share of winners the ICP selected
+    (``validation.in_sample.recall``) minus the share of recent wins it selects now; it counts
+    as drift when that exceeds ``drift_threshold``. ``review_days`` overrides the file's
+    ``review_by`` with "this many days after the last revision".
+    """
+    from icpkit.calibrate import WON_VALUES, find_outcome_column, prepare_accounts
+    from icpkit.errors import OutcomeError
+    from icpkit.validation import predict
+
+    today = today or date.today()
+    last = max([icp.created, *(c.date for c in icp.changelog)])
+    review_by = (
+        last + timedelta(days=review_days)
+        if review_days is not None
+        else (icp.review_by or icp.created + timedelta(days=365))
+    )
+    st = Status(
+        name=icp.name,
+        version=icp.version,
+        today=today,
+        created=icp.created,
+        last_revised=last,
+        age_days=(today - icp.created).days,
+        review_by=review_by,
+        days_to_review=(review_by - today).days,
+        overdue=today > review_by,
+        drift_threshold=drift_threshold,
+    )
+    fit = (icp.validation or {}).get("in_sample") or {}
+    st.fit_share = float(fit["recall"]) if "recall" in fit else None
+    if recent is None:
+        return st
+    from icpkit.calibrate import _canonical_frame, _won_expr
+
+    df = _canonical_frame(recent)
+    try:
+        oc = find_outcome_column(df, file=file)
+    except OutcomeError:
+        oc = None
+    if oc is not None:
+        df = df.filter(_won_expr(oc).fill_null(False)).drop(oc)
+        st.notes.append(
+            f"kept the rows whose {oc!r} says won ({', '.join(sorted(WON_VALUES)[:3])}…)"
+        )
+    frame, _, warnings = prepare_accounts(icp, df, file=file)
+    st.notes += warnings
+    n = frame.height
+    st.recent_wins = n
+    if n == 0:
+        st.notes.append("no recent wins to compare")
+        return st
+    pred = predict(icp, frame)
+    k = int(pred.selected.sum())
+    from icpkit.calibrate import wilson
+
+    lo, hi = wilson(k, n)
+    st.recent_selected = k
+    st.recent_share = k / n
+    st.recent_low, st.recent_high = float(lo), float(hi)
+    if st.fit_share is None:
+        st.notes.append("the ICP file records no fit-time recall (validation.in_sample); no drift")
+        return st
+    st.drift = st.fit_share - st.recent_share
+    st.drifted = bool(st.drift > drift_threshold)
+    if n < 30:
+        st.notes.append(f"only {n} recent wins: the share is uncertain ({lo:.0%}–{hi:.0%})")
+    if not math.isfinite(st.drift):  # pragma: no cover - defensive
+        st.drifted = False
+    return st
+
+
+def selected_share(icp: ICP, frame: pl.DataFrame) -> float:
+    """Share of accounts (a prepared frame) the ICP selects: tiers A/B, not disqualified."""
+    from icpkit.validation import predict
+
+    if frame.height == 0:
+        return float("nan")
+    return float(np.mean(predict(icp, frame).selected))
+
+
+__all__ = ["DiffEntry", "IcpDiff", "Status", "diff", "selected_share", "status"]
