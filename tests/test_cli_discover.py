@@ -131,3 +131,17 @@ def test_crunchbase_real_export_end_to_end(tmp_path):
     assert loaded.validation["in_sample"]["accounts"] == 17727
     # The Excel-mangled amounts are reported with their rows, not silently dropped.
     assert "funding_total_usd" in r.stderr and "rows" in r.stderr
+
+
+def test_discover_from_a_duckdb_query_with_role_flags(customers, tmp_path):
+    out = tmp_path / "q.yaml"
+    q = f"SELECT * FROM read_csv('{customers}', all_varchar = true)"
+    r = icp("discover", "--query", q, "--id", "Record ID", "--domain", "Company Domain Name",
+            "-o", str(out), "--folds", "0", "--no-baseline")
+    assert r.returncode == 0, r.stderr
+    loaded = ICP.load(out)
+    assert loaded.columns["id"] == "id" and loaded.columns["domain"] == "domain"
+    assert loaded.source is not None and loaded.source.rows == 5000
+    # A file and a query together is a usage error, not a guess.
+    r2 = icp("discover", str(customers), "--query", q, "-o", str(tmp_path / "x.yaml"))
+    assert r2.returncode != 0 and not (tmp_path / "x.yaml").exists()

@@ -125,24 +125,29 @@ def fisher_two_sided(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray)
     inverse = inverse.reshape(-1)
     obs = a[valid]
     res = np.empty(len(obs))
+    # One log-factorial table serves every table: each log-choose is three lookups.
+    lf = gammaln(np.arange(int(total[valid].max()) + 2, dtype=float) + 1)
     for u, (tot, r1, c1) in enumerate(uniq):
         lo, hi = max(0, r1 + c1 - tot), min(r1, c1)
-        support = np.arange(lo, hi + 1)
-        pmf = np.exp(_lchoose(c1, support) + _lchoose(tot - c1, r1 - support) - _lchoose(tot, r1))
+        x = np.arange(lo, hi + 1)
+        log_pmf = (
+            (lf[c1] - lf[x] - lf[c1 - x])
+            + (lf[tot - c1] - lf[r1 - x] - lf[tot - c1 - r1 + x])
+            - (lf[tot] - lf[r1] - lf[tot - r1])
+        )
+        pmf = np.exp(log_pmf)
         members = np.flatnonzero(inverse == u)
-        p_obs = pmf[obs[members] - lo]
         # Sum pmf over tables at most as likely as the observed one (relative tolerance 1e-7).
-        thresh = p_obs * (1 + 1e-7)
-        sorted_pmf = np.sort(pmf)
-        csum = np.cumsum(sorted_pmf)
-        pos = np.searchsorted(sorted_pmf, thresh, side="right")
-        res[members] = np.where(pos > 0, csum[np.maximum(pos - 1, 0)], 0.0)
+        thresh = pmf[obs[members] - lo] * (1 + 1e-7)
+        if len(members) == 1:
+            res[members] = pmf[pmf <= thresh[0]].sum()
+        else:
+            sorted_pmf = np.sort(pmf)
+            csum = np.cumsum(sorted_pmf)
+            pos = np.searchsorted(sorted_pmf, thresh, side="right")
+            res[members] = np.where(pos > 0, csum[np.maximum(pos - 1, 0)], 0.0)
     out[valid] = np.clip(res, 0.0, 1.0)
     return out
-
-
-def _lchoose(n: np.ndarray | int, k: np.ndarray | int) -> np.ndarray:
-    return gammaln(np.asarray(n) + 1) - gammaln(np.asarray(k) + 1) - gammaln(np.asarray(n) - k + 1)
 
 
 def benjamini_hochberg(p: np.ndarray) -> np.ndarray:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -12,6 +13,7 @@ from rich.table import Table
 from icpkit.cli._app import app, console, err_console, escape
 from icpkit.columns import SchemaOverrides
 from icpkit.discovery import SearchConfig
+from icpkit.io import read_sql
 from icpkit.pipeline import DiscoveryRun, discover_file, write_outputs
 from icpkit.report.markdown import segment_sentence
 from icpkit.report.table import criteria_rows, segment_rows
@@ -100,7 +102,10 @@ def render_run(run: DiscoveryRun) -> None:
 
 @app.command()
 def discover(
-    customers: Annotated[Path, typer.Argument(help="Customer file: CSV, Parquet, Excel or JSON.")],
+    customers: Annotated[
+        Path | None,
+        typer.Argument(help="Customer file: CSV, Parquet, Excel or JSON (or use --query)."),
+    ] = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="ICP file to write.")] = Path(
         "icp.yaml"
     ),
@@ -116,6 +121,20 @@ def discover(
     config: Annotated[
         Path | None, typer.Option(help="Column roles config (TOML/YAML) overriding inference.")
     ] = None,
+    id_column: Annotated[str | None, typer.Option("--id", help="Account id column.")] = None,
+    domain_column: Annotated[
+        str | None, typer.Option("--domain", help="Website/domain column.")
+    ] = None,
+    reference_date: Annotated[
+        str | None, typer.Option(help="Purchase/close date column (recency traits, time split).")
+    ] = None,
+    query: Annotated[
+        str | None,
+        typer.Option(help="Read customers with a DuckDB SQL query instead of a file."),
+    ] = None,
+    database: Annotated[
+        Path | None, typer.Option(help="DuckDB database file the --query runs against.")
+    ] = None,
     holdout_after: Annotated[
         str | None, typer.Option(help="Time split: fit before this date, test after.")
     ] = None,
@@ -128,10 +147,15 @@ def discover(
     force: Annotated[bool, typer.Option(help="Replace existing output files.")] = False,
 ) -> None:
     """Discover an evidence-based ICP from a customer base and write icp.yaml + icp.md."""
-    overrides = SchemaOverrides.from_file(config) if config else None
+    overrides = SchemaOverrides.from_file(config) if config else SchemaOverrides()
+    flags = {"id": id_column, "domain": domain_column, "reference_date": reference_date}
+    overrides = replace(overrides, **{k: v for k, v in flags.items() if v is not None})
+    if (customers is None) == (query is None):
+        raise typer.BadParameter("give either a customer file or --query (not both)")
+    source = customers if query is None else read_sql(query, database=database)
     with console.status("discovering…"):
         run = discover_file(
-            customers,
+            source,
             label=label,
             overrides=overrides,
             best_share=best_share,
