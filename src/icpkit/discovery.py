@@ -764,24 +764,32 @@ def _confirm_disqualifiers(
     return kept
 
 
-def _timing(ts: TraitSet, st: TraitStats, cfg: SearchConfig) -> list[Criterion]:
-    layers = [c.layer for c in ts.criteria]
-    ok = (
-        np.array([lay == "behavioural" for lay in layers]) & (st.q_value < 0.05) & (st.ci_low > 1.0)
-    )
+def _strongest_per_column(
+    ts: TraitSet, s: TraitStats, ok: np.ndarray, limit: int, *, weighted: bool
+) -> list[Criterion]:
+    """The strongest passing trait of each column (by log-odds × √n), at most ``limit``."""
     cand = np.flatnonzero(ok)
-    cand = cand[np.argsort(-np.log(st.odds_ratio[cand]) * np.sqrt(st.n[cand]))]
+    cand = cand[np.argsort(-np.log(s.odds_ratio[cand]) * np.sqrt(s.n[cand]))]
     out: list[Criterion] = []
     used: set[str] = set()
     for i in cand:
         if ts.columns[i] in used:
             continue
         used.add(ts.columns[i])
-        w = round(float(np.log(st.odds_ratio[i])), 3)
-        out.append(ts.criteria[i].model_copy(update={"weight": w, "evidence": _ev(st, int(i))}))
-        if len(out) >= cfg.max_timing:
+        update: dict[str, object] = {"evidence": _ev(s, int(i))}
+        if weighted:
+            update["weight"] = round(float(np.log(s.odds_ratio[i])), 3)
+        out.append(ts.criteria[i].model_copy(update=update))
+        if len(out) >= limit:
             break
     return out
+
+
+def _timing(ts: TraitSet, st: TraitStats, cfg: SearchConfig) -> list[Criterion]:
+    """Behavioural traits that raise the share of best customers: in-market signals."""
+    behavioural = np.array([c.layer == "behavioural" for c in ts.criteria], dtype=bool)
+    ok = behavioural & (st.q_value < 0.05) & (st.ci_low > 1.0)
+    return _strongest_per_column(ts, st, ok, cfg.max_timing, weighted=True)
 
 
 def _nice_to_haves(
@@ -801,20 +809,9 @@ def _nice_to_haves(
         (s.q_value < 0.05)
         & (s.ci_low > 1.0)
         & (s.lift > 1.05)
-        & np.array([c not in must_cols for c in ts.columns])
+        & np.array([c not in must_cols for c in ts.columns], dtype=bool)
     )
-    cand = np.flatnonzero(ok)
-    cand = cand[np.argsort(-np.log(s.odds_ratio[cand]) * np.sqrt(s.n[cand]))]
-    out: list[Criterion] = []
-    used: set[str] = set()
-    for i in cand:
-        if ts.columns[i] in used:
-            continue
-        used.add(ts.columns[i])
-        out.append(ts.criteria[i].model_copy(update={"evidence": _ev(s, int(i))}))
-        if len(out) >= cfg.max_nice:
-            break
-    return out
+    return _strongest_per_column(ts, s, ok, cfg.max_nice, weighted=False)
 
 
 def feature_matrix(icp: ICP, frame: pl.DataFrame) -> tuple[np.ndarray, list[tuple[int, str, int]]]:
