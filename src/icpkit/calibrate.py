@@ -26,7 +26,8 @@ import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -45,7 +46,7 @@ from icpkit.columns import (
     prepare,
 )
 from icpkit.criteria import Criterion, Evidence, Operator
-from icpkit.errors import InputError, MissingColumnsError, OutcomeError
+from icpkit.errors import IcpkitError, InputError, MissingColumnsError, OutcomeError
 from icpkit.evidence import SMALL_GROUP, TraitStats, fisher_two_sided, trait_stats
 from icpkit.icp import ICP, ChangeEntry, Segment
 from icpkit.traits import TraitConfig, build_traits, nice_grid
@@ -1177,9 +1178,12 @@ def apply(
             "calibration to refresh them"
         )
     scoring = icp.scoring.model_copy(update={"timing": timing})
+    # A review restarts the review clock with the ICP's own cadence (a year by default).
+    cadence = (icp.review_by - icp.created).days if icp.review_by else 365
     return icp.model_copy(
         update={
             "version": version,
+            "review_by": today + timedelta(days=max(cadence, 1)),
             "segments": new_segments,
             "disqualifiers": disq,
             "scoring": scoring,
@@ -1189,6 +1193,92 @@ def apply(
     )
 
 
+# -- files -------------------------------------------------------------------------------------
+
+
+@dataclass
+class CalibrationRun:
+    """One calibration from files: the report, the proposal and the next version it implies."""
+
+    icp: ICP
+    cohort: Cohort
+    report: CalibrationReport
+    proposal: Proposal
+    revised: ICP
+    inputs: list[str]
+
+
+def calibrate_file(
+    icp_path: str | Path,
+    outcomes_path: str | Path,
+    *,
+    accounts_path: str | Path | None = None,
+    outcome_column: str | None = None,
+    cohort_name: str | None = None,
+    today: date | None = None,
+    as_of: date | None = None,
+) -> CalibrationRun:
+    """Read the ICP, the outcomes (and accounts) files; calibrate, propose and apply (in memory)."""
+    from icpkit.io import read_table
+
+    icp = ICP.load(icp_path)
+    outcomes = read_table(outcomes_path)
+    accounts = read_table(accounts_path) if accounts_path is not None else None
+    name = cohort_name or Path(outcomes_path).name
+    co = load_cohort(
+        icp,
+        outcomes,
+        accounts=accounts,
+        outcome_column=outcome_column,
+        file=str(outcomes_path),
+        accounts_file=str(accounts_path) if accounts_path else None,
+        as_of=as_of,
+    )
+    report = calibrate(icp, co, cohort=name, file=str(outcomes_path), as_of=as_of)
+    proposal = propose(icp, report, cohort=co)
+    revised = apply(icp, proposal, cohort=name, today=today)
+    inputs = [str(outcomes_path)] + ([str(accounts_path)] if accounts_path else [])
+    return CalibrationRun(icp, co, report, proposal, revised, inputs)
+
+
+def previous_version_path(target: str | Path, version: int) -> Path:
+    """Where ``--write`` keeps the version it replaces: ``icp.yaml`` → ``icp.v1.yaml``."""
+    t = Path(target)
+    return t.with_name(f"{t.stem}.v{version}{t.suffix or '.yaml'}")
+
+
+def write_revision(
+    old: ICP,
+    new: ICP,
+    target: str | Path,
+    *,
+    inputs: Sequence[str | Path] = (),
+    force: bool = False,
+) -> list[Path]:
+    """Write ``new`` to ``target``, keeping whatever ``target`` held as ``<stem>.v<N>.yaml``.
+
+    Nothing is lost: the file being replaced (or ``old`` when ``target`` is new) is written
+    beside it first; an existing, different backup is never overwritten without ``force``.
+    """
+    from icpkit.errors import OutputExistsError
+    from icpkit.io import atomic_write_text
+
+    t = Path(target)
+    written: list[Path] = []
+    prior_text = t.read_text(encoding="utf-8") if t.is_file() else old.to_yaml()
+    try:
+        prior = ICP.from_yaml(prior_text, file=t)
+    except IcpkitError:
+        prior = old
+    backup = previous_version_path(t, prior.version)
+    if backup.exists() and backup.read_text(encoding="utf-8") != prior_text and not force:
+        raise OutputExistsError(backup)
+    if not backup.exists() or force:
+        written.append(atomic_write_text(backup, prior_text, force=True, inputs=inputs))
+    written.append(atomic_write_text(t, new.to_yaml(), force=True, inputs=inputs))
+    return written
+
+
 __all__ = [
     "CHURN_COLUMNS",
     "CYCLE_COLUMNS",
@@ -1196,6 +1286,7 @@ __all__ = [
     "WON_COLUMNS",
     "CalibrationBand",
     "CalibrationReport",
+    "CalibrationRun",
     "Change",
     "Cohort",
     "CriterionResult",
@@ -1204,8 +1295,12 @@ __all__ = [
     "Proposal",
     "apply",
     "calibrate",
+    "calibrate_file",
     "find_outcome_column",
     "load_cohort",
+    "prepare_accounts",
+    "previous_version_path",
     "propose",
     "wilson",
+    "write_revision",
 ]

@@ -1,3 +1,281 @@
-"""Commands of this group are registered on the shared app at import."""
+"""``icp calibrate``, ``icp diff``, ``icp status`` and ``icp report``: the living ICP.
+
+Commands of this group are registered on the shared app at import. Each parses its options,
+calls one library function (:mod:`icpkit.calibrate`, :mod:`icpkit.versioning`,
+:mod:`icpkit.report`) and renders the result.
+"""
 
 from __future__ import annotations
+
+import math
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from icpkit.cli._app import app, console, err_console, escape
+from icpkit.icp import ICP
+
+
+def _date(value: str | None, hint: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=hint) from None
+
+
+def _pct(x: float | None) -> str:
+    return "–" if x is None or not math.isfinite(x) else f"{x:.0%}"
+
+
+def _x(x: float | None) -> str:
+    return "–" if x is None or not math.isfinite(x) else f"{x:.2f}x"
+
+
+@app.command("calibrate")
+def calibrate_cmd(
+    icp_path: Annotated[Path, typer.Option("--icp", help="The ICP file (icp.yaml).")],
+    outcomes: Annotated[
+        Path,
+        typer.Option("--outcomes", help="Won/lost deals: id or domain, won/lost, optional value."),
+    ],
+    accounts: Annotated[
+        Path | None,
+        typer.Option(
+            "--accounts",
+            help="Accounts (e.g. scored.parquet) to join when outcomes lack attributes.",
+        ),
+    ] = None,
+    outcome_column: Annotated[
+        str | None, typer.Option("--outcome-column", help="The won/lost column (else detected).")
+    ] = None,
+    cohort: Annotated[
+        str | None, typer.Option("--cohort", help="Name of the cohort for the changelog.")
+    ] = None,
+    write: Annotated[
+        Path | None,
+        typer.Option(
+            "--write",
+            help="Write the proposed next version here (the replaced file is kept as <name>.v<N>.yaml).",
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace an existing, different backup.")
+    ] = False,
+    today: Annotated[str | None, typer.Option("--today", help="Date of the revision.")] = None,
+) -> None:
+    """Look back at won/lost deals: per criterion and tier, what converted; propose the next version."""
+    from icpkit.calibrate import calibrate_file, write_revision
+
+    run = calibrate_file(
+        icp_path,
+        outcomes,
+        accounts_path=accounts,
+        outcome_column=outcome_column,
+        cohort_name=cohort,
+        today=_date(today, "--today"),
+    )
+    rep = run.report
+    console.rule(
+        f"[bold]Cohort {escape(rep.cohort)} against {escape(run.icp.name)} v{run.icp.version}"
+    )
+    console.print(
+        f"{rep.accounts:,} decided deals: {rep.won:,} won, {rep.lost:,} lost "
+        f"(win rate {rep.win_rate:.0%}); scores {rep.score_source}; the ICP selected "
+        f"{rep.selected_recall:.0%} of the wins"
+    )
+    for n in rep.notes:
+        err_console.print(f"[yellow]note:[/] {escape(n)}")
+    t = Table(title="Criteria in this cohort", title_justify="left")
+    for col in (
+        "Where",
+        "Criterion",
+        "Met",
+        "Win rate [95%]",
+        "Not met",
+        "Lift",
+        "OR [95%]",
+        "At fit",
+        "",
+    ):
+        t.add_column(col, overflow="fold")
+    for r in rep.criteria:
+        flag = "" if r.discriminates else "[yellow]did not discriminate[/]"
+        if r.caveat:
+            flag += f"\n[yellow]⚠ {escape(r.caveat)}[/]"
+        fit = f"lift {_x(r.fit_lift)}, OR {r.fit_odds_ratio:.2g}" if r.fit_odds_ratio else "–"
+        t.add_row(
+            f"{r.where} {r.role}",
+            escape(r.label),
+            f"{r.accounts:,}",
+            f"{_pct(r.win_rate)} [{_pct(r.win_rate_low)}–{_pct(r.win_rate_high)}]",
+            _pct(r.win_rate_without),
+            _x(r.lift),
+            f"{r.odds_ratio:.2g} [{r.ci_low:.2g}–{r.ci_high:.2g}]",
+            fit,
+            flag,
+        )
+    console.print(t)
+    tt = Table(title="Conversion by tier and segment", title_justify="left")
+    for col in ("Group", "Accounts", "Won", "Win rate [95%]", "Lift"):
+        tt.add_column(col)
+    for g in [*rep.tiers, *rep.segments]:
+        tt.add_row(
+            escape(g.name),
+            f"{g.accounts:,}",
+            f"{g.won:,}",
+            f"{_pct(g.win_rate)} [{_pct(g.low)}–{_pct(g.high)}]",
+            _x(g.lift),
+        )
+    console.print(tt)
+    if not rep.tiers_ordered:
+        console.print("[yellow]Tiers do not convert in order (A ≥ B ≥ C ≥ D fails).[/]")
+    if rep.calibration_gap is not None:
+        console.print(
+            f"Calibration: mean |predicted − observed| {rep.calibration_gap:.0%} over "
+            f"{len(rep.calibration)} score bands (the score models the share of best customers)."
+        )
+    if rep.ignored:
+        console.print("[bold]Traits the ICP ignores that the missed winners share:[/]")
+        for it in rep.ignored:
+            console.print(
+                f"  {escape(it.criterion.describe())}: win rate {it.win_rate:.0%}, "
+                f"OR {it.evidence.odds_ratio:.2g}, q={it.evidence.q_value:.2g}"
+            )
+    console.rule("[bold]Proposal")
+    if not run.proposal.changes:
+        console.print("No change proposed: the cohort is consistent with the ICP.")
+    for ch in run.proposal.changes:
+        console.print(f"• {escape(ch.describe())}")
+    if write is None:
+        console.print(
+            "[dim]Nothing written; pass --write icp.yaml to save this as version "
+            f"{run.revised.version}.[/]"
+        )
+        return
+    paths = write_revision(run.icp, run.revised, write, inputs=run.inputs, force=force)
+    for p in paths:
+        console.print(f"wrote {escape(str(p))}")
+
+
+@app.command("diff")
+def diff_cmd(
+    old: Annotated[Path, typer.Argument(help="The older ICP file.")],
+    new: Annotated[Path, typer.Argument(help="The newer ICP file.")],
+) -> None:
+    """A readable diff of criteria, weights, thresholds and segments (not a text diff)."""
+    from icpkit.versioning import diff
+
+    d = diff(ICP.load(old), ICP.load(new))
+    if not d:
+        console.print(f"v{d.old_version} → v{d.new_version}: no differences")
+        return
+    console.print(f"[bold]v{d.old_version} → v{d.new_version}[/]")
+    colour = {"added": "green", "removed": "red", "changed": "yellow"}
+    for section, entries in d.sections().items():
+        console.print(f"\n[bold]{escape(section)}[/]")
+        for e in entries:
+            console.print(f"  [{colour[e.change]}]{escape(str(e))}[/]")
+
+
+@app.command("status")
+def status_cmd(
+    icp_path: Annotated[Path, typer.Argument(help="The ICP file (icp.yaml).")],
+    recent: Annotated[
+        Path | None,
+        typer.Option("--recent", help="Recent wins (a won/lost column is filtered to won)."),
+    ] = None,
+    drift_threshold: Annotated[
+        float, typer.Option("--drift-threshold", help="Allowed fall in the share of wins selected.")
+    ] = 0.15,
+    review_days: Annotated[
+        int | None,
+        typer.Option(
+            "--review-days",
+            help="Review cadence in days from the last revision (default: the file's review_by).",
+        ),
+    ] = None,
+    today: Annotated[str | None, typer.Option("--today", help="Evaluate as of this date.")] = None,
+) -> None:
+    """Age, review due date and drift; exits 3 when review is overdue or drift exceeds the threshold."""
+    from icpkit.io import read_table
+    from icpkit.versioning import status
+
+    icp = ICP.load(icp_path)
+    frame = read_table(recent) if recent is not None else None
+    st = status(
+        icp,
+        recent=frame,
+        today=_date(today, "--today"),
+        drift_threshold=drift_threshold,
+        review_days=review_days,
+        file=str(recent) if recent else None,
+    )
+    console.print(f"[bold]{escape(st.name)}[/] v{st.version}")
+    console.print(
+        f"created {st.created.isoformat()} ({st.age_days:,} days ago), last revised "
+        f"{st.last_revised.isoformat()}"
+    )
+    due = "[red]overdue[/]" if st.overdue else f"in {st.days_to_review:,} days"
+    console.print(f"review by {st.review_by.isoformat()}: {due}")
+    if st.recent_wins is not None:
+        if st.recent_share is None:
+            console.print("no recent wins to compare")
+        else:
+            fit = _pct(st.fit_share)
+            line = (
+                f"recent wins selected: {st.recent_selected:,} of {st.recent_wins:,} = "
+                f"{st.recent_share:.0%} [{_pct(st.recent_low)}–{_pct(st.recent_high)}] vs "
+                f"{fit} at fit"
+            )
+            if st.drift is not None:
+                word = "[red]drift[/]" if st.drifted else "within threshold"
+                line += f"; change {-st.drift:+.0%} ({word}, threshold {st.drift_threshold:.0%})"
+            console.print(line)
+    for n in st.notes:
+        err_console.print(f"[yellow]note:[/] {escape(n)}")
+    if st.needs_attention:
+        why = " and ".join(
+            w for w, f in (("review overdue", st.overdue), ("drift", st.drifted)) if f
+        )
+        err_console.print(f"[bold red]needs attention:[/] {why}")
+        raise typer.Exit(st.exit_code)
+    console.print("[green]ok[/]")
+
+
+@app.command("report")
+def report_cmd(
+    icp_path: Annotated[Path, typer.Argument(help="The ICP file (icp.yaml).")],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="icp.html, icp.md or icp.pdf (by extension).")
+    ],
+    outcomes: Annotated[
+        Path | None,
+        typer.Option("--outcomes", help="Won/lost deals: adds the latest cohort's charts."),
+    ] = None,
+    accounts: Annotated[
+        Path | None,
+        typer.Option(
+            "--accounts",
+            help="Scored accounts: example best-fit accounts (and the join for --outcomes).",
+        ),
+    ] = None,
+    examples: Annotated[int, typer.Option("--examples", help="Example accounts to show.")] = 10,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing output.")] = False,
+) -> None:
+    """The one-page ICP document: self-contained HTML with charts, Markdown, or PDF (Chromium)."""
+    from icpkit.report.html import write_report
+
+    path = write_report(
+        icp_path,
+        output,
+        outcomes_path=outcomes,
+        accounts_path=accounts,
+        max_examples=examples,
+        force=force,
+    )
+    console.print(f"wrote {escape(str(path))}")

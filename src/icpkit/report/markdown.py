@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import polars as pl
+
 from icpkit.icp import ICP, OutcomeComparison, Segment
 from icpkit.report.table import CriteriaRow, criteria_rows, format_p, segment_rows
 
@@ -62,8 +64,13 @@ def _metrics_table(validation: dict[str, Any]) -> list[str]:
     return rows
 
 
-def render_markdown(icp: ICP) -> str:
-    """Render the one-page document. Pure function of the ICP file's content."""
+def render_markdown(
+    icp: ICP, *, examples: pl.DataFrame | None = None, max_examples: int = 10
+) -> str:
+    """Render the one-page document. Pure function of the ICP file's content.
+
+    ``examples`` (a scored account table) adds its best-fitting rows as example accounts.
+    """
     L: list[str] = [f"# {icp.name} — version {icp.version}", ""]
     src = icp.source
     L.append(
@@ -147,14 +154,57 @@ def render_markdown(icp: ICP) -> str:
                 f"{r.observed:.0%} |"
             )
         L.append("")
+    L += _examples(examples, max_examples)
+    if icp.personas:
+        L += ["## Who to talk to inside a fitting account", ""]
+        L += [
+            "| Persona | Segment | Department | Seniority | Deal role | Example titles | Evidence |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for p in icp.personas:
+            ev = "hand-written"
+            if p.evidence is not None:
+                ev = f"in {p.evidence.share_of_won:.0%} of won deals"
+                if p.evidence.share_of_lost is not None:
+                    ev += f" vs {p.evidence.share_of_lost:.0%} of lost"
+                if p.evidence.caveat:
+                    ev += f" ⚠ {p.evidence.caveat}"
+            cells = [
+                p.id,
+                p.segment or "all",
+                p.department,
+                p.seniority,
+                p.deal_role or "",
+                ", ".join(p.example_titles),
+                ev,
+            ]
+            L.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+        L += ["", "_Personas describe roles, never named people._", ""]
     if icp.notes:
         L += ["## Notes", ""] + [f"- {n}" for n in icp.notes] + [""]
+    L += ["## Review and changelog", ""]
+    L.append(f"Next review due **{icp.review_by.isoformat() if icp.review_by else '?'}**.")
+    L.append("")
+    for ch in icp.changelog:
+        cohort = f", cohort {ch.cohort}" if ch.cohort else ""
+        L.append(f"- v{ch.version} ({ch.date.isoformat()}{cohort}): {ch.summary}")
+        L += [f"  - {c}" for c in ch.changes]
     if icp.changelog:
-        L += ["## Changelog", ""]
-        for ch in icp.changelog:
-            L.append(f"- v{ch.version} ({ch.date.isoformat()}): {ch.summary}")
         L.append("")
     return "\n".join(L)
+
+
+def _examples(frame: pl.DataFrame | None, limit: int) -> list[str]:
+    """Example best-fit accounts: the top rows by fit_score of a scored table."""
+    if frame is None or frame.height == 0:
+        return []
+    from icpkit.report.html import _examples as rows_of
+
+    cols, rows = rows_of(frame, limit)
+    out = ["## Example best-fit accounts", "", "| " + " | ".join(cols) + " |"]
+    out.append("|" + "---|" * len(cols))
+    out += ["| " + " | ".join(v.replace("|", "\\|") for v in r) + " |" for r in rows]
+    return [*out, ""]
 
 
 __all__ = ["format_p", "render_markdown", "segment_sentence"]
