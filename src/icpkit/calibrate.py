@@ -158,25 +158,19 @@ def _won_expr(col: str) -> pl.Expr:
 
 
 def find_outcome_column(df: pl.DataFrame, *, file: str | None = None) -> str:
-    """The won/lost column of a (canonically named) outcomes frame, or :class:`OutcomeError`."""
+    """The won/lost column of a (canonically named) outcomes frame, or :class:`OutcomeError`.
+
+    Only recognised names count: guessing from values would read a yes/no ``churned`` or
+    ``leadership_change`` column as won/lost.
+    """
     for name in WON_COLUMNS:
         if name in df.columns:
-            return name
-    # Any column whose values are all won/lost words (a header we did not anticipate).
-    for name in df.columns:
-        if name in SCORE_COLUMNS:
-            continue
-        s = df.get_column(name)
-        if s.dtype not in (pl.String, pl.Boolean):
-            continue
-        parsed = df.select(_won_expr(name)).to_series()
-        known = int(parsed.is_not_null().sum())
-        if known and known == int(s.is_not_null().sum()) and parsed.n_unique() >= 2:
             return name
     raise OutcomeError(
         "no won/lost column: name one of "
         + ", ".join(WON_COLUMNS[:6])
-        + " … with values won/lost (or closed won/closed lost, true/false)",
+        + " … with values won/lost (or closed won/closed lost, true/false), or pass "
+        "outcome_column (--outcome-column)",
         file=file,
     )
 
@@ -239,16 +233,21 @@ def load_cohort(
     notes: list[str] = []
     if accounts is not None:
         acc = _canonical_frame(accounts)
-        if id_col in out.columns and id_col in acc.columns:
-            key, how = id_col, "id"
-            lk = pl.col(id_col).cast(pl.String).str.strip_chars()
-        elif dom_col in out.columns and dom_col in acc.columns:
-            key, how = dom_col, "domain"
-            lk = normalize_domain(pl.col(dom_col))
+        ids = (id_col, "id", "account_id", "company_id", "record_id")
+        doms = (dom_col, "domain", "website", "company_domain", "company_website", "url")
+        oid, aid = _first(ids, out.columns), _first(ids, acc.columns)
+        odom, adom = _first(doms, out.columns), _first(doms, acc.columns)
+        if oid is not None and aid is not None:
+            key, how = oid, "id"
+            lk = pl.col(oid).cast(pl.String).str.strip_chars()
+            rk = pl.col(aid).cast(pl.String).str.strip_chars()
+        elif odom is not None and adom is not None:
+            key, how = odom, "domain"
+            lk, rk = normalize_domain(pl.col(odom)), normalize_domain(pl.col(adom))
         else:
             raise InputError(
                 f"outcomes and accounts share neither an id ({id_col!r}) nor a domain "
-                f"({dom_col!r}) column to match on",
+                f"({dom_col!r}, website) column to match on",
                 file=file,
             )
         keep = [
@@ -260,7 +259,7 @@ def load_cohort(
             or c in VALUE_COLUMNS + CYCLE_COLUMNS + CHURN_COLUMNS
         ]
         left = out.select([*keep, lk.alias("__key")])
-        right = acc.with_columns(lk.alias("__key")).drop([c for c in keep if c in acc.columns])
+        right = acc.with_columns(rk.alias("__key")).drop([c for c in keep if c in acc.columns])
         right = right.filter(pl.col("__key").is_not_null()).unique("__key", keep="first")
         joined = left.join(right, on="__key", how="inner").drop("__key")
         if joined.height == 0:
@@ -287,7 +286,7 @@ def load_cohort(
     out = out.filter(pl.col("__won").is_not_null())
     won = out["__won"].to_numpy().astype(bool)
     aside = [c for c in out.columns if c in SCORE_COLUMNS or c in (oc, "__won")]
-    frame, schema, warnings = prepare_accounts(icp, out.drop(aside), file=file)
+    frame, schema, warnings = prepare_accounts(icp, out.drop(aside), file=file, repeats=True)
     pred = predict(icp, frame)
     if "fit_score" in out.columns and "tier" in out.columns:
         fs = out["fit_score"].cast(pl.Float64, strict=False)
@@ -324,12 +323,13 @@ def load_cohort(
 
 
 def prepare_accounts(
-    icp: ICP, df: pl.DataFrame, *, file: str | None = None
+    icp: ICP, df: pl.DataFrame, *, file: str | None = None, repeats: bool = False
 ) -> tuple[pl.DataFrame, Schema, list[str]]:
     """Type an account table for the ICP: its criteria columns get the kinds they need.
 
     Inference alone could read a small cohort's ``industry`` as free text; the ICP says what
     each column it reads is. Columns the ICP reads but the table lacks are added as unknown.
+    ``repeats=True`` allows an account to appear in several rows (several deals).
     """
     attrs = _canonical_frame(df)
     attrs = attrs.drop([c for c in attrs.columns if c in SCORE_COLUMNS])
@@ -337,6 +337,13 @@ def prepare_accounts(
     overrides = SchemaOverrides(
         **{**overrides.__dict__, "ignore": [c for c in attrs.columns if c.startswith("__")]}
     )
+    if repeats:
+        id_col = icp.columns.get("id", "id")
+        roles = {
+            **overrides.roles,
+            **{c: Role.IGNORE for c in (id_col, "id") if c in attrs.columns},
+        }
+        overrides = SchemaOverrides(**{**overrides.__dict__, "roles": roles})
     overrides = _drop_absent(overrides, attrs.columns)
     schema = infer_schema(attrs, overrides, file=file)
     prepared = prepare(attrs, schema, file=file, strict=False)

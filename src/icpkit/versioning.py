@@ -265,7 +265,7 @@ def status(
     as drift when that exceeds ``drift_threshold``. ``review_days`` overrides the file's
     ``review_by`` with "this many days after the last revision".
     """
-    from icpkit.calibrate import WON_VALUES, find_outcome_column, prepare_accounts
+    from icpkit.calibrate import find_outcome_column, prepare_accounts
     from icpkit.errors import OutcomeError
     from icpkit.validation import predict
 
@@ -300,10 +300,9 @@ def status(
     except OutcomeError:
         oc = None
     if oc is not None:
+        before = df.height
         df = df.filter(_won_expr(oc).fill_null(False)).drop(oc)
-        st.notes.append(
-            f"kept the rows whose {oc!r} says won ({', '.join(sorted(WON_VALUES)[:3])}…)"
-        )
+        st.notes.append(f"kept the {df.height:,} of {before:,} rows marked won in column {oc!r}")
     frame, _, warnings = prepare_accounts(icp, df, file=file)
     st.notes += warnings
     n = frame.height

@@ -8,6 +8,7 @@ calls one library function (:mod:`icpkit.calibrate`, :mod:`icpkit.versioning`,
 from __future__ import annotations
 
 import math
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -243,7 +244,9 @@ def status_cmd(
             w for w, f in (("review overdue", st.overdue), ("drift", st.drifted)) if f
         )
         err_console.print(f"[bold red]needs attention:[/] {why}")
-        raise typer.Exit(st.exit_code)
+        # sys.exit, not typer.Exit: the entry point runs click in non-standalone mode, where
+        # an Exit's code would be returned and dropped instead of reaching the shell.
+        sys.exit(st.exit_code)
     console.print("[green]ok[/]")
 
 
