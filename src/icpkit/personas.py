@@ -559,16 +559,17 @@ def _choose(
                 seniority=str(r["seniority"]),
                 deal_role=role,
                 example_titles=examples,
-                evidence=_evidence(r),
+                evidence=_evidence(r, alpha),
                 notes=[_sentence(r, role)],
             )
         )
     return out
 
 
-def _evidence(r: dict[str, object]) -> PersonaEvidence:
+def _evidence(r: dict[str, object], alpha: float) -> PersonaEvidence:
     won_t, lost_t = int(r["won_total"]), int(r["lost_total"])  # type: ignore[call-overload]
     held = int(r["won_involved"]) + int(r["lost_involved"])  # type: ignore[call-overload]
+    lift_ok = r["lift"] is not None and float(r["lift"]) > 1  # type: ignore[arg-type]
     caveat = None
     if lost_t == 0:
         caveat = "no lost deals to compare against"
@@ -576,6 +577,9 @@ def _evidence(r: dict[str, object]) -> PersonaEvidence:
         caveat = f"small sample: {won_t} won and {lost_t} lost deals"
     elif held < 2 * SMALL_CELL:
         caveat = f"small sample: only {held} deals involve this persona"
+    elif not (lift_ok and float(r["p_value"]) < alpha):  # type: ignore[arg-type]
+        p_text = f"{float(r['p_value']):.2g}"  # type: ignore[arg-type]
+        caveat = f"not clearly more common in won than in lost deals (p = {p_text})"
     lift = r["lift"]
     return PersonaEvidence(
         won_deals=int(r["won_involved"]),  # type: ignore[call-overload]
@@ -680,9 +684,12 @@ def rank_contacts(
             pl.max_horizontal([f"_p{i}" for i in range(len(personas))]).alias("persona_points")
         )
         label = pl.lit(None, dtype=pl.String)
+        floor = PERSONA_POINTS["department"]  # a persona is named only when the department fits
         for i in reversed(range(len(personas))):
             label = (
-                pl.when((pl.col(f"_p{i}") == pl.col("persona_points")) & (pl.col(f"_p{i}") > 0))
+                pl.when(
+                    (pl.col(f"_p{i}") == pl.col("persona_points")) & (pl.col(f"_p{i}") >= floor)
+                )
                 .then(pl.lit(personas[i].id))
                 .otherwise(label)
             )
@@ -706,7 +713,12 @@ def rank_contacts(
         [
             pl.when(pl.col("persona").is_not_null()).then(
                 pl.format(
-                    "matches persona {} ({} pts)", pl.col("persona"), pl.col("persona_points")
+                    "{} persona {} (+{})",
+                    pl.when(pl.col("persona_points") >= PERSONA_POINTS["exact"])
+                    .then(pl.lit("matches"))
+                    .otherwise(pl.lit("close to")),
+                    pl.col("persona"),
+                    pl.col("persona_points"),
                 )
             ),
             pl.when(pl.col("seniority").is_not_null()).then(
