@@ -193,7 +193,8 @@ def calibration_chart(
         _text(pad + size / 2, height - 2, "predicted", size=10, anchor="middle", fill=MUTED),
         _text(pad - 4, 18, "100%", size=9, anchor="end", fill=MUTED),
         _text(pad - 4, 10 + size, "0%", size=9, anchor="end", fill=MUTED),
-        _text(12, 10 + size / 2, "observed", size=10, anchor="middle", fill=MUTED),
+        f'<text x="12" y="{10 + size / 2:.1f}" font-size="10" text-anchor="middle" fill="{MUTED}" '
+        f'transform="rotate(-90 12 {10 + size / 2:.1f})">observed</text>',
     ]
     for k, (name, colour, pts) in enumerate(series):
         total = max(sum(p[2] for p in pts), 1)

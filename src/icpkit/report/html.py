@@ -256,9 +256,17 @@ def write_report(
     accounts = read_table(accounts_path) if accounts_path is not None else None
     examples = None
     if accounts is not None:
-        from icpkit.calibrate import _canonical_frame
+        from icpkit.calibrate import _canonical_frame, prepare_accounts
+        from icpkit.validation import predict
 
         examples = _canonical_frame(accounts)
+        if "fit_score" not in examples.columns:
+            # Unscored accounts: score them now so the examples are the best fits.
+            frame, _, _ = prepare_accounts(icp, accounts, repeats=True)
+            pred = predict(icp, frame)
+            examples = examples.with_columns(
+                pl.Series("fit_score", pred.fit_score), pl.Series("tier", pred.tier)
+            ).filter(~pl.Series(pred.disqualified))
     report = None
     if outcomes_path is not None:
         from icpkit.calibrate import calibrate
