@@ -339,9 +339,7 @@ def link_contacts(contacts: pl.DataFrame, accounts: pl.DataFrame) -> pl.DataFram
             | pl.col("_work").is_not_null()
         ).alias("has_account_key"),
     ).drop("_by_id", "_by_dom", "_by_mail", "_work")
-    return c.join(
-        accounts.drop("account_key_id"), on="account_row", how="left", maintain_order="left"
-    )
+    return c.join(accounts, on="account_row", how="left", maintain_order="left")
 
 
 # -- persona discovery ------------------------------------------------------------------------

@@ -1,0 +1,376 @@
+"""Outreach lists: fitting accounts × their best contacts, with the rules that apply to each row.
+
+:func:`build_outreach` is what ``icp export`` runs. It keeps accounts in the chosen tiers (never
+disqualified ones), ranks their contacts (:func:`icpkit.personas.rank_contacts`), keeps the best
+``per_account`` of each in priority order, and states per row the regime that applies by the
+contact's country (:mod:`icpkit.compliance`; guidance, not legal advice).
+
+Two promises hold for every export:
+
+* **Suppression is always applied.** Emails and domains on the suppression list (opt-outs,
+  existing customers, competitors; a domain also covers its subdomains) and contacts flagged as
+  opted out in the contacts file never reach the output; their count is reported by reason.
+* **Nothing is dropped silently.** Every input contact is either in the output or counted under
+  exactly one exclusion reason (``len(frame) + sum(excluded.values()) == contacts_in``); kept rows
+  with problems (an unknown country) are flagged in a ``flags`` column and counted.
+
+Personal data leaves the tool only here; :attr:`OutreachResult.personal_columns` names the
+columns that carry it so the caller can say what the file contains.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import polars as pl
+
+from icpkit.compliance import DISCLAIMER, regime_columns
+from icpkit.errors import InputError, MissingColumnsError
+from icpkit.icp import ICP
+from icpkit.personas import prepare_contacts, rank_contacts
+
+PERSONAL_COLUMNS: tuple[str, ...] = (
+    "contact_id",
+    "first_name",
+    "last_name",
+    "name",
+    "email",
+    "title",
+    "country",
+)
+"""Output columns that identify or describe a person (personal data under the GDPR)."""
+
+OUTPUT_COLUMNS: tuple[str, ...] = (
+    "account_rank",
+    "account_name",
+    "account_id",
+    "account_domain",
+    "tier",
+    "fit_score",
+    "priority",
+    "segment",
+    "contact_rank",
+    "persona",
+    "contact_score",
+    *PERSONAL_COLUMNS,
+    "department",
+    "seniority",
+    "country_code",
+    "regime",
+    "regime_law",
+    "regime_basis",
+    "regime_obligations",
+    "consent_required",
+    "regime_note",
+    "flags",
+    "reasons",
+)
+"""Columns of an outreach export, in order."""
+
+Suppression = pl.DataFrame | str | Path | Sequence[str] | None
+
+
+@dataclass
+class OutreachResult:
+    """The rows to contact plus a full account of everything left out and why."""
+
+    frame: pl.DataFrame
+    contacts_in: int
+    excluded: dict[str, int]
+    suppressed: dict[str, int]
+    flagged: dict[str, int]
+    regimes: dict[str, int]
+    personal_columns: list[str]
+    suppression_entries: int = 0
+    warnings: list[str] = field(default_factory=list)
+    disclaimer: str = DISCLAIMER
+
+    @property
+    def rows(self) -> int:
+        return self.frame.height
+
+    @property
+    def accounts(self) -> int:
+        if self.frame.height == 0:
+            return 0
+        keys = pl.coalesce(pl.col("account_id"), pl.col("account_domain"), pl.col("account_name"))
+        return int(self.frame.select(keys.n_unique()).item())
+
+
+def load_suppression(source: Suppression) -> pl.DataFrame:
+    """Suppression entries as ``kind`` (email/domain), ``value`` and ``reason``.
+
+    ``source`` is a file (CSV, Excel, Parquet…), a frame or a list of strings. In a table the
+    entries are in a column named email, domain, value or entry (else the first column); an
+    optional ``reason`` column (opt-out, customer, competitor…) is kept for the counts. An entry
+    with ``@`` is an email (``@acme.com`` is the domain acme.com), anything else a domain.
+    Entries that are neither are returned with kind ``invalid``.
+    """
+    if source is None:
+        return pl.DataFrame(schema={"kind": pl.String, "value": pl.String, "reason": pl.String})
+    if isinstance(source, str | Path):
+        from icpkit.io import read_table
+
+        df = read_table(source)
+    elif isinstance(source, pl.DataFrame):
+        df = source
+    else:
+        df = pl.DataFrame({"value": list(source)}, schema={"value": pl.String})
+    if df.width == 0:
+        raise InputError("the suppression list has no columns", file=str(source))
+    lower = {c.strip().lower(): c for c in df.columns}
+    col = next(
+        (
+            lower[k]
+            for k in ("email", "domain", "value", "entry", "emails", "domains")
+            if k in lower
+        ),
+        df.columns[0],
+    )
+    reason_col = next((lower[k] for k in ("reason", "type", "category") if k in lower), None)
+    v = pl.col(col).cast(pl.String).str.strip_chars().str.to_lowercase()
+    out = df.select(
+        v.alias("value"),
+        (
+            pl.col(reason_col).cast(pl.String).str.strip_chars().str.to_lowercase()
+            if reason_col
+            else pl.lit(None, dtype=pl.String)
+        )
+        .fill_null("listed")
+        .alias("reason"),
+    ).filter(pl.col("value").is_not_null() & (pl.col("value") != ""))
+    from icpkit.columns import normalize_domain
+
+    email_re = r"^[^@\s]+@[a-z0-9-]+(\.[a-z0-9-]+)+$"
+    is_domain_at = pl.col("value").str.starts_with("@")
+    dom = normalize_domain(pl.col("value").str.strip_prefix("@"))
+    return out.select(
+        pl.when(is_domain_at | ~pl.col("value").str.contains("@"))
+        .then(pl.when(dom.str.contains(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")).then(pl.lit("domain")))
+        .when(pl.col("value").str.contains(email_re))
+        .then(pl.lit("email"))
+        .otherwise(pl.lit("invalid"))
+        .fill_null("invalid")
+        .alias("kind"),
+        pl.when(is_domain_at | ~pl.col("value").str.contains("@"))
+        .then(dom)
+        .otherwise(pl.col("value"))
+        .alias("value"),
+        pl.col("reason"),
+    )
+
+
+_MAX_LABELS = 8
+
+
+def _domain_hit(domain: pl.Expr, domains: pl.DataFrame) -> pl.Expr:
+    """Reason of the suppressed domain that ``domain`` equals or is a subdomain of, else null."""
+    if domains.height == 0:
+        return pl.lit(None, dtype=pl.String)
+    table = domains.unique("value", keep="first", maintain_order=True)
+    keys, reasons = table["value"].to_list(), table["reason"].to_list()
+    labels = domain.str.split(".")
+    hits = []
+    for k in range(_MAX_LABELS):  # one vectorised pass per label position
+        suffix = labels.list.slice(k).list.join(".")
+        hits.append(
+            pl.when(labels.list.len() - k >= 2).then(
+                suffix.replace_strict(keys, reasons, default=None, return_dtype=pl.String)
+            )
+        )
+    return pl.coalesce(hits)
+
+
+def build_outreach(
+    scored: pl.DataFrame,
+    contacts: pl.DataFrame,
+    icp: ICP,
+    *,
+    tiers: Sequence[str] = ("A", "B"),
+    suppression: Suppression = None,
+    per_account: int = 3,
+    casl_without_consent: Literal["exclude", "flag"] = "exclude",
+    unknown_country: Literal["flag", "exclude"] = "flag",
+    include_names: bool = True,
+) -> OutreachResult:
+    """Fit accounts (``tiers``, never disqualified) × their best contacts, in priority order.
+
+    ``scored`` is the output of :func:`icpkit.scoring.score`; ``contacts`` a contacts table (see
+    :data:`icpkit.personas.CONTACT_COLUMNS` for the headers recognised). Every contact is either
+    exported or counted in ``excluded`` under the first reason that applies, in this order:
+    suppressed (list or opt-out), no account key, account not scored, account not in the tiers,
+    no valid email, CASL without recorded consent (unless ``casl_without_consent="flag"``),
+    unknown country (only with ``unknown_country="exclude"``), beyond ``per_account``.
+    ``include_names=False`` leaves first/last/full names out of the frame.
+    """
+    if per_account < 1:
+        raise InputError(f"per_account must be at least 1, got {per_account}")
+    missing = [c for c in ("tier", "disqualified", "segment") if c not in scored.columns]
+    if missing:
+        raise MissingColumnsError(missing, why="the accounts must be scored first (icp score)")
+    bad_tiers = sorted(set(tiers) - {"A", "B", "C", "D"})
+    if bad_tiers:
+        raise InputError(f"unknown tier(s) {bad_tiers}; tiers are A, B, C and D")
+    prepared = prepare_contacts(contacts)
+    warnings = list(prepared.warnings)
+    sup = load_suppression(suppression)
+    invalid = int((sup["kind"] == "invalid").sum())
+    if invalid:
+        warnings.append(f"{invalid} suppression entr(y/ies) are neither an email nor a domain")
+    emails = sup.filter(pl.col("kind") == "email").unique("value", keep="first")
+    domains = sup.filter(pl.col("kind") == "domain")
+
+    ranked = rank_contacts(prepared.frame, scored, icp)
+    email_hit = (
+        pl.col("email").replace_strict(
+            emails["value"].to_list(),
+            emails["reason"].to_list(),
+            default=None,
+            return_dtype=pl.String,
+        )
+        if emails.height
+        else pl.lit(None, dtype=pl.String)
+    )
+    suppressed = pl.coalesce(
+        email_hit,
+        _domain_hit(pl.col("email_domain"), domains),
+        _domain_hit(pl.col("account_domain"), domains),
+        _domain_hit(pl.col("account_key_domain"), domains),
+        pl.when(pl.col("opted_out")).then(pl.lit("opted out (contacts file)")),
+    )
+    fit = pl.col("tier").is_in(list(tiers)) & ~pl.col("disqualified").fill_null(False)
+    tier_text = ", ".join(tiers)
+    reason = (
+        pl.when(suppressed.is_not_null())
+        .then(pl.format("suppressed: {}", suppressed))
+        .when(~pl.col("has_account_key"))
+        .then(pl.lit("no account key (id, domain or work email)"))
+        .when(pl.col("account_row").is_null())
+        .then(pl.lit("account not in the scored file"))
+        .when(~fit.fill_null(False))
+        .then(pl.lit(f"account not in tiers {tier_text} (or disqualified)"))
+        .when(pl.col("email").is_null())
+        .then(pl.lit("no email"))
+        .when(~pl.col("email_valid"))
+        .then(pl.lit("malformed email"))
+    )
+    ranked = ranked.with_columns(regime_columns(pl.col("country_code")))
+    casl = (pl.col("regime") == "CASL") & ~pl.col("consent").fill_null(False)
+    if casl_without_consent == "exclude":
+        reason = reason.when(casl).then(pl.lit("CASL: no consent on record"))
+    if unknown_country == "exclude":
+        reason = reason.when(pl.col("regime") == "unknown").then(pl.lit("country unknown"))
+    ranked = ranked.with_columns(reason.alias("_excluded"))
+
+    # Within each account, the best remaining contacts up to per_account.
+    keep = ranked.filter(pl.col("_excluded").is_null()).with_columns(
+        pl.col("contact_rank").rank("ordinal").over("account_row").alias("_pos")
+    )
+    beyond = keep.filter(pl.col("_pos") > per_account).height
+    keep = keep.filter(pl.col("_pos") <= per_account)
+    counts = (
+        ranked.filter(pl.col("_excluded").is_not_null())
+        .group_by("_excluded")
+        .len()
+        .sort(["len", "_excluded"], descending=[True, False])
+    )
+    excluded = {str(r): int(n) for r, n in counts.iter_rows()}
+    if beyond:
+        excluded[f"beyond {per_account} contacts per account"] = beyond
+    sup_counts = {
+        k.removeprefix("suppressed: "): v for k, v in excluded.items() if k.startswith("suppressed")
+    }
+
+    flags = pl.concat_list(
+        [
+            pl.when(pl.col("regime") == "unknown").then(pl.lit("country unknown: check first")),
+            pl.when(casl).then(pl.lit("CASL: consent needed before emailing")),
+            pl.when(pl.col("consent_required") & (pl.col("regime") != "CASL")).then(
+                pl.lit("national rules: consent likely needed")
+            ),
+            pl.when(pl.col("link") == "email domain").then(
+                pl.lit("account matched by email domain")
+            ),
+        ]
+    ).list.drop_nulls()
+    keep = keep.with_columns(flags.list.join("; ").alias("flags")).with_columns(
+        pl.col("account_key_id").alias("account_id_out"),
+        pl.coalesce("account_key_domain", "account_domain").alias("account_domain_out"),
+    )
+    keep = keep.drop("account_id", "account_domain").rename(
+        {"account_id_out": "account_id", "account_domain_out": "account_domain"}
+    )
+    keep = keep.sort(
+        ["account_rank", "priority", "account_row", "contact_rank"],
+        descending=[False, True, False, False],
+        nulls_last=True,
+    )
+    columns = [c for c in OUTPUT_COLUMNS if c in keep.columns]
+    if not include_names:
+        columns = [c for c in columns if c not in ("first_name", "last_name", "name")]
+    frame = keep.select(columns)
+    # Optional identity columns the contacts file did not have are left out, not written empty.
+    optional = ("contact_id", "first_name", "last_name", "name", "account_name")
+    empty = [c for c in optional if c in frame.columns and frame[c].null_count() == frame.height]
+    frame = frame.drop(empty) if frame.height else frame
+    flagged = {
+        str(k): int(v)
+        for k, v in frame.select(pl.col("flags").str.split("; ").explode())
+        .filter(pl.col("flags") != "")
+        .group_by("flags")
+        .len()
+        .sort("flags")
+        .iter_rows()
+    }
+    regimes = {str(k): int(v) for k, v in frame.group_by("regime").len().sort("regime").iter_rows()}
+    personal = [c for c in PERSONAL_COLUMNS if c in frame.columns]
+    return OutreachResult(
+        frame=frame,
+        contacts_in=prepared.frame.height,
+        excluded=excluded,
+        suppressed=sup_counts,
+        flagged=flagged,
+        regimes=regimes,
+        personal_columns=personal,
+        suppression_entries=sup.height,
+        warnings=warnings,
+    )
+
+
+def export_outreach(
+    scored_path: str | Path,
+    contacts_path: str | Path,
+    icp: ICP,
+    output: str | Path,
+    *,
+    force: bool = False,
+    suppression: Suppression = None,
+    **options: object,
+) -> OutreachResult:
+    """Read the scored accounts and contacts, build the outreach list and write it atomically.
+
+    Never writes onto an input (scored file, contacts, suppression list), even with ``force``.
+    """
+    from icpkit.io import read_table, write_table
+
+    scored = read_table(scored_path)
+    contacts = read_table(contacts_path)
+    result = build_outreach(scored, contacts, icp, suppression=suppression, **options)  # type: ignore[arg-type]
+    inputs: list[str | Path] = [scored_path, contacts_path]
+    if isinstance(suppression, str | Path):
+        inputs.append(suppression)
+    write_table(result.frame, output, force=force, inputs=inputs)
+    return result
+
+
+__all__ = [
+    "OUTPUT_COLUMNS",
+    "PERSONAL_COLUMNS",
+    "OutreachResult",
+    "build_outreach",
+    "export_outreach",
+    "load_suppression",
+]
