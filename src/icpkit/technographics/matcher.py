@@ -28,6 +28,7 @@ assigned string or number literal, else ``""``. Globals created any other way (b
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ from icpkit.technographics.page import Page
 from icpkit.technographics.patterns import (
     CASE_FOLD_TO_ASCII,
     fold_for_prefilter,
+    match_extent,
     required_literal_sets,
     translate,
 )
@@ -97,6 +99,11 @@ _KEYED_FIELDS = {
     "js": "js",
 }
 _FOLD_ONLY = str.maketrans(CASE_FOLD_TO_ASCII)
+
+WINDOW_MIN_CHARS = 4096
+"""Values at least this long are confirmed near the literals only (see ``_Bucket.confirm``)."""
+_WINDOW_MAX_OCCURRENCES = 64
+_FEW_LITERALS = 12
 
 
 def hyperscan_available() -> bool:
@@ -191,35 +198,151 @@ def static_js_values(script_text: str, chain: str) -> tuple[str, ...]:
 # --- dom selector literals ----------------------------------------------------------------
 
 _SEL_PAREN = re.compile(r":[\w-]+\((?:[^()]|\([^()]*\))*\)")
+_IDENT = r"(?:[\w-]|\\[0-9a-fA-F]{1,6}\s?|\\[^\n0-9a-fA-F])+"
 _SEL_ATTR_VALUE = re.compile(
-    r"""\[\s*([\w-]+)\s*(?:[~|^$*]?=\s*(?:"([^"]*)"|'([^']*)'|([^\]\s]+)))?\s*(?:[is]\s*)?\]"""
+    rf"""\[\s*({_IDENT})\s*(?:[~|^$*]?=\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|({_IDENT})))?"""
+    r"""\s*(?:[iIsS]\s*)?\]"""
 )
-_SEL_ID_CLASS = re.compile(r"[#.]((?:[\w-])+)")
-_SEL_TAG = re.compile(r"(?:^|[\s>+~,(])([a-zA-Z][\w]*-[\w-]+)")
+_SEL_ID_CLASS = re.compile(rf"[#.]({_IDENT})")
+_SEL_PSEUDO = re.compile(rf"::?{_IDENT}")
+_SEL_TYPE = re.compile(rf"(?:^|[\s>+~])({_IDENT})")
+_CSS_ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})\s?|(.))", re.S)
 _UNSAFE = re.compile(r"[&<>\"'\\\s]|[^\x00-\x7f]")
+# Elements the HTML parser can create without their start tag in the source: html/head/body/
+# tbody/tr/colgroup are implied, </p> and </br> make p and br, <image> makes img.
+_IMPLIED_TAGS = frozenset({"html", "head", "body", "tbody", "tr", "colgroup", "p", "br", "img"})
+_COMMON_TAGS = frozenset(
+    [
+        "a",
+        "div",
+        "span",
+        "script",
+        "link",
+        "meta",
+        "li",
+        "ul",
+        "ol",
+        "section",
+        "header",
+        "footer",
+        "nav",
+        "form",
+        "input",
+        "button",
+        "style",
+        "title",
+        "iframe",
+        "noscript",
+        "main",
+        "article",
+        "aside",
+        "label",
+        "svg",
+        "path",
+        "i",
+        "b",
+        "strong",
+        "em",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "table",
+        "td",
+        "th",
+        "option",
+        "select",
+        "textarea",
+        "source",
+        "picture",
+        "video",
+        "small",
+    ]
+)
+_COMMON_ATTRS = frozenset(
+    ["class", "id", "href", "src", "content", "name", "rel", "type", "style", "title", "alt"]
+)
+
+
+def _css_unescape(text: str) -> str:
+    def one(m: re.Match[str]) -> str:
+        if m.group(1) is not None:
+            code = int(m.group(1), 16)
+            return chr(code) if 0 < code <= 0x10FFFF else "\ufffd"
+        return "" if m.group(2) == "\n" else m.group(2)
+
+    return _CSS_ESCAPE.sub(one, text) if "\\" in text else text
 
 
 def _selector_literals(selector: str) -> frozenset[str] | None:
-    """Literals one of which the raw HTML must contain for ``selector`` to select anything."""
-    if "\\" in selector:
-        return None
+    """Literals (folded) one of which the raw HTML must contain for ``selector`` to select.
+
+    From each selector of a list, the most selective necessary literal: an attribute value
+    (or its longest whitespace-free piece), an id or class, an attribute name, or ``<tag``
+    for an element the parser never creates on its own. ``None``: no literal is necessary.
+    """
     alts: list[str] = []
     for part in _split_selector_list(selector):
         part = _SEL_PAREN.sub(" ", part)  # :not(...), :has(...) etc. prove nothing
-        cands: list[str] = []
+        cands: list[tuple[int, str]] = []  # (rank, literal)
         for m in _SEL_ATTR_VALUE.finditer(part):
-            cands.append(m.group(1))
+            name = _css_unescape(m.group(1)).lower()
+            cands.append((1 if name in _COMMON_ATTRS else 2, name))
             value = m.group(2) or m.group(3) or m.group(4)
             if value:
-                cands.append(value)
-        without_attrs = _SEL_ATTR_VALUE.sub(" ", part)
-        cands += [m.group(1) for m in _SEL_ID_CLASS.finditer(without_attrs)]
-        cands += [m.group(1) for m in _SEL_TAG.finditer(" " + without_attrs)]
-        cands = [c.lower() for c in cands if len(c) >= 3 and not _UNSAFE.search(c)]
-        if not cands:
+                cands += [(3, piece) for piece in _css_unescape(value).split()]
+        rest = _SEL_ATTR_VALUE.sub(" ", part)
+        cands += [(3, _css_unescape(m.group(1))) for m in _SEL_ID_CLASS.finditer(rest)]
+        rest = _SEL_PSEUDO.sub("", _SEL_ID_CLASS.sub("", rest))
+        for m in _SEL_TYPE.finditer(rest):
+            tag = _css_unescape(m.group(1)).lower()
+            if tag not in _IMPLIED_TAGS and tag.isascii() and tag.replace("-", "").isalnum():
+                cands.append((1 if tag in _COMMON_TAGS else 2, "<" + tag))
+        ok = [
+            (rank, lit.lower())
+            for rank, lit in cands
+            if len(lit) >= 3 and not _UNSAFE.search(lit.lstrip("<") if rank < 3 else lit)
+        ]
+        if not ok:
             return None
-        alts.append(max(cands, key=len))
+        alts.append(max(ok, key=lambda c: (c[0], len(c[1])))[1])
     return frozenset(alts) if alts else None
+
+
+class _LiteralScan:
+    """Which of many literals occur in a folded text: Hyperscan if asked, else Aho-Corasick."""
+
+    def __init__(self, literals: Iterable[str], native: bool) -> None:
+        self.literals = sorted(set(literals))
+        self.hs_db = None
+        self.automaton = None
+        if not self.literals:
+            return
+        if native and _hs is not None and all(lit.isascii() for lit in self.literals):
+            db = _hs.Database(mode=_hs.HS_MODE_BLOCK)
+            exprs = ["".join(f"\\x{ord(c):02x}" for c in lit).encode() for lit in self.literals]
+            flag = _hs.HS_FLAG_CASELESS | _hs.HS_FLAG_SINGLEMATCH
+            db.compile(
+                expressions=exprs,
+                ids=list(range(len(exprs))),
+                elements=len(exprs),
+                flags=[flag] * len(exprs),
+            )
+            self.hs_db = db
+        else:
+            self.automaton = _automaton({lit: lit for lit in self.literals})
+
+    def present(self, texts: Iterable[str]) -> set[str]:
+        """Literals occurring in any of ``texts`` (each case-folded by the caller)."""
+        found: set[str] = set()
+        for text in texts:
+            if self.hs_db is not None:
+                ids: list[int] = []
+                self.hs_db.scan(_hs_image(text), match_event_handler=_hs_collect, context=ids)
+                found.update(self.literals[i] for i in ids)
+            elif self.automaton is not None:
+                found.update(lit for _end, lit in self.automaton.iter(text))
+        return found
 
 
 def _split_selector_list(selector: str) -> list[str]:
@@ -275,6 +398,8 @@ class _Bucket:
         self.hs_db = None
         self.reqs: dict[int, list[frozenset[str]]] = {}
         self._by_literal: dict[str, list[int]] = {}
+        # idx -> (max match width, read-ahead, literals one of which every match contains)
+        self.windows: dict[int, tuple[int, int | None, tuple[str, ...]]] = {}
         hs_ids: list[int] = []
         hs_exprs: list[bytes] = []
         for idx, entry in enumerate(entries):
@@ -282,6 +407,7 @@ class _Bucket:
             if pat.regex is None:
                 self.always.append(idx)
                 continue
+            self._window(idx)
             _python, pcre = translate(pat.source, bounded=False)  # superset of either reading
             if native and _hs is not None and pcre.isascii() and "(?P=" not in pcre:
                 hs_ids.append(idx)
@@ -301,6 +427,61 @@ class _Bucket:
             self.automaton = auto
         self.always.sort()
 
+    def _window(self, idx: int) -> None:
+        regex = self.entries[idx].pattern.regex
+        assert regex is not None
+        extent = match_extent(regex.pattern)
+        reqs = required_literal_sets(regex.pattern)
+        if extent is None or not reqs:
+            return
+        select = max(reqs, key=lambda r: (min(_distinctive(x) for x in r), -len(r)))
+        self.windows[idx] = (extent[0], extent[1], tuple(sorted(select)))
+
+    def confirm(self, idx: int, value: str, folded: str | None) -> re.Match[str] | None:
+        """``regex.search(value)``, searching only near the pattern's literals in long values.
+
+        Every match contains one of the pattern's required literals and spans at most
+        ``width`` characters, so it starts within ``width`` before an occurrence; the engine
+        reads at most ``read-ahead`` characters past its end. Searching each window of
+        occurrences (in order, with ``pos``/``endpos``) therefore finds the same leftmost match
+        as searching the whole value, without scanning 100 KB of HTML per candidate.
+        """
+        regex = self.entries[idx].pattern.regex
+        assert regex is not None
+        info = self.windows.get(idx)
+        if info is None or len(value) < WINDOW_MIN_CHARS:
+            return regex.search(value)
+        if folded is None:
+            folded = fold_for_prefilter(value)
+        width, reach, lits = info
+        starts: list[tuple[int, int]] = []  # (earliest start of a match, occurrence)
+        for lit in lits:
+            back = len(lit) - width
+            i = folded.find(lit)
+            while i != -1:
+                starts.append((i + back if i + back > 0 else 0, i))
+                if len(starts) > _WINDOW_MAX_OCCURRENCES:
+                    return regex.search(value, min(s for s, _ in starts))
+                i = folded.find(lit, i + 1)
+        if not starts:
+            return None  # no match can exist: every match contains one of the literals
+        starts.sort()
+        if reach is None:  # an end anchor: only the start can be bounded
+            return regex.search(value, starts[0][0])
+        n = len(value)
+        ahead = width + reach
+        lo, last = starts[0]
+        for start, occ in starts[1:]:
+            if start <= last + ahead:
+                last = max(last, occ)
+                continue
+            m = regex.search(value, lo, min(n, last + ahead))
+            if m is not None and m.start() <= last:
+                return m
+            lo, last = start, occ
+        m = regex.search(value, lo, min(n, last + ahead))
+        return m if m is not None and m.start() <= last else None
+
     def _index(self, idx: int) -> None:
         regex = self.entries[idx].pattern.regex
         reqs = required_literal_sets(regex.pattern) if regex is not None else None
@@ -312,12 +493,16 @@ class _Bucket:
         for lit in select:  # the most selective requirement goes in the automaton
             self._by_literal.setdefault(lit, []).append(idx)
 
-    def candidates(self, value: str, folded: str | None = None) -> set[int]:
+    def candidates(self, value: str, folded: str | None = None) -> tuple[set[int], str | None]:
+        """Entries that may match ``value``, and the folded value if it was computed."""
         found: set[int] = set(self.always)
         if self.automaton is not None:
             if folded is None:
                 folded = fold_for_prefilter(value)
-            present = {lit for _end, lit in self.automaton.iter(folded)}
+            if len(self._by_literal) <= _FEW_LITERALS:  # a few substring searches beat AC
+                present = {lit for lit in self._by_literal if lit in folded}
+            else:
+                present = {lit for _end, lit in self.automaton.iter(folded)}
             by_literal, reqs = self._by_literal, self.reqs
             for lit in present:
                 for idx in by_literal[lit]:
@@ -329,17 +514,51 @@ class _Bucket:
             hits: list[int] = []
             self.hs_db.scan(data, match_event_handler=_hs_collect, context=hits)
             found.update(hits)
-        return found
+        return found, folded
 
-
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+    def run(
+        self,
+        matcher: Matcher,
+        value: str,
+        vi: int,
+        allowed: set[int] | None,
+        out: list[Hit],
+        folded: str | None = None,
+    ) -> None:
+        """Append the hits of this bucket's entries on ``value`` (the ``vi``-th input)."""
+        found, folded = self.candidates(value, folded)
+        entries = self.entries
+        for idx in found:
+            entry = entries[idx]
+            if allowed is not None and entry.tech_idx not in allowed:
+                continue
+            m = None
+            if entry.pattern.regex is not None:
+                m = self.confirm(idx, value, folded)
+                if m is None:
+                    continue
+            matcher._add(entry, value, m, vi, out)
 
 
 def _hs_image(value: str) -> bytes:
     """One byte per character: case-fold specials to ASCII, any other non-ASCII to 0xFF."""
     if value.isascii():
         return value.encode("ascii")
-    return _NON_ASCII.sub("\xff", value.translate(_FOLD_ONLY)).encode("latin-1")
+    return value.encode("ascii", _HS_ERRORS)
+
+
+def _hs_replace(err: UnicodeError) -> tuple[bytes, int]:
+    """Encode a run of non-ASCII characters: specials folded to ASCII, the rest to 0xFF."""
+    assert isinstance(err, UnicodeEncodeError)
+    chunk = err.object[err.start : err.end]
+    if not any(c in chunk for c in CASE_FOLD_TO_ASCII):
+        return b"\xff" * len(chunk), err.end
+    return bytes(ord(_FOLD_CHARS.get(c, "\xff")) for c in chunk), err.end
+
+
+_HS_ERRORS = "icpkit-hs-image"
+codecs.register_error(_HS_ERRORS, _hs_replace)
+_FOLD_CHARS = dict(CASE_FOLD_TO_ASCII)
 
 
 def _hs_collect(id_: int, _from: int, _to: int, _flags: int, context: list[int]) -> None:
@@ -455,11 +674,8 @@ class Matcher:
                 else:
                     for lit in lits:
                         selector_lits.setdefault(lit, []).append(i)
-            self._dom_auto = (
-                _automaton({k: tuple(v) for k, v in selector_lits.items()})
-                if selector_lits
-                else None
-            )
+            self._dom_lits = selector_lits
+            self._dom_scan = _LiteralScan(selector_lits, self.native)
 
     # -- public --------------------------------------------------------------------------
 
@@ -512,20 +728,14 @@ class Matcher:
         for fld, bucket in self._list_buckets.items():
             for vi, value in enumerate(_inputs(page, fld)):
                 folded = _folded_html(page) if fld == "html" and value is page.html else None
-                for idx in bucket.candidates(value, folded):
-                    entry = bucket.entries[idx]
-                    if allowed is None or entry.tech_idx in allowed:
-                        self._try(entry, value, vi, out)
+                bucket.run(self, value, vi, allowed, out, folded)
         for fld, buckets in self._keyed_buckets.items():
             for key, values in _keyed_inputs(page, fld).items():
                 bucket = buckets.get(key)
                 if bucket is None:
                     continue
                 for vi, value in enumerate(values):
-                    for idx in bucket.candidates(value):
-                        entry = bucket.entries[idx]
-                        if allowed is None or entry.tech_idx in allowed:
-                            self._try(entry, value, vi, out)
+                    bucket.run(self, value, vi, allowed, out)
         self._fast_js(page, allowed, out)
         self._fast_dom(page, allowed, out)
 
@@ -549,12 +759,12 @@ class Matcher:
         if not page.html or not self.dom_rules:
             return
         cands = set(self._dom_always)
-        if self._dom_auto is not None:
-            hay = _folded_html(page)
-            if "&" in hay:
-                hay += "\n" + fold_for_prefilter(unescape(page.html))
-            for _end, idxs in self._dom_auto.iter(hay):
-                cands.update(idxs)
+        if self._dom_lits:
+            hays = [_folded_html(page)]
+            if "&" in hays[0]:  # entities: literals may occur only once decoded
+                hays.append(fold_for_prefilter(unescape(page.html)))
+            for lit in self._dom_scan.present(hays):
+                cands.update(self._dom_lits[lit])
         for i in sorted(cands):
             ti, rule, pos = self.dom_rules[i]
             if allowed is None or ti in allowed:
@@ -571,6 +781,22 @@ class Matcher:
             cache[chain] = static_js_values(page.all_script_text, chain)
         return cache[chain]
 
+    def _add(
+        self, entry: _Entry, value: str, m: re.Match[str] | None, vi: int, out: list[Hit]
+    ) -> None:
+        order = (entry.tech_idx, _RANK[entry.field], entry.pos, 0, vi)
+        out.append(
+            Hit(
+                self.techs[entry.tech_idx].name,
+                entry.field,
+                entry.key,
+                entry.pattern,
+                value,
+                m,
+                order,
+            )
+        )
+
     def _try(self, entry: _Entry, value: str, vi: int, out: list[Hit], sub: int = 0) -> None:
         pat = entry.pattern
         m = None
@@ -586,10 +812,15 @@ class Matcher:
     def _dom(self, page: Page, ti: int, rule: DomRule, pos: int, out: list[Hit]) -> None:
         if rule.selector not in self._valid_selectors:
             return
-        nodes = page.tree.css(rule.selector)
-        if not nodes:
-            return
-        nodes = nodes[:DOM_MAX_NODES]
+        if not rule.text and not rule.attributes:  # existence only: stop at the first node
+            if page.tree.css_first(rule.selector) is None:
+                return
+            nodes = []
+        else:
+            nodes = page.tree.css(rule.selector)
+            if not nodes:
+                return
+            nodes = nodes[:DOM_MAX_NODES]
         for pat in rule.exists:
             self._try(_Entry(ti, "dom", rule.selector, pat, pos), "", 0, out, sub=0)
         if rule.text:

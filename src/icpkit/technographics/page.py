@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
@@ -27,7 +27,45 @@ SCRIPT_MAX_CHARS = 1_000_000
 """Characters kept of each script body (same cap as CSS, applied to inline and fetched JS)."""
 
 _TEXT_DROP = ["script", "style", "noscript", "template"]
-_WS = re.compile(r"\s+")
+
+# URLs that urljoin returns unchanged (absolute) or prefixes with the base's origin (rooted):
+# no dot segments, no empty query/fragment/params, nothing urlsplit strips or validates.
+_NETLOC = r"[A-Za-z0-9._~!$&'()*+,=:@%-]+"
+_REST = r"(?:/[^?#;\x00-\x20\x7f]*)?(?:\?[^#;\x00-\x20\x7f]+)?(?:#[^;\x00-\x20\x7f]+)?"
+_SIMPLE_ABSOLUTE = re.compile(rf"https?://{_NETLOC}{_REST}")
+_SIMPLE_SCHEMELESS = re.compile(rf"//{_NETLOC}{_REST}")
+_SIMPLE_ROOTED = re.compile(_REST)  # called only on "/…" not starting with "//"
+
+
+class _Joiner:
+    """``urljoin(base, src)`` with shortcuts for the common simple forms (urljoin costs ~20 µs).
+
+    A test checks the shortcuts against :func:`urllib.parse.urljoin` on generated URLs.
+    """
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.origin: str | None = None
+        self.scheme = ""
+        if base.startswith(("http://", "https://")):
+            parts = urlsplit(base)
+            if parts.netloc and _SIMPLE_ABSOLUTE.fullmatch(f"{parts.scheme}://{parts.netloc}"):
+                self.scheme = parts.scheme
+                self.origin = f"{parts.scheme}://{parts.netloc}"
+
+    def __call__(self, src: str) -> str:
+        if not self.base:
+            return src
+        if self.origin is not None and "/." not in src:
+            if src[:1] == "/":
+                if src[1:2] == "/":
+                    if _SIMPLE_SCHEMELESS.fullmatch(src):
+                        return f"{self.scheme}:{src}"
+                elif _SIMPLE_ROOTED.fullmatch(src):
+                    return self.origin + src
+            elif _SIMPLE_ABSOLUTE.fullmatch(src):
+                return src
+        return urljoin(self.base, src)
 
 
 def _cap(text: str, limit: int) -> str:
@@ -104,10 +142,11 @@ class Page:
         if self.script_src is not None:
             return tuple(self.script_src)
         out = []
+        join = _Joiner(self.url)
         for node in self.tree.css("script[src]"):
             src = (node.attributes.get("src") or "").strip()
             if src:
-                out.append(urljoin(self.url, src) if self.url else src)
+                out.append(join(src))
         return tuple(out)
 
     @cached_property
@@ -157,7 +196,8 @@ class Page:
         root = tree.body or tree.root
         if root is None:
             return ""
-        return _WS.sub(" ", root.text(deep=True, separator=" ")).strip()
+        # str.split() splits on exactly the characters re's \\s matches (str.isspace), 4x faster
+        return " ".join(root.text(deep=True, separator=" ").split())
 
     @cached_property
     def css_capped(self) -> str:

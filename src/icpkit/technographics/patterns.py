@@ -29,6 +29,7 @@ __all__ = [
     "TranslationError",
     "fold_for_prefilter",
     "js_parse_int",
+    "match_extent",
     "required_literal_sets",
     "required_literals",
     "resolve_version",
@@ -44,12 +45,21 @@ QUANTIFIER_BOUND = 250
 # so a literal search over the folded text never misses what ``re.I`` would match; a test
 # recomputes this table by brute force.
 CASE_FOLD_TO_ASCII: dict[str, str] = {"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"}
-_FOLD_TABLE = str.maketrans(CASE_FOLD_TO_ASCII)
 
 
 def fold_for_prefilter(text: str) -> str:
-    """Lower-case ``text`` so an ASCII literal occurs in it whenever ``re.I`` could match it."""
-    return text.translate(_FOLD_TABLE).lower()
+    """Lower-case ``text`` so an ASCII literal occurs in it whenever ``re.I`` could match it.
+
+    The result has the same length as ``text`` (U+0130 is the only character whose lower case
+    is longer, and it is folded to ``i`` first), so positions found in it are positions in
+    ``text``: the fast matcher relies on that to confirm candidates near their literals.
+    """
+    if text.isascii():
+        return text.lower()
+    for special, ascii_ in CASE_FOLD_TO_ASCII.items():
+        if special in text:
+            text = text.replace(special, ascii_)
+    return text.lower()
 
 
 class TranslationError(ValueError):
@@ -421,3 +431,73 @@ def required_literal_sets(python_regex: str, min_len: int = 3) -> list[frozenset
         return reqs
     best = _required(tree)
     return [best] if best is not None and _score(best)[0] >= 2 else None
+
+
+# --- Match extent (confirming candidates near their literals) -------------------------------
+
+_END_ANCHORS = {_sre_c.AT_END, _sre_c.AT_END_STRING, _sre_c.AT_END_LINE}
+_BOUNDARIES = {
+    _sre_c.AT_BOUNDARY,
+    _sre_c.AT_NON_BOUNDARY,
+    _sre_c.AT_UNI_BOUNDARY,
+    _sre_c.AT_UNI_NON_BOUNDARY,
+    _sre_c.AT_LOC_BOUNDARY,
+    _sre_c.AT_LOC_NON_BOUNDARY,
+}
+_UNBOUNDED = int(_sre_c.MAXREPEAT)
+
+
+def _lookahead_reach(seq: object) -> int | None:
+    """Upper bound on characters read past the end of a match (``None``: up to the end)."""
+    reach = 0
+    for op, av in seq:  # type: ignore[attr-defined]
+        if op is _sre_c.AT:
+            if av in _END_ANCHORS:
+                return None
+            if av in _BOUNDARIES:
+                reach += 1
+            continue
+        subs: list[object] = []
+        if op in (_sre_c.ASSERT, _sre_c.ASSERT_NOT):
+            direction, body = av
+            if direction == 1:  # lookahead: reads as far as its body can consume
+                hi = body.getwidth()[1]
+                if hi >= _UNBOUNDED:
+                    return None
+                reach += hi
+            subs.append(body)
+        elif op is _SUB:
+            subs.append(av[3])
+        elif op is _BRANCH:
+            subs.extend(av[1])
+        elif op in _REPEATS and op is not None:
+            subs.append(av[2])
+        elif op is _ATOMIC and _ATOMIC is not None:
+            subs.append(av)
+        elif op is _sre_c.GROUPREF_EXISTS:
+            subs.extend(b for b in av[1:] if b is not None)
+        for sub in subs:
+            more = _lookahead_reach(sub)
+            if more is None:
+                return None
+            reach += more  # a sum over nested parts: loose, but an upper bound
+    return reach
+
+
+def match_extent(python_regex: str) -> tuple[int, int | None] | None:
+    """``(max width, read-ahead)`` of any match of ``python_regex``, or ``None`` if unbounded.
+
+    ``max width`` bounds the characters a match spans; ``read-ahead`` bounds the characters
+    after a match that its lookaheads and word boundaries inspect (``None`` when an end
+    anchor makes the true end of the string matter). With the reference's bounded
+    quantifiers both are finite for nearly every pattern, so a match that must contain a
+    literal lies within a small window around the literal's occurrences.
+    """
+    try:
+        tree = _sre_p.parse(python_regex, re.IGNORECASE)
+    except re.error:
+        return None
+    hi = tree.getwidth()[1]
+    if hi >= _UNBOUNDED:
+        return None
+    return hi, _lookahead_reach(tree)
