@@ -7,8 +7,18 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from icpkit.calibrate import apply, calibrate, calibrate_file, load_cohort, propose, write_revision
+from icpkit.calibrate import (
+    apply,
+    calibrate,
+    calibrate_file,
+    load_cohort,
+    propose,
+    wilson,
+    write_revision,
+)
 from icpkit.columns import normalize_domain
 from icpkit.errors import IcpFileError, InputError, OutcomeError, OutputExistsError
 from icpkit.icp import ICP
@@ -176,3 +186,11 @@ def test_icp_from_a_newer_format(tmp_path: Path, icp_file: Path) -> None:
     with pytest.raises(IcpFileError, match="newer than this icpkit understands") as e:
         calibrate_file(newer, tmp_path / "o.csv")
     assert e.value.line == 4
+
+
+@settings(max_examples=200, deadline=None)
+@given(n=st.integers(1, 5000), frac=st.floats(0, 1))
+def test_wilson_interval_holds_the_rate(n: int, frac: float) -> None:
+    k = round(frac * n)
+    lo, hi = wilson(k, n)
+    assert 0.0 <= lo <= k / n + 1e-12 <= hi + 2e-12 <= 1.0 + 2e-12
