@@ -2,28 +2,51 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
+import pytest
 
+from icpkit.cli import main
 from icpkit.icp import ICP
 
 
-def _icp(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", "from icpkit.cli import main; main()", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"},
-    )
+@dataclass
+class Run:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def icp_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
+    """Run ``icp`` in-process (as the console script does) and capture what it prints."""
+
+    def run(*args: str, cwd: Path) -> Run:
+        monkeypatch.chdir(cwd)
+        monkeypatch.setattr(sys, "argv", ["icp", *args])
+        code = 0
+        try:
+            main()
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        out = capsys.readouterr()
+        return Run(code, out.out, out.err)
+
+    return run
 
 
 def test_personas_then_export(
-    tmp_path: Path, customers: pl.DataFrame, contacts: pl.DataFrame, scored: pl.DataFrame, icp: ICP
+    tmp_path: Path,
+    customers: pl.DataFrame,
+    contacts: pl.DataFrame,
+    scored: pl.DataFrame,
+    icp: ICP,
+    icp_cli,  # type: ignore[no-untyped-def]
 ) -> None:
+    _icp = icp_cli
     customers.write_csv(tmp_path / "customers.csv")
     contacts.write_csv(tmp_path / "contacts.csv")
     scored.write_parquet(tmp_path / "scored.parquet")
@@ -72,5 +95,6 @@ def test_personas_then_export(
     assert r.returncode == 2 and "already exists" in r.stderr
     r = _icp(*args[:-4], "-o", "contacts.csv", "--force", cwd=tmp_path)
     assert r.returncode == 2 and "inputs" in r.stderr
-    r = _icp(*args[:-4], "-o", "out.csv", "--tiers", "Q", cwd=tmp_path)
-    assert r.returncode != 0
+    r = _icp(*args[:-4], "-o", "out2.csv", "--tiers", "Q", cwd=tmp_path)
+    assert r.returncode == 2 and "--tiers" in r.stderr
+    assert not (tmp_path / "out2.csv").exists()

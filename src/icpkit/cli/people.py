@@ -14,6 +14,7 @@ from rich.table import Table
 
 from icpkit.cli._app import app, console, err_console, escape
 from icpkit.compliance import DISCLAIMER
+from icpkit.errors import InputError
 from icpkit.icp import ICP
 
 
@@ -21,7 +22,7 @@ def _tiers(value: str) -> tuple[str, ...]:
     tiers = tuple(t.strip().upper() for t in value.split(",") if t.strip())
     bad = [t for t in tiers if t not in ("A", "B", "C", "D")]
     if not tiers or bad:
-        raise typer.BadParameter(f"{value!r}: give tiers like A,B (from A, B, C, D)")
+        raise InputError(f"--tiers {value!r}: give tiers like A,B (from A, B, C, D)")
     return tiers
 
 
@@ -114,7 +115,7 @@ def export(
     from icpkit.outreach import export_outreach
 
     if casl not in ("exclude", "flag"):
-        raise typer.BadParameter("--casl takes exclude or flag")
+        raise InputError(f"--casl {casl!r}: choose exclude or flag")
     icp = ICP.load(icp_file)
     with console.status("building the outreach list…"):
         res = export_outreach(
