@@ -472,6 +472,10 @@ def _atomic(target: Path, write: Callable[[Path], None]) -> Path:
     tmp = Path(tmp_name)
     try:
         write(tmp)
+        # mkstemp creates 0600; give the output the permissions a plain open() would.
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp.chmod(0o666 & ~umask)
         fd = os.open(tmp, os.O_RDONLY)
         try:
             os.fsync(fd)

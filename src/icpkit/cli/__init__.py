@@ -24,7 +24,10 @@ from icpkit.cli import people as _people  # noqa: F401  isort: skip
 def main() -> None:
     """Entry point of the ``icp`` script: maps library errors to a clear message and exit 2."""
     try:
-        app(standalone_mode=False)
+        # Non-standalone mode returns a command's exit code instead of exiting: pass it on.
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except IcpkitError as exc:
         err_console.print(f"[bold red]error:[/] {_app.escape(str(exc))}")
         sys.exit(2)
