@@ -49,6 +49,7 @@ from icpkit.criteria import Criterion, Evidence, Operator
 from icpkit.errors import IcpkitError, InputError, MissingColumnsError, OutcomeError
 from icpkit.evidence import SMALL_GROUP, TraitStats, fisher_two_sided, trait_stats
 from icpkit.icp import ICP, ChangeEntry, Segment
+from icpkit.scoring.plan import OUTPUT_COLUMNS
 from icpkit.traits import TraitConfig, build_traits, nice_grid
 from icpkit.validation import SELECTED_TIERS, predict
 
@@ -78,21 +79,8 @@ LOST_VALUES = frozenset(
 VALUE_COLUMNS = ("value", "deal_value", "amount", "deal_amount", "acv", "arr", "contract_value")
 CYCLE_COLUMNS = ("cycle_days", "sales_cycle_days", "cycle_length", "sales_cycle", "days_to_close")
 CHURN_COLUMNS = ("churned", "churn", "is_churned")
-#: Columns a scoring run appends; read as the predictions made then, never as traits.
-SCORE_COLUMNS = (
-    "fit_score",
-    "tier",
-    "disqualified",
-    "disqualified_by",
-    "segment",
-    "reasons",
-    "data_completeness",
-    "timing_score",
-    "in_market",
-    "quadrant",
-    "priority",
-    "rank",
-)
+# Columns a scoring run appends are predictions made then, never traits.
+SCORE_COLUMNS = OUTPUT_COLUMNS
 
 _KIND_OF_OP = {
     Operator.IN: Kind.CATEGORICAL,
