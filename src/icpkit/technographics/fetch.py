@@ -17,6 +17,7 @@ import codecs
 import contextlib
 import random
 import re
+import ssl
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -288,7 +289,9 @@ class _Fetcher:
         if self.resolver is not None:
             await self.resolver.check(url)
 
-    async def _request(self, url: str, max_bytes: int) -> _Response:
+    async def _request(
+        self, url: str, max_bytes: int, client: httpx.AsyncClient | None = None
+    ) -> _Response:
         """One GET (no redirects followed), body streamed and cut at ``max_bytes``."""
         host = urlsplit(url).hostname or ""
         answered: list[bool] = []
@@ -296,9 +299,9 @@ class _Fetcher:
             try:
                 if _timeout is not None:  # Python 3.11+: no extra task per request
                     async with _timeout(self.config.timeout):
-                        return await self._stream(url, max_bytes, answered)
+                        return await self._stream(url, max_bytes, answered, client)
                 return await asyncio.wait_for(
-                    self._stream(url, max_bytes, answered), self.config.timeout
+                    self._stream(url, max_bytes, answered, client), self.config.timeout
                 )
             except asyncio.TimeoutError:
                 # no response at all (e.g. a silent https port) is worth the http:// fallback
@@ -308,9 +311,17 @@ class _Fetcher:
                     fallback=not answered,
                 ) from None
 
-    async def _stream(self, url: str, max_bytes: int, answered: list[bool]) -> _Response:
+    async def _stream(
+        self,
+        url: str,
+        max_bytes: int,
+        answered: list[bool],
+        client: httpx.AsyncClient | None = None,
+    ) -> _Response:
         headers = {"user-agent": self.config.user_agent, "accept": "text/html,*/*;q=0.8"}
-        async with self.client.stream("GET", url, headers=headers, follow_redirects=False) as r:
+        async with (client or self.client).stream(
+            "GET", url, headers=headers, follow_redirects=False
+        ) as r:
             answered.append(True)
             chunks: list[bytes] = []
             size = 0
@@ -334,7 +345,9 @@ class _Fetcher:
                 charset=r.charset_encoding,
             )
 
-    async def _request_with_retries(self, url: str, max_bytes: int) -> tuple[_Response, int]:
+    async def _request_with_retries(
+        self, url: str, max_bytes: int, client: httpx.AsyncClient | None = None
+    ) -> tuple[_Response, int]:
         """GET with retries (connect errors, 429, 5xx) and backoff with jitter; Retry-After wins."""
         cfg = self.config
         attempt = 0
@@ -342,7 +355,7 @@ class _Fetcher:
             attempt += 1
             delay: float | None = None
             try:
-                response = await self._request(url, max_bytes)
+                response = await self._request(url, max_bytes, client)
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError):
                 if attempt > cfg.retries:
                     raise
@@ -358,7 +371,9 @@ class _Fetcher:
                 delay += random.uniform(0, delay / 2)
             await asyncio.sleep(delay)
 
-    async def _robots_for(self, url: str) -> tuple[RobotFileParser | None, str]:
+    async def _robots_for(
+        self, url: str, client: httpx.AsyncClient | None = None
+    ) -> tuple[RobotFileParser | None, str]:
         """The parsed robots.txt of ``url``'s origin, fetched once per origin per job."""
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
@@ -373,7 +388,9 @@ class _Fetcher:
             text = ""
             for _ in range(self.config.max_redirects + 1):
                 await self._check(robots_url)
-                response, _attempts = await self._request_with_retries(robots_url, 512 * 1024)
+                response, _attempts = await self._request_with_retries(
+                    robots_url, 512 * 1024, client
+                )
                 location = dict(response.headers).get("location")
                 if response.status in _REDIRECTS and location:
                     robots_url = urljoin(robots_url, location)
@@ -389,7 +406,7 @@ class _Fetcher:
             self._robots[origin] = (parser, text)
             return parser, text
 
-    async def _chain(self, url: str) -> _Outcome:
+    async def _chain(self, url: str, client: httpx.AsyncClient | None = None) -> _Outcome:
         """Follow one target's redirect chain manually, vetting and robots-checking each hop."""
         cfg = self.config
         out = _Outcome(url=url)
@@ -398,14 +415,14 @@ class _Fetcher:
         while True:
             await self._check(url)
             if cfg.respect_robots:
-                parser, robots_text = await self._robots_for(url)
+                parser, robots_text = await self._robots_for(url, client)
                 if url == out.url or not out.robots:
                     out.robots = robots_text
                 if parser is not None and not parser.can_fetch(_ROBOTS_TOKEN, url):
                     out.robots_disallowed = True
                     out.final_url = url
                     raise _FetchFailed("robots", f"{url} is disallowed by robots.txt")
-            response, tries = await self._request_with_retries(url, cfg.max_bytes)
+            response, tries = await self._request_with_retries(url, cfg.max_bytes, client)
             attempts += tries
             out.attempts = attempts
             out.cookies.update(_cookies(response.headers))
@@ -432,7 +449,10 @@ class _Fetcher:
                 out.error = f"HTTP {response.status}"
             return out
 
-    async def fetch(self, target: str) -> tuple[str, FetchResult, CachedFetch | None]:
+    async def fetch(
+        self, target: str, client: httpx.AsyncClient | None = None
+    ) -> tuple[str, FetchResult, CachedFetch | None]:
+        """Fetch one target (through ``client`` if given, else the shared client)."""
         started = time.perf_counter()
         try:
             key = target_key(target)
@@ -458,7 +478,7 @@ class _Fetcher:
         out = _Outcome(url=first)
         for index, url in enumerate(urls):
             try:
-                out = await self._chain(url)
+                out = await self._chain(url, client)
                 break
             except Exception as exc:  # mapped right here; cancellation passes through
                 failed = _classify(exc)
@@ -509,11 +529,21 @@ class _Fetcher:
 
 
 def make_client(
-    config: FetchConfig, resolver: Resolver | None = None, *, dns: Mapping[str, str] | None = None
+    config: FetchConfig,
+    resolver: Resolver | None = None,
+    *,
+    dns: Mapping[str, str] | None = None,
+    limits: httpx.Limits | None = None,
+    ssl_context: ssl.SSLContext | None = None,
 ) -> httpx.AsyncClient:
-    """The guarded client :func:`fetch_many` uses when none is injected (pinned, no env proxies)."""
+    """The guarded client :func:`fetch_many` uses when none is injected (pinned, no env proxies).
+
+    ``ssl_context`` lets many clients share one context (building one reads the CA bundle,
+    ~25 ms); ``limits`` defaults to a pool sized to ``config.concurrency``.
+    """
     resolver = resolver or Resolver(allow_private=config.allow_private, overrides=dns)
-    transport = GuardedTransport(resolver, limits=_limits(config), verify=config.verify_tls)
+    verify: ssl.SSLContext | bool = ssl_context if ssl_context is not None else config.verify_tls
+    transport = GuardedTransport(resolver, limits=limits or _limits(config), verify=verify)
     # Cookies are read from each response's Set-Cookie headers; a shared jar would leak one
     # site's cookies into requests to another and grows with every site fetched.
     no_jar = CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
@@ -523,6 +553,9 @@ def make_client(
         trust_env=False,
         cookies=no_jar,
     )
+
+
+_WORKER_LIMITS = httpx.Limits(max_connections=4, max_keepalive_connections=2, keepalive_expiry=5.0)
 
 
 def _limits(config: FetchConfig) -> httpx.Limits:
@@ -557,7 +590,15 @@ async def fetch_many(
     cfg = config or FetchConfig()
     resolver = resolver or Resolver(allow_private=cfg.allow_private)
     own_client = client is None
-    http = client if client is not None else make_client(cfg, resolver)
+    # Without an injected client, each worker gets its own small pool: httpcore scans every
+    # pooled connection on every request and release, so one shared pool for 50 workers and
+    # thousands of one-off hosts spent more CPU on bookkeeping than on HTTP. A worker handles
+    # one site at a time, so two connections still let the page reuse the robots.txt one.
+    ssl_context = None
+    if own_client:
+        ssl_context = httpx.create_ssl_context(verify=cfg.verify_tls, trust_env=False)
+    http = client if client is not None else make_client(cfg, resolver, ssl_context=ssl_context)
+    worker_clients: list[httpx.AsyncClient] = []
     fetcher = _Fetcher(cfg, http, resolver)
     queue: asyncio.Queue[str | None] = asyncio.Queue(maxsize=cfg.concurrency * 4)
     results: asyncio.Queue[FetchResult | None] = asyncio.Queue()
@@ -593,11 +634,15 @@ async def fetch_many(
             await queue.put(None)
 
     async def worker() -> None:
+        mine: httpx.AsyncClient | None = None
+        if own_client:
+            mine = make_client(cfg, resolver, limits=_WORKER_LIMITS, ssl_context=ssl_context)
+            worker_clients.append(mine)
         while True:
             target = await queue.get()
             if target is None:
                 return
-            _key, result, entry = await fetcher.fetch(target)
+            _key, result, entry = await fetcher.fetch(target, mine)
             if cache is not None and entry is not None:
                 cache.put(entry)
             await results.put(result)
@@ -627,7 +672,8 @@ async def fetch_many(
             with contextlib.suppress(asyncio.CancelledError):
                 await runner
         if own_client:
-            await http.aclose()
+            for each in (http, *worker_clients):
+                await each.aclose()
 
 
 class _Group:  # pragma: no cover - Python 3.10 has no TaskGroup
