@@ -136,8 +136,20 @@ def test_crunchbase_real_export_end_to_end(tmp_path):
 def test_discover_from_a_duckdb_query_with_role_flags(customers, tmp_path):
     out = tmp_path / "q.yaml"
     q = f"SELECT * FROM read_csv('{customers}', all_varchar = true)"
-    r = icp("discover", "--query", q, "--id", "Record ID", "--domain", "Company Domain Name",
-            "-o", str(out), "--folds", "0", "--no-baseline")
+    r = icp(
+        "discover",
+        "--query",
+        q,
+        "--id",
+        "Record ID",
+        "--domain",
+        "Company Domain Name",
+        "-o",
+        str(out),
+        "--folds",
+        "0",
+        "--no-baseline",
+    )
     assert r.returncode == 0, r.stderr
     loaded = ICP.load(out)
     assert loaded.columns["id"] == "id" and loaded.columns["domain"] == "domain"
@@ -145,3 +157,17 @@ def test_discover_from_a_duckdb_query_with_role_flags(customers, tmp_path):
     # A file and a query together is a usage error, not a guess.
     r2 = icp("discover", str(customers), "--query", q, "-o", str(tmp_path / "x.yaml"))
     assert r2.returncode != 0 and not (tmp_path / "x.yaml").exists()
+
+
+def test_usage_errors_are_messages_not_tracebacks(tmp_path):
+    r = icp(
+        "discover",
+        "--holdout-after",
+        "not-a-date",
+        "--query",
+        "SELECT 1",
+        "-o",
+        str(tmp_path / "o.yaml"),
+    )
+    assert r.returncode == 2
+    assert "Traceback" not in r.stderr and "date" in r.stderr

@@ -30,6 +30,7 @@ from icpkit.io import read_table, write_table
 from icpkit.outcomes import Outcomes, OutcomeSpec, label_outcomes
 from icpkit.pipeline import DiscoveryRun, discover_file, write_outputs
 from icpkit.report.markdown import render_markdown
+from icpkit.scoring import compile_sql, score
 from icpkit.traits import TraitConfig
 from icpkit.validation import ValidationReport, validate
 
@@ -60,6 +61,7 @@ __all__ = [
     "TraitConfig",
     "ValidationReport",
     "__version__",
+    "compile_sql",
     "discover",
     "discover_file",
     "infer_schema",
@@ -67,6 +69,7 @@ __all__ = [
     "prepare",
     "read_table",
     "render_markdown",
+    "score",
     "validate",
     "write_outputs",
     "write_table",
