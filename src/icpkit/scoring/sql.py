@@ -8,7 +8,8 @@ a ``DOUBLE`` literal and every sum runs in the same order as in polars, so score
 What the table must hold (the warehouse equivalent of a prepared frame): numbers as numeric
 columns, booleans as booleans, dates as ``DATE``, multi-valued columns as arrays of normalised
 (lower-case, trimmed) strings. Categorical columns are lower-cased and trimmed by the query
-itself; inner whitespace must already be single spaces.
+itself (once per column; ``normalize_text=False`` skips it for clean tables); inner whitespace
+must already be single spaces.
 
 The output keeps every column of the table and appends the score columns. Dialects drop the
 query's helper columns with ``* EXCLUDE`` / ``* EXCEPT`` (DuckDB, Snowflake, BigQuery, Spark 3.5+
@@ -18,7 +19,7 @@ query's helper columns with ``* EXCLUDE`` / ``* EXCEPT`` (DuckDB, Snowflake, Big
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
 
 import sqlglot
 from sqlglot import exp
@@ -50,20 +51,36 @@ def _round(sql: str, decimals: int) -> str:
 
 
 class _Compiler:
-    def __init__(self, plan: Plan, col: Mapping[str, str], as_of: date | None, prefix: str):
+    def __init__(
+        self,
+        plan: Plan,
+        col: Mapping[str, str],
+        as_of: date | None,
+        prefix: str,
+        *,
+        normalize: bool = True,
+    ):
         self.plan = plan
         self.col = col
+        self.as_of = as_of
         self.ref = f"DATE {_s(as_of.isoformat())}" if as_of else "CURRENT_DATE"
-        self.prefix = prefix  # how test/point columns are referenced (qualifier or "")
+        self.prefix = prefix  # how source columns are referenced (qualifier or "")
+        # Categorical columns are lower-cased and trimmed once each, however many tests use them.
+        text = [t.column for t in plan.tests if t.operator is Operator.IN]
+        self.norm = {c: f"{_P}n{j}" for j, c in enumerate(dict.fromkeys(text))} if normalize else {}
 
     def c(self, name: str) -> str:
         return self.prefix + _q(self.col.get(name, name))
+
+    def normalised(self) -> list[tuple[str, str]]:
+        return [(n, f"LOWER(TRIM({self.c(c)}))") for c, n in self.norm.items()]
 
     def test(self, t: Criterion) -> str:
         c = self.c(t.column)
         op = t.operator
         if op is Operator.IN:
-            return f"LOWER(TRIM({c})) IN ({', '.join(_s(v) for v in t.in_ or ())})"
+            ref = _q(self.norm[t.column]) if t.column in self.norm else c
+            return f"{ref} IN ({', '.join(_s(v) for v in t.in_ or ())})"
         if op is Operator.BETWEEN:
             lo, hi = t.between or (None, None)
             parts = []
@@ -79,8 +96,15 @@ class _Compiler:
             hit = f"{_HAS_ANY}({c}, [{values}])"
             body = hit if op is Operator.HAS_ANY else f"NOT {hit}"
             return f"CASE WHEN {c} IS NULL THEN NULL ELSE ({body}) END"
-        ref = self.c(t.before) if t.before else self.ref
         days = int(t.within_days or 0)
+        if not t.before and self.as_of is not None:
+            # Both ends are known dates: compare DATE to DATE, no per-row interval arithmetic.
+            first = _s((self.as_of - timedelta(days=days)).isoformat())
+            return (
+                f"CASE WHEN {c} IS NULL THEN NULL "
+                f"ELSE ({c} <= {self.ref} AND {c} >= DATE {first}) END"
+            )
+        ref = self.c(t.before) if t.before else self.ref
         return (
             f"CASE WHEN {c} IS NULL OR {ref} IS NULL THEN NULL "
             f"ELSE ({c} <= {ref} AND {c} >= {ref} - INTERVAL {days} DAY) END"
@@ -217,11 +241,17 @@ def compile_sql(
     as_of: date | None = None,
     columns: Mapping[str, str] | None = None,
     pretty: bool = True,
+    rank: bool = True,
+    normalize_text: bool = True,
 ) -> str:
     """A ``SELECT`` (or ``CREATE VIEW``) scoring every row of ``table`` in ``dialect``.
 
     ``table`` may be qualified (``db.schema.prospects``). ``columns`` maps ICP column names to
     the table's where they differ. Without ``as_of``, timing windows end at ``CURRENT_DATE``.
+    ``rank=False`` leaves out the file-wide ``rank`` column. ``normalize_text=False`` is for
+    tables whose categorical columns are already normalised (lower-case, trimmed, as
+    :func:`icpkit.columns.prepare` leaves them): it drops the per-row ``LOWER(TRIM())``, which in
+    DuckDB costs more than all the scoring arithmetic together.
     """
     dialect = dialect.lower()
     if dialect not in DIALECTS:
@@ -229,36 +259,45 @@ def compile_sql(
     plan = build_plan(icp)
     col = dict(columns or {})
     src = exp.to_table(table, dialect=dialect).sql("duckdb")
-    temps = [f"{_P}t{i}" for i in range(len(plan.tests))]
-    temps += [f"{_P}p{k}" for k in range(len(plan.segments))]
     scores = [c for c in OUTPUT_COLUMNS if c != "rank"]
-    rank = f"RANK() OVER (ORDER BY {_q('priority')} DESC) AS {_q('rank')}"
+    lvl = _q(_P + "l")
 
     if dialect == "postgres":
-        comp = _Compiler(plan, col, as_of, prefix='"__icp_src".')
-        q = f"SELECT {_sel(comp.tests())}"
-        for stage in (comp.points(), comp.stage2(), comp.stage3(), comp.stage4()):
-            if stage:
-                q = f"SELECT *, {_sel(stage)} FROM ({q}) AS {_q(_P + 'l')}"
+        # No `* EXCLUDE` in PostgreSQL: each row's scores come from a LATERAL subquery.
+        comp = _Compiler(plan, col, as_of, prefix='"__icp_src".', normalize=normalize_text)
+        stages = [comp.normalised(), comp.tests(), comp.points()]
+        stages += [comp.stage2(), comp.stage3(), comp.stage4()]
+        stages = [x for x in stages if x]
+        q = f"SELECT {_sel(stages[0])}"
+        for stage in stages[1:]:
+            q = f"SELECT *, {_sel(stage)} FROM ({q}) AS {lvl}"
         inner = ", ".join(_q(c) for c in scores)
-        sc, row, lvl = _q(_P + "sc"), _q(_P + "src"), _q(_P + "l")
+        sc, row = _q(_P + "sc"), _q(_P + "src")
         outer = ", ".join(f"{sc}.{_q(c)}" for c in scores)
         sql = (
-            f"SELECT {row}.*, {outer}, RANK() OVER (ORDER BY {sc}.{_q('priority')} DESC) AS "
-            f"{_q('rank')} FROM {src} AS {row} CROSS JOIN LATERAL (SELECT {inner} FROM ({q}) AS "
-            f"{lvl}) AS {sc}"
+            f"SELECT {row}.*, {outer} FROM {src} AS {row} CROSS JOIN LATERAL "
+            f"(SELECT {inner} FROM ({q}) AS {lvl}) AS {sc}"
         )
     else:
-        comp = _Compiler(plan, col, as_of, prefix="")
+        comp = _Compiler(plan, col, as_of, prefix="", normalize=normalize_text)
         q = f"SELECT * FROM {src}"
-        for stage in (comp.tests(), comp.points(), comp.stage2(), comp.stage3(), comp.stage4()):
+        temps: list[str] = []
+        for stage in (
+            comp.normalised(),
+            comp.tests(),
+            comp.points(),
+            comp.stage2(),
+            comp.stage3(),
+            comp.stage4(),
+        ):
             if stage:
-                q = f"SELECT *, {_sel(stage)} FROM ({q}) AS {_q(_P + 'l')}"
+                q = f"SELECT *, {_sel(stage)} FROM ({q}) AS {lvl}"
+                temps += [n for n, _ in stage if n.startswith(_P)]
         drop = ", ".join(_q(c) for c in [*temps, *scores])
-        sql = (
-            f"SELECT * EXCLUDE ({drop}), {', '.join(_q(c) for c in scores)}, {rank} "
-            f"FROM ({q}) AS {_q(_P + 'l')}"
-        )
+        sql = f"SELECT * EXCLUDE ({drop}), {', '.join(_q(c) for c in scores)} FROM ({q}) AS {lvl}"
+    if rank:
+        # Only DuckDB and PostgreSQL spell it; DuckDB would otherwise score every row twice.
+        sql = _with_rank(sql, materialized=dialect in ("duckdb", "postgres"))
     tree = sqlglot.parse_one(sql, read="duckdb")
     tree = tree.transform(lambda n: _has_any(n, dialect))
     if view:
@@ -266,6 +305,24 @@ def compile_sql(
             this=exp.to_table(view, dialect=dialect), kind="VIEW", expression=tree, replace=True
         )
     return tree.sql(dialect=dialect, pretty=pretty)
+
+
+def _with_rank(scored: str, *, materialized: bool) -> str:
+    """Append ``rank`` (SQL ``RANK()`` by priority, descending) without sorting every row.
+
+    A window over all rows sorts the whole table, every column carried along. Priorities take
+    few distinct values, so the rank is computed over those (one small window over their
+    counts: rank = 1 + the number of rows with a higher priority) and joined back by value.
+    """
+    s, c, r, n = (_q(_P + x) for x in ("s", "c", "r", "n"))
+    p = _q("priority")
+    return (
+        f"WITH {s} AS {'MATERIALIZED ' if materialized else ''}({scored}), "
+        f"{c} AS (SELECT {p}, COUNT(*) AS {n} FROM {s} GROUP BY {p}), "
+        f"{r} AS (SELECT {p}, CAST(SUM({n}) OVER (ORDER BY {p} DESC) - {n} + 1 AS BIGINT) "
+        f"AS {_q('rank')} FROM {c}) "
+        f"SELECT {s}.*, {r}.{_q('rank')} FROM {s} JOIN {r} ON {s}.{p} = {r}.{p}"
+    )
 
 
 __all__ = ["DIALECTS", "compile_sql"]
