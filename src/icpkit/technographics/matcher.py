@@ -38,7 +38,7 @@ from typing import Literal
 import ahocorasick
 
 from icpkit.technographics.fingerprints import DomRule, FingerprintDB, Pattern, Technology
-from icpkit.technographics.page import Page
+from icpkit.technographics.page import HTML_MAX_CHARS, Page
 from icpkit.technographics.patterns import (
     CASE_FOLD_TO_ASCII,
     fold_for_prefilter,
@@ -419,12 +419,21 @@ class _Bucket:
             self.hs_db = ok
             for idx in rejected:
                 self._index(idx)
+        self.scan: _LiteralScan | None = None
+        self._scan_all = False  # the scan reports every requirement's literals, not just one
         if self._by_literal:
-            auto = ahocorasick.Automaton()
-            for lit in self._by_literal:
-                auto.add_word(lit, lit)
-            auto.make_automaton()
-            self.automaton = auto
+            if native and _hs is not None:
+                # Hyperscan finds all literals of all requirements in one pass, so checking
+                # a pattern's other requirements is set arithmetic, not substring searches
+                every = set(self._by_literal)
+                for reqs in self.reqs.values():
+                    for r in reqs:
+                        every |= r
+                self.scan = _LiteralScan(every, True)
+                self._scan_all = self.scan.hs_db is not None
+            else:
+                self.scan = _LiteralScan(self._by_literal, False)
+            self.automaton = self.scan.automaton
         self.always.sort()
 
     def _window(self, idx: int) -> None:
@@ -496,19 +505,25 @@ class _Bucket:
     def candidates(self, value: str, folded: str | None = None) -> tuple[set[int], str | None]:
         """Entries that may match ``value``, and the folded value if it was computed."""
         found: set[int] = set(self.always)
-        if self.automaton is not None:
+        if self.scan is not None:
             if folded is None:
                 folded = fold_for_prefilter(value)
-            if len(self._by_literal) <= _FEW_LITERALS:  # a few substring searches beat AC
-                present = {lit for lit in self._by_literal if lit in folded}
+            if self.scan.hs_db is None and len(self._by_literal) <= _FEW_LITERALS:
+                present = {lit for lit in self._by_literal if lit in folded}  # beats AC
             else:
-                present = {lit for _end, lit in self.automaton.iter(folded)}
+                present = self.scan.present((folded,))
             by_literal, reqs = self._by_literal, self.reqs
-            for lit in present:
-                for idx in by_literal[lit]:
-                    # the other requirements are confirmed by plain substring tests
-                    if idx not in found and all(any(x in folded for x in r) for r in reqs[idx]):
-                        found.add(idx)
+            if self._scan_all:
+                for lit in present:
+                    for idx in by_literal.get(lit, ()):
+                        if idx not in found and all(not r.isdisjoint(present) for r in reqs[idx]):
+                            found.add(idx)
+            else:
+                for lit in present:
+                    for idx in by_literal[lit]:
+                        # the other requirements are confirmed by plain substring tests
+                        if idx not in found and all(any(x in folded for x in r) for r in reqs[idx]):
+                            found.add(idx)
         if self.hs_db is not None:
             data = _hs_image(value)
             hits: list[int] = []
@@ -661,6 +676,7 @@ class Matcher:
                 for f, keys in self.keyed_entries.items()
                 if f != "js"
             }
+            self._text_gate, self._text_reqs = _text_gate(self.list_entries["text"], self.native)
             chains = list(self.keyed_entries["js"])
             for chain in chains:
                 _js_regex(chain)  # compile once, at build time
@@ -674,8 +690,35 @@ class Matcher:
                 else:
                     for lit in lits:
                         selector_lits.setdefault(lit, []).append(i)
+            # which of a rule's text/attribute patterns can match at all, from literals: an
+            # attribute value is in the source (entities aside); a node's text is a contiguous
+            # piece of the document's text nodes joined without separator
+            self._dom_text_reqs: list[list[list[frozenset[str]] | None]] = []
+            self._dom_attr_reqs: list[list[tuple[str | None, list[list[frozenset[str]] | None]]]]
+            self._dom_attr_reqs = []
+            html_lits = set(selector_lits)
+            text_lits: set[str] = set()
+            for _ti, rule, _pos in self.dom_rules:
+                text_reqs = [_pattern_reqs(p) for p in rule.text]
+                self._dom_text_reqs.append(text_reqs)
+                text_lits.update(x for reqs in text_reqs for r in reqs or () for x in r)
+                attr_reqs = []
+                for attr, pats in rule.attributes.items():
+                    name = attr.lower()
+                    name_lit = (
+                        name
+                        if len(name) >= 3 and name not in _COMMON_ATTRS and name.isascii()
+                        else None
+                    )
+                    reqs_list = [_pattern_reqs(p) for p in pats]
+                    attr_reqs.append((name_lit, reqs_list))
+                    if name_lit:
+                        html_lits.add(name_lit)
+                    html_lits.update(x for reqs in reqs_list for r in reqs or () for x in r)
+                self._dom_attr_reqs.append(attr_reqs)
             self._dom_lits = selector_lits
-            self._dom_scan = _LiteralScan(selector_lits, self.native)
+            self._dom_scan = _LiteralScan(html_lits, self.native)
+            self._dom_text_scan = _LiteralScan(text_lits, self.native)
 
     # -- public --------------------------------------------------------------------------
 
@@ -726,6 +769,8 @@ class Matcher:
 
     def _fast(self, page: Page, allowed: set[int] | None, out: list[Hit]) -> None:
         for fld, bucket in self._list_buckets.items():
+            if fld == "text" and not self._text_may_match(page):
+                continue  # spares extracting the visible text (a second parse)
             for vi, value in enumerate(_inputs(page, fld)):
                 folded = _folded_html(page) if fld == "html" and value is page.html else None
                 bucket.run(self, value, vi, allowed, out, folded)
@@ -738,6 +783,23 @@ class Matcher:
                     bucket.run(self, value, vi, allowed, out)
         self._fast_js(page, allowed, out)
         self._fast_dom(page, allowed, out)
+
+    def _text_may_match(self, page: Page) -> bool:
+        """Whether any ``text`` pattern can match, judged on the raw text of the parsed body.
+
+        The visible text is the body's text nodes minus script/style/noscript/template, joined
+        by spaces with whitespace collapsed; so every whitespace-free piece of it lies inside
+        one text node of the full body text. A pattern whose required literals' pieces are
+        absent there cannot match the visible text.
+        """
+        if self._text_gate is None or not page.html or len(page.html) > 2 * HTML_MAX_CHARS:
+            return True
+        root = page.tree.body or page.tree.root
+        if root is None:
+            return True
+        raw = fold_for_prefilter(root.text(deep=True, separator=" "))
+        present = self._text_gate.present((raw,))
+        return any(all(not r.isdisjoint(present) for r in reqs) for reqs in self._text_reqs)
 
     def _fast_js(self, page: Page, allowed: set[int] | None, out: list[Hit]) -> None:
         js_entries = self.keyed_entries["js"]
@@ -759,16 +821,44 @@ class Matcher:
         if not page.html or not self.dom_rules:
             return
         cands = set(self._dom_always)
-        if self._dom_lits:
-            hays = [_folded_html(page)]
-            if "&" in hays[0]:  # entities: literals may occur only once decoded
-                hays.append(fold_for_prefilter(unescape(page.html)))
-            for lit in self._dom_scan.present(hays):
-                cands.update(self._dom_lits[lit])
+        hays = [_folded_html(page)]
+        if "&" in hays[0]:  # entities: literals may occur only once decoded
+            hays.append(fold_for_prefilter(unescape(page.html)))
+        present = self._dom_scan.present(hays)
+        for lit in present:
+            cands.update(self._dom_lits.get(lit, ()))
+        in_text: set[str] | None = None
+
+        def may(reqs: list[frozenset[str]] | None, found: set[str]) -> bool:
+            return reqs is None or all(not r.isdisjoint(found) for r in reqs)
+
         for i in sorted(cands):
             ti, rule, pos = self.dom_rules[i]
-            if allowed is None or ti in allowed:
-                self._dom(page, ti, rule, pos, out)
+            if allowed is not None and ti not in allowed:
+                continue
+            text_pats: Sequence[Pattern] = rule.text
+            if rule.text:
+                if in_text is None:
+                    root = page.tree.root
+                    doc = root.text(deep=True, separator="") if root is not None else ""
+                    in_text = self._dom_text_scan.present((fold_for_prefilter(doc),))
+                text_pats = [
+                    p
+                    for p, reqs in zip(rule.text, self._dom_text_reqs[i], strict=True)
+                    if may(reqs, in_text)
+                ]
+            attr_pats = {
+                attr: (
+                    [p for p, reqs in zip(pats, reqs_list, strict=True) if may(reqs, present)]
+                    if name_lit is None or name_lit in present
+                    else []
+                )
+                for (attr, pats), (name_lit, reqs_list) in zip(
+                    rule.attributes.items(), self._dom_attr_reqs[i], strict=True
+                )
+            }
+            if rule.exists or text_pats or any(attr_pats.values()):
+                self._dom(page, ti, rule, pos, out, text_pats, attr_pats)
 
     # -- shared --------------------------------------------------------------------------
 
@@ -809,10 +899,22 @@ class Matcher:
             Hit(self.techs[entry.tech_idx].name, entry.field, entry.key, pat, value, m, order)
         )
 
-    def _dom(self, page: Page, ti: int, rule: DomRule, pos: int, out: list[Hit]) -> None:
+    def _dom(
+        self,
+        page: Page,
+        ti: int,
+        rule: DomRule,
+        pos: int,
+        out: list[Hit],
+        text: Sequence[Pattern] | None = None,
+        attributes: Mapping[str, Sequence[Pattern]] | None = None,
+    ) -> None:
+        """Run a dom rule; ``text``/``attributes`` narrow it to the patterns that can match."""
         if rule.selector not in self._valid_selectors:
             return
-        if not rule.text and not rule.attributes:  # existence only: stop at the first node
+        text = rule.text if text is None else text
+        attributes = rule.attributes if attributes is None else attributes
+        if not text and not any(attributes.values()):  # existence only: stop at the first node
             if page.tree.css_first(rule.selector) is None:
                 return
             nodes = []
@@ -823,18 +925,52 @@ class Matcher:
             nodes = nodes[:DOM_MAX_NODES]
         for pat in rule.exists:
             self._try(_Entry(ti, "dom", rule.selector, pat, pos), "", 0, out, sub=0)
-        if rule.text:
+        if text:
             texts = [n.text(deep=True, separator="").strip() for n in nodes]
-            for pat in rule.text:
+            for pat in text:
                 for vi, value in enumerate(texts):
                     self._try(_Entry(ti, "dom", rule.selector, pat, pos), value, vi, out, sub=1)
-        for ai, (attr, pats) in enumerate(rule.attributes.items()):
+        for ai, (attr, pats) in enumerate(attributes.items()):
+            if not pats:
+                continue
             values = [v for n in nodes if (v := n.attributes.get(attr)) is not None]
             for pat in pats:
                 for vi, value in enumerate(values):
                     self._try(
                         _Entry(ti, "dom", rule.selector, pat, pos), value, vi, out, sub=2 + ai
                     )
+
+
+def _pattern_reqs(pattern: Pattern) -> list[frozenset[str]] | None:
+    """A pattern's literal requirements (``None``: it may match anything)."""
+    if pattern.regex is None:
+        return None
+    return required_literal_sets(pattern.regex.pattern)
+
+
+def _text_gate(
+    entries: list[_Entry], native: bool
+) -> tuple[_LiteralScan | None, list[list[frozenset[str]]]]:
+    """Literal requirements of the ``text`` patterns, cut to whitespace-free pieces.
+
+    ``None`` when some pattern has no usable requirement (the text must always be extracted).
+    """
+    per_pattern: list[list[frozenset[str]]] = []
+    for entry in entries:
+        regex = entry.pattern.regex
+        reqs = required_literal_sets(regex.pattern) if regex is not None else None
+        pieces = []
+        for r in reqs or ():
+            cut = frozenset(max(lit.split() or [""], key=len) for lit in r)
+            if min(len(x) for x in cut) >= 2:
+                pieces.append(cut)
+        if not pieces:
+            return None, []
+        per_pattern.append(pieces)
+    if not per_pattern:
+        return None, []
+    literals = {lit for reqs in per_pattern for r in reqs for lit in r}
+    return _LiteralScan(literals, native), per_pattern
 
 
 def _folded_html(page: Page) -> str:
