@@ -13,7 +13,7 @@ raw value to its normalised form, which is far cheaper than string functions on 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Literal
 
 import polars as pl
@@ -114,10 +114,14 @@ def resolve_columns(names: Sequence[str], wanted: Sequence[str]) -> dict[str, st
     return out
 
 
-def _unique_fix(lf: pl.LazyFrame, src: pl.Expr, kind: Kind) -> pl.Expr | None:
+def _unique_fix(
+    lf: pl.LazyFrame, src: pl.Expr, kind: Kind, uniq: pl.Series | None = None
+) -> pl.Expr | None:
     """Replacement expression from distinct raw values to normalised ones; None when clean."""
-    values = src.explode() if kind == "list" else src
-    uniq = lf.select(values.unique().alias("raw")).collect()["raw"].drop_nulls()
+    if uniq is None:
+        values = src.explode() if kind == "list" else src
+        uniq = lf.select(values.unique().alias("raw")).collect()["raw"]
+    uniq = uniq.drop_nulls().rename("raw")
     fixed = uniq.to_frame().select(_categorical(pl.col("raw")).alias("raw"))["raw"]
     if (uniq == fixed).fill_null(False).all():
         return None
@@ -130,7 +134,13 @@ def _unique_fix(lf: pl.LazyFrame, src: pl.Expr, kind: Kind) -> pl.Expr | None:
 
 
 def _coerce(
-    lf: pl.LazyFrame, col: str, dtype: pl.DataType, kind: Kind, *, check_unique: bool
+    lf: pl.LazyFrame,
+    col: str,
+    dtype: pl.DataType,
+    kind: Kind,
+    *,
+    check_unique: bool,
+    uniq: pl.Series | None = None,
 ) -> pl.Expr | None:
     """An expression giving ``col`` the kind's prepared type; None when it already has it."""
     src = pl.col(col)
@@ -143,7 +153,7 @@ def _coerce(
         base = src.cast(pl.String) if cast else src
         if not check_unique:
             return _categorical(base)
-        fix = _unique_fix(lf, base, kind)
+        fix = _unique_fix(lf, base, kind, uniq)
         if fix is None:
             return base if cast else None
         return fix
@@ -152,7 +162,7 @@ def _coerce(
             base = src if dtype.inner == pl.String else src.cast(pl.List(pl.String))
             if not check_unique:
                 return base.list.eval(_categorical(pl.element()).drop_nulls())
-            fix = _unique_fix(lf, base, kind)
+            fix = _unique_fix(lf, base, kind, uniq)
             if fix is None:
                 return None if dtype.inner == pl.String else base
             return fix
@@ -183,6 +193,33 @@ def _coerce(
     return _parse("date", src.cast(pl.String))
 
 
+def _distinct_values(
+    lf: pl.LazyFrame, plan: Plan, found: dict[str, str], schema: pl.Schema
+) -> dict[tuple[str, Kind], pl.Series]:
+    """Distinct raw values of every categorical/list column the plan reads, in one query.
+
+    One query lets polars hash the columns in parallel; asked one at a time they queue.
+    """
+    exprs: dict[tuple[str, Kind], pl.Expr] = {}
+    for col, kind in plan.kinds():
+        src = found.get(col)
+        if src is None:
+            continue
+        dtype, c = schema[src], pl.col(src)
+        if kind == "text" and (dtype == pl.String or isinstance(dtype, pl.Categorical | pl.Enum)):
+            exprs[(col, kind)] = c.cast(pl.String) if dtype != pl.String else c
+        elif kind == "list" and isinstance(dtype, pl.List):
+            base = c if dtype.inner == pl.String else c.cast(pl.List(pl.String))
+            exprs[(col, kind)] = base.explode()
+    if not exprs:
+        return {}
+    keys = list(exprs)
+    row = lf.select(
+        [e.unique().implode().alias(f"{_PREFIX}u{j}") for j, e in enumerate(exprs.values())]
+    ).collect()
+    return {k: row[f"{_PREFIX}u{j}"][0] for j, k in enumerate(keys)}
+
+
 def _prepare(
     lf: pl.LazyFrame, plan: Plan, *, missing: Missing, check_unique: bool
 ) -> tuple[pl.LazyFrame, dict[tuple[str, Kind], str], list[str]]:
@@ -197,6 +234,7 @@ def _prepare(
         )
     names: dict[tuple[str, Kind], str] = {}
     exprs: list[pl.Expr] = []
+    uniques = _distinct_values(lf, plan, found, schema) if check_unique else {}
     for col, kind in plan.kinds():
         tmp = f"{_PREFIX}{col}__{kind}"
         if col not in found:
@@ -204,7 +242,9 @@ def _prepare(
             names[(col, kind)] = tmp
             continue
         src = found[col]
-        expr = _coerce(lf, src, schema[src], kind, check_unique=check_unique)
+        expr = _coerce(
+            lf, src, schema[src], kind, check_unique=check_unique, uniq=uniques.get((col, kind))
+        )
         if expr is None:
             names[(col, kind)] = src
         else:
@@ -229,8 +269,27 @@ def _round(expr: pl.Expr, decimals: int) -> pl.Expr:
 
 
 def _test_expr(c: Criterion, names: dict[tuple[str, Kind], str], as_of: date) -> pl.Expr:
+    """The criterion's three-valued test on the prepared column, in its cheapest spelling.
+
+    Same values as :meth:`Criterion.expr`: a band's two comparisons are both null exactly when
+    the value is, so Kleene ``&`` already keeps unknown unknown; a window ending on a fixed date
+    compares dates instead of computing a duration per row.
+    """
+    from icpkit.criteria import Operator
     from icpkit.scoring.plan import kind_of
 
+    col = pl.col(names[(c.column, kind_of(c))])
+    op = c.operator
+    if op is Operator.BETWEEN:
+        lo, hi = c.between or (None, None)
+        if lo is not None and hi is not None:
+            return (col >= lo) & (col < hi)
+        return col >= lo if lo is not None else col < hi
+    if op is Operator.WITHIN_DAYS and not c.before:
+        first = as_of - timedelta(days=int(c.within_days or 0))
+        return (col <= pl.lit(as_of)) & (col >= pl.lit(first))
+    if op is Operator.IN and len(c.in_ or ()) == 1:
+        return col == (c.in_ or ("",))[0]
     update: dict[str, Any] = {"column": names[(c.column, kind_of(c))]}
     if c.before:
         update["before"] = names[(c.before, "date")]

@@ -43,14 +43,12 @@ def codes_expr(tests: list[pl.Expr], *, packed: bool) -> pl.Expr:
             for t in tests
         ]
         return pl.concat_str(chars)
+    # true → 1, false → 0, null → 2: one cast and one fill per test, summed in one pass.
     terms = []
     for i, t in enumerate(tests):
-        state = t.fill_null(False).cast(pl.Int64) + t.is_null().cast(pl.Int64) * 2
+        state = t.cast(pl.UInt8).fill_null(2).cast(pl.Int64)
         terms.append(state * (4**i) if i else state)
-    out = terms[0]
-    for term in terms[1:]:
-        out = out + term
-    return out
+    return pl.sum_horizontal(terms) if len(terms) > 1 else terms[0]
 
 
 @dataclass(frozen=True)
