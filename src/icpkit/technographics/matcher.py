@@ -421,15 +421,15 @@ class _Bucket:
                 self._index(idx)
         self.scan: _LiteralScan | None = None
         self._scan_all = False  # the scan reports every requirement's literals, not just one
+        self.every_literal: set[str] = set(self._by_literal)
+        for reqs in self.reqs.values():
+            for r in reqs:
+                self.every_literal |= r
         if self._by_literal:
             if native and _hs is not None:
                 # Hyperscan finds all literals of all requirements in one pass, so checking
                 # a pattern's other requirements is set arithmetic, not substring searches
-                every = set(self._by_literal)
-                for reqs in self.reqs.values():
-                    for r in reqs:
-                        every |= r
-                self.scan = _LiteralScan(every, True)
+                self.scan = _LiteralScan(self.every_literal, True)
                 self._scan_all = self.scan.hs_db is not None
             else:
                 self.scan = _LiteralScan(self._by_literal, False)
@@ -502,18 +502,27 @@ class _Bucket:
         for lit in select:  # the most selective requirement goes in the automaton
             self._by_literal.setdefault(lit, []).append(idx)
 
-    def candidates(self, value: str, folded: str | None = None) -> tuple[set[int], str | None]:
-        """Entries that may match ``value``, and the folded value if it was computed."""
+    def candidates(
+        self, value: str, folded: str | None = None, present: set[str] | None = None
+    ) -> tuple[set[int], str | None]:
+        """Entries that may match ``value``, and the folded value if it was computed.
+
+        ``present``: the literals of :attr:`every_literal` that occur in ``value``, when the
+        caller has scanned for them already (one pass over the HTML serves several fields).
+        """
         found: set[int] = set(self.always)
         if self.scan is not None:
             if folded is None:
                 folded = fold_for_prefilter(value)
-            if self.scan.hs_db is None and len(self._by_literal) <= _FEW_LITERALS:
+            complete = self._scan_all or present is not None
+            if present is not None:
+                pass
+            elif self.scan.hs_db is None and len(self._by_literal) <= _FEW_LITERALS:
                 present = {lit for lit in self._by_literal if lit in folded}  # beats AC
             else:
                 present = self.scan.present((folded,))
             by_literal, reqs = self._by_literal, self.reqs
-            if self._scan_all:
+            if complete:
                 for lit in present:
                     for idx in by_literal.get(lit, ()):
                         if idx not in found and all(not r.isdisjoint(present) for r in reqs[idx]):
@@ -539,9 +548,10 @@ class _Bucket:
         allowed: set[int] | None,
         out: list[Hit],
         folded: str | None = None,
+        present: set[str] | None = None,
     ) -> None:
         """Append the hits of this bucket's entries on ``value`` (the ``vi``-th input)."""
-        found, folded = self.candidates(value, folded)
+        found, folded = self.candidates(value, folded, present)
         entries = self.entries
         for idx in found:
             entry = entries[idx]
@@ -676,7 +686,7 @@ class Matcher:
                 for f, keys in self.keyed_entries.items()
                 if f != "js"
             }
-            self._text_gate, self._text_reqs = _text_gate(self.list_entries["text"], self.native)
+            self._text_reqs = _text_requirements(self.list_entries["text"])
             chains = list(self.keyed_entries["js"])
             for chain in chains:
                 _js_regex(chain)  # compile once, at build time
@@ -717,8 +727,12 @@ class Matcher:
                     html_lits.update(x for reqs in reqs_list for r in reqs or () for x in r)
                 self._dom_attr_reqs.append(attr_reqs)
             self._dom_lits = selector_lits
-            self._dom_scan = _LiteralScan(html_lits, self.native)
             self._dom_text_scan = _LiteralScan(text_lits, self.native)
+            page_lits = html_lits | {x for reqs in self._text_reqs or () for r in reqs for x in r}
+            html_bucket = self._list_buckets.get("html")
+            if html_bucket is not None:
+                page_lits |= html_bucket.every_literal
+            self._page_scan = _LiteralScan(page_lits, self.native)
 
     # -- public --------------------------------------------------------------------------
 
@@ -772,8 +786,11 @@ class Matcher:
             if fld == "text" and not self._text_may_match(page):
                 continue  # spares extracting the visible text (a second parse)
             for vi, value in enumerate(_inputs(page, fld)):
-                folded = _folded_html(page) if fld == "html" and value is page.html else None
-                bucket.run(self, value, vi, allowed, out, folded)
+                if fld == "html" and value is page.html:
+                    raw, _decoded = self._page_literals(page)
+                    bucket.run(self, value, vi, allowed, out, _folded_html(page), raw)
+                else:
+                    bucket.run(self, value, vi, allowed, out)
         for fld, buckets in self._keyed_buckets.items():
             for key, values in _keyed_inputs(page, fld).items():
                 bucket = buckets.get(key)
@@ -784,21 +801,30 @@ class Matcher:
         self._fast_js(page, allowed, out)
         self._fast_dom(page, allowed, out)
 
-    def _text_may_match(self, page: Page) -> bool:
-        """Whether any ``text`` pattern can match, judged on the raw text of the parsed body.
+    def _page_literals(self, page: Page) -> tuple[set[str], set[str]]:
+        """Literals of the html, dom and text prefilters found in the HTML, and additionally
+        in the HTML with character references decoded; one scan per page serves all three."""
+        cached = page.__dict__.get("_icpkit_literals")
+        if cached is None:
+            folded = _folded_html(page)
+            raw = self._page_scan.present((folded,))
+            decoded = set(raw)
+            if "&" in folded:  # entities: literals may occur only once decoded
+                decoded |= self._page_scan.present((fold_for_prefilter(unescape(page.html)),))
+            cached = page.__dict__["_icpkit_literals"] = (raw, decoded)
+        return cached  # type: ignore[no-any-return]
 
-        The visible text is the body's text nodes minus script/style/noscript/template, joined
-        by spaces with whitespace collapsed; so every whitespace-free piece of it lies inside
-        one text node of the full body text. A pattern whose required literals' pieces are
-        absent there cannot match the visible text.
+    def _text_may_match(self, page: Page) -> bool:
+        """Whether any ``text`` pattern can match, judged on the HTML before extracting text.
+
+        The visible text is text nodes (character references decoded) joined by spaces, with
+        whitespace collapsed; so every whitespace-free piece of it occurs in the HTML or in
+        the HTML with references decoded. A pattern whose required literals' pieces occur in
+        neither cannot match the visible text.
         """
-        if self._text_gate is None or not page.html or len(page.html) > 2 * HTML_MAX_CHARS:
+        if self._text_reqs is None or not page.html or len(page.html) > 2 * HTML_MAX_CHARS:
             return True
-        root = page.tree.body or page.tree.root
-        if root is None:
-            return True
-        raw = fold_for_prefilter(root.text(deep=True, separator=" "))
-        present = self._text_gate.present((raw,))
+        _raw, present = self._page_literals(page)
         return any(all(not r.isdisjoint(present) for r in reqs) for reqs in self._text_reqs)
 
     def _fast_js(self, page: Page, allowed: set[int] | None, out: list[Hit]) -> None:
@@ -821,10 +847,7 @@ class Matcher:
         if not page.html or not self.dom_rules:
             return
         cands = set(self._dom_always)
-        hays = [_folded_html(page)]
-        if "&" in hays[0]:  # entities: literals may occur only once decoded
-            hays.append(fold_for_prefilter(unescape(page.html)))
-        present = self._dom_scan.present(hays)
+        _raw, present = self._page_literals(page)
         for lit in present:
             cands.update(self._dom_lits.get(lit, ()))
         in_text: set[str] | None = None
@@ -948,29 +971,23 @@ def _pattern_reqs(pattern: Pattern) -> list[frozenset[str]] | None:
     return required_literal_sets(pattern.regex.pattern)
 
 
-def _text_gate(
-    entries: list[_Entry], native: bool
-) -> tuple[_LiteralScan | None, list[list[frozenset[str]]]]:
+def _text_requirements(entries: list[_Entry]) -> list[list[frozenset[str]]] | None:
     """Literal requirements of the ``text`` patterns, cut to whitespace-free pieces.
 
     ``None`` when some pattern has no usable requirement (the text must always be extracted).
     """
     per_pattern: list[list[frozenset[str]]] = []
     for entry in entries:
-        regex = entry.pattern.regex
-        reqs = required_literal_sets(regex.pattern) if regex is not None else None
+        reqs = _pattern_reqs(entry.pattern)
         pieces = []
         for r in reqs or ():
             cut = frozenset(max(lit.split() or [""], key=len) for lit in r)
             if min(len(x) for x in cut) >= 2:
                 pieces.append(cut)
         if not pieces:
-            return None, []
+            return None
         per_pattern.append(pieces)
-    if not per_pattern:
-        return None, []
-    literals = {lit for reqs in per_pattern for r in reqs for lit in r}
-    return _LiteralScan(literals, native), per_pattern
+    return per_pattern
 
 
 def _folded_html(page: Page) -> str:

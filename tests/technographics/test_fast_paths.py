@@ -1,0 +1,278 @@
+"""The shortcuts of the fast matcher are exact: windowed confirmation, the text and dom gates,
+selector literals, the URL-join shortcut, the prefilter encodings.
+
+Each shortcut is checked against the slow operation it replaces, over generated inputs built to
+hit its edge cases (character references, tags splitting words, implied elements, anchors).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from html import unescape
+from urllib.parse import urljoin
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from selectolax.lexbor import LexborHTMLParser
+
+from icpkit.technographics import FingerprintDB, Page, load_fingerprints
+from icpkit.technographics import matcher as matcher_mod
+from icpkit.technographics.matcher import (
+    Hit,
+    Matcher,
+    _Bucket,
+    _Entry,
+    _hs_image,
+    _selector_literals,
+    hyperscan_available,
+)
+from icpkit.technographics.page import _Joiner
+from icpkit.technographics.patterns import fold_for_prefilter, match_extent, translate
+
+TECHS = {
+    "WinA": {
+        "cats": [1],
+        "html": [
+            '<link[^>]+href="[^"]*wp-(?:content|includes)/(\\w+)\\;version:\\1',
+            "foo(?=bar)\\b",
+            "kelvin\\s?\\d+$",
+        ],
+    },
+    "WinB": {"cats": [1], "html": 'data-x="([a-z]{1,5})"[^>]{0,20}>\\;version:\\1'},
+    "TextA": {"cats": [1], "text": ["powered by acme", "jquery", "\\bDX\\b"]},
+    "DomA": {
+        "cats": [1],
+        "dom": {
+            "div.widget-x": {"text": "hello (\\d)\\;version:\\1"},
+            "*": {"attributes": {"data-acme": "v(\\d)\\;version:\\1"}},
+            "p": {"exists": ""},
+            "tbody": {"exists": ""},
+            "img": {"exists": ""},
+            "span[title='a b']": {"exists": ""},
+            "#id\\.x": {"exists": ""},
+            "script": {"text": "jquery"},
+        },
+    },
+}
+CATS = {"1": {"name": "CMS", "groups": [], "priority": 1}}
+
+PIECES = [
+    "<p>", "</p>", "<image src=x>", "<table><td>cell</td></table>", "&amp;", "&#106;query",
+    "jq<b>uery</b>", "<script>var jquery=1</script>", "<style>.dx{}</style>", "powered  by\n acme",
+    "Powered by <b>Acme</b>", "Powered by &#65;cme", "DX", "dx.", "<div class='widget-x'>hello 5</div>",
+    "<div class=widget-x>hello <i>7</i></div>", "<span data-acme='v7'>s</span>",
+    "<span data-acme='&#118;8'>s</span>", "<span title='a b'>t</span>", "<i id='id.x'>i</i>",
+    '<link rel="x" href="/wp-content/themes/">', '<link href="/wp-includes/js">', "foobar",
+    "foo bar", "kelvin 9", "\u212aelvin 3", "data-x=\"abc\">", "<em data-x=\"zz\" >e</em>",
+    "<template><p>in template</p></template>", "<noscript>jquery</noscript>", "\u0130", "é",
+    " ", "\n", "x" * 40,
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> FingerprintDB:
+    root = tmp_path_factory.mktemp("paths")
+    (root / "technologies").mkdir()
+    (root / "technologies" / "a.json").write_text(json.dumps(TECHS), encoding="utf-8")
+    (root / "categories.json").write_text(json.dumps(CATS), encoding="utf-8")
+    return load_fingerprints(root)
+
+
+@pytest.fixture(scope="module")
+def engines(db: FingerprintDB) -> dict[str, Matcher]:
+    out = {"naive": Matcher(db, engine="naive"), "fast": Matcher(db, engine="fast", native=False)}
+    if hyperscan_available():
+        out["native"] = Matcher(db, engine="fast", native=True)
+    return out
+
+
+def key(hits: list[Hit]) -> list[tuple]:
+    return [
+        (h.tech, h.field, h.key, h.pattern.source, h.value, h.match.span() if h.match else None)
+        for h in hits
+    ]
+
+
+bodies = st.lists(st.sampled_from(PIECES), max_size=25).map("".join)
+
+
+@settings(
+    max_examples=250, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(body=bodies, tail=st.sampled_from(["", "kelvin 4", "foo", "\n"]))
+def test_fast_equals_naive_with_windows_everywhere(
+    engines: dict[str, Matcher], monkeypatch: pytest.MonkeyPatch, body: str, tail: str
+) -> None:
+    """Every value is confirmed through windows here (threshold 0), text and dom gated."""
+    monkeypatch.setattr(matcher_mod, "WINDOW_MIN_CHARS", 0)
+    html = f"<html><head><title>t</title></head><body>{body}</body></html>{tail}"
+
+    def page() -> Page:
+        return Page(url="https://a.example/", html=html)
+
+    expected = key(engines["naive"].hits(page()))
+    for name in ("fast", "native"):
+        if name in engines:
+            assert key(engines[name].hits(page())) == expected, name
+
+
+# --- windowed confirmation against a plain search ---------------------------------------------
+
+WINDOW_PATTERNS = [
+    r"wp-(?:content|includes)/(\w{1,250})",
+    r"foo(?=bar)\b",
+    r"kelvin\s?\d{1,250}\Z",
+    r"(?<=x)abc[^<]{0,5}",
+    r"(?:alpha|beta)-\d{1,3}",
+    r"<link[^>]{1,250}rel=[\"']stylesheet",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    parts=st.lists(
+        st.sampled_from(
+            [
+                "wp-content/",
+                "wp-includes/abc",
+                "foobar",
+                "foo bar",
+                "kelvin 12",
+                "KELVIN3",
+                "xabc",
+                "abc",
+                "alpha-12",
+                "beta-",
+                "<link rel='stylesheet'>",
+                "<link x",
+                "x" * 300,
+                "y" * 5000,
+                " ",
+                "\n",
+                "\u212a",
+            ]
+        ),
+        max_size=12,
+    ),
+    pattern=st.sampled_from(WINDOW_PATTERNS),
+)
+def test_window_confirm_equals_search(parts: list[str], pattern: str) -> None:
+    from icpkit.technographics.fingerprints import Pattern
+
+    regex = re.compile(pattern, re.IGNORECASE)
+    pat = Pattern(source=pattern, regex=regex, confidence=100, version=None)
+    bucket = _Bucket([_Entry(0, "html", None, pat, 0)], native=False)
+    value = "".join(parts)
+    value = value + ("z" * max(0, matcher_mod.WINDOW_MIN_CHARS - len(value)))
+    got = bucket.confirm(0, value, fold_for_prefilter(value))
+    want = regex.search(value)
+    assert (got and (got.span(), got.groups())) == (want and (want.span(), want.groups()))
+
+
+def test_match_extent_bounds_width_and_read_ahead() -> None:
+    assert match_extent(r"foo(?=bar)\b") == (3, 4)
+    assert match_extent(r"a{1,250}b") == (251, 0)
+    assert match_extent(r"abc\Z")[1] is None  # type: ignore[index]
+    assert match_extent(r"a+") is None
+    assert match_extent(r"(?<=x)ab") == (2, 0)
+
+
+# --- prefilter encodings ------------------------------------------------------------------------
+
+
+@given(st.text(alphabet=st.sampled_from(list("aZ\u0130\u0131\u017f\u212a\u00e9\u4e2d\u03a3 "))))
+def test_fold_keeps_positions_and_hs_image_is_one_byte_per_char(text: str) -> None:
+    folded = fold_for_prefilter(text)
+    assert len(folded) == len(text)
+    image = _hs_image(text)
+    assert len(image) == len(text)
+    for ch, byte in zip(text, image, strict=True):
+        expected = ch.lower() if ch.isascii() else {"\u0130": "i", "\u0131": "i"}.get(ch)
+        expected = {"\u017f": "s", "\u212a": "k"}.get(ch, expected)
+        if expected is None:
+            assert byte == 0xFF
+        else:
+            assert chr(byte).lower() == expected
+
+
+# --- selector literals are necessary -------------------------------------------------------------
+
+SELECTORS = [
+    "p", "tbody", "img", "tr", "div.widget-x", "span[title='a b']", "#id\\.x", "a[href*='cdn\\.x']",
+    "footer > div > form", "[data-acme]", "*", "body > div", "link[rel='stylesheet' i]",
+    "iframe[src*='player.example']", "svg clippath", "button:not(.x)", ".a\\:b", "[class~=big]",
+]  # fmt: skip
+ELEMENTS = [
+    "<p>", "</p>", "<image src=a>", "<table><td>c</td></table>", "<div class='widget-x'>",
+    "<div class=WIDGET-X>", "<span title='a b'>", "<span title='a&#32;b'>", "<i id='id.x'>",
+    "<a href='//cdn.x/y'>", "<a href='//cdn&#46;x/y'>", "<footer><div><form></form></div></footer>",
+    "<b data-acme>", "<link rel=STYLESHEET>", "<iframe src='https://player.example/v'>",
+    "<svg><clipPath id=c></clipPath></svg>", "<button>", "<em class='a:b'>", "<u class='x big y'>",
+    "text", "&amp;",
+]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(ELEMENTS), max_size=8).map("".join))
+def test_selector_literals_occur_whenever_the_selector_matches(body: str) -> None:
+    html = f"<html><body>{body}</body></html>"
+    tree = LexborHTMLParser(html)
+    hay = fold_for_prefilter(html) + "\n" + fold_for_prefilter(unescape(html))
+    for selector in SELECTORS:
+        lits = _selector_literals(selector)
+        if lits is not None and tree.css_first(selector) is not None:
+            assert any(lit in hay for lit in lits), (selector, lits)
+
+
+def test_selector_literals_pick_distinctive_values() -> None:
+    assert _selector_literals("div[class*='coh-component coh-component-instance']") == {
+        "coh-component-instance"
+    }
+    assert _selector_literals("iframe[src*='.cloudflarestream\\.com']") == {".cloudflarestream.com"}
+    assert _selector_literals("button") == {"<button"}
+    assert _selector_literals("tbody") is None  # the parser creates it on its own
+    assert _selector_literals("*") is None
+
+
+# --- URL joining shortcut ---------------------------------------------------------------------
+
+URL_PARTS = st.lists(
+    st.sampled_from([*"aZ09./?#;:@%&=-_~ \t\né[]!", "//", "/.", "..", "x.com", "?", "#"]),
+    max_size=10,
+).map("".join)
+BASES = [
+    "https://a.example",
+    "https://a.example/",
+    "http://b.example/x/y.php?q=1#f",
+    "https://u:p@h.example:8080/a/b",
+    "",
+    "ftp://x/y",
+    "HTTPS://A.example/",
+]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    base=st.sampled_from(BASES),
+    prefix=st.sampled_from(["", "/", "//", "https://", "http://", "https://cdn.x/", "./", "../"]),
+    rest=URL_PARTS,
+)
+def test_joiner_equals_urljoin(base: str, prefix: str, rest: str) -> None:
+    src = (prefix + rest).strip()
+    if not src:
+        return
+    try:
+        want = urljoin(base, src)
+    except ValueError:
+        with pytest.raises(ValueError):
+            _Joiner(base)(src)
+        return
+    assert _Joiner(base)(src) == want
+
+
+def test_translate_widening_keeps_hyperscan_superset() -> None:
+    """The hyperscan image maps non-ASCII to 0xFF; widened classes must still accept it."""
+    _py, pcre = translate(r"caf\w\s\d")
+    assert r"\x80-\xff" in pcre
