@@ -249,3 +249,15 @@ def test_fast_rank_equals_sorting_rank(values: list[float]) -> None:
     s = pl.Series("priority", values, dtype=pl.Float64)
     want = s.rank(method="min", descending=True).cast(pl.Int64)
     assert rank_desc(s).to_list() == want.to_list()
+
+
+def test_prepared_skips_the_normalisation_check(icp: ICP) -> None:
+    """prepared=True scores a clean frame identically and trusts, not fixes, dirty values."""
+    df = prepared()
+    assert score(df, icp, as_of=AS_OF, prepared=True).equals(score(df, icp, as_of=AS_OF))
+    dirty = df.with_columns(pl.lit(" SaaS ").alias("industry"))
+    fixed = score(dirty, icp, as_of=AS_OF)
+    trusted = score(dirty, icp, as_of=AS_OF, prepared=True)
+    # Row 0 (employees 1,200) meets "industry is saas" only once " SaaS " is normalised.
+    assert trusted["fit_score"][0] < fixed["fit_score"][0]
+    assert fixed["fit_score"][0] == score(df, icp, as_of=AS_OF)["fit_score"][0]

@@ -142,7 +142,10 @@ def _coerce(
     check_unique: bool,
     uniq: pl.Series | None = None,
 ) -> pl.Expr | None:
-    """An expression giving ``col`` the kind's prepared type; None when it already has it."""
+    """An expression giving ``col`` the kind's prepared type; None when it already has it.
+
+    ``check_unique=False`` trusts categorical and list values to be normalised already.
+    """
     src = pl.col(col)
     if dtype == pl.Null:
         return pl.lit(None, dtype=_TARGET[kind])
@@ -151,8 +154,8 @@ def _coerce(
             return _categorical(src.cast(pl.String))
         cast = dtype != pl.String
         base = src.cast(pl.String) if cast else src
-        if not check_unique:
-            return _categorical(base)
+        if not check_unique:  # prepared: trusted as normalised
+            return base if cast else None
         fix = _unique_fix(lf, base, kind, uniq)
         if fix is None:
             return base if cast else None
@@ -160,8 +163,8 @@ def _coerce(
     if kind == "list":
         if isinstance(dtype, pl.List):
             base = src if dtype.inner == pl.String else src.cast(pl.List(pl.String))
-            if not check_unique:
-                return base.list.eval(_categorical(pl.element()).drop_nulls())
+            if not check_unique:  # prepared: trusted as normalised
+                return None if dtype.inner == pl.String else base
             fix = _unique_fix(lf, base, kind, uniq)
             if fix is None:
                 return None if dtype.inner == pl.String else base
@@ -517,15 +520,27 @@ def score(
     missing: Missing = "error",
     reasons: Reasons = "codes",
     rank: bool = True,
+    prepared: bool = False,
 ) -> Any:
     """Score every account; returns the same kind of frame with the ICP columns appended.
 
     Accepts a polars ``DataFrame`` or ``LazyFrame`` or a pandas ``DataFrame``. See
     :mod:`icpkit.icp` for the scoring rules and :mod:`icpkit.scoring.explain` for reason codes.
     ``rank=False`` leaves out the file-wide ``rank`` column (the only step that needs every row).
+    ``prepared=True`` promises categorical columns are already normalised (as
+    :func:`icpkit.columns.prepare` leaves them) and skips checking their distinct values, a
+    hash pass per column; un-normalised values then simply fail to match.
     """
     if isinstance(df, pl.LazyFrame):
-        return score_lazy(df, icp, as_of=as_of, missing=missing, reasons=reasons, rank=rank)
+        return _score_lf(
+            df,
+            icp,
+            as_of=as_of,
+            missing=missing,
+            reasons=reasons,
+            check_unique=not prepared,
+            rank=rank,
+        )
     if isinstance(df, pl.DataFrame):
         _check_ids(df, icp)
         lf = _score_lf(
@@ -534,7 +549,7 @@ def score(
             as_of=as_of,
             missing=missing,
             reasons=reasons,
-            check_unique=True,
+            check_unique=not prepared,
             rank=rank,
         )
         return lf.collect()
