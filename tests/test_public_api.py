@@ -16,9 +16,7 @@ def test_all_is_unique_and_importable():
 
 def test_every_public_name_is_documented():
     missing = [
-        n
-        for n in icpkit.__all__
-        if n != "__version__" and not inspect.getdoc(getattr(icpkit, n))
+        n for n in icpkit.__all__ if n != "__version__" and not inspect.getdoc(getattr(icpkit, n))
     ]
     assert missing == []
 
