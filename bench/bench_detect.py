@@ -5,7 +5,7 @@ never copied), synthesises deterministic realistic pages (≥ 100 KiB HTML, many
 headers, cookies) from the database's own literals plus filler, and prints median/p95 ms per
 page for each engine, with speedups against the naive engine measured in the same run.
 
-    python bench/bench_detect.py [--pages 30] [--naive-pages 10]
+    python bench/bench_detect.py [--pages 30] [--naive-pages 10] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -140,17 +140,24 @@ def collect_literals(db) -> dict[str, list[str]]:  # type: ignore[no-untyped-def
     return {k: sorted(set(v)) for k, v in lits.items()}  # type: ignore[type-var]
 
 
-def time_engine(detector: Detector, pages: list[Page]) -> tuple[list[float], list[list[str]]]:
-    times, results = [], []
+def time_engine(
+    detector: Detector, pages: list[Page], repeat: int = 1
+) -> tuple[list[float], list[float], list[list[str]]]:
+    """Per page: CPU ms (this thread only, so other load on the machine does not count), wall ms,
+    detected names. With ``repeat`` > 1 each page's best of ``repeat`` runs is kept."""
+    cpu, wall, results = [], [], []
     for p in pages:
-        fresh = Page(
-            url=p.url, html=p.html, headers=p.headers, cookies=p.cookies
-        )  # parse cost included
-        start = time.perf_counter()
-        dets = detector.detect(fresh)
-        times.append((time.perf_counter() - start) * 1000)
+        best_cpu = best_wall = float("inf")
+        for _ in range(repeat):
+            fresh = Page(url=p.url, html=p.html, headers=p.headers, cookies=p.cookies)
+            c0, w0 = time.thread_time(), time.perf_counter()  # parse cost included
+            dets = detector.detect(fresh)
+            best_cpu = min(best_cpu, (time.thread_time() - c0) * 1000)
+            best_wall = min(best_wall, (time.perf_counter() - w0) * 1000)
+        cpu.append(best_cpu)
+        wall.append(best_wall)
         results.append(sorted(d.name for d in dets))
-    return times, results
+    return cpu, wall, results
 
 
 def pct(values: list[float], q: float) -> float:
@@ -163,6 +170,9 @@ def main() -> int:
     ap.add_argument("--pages", type=int, default=30)
     ap.add_argument(
         "--naive-pages", type=int, default=10, help="naive is slow; it runs on the first N pages"
+    )
+    ap.add_argument(
+        "--repeat", type=int, default=3, help="fast engines: keep each page's best of N runs"
     )
     args = ap.parse_args()
     if not DB_PATH.is_dir():
@@ -187,15 +197,17 @@ def main() -> int:
         engines.append(("fast (native hyperscan)", {"engine": "fast", "native": True}))
     else:
         print("hyperscan not installed: native engine skipped (pip install icpkit[native])")
+    print(f"load average: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
     rows = []
     baseline: list[list[str]] | None = None
     for label, kw in engines:
         t0 = time.perf_counter()
         det = Detector(db, **kw)
         build = time.perf_counter() - t0
-        subset = pages[: args.naive_pages] if kw["engine"] == "naive" else pages
+        naive = kw["engine"] == "naive"
+        subset = pages[: args.naive_pages] if naive else pages
         time_engine(det, subset[:2])  # warm-up
-        times, results = time_engine(det, subset)
+        cpu, wall, results = time_engine(det, subset, 1 if naive else args.repeat)
         if baseline is None:
             baseline = results
         same = results[: len(baseline)] == baseline
@@ -203,21 +215,30 @@ def main() -> int:
             (
                 label,
                 build,
-                statistics.median(times),
-                pct(times, 0.95),
+                statistics.median(cpu),
+                pct(cpu, 0.95),
+                statistics.median(wall),
                 len(subset),
                 same,
                 statistics.median(len(r) for r in results),
             )
         )
-    naive_median = rows[0][2]
+    naive_cpu, naive_wall = rows[0][2], rows[0][4]
     print(
-        f"\n{'engine':26} {'build s':>8} {'median ms':>10} {'p95 ms':>8} {'pages':>6} {'speedup':>8} {'same as naive':>14} {'detections':>10}"
+        f"\n{'engine':25} {'build s':>7} {'cpu median ms':>13} {'cpu p95':>8} {'wall median':>11}"
+        f" {'pages':>5} {'speedup':>8} {'same as naive':>13} {'detections':>10}"
     )
-    for label, build, med, p95, n, same, ndet in rows:
+    for label, build, med, p95, wmed, n, same, ndet in rows:
         print(
-            f"{label:26} {build:8.2f} {med:10.2f} {p95:8.2f} {n:6d} {naive_median / med:7.1f}x {('yes' if same else 'NO'):>14} {ndet:10.0f}"
+            f"{label:25} {build:7.2f} {med:13.2f} {p95:8.2f} {wmed:11.2f} {n:5d}"
+            f" {naive_cpu / med:7.0f}x {('yes' if same else 'NO'):>13} {ndet:10.0f}"
         )
+    print(
+        "\ncpu = this thread's CPU time per page (time.thread_time), i.e. one core; wall includes"
+        " time the OS gave to other processes. Speed-up on cpu; on wall medians it is "
+        + ", ".join(f"{naive_wall / r[4]:.0f}x" for r in rows[1:])
+        + "."
+    )
     return 0
 
 

@@ -118,7 +118,6 @@ class Detector:
         self._gated = {
             t.name for t in self.db.technologies.values() if t.requires or t.requires_category
         }
-        self._ungated = frozenset(n for n in self.db.technologies if n not in self._gated)
         self._by_required: dict[str, list[str]] = {}
         self._by_category: dict[int, list[str]] = {}
         for tech in self.db.technologies.values():
@@ -132,18 +131,23 @@ class Detector:
     def detect(self, page: Page) -> list[Detection]:
         """Technologies on ``page`` at confidence ≥ ``min_confidence``."""
         hits = self.matcher.hits(page)  # matching is per technology, so one scan serves all passes
-        active = set(self._ungated)
+        gated = self._gated
+        with_hits = {h.tech for h in hits} & gated
+        unlocked_gated: set[str] = set()  # gated technologies unlocked so far (that have hits)
         while True:
-            resolved = self._resolve([h for h in hits if h.tech in active])
+            resolved = self._resolve(
+                [h for h in hits if h.tech not in gated or h.tech in unlocked_gated]
+            )
             unlocked: set[str] = set()
             for r in resolved:
                 unlocked.update(self._by_required.get(r.tech.name, ()))
                 for cid in r.tech.categories:
                     unlocked.update(self._by_category.get(cid, ()))
-            new = unlocked - active
+            # unlocking a technology without hits changes nothing: no second pass for it
+            new = (unlocked & with_hits) - unlocked_gated
             if not new:
                 break
-            active |= new
+            unlocked_gated |= new
         out = [self._detection(r) for r in resolved if r.confidence >= self.min_confidence]
         return sorted(out, key=lambda d: (self._priority(d.name), d.name))
 

@@ -104,6 +104,7 @@ WINDOW_MIN_CHARS = 4096
 """Values at least this long are confirmed near the literals only (see ``_Bucket.confirm``)."""
 _WINDOW_MAX_OCCURRENCES = 64
 _FEW_LITERALS = 12
+_RARE_CHARS = 8  # characters outside boilerplate that make a literal rare on pages
 
 
 def hyperscan_available() -> bool:
@@ -391,7 +392,9 @@ class _Bucket:
     others are confirmed with substring tests, and only then does the regex run.
     """
 
-    def __init__(self, entries: list[_Entry], native: bool) -> None:
+    def __init__(
+        self, entries: list[_Entry], native: bool, rare_literals_first: bool = False
+    ) -> None:
         self.entries = entries
         self.always: list[int] = []
         self.automaton: ahocorasick.Automaton | None = None
@@ -408,6 +411,9 @@ class _Bucket:
                 self.always.append(idx)
                 continue
             self._window(idx)
+            if native and rare_literals_first and self._rare(idx):
+                self._index(idx)  # found by the literal scan, confirmed in windows: cheaper
+                continue
             _python, pcre = translate(pat.source, bounded=False)  # superset of either reading
             if native and _hs is not None and pcre.isascii() and "(?P=" not in pcre:
                 hs_ids.append(idx)
@@ -435,6 +441,12 @@ class _Bucket:
                 self.scan = _LiteralScan(self._by_literal, False)
             self.automaton = self.scan.automaton
         self.always.sort()
+
+    def _rare(self, idx: int) -> bool:
+        """Whether the pattern needs a literal unlikely to be on a page (not boilerplate)."""
+        regex = self.entries[idx].pattern.regex
+        reqs = required_literal_sets(regex.pattern) if regex is not None else None
+        return bool(reqs) and max(min(_distinctive(x) for x in r) for r in reqs) >= _RARE_CHARS
 
     def _window(self, idx: int) -> None:
         regex = self.entries[idx].pattern.regex
@@ -678,8 +690,12 @@ class Matcher:
                 self.dom_rules.append((ti, rule, pos))
         self._valid_selectors = _valid_selectors({r.selector for _, r, _ in self.dom_rules})
         if engine == "fast":
+            # html: its literals come from the page scan for free, so only the patterns that
+            # need boilerplate-only literals go through Hyperscan's (slower) regex prefilter
             self._list_buckets = {
-                f: _Bucket(e, self.native) for f, e in self.list_entries.items() if e
+                f: _Bucket(e, self.native, rare_literals_first=f == "html")
+                for f, e in self.list_entries.items()
+                if e
             }
             self._keyed_buckets = {
                 f: {k: _Bucket(e, self.native and len(e) > 8) for k, e in keys.items()}
