@@ -35,7 +35,29 @@ each run — load above 2 means these wall times are inflated):
 
 before (commit f1b0ffd's script, load 3.7): hand polars incl. rank 4.21 s, icpkit incl. rank
 2.77 s, DuckDB (nested SELECT *, full-row RANK window, CREATE TABLE) 15.3 s, pandas 7.2 s.
-See the end of this docstring for the current figures (filled in from the latest run).
+
+after (this script, 10M rows, best of 3, load 1.9-3.1 during the run):
+
+  engine                               scores s  +rank s  peak MB (loaded MB)
+  hand-written polars (baseline)          0.602    2.107     2357 (917)
+  icpkit score (reason codes)             0.996    1.237     2348 (918)
+  icpkit score(prepared=True)             0.814    1.049     2388 (918)
+  icpkit score (reasons as text)              -    1.621     2694 (914)
+  DuckDB compile_sql, clean table         2.559    2.823     4534 (1270)
+  DuckDB compile_sql, LOWER(TRIM())           -    3.452     4448 (1269)
+  vectorised pandas (object str)          8.901   11.920     5892 (4148)
+  file → scores, icpkit score_file        5.724              2157
+  file → scores, DuckDB COPY              6.699              2445
+
+  icpkit/hand 1.65× (prepared=True 1.35×; +rank 0.59×, icpkit's histogram rank against the
+  baseline's sorting rank); pandas/icpkit 8.9× (+rank 9.6×); DuckDB/icpkit 2.57× (+rank 2.28×).
+
+Where the time went: the old baseline's 4-6 s was mostly the rank (polars' sorting rank costs
+1.1-1.5 s on 10M rows) and a loaded machine; the old DuckDB figure was the full-row RANK window
+(sorting every column, ~8 s) plus CREATE TABLE materialisation and five per-row LOWER(TRIM()).
+DuckDB's remaining gap is its expression evaluation (CASE chains, ~2× polars' CPU time) and
+copying every input column out to Arrow (~0.4-0.8 s); pandas is held back by object-string
+``isin``/``eq`` and ``np.select`` building string arrays.
 """
 
 from __future__ import annotations
