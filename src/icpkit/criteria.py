@@ -213,9 +213,9 @@ class Criterion(BaseModel):
                 parts.append(c < hi)
             out = parts[0]
             for p in parts[1:]:
+                # Both sides are null exactly when the value is, so unknown stays unknown.
                 out = out & p
-            # `&` is Kleene logic: false & null is false. A missing value must stay unknown.
-            return pl.when(c.is_null()).then(None).otherwise(out)
+            return out
         if op is Operator.IS:
             return c == self.is_
         if op in (Operator.HAS_ANY, Operator.HAS_NONE):
