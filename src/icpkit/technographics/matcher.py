@@ -702,7 +702,9 @@ class Matcher:
                 for f, keys in self.keyed_entries.items()
                 if f != "js"
             }
-            self._text_reqs = _text_requirements(self.list_entries["text"])
+            self._text_reqs = _text_requirements(
+                self.list_entries["text"], self.native and _hs is not None
+            )
             chains = list(self.keyed_entries["js"])
             for chain in chains:
                 _js_regex(chain)  # compile once, at build time
@@ -744,7 +746,9 @@ class Matcher:
                 self._dom_attr_reqs.append(attr_reqs)
             self._dom_lits = selector_lits
             self._dom_text_scan = _LiteralScan(text_lits, self.native)
-            page_lits = html_lits | {x for reqs in self._text_reqs or () for r in reqs for x in r}
+            page_lits = html_lits | {
+                x for reqs in self._text_reqs or () for req in reqs for alt in req for x in alt
+            }
             html_bucket = self._list_buckets.get("html")
             if html_bucket is not None:
                 page_lits |= html_bucket.every_literal
@@ -841,7 +845,9 @@ class Matcher:
         if self._text_reqs is None or not page.html or len(page.html) > 2 * HTML_MAX_CHARS:
             return True
         _raw, present = self._page_literals(page)
-        return any(all(not r.isdisjoint(present) for r in reqs) for reqs in self._text_reqs)
+        return any(
+            all(any(alt <= present for alt in req) for req in reqs) for reqs in self._text_reqs
+        )
 
     def _fast_js(self, page: Page, allowed: set[int] | None, out: list[Hit]) -> None:
         js_entries = self.keyed_entries["js"]
@@ -987,22 +993,33 @@ def _pattern_reqs(pattern: Pattern) -> list[frozenset[str]] | None:
     return required_literal_sets(pattern.regex.pattern)
 
 
-def _text_requirements(entries: list[_Entry]) -> list[list[frozenset[str]]] | None:
-    """Literal requirements of the ``text`` patterns, cut to whitespace-free pieces.
+def _text_requirements(
+    entries: list[_Entry], short_pieces: bool
+) -> list[list[list[frozenset[str]]]] | None:
+    """Literal requirements of the ``text`` patterns, cut into whitespace-free pieces.
 
+    Per pattern, a list of requirements; each is a list of alternatives (one literal each), and
+    an alternative is the set of its pieces, all of which must occur. Pieces shorter than 3
+    characters are left out unless ``short_pieces`` (Hyperscan: a scan costs the same with
+    them; Aho-Corasick would report them everywhere), but a literal's only piece may have 2.
     ``None`` when some pattern has no usable requirement (the text must always be extracted).
     """
-    per_pattern: list[list[frozenset[str]]] = []
+    per_pattern: list[list[list[frozenset[str]]]] = []
     for entry in entries:
         reqs = _pattern_reqs(entry.pattern)
-        pieces = []
+        usable = []
         for r in reqs or ():
-            cut = frozenset(max(lit.split() or [""], key=len) for lit in r)
-            if min(len(x) for x in cut) >= 2:
-                pieces.append(cut)
-        if not pieces:
+            alts = []
+            for lit in r:
+                pieces = lit.split()
+                keep = [x for x in pieces if len(x) >= (2 if short_pieces else 3)]
+                keep = keep or [x for x in pieces if len(x) >= 2]
+                alts.append(frozenset(keep))
+            if all(alts):
+                usable.append(alts)
+        if not usable:
             return None
-        per_pattern.append(pieces)
+        per_pattern.append(usable)
     return per_pattern
 
 
