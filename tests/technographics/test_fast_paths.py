@@ -152,6 +152,8 @@ WINDOW_PATTERNS = [
                 " ",
                 "\n",
                 "\u212a",
+                "alpha " * 70,
+                "beta-7",
             ]
         ),
         max_size=12,

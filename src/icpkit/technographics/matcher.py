@@ -476,14 +476,19 @@ class _Bucket:
         select = max(reqs, key=lambda r: (min(_distinctive(x) for x in r), -len(r)))
         self.windows[idx] = (extent[0], extent[1], tuple(sorted(select)))
 
-    def confirm(self, idx: int, value: str, folded: str | None) -> re.Match[str] | None:
+    def confirm(
+        self, idx: int, value: str, folded: str | None, present: set[str] | None = None
+    ) -> re.Match[str] | None:
         """``regex.search(value)``, searching only near the pattern's literals in long values.
 
         Every match contains one of the pattern's required literals and spans at most
-        ``width`` characters, so it starts within ``width`` before an occurrence; the engine
-        reads at most ``read-ahead`` characters past its end. Searching each window of
-        occurrences (in order, with ``pos``/``endpos``) therefore finds the same leftmost match
-        as searching the whole value, without scanning 100 KB of HTML per candidate.
+        ``width`` characters, so it starts at most ``width`` before an occurrence; the engine
+        reads at most ``read-ahead`` characters past its end. Occurrences are visited in order
+        of the earliest start they allow (found lazily, so a true hit usually costs one
+        ``find``), and each is searched with ``pos``/``endpos`` accepting only matches that
+        start no later than the occurrence: the first such match is the leftmost match of
+        the whole value, with the same groups. ``present`` (literals known to occur) spares
+        ``find`` calls for absent ones.
         """
         regex = self.entries[idx].pattern.regex
         assert regex is not None
@@ -493,33 +498,34 @@ class _Bucket:
         if folded is None:
             folded = fold_for_prefilter(value)
         width, reach, lits = info
-        starts: list[tuple[int, int]] = []  # (earliest start of a match, occurrence)
+        heads: list[tuple[int, int, str]] = []  # (earliest match start, occurrence, literal)
         for lit in lits:
-            back = len(lit) - width
+            if present is not None and lit in self.every_literal and lit not in present:
+                continue  # scanned for, absent
             i = folded.find(lit)
-            while i != -1:
-                starts.append((i + back if i + back > 0 else 0, i))
-                if len(starts) > _WINDOW_MAX_OCCURRENCES:
-                    return regex.search(value, min(s for s, _ in starts))
-                i = folded.find(lit, i + 1)
-        if not starts:
+            if i != -1:
+                heads.append((i + len(lit) - width, i, lit))
+        if not heads:
             return None  # no match can exist: every match contains one of the literals
-        starts.sort()
+        heads.sort()
         if reach is None:  # an end anchor: only the start can be bounded
-            return regex.search(value, starts[0][0])
-        n = len(value)
-        ahead = width + reach
-        lo, last = starts[0]
-        for start, occ in starts[1:]:
-            if start <= last + ahead:
-                last = max(last, occ)
-                continue
-            m = regex.search(value, lo, min(n, last + ahead))
-            if m is not None and m.start() <= last:
+            return regex.search(value, max(0, heads[0][0]))
+        n, ahead = len(value), width + reach
+        for _ in range(_WINDOW_MAX_OCCURRENCES):
+            lo, occ, lit = heads[0]
+            m = regex.search(value, max(0, lo), min(n, occ + ahead))
+            if m is not None and m.start() <= occ:
                 return m
-            lo, last = start, occ
-        m = regex.search(value, lo, min(n, last + ahead))
-        return m if m is not None and m.start() <= last else None
+            nxt = folded.find(lit, occ + 1)
+            if nxt == -1:
+                heads.pop(0)
+                if not heads:
+                    return None
+            else:
+                heads[0] = (nxt + len(lit) - width, nxt, lit)
+            heads.sort()
+        # many occurrences: every match starting earlier has been ruled out
+        return regex.search(value, max(0, heads[0][0]))
 
     def _index(self, idx: int) -> None:
         regex = self.entries[idx].pattern.regex
@@ -597,7 +603,7 @@ class _Bucket:
                 continue
             m = None
             if entry.pattern.regex is not None:
-                m = self.confirm(idx, value, folded)
+                m = self.confirm(idx, value, folded, present)
                 if m is None:
                     continue
             matcher._add(entry, value, m, vi, out)
