@@ -35,15 +35,25 @@ def _polars_rows(df: pl.DataFrame, icp: ICP) -> list[tuple]:
 
 
 def _duckdb_rows(
-    df: pl.DataFrame, icp: ICP, tmp: Path, sql: str | None = None, *, normalize: bool = True
+    df: pl.DataFrame,
+    icp: ICP,
+    tmp: Path,
+    sql: str | None = None,
+    *,
+    normalize: bool = True,
+    keep: list[str] | None = None,
 ) -> list[tuple]:
     path = tmp / "p.parquet"
     df.write_parquet(path)
     con = duckdb.connect()
     con.execute(f"CREATE TABLE p AS SELECT * FROM read_parquet('{path}')")
-    sql = sql or compile_sql(icp, table="p", dialect="duckdb", as_of=BASE, normalize_text=normalize)
+    sql = sql or compile_sql(
+        icp, table="p", dialect="duckdb", as_of=BASE, normalize_text=normalize, keep=keep
+    )
     cur = con.execute(sql)
     names = [d[0] for d in cur.description]
+    want = [*(df.columns if keep is None else keep), *OUTPUT_COLUMNS]
+    assert names == want
     idx = [names.index(c) for c in COMPARED]
     return sorted(tuple(r[i] for i in idx) for r in cur.fetchall())
 
@@ -53,13 +63,16 @@ def _duckdb_rows(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
-@given(icp=icps(), df=frames(), normalize=st.booleans())
+@given(icp=icps(), df=frames(), normalize=st.booleans(), slim=st.booleans())
 def test_duckdb_sql_equals_polars(
-    icp: ICP, df: pl.DataFrame, normalize: bool, tmp_path: Path
+    icp: ICP, df: pl.DataFrame, normalize: bool, slim: bool, tmp_path: Path
 ) -> None:
-    # The frames are prepared, so skipping the SQL-side LOWER(TRIM()) must change nothing.
+    # The frames are prepared, so skipping the SQL-side LOWER(TRIM()) must change nothing;
+    # keeping only the id must change nothing but the columns returned.
     df = _with_ids(df)
-    assert _duckdb_rows(df, icp, tmp_path, normalize=normalize) == _polars_rows(df, icp)
+    keep = ["row_id"] if slim else None
+    got = _duckdb_rows(df, icp, tmp_path, normalize=normalize, keep=keep)
+    assert got == _polars_rows(df, icp)
 
 
 def test_duckdb_scores_a_registered_arrow_table_in_place() -> None:
@@ -158,8 +171,8 @@ def pg():
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
-@given(icp=icps(), df=frames())
-def test_postgres_sql_equals_polars(pg, icp: ICP, df: pl.DataFrame) -> None:
+@given(icp=icps(), df=frames(), slim=st.booleans())
+def test_postgres_sql_equals_polars(pg, icp: ICP, df: pl.DataFrame, slim: bool) -> None:
     df = _with_ids(df)
     pg.execute("TRUNCATE p")
     cols = list(_PG_TYPES)
@@ -170,8 +183,10 @@ def test_postgres_sql_equals_polars(pg, icp: ICP, df: pl.DataFrame) -> None:
                 f"INSERT INTO p ({', '.join(cols)}) VALUES ({placeholders})",
                 df.select(cols).rows(),
             )
-        cur.execute(compile_sql(icp, table="p", dialect="postgres", as_of=BASE))
+        keep = ["row_id"] if slim else None
+        cur.execute(compile_sql(icp, table="p", dialect="postgres", as_of=BASE, keep=keep))
         names = [d.name for d in cur.description]
+        assert names == [*(cols if keep is None else keep), *OUTPUT_COLUMNS]
         idx = [names.index(c) for c in COMPARED]
         got = sorted(tuple(r[i] for i in idx) for r in cur.fetchall())
     assert got == _polars_rows(df, icp)

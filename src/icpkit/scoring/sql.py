@@ -18,7 +18,7 @@ query's helper columns with ``* EXCLUDE`` / ``* EXCEPT`` (DuckDB, Snowflake, Big
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 
 import sqlglot
@@ -243,6 +243,7 @@ def compile_sql(
     pretty: bool = True,
     rank: bool = True,
     normalize_text: bool = True,
+    keep: Sequence[str] | None = None,
 ) -> str:
     """A ``SELECT`` (or ``CREATE VIEW``) scoring every row of ``table`` in ``dialect``.
 
@@ -251,7 +252,9 @@ def compile_sql(
     ``rank=False`` leaves out the file-wide ``rank`` column. ``normalize_text=False`` is for
     tables whose categorical columns are already normalised (lower-case, trimmed, as
     :func:`icpkit.columns.prepare` leaves them): it drops the per-row ``LOWER(TRIM())``, which in
-    DuckDB costs more than all the scoring arithmetic together.
+    DuckDB costs more than all the scoring arithmetic together. ``keep`` names the table's
+    columns to return before the score columns (default: all of them); returning only an id
+    saves the warehouse copying every input column into the result.
     """
     dialect = dialect.lower()
     if dialect not in DIALECTS:
@@ -274,8 +277,9 @@ def compile_sql(
         inner = ", ".join(_q(c) for c in scores)
         sc, row = _q(_P + "sc"), _q(_P + "src")
         outer = ", ".join(f"{sc}.{_q(c)}" for c in scores)
+        kept = f"{row}.*" if keep is None else ", ".join(f"{row}.{_q(k)}" for k in keep)
         sql = (
-            f"SELECT {row}.*, {outer} FROM {src} AS {row} CROSS JOIN LATERAL "
+            f"SELECT {kept}{', ' if kept else ''}{outer} FROM {src} AS {row} CROSS JOIN LATERAL "
             f"(SELECT {inner} FROM ({q}) AS {lvl}) AS {sc}"
         )
     else:
@@ -293,8 +297,12 @@ def compile_sql(
             if stage:
                 q = f"SELECT *, {_sel(stage)} FROM ({q}) AS {lvl}"
                 temps += [n for n, _ in stage if n.startswith(_P)]
-        drop = ", ".join(_q(c) for c in [*temps, *scores])
-        sql = f"SELECT * EXCLUDE ({drop}), {', '.join(_q(c) for c in scores)} FROM ({q}) AS {lvl}"
+        if keep is None:
+            drop = ", ".join(_q(c) for c in [*temps, *scores])
+            kept = f"* EXCLUDE ({drop}), "
+        else:
+            kept = "".join(f"{_q(k)}, " for k in keep)
+        sql = f"SELECT {kept}{', '.join(_q(c) for c in scores)} FROM ({q}) AS {lvl}"
     if rank:
         # Only DuckDB and PostgreSQL spell it; DuckDB would otherwise score every row twice.
         sql = _with_rank(sql, materialized=dialect in ("duckdb", "postgres"))
