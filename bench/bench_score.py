@@ -112,6 +112,20 @@ ICP_DICT = {
         ],
     },
 }
+#: What the in-memory steps return, every engine alike: ``id`` plus these (plus ``reasons`` for
+#: icpkit, plus ``rank`` in the +rank steps). Input columns are not copied into the result.
+ADDED = [
+    "fit_score",
+    "tier",
+    "disqualified",
+    "disqualified_by",
+    "segment",
+    "data_completeness",
+    "timing_score",
+    "in_market",
+    "quadrant",
+    "priority",
+]
 COMPARED = [
     "fit_score",
     "tier",
@@ -226,7 +240,7 @@ def handwritten_polars(df: pl.DataFrame, *, rank: bool) -> pl.DataFrame:
             .then(pl.lit("poor fit + in-market"))
             .otherwise(pl.lit("poor fit"))
         )
-        .drop(*tests, "p1", "p2")
+        .select("id", *ADDED)
     )
     if rank:
         lf = lf.with_columns(rank=pl.col("priority").rank("min", descending=True).cast(pl.Int64))
@@ -280,23 +294,26 @@ def pandas_impl(df, *, rank: bool):
         disq, 0.0, np.round(np.floor(fit * (1 + timing * 0.01) * 0.5 * 100 + 0.5) / 100, 2)
     )
     fitq = np.isin(tier, ["A", "B"])
-    out = df.assign(
-        fit_score=fit,
-        tier=tier,
-        disqualified=disq,
-        disqualified_by=np.where(disq, "region is sanctioned", None),
-        segment=np.select(
-            [(p1 > 0) & (p1 >= p2), (p2 > 0) & (p2 > p1)], ["saas", "commerce"], None
-        ),
-        data_completeness=np.round(np.floor(known * (1 / 11) * 1000 + 0.5) / 1000, 3),
-        timing_score=timing,
-        in_market=in_market,
-        quadrant=np.select(
-            [fitq & in_market, fitq, in_market],
-            ["fit + in-market", "fit + dormant", "poor fit + in-market"],
-            "poor fit",
-        ),
-        priority=prio,
+    out = pd.DataFrame(
+        {
+            "id": df["id"].to_numpy(),
+            "fit_score": fit,
+            "tier": tier,
+            "disqualified": disq,
+            "disqualified_by": np.where(disq, "region is sanctioned", None),
+            "segment": np.select(
+                [(p1 > 0) & (p1 >= p2), (p2 > 0) & (p2 > p1)], ["saas", "commerce"], None
+            ),
+            "data_completeness": np.round(np.floor(known * (1 / 11) * 1000 + 0.5) / 1000, 3),
+            "timing_score": timing,
+            "in_market": in_market,
+            "quadrant": np.select(
+                [fitq & in_market, fitq, in_market],
+                ["fit + in-market", "fit + dormant", "poor fit + in-market"],
+                "poor fit",
+            ),
+            "priority": prio,
+        }
     )
     if rank:
         out["rank"] = out["priority"].rank(method="min", ascending=False).astype("int64")
@@ -329,16 +346,23 @@ def engine_fn(step: str, df: pl.DataFrame):
     icp = _icp()
     if name == "polars_hand":
         return lambda: handwritten_polars(df, rank=rank)
+    out = ["id", *ADDED, *(["reasons"] if name.startswith("icpkit") else [])]
+    out += ["rank"] if rank else []
     if name == "icpkit":
-        return lambda: score(df, icp, as_of=AS_OF, rank=rank)
+        return lambda: score(df, icp, as_of=AS_OF, rank=rank).select(out)
     if name == "icpkit_prepared":
-        return lambda: score(df, icp, as_of=AS_OF, rank=rank, prepared=True)
+        return lambda: score(df, icp, as_of=AS_OF, rank=rank, prepared=True).select(out)
     if name == "icpkit_text":
-        return lambda: score(df, icp, as_of=AS_OF, rank=rank, reasons="text")
+        return lambda: score(df, icp, as_of=AS_OF, rank=rank, reasons="text").select(out)
     if name in ("duckdb_clean", "duckdb_normalising"):
         con = _duck(df)
         sql = compile_sql(
-            icp, table="p", as_of=AS_OF, rank=rank, normalize_text=name == "duckdb_normalising"
+            icp,
+            table="p",
+            as_of=AS_OF,
+            rank=rank,
+            normalize_text=name == "duckdb_normalising",
+            keep=["id"],
         )
         return lambda: con.sql(sql).to_arrow_table()
     if name == "pandas":
@@ -368,8 +392,14 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _read(path: Path, n_rows: int | None = None) -> pl.DataFrame:
+    """The prepared input plus an ``id`` (row number), which every engine returns."""
+    df = pl.read_parquet(path, n_rows=n_rows)
+    return df.with_row_index("id").with_columns(pl.col("id").cast(pl.Int64))
+
+
 def run_step(step: str, path: Path, repeat: int) -> dict[str, object]:
-    fn = file_fn(step, path) if step.startswith("file_") else engine_fn(step, pl.read_parquet(path))
+    fn = file_fn(step, path) if step.startswith("file_") else engine_fn(step, _read(path))
     loaded = _rss_mb()
     times = []
     for _ in range(repeat):
@@ -381,7 +411,7 @@ def run_step(step: str, path: Path, repeat: int) -> dict[str, object]:
 
 def check_agreement(path: Path, rows: int = 200_000) -> None:
     """Every engine's outputs on the first ``rows`` rows equal icpkit's (floats to 1e-9)."""
-    df = pl.read_parquet(path, n_rows=rows)
+    df = _read(path, rows)
     want = engine_fn("icpkit+rank", df)().select(COMPARED)
     got = {
         "polars_hand": engine_fn("polars_hand+rank", df)().select(COMPARED),
