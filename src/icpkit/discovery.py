@@ -234,7 +234,7 @@ def _combine_bands(crits: list[Criterion]) -> list[Criterion]:
         else:
             out.append(c)
     for col, (lo, hi) in bands.items():
-        out.append(Criterion(column=col, between=(lo, hi), layer=layers[col]))  # type: ignore[arg-type]
+        out.append(Criterion(column=col, between=(lo, hi), layer=layers[col]))
     return out
 
 

@@ -19,14 +19,14 @@ only ever need ``except IcpkitError``.
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
 
 class IcpkitError(Exception):
     """Base class of every error icpkit raises on purpose."""
 
 
-def _where(file: str | Path | None, column: str | None, row: int | None) -> str:
+def _where(file: str | os.PathLike[str] | None, column: str | None, row: int | None) -> str:
     parts = []
     if file is not None:
         parts.append(f"{file}")
@@ -47,7 +47,7 @@ class InputError(IcpkitError):
         self,
         message: str,
         *,
-        file: str | Path | None = None,
+        file: str | os.PathLike[str] | None = None,
         column: str | None = None,
         row: int | None = None,
     ) -> None:
@@ -63,7 +63,7 @@ class MissingColumnsError(InputError):
     """The data lacks columns that are required."""
 
     def __init__(
-        self, missing: list[str], *, file: str | Path | None = None, why: str = ""
+        self, missing: list[str], *, file: str | os.PathLike[str] | None = None, why: str = ""
     ) -> None:
         self.missing = list(missing)
         names = ", ".join(repr(m) for m in missing)
@@ -84,7 +84,7 @@ class IcpFileError(IcpkitError):
         self,
         message: str,
         *,
-        file: str | Path | None = None,
+        file: str | os.PathLike[str] | None = None,
         line: int | None = None,
         field: str | None = None,
     ) -> None:
@@ -106,7 +106,7 @@ class IcpFileError(IcpkitError):
 class OutputExistsError(IcpkitError):
     """Refusing to overwrite an existing output file without ``force``."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = str(path)
         super().__init__(f"{path} already exists; pass --force (force=True) to replace it")
 

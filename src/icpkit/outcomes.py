@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from icpkit.columns import OutcomeKind, Schema
+from icpkit.columns import ColumnInfo, OutcomeKind, Schema
 from icpkit.errors import OutcomeError
 from icpkit.icp import OutcomeDefinition
 
@@ -272,13 +272,13 @@ def _finish(
     )
 
 
-def _higher_is_better(c) -> bool:  # type: ignore[no-untyped-def]
+def _higher_is_better(c: ColumnInfo) -> bool:
     if c.higher_is_better is not None:
         return bool(c.higher_is_better)
     return c.outcome not in (OutcomeKind.SUPPORT, OutcomeKind.SALES_CYCLE, OutcomeKind.ONBOARDING)
 
 
-def _composite(frame: pl.DataFrame, metrics: list) -> np.ndarray:  # type: ignore[type-arg]
+def _composite(frame: pl.DataFrame, metrics: list[ColumnInfo]) -> np.ndarray:
     """Mean percentile rank (0-1, higher = better) over the metrics each account has."""
     exprs = []
     for c in metrics:

@@ -20,12 +20,14 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 import polars as pl
 
 from icpkit.columns import ColumnInfo, Kind, Layer, Role, Schema
 from icpkit.criteria import Criterion
+from icpkit.criteria import Layer as CriterionLayer
 
 RECENCY_WINDOWS = (30, 90, 180, 365)
 
@@ -62,9 +64,9 @@ class TraitSet:
         return self.has.astype(np.float32)
 
 
-def layer_of(info: ColumnInfo) -> str:
+def layer_of(info: ColumnInfo) -> CriterionLayer:
     layer = info.layer or Layer.FIRMOGRAPHIC
-    return str(layer.value if hasattr(layer, "value") else layer)
+    return cast(CriterionLayer, str(layer.value if hasattr(layer, "value") else layer))
 
 
 def nice_number(x: float, *, up: bool = False) -> float:
@@ -179,11 +181,11 @@ def evaluate(
         c = crits[i]
         key = (c.column, c.before)
         if key not in slots:
-            e = pl.col(c.column).is_not_null()
+            known_expr = pl.col(c.column).is_not_null()
             if c.before is not None and c.before in frame.columns:
-                e = e & pl.col(c.before).is_not_null()
+                known_expr = known_expr & pl.col(c.before).is_not_null()
             slots[key] = len(exprs)
-            exprs.append(e.alias(f"k{len(exprs)}"))
+            exprs.append(known_expr.alias(f"k{len(exprs)}"))
     per_column = frame.select(exprs).to_numpy(order="c").astype(bool, copy=False)
     known = per_column[:, [slots[(crits[i].column, crits[i].before)] for i in idx]]
     return TraitSet(
@@ -198,7 +200,7 @@ def evaluate(
 def _categorical(
     s: pl.Series,
     name: str,
-    layer: str,
+    layer: CriterionLayer,
     best: np.ndarray | None,
     config: TraitConfig,
     min_n: int,
@@ -225,7 +227,7 @@ def _categorical(
 def _numeric(
     s: pl.Series,
     name: str,
-    layer: str,
+    layer: CriterionLayer,
     config: TraitConfig,
     crits: list[Criterion],
     kinds: list[str],
@@ -248,7 +250,7 @@ def _numeric(
 def _multi(
     s: pl.Series,
     name: str,
-    layer: str,
+    layer: CriterionLayer,
     category_map: Mapping[str, Sequence[str]] | None,
     config: TraitConfig,
     min_n: int,

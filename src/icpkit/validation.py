@@ -62,9 +62,11 @@ def predict(icp: ICP, frame: pl.DataFrame) -> Prediction:
         if part == "bonus":
             w.append(seg.bonus)
         elif part == "must":
-            w.append(seg.must[ci].weight if seg.must[ci].weight is not None else 1.0)
+            weight = seg.must[ci].weight
+            w.append(1.0 if weight is None else weight)
         else:
-            w.append(seg.nice[ci].weight if seg.nice[ci].weight is not None else 1.0)
+            weight = seg.nice[ci].weight
+            w.append(1.0 if weight is None else weight)
     raw = icp.scoring.intercept + (X @ np.asarray(w) if w else np.zeros(frame.height))
     raw = np.clip(raw, -40.0, 40.0)
     score = np.floor(1000.0 / (1.0 + np.exp(-raw)) + 0.5) / 10.0  # half up, as every engine

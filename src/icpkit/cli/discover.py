@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
+import polars as pl
 import typer
 from rich.table import Table
 
@@ -28,7 +29,7 @@ def _parse_date(value: str | None) -> date | None:
         raise typer.BadParameter(f"{value!r} is not a date like 2024-01-01") from None
 
 
-def _criteria_table(title: str, rows: list) -> Table:  # type: ignore[type-arg]
+def _criteria_table(title: str, rows: list) -> Table:
     t = Table(title=title, title_justify="left", show_lines=False, expand=False)
     for col in ("Layer", "Criterion", "Ideal fit", "Best", "Worst", "Lift", "Evidence"):
         t.add_column(col, overflow="fold")
@@ -148,11 +149,17 @@ def discover(
 ) -> None:
     """Discover an evidence-based ICP from a customer base and write icp.yaml + icp.md."""
     overrides = SchemaOverrides.from_file(config) if config else SchemaOverrides()
-    flags = {"id": id_column, "domain": domain_column, "reference_date": reference_date}
-    overrides = replace(overrides, **{k: v for k, v in flags.items() if v is not None})
+    overrides = replace(
+        overrides,
+        id=id_column or overrides.id,
+        domain=domain_column or overrides.domain,
+        reference_date=reference_date or overrides.reference_date,
+    )
     if (customers is None) == (query is None):
         raise typer.BadParameter("give either a customer file or --query (not both)")
-    source = customers if query is None else read_sql(query, database=database)
+    source: Path | pl.DataFrame = (
+        read_sql(query, database=database) if query is not None else cast(Path, customers)
+    )
     with console.status("discovering…"):
         run = discover_file(
             source,
