@@ -112,7 +112,8 @@ ICP_DICT = {
         ],
     },
 }
-#: What the in-memory steps return, every engine alike: ``id`` plus these (plus ``reasons`` for
+#: What the in-memory steps return, every engine alike: ``row_no`` (a row number; not named
+#: ``id``, which would add icpkit's duplicate-id check to its timing only) plus these (plus ``reasons`` for
 #: icpkit, plus ``rank`` in the +rank steps). Input columns are not copied into the result.
 ADDED = [
     "fit_score",
@@ -240,7 +241,7 @@ def handwritten_polars(df: pl.DataFrame, *, rank: bool) -> pl.DataFrame:
             .then(pl.lit("poor fit + in-market"))
             .otherwise(pl.lit("poor fit"))
         )
-        .select("id", *ADDED)
+        .select("row_no", *ADDED)
     )
     if rank:
         lf = lf.with_columns(rank=pl.col("priority").rank("min", descending=True).cast(pl.Int64))
@@ -296,7 +297,7 @@ def pandas_impl(df, *, rank: bool):
     fitq = np.isin(tier, ["A", "B"])
     out = pd.DataFrame(
         {
-            "id": df["id"].to_numpy(),
+            "row_no": df["row_no"].to_numpy(),
             "fit_score": fit,
             "tier": tier,
             "disqualified": disq,
@@ -346,7 +347,7 @@ def engine_fn(step: str, df: pl.DataFrame):
     icp = _icp()
     if name == "polars_hand":
         return lambda: handwritten_polars(df, rank=rank)
-    out = ["id", *ADDED, *(["reasons"] if name.startswith("icpkit") else [])]
+    out = ["row_no", *ADDED, *(["reasons"] if name.startswith("icpkit") else [])]
     out += ["rank"] if rank else []
     if name == "icpkit":
         return lambda: score(df, icp, as_of=AS_OF, rank=rank).select(out)
@@ -362,7 +363,7 @@ def engine_fn(step: str, df: pl.DataFrame):
             as_of=AS_OF,
             rank=rank,
             normalize_text=name == "duckdb_normalising",
-            keep=["id"],
+            keep=["row_no"],
         )
         return lambda: con.sql(sql).to_arrow_table()
     if name == "pandas":
@@ -393,9 +394,9 @@ def _rss_mb() -> float:
 
 
 def _read(path: Path, n_rows: int | None = None) -> pl.DataFrame:
-    """The prepared input plus an ``id`` (row number), which every engine returns."""
+    """The prepared input plus ``row_no``, which every engine returns with the scores."""
     df = pl.read_parquet(path, n_rows=n_rows)
-    return df.with_row_index("id").with_columns(pl.col("id").cast(pl.Int64))
+    return df.with_row_index("row_no").with_columns(pl.col("row_no").cast(pl.Int64))
 
 
 def run_step(step: str, path: Path, repeat: int) -> dict[str, object]:
