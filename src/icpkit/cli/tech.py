@@ -48,6 +48,22 @@ CacheOpt = Annotated[
 NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Do not read or write the cache.")]
 RefreshOpt = Annotated[bool, typer.Option("--refresh", help="Refetch even fresh cached sites.")]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite the output file.")]
+DnsOpt = Annotated[
+    bool, typer.Option("--dns", help="Also look up DNS records (MX, TXT/SPF …); needs [dns].")
+]
+DnsServerOpt = Annotated[
+    list[str] | None, typer.Option("--dns-server", help="Resolver IP to ask (repeatable).")
+]
+
+
+def _dns(enabled: bool, servers: list[str] | None):  # type: ignore[no-untyped-def]
+    if not enabled and not servers:
+        return None
+    from icpkit.technographics.dnsrecords import DnsLookup
+
+    host_ports = [s.rsplit(":", 1) if s.count(":") == 1 else [s] for s in servers or []]
+    port = int(host_ports[0][1]) if host_ports and len(host_ports[0]) == 2 else 53
+    return DnsLookup(nameservers=[hp[0] for hp in host_ports] or None, port=port)
 
 
 def _detector(fingerprints: Path | None, min_confidence: int):  # type: ignore[no-untyped-def]
@@ -187,6 +203,8 @@ def detect(
     cache: CacheOpt = None,
     no_cache: NoCacheOpt = False,
     refresh: RefreshOpt = False,
+    dns: DnsOpt = False,
+    dns_server: DnsServerOpt = None,
     force: ForceOpt = False,
 ) -> None:
     """Detect the technologies websites use (one row per site × technology)."""
@@ -194,7 +212,14 @@ def detect(
     detector = _detector(fingerprints, min_confidence)
     config = _config(concurrency, allow_private, no_robots, refresh)
     with _cache(cache, no_cache) as store, _progress(len(sites), len(sites) > _FEW_SITES) as prog:
-        df = detect_domains(sites, detector=detector, config=config, cache=store, progress=prog)
+        df = detect_domains(
+            sites,
+            detector=detector,
+            config=config,
+            cache=store,
+            progress=prog,
+            dns=_dns(dns, dns_server),
+        )
     if output is not None:
         written = write_table(
             df, output, force=force, inputs=[t for t in targets if Path(t).is_file()]
@@ -223,6 +248,8 @@ def enrich_command(
     cache: CacheOpt = None,
     no_cache: NoCacheOpt = False,
     refresh: RefreshOpt = False,
+    dns: DnsOpt = False,
+    dns_server: DnsServerOpt = None,
     force: ForceOpt = False,
 ) -> None:
     """Add each account's technology stack (tech, tech_<category>, has_<category>) to a table."""
@@ -239,6 +266,7 @@ def enrich_command(
             cache=store,
             progress=prog,
             categories=category or None,
+            dns=_dns(dns, dns_server),
         )
     written = write_table(out, output, force=force, inputs=[accounts])
     known = out["tech"].is_not_null().sum()

@@ -16,6 +16,7 @@ runs as each page arrives, so memory holds detections, not pages.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 import threading
 from collections.abc import Callable, Coroutine, Iterable, Sequence
@@ -26,6 +27,7 @@ import polars as pl
 
 from icpkit.errors import InputError, MissingColumnsError
 from icpkit.technographics.cache import FetchCache
+from icpkit.technographics.dnsrecords import DnsLookup, merge_records
 from icpkit.technographics.fetch import FetchConfig, FetchResult, fetch_many
 from icpkit.technographics.netguard import Resolver, normalize_domain
 
@@ -108,6 +110,7 @@ async def _collect(
     resolver: Resolver | None,
     progress: Progress | None,
     fact_categories: Sequence[str] | None,
+    dns: DnsLookup | None = None,
 ) -> list[_Found]:
     found: list[_Found] = []
     async for result in fetch_many(
@@ -116,11 +119,16 @@ async def _collect(
         detections: list[Any] = []
         facts: list[str] | None = None
         if result.ok:
-            detections = detector.detect(result.page)
+            page = result.page
+            if dns is not None:
+                records = await dns.records(result.domain)
+                page = dataclasses.replace(page, dns=merge_records(page.dns, records))
+                result = dataclasses.replace(result, page=page)
+            detections = detector.detect(page)
             if fact_categories:
                 facts = [
                     fact.describe()
-                    for fact in detector.category_facts(result.page, detections, fact_categories)
+                    for fact in detector.category_facts(page, detections, fact_categories)
                     if not fact.detected
                 ]
         found.append(_Found(result, detections, facts))
@@ -180,6 +188,7 @@ def detect_domains(
     cache: FetchCache | None = None,
     resolver: Resolver | None = None,
     progress: Progress | None = None,
+    dns: DnsLookup | None = None,
 ) -> pl.DataFrame:
     """Fetch each domain (or URL) once and detect its technologies: one row per domain × technology.
 
@@ -189,7 +198,7 @@ def detect_domains(
     domain, then technology.
     """
     det = _detector(detector)
-    found = _run_sync(_collect(domains, det, config, cache, resolver, progress, None))
+    found = _run_sync(_collect(domains, det, config, cache, resolver, progress, None, dns))
     return _long_frame(found).sort("domain", "technology", nulls_last=True)
 
 
@@ -263,6 +272,7 @@ def detect_stack(
     cache: FetchCache | None = None,
     resolver: Resolver | None = None,
     progress: Progress | None = None,
+    dns: DnsLookup | None = None,
     categories: Sequence[str] | None = None,
 ) -> pl.DataFrame:
     """One row per domain: its technology stack as list columns, ready to join onto accounts.
@@ -282,7 +292,7 @@ def detect_stack(
                 f"unknown technology categor{'y' if len(unknown) == 1 else 'ies'}: {unknown}"
             )
         categories = [known[c.lower()] for c in categories]
-    found = _run_sync(_collect(domains, det, config, cache, resolver, progress, categories))
+    found = _run_sync(_collect(domains, det, config, cache, resolver, progress, categories, dns))
     return _stack(found, categories)
 
 
@@ -295,6 +305,7 @@ def enrich(
     cache: FetchCache | None = None,
     resolver: Resolver | None = None,
     progress: Progress | None = None,
+    dns: DnsLookup | None = None,
     categories: Sequence[str] | None = None,
 ) -> pl.DataFrame:
     """``df`` with the technology stack of each row's website joined on (all input columns kept).
@@ -324,6 +335,7 @@ def enrich(
         resolver=resolver,
         progress=progress,
         categories=categories,
+        dns=dns,
     ).rename({"domain": "__domain"})
     added = [c for c in stack.columns if c != "__domain"]
     base = df.drop([c for c in added if c in df.columns])
