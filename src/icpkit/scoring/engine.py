@@ -521,6 +521,9 @@ def _check_ids(df: pl.DataFrame, icp: ICP) -> None:
     if col is None:
         return
     s = df[col]
+    # A distinct count is several times cheaper than locating duplicates; locate only if needed.
+    if s.n_unique() + max(s.null_count() - 1, 0) == s.len():
+        return
     dup = s.is_duplicated() & s.is_not_null()
     if not dup.any():
         return
