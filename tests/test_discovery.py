@@ -151,3 +151,26 @@ def test_scoring_engine_agrees_with_the_learner(planted, tmp_path):
     np.testing.assert_allclose(theirs.get_column("fit_score").to_numpy(), mine.fit_score, atol=0.1)
     assert (theirs.get_column("tier").to_numpy() == mine.tier).all()
     assert (theirs.get_column("disqualified").to_numpy() == mine.disqualified).all()
+
+
+def test_enriched_tech_columns_feed_discovery_directly(tmp_path):
+    """The columns `icp enrich` writes (a `tech` list, `has_<category>` flags) need no config."""
+    import polars as pl
+
+    from icpkit.pipeline import discover_file
+
+    data = generate_customers(5000, seed=5).customers
+    tech = pl.col("Tech Stack").str.split(";").list.eval(pl.element().str.strip_chars())
+    chat = [k.lower() for k, v in TECH_CATEGORIES.items() if v == "live chat"]
+    enriched = data.with_columns(
+        tech.alias("tech"),
+        tech.list.eval(pl.element().str.to_lowercase().is_in(chat))
+        .list.any()
+        .alias("has_live_chat"),
+    ).drop("Tech Stack")
+    path = tmp_path / "enriched.parquet"
+    enriched.write_parquet(path)
+    run = discover_file(path, category_map=CATEGORY_MAP, folds=0, baseline=False)
+    layers = {c.column: c.layer for s in run.icp.segments for c in s.must}
+    assert layers.get("tech") == "technographic", layers
+    assert run.schema.get("has_live_chat").layer == "technographic"

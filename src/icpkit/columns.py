@@ -356,6 +356,11 @@ _HEADER_MAP: dict[str, str] = {
 _TECHNOGRAPHIC = re.compile(
     r"(^|_)(tech\w*|stack|technolog\w*|platforms?|cms|crm|esp|tools?|tooling|integrations?)($|_)"
     r"|^uses_"
+    # `icp enrich` writes has_<category> flags; the categories are technology categories.
+    r"|^has_(live_chat|ecommerce|analytics|marketing_automation|tag_managers?|crm|cms|"
+    r"payment\w*|a_b_testing|ab_testing|customer_data_platform|cookie_compliance|reviews|"
+    r"email|hosting|cdn|paas|web_servers?|javascript\w*|web_frameworks|advertising|"
+    r"retargeting|surveys|widgets|loyalty\w*|referral\w*|search\w*|personali[sz]ation)$"
 )
 _BEHAVIOURAL = re.compile(
     r"funding|raised|hiring|hires|growth|intent|trigger|leadership|replatform|signal|visits"
