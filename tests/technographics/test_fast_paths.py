@@ -25,6 +25,7 @@ from icpkit.technographics.matcher import (
     _Bucket,
     _Entry,
     _hs_image,
+    _NgramFilter,
     _selector_literals,
     hyperscan_available,
 )
@@ -105,8 +106,10 @@ bodies = st.lists(st.sampled_from(PIECES), max_size=25).map("".join)
 def test_fast_equals_naive_with_windows_everywhere(
     engines: dict[str, Matcher], monkeypatch: pytest.MonkeyPatch, body: str, tail: str
 ) -> None:
-    """Every value is confirmed through windows here (threshold 0), text and dom gated."""
+    """Every value is confirmed through windows here (threshold 0), text and dom gated, and
+    every pure-Python literal scan goes through the n-gram filter."""
     monkeypatch.setattr(matcher_mod, "WINDOW_MIN_CHARS", 0)
+    monkeypatch.setattr(matcher_mod, "_NGRAM_MIN_CHARS", 0)
     html = f"<html><head><title>t</title></head><body>{body}</body></html>{tail}"
 
     def page() -> Page:
@@ -116,6 +119,37 @@ def test_fast_equals_naive_with_windows_everywhere(
     for name in ("fast", "native"):
         if name in engines:
             assert key(engines[name].hits(page())) == expected, name
+
+
+# --- the n-gram filter never drops a literal that occurs -------------------------------------
+
+NGRAM_ALPHABET = [*"abcdxyz<>/=\"' .-", "\u0130", "\u00e9", "\u4e2d", "\U0001f600", "\ud800"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    literals=st.lists(
+        st.text(alphabet=NGRAM_ALPHABET, min_size=1, max_size=9), min_size=1, max_size=30
+    ),
+    text=st.text(alphabet=NGRAM_ALPHABET, max_size=400),
+)
+def test_ngram_filter_keeps_every_literal_that_occurs(literals: list[str], text: str) -> None:
+    """A superset of the literals present (lone surrogates and 4-byte characters included);
+    some of them are planted so that presence is common, not only absence."""
+    text = text + "".join(literals[::3])
+    got = _NgramFilter(sorted(set(literals))).candidates(text)
+    assert {lit for lit in literals if lit in text} <= got
+    assert got <= set(literals)
+
+
+def test_ngram_filter_rules_out_absent_literals() -> None:
+    """It filters: on a long page, literals that are not there are mostly not reported."""
+    text = '<div class="row"><a href="/x">read more about the product</a></div>\n' * 2000
+    present = ["class=", "div", "<a href", "product", "row", "ab", "/x"]
+    absent = ["shopify", "wp-content", "gtag(", "hubspot", "zq", "cdn.", "klaviyo", "xyz"]
+    got = _NgramFilter(present + absent).candidates(text)
+    assert set(present) <= got
+    assert len(got & set(absent)) <= 1  # hash collisions may admit one; a superset is allowed
 
 
 # --- windowed confirmation against a plain search ---------------------------------------------

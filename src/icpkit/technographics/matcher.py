@@ -30,12 +30,14 @@ from __future__ import annotations
 
 import codecs
 import re
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from html import unescape
 from typing import Literal
 
 import ahocorasick
+import numpy as np
 
 from icpkit.technographics.fingerprints import DomRule, FingerprintDB, Pattern, Technology
 from icpkit.technographics.page import HTML_MAX_CHARS, Page
@@ -310,13 +312,114 @@ def _selector_literals(selector: str) -> frozenset[str] | None:
     return frozenset(alts) if alts else None
 
 
+class _NgramFilter:
+    """Which literals *may* occur in a long text, from the text's byte n-grams, with numpy.
+
+    Every 2-, 3- and 4-byte window of the text's UTF-8 is hashed into one bit table; a
+    literal may occur when up to four of its own windows (4-byte ones, or its whole self
+    when shorter) are all in the table. A literal that occurs always passes, so the answer is
+    a superset of the literals present: callers treat it as candidates and confirm. It costs
+    a few array passes over the text, where Aho-Corasick in Python pays for every
+    occurrence of every literal (boilerplate ones occur thousands of times on a page).
+    """
+
+    _BITS = 18
+    _MULT = 0x9E3779B1
+
+    def __init__(self, literals: Sequence[str]) -> None:
+        self.literals = list(literals)
+        rows, always = [], []
+        for i, lit in enumerate(self.literals):
+            data = lit.encode("utf-8", "surrogatepass")
+            if len(data) < 2:
+                always.append(i)
+                continue
+            grams = self._grams(np.frombuffer(data, dtype=np.uint8))
+            grams = grams[min(4, len(data))]  # a short literal: its one whole window
+            picks = np.linspace(0, len(grams) - 1, 4).round().astype(np.intp)
+            rows.append((i, grams[picks]))
+        self._always = [self.literals[i] for i in always]
+        self._index = np.array([i for i, _ in rows], dtype=np.intp)
+        self._keys = np.stack([g for _, g in rows]) if rows else np.zeros((0, 4), dtype=np.intp)
+
+    @classmethod
+    def _grams(cls, data: np.ndarray) -> dict[int, np.ndarray]:
+        """A literal's hashed 2-, 3- and 4-byte windows, by window length (build time)."""
+        d = data.astype(np.int64)
+        out: dict[int, np.ndarray] = {}
+        x = d.copy()
+        for k in (2, 3, 4):
+            m = len(d) - k + 1
+            if m <= 0:
+                break
+            x = (x[:m] << 8) | d[k - 1 : k - 1 + m]
+            out[k] = cls._hash(x.copy(), k)
+        return out
+
+    @classmethod
+    def _hash(cls, x: np.ndarray, k: int) -> np.ndarray:
+        """Table slots of ``k``-byte windows ``x`` (int64, hashed in place: no allocation)."""
+        np.add(x, k << 32, out=x)  # each window length its own domain
+        np.multiply(x, cls._MULT, out=x)
+        np.right_shift(x, 24, out=x)
+        np.bitwise_and(x, (1 << cls._BITS) - 1, out=x)
+        return x
+
+    @classmethod
+    def _mark(cls, data: np.ndarray, table: np.ndarray) -> None:
+        """Set the table slots of every 2-, 3- and 4-byte window of ``data``.
+
+        Work arrays are reused per thread: fresh ones of a page's size cost more in page
+        faults than the arithmetic itself.
+        """
+        n = len(data)
+        work = getattr(_WORK, "arrays", None)
+        if work is None or len(work[0]) < n:
+            work = _WORK.arrays = tuple(np.empty(max(n, 1 << 17), np.int64) for _ in range(3))
+        d, x, h = (w[:n] for w in work)
+        np.copyto(d, data, casting="unsafe")
+        x[:] = d
+        for k in (2, 3, 4):
+            m = n - k + 1
+            if m <= 0:
+                return
+            xs = x[:m]
+            np.left_shift(xs, 8, out=xs)
+            np.bitwise_or(xs, d[k - 1 : k - 1 + m], out=xs)
+            hs = h[:m]
+            hs[:] = xs
+            table[cls._hash(hs, k)] = True
+
+    def candidates(self, text: str) -> set[str]:
+        """Literals that may occur in ``text`` (every literal that does is included)."""
+        data = np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+        found = set(self._always)
+        if len(data) < 4:
+            return found | set(self.literals)  # too short to bother: everything may occur
+        table = np.zeros(1 << self._BITS, dtype=np.bool_)
+        self._mark(data, table)
+        ok = table[self._keys].all(axis=1)
+        literals = self.literals
+        found.update(literals[i] for i in self._index[ok].tolist())
+        return found
+
+
+_WORK = threading.local()
+
+
+_NGRAM_MIN_CHARS = 8192
+"""Texts at least this long go through :class:`_NgramFilter` rather than Aho-Corasick."""
+
+
 class _LiteralScan:
-    """Which of many literals occur in a folded text: Hyperscan if asked, else Aho-Corasick."""
+    """Which of many literals occur in a folded text: Hyperscan if asked, else Aho-Corasick
+    (or, on long texts, the n-gram filter, whose answer may include absent literals)."""
 
     def __init__(self, literals: Iterable[str], native: bool) -> None:
         self.literals = sorted(set(literals))
         self.hs_db = None
         self.automaton = None
+        self.ngrams: _NgramFilter | None = None
         if not self.literals:
             return
         if native and _hs is not None and all(lit.isascii() for lit in self.literals):
@@ -332,15 +435,22 @@ class _LiteralScan:
             self.hs_db = db
         else:
             self.automaton = _automaton({lit: lit for lit in self.literals})
+            self.ngrams = _NgramFilter(self.literals)
 
     def present(self, texts: Iterable[str]) -> set[str]:
-        """Literals occurring in any of ``texts`` (each case-folded by the caller)."""
+        """Literals occurring in any of ``texts`` (each case-folded by the caller).
+
+        Exact with Hyperscan and on short texts; on long texts without Hyperscan, a superset
+        (see :class:`_NgramFilter`): every caller uses the answer to choose what to confirm.
+        """
         found: set[str] = set()
         for text in texts:
             if self.hs_db is not None:
                 ids: list[int] = []
                 self.hs_db.scan(_hs_image(text), match_event_handler=_hs_collect, context=ids)
                 found.update(self.literals[i] for i in ids)
+            elif self.ngrams is not None and len(text) >= _NGRAM_MIN_CHARS:
+                found |= self.ngrams.candidates(text)
             elif self.automaton is not None:
                 found.update(lit for _end, lit in self.automaton.iter(text))
         return found
