@@ -25,9 +25,11 @@ from icpkit.technographics.matcher import (
     _Bucket,
     _Entry,
     _hs_image,
+    _js_regex,
     _NgramFilter,
     _selector_literals,
     hyperscan_available,
+    static_js_values,
 )
 from icpkit.technographics.page import _Joiner
 from icpkit.technographics.patterns import fold_for_prefilter, match_extent, translate
@@ -150,6 +152,31 @@ def test_ngram_filter_rules_out_absent_literals() -> None:
     got = _NgramFilter(present + absent).candidates(text)
     assert set(present) <= got
     assert len(got & set(absent)) <= 1  # hash collisions may admit one; a superset is allowed
+
+
+# --- static js values: anchored matches at the chain's occurrences == finditer --------------
+
+JS_PIECES = [
+    "{c}", "{c}", "window.{c}", "globalThis.{c}", "self.{c}", "windows.{c}", "var {c}",
+    "let\t{c}", "const  {c}", "function\n{c}", "class\u00a0{c}", "var", "x.", "$", "_", " ",
+    "\n", "\u2028", "\x1c", "=", "==", "=>", " = ", "='q'", " =\t\"2.0\"", "`x`", "3.14", "-7",
+    ";", "{{", "}}", "(",
+]  # fmt: skip
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    parts=st.lists(st.sampled_from(JS_PIECES), max_size=20),
+    chain=st.sampled_from(["a", "a.b", "aa", "$", "x.a", "a.a"]),
+)
+def test_static_js_values_equal_finditer(parts: list[str], chain: str) -> None:
+    """Pieces place the chain after each prefix and keyword, then assignments and values."""
+    text = "".join(parts).format(c=chain)
+    expected = tuple(
+        m.group("s") if m.group("s") is not None else (m.group("n") or "")
+        for m in _js_regex(chain).finditer(text)
+    )
+    assert static_js_values(text, chain) == expected
 
 
 # --- windowed confirmation against a plain search ---------------------------------------------
