@@ -179,6 +179,18 @@ def test_static_js_values_equal_finditer(parts: list[str], chain: str) -> None:
     assert static_js_values(text, chain) == expected
 
 
+@settings(max_examples=200, deadline=None)
+@given(body=bodies)
+def test_visible_text_from_the_parsed_tree_equals_a_fresh_parse(body: str) -> None:
+    """``Page.text`` copies the already parsed DOM when there is one: same text as parsing."""
+    html = f"<html><head><title>t</title><script>x</script></head><body>{body}</body></html>"
+    fresh = Page(url="https://a.example/", html=html)
+    parsed = Page(url="https://a.example/", html=html)
+    assert parsed.tree.root is not None  # parse first: text then copies this tree
+    assert parsed.text == fresh.text
+    assert parsed.tree.html == fresh.tree.html  # the page's own tree is left untouched
+
+
 # --- windowed confirmation against a plain search ---------------------------------------------
 
 WINDOW_PATTERNS = [

@@ -191,7 +191,10 @@ class Page:
         """Visible text of the body (scripts and styles removed, whitespace collapsed)."""
         if not self.html:
             return ""
-        tree = LexborHTMLParser(self.html_capped)
+        if "tree" in self.__dict__ and self.html_capped is self.html:
+            tree = self.tree.clone()  # a copy of the parsed DOM costs a fraction of a parse
+        else:
+            tree = LexborHTMLParser(self.html_capped)
         tree.strip_tags(_TEXT_DROP)
         root = tree.body or tree.root
         if root is None:
