@@ -347,9 +347,11 @@ def _selector_literals(selector: str) -> frozenset[str] | None:
 class _NgramFilter:
     """Which literals *may* occur in a long text, from the text's byte n-grams, with numpy.
 
-    Every 2-, 3- and 4-byte window of the text's UTF-8 is hashed into one bit table; a
-    literal may occur when up to four of its own windows (4-byte ones, or its whole self
-    when shorter) are all in the table. A literal that occurs always passes, so the answer is
+    Every 3- and 4-byte window of the text's UTF-8 is hashed into one bit table; a literal
+    may occur when up to four of its own windows (4-byte ones, or its whole self when it has
+    3 bytes) are all in the table; shorter ones always may (a table of 2-byte windows would
+    cost a third of the time for two or three literals). A literal that occurs always passes,
+    so the answer is
     a superset of the literals present: callers treat it as candidates and confirm. It costs
     a few array passes over the text, where Aho-Corasick in Python pays for every
     occurrence of every literal (boilerplate ones occur thousands of times on a page).
@@ -363,7 +365,7 @@ class _NgramFilter:
         rows, always = [], []
         for i, lit in enumerate(self.literals):
             data = lit.encode("utf-8", "surrogatepass")
-            if len(data) < 2:
+            if len(data) < 3:
                 always.append(i)
                 continue
             grams = self._grams(np.frombuffer(data, dtype=np.uint8))
@@ -376,7 +378,7 @@ class _NgramFilter:
 
     @classmethod
     def _grams(cls, data: np.ndarray) -> dict[int, np.ndarray]:
-        """A literal's hashed 2-, 3- and 4-byte windows, by window length (build time)."""
+        """A literal's hashed 3- and 4-byte windows, by window length (build time)."""
         d = data.astype(np.int64)
         out: dict[int, np.ndarray] = {}
         x = d.copy()
@@ -385,7 +387,8 @@ class _NgramFilter:
             if m <= 0:
                 break
             x = (x[:m] << 8) | d[k - 1 : k - 1 + m]
-            out[k] = cls._hash(x.copy(), k)
+            if k >= 3:
+                out[k] = cls._hash(x.copy(), k)
         return out
 
     @classmethod
@@ -399,7 +402,7 @@ class _NgramFilter:
 
     @classmethod
     def _mark(cls, data: np.ndarray, table: np.ndarray) -> None:
-        """Set the table slots of every 2-, 3- and 4-byte window of ``data``.
+        """Set the table slots of every 3- and 4-byte window of ``data``.
 
         Work arrays are reused per thread: fresh ones of a page's size cost more in page
         faults than the arithmetic itself.
@@ -418,6 +421,8 @@ class _NgramFilter:
             xs = x[:m]
             np.left_shift(xs, 8, out=xs)
             np.bitwise_or(xs, d[k - 1 : k - 1 + m], out=xs)
+            if k < 3:
+                continue
             hs = h[:m]
             hs[:] = xs
             table[cls._hash(hs, k)] = True
