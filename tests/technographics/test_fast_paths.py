@@ -144,6 +144,22 @@ def test_ngram_filter_keeps_every_literal_that_occurs(literals: list[str], text:
     assert got <= set(literals)
 
 
+def test_text_gate_stays_shut_when_the_ngram_filter_over_reports(
+    engines: dict[str, Matcher],
+) -> None:
+    """On a long page the pure engine's literals come from the n-gram filter, which admits
+    every 2-byte piece (``dx`` of ``\\bDX\\b``): the gate checks pieces for real before
+    opening, so no text is extracted here; with the piece on the page it opens."""
+    fast = engines["fast"]
+    body = "<p>jq uery powered by</p>" * 400  # no pattern has all its pieces here
+    shut = Page(url="https://a.example/", html=f"<html><body>{body}</body></html>")
+    assert len(shut.html) >= matcher_mod._NGRAM_MIN_CHARS
+    assert "dx" in fast._page_literals(shut)[1]  # the filter's superset
+    assert not fast._text_may_match(shut)
+    opened = Page(url="https://a.example/", html=f"<html><body>{body} DX</body></html>")
+    assert fast._text_may_match(opened)
+
+
 def test_ngram_filter_rules_out_absent_literals() -> None:
     """It filters: on a long page, literals that are not there are mostly not reported."""
     text = '<div class="row"><a href="/x">read more about the product</a></div>\n' * 2000

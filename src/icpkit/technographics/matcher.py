@@ -433,7 +433,11 @@ class _NgramFilter:
         found = set(self._always)
         if len(data) < 4:
             return found | set(self.literals)  # too short to bother: everything may occur
-        table = np.zeros(1 << self._BITS, dtype=np.bool_)
+        table = getattr(_WORK, "table", None)
+        if table is None:
+            table = _WORK.table = np.zeros(1 << self._BITS, dtype=np.bool_)
+        else:
+            table.fill(False)  # reused, like the work arrays: no page faults per call
         self._mark(data, table)
         ok = table[self._keys].all(axis=1)
         literals = self.literals
@@ -988,7 +992,9 @@ class Matcher:
             raw = self._page_scan.present((folded,))
             decoded = set(raw)
             if "&" in folded:  # entities: literals may occur only once decoded
-                decoded |= self._page_scan.present((fold_for_prefilter(unescape(page.html)),))
+                unescaped = fold_for_prefilter(unescape(page.html))
+                page.__dict__["_icpkit_folded_decoded"] = unescaped
+                decoded |= self._page_scan.present((unescaped,))
             cached = self._page_scans(page)[id(self)] = (raw, decoded)
         return cached
 
@@ -1008,8 +1014,29 @@ class Matcher:
         if self._text_reqs is None or not page.html or len(page.html) > 2 * HTML_MAX_CHARS:
             return True
         _raw, present = self._page_literals(page)
+        may = (
+            reqs
+            for reqs in self._text_reqs
+            if all(any(alt <= present for alt in req) for req in reqs)
+        )
+        if self._page_scan.ngrams is None:
+            return next(may, None) is not None  # Hyperscan and Aho-Corasick are exact
+        # the n-gram filter over-reports; opening the gate costs a text extraction, so the
+        # pieces of a pattern that passes are checked for real before it opens
+        folded = _folded_html(page)
+        unescaped = page.__dict__.get("_icpkit_folded_decoded")
+        seen: dict[str, bool] = {}
+
+        def occurs(piece: str) -> bool:
+            hit = seen.get(piece)
+            if hit is None:
+                hit = seen[piece] = piece in folded or (
+                    unescaped is not None and piece in unescaped
+                )
+            return hit
+
         return any(
-            all(any(alt <= present for alt in req) for req in reqs) for reqs in self._text_reqs
+            all(any(all(occurs(x) for x in alt) for alt in req) for req in reqs) for reqs in may
         )
 
     def _fast_js(self, page: Page, allowed: set[int] | None, out: list[Hit]) -> None:
