@@ -31,7 +31,7 @@ from icpkit.technographics.matcher import (
     hyperscan_available,
     static_js_values,
 )
-from icpkit.technographics.page import _Joiner
+from icpkit.technographics.page import _WHITESPACE, _Joiner, collapse_whitespace
 from icpkit.technographics.patterns import fold_for_prefilter, match_extent, translate
 
 TECHS = {
@@ -193,6 +193,16 @@ def test_static_js_values_equal_finditer(parts: list[str], chain: str) -> None:
         for m in _js_regex(chain).finditer(text)
     )
     assert static_js_values(text, chain) == expected
+
+
+def test_whitespace_table_is_every_isspace_character() -> None:
+    assert set(_WHITESPACE) == {chr(c) for c in range(0x110000) if chr(c).isspace()}
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(alphabet=st.sampled_from([*_WHITESPACE, "a", "b", "\u200b", "\ufeff", "é"])))
+def test_collapse_whitespace_equals_split_join(text: str) -> None:
+    assert collapse_whitespace(text) == " ".join(text.split())
 
 
 @settings(max_examples=200, deadline=None)

