@@ -120,6 +120,9 @@ class Detector:
         }
         self._by_required: dict[str, list[str]] = {}
         self._by_category: dict[int, list[str]] = {}
+        self._names_cache: dict[str, tuple[str, ...]] = {}  # per technology, filled lazily
+        self._priority_cache: dict[str, int] = {}
+        self._unlocks_cache: dict[str, frozenset[str]] = {}
         for tech in self.db.technologies.values():
             for req in tech.requires:
                 self._by_required.setdefault(req, []).append(tech.name)
@@ -131,18 +134,21 @@ class Detector:
     def detect(self, page: Page) -> list[Detection]:
         """Technologies on ``page`` at confidence ≥ ``min_confidence``."""
         hits = self.matcher.hits(page)  # matching is per technology, so one scan serves all passes
+        # a technology's confidence and version depend on its own hits only: summed once,
+        # whichever pass lets it in
+        sums = self._sums(hits)
         gated = self._gated
-        with_hits = {h.tech for h in hits} & gated
+        with_hits = sums.keys() & gated
         unlocked_gated: set[str] = set()  # gated technologies unlocked so far (that have hits)
         while True:
             resolved = self._resolve(
-                [h for h in hits if h.tech not in gated or h.tech in unlocked_gated]
+                [s for n, s in sums.items() if n not in gated or n in unlocked_gated]
             )
             unlocked: set[str] = set()
             for r in resolved:
-                unlocked.update(self._by_required.get(r.tech.name, ()))
-                for cid in r.tech.categories:
-                    unlocked.update(self._by_category.get(cid, ()))
+                unlocks = self._unlocks(r.tech)
+                if unlocks:
+                    unlocked |= unlocks
             # unlocking a technology without hits changes nothing: no second pass for it
             new = (unlocked & with_hits) - unlocked_gated
             if not new:
@@ -151,15 +157,24 @@ class Detector:
         out = [self._detection(r) for r in resolved if r.confidence >= self.min_confidence]
         return sorted(out, key=lambda d: (self._priority(d.name), d.name))
 
-    def _resolve(self, hits: list[Hit]) -> list[_Resolved]:
+    def _unlocks(self, tech: Technology) -> frozenset[str]:
+        """Gated technologies that ``tech`` unlocks (by name or category), cached."""
+        out = self._unlocks_cache.get(tech.name)
+        if out is None:
+            names = set(self._by_required.get(tech.name, ()))
+            for cid in tech.categories:
+                names.update(self._by_category.get(cid, ()))
+            out = self._unlocks_cache[tech.name] = frozenset(names)
+        return out
+
+    def _sums(self, hits: list[Hit]) -> dict[str, _Resolved]:
+        """Per technology with hits (in hit order): confidence, best version and its hits."""
         techs = self.db.technologies
-        resolved: list[_Resolved] = []
         by_name: dict[str, _Resolved] = {}
         for hit in hits:  # already in reference order: technology, field, pattern, value
             r = by_name.get(hit.tech)
             if r is None:
                 r = by_name[hit.tech] = _Resolved(techs[hit.tech], 0, "", [])
-                resolved.append(r)
             r.confidence = min(100, r.confidence + hit.pattern.confidence)
             version = (
                 resolve_version(hit.pattern.version, hit.match)
@@ -169,6 +184,12 @@ class Detector:
             if _better_version(version, r.version):
                 r.version = version
             r.hits.append(hit)
+        return by_name
+
+    def _resolve(self, sums: list[_Resolved]) -> list[_Resolved]:
+        """Excludes and implies applied to the technologies with hits (``sums``, not changed)."""
+        techs = self.db.technologies
+        resolved = [_Resolved(r.tech, r.confidence, r.version, r.hits) for r in sums]
         # excludes, iterating the live list the way Array.forEach does
         n0 = len(resolved)
         for i in range(n0):
@@ -213,15 +234,22 @@ class Detector:
         )
 
     def _category_names(self, tech: Technology) -> tuple[str, ...]:
-        cats = self.db.categories
-        return tuple(cats[c].name for c in tech.categories if c in cats)
+        names = self._names_cache.get(tech.name)
+        if names is None:
+            cats = self.db.categories
+            names = tuple(cats[c].name for c in tech.categories if c in cats)
+            self._names_cache[tech.name] = names
+        return names
 
     def _priority(self, name: str) -> int:
-        cats = self.db.categories
-        return max(
-            (cats[c].priority for c in self.db.technologies[name].categories if c in cats),
-            default=0,
-        )
+        prio = self._priority_cache.get(name)
+        if prio is None:
+            cats = self.db.categories
+            prio = self._priority_cache[name] = max(
+                (cats[c].priority for c in self.db.technologies[name].categories if c in cats),
+                default=0,
+            )
+        return prio
 
     # -- category facts ----------------------------------------------------------------------
 
