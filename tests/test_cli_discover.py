@@ -116,6 +116,22 @@ def test_demo_runs_and_recovers_planted_truth(tmp_path):
     assert {"industry", "employees"} in cols
     assert {"tech_stack"} in cols
     assert [c.column for c in loaded.disqualifiers] == ["deployment"]
+    # The next step the demo suggests works as printed: prospects have no close date, so
+    # timing windows count back from the scoring date.
+    demo = tmp_path / "demo"
+    r2 = icp(
+        "score",
+        str(demo / "prospects.csv"),
+        "--icp",
+        str(demo / "icp.yaml"),
+        "-o",
+        str(demo / "scored.parquet"),
+        cwd=tmp_path,
+    )
+    assert r2.returncode == 0, r2.stderr
+    scored = pl.read_parquet(demo / "scored.parquet")
+    assert set(scored["tier"].unique()) <= {"A", "B", "C", "D"}
+    assert scored["in_market"].any() and scored["disqualified"].any()
 
 
 def test_crunchbase_real_export_end_to_end(tmp_path):

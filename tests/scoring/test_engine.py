@@ -261,3 +261,32 @@ def test_prepared_skips_the_normalisation_check(icp: ICP) -> None:
     # Row 0 (employees 1,200) meets "industry is saas" only once " SaaS " is normalised.
     assert trusted["fit_score"][0] < fixed["fit_score"][0]
     assert fixed["fit_score"][0] == score(df, icp, as_of=AS_OF)["fit_score"][0]
+
+
+def test_reference_date_absent_means_scoring_date():
+    """A window fitted as 'before close_date' counts back from as_of on prospects."""
+    from datetime import date
+
+    import polars as pl
+
+    from icpkit.criteria import Criterion
+    from icpkit.icp import ICP, Scoring, Segment
+    from icpkit.scoring import score
+
+    crit = Criterion(column="last_funding_date", within_days=180, before="close_date")
+    icp = ICP(
+        segments=[Segment(id="s", name="s", must=[Criterion(column="industry", in_=("saas",))])],
+        scoring=Scoring(timing=[crit.model_copy(update={"weight": 1.0})]),
+    )
+    prospects = pl.DataFrame(
+        {
+            "industry": ["saas", "saas", "saas"],
+            "last_funding_date": [date(2026, 10, 1), date(2025, 1, 1), None],
+        }
+    )
+    out = score(prospects, icp, as_of=date(2026, 11, 1), rank=False)
+    assert out["in_market"].to_list() == [True, False, False]
+    # With the column present, it is used as the reference instead.
+    customers = prospects.with_columns(close_date=pl.lit(date(2025, 3, 1)))
+    out2 = score(customers, icp, as_of=date(2026, 11, 1), rank=False)
+    assert out2["in_market"].to_list() == [False, True, False]

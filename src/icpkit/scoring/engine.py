@@ -21,7 +21,7 @@ import polars as pl
 from icpkit.criteria import Criterion
 from icpkit.errors import InputError, MissingColumnsError
 from icpkit.icp import ICP
-from icpkit.scoring.plan import RAW_CLIP, Kind, Plan, build_plan
+from icpkit.scoring.plan import RAW_CLIP, Kind, Plan, bind_reference_dates, build_plan
 
 Missing = Literal["error", "unknown"]
 Reasons = Literal["codes", "text", "none"]
@@ -480,8 +480,8 @@ def _score_lf(
     rank: bool = True,
     in_memory: bool = False,
 ) -> pl.LazyFrame:
-    plan = build_plan(icp)
     input_cols = list(lf.collect_schema().names())
+    plan = build_plan(bind_reference_dates(icp, input_cols))
     clash = [c for c in input_cols if c in {"fit_score", "tier", "priority", "rank"}]
     if clash:
         # Re-scoring a scored file: the old score columns are replaced, not duplicated.

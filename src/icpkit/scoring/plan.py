@@ -7,6 +7,7 @@ engines agree to the last bit instead of "approximately".
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -106,6 +107,42 @@ class Plan:
             if t.before:
                 out[(t.before, "date")] = None
         return out
+
+
+def bind_reference_dates(icp: ICP, available: Iterable[str]) -> ICP:
+    """The ICP with every ``before`` the data lacks dropped, so the scoring date is used.
+
+    Discovery measures "funding within 180 days before the purchase date"; prospects have no
+    purchase date yet, and the contract (:mod:`icpkit.icp`) then measures the window back from
+    the scoring date. Headers are compared in canonical form ("Close Date" is ``close_date``).
+    """
+    from icpkit.columns import canonical_name
+
+    have = set()
+    for name in available:
+        have.add(name)
+        have.add(canonical_name(name))
+    missing = {c.before for c in icp.criteria() if c.before and c.before not in have}
+    if not missing:
+        return icp
+
+    def unbind(c: Criterion) -> Criterion:
+        return c.model_copy(update={"before": None}) if c.before in missing else c
+
+    segments = [
+        s.model_copy(
+            update={"must": [unbind(c) for c in s.must], "nice": [unbind(c) for c in s.nice]}
+        )
+        for s in icp.segments
+    ]
+    scoring = icp.scoring.model_copy(update={"timing": [unbind(c) for c in icp.scoring.timing]})
+    return icp.model_copy(
+        update={
+            "segments": segments,
+            "disqualifiers": [unbind(c) for c in icp.disqualifiers],
+            "scoring": scoring,
+        }
+    )
 
 
 def build_plan(icp: ICP) -> Plan:
