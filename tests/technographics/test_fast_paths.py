@@ -229,36 +229,36 @@ WINDOW_PATTERNS = [
 ]
 
 
-@settings(max_examples=300, deadline=None)
-@given(
-    parts=st.lists(
-        st.sampled_from(
-            [
-                "wp-content/",
-                "wp-includes/abc",
-                "foobar",
-                "foo bar",
-                "kelvin 12",
-                "KELVIN3",
-                "xabc",
-                "abc",
-                "alpha-12",
-                "beta-",
-                "<link rel='stylesheet'>",
-                "<link x",
-                "x" * 300,
-                "y" * 5000,
-                " ",
-                "\n",
-                "\u212a",
-                "alpha " * 70,
-                "beta-7",
-            ]
-        ),
-        max_size=12,
+WINDOW_PARTS = st.lists(
+    st.sampled_from(
+        [
+            "wp-content/",
+            "wp-includes/abc",
+            "foobar",
+            "foo bar",
+            "kelvin 12",
+            "KELVIN3",
+            "xabc",
+            "abc",
+            "alpha-12",
+            "beta-",
+            "<link rel='stylesheet'>",
+            "<link x",
+            "x" * 300,
+            "y" * 5000,
+            " ",
+            "\n",
+            "\u212a",
+            "alpha " * 70,
+            "beta-7",
+        ]
     ),
-    pattern=st.sampled_from(WINDOW_PATTERNS),
+    max_size=12,
 )
+
+
+@settings(max_examples=300, deadline=None)
+@given(parts=WINDOW_PARTS, pattern=st.sampled_from(WINDOW_PATTERNS))
 def test_window_confirm_equals_search(parts: list[str], pattern: str) -> None:
     from icpkit.technographics.fingerprints import Pattern
 
@@ -268,6 +268,35 @@ def test_window_confirm_equals_search(parts: list[str], pattern: str) -> None:
     value = "".join(parts)
     value = value + ("z" * max(0, matcher_mod.WINDOW_MIN_CHARS - len(value)))
     got = bucket.confirm(0, value, fold_for_prefilter(value))
+    want = regex.search(value)
+    assert (got and (got.span(), got.groups())) == (want and (want.span(), want.groups()))
+
+
+@pytest.mark.skipif(not hyperscan_available(), reason="needs hyperscan")
+@settings(max_examples=300, deadline=None)
+@given(parts=WINDOW_PARTS, pattern=st.sampled_from(WINDOW_PATTERNS))
+def test_window_confirm_from_reported_positions_equals_search(
+    parts: list[str], pattern: str
+) -> None:
+    """Occurrences reported by the Hyperscan page scan stand in for ``find``: same answer."""
+    from icpkit.technographics.fingerprints import Pattern
+
+    regex = re.compile(pattern, re.IGNORECASE)
+    pat = Pattern(source=pattern, regex=regex, confidence=100, version=None)
+    bucket = _Bucket([_Entry(0, "html", None, pat, 0)], native=False)
+    lits = bucket.windows[0][2]
+    scan = matcher_mod._LiteralScan([*lits, "zzzz", "never-there"], True, tracked=lits)
+    bucket.tracked = scan.tracked
+    value = "".join(parts)
+    value = value + ("z" * max(0, matcher_mod.WINDOW_MIN_CHARS - len(value)))
+    folded = fold_for_prefilter(value)
+    found, at = scan.positions(folded)
+    assert found == {x for x in [*lits, "zzzz", "never-there"] if x in folded}
+    for lit in lits:  # every occurrence, overlapping ones included, in order
+        want_starts = [i for i in range(len(folded)) if folded.startswith(lit, i)]
+        assert at.get(lit, []) == want_starts
+    assert "zzzz" not in at  # untracked literals are only reported present
+    got = bucket.confirm(0, value, folded, found, at)
     want = regex.search(value)
     assert (got and (got.span(), got.groups())) == (want and (want.span(), want.groups()))
 

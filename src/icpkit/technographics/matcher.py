@@ -31,6 +31,7 @@ from __future__ import annotations
 import codecs
 import re
 import threading
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from html import unescape
@@ -107,6 +108,7 @@ WINDOW_MIN_CHARS = 4096
 _WINDOW_MAX_OCCURRENCES = 64
 _FEW_LITERALS = 12
 _RARE_CHARS = 8  # characters outside boilerplate that make a literal rare on pages
+_TRACK_CHARS = 4  # ... that make it rare enough to report its every occurrence
 
 
 def hyperscan_available() -> bool:
@@ -456,9 +458,11 @@ class _LiteralScan:
     """Which of many literals occur in a folded text: Hyperscan if asked, else Aho-Corasick
     (or, on long texts, the n-gram filter, whose answer may include absent literals)."""
 
-    def __init__(self, literals: Iterable[str], native: bool) -> None:
+    def __init__(self, literals: Iterable[str], native: bool, tracked: Iterable[str] = ()) -> None:
         self.literals = sorted(set(literals))
         self.hs_db = None
+        # literals whose every occurrence Hyperscan reports (:meth:`positions`)
+        self.tracked: frozenset[str] = frozenset()
         self.automaton = None
         self.ngrams: _NgramFilter | None = None
         if not self.literals:
@@ -466,17 +470,41 @@ class _LiteralScan:
         if native and _hs is not None and all(lit.isascii() for lit in self.literals):
             db = _hs.Database(mode=_hs.HS_MODE_BLOCK)
             exprs = ["".join(f"\\x{ord(c):02x}" for c in lit).encode() for lit in self.literals]
+            self.tracked = frozenset(tracked) & set(self.literals)
             flag = _hs.HS_FLAG_CASELESS | _hs.HS_FLAG_SINGLEMATCH
             db.compile(
                 expressions=exprs,
                 ids=list(range(len(exprs))),
                 elements=len(exprs),
-                flags=[flag] * len(exprs),
+                flags=[
+                    _hs.HS_FLAG_CASELESS if lit in self.tracked else flag for lit in self.literals
+                ],
             )
             self.hs_db = db
         else:
             self.automaton = _automaton({lit: lit for lit in self.literals})
             self.ngrams = _NgramFilter(self.literals)
+
+    def positions(self, text: str) -> tuple[set[str], dict[str, list[int]]]:
+        """Literals occurring in ``text`` (Hyperscan only), and where each tracked one starts.
+
+        The scanned image has one byte per character, so an occurrence ending at byte ``to``
+        starts at character ``to - len(literal)`` of ``text``.
+        """
+        assert self.hs_db is not None
+        events: list[tuple[int, int]] = []
+        self.hs_db.scan(_hs_image(text), match_event_handler=_hs_collect_at, context=events)
+        literals, tracked = self.literals, self.tracked
+        found: set[str] = set()
+        at: dict[str, list[int]] = {}
+        for id_, to in events:
+            lit = literals[id_]
+            found.add(lit)
+            if lit in tracked:
+                at.setdefault(lit, []).append(to - len(lit))
+        for starts in at.values():
+            starts.sort()
+        return found, at
 
     def present(self, texts: Iterable[str]) -> set[str]:
         """Literals occurring in any of ``texts`` (each case-folded by the caller).
@@ -531,6 +559,19 @@ _COMMON = re.compile(
 )
 
 
+# Markup repeated all over a page (lower-case): a literal occurring in it may occur hundreds of
+# times, too often to be reported occurrence by occurrence (see ``tracked`` in ``Matcher``).
+_REPEATED_MARKUP = (
+    '<script type="text/javascript" src="https://www.example.com/assets/js/app.min.js"></script>'
+    '<link rel="preload" href="/static/css/main.css"><meta name="description" content="text">'
+    '<li class="nav-item menu-item"><a class="nav-link" href="/products/page.html">link</a></li>'
+    '<div class="container wrapper content row col-md-6"><span class="icon">text</span></div>'
+    '<img src="/images/logo.png" alt="image" width="100" height="100" loading="lazy">'
+    '<input type="hidden" name="q" value="1"><option value="1">option</option>'
+    '<button type="button" class="btn btn-primary">button</button><p>text</p><br>'
+)
+
+
 def _distinctive(literal: str) -> int:
     return len(_COMMON.sub("", literal))
 
@@ -577,6 +618,7 @@ class _Bucket:
             for idx in rejected:
                 self._index(idx)
         self.scan: _LiteralScan | None = None
+        self.tracked: frozenset[str] = frozenset()  # literals ``confirm`` may be told starts of
         self._scan_all = False  # the scan reports every requirement's literals, not just one
         self.every_literal: set[str] = set(self._by_literal)
         for reqs in self.reqs.values():
@@ -610,7 +652,12 @@ class _Bucket:
         self.windows[idx] = (extent[0], extent[1], tuple(sorted(select)))
 
     def confirm(
-        self, idx: int, value: str, folded: str | None, present: set[str] | None = None
+        self,
+        idx: int,
+        value: str,
+        folded: str | None,
+        present: set[str] | None = None,
+        at: Mapping[str, list[int]] | None = None,
     ) -> re.Match[str] | None:
         """``regex.search(value)``, searching only near the pattern's literals in long values.
 
@@ -621,7 +668,8 @@ class _Bucket:
         ``find``), and each is searched with ``pos``/``endpos`` accepting only matches that
         start no later than the occurrence: the first such match is the leftmost match of
         the whole value, with the same groups. ``present`` (literals known to occur) spares
-        ``find`` calls for absent ones.
+        ``find`` calls for absent ones; ``at`` (every start of the :attr:`tracked` literals)
+        spares them all for those.
         """
         regex = self.entries[idx].pattern.regex
         assert regex is not None
@@ -632,10 +680,15 @@ class _Bucket:
             folded = fold_for_prefilter(value)
         width, reach, lits = info
         heads: list[tuple[int, int, str]] = []  # (earliest match start, occurrence, literal)
+        known = at is not None and self.tracked
         for lit in lits:
             if present is not None and lit in self.every_literal and lit not in present:
                 continue  # scanned for, absent
-            i = folded.find(lit)
+            if known and lit in self.tracked:
+                starts = at.get(lit)  # type: ignore[union-attr]
+                i = starts[0] if starts else -1
+            else:
+                i = folded.find(lit)
             if i != -1:
                 heads.append((i + len(lit) - width, i, lit))
         if not heads:
@@ -649,7 +702,12 @@ class _Bucket:
             m = regex.search(value, max(0, lo), min(n, occ + ahead))
             if m is not None and m.start() <= occ:
                 return m
-            nxt = folded.find(lit, occ + 1)
+            if known and lit in self.tracked:
+                starts = at[lit]  # type: ignore[index]
+                k = bisect_right(starts, occ)
+                nxt = starts[k] if k < len(starts) else -1
+            else:
+                nxt = folded.find(lit, occ + 1)
             if nxt == -1:
                 heads.pop(0)
                 if not heads:
@@ -721,8 +779,12 @@ class _Bucket:
         out: list[Hit],
         folded: str | None = None,
         present: set[str] | None = None,
+        at: Mapping[str, list[int]] | None = None,
     ) -> None:
-        """Append the hits of this bucket's entries on ``value`` (the ``vi``-th input)."""
+        """Append the hits of this bucket's entries on ``value`` (the ``vi``-th input).
+
+        ``at``: where literals of ``tracked`` start in ``value`` (all their occurrences).
+        """
         found, folded = self.candidates(value, folded, present)
         entries = self.entries
         for idx in found:
@@ -731,7 +793,7 @@ class _Bucket:
                 continue
             m = None
             if entry.pattern.regex is not None:
-                m = self.confirm(idx, value, folded, present)
+                m = self.confirm(idx, value, folded, present, at)
                 if m is None:
                     continue
             matcher._add(entry, value, m, vi, out)
@@ -760,6 +822,12 @@ _FOLD_CHARS = dict(CASE_FOLD_TO_ASCII)
 
 def _hs_collect(id_: int, _from: int, _to: int, _flags: int, context: list[int]) -> None:
     context.append(id_)
+
+
+def _hs_collect_at(
+    id_: int, _from: int, to: int, _flags: int, context: list[tuple[int, int]]
+) -> None:
+    context.append((id_, to))
 
 
 _HS_FLAGS = 0
@@ -914,7 +982,19 @@ class Matcher:
                 page_lits |= html_bucket.every_literal
             # (the html regex prefilter stays a database of its own: merged with these
             # literals, Hyperscan scanned 2.5x slower than the two apart)
-            self._page_scan = _LiteralScan(page_lits, self.native)
+            # the html windows' literals that are not boilerplate: the page scan reports where
+            # each occurs, so confirming a candidate never searches the page for the next one
+            tracked: set[str] = set()
+            if html_bucket is not None and self.native:
+                for _w, _r, lits in html_bucket.windows.values():
+                    tracked.update(
+                        x
+                        for x in lits
+                        if _distinctive(x) >= _TRACK_CHARS and x not in _REPEATED_MARKUP
+                    )
+            self._page_scan = _LiteralScan(page_lits, self.native, tracked)
+            if html_bucket is not None:
+                html_bucket.tracked = self._page_scan.tracked
 
     # -- public --------------------------------------------------------------------------
 
@@ -970,7 +1050,8 @@ class Matcher:
             for vi, value in enumerate(_inputs(page, fld)):
                 if fld == "html" and value is page.html:
                     raw, _decoded = self._page_literals(page)
-                    bucket.run(self, value, vi, allowed, out, _folded_html(page), raw)
+                    at = page.__dict__.get("_icpkit_page_positions", {}).get(id(self))
+                    bucket.run(self, value, vi, allowed, out, _folded_html(page), raw, at)
                 else:
                     bucket.run(self, value, vi, allowed, out)
         for fld, buckets in self._keyed_buckets.items():
@@ -989,7 +1070,11 @@ class Matcher:
         cached = self._page_scans(page).get(id(self))
         if cached is None:
             folded = _folded_html(page)
-            raw = self._page_scan.present((folded,))
+            if self._page_scan.tracked:
+                raw, at = self._page_scan.positions(folded)
+                page.__dict__.setdefault("_icpkit_page_positions", {})[id(self)] = at
+            else:
+                raw = self._page_scan.present((folded,))
             decoded = set(raw)
             if "&" in folded:  # entities: literals may occur only once decoded
                 unescaped = fold_for_prefilter(unescape(page.html))
