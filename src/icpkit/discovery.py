@@ -38,7 +38,7 @@ from icpkit.icp import (
     SegmentEvidence,
     Source,
 )
-from icpkit.outcomes import Outcomes
+from icpkit.outcomes import Outcomes, higher_is_better
 from icpkit.traits import TraitConfig, TraitSet, build_traits, evaluate, nice_grid
 
 
@@ -951,35 +951,29 @@ def _segment_value(
             a, b = x[inside], x[~inside]
             if np.isnan(a).all() or np.isnan(b).all():
                 continue
-            hib = c.higher_is_better if c.higher_is_better is not None else True
             out.append(
                 OutcomeComparison(
                     metric=c.name,
                     segment=round(float(np.nanmedian(a)), 2),
                     others=round(float(np.nanmedian(b)), 2),
                     unit="median",
-                    higher_is_better=bool(hib),
+                    higher_is_better=higher_is_better(c),
                     kind=str(c.outcome.value) if c.outcome is not None else None,
                 )
             )
-    out.append(
-        OutcomeComparison(
-            metric="worst customers",
-            segment=round(float(outcomes.worst[inside].mean()), 4),
-            others=round(float(outcomes.worst[~inside].mean()), 4),
-            unit="share",
-            higher_is_better=False,
+    for metric, flags, good in (
+        ("worst customers", outcomes.worst, False),
+        ("best customers", outcomes.best, True),
+    ):
+        out.append(
+            OutcomeComparison(
+                metric=metric,
+                segment=round(float(flags[inside].mean()), 4),
+                others=round(float(flags[~inside].mean()), 4),
+                unit="share",
+                higher_is_better=good,
+            )
         )
-    )
-    out.append(
-        OutcomeComparison(
-            metric="best customers",
-            segment=round(float(outcomes.best[inside].mean()), 4),
-            others=round(float(outcomes.best[~inside].mean()), 4),
-            unit="share",
-            higher_is_better=True,
-        )
-    )
     return out
 
 

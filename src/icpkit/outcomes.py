@@ -174,7 +174,7 @@ def label_outcomes(
         low = _top_share(-composite, ~np.isnan(composite), spec.worst_share)
         worst = (worst_flag | low) & ~best
         metric_txt = ", ".join(
-            f"{c.name} ({'higher' if _higher_is_better(c) else 'lower'} is better)" for c in metrics
+            f"{c.name} ({'higher' if higher_is_better(c) else 'lower'} is better)" for c in metrics
         )
         best_txt = (
             f"top {spec.best_share:.0%} of an outcome composite (mean percentile rank of "
@@ -272,7 +272,8 @@ def _finish(
     )
 
 
-def _higher_is_better(c: ColumnInfo) -> bool:
+def higher_is_better(c: ColumnInfo) -> bool:
+    """Whether a larger value of this outcome metric is better (support, cycle, onboarding: no)."""
     if c.higher_is_better is not None:
         return bool(c.higher_is_better)
     return c.outcome not in (OutcomeKind.SUPPORT, OutcomeKind.SALES_CYCLE, OutcomeKind.ONBOARDING)
@@ -283,7 +284,7 @@ def _composite(frame: pl.DataFrame, metrics: list[ColumnInfo]) -> np.ndarray:
     exprs = []
     for c in metrics:
         col = pl.col(c.name).cast(pl.Float64)
-        col = col if _higher_is_better(c) else -col
+        col = col if higher_is_better(c) else -col
         exprs.append((col.rank("average") / col.count()).alias(c.name))
     ranks = frame.select(exprs)
     comp = ranks.select(pl.mean_horizontal(pl.all()).alias("c")).get_column("c")
@@ -323,4 +324,4 @@ def _falsy(s: pl.Series) -> np.ndarray:
     return v.is_in(list(WORST_LABELS)).fill_null(False).to_numpy()
 
 
-__all__ = ["MIN_BEST", "OutcomeSpec", "Outcomes", "label_outcomes"]
+__all__ = ["MIN_BEST", "OutcomeSpec", "Outcomes", "higher_is_better", "label_outcomes"]
