@@ -456,10 +456,24 @@ _NGRAM_MIN_CHARS = 8192
 
 class _LiteralScan:
     """Which of many literals occur in a folded text: Hyperscan if asked, else Aho-Corasick
-    (or, on long texts, the n-gram filter, whose answer may include absent literals)."""
+    (or, on long texts, the n-gram filter, whose answer may include absent literals).
 
-    def __init__(self, literals: Iterable[str], native: bool, tracked: Iterable[str] = ()) -> None:
-        self.literals = sorted(set(literals))
+    ``assumed`` literals are reported present without being looked for: markup that nearly
+    every page repeats hundreds of times costs the scan more than it can save (Hyperscan's
+    literal matcher confirms each occurrence), and every caller treats the answer as
+    "may occur" anyway, confirming with the regex.
+    """
+
+    def __init__(
+        self,
+        literals: Iterable[str],
+        native: bool,
+        tracked: Iterable[str] = (),
+        assumed: Iterable[str] = (),
+    ) -> None:
+        literals = set(literals)
+        self.assumed = frozenset(assumed) & literals
+        self.literals = sorted(literals - self.assumed)
         self.hs_db = None
         # literals whose every occurrence Hyperscan reports (:meth:`positions`)
         self.tracked: frozenset[str] = frozenset()
@@ -495,7 +509,7 @@ class _LiteralScan:
         events: list[tuple[int, int]] = []
         self.hs_db.scan(_hs_image(text), match_event_handler=_hs_collect_at, context=events)
         literals, tracked = self.literals, self.tracked
-        found: set[str] = set()
+        found: set[str] = set(self.assumed)
         at: dict[str, list[int]] = {}
         for id_, to in events:
             lit = literals[id_]
@@ -509,10 +523,11 @@ class _LiteralScan:
     def present(self, texts: Iterable[str]) -> set[str]:
         """Literals occurring in any of ``texts`` (each case-folded by the caller).
 
-        Exact with Hyperscan and on short texts; on long texts without Hyperscan, a superset
-        (see :class:`_NgramFilter`): every caller uses the answer to choose what to confirm.
+        Exact with Hyperscan and on short texts, :attr:`assumed` aside; on long texts without
+        Hyperscan, a superset (see :class:`_NgramFilter`): every caller uses the answer to
+        choose what to confirm.
         """
-        found: set[str] = set()
+        found: set[str] = set(self.assumed)
         for text in texts:
             if self.hs_db is not None:
                 ids: list[int] = []
@@ -992,7 +1007,10 @@ class Matcher:
                         for x in lits
                         if _distinctive(x) >= _TRACK_CHARS and x not in _REPEATED_MARKUP
                     )
-            self._page_scan = _LiteralScan(page_lits, self.native, tracked)
+            markup = _REPEATED_MARKUP.lower()
+            self._page_scan = _LiteralScan(
+                page_lits, self.native, tracked, {x for x in page_lits if x in markup}
+            )
             if html_bucket is not None:
                 html_bucket.tracked = self._page_scan.tracked
 
@@ -1105,7 +1123,7 @@ class Matcher:
             if all(any(alt <= present for alt in req) for req in reqs)
         )
         if self._page_scan.ngrams is None:
-            return next(may, None) is not None  # Hyperscan and Aho-Corasick are exact
+            return next(may, None) is not None  # exact but for assumed markup: rare enough
         # the n-gram filter over-reports; opening the gate costs a text extraction, so the
         # pieces of a pattern that passes are checked for real before it opens
         folded = _folded_html(page)
