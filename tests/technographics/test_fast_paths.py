@@ -45,6 +45,7 @@ TECHS = {
     },
     "WinB": {"cats": [1], "html": 'data-x="([a-z]{1,5})"[^>]{0,20}>\\;version:\\1'},
     "TextA": {"cats": [1], "text": ["powered by acme", "jquery", "\\bDX\\b"]},
+    "TextW": {"cats": [1], "text": ["\\bPost AG\\b", "\\b(?<!-)UPS\\b", "\\bpost\\.at\\b"]},
     "DomA": {
         "cats": [1],
         "dom": {
@@ -70,7 +71,9 @@ PIECES = [
     '<link rel="x" href="/wp-content/themes/">', '<link href="/wp-includes/js">', "foobar",
     "foo bar", "kelvin 9", "\u212aelvin 3", "data-x=\"abc\">", "<em data-x=\"zz\" >e</em>",
     "<template><p>in template</p></template>", "<noscript>jquery</noscript>", "\u0130", "é",
-    " ", "\n", "x" * 40,
+    " ", "\n", "x" * 40, "xdx", "DXy", "_dx", "éDX", "DXé", "&nbsp;DX&nbsp;", "D<b>X</b>",
+    "Post AG", "post&nbsp;ag", "Post<b>AG</b>", "PostAG", "Post  AG", "groups", "-UPS", "UPS",
+    "pops", "ups_", "post.at", "post-at", "éups",
 ]  # fmt: skip
 
 
@@ -158,6 +161,31 @@ def test_text_gate_stays_shut_when_the_ngram_filter_over_reports(
     assert not fast._text_may_match(shut)
     opened = Page(url="https://a.example/", html=f"<html><body>{body} DX</body></html>")
     assert fast._text_may_match(opened)
+
+
+@pytest.mark.skipif(not hyperscan_available(), reason="needs hyperscan")
+def test_text_gate_needs_whole_words_for_word_bounded_patterns(
+    engines: dict[str, Matcher],
+) -> None:
+    """``\\bPost AG\\b`` and ``\\bUPS\\b``: their pieces inside other words (groups, stage)
+    keep the gate shut; as words, in one tag or split by tags and entities, they open it."""
+    native = engines["native"]
+    filler = "<p>groups of popups post the stage tag</p>" * 50
+
+    def gate(extra: str) -> bool:
+        html = f"<html><body>{filler}{extra}</body></html>"
+        return native._text_may_match(Page(url="https://a.example/", html=html))
+
+    assert not gate("")
+    assert not gate("<p>-UPS-</p>".replace("-UPS-", "xUPSx"))
+    assert gate("<p>ships with UPS.</p>")
+    assert gate("<p>Post<b>AG</b></p>")
+    assert gate("<p>Post&nbsp;AG</p>")
+    # and what the gate lets through is what the naive engine finds
+    for extra in ("<p>ships with UPS.</p>", "<p>Post<b>AG</b></p>", "<p>grUPS</p>"):
+        page = f"<html><body>{filler}{extra}</body></html>"
+        got = key(native.hits(Page(url="https://a.example/", html=page)))
+        assert got == key(engines["naive"].hits(Page(url="https://a.example/", html=page)))
 
 
 def test_ngram_filter_rules_out_absent_literals() -> None:

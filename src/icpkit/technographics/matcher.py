@@ -957,6 +957,16 @@ class Matcher:
             self._text_reqs = _text_requirements(
                 self.list_entries["text"], self.native and _hs is not None
             )
+            # ``\bPost AG\b``: each piece must occur as a whole word, which Hyperscan checks
+            # in one scan when pieces alone (``ag``, ``ups``) occur on most pages
+            self._text_words: list[bool] = []
+            self._text_word_scan: object | None = None
+            if self._text_reqs is not None and self.native:
+                words = [_word_bounded_pieces(e.pattern) for e in self.list_entries["text"]]
+                self._text_words = [w is not None for w in words]
+                pieces = sorted({x for w in words for x in w or ()})
+                if pieces:
+                    self._text_word_scan = _word_scan(pieces)
             chains = list(self.keyed_entries["js"])
             for chain in chains:
                 _js_regex(chain)  # compile once, at build time
@@ -1126,11 +1136,24 @@ class Matcher:
         if self._text_reqs is None or not page.html or len(page.html) > 2 * HTML_MAX_CHARS:
             return True
         _raw, present = self._page_literals(page)
-        may = (
-            reqs
-            for reqs in self._text_reqs
+        passing = [
+            i
+            for i, reqs in enumerate(self._text_reqs)
             if all(any(alt <= present for alt in req) for req in reqs)
-        )
+        ]
+        # (a passing pattern that is not word-bounded opens the gate anyway)
+        if (
+            passing
+            and self._text_word_scan is not None
+            and all(self._text_words[i] for i in passing)
+        ):
+            words = self._words_on_page(page)
+            passing = [
+                i
+                for i in passing
+                if all(any(alt <= words for alt in req) for req in self._text_reqs[i])
+            ]
+        may = (self._text_reqs[i] for i in passing)
         if self._page_scan.ngrams is None:
             return next(may, None) is not None  # exact but for assumed markup: rare enough
         # the n-gram filter over-reports; opening the gate costs a text extraction, so the
@@ -1150,6 +1173,31 @@ class Matcher:
         return any(
             all(any(all(occurs(x) for x in alt) for alt in req) for req in reqs) for reqs in may
         )
+
+    def _words_on_page(self, page: Page) -> set[str]:
+        """Text pieces occurring as whole words in the HTML or in it with references decoded.
+
+        A piece of the visible text lies in one text node, whose neighbours in the source are
+        its own characters or the ``<``/``>`` of tags, so a piece the text has as a word is a
+        word in the source too. Hyperscan's ``\\b`` counts only ASCII letters, digits and
+        ``_`` as word characters, and the image turns other characters into a non-word byte:
+        its answer includes every word Python's ``\\b`` would see (and a few more).
+        """
+        scan = self._text_word_scan
+        assert scan is not None
+        texts = [_folded_html(page)]
+        if "&" in texts[0]:
+            decoded = page.__dict__.get("_icpkit_folded_decoded")
+            texts.append(
+                decoded if decoded is not None else fold_for_prefilter(unescape(page.html))
+            )
+        found: set[str] = set()
+        pieces = scan[1]  # type: ignore[index]
+        for text in texts:
+            ids: list[int] = []
+            scan[0].scan(_hs_image(text), match_event_handler=_hs_collect, context=ids)  # type: ignore[index]
+            found.update(pieces[i] for i in ids)
+        return found
 
     def _fast_js(self, page: Page, allowed: set[int] | None, out: list[Hit]) -> None:
         js_entries = self.keyed_entries["js"]
@@ -1323,6 +1371,43 @@ def _text_requirements(
             return None
         per_pattern.append(usable)
     return per_pattern
+
+
+# a lookbehind after the first boundary only narrows the matches (``\\b(?<!-)UPS\\b``)
+_WORD_TEXT = re.compile(r"\\b(?:\(\?<[!=][^()]*\))?((?:[A-Za-z0-9_\-]|\\[.\-]| )+)\\b")
+
+
+def _word_bounded_pieces(pattern: Pattern) -> frozenset[str] | None:
+    """The lower-case whitespace-free pieces of a ``\\bwords\\b`` text pattern, or ``None``.
+
+    Only a pattern that is a literal run between two word boundaries, starting and ending
+    with ASCII word characters, qualifies: then every piece of a match is bounded by a word
+    boundary or by whitespace in the text (see :meth:`Matcher._words_on_page`).
+    """
+    regex = pattern.regex
+    if regex is None:
+        return None
+    m = _WORD_TEXT.fullmatch(regex.pattern)
+    if m is None:
+        return None
+    text = m.group(1).replace("\\", "")
+    if not (text[:1].isalnum() and text[-1:].isalnum() and text.isascii()):
+        return None
+    return frozenset(text.lower().split())
+
+
+def _word_scan(pieces: list[str]) -> tuple[object, list[str]]:
+    """A Hyperscan database finding which ``pieces`` occur as whole ASCII words."""
+    assert _hs is not None
+    db = _hs.Database(mode=_hs.HS_MODE_BLOCK)
+    exprs = [("\\b" + "".join(f"\\x{ord(c):02x}" for c in x) + "\\b").encode() for x in pieces]
+    db.compile(
+        expressions=exprs,
+        ids=list(range(len(exprs))),
+        elements=len(exprs),
+        flags=[_hs.HS_FLAG_CASELESS | _hs.HS_FLAG_SINGLEMATCH] * len(exprs),
+    )
+    return db, pieces
 
 
 def _folded_html(page: Page) -> str:
