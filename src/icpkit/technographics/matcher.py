@@ -585,6 +585,10 @@ _REPEATED_MARKUP = (
     '<img src="/images/logo.png" alt="image" width="100" height="100" loading="lazy">'
     '<input type="hidden" name="q" value="1"><option value="1">option</option>'
     '<button type="button" class="btn btn-primary">button</button><p>text</p><br>'
+    '<header id="top" role="banner"><nav aria-label="main"><ul><li><a href="/">home</a></li>'
+    '</ul></nav></header><section id="main"><h1>title</h1><h2>heading</h2><h3>sub</h3><h4>'
+    '<form action="/search" method="get"><label for="q">search</label></form></section><footer>'
+    '<svg viewBox="0 0 24 24"><path d="M0"></path></svg><table><tr><td>cell</td></tr></table>'
 )
 
 
