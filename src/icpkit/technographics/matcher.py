@@ -35,7 +35,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from html import unescape
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import ahocorasick
 import numpy as np
@@ -117,9 +117,11 @@ def hyperscan_available() -> bool:
     return _hs is not None
 
 
-@dataclass(frozen=True)
-class Hit:
-    """One (pattern, value) match: the unit the reference sums confidence over."""
+class Hit(NamedTuple):
+    """One (pattern, value) match: the unit the reference sums confidence over.
+
+    (A named tuple: dozens are made per page, at a third of a frozen dataclass's cost.)
+    """
 
     tech: str
     field: str
@@ -522,7 +524,8 @@ class _LiteralScan:
         return found, at
 
     def present(self, texts: Iterable[str]) -> set[str]:
-        """Literals occurring in any of ``texts`` (each case-folded by the caller).
+        """Literals occurring in any of ``texts`` (each case-folded by the caller, which
+        Hyperscan does not need: it scans caselessly an image with the specials folded).
 
         Exact with Hyperscan and on short texts, :attr:`assumed` aside; on long texts without
         Hyperscan, a superset (see :class:`_NgramFilter`): every caller uses the answer to
@@ -1224,8 +1227,9 @@ class Matcher:
             return
         cands = set(self._dom_always)
         _raw, present = self._page_literals(page)
-        for lit in present:
-            cands.update(self._dom_lits.get(lit, ()))
+        dom_lits = self._dom_lits
+        for lit in dom_lits.keys() & present:
+            cands.update(dom_lits[lit])
         in_text: set[str] | None = None
 
         def may(reqs: list[frozenset[str]] | None, found: set[str]) -> bool:
@@ -1240,7 +1244,9 @@ class Matcher:
                 if in_text is None:
                     root = page.tree.root
                     doc = root.text(deep=True, separator="") if root is not None else ""
-                    in_text = self._dom_text_scan.present((fold_for_prefilter(doc),))
+                    if self._dom_text_scan.hs_db is None:  # (Hyperscan folds case itself)
+                        doc = fold_for_prefilter(doc)
+                    in_text = self._dom_text_scan.present((doc,))
                 text_pats = [
                     p
                     for p, reqs in zip(rule.text, self._dom_text_reqs[i], strict=True)
