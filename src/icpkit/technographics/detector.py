@@ -77,7 +77,7 @@ class CategoryFact:
         return f"{names} detected ({len(self.detected)} of the {self.fingerprinted} fingerprinted {cat} tools; {tail})"
 
 
-@dataclass
+@dataclass(slots=True)
 class _Resolved:
     tech: Technology
     confidence: int
@@ -187,9 +187,10 @@ class Detector:
         return by_name
 
     def _resolve(self, sums: list[_Resolved]) -> list[_Resolved]:
-        """Excludes and implies applied to the technologies with hits (``sums``, not changed)."""
+        """Excludes and implies applied to the technologies with hits (``sums``, not changed:
+        the list is copied, its items are only read)."""
         techs = self.db.technologies
-        resolved = [_Resolved(r.tech, r.confidence, r.version, r.hits) for r in sums]
+        resolved = list(sums)
         # excludes, iterating the live list the way Array.forEach does
         n0 = len(resolved)
         for i in range(n0):

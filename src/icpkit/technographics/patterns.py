@@ -298,11 +298,12 @@ def resolve_version(template: str | None, match: re.Match[str]) -> str:
         return ""
     resolved = template
     groups = (match.group(0), *match.groups())
+    maybe_ternary = "?" in template
     for index, value in enumerate(groups):
         text = "undefined" if value is None else value
         if len(text) > 10:
             continue
-        ternary = re.search(rf"\\{index}\?([^:]+):(.*)\Z", template)
+        ternary = maybe_ternary and re.search(rf"\\{index}\?([^:]+):(.*)\Z", template)
         if ternary:
             resolved = template.replace(
                 ternary.group(0), ternary.group(1) if value else ternary.group(2), 1
