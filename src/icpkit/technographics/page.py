@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from urllib.parse import urljoin, urlsplit
 
-from selectolax.lexbor import LexborHTMLParser
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 __all__ = ["CSS_MAX_CHARS", "HTML_MAX_CHARS", "SCRIPT_MAX_CHARS", "Page"]
 
@@ -160,18 +160,23 @@ class Page:
             return tuple(self.script_src)
         out = []
         join = _Joiner(self.url)
-        for node in self.tree.css("script[src]"):
-            src = (node.attributes.get("src") or "").strip()
+        for _node, attrs in self._script_nodes:
+            src = (attrs.get("src") or "").strip()
             if src:
                 out.append(join(src))
         return tuple(out)
 
     @cached_property
+    def _script_nodes(self) -> list[tuple[LexborNode, dict[str, str | None]]]:
+        """``<script>`` elements with their attributes: one query serves URLs and bodies."""
+        return [(node, node.attributes) for node in self.tree.css("script")]
+
+    @cached_property
     def inline_scripts(self) -> tuple[str, ...]:
         """Bodies of ``<script>`` elements without ``src`` (capped)."""
         out = []
-        for node in self.tree.css("script"):
-            if "src" in node.attributes:
+        for node, attrs in self._script_nodes:
+            if "src" in attrs:
                 continue
             body = node.text(deep=True, separator="")
             if body.strip():
