@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from icpkit.errors import FingerprintError
@@ -18,6 +18,7 @@ from icpkit.technographics import FingerprintDB, lint_pattern, load_fingerprints
 from icpkit.technographics.patterns import (
     CASE_FOLD_TO_ASCII,
     fold_for_prefilter,
+    required_literal_sets,
     required_literals,
     split_tags,
     translate,
@@ -274,3 +275,36 @@ def test_real_database_loads_with_no_skipped_pattern() -> None:
         for p in shaka.js.get("shaka.Player.version", ())
     )
     assert db.members("CMS") and "wordpress" in db.tool_categories()
+
+
+# --- every requirement is met by every match --------------------------------------------------
+
+_ATOMS = ["ab", "uk-", "c", "x.y", "\\d", "[a-c]", "\\b", "^", "q?", "(?:de|fg)", "(?:h|ij)k"]
+
+
+@st.composite
+def _regexes(draw: st.DrawFn, depth: int = 0) -> str:
+    """Concatenations of literals, classes, anchors, optional parts and (nested) alternations,
+    the shapes whose literal runs continue into a group (``uk-(?:container|section)``)."""
+    parts = []
+    for _ in range(draw(st.integers(1, 4))):
+        if depth < 2 and draw(st.booleans()):
+            alts = draw(st.lists(_regexes(depth + 1), min_size=1, max_size=3))
+            group = "(?:" + "|".join(alts) + ")"
+            parts.append(group + draw(st.sampled_from(["", "", "?", "+"])))
+        else:
+            parts.append(draw(st.sampled_from(_ATOMS)))
+    return "".join(parts)
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_every_required_literal_set_is_hit_by_every_match(data: st.DataObject) -> None:
+    pattern = data.draw(_regexes())
+    compiled = re.compile(pattern, re.IGNORECASE)
+    text = data.draw(st.from_regex(compiled))
+    m = compiled.search(text)
+    assert m is not None
+    folded = fold_for_prefilter(m.group(0))
+    for req in required_literal_sets(pattern, min_len=1) or ():
+        assert any(lit in folded for lit in req), (pattern, m.group(0), req)

@@ -108,7 +108,7 @@ WINDOW_MIN_CHARS = 4096
 _WINDOW_MAX_OCCURRENCES = 64
 _FEW_LITERALS = 12
 _RARE_CHARS = 8  # characters outside boilerplate that make a literal rare on pages
-_SIMPLE_CHARS = 5  # ... that make a Hyperscan prefilter of the literals alone worth it
+_SIMPLE_CHARS = 5  # ... that make the literal scan select a markup-led html regex
 _TRACK_CHARS = 4  # ... that make it rare enough to report its every occurrence
 
 
@@ -631,13 +631,14 @@ class _Bucket:
                 continue
             _python, pcre = translate(pat.source, bounded=False)  # superset of either reading
             if native and rare_literals_first and idx in self.windows:
-                # every match contains one of the window's literals, so their alternation
-                # is a superset Hyperscan scans much faster than markup-led expressions
-                # (``<div[^>]+class="[^"]*pure-u-``: one NFA start per ``<div``)
+                # literals that are no markup but not rare either (``pure-u-``): a regex led by
+                # markup (``<div[^>]+class="[^"]*pure-u-``) costs Hyperscan an NFA start per
+                # ``<div``, while the page scan finds the literals for nearly nothing
                 lits = self.windows[idx][2]
                 markup = _REPEATED_MARKUP.lower()
                 if all(_distinctive(x) >= _SIMPLE_CHARS and x not in markup for x in lits):
-                    pcre = "|".join("".join(f"\\x{ord(c):02x}" for c in x) for x in lits)
+                    self._index(idx)
+                    continue
             if native and _hs is not None and pcre.isascii() and "(?P=" not in pcre:
                 hs_ids.append(idx)
                 hs_exprs.append(pcre.encode())

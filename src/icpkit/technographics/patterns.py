@@ -400,6 +400,13 @@ def _all_required(seq: object) -> list[frozenset[str]]:
             continue
         if op is _sre_c.AT:
             continue
+        if run:
+            # ``uk-(?:container|section)`` (the parser factors ``uk-container|uk-section``
+            # that way): the run continues into each alternative's leading literal
+            heads = _leading_literals(op, av)
+            if heads:
+                prefix = "".join(run)
+                reqs.append(frozenset(prefix + h for h in heads))
         flush()
         if op is _SUB:
             reqs.extend(_all_required(av[3]))
@@ -413,6 +420,37 @@ def _all_required(seq: object) -> list[frozenset[str]]:
             reqs.extend(_all_required(av[2]))
     flush()
     return reqs
+
+
+def _leading_literals(op: object, av: object) -> frozenset[str] | None:
+    """The literal each alternative of a group or alternation starts with, if all have one.
+
+    Zero-width assertions at the start are skipped (they consume nothing), so the text a
+    match consumes there begins with one of the returned strings.
+    """
+    while op is _SUB:
+        body = list(av[3])  # type: ignore[index]
+        if len(body) != 1:
+            return _leading_run(body)
+        op, av = body[0]
+    if op is not _BRANCH:
+        return None
+    heads = [_leading_run(list(alt)) for alt in av[1]]  # type: ignore[index]
+    if not all(heads):
+        return None
+    return frozenset().union(*heads)  # type: ignore[arg-type]
+
+
+def _leading_run(items: list[tuple[object, object]]) -> frozenset[str] | None:
+    run: list[str] = []
+    for op, av in items:
+        if op is _LIT and av < 128:  # type: ignore[operator]
+            run.append(chr(av).lower())  # type: ignore[arg-type]
+        elif op is _sre_c.AT and not run:
+            continue
+        else:
+            break
+    return frozenset(["".join(run)]) if run else None
 
 
 def required_literal_sets(python_regex: str, min_len: int = 3) -> list[frozenset[str]] | None:
