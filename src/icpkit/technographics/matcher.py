@@ -965,6 +965,10 @@ class Matcher:
             self._text_reqs = _text_requirements(
                 self.list_entries["text"], self.native and _hs is not None
             )
+            self._text_single = [
+                reqs[0][0] if len(reqs) == 1 and len(reqs[0]) == 1 else None
+                for reqs in self._text_reqs or ()
+            ]
             # ``\bPost AG\b``: each piece must occur as a whole word, which Hyperscan checks
             # in one scan when pieces alone (``ag``, ``ups``) occur on most pages
             self._text_words: list[bool] = []
@@ -1144,23 +1148,14 @@ class Matcher:
         if self._text_reqs is None or not page.html or len(page.html) > 2 * HTML_MAX_CHARS:
             return True
         _raw, present = self._page_literals(page)
-        passing = [
-            i
-            for i, reqs in enumerate(self._text_reqs)
-            if all(any(alt <= present for alt in req) for req in reqs)
-        ]
+        passing = self._text_passing(present, range(len(self._text_reqs)))
         # (a passing pattern that is not word-bounded opens the gate anyway)
         if (
             passing
             and self._text_word_scan is not None
             and all(self._text_words[i] for i in passing)
         ):
-            words = self._words_on_page(page)
-            passing = [
-                i
-                for i in passing
-                if all(any(alt <= words for alt in req) for req in self._text_reqs[i])
-            ]
+            passing = self._text_passing(self._words_on_page(page), passing)
         may = (self._text_reqs[i] for i in passing)
         if self._page_scan.ngrams is None:
             return next(may, None) is not None  # exact but for assumed markup: rare enough
@@ -1181,6 +1176,20 @@ class Matcher:
         return any(
             all(any(all(occurs(x) for x in alt) for alt in req) for req in reqs) for reqs in may
         )
+
+    def _text_passing(self, found: set[str], among: Iterable[int]) -> list[int]:
+        """The ``text`` patterns (of ``among``) whose requirements ``found`` meets."""
+        reqs_of, single = self._text_reqs, self._text_single
+        assert reqs_of is not None
+        out = []
+        for i in among:
+            pieces = single[i]
+            if pieces is not None:  # the usual shape: one literal, a set subset test
+                if pieces <= found:
+                    out.append(i)
+            elif all(any(alt <= found for alt in req) for req in reqs_of[i]):
+                out.append(i)
+        return out
 
     def _words_on_page(self, page: Page) -> set[str]:
         """Text pieces occurring as whole words in the HTML or in it with references decoded.
