@@ -1020,9 +1020,16 @@ class Matcher:
                 self._dom_attr_reqs.append(attr_reqs)
             self._dom_lits = selector_lits
             self._dom_text_scan = _LiteralScan(text_lits, self.native)
-            page_lits = html_lits | {
+            gate_lits = html_lits | {
                 x for reqs in self._text_reqs or () for req in reqs for alt in req for x in alt
             }
+            markup = _REPEATED_MARKUP.lower()
+            # the dom and text gates also look in the HTML with references decoded; the html
+            # patterns do not, so that second scan looks for the gates' literals only
+            self._decoded_scan = _LiteralScan(
+                gate_lits, self.native, (), {x for x in gate_lits if x in markup}
+            )
+            page_lits = set(gate_lits)
             html_bucket = self._list_buckets.get("html")
             if html_bucket is not None:
                 page_lits |= html_bucket.every_literal
@@ -1038,7 +1045,6 @@ class Matcher:
                         for x in lits
                         if _distinctive(x) >= _TRACK_CHARS and x not in _REPEATED_MARKUP
                     )
-            markup = _REPEATED_MARKUP.lower()
             self._page_scan = _LiteralScan(
                 page_lits, self.native, tracked, {x for x in page_lits if x in markup}
             )
@@ -1115,7 +1121,8 @@ class Matcher:
 
     def _page_literals(self, page: Page) -> tuple[set[str], set[str]]:
         """Literals of the html, dom and text prefilters found in the HTML, and additionally
-        in the HTML with character references decoded; one scan per page serves all three."""
+        (those of the dom and text gates) in the HTML with character references decoded; one
+        scan per page serves all three."""
         cached = self._page_scans(page).get(id(self))
         if cached is None:
             folded = _folded_html(page)
@@ -1128,7 +1135,7 @@ class Matcher:
             if "&" in folded:  # entities: literals may occur only once decoded
                 unescaped = fold_for_prefilter(unescape(page.html))
                 page.__dict__["_icpkit_folded_decoded"] = unescaped
-                decoded |= self._page_scan.present((unescaped,))
+                decoded |= self._decoded_scan.present((unescaped,))
             cached = self._page_scans(page)[id(self)] = (raw, decoded)
         return cached
 
