@@ -340,19 +340,26 @@ def test_match_extent_bounds_width_and_read_ahead() -> None:
 # --- prefilter encodings ------------------------------------------------------------------------
 
 
-@given(st.text(alphabet=st.sampled_from(list("aZ\u0130\u0131\u017f\u212a\u00e9\u4e2d\u03a3 "))))
+# latin-1, 2-byte and 4-byte characters: each takes a different encoding path
+FOLD_ALPHABET = list("aZ?-\u0130\u0131\u017f\u212a\u00e9\u00c9\u00a0\u00ff\u4e2d\u03a3\u2019 ")
+FOLD_ALPHABET.append("\U0001f600")
+
+
+@given(st.text(alphabet=st.sampled_from(FOLD_ALPHABET)))
 def test_fold_keeps_positions_and_hs_image_is_one_byte_per_char(text: str) -> None:
     folded = fold_for_prefilter(text)
     assert len(folded) == len(text)
     image = _hs_image(text)
     assert len(image) == len(text)
-    for ch, byte in zip(text, image, strict=True):
+    for ch, byte, low in zip(text, image, folded, strict=True):
         expected = ch.lower() if ch.isascii() else {"\u0130": "i", "\u0131": "i"}.get(ch)
         expected = {"\u017f": "s", "\u212a": "k"}.get(ch, expected)
-        if expected is None:
+        if expected is None:  # any other character: never taken for an ASCII one
             assert byte == 0xFF
+            assert not low.isascii()
         else:
             assert chr(byte).lower() == expected
+            assert low == expected
 
 
 # --- selector literals are necessary -------------------------------------------------------------

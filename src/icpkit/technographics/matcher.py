@@ -28,7 +28,6 @@ assigned string or number literal, else ``""``. Globals created any other way (b
 
 from __future__ import annotations
 
-import codecs
 import re
 import threading
 from bisect import bisect_right
@@ -46,6 +45,7 @@ from icpkit.technographics.patterns import (
     CASE_FOLD_TO_ASCII,
     fold_for_prefilter,
     match_extent,
+    prefilter_image,
     required_literal_sets,
     translate,
 )
@@ -831,25 +831,7 @@ class _Bucket:
             matcher._add(entry, value, m, vi, out)
 
 
-def _hs_image(value: str) -> bytes:
-    """One byte per character: case-fold specials to ASCII, any other non-ASCII to 0xFF."""
-    if value.isascii():
-        return value.encode("ascii")
-    return value.encode("ascii", _HS_ERRORS)
-
-
-def _hs_replace(err: UnicodeError) -> tuple[bytes, int]:
-    """Encode a run of non-ASCII characters: specials folded to ASCII, the rest to 0xFF."""
-    assert isinstance(err, UnicodeEncodeError)
-    chunk = err.object[err.start : err.end]
-    if not any(c in chunk for c in CASE_FOLD_TO_ASCII):
-        return b"\xff" * len(chunk), err.end
-    return bytes(ord(_FOLD_CHARS.get(c, "\xff")) for c in chunk), err.end
-
-
-_HS_ERRORS = "icpkit-hs-image"
-codecs.register_error(_HS_ERRORS, _hs_replace)
-_FOLD_CHARS = dict(CASE_FOLD_TO_ASCII)
+_hs_image = prefilter_image  # what every Hyperscan database here scans
 
 
 def _hs_collect(id_: int, _from: int, _to: int, _flags: int, context: list[int]) -> None:
