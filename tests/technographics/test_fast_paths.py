@@ -342,7 +342,7 @@ def test_match_extent_bounds_width_and_read_ahead() -> None:
 
 # latin-1, 2-byte and 4-byte characters: each takes a different encoding path
 FOLD_ALPHABET = list("aZ?-\u0130\u0131\u017f\u212a\u00e9\u00c9\u00a0\u00ff\u4e2d\u03a3\u2019 ")
-FOLD_ALPHABET.append("\U0001f600")
+FOLD_ALPHABET += ["\U0001f600", "\ud800"]  # an astral character, a lone surrogate
 
 
 @given(st.text(alphabet=st.sampled_from(FOLD_ALPHABET)))

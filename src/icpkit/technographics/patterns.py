@@ -77,7 +77,11 @@ def prefilter_image(text: str) -> bytes:
     for special, ascii_ in CASE_FOLD_TO_ASCII.items():
         if special in text:
             text = text.replace(special, ascii_)
-    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    data = text.encode("utf-16-le", "surrogatepass")
+    if len(data) == 2 * len(text):  # no character beyond U+FFFF: one code unit each
+        codes: np.ndarray = np.frombuffer(data, dtype=np.uint16)
+    else:
+        codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     image = codes.astype(np.uint8)
     image[codes > 0x7F] = 0xFF
     return image.tobytes()
