@@ -126,6 +126,41 @@ def test_fast_equals_naive_with_windows_everywhere(
             assert key(engines[name].hits(page())) == expected, name
 
 
+# --- references: decoding the page only when a literal may depend on it ----------------------
+
+REF_PIECES = [
+    "&amp;", "&AMP;", "&amp;tag=", "&Tab;", "&lt;title", "&ampfoo;", "&#x26;tag=", "&quot;",
+    "&nbsp;", "&#65;cme", "&eacute;", "&#106;query", "&#304;", "&#x130;", "&amp", "& ",
+    "<title>t</title>", "powered by ", "ups", " UPS ", "tag=", "&rsquo;", "’", "Post&nbsp;AG",
+    "&#x55;PS", "<div class='widget-x'>", "&#8203;", "<i class='w&#304;dget-x'>",
+]  # fmt: skip
+
+
+@pytest.mark.skipif(not hyperscan_available(), reason="needs hyperscan")
+@settings(max_examples=300, deadline=None)
+@given(body=st.lists(st.sampled_from(REF_PIECES), max_size=12).map("".join))
+def test_decoded_literals_equal_a_scan_of_the_decoded_page(
+    engines: dict[str, Matcher], body: str
+) -> None:
+    """What the gates learn about the page with references decoded equals scanning the
+    decoded page, whether or not the shortcut decoded it; the same for whole words."""
+    native = engines["native"]
+    html = f"<html><body>{body}</body></html>"
+    page = Page(url="https://a.example/", html=html)
+    raw, decoded = native._page_literals(page)
+    full = fold_for_prefilter(unescape(html))
+    expected = raw | native._decoded_scan.present((full,))
+    assert decoded == expected
+    if native._text_word_scan is not None:
+        db, pieces = native._text_word_scan  # type: ignore[misc]
+        want: set[str] = set()
+        for text in (fold_for_prefilter(html), full):
+            ids: list[int] = []
+            db.scan(_hs_image(text), match_event_handler=matcher_mod._hs_collect, context=ids)
+            want.update(pieces[i] for i in ids)
+        assert native._words_on_page(page) == want
+
+
 # --- the n-gram filter never drops a literal that occurs -------------------------------------
 
 NGRAM_ALPHABET = [*"abcdxyz<>/=\"' .-", "\u0130", "\u00e9", "\u4e2d", "\U0001f600", "\ud800"]
@@ -318,7 +353,7 @@ def test_window_confirm_from_reported_positions_equals_search(
     value = "".join(parts)
     value = value + ("z" * max(0, matcher_mod.WINDOW_MIN_CHARS - len(value)))
     folded = fold_for_prefilter(value)
-    found, at = scan.positions(folded)
+    found, at = scan.positions(_hs_image(folded))
     assert found == {x for x in [*lits, "zzzz", "never-there"] if x in folded}
     for lit in lits:  # every occurrence, overlapping ones included, in order
         want_starts = [i for i in range(len(folded)) if folded.startswith(lit, i)]
@@ -441,3 +476,14 @@ def test_translate_widening_keeps_hyperscan_superset() -> None:
     """The hyperscan image maps non-ASCII to 0xFF; widened classes must still accept it."""
     _py, pcre = translate(r"caf\w\s\d")
     assert r"\x80-\xff" in pcre
+
+
+def test_no_entity_decoding_to_ascii_has_a_lower_case_twin() -> None:
+    """``_reference_chars`` reads references lower-cased: that is sound only if no entity
+    that gives an ASCII character has a lower-case spelling that is another entity."""
+    from html.entities import html5
+
+    for name, value in html5.items():
+        low = name.lower()
+        if low != name and low in html5 and any(c.isascii() for c in value):
+            assert {c for c in html5[low] if c.isascii()} == {c for c in value if c.isascii()}

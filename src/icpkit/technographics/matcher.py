@@ -502,15 +502,16 @@ class _LiteralScan:
             self.automaton = _automaton({lit: lit for lit in self.literals})
             self.ngrams = _NgramFilter(self.literals)
 
-    def positions(self, text: str) -> tuple[set[str], dict[str, list[int]]]:
-        """Literals occurring in ``text`` (Hyperscan only), and where each tracked one starts.
+    def positions(self, image: bytes) -> tuple[set[str], dict[str, list[int]]]:
+        """Literals occurring in a text (Hyperscan only, given the text's :func:`_hs_image`),
+        and where each tracked one starts.
 
-        The scanned image has one byte per character, so an occurrence ending at byte ``to``
-        starts at character ``to - len(literal)`` of ``text``.
+        The image has one byte per character, so an occurrence ending at byte ``to`` starts at
+        character ``to - len(literal)`` of the text.
         """
         assert self.hs_db is not None
         events: list[tuple[int, int]] = []
-        self.hs_db.scan(_hs_image(text), match_event_handler=_hs_collect_at, context=events)
+        self.hs_db.scan(image, match_event_handler=_hs_collect_at, context=events)
         literals, tracked = self.literals, self.tracked
         found: set[str] = set(self.assumed)
         at: dict[str, list[int]] = {}
@@ -522,6 +523,14 @@ class _LiteralScan:
         for starts in at.values():
             starts.sort()
         return found, at
+
+    def present_folded(self, folded: str, image: bytes) -> set[str]:
+        """:meth:`present` of one case-folded text whose image the caller already has."""
+        if self.hs_db is None:
+            return self.present((folded,))
+        ids: list[int] = []
+        self.hs_db.scan(image, match_event_handler=_hs_collect, context=ids)
+        return set(self.assumed).union(self.literals[i] for i in ids)
 
     def present(self, texts: Iterable[str]) -> set[str]:
         """Literals occurring in any of ``texts`` (each case-folded by the caller, which
@@ -766,11 +775,13 @@ class _Bucket:
         value: str,
         folded: str | None = None,
         present: set[str] | None = None,
+        image: bytes | None = None,
     ) -> tuple[set[int], str | None]:
         """Entries that may match ``value``, and the folded value if it was computed.
 
         ``present``: the literals of :attr:`every_literal` that occur in ``value``, when the
-        caller has scanned for them already (one pass over the HTML serves several fields).
+        caller has scanned for them already (one pass over the HTML serves several fields);
+        ``image``: the value's (or folded value's: the database is caseless) image.
         """
         found: set[int] = set(self.always)
         if self.scan is not None:
@@ -796,7 +807,7 @@ class _Bucket:
                         if idx not in found and all(any(x in folded for x in r) for r in reqs[idx]):
                             found.add(idx)
         if self.hs_db is not None:
-            data = _hs_image(value)
+            data = image if image is not None else _hs_image(value)
             hits: list[int] = []
             self.hs_db.scan(data, match_event_handler=_hs_collect, context=hits)
             found.update(hits)
@@ -812,12 +823,13 @@ class _Bucket:
         folded: str | None = None,
         present: set[str] | None = None,
         at: Mapping[str, list[int]] | None = None,
+        image: bytes | None = None,
     ) -> None:
         """Append the hits of this bucket's entries on ``value`` (the ``vi``-th input).
 
         ``at``: where literals of ``tracked`` start in ``value`` (all their occurrences).
         """
-        found, folded = self.candidates(value, folded, present)
+        found, folded = self.candidates(value, folded, present, image)
         entries = self.entries
         for idx in found:
             entry = entries[idx]
@@ -1011,6 +1023,14 @@ class Matcher:
             self._decoded_scan = _LiteralScan(
                 gate_lits, self.native, (), {x for x in gate_lits if x in markup}
             )
+            # which gate literals (and word pieces) contain each ASCII character: only those
+            # can appear once references that decode to that character are decoded
+            self._gate_by_char: dict[str, list[str]] = {}
+            words_scanned = self._text_word_scan[1] if self._text_word_scan else []  # type: ignore[index]
+            for lit in gate_lits | set(words_scanned):
+                for ch in set(lit):
+                    self._gate_by_char.setdefault(ch, []).append(lit)
+            self._word_pieces = frozenset(words_scanned)
             page_lits = set(gate_lits)
             html_bucket = self._list_buckets.get("html")
             if html_bucket is not None:
@@ -1088,7 +1108,8 @@ class Matcher:
                 if fld == "html" and value is page.html:
                     raw, _decoded = self._page_literals(page)
                     at = page.__dict__.get("_icpkit_page_positions", {}).get(id(self))
-                    bucket.run(self, value, vi, allowed, out, _folded_html(page), raw, at)
+                    folded, image = _folded_html(page), _folded_image(page)
+                    bucket.run(self, value, vi, allowed, out, folded, raw, at, image)
                 else:
                     bucket.run(self, value, vi, allowed, out)
         for fld, buckets in self._keyed_buckets.items():
@@ -1107,19 +1128,51 @@ class Matcher:
         scan per page serves all three."""
         cached = self._page_scans(page).get(id(self))
         if cached is None:
-            folded = _folded_html(page)
+            folded, image = _folded_html(page), _folded_image(page)
             if self._page_scan.tracked:
-                raw, at = self._page_scan.positions(folded)
+                raw, at = self._page_scan.positions(image)
                 page.__dict__.setdefault("_icpkit_page_positions", {})[id(self)] = at
             else:
-                raw = self._page_scan.present((folded,))
+                raw = self._page_scan.present_folded(folded, image)
             decoded = set(raw)
             if "&" in folded:  # entities: literals may occur only once decoded
-                unescaped = fold_for_prefilter(unescape(page.html))
-                page.__dict__["_icpkit_folded_decoded"] = unescaped
-                decoded |= self._decoded_scan.present((unescaped,))
+                decoded |= self._decoded_extra(page, folded, image)
             cached = self._page_scans(page)[id(self)] = (raw, decoded)
         return cached
+
+    def _decoded_extra(self, page: Page, folded: str, image: bytes) -> set[str]:
+        """Gate literals found in the HTML with its character references decoded.
+
+        A literal occurrence there that overlaps no decoded reference is in the HTML as it
+        is, and the literals are ASCII: so only those containing an ASCII character that one
+        of the page's references decodes to can be new. Usually there are none (``&nbsp;``,
+        ``&rsquo;``, ``&quot;``) or one (``&tag=`` for ``&amp;``), checked with the reference
+        spelled out; only otherwise is the whole page decoded (html.unescape: ~1 µs per
+        reference) and scanned. Sets ``_icpkit_words_decoded`` when word pieces may be new.
+        """
+        produced = _reference_chars(image)
+        if produced is not None:
+            affected: set[str] = set()
+            for ch in produced:
+                affected.update(self._gate_by_char.get(ch, ()))
+            if not affected:
+                return set()
+            if len(affected) <= _SPELLED_OUT_MAX and not (affected & self._word_pieces):
+                found = set()
+                for lit in affected:
+                    spots = [i for i, ch in enumerate(lit) if ch in produced]
+                    if len(spots) != 1:
+                        break
+                    i = spots[0]
+                    if lit in folded or any(
+                        lit[:i] + ref + lit[i + 1 :] in folded for ref in produced[lit[i]]
+                    ):
+                        found.add(lit)
+                else:
+                    return found
+        page.__dict__["_icpkit_words_decoded"] = True
+        unescaped, decoded_image = _decoded_html(page)
+        return self._decoded_scan.present_folded(unescaped, decoded_image)
 
     @staticmethod
     def _page_scans(page: Page) -> dict[int, tuple[set[str], set[str]]]:
@@ -1151,7 +1204,7 @@ class Matcher:
         # the n-gram filter over-reports; opening the gate costs a text extraction, so the
         # pieces of a pattern that passes are checked for real before it opens
         folded = _folded_html(page)
-        unescaped = page.__dict__.get("_icpkit_folded_decoded")
+        unescaped = _decoded_html(page)[0] if "&" in folded else None
         seen: dict[str, bool] = {}
 
         def occurs(piece: str) -> bool:
@@ -1191,17 +1244,15 @@ class Matcher:
         """
         scan = self._text_word_scan
         assert scan is not None
-        texts = [_folded_html(page)]
-        if "&" in texts[0]:
-            decoded = page.__dict__.get("_icpkit_folded_decoded")
-            texts.append(
-                decoded if decoded is not None else fold_for_prefilter(unescape(page.html))
-            )
+        images = [_folded_image(page)]
+        self._page_literals(page)  # decides whether word pieces may appear once decoded
+        if page.__dict__.get("_icpkit_words_decoded"):
+            images.append(_decoded_html(page)[1])
         found: set[str] = set()
         pieces = scan[1]  # type: ignore[index]
-        for text in texts:
+        for image in images:
             ids: list[int] = []
-            scan[0].scan(_hs_image(text), match_event_handler=_hs_collect, context=ids)  # type: ignore[index]
+            scan[0].scan(image, match_event_handler=_hs_collect, context=ids)  # type: ignore[index]
             found.update(pieces[i] for i in ids)
         return found
 
@@ -1419,12 +1470,70 @@ def _word_scan(pieces: list[str]) -> tuple[object, list[str]]:
     return db, pieces
 
 
+_SPELLED_OUT_MAX = 8  # affected literals checked with their reference spelled out
+# html.unescape's reference syntax, on the case-folded image
+_CHARREF = re.compile(rb"&(#[0-9]+;?|#x[0-9a-f]+;?|[^\t\n\f <&#;]{1,32};?)")
+_REF_DECODED: dict[bytes, str | None] = {}
+
+
+def _reference_chars(image: bytes) -> dict[str, list[str]] | None:
+    """ASCII characters the page's character references decode to, each with the references
+    (case-folded, as they appear in the folded HTML) that give it; ``None`` when a reference
+    cannot be judged that way (no ``;``, unknown, or spelled with non-ASCII characters).
+
+    The references are read lower-cased: no entity that decodes to ASCII has a lower-case
+    spelling that is a different entity (a test checks the HTML5 table), and the upper-case
+    ones that differ (``&Tab;``) are unknown in lower case, which gives up.
+    """
+    out: dict[str, list[str]] = {}
+    for token in set(_CHARREF.findall(image)):
+        decoded = _REF_DECODED.get(token, "")
+        if decoded == "":
+            ref = "&" + token.decode("latin-1")
+            value = unescape(ref)
+            ok = token.endswith(b";") and value != ref and token.isascii()
+            decoded = _REF_DECODED[token] = value if ok else None
+        if decoded is None:
+            return None
+        for ch in decoded:
+            ch = CASE_FOLD_TO_ASCII.get(ch, ch)  # (folded, as the literals are: İ is i)
+            if ch.isascii():
+                out.setdefault(ch.lower(), []).append("&" + token.decode("ascii"))
+    return out
+
+
+def _fold_with_image(text: str) -> tuple[str, bytes]:
+    """``fold_for_prefilter(text)`` and its Hyperscan image, from one conversion.
+
+    Every database that scans whole pages is caseless, so the lower-cased image serves them
+    all; converting a 100 KiB text with non-ASCII characters costs ~0.1 ms, once.
+    """
+    image = prefilter_image(text).lower()
+    return image.decode("latin-1"), image
+
+
 def _folded_html(page: Page) -> str:
     """The case-folded HTML, computed once per page (shared by html and dom prefilters)."""
     cached = page.__dict__.get("_icpkit_folded_html")
     if cached is None:
-        cached = page.__dict__["_icpkit_folded_html"] = fold_for_prefilter(page.html)
-    return cached
+        cached, image = _fold_with_image(page.html)
+        page.__dict__["_icpkit_folded_html"] = cached
+        page.__dict__["_icpkit_folded_image"] = image
+    return cached  # type: ignore[no-any-return]
+
+
+def _folded_image(page: Page) -> bytes:
+    """The image of :func:`_folded_html`."""
+    _folded_html(page)
+    return page.__dict__["_icpkit_folded_image"]  # type: ignore[no-any-return]
+
+
+def _decoded_html(page: Page) -> tuple[str, bytes]:
+    """The HTML with character references decoded, case-folded, and its image; once."""
+    cached = page.__dict__.get("_icpkit_decoded_html")
+    if cached is None:
+        cached = page.__dict__["_icpkit_decoded_html"] = _fold_with_image(unescape(page.html))
+    return cached  # type: ignore[no-any-return]
 
 
 def _automaton(words: Mapping[str, object]) -> ahocorasick.Automaton:
