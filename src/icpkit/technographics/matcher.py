@@ -1136,11 +1136,11 @@ class Matcher:
                 raw = self._page_scan.present_folded(folded, image)
             decoded = set(raw)
             if "&" in folded:  # entities: literals may occur only once decoded
-                decoded |= self._decoded_extra(page, folded, image)
+                decoded |= self._decoded_extra(page, image)
             cached = self._page_scans(page)[id(self)] = (raw, decoded)
         return cached
 
-    def _decoded_extra(self, page: Page, folded: str, image: bytes) -> set[str]:
+    def _decoded_extra(self, page: Page, image: bytes) -> set[str]:
         """Gate literals found in the HTML with its character references decoded.
 
         A literal occurrence there that overlaps no decoded reference is in the HTML as it
@@ -1161,12 +1161,13 @@ class Matcher:
                 found = set()
                 for lit in affected:
                     spots = [i for i, ch in enumerate(lit) if ch in produced]
-                    if len(spots) != 1:
+                    if len(spots) != 1 or not lit.isascii():
                         break
                     i = spots[0]
-                    if lit in folded or any(
-                        lit[:i] + ref + lit[i + 1 :] in folded for ref in produced[lit[i]]
-                    ):
+                    # (searched in the image: bytes search the same characters, and a str
+                    # with any non-ASCII character is searched ~5x slower)
+                    spellings = [lit, *(lit[:i] + ref + lit[i + 1 :] for ref in produced[lit[i]])]
+                    if any(x.encode("ascii") in image for x in spellings):
                         found.add(lit)
                 else:
                     return found
