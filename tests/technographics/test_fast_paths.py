@@ -57,6 +57,8 @@ TECHS = {
             "span[title='a b']": {"exists": ""},
             "#id\\.x": {"exists": ""},
             "script": {"text": "jquery"},
+            "a[href*='&tag=']": {"exists": ""},
+            "i[title*='x<y']": {"exists": ""},
         },
     },
 }
@@ -69,7 +71,7 @@ PIECES = [
     "<div class=widget-x>hello <i>7</i></div>", "<span data-acme='v7'>s</span>",
     "<span data-acme='&#118;8'>s</span>", "<span title='a b'>t</span>", "<i id='id.x'>i</i>",
     '<link rel="x" href="/wp-content/themes/">', '<link href="/wp-includes/js">', "foobar",
-    "foo bar", "kelvin 9", "\u212aelvin 3", "data-x=\"abc\">", "<em data-x=\"zz\" >e</em>",
+    "foo bar", "kelvin 9", "<a href='/?r=1&amp;tag=x'>", "<i title='x&lt;y'>", "\u212aelvin 3", "data-x=\"abc\">", "<em data-x=\"zz\" >e</em>",
     "<template><p>in template</p></template>", "<noscript>jquery</noscript>", "\u0130", "é",
     " ", "\n", "x" * 40, "xdx", "DXy", "_dx", "éDX", "DXé", "&nbsp;DX&nbsp;", "D<b>X</b>",
     "Post AG", "post&nbsp;ag", "Post<b>AG</b>", "PostAG", "Post  AG", "groups", "-UPS", "UPS",
@@ -133,6 +135,8 @@ REF_PIECES = [
     "&nbsp;", "&#65;cme", "&eacute;", "&#106;query", "&#304;", "&#x130;", "&amp", "& ",
     "<title>t</title>", "powered by ", "ups", " UPS ", "tag=", "&rsquo;", "’", "Post&nbsp;AG",
     "&#x55;PS", "<div class='widget-x'>", "&#8203;", "<i class='w&#304;dget-x'>",
+    "<a href='/?r=1&amp;tag=x'>", "<a href='/?r=1&#38;tag=x'>", "<a href='/?r=1&#x26;tag=x'>",
+    "<i title='x&lt;y'>", "<i title='x&#60;y'>", "<i title='x<y'>", "<i title='x&LT;y'>",
 ]  # fmt: skip
 
 

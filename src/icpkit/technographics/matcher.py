@@ -1040,7 +1040,17 @@ class Matcher:
                 for ch in set(lit):
                     self._gate_by_char.setdefault(ch, []).append(lit)
             self._word_pieces = frozenset(words_scanned)
-            page_lits = set(gate_lits)
+            # a gate literal with one character the usual references spell (``&tag=``) is
+            # also looked for spelled with them (``&amp;tag=``): see :meth:`_decoded_extra`
+            self._spelled = {
+                lit[:i] + ref + lit[i + 1 :]
+                for lit in gate_lits
+                if lit.isascii() and sum(lit.count(c) for c in _USUAL_REFS) == 1
+                for i, c in enumerate(lit)
+                if c in _USUAL_REFS
+                for ref in _USUAL_REFS[c]
+            }
+            page_lits = set(gate_lits) | self._spelled
             html_bucket = self._list_buckets.get("html")
             if html_bucket is not None:
                 page_lits |= html_bucket.every_literal
@@ -1145,11 +1155,11 @@ class Matcher:
                 raw = self._page_scan.present_folded(folded, image)
             decoded = set(raw)
             if "&" in folded:  # entities: literals may occur only once decoded
-                decoded |= self._decoded_extra(page, image)
+                decoded |= self._decoded_extra(page, image, raw)
             cached = self._page_scans(page)[id(self)] = (raw, decoded)
         return cached
 
-    def _decoded_extra(self, page: Page, image: bytes) -> set[str]:
+    def _decoded_extra(self, page: Page, image: bytes, raw: set[str]) -> set[str]:
         """Gate literals found in the HTML with its character references decoded.
 
         A literal occurrence there that overlaps no decoded reference is in the HTML as it
@@ -1176,7 +1186,10 @@ class Matcher:
                     # (searched in the image: bytes search the same characters, and a str
                     # with any non-ASCII character is searched ~5x slower)
                     spellings = [lit, *(lit[:i] + ref + lit[i + 1 :] for ref in produced[lit[i]])]
-                    if any(x.encode("ascii") in image for x in spellings):
+                    if any(
+                        x in raw if x in self._spelled or x == lit else x.encode("ascii") in image
+                        for x in spellings
+                    ):
                         found.add(lit)
                 else:
                     return found
@@ -1481,6 +1494,14 @@ def _word_scan(pieces: list[str]) -> tuple[object, list[str]]:
 
 
 _SPELLED_OUT_MAX = 8  # affected literals checked with their reference spelled out
+# the references most pages use for the characters HTML escapes, case-folded
+_USUAL_REFS = {
+    "&": ("&amp;", "&#38;"),
+    "<": ("&lt;", "&#60;"),
+    ">": ("&gt;", "&#62;"),
+    '"': ("&quot;", "&#34;"),
+    "'": ("&#39;", "&#039;", "&apos;"),
+}
 # html.unescape's reference syntax, on the case-folded image
 _CHARREF = re.compile(rb"&(#[0-9]+;?|#x[0-9a-f]+;?|[^\t\n\f <&#;]{1,32};?)")
 _REF_DECODED: dict[bytes, str | None] = {}
