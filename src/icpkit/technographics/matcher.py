@@ -723,11 +723,12 @@ class _Bucket:
         if folded is None:
             folded = fold_for_prefilter(value)
         width, reach, lits = info
-        find = folded.find
-        if image is not None and not folded.isascii():  # (literals are ASCII)
+        hay = image if image is not None and not folded.isascii() else None
 
-            def find(lit: str, start: int = 0) -> int:
-                return image.find(lit.encode("ascii"), start)  # type: ignore[union-attr]
+        def find(lit: str, start: int = 0) -> int:
+            if hay is None:
+                return folded.find(lit, start)
+            return hay.find(lit.encode("ascii"), start)  # (literals are ASCII)
 
         heads: list[tuple[int, int, str]] = []  # (earliest match start, occurrence, literal)
         known = at is not None and self.tracked
@@ -1035,7 +1036,7 @@ class Matcher:
             # which gate literals (and word pieces) contain each ASCII character: only those
             # can appear once references that decode to that character are decoded
             self._gate_by_char: dict[str, list[str]] = {}
-            words_scanned = self._text_word_scan[1] if self._text_word_scan else []  # type: ignore[index]
+            words_scanned = self._text_word_scan[1] if self._text_word_scan else []
             for lit in gate_lits | set(words_scanned):
                 for ch in set(lit):
                     self._gate_by_char.setdefault(ch, []).append(lit)
@@ -1060,10 +1061,10 @@ class Matcher:
             # each occurs, so confirming a candidate never searches the page for the next one
             tracked: set[str] = set()
             if html_bucket is not None and self.native:
-                for _w, _r, lits in html_bucket.windows.values():
+                for _w, _r, window_lits in html_bucket.windows.values():
                     tracked.update(
                         x
-                        for x in lits
+                        for x in window_lits
                         if _distinctive(x) >= _TRACK_CHARS and x not in _REPEATED_MARKUP
                     )
             self._page_scan = _LiteralScan(
@@ -1133,11 +1134,11 @@ class Matcher:
                     bucket.run(self, value, vi, allowed, out)
         for fld, buckets in self._keyed_buckets.items():
             for key, values in _keyed_inputs(page, fld).items():
-                bucket = buckets.get(key)
-                if bucket is None:
+                keyed = buckets.get(key)
+                if keyed is None:
                     continue
                 for vi, value in enumerate(values):
-                    bucket.run(self, value, vi, allowed, out)
+                    keyed.run(self, value, vi, allowed, out)
         self._fast_js(page, allowed, out)
         self._fast_dom(page, allowed, out)
 
@@ -1200,7 +1201,7 @@ class Matcher:
     @staticmethod
     def _page_scans(page: Page) -> dict[int, tuple[set[str], set[str]]]:
         """Per-matcher scan results cached on the page (matchers differ in what they scan)."""
-        return page.__dict__.setdefault("_icpkit_page_scans", {})  # type: ignore[no-any-return]
+        return page.__dict__.setdefault("_icpkit_page_scans", {})
 
     def _text_may_match(self, page: Page) -> bool:
         """Whether any ``text`` pattern can match, judged on the HTML before extracting text.
@@ -1550,13 +1551,13 @@ def _folded_html(page: Page) -> str:
         cached, image = _fold_with_image(page.html)
         page.__dict__["_icpkit_folded_html"] = cached
         page.__dict__["_icpkit_folded_image"] = image
-    return cached  # type: ignore[no-any-return]
+    return cached
 
 
 def _folded_image(page: Page) -> bytes:
     """The image of :func:`_folded_html`."""
     _folded_html(page)
-    return page.__dict__["_icpkit_folded_image"]  # type: ignore[no-any-return]
+    return page.__dict__["_icpkit_folded_image"]
 
 
 def _decoded_html(page: Page) -> tuple[str, bytes]:
@@ -1564,7 +1565,7 @@ def _decoded_html(page: Page) -> tuple[str, bytes]:
     cached = page.__dict__.get("_icpkit_decoded_html")
     if cached is None:
         cached = page.__dict__["_icpkit_decoded_html"] = _fold_with_image(unescape(page.html))
-    return cached  # type: ignore[no-any-return]
+    return cached
 
 
 def _automaton(words: Mapping[str, object]) -> ahocorasick.Automaton:
