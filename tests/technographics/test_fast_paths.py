@@ -24,7 +24,6 @@ from icpkit.technographics.matcher import (
     Matcher,
     _Bucket,
     _Entry,
-    _hs_image,
     _js_regex,
     _NgramFilter,
     _selector_literals,
@@ -32,7 +31,12 @@ from icpkit.technographics.matcher import (
     static_js_values,
 )
 from icpkit.technographics.page import _WHITESPACE, _Joiner, collapse_whitespace
-from icpkit.technographics.patterns import fold_for_prefilter, match_extent, translate
+from icpkit.technographics.patterns import (
+    fold_for_prefilter,
+    match_extent,
+    prefilter_image,
+    translate,
+)
 
 TECHS = {
     "WinA": {
@@ -160,7 +164,7 @@ def test_decoded_literals_equal_a_scan_of_the_decoded_page(
         want: set[str] = set()
         for text in (fold_for_prefilter(html), full):
             ids: list[int] = []
-            db.scan(_hs_image(text), match_event_handler=matcher_mod._hs_collect, context=ids)
+            db.scan(prefilter_image(text), match_event_handler=matcher_mod._hs_collect, context=ids)
             want.update(pieces[i] for i in ids)
         assert native._words_on_page(page) == want
 
@@ -357,7 +361,7 @@ def test_window_confirm_from_reported_positions_equals_search(
     value = "".join(parts)
     value = value + ("z" * max(0, matcher_mod.WINDOW_MIN_CHARS - len(value)))
     folded = fold_for_prefilter(value)
-    found, at = scan.positions(_hs_image(folded))
+    found, at = scan.positions(prefilter_image(folded))
     assert found == {x for x in [*lits, "zzzz", "never-there"] if x in folded}
     for lit in lits:  # every occurrence, overlapping ones included, in order
         want_starts = [i for i in range(len(folded)) if folded.startswith(lit, i)]
@@ -388,7 +392,7 @@ FOLD_ALPHABET += ["\U0001f600", "\ud800"]  # an astral character, a lone surroga
 def test_fold_keeps_positions_and_hs_image_is_one_byte_per_char(text: str) -> None:
     folded = fold_for_prefilter(text)
     assert len(folded) == len(text)
-    image = _hs_image(text)
+    image = prefilter_image(text)
     assert len(image) == len(text)
     for ch, byte, low in zip(text, image, folded, strict=True):
         expected = ch.lower() if ch.isascii() else {"\u0130": "i", "\u0131": "i"}.get(ch)
@@ -480,6 +484,11 @@ def test_translate_widening_keeps_hyperscan_superset() -> None:
     """The hyperscan image maps non-ASCII to 0xFF; widened classes must still accept it."""
     _py, pcre = translate(r"caf\w\s\d")
     assert r"\x80-\xff" in pcre
+
+
+def test_markup_sample_is_case_folded() -> None:
+    """Literals are folded, so the markup they are compared with must be too."""
+    assert matcher_mod._REPEATED_MARKUP.lower() == matcher_mod._REPEATED_MARKUP
 
 
 def test_no_entity_decoding_to_ascii_has_a_lower_case_twin() -> None:

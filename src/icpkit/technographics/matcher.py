@@ -33,6 +33,7 @@ import threading
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from html import unescape
 from typing import Literal, NamedTuple
 
@@ -486,7 +487,7 @@ class _LiteralScan:
             return
         if native and _hs is not None and all(lit.isascii() for lit in self.literals):
             db = _hs.Database(mode=_hs.HS_MODE_BLOCK)
-            exprs = ["".join(f"\\x{ord(c):02x}" for c in lit).encode() for lit in self.literals]
+            exprs = [_hs_literal(lit).encode() for lit in self.literals]
             self.tracked = frozenset(tracked) & set(self.literals)
             flag = _hs.HS_FLAG_CASELESS | _hs.HS_FLAG_SINGLEMATCH
             db.compile(
@@ -503,7 +504,7 @@ class _LiteralScan:
             self.ngrams = _NgramFilter(self.literals)
 
     def positions(self, image: bytes) -> tuple[set[str], dict[str, list[int]]]:
-        """Literals occurring in a text (Hyperscan only, given the text's :func:`_hs_image`),
+        """Literals occurring in a text (Hyperscan only, given the text's :func:`.patterns.prefilter_image`),
         and where each tracked one starts.
 
         The image has one byte per character, so an occurrence ending at byte ``to`` starts at
@@ -544,7 +545,7 @@ class _LiteralScan:
         for text in texts:
             if self.hs_db is not None:
                 ids: list[int] = []
-                self.hs_db.scan(_hs_image(text), match_event_handler=_hs_collect, context=ids)
+                self.hs_db.scan(prefilter_image(text), match_event_handler=_hs_collect, context=ids)
                 found.update(self.literals[i] for i in ids)
             elif self.ngrams is not None and len(text) >= _NGRAM_MIN_CHARS:
                 found |= self.ngrams.candidates(text)
@@ -600,8 +601,9 @@ _REPEATED_MARKUP = (
     '<header id="top" role="banner"><nav aria-label="main"><ul><li><a href="/">home</a></li>'
     '</ul></nav></header><section id="main"><h1>title</h1><h2>heading</h2><h3>sub</h3><h4>'
     '<form action="/search" method="get"><label for="q">search</label></form></section><footer>'
-    '<svg viewBox="0 0 24 24"><path d="M0"></path></svg><table><tr><td>cell</td></tr></table>'
+    '<svg viewbox="0 0 24 24"><path d="m0"></path></svg><table><tr><td>cell</td></tr></table>'
 )
+assert _REPEATED_MARKUP.lower() == _REPEATED_MARKUP  # literals are compared with it folded
 
 
 def _distinctive(literal: str) -> int:
@@ -644,8 +646,9 @@ class _Bucket:
                 # markup (``<div[^>]+class="[^"]*pure-u-``) costs Hyperscan an NFA start per
                 # ``<div``, while the page scan finds the literals for nearly nothing
                 lits = self.windows[idx][2]
-                markup = _REPEATED_MARKUP.lower()
-                if all(_distinctive(x) >= _SIMPLE_CHARS and x not in markup for x in lits):
+                if all(
+                    _distinctive(x) >= _SIMPLE_CHARS and x not in _REPEATED_MARKUP for x in lits
+                ):
                     self._index(idx)
                     continue
             if native and _hs is not None and pcre.isascii() and "(?P=" not in pcre:
@@ -817,7 +820,7 @@ class _Bucket:
                         if idx not in found and all(any(x in folded for x in r) for r in reqs[idx]):
                             found.add(idx)
         if self.hs_db is not None:
-            data = image if image is not None else _hs_image(value)
+            data = image if image is not None else prefilter_image(value)
             hits: list[int] = []
             self.hs_db.scan(data, match_event_handler=_hs_collect, context=hits)
             found.update(hits)
@@ -853,7 +856,9 @@ class _Bucket:
             matcher._add(entry, value, m, vi, out)
 
 
-_hs_image = prefilter_image  # what every Hyperscan database here scans
+def _hs_literal(text: str) -> str:
+    """``text`` as a Hyperscan expression matching it literally (every character escaped)."""
+    return "".join(f"\\x{ord(c):02x}" for c in text)
 
 
 def _hs_collect(id_: int, _from: int, _to: int, _flags: int, context: list[int]) -> None:
@@ -1027,11 +1032,10 @@ class Matcher:
             gate_lits = html_lits | {
                 x for reqs in self._text_reqs or () for req in reqs for alt in req for x in alt
             }
-            markup = _REPEATED_MARKUP.lower()
             # the dom and text gates also look in the HTML with references decoded; the html
             # patterns do not, so that second scan looks for the gates' literals only
             self._decoded_scan = _LiteralScan(
-                gate_lits, self.native, (), {x for x in gate_lits if x in markup}
+                gate_lits, self.native, (), {x for x in gate_lits if x in _REPEATED_MARKUP}
             )
             # which gate literals (and word pieces) contain each ASCII character: only those
             # can appear once references that decode to that character are decoded
@@ -1068,7 +1072,7 @@ class Matcher:
                         if _distinctive(x) >= _TRACK_CHARS and x not in _REPEATED_MARKUP
                     )
             self._page_scan = _LiteralScan(
-                page_lits, self.native, tracked, {x for x in page_lits if x in markup}
+                page_lits, self.native, tracked, {x for x in page_lits if x in _REPEATED_MARKUP}
             )
             if html_bucket is not None:
                 html_bucket.tracked = self._page_scan.tracked
@@ -1484,7 +1488,7 @@ def _word_scan(pieces: list[str]) -> tuple[object, list[str]]:
     """A Hyperscan database finding which ``pieces`` occur as whole ASCII words."""
     assert _hs is not None
     db = _hs.Database(mode=_hs.HS_MODE_BLOCK)
-    exprs = [("\\b" + "".join(f"\\x{ord(c):02x}" for c in x) + "\\b").encode() for x in pieces]
+    exprs = [f"\\b{_hs_literal(x)}\\b".encode() for x in pieces]
     db.compile(
         expressions=exprs,
         ids=list(range(len(exprs))),
@@ -1505,7 +1509,15 @@ _USUAL_REFS = {
 }
 # html.unescape's reference syntax, on the case-folded image
 _CHARREF = re.compile(rb"&(#[0-9]+;?|#x[0-9a-f]+;?|[^\t\n\f <&#;]{1,32};?)")
-_REF_DECODED: dict[bytes, str | None] = {}
+
+
+@lru_cache(maxsize=4096)
+def _ascii_reference(token: bytes) -> str | None:
+    """What ``&token`` decodes to, or ``None`` when it cannot be judged lower-cased (see
+    :func:`_reference_chars`)."""
+    ref = "&" + token.decode("latin-1")
+    value = unescape(ref)
+    return value if token.endswith(b";") and value != ref and token.isascii() else None
 
 
 def _reference_chars(image: bytes) -> dict[str, list[str]] | None:
@@ -1519,12 +1531,7 @@ def _reference_chars(image: bytes) -> dict[str, list[str]] | None:
     """
     out: dict[str, list[str]] = {}
     for token in set(_CHARREF.findall(image)):
-        decoded = _REF_DECODED.get(token, "")
-        if decoded == "":
-            ref = "&" + token.decode("latin-1")
-            value = unescape(ref)
-            ok = token.endswith(b";") and value != ref and token.isascii()
-            decoded = _REF_DECODED[token] = value if ok else None
+        decoded = _ascii_reference(token)
         if decoded is None:
             return None
         for ch in decoded:
