@@ -19,7 +19,10 @@ import tarfile
 import tempfile
 import time
 import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path, PurePosixPath
+from typing import IO
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -76,40 +79,47 @@ def _safe_member(root: Path, name: str) -> Path:
     return target
 
 
-def _extract(data: bytes, dest: Path) -> None:
-    total = 0
+def _members(
+    data: bytes, stack: ExitStack
+) -> Iterator[tuple[str, bool, int, Callable[[], IO[bytes] | None]]] | None:
+    """The regular files and folders of a .tar.gz or .zip archive (links, devices, fifos are
+    never extracted) as ``(name, is_dir, size, open)``; ``None`` when ``data`` is neither."""
     if data[:2] == b"\x1f\x8b":
-        with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
-            for member in tar.getmembers():
-                if not (member.isfile() or member.isdir()):
-                    continue  # links, devices, fifos: never extracted
-                target = _safe_member(dest, member.name)
-                if member.isdir():
-                    target.mkdir(parents=True, exist_ok=True)
-                    continue
-                total += member.size
-                if total > MAX_EXTRACTED:
-                    raise FingerprintError("archive expands beyond the size limit")
-                target.parent.mkdir(parents=True, exist_ok=True)
-                src = tar.extractfile(member)
-                if src is not None:
-                    with src, target.open("wb") as out:
-                        shutil.copyfileobj(src, out)
-    elif data[:2] == b"PK":
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            for info in zf.infolist():
-                target = _safe_member(dest, info.filename)
-                if info.is_dir():
-                    target.mkdir(parents=True, exist_ok=True)
-                    continue
-                total += info.file_size
-                if total > MAX_EXTRACTED:
-                    raise FingerprintError("archive expands beyond the size limit")
-                target.parent.mkdir(parents=True, exist_ok=True)
-                with zf.open(info) as src, target.open("wb") as out:
+        # (closed by the stack, like the zip file below)
+        tar = stack.enter_context(tarfile.open(fileobj=io.BytesIO(data), mode="r:gz"))  # noqa: SIM115
+        return (
+            (m.name, m.isdir(), m.size, lambda m=m: tar.extractfile(m))
+            for m in tar.getmembers()
+            if m.isfile() or m.isdir()
+        )
+    if data[:2] == b"PK":
+        zf = stack.enter_context(zipfile.ZipFile(io.BytesIO(data)))
+        return (
+            (i.filename, i.is_dir(), i.file_size, lambda i=i: zf.open(i)) for i in zf.infolist()
+        )
+    return None
+
+
+def _extract(data: bytes, dest: Path) -> None:
+    with ExitStack() as stack:
+        members = _members(data, stack)
+        if members is None:
+            (dest / "technologies.json").write_bytes(data)
+            return
+        total = 0
+        for name, is_dir, size, open_member in members:
+            target = _safe_member(dest, name)
+            if is_dir:
+                target.mkdir(parents=True, exist_ok=True)
+                continue
+            total += size
+            if total > MAX_EXTRACTED:
+                raise FingerprintError("archive expands beyond the size limit")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            src = open_member()
+            if src is not None:
+                with src, target.open("wb") as out:
                     shutil.copyfileobj(src, out)
-    else:
-        (dest / "technologies.json").write_bytes(data)
 
 
 def _find_root(folder: Path) -> Path:
