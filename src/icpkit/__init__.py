@@ -11,28 +11,86 @@ Each step is available on its own: :func:`read_table` → :func:`infer_schema` /
 loads its file.
 """
 
-from icpkit.columns import Schema, SchemaOverrides, infer_schema, prepare
-from icpkit.criteria import Criterion, Evidence
-from icpkit.discovery import Discovery, ICPLearner, SearchConfig, discover
-from icpkit.errors import (
-    FingerprintError,
-    IcpFileError,
-    IcpkitError,
-    InputError,
-    MissingColumnsError,
-    NetworkRefused,
-    NotFittedError,
-    OutcomeError,
-    OutputExistsError,
-)
-from icpkit.icp import ICP, Segment
-from icpkit.io import read_table, write_table
-from icpkit.outcomes import Outcomes, OutcomeSpec, label_outcomes
-from icpkit.pipeline import DiscoveryRun, discover_file, write_outputs
-from icpkit.report.markdown import render_markdown
-from icpkit.scoring import compile_sql, score
-from icpkit.traits import TraitConfig
-from icpkit.validation import ValidationReport, validate
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the names below, for type checkers; at run time they load on first use
+    from icpkit.columns import Schema, SchemaOverrides, infer_schema, prepare
+    from icpkit.criteria import Criterion, Evidence
+    from icpkit.discovery import Discovery, ICPLearner, SearchConfig, discover
+    from icpkit.errors import (
+        FingerprintError,
+        IcpFileError,
+        IcpkitError,
+        InputError,
+        MissingColumnsError,
+        NetworkRefused,
+        NotFittedError,
+        OutcomeError,
+        OutputExistsError,
+    )
+    from icpkit.icp import ICP, Segment
+    from icpkit.io import read_table, write_table
+    from icpkit.outcomes import Outcomes, OutcomeSpec, label_outcomes
+    from icpkit.pipeline import DiscoveryRun, discover_file, write_outputs
+    from icpkit.report.markdown import render_markdown
+    from icpkit.scoring import compile_sql, score
+    from icpkit.traits import TraitConfig
+    from icpkit.validation import ValidationReport, validate
+
+# Public name → module that defines it. Importing icpkit loads none of them: discovery pulls in
+# scikit-learn and SciPy, scoring DuckDB, reports Jinja, so `import icpkit` and `icp --help`
+# would otherwise wait a second or more for libraries the caller may never use (PEP 562).
+_LAZY = {
+    **dict.fromkeys(("Schema", "SchemaOverrides", "infer_schema", "prepare"), "icpkit.columns"),
+    **dict.fromkeys(("Criterion", "Evidence"), "icpkit.criteria"),
+    **dict.fromkeys(("Discovery", "ICPLearner", "SearchConfig", "discover"), "icpkit.discovery"),
+    **dict.fromkeys(
+        (
+            "FingerprintError",
+            "IcpFileError",
+            "IcpkitError",
+            "InputError",
+            "MissingColumnsError",
+            "NetworkRefused",
+            "NotFittedError",
+            "OutcomeError",
+            "OutputExistsError",
+        ),
+        "icpkit.errors",
+    ),
+    **dict.fromkeys(("ICP", "Segment"), "icpkit.icp"),
+    **dict.fromkeys(("read_table", "write_table"), "icpkit.io"),
+    **dict.fromkeys(("Outcomes", "OutcomeSpec", "label_outcomes"), "icpkit.outcomes"),
+    **dict.fromkeys(("DiscoveryRun", "discover_file", "write_outputs"), "icpkit.pipeline"),
+    "render_markdown": "icpkit.report.markdown",
+    **dict.fromkeys(("compile_sql", "score"), "icpkit.scoring"),
+    "TraitConfig": "icpkit.traits",
+    **dict.fromkeys(("ValidationReport", "validate"), "icpkit.validation"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Load a public name's module on first access and cache the name on the package."""
+    from importlib import import_module
+
+    module = _LAZY.get(name)
+    if module is None:
+        # icpkit.scoring and friends worked as attributes when everything loaded eagerly.
+        if not name.startswith("_"):
+            try:
+                return import_module(f"{__name__}.{name}")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{__name__}.{name}":
+                    raise
+        raise AttributeError(f"module 'icpkit' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 __version__ = "0.1.0"
 
