@@ -5,19 +5,17 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Annotated, cast
+from typing import TYPE_CHECKING, Annotated, cast
 
-import polars as pl
 import typer
 from rich.table import Table
 
 from icpkit.cli._app import app, console, err_console, escape
-from icpkit.columns import SchemaOverrides
-from icpkit.discovery import SearchConfig
-from icpkit.io import read_sql
-from icpkit.pipeline import DiscoveryRun, discover_file, write_outputs
-from icpkit.report.markdown import segment_sentence
-from icpkit.report.table import criteria_rows, segment_rows
+
+if TYPE_CHECKING:  # the library loads when a command runs, so `icp --help` stays fast
+    import polars as pl
+
+    from icpkit.pipeline import DiscoveryRun
 
 
 def _parse_date(value: str | None) -> date | None:
@@ -41,6 +39,9 @@ def _criteria_table(title: str, rows: list) -> Table:
 
 def render_run(run: DiscoveryRun) -> None:
     """The terminal summary of a discovery: definitions, segments, anti-signals, validation."""
+    from icpkit.report.markdown import segment_sentence
+    from icpkit.report.table import criteria_rows, segment_rows
+
     icp = run.icp
     o = icp.outcomes
     if o is not None:
@@ -148,6 +149,11 @@ def discover(
     force: Annotated[bool, typer.Option(help="Replace existing output files.")] = False,
 ) -> None:
     """Discover an evidence-based ICP from a customer base and write icp.yaml + icp.md."""
+    from icpkit.columns import SchemaOverrides
+    from icpkit.discovery import SearchConfig
+    from icpkit.io import read_sql
+    from icpkit.pipeline import discover_file, write_outputs
+
     overrides = SchemaOverrides.from_file(config) if config else SchemaOverrides()
     overrides = replace(
         overrides,
@@ -191,6 +197,7 @@ def demo(
     force: Annotated[bool, typer.Option(help="Replace an earlier demo's ICP files.")] = True,
 ) -> None:
     """Generate a realistic customer base with a planted truth and discover its ICP."""
+    from icpkit.pipeline import discover_file, write_outputs
     from icpkit.sample import TECH_CATEGORIES, generate_customers, write_demo_files
 
     directory.mkdir(parents=True, exist_ok=True)
