@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import polars as pl
 import typer
 from rich.progress import (
     BarColumn,
@@ -21,10 +20,12 @@ from rich.progress import (
 from rich.table import Table
 
 from icpkit.cli._app import app, console, err_console, escape
-from icpkit.io import read_table, write_table
-from icpkit.technographics.cache import FetchCache
-from icpkit.technographics.enrich import detect_domains, enrich
-from icpkit.technographics.fetch import FetchConfig, FetchResult
+
+if TYPE_CHECKING:  # the library loads when a command runs, so `icp --help` stays fast
+    import polars as pl
+
+    from icpkit.technographics.cache import FetchCache
+    from icpkit.technographics.fetch import FetchConfig, FetchResult
 
 fingerprints_app = typer.Typer(
     help="Manage technology fingerprint databases.", no_args_is_help=True
@@ -74,6 +75,8 @@ def _detector(fingerprints: Path | None, min_confidence: int):  # type: ignore[n
 
 
 def _config(concurrency: int, allow_private: bool, no_robots: bool, refresh: bool) -> FetchConfig:
+    from icpkit.technographics.fetch import FetchConfig
+
     return FetchConfig(
         concurrency=concurrency,
         allow_private=allow_private,
@@ -87,6 +90,8 @@ def _cache(path: Path | None, disabled: bool) -> Iterator[FetchCache | None]:
     if disabled:
         yield None
         return
+    from icpkit.technographics.cache import FetchCache
+
     with FetchCache(path) as cache:
         yield cache
 
@@ -125,6 +130,10 @@ def _progress(total: int, show: bool) -> Iterator[Callable[[FetchResult], None] 
 
 def _targets(targets: list[str], column: str) -> list[str]:
     """Domains/URLs given on the command line, or read from the ``column`` of table files."""
+    import polars as pl
+
+    from icpkit.io import read_table
+
     out: list[str] = []
     for target in targets:
         path = Path(target)
@@ -141,6 +150,8 @@ def _targets(targets: list[str], column: str) -> list[str]:
 
 
 def _render_sites(df: pl.DataFrame) -> None:
+    import polars as pl
+
     for domain, site in df.group_by("domain", maintain_order=True):
         error = site["error"][0]
         title = f"[bold]{escape(str(domain[0]))}[/]"
@@ -170,6 +181,8 @@ def _render_sites(df: pl.DataFrame) -> None:
 
 
 def _render_summary(df: pl.DataFrame) -> None:
+    import polars as pl
+
     sites = df.group_by("domain").agg(pl.col("error").first())
     failed = sites["error"].drop_nulls().len()
     console.print(f"{sites.height:,} sites: {sites.height - failed:,} fetched, {failed:,} failed")
@@ -208,6 +221,9 @@ def detect(
     force: ForceOpt = False,
 ) -> None:
     """Detect the technologies websites use (one row per site × technology)."""
+    from icpkit.io import write_table
+    from icpkit.technographics.enrich import detect_domains
+
     sites = _targets(targets, column)
     detector = _detector(fingerprints, min_confidence)
     config = _config(concurrency, allow_private, no_robots, refresh)
@@ -253,6 +269,9 @@ def enrich_command(
     force: ForceOpt = False,
 ) -> None:
     """Add each account's technology stack (tech, tech_<category>, has_<category>) to a table."""
+    from icpkit.io import read_table, write_table
+    from icpkit.technographics.enrich import enrich
+
     df = read_table(accounts)
     detector = _detector(fingerprints, 50)
     config = _config(concurrency, allow_private, no_robots, refresh)
