@@ -787,3 +787,299 @@ def write_demo_files(directory: Path, *, n: int = 6000, seed: int = 7) -> dict[s
         write_table(frame, path, force=True)
         paths[name] = path
     return paths
+
+
+# --------------------------------------------------------------------------------------------
+# Weak-signal customer bases (benchmarks of ranking quality and the null test)
+
+
+@dataclass(frozen=True)
+class WeakTruth:
+    """The latent model behind :func:`weak_signal_customers`.
+
+    ``probability`` is each row's true chance of ``won``; its ROC AUC against the drawn outcome
+    (``bayes_auc``) is the best any score can reach on that sample. ``effects`` lists the planted
+    log-odds terms by name (before ``signal`` scaling) so a reader can see how small each is.
+    """
+
+    probability: np.ndarray
+    won: np.ndarray
+    bayes_auc: float
+    conjunction: PlantedSegment
+    anti_signal: PlantedCriterion
+    effects: Mapping[str, float]
+
+
+_WEAK_INDUSTRY_EFFECT = (0.30, 0.20, 0.10, -0.10, -0.05, 0.0, -0.20, -0.15, 0.05, 0.10, -0.25)
+_WEAK_COUNTRY_EFFECT = (0.10, 0.05, 0.10, -0.05, 0.05, 0.0, 0.0, -0.15, -0.20, -0.05)
+_WEAK_MODELS = ("B2B", "B2C", "Marketplace", "B2B2C")
+_WEAK_MODEL_P = (0.55, 0.18, 0.12, 0.15)
+_WEAK_MODEL_EFFECT = (0.15, -0.75, 0.0, 0.05)  # B2C carries the anti-signal
+_WEAK_TOOLS = (
+    "Shopify",
+    "Klaviyo",
+    "HubSpot",
+    "Salesforce",
+    "Intercom",
+    "Stripe",
+    "Segment",
+    "Mailchimp",
+    "WordPress",
+    "Zendesk",
+    "Marketo",
+    "Google Analytics",
+)
+_WEAK_TOOL_P = (0.25, 0.15, 0.30, 0.25, 0.20, 0.35, 0.12, 0.30, 0.35, 0.20, 0.08, 0.70)
+_WEAK_TOOL_EFFECT = (0.10, 0.15, 0.20, 0.15, 0.10, 0.10, 0.15, -0.15, -0.10, 0.0, 0.10, 0.0)
+_WEAK_EFFECTS: Mapping[str, float] = MappingProxyType(
+    {
+        "industry (per value)": 0.30,
+        "country (per value)": 0.20,
+        "business model B2C (anti-signal)": _WEAK_MODEL_EFFECT[1],
+        "log employees (per sd, inverted U)": 0.20,
+        "revenue per employee (per sd)": 0.10,
+        "tech stack tool (each)": 0.20,
+        "funded within 365 days of close": 0.30,
+        "hiring growth (per sd)": 0.12,
+        "saas/fintech AND uses hubspot (conjunction)": 0.70,
+    }
+)
+_WEAK_CONJUNCTION = PlantedSegment(
+    name="saas-fintech-on-hubspot",
+    criteria=(
+        PlantedCriterion("industry", values=("saas", "fintech")),
+        PlantedCriterion("tech_stack", values=("hubspot",)),
+    ),
+)
+_WEAK_ANTI = PlantedCriterion("business_model", values=("b2c",))
+_WEAK_SCALE = 1.45  # sets signal=1.0 at a Bayes AUC of about 0.70
+
+
+def _auc(score: np.ndarray, positive: np.ndarray) -> float:
+    """ROC AUC by the rank-sum formula (average ranks for ties); NaN without both classes."""
+    from scipy.stats import rankdata  # deferred: keeps ``import icpkit`` light
+
+    n_pos = int(positive.sum())
+    n_neg = positive.size - n_pos
+    if n_pos == 0 or n_neg == 0:
+        return float("nan")
+    ranks = rankdata(score)
+    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def weak_signal_customers(
+    n: int = 5000,
+    *,
+    seed: int = 0,
+    signal: float = 1.0,
+    base_rate: float = 0.3,
+    n_noise_columns: int = 4,
+    shuffle_outcomes: bool = False,
+    as_of: date = date(2026, 6, 30),
+) -> tuple[pl.DataFrame, WeakTruth]:
+    """A messy customer export whose won/lost outcome follows many *small* additive effects.
+
+    Real customer data rarely holds one strong segment; it holds a dozen weak tendencies, an
+    interaction or two and a group that rarely works out. This generator plants exactly that on
+    the latent log-odds: per-value industry and country effects, an inverted U in company size,
+    revenue per employee, a dozen tools of a ``"Shopify; Klaviyo"`` tech stack, recent funding
+    (``Last Funding Date`` relative to ``Close Date``), hiring growth, one conjunction (SaaS or
+    fintech *and* on HubSpot) and one anti-signal (B2C). ``signal`` scales every effect:
+    1.0 gives a Bayes AUC of about 0.71, 0.6 about 0.64 and 1.5 about 0.78. ``base_rate`` sets
+    the share won. ``n_noise_columns`` adds unrelated columns (alternately categorical and
+    numeric, some with missing values) so wide data can be built for null tests;
+    ``shuffle_outcomes`` permutes ``Outcome``, destroying all signal (``probability`` is then the
+    share won for every row).
+
+    Columns are messy as exports are: industry spelled in several cases and with stray
+    whitespace, employees with thousands separators, revenue partly as ``"$1.2M"``, missing
+    values in most attributes. ``Outcome`` holds ``won``/``lost``, which
+    :func:`icpkit.label_outcomes` reads as the label.
+    """
+    if n < 2:
+        raise InputError(f"n must be at least 2, got {n}")
+    if not 0 < base_rate < 1:
+        raise InputError(f"base_rate must be between 0 and 1, got {base_rate}")
+    if n_noise_columns < 0:
+        raise InputError(f"n_noise_columns must be non-negative, got {n_noise_columns}")
+    rng = np.random.default_rng(seed)
+    as_of_days = _days(as_of)
+    close_days = rng.integers(_days(date(2022, 1, 1)), as_of_days + 1, n)
+
+    industry = _pick(rng, n, np.asarray(_INDUSTRY_P))
+    country = _pick(rng, n, np.asarray(_COUNTRY_P))
+    model = _pick(rng, n, np.asarray(_WEAK_MODEL_P))
+    log_emp = rng.normal(np.log(150.0), 1.4, n)
+    employees = np.clip(np.exp(log_emp), 2, 80_000).round()
+    z_emp = (np.log(employees) - np.log(150.0)) / 1.4
+    rev_per_emp = rng.normal(0.0, 1.0, n)
+    revenue = employees * np.exp(np.log(120_000.0) + 0.45 * rev_per_emp)
+    tools = rng.random((n, len(_WEAK_TOOLS))) < np.asarray(_WEAK_TOOL_P)
+    funded = rng.random(n) < 0.55
+    funding_lag = np.where(funded, np.floor(rng.exponential(700.0, n)), 0).astype(np.int64)
+    hiring = rng.normal(8.0, 15.0, n)
+
+    conj = (industry <= 1) & tools[:, _WEAK_TOOLS.index("HubSpot")]
+    effects = (
+        np.asarray(_WEAK_INDUSTRY_EFFECT)[industry]
+        + np.asarray(_WEAK_COUNTRY_EFFECT)[country]
+        + np.asarray(_WEAK_MODEL_EFFECT)[model]
+        + 0.20 * z_emp
+        - 0.12 * z_emp**2
+        + 0.10 * rev_per_emp
+        + tools @ np.asarray(_WEAK_TOOL_EFFECT)
+        + 0.30 * (funded & (funding_lag < 365))
+        + 0.12 * (hiring - 8.0) / 15.0
+        + 0.70 * conj
+    )
+    logit = _WEAK_SCALE * signal * (effects - effects.mean())
+    # Intercept solved (a few Newton steps) so the expected share won is ``base_rate``.
+    b = float(np.log(base_rate / (1 - base_rate)))
+    for _ in range(20):
+        p = 1.0 / (1.0 + np.exp(-(logit + b)))
+        b -= (p.mean() - base_rate) / max(float((p * (1 - p)).mean()), 1e-9)
+    prob = 1.0 / (1.0 + np.exp(-(logit + b)))
+    won = rng.random(n) < prob
+    if shuffle_outcomes:  # no attribute says anything now: the truth is the base rate
+        won = won[rng.permutation(n)]
+        prob = np.full(n, float(won.mean()))
+
+    missing = {
+        name: rng.random(n) < share
+        for name, share in (
+            ("industry", 0.06),
+            ("employees", 0.10),
+            ("revenue", 0.22),
+            ("country", 0.04),
+            ("model", 0.12),
+            ("stack", 0.15),
+            ("hiring", 0.30),
+        )
+    }
+    raw = pl.DataFrame(
+        {
+            "id": 5_000_000 + np.arange(n, dtype=np.int64) * 7,
+            "industry": _labels(_INDUSTRIES, industry),
+            "industry_mess": _pick(rng, n, (0.70, 0.08, 0.06, 0.04, 0.07, 0.05)),
+            "employees": employees.astype(np.int64),
+            "emp_comma": rng.random(n) < 0.4,
+            "revenue": revenue,
+            "revenue_style": _pick(rng, n, (0.5, 0.3, 0.2)),
+            "country": _labels(_COUNTRIES, country),
+            "model": _labels(_WEAK_MODELS, model),
+            "model_mess": _pick(rng, n, (0.85, 0.15)),
+            "hiring": np.round(hiring, 1),
+            **{f"miss_{k}": v for k, v in missing.items()},
+        }
+    )
+    ind = pl.col("industry")
+    rev = pl.col("revenue")
+    industry_s = _variants(
+        raw,
+        "industry",
+        "industry_mess",
+        ind,
+        {
+            1: ind.str.to_lowercase(),
+            2: pl.format(" {} ", ind),
+            3: ind.str.to_uppercase(),
+            4: ind.replace(_INDUSTRY_ALT),
+            5: pl.format("{}  ", ind.str.replace(" ", "  ")),
+        },
+    )
+    employees_s = _variants(
+        raw,
+        "employees",
+        "emp_comma",
+        pl.col("employees").cast(pl.String),
+        {1: _thousands(pl.col("employees"))},
+    )
+    revenue_s = _variants(
+        raw,
+        "revenue",
+        "revenue_style",
+        ((rev / 1e3).round(0) * 1000).cast(pl.Int64).cast(pl.String),
+        {
+            1: pl.when(rev >= 1e6)
+            .then(pl.format("${}M", (rev / 1e5).round(0) / 10))
+            .otherwise(pl.format("${}K", (rev / 1e3).round(0).cast(pl.Int64))),
+            2: _thousands((rev / 1e3).round(0) * 1000),
+        },
+    )
+    model_s = _variants(
+        raw, "model", "model_mess", pl.col("model"), {1: pl.col("model").str.to_lowercase()}
+    )
+    # The tech stack: tools joined by "; " (some rows lower-cased); an empty stack stays "".
+    has_tool = pl.DataFrame({f"t{j}": tools[:, j] for j in range(len(_WEAK_TOOLS))})
+    lower = rng.random(n) < 0.2
+    stack = (
+        has_tool.select(
+            pl.concat_str(
+                [pl.when(pl.col(f"t{j}")).then(pl.lit(t)) for j, t in enumerate(_WEAK_TOOLS)],
+                separator="; ",
+                ignore_nulls=True,
+            ).alias("s")
+        )
+        .to_series()
+        .to_frame()
+        .select(
+            pl.when(pl.Series(lower)).then(pl.col("s").str.to_lowercase()).otherwise(pl.col("s"))
+        )
+        .to_series()
+    )
+
+    columns: dict[str, Any] = {
+        "Record ID": raw.get_column("id"),
+        "Industry": industry_s,
+        "Number of Employees": employees_s,
+        "Annual Revenue": revenue_s,
+        "Country/Region": raw.get_column("country"),
+        "Business Model": model_s,
+        "Tech Stack": stack,
+        "Close Date": _dates(close_days),
+        "Last Funding Date": _dates(close_days - funding_lag),
+        "Hiring Growth 6m (%)": raw.get_column("hiring"),
+    }
+    frame = pl.DataFrame(columns)
+    masks = {
+        "Industry": missing["industry"],
+        "Number of Employees": missing["employees"],
+        "Annual Revenue": missing["revenue"],
+        "Country/Region": missing["country"],
+        "Business Model": missing["model"],
+        "Tech Stack": missing["stack"],
+        "Hiring Growth 6m (%)": missing["hiring"],
+        "Last Funding Date": ~funded,
+    }
+    frame = frame.with_columns(
+        pl.when(pl.Series(mask)).then(None).otherwise(pl.col(name)).alias(name)
+        for name, mask in masks.items()
+    )
+
+    noise: dict[str, Any] = {}
+    for i in range(n_noise_columns):
+        if i % 2 == 0:
+            k = int(rng.integers(2, 9))
+            values = tuple(f"Group {chr(65 + j)}" for j in range(k))
+            col = _labels(values, _pick(rng, n, rng.dirichlet(np.full(k, 2.0))))
+            miss = rng.random(n) < rng.uniform(0.0, 0.15)
+            noise[f"Attribute {i + 1:02d}"] = col.scatter(np.flatnonzero(miss), None)
+        else:
+            x = np.round(np.exp(rng.normal(2.0, 1.0, n)), 2)
+            x[rng.random(n) < rng.uniform(0.0, 0.15)] = np.nan
+            noise[f"Metric {i + 1:02d}"] = pl.Series(x).fill_nan(None)
+    if noise:
+        frame = frame.with_columns(**noise)
+    frame = frame.with_columns(pl.Series("Outcome", np.where(won, "won", "lost"), dtype=pl.String))
+    truth = WeakTruth(
+        probability=prob,
+        won=won,
+        bayes_auc=_auc(prob, won),
+        conjunction=_WEAK_CONJUNCTION,
+        anti_signal=_WEAK_ANTI,
+        effects=_WEAK_EFFECTS,
+    )
+    return frame, truth
+
+
+__all__ += ["WeakTruth", "weak_signal_customers"]
