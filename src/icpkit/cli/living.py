@@ -17,7 +17,6 @@ import typer
 from rich.table import Table
 
 from icpkit.cli._app import app, console, err_console, escape
-from icpkit.icp import ICP
 
 
 def _date(value: str | None, hint: str) -> date | None:
@@ -169,6 +168,7 @@ def diff_cmd(
     new: Annotated[Path, typer.Argument(help="The newer ICP file.")],
 ) -> None:
     """A readable diff of criteria, weights, thresholds and segments (not a text diff)."""
+    from icpkit.icp import ICP
     from icpkit.versioning import diff
 
     d = diff(ICP.load(old), ICP.load(new))
@@ -203,6 +203,7 @@ def status_cmd(
     today: Annotated[str | None, typer.Option("--today", help="Evaluate as of this date.")] = None,
 ) -> None:
     """Age, review due date and drift; exits 3 when review is overdue or drift exceeds the threshold."""
+    from icpkit.icp import ICP
     from icpkit.io import read_table
     from icpkit.versioning import status
 

@@ -15,7 +15,6 @@ from rich.table import Table
 from icpkit.cli._app import app, console, err_console, escape
 from icpkit.compliance import DISCLAIMER
 from icpkit.errors import InputError
-from icpkit.icp import ICP
 
 
 def _tiers(value: str) -> tuple[str, ...]:
@@ -40,6 +39,7 @@ def personas(
     ] = 0.2,
 ) -> None:
     """Who championed and who signed won deals in fitting accounts: 1-3 personas per segment."""
+    from icpkit.icp import ICP
     from icpkit.io import read_table
     from icpkit.personas import analyze_personas, with_personas
 
@@ -112,6 +112,7 @@ def export(
     force: Annotated[bool, typer.Option(help="Replace an existing output file.")] = False,
 ) -> None:
     """Fit accounts × their best contacts in priority order, with the rules that apply per row."""
+    from icpkit.icp import ICP
     from icpkit.outreach import export_outreach
 
     if casl not in ("exclude", "flag"):
