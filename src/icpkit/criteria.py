@@ -25,6 +25,7 @@ data is missing). Unknown is never counted as failed: it is reported as unknown.
 from __future__ import annotations
 
 import math
+import re
 from datetime import date
 from enum import StrEnum
 from typing import Any, Literal
@@ -33,6 +34,10 @@ import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Layer = Literal["firmographic", "technographic", "behavioural"]
+# What a number *is*, so that it is written the way people read it: a year (2000, not 2,000), a
+# count (2 rounds, not $2), money ($2M), a percentage (12%), a share (0.12 as 12%), a duration.
+Unit = Literal["money", "count", "year", "percent", "share", "days", "months", "plain"]
+UNITS: tuple[str, ...] = ("money", "count", "year", "percent", "share", "days", "months", "plain")
 
 
 class Operator(StrEnum):
@@ -95,6 +100,9 @@ class Criterion(BaseModel):
     within_days: int | None = None
     before: str | None = None
     layer: Layer | None = None
+    unit: Unit | None = Field(
+        default=None, description="what the number is (display only); absent: read from the name"
+    )
     label: str | None = None
     weight: float | None = None
     evidence: Evidence | None = None
@@ -162,7 +170,8 @@ class Criterion(BaseModel):
         if op is Operator.IN:
             return f"{col} is {_join(self.in_ or ())}"
         if op is Operator.BETWEEN:
-            return f"{col} {format_band(*(self.between or (None, None)), column=self.column)}"
+            lo, hi = self.between or (None, None)
+            return f"{col} {format_band(lo, hi, column=self.column, unit=self.unit)}"
         if op is Operator.IS:
             return f"{col}" if self.is_ else f"no {col}"
         if op is Operator.HAS_ANY:
@@ -180,7 +189,8 @@ class Criterion(BaseModel):
         if op is Operator.IN:
             return ", ".join(self.in_ or ())
         if op is Operator.BETWEEN:
-            return format_band(*(self.between or (None, None)), column=self.column)
+            lo, hi = self.between or (None, None)
+            return format_band(lo, hi, column=self.column, unit=self.unit)
         if op is Operator.IS:
             return "yes" if self.is_ else "no"
         if op is Operator.HAS_ANY:
@@ -254,44 +264,122 @@ def _join(values: tuple[str, ...] | list[str]) -> str:
     return ", ".join(values[:-1]) + " or " + values[-1]
 
 
-_MONEY_HINTS = ("revenue", "arr", "mrr", "ltv", "funding", "amount", "value", "usd", "raised")
+# Name tokens that say what a number is. Counts are checked before money so that
+# ``funding_rounds`` is a count although it shares "funding" with ``funding_total_usd``.
+_COUNT_NAME = re.compile(
+    r"(^|_)(count|counts|cnt|num|number|rounds?|tickets?|visits?|sessions?|employees|headcount"
+    r"|staff|seats|users|locations|offices|jobs|openings|hires|contacts|deals|orders|customers"
+    r"|products|investors|pages|members|accounts|stores|subscribers|followers)($|_)"
+    r"|^n_|^nb_"
+)
+_YEAR_NAME = re.compile(r"(^|_)(year|yr|yob|vintage)($|_)|^(founded|established|incorporated)$")
+_PERCENT_NAME = re.compile(r"(^|_)(pct|percent|percentage|perc)($|_)|%")
+_DAYS_NAME = re.compile(r"(^|_)days?($|_)")
+_MONTHS_NAME = re.compile(r"(^|_)months?($|_)")
+_MONEY_NAME = re.compile(
+    r"revenue|(^|_)(arr|mrr|ltv|clv|acv|tcv|usd|eur|gbp|amount|value|raised|funding|funded"
+    r"|valuation|price|spend|spending|budget|cost|costs|salary|income|turnover|sales_volume"
+    r"|capital|investment|gmv)($|_)"
+)
 
 
-def format_number(x: float, *, money: bool = False) -> str:
-    """Human-readable number: 1,000 / 12.5K / $10M."""
+def unit_from_name(column: str) -> Unit | None:
+    """What a column's numbers are, read from its name alone (``None`` if the name is silent).
+
+    Used for criteria without a recorded unit (hand-written or older ICP files);
+    :func:`icpkit.columns.infer_schema` refines it with the values.
+    """
+    name = column.lower()
+    if _PERCENT_NAME.search(name):
+        return "percent"
+    if _YEAR_NAME.search(name):
+        return "year"
+    if _DAYS_NAME.search(name):
+        return "days"
+    if _MONTHS_NAME.search(name):
+        return "months"
+    if _COUNT_NAME.search(name):
+        return "count"
+    if _MONEY_NAME.search(name):
+        return "money"
+    return None
+
+
+def _trim(txt: str) -> str:
+    return txt.rstrip("0").rstrip(".") if "." in txt else txt
+
+
+def format_number(x: float, *, money: bool = False, unit: str | None = None) -> str:
+    """A number the way people write it for its unit.
+
+    money ``$2.5M``; year ``2000``; count ``1,200`` / ``2.5``; percent ``12.5%``; share (a
+    fraction) ``12%``; days ``30 days``; plain ``1,000`` / ``12.5`` / ``1.5M``. ``money=True`` is
+    ``unit="money"``. Every rendering (terminal, Markdown, HTML, CRM reasons) goes through here.
+    """
+    if money:
+        unit = "money"
+    if not math.isfinite(x):
+        return str(x)
+    if unit == "days":
+        return f"{_bare(x, 'count')} day{'' if x == 1 else 's'}"
+    if unit == "months":
+        return f"{_bare(x, 'count')} month{'' if x == 1 else 's'}"
+    return _bare(x, unit)
+
+
+def _bare(x: float, unit: str | None) -> str:
+    """The number without a trailing unit word (bands put the word once, after both ends)."""
     sign = "-" if x < 0 else ""
     a = abs(x)
-    if money:
+    if unit == "money":
         for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
             if a >= div:
                 v = a / div
-                txt = f"{v:.1f}".rstrip("0").rstrip(".") if v < 100 else f"{v:.0f}"
+                txt = _trim(f"{v:.1f}") if v < 100 else f"{v:.0f}"
                 return f"{sign}${txt}{suffix}"
-        return f"{sign}${a:,.0f}"
+        return f"{sign}${a:,.0f}" if a == int(a) or a >= 100 else f"{sign}${_trim(f'{a:.2f}')}"
+    if unit == "year":
+        return f"{sign}{a:.0f}" if a == int(a) else f"{sign}{_trim(f'{a:.1f}')}"
+    if unit == "percent":
+        return f"{sign}{_trim(f'{a:.1f}')}%"
+    if unit == "share":
+        return f"{sign}{_trim(f'{a * 100:.1f}')}%"
+    if unit in ("count", "days", "months"):
+        if a == int(a):
+            return f"{sign}{int(a):,}"
+        return f"{sign}{_trim(f'{a:,.1f}')}"
     if a >= 1e6:
-        v = a / 1e6
-        return f"{sign}{v:.1f}".rstrip("0").rstrip(".") + "M"
+        return f"{sign}{_trim(f'{a / 1e6:.1f}')}M"
     if a == int(a):
         return f"{sign}{int(a):,}"
-    return f"{sign}{a:,.2f}".rstrip("0").rstrip(".")
+    return f"{sign}{_trim(f'{a:,.2f}')}"
 
 
-def format_band(lo: float | None, hi: float | None, *, column: str = "") -> str:
-    """``200–1,000`` / ``≥ 1,000`` / ``< 50``; money columns get currency units."""
-    money = any(h in column.lower() for h in _MONEY_HINTS)
+def format_band(
+    lo: float | None, hi: float | None, *, column: str = "", unit: str | None = None
+) -> str:
+    """``200–1,000`` / ``≥ $2M`` / ``< 2000`` / ``30–90 days``, in the column's unit.
+
+    ``unit`` is what the trait builder recorded; without it the column name decides.
+    """
+    u = unit or unit_from_name(column) or "plain"
+    word = {"days": " days", "months": " months"}.get(u, "")
     if lo is not None and hi is not None:
-        return f"{format_number(lo, money=money)}–{format_number(hi, money=money)}"
+        return f"{_bare(lo, u)}–{_bare(hi, u)}{word}"
     if lo is not None:
-        return f"≥ {format_number(lo, money=money)}"
-    return f"< {format_number(hi or 0.0, money=money)}"
+        return f"≥ {_bare(lo, u)}{word}"
+    return f"< {_bare(hi or 0.0, u)}{word}"
 
 
 __all__ = [
+    "UNITS",
     "Criterion",
     "Evidence",
     "Layer",
     "Operator",
+    "Unit",
     "format_band",
     "format_number",
     "normalize_value",
+    "unit_from_name",
 ]

@@ -63,15 +63,24 @@ class OutcomeComparison(_Model):
     unit: str = ""
     higher_is_better: bool = True
     kind: str | None = Field(default=None, description="outcome kind: value, retention, …")
+    outcome: str | None = Field(
+        default=None,
+        description="the best/worst definition actually used (outcomes.best / outcomes.worst)",
+    )
 
-    def phrase(self) -> str:
-        """Outcome terms people use: 'onboard in 15 days vs 28', 'ARR $61K vs $18K'."""
+    def phrase(self, outcome: str | None = None) -> str:
+        """Outcome terms people use: 'onboard in 15 days vs 28', 'ARR $61K vs $18K'.
+
+        Best/worst shares name the definition actually used (``outcome`` or the stored field),
+        so "worst" reads "status closed" for Crunchbase, not a churn it never measured.
+        """
         s, o = self.segment, self.others
         if self.unit == "share":
+            what = _outcome_words(outcome or self.outcome)
             if self.metric == "best customers":
-                return f"{s:.0%} become best customers vs {o:.0%} of others"
+                return f"{s:.0%} become best customers{what} vs {o:.0%} of others"
             if self.metric == "worst customers":
-                return f"{s:.0%} end up among the worst (churned, lost, bottom 20%) vs {o:.0%}"
+                return f"{s:.0%} end up among the worst{what} vs {o:.0%}"
             return f"{self.metric}: {s:.0%} vs {o:.0%}"
         n = self.metric.replace("_", " ")
         kind = self.kind or ""
@@ -91,6 +100,21 @@ class OutcomeComparison(_Model):
                 f"{format_number(o, money=True)}"
             )
         return f"{n} {format_number(s)} vs {format_number(o)}"
+
+
+def _outcome_words(definition: str | None) -> str:
+    """`` (status closed)`` from ``status in ['closed'] (n=553)``; empty without a definition."""
+    import re  # local: this module's imports are shared with concurrent edits
+
+    if not definition:
+        return ""
+    txt = re.sub(r"\s*\(n=[\d,]+\)", "", definition)
+    txt = re.sub(
+        r"\bin \[([^\]]*)\]",
+        lambda m: " or ".join(v.strip().strip("'\"") for v in m.group(1).split(",")),
+        txt,
+    )
+    return f" ({txt.strip()})"
 
 
 class SegmentEvidence(_Model):
