@@ -58,6 +58,13 @@ class Evidence(BaseModel):
     best over the share among all labelled accounts; ``odds_ratio`` compares best against worst
     with its 95% confidence interval; ``p_value`` is Fisher's exact test and ``q_value`` the
     Benjamini-Hochberg adjusted value across every trait that was tried.
+
+    Criteria that discovery *selected* on the outcome (segment must-haves with their refined
+    edges and value sets, disqualifiers, timing signals) carry selection-adjusted values instead:
+    ``p_value`` and ``q_value`` then account for everything the search looked at, refinement
+    included (see :mod:`icpkit.significance`), ``raw_p_value`` keeps the unadjusted Fisher
+    p-value and ``adjustment`` says how the adjustment was made. Files without these two fields
+    read as before.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -75,6 +82,8 @@ class Evidence(BaseModel):
     n_best: int
     n_worst: int
     caveat: str | None = None
+    raw_p_value: float | None = None
+    adjustment: str | None = None
 
     @field_validator("lift", "odds_ratio", "ci_low", "ci_high", mode="before")
     @classmethod
