@@ -345,6 +345,65 @@ def regime_columns(country_code: pl.Expr) -> list[pl.Expr]:
     ]
 
 
+# -- suppression keys ------------------------------------------------------------------------------
+#
+# A suppression list is written by people: "Bob+News@Acme.com", "*.acme.com", "acme.com.",
+# "bücher.de". Contacts are compared with it through the same keys, so an entry suppresses every
+# spelling of the same person or domain.
+
+
+def _idna_ascii(values: pl.Series) -> pl.Series:
+    """Unicode domains to their ASCII (punycode) form; ASCII passes; unencodable → null.
+
+    Only the distinct non-ASCII values go through the codec (a lookup table, not a row loop).
+    """
+    import idna
+
+    todo = values.filter(values.is_not_null() & values.str.contains(r"[^\x00-\x7f]")).unique()
+    if todo.len() == 0:
+        return values
+    mapped: list[str | None] = []
+    for v in todo.to_list():
+        try:
+            mapped.append(idna.encode(v, uts46=True).decode("ascii"))
+        except idna.IDNAError:
+            try:  # IDNA 2003 (Python's codec) accepts some labels IDNA 2008 rejects
+                mapped.append(v.encode("idna").decode("ascii"))
+            except UnicodeError:
+                mapped.append(None)
+    return values.replace(todo, pl.Series(mapped, dtype=pl.String))
+
+
+def domain_key(expr: pl.Expr) -> pl.Expr:
+    """The form a domain is compared in for suppression: ``acme.com`` for every spelling.
+
+    Lower-cased and stripped; scheme, ``www.``, a ``*.`` or ``@`` prefix, any path or port and
+    leading/trailing dots removed; Unicode labels in ASCII form (``bücher.de`` →
+    ``xn--bcher-kva.de``). A domain also covers all its subdomains (see the matching).
+    """
+    s = expr.cast(pl.String).str.strip_chars().str.to_lowercase()
+    s = s.str.replace(r"^[a-z][a-z0-9+.-]*://", "").str.replace(r"^(\*\.|\*?@)", "")
+    s = s.str.replace(r"^www\d?\.", "").str.replace(r"[/?#:].*$", "").str.strip_chars(". ")
+    s = s.map_batches(_idna_ascii, return_dtype=pl.String)
+    return pl.when(s != "").then(s)
+
+
+def email_key(expr: pl.Expr) -> pl.Expr:
+    """The form an email is compared in for suppression: ``bob@acme.com``.
+
+    Lower-cased, spaces removed, the ``+tag`` of the local part dropped (``bob+news@`` is bob)
+    and the domain keyed by :func:`domain_key`. Null when there is no ``local@domain``.
+    """
+    s = expr.cast(pl.String).str.to_lowercase().str.replace_all(r"\s+", "")
+    local = s.str.extract(r"^([^@]+)@[^@]+$", 1).str.replace(r"\+.*$", "")
+    domain = domain_key(s.str.extract(r"^[^@]+@([^@]+)$", 1))
+    return pl.when((local != "") & domain.is_not_null()).then(local + "@" + domain)
+
+
+VALID_DOMAIN_KEY = r"^[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?)+$"
+"""What a :func:`domain_key` of a real domain looks like (at least two labels)."""
+
+
 def regime_table() -> pl.DataFrame:
     """Every recognised country with its regime: the documented table, for docs and review."""
     codes = pl.DataFrame(
@@ -362,7 +421,10 @@ __all__ = [
     "EU_EEA",
     "REGIMES",
     "REGIME_BY_COUNTRY",
+    "VALID_DOMAIN_KEY",
     "Regime",
+    "domain_key",
+    "email_key",
     "normalize_country",
     "regime_columns",
     "regime_table",

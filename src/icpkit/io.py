@@ -10,7 +10,9 @@ applies, the column and the 1-based data row; polars, pyarrow and DuckDB errors 
 
 Writes are atomic (a temporary file in the target directory, fsync, ``os.replace``) so a crash
 never leaves half a file, refuse to replace an existing file without ``force`` and never write
-onto one of the command's inputs, even with ``force``.
+onto one of the command's inputs, even with ``force``. CSV and Excel outputs are opened in
+spreadsheets and imported into CRMs, so text cells that would run as a formula get a leading ``'``
+(:func:`neutralize_cells`; ``raw_cells=True`` opts out).
 """
 
 from __future__ import annotations
@@ -22,14 +24,15 @@ import io
 import os
 import re
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import polars as pl
 
-from icpkit.errors import InputError, OutputExistsError
+from icpkit.errors import IcpkitError, InputError, OutputExistsError
 
 Format = Literal["csv", "parquet", "xlsx", "jsonl", "json"]
 PathLike = str | os.PathLike[str]
@@ -465,12 +468,86 @@ def _check_target(path: PathLike, force: bool, inputs: Sequence[PathLike]) -> Pa
     return target
 
 
-def _atomic(target: Path, write: Callable[[Path], None]) -> Path:
-    """Write via ``write(tmp)`` to a temporary sibling, fsync it, then rename over ``target``."""
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(fd)
-    tmp = Path(tmp_name)
+class OutputWriteError(IcpkitError):
+    """The operating system refused to write an output (read-only or full disk, permissions).
+
+    Not an input problem: the CLI exits 1 for it (``exit_code``), naming the path.
+    """
+
+    exit_code = 1
+
+    def __init__(self, path: PathLike, reason: str) -> None:
+        self.path = str(path)
+        super().__init__(f"{path}: cannot write the output: {reason}")
+
+
+_TMP_SUFFIX = ".tmp"
+
+
+def _temp_prefix(target: Path) -> str:
+    # The writer's pid is part of the name so a later write can tell a stale temporary file
+    # (its process is gone: killed, Ctrl-C'd twice, power cut) from one being written right now.
+    return f".{target.name}.{os.getpid()}."
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
     try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists but not ours (EPERM), or a platform without signal 0
+        return True
+    return True
+
+
+def clear_stale_temps(target: PathLike) -> list[Path]:
+    """Remove temporary files an interrupted earlier write of ``target`` left beside it.
+
+    A temporary file is stale when the process that created it no longer runs (or it predates
+    pid-stamped names). Returns the files removed.
+    """
+    target = Path(target)
+    removed: list[Path] = []
+    prefix = f".{target.name}."
+    try:
+        siblings = list(target.parent.iterdir())
+    except OSError:
+        return removed
+    for p in siblings:
+        name = p.name
+        if not name.startswith(prefix):
+            continue
+        rest = name[len(prefix) :]
+        if rest == "icpkit-tmp":  # the streaming scorer's temporary file
+            stale = True
+        elif rest.endswith(_TMP_SUFFIX):
+            pid = rest.split(".", 1)[0]
+            stale = not (pid.isdigit() and "." in rest and _pid_alive(int(pid)))
+        else:
+            continue
+        if stale and p.is_file():
+            with contextlib.suppress(OSError):
+                p.unlink()
+                removed.append(p)
+    return removed
+
+
+def _atomic(target: Path, write: Callable[[Path], None]) -> Path:
+    """Write via ``write(tmp)`` to a temporary sibling, fsync it, then rename over ``target``.
+
+    The temporary file is removed on any failure, Ctrl-C included; ones left by a killed earlier
+    run are cleared first. OS errors (read-only or full disk) become :class:`OutputWriteError`.
+    """
+    clear_stale_temps(target)
+    tmp: Path | None = None
+    try:
+        fd, tmp_name = tempfile.mkstemp(
+            dir=target.parent, prefix=_temp_prefix(target), suffix=_TMP_SUFFIX
+        )
+        tmp = Path(tmp_name)
+        os.close(fd)
         write(tmp)
         # mkstemp creates 0600; give the output the permissions a plain open() would.
         umask = os.umask(0)
@@ -482,9 +559,12 @@ def _atomic(target: Path, write: Callable[[Path], None]) -> Path:
         finally:
             os.close(fd)
         tmp.replace(target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+    except BaseException as exc:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        if isinstance(exc, OSError):
+            raise OutputWriteError(target, exc.strerror or str(exc)) from exc
         raise
     with contextlib.suppress(OSError):  # make the rename itself durable (POSIX only)
         dfd = os.open(target.parent, os.O_RDONLY)
@@ -520,10 +600,70 @@ def _flatten_lists(df: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet read a cell as a formula (OWASP CSV injection)."""
+
+_DANGEROUS = r"^[=+\-@\t\r]"
+# A plain number such as "-5" or "+3.2e4" is a number to every spreadsheet, never a formula, so it
+# is left as it is (a negative amount must stay a number). "-2+3" or "+1 555 0100" is not plain.
+_PLAIN_NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
+_RAW_CELLS: ContextVar[bool] = ContextVar("icpkit_raw_cells", default=False)
+
+
+def neutralize_cells(df: pl.DataFrame) -> pl.DataFrame:
+    """Prefix ``'`` to text cells a spreadsheet would run as a formula (OWASP CSV injection).
+
+    Company names, titles and the reasons that repeat them come from files anyone can write; a
+    cell like ``=HYPERLINK(...)`` would run when the CSV opens in Excel or is imported into a CRM.
+    Only text columns are touched: numeric, boolean and date columns stay what they are, and a
+    text cell that is a plain number ("-5") is kept as is (see ``_PLAIN_NUMBER``).
+    """
+    text = [n for n, t in df.schema.items() if t == pl.String]
+    if not text:
+        return df
+    return df.with_columns(
+        pl.when(pl.col(n).str.contains(_DANGEROUS) & ~pl.col(n).str.contains(_PLAIN_NUMBER))
+        .then(pl.lit("'") + pl.col(n))
+        .otherwise(pl.col(n))
+        .alias(n)
+        for n in text
+    )
+
+
+@contextlib.contextmanager
+def raw_cells(enabled: bool = True) -> Iterator[None]:
+    """Within the block, CSV/Excel writes keep cells verbatim (no ``'`` before ``=`` and co.).
+
+    For callers that write through a library function without a ``raw_cells`` parameter (the
+    CLI's ``--raw-cells``); :func:`write_table` also takes ``raw_cells=`` directly.
+    """
+    token = _RAW_CELLS.set(enabled)
+    try:
+        yield
+    finally:
+        _RAW_CELLS.reset(token)
+
+
+def _spreadsheet_cells(df: pl.DataFrame, raw: bool) -> pl.DataFrame:
+    flat = _flatten_lists(df)
+    return flat if raw else neutralize_cells(flat)
+
+
 def write_table(
-    df: pl.DataFrame, path: PathLike, *, force: bool = False, inputs: Sequence[PathLike] = ()
+    df: pl.DataFrame,
+    path: PathLike,
+    *,
+    force: bool = False,
+    inputs: Sequence[PathLike] = (),
+    raw_cells: bool | None = None,
 ) -> Path:
-    """Write ``df`` atomically in the format of the extension (csv, parquet, xlsx, jsonl, json)."""
+    """Write ``df`` atomically in the format of the extension (csv, parquet, xlsx, jsonl, json).
+
+    CSV and Excel cells that a spreadsheet would run as a formula get a leading ``'``
+    (:func:`neutralize_cells`) unless ``raw_cells=True`` (``None``: the :func:`raw_cells`
+    context, off by default). Parquet and JSON keep values as they are.
+    """
+    raw = _RAW_CELLS.get() if raw_cells is None else raw_cells
     name = Path(path).name.lower()
     ext = next((e for e in _WRITABLE if name.endswith(e)), None)
     if Path(path).is_dir():
@@ -534,9 +674,9 @@ def write_table(
         )
     target = _check_target(path, force, inputs)
     writers: dict[str, Callable[[Path], object]] = {
-        ".csv": lambda p: _flatten_lists(df).write_csv(p),
+        ".csv": lambda p: _spreadsheet_cells(df, raw).write_csv(p),
         ".parquet": lambda p: df.write_parquet(p),
-        ".xlsx": lambda p: _flatten_lists(df).write_excel(p),
+        ".xlsx": lambda p: _spreadsheet_cells(df, raw).write_excel(p),
         ".jsonl": lambda p: df.write_ndjson(p),
         ".ndjson": lambda p: df.write_ndjson(p),
         ".json": lambda p: df.write_json(p),
@@ -547,13 +687,24 @@ def write_table(
         raise InputError(f"cannot be written: {_first_line(exc)}", file=target) from None
 
 
+def check_output(path: PathLike, *, force: bool = False, inputs: Sequence[PathLike] = ()) -> Path:
+    """Refuse an output before any work: an input, a directory, existing without ``force``."""
+    return _check_target(path, force, inputs)
+
+
 __all__ = [
+    "FORMULA_START",
     "CsvDialect",
     "Format",
+    "OutputWriteError",
     "atomic_write_bytes",
     "atomic_write_text",
+    "check_output",
+    "clear_stale_temps",
     "decode_bytes",
     "detect_format",
+    "neutralize_cells",
+    "raw_cells",
     "read_csv_text",
     "read_sql",
     "read_table",

@@ -8,8 +8,11 @@ contact's country (:mod:`icpkit.compliance`; guidance, not legal advice).
 Two promises hold for every export:
 
 * **Suppression is always applied.** Emails and domains on the suppression list (opt-outs,
-  existing customers, competitors; a domain also covers its subdomains) and contacts flagged as
-  opted out in the contacts file never reach the output; their count is reported by reason.
+  existing customers, competitors; a domain also covers its subdomains at any depth) and contacts
+  flagged as opted out in the contacts file never reach the output; their count is reported by
+  reason. Entries and contacts are compared in one normal form (:func:`load_suppression`):
+  ``bob+news@acme.com`` and ``bob@acme.com`` are the same person both ways, ``*.acme.com`` and
+  ``acme.com.`` are acme.com, ``bücher.de`` is ``xn--bcher-kva.de``.
 * **Nothing is dropped silently.** Every input contact is either in the output or counted under
   exactly one exclusion reason (``len(frame) + sum(excluded.values()) == contacts_in``); kept rows
   with problems (an unknown country) are flagged in a ``flags`` column and counted.
@@ -27,7 +30,7 @@ from typing import Literal
 
 import polars as pl
 
-from icpkit.compliance import DISCLAIMER, regime_columns
+from icpkit.compliance import DISCLAIMER, domain_key, email_key, regime_columns
 from icpkit.errors import InputError, MissingColumnsError
 from icpkit.icp import ICP
 from icpkit.personas import prepare_contacts, rank_contacts
@@ -86,6 +89,8 @@ class OutreachResult:
     personal_columns: list[str]
     suppression_entries: int = 0
     warnings: list[str] = field(default_factory=list)
+    suppression_kinds: dict[str, int] = field(default_factory=dict)
+    """Entries of the suppression list read, by kind: ``email``, ``domain``, ``invalid``."""
     disclaimer: str = DISCLAIMER
 
     @property
@@ -100,17 +105,65 @@ class OutreachResult:
         return int(self.frame.select(keys.n_unique()).item())
 
 
-def load_suppression(source: Suppression) -> pl.DataFrame:
-    """Suppression entries as ``kind`` (email/domain), ``value`` and ``reason``.
+_ENTRY_NAMES = (
+    "email",
+    "emails",
+    "e_mail",
+    "email_address",
+    "domain",
+    "domains",
+    "website",
+    "url",
+    "company_domain",
+    "value",
+    "entry",
+    "entries",
+)
+_REASON_NAMES = ("reason", "type", "category", "why", "source")
+_SUPPRESSION_SCHEMA = {
+    "kind": pl.String,
+    "value": pl.String,
+    "reason": pl.String,
+    "row": pl.Int64,
+    "column": pl.String,
+}
 
-    ``source`` is a file (CSV, Excel, Parquet…), a frame or a list of strings. In a table the
-    entries are in a column named email, domain, value or entry (else the first column); an
-    optional ``reason`` column (opt-out, customer, competitor…) is kept for the counts. An entry
-    with ``@`` is an email (``@acme.com`` is the domain acme.com), anything else a domain.
-    Entries that are neither are returned with kind ``invalid``.
+
+def _entry_columns(df: pl.DataFrame, reason_col: str | None) -> list[str]:
+    """Every column holding emails or domains: by its name, else by its values (most look so)."""
+    named = [c for c in df.columns if c.strip().lower().replace(" ", "_") in _ENTRY_NAMES]
+    if named:
+        return named
+    looks = r"^\s*(\*\.|@)?[^\s@]*[^\s@.]\.[^\s@]{2,}\s*$|^\s*[^\s@]+@[^\s@]+\s*$"
+    found = []
+    for c in df.columns:
+        if c == reason_col:
+            continue
+        v = df[c].cast(pl.String).drop_nulls().str.strip_chars()
+        v = v.filter(v != "")
+        if v.len() and v.str.contains(looks).mean() >= 0.5:  # type: ignore[operator]
+            found.append(c)
+    return found or [df.columns[0]]
+
+
+def load_suppression(source: Suppression) -> pl.DataFrame:
+    """Suppression entries as ``kind`` (email/domain/invalid), ``value``, ``reason``, ``row``, ``column``.
+
+    ``source`` is a file (CSV, Excel, Parquet…), a frame or a list of strings. Every column that
+    holds emails or domains is used: columns named email, domain, website, value, entry… or, when
+    none is named so, every column whose values mostly look like emails or domains. An optional
+    ``reason`` column (opt-out, customer, competitor…) is kept for the counts. ``row`` is the
+    1-based data row the entry came from.
+
+    Values are keyed as contacts are compared (:func:`icpkit.compliance.email_key`,
+    :func:`~icpkit.compliance.domain_key`): ``Bob+News@Acme.com`` → ``bob@acme.com``;
+    ``*.acme.com``, ``@acme.com``, ``acme.com.`` and ``https://www.acme.com/`` → ``acme.com``;
+    ``bücher.de`` → ``xn--bcher-kva.de``. Entries that are neither have kind ``invalid``.
     """
+    from icpkit.compliance import VALID_DOMAIN_KEY, domain_key, email_key
+
     if source is None:
-        return pl.DataFrame(schema={"kind": pl.String, "value": pl.String, "reason": pl.String})
+        return pl.DataFrame(schema=_SUPPRESSION_SCHEMA)
     if isinstance(source, str | Path):
         from icpkit.io import read_table
 
@@ -122,59 +175,82 @@ def load_suppression(source: Suppression) -> pl.DataFrame:
     if df.width == 0:
         raise InputError("the suppression list has no columns", file=str(source))
     lower = {c.strip().lower(): c for c in df.columns}
-    col = next(
-        (
-            lower[k]
-            for k in ("email", "domain", "value", "entry", "emails", "domains")
-            if k in lower
-        ),
-        df.columns[0],
+    reason_col = next((lower[k] for k in _REASON_NAMES if k in lower), None)
+    reason = (
+        pl.col(reason_col).cast(pl.String).str.strip_chars().str.to_lowercase()
+        if reason_col
+        else pl.lit(None, dtype=pl.String)
     )
-    reason_col = next((lower[k] for k in ("reason", "type", "category") if k in lower), None)
-    v = pl.col(col).cast(pl.String).str.strip_chars().str.to_lowercase()
-    out = df.select(
-        v.alias("value"),
-        (
-            pl.col(reason_col).cast(pl.String).str.strip_chars().str.to_lowercase()
-            if reason_col
-            else pl.lit(None, dtype=pl.String)
+    reason = pl.when(reason != "").then(reason).fill_null("listed")
+    long = pl.concat(
+        [
+            df.with_row_index("row", offset=1).select(
+                pl.col(c).cast(pl.String).str.strip_chars().alias("raw"),
+                reason.alias("reason"),
+                pl.col("row").cast(pl.Int64),
+                pl.lit(c).alias("column"),
+            )
+            for c in _entry_columns(df, reason_col)
+        ]
+    ).filter(pl.col("raw").is_not_null() & (pl.col("raw") != ""))
+    raw = pl.col("raw")
+    # "@acme.com" and "*@acme.com" are domains; anything else with an @ is an email.
+    as_domain = ~raw.str.contains("@") | raw.str.contains(r"^\*?@")
+    dom, mail = domain_key(raw), email_key(raw)
+    kind = (
+        pl.when(as_domain)
+        .then(pl.when(dom.str.contains(VALID_DOMAIN_KEY)).then(pl.lit("domain")))
+        .otherwise(
+            pl.when(mail.str.extract(r"@(.+)$", 1).str.contains(VALID_DOMAIN_KEY)).then(
+                pl.lit("email")
+            )
         )
-        .fill_null("listed")
-        .alias("reason"),
-    ).filter(pl.col("value").is_not_null() & (pl.col("value") != ""))
-    from icpkit.columns import normalize_domain
-
-    email_re = r"^[^@\s]+@[a-z0-9-]+(\.[a-z0-9-]+)+$"
-    is_domain_at = pl.col("value").str.starts_with("@")
-    dom = normalize_domain(pl.col("value").str.strip_prefix("@"))
-    return out.select(
-        pl.when(is_domain_at | ~pl.col("value").str.contains("@"))
-        .then(pl.when(dom.str.contains(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")).then(pl.lit("domain")))
-        .when(pl.col("value").str.contains(email_re))
-        .then(pl.lit("email"))
-        .otherwise(pl.lit("invalid"))
         .fill_null("invalid")
-        .alias("kind"),
-        pl.when(is_domain_at | ~pl.col("value").str.contains("@"))
+    )
+    value = (
+        pl.when(kind == "domain")
         .then(dom)
-        .otherwise(pl.col("value"))
-        .alias("value"),
-        pl.col("reason"),
+        .when(kind == "email")
+        .then(mail)
+        .otherwise(raw.str.to_lowercase())
+    )
+    return long.select(kind.alias("kind"), value.alias("value"), "reason", "row", "column").sort(
+        "row", maintain_order=True
     )
 
 
-_MAX_LABELS = 8
+def suppression_summary(sup: pl.DataFrame, *, file: str | None = None, limit: int = 20) -> str:
+    """Where the invalid entries of a suppression list are, by line, for the user to fix."""
+    bad = sup.filter(pl.col("kind") == "invalid")
+    if bad.height == 0:
+        return ""
+    # A file's line = data row + 1 (the header is line 1), as an editor or Excel shows it.
+    offset = 1 if file else 0
+    word = "line" if file else "entry"
+    shown = ", ".join(
+        f"{word} {r + offset} ({c}: {v!r})"
+        for v, r, c in bad.head(limit).select("value", "row", "column").iter_rows()
+    )
+    more = f" and {bad.height - limit:,} more" if bad.height > limit else ""
+    where = f"{file}: " if file else ""
+    return (
+        f"{where}{bad.height:,} suppression entr{'y is' if bad.height == 1 else 'ies are'} "
+        f"neither an email nor a domain and suppress nothing: {shown}{more}"
+    )
 
 
-def _domain_hit(domain: pl.Expr, domains: pl.DataFrame) -> pl.Expr:
-    """Reason of the suppressed domain that ``domain`` equals or is a subdomain of, else null."""
+def _domain_hit(domain: pl.Expr, domains: pl.DataFrame, depth: int) -> pl.Expr:
+    """Reason of the suppressed domain that ``domain`` equals or is a subdomain of, else null.
+
+    ``depth`` is the most labels any compared domain has, so subdomains of any depth match.
+    """
     if domains.height == 0:
         return pl.lit(None, dtype=pl.String)
     table = domains.unique("value", keep="first", maintain_order=True)
     keys, reasons = table["value"].to_list(), table["reason"].to_list()
     labels = domain.str.split(".")
     hits = []
-    for k in range(_MAX_LABELS):  # one vectorised pass per label position
+    for k in range(max(depth - 1, 1)):  # one vectorised pass per label position
         suffix = labels.list.slice(k).list.join(".")
         hits.append(
             pl.when(labels.list.len() - k >= 2).then(
@@ -217,15 +293,37 @@ def build_outreach(
     prepared = prepare_contacts(contacts)
     warnings = list(prepared.warnings)
     sup = load_suppression(suppression)
-    invalid = int((sup["kind"] == "invalid").sum())
+    invalid = suppression_summary(
+        sup, file=str(suppression) if isinstance(suppression, str | Path) else None
+    )
     if invalid:
-        warnings.append(f"{invalid} suppression entr(y/ies) are neither an email nor a domain")
+        warnings.append(invalid)
     emails = sup.filter(pl.col("kind") == "email").unique("value", keep="first")
     domains = sup.filter(pl.col("kind") == "domain")
+    kinds = {k: int((sup["kind"] == k).sum()) for k in ("email", "domain", "invalid")}
 
     ranked = rank_contacts(prepared.frame, scored, icp)
+    # Contacts are compared in the keys the list was read in (plus tags, IDNA, trailing dots).
+    ranked = ranked.with_columns(
+        email_key(pl.col("email")).alias("_email_key"),
+        domain_key(pl.col("email").str.extract(r"@([^@]+)$", 1)).alias("_email_domain_key"),
+        *(
+            domain_key(pl.col(c)).alias(f"_{c}_key")
+            for c in ("account_domain", "account_key_domain")
+        ),
+    )
+    key_cols = ("_email_domain_key", "_account_domain_key", "_account_key_domain_key")
+    depth = (
+        int(
+            ranked.select(
+                pl.max_horizontal(pl.col(c).str.count_matches(r"\.").max() for c in key_cols)
+            ).item()
+            or 0
+        )
+        + 1
+    )
     email_hit = (
-        pl.col("email").replace_strict(
+        pl.col("_email_key").replace_strict(
             emails["value"].to_list(),
             emails["reason"].to_list(),
             default=None,
@@ -236,9 +334,7 @@ def build_outreach(
     )
     suppressed = pl.coalesce(
         email_hit,
-        _domain_hit(pl.col("email_domain"), domains),
-        _domain_hit(pl.col("account_domain"), domains),
-        _domain_hit(pl.col("account_key_domain"), domains),
+        *(_domain_hit(pl.col(c), domains, depth) for c in key_cols),
         pl.when(pl.col("opted_out")).then(pl.lit("opted out (contacts file)")),
     )
     fit = pl.col("tier").is_in(list(tiers)) & ~pl.col("disqualified").fill_null(False)
@@ -337,6 +433,7 @@ def build_outreach(
         personal_columns=personal,
         suppression_entries=sup.height,
         warnings=warnings,
+        suppression_kinds=kinds,
     )
 
 
@@ -373,4 +470,5 @@ __all__ = [
     "build_outreach",
     "export_outreach",
     "load_suppression",
+    "suppression_summary",
 ]

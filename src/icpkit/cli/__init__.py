@@ -21,21 +21,49 @@ from icpkit.cli import living as _living  # noqa: F401  isort: skip
 from icpkit.cli import people as _people  # noqa: F401  isort: skip
 
 
+# Library messages name Python parameters; at the command line the user needs the flag.
+_FLAG_WORDING = (
+    ("pass --force (force=True)", "pass --force"),
+    ("pass missing='unknown'", "pass --missing unknown"),
+    ("pass strict=False", "pass --lenient"),
+)
+
+
+def cli_message(exc: BaseException) -> str:
+    """One line for the terminal: the error's text with Python parameters named as CLI flags."""
+    text = str(exc).strip() or type(exc).__name__
+    for python, flag in _FLAG_WORDING:
+        text = text.replace(python, flag)
+    return " ".join(text.split())
+
+
+def _fail(message: str, code: int) -> None:
+    err_console.print(f"[bold red]error:[/] {_app.escape(message)}", soft_wrap=True)
+    sys.exit(code)
+
+
 def main() -> None:
-    """Entry point of the ``icp`` script: maps library errors to a clear message and exit 2."""
+    """Entry point of the ``icp`` script: every failure becomes one line and an exit code.
+
+    Usage mistakes and unusable inputs exit 2 (as click does for usage errors); failures of the
+    environment (a read-only or full output directory, the network) exit 1; Ctrl-C exits 130.
+    No traceback reaches the user: an unexpected exception is reported in one line too.
+    """
     try:
         # Non-standalone mode returns a command's exit code instead of exiting: pass it on.
         code = app(standalone_mode=False)
         if isinstance(code, int) and code:
             sys.exit(code)
     except IcpkitError as exc:
-        err_console.print(f"[bold red]error:[/] {_app.escape(str(exc))}")
-        sys.exit(2)
-    except typer.Abort:
+        _fail(cli_message(exc), int(getattr(exc, "exit_code", 2)))
+    except (typer.Abort, KeyboardInterrupt):
         err_console.print("aborted")
         sys.exit(130)
     except SystemExit:
         raise
+    except OSError as exc:
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        _fail(f"{where}{exc.strerror or exc}", 1)
     except Exception as exc:
         # Usage errors (bad option values) arrive here in non-standalone mode. Typer vendors
         # click, so match the click exception protocol rather than one class path.
@@ -43,7 +71,7 @@ def main() -> None:
         if callable(show) and isinstance(code, int):
             show()
             sys.exit(code)
-        raise
+        _fail(f"unexpected {type(exc).__name__}: {cli_message(exc)} (please report this)", 1)
 
 
-__all__ = ["app", "console", "err_console", "main"]
+__all__ = ["app", "cli_message", "console", "err_console", "main"]

@@ -16,4 +16,26 @@ app = typer.Typer(
 console = Console()
 err_console = Console(stderr=True)
 
+
+def _show_version(value: bool) -> None:
+    if value:
+        from icpkit import __version__
+
+        console.print(f"icpkit {__version__}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        help="Show the icpkit version and exit.",
+        callback=_show_version,
+        is_eager=True,
+    ),
+) -> None:
+    """Evidence-based Ideal Customer Profiles: discover, validate, score and explain."""
+
+
 __all__ = ["app", "console", "err_console", "escape"]

@@ -14,6 +14,14 @@ from icpkit.cli._app import app, console, err_console, escape
 from icpkit.icp import ICP
 
 IcpOpt = Annotated[Path, typer.Option("--icp", help="The ICP file (icp.yaml).")]
+RawCellsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--raw-cells",
+        help="Write CSV/Excel cells verbatim: no ' before cells starting with = + - @ "
+        "(formula-injection guard off).",
+    ),
+]
 
 
 def _as_of(value: str | None) -> date | None:
@@ -45,8 +53,10 @@ def score_cmd(
     reasons: Annotated[
         str, typer.Option("--reasons", help="codes | text | none in the output.")
     ] = "text",
+    raw: RawCellsOpt = False,
 ) -> None:
     """Score, tier, explain and rank every account of a prospect file."""
+    from icpkit import io
     from icpkit.scoring import score_file
 
     if missing not in ("error", "unknown"):
@@ -54,13 +64,17 @@ def score_cmd(
     if reasons not in ("codes", "text", "none"):
         raise typer.BadParameter("use codes, text or none", param_hint="--reasons")
     icp = ICP.load(icp_path)
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    ) as progress:
+    io.check_output(output, force=force, inputs=[source])  # refuse before reading or scoring
+    with (
+        io.raw_cells(raw),
+        Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=err_console,
+            transient=True,
+        ) as progress,
+    ):
         task = progress.add_task("reading", total=None)
         labels = {"read": "reading", "score": "scoring", "write": "writing"}
         result = score_file(
@@ -112,6 +126,23 @@ def score_cmd(
         console.print(table)
 
 
+# Unquoted parts may hold single hyphens (BigQuery project ids) but never "--" (a comment).
+_NAME_PART = r'(?:[A-Za-z_](?:[A-Za-z0-9_$]|-(?!-))*|"(?:[^"]|"")+"|`[^`]+`)'
+_QUALIFIED_NAME = rf"^{_NAME_PART}(?:\.{_NAME_PART}){{0,2}}$"
+
+
+def _check_name(value: str, flag: str) -> None:
+    """A table or view name goes into SQL as is: allow (quoted) identifiers, nothing else."""
+    import re
+
+    if not re.fullmatch(_QUALIFIED_NAME, value.strip()):
+        raise typer.BadParameter(
+            f"{value!r} is not a table name: use identifiers like schema.table "
+            '(letters, digits, _; quote others as "my table")',
+            param_hint=flag,
+        )
+
+
 @app.command("sql")
 def sql_cmd(
     icp_path: IcpOpt,
@@ -131,6 +162,9 @@ def sql_cmd(
 
     if dialect.lower() not in DIALECTS:
         raise typer.BadParameter(f"choose one of {', '.join(DIALECTS)}", param_hint="--dialect")
+    _check_name(table, "--table")
+    if view is not None:
+        _check_name(view, "--view")
     icp = ICP.load(icp_path)
     sql = compile_sql(icp, table=table, dialect=dialect, view=view, as_of=_as_of(as_of))
     console.print(sql, markup=False, highlight=False, soft_wrap=True)
@@ -148,6 +182,7 @@ def export_crm_cmd(
     force: Annotated[bool, typer.Option("--force", help="Replace an existing output.")] = False,
     missing: Annotated[str, typer.Option("--missing", help="error | unknown")] = "error",
     as_of: Annotated[str | None, typer.Option("--as-of")] = None,
+    raw: RawCellsOpt = False,
 ) -> None:
     """Write a HubSpot company-import or Salesforce Account-update CSV with the ICP scores."""
     from icpkit import io
@@ -156,14 +191,17 @@ def export_crm_cmd(
 
     if crm not in ("hubspot", "salesforce"):
         raise typer.BadParameter("use hubspot or salesforce", param_hint="--crm")
+    if missing not in ("error", "unknown"):
+        raise typer.BadParameter("use error or unknown", param_hint="--missing")
     icp = ICP.load(icp_path)
+    inputs = [source] + ([records] if records else [])
+    io.check_output(output, force=force, inputs=inputs)
     df = io.read_table(source)
     if "fit_score" not in df.columns:
         df = score(df, icp, as_of=_as_of(as_of), missing=missing)  # type: ignore[arg-type]
     recs = io.read_table(records) if records else None
     result = crm_export(df, icp, target=crm, records=recs)  # type: ignore[arg-type]
-    inputs = [source] + ([records] if records else [])
-    path = io.write_table(result.frame, output, force=force, inputs=inputs)
+    path = io.write_table(result.frame, output, force=force, inputs=inputs, raw_cells=raw)
     console.print(
         f"{result.matched:,} accounts → {escape(str(path))} ({crm}); "
         f"{result.unmatched:,} unmatched, {result.ambiguous:,} with an ambiguous domain"

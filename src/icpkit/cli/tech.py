@@ -50,7 +50,20 @@ NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Do not read or wri
 RefreshOpt = Annotated[bool, typer.Option("--refresh", help="Refetch even fresh cached sites.")]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite the output file.")]
 DnsOpt = Annotated[
-    bool, typer.Option("--dns", help="Also look up DNS records (MX, TXT/SPF …); needs [dns].")
+    bool,
+    typer.Option(
+        "--dns",
+        help="Also look up DNS records (MX, TXT/SPF …); needs the dns extra: "
+        "pip install 'icpkit\\[dns]'.",
+    ),
+]
+RawCellsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--raw-cells",
+        help="Write CSV/Excel cells verbatim: no ' before cells starting with = + - @ "
+        "(formula-injection guard off).",
+    ),
 ]
 DnsServerOpt = Annotated[
     list[str] | None, typer.Option("--dns-server", help="Resolver IP to ask (repeatable).")
@@ -159,9 +172,10 @@ def _render_sites(df: pl.DataFrame) -> None:
             title += f"  [dim]{escape(site['final_url'][0])}[/]"
         found = site.filter(pl.col("technology").is_not_null())
         if error is not None and found.is_empty():
-            console.print(
-                f"{title}\n  [red]{escape(site['error_kind'][0] or 'error')}:[/] {escape(error)}"
-            )
+            kind = site["error_kind"][0] or "error"
+            # The error often starts with its kind ("refused http://…"): say it once.
+            text = error if error.split(" ", 1)[0] == kind else f"{kind}: {error}"
+            console.print(f"{title}\n  [red]{escape(text)}[/]")
             continue
         table = Table(title=title, title_justify="left")
         for col in ("Technology", "Version", "Categories", "Confidence", "Evidence"):
@@ -219,12 +233,20 @@ def detect(
     dns: DnsOpt = False,
     dns_server: DnsServerOpt = None,
     force: ForceOpt = False,
+    raw: RawCellsOpt = False,
 ) -> None:
-    """Detect the technologies websites use (one row per site × technology)."""
+    """Detect the technologies websites use (one row per site × technology).
+
+    Exits 1 when no site could be read at all (every target refused or failed), saying why.
+    """
     from icpkit.io import write_table
     from icpkit.technographics.enrich import detect_domains
 
     sites = _targets(targets, column)
+    if not sites:
+        from icpkit.errors import InputError
+
+        raise InputError(f"no targets: the --column {column!r} of the table files is empty")
     detector = _detector(fingerprints, min_confidence)
     config = _config(concurrency, allow_private, no_robots, refresh)
     with _cache(cache, no_cache) as store, _progress(len(sites), len(sites) > _FEW_SITES) as prog:
@@ -238,13 +260,43 @@ def detect(
         )
     if output is not None:
         written = write_table(
-            df, output, force=force, inputs=[t for t in targets if Path(t).is_file()]
+            df,
+            output,
+            force=force,
+            inputs=[t for t in targets if Path(t).is_file()],
+            raw_cells=raw,
         )
         err_console.print(f"wrote {df.height:,} rows to {escape(str(written))}")
     if df["domain"].n_unique() <= _FEW_SITES:
         _render_sites(df)
     else:
         _render_summary(df)
+    _fail_if_nothing_read(df, "domain", "error", "error_kind")
+
+
+def _fail_if_nothing_read(df: pl.DataFrame, key: str, error: str, kind: str) -> None:
+    """Exit 1 with the reasons when every site failed: an all-failed job is not a success."""
+    import sys
+
+    sites = df.group_by(key).agg(pl.col(error).first(), pl.col(kind).first())
+    if sites.height == 0 or sites[error].null_count() > 0:
+        return
+    kinds = sites[kind].fill_null("error").value_counts(sort=True)
+    why = ", ".join(f"{k} {n:,}" for k, n in kinds.iter_rows())
+    err_console.print(
+        f"[bold red]error:[/] none of the {sites.height:,} sites could be read ({escape(why)})"
+    )
+    refused = sites.filter(
+        (pl.col(kind) == "refused") & ~pl.col(error).str.contains("metadata|scheme")
+    )
+    if refused.height:
+        err_console.print(
+            f"{refused.height:,} were refused because they resolve to private, loopback or "
+            "reserved addresses; pass --allow-private to fetch them (intranets, tests)"
+        )
+    if kinds.filter(pl.col(kind) == "dns").height:
+        err_console.print("check the domains (typos, defunct sites) and your DNS resolver")
+    sys.exit(1)
 
 
 @app.command("enrich")
@@ -267,6 +319,7 @@ def enrich_command(
     dns: DnsOpt = False,
     dns_server: DnsServerOpt = None,
     force: ForceOpt = False,
+    raw: RawCellsOpt = False,
 ) -> None:
     """Add each account's technology stack (tech, tech_<category>, has_<category>) to a table."""
     from icpkit.io import read_table, write_table
@@ -287,11 +340,14 @@ def enrich_command(
             categories=category or None,
             dns=_dns(dns, dns_server),
         )
-    written = write_table(out, output, force=force, inputs=[accounts])
+    written = write_table(out, output, force=force, inputs=[accounts], raw_cells=raw)
     known = out["tech"].is_not_null().sum()
     console.print(
         f"wrote {out.height:,} accounts to {escape(str(written))}; stack known for {known:,}"
     )
+    if {"fetch_error", "fetch_error_kind"} <= set(out.columns) and domain_column in out.columns:
+        tried = out.filter(pl.col(domain_column).is_not_null())
+        _fail_if_nothing_read(tried, domain_column, "fetch_error", "fetch_error_kind")
 
 
 @fingerprints_app.command("update")
@@ -301,10 +357,22 @@ def fingerprints_update(
     allow_private: AllowPrivateOpt = False,
 ) -> None:
     """Download a Wappalyzer-format database into the user cache (validated, switched atomically)."""
+    import httpx
+
     from icpkit.technographics.fingerprints import load_fingerprints
     from icpkit.technographics.update import update_fingerprints
 
-    path = update_fingerprints(source, name=name, allow_private=allow_private)
+    try:
+        path = update_fingerprints(source, name=name, allow_private=allow_private)
+    except httpx.HTTPError as exc:
+        import sys
+
+        detail = " ".join((str(exc) or type(exc).__name__).split())
+        err_console.print(
+            f"[bold red]error:[/] --from {escape(source)}: download failed "
+            f"({type(exc).__name__}: {escape(detail)}); the installed database is unchanged"
+        )
+        sys.exit(1)
     db = load_fingerprints(path)
     console.print(
         f"installed {len(db.technologies):,} technologies in {len(db.categories):,} categories "
