@@ -9,8 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
-from scipy.special import gammaln
 
 # Below these counts a statement about a trait gets a caveat instead of a confident claim.
 SMALL_GROUP = 30
@@ -48,24 +46,36 @@ class TraitStats:
         return None
 
 
+# Rows per block when counting: a block's float32 copy stays a few tens of MB at any width, so a
+# million accounts never need an n × k float matrix (4 bytes a cell) beside the bool ones.
+_BLOCK_ROWS = 32_768
+
+
 def trait_stats(
     has: np.ndarray,
     known: np.ndarray,
     best: np.ndarray,
     worst: np.ndarray,
+    rows: np.ndarray | None = None,
 ) -> TraitStats:
-    """Statistics for every column of ``has`` (n × k, bool) given ``known`` (n × k, bool)."""
-    has = has & known
+    """Statistics for every column of ``has`` (n × k, bool) given ``known`` (n × k, bool).
+
+    ``rows`` (a bool mask or indices over the n accounts) restricts the statistics to those
+    accounts without the caller copying ``has[rows]`` and ``known[rows]`` first.
+    """
+    if rows is not None:
+        idx = np.flatnonzero(rows) if np.asarray(rows).dtype == bool else np.asarray(rows)
+        best, worst = best[idx], worst[idx]
+    else:
+        idx = None
     b = best.astype(np.float32)
     w = worst.astype(np.float32)
     lab = (best | worst).astype(np.float32)
-    hf = has.astype(np.float32)
-    kf = known.astype(np.float32)
-    # Two GEMMs give every count the tests need.
-    counts = hf.T @ np.column_stack([b, w, lab, np.ones_like(b)])
-    knowns = kf.T @ np.column_stack([b, w, lab, np.ones_like(b)])
-    n_best, n_worst, _, n_all = (counts[:, i].astype(np.int64) for i in range(4))
-    best_known, worst_known, _, all_known = (knowns[:, i].astype(np.int64) for i in range(4))
+    # One matrix of group indicators; two products per block give every count the tests need.
+    groups = np.column_stack([b, w, lab, np.ones_like(b)])
+    counts, knowns = _group_counts(has, known, groups, idx)
+    n_best, n_worst, _, n_all = (counts[:, i] for i in range(4))
+    best_known, worst_known, _, all_known = (knowns[:, i] for i in range(4))
 
     with np.errstate(divide="ignore", invalid="ignore"):
         best_share = np.where(best_known > 0, n_best / best_known, np.nan)
@@ -104,6 +114,33 @@ def trait_stats(
     )
 
 
+def _group_counts(
+    has: np.ndarray, known: np.ndarray, groups: np.ndarray, idx: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per trait, how many accounts of each group have it (and have it known): k × g each.
+
+    Works through blocks of rows so the float32 copies BLAS needs stay small; each block's
+    counts are exact in float32 (a block is far below 2**24 rows) and add up in int64.
+    """
+    n = groups.shape[0]
+    k, g = has.shape[1], groups.shape[1]
+    counts = np.zeros((k, g), dtype=np.int64)
+    knowns = np.zeros((k, g), dtype=np.int64)
+    hf = np.empty((min(n, _BLOCK_ROWS), k), dtype=np.float32)
+    kf = np.empty_like(hf)
+    for start in range(0, n, _BLOCK_ROWS):
+        stop = min(start + _BLOCK_ROWS, n)
+        sel = slice(start, stop) if idx is None else idx[start:stop]
+        h, kn = has[sel], known[sel]
+        m = stop - start
+        np.logical_and(h, kn, out=hf[:m], casting="unsafe")
+        kf[:m] = kn
+        gb = groups[start:stop]
+        counts += np.rint(hf[:m].T @ gb).astype(np.int64)
+        knowns += np.rint(kf[:m].T @ gb).astype(np.int64)
+    return counts, knowns
+
+
 def fisher_two_sided(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray) -> np.ndarray:
     """Two-sided Fisher exact p-values for many 2×2 tables [[a, b], [c, d]] at once.
 
@@ -125,6 +162,8 @@ def fisher_two_sided(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray)
     inverse = inverse.reshape(-1)
     obs = a[valid]
     res = np.empty(len(obs))
+    from scipy.special import gammaln  # SciPy costs ~0.3 s to import: loaded when first used
+
     # One log-factorial table serves every table: each log-choose is three lookups.
     lf = gammaln(np.arange(int(total[valid].max()) + 2, dtype=float) + 1)
     for u, (tot, r1, c1) in enumerate(uniq):
@@ -172,6 +211,8 @@ def binomial_p(k: int, n: int, p0: float) -> float:
     """One-sided p-value that k or more successes in n trials arise at rate p0."""
     if n == 0:
         return 1.0
+    from scipy import stats
+
     return float(stats.binom.sf(k - 1, n, p0))
 
 
