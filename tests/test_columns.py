@@ -324,7 +324,19 @@ def test_crunchbase_infers_sensibly() -> None:
     assert schema.id == "permalink" and schema.name == "name"
     assert (g("status").role, g("status").outcome) == (Role.OUTCOME, OutcomeKind.STATUS)
     assert g("funding_total_usd").kind is Kind.NUMERIC
-    assert g("funding_total_usd").layer is Layer.BEHAVIOURAL
+    # Money, counts and years are firmographic and written in their unit; funding *dates* are
+    # the behavioural events.
+    assert (g("funding_total_usd").layer, g("funding_total_usd").unit) == (
+        Layer.FIRMOGRAPHIC,
+        "money",
+    )
+    assert (g("funding_rounds").layer, g("funding_rounds").unit) == (Layer.FIRMOGRAPHIC, "count")
+    assert (g("founded_year").layer, g("founded_year").unit) == (Layer.FIRMOGRAPHIC, "year")
+    assert g("last_funding_at").layer is Layer.BEHAVIOURAL
+    # Founding dates defaulted to Q1 / January / 1 January are flagged, with their share.
+    assert g("founded_quarter").artefact == "Q1" and (g("founded_quarter").artefact_share or 0) > 0.6
+    assert g("founded_at").artefact == "1 January"
+    assert g("first_funding_at").artefact is None
     assert g("category_code").kind is Kind.CATEGORICAL
     assert g("category_code").role is Role.ATTRIBUTE
     for d in ("founded_at", "first_funding_at", "last_funding_at", "last_milestone_at"):

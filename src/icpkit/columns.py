@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from enum import Enum
 from pathlib import Path
@@ -25,6 +25,7 @@ from typing import Any
 
 import polars as pl
 
+from icpkit.criteria import UNITS, Criterion, unit_from_name
 from icpkit.errors import IcpFileError, InputError
 
 try:
@@ -98,6 +99,13 @@ class ColumnInfo:
     outcome: OutcomeKind | None = None
     higher_is_better: bool | None = None
     separator: str | None = None
+    # What a numeric column's numbers are (money, count, year, percent, share, days, months,
+    # plain): criteria carry it so "founded year < 2000" is not written "< 2,000" nor "$2K".
+    unit: str | None = None
+    # A calendar position heavily over-represented across many years ("Q1", "January",
+    # "1 January", "the 1st of the month"): default dates where only the year was known.
+    artefact: str | None = None
+    artefact_share: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -123,9 +131,20 @@ class ColumnInfo:
                 outcome=OutcomeKind(data["outcome"]) if data.get("outcome") else None,
                 higher_is_better=data.get("higher_is_better"),
                 separator=data.get("separator"),
+                unit=_check_unit(data.get("unit")),
+                artefact=data.get("artefact"),
+                artefact_share=data.get("artefact_share"),
             )
         except (KeyError, ValueError) as exc:
             raise IcpFileError(f"invalid column entry: {exc}", field="schema.columns") from None
+
+
+def _check_unit(unit: Any) -> str | None:
+    if unit is None:
+        return None
+    if unit not in UNITS:
+        raise ValueError(f"unit {unit!r} is not one of {', '.join(UNITS)}")
+    return str(unit)
 
 
 @dataclass(frozen=True)
@@ -362,10 +381,17 @@ _TECHNOGRAPHIC = re.compile(
     r"email|hosting|cdn|paas|web_servers?|javascript\w*|web_frameworks|advertising|"
     r"retargeting|surveys|widgets|loyalty\w*|referral\w*|search\w*|personali[sz]ation)$"
 )
+# Behavioural = what a company is doing now. Growth and intent measures are behavioural
+# whatever their type; event words (funding, leadership change ...) only on the event itself:
+# its date, a recency ("days since"), or a flag. The size of the event (funding_total_usd,
+# funding_rounds) is firmographic: it describes what the company is, not a moment to act on.
 _BEHAVIOURAL = re.compile(
-    r"funding|raised|hiring|hires|growth|intent|trigger|leadership|replatform|signal|visits"
-    r"|job_post|engagement|web_traffic"
+    r"growth|intent|hiring|hires|job_post|engagement|web_traffic|visits|surge|trend|momentum"
 )
+_EVENT = re.compile(r"funding|funded|raised|trigger|leadership|replatform|signal|launch")
+_RECENCY = re.compile(r"(^|_)(days_since|months_since|recent|recently|last_\w*_days)($|_)")
+_SIZE = re.compile(r"(^|_)(employees|headcount|staff|seats|company_size|size|revenue)($|_)")
+_MONEY_UNITS = ("money", "count", "year")
 _OUTCOME_PATTERNS: tuple[tuple[OutcomeKind, re.Pattern[str]], ...] = (
     (OutcomeKind.LABEL, re.compile(r"^(label|icp_label|best_worst|outcome|outcome_label)$")),
     (OutcomeKind.CHURNED, re.compile(r"(^|_)(churn|churned|is_churned|churn_date|churned_at)$")),
@@ -406,6 +432,19 @@ _REFERENCE_DATES = (
 )
 _BOOKKEEPING_DATES = re.compile(r"^(created|modified|updated|last_modified)(_date|_at)?$")
 _ID_NAMES = re.compile(r"^(id|uuid|permalink|record_id|external_id)$")
+# Names that say "identifier": ``*_id``, ``*_uuid``, ``sellerid``-style run-together names.
+_IDLIKE_NAME = re.compile(
+    r"(^|_)(id|ids|uuid|guid)$|^(account|customer|company|seller|user|order|org|contact|lead"
+    r"|deal|record|external|client|vendor|partner|product|opportunity|owner|parent)id$"
+)
+# Values that look like identifiers rather than words: uuids, hex digests, opaque codes that
+# mix letters and digits without spaces (``0015g00000XyZab``, ``CUST-00123``).
+_IDLIKE_VALUE = (
+    r"^(?i:[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}|[0-9a-f]{8,64}"
+    r"|(?:[a-z_-]*\d[a-z0-9_-]*[a-z][a-z0-9_-]*|[a-z0-9_-]*[a-z][a-z0-9_-]*\d[a-z0-9_-]*))$"
+)
+IDLIKE_SHARE = 0.9  # share of values that must look like ids
+NEAR_UNIQUE = 0.95  # distinct share above which an id-looking column is an identifier
 _DOMAIN_NAMES = ("domain", "website", "url", "website_url", "homepage")
 _LIST_HINT = re.compile(r"tech|stack|tools?|tags?|integrations?|categories|_list$|platforms")
 _NULL_TOKENS = ("", "n/a", "na", "null", "none", "nan", "-", "--", "—", "#n/a", "#name?", "?")
@@ -658,6 +697,9 @@ def _stats(df: pl.DataFrame, names: list[str]) -> dict[str, dict[str, float]]:
                 clean.str.len_chars().mean().alias(f"{n}\0len"),
                 clean.str.contains(r"^[-+]?\d+(\.\d+)?$").sum().alias(f"{n}\0plain"),
                 clean.str.contains(r"^(https?://|www\.)").sum().alias(f"{n}\0url"),
+                (clean.str.contains(_IDLIKE_VALUE) & (clean.str.len_chars() >= 6))
+                .sum()
+                .alias(f"{n}\0idlike"),
             ]
         else:
             exprs += [c.count().alias(f"{n}\0nonnull")]
@@ -714,10 +756,18 @@ def _kind_of(
     return Kind.TEXT, None
 
 
-def _layer_of(name: str) -> Layer:
+def _layer_of(name: str, kind: Kind | None = None, unit: str | None = None) -> Layer:
+    """Technographic by name; behavioural for growth/intent and for dated or flagged events;
+    firmographic otherwise, and always for amounts, counts, years and sizes."""
     if _TECHNOGRAPHIC.search(name):
         return Layer.TECHNOGRAPHIC
     if _BEHAVIOURAL.search(name):
+        return Layer.BEHAVIOURAL
+    if unit in _MONEY_UNITS or _SIZE.search(name):
+        return Layer.FIRMOGRAPHIC
+    if _EVENT.search(name) and (kind in (Kind.DATE, Kind.BOOLEAN) or _RECENCY.search(name)):
+        return Layer.BEHAVIOURAL
+    if _RECENCY.search(name) and unit in ("days", "months"):
         return Layer.BEHAVIOURAL
     return Layer.FIRMOGRAPHIC
 
@@ -727,6 +777,173 @@ def _outcome_of(name: str) -> OutcomeKind | None:
         if pattern.search(name):
             return kind
     return None
+
+
+_YEAR_WORD = re.compile(r"(^|_)(year|yr)(?=$|_)")
+_SHARE_NAME = re.compile(r"(^|_)(rate|ratio|share|fraction|probability|prob)($|_)")
+_CURRENCY = r"[$€£¥₹]|\b(?i:usd|eur|gbp|chf|cad|aud|jpy)\b"
+
+
+def _units(
+    df: pl.DataFrame, sources: dict[str, str], stats: dict[str, dict[str, float]]
+) -> dict[str, str]:
+    """What each numeric-looking column's numbers are, from its name and its values.
+
+    One vectorised pass: min, max and whether all values are whole, plus how many raw values
+    carry ``%`` or a currency. The name decides between count and money ("funding_rounds" is a
+    count however "funding" it sounds); values confirm years (whole, 1800-2100), percentages
+    and money typed with a currency.
+    """
+    exprs: list[pl.Expr] = []
+    cands: list[str] = []
+    for canon, src in sources.items():
+        dt, st = df.schema[src], stats[src]
+        if dt.is_numeric() and dt != pl.Boolean:
+            v = pl.col(src).cast(pl.Float64)
+            exprs += [pl.lit(0).alias(f"{canon}\0pct"), pl.lit(0).alias(f"{canon}\0cur")]
+        elif dt == pl.String and st.get("num", 0) >= MIXED_SHARE * max(st["nonnull"], 1) > 0:
+            raw = _clean_text(pl.col(src))
+            v = parse_number(raw)
+            exprs += [
+                raw.str.contains("%", literal=True).sum().alias(f"{canon}\0pct"),
+                raw.str.contains(_CURRENCY).sum().alias(f"{canon}\0cur"),
+            ]
+        else:
+            continue
+        cands.append(canon)
+        exprs += [
+            v.min().alias(f"{canon}\0min"),
+            v.max().alias(f"{canon}\0max"),
+            (v == v.floor()).all().alias(f"{canon}\0int"),
+            v.count().alias(f"{canon}\0n"),
+        ]
+    if not exprs:
+        return {}
+    row = df.select(exprs).row(0, named=True)
+    out: dict[str, str] = {}
+    for canon in cands:
+        mn, mx, n = row[f"{canon}\0min"], row[f"{canon}\0max"], row[f"{canon}\0n"] or 0
+        whole = bool(row[f"{canon}\0int"])
+        if not n or mn is None or mx is None:
+            continue
+        guess = unit_from_name(canon)
+        if guess == "year" and not (whole and mn >= 1800 and mx <= 2100):
+            guess = unit_from_name(_YEAR_WORD.sub("", canon).strip("_") or "x")
+        if row[f"{canon}\0pct"] >= 0.5 * n:
+            out[canon] = "percent"
+        elif guess == "percent" or (_SHARE_NAME.search(canon) and guess is None):
+            out[canon] = "share" if mn >= 0 and mx <= 1 else "percent"
+        elif guess is None and row[f"{canon}\0cur"] >= 0.5 * n:
+            out[canon] = "money"
+        else:
+            out[canon] = guess or "plain"
+    return out
+
+
+ARTEFACT_MIN = 30  # values needed before a calendar position can be called over-represented
+ARTEFACT_YEARS = 4  # ... and the distinct years it must recur in
+_QUARTERS = ("Q1", "Q2", "Q3", "Q4")
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December",
+)  # fmt: skip
+
+
+def _calendar_artefact(s: pl.Series, kind: Kind) -> tuple[str, float, int] | None:
+    """``(position, share, years)`` when one calendar position is heavily over-represented.
+
+    Exports that only knew a year fill in a default: quarter Q1, month January, 1 January or
+    the 1st of the month. Such a position recurring over many years is a data artefact, not a
+    trait. Thresholds: Q1-style >= 50% (25% expected), a month >= 25% (8%), 1 January >= 20%
+    (0.3%), the 1st of the month >= 40% (3%).
+    """
+    if s.dtype.is_temporal():
+        return _date_artefact(s.cast(pl.Date).drop_nulls())
+    if s.dtype != pl.String:
+        return None
+    t = s.str.strip_chars().drop_nulls()
+    t = t.filter(t != "")
+    if t.len() < ARTEFACT_MIN:
+        return None
+    for pattern, names, threshold in (
+        (r"^(\d{4})\s*[-/ ]?\s*[Qq]([1-4])$", _QUARTERS, 0.5),
+        (r"^(\d{4})[-/](\d{1,2})$", _MONTHS, 0.25),
+    ):
+        g = t.str.extract_groups(pattern).struct.unnest()
+        g = g.filter(pl.col("1").is_not_null())
+        if g.height < 0.9 * t.len():
+            continue
+        pos = g.get_column("2").cast(pl.Int32, strict=False)
+        top = pos.mode().sort()[0]
+        at = pos == top
+        share = float(at.mean() or 0.0)
+        years = g.get_column("1").filter(at).n_unique()
+        if share >= threshold and years >= ARTEFACT_YEARS and 1 <= top <= len(names):
+            return names[top - 1], share, years
+        return None
+    if kind is not Kind.DATE:
+        return None
+    return _date_artefact(pl.select(parse_date(pl.lit(t))).to_series().drop_nulls())
+
+
+def _date_artefact(d: pl.Series) -> tuple[str, float, int] | None:
+    if d.len() < ARTEFACT_MIN:
+        return None
+    day1 = d.dt.day() == 1
+    for at, name, threshold in (
+        (day1 & (d.dt.month() == 1), "1 January", 0.2),
+        (day1, "the 1st of the month", 0.4),
+    ):
+        share = float(at.mean() or 0.0)
+        years = d.filter(at).dt.year().n_unique()
+        if share >= threshold and years >= ARTEFACT_YEARS:
+            return name, share, years
+    return None
+
+
+_ARTEFACT_VALUE: dict[str, str] = {
+    **{q: rf"{q.lower()}$" for q in _QUARTERS},
+    **{m: rf"^\d{{4}}[-/]0?{i}$" for i, m in enumerate(_MONTHS, start=1)},
+}
+
+
+def _at(position: str) -> str:
+    """``in Q1`` / ``in January`` / ``on 1 January``: the preposition the position takes."""
+    return f"{'on' if position[0].isdigit() or position.startswith('the') else 'in'} {position}"
+
+
+def artefact_warning(criteria: Iterable[Criterion], schema: Schema) -> str | None:
+    """A warning for a segment whose criteria rest on a likely default-date artefact, else None.
+
+    A criterion on a column flagged by :func:`infer_schema` (e.g. ``founded_quarter`` with Q1
+    over-represented) counts when at least half of its values sit on the flagged position
+    (``2000-q1, 2001-q1, 2002-q1``), or when it is a window/band on a flagged date column.
+    """
+    notes: list[str] = []
+    for c in criteria:
+        info = next((i for i in schema.columns if c.column in (i.name, i.source)), None)
+        if info is None or not info.artefact:
+            continue
+        col = c.column.replace("_", " ")
+        share = f"{info.artefact_share:.0%} of" if info.artefact_share is not None else "many"
+        values = c.in_ or c.has_any or ()
+        pattern = _ARTEFACT_VALUE.get(info.artefact)
+        if values and pattern:
+            hits = [v for v in values if re.search(pattern, v)]
+            if not hits or 2 * len(hits) < len(values):
+                continue
+            notes.append(
+                f"{col} {', '.join(hits)}: {info.artefact} in {len(hits)} different "
+                f"year{'s' if len(hits) > 1 else ''}, and {share} {col} values in the data "
+                f"fall {_at(info.artefact)} (default dates where only the year was known); this "
+                "segment may rest on a data artefact"
+            )
+        elif c.between is not None or c.within_days is not None:
+            notes.append(
+                f"{share} {col} values fall {_at(info.artefact)} (default dates), so a window "
+                "on them is imprecise"
+            )
+    return "; ".join(notes) or None
 
 
 def _canonical_names(headers: list[str]) -> dict[str, str]:
@@ -782,17 +999,33 @@ def infer_schema(
                 return c
         return None
 
-    id_candidates = ["id"] + [
-        c
-        for c in sources
-        if _ID_NAMES.match(c)
-        and stats[sources[c]]["nonnull"] == height
-        and stats[sources[c]].get("unique", 0) == height
-    ]
+    def complete_unique(c: str) -> bool:
+        st = stats[sources[c]]
+        return st["nonnull"] == height and st.get("unique", 0) == height
+
+    def idlike(c: str) -> bool:
+        """Named like an id, or (nearly) unique values that look like codes, not words."""
+        st = stats[sources[c]]
+        if _IDLIKE_NAME.search(c) or _ID_NAMES.match(c):
+            return True
+        nn = st["nonnull"]
+        return (
+            nn >= 10
+            and st.get("idlike", 0) >= IDLIKE_SHARE * nn
+            and st.get("unique", 0) >= NEAR_UNIQUE * nn
+        )
+
+    id_candidates = (
+        ["id"]
+        + [c for c in sources if _ID_NAMES.match(c) and complete_unique(c)]
+        + [c for c in sources if _IDLIKE_NAME.search(c) and complete_unique(c)]
+        + [c for c in sources if idlike(c) and complete_unique(c)]
+    )
     id_col = pick(Role.ID, id_candidates)
     name_col = pick(Role.NAME, ["name"])
     domain_col = pick(Role.DOMAIN, list(_DOMAIN_NAMES))
     special = {id_col: Role.ID, name_col: Role.NAME, domain_col: Role.DOMAIN}
+    units = _units(sample, {c: sources[c] for c in sources}, stats)
 
     columns: list[ColumnInfo] = []
     for canon, src in sources.items():
@@ -814,6 +1047,16 @@ def infer_schema(
             role = Role.IGNORE
         elif outcome is not None:
             role = Role.OUTCOME
+        elif idlike(canon) and kind is not Kind.DATE:
+            # Identifiers are never traits, and never "free text" either.
+            role, kind = Role.IGNORE, Kind.TEXT
+            if st.get("unique", 0) >= NEAR_UNIQUE * st["nonnull"] > 0:
+                warnings.append(
+                    f"{where}column {src!r} looks like an identifier "
+                    f"({int(st.get('unique', 0))} distinct values)"
+                    + (f" besides the id column {sources[id_col]!r}" if id_col else "")
+                    + "; ignored"
+                )
         elif kind is Kind.DATE:
             role = Role.DATE
         elif kind is Kind.TEXT:
@@ -823,8 +1066,6 @@ def infer_schema(
                     f"{where}column {src!r} looks like free text "
                     f"({int(st.get('unique', 0))} distinct values); not used as a trait"
                 )
-        elif _ID_NAMES.match(canon) or canon.endswith("_id"):
-            role = Role.IGNORE  # foreign keys (owner id, parent account id) are not traits
         else:
             role = Role.ATTRIBUTE
         if role is not Role.OUTCOME:
@@ -843,8 +1084,20 @@ def infer_schema(
             warnings.append(f"{where}column {src!r} has a single value throughout; ignored")
             role = Role.IGNORE
         layer = None
+        unit = units.get(canon) if kind is Kind.NUMERIC else None
         if role is Role.ATTRIBUTE or (role is Role.DATE and not _BOOKKEEPING_DATES.match(canon)):
-            layer = layers.get(canon) or _layer_of(canon)
+            layer = layers.get(canon) or _layer_of(canon, kind, unit)
+        artefact = (
+            _calendar_artefact(sample.get_column(src), kind)
+            if role in (Role.ATTRIBUTE, Role.DATE) and kind in (Kind.CATEGORICAL, Kind.DATE)
+            else None
+        )
+        if artefact is not None:
+            warnings.append(
+                f"{where}column {src!r}: {artefact[1]:.0%} of values fall {_at(artefact[0])} "
+                f"across {artefact[2]} different years: typical of default dates where only "
+                "the year was known, so segments built on it may be a data artefact"
+            )
         columns.append(
             ColumnInfo(
                 name=canon,
@@ -855,6 +1108,9 @@ def infer_schema(
                 outcome=outcome,
                 higher_is_better=_HIGHER_IS_BETTER.get(outcome) if outcome else None,
                 separator=sep if kind is Kind.MULTI else None,
+                unit=unit,
+                artefact=artefact[0] if artefact else None,
+                artefact_share=round(artefact[1], 3) if artefact else None,
             )
         )
 
@@ -998,6 +1254,7 @@ __all__ = [
     "Role",
     "Schema",
     "SchemaOverrides",
+    "artefact_warning",
     "canonical_name",
     "infer_schema",
     "normalize_domain",
