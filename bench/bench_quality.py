@@ -591,6 +591,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{os.cpu_count()} CPUs, load {' '.join(f'{x:.2f}' for x in os.getloadavg())}, "
         f"{date.today()}"
     )
+    print(f"icpkit imported from {Path(icpkit.__file__).parent}", flush=True)
 
     def want(part: str) -> bool:
         return args.only in (None, part)
