@@ -132,7 +132,7 @@ def build_traits(
         if info.kind is Kind.CATEGORICAL:
             _categorical(s, info.name, layer, best, config, min_n, crits, kinds)
         elif info.kind is Kind.NUMERIC:
-            _numeric(s, info.name, layer, config, crits, kinds)
+            _numeric(s, info.name, layer, config, crits, kinds, unit=info.unit)
         elif info.kind is Kind.BOOLEAN:
             for val in (True, False):
                 if int((s == val).sum()) >= min_n:
@@ -241,9 +241,11 @@ def _numeric(
     for c in cuts:
         if not lo < c <= hi:
             continue
-        crits.append(Criterion(column=name, between=(c, None), layer=layer))
+        crits.append(Criterion(column=name, between=(c, None), layer=layer, unit=unit))  # type: ignore[arg-type]
         kinds.append("ge")
-        crits.append(Criterion(column=name, between=(None, c), layer=layer))
+    *,
+    unit: str | None = None,
+        crits.append(Criterion(column=name, between=(None, c), layer=layer, unit=unit))  # type: ignore[arg-type]
         kinds.append("lt")
 
 
