@@ -231,6 +231,8 @@ def _numeric(
     config: TraitConfig,
     crits: list[Criterion],
     kinds: list[str],
+    *,
+    unit: str | None = None,
 ) -> None:
     x = s.drop_nulls().cast(pl.Float64)
     if x.len() == 0:
@@ -243,8 +245,6 @@ def _numeric(
             continue
         crits.append(Criterion(column=name, between=(c, None), layer=layer, unit=unit))  # type: ignore[arg-type]
         kinds.append("ge")
-    *,
-    unit: str | None = None,
         crits.append(Criterion(column=name, between=(None, c), layer=layer, unit=unit))  # type: ignore[arg-type]
         kinds.append("lt")
 
