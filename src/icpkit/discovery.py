@@ -63,6 +63,17 @@ class SearchConfig:
     # A segment must at least this many times the base rate of best customers: a group that is
     # merely somewhat better than average is not an ideal customer.
     min_lift: float = 1.5
+    # Permutation calibration (see icpkit.significance.PermutationConfig for their meaning).
+    max_permutations: int = 49
+    stop_after: int = 5
+    trait_permutations: int = 199
+    shortcut: float = 1e-3
+    seed: int = 20240611
+    # Disqualifiers refuse deals outright, so they need stronger evidence than a segment.
+    disqualifier_alpha: float = 0.01
+    # A timing signal most accounts meet tells a seller nothing about when to call.
+    timing_max_share: float = 0.5
+    timing_max_best_share: float = 0.9
 
 
 @dataclass
@@ -422,6 +433,194 @@ def refine(
 
 
 # --------------------------------------------------------------------------------------------
+# one step of sequential covering, and its calibration
+
+
+@dataclass
+class _Step:
+    """What one complete search step selected, and the statistics its calibration compares."""
+
+    crits: list[Criterion]
+    cover: np.ndarray
+    quality: float
+    # -log of the one-sided hypergeometric p of best customers in the cover, within the accounts
+    # still in play; 0 when the cover fails the segment rules (too few best, too little lift).
+    stat: float
+    # -log of each criterion's own Fisher p (best against worst, whole base): what its evidence
+    # prints, calibrated against the largest such value the search produces on shuffles.
+    crit_stats: np.ndarray
+    crit_raw_p: np.ndarray
+    evaluated: int
+
+
+def _known_mask(frame: pl.DataFrame, crits: Sequence[Criterion]) -> np.ndarray:
+    """n × c: whether each criterion can be decided (its inputs are not missing)."""
+    res = frame.select([c.expr().is_not_null().alias(f"k{i}") for i, c in enumerate(crits)])
+    return res.to_numpy().astype(bool)
+
+
+def _search_step(
+    frame: pl.DataFrame,
+    Hs: np.ndarray,
+    seg_crits: Sequence[Criterion],
+    seg_cols: Sequence[str],
+    seg_kinds: Sequence[str],
+    best: np.ndarray,
+    worst: np.ndarray,
+    population: np.ndarray,
+    disqualified: np.ndarray,
+    cfg: SearchConfig,
+    min_n: int,
+) -> _Step | None:
+    """The complete selection of one segment: beam search, refinement, pruning, statistics.
+
+    Run once on the real outcomes and again on every shuffle, so whatever the selection does
+    (including refining edges and value sets on the outcome) is inside the calibration.
+    """
+    from icpkit.significance import hypergeom_stat
+
+    sg, evaluated = beam_search(Hs, best, population, seg_cols, seg_kinds, cfg)
+    if sg is None:
+        return None
+    crits = [seg_crits[t] for t in sg.traits]
+    p_pop = float(best[population].mean())
+    crits, tried = refine(frame, crits, best, population, p_pop, min_n)
+    crits = prune(frame, crits, best, population, cfg.prune_alpha)
+    has = np.column_stack([_mask(frame, [c]) for c in crits])
+    known = _known_mask(frame, crits)
+    cover = has.all(axis=1) & ~disqualified
+    nn, nb = int(cover.sum()), int((cover & best).sum())
+    p_all = float(best.mean())
+    stat = 0.0
+    if nb >= cfg.min_best and nb / max(nn, 1) >= cfg.min_lift * p_all:
+        inside = cover & population
+        stat = hypergeom_stat(
+            int((inside & best).sum()),
+            int(inside.sum()),
+            int(best[population].sum()),
+            int(population.sum()),
+        )
+    raw = trait_stats(has, known, best, worst).p_value
+    crit_stats = -np.log(np.clip(raw, 1e-300, 1.0))
+    return _Step(crits, cover, sg.quality, stat, crit_stats, raw, evaluated + tried)
+
+
+def _universe(frame: pl.DataFrame, ts: TraitSet, idx: np.ndarray, max_values: int = 6) -> float:
+    """How many distinct criteria the segment search could output (for the Bonferroni bound).
+
+    A fixed trait counts once; a numeric column counts every band refinement could draw on its
+    grid of nice numbers (with slack for grids drawn on subsets); a categorical column counts
+    every value subset of up to ``max_values`` values.
+    """
+    from icpkit.significance import log_subsets
+
+    total = 0.0
+    seen: set[str] = set()
+    for i in idx:
+        col, kind = ts.columns[i], ts.kinds[i]
+        if kind not in ("ge", "lt", "value", "group"):
+            total += 1.0
+            continue
+        if col in seen:
+            continue
+        seen.add(col)
+        s = frame.get_column(col).drop_nulls()
+        if kind in ("ge", "lt"):
+            x = s.cast(pl.Float64)
+            g = len(nice_grid(float(x.min()), float(x.max()))) + 90  # type: ignore[arg-type]
+            total += (g + 2) * (g + 1) / 2
+        else:
+            total += math.exp(log_subsets(int(s.n_unique()), max_values))
+    return total
+
+
+def _covering(
+    frame: pl.DataFrame,
+    ts: TraitSet,
+    seg_idx: np.ndarray,
+    best: np.ndarray,
+    worst: np.ndarray,
+    st: TraitStats,
+    disqualified: np.ndarray,
+    cfg: SearchConfig,
+) -> tuple[list[FoundSegment], int]:
+    """Sequential covering, each step tested against the complete search on shuffled outcomes.
+
+    Step k shuffles best/worst labels among the accounts still in play and re-runs
+    :func:`_search_step`; the segment's p is the Besag-Clifford permutation p of its statistic
+    (or, when overwhelming, a Bonferroni bound over every output the search could produce).
+    Covering stops at the first step that is not significant, so under shuffled outcomes the
+    chance of reporting any segment is at most ``alpha`` (plus ``shortcut × alpha``).
+    """
+    from icpkit.significance import exceedance_p, log_bonferroni, sequential_test, shuffle_within
+
+    n = frame.height
+    Hs = np.ascontiguousarray(ts.matrix()[:, seg_idx])
+    seg_crits = [ts.criteria[i] for i in seg_idx]
+    seg_cols = [ts.columns[i] for i in seg_idx]
+    seg_kinds = [ts.kinds[i] for i in seg_idx]
+    min_n = max(cfg.min_best, int(cfg.min_support * n))
+    universe = _universe(frame, ts, seg_idx)
+    log_count = log_bonferroni([universe], cfg.max_depth)
+    rng = np.random.default_rng(cfg.seed)
+    pairs = np.column_stack([best, worst])
+    population = ~disqualified
+    found: list[FoundSegment] = []
+    total_eval = 0
+    args = (frame, Hs, seg_crits, seg_cols, seg_kinds)
+    for _ in range(cfg.max_segments + 2):
+        if len(found) >= cfg.max_segments or len(seg_idx) == 0:
+            break
+        obs = _search_step(*args, best, worst, population, disqualified, cfg, min_n)
+        if obs is None:
+            break
+        total_eval += obs.evaluated
+        if obs.stat <= 0:
+            break
+        if log_count - obs.stat <= math.log(cfg.alpha * cfg.shortcut):
+            p_seg = math.exp(log_count - obs.stat)
+            crit_p = np.minimum(1.0, obs.crit_raw_p * universe)
+            how = f"Bonferroni over {universe:.3g} criteria the search could output"
+        else:
+            pop = population.copy()
+
+            def draw(_i: int, pop: np.ndarray = pop) -> list[float]:
+                sh = shuffle_within(pairs, pop, rng)
+                s = _search_step(*args, sh[:, 0], sh[:, 1], pop, disqualified, cfg, min_n)
+                if s is None:
+                    return [0.0, 0.0]
+                return [s.stat, float(s.crit_stats.max(initial=0.0))]
+
+            res = sequential_test(
+                obs.stat, draw, max_permutations=cfg.max_permutations, stop_after=cfg.stop_after
+            )
+            p_seg = res.p_value
+            crit_p = np.array(
+                [
+                    max(exceedance_p(float(c), res.null[:, 1]), float(r))
+                    for c, r in zip(obs.crit_stats, obs.crit_raw_p, strict=True)
+                ]
+            )
+            how = (
+                f"permutation max-statistic over the complete search ({res.drawn} shuffles of "
+                "the outcomes, beam search, refinement and pruning re-run on each)"
+            )
+        if p_seg > cfg.alpha:
+            break
+        crits = [
+            _with_evidence(frame, c, best, worst, st, adjusted=float(p), adjustment=how)
+            for c, p in zip(obs.crits, crit_p, strict=True)
+        ]
+        found.append(FoundSegment(crits, obs.cover, obs.quality, p_seg))
+        # Set aside the segment and the accounts that might belong to it but miss data for a
+        # criterion: otherwise the next search would rediscover it through proxies.
+        population &= ~_possible(frame, obs.crits)
+        if population.sum() < min_n:
+            break
+    return found, total_eval
+
+
+# --------------------------------------------------------------------------------------------
 # the learner
 
 
@@ -490,14 +689,16 @@ def discover(
     today = today or date.today()
     best, worst = outcomes.best, outcomes.worst
     n = frame.height
-    ts = build_traits(frame, schema, best=best, category_map=category_map, config=traits)
+    # No outcome-ordered value groups: a trait built by looking at the outcome would escape the
+    # calibration below. Value sets are grown by refinement, which the calibration re-runs.
+    ts = build_traits(frame, schema, best=None, category_map=category_map, config=traits)
     warnings = list(outcomes.warnings)
     st = trait_stats(ts.has, ts.known, best, worst)
-    H = ts.matrix()
+    rng = np.random.default_rng(cfg.seed)
 
     # Anti-signals first: disqualified accounts are out before any segment is sought, so a
     # segment never has to spell out "not on-prem" to look good.
-    disq = _disqualifiers(ts, best, worst, cfg)
+    disq = _disqualifiers(frame, ts, best, worst, st, cfg, rng)
     disqualified = np.zeros(n, dtype=bool)
     for c in disq:
         disqualified |= _mask(frame, [c])
@@ -506,53 +707,14 @@ def discover(
         [i for i, c in enumerate(ts.criteria) if (c.layer or "firmographic") in cfg.segment_layers],
         dtype=np.int64,
     )
-    Hs = np.ascontiguousarray(H[:, seg_idx])
-    seg_cols = [ts.columns[i] for i in seg_idx]
-    seg_kinds = [ts.kinds[i] for i in seg_idx]
-
-    # Sequential covering.
-    population = ~disqualified
-    found: list[FoundSegment] = []
-    total_eval = 0
     p_all = float(best.mean())
-    min_n = max(cfg.min_best, int(cfg.min_support * n))
-    for _ in range(cfg.max_segments + 2):
-        if len(found) >= cfg.max_segments or len(seg_idx) == 0:
-            break
-        sg, evaluated = beam_search(Hs, best, population, seg_cols, seg_kinds, cfg)
-        total_eval += evaluated
-        if sg is None:
-            break
-        crits = [ts.criteria[seg_idx[t]] for t in sg.traits]
-        p_pop = float(best[population].mean())
-        crits, tried = refine(frame, crits, best, population, p_pop, min_n)
-        total_eval += tried
-        crits = prune(frame, crits, best, population, cfg.prune_alpha)
-        cover = _mask(frame, crits) & ~disqualified
-        # Significance on the whole base, corrected for everything the search looked at.
-        nn, nb = int(cover.sum()), int((cover & best).sum())
-        p = float(
-            fisher_two_sided(
-                np.array([nb]),
-                np.array([nn - nb]),
-                np.array([int(best.sum()) - nb]),
-                np.array([n - nn - (int(best.sum()) - nb)]),
-            )[0]
-        )
-        rate = nb / max(nn, 1)
-        if p * max(total_eval, 1) > cfg.alpha or rate < cfg.min_lift * p_all or nb < cfg.min_best:
-            break
-        found.append(FoundSegment(crits, cover, sg.quality, p))
-        # Set aside the segment and the accounts that might belong to it but miss data for a
-        # criterion: otherwise the next search would rediscover it through proxies.
-        population &= ~_possible(frame, crits)
-        if population.sum() < min_n:
-            break
-    found = _merge_segments(frame, found, best, cfg)
+    # Sequential covering, every step calibrated by shuffling the outcomes.
+    found, total_eval = _covering(frame, ts, seg_idx, best, worst, st, disqualified, cfg)
+    found = _merge_segments(frame, found, best, worst, st, cfg)
     disq = _confirm_disqualifiers(frame, disq, found, best, worst)
 
-    # Timing: behavioural traits that raise the share of best customers.
-    timing = _timing(ts, st, cfg)
+    # Timing: dated events whose recency raises the share of best customers.
+    timing = _timing(ts, st, best, worst, disq, cfg, rng)
 
     segments: list[Segment] = []
     for i, fs in enumerate(found):
@@ -617,9 +779,18 @@ def discover(
 
 
 def _merge_segments(
-    frame: pl.DataFrame, found: list[FoundSegment], best: np.ndarray, cfg: SearchConfig
+    frame: pl.DataFrame,
+    found: list[FoundSegment],
+    best: np.ndarray,
+    worst: np.ndarray,
+    st: TraitStats,
+    cfg: SearchConfig,
 ) -> list[FoundSegment]:
-    """Merge segments that cover mostly the same accounts or would get the same messaging."""
+    """Merge segments that cover mostly the same accounts or would get the same messaging.
+
+    A merged value set was never tested as such: its evidence is recomputed and its adjusted p
+    is the larger of the two it came from, and so is the merged segment's.
+    """
     merged: list[FoundSegment] = []
     for fs in found:
         target = None
@@ -640,11 +811,19 @@ def _merge_segments(
             for a in target.criteria:
                 b = next(c for c in fs.criteria if c.column == a.column)
                 if a.operator is Operator.IN and a.in_ != b.in_:
-                    crits.append(a.model_copy(update={"in_": tuple(sorted({*a.in_, *b.in_}))}))  # type: ignore[misc]
+                    union = a.model_copy(
+                        update={"in_": tuple(sorted({*a.in_, *b.in_})), "evidence": None}  # type: ignore[misc]
+                    )
+                    adj = max(_adjusted(a), _adjusted(b))
+                    how = (a.evidence.adjustment if a.evidence else None) or "merged value sets"
+                    crits.append(
+                        _with_evidence(frame, union, best, worst, st, adjusted=adj, adjustment=how)
+                    )
                 else:
                     crits.append(a)
             target.criteria = crits
             target.cover = _mask(frame, crits)
+            target.p_value = max(target.p_value, fs.p_value)
         # else: overlapping segment adds nothing distinct; keep the first (stronger) one.
     return merged
 
@@ -665,26 +844,79 @@ def _same_shape(a: list[Criterion], b: list[Criterion]) -> bool:
     return differ <= 1
 
 
+def _adjusted(c: Criterion) -> float:
+    """A criterion's selection-adjusted p (1 when it has none)."""
+    ev = c.evidence
+    return float(ev.p_value) if ev is not None and ev.adjustment else 1.0
+
+
 def _with_evidence(
     frame: pl.DataFrame,
     crit: Criterion,
     best: np.ndarray,
     worst: np.ndarray,
     st: TraitStats,
+    *,
+    adjusted: float | None = None,
+    adjustment: str | None = None,
 ) -> Criterion:
-    """Attach evidence for a (possibly refined) criterion, FDR-adjusted with every trait tried."""
+    """Attach evidence for a (possibly refined) criterion.
+
+    With ``adjusted`` (a selection-adjusted p from :mod:`icpkit.significance`) that value is
+    printed as p and q; without it, q is FDR-adjusted with every trait tried. Evidence that
+    already carries an adjustment is kept: it was attached where the selection was calibrated.
+    """
+    if adjusted is None and crit.evidence is not None and crit.evidence.adjustment:
+        return crit
     one = evaluate(frame, [crit])
     if not one.criteria:
         return crit
     s = trait_stats(one.has, one.known, best, worst)
+    if adjusted is not None:
+        return crit.model_copy(
+            update={"evidence": _ev(s, 0, adjusted=adjusted, adjustment=adjustment)}
+        )
     q = benjamini_hochberg(np.concatenate([st.p_value, s.p_value]))[-1]
     return crit.model_copy(update={"evidence": _ev(s, 0, q)})
 
 
-def _ev(s: TraitStats, i: int, q: float | None = None) -> Evidence:
+def _ev(
+    s: TraitStats,
+    i: int,
+    q: float | None = None,
+    *,
+    adjusted: float | None = None,
+    adjustment: str | None = None,
+) -> Evidence:
+    """Evidence of trait ``i``; with ``adjusted``, p and q are the selection-adjusted p.
+
+    The adjusted value is never below the raw one: a selected criterion cannot be more
+    significant than the same test fixed in advance.
+    """
+
     def f(x: float) -> float:
         return float(x) if np.isfinite(x) else 0.0
 
+    raw = float(s.p_value[i])
+    if adjusted is not None:
+        adj = min(1.0, max(float(adjusted), raw))
+        return Evidence(
+            best_share=f(s.best_share[i]),
+            worst_share=f(s.worst_share[i]),
+            all_share=f(s.all_share[i]),
+            lift=f(s.lift[i]),
+            odds_ratio=f(s.odds_ratio[i]),
+            ci_low=f(s.ci_low[i]),
+            ci_high=f(s.ci_high[i]),
+            p_value=adj,
+            q_value=adj,
+            n=int(s.n[i]),
+            n_best=int(s.n_best[i]),
+            n_worst=int(s.n_worst[i]),
+            caveat=s.caveat(i),
+            raw_p_value=raw,
+            adjustment=adjustment,
+        )
     return Evidence(
         best_share=f(s.best_share[i]),
         worst_share=f(s.worst_share[i]),
@@ -703,34 +935,124 @@ def _ev(s: TraitStats, i: int, q: float | None = None) -> Evidence:
 
 
 def _disqualifiers(
-    ts: TraitSet, best: np.ndarray, worst: np.ndarray, cfg: SearchConfig
+    frame: pl.DataFrame,
+    ts: TraitSet,
+    best: np.ndarray,
+    worst: np.ndarray,
+    st: TraitStats,
+    cfg: SearchConfig,
+    rng: np.random.Generator,
 ) -> list[Criterion]:
     """Traits concentrated in the worst customers, chosen one at a time (covering).
 
     After each disqualifier its accounts are set aside and the rest re-tested, so a trait that
     only looked bad because it travels with an earlier disqualifier (healthcare companies that
-    deploy on-prem) is not listed as a disqualifier of its own.
+    deploy on-prem) is not listed as a disqualifier of its own. Each step is a max-T permutation
+    test over every candidate anti-signal (labels shuffled among the accounts still in play, the
+    eligibility rules re-applied under every shuffle); covering stops at the first step where
+    nothing is significant. Disqualifiers on one column that overlap are merged.
     """
+    from icpkit.significance import TraitZ, trait_max_t
+
     out: list[Criterion] = []
     remaining = np.ones(len(best), dtype=bool)
-    not_lacks = np.asarray(ts.kinds) != "lacks"
+    not_lacks = (np.asarray(ts.kinds) != "lacks")[:, None]
+    if len(ts) == 0:
+        return out
+
+    def statistic(tz: TraitZ) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ok = (
+                (tz.worst_share >= 1.5 * tz.all_share)
+                & (tz.ci_high < 0.5)
+                & (tz.best_share <= 0.5 * tz.worst_share)
+                & not_lacks
+                & (tz.n >= cfg.min_best)
+            )
+        return np.where(ok, -tz.z, -np.inf)
+
+    how = (
+        f"permutation max-T over every candidate anti-signal ({cfg.trait_permutations} shuffles "
+        "of the outcomes, eligibility rules re-applied on each)"
+    )
     for _ in range(cfg.max_disqualifiers):
-        st = trait_stats(ts.has[remaining], ts.known[remaining], best[remaining], worst[remaining])
-        ok = (
-            (st.q_value < 0.01)
-            & (st.worst_lift >= 1.5)
-            & (st.ci_high < 0.5)
-            & (st.best_share <= 0.5 * st.worst_share)
-            & not_lacks
-            & (st.n >= cfg.min_best)
+        obs, adj = trait_max_t(
+            ts.has[remaining],
+            ts.known[remaining],
+            best[remaining],
+            worst[remaining],
+            statistic,
+            permutations=cfg.trait_permutations,
+            rng=rng,
         )
+        ok = np.isfinite(obs) & (adj <= cfg.disqualifier_alpha)
         if not ok.any():
             break
         cand = np.flatnonzero(ok)
-        i = int(cand[np.argmin(st.odds_ratio[cand])])
-        out.append(ts.criteria[i])
+        i = int(cand[np.argmax(obs[cand])])
+        out.append(
+            ts.criteria[i].model_copy(
+                update={"evidence": _ev(st, i, adjusted=adj[i], adjustment=how)}
+            )
+        )
         remaining &= ~ts.has[:, i]
+    return _merge_disqualifiers(frame, out, best, worst, st)
+
+
+def _merge_disqualifiers(
+    frame: pl.DataFrame,
+    disq: list[Criterion],
+    best: np.ndarray,
+    worst: np.ndarray,
+    st: TraitStats,
+) -> list[Criterion]:
+    """One disqualifier per overlapping family on a column (``< 150K`` and ``< 500K`` → one).
+
+    Bands that overlap or touch become their union, value sets on one column their union; the
+    merged criterion gets fresh evidence with the larger of the adjusted p-values.
+    """
+    out: list[Criterion] = []
+    for c in disq:
+        j = next(
+            (k for k, o in enumerate(out) if o.column == c.column and _overlap(o, c)),
+            None,
+        )
+        if j is None:
+            out.append(c)
+            continue
+        o = out[j]
+        if c.operator is Operator.BETWEEN:
+            (alo, ahi), (blo, bhi) = o.between or (None, None), c.between or (None, None)
+            lo = None if alo is None or blo is None else min(alo, blo)
+            hi = None if ahi is None or bhi is None else max(ahi, bhi)
+            if lo is None and hi is None:
+                continue  # the two sides cover everything: keep the first on its own
+            merged = o.model_copy(update={"between": (lo, hi), "evidence": None})
+        else:
+            merged = o.model_copy(
+                update={"in_": tuple(sorted({*(o.in_ or ()), *(c.in_ or ())})), "evidence": None}
+            )
+        how = o.evidence.adjustment if o.evidence else None
+        adj = max(_adjusted(o), _adjusted(c))
+        out[j] = _with_evidence(frame, merged, best, worst, st, adjusted=adj, adjustment=how)
     return out
+
+
+def _overlap(a: Criterion, b: Criterion) -> bool:
+    """Whether two criteria on one column are one idea (bands that meet, two value sets)."""
+    if a.operator is not b.operator:
+        return False
+    if a.operator is Operator.IN:
+        return True
+    if a.operator is not Operator.BETWEEN:
+        return False
+    alo, ahi = a.between or (None, None)
+    blo, bhi = b.between or (None, None)
+    lo_a = -math.inf if alo is None else alo
+    hi_a = math.inf if ahi is None else ahi
+    lo_b = -math.inf if blo is None else blo
+    hi_b = math.inf if bhi is None else bhi
+    return lo_a <= hi_b and lo_b <= hi_a
 
 
 def _confirm_disqualifiers(
@@ -765,7 +1087,14 @@ def _confirm_disqualifiers(
 
 
 def _strongest_per_column(
-    ts: TraitSet, s: TraitStats, ok: np.ndarray, limit: int, *, weighted: bool
+    ts: TraitSet,
+    s: TraitStats,
+    ok: np.ndarray,
+    limit: int,
+    *,
+    weighted: bool,
+    adjusted: np.ndarray | None = None,
+    adjustment: str | None = None,
 ) -> list[Criterion]:
     """The strongest passing trait of each column (by log-odds × √n), at most ``limit``."""
     cand = np.flatnonzero(ok)
@@ -776,7 +1105,12 @@ def _strongest_per_column(
         if ts.columns[i] in used:
             continue
         used.add(ts.columns[i])
-        update: dict[str, object] = {"evidence": _ev(s, int(i))}
+        ev = (
+            _ev(s, int(i), adjusted=float(adjusted[i]), adjustment=adjustment)
+            if adjusted is not None
+            else _ev(s, int(i))
+        )
+        update: dict[str, object] = {"evidence": ev}
         if weighted:
             update["weight"] = round(float(np.log(s.odds_ratio[i])), 3)
         out.append(ts.criteria[i].model_copy(update=update))
@@ -785,11 +1119,60 @@ def _strongest_per_column(
     return out
 
 
-def _timing(ts: TraitSet, st: TraitStats, cfg: SearchConfig) -> list[Criterion]:
-    """Behavioural traits that raise the share of best customers: in-market signals."""
-    behavioural = np.array([c.layer == "behavioural" for c in ts.criteria], dtype=bool)
-    ok = behavioural & (st.q_value < 0.05) & (st.ci_low > 1.0)
-    return _strongest_per_column(ts, st, ok, cfg.max_timing, weighted=True)
+def _timing(
+    ts: TraitSet,
+    st: TraitStats,
+    best: np.ndarray,
+    worst: np.ndarray,
+    disq: Sequence[Criterion],
+    cfg: SearchConfig,
+    rng: np.random.Generator,
+) -> list[Criterion]:
+    """Recent dated events that raise the share of best customers: in-market signals.
+
+    Only recency windows on behavioural date columns qualify ("funded within 180 days"), never
+    thresholds on money or size; a window most accounts fall into says nothing about *when* to
+    call, and a column that already disqualifies cannot also be a trigger. Significance is a
+    max-T permutation test over every candidate window.
+    """
+    from icpkit.significance import TraitZ, trait_max_t
+
+    disq_cols = {c.column for c in disq}
+    cand = np.array(
+        [
+            c.layer == "behavioural" and k == "recent" and c.column not in disq_cols
+            for c, k in zip(ts.criteria, ts.kinds, strict=True)
+        ],
+        dtype=bool,
+    ) & (np.nan_to_num(st.all_share, nan=1.0) <= cfg.timing_max_share)
+    idx = np.flatnonzero(cand)
+    if len(idx) == 0:
+        return []
+
+    def statistic(tz: TraitZ) -> np.ndarray:
+        ok = (tz.ci_low > 1.0) & (np.nan_to_num(tz.best_share, nan=1.0) < cfg.timing_max_best_share)
+        return np.where(ok, tz.z, -np.inf)
+
+    obs, adj = trait_max_t(
+        ts.has[:, idx],
+        ts.known[:, idx],
+        best,
+        worst,
+        statistic,
+        permutations=cfg.trait_permutations,
+        rng=rng,
+    )
+    adjusted = np.ones(len(ts))
+    adjusted[idx] = adj
+    ok = np.zeros(len(ts), dtype=bool)
+    ok[idx] = np.isfinite(obs) & (adj <= cfg.alpha)
+    how = (
+        f"permutation max-T over every candidate recency window ({cfg.trait_permutations} "
+        "shuffles of the outcomes)"
+    )
+    return _strongest_per_column(
+        ts, st, ok, cfg.max_timing, weighted=True, adjusted=adjusted, adjustment=how
+    )
 
 
 def _nice_to_haves(
