@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import typer
-from rich.console import Console
 from rich.markup import escape
+
+from icpkit.cli._render import OutputConsole
 
 app = typer.Typer(
     name="icp",
@@ -13,8 +14,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
-err_console = Console(stderr=True)
+# Tables are printed whole (not cut to 80 columns) when output is a file, CI log or pipe.
+console = OutputConsole()
+err_console = OutputConsole(stderr=True)
 
 
 def _show_version(value: bool) -> None:
