@@ -238,12 +238,16 @@ def load_cohort(
                 f"({dom_col!r}, website) column to match on",
                 file=file,
             )
+        # A deal's own date (close_date…) is the reference of the ICP's timing windows: the
+        # outcomes file's value wins over anything the accounts file says.
+        refs = {c.before for c in icp.criteria() if c.before}
         keep = [
             c
             for c in out.columns
             if c == "__won"
             or c == oc
             or c in SCORE_COLUMNS
+            or c in refs
             or c in VALUE_COLUMNS + CYCLE_COLUMNS + CHURN_COLUMNS
         ]
         left = out.select([*keep, lk.alias("__key")])
@@ -497,6 +501,12 @@ def _masks(frame: pl.DataFrame, crits: Sequence[Criterion], as_of: date | None) 
     if not crits:
         z = np.zeros((frame.height, 0), dtype=bool)
         return np.stack([z, z])
+    # The scoring rule (icpkit.scoring.plan.bind_reference_dates): a window measured back from
+    # a reference date the data lacks is measured back from the scoring date instead.
+    crits = [
+        c.model_copy(update={"before": None}) if c.before and c.before not in frame.columns else c
+        for c in crits
+    ]
     res = frame.select(c.expr(as_of=as_of).alias(f"c{i}") for i, c in enumerate(crits))
     met = res.select(pl.all().fill_null(False)).to_numpy().astype(bool)
     known = res.select(pl.all().is_not_null()).to_numpy().astype(bool)

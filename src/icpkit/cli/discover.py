@@ -163,6 +163,14 @@ def discover(
     )
     if (customers is None) == (query is None):
         raise typer.BadParameter("give either a customer file or --query (not both)")
+    # Refuse bad outputs before the (long) discovery, not after it.
+    from icpkit.io import check_output
+
+    md_path = markdown or output.with_suffix(".md")
+    inputs = [customers] if customers is not None else []
+    for target in (output, md_path, evidence):
+        if target is not None:
+            check_output(target, force=force, inputs=inputs)
     source: Path | pl.DataFrame = (
         read_sql(query, database=database) if query is not None else cast(Path, customers)
     )
@@ -180,8 +188,7 @@ def discover(
             name=name,
         )
     render_run(run)
-    md = markdown or output.with_suffix(".md")
-    written = write_outputs(run, output, markdown_path=md, evidence_path=evidence, force=force)
+    written = write_outputs(run, output, markdown_path=md_path, evidence_path=evidence, force=force)
     console.rule("[bold]Written")
     for p in written:
         console.print(f"  {p}")

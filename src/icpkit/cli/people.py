@@ -110,6 +110,14 @@ def export(
     ] = "exclude",
     names: Annotated[bool, typer.Option(help="Include first/last names.")] = True,
     force: Annotated[bool, typer.Option(help="Replace an existing output file.")] = False,
+    raw_cells: Annotated[
+        bool,
+        typer.Option(
+            "--raw-cells",
+            help="Write CSV/Excel cells verbatim: no ' before cells starting with = + - @ "
+            "(formula-injection guard off).",
+        ),
+    ] = False,
 ) -> None:
     """Fit accounts × their best contacts in priority order, with the rules that apply per row."""
     from icpkit.icp import ICP
@@ -118,7 +126,11 @@ def export(
     if casl not in ("exclude", "flag"):
         raise InputError(f"--casl {casl!r}: choose exclude or flag")
     icp = ICP.load(icp_file)
-    with console.status("building the outreach list…"):
+    from icpkit import io
+
+    inputs = [scored, contacts] + ([suppress] if suppress else [])
+    io.check_output(output, force=force, inputs=inputs)  # refuse before the work
+    with io.raw_cells(raw_cells), console.status("building the outreach list…"):
         res = export_outreach(
             scored,
             contacts,
@@ -136,7 +148,7 @@ def export(
     console.rule("[bold]Outreach export")
     console.print(
         f"{res.rows:,} contacts at {res.accounts:,} accounts (tiers {tiers}) written to "
-        f"{escape(str(output))}, from {res.contacts_in:,} contacts in"
+        f"{escape(str(output))}, from {res.contacts_in:,} contacts in {escape(str(contacts))}"
     )
     console.print(
         "[bold]This file contains personal data[/] in columns: "
@@ -147,6 +159,13 @@ def export(
     for regime, n in res.regimes.items():
         t.add_row(regime, f"{n:,}")
     console.print(t)
+    if suppress is not None:
+        k = res.suppression_kinds
+        console.print(
+            f"suppression list {escape(str(suppress))}: read {k.get('email', 0):,} emails and "
+            f"{k.get('domain', 0):,} domains"
+            + (f"; {k['invalid']:,} invalid entries ignored" if k.get("invalid") else "")
+        )
     sup = sum(res.suppressed.values())
     console.print(
         f"suppressed: {sup:,} contacts never left the tool "
