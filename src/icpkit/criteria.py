@@ -342,7 +342,8 @@ def _bare(x: float, unit: str | None) -> str:
     a = abs(x)
     if unit == "money":
         for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
-            if a >= div:
+            # 999,960 is $1M, not $1000K: switch up where rounding reaches the next unit.
+            if a >= div * 0.9995:
                 v = a / div
                 txt = _trim(f"{v:.1f}") if v < 100 else f"{v:.0f}"
                 return f"{sign}${txt}{suffix}"
