@@ -95,7 +95,7 @@ MAX_LEVELS = 60
 
 # (rows, signal, base rate, noise columns): Bayes AUC from about 0.64 to 0.78.
 GENERATED = (
-    (300, 1.5, 0.35, 2),
+    (300, 1.3, 0.35, 2),
     (500, 1.2, 0.30, 4),
     (800, 1.0, 0.25, 4),
     (1200, 0.8, 0.30, 6),
