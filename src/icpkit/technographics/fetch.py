@@ -31,6 +31,7 @@ from urllib.robotparser import RobotFileParser
 import httpx
 
 from icpkit.errors import IcpkitError, NetworkRefused
+from icpkit.technographics.bounded import ACCEPT_ENCODING, BoundedDecoder, DecodeRefused
 from icpkit.technographics.cache import CachedFetch, FetchCache
 from icpkit.technographics.netguard import (
     GuardedTransport,
@@ -157,6 +158,8 @@ def _classify(exc: BaseException) -> _FetchFailed:
     """Map httpx / guard exceptions to an error kind (the one boundary where they are mapped)."""
     if isinstance(exc, _FetchFailed):
         return exc
+    if isinstance(exc, DecodeRefused):
+        return _FetchFailed("protocol", str(exc))
     if isinstance(exc, NetworkRefused):
         kind = "dns" if exc.rule == "resolve" else "refused"
         return _FetchFailed(kind, str(exc))
@@ -318,23 +321,32 @@ class _Fetcher:
         answered: list[bool],
         client: httpx.AsyncClient | None = None,
     ) -> _Response:
-        headers = {"user-agent": self.config.user_agent, "accept": "text/html,*/*;q=0.8"}
+        headers = {
+            "user-agent": self.config.user_agent,
+            "accept": "text/html,*/*;q=0.8",
+            "accept-encoding": ACCEPT_ENCODING,
+        }
         async with (client or self.client).stream(
             "GET", url, headers=headers, follow_redirects=False
         ) as r:
             answered.append(True)
             chunks: list[bytes] = []
-            size = 0
+            raw = 0
             truncated = False
             ctype = r.headers.get("content-type", "").lower()
             if r.status_code not in _REDIRECTS:
-                async for chunk in r.aiter_bytes():
-                    chunks.append(chunk)
-                    size += len(chunk)
-                    if size > max_bytes:
+                # decoded here, not by httpx: the cap must bind inside the decoder (a 2 KB
+                # brotli body can inflate to a gigabyte in one httpx chunk)
+                decoder = BoundedDecoder(r.headers.get("content-encoding"), max_bytes + 1)
+                async for chunk in r.aiter_raw():
+                    raw += len(chunk)
+                    chunks.append(decoder.feed(chunk))
+                    if decoder.full or raw > max_bytes:
                         truncated = True
                         break
-            body = b"".join(chunks)[:max_bytes]
+            body = b"".join(chunks)
+            if len(body) > max_bytes:
+                body, truncated = body[:max_bytes], True
             return _Response(
                 url=url,
                 status=r.status_code,

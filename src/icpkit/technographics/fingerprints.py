@@ -27,7 +27,12 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from icpkit.errors import FingerprintError
-from icpkit.technographics.patterns import TranslationError, split_tags, translate
+from icpkit.technographics.patterns import (
+    TranslationError,
+    split_tags,
+    translate,
+    unsafe_reason,
+)
 
 __all__ = [
     "Category",
@@ -224,6 +229,7 @@ class _Compiler:
         self.bounded = bounded
         self.issues: list[LintIssue] = []
         self._cache: dict[str, re.Pattern[str] | Exception | None] = {}
+        self._unsafe: dict[str, str | None] = {}
 
     def pattern(self, tech: str, fld: str, raw: Any) -> Pattern | None:
         raw = "" if raw is None else str(raw) if not isinstance(raw, str) else raw
@@ -255,6 +261,13 @@ class _Compiler:
             self.issues.append(
                 LintIssue(tech, fld, body, f"does not compile, skipped: {compiled}", "error")
             )
+            return None
+        unsafe = self._unsafe.get(body, "")
+        if unsafe == "":
+            unsafe = self._unsafe[body] = unsafe_reason(compiled.pattern)
+        if unsafe is not None:
+            # refused, not warned: without Hyperscan such a pattern can hang a bulk job
+            self.issues.append(LintIssue(tech, fld, body, f"refused, skipped: {unsafe}", "error"))
             return None
         return Pattern(body, compiled, parsed.confidence, parsed.version)
 
@@ -396,6 +409,10 @@ def _read_json(path: Path) -> Any:
             return json.load(fh)
     except json.JSONDecodeError as exc:
         raise FingerprintError(f"{path}: invalid JSON at line {exc.lineno}: {exc.msg}") from exc
+    except RecursionError:
+        raise FingerprintError(f"{path}: JSON nested too deeply") from None
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise FingerprintError(f"{path}: not UTF-8 JSON: {exc}") from None
     except OSError as exc:
         raise FingerprintError(f"{path}: cannot read: {exc}") from exc
 
@@ -484,7 +501,10 @@ def load_fingerprints(
     techs, cats_raw, groups_raw, single_file = _resolve_source(Path(path))
     if not isinstance(cats_raw, Mapping) or not isinstance(groups_raw, Mapping):
         raise FingerprintError(f"{path}: categories/groups must be JSON objects")
-    categories = _categories(cats_raw, groups_raw)
+    try:
+        categories = _categories(cats_raw, groups_raw)
+    except (TypeError, ValueError, AttributeError, RecursionError) as exc:
+        raise FingerprintError(f"malformed categories: {exc}", field="categories") from None
     legacy_scripts = single_file and not any(
         isinstance(s, Mapping) and "scriptSrc" in s for s in techs.values()
     )
@@ -493,7 +513,12 @@ def load_fingerprints(
     for name, spec in techs.items():
         if not isinstance(spec, Mapping):
             raise FingerprintError("expected an object", technology=name)
-        technologies[name] = _technology(comp, name, spec, legacy_scripts)
+        try:
+            technologies[name] = _technology(comp, name, spec, legacy_scripts)
+        except (TypeError, ValueError, AttributeError, KeyError, RecursionError) as exc:
+            # a hostile or broken database: one line naming the technology, no traceback
+            msg = " ".join(str(exc).split())[:200] or type(exc).__name__
+            raise FingerprintError(f"malformed entry: {msg}", technology=str(name)) from None
     _check_references(technologies, categories, comp.issues)
     return FingerprintDB(technologies, categories, comp.issues)
 

@@ -412,6 +412,95 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
         )
 
 
+class SyncGuardedBackend(httpcore.NetworkBackend):
+    """Blocking twin of :class:`GuardedBackend` for one-off downloads (``fingerprints update``).
+
+    Each host is resolved once, every address vetted, and the verdict kept: :meth:`check` and
+    every later connection use that one answer, so a DNS server that answers a public address
+    for the check and ``127.0.0.1`` for the download (rebinding) never reaches the second one.
+    """
+
+    def __init__(
+        self, *, allow_private: bool = False, inner: httpcore.NetworkBackend | None = None
+    ) -> None:
+        self.allow_private = allow_private
+        self._inner = inner or httpcore.SyncBackend()
+        self._pinned: dict[str, list[str]] = {}
+
+    def resolve(self, host: str, port: int, url: str | None = None) -> list[str]:
+        """Vetted (and from now on pinned) addresses of ``host``; raises NetworkRefused."""
+        host = host.strip("[]").rstrip(".").lower()
+        pinned = self._pinned.get(host)
+        if pinned is not None:
+            return pinned
+        where = url or host
+        if host in METADATA_HOSTS:
+            raise NetworkRefused(where, "metadata", host)
+        try:
+            found = _resolve_sync(host, port)
+        except _Unresolvable as exc:
+            raise NetworkRefused(where, "resolve", str(exc)) from None
+        vetted = _vet(where, host, found, allow_private=self.allow_private)
+        self._pinned[host] = vetted
+        return vetted
+
+    def check(self, url: str) -> list[str]:
+        """Vet one URL (scheme, host name, pinned addresses), as every download hop must."""
+        host = _check_static(url, allow_private=self.allow_private)
+        port = urlsplit(url).port or (443 if url.lower().startswith("https") else 80)
+        return self.resolve(host, port, url)
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        last: Exception | None = None
+        for address in self.resolve(host, port):
+            try:
+                return self._inner.connect_tcp(
+                    address,
+                    port,
+                    timeout=timeout,
+                    local_address=local_address,
+                    socket_options=socket_options,
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                last = exc
+        assert last is not None
+        raise last
+
+    def connect_unix_socket(self, *args: Any, **kwargs: Any) -> httpcore.NetworkStream:
+        raise NetworkRefused("unix socket", "scheme", "unix sockets are never fetched")
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+class SyncGuardedTransport(httpx.HTTPTransport):
+    """A blocking httpx transport that connects only to :class:`SyncGuardedBackend`-pinned
+    addresses (environment proxies ignored: a proxy would resolve names itself)."""
+
+    def __init__(self, *, allow_private: bool = False, verify: bool = True) -> None:
+        super().__init__(trust_env=False, verify=verify)
+        self.backend = SyncGuardedBackend(allow_private=allow_private)
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
+            max_connections=4,
+            max_keepalive_connections=2,
+            http1=True,
+            http2=False,
+            network_backend=self.backend,
+        )
+
+    def check(self, url: str) -> list[str]:
+        """Vet ``url`` with the same pinned answer the connection will use."""
+        return self.backend.check(url)
+
+
 def guarded_transport(
     resolver: Resolver | None = None,
     *,
@@ -434,6 +523,8 @@ __all__ = [
     "GuardedBackend",
     "GuardedTransport",
     "Resolver",
+    "SyncGuardedBackend",
+    "SyncGuardedTransport",
     "address_rule",
     "check_url",
     "guarded_transport",

@@ -568,3 +568,213 @@ def match_extent(python_regex: str) -> tuple[int, int | None] | None:
     if hi >= _UNBOUNDED:
         return None
     return hi, _lookahead_reach(tree)
+
+
+# --- catastrophic-backtracking lint ----------------------------------------------------------
+#
+# A third-party pattern runs against every page of a bulk job under a backtracking engine, so
+# shapes that can take exponential time are refused at load time (the loader records an error
+# and skips the pattern). Character sets are approximated over the first 256 code points plus
+# one "anything beyond" marker, which errs on the side of calling sets overlapping.
+
+_BEYOND = 256
+_ALL = frozenset(range(_BEYOND + 1))
+_REPEATS = {_sre_c.MAX_REPEAT, _sre_c.MIN_REPEAT, getattr(_sre_c, "POSSESSIVE_REPEAT", None)}
+_CATEGORY_CHARS = {
+    _sre_c.CATEGORY_DIGIT: frozenset(range(48, 58)) | {_BEYOND},
+    _sre_c.CATEGORY_WORD: frozenset(c for c in range(_BEYOND) if chr(c).isalnum() or c == 95)
+    | {_BEYOND},
+    _sre_c.CATEGORY_SPACE: frozenset(c for c in range(_BEYOND) if chr(c).isspace()) | {_BEYOND},
+}
+_CATEGORY_CHARS[_sre_c.CATEGORY_NOT_DIGIT] = _ALL - _CATEGORY_CHARS[_sre_c.CATEGORY_DIGIT] | {
+    _BEYOND
+}
+_CATEGORY_CHARS[_sre_c.CATEGORY_NOT_WORD] = _ALL - _CATEGORY_CHARS[_sre_c.CATEGORY_WORD] | {_BEYOND}
+_CATEGORY_CHARS[_sre_c.CATEGORY_NOT_SPACE] = _ALL - _CATEGORY_CHARS[_sre_c.CATEGORY_SPACE] | {
+    _BEYOND
+}
+
+
+def _fold(code: int) -> frozenset[int]:
+    if code >= _BEYOND:
+        return frozenset({_BEYOND})
+    ch = chr(code)
+    return frozenset(ord(c) if ord(c) < _BEYOND else _BEYOND for c in {ch, ch.lower(), ch.upper()})
+
+
+def _class_chars(items: list[tuple[object, object]]) -> frozenset[int]:
+    out: set[int] = set()
+    negate = False
+    for op, av in items:
+        if op is _sre_c.NEGATE:
+            negate = True
+        elif op is _sre_c.LITERAL:
+            out |= _fold(av)  # type: ignore[arg-type]
+        elif op is _sre_c.RANGE:
+            lo, hi = av  # type: ignore[misc]
+            for code in range(lo, min(hi, _BEYOND - 1) + 1):
+                out |= _fold(code)
+            if hi >= _BEYOND:
+                out.add(_BEYOND)
+        elif op is _sre_c.CATEGORY:
+            out |= _CATEGORY_CHARS.get(av, _ALL)
+        else:
+            out |= _ALL
+    return frozenset(_ALL - out | {_BEYOND}) if negate else frozenset(out)
+
+
+def _atom_chars(op: object, av: object) -> frozenset[int] | None:
+    """Characters one single-character item can consume (None: not a single-character item)."""
+    if op is _sre_c.LITERAL:
+        return _fold(av)  # type: ignore[arg-type]
+    if op is _sre_c.NOT_LITERAL:
+        return _ALL - _fold(av) | {_BEYOND}  # type: ignore[arg-type]
+    if op is _sre_c.ANY:
+        return _ALL
+    if op is _sre_c.IN:
+        return _class_chars(av)  # type: ignore[arg-type]
+    return None
+
+
+def _children(op: object, av: object) -> list[object]:
+    if op in _REPEATS:
+        return [av[2]]  # type: ignore[index]
+    if op is _sre_c.SUBPATTERN:
+        return [av[-1]]  # type: ignore[index]
+    if op is _sre_c.BRANCH:
+        return list(av[1])  # type: ignore[index]
+    if op in (_sre_c.ASSERT, _sre_c.ASSERT_NOT):
+        return [av[1]]  # type: ignore[index]
+    if op is getattr(_sre_c, "ATOMIC_GROUP", None):
+        return [av]
+    if op is _sre_c.GROUPREF_EXISTS:
+        return [x for x in av[1:] if x is not None]  # type: ignore[index]
+    return []
+
+
+def _consumed(seq: object) -> frozenset[int]:
+    """Every character a sub-pattern can consume."""
+    out: set[int] = set()
+    for op, av in seq:  # type: ignore[attr-defined]
+        chars = _atom_chars(op, av)
+        if chars is not None:
+            out |= chars
+        for child in _children(op, av):
+            out |= _consumed(child)
+    return frozenset(out)
+
+
+def _nullable(seq: object) -> bool:
+    for op, av in seq:  # type: ignore[attr-defined]
+        if _atom_chars(op, av) is not None:
+            return False
+        if op in _REPEATS:
+            if av[0] > 0 and not _nullable(av[2]):  # type: ignore[index]
+                return False
+        elif op is _sre_c.SUBPATTERN:
+            if not _nullable(av[-1]):  # type: ignore[index]
+                return False
+        elif op is _sre_c.BRANCH and not any(_nullable(b) for b in av[1]):  # type: ignore[index]
+            return False
+    return True
+
+
+def _first(seq: object) -> frozenset[int]:
+    """Characters a match of ``seq`` can start with."""
+    out: set[int] = set()
+    for op, av in seq:  # type: ignore[attr-defined]
+        chars = _atom_chars(op, av)
+        if chars is not None:
+            return frozenset(out | chars)
+        if op in _REPEATS:
+            out |= _first(av[2])  # type: ignore[index]
+            if av[0] > 0 and not _nullable(av[2]):  # type: ignore[index]
+                return frozenset(out)
+        elif op is _sre_c.SUBPATTERN:
+            out |= _first(av[-1])  # type: ignore[index]
+            if not _nullable(av[-1]):  # type: ignore[index]
+                return frozenset(out)
+        elif op is _sre_c.BRANCH:
+            for b in av[1]:  # type: ignore[index]
+                out |= _first(b)
+            if not any(_nullable(b) for b in av[1]):  # type: ignore[index]
+                return frozenset(out)
+    return frozenset(out)
+
+
+def _inner_repeats(seq: object) -> list[object]:
+    """Bodies of the variable-length repeats anywhere inside ``seq``."""
+    found: list[object] = []
+    for op, av in seq:  # type: ignore[attr-defined]
+        if op in _REPEATS and av[1] > 1 and av[1] != av[0]:  # type: ignore[index]
+            found.append(av[2])  # type: ignore[index]
+        for child in _children(op, av):
+            found += _inner_repeats(child)
+    return found
+
+
+def _separators(seq: object) -> list[frozenset[int]]:
+    """Character sets of the mandatory single-character items at the top of ``seq``."""
+    out: list[frozenset[int]] = []
+    for op, av in seq:  # type: ignore[attr-defined]
+        chars = _atom_chars(op, av)
+        if chars is not None:
+            out.append(chars)
+        elif op is _sre_c.SUBPATTERN:
+            out += _separators(av[-1])  # type: ignore[index]
+        elif op in _REPEATS and av[0] > 0:  # type: ignore[index]
+            if all(_atom_chars(o, a) is None for o, a in av[2]):  # type: ignore[index]
+                continue
+            out += [c for o, a in av[2] if (c := _atom_chars(o, a)) is not None]  # type: ignore[index]
+    return out
+
+
+def _body_branches(seq: object) -> list[list[object]]:
+    out: list[list[object]] = []
+    for op, av in seq:  # type: ignore[attr-defined]
+        if op is _sre_c.BRANCH:
+            out.append(list(av[1]))  # type: ignore[index]
+        elif op is _sre_c.SUBPATTERN:
+            out += _body_branches(av[-1])  # type: ignore[index]
+    return out
+
+
+def _walk_unsafe(seq: object) -> str | None:
+    for op, av in seq:  # type: ignore[attr-defined]
+        if op in (_sre_c.GROUPREF, _sre_c.GROUPREF_EXISTS):
+            return "backreference: matching time is not bounded by any engine guarantee"
+        if op in _REPEATS and av[1] > 1:  # type: ignore[index]
+            body = av[2]  # type: ignore[index]
+            seps = _separators(body)
+            for inner in _inner_repeats(body):
+                used = _consumed(inner)
+                if not any(not (sep & used) for sep in seps):
+                    return "nested quantifier with nothing to separate the repetitions"
+            for branches in _body_branches(body):
+                firsts = [_first(b) for b in branches]
+                for i, a in enumerate(firsts):
+                    if any(a & b for b in firsts[i + 1 :]) or (not a and len(firsts) > 1):
+                        return "repeated alternation whose branches overlap"
+        for child in _children(op, av):
+            reason = _walk_unsafe(child)
+            if reason is not None:
+                return reason
+    return None
+
+
+def unsafe_reason(python_regex: str) -> str | None:
+    """Why ``python_regex`` can backtrack catastrophically, or None when its shape is safe.
+
+    Refused: backreferences; a repeated group holding a variable-length repeat unless a
+    mandatory character the inner repeat cannot consume separates the repetitions
+    (``(?:\\.\\d+)+`` is fine, ``(a+)+``, ``(\\d+\\.?)+`` and ``([a-z]+[a-z]+)+`` are not); and a
+    repeated alternation whose branches can start with the same character (``(a|aa)+``).
+    """
+    try:
+        tree = _sre_p.parse(python_regex, re.IGNORECASE)
+    except (re.error, RecursionError, OverflowError):
+        return None  # re.compile reports it
+    try:
+        return _walk_unsafe(tree)
+    except RecursionError:
+        return "nested too deeply to analyse"

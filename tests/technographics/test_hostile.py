@@ -1,0 +1,364 @@
+"""Hostile websites and hostile fingerprint sources: bombs, rebinding, archives, ReDoS shapes.
+
+Every attack is served by a real local HTTP server on 127.0.0.1 (``sites.SiteServer``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import io
+import json
+import socket
+import sys
+import tarfile
+import tracemalloc
+import zipfile
+from pathlib import Path
+
+import brotli
+import httpcore
+import pytest
+
+from icpkit.errors import FingerprintError
+from icpkit.technographics.bounded import BoundedDecoder, DecodeRefused, PageTimeout, cpu_deadline
+from icpkit.technographics.fetch import FetchConfig, FetchResult, fetch_many
+from icpkit.technographics.fingerprints import load_fingerprints
+from icpkit.technographics.netguard import Resolver
+from icpkit.technographics.patterns import translate, unsafe_reason
+from icpkit.technographics.update import update_fingerprints
+
+sys.path.insert(0, str(Path(__file__).parent))
+from sites import Reply, Request, SiteServer
+
+MiB = 1024 * 1024
+BROTLI_BOMB = brotli.compress(b"\0" * (64 * MiB), quality=11)  # ~300 bytes on the wire
+GZIP_TWICE = gzip.compress(gzip.compress(b"\0" * (64 * MiB)))
+PAGE = b"<html><head><title>ok</title></head><body>hello</body></html>"
+
+
+def _fetch(handler, **cfg: object) -> tuple[FetchResult, int]:  # type: ignore[no-untyped-def]
+    """One fetch of the server's home page; returns the result and the peak traced memory."""
+    config = FetchConfig(**{"timeout": 5.0, "retries": 0, "allow_private": True, **cfg})  # type: ignore[arg-type]
+    with SiteServer(handler) as srv:
+
+        async def go() -> list[FetchResult]:
+            resolver = Resolver(allow_private=True)
+            return [r async for r in fetch_many([srv.url()], config, resolver=resolver)]
+
+        tracemalloc.start()
+        try:
+            (result,) = asyncio.run(go())
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    return result, peak
+
+
+# --- 1. decompression bombs ---------------------------------------------------------------
+
+
+def test_brotli_bomb_page_is_cut_at_the_cap_without_inflating() -> None:
+    assert len(BROTLI_BOMB) < 2048
+
+    def handle(req: Request) -> Reply:
+        if req.path == "/robots.txt":
+            return Reply(status=404)
+        return Reply(body=BROTLI_BOMB, headers=[("Content-Encoding", "br")])
+
+    result, peak = _fetch(handle, max_bytes=1 * MiB)
+    assert result.truncated and result.error is None
+    assert len(result.page.html) == 1 * MiB
+    # the whole 64 MiB would be one decoded chunk before the fix
+    assert peak < 16 * MiB
+
+
+def test_brotli_bomb_robots_txt_is_cut_too() -> None:
+    def handle(req: Request) -> Reply:
+        if req.path == "/robots.txt":
+            return Reply(body=BROTLI_BOMB, headers=[("Content-Encoding", "br")])
+        return Reply(body=PAGE)
+
+    result, peak = _fetch(handle)
+    assert result.ok and "hello" in result.page.html
+    assert len(result.page.robots) <= 512 * 1024
+    assert peak < 16 * MiB
+
+
+def test_stacked_encodings_are_refused() -> None:
+    def handle(req: Request) -> Reply:
+        if req.path == "/robots.txt":
+            return Reply(status=404)
+        return Reply(body=GZIP_TWICE, headers=[("Content-Encoding", "gzip, gzip")])
+
+    result, peak = _fetch(handle)
+    assert result.error_kind == "protocol" and "stacked" in (result.error or "")
+    assert peak < 16 * MiB
+
+
+def test_ordinary_gzip_and_deflate_still_decode() -> None:
+    import zlib
+
+    def handle(req: Request) -> Reply:
+        if req.path == "/robots.txt":
+            return Reply(status=404)
+        raw = zlib.compressobj(wbits=-15)
+        body = raw.compress(PAGE) + raw.flush()  # raw deflate, as many servers send it
+        return Reply(body=body, headers=[("Content-Encoding", "deflate")])
+
+    result, _peak = _fetch(handle)
+    assert result.ok and result.page.html == PAGE.decode()
+
+
+@pytest.mark.parametrize("coding", ["gzip", "br", "deflate", "identity"])
+@pytest.mark.parametrize("size", [0, 1, 1000, 70_000])
+@pytest.mark.parametrize("limit", [1, 999, 65_536, 10**6])
+def test_bounded_decoder_output_is_the_prefix_of_the_body(
+    coding: str, size: int, limit: int
+) -> None:
+    import random
+    import zlib
+
+    body = random.Random(size).randbytes(size // 2) + b"a" * (size - size // 2)
+    enc = {
+        "gzip": gzip.compress,
+        "br": brotli.compress,
+        "deflate": zlib.compress,
+        "identity": bytes,
+    }[coding](body)
+    decoder = BoundedDecoder(coding, limit)
+    out = b"".join(decoder.feed(enc[i : i + 777]) for i in range(0, len(enc), 777))
+    assert out == body[:limit]
+    assert decoder.full == (size >= limit)
+
+
+def test_bounded_decoder_refuses_unknown_and_corrupt() -> None:
+    with pytest.raises(DecodeRefused):
+        BoundedDecoder("zstd", 100)
+    with pytest.raises(DecodeRefused):
+        BoundedDecoder("gzip", 100).feed(b"\x1f\x8b" + b"garbage" * 10)
+
+
+def test_update_download_bomb_is_refused(tmp_path: Path) -> None:
+    def handle(req: Request) -> Reply:
+        return Reply(body=BROTLI_BOMB, headers=[("Content-Encoding", "br")])
+
+    import icpkit.technographics.update as update
+
+    old = update.MAX_DOWNLOAD
+    update.MAX_DOWNLOAD = 4 * MiB
+    tracemalloc.start()
+    try:
+        with SiteServer(handle) as srv, pytest.raises(FingerprintError, match="larger than"):
+            update_fingerprints(srv.url(path="/t.json"), dest=tmp_path / "b", allow_private=True)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+        update.MAX_DOWNLOAD = old
+    assert peak < 24 * MiB
+
+
+# --- 3. DNS rebinding in fingerprints update ------------------------------------------------
+
+
+def test_update_download_uses_the_vetted_address(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """First DNS answer public, second 127.0.0.1: the download must not reach the second."""
+    answers = ["93.184.216.34", "127.0.0.1", "127.0.0.1", "127.0.0.1"]
+    lookups: list[str] = []
+
+    def fake_getaddrinfo(host, port, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if host != "rebind.example":
+            return real_getaddrinfo(host, port, *args, **kwargs)
+        address = answers[min(len(lookups), len(answers) - 1)]
+        lookups.append(address)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    connected: list[str] = []
+    real_connect = httpcore.SyncBackend.connect_tcp
+
+    def recording_connect(self, host, port, *args, **kwargs):  # type: ignore[no-untyped-def]
+        connected.append(host)
+        if host == "93.184.216.34":  # no real network in tests: the public host is "down"
+            raise httpcore.ConnectError("unreachable (test)")
+        return real_connect(self, host, port, *args, **kwargs)
+
+    real_getaddrinfo = socket.getaddrinfo
+    monkeypatch.setattr(socket, "getaddrinfo", fake_getaddrinfo)
+    monkeypatch.setattr(httpcore.SyncBackend, "connect_tcp", recording_connect)
+
+    def internal(req: Request) -> Reply:
+        return Reply(body=b'{"technologies": {}}')
+
+    with SiteServer(internal) as srv:
+        with pytest.raises(FingerprintError):
+            update_fingerprints(f"http://rebind.example:{srv.port}/t.json", dest=tmp_path / "r")
+        assert sum(srv.hits.values()) == 0  # the internal server was never reached
+    assert lookups == ["93.184.216.34"]  # resolved once; the check's answer is the one used
+    assert connected == ["93.184.216.34"]
+
+
+# --- 5. archives ------------------------------------------------------------------------------
+
+
+def _tar(members: list[tuple[str, bytes]], *, lie: int = 0) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        for name, data in members:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    raw = buf.getvalue()
+    if lie:  # rewrite the first header's size field to claim more than the archive holds
+        plain = bytearray(gzip.decompress(raw))
+        plain[124:136] = f"{lie:011o}\0".encode()
+        chk = sum(plain[:148]) + 8 * 32 + sum(plain[156:512])
+        plain[148:156] = f"{chk:06o}\0 ".encode()
+        raw = gzip.compress(bytes(plain))
+    return raw
+
+
+def _zip(members: list[tuple[str, bytes]]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members:
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+def _zip_lying_size() -> bytes:
+    raw = bytearray(_zip([("db/technologies.json", b'{"technologies": {}}' * 50)]))
+    cd = raw.rfind(b"PK\x01\x02")
+    raw[cd + 24 : cd + 28] = (10).to_bytes(4, "little")  # uncompressed size: 10 (a lie)
+    return bytes(raw)
+
+
+GOOD_TECHS = json.dumps({"Foo": {"cats": [1], "html": "foo-marker"}}).encode()
+GOOD_CATS = json.dumps({"1": {"name": "CMS", "priority": 1}}).encode()
+
+ARCHIVES = {
+    "corrupt zip": b"PK\x03\x04" + b"\0" * 200,
+    "corrupt tar": gzip.compress(b"not a tar header" * 64),
+    "truncated gzip": _tar([("db/technologies/f.json", GOOD_TECHS * 100)])[:-400],
+    "brackets": b"[" * 200_000,
+    "nested objects": b'{"technologies": ' + b'{"a": ' * 100_000 + b"1" + b"}" * 100_001,
+    "name clash": _tar(
+        [
+            ("db/technologies/a.json", GOOD_TECHS),
+            ("db/technologies/a.json/technologies/b.json", GOOD_TECHS),
+            ("db/categories.json", GOOD_CATS),
+        ]
+    ),
+    "lying tar size": _tar([("db/technologies.json", GOOD_TECHS)], lie=10_000_000),
+    "lying zip size": _zip_lying_size(),
+    "wrong types": json.dumps(
+        {"technologies": {"X": {"cats": [1]}}, "categories": {"1": {"priority": {"a": 1}}}}
+    ).encode(),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ARCHIVES))
+def test_bad_archives_are_one_line_fingerprint_errors(case: str, tmp_path: Path) -> None:
+    payload = ARCHIVES[case]
+
+    def handle(req: Request) -> Reply:
+        return Reply(body=payload, content_type="application/octet-stream")
+
+    with SiteServer(handle) as srv, pytest.raises(FingerprintError) as info:
+        update_fingerprints(srv.url(path="/db"), dest=tmp_path / "db", allow_private=True)
+    assert "\n" not in str(info.value) and str(info.value)
+    assert not (tmp_path / "db" / "current").exists()
+
+
+def test_member_count_is_capped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import icpkit.technographics.update as update
+
+    monkeypatch.setattr(update, "MAX_MEMBERS", 500)
+    many = _tar([(f"junk/{i}.txt", b"") for i in range(2_000)])
+
+    def handle(req: Request) -> Reply:
+        return Reply(body=many, content_type="application/octet-stream")
+
+    with SiteServer(handle) as srv, pytest.raises(FingerprintError, match="more than 500"):
+        update_fingerprints(srv.url(path="/db"), dest=tmp_path / "db", allow_private=True)
+
+
+def test_only_the_data_files_are_extracted(tmp_path: Path) -> None:
+    payload = _tar(
+        [
+            ("repo/src/technologies/f.json", GOOD_TECHS),
+            ("repo/src/categories.json", GOOD_CATS),
+            ("repo/src/images/icons/Foo.svg", b"<svg/>"),
+            ("repo/scripts/run.sh", b"echo hi"),
+            ("repo/README.md", b"# hi"),
+        ]
+    )
+
+    def handle(req: Request) -> Reply:
+        return Reply(body=payload, content_type="application/octet-stream")
+
+    with SiteServer(handle) as srv:
+        current = update_fingerprints(srv.url(path="/db"), dest=tmp_path / "db", allow_private=True)
+    assert "Foo" in load_fingerprints(current).technologies
+    written = sorted(p.name for p in (tmp_path / "db").rglob("*") if p.is_file())
+    assert written == ["SOURCE", "categories.json", "f.json"]
+
+
+# --- 4. regexes from a fingerprint database ----------------------------------------------------
+
+MALICIOUS = [
+    r"(a|aa)+$",
+    r"(a{1,250}){1,250}$",
+    r"(a+)\1+$",
+    r"(\d+\.?)+x",
+    r"(a+)+$",
+    r"([a-z]+[a-z]+)+!",
+]
+SAFE_SHAPES = [
+    r"(\d+(?:\.\d+)+)",
+    r"jquery[.-]([\d.]+)\.js",
+    r"(?:[a-z0-9-]+\.)+example\.com",
+    r"<[^>]+/binaries/(?:[^/]+/)*content/gallery/",
+    r"wp-content/themes/([^/]+)/",
+    r"(?:js|css)/app\.([a-f0-9]+)\.",
+]
+
+
+@pytest.mark.parametrize("pattern", MALICIOUS)
+def test_malicious_shapes_are_refused(pattern: str) -> None:
+    assert unsafe_reason(translate(pattern)[0]) is not None
+
+
+@pytest.mark.parametrize("pattern", SAFE_SHAPES)
+def test_common_safe_shapes_are_kept(pattern: str) -> None:
+    assert unsafe_reason(translate(pattern)[0]) is None
+
+
+def test_update_refuses_malicious_patterns_and_keeps_the_rest(tmp_path: Path) -> None:
+    techs = {f"Evil{i}": {"cats": [1], "html": p} for i, p in enumerate(MALICIOUS)}
+    techs["Good"] = {"cats": [1], "html": "good-marker"}
+    payload = json.dumps({"technologies": techs, "categories": {"1": {"name": "CMS"}}}).encode()
+
+    def handle(req: Request) -> Reply:
+        return Reply(body=payload, content_type="application/json")
+
+    with SiteServer(handle) as srv:
+        current = update_fingerprints(
+            srv.url(path="/t.json"), dest=tmp_path / "e", allow_private=True
+        )
+    db = load_fingerprints(current)
+    refused = {i.technology for i in db.issues if i.severity == "error" and "refused" in i.message}
+    assert refused == {f"Evil{i}" for i in range(len(MALICIOUS))}
+    assert [p.source for p in db.technologies["Good"].html] == ["good-marker"]
+    assert all(not db.technologies[f"Evil{i}"].html for i in range(len(MALICIOUS)))
+
+
+def test_cpu_deadline_interrupts_backtracking() -> None:
+    import re
+
+    hopeless = re.compile(r"(a|aa)+\Z")
+    with pytest.raises(PageTimeout), cpu_deadline(0.2):
+        hopeless.search("a" * 60 + "!")
+    with cpu_deadline(5.0):  # a block that finishes leaves no timer behind
+        assert hopeless.search("aaaa")
