@@ -334,7 +334,9 @@ def test_crunchbase_infers_sensibly() -> None:
     assert (g("founded_year").layer, g("founded_year").unit) == (Layer.FIRMOGRAPHIC, "year")
     assert g("last_funding_at").layer is Layer.BEHAVIOURAL
     # Founding dates defaulted to Q1 / January / 1 January are flagged, with their share.
-    assert g("founded_quarter").artefact == "Q1" and (g("founded_quarter").artefact_share or 0) > 0.6
+    assert (
+        g("founded_quarter").artefact == "Q1" and (g("founded_quarter").artefact_share or 0) > 0.6
+    )
     assert g("founded_at").artefact == "1 January"
     assert g("first_funding_at").artefact is None
     assert g("category_code").kind is Kind.CATEGORICAL
@@ -472,3 +474,135 @@ def test_large_columns_parse_like_small_ones() -> None:
     with pytest.raises(InputError, match="mixed types") as err:
         prepare(df, infer_schema(df, SchemaOverrides(kinds={"amount_raw": Kind.NUMERIC})))
     assert err.value.row == 5
+
+
+# -- units, layers, ids, default-date artefacts -----------------------------------------------
+
+
+def test_money_sizes_and_counts_are_firmographic_and_events_behavioural() -> None:
+    n = 40
+    df = pl.DataFrame(
+        {
+            "id": [str(i) for i in range(n)],
+            "funding_total_usd": [str(1000 * (i + 1)) for i in range(n)],
+            "funding_rounds": [str(i % 5 + 1) for i in range(n)],
+            "raised_amount": [f"${i + 1}M" for i in range(n)],
+            "headcount": [str(10 * (i + 1)) for i in range(n)],
+            "founded_year": [str(1990 + i % 30) for i in range(n)],
+            "hiring_growth": [str(i / 10) for i in range(n)],
+            "intent_score": [str(i) for i in range(n)],
+            "recently_funded": ["yes" if i % 2 else "no" for i in range(n)],
+            "last_funding_date": [f"2023-{i % 12 + 1:02d}-15" for i in range(n)],
+            "win_rate": [str(i / n) for i in range(n)],
+            "discount": [f"{i % 30}%" for i in range(n)],
+        }
+    )
+    g = infer_schema(df).get
+    firmo = Layer.FIRMOGRAPHIC
+    assert (g("funding_total_usd").layer, g("funding_total_usd").unit) == (firmo, "money")
+    assert (g("funding_rounds").layer, g("funding_rounds").unit) == (firmo, "count")
+    assert (g("raised_amount").layer, g("raised_amount").unit) == (firmo, "money")
+    assert (g("employees").layer, g("employees").unit) == (firmo, "count")  # headcount
+    assert (g("founded_year").layer, g("founded_year").unit) == (firmo, "year")
+    for behavioural in ("hiring_growth", "intent_score", "recently_funded", "last_funding_date"):
+        assert g(behavioural).layer is Layer.BEHAVIOURAL, behavioural
+    assert g("win_rate").unit == "share"  # 0-1 values named a rate
+    assert g("discount").unit == "percent"  # typed with %
+    assert g("recently_funded").unit is None  # only numbers have units
+
+
+def test_year_needs_year_values() -> None:
+    n = 30
+    df = pl.DataFrame({"year_revenue": [str(5_000 * (i + 1)) for i in range(n)]})
+    assert infer_schema(df).get("year_revenue").unit == "money"  # not a calendar year
+
+
+def test_unique_hex_ids_are_ids_not_free_text() -> None:
+    import hashlib
+
+    n = 60
+    hexes = [hashlib.md5(str(i).encode()).hexdigest() for i in range(n)]
+    df = pl.DataFrame(
+        {
+            "seller_id": hexes,
+            "order_ref": [h[:12].upper() for h in reversed(hexes)],
+            "industry": ["saas", "retail", "fintech"] * (n // 3),
+        }
+    )
+    schema = infer_schema(df)
+    # With no column called id, the unique id-named column becomes the id ...
+    assert schema.id == "seller_id"
+    # ... and another unique code column is ignored as an identifier, with a warning.
+    assert schema.get("order_ref").role is Role.IGNORE
+    assert not any("free text" in w for w in schema.warnings)
+    assert any("order_ref" in w and "identifier" in w for w in schema.warnings)
+
+    with_id = df.with_columns(pl.Series("id", [str(i) for i in range(n)]))
+    s2 = infer_schema(with_id)
+    assert s2.id == "id" and s2.get("seller_id").role is Role.IGNORE
+    assert any("seller_id" in w and "identifier" in w and "'id'" in w for w in s2.warnings)
+    assert not any("free text" in w for w in s2.warnings)
+    assert s2.attributes == (s2.get("industry"),)
+
+
+def test_words_are_not_mistaken_for_ids() -> None:
+    n = 40
+    notes = [f"called on day {i}, said they would think about it" for i in range(n)]
+    names = [f"company number {i}" for i in range(n)]
+    schema = infer_schema(pl.DataFrame({"notes": notes, "company": names}))
+    assert all(c.role is Role.IGNORE for c in schema.columns)
+    assert sum("free text" in w for w in schema.warnings) == 2
+
+
+def _quarters(rng_seed: int, n: int, q1_share: float) -> list[str]:
+    import random
+
+    rng = random.Random(rng_seed)
+    out = []
+    for _ in range(n):
+        year = rng.randint(1995, 2012)
+        q = 1 if rng.random() < q1_share else rng.randint(1, 4)
+        out.append(f"{year}-Q{q}")
+    return out
+
+
+def test_default_quarter_artefact_is_flagged_and_warned_on_segments() -> None:
+    from icpkit.columns import artefact_warning
+    from icpkit.criteria import Criterion
+
+    n = 600
+    df = pl.DataFrame(
+        {
+            "founded_quarter": _quarters(1, n, 0.5),  # ~62% Q1 like Crunchbase's defaults
+            "fair_quarter": _quarters(2, n, 0.0),  # ~25% each: nothing to flag
+            "founded_on": [
+                f"{2000 + i % 12}-01-01"
+                if i % 3
+                else f"{2000 + i % 12}-{i % 12 + 1:02d}-{i % 27 + 1:02d}"
+                for i in range(n)
+            ],
+            "signed_on": [f"{2000 + i % 12}-{i % 12 + 1:02d}-{i % 27 + 1:02d}" for i in range(n)],
+        }
+    )
+    schema = infer_schema(df)
+    g = schema.get
+    assert g("founded_quarter").artefact == "Q1"
+    assert 0.5 < (g("founded_quarter").artefact_share or 0) < 0.75
+    assert g("fair_quarter").artefact is None
+    assert g("founded_on").artefact == "1 January"
+    assert g("signed_on").artefact is None
+    assert any("founded_quarter" in w and "Q1" in w for w in schema.warnings)
+    assert not any("fair_quarter" in w for w in schema.warnings)
+
+    q1 = Criterion(column="founded_quarter", in_=["2000-q1", "2001-q1", "2002-q1", "2003-q1"])
+    warning = artefact_warning([q1], schema)
+    assert warning is not None and "Q1 in 4 different years" in warning
+    assert "data artefact" in warning
+    # Values off the flagged position, or columns without an artefact, give no warning.
+    mixed = Criterion(column="founded_quarter", in_=["2000-q2", "2001-q3", "2002-q1"])
+    assert artefact_warning([mixed], schema) is None
+    assert artefact_warning([Criterion(column="fair_quarter", in_=["2000-q1"])], schema) is None
+    window = Criterion(column="founded_on", within_days=365)
+    assert "imprecise" in (artefact_warning([window], schema) or "")
+    # The flag is stored with the schema and read back.
+    assert Schema.from_dict(schema.to_dict()).get("founded_quarter").artefact == "Q1"
