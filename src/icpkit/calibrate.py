@@ -182,6 +182,61 @@ def _first(names: Sequence[str], columns: Sequence[str]) -> str | None:
     return next((n for n in names if n in columns), None)
 
 
+def join_accounts(
+    icp: ICP,
+    rows: pl.DataFrame,
+    accounts: pl.DataFrame,
+    *,
+    keep: Sequence[str],
+    file: str | None = None,
+    accounts_file: str | None = None,
+    what: str = "outcomes",
+) -> tuple[pl.DataFrame, list[str]]:
+    """Attach account attributes to ``rows`` (deals, wins) by id, else normalised domain.
+
+    ``rows`` has canonical headers; its ``keep`` columns are kept over the accounts' columns of
+    the same name. Raises :class:`InputError` when no row matches an account.
+    """
+    out = rows
+    rows_n = out.height
+    notes: list[str] = []
+    id_col = icp.columns.get("id", "id")
+    dom_col = icp.columns.get("domain", "domain")
+    acc = _canonical_frame(accounts)
+    ids = (id_col, "id", "account_id", "company_id", "record_id")
+    doms = (dom_col, "domain", "website", "company_domain", "company_website", "url")
+    oid, aid = _first(ids, out.columns), _first(ids, acc.columns)
+    odom, adom = _first(doms, out.columns), _first(doms, acc.columns)
+    if oid is not None and aid is not None:
+        key, how = oid, "id"
+        lk = pl.col(oid).cast(pl.String).str.strip_chars()
+        rk = pl.col(aid).cast(pl.String).str.strip_chars()
+    elif odom is not None and adom is not None:
+        key, how = odom, "domain"
+        lk, rk = normalize_domain(pl.col(odom)), normalize_domain(pl.col(adom))
+    else:
+        raise InputError(
+            f"{what} and accounts share neither an id ({id_col!r}) nor a domain "
+            f"({dom_col!r}, website) column to match on",
+            file=file,
+        )
+    keep = [c for c in keep if c in out.columns]
+    left = out.select([*keep, lk.alias("__key")])
+    right = acc.with_columns(rk.alias("__key")).drop([c for c in keep if c in acc.columns])
+    right = right.filter(pl.col("__key").is_not_null()).unique("__key", keep="first")
+    joined = left.join(right, on="__key", how="inner").drop("__key")
+    if joined.height == 0:
+        raise InputError(
+            f"none of the {rows_n:,} {what} matches an account of "
+            f"{accounts_file or 'the accounts'} by {how}",
+            file=file,
+            column=key,
+        )
+    if joined.height < rows_n:
+        notes.append(f"{rows_n - joined.height:,} of {rows_n:,} {what} matched no account")
+    return joined, notes
+
+
 def load_cohort(
     icp: ICP,
     outcomes: pl.DataFrame,
@@ -216,28 +271,8 @@ def load_cohort(
             column=oc,
         )
     rows = out.height
-    id_col = icp.columns.get("id", "id")
-    dom_col = icp.columns.get("domain", "domain")
     notes: list[str] = []
     if accounts is not None:
-        acc = _canonical_frame(accounts)
-        ids = (id_col, "id", "account_id", "company_id", "record_id")
-        doms = (dom_col, "domain", "website", "company_domain", "company_website", "url")
-        oid, aid = _first(ids, out.columns), _first(ids, acc.columns)
-        odom, adom = _first(doms, out.columns), _first(doms, acc.columns)
-        if oid is not None and aid is not None:
-            key, how = oid, "id"
-            lk = pl.col(oid).cast(pl.String).str.strip_chars()
-            rk = pl.col(aid).cast(pl.String).str.strip_chars()
-        elif odom is not None and adom is not None:
-            key, how = odom, "domain"
-            lk, rk = normalize_domain(pl.col(odom)), normalize_domain(pl.col(adom))
-        else:
-            raise InputError(
-                f"outcomes and accounts share neither an id ({id_col!r}) nor a domain "
-                f"({dom_col!r}, website) column to match on",
-                file=file,
-            )
         # A deal's own date (close_date…) is the reference of the ICP's timing windows: the
         # outcomes file's value wins over anything the accounts file says.
         refs = {c.before for c in icp.criteria() if c.before}
@@ -250,20 +285,10 @@ def load_cohort(
             or c in refs
             or c in VALUE_COLUMNS + CYCLE_COLUMNS + CHURN_COLUMNS
         ]
-        left = out.select([*keep, lk.alias("__key")])
-        right = acc.with_columns(rk.alias("__key")).drop([c for c in keep if c in acc.columns])
-        right = right.filter(pl.col("__key").is_not_null()).unique("__key", keep="first")
-        joined = left.join(right, on="__key", how="inner").drop("__key")
-        if joined.height == 0:
-            raise InputError(
-                f"none of the {rows:,} outcomes matches an account of "
-                f"{accounts_file or 'the accounts'} by {how}",
-                file=file,
-                column=key,
-            )
-        if joined.height < rows:
-            notes.append(f"{rows - joined.height:,} of {rows:,} outcomes matched no account")
-        out = joined
+        out, joined_notes = join_accounts(
+            icp, out, accounts, keep=keep, file=file, accounts_file=accounts_file
+        )
+        notes += joined_notes
     needed = icp.required_columns()
     if needed and not any(c in out.columns for c in needed):
         raise InputError(
@@ -348,8 +373,34 @@ def prepare_accounts(
             "columns the ICP reads are absent (their criteria count as unknown): "
             + ", ".join(missing_cols)
         )
-        frame = frame.with_columns(pl.lit(None).alias(c) for c in missing_cols)
+    # Absent columns, and columns left without a type because every value was empty, get the
+    # type their criteria read (a Null-typed column breaks list and date operations).
+    dtypes = _criterion_dtypes(icp)
+    frame = frame.with_columns(
+        pl.lit(None, dtype=dtypes.get(c, pl.String)).alias(c)
+        for c in needed
+        if c not in frame.columns or frame.schema[c] == pl.Null
+    )
     return frame, prepared.schema, warnings
+
+
+_DTYPE_OF_KIND: dict[Kind, pl.DataType] = {
+    Kind.CATEGORICAL: pl.String(),
+    Kind.NUMERIC: pl.Float64(),
+    Kind.BOOLEAN: pl.Boolean(),
+    Kind.MULTI: pl.List(pl.String),
+    Kind.DATE: pl.Date(),
+}
+
+
+def _criterion_dtypes(icp: ICP) -> dict[str, pl.DataType]:
+    """The prepared dtype each column the ICP reads must have (see docs/dev/conventions.md)."""
+    out: dict[str, pl.DataType] = {}
+    for c in icp.criteria():
+        out[c.column] = _DTYPE_OF_KIND[_KIND_OF_OP[c.operator]]
+        if c.before:
+            out[c.before] = pl.Date()
+    return out
 
 
 def _drop_absent(o: SchemaOverrides, columns: Sequence[str]) -> SchemaOverrides:
@@ -1302,6 +1353,7 @@ __all__ = [
     "calibrate",
     "calibrate_file",
     "find_outcome_column",
+    "join_accounts",
     "load_cohort",
     "prepare_accounts",
     "previous_version_path",

@@ -256,6 +256,8 @@ def status(
     drift_threshold: float = 0.15,
     review_days: int | None = None,
     file: str | None = None,
+    accounts: pl.DataFrame | None = None,
+    accounts_file: str | None = None,
 ) -> Status:
     """How stale the ICP is and whether recent wins still look like the wins it was fitted on.
 
@@ -263,7 +265,9 @@ def status(
     present, keeps only the won rows). Drift is the fit-time share of winners the ICP selected
     (``validation.in_sample.recall``) minus the share of recent wins it selects now; it counts
     as drift when that exceeds ``drift_threshold``. ``review_days`` overrides the file's
-    ``review_by`` with "this many days after the last revision".
+    ``review_by`` with "this many days after the last revision". ``accounts`` (e.g. the scored
+    accounts) supplies the attributes when ``recent`` only has ids/domains and outcomes; columns
+    ``recent`` lacks, or that are empty, count as unknown.
     """
     from icpkit.calibrate import find_outcome_column, prepare_accounts
     from icpkit.errors import OutcomeError
@@ -303,12 +307,29 @@ def status(
         before = df.height
         df = df.filter(_won_expr(oc).fill_null(False)).drop(oc)
         st.notes.append(f"kept the {df.height:,} of {before:,} rows marked won in column {oc!r}")
+    if accounts is not None and df.height:
+        from icpkit.calibrate import join_accounts
+
+        # The recent file's own non-empty columns win; the accounts fill in the rest.
+        own = [c for c in df.columns if df[c].null_count() < df.height]
+        df, joined = join_accounts(
+            icp, df, accounts, keep=own, file=file, accounts_file=accounts_file, what="recent wins"
+        )
+        st.notes += joined
     frame, _, warnings = prepare_accounts(icp, df, file=file)
     st.notes += warnings
     n = frame.height
     st.recent_wins = n
     if n == 0:
         st.notes.append("no recent wins to compare")
+        return st
+    needed = [c for c in icp.required_columns() if c in frame.columns]
+    if needed and all(frame[c].null_count() == n for c in needed):
+        # Every criterion unknown would read as "the ICP selects none of them": false drift.
+        st.notes.append(
+            "the recent wins have none of the attributes the ICP reads, so they cannot be "
+            "compared; pass the accounts (--accounts scored.parquet) to join them by id or domain"
+        )
         return st
     pred = predict(icp, frame)
     k = int(pred.selected.sum())

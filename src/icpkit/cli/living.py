@@ -190,6 +190,13 @@ def status_cmd(
         Path | None,
         typer.Option("--recent", help="Recent wins (a won/lost column is filtered to won)."),
     ] = None,
+    accounts: Annotated[
+        Path | None,
+        typer.Option(
+            "--accounts",
+            help="Accounts (e.g. scored.parquet) to join when --recent has only ids/outcomes.",
+        ),
+    ] = None,
     drift_threshold: Annotated[
         float, typer.Option("--drift-threshold", help="Allowed fall in the share of wins selected.")
     ] = 0.15,
@@ -209,6 +216,9 @@ def status_cmd(
 
     icp = ICP.load(icp_path)
     frame = read_table(recent) if recent is not None else None
+    if accounts is not None and recent is None:
+        raise typer.BadParameter("only with --recent (the wins to join)", param_hint="--accounts")
+    acc = read_table(accounts) if accounts is not None else None
     st = status(
         icp,
         recent=frame,
@@ -216,6 +226,8 @@ def status_cmd(
         drift_threshold=drift_threshold,
         review_days=review_days,
         file=str(recent) if recent else None,
+        accounts=acc,
+        accounts_file=str(accounts) if accounts else None,
     )
     console.print(f"[bold]{escape(st.name)}[/] v{st.version}")
     console.print(
@@ -226,7 +238,7 @@ def status_cmd(
     console.print(f"review by {st.review_by.isoformat()}: {due}")
     if st.recent_wins is not None:
         if st.recent_share is None:
-            console.print("no recent wins to compare")
+            console.print("recent wins not compared (see the note below)")
         else:
             fit = _pct(st.fit_share)
             line = (
