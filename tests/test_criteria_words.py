@@ -69,6 +69,8 @@ def test_describe_writes_each_unit(criterion: Criterion, expected: str) -> None:
         ("revenue", "money"),
         ("annual_revenue_usd", "money"),
         ("arr", "money"),
+        ("monthly_charges", "money"),  # Telco
+        ("total_charges", "money"),
         ("carrier", None),  # "arr" inside a word is not ARR
         ("discount_pct", "percent"),
         ("days_to_close", "days"),

@@ -288,7 +288,7 @@ _MONTHS_NAME = re.compile(r"(^|_)months?($|_)")
 _MONEY_NAME = re.compile(
     r"revenue|(^|_)(arr|mrr|ltv|clv|acv|tcv|usd|eur|gbp|amount|value|raised|funding|funded"
     r"|valuation|price|spend|spending|budget|cost|costs|salary|income|turnover|sales_volume"
-    r"|capital|investment|gmv)($|_)"
+    r"|capital|investment|gmv|charges?|fees?|billing|billed|paid)($|_)"
 )
 
 
