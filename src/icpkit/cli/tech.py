@@ -278,8 +278,12 @@ def _fail_if_nothing_read(df: pl.DataFrame, key: str, error: str, kind: str) -> 
     """Exit 1 with the reasons when every site failed: an all-failed job is not a success."""
     import sys
 
+    import polars as pl
+
     sites = df.group_by(key).agg(pl.col(error).first(), pl.col(kind).first())
-    if sites.height == 0 or sites[error].null_count() > 0:
+    # An HTTP error status still returns a page that was read and analysed.
+    read = pl.col(error).is_null() | (pl.col(kind) == "http_status")
+    if sites.height == 0 or sites.filter(read).height > 0:
         return
     kinds = sites[kind].fill_null("error").value_counts(sort=True)
     why = ", ".join(f"{k} {n:,}" for k, n in kinds.iter_rows())
@@ -346,7 +350,7 @@ def enrich_command(
         f"wrote {out.height:,} accounts to {escape(str(written))}; stack known for {known:,}"
     )
     if {"fetch_error", "fetch_error_kind"} <= set(out.columns) and domain_column in out.columns:
-        tried = out.filter(pl.col(domain_column).is_not_null())
+        tried = out.filter(out[domain_column].is_not_null())
         _fail_if_nothing_read(tried, domain_column, "fetch_error", "fetch_error_kind")
 
 
@@ -359,18 +363,20 @@ def fingerprints_update(
     """Download a Wappalyzer-format database into the user cache (validated, switched atomically)."""
     import httpx
 
+    from icpkit.errors import FingerprintError
     from icpkit.technographics.fingerprints import load_fingerprints
     from icpkit.technographics.update import update_fingerprints
 
     try:
         path = update_fingerprints(source, name=name, allow_private=allow_private)
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, FingerprintError) as exc:
+        # The source failed (network, server, bad archive): an error, not a usage mistake.
         import sys
 
         detail = " ".join((str(exc) or type(exc).__name__).split())
         err_console.print(
-            f"[bold red]error:[/] --from {escape(source)}: download failed "
-            f"({type(exc).__name__}: {escape(detail)}); the installed database is unchanged"
+            f"[bold red]error:[/] --from {escape(source)}: {escape(detail)}; "
+            "the installed database is unchanged"
         )
         sys.exit(1)
     db = load_fingerprints(path)
