@@ -101,7 +101,9 @@ class OutreachResult:
     def accounts(self) -> int:
         if self.frame.height == 0:
             return 0
-        keys = pl.coalesce(pl.col("account_id"), pl.col("account_domain"), pl.col("account_name"))
+        # account_name is left out of the frame when the accounts file has no names.
+        names = ("account_id", "account_domain", "account_name")
+        keys = pl.coalesce([pl.col(c) for c in names if c in self.frame.columns])
         return int(self.frame.select(keys.n_unique()).item())
 
 
