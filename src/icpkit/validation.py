@@ -9,9 +9,11 @@ Three views, each as counts and rates:
   accounts bought before the date, scored on those bought after — the closest to real use.
 
 AUC ranks accounts by fit_score with disqualified accounts last (disqualifiers win). Beside the
-explicit ICP, a black-box baseline (scikit-learn's histogram gradient boosting on the
-same columns and the same folds) shows what the explicit criteria leave on the table. Its
-selection is the same number of accounts as the ICP selects, so precision and recall compare.
+explicit ICP, a black-box baseline on the same columns and the same folds shows what the explicit
+criteria leave on the table. Its selection is the same number of accounts as the ICP selects, so
+precision and recall compare. It is always on and kept cheap: scikit-learn's histogram gradient
+boosting, one model per fold with at most 100 trees, on one thread (see
+:func:`black_box_probabilities`).
 """
 
 from __future__ import annotations
@@ -23,9 +25,6 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import StratifiedKFold
 
 from icpkit.columns import Kind, Role, Schema
 from icpkit.discovery import feature_matrix
@@ -33,6 +32,24 @@ from icpkit.icp import ICP
 from icpkit.outcomes import Outcomes
 
 SELECTED_TIERS = ("A", "B")
+
+# The black box: histogram gradient boosting with at most BOOST_ITER small trees (8 leaves, each
+# holding at least 1% of the training accounts), stopping early on a held-out tenth once the
+# training set is large enough (EARLY_STOP_TRAIN) to spare it. Small, slow-learning trees rank as
+# well as the library defaults on the Telco sample and the Crunchbase export and overfit less on
+# a few hundred accounts, at half the CPU.
+BOOST_ITER = 100
+EARLY_STOP_TRAIN = 10_000
+# One thread: the black box is a side comparison, and OpenMP threads that wait on each other on
+# a busy two-core machine made five 336-row fits take 50 s instead of 0.3 s.
+BLACK_BOX_THREADS = 1
+
+
+def roc_auc_score(y_true: np.ndarray, y_score: np.ndarray) -> float:
+    """scikit-learn's ROC AUC, imported on first use (scikit-learn takes ~1 s to import)."""
+    from sklearn.metrics import roc_auc_score as auc
+
+    return float(auc(y_true, y_score))
 
 
 @dataclass(frozen=True)
@@ -196,6 +213,8 @@ def validate(
     X_base = baseline_features(frame, schema) if baseline else None
 
     if folds >= 2 and best.sum() >= folds and (~best).sum() >= folds:
+        from sklearn.model_selection import StratifiedKFold
+
         skf = StratifiedKFold(n_splits=folds, shuffle=True, random_state=random_state)
         score = np.zeros(frame.height)
         sel = np.zeros(frame.height, dtype=bool)
@@ -206,7 +225,7 @@ def validate(
             p = predict(fold_icp, frame[test])
             score[test], sel[test], top[test] = p.ranking_score, p.selected, p.tier == "A"
             if X_base is not None:
-                bprob[test] = _gbm(X_base, best, train, test, random_state)
+                bprob[test] = black_box_probabilities(X_base, best, train, test, random_state)
         report.kfold = metrics(score, sel, best, worst, top)
         report.folds = folds
         if X_base is not None:
@@ -233,7 +252,7 @@ def validate(
                 )
                 report.holdout_after = holdout_after
                 if X_base is not None:
-                    prob = _gbm(X_base, best, train, test, random_state)
+                    prob = black_box_probabilities(X_base, best, train, test, random_state)
                     report.time_split_baseline = _baseline_metrics(
                         prob, p.selected, p.tier == "A", best[test], worst[test]
                     )
@@ -257,23 +276,40 @@ def _baseline_metrics(
     return metrics(prob, sel, best, worst, top)
 
 
-def _gbm(
+def black_box_probabilities(
     base: tuple[np.ndarray, np.ndarray],
     y: np.ndarray,
     train: np.ndarray,
     test: np.ndarray,
     seed: int,
 ) -> np.ndarray:
+    """P(best) for the ``test`` rows from the black box fitted on the ``train`` rows.
+
+    ``base`` is :func:`baseline_features`' matrix and categorical mask. One model on one
+    thread, bounded in trees: on five folds of the 336-row Telco sample it ranks as well as
+    the earlier 200 default trees (AUC 0.97 against 0.965) in a tenth of a second of CPU.
+    """
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from threadpoolctl import threadpool_limits
+
     X, cat_mask = base
+    y_train = np.asarray(y[train], dtype=bool)
+    if y_train.all() or not y_train.any():  # one class: nothing to learn, rank nobody higher
+        return np.full(len(test), float(y_train.mean()) if len(y_train) else 0.0)
     model = HistGradientBoostingClassifier(
-        max_iter=200,
-        learning_rate=0.1,
+        max_iter=BOOST_ITER,
+        learning_rate=0.05,
+        max_leaf_nodes=8,
+        min_samples_leaf=max(20, len(train) // 100),
         categorical_features=cat_mask if cat_mask.any() else None,
+        early_stopping=len(train) >= EARLY_STOP_TRAIN,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
         random_state=seed,
-        early_stopping=True,
     )
-    model.fit(X[train], y[train])
-    return model.predict_proba(X[test])[:, 1]
+    with threadpool_limits(limits=BLACK_BOX_THREADS):
+        model.fit(X[train], y_train)
+        return np.asarray(model.predict_proba(X[test])[:, 1], dtype=float)
 
 
 def baseline_features(frame: pl.DataFrame, schema: Schema) -> tuple[np.ndarray, np.ndarray]:
@@ -320,6 +356,7 @@ __all__ = [
     "Prediction",
     "ValidationReport",
     "baseline_features",
+    "black_box_probabilities",
     "metrics",
     "predict",
     "validate",
