@@ -24,7 +24,6 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
-from sklearn.linear_model import LogisticRegression
 
 from icpkit.columns import Kind, Schema
 from icpkit.criteria import Criterion, Evidence, Operator
@@ -51,6 +50,9 @@ class SearchConfig:
     beam_width: int = 20
     min_support: float = 0.02
     min_best: int = 20
+    # The chance of reporting anything at all (a segment, a disqualifier or a timing signal)
+    # when the outcomes are unrelated to the attributes. It is split between the three families
+    # (a union bound): segments get half, timing signals 30%, disqualifiers 20%.
     alpha: float = 0.05
     merge_overlap: float = 0.5
     max_nice: int = 4
@@ -64,13 +66,14 @@ class SearchConfig:
     # merely somewhat better than average is not an ideal customer.
     min_lift: float = 1.5
     # Permutation calibration (see icpkit.significance.PermutationConfig for their meaning).
-    max_permutations: int = 49
+    max_permutations: int = 79
     stop_after: int = 5
     trait_permutations: int = 199
     shortcut: float = 1e-3
     seed: int = 20240611
-    # Disqualifiers refuse deals outright, so they need stronger evidence than a segment.
-    disqualifier_alpha: float = 0.01
+    # Share of alpha per family (segments get the rest).
+    disqualifier_share: float = 0.2
+    timing_share: float = 0.3
     # A timing signal most accounts meet tells a seller nothing about when to call.
     timing_max_share: float = 0.5
     timing_max_best_share: float = 0.9
@@ -115,6 +118,78 @@ def quality(n: np.ndarray, nb: np.ndarray, p0: float) -> np.ndarray:
         return np.where(n > 0, np.sqrt(n) * (nb / np.maximum(n, 1) - p0), -np.inf)
 
 
+class _Columns:
+    """Per-frame cache of criterion masks and column encodings for repeated searches.
+
+    The calibration re-runs refinement and pruning on every shuffle; the masks of unchanged
+    criteria and the integer codes of categorical columns are the same each time.
+    """
+
+    def __init__(self, frame: pl.DataFrame) -> None:
+        self.frame = frame
+        self._masks: dict[Criterion, np.ndarray] = {}
+        self._known: dict[Criterion, np.ndarray] = {}
+        self._codes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._numeric: dict[str, np.ndarray] = {}
+
+    def mask(self, c: Criterion) -> np.ndarray:
+        key = c.model_copy(update={"evidence": None}) if c.evidence is not None else c
+        m = self._masks.get(key)
+        if m is None:
+            m = self._direct(c)
+            if m is None:
+                m = _mask(self.frame, [c])
+            if len(self._masks) < 4096:
+                self._masks[key] = m
+        return m
+
+    def _direct(self, c: Criterion) -> np.ndarray | None:
+        """Bands and value sets straight from cached arrays (same result as ``Criterion.expr``)."""
+        dtype = self.frame.schema[c.column]
+        if c.operator is Operator.BETWEEN and dtype.is_numeric():
+            x = self.numeric(c.column)
+            lo, hi = c.between or (None, None)
+            with np.errstate(invalid="ignore"):
+                out = ~np.isnan(x)
+                if lo is not None:
+                    out &= x >= lo
+                if hi is not None:
+                    out &= x < hi
+            return out
+        if c.operator is Operator.IN and dtype == pl.String:
+            values, codes = self.codes(c.column)
+            return np.isin(codes, np.flatnonzero(np.isin(values, list(c.in_ or ()))))
+        return None
+
+    def known(self, c: Criterion) -> np.ndarray:
+        key = c.model_copy(update={"evidence": None}) if c.evidence is not None else c
+        m = self._known.get(key)
+        if m is None:
+            m = _known_mask(self.frame, [c])[:, 0]
+            if len(self._known) < 4096:
+                self._known[key] = m
+        return m
+
+    def codes(self, column: str) -> tuple[np.ndarray, np.ndarray]:
+        """Distinct non-null values and each account's index into them (-1 where null)."""
+        if column not in self._codes:
+            s = self.frame.get_column(column)
+            values = s.drop_nulls().unique().sort()
+            codes = s.cast(pl.String).replace_strict(
+                values.cast(pl.String), pl.int_range(len(values), eager=True), default=-1
+            )
+            self._codes[column] = (
+                np.asarray(values.cast(pl.String).to_list(), dtype=object),
+                codes.cast(pl.Int64).to_numpy(),
+            )
+        return self._codes[column]
+
+    def numeric(self, column: str) -> np.ndarray:
+        if column not in self._numeric:
+            self._numeric[column] = self.frame.get_column(column).cast(pl.Float64).to_numpy()
+        return self._numeric[column]
+
+
 def beam_search(
     H: np.ndarray,
     y: np.ndarray,
@@ -131,9 +206,9 @@ def beam_search(
     # threadpoolctl comes with scikit-learn. One BLAS thread: these products are too small to
     # gain from a second one, and on a busy 2-core machine OpenBLAS threads that wait on each
     # other made the search up to 40x slower (0.4 s instead of 0.01 s) at random.
-    from threadpoolctl import threadpool_limits
+    from icpkit.significance import one_blas_thread
 
-    with threadpool_limits(limits=1, user_api="blas"):
+    with one_blas_thread():
         n_pop = int(population.sum())
         if n_pop == 0:
             return None, 0
@@ -270,12 +345,13 @@ def _refine_numeric(
     p0: float,
     min_n: int,
     tried: list[int],
+    cols: _Columns | None = None,
 ) -> Criterion:
     """Best band on a grid of nice numbers, holding the other criteria fixed.
 
     Appends the number of bands tried to ``tried``: they count as hypotheses tested.
     """
-    x = frame.get_column(crit.column).cast(pl.Float64).to_numpy()
+    x = (cols or _Columns(frame)).numeric(crit.column)
     sel = rest & ~np.isnan(x)
     if sel.sum() < min_n:
         return crit
@@ -314,6 +390,7 @@ def _refine_categorical(
     p0: float,
     min_n: int,
     max_values: int = 6,
+    cols: _Columns | None = None,
 ) -> Criterion:
     """Greedily add or drop values while the subgroup quality clearly improves.
 
@@ -321,12 +398,12 @@ def _refine_categorical(
     quality by at least 1%: value lists are meant to read as one idea ("saas or fintech"), not
     to enumerate every value that happens to help a little. At most ``max_values`` values.
     """
-    v = frame.get_column(crit.column)
-    df = pl.DataFrame({"v": v, "b": y, "r": rest}).filter(pl.col("r") & pl.col("v").is_not_null())
-    agg = df.group_by("v").agg(pl.len().alias("n"), pl.col("b").sum().alias("nb"))
-    values = np.asarray(agg.get_column("v").to_list(), dtype=object)
-    vn = agg.get_column("n").to_numpy().astype(float)
-    vb = agg.get_column("nb").to_numpy().astype(float)
+    all_values, codes = (cols or _Columns(frame)).codes(crit.column)
+    sel = rest & (codes >= 0)
+    vn = np.bincount(codes[sel], minlength=len(all_values)).astype(float)
+    vb = np.bincount(codes[sel & y], minlength=len(all_values)).astype(float)
+    present = vn > 0
+    values, vn, vb = all_values[present], vn[present], vb[present]
     if len(values) == 0:
         return crit
     current = np.isin(values, list(crit.in_ or ()))
@@ -367,16 +444,18 @@ def prune(
     y: np.ndarray,
     population: np.ndarray,
     alpha: float,
+    cols: _Columns | None = None,
 ) -> list[Criterion]:
     """Drop criteria that do not matter given the others (conditional Fisher test).
 
     The beam accepts any trait that nudges quality up; a must-have has to earn its place.
     """
+    cols = cols or _Columns(frame)
     crits = list(crits)
     changed = True
     while changed and len(crits) > 1:
         changed = False
-        masks = [_mask(frame, [c]) for c in crits]
+        masks = [cols.mask(c) for c in crits]
         worst_i, worst_p = -1, -1.0
         for i in range(len(crits)):
             rest = population.copy()
@@ -409,11 +488,13 @@ def refine(
     p0: float,
     min_n: int,
     rounds: int = 2,
+    cols: _Columns | None = None,
 ) -> tuple[list[Criterion], int]:
     """Refine numeric edges and value sets; returns the criteria and the candidates tried."""
+    cols = cols or _Columns(frame)
     tried: list[int] = []
     crits = _combine_bands(crits)
-    masks = [_mask(frame, [c]) for c in crits]
+    masks = [cols.mask(c) for c in crits]
     for _ in range(rounds):
         for i, c in enumerate(crits):
             rest = population.copy()
@@ -421,14 +502,14 @@ def refine(
                 if j != i:
                     rest &= m
             if c.operator is Operator.BETWEEN:
-                new = _refine_numeric(frame, c, rest, y, p0, min_n, tried)
+                new = _refine_numeric(frame, c, rest, y, p0, min_n, tried, cols)
             elif c.operator is Operator.IN:
-                new = _refine_categorical(frame, c, rest, y, p0, min_n)
+                new = _refine_categorical(frame, c, rest, y, p0, min_n, cols=cols)
             else:
                 continue
             if new != c:
                 crits[i] = new
-                masks[i] = _mask(frame, [new])
+                masks[i] = cols.mask(new)
     return crits, sum(tried)
 
 
@@ -471,6 +552,7 @@ def _search_step(
     disqualified: np.ndarray,
     cfg: SearchConfig,
     min_n: int,
+    cols: _Columns | None = None,
 ) -> _Step | None:
     """The complete selection of one segment: beam search, refinement, pruning, statistics.
 
@@ -484,10 +566,11 @@ def _search_step(
         return None
     crits = [seg_crits[t] for t in sg.traits]
     p_pop = float(best[population].mean())
-    crits, tried = refine(frame, crits, best, population, p_pop, min_n)
-    crits = prune(frame, crits, best, population, cfg.prune_alpha)
-    has = np.column_stack([_mask(frame, [c]) for c in crits])
-    known = _known_mask(frame, crits)
+    cols = cols or _Columns(frame)
+    crits, tried = refine(frame, crits, best, population, p_pop, min_n, cols=cols)
+    crits = prune(frame, crits, best, population, cfg.prune_alpha, cols)
+    has = np.column_stack([cols.mask(c) for c in crits])
+    known = np.column_stack([cols.known(c) for c in crits])
     cover = has.all(axis=1) & ~disqualified
     nn, nb = int(cover.sum()), int((cover & best).sum())
     p_all = float(best.mean())
@@ -550,7 +633,8 @@ def _covering(
     :func:`_search_step`; the segment's p is the Besag-Clifford permutation p of its statistic
     (or, when overwhelming, a Bonferroni bound over every output the search could produce).
     Covering stops at the first step that is not significant, so under shuffled outcomes the
-    chance of reporting any segment is at most ``alpha`` (plus ``shortcut × alpha``).
+    chance of reporting any segment is at most the segments' share of ``alpha`` (plus
+    ``shortcut`` times that).
     """
     from icpkit.significance import exceedance_p, log_bonferroni, sequential_test, shuffle_within
 
@@ -568,16 +652,18 @@ def _covering(
     found: list[FoundSegment] = []
     total_eval = 0
     args = (frame, Hs, seg_crits, seg_cols, seg_kinds)
+    cols = _Columns(frame)
     for _ in range(cfg.max_segments + 2):
         if len(found) >= cfg.max_segments or len(seg_idx) == 0:
             break
-        obs = _search_step(*args, best, worst, population, disqualified, cfg, min_n)
+        obs = _search_step(*args, best, worst, population, disqualified, cfg, min_n, cols)
         if obs is None:
             break
         total_eval += obs.evaluated
         if obs.stat <= 0:
             break
-        if log_count - obs.stat <= math.log(cfg.alpha * cfg.shortcut):
+        alpha = cfg.alpha * (1.0 - cfg.disqualifier_share - cfg.timing_share)
+        if log_count - obs.stat <= math.log(alpha * cfg.shortcut):
             p_seg = math.exp(log_count - obs.stat)
             crit_p = np.minimum(1.0, obs.crit_raw_p * universe)
             how = f"Bonferroni over {universe:.3g} criteria the search could output"
@@ -586,7 +672,7 @@ def _covering(
 
             def draw(_i: int, pop: np.ndarray = pop) -> list[float]:
                 sh = shuffle_within(pairs, pop, rng)
-                s = _search_step(*args, sh[:, 0], sh[:, 1], pop, disqualified, cfg, min_n)
+                s = _search_step(*args, sh[:, 0], sh[:, 1], pop, disqualified, cfg, min_n, cols)
                 if s is None:
                     return [0.0, 0.0]
                 return [s.stat, float(s.crit_stats.max(initial=0.0))]
@@ -605,7 +691,7 @@ def _covering(
                 f"permutation max-statistic over the complete search ({res.drawn} shuffles of "
                 "the outcomes, beam search, refinement and pruning re-run on each)"
             )
-        if p_seg > cfg.alpha:
+        if p_seg > alpha:
             break
         crits = [
             _with_evidence(frame, c, best, worst, st, adjusted=float(p), adjustment=how)
@@ -767,7 +853,12 @@ def discover(
         disqualifiers=[_with_evidence(frame, c, best, worst, st) for c in disq],
         scoring=Scoring(timing=timing),
     )
-    icp = fit_weights(icp, frame, best, worst)
+    icp = fit_weights(icp, frame, best, worst, traits=ts, stats=st, random_state=cfg.seed)
+    if not icp.scoring.points and not any(s.bonus for s in icp.segments):
+        warnings.append(
+            "no trait predicts the best customers out of sample (cross-validated points "
+            "model): every qualified account gets the base rate as its fit score"
+        )
     if not segments:
         warnings.append(
             "no segment passed the significance test after correcting for the "
@@ -985,7 +1076,9 @@ def _disqualifiers(
             permutations=cfg.trait_permutations,
             rng=rng,
         )
-        ok = np.isfinite(obs) & (adj <= cfg.disqualifier_alpha)
+        # Decide on the value that is printed, which is never below the raw Fisher p.
+        adj = np.maximum(adj, np.nan_to_num(st.p_value, nan=1.0))
+        ok = np.isfinite(obs) & (adj <= cfg.alpha * cfg.disqualifier_share)
         if not ok.any():
             break
         cand = np.flatnonzero(ok)
@@ -1162,10 +1255,12 @@ def _timing(
         permutations=cfg.trait_permutations,
         rng=rng,
     )
+    # Decide on the value that is printed, which is never below the raw Fisher p.
+    adj = np.maximum(adj, np.nan_to_num(st.p_value[idx], nan=1.0))
     adjusted = np.ones(len(ts))
     adjusted[idx] = adj
     ok = np.zeros(len(ts), dtype=bool)
-    ok[idx] = np.isfinite(obs) & (adj <= cfg.alpha)
+    ok[idx] = np.isfinite(obs) & (adj <= cfg.alpha * cfg.timing_share)
     how = (
         f"permutation max-T over every candidate recency window ({cfg.trait_permutations} "
         "shuffles of the outcomes)"
@@ -1197,83 +1292,121 @@ def _nice_to_haves(
     return _strongest_per_column(ts, s, ok, cfg.max_nice, weighted=False)
 
 
-def feature_matrix(icp: ICP, frame: pl.DataFrame) -> tuple[np.ndarray, list[tuple[int, str, int]]]:
-    """Indicators the scoring model weighs (see the contract in :mod:`icpkit.icp`).
+def feature_matrix(icp: ICP, frame: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Indicators the score adds up, with their weights (the contract in :mod:`icpkit.icp`).
 
-    Per segment: each must and nice-to-have met, and "all musts met" (the bonus). Returns the
-    matrix and per column (segment index, part, index).
+    Columns: each criterion of ``scoring.points``; per segment each must and nice-to-have, and
+    "all musts met" (the bonus). Returns the 0/1 matrix and the weight of each column, so
+    ``raw = intercept + X @ w``.
     """
     cols: list[np.ndarray] = []
-    keys: list[tuple[int, str, int]] = []
-    for si, seg in enumerate(icp.segments):
+    weights: list[float] = []
+    for c in icp.scoring.points:
+        cols.append(_mask(frame, [c]))
+        weights.append(1.0 if c.weight is None else float(c.weight))
+    for seg in icp.segments:
         ms = [_mask(frame, [c]) for c in seg.must]
-        for ci, m in enumerate(ms):
+        for c, m in zip(seg.must, ms, strict=True):
             cols.append(m)
-            keys.append((si, "must", ci))
-        for ci, c in enumerate(seg.nice):
+            weights.append(1.0 if c.weight is None else float(c.weight))
+        for c in seg.nice:
             cols.append(_mask(frame, [c]))
-            keys.append((si, "nice", ci))
-        allm = np.logical_and.reduce(ms) if ms else np.zeros(frame.height, bool)
-        cols.append(allm)
-        keys.append((si, "bonus", 0))
+            weights.append(1.0 if c.weight is None else float(c.weight))
+        cols.append(np.logical_and.reduce(ms) if ms else np.zeros(frame.height, bool))
+        weights.append(float(seg.bonus))
     if not cols:
-        return np.zeros((frame.height, 0)), keys
-    return np.column_stack(cols).astype(np.float64), keys
+        return np.zeros((frame.height, 0)), np.zeros(0)
+    return np.column_stack(cols).astype(np.float64), np.asarray(weights)
 
 
-def fit_weights(icp: ICP, frame: pl.DataFrame, best: np.ndarray, worst: np.ndarray) -> ICP:
-    """Fit the logistic scorecard behind ``fit_score`` and derive tiers and calibration.
+#: Tier thresholds as odds relative to the base odds: A twice, B 1.3 times, C 1/1.3 of them, so
+#: an account at the base rate is tier C, "average" (see ``icpkit.icp.TIER_WORDS``).
+TIER_ODDS = {"A": 2.0, "B": 1.3, "C": 1 / 1.3}
 
-    Criteria of a segment must raise the score and disqualifiers lower it: a weight of the
-    wrong sign (collinearity between overlapping criteria) is set to zero and the rest refitted,
-    so every weight in the file reads the way its criterion is meant.
+
+def tier_thresholds(base_rate: float) -> dict[str, float]:
+    """fit_score thresholds of tiers A, B, C for a customer base with this share of best."""
+    p = min(max(base_rate, 1e-4), 1 - 1e-4)
+    odds = p / (1 - p)
+    out: dict[str, float] = {}
+    for tier, factor in TIER_ODDS.items():
+        o = odds * factor
+        out[tier] = round(100.0 * o / (1.0 + o), 1)
+    # Rounding must not merge tiers on extreme base rates.
+    out["B"] = min(out["B"], out["A"] - 0.1)
+    out["C"] = max(min(out["C"], out["B"] - 0.1), 0.0)
+    return out
+
+
+def fit_weights(
+    icp: ICP,
+    frame: pl.DataFrame,
+    best: np.ndarray,
+    worst: np.ndarray,
+    *,
+    traits: TraitSet | None = None,
+    stats: TraitStats | None = None,
+    random_state: int = 0,
+) -> ICP:
+    """Fit the points model behind ``fit_score``; set tiers and the calibration table.
+
+    Every candidate trait (``traits``, all three layers) and each segment's "all musts met" are
+    the columns of an L1-regularised logistic regression whose penalty is chosen out of sample
+    (:func:`icpkit.scorecard.fit_points`). Traits with a non-zero weight become
+    ``scoring.points``, with their evidence; a segment's fitted interaction is its ``bonus`` and
+    its own criteria carry weight 0 (they name the group; the points live in the scorecard).
+    Disqualified accounts are decided by rule (fit_score 0); the scorecard is fitted on the
+    accounts still in play.
     """
-    X_all, keys = feature_matrix(icp, frame)
-    # Disqualified accounts are decided by rule (tier D, priority 0); the scorecard is fitted on
-    # the accounts still in play, so fit_score is the share of best among qualifying accounts.
+    from icpkit.scorecard import fit_points, solve_intercept
+
     qualifying = ~_disqualified(frame, icp.disqualifiers)
-    X = X_all[qualifying]
-    y = best[qualifying].astype(int)
+    cand: list[int] = []
+    if traits is not None:
+        cand = [i for i, k in enumerate(traits.kinds) if k != "group"]
+    seg_cols = [
+        _mask(frame, list(seg.must)) if seg.must else np.zeros(frame.height, bool)
+        for seg in icp.segments
+    ]
+    parts = [traits.has[:, cand]] if traits is not None and cand else []
+    parts += [m[:, None] for m in seg_cols]
+    X_all = np.hstack(parts) if parts else np.zeros((frame.height, 0), dtype=bool)
+    y = best[qualifying]
+    model = fit_points(X_all[qualifying], y, random_state=random_state)
+    coef = np.round(model.coef, 3)
+
+    points: list[Criterion] = []
+    order = sorted(range(len(cand)), key=lambda j: -abs(coef[j]))
+    for j in order:
+        if coef[j] == 0 or traits is None:
+            continue
+        i = cand[j]
+        update: dict[str, object] = {"weight": float(coef[j])}
+        if stats is not None:
+            update["evidence"] = _ev(stats, i)
+        points.append(traits.criteria[i].model_copy(update=update))
+    segs = []
+    for k, seg in enumerate(icp.segments):
+        segs.append(
+            seg.model_copy(
+                update={
+                    "bonus": float(coef[len(cand) + k]),
+                    "must": [c.model_copy(update={"weight": 0.0}) for c in seg.must],
+                    "nice": [c.model_copy(update={"weight": 0.0}) for c in seg.nice],
+                }
+            )
+        )
     base = float(y.mean()) if len(y) else float(best.mean())
-    coef = np.zeros(X.shape[1])
-    intercept = math.log(max(base, 1e-6) / max(1 - base, 1e-6))
-    sign = np.ones(X.shape[1])
-    active = np.ones(X.shape[1], dtype=bool)
-    for _ in range(X.shape[1] + 1):
-        if not active.any():
-            break
-        model = LogisticRegression(C=1.0, max_iter=2000)
-        model.fit(X[:, active], y)
-        c = np.zeros(X.shape[1])
-        c[active] = model.coef_[0]
-        intercept = float(model.intercept_[0])
-        wrong = active & (c * sign < 0)
-        coef = c
-        if not wrong.any():
-            break
-        active &= ~wrong
-    coef = np.where(active, coef, 0.0)
-    segs = [s.model_copy(deep=True) for s in icp.segments]
-    rounded = np.array([round(float(w), 3) for w in coef])
-    for (si, part, ci), w in zip(keys, rounded, strict=True):
-        w = float(w)
-        if part == "bonus":
-            segs[si].bonus = w
-        elif part == "must":
-            segs[si].must[ci] = segs[si].must[ci].model_copy(update={"weight": w})
-        else:
-            segs[si].nice[ci] = segs[si].nice[ci].model_copy(update={"weight": w})
-    intercept = round(intercept, 3)
-    raw = intercept + (X @ rounded if len(rounded) else np.zeros(X.shape[0]))
-    score = np.round(100.0 / (1.0 + np.exp(-raw)), 1)
-    tiers = {
-        "A": round(min(95.0, 100 * base * 2.0), 1),
-        "B": round(min(90.0, 100 * base * 1.25), 1),
-        "C": round(min(85.0, 100 * base * 0.75), 1),
-    }
-    calib = calibration(score, best[qualifying])
+    raw = X_all[qualifying].astype(np.float64) @ coef
+    intercept = round(solve_intercept(raw, y.astype(np.float64)), 3) if len(y) else 0.0
+    score = np.floor(1000.0 / (1.0 + np.exp(-np.clip(intercept + raw, -40, 40))) + 0.5) / 10.0
     scoring = icp.scoring.model_copy(
-        update={"intercept": intercept, "tiers": tiers, "calibration": calib}
+        update={
+            "intercept": intercept,
+            "points": points,
+            "tiers": tier_thresholds(base),
+            "calibration": calibration(score, y),
+        }
     )
     return icp.model_copy(update={"segments": segs, "scoring": scoring})
 
@@ -1434,4 +1567,5 @@ __all__ = [
     "evidence_table",
     "feature_matrix",
     "fit_weights",
+    "tier_thresholds",
 ]
