@@ -91,8 +91,14 @@ def run(size: str, runs: int, first_seed: int) -> dict[str, Any]:
         for s in icp.segments:
             if s.evidence is not None:
                 min_p = min(min_p, s.evidence.p_value)
-    return {"size": size, "rows": SIZES[size], "runs": runs, **hits, "min_segment_p": min_p,
-            "cpu_s_per_run": cpu / runs}
+    return {
+        "size": size,
+        "rows": SIZES[size],
+        "runs": runs,
+        **hits,
+        "min_segment_p": min_p,
+        "cpu_s_per_run": cpu / runs,
+    }
 
 
 def main() -> None:

@@ -183,13 +183,19 @@ class TraitZ:
     n: np.ndarray  # k × 1
 
 
-def trait_z(has: np.ndarray, known: np.ndarray, best: np.ndarray, worst: np.ndarray) -> TraitZ:
+def trait_z(
+    has: np.ndarray,
+    known: np.ndarray,
+    best: np.ndarray,
+    worst: np.ndarray,
+    *,
+    _as_float: tuple[np.ndarray, np.ndarray] | None = None,
+) -> TraitZ:
     """z statistics of k traits for m label vectors at once (``best``/``worst``: n × m).
 
     Two matrix products give every count; a missing value is neither has nor lacks.
     """
-    hk = (has & known).astype(np.float32)
-    kf = known.astype(np.float32)
+    hk, kf = _as_float or _floats(has, known)
     labels = np.hstack([best, worst]).astype(np.float32)
     m = best.shape[1]
     c = hk.T @ labels
@@ -217,6 +223,11 @@ def trait_z(has: np.ndarray, known: np.ndarray, best: np.ndarray, worst: np.ndar
     )
 
 
+def _floats(has: np.ndarray, known: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``has & known`` and ``known`` as float32, the form the products take (made once)."""
+    return (has & known).astype(np.float32), known.astype(np.float32)
+
+
 def trait_max_t(
     has: np.ndarray,
     known: np.ndarray,
@@ -234,21 +245,23 @@ def trait_max_t(
     under those labels (eligibility filters are part of the selection and re-run under every
     shuffle). Each trait's adjusted p is ``(1 + #{shuffles whose maximum >= it}) / (1 + B)``.
     """
-    obs = statistic(trait_z(has, known, best[:, None], worst[:, None]))[:, 0]
+    floats = _floats(has, known)
+    obs = statistic(trait_z(has, known, best[:, None], worst[:, None], _as_float=floats))[:, 0]
     if not np.isfinite(obs).any() or permutations <= 0:
         return obs, np.ones(len(obs))
     pairs = np.column_stack([best, worst])
     n = len(best)
     maxima: list[np.ndarray] = []
     done = 0
-    while done < permutations:
-        m = min(batch, permutations - done)
-        idx = np.argsort(rng.random((m, n)), axis=1)
-        shuffled = pairs[idx]  # m × n × 2
-        tz = trait_z(has, known, shuffled[:, :, 0].T, shuffled[:, :, 1].T)
-        s = statistic(tz)
-        maxima.append(np.max(np.where(np.isfinite(s), s, -np.inf), axis=0))
-        done += m
+    with one_blas_thread():
+        while done < permutations:
+            m = min(batch, permutations - done)
+            idx = np.argsort(rng.random((m, n)), axis=1)
+            shuffled = pairs[idx]  # m × n × 2
+            tz = trait_z(has, known, shuffled[:, :, 0].T, shuffled[:, :, 1].T, _as_float=floats)
+            s = statistic(tz)
+            maxima.append(np.max(np.where(np.isfinite(s), s, -np.inf), axis=0))
+            done += m
     null = np.concatenate(maxima)
     null = np.where(np.isfinite(null), null, -np.inf)
     srt = np.sort(null)
