@@ -362,3 +362,68 @@ def test_cpu_deadline_interrupts_backtracking() -> None:
         hopeless.search("a" * 60 + "!")
     with cpu_deadline(5.0):  # a block that finishes leaves no timer behind
         assert hopeless.search("aaaa")
+
+
+# --- 2. parser blow-up ------------------------------------------------------------------------
+
+
+def test_parse_input_cuts_deep_nesting_and_long_tags_only() -> None:
+    from icpkit.technographics.page import MAX_OPEN_TAGS, MAX_TAG_CHARS, parse_input
+
+    ordinary = "<html><body>" + "<div><p>x</p><img src=a><br></div>" * 5_000 + "</body></html>"
+    assert parse_input(ordinary) is ordinary
+    deep = "<div>" * 64_000
+    cut = parse_input(deep)
+    assert cut.count("<div>") == MAX_OPEN_TAGS
+    wide = "<div " + " ".join(f"a{i}=v" for i in range(100_000)) + ">tail</div>"
+    cut = parse_input(wide)
+    assert cut.endswith("tail</div>") and len(cut) < MAX_TAG_CHARS + 20
+
+
+def test_hostile_page_keeps_detections_before_the_cut() -> None:
+    from icpkit.technographics import Detector, Page
+
+    head = "<html><head><meta name='generator' content='WordPress 6.4'></head><body>"
+    page = Page(url="https://deep.example/", html=head + "<div>" * 64_000)
+    names = {d.name for d in Detector().detect(page)}
+    assert "WordPress" in names
+    assert page.tree.css_first("meta") is not None
+
+
+def test_a_page_past_its_cpu_budget_is_a_timeout_and_the_batch_goes_on() -> None:
+    """A page that makes matching backtrack forever is recorded as ``timeout``; others finish."""
+    import re
+
+    from icpkit.technographics import Detector
+    from icpkit.technographics.enrich import detect_domains
+
+    real = Detector()
+    hopeless = re.compile(r"(a|aa)+\Z")  # stands in for any pattern that never finishes
+
+    class Stalling:
+        db = real.db
+
+        def detect(self, page):  # type: ignore[no-untyped-def]
+            if "aaaa" in page.html:
+                hopeless.search(page.html)
+            return real.detect(page)
+
+    def handle(req: Request) -> Reply:
+        if req.path == "/robots.txt":
+            return Reply(status=404)
+        if req.host == "stall.localhost":
+            return Reply(body="<p>" + "a" * 60 + "!</p>")
+        return Reply(body="<meta name='generator' content='WordPress 6.4'>")
+
+    with SiteServer(handle) as srv:
+        hosts = ["stall.localhost", "ok1.localhost", "ok2.localhost"]
+        df = detect_domains(
+            [f"http://{h}:{srv.port}/" for h in hosts],
+            detector=Stalling(),
+            config=FetchConfig(timeout=5.0, retries=0, allow_private=True, concurrency=2),
+            page_cpu_seconds=0.3,
+        )
+    rows = {r["domain"].split(":")[0]: r for r in df.iter_rows(named=True)}
+    assert rows["stall.localhost"]["error_kind"] == "timeout"
+    assert rows["stall.localhost"]["technology"] is None
+    assert rows["ok1.localhost"]["technology"] == rows["ok2.localhost"]["technology"] == "WordPress"

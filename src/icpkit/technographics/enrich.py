@@ -26,10 +26,15 @@ from typing import Any, TypeVar
 import polars as pl
 
 from icpkit.errors import InputError, MissingColumnsError
+from icpkit.technographics.bounded import PageTimeout, cpu_deadline
 from icpkit.technographics.cache import FetchCache
 from icpkit.technographics.dnsrecords import DnsLookup, merge_records
 from icpkit.technographics.fetch import FetchConfig, FetchResult, fetch_many
 from icpkit.technographics.netguard import Resolver, normalize_domain
+
+PAGE_CPU_SECONDS = 10.0
+"""CPU budget of detection on one page; past it the site is recorded with ``error_kind``
+``"timeout"`` and the batch goes on (bench/bench_hostile.py: every hostile shape takes < 1 s)."""
 
 T = TypeVar("T")
 Progress = Callable[[FetchResult], None]
@@ -111,6 +116,7 @@ async def _collect(
     progress: Progress | None,
     fact_categories: Sequence[str] | None,
     dns: DnsLookup | None = None,
+    page_cpu_seconds: float | None = None,
 ) -> list[_Found]:
     found: list[_Found] = []
     async for result in fetch_many(
@@ -124,13 +130,19 @@ async def _collect(
                 records = await dns.records(result.domain)
                 page = dataclasses.replace(page, dns=merge_records(page.dns, records))
                 result = dataclasses.replace(result, page=page)
-            detections = detector.detect(page)
-            if fact_categories:
-                facts = [
-                    fact.describe()
-                    for fact in detector.category_facts(page, detections, fact_categories)
-                    if not fact.detected
-                ]
+            try:
+                # a hostile page (or pattern) stops here, not the batch: recorded as "timeout"
+                with cpu_deadline(page_cpu_seconds, f"detection on {result.domain}"):
+                    detections = detector.detect(page)
+                    if fact_categories:
+                        facts = [
+                            fact.describe()
+                            for fact in detector.category_facts(page, detections, fact_categories)
+                            if not fact.detected
+                        ]
+            except PageTimeout as exc:
+                detections, facts = [], None
+                result = dataclasses.replace(result, error=str(exc), error_kind="timeout")
         found.append(_Found(result, detections, facts))
     return found
 
@@ -189,6 +201,7 @@ def detect_domains(
     resolver: Resolver | None = None,
     progress: Progress | None = None,
     dns: DnsLookup | None = None,
+    page_cpu_seconds: float | None = PAGE_CPU_SECONDS,
 ) -> pl.DataFrame:
     """Fetch each domain (or URL) once and detect its technologies: one row per domain × technology.
 
@@ -198,7 +211,9 @@ def detect_domains(
     domain, then technology.
     """
     det = _detector(detector)
-    found = _run_sync(_collect(domains, det, config, cache, resolver, progress, None, dns))
+    found = _run_sync(
+        _collect(domains, det, config, cache, resolver, progress, None, dns, page_cpu_seconds)
+    )
     return _long_frame(found).sort("domain", "technology", nulls_last=True)
 
 
@@ -274,6 +289,7 @@ def detect_stack(
     progress: Progress | None = None,
     dns: DnsLookup | None = None,
     categories: Sequence[str] | None = None,
+    page_cpu_seconds: float | None = PAGE_CPU_SECONDS,
 ) -> pl.DataFrame:
     """One row per domain: its technology stack as list columns, ready to join onto accounts.
 
@@ -292,7 +308,9 @@ def detect_stack(
                 f"unknown technology categor{'y' if len(unknown) == 1 else 'ies'}: {unknown}"
             )
         categories = [known[c.lower()] for c in categories]
-    found = _run_sync(_collect(domains, det, config, cache, resolver, progress, categories, dns))
+    found = _run_sync(
+        _collect(domains, det, config, cache, resolver, progress, categories, dns, page_cpu_seconds)
+    )
     return _stack(found, categories)
 
 

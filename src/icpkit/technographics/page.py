@@ -88,6 +88,45 @@ def collapse_whitespace(text: str) -> str:
     return _SPACES.sub(" ", text.translate(_TO_SPACE)).strip(" ")
 
 
+MAX_OPEN_TAGS = 2_000
+"""Unclosed start tags the parser is given at most. lexbor's parse time grows with the square
+of the nesting depth (``"<div>" * 64000`` took 10 s); real pages stay far below this."""
+MAX_TAG_CHARS = 8_192
+"""Characters of one tag's attributes the parser is given at most: lexbor's duplicate-attribute
+check is quadratic in a tag's attribute count (100k attributes took 57 s)."""
+
+_OPEN_OR_CLOSE = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)")
+# void elements never open, and these close themselves when a sibling opens
+_NOT_NESTING = frozenset(
+    "area base br col embed hr img input link meta param source track wbr "
+    "p li option dt dd tr td th".split()
+)
+_LONG_TAG = re.compile(rf"<[A-Za-z][^<>]{{{MAX_TAG_CHARS}}}")
+_TAG_TAIL = re.compile(rf"(<[A-Za-z][^<>]{{{MAX_TAG_CHARS}}})[^<>]*")
+
+
+def parse_input(html: str) -> str:
+    """``html`` as the DOM parser gets it: unchanged for ordinary pages; for hostile shapes,
+    over-long tags are cut to MAX_TAG_CHARS and the document ends where more than
+    MAX_OPEN_TAGS tags would be open. Regex fields still see the whole HTML.
+
+    The checks are linear: a count of ``<`` vs ``</`` (C speed) decides whether the depth walk
+    runs at all, and the long-tag scan stops at the next ``<`` or ``>``.
+    """
+    if _LONG_TAG.search(html):
+        html = _TAG_TAIL.sub(r"\1", html)
+    if html.count("<") - 2 * html.count("</") <= MAX_OPEN_TAGS:
+        return html  # cannot be nested that deep (void tags only make the count larger)
+    depth = 0
+    for m in _OPEN_OR_CLOSE.finditer(html):
+        if m.group(2).lower() in _NOT_NESTING:
+            continue
+        depth += -1 if m.group(1) else 1
+        if depth > MAX_OPEN_TAGS:
+            return html[: m.start()]
+    return html
+
+
 def _cap(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit]
 
@@ -117,8 +156,9 @@ class Page:
 
     @cached_property
     def tree(self) -> LexborHTMLParser:
-        """The parsed DOM (lexbor), for selectors and extraction."""
-        return LexborHTMLParser(self.html or "<html></html>")
+        """The parsed DOM (lexbor), for selectors and extraction (hostile shapes cut first:
+        see :func:`parse_input`)."""
+        return LexborHTMLParser(parse_input(self.html) or "<html></html>")
 
     @cached_property
     def html_capped(self) -> str:
