@@ -6,11 +6,41 @@ them with the same arithmetic (see :mod:`icpkit.scoring.plan`) and tests prove t
 
 from __future__ import annotations
 
-from icpkit.scoring.engine import calibration_table, score, score_lazy
-from icpkit.scoring.explain import decode, expand_reasons
-from icpkit.scoring.plan import OUTPUT_COLUMNS, QUADRANTS
-from icpkit.scoring.result import ScoreResult, score_file, summarize
-from icpkit.scoring.sql import DIALECTS, compile_sql
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # for type checkers; at run time each name loads on first use
+    from icpkit.scoring.engine import calibration_table, score, score_lazy
+    from icpkit.scoring.explain import decode, expand_reasons
+    from icpkit.scoring.plan import OUTPUT_COLUMNS, QUADRANTS
+    from icpkit.scoring.result import ScoreResult, score_file, summarize
+    from icpkit.scoring.sql import DIALECTS, compile_sql
+
+# Public name → defining module, loaded on first access (PEP 562):
+# the SQL compiler needs sqlglot, in-process scoring does not.
+_LAZY = {
+    **dict.fromkeys(("calibration_table", "score", "score_lazy"), "icpkit.scoring.engine"),
+    **dict.fromkeys(("decode", "expand_reasons"), "icpkit.scoring.explain"),
+    **dict.fromkeys(("OUTPUT_COLUMNS", "QUADRANTS"), "icpkit.scoring.plan"),
+    **dict.fromkeys(("ScoreResult", "score_file", "summarize"), "icpkit.scoring.result"),
+    **dict.fromkeys(("DIALECTS", "compile_sql"), "icpkit.scoring.sql"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the module defining a public name on first access and cache the name here."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 __all__ = [
     "DIALECTS",

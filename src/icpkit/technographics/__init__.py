@@ -6,20 +6,66 @@ semantics and a fast prefiltered engine; ``CategoryFact`` states what a page say
 category ("none of the N fingerprinted tools detected; M of them observable").
 """
 
-from icpkit.technographics.detector import CategoryFact, Detection, Detector, Evidence
-from icpkit.technographics.fingerprints import (
-    Category,
-    DomRule,
-    FingerprintDB,
-    Implied,
-    LintIssue,
-    Pattern,
-    Technology,
-    lint_pattern,
-    load_fingerprints,
-)
-from icpkit.technographics.matcher import hyperscan_available
-from icpkit.technographics.page import Page
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # for type checkers; at run time each name loads on first use
+    from icpkit.technographics.detector import CategoryFact, Detection, Detector, Evidence
+    from icpkit.technographics.fingerprints import (
+        Category,
+        DomRule,
+        FingerprintDB,
+        Implied,
+        LintIssue,
+        Pattern,
+        Technology,
+        lint_pattern,
+        load_fingerprints,
+    )
+    from icpkit.technographics.matcher import hyperscan_available
+    from icpkit.technographics.page import Page
+
+# Public name → defining module, loaded on first access (PEP 562):
+# parsing pages and Hyperscan matter to detection, not to reading categories.
+_LAZY = {
+    **dict.fromkeys(
+        ("CategoryFact", "Detection", "Detector", "Evidence"), "icpkit.technographics.detector"
+    ),
+    **dict.fromkeys(
+        (
+            "Category",
+            "DomRule",
+            "FingerprintDB",
+            "Implied",
+            "LintIssue",
+            "Pattern",
+            "Technology",
+            "lint_pattern",
+            "load_fingerprints",
+        ),
+        "icpkit.technographics.fingerprints",
+    ),
+    "hyperscan_available": "icpkit.technographics.matcher",
+    "Page": "icpkit.technographics.page",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the module defining a public name on first access and cache the name here."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 __all__ = [
     "Category",
