@@ -24,7 +24,6 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
-from sklearn.linear_model import LogisticRegression
 
 from icpkit.columns import Kind, Schema
 from icpkit.criteria import Criterion, Evidence, Operator
@@ -854,7 +853,12 @@ def discover(
         disqualifiers=[_with_evidence(frame, c, best, worst, st) for c in disq],
         scoring=Scoring(timing=timing),
     )
-    icp = fit_weights(icp, frame, best, worst)
+    icp = fit_weights(icp, frame, best, worst, traits=ts, stats=st, random_state=cfg.seed)
+    if not icp.scoring.points and not any(s.bonus for s in icp.segments):
+        warnings.append(
+            "no trait predicts the best customers out of sample (cross-validated points "
+            "model): every qualified account gets the base rate as its fit score"
+        )
     if not segments:
         warnings.append(
             "no segment passed the significance test after correcting for the "
@@ -1288,83 +1292,121 @@ def _nice_to_haves(
     return _strongest_per_column(ts, s, ok, cfg.max_nice, weighted=False)
 
 
-def feature_matrix(icp: ICP, frame: pl.DataFrame) -> tuple[np.ndarray, list[tuple[int, str, int]]]:
-    """Indicators the scoring model weighs (see the contract in :mod:`icpkit.icp`).
+def feature_matrix(icp: ICP, frame: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Indicators the score adds up, with their weights (the contract in :mod:`icpkit.icp`).
 
-    Per segment: each must and nice-to-have met, and "all musts met" (the bonus). Returns the
-    matrix and per column (segment index, part, index).
+    Columns: each criterion of ``scoring.points``; per segment each must and nice-to-have, and
+    "all musts met" (the bonus). Returns the 0/1 matrix and the weight of each column, so
+    ``raw = intercept + X @ w``.
     """
     cols: list[np.ndarray] = []
-    keys: list[tuple[int, str, int]] = []
-    for si, seg in enumerate(icp.segments):
+    weights: list[float] = []
+    for c in icp.scoring.points:
+        cols.append(_mask(frame, [c]))
+        weights.append(1.0 if c.weight is None else float(c.weight))
+    for seg in icp.segments:
         ms = [_mask(frame, [c]) for c in seg.must]
-        for ci, m in enumerate(ms):
+        for c, m in zip(seg.must, ms, strict=True):
             cols.append(m)
-            keys.append((si, "must", ci))
-        for ci, c in enumerate(seg.nice):
+            weights.append(1.0 if c.weight is None else float(c.weight))
+        for c in seg.nice:
             cols.append(_mask(frame, [c]))
-            keys.append((si, "nice", ci))
-        allm = np.logical_and.reduce(ms) if ms else np.zeros(frame.height, bool)
-        cols.append(allm)
-        keys.append((si, "bonus", 0))
+            weights.append(1.0 if c.weight is None else float(c.weight))
+        cols.append(np.logical_and.reduce(ms) if ms else np.zeros(frame.height, bool))
+        weights.append(float(seg.bonus))
     if not cols:
-        return np.zeros((frame.height, 0)), keys
-    return np.column_stack(cols).astype(np.float64), keys
+        return np.zeros((frame.height, 0)), np.zeros(0)
+    return np.column_stack(cols).astype(np.float64), np.asarray(weights)
 
 
-def fit_weights(icp: ICP, frame: pl.DataFrame, best: np.ndarray, worst: np.ndarray) -> ICP:
-    """Fit the logistic scorecard behind ``fit_score`` and derive tiers and calibration.
+#: Tier thresholds as odds relative to the base odds: A twice, B 1.3 times, C 1/1.3 of them, so
+#: an account at the base rate is tier C, "average" (see ``icpkit.icp.TIER_WORDS``).
+TIER_ODDS = {"A": 2.0, "B": 1.3, "C": 1 / 1.3}
 
-    Criteria of a segment must raise the score and disqualifiers lower it: a weight of the
-    wrong sign (collinearity between overlapping criteria) is set to zero and the rest refitted,
-    so every weight in the file reads the way its criterion is meant.
+
+def tier_thresholds(base_rate: float) -> dict[str, float]:
+    """fit_score thresholds of tiers A, B, C for a customer base with this share of best."""
+    p = min(max(base_rate, 1e-4), 1 - 1e-4)
+    odds = p / (1 - p)
+    out: dict[str, float] = {}
+    for tier, factor in TIER_ODDS.items():
+        o = odds * factor
+        out[tier] = round(100.0 * o / (1.0 + o), 1)
+    # Rounding must not merge tiers on extreme base rates.
+    out["B"] = min(out["B"], out["A"] - 0.1)
+    out["C"] = max(min(out["C"], out["B"] - 0.1), 0.0)
+    return out
+
+
+def fit_weights(
+    icp: ICP,
+    frame: pl.DataFrame,
+    best: np.ndarray,
+    worst: np.ndarray,
+    *,
+    traits: TraitSet | None = None,
+    stats: TraitStats | None = None,
+    random_state: int = 0,
+) -> ICP:
+    """Fit the points model behind ``fit_score``; set tiers and the calibration table.
+
+    Every candidate trait (``traits``, all three layers) and each segment's "all musts met" are
+    the columns of an L1-regularised logistic regression whose penalty is chosen out of sample
+    (:func:`icpkit.scorecard.fit_points`). Traits with a non-zero weight become
+    ``scoring.points``, with their evidence; a segment's fitted interaction is its ``bonus`` and
+    its own criteria carry weight 0 (they name the group; the points live in the scorecard).
+    Disqualified accounts are decided by rule (fit_score 0); the scorecard is fitted on the
+    accounts still in play.
     """
-    X_all, keys = feature_matrix(icp, frame)
-    # Disqualified accounts are decided by rule (tier D, priority 0); the scorecard is fitted on
-    # the accounts still in play, so fit_score is the share of best among qualifying accounts.
+    from icpkit.scorecard import fit_points, solve_intercept
+
     qualifying = ~_disqualified(frame, icp.disqualifiers)
-    X = X_all[qualifying]
-    y = best[qualifying].astype(int)
+    cand: list[int] = []
+    if traits is not None:
+        cand = [i for i, k in enumerate(traits.kinds) if k != "group"]
+    seg_cols = [
+        _mask(frame, list(seg.must)) if seg.must else np.zeros(frame.height, bool)
+        for seg in icp.segments
+    ]
+    parts = [traits.has[:, cand]] if traits is not None and cand else []
+    parts += [m[:, None] for m in seg_cols]
+    X_all = np.hstack(parts) if parts else np.zeros((frame.height, 0), dtype=bool)
+    y = best[qualifying]
+    model = fit_points(X_all[qualifying], y, random_state=random_state)
+    coef = np.round(model.coef, 3)
+
+    points: list[Criterion] = []
+    order = sorted(range(len(cand)), key=lambda j: -abs(coef[j]))
+    for j in order:
+        if coef[j] == 0 or traits is None:
+            continue
+        i = cand[j]
+        update: dict[str, object] = {"weight": float(coef[j])}
+        if stats is not None:
+            update["evidence"] = _ev(stats, i)
+        points.append(traits.criteria[i].model_copy(update=update))
+    segs = []
+    for k, seg in enumerate(icp.segments):
+        segs.append(
+            seg.model_copy(
+                update={
+                    "bonus": float(coef[len(cand) + k]),
+                    "must": [c.model_copy(update={"weight": 0.0}) for c in seg.must],
+                    "nice": [c.model_copy(update={"weight": 0.0}) for c in seg.nice],
+                }
+            )
+        )
     base = float(y.mean()) if len(y) else float(best.mean())
-    coef = np.zeros(X.shape[1])
-    intercept = math.log(max(base, 1e-6) / max(1 - base, 1e-6))
-    sign = np.ones(X.shape[1])
-    active = np.ones(X.shape[1], dtype=bool)
-    for _ in range(X.shape[1] + 1):
-        if not active.any():
-            break
-        model = LogisticRegression(C=1.0, max_iter=2000)
-        model.fit(X[:, active], y)
-        c = np.zeros(X.shape[1])
-        c[active] = model.coef_[0]
-        intercept = float(model.intercept_[0])
-        wrong = active & (c * sign < 0)
-        coef = c
-        if not wrong.any():
-            break
-        active &= ~wrong
-    coef = np.where(active, coef, 0.0)
-    segs = [s.model_copy(deep=True) for s in icp.segments]
-    rounded = np.array([round(float(w), 3) for w in coef])
-    for (si, part, ci), w in zip(keys, rounded, strict=True):
-        w = float(w)
-        if part == "bonus":
-            segs[si].bonus = w
-        elif part == "must":
-            segs[si].must[ci] = segs[si].must[ci].model_copy(update={"weight": w})
-        else:
-            segs[si].nice[ci] = segs[si].nice[ci].model_copy(update={"weight": w})
-    intercept = round(intercept, 3)
-    raw = intercept + (X @ rounded if len(rounded) else np.zeros(X.shape[0]))
-    score = np.round(100.0 / (1.0 + np.exp(-raw)), 1)
-    tiers = {
-        "A": round(min(95.0, 100 * base * 2.0), 1),
-        "B": round(min(90.0, 100 * base * 1.25), 1),
-        "C": round(min(85.0, 100 * base * 0.75), 1),
-    }
-    calib = calibration(score, best[qualifying])
+    raw = X_all[qualifying].astype(np.float64) @ coef
+    intercept = round(solve_intercept(raw, y.astype(np.float64)), 3) if len(y) else 0.0
+    score = np.floor(1000.0 / (1.0 + np.exp(-np.clip(intercept + raw, -40, 40))) + 0.5) / 10.0
     scoring = icp.scoring.model_copy(
-        update={"intercept": intercept, "tiers": tiers, "calibration": calib}
+        update={
+            "intercept": intercept,
+            "points": points,
+            "tiers": tier_thresholds(base),
+            "calibration": calibration(score, y),
+        }
     )
     return icp.model_copy(update={"segments": segs, "scoring": scoring})
 
@@ -1525,4 +1567,5 @@ __all__ = [
     "evidence_table",
     "feature_matrix",
     "fit_weights",
+    "tier_thresholds",
 ]

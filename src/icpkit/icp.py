@@ -8,27 +8,35 @@ How an ICP scores an account (the same in every engine, polars or SQL):
 
 * every criterion is evaluated three-valued (met / failed / unknown, see :mod:`icpkit.criteria`);
   a criterion without ``weight`` counts 1 point;
-* ``raw = scoring.intercept + Σ weight of every met criterion (segment musts and nice-to-haves)
-  + Σ segment.bonus for every segment whose musts are all met``; failed and unknown add nothing. A
-  criterion listed in two segments counts in each. ``raw`` is clipped to [-40, 40] (beyond that
-  the score rounds to 0 or 100 anyway, and SQL ``EXP`` would overflow);
-* ``fit_score = round(100 · 1 / (1 + e^-raw), 1)``: the weights are a logistic model fitted on the
-  customer base, so the score is the modelled share of best customers among accounts like this one
-  (the calibration table in the file shows predicted against observed). Every rounding is half up,
-  ``floor(x · 10^d + 0.5) / 10^d``, spelled identically in polars and SQL;
+* ``raw = scoring.intercept + Σ weight of every met criterion of scoring.points + Σ weight of
+  every met segment criterion (musts and nice-to-haves) + Σ segment.bonus for every segment whose
+  musts are all met``; failed and unknown add nothing. A criterion listed twice counts twice.
+  ``raw`` is clipped to [-40, 40] (beyond that the score rounds to 0 or 100 anyway, and SQL
+  ``EXP`` would overflow). Discovery writes the fitted points into ``scoring.points`` and sets
+  segment criteria to weight 0 (segments are named groups for people; their fitted interaction
+  effect is the bonus);
+* ``fit_score = round(100 · 1 / (1 + e^-raw), 1)`` for a qualified account: the weights are a
+  logistic model fitted on the customer base, so the score is the modelled share of best
+  customers among accounts like this one (the calibration table in the file shows predicted
+  against observed). A disqualified account's ``fit_score`` is 0: it ranks below every qualified
+  account. Every rounding is half up, ``floor(x · 10^d + 0.5) / 10^d``, spelled identically in
+  polars and SQL;
 * ``segment`` is the segment (its ``id``) with the largest own points (bonus if complete + its met
   criteria weights), null when no segment has positive points; ties go to the first in the file;
 * ``disqualified`` is true when any disqualifier is met (unknown does not disqualify);
   ``disqualified_by`` names the first one in file order that fired; disqualifiers win: the tier is
   then ``D`` and the priority 0;
-* ``tier`` is A/B/C/D by ``scoring.tiers`` thresholds on ``fit_score`` (``>=``);
+* ``tier`` is A/B/C/D by ``scoring.tiers`` thresholds on ``fit_score`` (``>=``); discovery sets
+  them relative to the base rate (see :data:`TIER_WORDS`), so an account at the base rate is C,
+  "average";
 * ``timing_score`` is 100 · (Σ weights of met timing signals) / (Σ all timing weights), rounded to
   0.1, and 0 when there are no timing signals; ``in_market`` is ``timing_score >=
   scoring.in_market_at``; ``priority = fit_score · (1 + timing_score / 100) / 2`` rounded to 0.01,
   0 when disqualified; ``rank`` is 1 for the highest priority, ties share the lowest rank (SQL
   ``RANK()``);
-* ``quadrant``: *fit* means tier A or B; labels are "fit + in-market", "fit + dormant",
-  "poor fit + in-market" and "poor fit";
+* ``quadrant``: the tier's fit word — *fit* (A or B), *average* (C) or *poor fit* (D, and every
+  disqualified account) — with "+ in-market" or, for fit, "+ dormant": "fit + in-market",
+  "fit + dormant", "average + in-market", "average", "poor fit + in-market", "poor fit";
 * ``data_completeness`` is the share (0–1, rounded to 0.001) of the ICP's distinct criteria (same
   test counted once, timing and disqualifiers included) that could be judged, i.e. were not unknown.
 """
@@ -48,6 +56,10 @@ from icpkit.criteria import Criterion, format_number
 from icpkit.errors import IcpFileError
 
 FORMAT_VERSION = 1
+
+#: What each tier means, in the words the CLI and reports use. Discovery sets the thresholds by
+#: odds relative to the base rate: A at twice the base odds, B at 1.3×, C at 1/1.3×.
+TIER_WORDS = {"A": "strong fit", "B": "good fit", "C": "average", "D": "poor fit"}
 
 
 class _Model(BaseModel):
@@ -157,7 +169,13 @@ class CalibrationRow(_Model):
 
 
 class Scoring(_Model):
+    """How fit and timing are scored: the points model, tiers, timing signals, calibration."""
+
     intercept: float = 0.0
+    points: list[Criterion] = Field(
+        default_factory=list,
+        description="additive points: each criterion met adds its weight (log-odds) to the score",
+    )
     tiers: dict[str, float] = Field(default_factory=lambda: {"A": 60.0, "B": 35.0, "C": 15.0})
     timing: list[Criterion] = Field(default_factory=list)
     in_market_at: float = 50.0
@@ -268,6 +286,7 @@ class ICP(_Model):
         for s in self.segments:
             yield from s.must
             yield from s.nice
+        yield from self.scoring.points
         yield from self.disqualifiers
         yield from self.scoring.timing
 
@@ -412,6 +431,7 @@ _Dumper.add_representer(list, _repr_list)
 __all__ = [
     "FORMAT_VERSION",
     "ICP",
+    "TIER_WORDS",
     "CalibrationRow",
     "ChangeEntry",
     "OutcomeComparison",

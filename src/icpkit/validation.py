@@ -62,8 +62,8 @@ class Prediction:
 
     @property
     def ranking_score(self) -> np.ndarray:
-        """fit_score with disqualified accounts last: disqualifiers win (priority 0)."""
-        return np.where(self.disqualified, 0.0, self.fit_score)
+        """fit_score, in which disqualified accounts already rank last (score 0)."""
+        return self.fit_score
 
     @property
     def selected(self) -> np.ndarray:
@@ -72,19 +72,8 @@ class Prediction:
 
 def predict(icp: ICP, frame: pl.DataFrame) -> Prediction:
     """fit_score, tier and disqualification as defined in :mod:`icpkit.icp`."""
-    X, keys = feature_matrix(icp, frame)
-    w = []
-    for si, part, ci in keys:
-        seg = icp.segments[si]
-        if part == "bonus":
-            w.append(seg.bonus)
-        elif part == "must":
-            weight = seg.must[ci].weight
-            w.append(1.0 if weight is None else weight)
-        else:
-            weight = seg.nice[ci].weight
-            w.append(1.0 if weight is None else weight)
-    raw = icp.scoring.intercept + (X @ np.asarray(w) if w else np.zeros(frame.height))
+    X, w = feature_matrix(icp, frame)
+    raw = icp.scoring.intercept + (X @ w if len(w) else np.zeros(frame.height))
     raw = np.clip(raw, -40.0, 40.0)
     score = np.floor(1000.0 / (1.0 + np.exp(-raw)) + 0.5) / 10.0  # half up, as every engine
     disq = np.zeros(frame.height, dtype=bool)
@@ -98,6 +87,7 @@ def predict(icp: ICP, frame: pl.DataFrame) -> Prediction:
         score >= t["A"], "A", np.where(score >= t["B"], "B", np.where(score >= t["C"], "C", "D"))
     )
     tier = np.where(disq, "D", tier)
+    score = np.where(disq, 0.0, score)  # disqualifiers act on the score itself
     return Prediction(score, tier, disq)
 
 

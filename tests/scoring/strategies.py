@@ -80,8 +80,10 @@ def icps(draw: Any) -> ICP:
     c = draw(st.sampled_from([0.0, 10.0, 15.0]))
     b = c + draw(st.sampled_from([5.0, 20.0, 25.0]))
     a = b + draw(st.sampled_from([5.0, 25.0]))
+    points = draw(st.lists(criteria(), max_size=4))
     scoring = Scoring(
         intercept=draw(weights),
+        points=points,
         tiers={"A": a, "B": b, "C": c},
         timing=timing,
         in_market_at=draw(st.sampled_from([0.0, 30.0, 50.0, 100.0])),

@@ -290,3 +290,44 @@ def test_reference_date_absent_means_scoring_date():
     customers = prospects.with_columns(close_date=pl.lit(date(2025, 3, 1)))
     out2 = score(customers, icp, as_of=date(2026, 11, 1), rank=False)
     assert out2["in_market"].to_list() == [False, True, False]
+
+
+def test_points_add_to_the_score_and_disqualified_accounts_score_zero() -> None:
+    """scoring.points add their weights when met; unknown adds nothing; disqualified → 0."""
+    data = dict(ICP_DICT)
+    data["segments"] = []
+    data["scoring"] = {
+        **ICP_DICT["scoring"],  # type: ignore[dict-item]
+        "points": [
+            {"column": "industry", "in": ["saas"], "weight": 0.8},
+            {"column": "employees", "between": [1000, None], "weight": -0.4},
+        ],
+    }
+    icp = ICP.model_validate(data)
+    out = score(prepared(), icp, as_of=AS_OF, reasons="text")
+    r = out.rows(named=True)
+    assert r[0]["fit_score"] == _fit(-2 + 0.8 - 0.4)  # saas, 1,200 employees
+    assert r[1]["fit_score"] == _fit(-2)  # retail, 300 employees: no points
+    assert r[3]["fit_score"] == _fit(-2 + 0.8)
+    # Account 3 is disqualified: its score says so, whatever its points.
+    assert r[2]["disqualified"] is True and r[2]["fit_score"] == 0.0
+    assert "industry is saas (+0.8 pts)" in r[0]["reasons"]
+    # Failing a criterion that costs points is no reason against the account.
+    assert "failed: employees" not in (r[3]["reasons"] or "")
+    assert out["segment"].to_list() == [None, None, None, None]
+
+
+def test_quadrant_words_follow_the_tier() -> None:
+    data = dict(ICP_DICT)
+    data["segments"] = []
+    data["scoring"] = {
+        **ICP_DICT["scoring"],  # type: ignore[dict-item]
+        "intercept": 0.0,
+        "tiers": {"A": 80, "B": 60, "C": 40},
+    }
+    out = score(prepared(), ICP.model_validate(data), as_of=AS_OF)
+    # Every qualified account scores 50: tier C, "average" — never "poor fit".
+    qualified = out.filter(~pl.col("disqualified"))
+    assert set(qualified["tier"]) == {"C"}
+    assert set(qualified["quadrant"]) <= {"average", "average + in-market"}
+    assert out.filter(pl.col("disqualified"))["quadrant"].to_list()[0].startswith("poor fit")

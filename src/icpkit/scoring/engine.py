@@ -329,6 +329,7 @@ def score_exprs(plan: Plan, reasons: Reasons) -> list[list[pl.Expr]]:
         return out
 
     points: list[pl.Expr] = []
+    completes: list[pl.Expr] = []
     for s in plan.segments:
         # when() treats null as false, so unknown adds nothing without a fill_null pass.
         terms = [pl.when(t[i]).then(_lit(w)).otherwise(_lit(0.0)) for i, w in s.items]
@@ -337,9 +338,16 @@ def score_exprs(plan: Plan, reasons: Reasons) -> list[list[pl.Expr]]:
             complete = complete & t[i]
         terms.append(pl.when(complete).then(_lit(s.bonus)).otherwise(_lit(0.0)))
         points.append(add(terms))
+        completes.append(complete.fill_null(False))
     p = [pl.col(f"{_PREFIX}p{k}") for k in range(len(points))]
-    raw = add([_lit(plan.intercept), *p]).clip(-RAW_CLIP, RAW_CLIP)
-    fit = _round(_lit(100.0) * (_lit(1.0) / (_lit(1.0) + (-raw).exp())), 1)
+    # The scorecard's points, one column so the raw sum adds the same terms in every engine.
+    if plan.points:
+        points.append(
+            add([pl.when(t[i]).then(_lit(w)).otherwise(_lit(0.0)) for i, w in plan.points])
+        )
+    extra = [pl.col(f"{_PREFIX}p{len(plan.segments)}")] if plan.points else []
+    raw = add([_lit(plan.intercept), *extra, *p]).clip(-RAW_CLIP, RAW_CLIP)
+    fit_model = _round(_lit(100.0) * (_lit(1.0) / (_lit(1.0) + (-raw).exp())), 1)
 
     disq: pl.Expr = pl.lit(False)
     disq_by: pl.Expr = pl.lit(None, dtype=pl.String)
@@ -353,16 +361,21 @@ def score_exprs(plan: Plan, reasons: Reasons) -> list[list[pl.Expr]]:
         for i in plan.disqualifiers[1:]:
             chain = chain.when(t[i]).then(pl.lit(plan.tests[i].describe()))
         disq_by = chain.otherwise(pl.lit(None, dtype=pl.String))
+    # Disqualifiers act on the score itself: 0, below every qualified account.
+    fit = pl.when(disq).then(_lit(0.0)).otherwise(fit_model) if plan.disqualifiers else fit_model
 
     segment: pl.Expr = pl.lit(None, dtype=pl.String)
-    if points:
+    if plan.segments:
+        # Members meet every must; among the segments an account belongs to, the one with the
+        # most own points wins, ties to the first in the file.
+        cm = [pl.col(f"{_PREFIX}c{k}") for k in range(len(plan.segments))]
         chain = None
         for j, s in enumerate(plan.segments):
-            cond = p[j] > 0
+            cond = cm[j]
             for i in range(j):
-                cond = cond & (p[j] > p[i])
+                cond = cond & (~cm[i] | (p[j] > p[i]))
             for k in range(j + 1, len(p)):
-                cond = cond & (p[j] >= p[k])
+                cond = cond & (~cm[k] | (p[j] >= p[k]))
             chain = (pl.when(cond) if chain is None else chain.when(cond)).then(pl.lit(s.id))
         segment = chain.otherwise(pl.lit(None, dtype=pl.String))  # type: ignore[union-attr]
 
@@ -392,6 +405,7 @@ def score_exprs(plan: Plan, reasons: Reasons) -> list[list[pl.Expr]]:
         completeness = _lit(1.0)
 
     stage1 = [x.alias(f"{_PREFIX}p{k_}") for k_, x in enumerate(points)]
+    stage1 += [x.alias(f"{_PREFIX}c{k_}") for k_, x in enumerate(completes)]
     stage2 = [
         fit.alias("fit_score"),
         disq.alias("disqualified"),
@@ -415,11 +429,16 @@ def score_exprs(plan: Plan, reasons: Reasons) -> list[list[pl.Expr]]:
         .alias("priority"),
     ]
     fitq = pl.col("tier").is_in(["A", "B"])
+    avg = pl.col("tier") == "C"
     stage4 = [
         pl.when(fitq & pl.col("in_market"))
         .then(pl.lit("fit + in-market"))
         .when(fitq)
         .then(pl.lit("fit + dormant"))
+        .when(avg & pl.col("in_market"))
+        .then(pl.lit("average + in-market"))
+        .when(avg)
+        .then(pl.lit("average"))
         .when(pl.col("in_market"))
         .then(pl.lit("poor fit + in-market"))
         .otherwise(pl.lit("poor fit"))

@@ -2,7 +2,8 @@
 
 Building a sentence for each of ten million accounts costs more than scoring them, so the engines
 emit a code: criterion ``i`` of the ICP's distinct tests (segment criteria in file order, then
-disqualifiers, then timing signals; a test used twice counts once) gets two bits worth
+the scorecard's points, disqualifiers, then timing signals; a test used twice counts once) gets
+two bits worth
 ``4**i``::
 
     0 = failed      1 = met      2 = unknown (the data was missing)
@@ -11,7 +12,10 @@ An ICP with more than 31 distinct tests does not fit 64 bits; its code is then a
 character per test: ``-`` failed, ``+`` met, ``?`` unknown. :func:`expand_reasons` turns codes
 into text by working on the distinct codes only and joining back, for example::
 
-    met: industry is saas; employees 200–1,000 | failed: region is emea | unknown: tech stack has shopify plus
+    met: industry is saas (+0.6 pts); employees 200–1,000 (+0.4 pts) | failed: region is emea (+0.3 pts) | unknown: tech stack has shopify plus
+
+A criterion that carries points shows them (log-odds, as in the ICP file); failing a criterion
+with negative points is not listed as a reason against.
 
 Disqualifiers show under ``disqualified`` when they fire and timing signals under ``timing`` when
 met; a disqualifier that did not fire, or a timing signal that is absent, is not a reason.
@@ -26,7 +30,7 @@ import polars as pl
 
 from icpkit.criteria import Criterion
 from icpkit.icp import ICP
-from icpkit.scoring.plan import build_plan
+from icpkit.scoring.plan import Plan, build_plan
 
 State = Literal["met", "failed", "unknown"]
 _STATE: dict[int, State] = {0: "failed", 1: "met", 2: "unknown"}
@@ -82,6 +86,17 @@ def decode(code: int | str, icp: ICP) -> list[Reason]:
     return out
 
 
+def test_points(plan: Plan) -> dict[int, float]:
+    """Points (log-odds) a met test adds to the score: scorecard and segment items summed."""
+    out: dict[int, float] = {}
+    for i, w in plan.points:
+        out[i] = out.get(i, 0.0) + w
+    for s in plan.segments:
+        for i, w in s.items:
+            out[i] = out.get(i, 0.0) + w
+    return {i: w for i, w in out.items() if w}
+
+
 def _state_expr(code: pl.Expr, i: int, packed: bool) -> pl.Expr:
     if packed:
         return (code // (4**i)) % 4
@@ -98,12 +113,15 @@ def _text_expr(code: pl.Expr, icp: ICP) -> pl.Expr:
         "unknown": [],
         "timing": [],
     }
+    points = test_points(plan)
     for i, (c, role) in enumerate(zip(plan.tests, plan.roles, strict=True)):
         st = _state_expr(code, i, plan.packed_codes)
-        label = pl.lit(c.describe())
+        w = points.get(i, 0.0)
+        label = pl.lit(f"{c.describe()} ({w:+.2g} pts)" if w else c.describe())
         if role == "fit":
             groups["met"].append(pl.when(st == 1).then(label))
-            groups["failed"].append(pl.when(st == 0).then(label))
+            if w >= 0:  # failing a criterion that costs points is no reason against
+                groups["failed"].append(pl.when(st == 0).then(label))
         elif role == "disqualifier":
             groups["disqualified"].append(pl.when(st == 1).then(label))
         else:

@@ -23,8 +23,15 @@ RAW_CLIP = 40.0
 #: Reason codes pack two bits per criterion into a signed 64-bit integer: up to 31 criteria.
 MAX_CODE_CRITERIA = 31
 
-#: The four fit/timing quadrants, in display order.
-QUADRANTS = ("fit + in-market", "fit + dormant", "poor fit + in-market", "poor fit")
+#: The fit/timing quadrants, in display order: the tier's fit word, and whether in market.
+QUADRANTS = (
+    "fit + in-market",
+    "fit + dormant",
+    "average + in-market",
+    "average",
+    "poor fit + in-market",
+    "poor fit",
+)
 
 #: The columns every engine appends, in output order.
 OUTPUT_COLUMNS = (
@@ -78,6 +85,7 @@ class Plan:
     tests: tuple[Criterion, ...]
     roles: tuple[Literal["fit", "disqualifier", "timing"], ...]
     segments: tuple[SegmentPlan, ...]
+    points: tuple[tuple[int, float], ...]  # (test index, weight) of scoring.points
     intercept: float
     disqualifiers: tuple[int, ...]
     timing: tuple[tuple[int, float], ...]
@@ -135,7 +143,12 @@ def bind_reference_dates(icp: ICP, available: Iterable[str]) -> ICP:
         )
         for s in icp.segments
     ]
-    scoring = icp.scoring.model_copy(update={"timing": [unbind(c) for c in icp.scoring.timing]})
+    scoring = icp.scoring.model_copy(
+        update={
+            "timing": [unbind(c) for c in icp.scoring.timing],
+            "points": [unbind(c) for c in icp.scoring.points],
+        }
+    )
     return icp.model_copy(
         update={
             "segments": segments,
@@ -146,7 +159,7 @@ def bind_reference_dates(icp: ICP, available: Iterable[str]) -> ICP:
 
 
 def build_plan(icp: ICP) -> Plan:
-    """Distinct tests in first-use order (segments, then disqualifiers, then timing)."""
+    """Distinct tests in first-use order (segments, points, disqualifiers, then timing)."""
     tests: list[Criterion] = []
     roles: list[Literal["fit", "disqualifier", "timing"]] = []
     index: dict[tuple[object, ...], int] = {}
@@ -164,6 +177,7 @@ def build_plan(icp: ICP) -> Plan:
         must = tuple(idx(c, "fit") for c in s.must)
         items = tuple((idx(c, "fit"), weight_of(c)) for c in [*s.must, *s.nice])
         segments.append(SegmentPlan(s.id, s.name, float(s.bonus), must, items))
+    points = tuple((idx(c, "fit"), weight_of(c)) for c in icp.scoring.points)
     disq = tuple(dict.fromkeys(idx(c, "disqualifier") for c in icp.disqualifiers))
     timing = tuple((idx(c, "timing"), weight_of(c)) for c in icp.scoring.timing)
     total = 0.0
@@ -174,6 +188,7 @@ def build_plan(icp: ICP) -> Plan:
         tests=tuple(tests),
         roles=tuple(roles),
         segments=tuple(segments),
+        points=points,
         intercept=float(icp.scoring.intercept),
         disqualifiers=disq,
         timing=timing,

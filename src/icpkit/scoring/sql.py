@@ -123,13 +123,23 @@ class _Compiler:
             complete = " AND ".join(f"COALESCE({_q(f'{_P}t{i}')}, FALSE)" for i in s.must)
             terms.append(f"CASE WHEN {complete} THEN {_d(s.bonus)} ELSE {_d(0.0)} END")
             out.append((f"{_P}p{k}", " + ".join(terms)))
+        if self.plan.points:
+            terms = [
+                f"CASE WHEN {_q(f'{_P}t{i}')} THEN {_d(w)} ELSE {_d(0.0)} END"
+                for i, w in self.plan.points
+            ]
+            out.append((f"{_P}p{len(self.plan.segments)}", " + ".join(terms)))
+        for k, s in enumerate(self.plan.segments):
+            complete = " AND ".join(f"COALESCE({_q(f'{_P}t{i}')}, FALSE)" for i in s.must)
+            out.append((f"{_P}c{k}", f"({complete})"))
         return out
 
     def stage2(self) -> list[tuple[str, str]]:
         plan = self.plan
         p = [_q(f"{_P}p{k}") for k in range(len(plan.segments))]
         t = [_q(f"{_P}t{i}") for i in range(len(plan.tests))]
-        raw = " + ".join([_d(plan.intercept), *p])
+        extra = [_q(f"{_P}p{len(plan.segments)}")] if plan.points else []
+        raw = " + ".join([_d(plan.intercept), *extra, *p])
         raw = f"LEAST(GREATEST({raw}, {_d(-RAW_CLIP)}), {_d(RAW_CLIP)})"
         fit = _round(f"{_d(100.0)} * ({_d(1.0)} / ({_d(1.0)} + EXP(-({raw}))))", 1)
         if plan.disqualifiers:
@@ -138,14 +148,16 @@ class _Compiler:
                 f"WHEN {t[i]} THEN {_s(plan.tests[i].describe())}" for i in plan.disqualifiers
             )
             disq_by = f"CASE {whens} ELSE CAST(NULL AS VARCHAR) END"
+            fit = f"CASE WHEN {disq} THEN {_d(0.0)} ELSE {fit} END"
         else:
             disq, disq_by = "FALSE", "CAST(NULL AS VARCHAR)"
         if p:
+            cm = [_q(f"{_P}c{k}") for k in range(len(plan.segments))]
             branches = []
             for j, s in enumerate(plan.segments):
-                cond = [f"{p[j]} > 0"]
-                cond += [f"{p[j]} > {p[i]}" for i in range(j)]
-                cond += [f"{p[j]} >= {p[k]}" for k in range(j + 1, len(p))]
+                cond = [cm[j]]
+                cond += [f"(NOT {cm[i]} OR {p[j]} > {p[i]})" for i in range(j)]
+                cond += [f"(NOT {cm[k]} OR {p[j]} >= {p[k]})" for k in range(j + 1, len(p))]
                 branches.append(f"WHEN {' AND '.join(cond)} THEN {_s(s.id)}")
             segment = f"CASE {' '.join(branches)} ELSE CAST(NULL AS VARCHAR) END"
         else:
@@ -200,12 +212,15 @@ class _Compiler:
     @staticmethod
     def stage4() -> list[tuple[str, str]]:
         fitq = f"{_q('tier')} IN ('A', 'B')"
+        avg = f"{_q('tier')} = 'C'"
         im = _q("in_market")
         return [
             (
                 "quadrant",
                 f"CASE WHEN {fitq} AND {im} THEN 'fit + in-market' WHEN {fitq} THEN "
-                f"'fit + dormant' WHEN {im} THEN 'poor fit + in-market' ELSE 'poor fit' END",
+                f"'fit + dormant' WHEN {avg} AND {im} THEN 'average + in-market' "
+                f"WHEN {avg} THEN 'average' "
+                f"WHEN {im} THEN 'poor fit + in-market' ELSE 'poor fit' END",
             )
         ]
 
