@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -174,3 +175,93 @@ def test_enriched_tech_columns_feed_discovery_directly(tmp_path):
     layers = {c.column: c.layer for s in run.icp.segments for c in s.must}
     assert layers.get("tech") == "technographic", layers
     assert run.schema.get("has_live_chat").layer == "technographic"
+
+
+# --------------------------------------------------------------------------------------------
+# word rules for timing signals and disqualifiers (issue 10, point 6)
+
+
+def _trait_set(frame, crits, kinds):
+    from icpkit.traits import evaluate
+
+    return evaluate(frame, crits, kinds=kinds)
+
+
+def test_timing_signals_are_recent_dated_events_met_by_a_minority():
+    import polars as pl
+
+    from icpkit.criteria import Criterion
+    from icpkit.discovery import SearchConfig, _timing
+    from icpkit.evidence import trait_stats
+
+    rng = np.random.default_rng(0)
+    n = 3000
+    age = rng.integers(0, 720, n)  # days since the last funding round
+    common = rng.random(n) < 0.9  # an "event" nearly everybody had recently
+    money = rng.lognormal(15, 1, n)
+    signal = (age <= 180).astype(float) + (money > np.exp(15.5)) + common * 0.8
+    best = rng.random(n) < 1 / (1 + np.exp(-(signal * 1.2 - 2)))
+    worst = ~best & (rng.random(n) < 0.5)
+    frame = pl.DataFrame(
+        {"age": age, "event_age": np.where(common, 10, 400), "funding_total": money}
+    ).select(
+        pl.lit(date(2025, 6, 1)).alias("close_date"),
+        (pl.lit(date(2025, 6, 1)) - pl.duration(days=pl.col("age"))).alias("last_funding_date"),
+        (pl.lit(date(2025, 6, 1)) - pl.duration(days=pl.col("event_age"))).alias("last_event_date"),
+        pl.col("funding_total"),
+    )
+    crits = [
+        Criterion(
+            column="last_funding_date", within_days=180, before="close_date", layer="behavioural"
+        ),
+        Criterion(
+            column="last_event_date", within_days=90, before="close_date", layer="behavioural"
+        ),
+        Criterion(column="funding_total", between=(float(np.exp(15.5)), None), layer="behavioural"),
+    ]
+    ts = _trait_set(frame, crits, ["recent", "recent", "ge"])
+    st = trait_stats(ts.has, ts.known, best, worst)
+    # All three separate best from worst on their own; only the first is a timing signal.
+    assert (st.p_value < 1e-6).all(), st.p_value
+    cfg = SearchConfig()
+    got = _timing(ts, st, best, worst, [], cfg, np.random.default_rng(1))
+    assert [c.column for c in got] == ["last_funding_date"]
+    ev = got[0].evidence
+    assert ev is not None and ev.adjustment and ev.raw_p_value is not None
+    assert ev.p_value >= ev.raw_p_value
+    # A column that disqualifies is never also a trigger.
+    disq = [Criterion(column="last_funding_date", within_days=365, before="close_date")]
+    assert _timing(ts, st, best, worst, disq, cfg, np.random.default_rng(1)) == []
+
+
+def test_overlapping_disqualifiers_on_one_column_are_merged():
+    import polars as pl
+
+    from icpkit.criteria import Criterion
+    from icpkit.discovery import _merge_disqualifiers
+    from icpkit.evidence import trait_stats
+
+    rng = np.random.default_rng(3)
+    n = 2000
+    frame = pl.DataFrame(
+        {
+            "funding": rng.lognormal(13, 1.5, n),
+            "region": rng.choice(["a", "b", "c"], n),
+        }
+    )
+    best = rng.random(n) < 0.3
+    worst = ~best
+    small = Criterion(column="funding", between=(None, 150_000.0))
+    smallish = Criterion(column="funding", between=(None, 500_000.0))
+    high = Criterion(column="funding", between=(5_000_000.0, None))
+    region = Criterion(column="region", in_=("a",))
+    st = trait_stats(np.zeros((n, 1), bool), np.ones((n, 1), bool), best, worst)
+    merged = _merge_disqualifiers(frame, [small, region, smallish, high], best, worst, st)
+    bands = [c.between for c in merged if c.column == "funding"]
+    # "< 150K" and "< 500K" are one disqualifier, "< 500K"; the disjoint "≥ 5M" stays apart.
+    assert sorted(bands, key=str) == sorted([(None, 500_000.0), (5_000_000.0, None)], key=str)
+    assert [c.in_ for c in merged if c.column == "region"] == [("a",)]
+    # The merged criterion's evidence describes the merged band.
+    m = next(c for c in merged if c.between == (None, 500_000.0))
+    assert m.evidence is not None
+    assert m.evidence.n == int((frame.get_column("funding") < 500_000).sum())
