@@ -66,8 +66,8 @@ def shapes(size: int, literals: list[str]) -> dict[str, str]:
         "formatting nesting <b><i><a>": _fill("<b><i><a href=x>", size),
         "table nesting": _fill("<table><tr><td>", size),
         "100k attributes": "<div " + " ".join(f"a{i}=v" for i in range(100_000)) + ">x</div>",
-        "many 8 KiB-attribute tags": _fill(
-            "<div " + " ".join(f"b{i}=v" for i in range(1_300)) + ">", size
+        "many 4 KiB-attribute tags": _fill(
+            "<div " + " ".join(f"b{i}=v" for i in range(650)) + ">", size
         ),
         "huge script": "<script>" + _fill("var a=1;", size) + "</script>",
         "huge meta": "<meta name='generator' content='" + _fill("WordPress ", size) + "'>",

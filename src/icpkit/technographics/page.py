@@ -91,7 +91,7 @@ def collapse_whitespace(text: str) -> str:
 MAX_OPEN_TAGS = 2_000
 """Unclosed start tags the parser is given at most. lexbor's parse time grows with the square
 of the nesting depth (``"<div>" * 64000`` took 10 s); real pages stay far below this."""
-MAX_TAG_CHARS = 8_192
+MAX_TAG_CHARS = 4_096
 """Characters of one tag's attributes the parser is given at most: lexbor's duplicate-attribute
 check is quadratic in a tag's attribute count (100k attributes took 57 s)."""
 
