@@ -217,7 +217,8 @@ def beam_search(
         yf = (y & population).astype(np.float32)
         pf = population.astype(np.float32)
         k = H.shape[1]
-        col_ids = np.unique(np.asarray(columns), return_inverse=True)[1]
+        col_names, col_ids = np.unique(np.asarray(columns), return_inverse=True)
+        n_cols = len(col_names)
         kinds_arr = np.asarray(kinds)
         free = np.isin(kinds_arr, ("has", "lacks"))
 
@@ -270,7 +271,9 @@ def beam_search(
                 valid = (nn >= min_n) & (nb >= config.min_best) & (nn < sg.n)
                 used_cols = col_ids[list(sg.traits)]
                 # Items of a multi-valued column (a tech stack) combine freely ("has X, lacks Y").
-                allowed = ~np.isin(col_ids, used_cols) | free
+                in_use = np.zeros(n_cols, dtype=bool)
+                in_use[used_cols] = True
+                allowed = ~in_use[col_ids] | free
                 allowed[list(sg.traits)] = False
                 for t in sg.traits:
                     # A column may appear twice only as the two sides of a numeric band.
