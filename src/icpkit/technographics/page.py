@@ -98,8 +98,30 @@ check is quadratic in a tag's attribute count (100k attributes took 57 s)."""
 _OPEN_OR_CLOSE = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)")
 # void elements never open, and these close themselves when a sibling opens
 _NOT_NESTING = frozenset(
-    "area base br col embed hr img input link meta param source track wbr "
-    "p li option dt dd tr td th".split()
+    [
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "param",
+        "source",
+        "track",
+        "wbr",
+        "p",
+        "li",
+        "option",
+        "dt",
+        "dd",
+        "tr",
+        "td",
+        "th",
+    ]
 )
 _LONG_TAG = re.compile(rf"<[A-Za-z][^<>]{{{MAX_TAG_CHARS}}}")
 _TAG_TAIL = re.compile(rf"(<[A-Za-z][^<>]{{{MAX_TAG_CHARS}}})[^<>]*")
