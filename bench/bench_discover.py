@@ -3,6 +3,8 @@
 Issue 2 asks that discovery on 100,000 accounts × 40 attributes finish in under 10 s on a
 2-core machine with peak memory under 2 GB, and that its search be at least 10× faster than
 pysubgroup's beam search of the same depth on the same data, measured side by side in one run.
+Issue 10 asks the same discovery on 1,000,000 × 40 to finish within 60 s with peak memory within
+4 GB (``--rows 1000000``); the targets printed follow the row count.
 
 Every measured part runs in a fresh Python process (so import caches, allocator state and peak
 memory do not mix) and reports back one JSON line:
@@ -19,6 +21,10 @@ memory do not mix) and reports back one JSON line:
 Usage::
 
     python bench/bench_discover.py [--rows 100000] [--attributes 40] [--skip-pysubgroup]
+                                   [--profile] [--skip-search]
+
+``--profile`` runs the end-to-end part under cProfile and prints where its time goes, stage by
+stage (cumulative time of icpkit's own functions, top 15), with the CPU split of the process.
 
 Prints figures; never asserts on time (machines differ and shared machines are noisy: wall
 and CPU time are both shown, with the load average at the start).
@@ -39,8 +45,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-TARGET_SECONDS = 10.0
-TARGET_PEAK_BYTES = 2 * 1024**3
+# (rows at or above which the target applies, seconds, peak bytes): issue 2, then issue 10.
+TARGETS = ((0, 10.0, 2 * 1024**3), (1_000_000, 60.0, 4 * 1024**3))
 TARGET_SPEEDUP = 10.0
 DEPTH = 2
 BEAM_WIDTH = 20
@@ -112,13 +118,22 @@ def part_discover(args: argparse.Namespace) -> dict[str, Any]:
 
     raw = _frame(args.rows, args.attributes, args.seed)
     rss_before = _rss_bytes()
+    prof = None
+    if args.profile:
+        import cProfile
+
+        prof = cProfile.Profile()
+        prof.enable()
     w0, c0 = time.perf_counter(), time.process_time()
     frame, schema, outcomes = _prepared(raw)
     w1 = time.perf_counter()
     found = discover(frame, schema, outcomes, category_map={}, today=date(2025, 1, 1))
     w2, c2 = time.perf_counter(), time.process_time()
+    if prof is not None:
+        prof.disable()
     segs = found.icp.segments
     return {
+        "profile": _stages(prof) if prof is not None else None,
         "prepare_s": w1 - w0,
         "discover_s": w2 - w1,
         "total_s": w2 - w0,
@@ -214,6 +229,17 @@ def part_pysubgroup(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def _stages(prof: Any, top: int = 15) -> list[tuple[str, int, float, float]]:
+    """icpkit's functions by cumulative time: (name, calls, cumulative s, own s), top first."""
+    import pstats
+
+    rows = []
+    for (file, line, func), (_, calls, own, cum, _) in pstats.Stats(prof).stats.items():  # type: ignore[attr-defined]
+        if "icpkit" in file:
+            rows.append((f"{Path(file).stem}.{func}:{line}", calls, cum, own))
+    return sorted(rows, key=lambda r: -r[2])[:top]
+
+
 PARTS = {"discover": part_discover, "search": part_search, "pysubgroup": part_pysubgroup}
 
 
@@ -245,6 +271,7 @@ def run_part(part: str, args: argparse.Namespace, timeout: float) -> dict[str, A
         str(args.seed),
         "--repeat",
         str(args.repeat),
+        *(["--profile"] if args.profile else []),
     ]
     start = time.perf_counter()
     try:
@@ -293,6 +320,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3, help="runs of icpkit's search (median)")
     ap.add_argument("--timeout", type=float, default=300.0, help="seconds for pysubgroup")
     ap.add_argument("--skip-pysubgroup", action="store_true")
+    ap.add_argument("--skip-search", action="store_true", help="only the end-to-end part")
+    ap.add_argument("--profile", action="store_true", help="cProfile the end-to-end part")
     ap.add_argument("--part", choices=sorted(PARTS), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
 
@@ -330,9 +359,15 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(f"  traits {disc['traits']:,}, conjunctions evaluated {disc['evaluated']:,}")
         print(f"  segments    {disc['segments']}")
+        if disc.get("profile"):
+            print("  where the time goes (cProfile, cumulative; icpkit functions, top 15):")
+            for name, calls, cum, own in disc["profile"]:
+                print(f"    {cum:8.2f} s cum {own:7.2f} s own {calls:6d}x  {name}")
     print()
 
-    srch = run_part("search", args, timeout=max(600.0, args.timeout))
+    srch: dict[str, Any] = {"error": "skipped (--skip-search)"}
+    if not args.skip_search:
+        srch = run_part("search", args, timeout=max(600.0, args.timeout))
     print(f"icpkit search alone (beam_search, depth {DEPTH}, beam width {BEAM_WIDTH})")
     if "error" in srch:
         print(f"  FAILED: {srch['error']}")
@@ -351,7 +386,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
 
     psg: dict[str, Any] = {"error": "skipped (--skip-pysubgroup)"}
-    if not args.skip_pysubgroup:
+    if not args.skip_pysubgroup and not args.skip_search:
         psg = run_part("pysubgroup", args, timeout=args.timeout)
         print(
             f"pysubgroup {_version('pysubgroup')} BeamSearch (depth {DEPTH}, beam width "
@@ -373,14 +408,15 @@ def main(argv: list[str] | None = None) -> int:
 
     print("targets")
     planted = ["cat_00", "num_00"]
+    target_s, target_bytes = next((s, b) for rows, s, b in reversed(TARGETS) if args.rows >= rows)
     if "error" not in disc:
         print(
-            f"  discovery under {TARGET_SECONDS:.0f} s:      {_mark(disc['total_s'] < TARGET_SECONDS)}"
+            f"  discovery within {target_s:.0f} s:     {_mark(disc['total_s'] <= target_s)}"
             f" ({disc['total_s']:.2f} s)"
         )
         print(
-            f"  peak memory under {_gb(TARGET_PEAK_BYTES)}: "
-            f"{_mark(disc['peak_bytes'] < TARGET_PEAK_BYTES)} ({_gb(disc['peak_bytes'])})"
+            f"  peak memory within {_gb(target_bytes)}: "
+            f"{_mark(disc['peak_bytes'] <= target_bytes)} ({_gb(disc['peak_bytes'])})"
         )
         print(f"  discovery finds the planted segment: {_mark(disc['top_columns'] == planted)}")
     if "error" not in srch:
