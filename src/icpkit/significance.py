@@ -237,34 +237,44 @@ def trait_max_t(
     *,
     permutations: int,
     rng: np.random.Generator,
-    batch: int = 50,
+    stop_after: int | None = None,
+    batch: int = 40,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Observed statistics of k traits and their max-T adjusted p-values.
 
     ``statistic`` maps :class:`TraitZ` to a k × m array, ``-inf`` where a trait is not eligible
     under those labels (eligibility filters are part of the selection and re-run under every
     shuffle). Each trait's adjusted p is ``(1 + #{shuffles whose maximum >= it}) / (1 + B)``.
+    With ``stop_after``, shuffling stops once that many maxima reach the largest observed
+    statistic (Besag-Clifford): then no trait can be significant, and the p-values computed
+    from the shuffles drawn are at least the sequential ones, so they stay valid.
     """
     floats = _floats(has, known)
     obs = statistic(trait_z(has, known, best[:, None], worst[:, None], _as_float=floats))[:, 0]
     if not np.isfinite(obs).any() or permutations <= 0:
         return obs, np.ones(len(obs))
+    top = float(np.max(obs[np.isfinite(obs)]))
     pairs = np.column_stack([best, worst])
     n = len(best)
+    # Bound the shuffled index and label matrices to a few hundred MB on a million accounts.
+    batch = max(1, min(batch, 20_000_000 // max(n, 1)))
     maxima: list[np.ndarray] = []
-    done = 0
+    done = hits = 0
     with one_blas_thread():
         while done < permutations:
             m = min(batch, permutations - done)
-            idx = np.argsort(rng.random((m, n)), axis=1)
+            idx = rng.permuted(np.tile(np.arange(n, dtype=np.int32), (m, 1)), axis=1)
             shuffled = pairs[idx]  # m × n × 2
             tz = trait_z(has, known, shuffled[:, :, 0].T, shuffled[:, :, 1].T, _as_float=floats)
             s = statistic(tz)
-            maxima.append(np.max(np.where(np.isfinite(s), s, -np.inf), axis=0))
+            mx = np.max(np.where(np.isfinite(s), s, -np.inf), axis=0)
+            maxima.append(mx)
             done += m
+            hits += int(np.sum(mx >= top - 1e-12))
+            if stop_after is not None and hits >= stop_after:
+                break
     null = np.concatenate(maxima)
-    null = np.where(np.isfinite(null), null, -np.inf)
-    srt = np.sort(null)
+    srt = np.sort(np.where(np.isfinite(null), null, -np.inf))
     ge = len(srt) - np.searchsorted(srt, obs - 1e-12, side="left")
     adj = (1 + ge) / (1 + len(srt))
     return obs, np.where(np.isfinite(obs), adj, 1.0)
