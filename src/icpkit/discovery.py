@@ -1069,26 +1069,45 @@ def _disqualifiers(
         f"permutation max-T over every candidate anti-signal ({cfg.trait_permutations} shuffles "
         "of the outcomes, eligibility rules re-applied on each)"
     )
+    alpha = cfg.alpha * cfg.disqualifier_share
     for _ in range(cfg.max_disqualifiers):
-        obs, adj = trait_max_t(
-            ts.has[remaining],
-            ts.known[remaining],
-            best[remaining],
-            worst[remaining],
-            statistic,
-            permutations=cfg.trait_permutations,
-            rng=rng,
-        )
+        has, known = ts.has[remaining], ts.known[remaining]
+        b_r, w_r = best[remaining], worst[remaining]
+        obs, _ = trait_max_t(has, known, b_r, w_r, statistic, permutations=0, rng=rng)
+        if not np.isfinite(obs).any():
+            break
+        top = int(np.argmax(np.where(np.isfinite(obs), obs, -np.inf)))
+        # Overwhelming evidence needs no shuffles: Fisher's exact p of the strongest candidate
+        # times the number of traits that could have been candidates (Bonferroni).
+        sr = trait_stats(has[:, [top]], known[:, [top]], b_r, w_r)
+        family = int((not_lacks[:, 0] & ((has & known).sum(axis=0) >= cfg.min_best)).sum())
+        bonferroni = float(sr.p_value[0]) * max(family, 1)
+        if bonferroni <= alpha * cfg.shortcut:
+            adj = np.ones(len(obs))
+            adj[top] = bonferroni
+            step_how = f"Bonferroni over {family} candidate anti-signals"
+        else:
+            obs, adj = trait_max_t(
+                has,
+                known,
+                b_r,
+                w_r,
+                statistic,
+                permutations=cfg.trait_permutations,
+                rng=rng,
+                stop_after=cfg.stop_after,
+            )
+            step_how = how
         # Decide on the value that is printed, which is never below the raw Fisher p.
         adj = np.maximum(adj, np.nan_to_num(st.p_value, nan=1.0))
-        ok = np.isfinite(obs) & (adj <= cfg.alpha * cfg.disqualifier_share)
+        ok = np.isfinite(obs) & (adj <= alpha)
         if not ok.any():
             break
         cand = np.flatnonzero(ok)
         i = int(cand[np.argmax(obs[cand])])
         out.append(
             ts.criteria[i].model_copy(
-                update={"evidence": _ev(st, i, adjusted=adj[i], adjustment=how)}
+                update={"evidence": _ev(st, i, adjusted=adj[i], adjustment=step_how)}
             )
         )
         remaining &= ~ts.has[:, i]
@@ -1257,6 +1276,7 @@ def _timing(
         statistic,
         permutations=cfg.trait_permutations,
         rng=rng,
+        stop_after=cfg.stop_after,
     )
     # Decide on the value that is printed, which is never below the raw Fisher p.
     adj = np.maximum(adj, np.nan_to_num(st.p_value[idx], nan=1.0))
