@@ -73,7 +73,7 @@ class PermutationConfig:
     permutations; it adds at most ``shortcut × alpha`` to the error rate.
     """
 
-    max_permutations: int = 79
+    max_permutations: int = 39
     stop_after: int = 5
     trait_permutations: int = 199
     shortcut: float = 1e-3
