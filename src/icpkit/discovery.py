@@ -66,7 +66,7 @@ class SearchConfig:
     # merely somewhat better than average is not an ideal customer.
     min_lift: float = 1.5
     # Permutation calibration (see icpkit.significance.PermutationConfig for their meaning).
-    max_permutations: int = 79
+    max_permutations: int = 39
     stop_after: int = 5
     trait_permutations: int = 199
     shortcut: float = 1e-3
@@ -285,7 +285,11 @@ def beam_search(
                 evaluated += int(allowed.sum())
                 # Adding a trait must improve on its parent.
                 valid &= qq > sg.quality * 1.001
-                for j in np.flatnonzero(valid):
+                js = np.flatnonzero(valid)
+                if len(js) > config.beam_width:
+                    # Only a member's best beam_width extensions can enter the next beam.
+                    js = js[np.argpartition(-qq[js], config.beam_width - 1)[: config.beam_width]]
+                for j in js:
                     key = tuple(sorted((*sg.traits, int(j))))
                     if key not in cands or cands[key][0] < qq[j]:
                         cands[key] = (float(qq[j]), int(nn[j]), int(nb[j]), b)
