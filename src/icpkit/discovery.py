@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from icpkit.columns import Kind, Schema
+from icpkit.columns import Kind, Schema, artefact_warning
 from icpkit.criteria import Criterion, Evidence, Operator
 from icpkit.evidence import TraitStats, benjamini_hochberg, fisher_two_sided, trait_stats
 from icpkit.icp import (
@@ -65,6 +65,10 @@ class SearchConfig:
     # A segment must at least this many times the base rate of best customers: a group that is
     # merely somewhat better than average is not an ideal customer.
     min_lift: float = 1.5
+    # A disqualifier ranks its accounts below every qualified one, so it must be close to a deal
+    # breaker: among accounts with the trait, best customers at most this share of the base rate.
+    # Milder anti-signals cost points in the scorecard instead.
+    disqualifier_max_lift: float = 1 / 3
     # Permutation calibration (see icpkit.significance.PermutationConfig for their meaning).
     max_permutations: int = 39
     stop_after: int = 5
@@ -315,6 +319,7 @@ def _combine_bands(crits: list[Criterion]) -> list[Criterion]:
     out: list[Criterion] = []
     bands: dict[str, list[float | None]] = {}
     layers: dict[str, str | None] = {}
+    units: dict[str, str | None] = {}
     for c in crits:
         if c.operator is Operator.BETWEEN:
             lo, hi = c.between or (None, None)
@@ -324,10 +329,13 @@ def _combine_bands(crits: list[Criterion]) -> list[Criterion]:
             if hi is not None:
                 cur[1] = hi if cur[1] is None else min(cur[1], hi)
             layers[c.column] = c.layer
+            units[c.column] = c.unit
         else:
             out.append(c)
     for col, (lo, hi) in bands.items():
-        out.append(Criterion(column=col, between=(lo, hi), layer=layers[col]))
+        out.append(
+            Criterion(column=col, between=(lo, hi), layer=layers[col], unit=units[col])  # type: ignore[arg-type]
+        )
     return out
 
 
@@ -784,7 +792,9 @@ def discover(
     n = frame.height
     # No outcome-ordered value groups: a trait built by looking at the outcome would escape the
     # calibration below. Value sets are grown by refinement, which the calibration re-runs.
-    ts = build_traits(frame, schema, best=None, category_map=category_map, config=traits)
+    ts = build_traits(
+        frame, schema, best=None, category_map=category_map, config=traits, as_of=today
+    )
     warnings = list(outcomes.warnings)
     st = trait_stats(ts.has, ts.known, best, worst)
     rng = np.random.default_rng(cfg.seed)
@@ -797,7 +807,12 @@ def discover(
         disqualified |= _mask(frame, [c])
 
     seg_idx = np.array(
-        [i for i, c in enumerate(ts.criteria) if (c.layer or "firmographic") in cfg.segment_layers],
+        [
+            i
+            for i, c in enumerate(ts.criteria)
+            # Date windows measure time, not who a company is: they are points and timing.
+            if (c.layer or "firmographic") in cfg.segment_layers and ts.kinds[i] != "recent"
+        ],
         dtype=np.int64,
     )
     p_all = float(best.mean())
@@ -814,6 +829,9 @@ def discover(
         inside = fs.cover
         nice = _nice_to_haves(ts, inside, best, worst, fs.criteria, cfg)
         musts = [_with_evidence(frame, c, best, worst, st) for c in fs.criteria]
+        note = artefact_warning(musts, schema)
+        if note:
+            warnings.append(f"seg-{i + 1}: {note}")
         nb, nn = int((inside & best).sum()), int(inside.sum())
         seg_ev = SegmentEvidence(
             accounts=nn,
@@ -1064,6 +1082,7 @@ def _disqualifiers(
                 (tz.worst_share >= 1.5 * tz.all_share)
                 & (tz.ci_high < 0.5)
                 & (tz.best_share <= 0.5 * tz.worst_share)
+                & (tz.best_share <= cfg.disqualifier_max_lift * tz.all_share)
                 & not_lacks
                 & (tz.n >= cfg.min_best)
             )
@@ -1515,6 +1534,7 @@ def _segment_value(
                 others=round(float(flags[~inside].mean()), 4),
                 unit="share",
                 higher_is_better=good,
+                outcome=outcomes.definition.best if good else outcomes.definition.worst,
             )
         )
     return out

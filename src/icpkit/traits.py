@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import cast
 
 import numpy as np
@@ -30,6 +31,8 @@ from icpkit.criteria import Criterion
 from icpkit.criteria import Layer as CriterionLayer
 
 RECENCY_WINDOWS = (30, 90, 180, 365)
+#: Windows back from the scoring date, for dates with no purchase date to measure from.
+AGE_WINDOWS = (30, 90, 180, 365, 730, 1095, 1825, 3650)
 
 
 @dataclass(frozen=True)
@@ -123,8 +126,13 @@ def build_traits(
     best: np.ndarray | None = None,
     category_map: Mapping[str, Sequence[str]] | None = None,
     config: TraitConfig | None = None,
+    as_of: date | None = None,
 ) -> TraitSet:
-    """Generate candidate traits for every attribute column and evaluate them."""
+    """Generate candidate traits for every attribute column and evaluate them.
+
+    ``as_of`` is the date behavioural dates are measured back from when the data has no
+    purchase-date column ("funding within 365 days before the scoring date"); default today.
+    """
     config = config or TraitConfig()
     n = frame.height
     min_n = max(config.min_count, int(config.min_support * n))
@@ -134,7 +142,7 @@ def build_traits(
 
     for info in schema.columns:
         if info.role is not Role.ATTRIBUTE and not (
-            info.role is Role.DATE and info.layer is Layer.BEHAVIOURAL
+            info.role is Role.DATE and info.layer is not None
         ):
             continue
         if info.name not in frame.columns or info.name == ref:
@@ -152,14 +160,26 @@ def build_traits(
                     kinds.append("true" if val else "false")
         elif info.kind is Kind.MULTI:
             _multi(s, info.name, layer, category_map, config, min_n, crits, kinds)
-        elif info.kind is Kind.DATE and ref is not None and ref in frame.columns:
+        elif (
+            info.kind is Kind.DATE
+            and info.layer is Layer.BEHAVIOURAL
+            and ref is not None
+            and ref in frame.columns
+        ):
             for days in RECENCY_WINDOWS:
                 crits.append(
                     Criterion(column=info.name, within_days=days, before=ref, layer="behavioural")
                 )
                 kinds.append("recent")
+        elif info.kind is Kind.DATE:
+            # No purchase date to measure back from (or not an event): windows back from the
+            # scoring date, which is what scoring a prospect measures too — recency for events,
+            # age for the rest ("last milestone within 3 years").
+            for days in AGE_WINDOWS:
+                crits.append(Criterion(column=info.name, within_days=days, layer=layer))
+                kinds.append("recent")
 
-    return evaluate(frame, crits, kinds=kinds, min_count=min_n)
+    return evaluate(frame, crits, kinds=kinds, min_count=min_n, as_of=as_of)
 
 
 def evaluate(
@@ -168,6 +188,7 @@ def evaluate(
     *,
     kinds: list[str] | None = None,
     min_count: int = 0,
+    as_of: date | None = None,
 ) -> TraitSet:
     """Evaluate criteria over a prepared frame into ``has``/``known`` matrices.
 
@@ -177,7 +198,9 @@ def evaluate(
     if not crits:
         e = np.zeros((frame.height, 0), dtype=bool)
         return TraitSet([], e, e.copy(), [], [])
-    res = frame.select(c.expr().fill_null(False).alias(f"t{i}") for i, c in enumerate(crits))
+    res = frame.select(
+        c.expr(as_of=as_of).fill_null(False).alias(f"t{i}") for i, c in enumerate(crits)
+    )
     # Count in polars and convert only the traits kept: one row-major copy, made by polars,
     # instead of hundreds of strided column writes into a numpy matrix.
     counts = res.select(pl.all().sum()).row(0)
@@ -320,6 +343,7 @@ def _multi(
 
 
 __all__ = [
+    "AGE_WINDOWS",
     "RECENCY_WINDOWS",
     "TraitConfig",
     "TraitSet",
