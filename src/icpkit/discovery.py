@@ -603,12 +603,15 @@ def _search_step(
     return _Step(crits, cover, sg.quality, stat, crit_stats, raw, evaluated + tried)
 
 
-def _universe(frame: pl.DataFrame, ts: TraitSet, idx: np.ndarray, max_values: int = 6) -> float:
+def _universe(
+    frame: pl.DataFrame, ts: TraitSet, idx: np.ndarray, min_n: int, max_values: int = 6
+) -> float:
     """How many distinct criteria the segment search could output (for the Bonferroni bound).
 
     A fixed trait counts once; a numeric column counts every band refinement could draw on its
     grid of nice numbers (with slack for grids drawn on subsets); a categorical column counts
-    every value subset of up to ``max_values`` values.
+    every subset of up to ``max_values`` of the values refinement may use (those held by at
+    least ``min_n // 4`` accounts, see :func:`_refine_categorical`).
     """
     from icpkit.significance import log_subsets
 
@@ -628,7 +631,9 @@ def _universe(frame: pl.DataFrame, ts: TraitSet, idx: np.ndarray, max_values: in
             g = len(nice_grid(float(x.min()), float(x.max()))) + 90  # type: ignore[arg-type]
             total += (g + 2) * (g + 1) / 2
         else:
-            total += math.exp(log_subsets(int(s.n_unique()), max_values))
+            counts = s.value_counts().get_column("count").to_numpy()
+            usable = int((counts >= max(1, min_n // 4)).sum())
+            total += math.exp(log_subsets(max(usable, 1), max_values))
     return total
 
 
@@ -659,7 +664,7 @@ def _covering(
     seg_cols = [ts.columns[i] for i in seg_idx]
     seg_kinds = [ts.kinds[i] for i in seg_idx]
     min_n = max(cfg.min_best, int(cfg.min_support * n))
-    universe = _universe(frame, ts, seg_idx)
+    universe = _universe(frame, ts, seg_idx, min_n)
     log_count = log_bonferroni([universe], cfg.max_depth)
     rng = np.random.default_rng(cfg.seed)
     pairs = np.column_stack([best, worst])
