@@ -69,3 +69,43 @@ def test_evaluate_and_matrix_agree_with_the_criteria() -> None:
     assert full.dtype == np.float32
     assert full.tolist() == [[float(x) for x in r] for r in zip(saas, big, group, strict=True)]
     assert picked.tolist() == [[float(x) for x in r] for r in zip(group, saas, strict=True)]
+
+
+def test_known_factored_by_column_and_stats_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+    """known == known_by_column[:, known_index], and ts.stats counts as trait_stats does."""
+    from icpkit.evidence import trait_stats
+
+    rng = np.random.default_rng(8)
+    n = 3_000
+    industry = rng.choice(["saas", "retail", "fintech", None], n).tolist()
+    employees = np.where(rng.random(n) < 0.2, np.nan, rng.integers(1, 500, n)).tolist()
+    frame = pl.DataFrame({"industry": industry, "employees": employees}).with_columns(
+        pl.col("employees").fill_nan(None)
+    )
+    crits = [
+        Criterion(column="industry", in_=("saas",)),
+        Criterion(column="employees", between=(50.0, None)),
+        Criterion(column="industry", in_=("retail", "fintech")),
+        Criterion(column="employees", between=(None, 20.0)),
+    ]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(traits, "_BLOCK_ROWS", 700)
+        ts = traits.evaluate(frame, crits)
+    assert ts.known_by_column is not None and ts.known_index is not None
+    assert ts.known_by_column.shape == (n, 2)
+    assert np.array_equal(ts.known, ts.known_by_column[:, ts.known_index])
+    best = rng.random(n) < 0.2
+    worst = ~best & (rng.random(n) < 0.3)
+    rows = rng.random(n) < 0.4
+    from icpkit import evidence
+
+    monkeypatch.setattr(evidence, "_BLOCK_ROWS", 500)  # several blocks, a short last one
+    for got, want in (
+        (ts.stats(best, worst), trait_stats(ts.has, ts.known, best, worst)),
+        (
+            ts.stats(best, worst, rows=rows),
+            trait_stats(ts.has[rows], ts.known[rows], best[rows], worst[rows]),
+        ),
+    ):
+        for name in ("n", "n_best", "n_worst", "best_known", "worst_known", "all_known"):
+            assert np.array_equal(getattr(got, name), getattr(want, name)), name

@@ -57,11 +57,14 @@ def trait_stats(
     best: np.ndarray,
     worst: np.ndarray,
     rows: np.ndarray | None = None,
+    known_columns: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> TraitStats:
     """Statistics for every column of ``has`` (n × k, bool) given ``known`` (n × k, bool).
 
     ``rows`` (a bool mask or indices over the n accounts) restricts the statistics to those
     accounts without the caller copying ``has[rows]`` and ``known[rows]`` first.
+    ``known_columns`` is ``known`` factored as (n × c bool, k column indices) with
+    ``known == kc[:, index]``: the known counts are then made on the c columns and gathered.
     """
     if rows is not None:
         idx = np.flatnonzero(rows) if np.asarray(rows).dtype == bool else np.asarray(rows)
@@ -73,7 +76,7 @@ def trait_stats(
     lab = (best | worst).astype(np.float32)
     # One matrix of group indicators; two products per block give every count the tests need.
     groups = np.column_stack([b, w, lab, np.ones_like(b)])
-    counts, knowns = _group_counts(has, known, groups, idx)
+    counts, knowns = _group_counts(has, known, groups, idx, known_columns)
     n_best, n_worst, _, n_all = (counts[:, i] for i in range(4))
     best_known, worst_known, _, all_known = (knowns[:, i] for i in range(4))
 
@@ -115,7 +118,11 @@ def trait_stats(
 
 
 def _group_counts(
-    has: np.ndarray, known: np.ndarray, groups: np.ndarray, idx: np.ndarray | None
+    has: np.ndarray,
+    known: np.ndarray,
+    groups: np.ndarray,
+    idx: np.ndarray | None,
+    known_columns: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per trait, how many accounts of each group have it (and have it known): k × g each.
 
@@ -124,21 +131,22 @@ def _group_counts(
     """
     n = groups.shape[0]
     k, g = has.shape[1], groups.shape[1]
+    kc, kc_index = known_columns if known_columns is not None else (known, None)
     counts = np.zeros((k, g), dtype=np.int64)
-    knowns = np.zeros((k, g), dtype=np.int64)
+    knowns = np.zeros((kc.shape[1], g), dtype=np.int64)
     hf = np.empty((min(n, _BLOCK_ROWS), k), dtype=np.float32)
-    kf = np.empty_like(hf)
+    kf = np.empty((min(n, _BLOCK_ROWS), kc.shape[1]), dtype=np.float32)
     for start in range(0, n, _BLOCK_ROWS):
         stop = min(start + _BLOCK_ROWS, n)
         sel = slice(start, stop) if idx is None else idx[start:stop]
-        h, kn = has[sel], known[sel]
         m = stop - start
-        np.logical_and(h, kn, out=hf[:m], casting="unsafe")
-        kf[:m] = kn
+        kn = known[sel]
+        np.logical_and(has[sel], kn, out=hf[:m], casting="unsafe")
+        kf[:m] = kn if kc_index is None else kc[sel]
         gb = groups[start:stop]
         counts += np.rint(hf[:m].T @ gb).astype(np.int64)
         knowns += np.rint(kf[:m].T @ gb).astype(np.int64)
-    return counts, knowns
+    return counts, knowns if kc_index is None else knowns[kc_index]
 
 
 def fisher_two_sided(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray) -> np.ndarray:

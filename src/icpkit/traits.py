@@ -29,6 +29,7 @@ import polars as pl
 from icpkit.columns import ColumnInfo, Kind, Layer, Role, Schema
 from icpkit.criteria import Criterion
 from icpkit.criteria import Layer as CriterionLayer
+from icpkit.evidence import TraitStats, trait_stats
 
 RECENCY_WINDOWS = (30, 90, 180, 365)
 #: Windows back from the scoring date, for dates with no purchase date to measure from.
@@ -58,9 +59,27 @@ class TraitSet:
     kinds: list[str] = field(
         default_factory=list
     )  # value, group, ge, lt, true, false, has, lacks, recent
+    # Known-ness per source column (n × c bool) and each trait's column in it (k ints):
+    # ``known == known_by_column[:, known_index]``. Counting on c ≈ 40 columns instead of
+    # k ≈ 450 traits halves the work of the statistics at a million accounts.
+    known_by_column: np.ndarray | None = None
+    known_index: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.criteria)
+
+    def stats(
+        self, best: np.ndarray, worst: np.ndarray, rows: np.ndarray | None = None
+    ) -> TraitStats:
+        """:func:`icpkit.evidence.trait_stats` of every trait, counting known-ness per column.
+
+        ``rows`` (mask or indices) restricts the statistics to those accounts without copying
+        the matrices.
+        """
+        per_column = None
+        if self.known_by_column is not None and self.known_index is not None:
+            per_column = (self.known_by_column, self.known_index)
+        return trait_stats(self.has, self.known, best, worst, rows=rows, known_columns=per_column)
 
     def matrix(self, columns: np.ndarray | Sequence[int] | None = None) -> np.ndarray:
         """``has`` (or its ``columns``) as float32, the form the search multiplies.
@@ -222,15 +241,16 @@ def evaluate(
             slots[key] = len(exprs)
             exprs.append(known_expr.alias(f"k{len(exprs)}"))
     per_column = _bool_matrix(frame.select(exprs))
-    known = np.ascontiguousarray(
-        per_column[:, [slots[(crits[i].column, crits[i].before)] for i in idx]]
-    )
+    index = np.array([slots[(crits[i].column, crits[i].before)] for i in idx], dtype=np.int64)
+    known = np.ascontiguousarray(per_column[:, index])
     return TraitSet(
         criteria=[crits[i] for i in idx],
         has=has,
         known=known,
         columns=[crits[i].column for i in idx],
         kinds=[kinds[i] for i in idx],
+        known_by_column=per_column,
+        known_index=index,
     )
 
 
