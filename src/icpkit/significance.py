@@ -74,7 +74,7 @@ class PermutationConfig:
     """
 
     max_permutations: int = 39
-    stop_after: int = 5
+    stop_after: int = 3
     trait_permutations: int = 199
     shortcut: float = 1e-3
     seed: int = 20240611
