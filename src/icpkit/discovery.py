@@ -71,7 +71,7 @@ class SearchConfig:
     disqualifier_max_lift: float = 1 / 3
     # Permutation calibration (see icpkit.significance.PermutationConfig for their meaning).
     max_permutations: int = 39
-    stop_after: int = 5
+    stop_after: int = 3
     trait_permutations: int = 199
     shortcut: float = 1e-3
     seed: int = 20240611
