@@ -262,7 +262,9 @@ def trait_max_t(
     done = hits = 0
     with one_blas_thread():
         while done < permutations:
-            m = min(batch, permutations - done)
+            # A small first batch: under the null a few shuffles settle it (early stop).
+            first = batch if stop_after is None or done else min(batch, 4 * stop_after)
+            m = min(first, permutations - done)
             idx = rng.permuted(np.tile(np.arange(n, dtype=np.int32), (m, 1)), axis=1)
             shuffled = pairs[idx]  # m × n × 2
             tz = trait_z(has, known, shuffled[:, :, 0].T, shuffled[:, :, 1].T, _as_float=floats)
