@@ -684,7 +684,7 @@ def _covering(
             break
         alpha = cfg.alpha * (1.0 - cfg.disqualifier_share - cfg.timing_share)
         if log_count - obs.stat <= math.log(alpha * cfg.shortcut):
-            p_seg = math.exp(log_count - obs.stat)
+            p_seg = max(math.exp(log_count - obs.stat), float(np.finfo(float).tiny))
             crit_p = np.minimum(1.0, obs.crit_raw_p * universe)
             how = f"Bonferroni over {universe:.3g} criteria the search could output"
         else:
@@ -1099,8 +1099,11 @@ def _disqualifiers(
     )
     alpha = cfg.alpha * cfg.disqualifier_share
     for _ in range(cfg.max_disqualifiers):
-        has, known = ts.has[remaining], ts.known[remaining]
-        b_r, w_r = best[remaining], worst[remaining]
+        if remaining.all():  # no copy of the trait matrices on the first step
+            has, known, b_r, w_r = ts.has, ts.known, best, worst
+        else:
+            has, known = ts.has[remaining], ts.known[remaining]
+            b_r, w_r = best[remaining], worst[remaining]
         obs, _ = trait_max_t(has, known, b_r, w_r, statistic, permutations=0, rng=rng)
         if not np.isfinite(obs).any():
             break
