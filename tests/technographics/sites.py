@@ -192,6 +192,15 @@ def fixture_handler() -> Handler:
                 "</script></head><body>chat</body></html>",
                 headers=[("Server", "nginx")],
             )
+        if host in ("shop.test", "www.shop.test"):  # a bare landing page; the shop is at /shop/
+            if path.startswith("/shop/"):
+                return Reply(
+                    body=HOME.format(host=host).replace(
+                        "</head>",
+                        "<script src='https://widget.chatterbox.example/loader.js'></script></head>",
+                    )
+                )
+            return Reply(body="<html><body>coming soon</body></html>")
         if host == "gzip.test":
             return Reply(body=HOME.format(host=host), encoding="gzip")
         if host == "br.test":

@@ -8,12 +8,22 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from icpkit.errors import InputError, MissingColumnsError
 from icpkit.technographics import Detector, load_fingerprints
 from icpkit.technographics.cache import FetchCache
-from icpkit.technographics.enrich import category_slug, detect_domains, detect_stack, enrich
-from icpkit.technographics.fetch import FetchConfig
+from icpkit.technographics.detector import Detection
+from icpkit.technographics.enrich import (
+    _Found,
+    _stack,
+    category_slug,
+    detect_domains,
+    detect_stack,
+    enrich,
+)
+from icpkit.technographics.fetch import FetchConfig, FetchResult
 from icpkit.technographics.netguard import Resolver
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -84,15 +94,41 @@ def test_detect_stack_wide_form(server: SiteServer, detector: Detector) -> None:
         assert row["fetch_error"] is not None
 
 
-def test_detect_stack_default_categories_are_those_seen(
+# every category of the fixture database, by column slug (written out by hand from sites.py)
+FIXTURE_SLUGS = ["cms", "javascript_libraries", "live_chat", "programming_languages", "web_servers"]
+
+
+def test_detect_stack_default_categories_are_all_of_the_database(
     server: SiteServer, detector: Detector
 ) -> None:
-    stack = detect_stack([server.url("chat.test")], detector=detector, **_kw(server))  # type: ignore[arg-type]
-    assert {c for c in stack.columns if c.startswith("has_")} == {
-        "has_live_chat",
-        "has_web_servers",
-    }
+    stack = detect_stack(
+        [server.url("chat.test"), server.url("down.test")],
+        detector=detector,
+        **_kw(server),  # type: ignore[arg-type]
+    )
+    assert [c for c in stack.columns if c.startswith("has_")] == [f"has_{s}" for s in FIXTURE_SLUGS]
+    assert [c for c in stack.columns if c.startswith("tech_")] == [
+        f"tech_{s}" for s in FIXTURE_SLUGS
+    ]
     assert "tech_facts" not in stack.columns
+    chat = stack.filter(pl.col("domain").str.starts_with("chat.test")).row(0, named=True)
+    assert chat["has_cms"] is False and chat["tech_cms"] == []  # read: known to have none
+    assert chat["has_live_chat"] is True
+    down = stack.filter(pl.col("domain").str.starts_with("down.test")).row(0, named=True)
+    assert all(down[f"has_{s}"] is None for s in FIXTURE_SLUGS)  # unread: unknown, not none
+
+
+def test_two_runs_over_different_sites_have_identical_schemas(
+    server: SiteServer, detector: Detector
+) -> None:
+    runs = [[server.url("chat.test")], [server.url("plain.test"), server.url("down.test")]]
+    for categories in (None, ["Live chat", "CMS", "live chat"]):
+        first, second = (
+            detect_stack(urls, detector=detector, categories=categories, **_kw(server))  # type: ignore[arg-type]
+            for urls in runs
+        )
+        assert first.schema == second.schema
+    assert [c for c in second.columns if c.startswith("has_")] == ["has_live_chat", "has_cms"]
 
 
 def test_unknown_category_is_input_error(server: SiteServer, detector: Detector) -> None:
@@ -111,7 +147,7 @@ def test_enrich_joins_back_on_normalised_domain(
             "account": ["A", "B", "C", "D", "E", "F"],
             "website": [
                 f"http://plain.test:{port}",
-                f"PLAIN.test:{port}/about",  # same site, another spelling
+                f"PLAIN.test:{port}/",  # same page, another spelling
                 f"chat.test:{port}",
                 None,
                 "not a website!",
@@ -133,7 +169,13 @@ def test_enrich_joins_back_on_normalised_domain(
     assert tech[0] == tech[1] == ["jquery", "nginx", "php", "wordpress"]
     assert tech[2] == ["chatterbox", "nginx"]
     assert tech[3] is None and tech[4] is None and tech[5] is None
-    assert out["fetch_error"][5] is not None
+    assert out["fetch_error_kind"].to_list()[3:] == [None, "invalid", "http_status"]
+    # one fetch per page: both spellings report the same request; without a scheme https is
+    # asked for first and the page is read over the http fallback
+    fetch_url, final_url = out["fetch_url"].to_list(), out["final_url"].to_list()
+    assert fetch_url[0] == fetch_url[1] == f"https://plain.test:{port}/"
+    assert final_url[0] == final_url[1] == f"http://plain.test:{port}/"
+    assert final_url[2] == f"http://chat.test:{port}/"
     # re-enrichment replaces the stack columns instead of duplicating them
     again = enrich(out, "website", detector=detector, **kw)  # type: ignore[arg-type]
     assert again.columns == out.columns
@@ -149,3 +191,106 @@ def test_enrich_missing_column(detector: Detector) -> None:
 )
 def test_category_slug(name: str, slug: str) -> None:
     assert category_slug(name) == slug
+
+
+def test_enrich_reads_the_path_a_website_names(
+    server: SiteServer, detector: Detector, tmp_path: Path
+) -> None:
+    """A shop under /shop/ is read there: the home page alone is a bare landing page."""
+    port = server.port
+    accounts = pl.DataFrame(
+        {
+            "account": ["Shop", "Home", "Shop again"],
+            "website": [
+                f"http://shop.test:{port}/shop/",
+                f"http://shop.test:{port}",
+                f"http://WWW.Shop.test:{port}/shop/",
+            ],
+        }
+    )
+    kw = _kw(server)
+    kw["resolver"] = Resolver(
+        allow_private=True, overrides={"shop.test": "127.0.0.1", "www.shop.test": "127.0.0.1"}
+    )
+    with FetchCache(tmp_path / "c.sqlite") as cache:
+        out = enrich(accounts, "website", detector=detector, cache=cache, **kw)  # type: ignore[arg-type]
+        assert len(cache) == 2  # /shop/ (two spellings) and the home page
+    rows = out.to_dicts()
+    assert rows[0]["tech"] == ["chatterbox", "jquery", "php", "wordpress"]
+    assert rows[0]["tech_cms"] == ["wordpress"] and rows[0]["has_live_chat"] is True
+    # one fetch for both spellings (the first in sort order, www. here): the path is kept
+    assert rows[0]["final_url"] == rows[2]["final_url"] == f"http://www.shop.test:{port}/shop/"
+    assert rows[1]["tech"] == [] and rows[1]["has_cms"] is False  # read: nothing on it
+    assert rows[1]["final_url"] == f"http://shop.test:{port}/"
+    assert rows[2]["tech"] == rows[0]["tech"]
+
+
+def _result(domain: str, *, ok: bool) -> FetchResult:
+    return FetchResult(
+        domain=domain,
+        url=f"https://{domain}/",
+        final_url=f"https://{domain}/" if ok else None,
+        status=200 if ok else None,
+        page=None,
+        error=None if ok else "connect: refused",
+        error_kind=None if ok else "connect",
+        elapsed_ms=1.0,
+        from_cache=False,
+        robots_disallowed=False,
+    )
+
+
+_TECH_CATEGORIES = {
+    "WordPress": ("CMS",),
+    "Nginx": ("Web servers",),
+    "PHP": ("Programming languages",),
+    "Chatterbox": ("Live chat",),
+    "Whisper Chat": ("Live chat",),
+}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.none(), st.sets(st.sampled_from(sorted(_TECH_CATEGORIES)))),
+        min_size=0,
+        max_size=8,
+    )
+)
+def test_stack_columns_never_depend_on_what_was_detected(sites: list[set[str] | None]) -> None:
+    """Whatever each site runs (None: unread), the columns are the database's categories, unread
+    sites are null in all of them and ``has_<c>`` is true exactly when a tool of c was found."""
+    found = [
+        _Found(
+            _result(f"s{i}.example", ok=techs is not None),
+            [
+                Detection(name, _TECH_CATEGORIES[name], 100, None, ())
+                for name in sorted(techs or ())
+            ],
+            None,
+        )
+        for i, techs in enumerate(sites)
+    ]
+    stack = _stack(found, FIXTURE_SLUGS, False)
+    assert stack.columns == [
+        "domain",
+        "fetch_url",
+        "final_url",
+        "tech",
+        *(f"tech_{s}" for s in FIXTURE_SLUGS),
+        *(f"has_{s}" for s in FIXTURE_SLUGS),
+        "fetch_error",
+        "fetch_error_kind",
+    ]
+    rows = {r["domain"]: r for r in stack.iter_rows(named=True)}
+    for i, techs in enumerate(sites):
+        row = rows[f"s{i}.example"]
+        for slug in FIXTURE_SLUGS:
+            if techs is None:
+                assert row[f"tech_{slug}"] is None and row[f"has_{slug}"] is None
+            else:
+                expected = sorted(
+                    n.lower() for n in techs if category_slug(_TECH_CATEGORIES[n][0]) == slug
+                )
+                assert row[f"tech_{slug}"] == expected
+                assert row[f"has_{slug}"] is bool(expected)

@@ -3,14 +3,21 @@
 * :func:`detect_domains` — long form: one row per domain × technology (with evidence), one row
   with a null technology for a domain where nothing was found, and one row carrying ``error`` for
   a domain that could not be fetched.
-* :func:`detect_stack` — wide form: one row per domain with ``tech`` (``List(String)``, lower-cased
+* :func:`detect_stack` — wide form: one row per site with ``tech`` (``List(String)``, lower-cased
   names: the multi-valued technographic attribute ``icp discover`` reads), ``tech_<category>`` /
-  ``has_<category>`` per category, optional category facts, and ``fetch_error``.
-* :func:`enrich` — joins the stack back onto an accounts frame by normalised domain.
+  ``has_<category>`` for every category of the fingerprint set (or the categories asked for),
+  optional category facts, the URL asked for and the URL read, and ``fetch_error``.
+* :func:`enrich` — joins the stack back onto an accounts frame by site.
 
-Unknown is null, never empty: where the fetch failed, ``tech`` and every per-category column are
-null; an empty list means "fetched, and none detected". Fetching is I/O-bound and async; matching
-runs as each page arrives, so memory holds detections, not pages.
+A site is its normalised domain plus the path when one was given: ``shop.example/shop/`` is
+fetched at ``/shop/`` (a shop under a path is not its home page), while spellings of one home page
+(``https://www.Shop.example``, ``shop.example/``) are fetched once. The columns depend on the
+fingerprint set and the arguments, never on what happened to be detected, so two runs stack.
+
+Unknown is null, never empty: where no page was read (fetch failed, refused, HTTP error page,
+detection past its CPU budget), ``tech`` and every per-category column are null; an empty list
+means "read, and none detected". Fetching is I/O-bound and async; matching runs as each page
+arrives, so memory holds detections, not pages.
 """
 
 from __future__ import annotations
@@ -25,12 +32,12 @@ from typing import Any, TypeVar
 
 import polars as pl
 
-from icpkit.errors import InputError, MissingColumnsError
+from icpkit.errors import IcpkitError, InputError, MissingColumnsError
 from icpkit.technographics.bounded import PageTimeout, cpu_deadline
 from icpkit.technographics.cache import FetchCache
 from icpkit.technographics.dnsrecords import DnsLookup, merge_records
-from icpkit.technographics.fetch import FetchConfig, FetchResult, fetch_many
-from icpkit.technographics.netguard import Resolver, normalize_domain
+from icpkit.technographics.fetch import FetchConfig, FetchResult, fetch_many, target_key
+from icpkit.technographics.netguard import Resolver
 
 PAGE_CPU_SECONDS = 10.0
 """CPU budget of detection on one page; past it the site is recorded with ``error_kind``
@@ -217,9 +224,11 @@ def detect_domains(
     return _long_frame(found).sort("domain", "technology", nulls_last=True)
 
 
-def _stack(found: list[_Found], categories: Sequence[str] | None) -> pl.DataFrame:
+def _stack(found: list[_Found], slugs: Sequence[str], facts: bool) -> pl.DataFrame:
+    """The wide frame: exactly one ``tech_<slug>`` / ``has_<slug>`` pair per slug, in order."""
     long = _long_frame(found)
     sites = long.group_by("domain", maintain_order=True).agg(
+        pl.col("url").first().alias("fetch_url"),
         pl.col("final_url").first(),
         pl.col("error").first().alias("fetch_error"),
         pl.col("error_kind").first().alias("fetch_error_kind"),
@@ -234,49 +243,70 @@ def _stack(found: list[_Found], categories: Sequence[str] | None) -> pl.DataFram
     )
     tech_lists = techs.group_by("domain").agg(pl.col("technology").unique().sort().alias("tech"))
     out = sites.join(tech_lists, on="domain", how="left", maintain_order="left")
-    cats = (
-        techs.explode("categories")
-        .drop_nulls("categories")
-        .with_columns(
-            pl.col("categories")
-            .str.to_lowercase()
-            .str.replace_all(r"[^a-z0-9]+", "_")
-            .str.strip_chars("_")
-            .alias("slug")
-        )
-    )
-    slugs = (
-        [category_slug(c) for c in categories]
-        if categories is not None
-        else sorted(cats["slug"].unique().to_list())
-    )
     if slugs:
         wide = (
-            cats.filter(pl.col("slug").is_in(slugs))
+            techs.explode("categories")
+            .drop_nulls("categories")
+            .with_columns(
+                pl.col("categories")
+                .str.to_lowercase()
+                .str.replace_all(r"[^a-z0-9]+", "_")
+                .str.strip_chars("_")
+                .alias("slug")
+            )
+            .filter(pl.col("slug").is_in(slugs))
             .group_by("domain", "slug")
             .agg(pl.col("technology").unique().sort())
-            .pivot(on="slug", index="domain", values="technology", on_columns=slugs)
+            .pivot(on="slug", index="domain", values="technology", on_columns=list(slugs))
             .rename({s: f"tech_{s}" for s in slugs})
         )
         out = out.join(wide, on="domain", how="left", maintain_order="left")
     empty = pl.lit([], dtype=pl.List(pl.String))
     list_cols = ["tech", *(f"tech_{s}" for s in slugs)]
     out = out.with_columns(
-        pl.when(failed).then(None).otherwise(pl.col(c).fill_null(empty)).alias(c) for c in list_cols
+        pl.when(failed)
+        .then(pl.lit(None, dtype=pl.List(pl.String)))
+        .otherwise(pl.col(c).cast(pl.List(pl.String)).fill_null(empty))
+        .alias(c)
+        for c in list_cols
     ).with_columns(pl.col(f"tech_{s}").list.len().gt(0).alias(f"has_{s}") for s in slugs)
-    if categories is not None:
-        facts = pl.DataFrame(
+    ordered = ["domain", "fetch_url", "final_url", *list_cols, *(f"has_{s}" for s in slugs)]
+    if facts:
+        fact_frame = pl.DataFrame(
             {
                 "domain": [f.result.domain for f in found],
                 "tech_facts": [f.facts for f in found],
             },
             schema={"domain": pl.String, "tech_facts": pl.List(pl.String)},
         )
-        out = out.join(facts, on="domain", how="left", maintain_order="left")
-    ordered = ["domain", "final_url", *list_cols, *(f"has_{s}" for s in slugs)]
-    if categories is not None:
+        out = out.join(fact_frame, on="domain", how="left", maintain_order="left")
         ordered.append("tech_facts")
     return out.select(*ordered, "fetch_error", "fetch_error_kind").sort("domain")
+
+
+def stack_categories(detector: Any, categories: Sequence[str] | None = None) -> list[str]:
+    """The categories the stack has columns for, by their database names.
+
+    Default: every category of the detector's fingerprint set, sorted by column name — the same
+    columns whatever the sites turn out to run (Wappalyzer's set has about 110). Explicit
+    ``categories`` are matched case-insensitively and kept in the order given (duplicates
+    dropped); an unknown one is an InputError naming it.
+    """
+    known = {c.name.lower(): c.name for c in detector.db.categories.values()}
+    if categories is None:
+        return sorted(known.values(), key=lambda name: (category_slug(name), name))
+    unknown = [c for c in categories if c.lower() not in known]
+    if unknown:
+        raise InputError(
+            f"unknown technology categor{'y' if len(unknown) == 1 else 'ies'}: {unknown}; "
+            "`icp fingerprints list` shows the categories of the database in use"
+        )
+    return list(dict.fromkeys(known[c.lower()] for c in categories))
+
+
+def _slugs(categories: Sequence[str]) -> list[str]:
+    """Column slugs of ``categories``, in order; two names with one slug share its column."""
+    return list(dict.fromkeys(category_slug(c) for c in categories))
 
 
 def detect_stack(
@@ -291,27 +321,24 @@ def detect_stack(
     categories: Sequence[str] | None = None,
     page_cpu_seconds: float | None = PAGE_CPU_SECONDS,
 ) -> pl.DataFrame:
-    """One row per domain: its technology stack as list columns, ready to join onto accounts.
+    """One row per site: its technology stack as list columns, ready to join onto accounts.
 
-    ``tech`` lists the lower-cased technology names; ``tech_<slug>`` / ``has_<slug>`` cover
-    ``categories`` (default: every category detected on any of the domains). With explicit
-    ``categories``, ``tech_facts`` lists, for each of them with nothing detected, how many tools the
-    database fingerprints and how many were observable from the signals collected — the honest
-    form of "has no tool in category X". Failed fetches are null in every stack column.
+    ``domain`` is the site key (normalised domain, plus the path when one was given), ``fetch_url``
+    the URL asked for and ``final_url`` where the page came from after redirects. ``tech`` lists
+    the lower-cased technology names; ``tech_<slug>`` / ``has_<slug>`` exist for every category
+    of :func:`stack_categories` (default: all of the fingerprint set), detected or not. With
+    explicit ``categories``, ``tech_facts`` lists, for each of them with nothing detected, how
+    many tools the database fingerprints and how many were observable from the signals collected
+    — the honest form of "has no tool in category X". Sites whose page was not read are null in
+    every stack column.
     """
     det = _detector(detector)
-    if categories is not None:
-        known = {c.name.lower(): c.name for c in det.db.categories.values()}
-        unknown = [c for c in categories if c.lower() not in known]
-        if unknown:
-            raise InputError(
-                f"unknown technology categor{'y' if len(unknown) == 1 else 'ies'}: {unknown}"
-            )
-        categories = [known[c.lower()] for c in categories]
+    names = stack_categories(det, categories)
+    facts = names if categories is not None else None
     found = _run_sync(
-        _collect(domains, det, config, cache, resolver, progress, categories, dns, page_cpu_seconds)
+        _collect(domains, det, config, cache, resolver, progress, facts, dns, page_cpu_seconds)
     )
-    return _stack(found, categories)
+    return _stack(found, _slugs(names), facts is not None)
 
 
 def enrich(
@@ -325,28 +352,34 @@ def enrich(
     progress: Progress | None = None,
     dns: DnsLookup | None = None,
     categories: Sequence[str] | None = None,
+    page_cpu_seconds: float | None = PAGE_CPU_SECONDS,
 ) -> pl.DataFrame:
     """``df`` with the technology stack of each row's website joined on (all input columns kept).
 
-    Websites are normalised (scheme, ``www.``, path, case dropped), so spellings of one site are
-    fetched once. Rows whose website is missing or invalid get null stack columns, as do rows whose
-    fetch failed. Existing columns with the stack's names are replaced (re-enrichment).
+    A website is fetched at the path it names (``shop.example/shop/`` reads ``/shop/``, not the
+    home page); spellings of one page (scheme, ``www.``, case of the host, trailing slash) are
+    fetched once. ``fetch_url`` / ``final_url`` say which URL was asked for and read. Rows with
+    a missing or blank website get null stack columns; rows whose website is invalid or whose page
+    could not be read get null stack columns with ``fetch_error`` / ``fetch_error_kind`` saying
+    why. The stack columns are the same for every input (see :func:`detect_stack`); existing
+    columns with their names are replaced (re-enrichment).
     """
     if domain_column not in df.columns:
         raise MissingColumnsError([domain_column], why="the websites to enrich from")
-    raw = df.get_column(domain_column).cast(pl.String).drop_nulls().unique().to_list()
-    keys: dict[str, str | None] = {}
+    websites = df.get_column(domain_column).cast(pl.String)
+    raw = websites.filter(websites.str.strip_chars() != "").unique().sort().to_list()
+    keys: dict[str, str] = {}
     for value in raw:  # per distinct website, not per row: each is fetched once anyway
         try:
-            keys[value] = normalize_domain(value)
-        except InputError:
-            keys[value] = None
+            keys[value] = target_key(value)
+        except IcpkitError:
+            keys[value] = value.strip()  # the key fetch_many reports an invalid target under
     mapping = pl.DataFrame(
-        {"__raw": list(keys), "__domain": list(keys.values())},
-        schema={"__raw": pl.String, "__domain": pl.String},
+        {"__raw": list(keys), "__site": list(keys.values())},
+        schema={"__raw": pl.String, "__site": pl.String},
     )
     stack = detect_stack(
-        sorted({k for k in keys.values() if k is not None}),
+        raw,
         detector=detector,
         config=config,
         cache=cache,
@@ -354,15 +387,16 @@ def enrich(
         progress=progress,
         categories=categories,
         dns=dns,
-    ).rename({"domain": "__domain"})
-    added = [c for c in stack.columns if c != "__domain"]
+        page_cpu_seconds=page_cpu_seconds,
+    ).rename({"domain": "__site"})
+    added = [c for c in stack.columns if c != "__site"]
     base = df.drop([c for c in added if c in df.columns])
     return (
         base.with_columns(pl.col(domain_column).cast(pl.String).alias("__raw"))
         .join(mapping, on="__raw", how="left", maintain_order="left")
-        .join(stack, on="__domain", how="left", maintain_order="left")
-        .drop("__raw", "__domain")
+        .join(stack, on="__site", how="left", maintain_order="left")
+        .drop("__raw", "__site")
     )
 
 
-__all__ = ["category_slug", "detect_domains", "detect_stack", "enrich"]
+__all__ = ["category_slug", "detect_domains", "detect_stack", "enrich", "stack_categories"]
