@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import polars as pl
 
@@ -498,66 +498,177 @@ _MULTIPLIERS = {
     "trillion": 1e12,
 }
 
+# The number grammar below is shared with the warehouse SQL (icpkit.scoring.sql), so every
+# pattern avoids what regex engines disagree on: no \d (Unicode in polars, ASCII in RE2), no \s,
+# no \b, no backslash escapes at all (Snowflake and BigQuery string literals eat them).
+#: Characters dropped from a number anywhere: whitespace (with the no-break and thin spaces of
+#: French/Swiss thousands), apostrophes and underscores used as separators, currency symbols.
+NUMBER_DROP = " \t\n\r\f\v'_\u00a0\u2009\u202f$€£¥₹"
+_CURRENCY_WORDS = "(usd|eur|gbp|chf|cad|aud|jpy)"
+NUMBER_STRIP = ("^" + _CURRENCY_WORDS, _CURRENCY_WORDS + "$")  # ISO codes before or after
+NUMBER_SUFFIX = _SUFFIX + "$"
+_SIGN = "^[-+]?"
+#: One separator followed by exactly three digits: "6.515", "1,200" read either way.
+NUMBER_AMBIGUOUS = _SIGN + "[0-9]{1,3}[.,][0-9]{3}$"
+US_GROUPED = _SIGN + "[0-9]{1,3}(,[0-9]{3})+([.][0-9]+)?$"
+EU_GROUPED = _SIGN + "[0-9]{1,3}([.][0-9]{3})+(,[0-9]+)?$"
+EU_DECIMAL = _SIGN + "[0-9]*,[0-9]+$"
+US_EVIDENCE = US_GROUPED + "|" + _SIGN + "[0-9]*[.][0-9]+$"
+EU_EVIDENCE = EU_GROUPED + "|" + EU_DECIMAL
+# Per value, when a column has no single convention (the historical reading).
+_EU_PER_VALUE = (
+    _SIGN + "[0-9]{1,3}([.][0-9]{3}){2,}(,[0-9]+)?$|" + _SIGN + "[0-9]{1,3}([.][0-9]{3})+,[0-9]+$"
+)
+_DEC_COMMA_PER_VALUE = _SIGN + "[0-9]+,([0-9]{1,2}|[0-9]{4,})$"
+NUMBER_VALID = _SIGN + "([0-9]+[.]?[0-9]*|[.][0-9]+)(e[-+]?[0-9]{1,2})?$"
 
-def parse_number(expr: pl.Expr) -> pl.Expr:
+#: How a column writes its numbers: ``us`` (``1,234.5``), ``eu`` (``1.234,5``) or ``mixed``
+#: (both appear; each value is then read on its own, as :func:`parse_number` does by default).
+Convention = Literal["us", "eu", "mixed"]
+
+
+def parse_number(expr: pl.Expr, convention: Convention = "mixed") -> pl.Expr:
     """Numbers as people type them: ``"1,200"``, ``"$10M"``, ``"€2.5k"``, ``"1.2bn"``, ``"12%"``.
 
     Percentages keep their scale (``"12%"`` is 12), ``"(500)"`` is -500, a trailing ``+`` is
-    dropped (``"10,000+"``), European ``"1.234.567,8"`` and decimal-comma ``"2,5"`` are read;
-    ``"1,200"`` is twelve hundred. Placeholders (``N/A``, ``-``, ``none`` ...) and anything else
-    become null.
+    dropped (``"10,000+"``). ``convention`` is the column's (see :func:`number_conventions`):
+    ``"eu"`` reads ``"6.515"`` as 6515 and ``"2,5"`` as 2.5, ``"us"`` reads ``"1,200"`` as 1200
+    and ``"6.515"`` as 6.515. ``"mixed"`` decides per value: unambiguous European
+    ``"1.234.567,8"`` and decimal-comma ``"2,5"`` are read as such, ``"1,200"`` is twelve
+    hundred. Placeholders (``N/A``, ``-``, ``none`` ...) and anything else become null.
     """
     return expr.map_batches(
-        lambda v: _on_distinct(v, _parse_number_series, pl.Float64),
+        lambda v: _on_distinct(v, lambda x: _parse_number_series(x, convention), pl.Float64),
         return_dtype=pl.Float64,
         is_elementwise=True,
     )
 
 
-def _parse_number_series(values: pl.Series) -> pl.Series:
+def _clean_numbers(values: pl.Series) -> pl.DataFrame:
+    """``s``: the value stripped to sign, digits and separators; ``mult``: its suffix's factor."""
     # Staged on a frame so every step runs once: as one expression tree the many branches would
     # each re-evaluate the whole cleaning chain (polars does not share it), ~10x slower.
     s = pl.col("s")
     f = values.cast(pl.String).to_frame("s")
-    # Only values with a digit can be numbers; dropping the rest first makes text columns cheap.
-    f = f.select(pl.when(s.str.contains(r"\d")).then(s.str.strip_chars().str.to_lowercase()))
-    f.columns = ["s"]
-    f = f.with_columns(
-        pl.when(s.is_in(_NULL_TOKENS))
-        .then(None)
-        .otherwise(
-            s.str.replace(r"^\((.*)\)$", "-$1")
-            .str.replace_all(r"[$€£¥₹]|\b(usd|eur|gbp|chf|cad|aud|jpy)\b", "")
-            .str.replace_all(r"[\s'_\u00a0]", "")
-            .str.replace(r"\+$", "")
-            .str.replace(r"%$", "")
-        )
+    # Only values with a digit can be numbers (placeholders have none): text columns are cheap.
+    f = f.select(pl.when(s.str.contains("[0-9]")).then(s.str.to_lowercase()).alias("s"))
+    f = f.select(s.str.replace_all(f"[{NUMBER_DROP}]", ""))
+    f = f.select(s.str.replace(NUMBER_STRIP[0], "").str.replace(NUMBER_STRIP[1], ""))
+    f = f.select(
+        pl.when(s.str.contains("^[(].*[)]$"))
+        .then(pl.lit("-") + s.str.slice(1, s.str.len_chars() - 2))
+        .otherwise(s)
+        .str.replace("[+]$", "")
+        .str.replace("%$", "")
         .alias("s")
     )
-    f = f.with_columns(
-        mult=s.str.extract(_SUFFIX + "$", 1).replace_strict(
+    return f.with_columns(
+        mult=s.str.extract(NUMBER_SUFFIX, 1).replace_strict(
             _MULTIPLIERS, default=1.0, return_dtype=pl.Float64
         ),
-        s=s.str.replace(_SUFFIX + "$", ""),
+        s=s.str.replace(NUMBER_SUFFIX, ""),
     )
-    us = s.str.contains(r"^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$")
-    eu = s.str.contains(r"^[-+]?\d{1,3}(\.\d{3}){2,}(,\d+)?$|^[-+]?\d{1,3}(\.\d{3})+,\d+$")
-    dec_comma = s.str.contains(r"^[-+]?\d+,(\d{1,2}|\d{4,})$")
-    f = f.with_columns(
-        pl.when(us)
-        .then(s.str.replace_all(",", "", literal=True))
-        .when(eu)
-        .then(s.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True))
-        .when(dec_comma)
-        .then(s.str.replace(",", ".", literal=True))
-        .otherwise(s)
-        .alias("s")
-    )
-    valid = s.str.contains(r"^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$")
+
+
+def _parse_number_series(values: pl.Series, convention: Convention = "mixed") -> pl.Series:
+    f = _clean_numbers(values)
+    s = pl.col("s")
+    dots = s.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True)
+    commas = s.str.replace_all(",", "", literal=True)
+    if convention == "us":
+        fixed = pl.when(s.str.contains(US_GROUPED)).then(commas).otherwise(s)
+    elif convention == "eu":
+        fixed = (
+            pl.when(s.str.contains(EU_GROUPED))
+            .then(dots)
+            .when(s.str.contains(EU_DECIMAL))
+            .then(s.str.replace(",", ".", literal=True))
+            .otherwise(s)
+        )
+    else:
+        fixed = (
+            pl.when(s.str.contains(US_GROUPED))
+            .then(commas)
+            .when(s.str.contains(_EU_PER_VALUE))
+            .then(dots)
+            .when(s.str.contains(_DEC_COMMA_PER_VALUE))
+            .then(s.str.replace(",", ".", literal=True))
+            .otherwise(s)
+        )
+    f = f.with_columns(fixed.alias("s"))
     out = f.select(
-        pl.when(valid).then(s.cast(pl.Float64, strict=False) * pl.col("mult")).otherwise(None)
+        pl.when(s.str.contains(NUMBER_VALID))
+        .then(s.cast(pl.Float64, strict=False) * pl.col("mult"))
+        .otherwise(None)
     )
     return out.to_series().alias(values.name)
+
+
+def number_evidence(values: pl.Series) -> tuple[str | None, str | None, str | None]:
+    """One example each of a value only US, only European and either way readable (or None)."""
+    s = _clean_numbers(values.drop_nulls().unique())["s"]
+    amb = s.str.contains(NUMBER_AMBIGUOUS).fill_null(False)
+    raw = values.drop_nulls().unique().cast(pl.String)
+    out: list[str | None] = []
+    for mask in (s.str.contains(US_EVIDENCE) & ~amb, s.str.contains(EU_EVIDENCE) & ~amb, amb):
+        hit = raw.filter(mask.fill_null(False))
+        out.append(hit.sort()[0] if len(hit) else None)
+    return out[0], out[1], out[2]
+
+
+def decide_convention(us: bool, eu: bool, file_us: bool, file_eu: bool) -> Convention:
+    """The rule both engines follow (the SQL spells it as a CASE over the same flags).
+
+    A column's own unambiguous values decide; both kinds make it ``mixed``; a column with
+    neither follows the file's other number columns when those agree on European, else US.
+    """
+    if us and eu:
+        return "mixed"
+    if us or eu:
+        return "us" if us else "eu"
+    return "eu" if file_eu and not file_us else "us"
+
+
+def number_conventions(
+    columns: Mapping[str, pl.Series], *, file: str | None = None
+) -> tuple[dict[str, Convention], list[str]]:
+    """Each text column's number convention and notices saying which one was used and why.
+
+    Evidence comes from every distinct value; ambiguous columns (only values like ``6.515``)
+    follow the other columns passed (the file's number columns) when they are unambiguously
+    European, and are reported either way: never guessed silently.
+    """
+    where = f"{file}: " if file else ""
+    ev = {name: number_evidence(s) for name, s in columns.items()}
+    # Columns with one convention only vote for the file (mixed columns do not).
+    file_us = any(u is not None and e is None for u, e, _ in ev.values())
+    file_eu = any(e is not None and u is None for u, e, _ in ev.values())
+    out: dict[str, Convention] = {}
+    notes: list[str] = []
+    for name, (us, eu, amb) in ev.items():
+        conv = decide_convention(us is not None, eu is not None, file_us, file_eu)
+        out[name] = conv
+        if conv == "mixed":
+            notes.append(
+                f"{where}column {name!r} mixes number conventions ({us!r} is US, {eu!r} is "
+                "European); each value was read on its own"
+            )
+        elif eu is not None:
+            notes.append(
+                f"{where}column {name!r} read as European numbers ('.' thousands, ',' "
+                f"decimals; e.g. {eu!r})"
+            )
+        elif us is None and amb is not None:
+            how = (
+                "European ('.' thousands, ',' decimals) like the file's other number columns"
+                if conv == "eu"
+                else "US ('.' decimals, ',' thousands)"
+            )
+            notes.append(
+                f"{where}column {name!r}: numbers like {amb!r} are ambiguous (thousands or "
+                f"decimals); read as {how} — check the column"
+            )
+    return out, notes
 
 
 def parse_bool(expr: pl.Expr) -> pl.Expr:
@@ -1150,6 +1261,14 @@ def prepare(
     warnings = list(schema.warnings)
     exprs: list[pl.Expr] = []
     checks: list[tuple[ColumnInfo, str]] = []
+    # One number convention per text column, from all its values and the file's other numbers.
+    texts = {
+        c.source: df[c.source]
+        for c in schema.columns
+        if c.kind is Kind.NUMERIC and c.source in df.columns and df.schema[c.source] == pl.String
+    }
+    conventions, notes = number_conventions(texts, file=file)
+    warnings += notes
     for c in schema.columns:
         src = c.source if c.source in df.columns else c.name if c.name in df.columns else None
         if src is None:
@@ -1161,7 +1280,8 @@ def prepare(
         elif c.role is Role.DOMAIN:
             e = normalize_domain(col)
         elif c.kind is Kind.NUMERIC:
-            e = col.cast(pl.Float64) if dt.is_numeric() else parse_number(col)
+            conv = conventions.get(src, "mixed")
+            e = col.cast(pl.Float64) if dt.is_numeric() else parse_number(col, conv)
             checks.append((c, src))
         elif c.kind is Kind.BOOLEAN:
             e = col if dt == pl.Boolean else parse_bool(col)
@@ -1247,6 +1367,7 @@ def _check_unique_ids(
 
 __all__ = [
     "ColumnInfo",
+    "Convention",
     "Kind",
     "Layer",
     "OutcomeKind",
@@ -1259,6 +1380,7 @@ __all__ = [
     "infer_schema",
     "normalize_domain",
     "normalize_text",
+    "number_conventions",
     "parse_bool",
     "parse_date",
     "parse_number",
