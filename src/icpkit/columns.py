@@ -522,6 +522,11 @@ _EU_PER_VALUE = (
 _DEC_COMMA_PER_VALUE = _SIGN + "[0-9]+,([0-9]{1,2}|[0-9]{4,})$"
 NUMBER_VALID = _SIGN + "([0-9]+[.]?[0-9]*|[.][0-9]+)(e[-+]?[0-9]{1,2})?$"
 
+
+class NumberConventionWarning(UserWarning):
+    """Which number convention a text column was read with, when it was not plain US."""
+
+
 #: How a column writes its numbers: ``us`` (``1,234.5``), ``eu`` (``1.234,5``) or ``mixed``
 #: (both appear; each value is then read on its own, as :func:`parse_number` does by default).
 Convention = Literal["us", "eu", "mixed"]
@@ -1370,6 +1375,7 @@ __all__ = [
     "Convention",
     "Kind",
     "Layer",
+    "NumberConventionWarning",
     "OutcomeKind",
     "PreparedFrame",
     "Role",

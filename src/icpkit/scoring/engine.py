@@ -65,7 +65,7 @@ def _categorical(expr: pl.Expr) -> pl.Expr:
     return pl.when(s.is_in(list(tokens))).then(None).otherwise(s)
 
 
-def _parse(kind: Kind, expr: pl.Expr) -> pl.Expr:
+def _parse(kind: Kind, expr: pl.Expr, convention: str = "mixed") -> pl.Expr:
     """Parse a string column into the kind's type (unparseable values become null)."""
     try:
         from icpkit import columns as c
@@ -73,7 +73,7 @@ def _parse(kind: Kind, expr: pl.Expr) -> pl.Expr:
         c = None
     if kind == "number":
         if c is not None:
-            return c.parse_number(expr)
+            return c.parse_number(expr, convention)  # type: ignore[arg-type]
         return expr.str.replace_all(r"[,$\s]", "").cast(pl.Float64, strict=False)
     if kind == "bool":
         if c is not None:
@@ -141,10 +141,12 @@ def _coerce(
     *,
     check_unique: bool,
     uniq: pl.Series | None = None,
+    convention: str = "mixed",
 ) -> pl.Expr | None:
     """An expression giving ``col`` the kind's prepared type; None when it already has it.
 
     ``check_unique=False`` trusts categorical and list values to be normalised already.
+    ``convention`` is a text number column's (see :func:`icpkit.columns.number_conventions`).
     """
     src = pl.col(col)
     if dtype == pl.Null:
@@ -181,7 +183,7 @@ def _coerce(
             return out
         if dtype == pl.Boolean:
             return src.cast(pl.Float64)
-        return _parse("number", src.cast(pl.String))
+        return _parse("number", src.cast(pl.String), convention)
     if kind == "bool":
         if dtype == pl.Boolean:
             return None
@@ -231,6 +233,34 @@ def _distinct_values(
     return {k: row[f"{_PREFIX}u{j}"][0] for j, k in enumerate(keys)}
 
 
+def _number_conventions(
+    lf: pl.LazyFrame, plan: Plan, found: dict[str, str], schema: pl.Schema
+) -> dict[str, str]:
+    """The number convention of every text number column the ICP reads, decided together.
+
+    The same rule as :func:`icpkit.columns.prepare` over the ICP's number columns (the SQL engine
+    sees only those, and must decide alike); which convention was used is reported as a
+    :class:`icpkit.columns.NumberConventionWarning` whenever it was not plain US.
+    """
+    cols = [
+        found[col]
+        for col, kind in plan.kinds()
+        if kind == "number" and col in found and schema[found[col]] == pl.String
+    ]
+    cols = list(dict.fromkeys(cols))
+    if not cols:
+        return {}
+    import warnings
+
+    from icpkit.columns import NumberConventionWarning, number_conventions
+
+    row = lf.select([pl.col(c).unique().implode() for c in cols]).collect()
+    conventions, notes = number_conventions({c: row[c][0] for c in cols})
+    for note in notes:
+        warnings.warn(note, NumberConventionWarning, stacklevel=4)
+    return conventions
+
+
 def _prepare(
     lf: pl.LazyFrame, plan: Plan, *, missing: Missing, check_unique: bool, in_memory: bool = False
 ) -> tuple[pl.LazyFrame, dict[tuple[str, Kind], str], list[str]]:
@@ -246,6 +276,7 @@ def _prepare(
     names: dict[tuple[str, Kind], str] = {}
     exprs: list[pl.Expr] = []
     uniques = _distinct_values(lf, plan, found, schema, in_memory=in_memory) if check_unique else {}
+    conventions = _number_conventions(lf, plan, found, schema)
     for col, kind in plan.kinds():
         tmp = f"{_PREFIX}{col}__{kind}"
         if col not in found:
@@ -254,7 +285,13 @@ def _prepare(
             continue
         src = found[col]
         expr = _coerce(
-            lf, src, schema[src], kind, check_unique=check_unique, uniq=uniques.get((col, kind))
+            lf,
+            src,
+            schema[src],
+            kind,
+            check_unique=check_unique,
+            uniq=uniques.get((col, kind)),
+            convention=conventions.get(src, "mixed"),
         )
         if expr is None:
             names[(col, kind)] = src
