@@ -67,11 +67,12 @@ def test_detect_from_table_file_and_enrich(
     accounts = tmp_path / "accounts.csv"
     pl.DataFrame(
         {
-            "name": ["Plain", "Chat", "Nowhere"],
+            "name": ["Plain", "Chat", "Nowhere", "Shop"],
             "website": [
                 f"http://plain.localhost:{server.port}/",
                 f"http://chat.localhost:{server.port}",
                 "",
+                f"http://shop.localhost:{server.port}/shop/",  # the shop is under a path
             ],
         }
     ).write_csv(accounts)
@@ -108,10 +109,12 @@ def test_detect_from_table_file_and_enrich(
     finally:
         server.handler = handler
     df = pl.read_parquet(out)
-    assert df["name"].to_list() == ["Plain", "Chat", "Nowhere"]
+    assert df["name"].to_list() == ["Plain", "Chat", "Nowhere", "Shop"]
     assert df["tech"].to_list()[0] == ["jquery", "nginx", "php", "wordpress"]
-    assert df["has_live_chat"].to_list() == [False, True, None]
-    assert "stack known for 2" in res.output
+    assert df["has_live_chat"].to_list() == [False, True, None, True]
+    assert df["final_url"][3] == f"http://shop.localhost:{server.port}/shop/"
+    assert "stack known for 3 (page read)" in res.output
+    assert "1 without a website" in res.output
 
 
 def test_detect_many_sites_summary(server: SiteServer, fp: Path, tmp_path: Path) -> None:
@@ -138,6 +141,98 @@ def test_detect_refuses_loopback_without_flag(server: SiteServer, fp: Path, tmp_
     assert res.exit_code == 1, res.output
     assert "loopback" in res.output and "--allow-private" in res.output
     assert "refused: refused" not in res.output
+
+
+def test_enrich_exits_1_when_no_page_was_read(server: SiteServer, fp: Path, tmp_path: Path) -> None:
+    accounts = tmp_path / "a.csv"
+    pl.DataFrame({"website": [server.url(), server.url(path="/x")]}).write_csv(accounts)
+    out = tmp_path / "e.parquet"
+    res = runner.invoke(
+        app,
+        ["enrich", str(accounts), "-o", str(out), "--fingerprints", str(fp), "--no-cache"],
+        catch_exceptions=False,
+    )
+    assert res.exit_code == 1, res.output
+    assert "stack known for 0 (page read), unknown for 2" in res.output
+    assert "--allow-private" in res.output
+    assert pl.read_parquet(out)["tech"].null_count() == 2  # written, with unknown stacks
+
+
+def test_enrich_http_error_pages_are_not_a_known_stack(
+    server: SiteServer, fp: Path, tmp_path: Path
+) -> None:
+    # 127.0.0.1 is served as an unknown site: 404. icp detect shows it; enrich has no stack.
+    accounts = tmp_path / "a.csv"
+    pl.DataFrame({"website": [server.url()]}).write_csv(accounts)
+    out = tmp_path / "e.parquet"
+    res = runner.invoke(
+        app,
+        ["enrich", str(accounts), "-o", str(out), *_common(fp, tmp_path)],
+        catch_exceptions=False,
+    )
+    assert res.exit_code == 1, res.output
+    assert "http_status 1" in res.output
+
+
+def test_enrich_blank_website_column_is_an_input_error(fp: Path, tmp_path: Path) -> None:
+    from icpkit.errors import InputError
+
+    accounts = tmp_path / "a.csv"
+    pl.DataFrame({"website": [None, " "], "x": [1, 2]}).write_csv(accounts)
+    res = runner.invoke(app, ["enrich", str(accounts), "--fingerprints", str(fp), "--no-cache"])
+    assert isinstance(res.exception, InputError)
+    assert "--domain-column 'website'" in str(res.exception)
+
+
+def test_max_page_bytes_cuts_the_page(fp: Path, tmp_path: Path) -> None:
+    """A generator tag after 8 KiB of padding is seen with the default cap, not with a 4 KiB one."""
+    page = "<html><head>" + "<!-- pad -->" * 700 + '<meta name="generator" content="WordPress 6.1">'
+
+    with SiteServer(lambda req: Reply(body=page + "</head></html>")) as srv:
+        found = []
+        for extra in ([], ["--max-page-bytes", "4096"]):
+            out = tmp_path / f"d{len(extra)}.parquet"
+            res = runner.invoke(
+                app,
+                ["detect", srv.url(), *_common(fp, tmp_path), "--refresh", "-o", str(out), *extra],
+                catch_exceptions=False,
+            )
+            assert res.exit_code == 0, res.output
+            found.append(pl.read_parquet(out)["technology"].drop_nulls().to_list())
+    assert "WordPress" in found[0] and "WordPress" not in found[1]
+
+
+@pytest.mark.parametrize("command", ["detect", "enrich"])
+def test_page_cpu_seconds_reaches_the_library(
+    command: str, fp: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import icpkit.technographics.enrich as enrich_mod
+
+    seen: dict[str, object] = {}
+
+    def fake(*args: object, **kwargs: object) -> pl.DataFrame:
+        seen.update(kwargs)
+        raise SystemExit(0)  # stop before rendering: only the wiring is under test
+
+    monkeypatch.setattr(enrich_mod, "detect_domains" if command == "detect" else "enrich", fake)
+    accounts = tmp_path / "a.csv"
+    pl.DataFrame({"website": ["example.com"]}).write_csv(accounts)
+    target = "example.com" if command == "detect" else str(accounts)
+    args = [command, target, "--fingerprints", str(fp), "--no-cache"]
+    runner.invoke(app, [*args, "--page-cpu-seconds", "2.5", "--max-page-bytes", "65536"])
+    assert seen["page_cpu_seconds"] == 2.5
+    assert seen["config"].max_bytes == 65536  # type: ignore[attr-defined]
+    res = runner.invoke(app, [*args, "--page-cpu-seconds", "0"])
+    assert res.exit_code == 2  # a zero budget is a usage mistake
+
+
+def test_cli_limit_defaults_match_the_library() -> None:
+    from icpkit.cli import tech
+    from icpkit.technographics.enrich import PAGE_CPU_SECONDS
+    from icpkit.technographics.fetch import FetchConfig
+
+    assert tech._PAGE_CPU_SECONDS == PAGE_CPU_SECONDS
+    assert FetchConfig().max_bytes == tech._MAX_PAGE_BYTES
 
 
 def test_fingerprints_list_and_lint(fp: Path, tmp_path: Path) -> None:

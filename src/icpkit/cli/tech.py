@@ -68,6 +68,25 @@ RawCellsOpt = Annotated[
 DnsServerOpt = Annotated[
     list[str] | None, typer.Option("--dns-server", help="Resolver IP to ask (repeatable).")
 ]
+PageCpuOpt = Annotated[
+    float,
+    typer.Option(
+        "--page-cpu-seconds",
+        min=0.1,
+        help="CPU budget of detection on one page; a page past it is recorded as a timeout "
+        "and the job goes on.",
+    ),
+]
+MaxPageBytesOpt = Annotated[
+    int,
+    typer.Option(
+        "--max-page-bytes",
+        min=1024,
+        help="Bytes of a page body read (after decompression); the rest is cut.",
+    ),
+]
+_MAX_PAGE_BYTES = 5 * 1024 * 1024  # FetchConfig.max_bytes (the library is not imported at startup)
+_PAGE_CPU_SECONDS = 10.0  # enrich.PAGE_CPU_SECONDS
 
 
 def _dns(enabled: bool, servers: list[str] | None):  # type: ignore[no-untyped-def]
@@ -87,7 +106,9 @@ def _detector(fingerprints: Path | None, min_confidence: int):  # type: ignore[n
     return Detector(resolve_fingerprints(fingerprints), min_confidence=min_confidence)
 
 
-def _config(concurrency: int, allow_private: bool, no_robots: bool, refresh: bool) -> FetchConfig:
+def _config(
+    concurrency: int, allow_private: bool, no_robots: bool, refresh: bool, max_bytes: int
+) -> FetchConfig:
     from icpkit.technographics.fetch import FetchConfig
 
     return FetchConfig(
@@ -95,6 +116,7 @@ def _config(concurrency: int, allow_private: bool, no_robots: bool, refresh: boo
         allow_private=allow_private,
         respect_robots=not no_robots,
         refresh=refresh,
+        max_bytes=max_bytes,
     )
 
 
@@ -232,6 +254,8 @@ def detect(
     refresh: RefreshOpt = False,
     dns: DnsOpt = False,
     dns_server: DnsServerOpt = None,
+    page_cpu_seconds: PageCpuOpt = _PAGE_CPU_SECONDS,
+    max_page_bytes: MaxPageBytesOpt = _MAX_PAGE_BYTES,
     force: ForceOpt = False,
     raw: RawCellsOpt = False,
 ) -> None:
@@ -248,7 +272,7 @@ def detect(
 
         raise InputError(f"no targets: the --column {column!r} of the table files is empty")
     detector = _detector(fingerprints, min_confidence)
-    config = _config(concurrency, allow_private, no_robots, refresh)
+    config = _config(concurrency, allow_private, no_robots, refresh, max_page_bytes)
     with _cache(cache, no_cache) as store, _progress(len(sites), len(sites) > _FEW_SITES) as prog:
         df = detect_domains(
             sites,
@@ -257,6 +281,7 @@ def detect(
             cache=store,
             progress=prog,
             dns=_dns(dns, dns_server),
+            page_cpu_seconds=page_cpu_seconds,
         )
     if output is not None:
         written = write_table(
@@ -274,15 +299,22 @@ def detect(
     _fail_if_nothing_read(df, "domain", "error", "error_kind")
 
 
-def _fail_if_nothing_read(df: pl.DataFrame, key: str, error: str, kind: str) -> None:
-    """Exit 1 with the reasons when every site failed: an all-failed job is not a success."""
+def _fail_if_nothing_read(
+    df: pl.DataFrame, key: str, error: str, kind: str, *, http_error_is_read: bool = True
+) -> None:
+    """Exit 1 with the reasons when every site failed: an all-failed job is not a success.
+
+    ``icp detect`` shows an HTTP error page (a WAF's page names the WAF), so it counts as read
+    there; ``icp enrich`` has no stack for it, so it does not.
+    """
     import sys
 
     import polars as pl
 
     sites = df.group_by(key).agg(pl.col(error).first(), pl.col(kind).first())
-    # An HTTP error status still returns a page that was read and analysed.
-    read = pl.col(error).is_null() | (pl.col(kind) == "http_status")
+    read = pl.col(error).is_null()
+    if http_error_is_read:
+        read = read | (pl.col(kind) == "http_status")
     if sites.height == 0 or sites.filter(read).height > 0:
         return
     kinds = sites[kind].fill_null("error").value_counts(sort=True)
@@ -322,16 +354,34 @@ def enrich_command(
     refresh: RefreshOpt = False,
     dns: DnsOpt = False,
     dns_server: DnsServerOpt = None,
+    page_cpu_seconds: PageCpuOpt = _PAGE_CPU_SECONDS,
+    max_page_bytes: MaxPageBytesOpt = _MAX_PAGE_BYTES,
     force: ForceOpt = False,
     raw: RawCellsOpt = False,
 ) -> None:
-    """Add each account's technology stack (tech, tech_<category>, has_<category>) to a table."""
+    """Add each account's technology stack to a table.
+
+    Adds tech, tech_<category> and has_<category> for every category of the database.
+    fetch_url and final_url name the page asked for and read; a website's path is kept.
+    Unread sites are null, never empty; fetch_error says why.
+    Exits 1 when no page could be read at all, saying why.
+    """
+    import polars as pl
+
     from icpkit.io import read_table, write_table
     from icpkit.technographics.enrich import enrich
 
     df = read_table(accounts)
+    if domain_column in df.columns:
+        websites = df.get_column(domain_column).cast(pl.String).str.strip_chars()
+        if not (websites.is_not_null() & (websites != "")).any():
+            from icpkit.errors import InputError
+
+            raise InputError(
+                f"{accounts}: the --domain-column {domain_column!r} holds no website on any row"
+            )
     detector = _detector(fingerprints, 50)
-    config = _config(concurrency, allow_private, no_robots, refresh)
+    config = _config(concurrency, allow_private, no_robots, refresh, max_page_bytes)
     n = df.get_column(domain_column).n_unique() if domain_column in df.columns else 0
     with _cache(cache, no_cache) as store, _progress(n, n > _FEW_SITES) as prog:
         out = enrich(
@@ -343,15 +393,36 @@ def enrich_command(
             progress=prog,
             categories=category or None,
             dns=_dns(dns, dns_server),
+            page_cpu_seconds=page_cpu_seconds,
         )
     written = write_table(out, output, force=force, inputs=[accounts], raw_cells=raw)
-    known = out["tech"].is_not_null().sum()
-    console.print(
-        f"wrote {out.height:,} accounts to {escape(str(written))}; stack known for {known:,}"
+    _render_enrich_summary(out, written)
+    tried = out.filter(out["fetch_url"].is_not_null() | out["fetch_error"].is_not_null())
+    _fail_if_nothing_read(
+        tried, domain_column, "fetch_error", "fetch_error_kind", http_error_is_read=False
     )
-    if {"fetch_error", "fetch_error_kind"} <= set(out.columns) and domain_column in out.columns:
-        tried = out.filter(out[domain_column].is_not_null())
-        _fail_if_nothing_read(tried, domain_column, "fetch_error", "fetch_error_kind")
+
+
+def _render_enrich_summary(out: pl.DataFrame, written: Path) -> None:
+    """Accounts whose page was read (stack known), not read (with why) and without a website."""
+    import polars as pl
+
+    read = pl.col("fetch_error").is_null() & pl.col("tech").is_not_null()
+    failed = pl.col("fetch_error").is_not_null()
+    counts = out.select(read.sum().alias("read"), failed.sum().alias("failed"))
+    n_read, n_failed = counts.row(0)
+    n_none = out.height - n_read - n_failed
+    text = (
+        f"wrote {out.height:,} accounts to {escape(str(written))}; stack known for {n_read:,} "
+        f"(page read), unknown for {n_failed:,} (page not read)"
+    )
+    if n_none:
+        text += f" and {n_none:,} without a website"
+    console.print(text)
+    if n_failed:
+        kinds = out.filter(failed)["fetch_error_kind"].fill_null("error").value_counts(sort=True)
+        why = ", ".join(f"{k} {n:,}" for k, n in kinds.iter_rows())
+        console.print(f"not read: {escape(why)} (see fetch_error)")
 
 
 @fingerprints_app.command("update")
