@@ -24,9 +24,10 @@ from datetime import date, timedelta
 import sqlglot
 from sqlglot import exp
 
+from icpkit import columns as C
 from icpkit.criteria import Criterion, Operator
 from icpkit.icp import ICP
-from icpkit.scoring.plan import OUTPUT_COLUMNS, RAW_CLIP, Plan, build_plan
+from icpkit.scoring.plan import OUTPUT_COLUMNS, RAW_CLIP, Kind, Plan, build_plan, kind_of
 
 DIALECTS = ("duckdb", "postgres", "snowflake", "bigquery", "spark")
 _P = "__icp_"
@@ -50,6 +51,63 @@ def _round(sql: str, decimals: int) -> str:
     return f"(FLOOR(({sql}) * {f} + {_d(0.5)}) / {f})"
 
 
+# -- parsing raw text columns exactly as icpkit.columns does ----------------------------------
+
+#: Unicode White_Space: what polars' ``\s`` and ``strip_chars()`` mean (RE2's ``\s`` is ASCII).
+_WS = "[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+_WS = _WS.encode().decode("unicode_escape")
+
+
+def _matches(sql: str, pattern: str) -> str:
+    return f"REGEXP_MATCHES({sql}, {_s(pattern)})"
+
+
+def _norm_text(sql: str) -> str:
+    """:func:`icpkit.columns.normalize_text`: lower-case, whitespace runs to one space, strip."""
+    return f"TRIM(REGEXP_REPLACE(LOWER(CAST({sql} AS VARCHAR)), {_s(_WS + '+')}, ' ', 'g'))"
+
+
+def _in(sql: str, values: Sequence[str]) -> str:
+    return f"{sql} IN ({', '.join(_s(v) for v in values)})"
+
+
+def _multiplier(s: str) -> str:
+    # Longest suffix first: the same match as polars' leftmost alternation anchored at the end.
+    order = sorted(C._MULTIPLIERS, key=len, reverse=True)
+    whens = " ".join(f"WHEN {_matches(s, k + '$')} THEN {_d(C._MULTIPLIERS[k])}" for k in order)
+    return f"CASE {whens} ELSE {_d(1.0)} END"
+
+
+def _rewrite(s: str, convention: str) -> str:
+    """:func:`icpkit.columns._parse_number_series`'s separator rewrite for one convention."""
+    dots = f"REPLACE(REPLACE({s}, '.', ''), ',', '.')"
+    commas = f"REPLACE({s}, ',', '')"
+    comma = f"REPLACE({s}, ',', '.')"
+    if convention == "us":
+        return f"CASE WHEN {_matches(s, C.US_GROUPED)} THEN {commas} ELSE {s} END"
+    if convention == "eu":
+        return (
+            f"CASE WHEN {_matches(s, C.EU_GROUPED)} THEN {dots} "
+            f"WHEN {_matches(s, C.EU_DECIMAL)} THEN {comma} ELSE {s} END"
+        )
+    return (
+        f"CASE WHEN {_matches(s, C.US_GROUPED)} THEN {commas} "
+        f"WHEN {_matches(s, C._EU_PER_VALUE)} THEN {dots} "
+        f"WHEN {_matches(s, C._DEC_COMMA_PER_VALUE)} THEN {comma} ELSE {s} END"
+    )
+
+
+def _iso_date(src: str) -> str:
+    """The ISO forms of :func:`icpkit.columns.parse_date` (``2024-05-01[T...]``, ``2024-05``)."""
+    t = f"REGEXP_REPLACE(CAST({src} AS VARCHAR), {_s('^' + _WS + '+|' + _WS + '+$')}, '', 'g')"
+    day = f"REGEXP_REPLACE({t}, '[T ].*$', '')"
+    return (
+        f"CASE WHEN {_matches(t, '^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([T ].*)?$')} "
+        f"THEN TRY_CAST({day} AS DATE) "
+        f"WHEN {_matches(t, '^[0-9]{4}-[0-9]{1,2}$')} THEN TRY_CAST({t} || '-01' AS DATE) END"
+    )
+
+
 class _Compiler:
     def __init__(
         self,
@@ -59,24 +117,141 @@ class _Compiler:
         prefix: str,
         *,
         normalize: bool = True,
+        raw: bool = False,
     ):
         self.plan = plan
+        self.raw = raw
         self.col = col
         self.as_of = as_of
-        self.ref = f"DATE {_s(as_of.isoformat())}" if as_of else "CURRENT_DATE"
+        self.ref_date = f"DATE {_s(as_of.isoformat())}" if as_of else "CURRENT_DATE"
         self.prefix = prefix  # how source columns are referenced (qualifier or "")
         # Categorical columns are lower-cased and trimmed once each, however many tests use them.
         text = [t.column for t in plan.tests if t.operator is Operator.IN]
         self.norm = {c: f"{_P}n{j}" for j, c in enumerate(dict.fromkeys(text))} if normalize else {}
+        kinds = list(plan.kinds())
+        # Raw tables: every (column, kind) the plan reads gets a parsed column __icp_r{j}; text
+        # number columns are numbered by source column, their convention decided together.
+        self.prep = {ck: f"{_P}r{j}" for j, ck in enumerate(kinds)} if raw else {}
+        nums = dict.fromkeys(self.col.get(c, c) for c, k in kinds if k == "number")
+        self.num = {src: n for n, src in enumerate(nums)} if raw else {}
+        if raw:
+            self.norm = {}
 
-    def c(self, name: str) -> str:
-        return self.prefix + _q(self.col.get(name, name))
+    def c(self, name: str, prefix: str | None = None) -> str:
+        return (self.prefix if prefix is None else prefix) + _q(self.col.get(name, name))
+
+    def ref(self, name: str, kind: Kind) -> str:
+        """The column a test reads: the parsed one on raw tables, else the table's own."""
+        if self.raw:
+            return _q(self.prep[(name, kind)])
+        return self.c(name)
+
+    # -- raw tables: the stages of icpkit.columns' parsing, one derived table each ---------------
+
+    def raw_first(self, prefix: str) -> list[tuple[str, str]]:
+        """Text, list, boolean and date columns parsed; numbers cleaned of symbols and spaces."""
+        out: list[tuple[str, str]] = []
+        for src, n in self.num.items():
+            col = prefix + _q(src)
+            text = f"LOWER(CAST({col} AS VARCHAR))"
+            for ch in C.NUMBER_DROP:
+                text = f"REPLACE({text}, {_s(ch)}, '')"
+            out.append(
+                (
+                    f"{_P}a{n}",
+                    f"CASE WHEN {_matches(f'CAST({col} AS VARCHAR)', '[0-9]')} THEN {text} END",
+                )
+            )
+        for (name, kind), tmp in self.prep.items():
+            col = self.c(name, prefix)
+            t = _norm_text(col)
+            if kind == "text":
+                e = f"CASE WHEN {_in(t, C._TEXT_NULL_TOKENS)} THEN NULL ELSE {t} END"
+            elif kind == "bool":
+                e = f"CASE WHEN {_in(t, C._TRUE)} THEN TRUE WHEN {_in(t, C._FALSE)} THEN FALSE END"
+            elif kind == "list":
+                # ';item;item;' with items normalised: membership is a substring test, the same
+                # answer as splitting on ; and | and normalising each item (null items never match).
+                items = _norm_text(f"REPLACE(CAST({col} AS VARCHAR), '|', ';')")
+                joined = f"REGEXP_REPLACE({items}, ' ?; ?', ';', 'g')"
+                e = f"CASE WHEN {col} IS NULL THEN NULL ELSE ';' || {joined} || ';' END"
+            elif kind == "date":
+                e = _iso_date(col)
+            else:
+                continue
+            out.append((tmp, e))
+        return out
+
+    def raw_numbers(self) -> list[list[tuple[str, str]]]:
+        """Currency words, brackets, sign and percent, then the magnitude suffix."""
+        b, c, s, m = [], [], [], []
+        for n in self.num.values():
+            a = _q(f"{_P}a{n}")
+            b.append(
+                (
+                    f"{_P}b{n}",
+                    f"REGEXP_REPLACE(REGEXP_REPLACE({a}, {_s(C.NUMBER_STRIP[0])}, ''), "
+                    f"{_s(C.NUMBER_STRIP[1])}, '')",
+                )
+            )
+            bb = _q(f"{_P}b{n}")
+            neg = f"CASE WHEN {_matches(bb, '^[(].*[)]$')} THEN '-' || SUBSTRING({bb}, 2, LENGTH({bb}) - 2) ELSE {bb} END"
+            c.append((f"{_P}c{n}x", f"REGEXP_REPLACE(REGEXP_REPLACE({neg}, '[+]$', ''), '%$', '')"))
+            cc = _q(f"{_P}c{n}x")
+            s.append((f"{_P}s{n}", f"REGEXP_REPLACE({cc}, {_s(C.NUMBER_SUFFIX)}, '')"))
+            m.append((f"{_P}m{n}", _multiplier(cc)))
+        return [b, c, s + m]
+
+    def flags(self, q: str) -> str:
+        """One row: which conventions each text number column shows (1/0), over every row."""
+        parts = []
+        for n in self.num.values():
+            sn = _q(f"{_P}s{n}")
+            amb = f"NOT {_matches(sn, C.NUMBER_AMBIGUOUS)}"
+            for side, pattern in (("us", C.US_EVIDENCE), ("eu", C.EU_EVIDENCE)):
+                hit = f"CASE WHEN {_matches(sn, pattern)} AND {amb} THEN 1 ELSE 0 END"
+                parts.append(f"COALESCE(MAX({hit}), 0) AS {_q(f'{_P}{side}{n}')}")
+        return f"SELECT {', '.join(parts)} FROM ({q}) AS {_q(_P + 'l')}"
+
+    def raw_parse(self) -> list[list[tuple[str, str]]]:
+        """:func:`icpkit.columns.decide_convention` per column, then the value as a DOUBLE."""
+        only = {
+            side: " OR ".join(
+                f"({_q(f'{_P}{side}{n}')} = 1 AND {_q(f'{_P}{other}{n}')} = 0)"
+                for n in self.num.values()
+            )
+            for side, other in (("us", "eu"), ("eu", "us"))
+        }
+        x, v = [], []
+        for n in self.num.values():
+            sn = _q(f"{_P}s{n}")
+            us, eu = _q(f"{_P}us{n}"), _q(f"{_P}eu{n}")
+            x.append(
+                (
+                    f"{_P}x{n}",
+                    f"CASE WHEN {us} = 1 AND {eu} = 1 THEN {_rewrite(sn, 'mixed')} "
+                    f"WHEN {us} = 1 THEN {_rewrite(sn, 'us')} WHEN {eu} = 1 THEN {_rewrite(sn, 'eu')} "
+                    f"WHEN ({only['eu']}) AND NOT ({only['us']}) THEN {_rewrite(sn, 'eu')} "
+                    f"ELSE {_rewrite(sn, 'us')} END",
+                )
+            )
+        for (name, kind), tmp in self.prep.items():
+            if kind == "number":
+                n = self.num[self.col.get(name, name)]
+                xn, mn = _q(f"{_P}x{n}"), _q(f"{_P}m{n}")
+                v.append(
+                    (
+                        tmp,
+                        f"CASE WHEN {_matches(xn, C.NUMBER_VALID)} THEN CAST({xn} AS DOUBLE) * {mn} END",
+                    )
+                )
+        return [x, v]
 
     def normalised(self) -> list[tuple[str, str]]:
         return [(n, f"LOWER(TRIM({self.c(c)}))") for c, n in self.norm.items()]
 
     def test(self, t: Criterion) -> str:
-        c = self.c(t.column)
+        c = self.ref(t.column, kind_of(t))
         op = t.operator
         if op is Operator.IN:
             ref = _q(self.norm[t.column]) if t.column in self.norm else c
@@ -91,6 +266,11 @@ class _Compiler:
             return f"CASE WHEN {c} IS NULL THEN NULL ELSE ({' AND '.join(parts)}) END"
         if op is Operator.IS:
             return f"({c} = {'TRUE' if t.is_ else 'FALSE'})"
+        if op in (Operator.HAS_ANY, Operator.HAS_NONE) and self.raw:
+            keys = [v for v in (t.has_any or t.has_none or ()) if v not in C._NULL_TOKENS]
+            hit = " OR ".join(f"STRPOS({c}, {_s(';' + v + ';')}) > 0" for v in keys) or "FALSE"
+            body = f"({hit})" if op is Operator.HAS_ANY else f"NOT ({hit})"
+            return f"CASE WHEN {c} IS NULL THEN NULL ELSE {body} END"
         if op in (Operator.HAS_ANY, Operator.HAS_NONE):
             values = ", ".join(_s(v) for v in (t.has_any or t.has_none or ()))
             hit = f"{_HAS_ANY}({c}, [{values}])"
@@ -102,9 +282,9 @@ class _Compiler:
             first = _s((self.as_of - timedelta(days=days)).isoformat())
             return (
                 f"CASE WHEN {c} IS NULL THEN NULL "
-                f"ELSE ({c} <= {self.ref} AND {c} >= DATE {first}) END"
+                f"ELSE ({c} <= {self.ref_date} AND {c} >= DATE {first}) END"
             )
-        ref = self.c(t.before) if t.before else self.ref
+        ref = self.ref(t.before, "date") if t.before else self.ref_date
         return (
             f"CASE WHEN {c} IS NULL OR {ref} IS NULL THEN NULL "
             f"ELSE ({c} <= {ref} AND {c} >= {ref} - INTERVAL {days} DAY) END"
@@ -259,6 +439,7 @@ def compile_sql(
     rank: bool = True,
     normalize_text: bool = True,
     keep: Sequence[str] | None = None,
+    raw: bool = False,
 ) -> str:
     """A ``SELECT`` (or ``CREATE VIEW``) scoring every row of ``table`` in ``dialect``.
 
@@ -270,6 +451,12 @@ def compile_sql(
     DuckDB costs more than all the scoring arithmetic together. ``keep`` names the table's
     columns to return before the score columns (default: all of them); returning only an id
     saves the warehouse copying every input column into the result.
+
+    ``raw=True`` scores a table as loaded from the prospects file, every ICP column text (a CSV
+    staged as VARCHAR): the query parses values as :func:`icpkit.scoring.score` does on the
+    same file (numbers with currency, ``M``/``k`` suffixes, thousands separators and each
+    column's number convention, categoricals normalised, ``;``/``|`` lists, yes/no values, ISO
+    dates), so both give identical scores.
     """
     dialect = dialect.lower()
     if dialect not in DIALECTS:
@@ -282,8 +469,15 @@ def compile_sql(
 
     if dialect == "postgres":
         # No `* EXCLUDE` in PostgreSQL: each row's scores come from a LATERAL subquery.
-        comp = _Compiler(plan, col, as_of, prefix='"__icp_src".', normalize=normalize_text)
-        stages = [comp.normalised(), comp.tests(), comp.points()]
+        comp = _Compiler(plan, col, as_of, prefix='"__icp_src".', normalize=normalize_text, raw=raw)
+        stages = []
+        flags = ""
+        if raw:
+            stages = [comp.raw_first(comp.prefix), *comp.raw_numbers()]
+            if comp.num:
+                flags = f" CROSS JOIN ({comp.flags(_chain(comp, src))}) AS {_q(_P + 'f')}"
+                stages += comp.raw_parse()
+        stages += [comp.normalised(), comp.tests(), comp.points()]
         stages += [comp.stage2(), comp.stage3(), comp.stage4()]
         stages = [x for x in stages if x]
         q = f"SELECT {_sel(stages[0])}"
@@ -294,13 +488,24 @@ def compile_sql(
         outer = ", ".join(f"{sc}.{_q(c)}" for c in scores)
         kept = f"{row}.*" if keep is None else ", ".join(f"{row}.{_q(k)}" for k in keep)
         sql = (
-            f"SELECT {kept}{', ' if kept else ''}{outer} FROM {src} AS {row} CROSS JOIN LATERAL "
+            f"SELECT {kept}{', ' if kept else ''}{outer} FROM {src} AS {row}{flags} CROSS JOIN LATERAL "
             f"(SELECT {inner} FROM ({q}) AS {lvl}) AS {sc}"
         )
     else:
-        comp = _Compiler(plan, col, as_of, prefix="", normalize=normalize_text)
+        comp = _Compiler(plan, col, as_of, prefix="", normalize=normalize_text, raw=raw)
         q = f"SELECT * FROM {src}"
         temps: list[str] = []
+        if raw:
+            q = _chain(comp, src)
+            temps += [n for stage in _raw_stages(comp) for n, _ in stage]
+            if comp.num:
+                f = comp.flags(q)
+                q = f"SELECT * FROM ({q}) AS {lvl} CROSS JOIN ({f}) AS {_q(_P + 'f')}"
+                temps += [f"{_P}{side}{n}" for n in comp.num.values() for side in ("us", "eu")]
+                for stage in comp.raw_parse():
+                    if stage:
+                        q = f"SELECT *, {_sel(stage)} FROM ({q}) AS {lvl}"
+                        temps += [n for n, _ in stage]
         for stage in (
             comp.normalised(),
             comp.tests(),
@@ -328,6 +533,19 @@ def compile_sql(
             this=exp.to_table(view, dialect=dialect), kind="VIEW", expression=tree, replace=True
         )
     return tree.sql(dialect=dialect, pretty=pretty)
+
+
+def _raw_stages(comp: _Compiler) -> list[list[tuple[str, str]]]:
+    return [comp.raw_first(""), *comp.raw_numbers()]
+
+
+def _chain(comp: _Compiler, src: str) -> str:
+    """The table with the raw parsing stages up to the number conventions' evidence."""
+    q = f"SELECT * FROM {src}"
+    for stage in _raw_stages(comp):
+        if stage:
+            q = f"SELECT *, {_sel(stage)} FROM ({q}) AS {_q(_P + 'l')}"
+    return q
 
 
 def _with_rank(scored: str, *, materialized: bool) -> str:
