@@ -136,7 +136,10 @@ class SegmentEvidence(_Model):
     best_rate: float = Field(description="share of best among the segment's accounts")
     base_rate: float = Field(description="share of best among all accounts")
     lift: float
-    p_value: float
+    p_value: float = Field(
+        description="selection-adjusted p: the segment's statistic against the largest one the "
+        "whole search (beam, refinement, pruning) produced on shuffled outcomes"
+    )
     share_of_best: float = Field(description="share of all best customers the segment covers")
 
 
