@@ -659,7 +659,7 @@ def _covering(
     from icpkit.significance import exceedance_p, log_bonferroni, sequential_test, shuffle_within
 
     n = frame.height
-    Hs = np.ascontiguousarray(ts.matrix()[:, seg_idx])
+    Hs = ts.matrix(seg_idx)  # only the segment columns, filled block by block
     seg_crits = [ts.criteria[i] for i in seg_idx]
     seg_cols = [ts.columns[i] for i in seg_idx]
     seg_kinds = [ts.kinds[i] for i in seg_idx]
@@ -1336,7 +1336,7 @@ def _nice_to_haves(
     if inside.sum() < 2 * cfg.min_best:
         return []
     must_cols = {c.column for c in musts}
-    s = trait_stats(ts.has[inside], ts.known[inside], best[inside], worst[inside])
+    s = ts.stats(best, worst, rows=inside)  # no copy of the trait matrices
     ok = (
         (s.q_value < 0.05)
         & (s.ci_low > 1.0)

@@ -225,7 +225,10 @@ def trait_z(
 
 def _floats(has: np.ndarray, known: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``has & known`` and ``known`` as float32, the form the products take (made once)."""
-    return (has & known).astype(np.float32), known.astype(np.float32)
+    # Written straight into float32: no n × k boolean temporary beside the result.
+    hk = np.empty(has.shape, dtype=np.float32)
+    np.logical_and(has, known, out=hk, casting="unsafe")
+    return hk, known.astype(np.float32)
 
 
 def trait_max_t(
