@@ -7,6 +7,7 @@ its own (see :mod:`icpkit` for the public API).
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -14,7 +15,15 @@ from pathlib import Path
 
 import polars as pl
 
-from icpkit.columns import Schema, SchemaOverrides, infer_schema, prepare
+from icpkit.columns import (
+    _OUTCOME_PATTERNS,
+    _REFERENCE_DATES,
+    Schema,
+    SchemaOverrides,
+    canonical_name,
+    infer_schema,
+    prepare,
+)
 from icpkit.discovery import Discovery, SearchConfig, discover
 from icpkit.icp import ICP
 from icpkit.io import atomic_write_text, read_table, write_table
@@ -36,6 +45,105 @@ class DiscoveryRun:
     frame: pl.DataFrame
     source: str | None
     warnings: list[str] = field(default_factory=list)
+
+
+# Inference and discovery cost grows faster than linearly with the number of columns (a
+# 2,000 x 2,000 file took ~110 CPU s before validation; 10,000 columns ran past 90 s), while CRM
+# exports rarely carry more than a few hundred meaningful fields. Wider inputs are screened down.
+MAX_COLUMNS = 200
+SCREEN_SAMPLE = 100_000  # rows the screening statistics look at (the first ones, outcome-blind)
+# Headers that name an identity, a reference date or the company itself: always kept by screening.
+_KEEP_NAMES = re.compile(
+    r"(^|_)(id|ids|uuid|guid|name|company|account|domain|website|url|homepage|email)($|_)"
+)
+
+
+def screen_columns(
+    raw: pl.DataFrame,
+    overrides: SchemaOverrides | None = None,
+    *,
+    max_columns: int = MAX_COLUMNS,
+    file: str | None = None,
+) -> tuple[pl.DataFrame, str | None]:
+    """Keep at most ``max_columns`` columns of a wide input; return the frame and a message.
+
+    The rule never looks at outcome values, so it cannot bias the permutation-calibrated claims
+    made on the kept columns: columns named in ``overrides`` and columns whose headers read as an
+    identity, a reference date or an outcome are always kept; the rest are kept in file order
+    (exports list their standard fields first, appended custom fields last), constant columns
+    and columns more than half empty last. The message names how many columns were left
+    unexamined, since a signal in one of them cannot be found.
+    """
+    if raw.width <= max_columns:
+        return raw, None
+    named = _named_in(overrides)
+    keep: list[str] = []
+    for c in raw.columns:
+        canon = canonical_name(c)
+        if (
+            c in named
+            or canon in named
+            or canon in _REFERENCE_DATES
+            or _KEEP_NAMES.search(canon)
+            or any(pattern.search(canon) for _, pattern in _OUTCOME_PATTERNS)
+        ):
+            keep.append(c)
+    protected = len(keep)
+    kept_first = set(keep)
+    rest = [c for c in raw.columns if c not in kept_first]
+    sample = raw.select(rest).head(SCREEN_SAMPLE)
+    height = max(sample.height, 1)
+    dtypes = dict(zip(sample.columns, sample.dtypes, strict=True))  # .schema is O(width) per call
+    missing = sample.select(
+        [
+            (pl.col(c).is_null() | (pl.col(c).cast(pl.String).str.strip_chars() == "")).sum()
+            if dtypes[c] == pl.String
+            else pl.col(c).is_null().sum()
+            for c in rest
+        ]
+    ).row(0)
+    distinct = sample.select(
+        [pl.col(c).drop_nulls().n_unique() if _hashable(dtypes[c]) else pl.lit(2) for c in rest]
+    ).row(0)
+    ranked = sorted(range(len(rest)), key=lambda i: (distinct[i] <= 1, missing[i] > height / 2, i))
+    room = max(max_columns - protected, 0)
+    chosen = set(ranked[:room])
+    keep_set = set(keep) | {rest[i] for i in chosen}
+    kept = [c for c in raw.columns if c in keep_set]
+    dropped = [c for c in raw.columns if c not in keep_set]
+    where = f"{file}: " if file else ""
+    shown = ", ".join(repr(c) for c in dropped[:3]) + (", ..." if len(dropped) > 3 else "")
+    message = (
+        f"{where}{raw.width:,} columns is wider than discovery examines ({max_columns:,}); kept "
+        f"{len(kept):,} ({protected:,} named as identity, date or outcome columns and the "
+        f"first {len(kept) - protected:,} other non-constant, at least half-filled columns in file "
+        f"order; "
+        f"outcomes were not looked at) and did not examine {len(dropped):,} ({shown}). A signal "
+        f"in those cannot be found: give a file with the columns that matter"
+    )
+    return raw.select(kept), message
+
+
+def _hashable(dtype: pl.DataType) -> bool:
+    return not isinstance(dtype, (pl.List, pl.Array, pl.Struct, pl.Object))
+
+
+def _named_in(overrides: SchemaOverrides | None) -> set[str]:
+    """Every column an override names (by source header or canonical name)."""
+    if overrides is None:
+        return set()
+    names = {overrides.id, overrides.name, overrides.domain, overrides.reference_date}
+    names |= {overrides.label, *overrides.ignore}
+    for mapping in (
+        overrides.roles,
+        overrides.kinds,
+        overrides.layers,
+        overrides.outcomes,
+        overrides.multi_separators,
+    ):
+        names |= set(mapping)
+    found = {n for n in names if n}
+    return found | {canonical_name(n) for n in found}
 
 
 def default_category_map() -> dict[str, list[str]]:
@@ -63,8 +171,13 @@ def discover_file(
     baseline: bool = True,
     name: str = "Ideal Customer Profile",
     today: date | None = None,
+    max_columns: int = MAX_COLUMNS,
 ) -> DiscoveryRun:
-    """Discover and validate an ICP from a customer file (CSV, Parquet, Excel, JSON) or frame."""
+    """Discover and validate an ICP from a customer file (CSV, Parquet, Excel, JSON) or frame.
+
+    Inputs wider than ``max_columns`` are screened by :func:`screen_columns` (reported in
+    ``warnings``).
+    """
     file = None
     if isinstance(source, pl.DataFrame):
         raw = source
@@ -75,6 +188,7 @@ def discover_file(
         overrides = SchemaOverrides(label=label)
     elif overrides is not None and label is not None:
         overrides = _with_label(overrides, label)
+    raw, screened = screen_columns(raw, overrides, max_columns=max_columns, file=file)
     schema = infer_schema(raw, overrides, file=file)
     prepared = prepare(raw, schema, file=file)
     frame, schema = prepared.frame, prepared.schema
@@ -111,7 +225,8 @@ def discover_file(
         baseline=baseline,
     )
     icp = found.icp.model_copy(update={"validation": report.as_dict()})
-    warnings = [*prepared.warnings, *found.warnings, *report.notes]
+    warnings = [*([screened] if screened else []), *prepared.warnings, *found.warnings]
+    warnings += report.notes
     icp = icp.model_copy(update={"notes": [*icp.notes, *found.warnings]})
     found.icp = icp
     return DiscoveryRun(icp, found, report, schema, outcomes, frame, file, warnings)
@@ -169,4 +284,11 @@ def write_outputs(
     return out
 
 
-__all__ = ["DiscoveryRun", "default_category_map", "discover_file", "write_outputs"]
+__all__ = [
+    "MAX_COLUMNS",
+    "DiscoveryRun",
+    "default_category_map",
+    "discover_file",
+    "screen_columns",
+    "write_outputs",
+]
