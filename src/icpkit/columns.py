@@ -844,8 +844,10 @@ def _kind_of(
         return Kind.BOOLEAN, None
     if isinstance(dtype, (pl.List, pl.Array)):
         return Kind.MULTI, None
-    if dtype.is_temporal():
+    if dtype == pl.Date or isinstance(dtype, pl.Datetime):
         return Kind.DATE, None
+    if dtype.is_temporal():  # a time of day or a duration is no calendar date: keep as text
+        return Kind.TEXT, None
     if dtype.is_numeric():
         if st.get("bool", 0) == nn and st.get("unique", 0) == 2:
             return Kind.BOOLEAN, None

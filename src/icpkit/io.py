@@ -24,6 +24,7 @@ import io
 import os
 import re
 import tempfile
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -186,7 +187,10 @@ def sniff_delimiter(lines: pl.Series) -> str:
 
 
 def _parse_header(text: str, delimiter: str, file: PathLike) -> list[str]:
-    first = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
+    try:
+        first = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
+    except csv.Error as exc:  # e.g. a header cell past the csv module's field size limit
+        raise InputError(f"has an unreadable header row: {_first_line(exc)}", file=file) from None
     return _check_names(first, file)
 
 
@@ -272,13 +276,16 @@ def _read_bytes(path: Path) -> bytes:
     if path.name.lower().endswith(".gz"):
         try:
             data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
+        except (OSError, EOFError, zlib.error) as exc:  # zlib.error: corrupt deflate data
             raise InputError(f"is not a valid gzip file: {exc}", file=path) from None
     return data
 
 
-def _first_line(exc: BaseException) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+def _first_line(exc: BaseException, limit: int = 300) -> str:
+    """The first line of a library error, cut to ``limit`` characters (polars quotes the
+    offending field, which can be megabytes long)."""
+    line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 # -- reading ------------------------------------------------------------------------------------
