@@ -6,7 +6,8 @@ import itertools
 import math
 
 import numpy as np
-from hypothesis import given, settings
+import pytest
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from icpkit.significance import (
@@ -123,3 +124,47 @@ def test_trait_max_t_finds_a_planted_trait_and_orders_by_statistic():
     assert int(np.argmax(obs)) == 4
     order = np.argsort(-obs)
     assert (np.diff(adj[order]) >= 0).all()  # a larger statistic never gets a larger p
+
+
+@given(
+    n=st.integers(1, 400),
+    k=st.integers(1, 12),
+    m=st.integers(1, 4),
+    seed=st.integers(0, 2**16),
+)
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_blockwise_products_equal_the_whole_matrix(monkeypatch_budget, n, k, m, seed):
+    """Large trait matrices are multiplied block by block: the statistics must not change."""
+    from icpkit import significance as sig
+
+    rng = np.random.default_rng(seed)
+    has, known = rng.random((n, k)) < 0.3, rng.random((n, k)) < 0.9
+    best = rng.random((n, m)) < 0.3
+    whole = sig.trait_z(has, known, best, ~best)
+    with monkeypatch_budget():
+        blocks = sig.trait_z(has, known, best, ~best)
+    for field in ("z", "best_share", "worst_share", "all_share", "n"):
+        np.testing.assert_allclose(
+            getattr(blocks, field), getattr(whole, field), rtol=1e-6, equal_nan=True
+        )
+
+
+@pytest.fixture
+def monkeypatch_budget():
+    """A context in which trait_z must take its block-by-block path (tiny blocks)."""
+    from contextlib import contextmanager
+
+    from icpkit import significance as sig
+
+    @contextmanager
+    def tiny():
+        old = sig._FLOAT_BUDGET, sig._BLOCK_CELLS
+        sig._FLOAT_BUDGET, sig._BLOCK_CELLS = 0, 7
+        try:
+            yield
+        finally:
+            sig._FLOAT_BUDGET, sig._BLOCK_CELLS = old
+
+    return tiny

@@ -1424,7 +1424,7 @@ def fit_weights(
     on small bases a spurious segment's bonus out-ranked the honest points (300 accounts: AUC
     0.47 with it, 0.52 without).
     """
-    from icpkit.scorecard import fit_points, solve_intercept
+    from icpkit.scorecard import FINAL_ROWS, fit_points, solve_intercept, stratified_sample
 
     qualifying = ~_disqualified(frame, icp.disqualifiers)
     if segment_bonus is None:
@@ -1436,12 +1436,19 @@ def fit_weights(
         _mask(frame, list(seg.must)) if seg.must else np.zeros(frame.height, bool)
         for seg in icp.segments
     ]
-    parts = [traits.has[:, cand]] if traits is not None and cand else []
+    # The scorecard is fitted on at most FINAL_ROWS qualifying accounts (a stratified sample):
+    # more changes the weights in the third decimal and costs minutes and gigabytes. Only the
+    # sampled rows of the trait matrix are copied.
+    q_idx = np.flatnonzero(qualifying)
+    fit_idx = q_idx
+    if len(q_idx) > FINAL_ROWS:
+        fit_idx = q_idx[stratified_sample(best[q_idx], FINAL_ROWS, random_state)]
+    parts = [traits.has[fit_idx][:, cand]] if traits is not None and cand else []
     if segment_bonus:
-        parts += [m[:, None] for m in seg_cols]
-    X_all = np.hstack(parts) if parts else np.zeros((frame.height, 0), dtype=bool)
+        parts += [m[fit_idx, None] for m in seg_cols]
+    X_fit = np.hstack(parts) if parts else np.zeros((len(fit_idx), 0), dtype=bool)
     y = best[qualifying]
-    model = fit_points(X_all[qualifying], y, random_state=random_state)
+    model = fit_points(X_fit, best[fit_idx], random_state=random_state)
     coef = np.round(model.coef, 3)
 
     points: list[Criterion] = []
@@ -1466,7 +1473,12 @@ def fit_weights(
             )
         )
     base = float(y.mean()) if len(y) else float(best.mean())
-    raw = X_all[qualifying].astype(np.float64) @ coef
+    # Raw points of every qualifying account, column by column over the few non-zero weights
+    # (no n × k float copy).
+    raw = np.zeros(len(q_idx))
+    for j in np.flatnonzero(coef):
+        col = traits.has[q_idx, cand[j]] if j < len(cand) else seg_cols[j - len(cand)][q_idx]  # type: ignore[union-attr]
+        raw += coef[j] * col
     intercept = round(solve_intercept(raw, y.astype(np.float64)), 3) if len(y) else 0.0
     score = np.floor(1000.0 / (1.0 + np.exp(-np.clip(intercept + raw, -40, 40))) + 0.5) / 10.0
     scoring = icp.scoring.model_copy(

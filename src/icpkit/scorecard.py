@@ -38,9 +38,9 @@ N_PENALTIES = 9
 #: The path spans this many decades above that smallest C.
 PATH_DECADES = 4.0
 #: Above this many accounts the penalty is chosen on a stratified sample of this size.
-SAMPLE_ROWS = 30_000
-#: The final scorecard is fitted on at most this many accounts (a stratified sample).
-FINAL_ROWS = 200_000
+SAMPLE_ROWS = 20_000
+#: Callers fit the scorecard on at most this many accounts (a stratified sample).
+FINAL_ROWS = 100_000
 #: Penalties always tried before the path may stop early (the first ones admit few traits).
 MIN_PATH = 4
 #: The best penalty must beat the intercept-only model by this many standard errors.
@@ -143,7 +143,17 @@ def _platt_scale(raw: np.ndarray, y: np.ndarray) -> float:
     return a
 
 
-def _stratified_sample(y: np.ndarray, size: int, seed: int) -> np.ndarray:
+def _csr(Xb: np.ndarray, columns: np.ndarray, block: int = 20_000) -> sparse.csr_matrix:
+    """``Xb[:, columns]`` as float64 CSR, built block by block (scipy's dense → sparse path
+    holds two int64 index arrays of every non-zero at once)."""
+    blocks = [
+        sparse.csr_matrix(Xb[i : i + block][:, columns], dtype=np.float64)
+        for i in range(0, Xb.shape[0], block)
+    ]
+    return sparse.vstack(blocks, format="csr") if len(blocks) > 1 else blocks[0]
+
+
+def stratified_sample(y: np.ndarray, size: int, seed: int) -> np.ndarray:
     """Row indices of a sample of ``size`` accounts with the share of best of the whole."""
     rng = np.random.default_rng(seed)
     pos, neg = np.flatnonzero(y), np.flatnonzero(~y)
@@ -188,12 +198,12 @@ def fit_points(
     useful = np.flatnonzero((counts > 0) & (counts < n))
     if len(useful) == 0:
         return flat
-    X_all = sparse.csr_matrix(Xb[:, useful], dtype=np.float64)
+    X_all = _csr(Xb, useful)
     y_all = y.astype(np.int64)
     # On a large base the penalty is chosen on a stratified sample (the held-out comparison
     # needs tens of thousands of accounts, not millions) and rescaled to the full base, where
     # the final model is fitted once: liblinear's C multiplies a sum of losses over accounts.
-    rows = _stratified_sample(y, SAMPLE_ROWS, random_state) if n > SAMPLE_ROWS else None
+    rows = stratified_sample(y, SAMPLE_ROWS, random_state) if n > SAMPLE_ROWS else None
     Xs = X_all[rows] if rows is not None else X_all
     yi = y_all[rows] if rows is not None else y_all
     n_full, n = n, Xs.shape[0]
@@ -265,13 +275,8 @@ def fit_points(
     while chosen > 1 and float(np.median(nnz[:, chosen - 1])) > max_points:
         chosen -= 1
     c = float(cs[chosen - 1])
-    # The final fit sees every account up to FINAL_ROWS (a larger sample changes the weights
-    # in the third decimal and costs minutes); C scales with the number of accounts fitted.
-    fit_rows = _stratified_sample(y, FINAL_ROWS, random_state + 1) if n_full > FINAL_ROWS else None
-    X_fit = X_all[fit_rows] if fit_rows is not None else X_all
-    y_fit = y_all[fit_rows] if fit_rows is not None else y_all
-    c_full = c * X_fit.shape[0] / n
-    coef_u, _ = _fit_l1(X_fit, y_fit, c_full)
+    c_full = c * n_full / n
+    coef_u, _ = _fit_l1(X_all, y_all, c_full)
     if max_points and np.count_nonzero(coef_u) > max_points:
         # Keep the strongest contributions (|weight| × spread of the column).
         cu = counts[useful].astype(np.float64)
@@ -292,4 +297,4 @@ def fit_points(
     )
 
 
-__all__ = ["PointsModel", "fit_points", "solve_intercept"]
+__all__ = ["FINAL_ROWS", "PointsModel", "fit_points", "solve_intercept", "stratified_sample"]

@@ -195,15 +195,32 @@ def trait_z(
 
     Two matrix products give every count; a missing value is neither has nor lacks.
     """
-    hk, kf = _as_float or _floats(has, known)
+    floats = _as_float if _as_float is not None else _floats(has, known)
     labels = np.hstack([best, worst]).astype(np.float32)
     m = best.shape[1]
-    c = hk.T @ labels
-    kn = kf.T @ labels
+    if floats is not None:
+        hk, kf = floats
+        c = hk.T @ labels
+        kn = kf.T @ labels
+        n_all = hk.sum(axis=0, dtype=np.float64)[:, None]
+        all_known = kf.sum(axis=0, dtype=np.float64)[:, None]
+    else:
+        # Too large to hold as float32 beside the booleans: the same products, block by block.
+        k = has.shape[1]
+        c = np.zeros((k, 2 * m), dtype=np.float32)
+        kn = np.zeros((k, 2 * m), dtype=np.float32)
+        n_all = np.zeros((k, 1))
+        all_known = np.zeros((k, 1))
+        step = max(1, _BLOCK_CELLS // max(k, 1))
+        for i in range(0, has.shape[0], step):
+            hb = np.logical_and(has[i : i + step], known[i : i + step]).astype(np.float32)
+            kb = known[i : i + step].astype(np.float32)
+            c += hb.T @ labels[i : i + step]
+            kn += kb.T @ labels[i : i + step]
+            n_all[:, 0] += hb.sum(axis=0, dtype=np.float64)
+            all_known[:, 0] += kb.sum(axis=0, dtype=np.float64)
     n_best, n_worst = c[:, :m].astype(np.float64), c[:, m:].astype(np.float64)
     bk, wk = kn[:, :m].astype(np.float64), kn[:, m:].astype(np.float64)
-    n_all = hk.sum(axis=0, dtype=np.float64)[:, None]
-    all_known = kf.sum(axis=0, dtype=np.float64)[:, None]
     a, b = n_best + _HALF, bk - n_best + _HALF
     cc, d = n_worst + _HALF, wk - n_worst + _HALF
     log_or = np.log(a * d / (b * cc))
@@ -223,8 +240,20 @@ def trait_z(
     )
 
 
-def _floats(has: np.ndarray, known: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``has & known`` and ``known`` as float32, the form the products take (made once)."""
+#: Float32 copies of the trait matrices are kept only up to this many bytes (both together);
+#: larger ones are multiplied block by block instead (a million accounts × 400 traits).
+_FLOAT_BUDGET = 1 << 30
+#: Cells per block in the block-by-block products.
+_BLOCK_CELLS = 8_000_000
+
+
+def _floats(has: np.ndarray, known: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """``has & known`` and ``known`` as float32, the form the products take (made once).
+
+    None when they would exceed ``_FLOAT_BUDGET``: :func:`trait_z` then works block by block.
+    """
+    if has.size * 8 > _FLOAT_BUDGET:
+        return None
     # Written straight into float32: no n × k boolean temporary beside the result.
     hk = np.empty(has.shape, dtype=np.float32)
     np.logical_and(has, known, out=hk, casting="unsafe")
