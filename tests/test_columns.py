@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from pathlib import Path
 
@@ -29,8 +28,9 @@ from icpkit.columns import (
 )
 from icpkit.errors import IcpFileError, InputError
 from icpkit.io import read_table, write_table
+from tests.helpers import shared_dir
 
-SHARED = Path(os.environ.get("ICPKIT_SHARED", Path(__file__).resolve().parents[2] / "shared"))
+SHARED = shared_dir()
 CRUNCHBASE = SHARED / "data" / "crunchbase-2013" / "crunchbase-companies.csv"
 
 

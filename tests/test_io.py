@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import os
 from datetime import date
 from pathlib import Path
 
@@ -22,8 +21,9 @@ from icpkit.io import (
     sniff_csv,
     write_table,
 )
+from tests.helpers import shared_dir
 
-SHARED = Path(os.environ.get("ICPKIT_SHARED", Path(__file__).resolve().parents[2] / "shared"))
+SHARED = shared_dir()
 CRUNCHBASE = SHARED / "data" / "crunchbase-2013"
 needs_crunchbase = pytest.mark.skipif(
     not (CRUNCHBASE / "crunchbase-companies.csv").is_file(),

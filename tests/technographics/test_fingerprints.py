@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import _sre
 import json
-import os
 import re
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.helpers import shared_dir
 
 from icpkit.errors import FingerprintError
 from icpkit.technographics import FingerprintDB, lint_pattern, load_fingerprints
@@ -24,9 +24,7 @@ from icpkit.technographics.patterns import (
     translate,
 )
 
-SHARED = Path(
-    os.environ.get("ICPKIT_SHARED") or Path(__file__).resolve().parents[2].parent / "shared"
-)
+SHARED = shared_dir()
 REAL_DB = SHARED / "fingerprints" / "httparchive-wappalyzer"
 
 CATS = {
