@@ -265,3 +265,13 @@ def test_overlapping_disqualifiers_on_one_column_are_merged():
     m = next(c for c in merged if c.between == (None, 500_000.0))
     assert m.evidence is not None
     assert m.evidence.n == int((frame.get_column("funding") < 500_000).sum())
+
+
+def test_the_same_data_gives_the_same_icp_file(tmp_path):
+    """Discovery is deterministic: the scorecard's solver and the shuffles are seeded."""
+    data = generate_customers(1500, seed=11)
+    path = tmp_path / "customers.csv"
+    write_table(data.customers, path)
+    first, second = _discover_csv(path), _discover_csv(path)
+    assert first.icp.scoring.points, "the planted base should give a scorecard"
+    assert first.icp.to_yaml() == second.icp.to_yaml()

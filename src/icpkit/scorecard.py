@@ -98,7 +98,13 @@ def _fit_l1(X: Any, y: np.ndarray, c: float) -> tuple[np.ndarray, float]:
 
     # liblinear penalises the intercept too; a large intercept_scaling makes that negligible.
     model = LogisticRegression(
-        C=c, l1_ratio=1.0, solver="liblinear", intercept_scaling=100.0, max_iter=200, tol=1e-3
+        C=c,
+        l1_ratio=1.0,
+        solver="liblinear",
+        intercept_scaling=100.0,
+        max_iter=200,
+        tol=1e-3,
+        random_state=0,  # liblinear visits coordinates in random order: fix it, same file twice
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # convergence chatter on tiny folds; the CV judges
