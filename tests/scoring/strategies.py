@@ -119,4 +119,122 @@ def frames(draw: Any, *, max_rows: int = 25) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=SCHEMA)
 
 
-__all__ = ["BASE", "SCHEMA", "criteria", "frames", "icps"]
+#: Raw headers as exports spell them (mapped to the ICP's names by canonical_name / columns=).
+RAW_HEADERS = {
+    "industry": "Industry",
+    "employees": "Number of Employees",
+    "tech_stack": "Tech Stack",
+}
+_PLACEHOLDERS = ["N/A", "n/a", "", "-", "null", "#N/A", " "]
+_JUNK_NUMBERS = [
+    "11-50",
+    "abc",
+    "(500)",
+    "10,000+",
+    "12%",
+    "1.2bn",
+    "usd 10m",
+    "6.515",
+    "1,200",
+    "2,5",
+    "1.234.567,8",
+    "1\u00a0200",
+    "1e5",
+    "$1.2M",
+    "€2.5k",
+    "3 MM",
+    "0.5",
+    ".5",
+    "+7",
+    "1.",
+]
+
+
+def _group(n: int, sep: str) -> str:
+    return f"{n:,}".replace(",", sep)
+
+
+def _render_number(draw: Any, x: float, convention: str) -> str:
+    """A number as a person or a spreadsheet export types it, in one convention."""
+    style = draw(st.sampled_from(["plain", "grouped", "money", "suffix", "decimals"]))
+    neg = "-" if x < 0 else ""
+    x = abs(x)
+    whole, frac = int(x), round(x - int(x), 2)
+    dec, thou = (",", ".") if convention == "eu" else (".", ",")
+    if style == "plain":
+        text = str(whole) if frac == 0 else f"{x:.2f}".replace(".", dec)
+    elif style == "grouped":
+        text = _group(whole, thou) + (f"{dec}{round(frac * 100):02d}" if frac else "")
+    elif style == "money":
+        text = "$" + _group(whole, thou)
+    elif style == "suffix":
+        text = f"{whole / 1000:g}".replace(".", dec) + draw(st.sampled_from(["k", "K", " k"]))
+    else:
+        text = f"{x:.3f}".replace(".", dec)
+    return (
+        draw(st.sampled_from(["", " ", "\u00a0"])) + neg + text + draw(st.sampled_from(["", " "]))
+    )
+
+
+def _messy_text(draw: Any, value: str) -> str:
+    case = draw(st.sampled_from([str, str.upper, str.title]))
+    inner = value.replace(" ", draw(st.sampled_from([" ", "  ", "\t", "\u00a0"])))
+    return draw(st.sampled_from(["", " ", "  "])) + case(inner) + draw(st.sampled_from(["", " "]))
+
+
+@st.composite
+def raw_frames(draw: Any, *, max_rows: int = 25) -> pl.DataFrame:
+    """The frames of :func:`frames` as a raw export has them: every column text, messy.
+
+    Categoricals in any case with stray whitespace, placeholders for missing values, numbers
+    with currency, suffixes and thousands separators in a convention drawn per column (sometimes
+    mixed, sometimes junk), yes/no spellings, ``;``/``|`` lists, ISO dates and datetimes.
+    """
+    df = draw(frames(max_rows=max_rows))
+    out: dict[str, list[str | None]] = {}
+
+    def missing() -> str | None:
+        return draw(st.one_of(st.none(), st.sampled_from(_PLACEHOLDERS)))
+
+    for col in TEXT:
+        out[col] = [missing() if v is None else _messy_text(draw, v) for v in df[col].to_list()]
+    for col in NUMBERS:
+        convention = draw(st.sampled_from(["us", "eu", "mixed"]))
+        vals: list[str | None] = []
+        for v in df[col].to_list():
+            if v is None:
+                vals.append(missing())
+            elif draw(st.integers(0, 9)) == 0:
+                vals.append(draw(st.sampled_from(_JUNK_NUMBERS)))
+            else:
+                conv = draw(st.sampled_from(["us", "eu"])) if convention == "mixed" else convention
+                vals.append(_render_number(draw, v, conv))
+        out[col] = vals
+    yes = ["yes", "Yes", "TRUE", " y", "1", "x", "t"]
+    no = ["no", "No", "false", "N", "0", "f ", "0.0"]
+    out["hiring"] = [
+        missing() if v is None else draw(st.sampled_from(yes if v else [*no, "maybe"]))
+        for v in df["hiring"].to_list()
+    ]
+    tags: list[str | None] = []
+    for v in df["tech_stack"].to_list():
+        if v is None:
+            tags.append(None)
+        elif not v:
+            tags.append(draw(st.sampled_from(["", "none", "N/A"])))
+        else:
+            sep = draw(st.sampled_from(["; ", ";", " | ", "|", " ;  "]))
+            tags.append(sep.join(_messy_text(draw, t) for t in v))
+    out["tech_stack"] = tags
+    for col in ("funded_on", "close_date"):
+        fmt = draw(st.sampled_from(["%Y-%m-%d", "%Y-%m-%dT10:30:00", " %Y-%m-%d", "%Y-%m"]))
+        out[col] = [
+            draw(st.one_of(st.none(), st.sampled_from(["not a date", "2024-13-45", ""])))
+            if v is None
+            else v.strftime(fmt)
+            for v in df[col].to_list()
+        ]
+    return pl.DataFrame(out, schema=dict.fromkeys(out, pl.String))
+
+
+__all__ = ["BASE", "RAW_HEADERS", "SCHEMA", "criteria", "frames", "icps", "raw_frames"]

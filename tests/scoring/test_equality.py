@@ -4,6 +4,8 @@ Random ICPs (tests/scoring/strategies.py) over random prepared frames with nulls
 scored by the polars engine and by the SQL :func:`compile_sql` emits, run in DuckDB and, when
 ``ICPKIT_PG_DSN`` points at a server (``.ci/postgres.sh`` starts one), in PostgreSQL. Every
 output column must match exactly, floats included: the engines share one arithmetic plan.
+Raw, messy text tables (``raw_frames``: "$1.2M", "1.234,5", " SaaS ", "N/A", "Shopify | Klaviyo",
+real export headers) are scored by the polars engine and by ``compile_sql(raw=True)`` alike.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from hypothesis import strategies as st
 
 from icpkit.icp import ICP
 from icpkit.scoring import OUTPUT_COLUMNS, compile_sql, score
-from tests.scoring.strategies import BASE, frames, icps
+from tests.scoring.strategies import BASE, RAW_HEADERS, frames, icps, raw_frames
 
 COMPARED = ["row_id", *OUTPUT_COLUMNS]
 
@@ -73,6 +75,39 @@ def test_duckdb_sql_equals_polars(
     keep = ["row_id"] if slim else None
     got = _duckdb_rows(df, icp, tmp_path, normalize=normalize, keep=keep)
     assert got == _polars_rows(df, icp)
+
+
+def _raw(df: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, str]]:
+    """The raw frame under its export headers, and the columns= map icp sql would pass."""
+    from icpkit.scoring.engine import resolve_columns
+
+    df = _with_ids(df).rename(RAW_HEADERS)
+    return df, resolve_columns(df.columns, list(RAW_HEADERS))
+
+
+def _polars_raw_rows(df: pl.DataFrame, icp: ICP) -> list[tuple]:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # number-convention notices: the point is the values
+        return _polars_rows(df, icp)
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(icp=icps(), df=raw_frames(), slim=st.booleans())
+def test_duckdb_raw_sql_equals_polars_on_messy_text(
+    icp: ICP, df: pl.DataFrame, slim: bool, tmp_path: Path
+) -> None:
+    df, columns = _raw(df)
+    keep = ["row_id"] if slim else None
+    sql = compile_sql(
+        icp, table="p", dialect="duckdb", as_of=BASE, raw=True, columns=columns, keep=keep
+    )
+    assert _duckdb_rows(df, icp, tmp_path, sql, keep=keep) == _polars_raw_rows(df, icp)
 
 
 def test_duckdb_scores_a_registered_arrow_table_in_place() -> None:
@@ -190,3 +225,32 @@ def test_postgres_sql_equals_polars(pg, icp: ICP, df: pl.DataFrame, slim: bool) 
         idx = [names.index(c) for c in COMPARED]
         got = sorted(tuple(r[i] for i in idx) for r in cur.fetchall())
     assert got == _polars_rows(df, icp)
+
+
+@pytest.mark.postgres
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(icp=icps(), df=raw_frames())
+def test_postgres_raw_sql_equals_polars_on_messy_text(pg, icp: ICP, df: pl.DataFrame) -> None:
+    df, columns = _raw(df)
+    pg.execute('DROP TABLE IF EXISTS "raw_p"')
+    cols = ", ".join(f'"{c}" {"BIGINT" if c == "row_id" else "TEXT"}' for c in df.columns)
+    pg.execute(f'CREATE TEMP TABLE "raw_p" ({cols})')
+    with pg.cursor() as cur:
+        if df.height:
+            names = ", ".join(f'"{c}"' for c in df.columns)
+            cur.executemany(
+                f"INSERT INTO raw_p ({names}) VALUES ({', '.join(['%s'] * df.width)})", df.rows()
+            )
+        sql = compile_sql(
+            icp, table="raw_p", dialect="postgres", as_of=BASE, raw=True, columns=columns
+        )
+        cur.execute(sql)
+        names = [d.name for d in cur.description]
+        assert names == [*df.columns, *OUTPUT_COLUMNS]
+        idx = [names.index(c) for c in COMPARED]
+        got = sorted(tuple(r[i] for i in idx) for r in cur.fetchall())
+    assert got == _polars_raw_rows(df, icp)

@@ -98,14 +98,25 @@ def _rewrite(s: str, convention: str) -> str:
 
 
 def _iso_date(src: str) -> str:
-    """The ISO forms of :func:`icpkit.columns.parse_date` (``2024-05-01[T...]``, ``2024-05``)."""
+    """The ISO forms of :func:`icpkit.columns.parse_date` (``2024-05-01[T...]``, ``2024-05``).
+
+    Impossible dates (``2023-02-29``, ``2024-13-45``) are null, checked before the cast because
+    PostgreSQL has no TRY_CAST; year 0, a date to polars, is null here.
+    """
     t = f"REGEXP_REPLACE(CAST({src} AS VARCHAR), {_s('^' + _WS + '+|' + _WS + '+$')}, '', 'g')"
-    day = f"REGEXP_REPLACE({t}, '[T ].*$', '')"
-    return (
+    day = (
         f"CASE WHEN {_matches(t, '^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([T ].*)?$')} "
-        f"THEN TRY_CAST({day} AS DATE) "
-        f"WHEN {_matches(t, '^[0-9]{4}-[0-9]{1,2}$')} THEN TRY_CAST({t} || '-01' AS DATE) END"
+        f"THEN REGEXP_REPLACE({t}, '[T ].*$', '') "
+        f"WHEN {_matches(t, '^[0-9]{4}-[0-9]{1,2}$')} THEN {t} || '-01' END"
     )
+    y, m, d = (f"CAST(SPLIT_PART({day}, '-', {i}) AS INT)" for i in (1, 2, 3))
+    leap = f"(({y}) % 4 = 0 AND ({y}) % 100 <> 0) OR ({y}) % 400 = 0"
+    last = (
+        f"CASE WHEN {m} IN (4, 6, 9, 11) THEN 30 WHEN {m} = 2 THEN "
+        f"CASE WHEN {leap} THEN 29 ELSE 28 END ELSE 31 END"
+    )
+    ok = f"{y} >= 1 AND {m} BETWEEN 1 AND 12 AND {d} BETWEEN 1 AND {last}"
+    return f"CASE WHEN {day} IS NOT NULL AND {ok} THEN CAST({day} AS DATE) END"
 
 
 class _Compiler:
@@ -472,17 +483,20 @@ def compile_sql(
         comp = _Compiler(plan, col, as_of, prefix='"__icp_src".', normalize=normalize_text, raw=raw)
         stages = []
         flags = ""
+        # PostgreSQL pulls subqueries up into one expression tree, copying each parsing step
+        # into every use: exponential in the stages. OFFSET 0 keeps each stage a fence.
+        fence = " OFFSET 0" if raw else ""
         if raw:
             stages = [comp.raw_first(comp.prefix), *comp.raw_numbers()]
             if comp.num:
-                flags = f" CROSS JOIN ({comp.flags(_chain(comp, src))}) AS {_q(_P + 'f')}"
+                flags = f" CROSS JOIN ({comp.flags(_chain(comp, src, fence))}) AS {_q(_P + 'f')}"
                 stages += comp.raw_parse()
         stages += [comp.normalised(), comp.tests(), comp.points()]
         stages += [comp.stage2(), comp.stage3(), comp.stage4()]
         stages = [x for x in stages if x]
         q = f"SELECT {_sel(stages[0])}"
         for stage in stages[1:]:
-            q = f"SELECT *, {_sel(stage)} FROM ({q}) AS {lvl}"
+            q = f"SELECT *, {_sel(stage)} FROM ({q}{fence}) AS {lvl}"
         inner = ", ".join(_q(c) for c in scores)
         sc, row = _q(_P + "sc"), _q(_P + "src")
         outer = ", ".join(f"{sc}.{_q(c)}" for c in scores)
@@ -539,12 +553,12 @@ def _raw_stages(comp: _Compiler) -> list[list[tuple[str, str]]]:
     return [comp.raw_first(""), *comp.raw_numbers()]
 
 
-def _chain(comp: _Compiler, src: str) -> str:
+def _chain(comp: _Compiler, src: str, fence: str = "") -> str:
     """The table with the raw parsing stages up to the number conventions' evidence."""
     q = f"SELECT * FROM {src}"
     for stage in _raw_stages(comp):
         if stage:
-            q = f"SELECT *, {_sel(stage)} FROM ({q}) AS {_q(_P + 'l')}"
+            q = f"SELECT *, {_sel(stage)} FROM ({q}{fence}) AS {_q(_P + 'l')}"
     return q
 
 
