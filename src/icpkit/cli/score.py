@@ -156,9 +156,25 @@ def sql_cmd(
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Fix the timing reference date.")
     ] = None,
+    raw: Annotated[
+        bool,
+        typer.Option(
+            "--raw",
+            help="The table holds the prospects file as loaded, columns as text: parse values "
+            "in the query exactly as `icp score` does.",
+        ),
+    ] = False,
+    columns_from: Annotated[
+        Path | None,
+        typer.Option(
+            "--columns-from",
+            help="A prospects file whose headers the table keeps: map the ICP's columns to them.",
+        ),
+    ] = None,
 ) -> None:
     """Print SQL that scores the table inside your warehouse."""
     from icpkit.scoring import DIALECTS, compile_sql
+    from icpkit.scoring.sql import header_map
 
     if dialect.lower() not in DIALECTS:
         raise typer.BadParameter(f"choose one of {', '.join(DIALECTS)}", param_hint="--dialect")
@@ -166,7 +182,20 @@ def sql_cmd(
     if view is not None:
         _check_name(view, "--view")
     icp = ICP.load(icp_path)
-    sql = compile_sql(icp, table=table, dialect=dialect, view=view, as_of=_as_of(as_of))
+    columns = None
+    if columns_from is not None:
+        from icpkit import io
+
+        columns = header_map(icp, io.read_table(columns_from).columns)
+    sql = compile_sql(
+        icp,
+        table=table,
+        dialect=dialect,
+        view=view,
+        as_of=_as_of(as_of),
+        raw=raw,
+        columns=columns,
+    )
     console.print(sql, markup=False, highlight=False, soft_wrap=True)
 
 

@@ -549,6 +549,18 @@ def compile_sql(
     return tree.sql(dialect=dialect, pretty=pretty)
 
 
+def header_map(icp: ICP, headers: Sequence[str]) -> dict[str, str]:
+    """ICP column → the table's header, matched as the polars engine matches them.
+
+    For ``compile_sql(columns=...)`` when the table keeps the export's headers ("Number of
+    Employees" for ``employees``); ICP columns without a header are left out.
+    """
+    from icpkit.scoring.engine import resolve_columns
+
+    wanted = list(build_plan(icp).columns())
+    return {k: v for k, v in resolve_columns(list(headers), wanted).items() if k != v}
+
+
 def _raw_stages(comp: _Compiler) -> list[list[tuple[str, str]]]:
     return [comp.raw_first(""), *comp.raw_numbers()]
 
@@ -580,4 +592,4 @@ def _with_rank(scored: str, *, materialized: bool) -> str:
     )
 
 
-__all__ = ["DIALECTS", "compile_sql"]
+__all__ = ["DIALECTS", "compile_sql", "header_map"]
