@@ -79,19 +79,19 @@ def test_discover_refuses_to_write_onto_its_input(customers, tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("content", "needle"),
+    ("content", "needle", "code"),
     [
-        (None, "no such file"),
-        ("", "empty"),
-        ("id,industry\n1,saas\n2,retail\n", "outcome"),
+        (None, "no such file", 2),  # a usage mistake, as click says of a missing path
+        ("", "empty", 1),  # errors in the data itself
+        ("id,industry\n1,saas\n2,retail\n", "outcome", 1),
     ],
 )
-def test_bad_inputs_get_clear_errors(tmp_path, content, needle):
+def test_bad_inputs_get_clear_errors(tmp_path, content, needle, code):
     path = tmp_path / "in.csv"
     if content is not None:
         path.write_text(content)
     r = icp("discover", str(path), "-o", str(tmp_path / "o.yaml"))
-    assert r.returncode == 2
+    assert r.returncode == code
     assert needle in r.stderr.lower()
     assert str(path) in r.stderr
     assert "Traceback" not in r.stderr
@@ -105,7 +105,7 @@ def test_unknown_format_and_duplicate_ids(tmp_path):
     d = tmp_path / "dup.csv"
     d.write_text("id,won\n1,yes\n2,no\n1,yes\n")
     r = icp("discover", str(d), "-o", str(tmp_path / "o.yaml"))
-    assert r.returncode == 2 and "row" in r.stderr and "id" in r.stderr
+    assert r.returncode == 1 and "row" in r.stderr and "id" in r.stderr
 
 
 def test_demo_runs_and_recovers_planted_truth(tmp_path):

@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # the names below, for type checkers; at run time they load o
         NotFittedError,
         OutcomeError,
         OutputExistsError,
+        UsageError,
     )
     from icpkit.icp import ICP, Segment
     from icpkit.io import read_table, write_table
@@ -55,6 +56,7 @@ _LAZY = {
             "NotFittedError",
             "OutcomeError",
             "OutputExistsError",
+            "UsageError",
         ),
         "icpkit.errors",
     ),
@@ -117,6 +119,7 @@ __all__ = [
     "SearchConfig",
     "Segment",
     "TraitConfig",
+    "UsageError",
     "ValidationReport",
     "__version__",
     "compile_sql",

@@ -6,7 +6,9 @@ user needs to act on it::
     IcpkitError
     ├── InputError            a data file or frame is unusable (file, column, row)
     │   ├── MissingColumnsError   the data lacks columns the ICP or a config needs
-    │   └── OutcomeError          no usable best/worst definition can be built
+    │   ├── OutcomeError          no usable best/worst definition can be built
+    │   └── UsageError            the request itself is impossible: no such file, a format
+    │                             icpkit cannot read or write, an output onto an input
     ├── IcpFileError          an ICP file is invalid (file, line, field)
     ├── OutputExistsError     refusing to overwrite an existing output without force
     ├── NotFittedError        a learner was used before ``fit``
@@ -14,7 +16,8 @@ user needs to act on it::
     └── NetworkRefused        a network target is refused (url, rule)
 
 Errors from lower layers (polars, yaml, httpx) are mapped to these at the boundary so callers
-only ever need ``except IcpkitError``.
+only ever need ``except IcpkitError``. ``exit_code`` is the ``icp`` command's exit status for
+the error: 1 for errors, 2 for usage mistakes (as click does for a bad option).
 """
 
 from __future__ import annotations
@@ -24,6 +27,9 @@ import os
 
 class IcpkitError(Exception):
     """Base class of every error icpkit raises on purpose."""
+
+    #: The CLI's exit status for this error: 1 for errors, 2 for usage mistakes.
+    exit_code: int = 1
 
 
 def _where(file: str | os.PathLike[str] | None, column: str | None, row: int | None) -> str:
@@ -57,6 +63,13 @@ class InputError(IcpkitError):
         self.row = row
         where = _where(file, column, row)
         super().__init__(f"{where}: {message}" if where else message)
+
+
+class UsageError(InputError):
+    """The request itself cannot be carried out as asked: a file that does not exist, a format
+    icpkit cannot read or write, an output that would overwrite an input. A usage mistake."""
+
+    exit_code = 2
 
 
 class MissingColumnsError(InputError):
@@ -106,9 +119,11 @@ class IcpFileError(IcpkitError):
 class OutputExistsError(IcpkitError):
     """Refusing to overwrite an existing output file without ``force``."""
 
+    exit_code = 2  # a usage mistake: the flag that allows it exists
+
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = str(path)
-        super().__init__(f"{path} already exists; pass --force (force=True) to replace it")
+        super().__init__(f"{path} already exists; pass --force to replace it")
 
 
 class NotFittedError(IcpkitError):

@@ -33,7 +33,7 @@ from typing import Literal
 
 import polars as pl
 
-from icpkit.errors import IcpkitError, InputError, OutputExistsError
+from icpkit.errors import IcpkitError, InputError, OutputExistsError, UsageError
 
 Format = Literal["csv", "parquet", "xlsx", "jsonl", "json"]
 PathLike = str | os.PathLike[str]
@@ -68,7 +68,7 @@ def detect_format(path: PathLike) -> Format:
     for ext in sorted(_EXTENSIONS, key=len, reverse=True):
         if name.endswith(ext):
             return _EXTENSIONS[ext]
-    raise InputError(
+    raise UsageError(
         f"unknown file type; supported extensions are {_supported(list(_EXTENSIONS))}",
         file=path,
     )
@@ -79,7 +79,7 @@ def _check_source(source: PathLike) -> Path:
     if path.is_dir():
         raise InputError("is a directory; give a data file", file=path)
     if not path.exists():
-        raise InputError("no such file", file=path)
+        raise UsageError("no such file", file=path)
     return path
 
 
@@ -462,7 +462,7 @@ def _check_target(path: PathLike, force: bool, inputs: Sequence[PathLike]) -> Pa
     target = Path(path)
     for inp in inputs:
         if _same_file(target, Path(inp)):
-            raise InputError(
+            raise UsageError(
                 "is one of the inputs; icpkit never overwrites its inputs, choose another output",
                 file=target,
             )
@@ -676,7 +676,7 @@ def write_table(
     if Path(path).is_dir():
         raise InputError("is a directory; give an output file name", file=path)
     if ext is None:
-        raise InputError(
+        raise UsageError(
             f"unknown output type; supported extensions are {_supported(_WRITABLE)}", file=path
         )
     target = _check_target(path, force, inputs)

@@ -23,7 +23,6 @@ from icpkit.cli import people as _people  # noqa: F401  isort: skip
 
 # Library messages name Python parameters; at the command line the user needs the flag.
 _FLAG_WORDING = (
-    ("pass --force (force=True)", "pass --force"),
     ("pass missing='unknown'", "pass --missing unknown"),
     ("pass strict=False", "pass --lenient"),
 )
@@ -45,8 +44,10 @@ def _fail(message: str, code: int) -> None:
 def main() -> None:
     """Entry point of the ``icp`` script: every failure becomes one line and an exit code.
 
-    Usage mistakes and unusable inputs exit 2 (as click does for usage errors); failures of the
-    environment (a read-only or full output directory, the network) exit 1; Ctrl-C exits 130.
+    Errors exit 1 (an unusable input, an invalid ICP file, a read-only or full output directory,
+    the network); usage mistakes exit 2, as click does for a bad option (a file that does not
+    exist, an output that exists without ``--force`` or would overwrite an input, a format icpkit
+    cannot read, a bad flag value); Ctrl-C exits 130.
     No traceback reaches the user: an unexpected exception is reported in one line too.
     """
     try:
@@ -55,7 +56,7 @@ def main() -> None:
         if isinstance(code, int) and code:
             sys.exit(code)
     except IcpkitError as exc:
-        _fail(cli_message(exc), int(getattr(exc, "exit_code", 2)))
+        _fail(cli_message(exc), int(getattr(exc, "exit_code", 1)))
     except (typer.Abort, KeyboardInterrupt):
         err_console.print("aborted")
         sys.exit(130)

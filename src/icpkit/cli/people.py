@@ -14,14 +14,14 @@ from rich.table import Table
 
 from icpkit.cli._app import app, console, err_console, escape
 from icpkit.compliance import DISCLAIMER
-from icpkit.errors import InputError
+from icpkit.errors import UsageError
 
 
 def _tiers(value: str) -> tuple[str, ...]:
     tiers = tuple(t.strip().upper() for t in value.split(",") if t.strip())
     bad = [t for t in tiers if t not in ("A", "B", "C", "D")]
     if not tiers or bad:
-        raise InputError(f"--tiers {value!r}: give tiers like A,B (from A, B, C, D)")
+        raise UsageError(f"--tiers {value!r}: give tiers like A,B (from A, B, C, D)")
     return tiers
 
 
@@ -124,7 +124,7 @@ def export(
     from icpkit.outreach import export_outreach
 
     if casl not in ("exclude", "flag"):
-        raise InputError(f"--casl {casl!r}: choose exclude or flag")
+        raise UsageError(f"--casl {casl!r}: choose exclude or flag")
     icp = ICP.load(icp_file)
     from icpkit import io
 
