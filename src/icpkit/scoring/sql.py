@@ -9,7 +9,8 @@ What the table must hold (the warehouse equivalent of a prepared frame): numbers
 columns, booleans as booleans, dates as ``DATE``, multi-valued columns as arrays of normalised
 (lower-case, trimmed) strings. Categorical columns are lower-cased and trimmed by the query
 itself (once per column; ``normalize_text=False`` skips it for clean tables); inner whitespace
-must already be single spaces.
+must already be single spaces. ``raw=True`` lifts all of this: the query then parses a table of
+text columns (the export as loaded) exactly as the polars engine parses the same frame.
 
 The output keeps every column of the table and appends the score columns. Dialects drop the
 query's helper columns with ``* EXCLUDE`` / ``* EXCEPT`` (DuckDB, Snowflake, BigQuery, Spark 3.5+
