@@ -92,9 +92,11 @@ def test_xlsx_text_cells_follow_the_same_rule(tmp_path: Path) -> None:
 
 
 def test_ambiguous_column_alone_is_reported_and_read_as_us() -> None:
-    conv, notes = number_conventions({"Employees": pl.Series(["6.515", "1,200", "50"])})
+    plain = [str(i) for i in range(50, 5000, 7)]  # many distinct values, none ambiguous
+    conv, notes = number_conventions({"Employees": pl.Series([*plain, "6.515", "1,200"])})
     assert conv == {"Employees": "us"}
     assert len(notes) == 1 and "ambiguous" in notes[0] and "US" in notes[0]
+    assert "'1,200'" in notes[0]  # the example shown is an ambiguous value, not any value
 
 
 def test_us_file_resolves_ambiguous_columns_as_us_and_plain_columns_say_nothing() -> None:

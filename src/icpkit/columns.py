@@ -611,9 +611,9 @@ def _parse_number_series(values: pl.Series, convention: Convention = "mixed") ->
 
 def number_evidence(values: pl.Series) -> tuple[str | None, str | None, str | None]:
     """One example each of a value only US, only European and either way readable (or None)."""
-    s = _clean_numbers(values.drop_nulls().unique())["s"]
+    raw = values.drop_nulls().unique().cast(pl.String)  # once: unique() has no fixed order
+    s = _clean_numbers(raw)["s"]
     amb = s.str.contains(NUMBER_AMBIGUOUS).fill_null(False)
-    raw = values.drop_nulls().unique().cast(pl.String)
     out: list[str | None] = []
     for mask in (s.str.contains(US_EVIDENCE) & ~amb, s.str.contains(EU_EVIDENCE) & ~amb, amb):
         hit = raw.filter(mask.fill_null(False))
