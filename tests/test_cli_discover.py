@@ -187,3 +187,22 @@ def test_usage_errors_are_messages_not_tracebacks(tmp_path):
     )
     assert r.returncode == 2
     assert "Traceback" not in r.stderr and "date" in r.stderr
+
+
+def test_lenient_treats_odd_values_as_missing(tmp_path):
+    """A mostly numeric column with a few words in it: an error naming --lenient, or with the
+    flag a warning and an ICP."""
+    frame = generate_customers(800, seed=5).customers
+    col = next(c for c in frame.columns if "employee" in c.lower())
+    values = frame[col].cast(pl.String).to_list()
+    for i in range(0, len(values), 12):  # 8%: too many to drop silently, too few to be text
+        values[i] = "about fifty"
+    path = tmp_path / "odd.csv"
+    write_table(frame.with_columns(pl.Series(col, values)), path)
+    r = icp("discover", str(path), "-o", str(tmp_path / "a.yaml"), "--folds", "0")
+    assert r.returncode == 1 and "--lenient" in r.stderr and "about fifty" in r.stderr
+    assert "strict=False" not in r.stderr
+    r = icp("discover", str(path), "-o", str(tmp_path / "b.yaml"), "--folds", "0", "--lenient")
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "b.yaml").exists()
+    assert "about fifty" in r.stdout + r.stderr  # the warning names what was dropped

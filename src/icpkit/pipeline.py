@@ -172,11 +172,13 @@ def discover_file(
     name: str = "Ideal Customer Profile",
     today: date | None = None,
     max_columns: int = MAX_COLUMNS,
+    strict: bool = True,
 ) -> DiscoveryRun:
     """Discover and validate an ICP from a customer file (CSV, Parquet, Excel, JSON) or frame.
 
     Inputs wider than ``max_columns`` are screened by :func:`screen_columns` (reported in
-    ``warnings``).
+    ``warnings``). With ``strict=False`` a mostly numeric (date, yes/no) column's odd values
+    are treated as missing, with a warning, instead of stopping with an error.
     """
     file = None
     if isinstance(source, pl.DataFrame):
@@ -190,7 +192,7 @@ def discover_file(
         overrides = _with_label(overrides, label)
     raw, screened = screen_columns(raw, overrides, max_columns=max_columns, file=file)
     schema = infer_schema(raw, overrides, file=file)
-    prepared = prepare(raw, schema, file=file)
+    prepared = prepare(raw, schema, file=file, strict=strict)
     frame, schema = prepared.frame, prepared.schema
     spec = OutcomeSpec(
         label=_canonical_label(schema, label), best_share=best_share, worst_share=worst_share

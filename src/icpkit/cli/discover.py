@@ -146,6 +146,23 @@ def discover(
     worst_share: Annotated[float, typer.Option(help="Bottom share counted worst.")] = 0.2,
     baseline: Annotated[bool, typer.Option(help="Compare with a black-box model.")] = True,
     name: Annotated[str, typer.Option(help="Name of the ICP.")] = "Ideal Customer Profile",
+    lenient: Annotated[
+        bool,
+        typer.Option(
+            "--lenient",
+            help="Treat the odd values of a mostly numeric, date or yes/no column as missing "
+            "(with a warning) instead of stopping with an error.",
+        ),
+    ] = False,
+    max_columns: Annotated[
+        int,
+        typer.Option(
+            "--max-columns",
+            min=1,
+            help="Wider inputs are screened to this many attribute columns without looking at "
+            "the outcomes (reported).",
+        ),
+    ] = 200,
     force: Annotated[bool, typer.Option(help="Replace existing output files.")] = False,
 ) -> None:
     """Discover an evidence-based ICP from a customer base and write icp.yaml + icp.md."""
@@ -186,6 +203,8 @@ def discover(
             holdout_after=_parse_date(holdout_after),
             baseline=baseline,
             name=name,
+            strict=not lenient,
+            max_columns=max_columns,
         )
     render_run(run)
     written = write_outputs(run, output, markdown_path=md_path, evidence_path=evidence, force=force)
