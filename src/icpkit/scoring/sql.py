@@ -75,7 +75,10 @@ def _in(sql: str, values: Sequence[str]) -> str:
 def _multiplier(s: str) -> str:
     # Longest suffix first: the same match as polars' leftmost alternation anchored at the end.
     order = sorted(C._MULTIPLIERS, key=len, reverse=True)
-    whens = " ".join(f"WHEN {_matches(s, k + '$')} THEN {_d(C._MULTIPLIERS[k])}" for k in order)
+    # '^.*': Snowflake's REGEXP_LIKE matches whole strings (numbers hold no newline by now).
+    whens = " ".join(
+        f"WHEN {_matches(s, '^.*' + k + '$')} THEN {_d(C._MULTIPLIERS[k])}" for k in order
+    )
     return f"CASE {whens} ELSE {_d(1.0)} END"
 
 
@@ -106,7 +109,7 @@ def _iso_date(src: str) -> str:
     """
     t = f"REGEXP_REPLACE(CAST({src} AS VARCHAR), {_s('^' + _WS + '+|' + _WS + '+$')}, '', 'g')"
     day = (
-        f"CASE WHEN {_matches(t, '^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([T ].*)?$')} "
+        f"CASE WHEN {_matches(t, '^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([T ][^' + chr(10) + ']*)?$')} "
         f"THEN REGEXP_REPLACE({t}, '[T ].*$', '') "
         f"WHEN {_matches(t, '^[0-9]{4}-[0-9]{1,2}$')} THEN {t} || '-01' END"
     )
@@ -168,12 +171,10 @@ class _Compiler:
             text = f"LOWER(CAST({col} AS VARCHAR))"
             for ch in C.NUMBER_DROP:
                 text = f"REPLACE({text}, {_s(ch)}, '')"
-            out.append(
-                (
-                    f"{_P}a{n}",
-                    f"CASE WHEN {_matches(f'CAST({col} AS VARCHAR)', '[0-9]')} THEN {text} END",
-                )
-            )
+            # "Has a digit" without a regex: Snowflake's REGEXP_LIKE matches whole strings only.
+            v = f"CAST({col} AS VARCHAR)"
+            digit = f"LENGTH(TRANSLATE({v}, '0123456789', '')) < LENGTH({v})"
+            out.append((f"{_P}a{n}", f"CASE WHEN {digit} THEN {text} END"))
         for (name, kind), tmp in self.prep.items():
             col = self.c(name, prefix)
             t = _norm_text(col)
@@ -423,6 +424,10 @@ def _sel(items: list[tuple[str, str]]) -> str:
 
 def _has_any(node: exp.Expression, dialect: str) -> exp.Expression:
     """Array overlap in the target dialect (the one construct sqlglot cannot transpile)."""
+    if isinstance(node, exp.RegexpReplace) and dialect in ("snowflake", "bigquery"):
+        # They replace every match by default; a 'g' would be read as a position (Snowflake).
+        node.set("modifiers", None)
+        return node
     if not (isinstance(node, exp.Anonymous) and node.name.upper() == _HAS_ANY):
         return node
     col, arr = node.expressions
