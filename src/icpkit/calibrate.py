@@ -810,12 +810,22 @@ def _outcome_values(co: Cohort) -> dict[str, dict[str, float]]:
 def _ignored_traits(
     icp: ICP, co: Cohort, seg_masks: list[np.ndarray], *, alpha: float, top: int = 5
 ) -> list[IgnoredTrait]:
-    """Traits on columns the ICP does not read that the winners it missed share.
+    """Traits on columns no segment, disqualifier or timing signal reads that the winners it
+    missed share, unless the scorecard already gives that very trait points.
 
     Looked for among accounts no segment could hold (unknown values count as "could"), so a
-    proxy for a segment criterion with missing data does not pose as a new trait.
+    proxy for a segment criterion with missing data does not pose as a new trait. The scorecard
+    (``scoring.points``) reads most columns with small weights; a trait it rewards is not
+    ignored, but one it gives no or negative points while the new winners share it is.
     """
-    used = set(icp.required_columns()) | set(VALUE_COLUMNS + CYCLE_COLUMNS + CHURN_COLUMNS)
+    named = [
+        *(c for s in icp.segments for c in (*s.must, *s.nice)),
+        *icp.disqualifiers,
+        *icp.scoring.timing,
+    ]
+    used = {c.column for c in named} | {c.before for c in named if c.before}
+    used |= set(VALUE_COLUMNS + CYCLE_COLUMNS + CHURN_COLUMNS)
+    rewarded = {c.key() for c in icp.scoring.points if (c.weight or 0) > 0}
     cols = [
         c
         for c in co.schema.columns
@@ -831,7 +841,9 @@ def _ignored_traits(
     won = co.won[population]
     ts = build_traits(frame, schema, best=None, config=TraitConfig(min_count=20))
     ts_cols = list(ts.columns)
-    keep = [i for i, c in enumerate(ts_cols) if c not in used]
+    keep = [
+        i for i, c in enumerate(ts_cols) if c not in used and ts.criteria[i].key() not in rewarded
+    ]
     if not keep:
         return []
     has, known = ts.has[:, keep], ts.known[:, keep]
