@@ -141,3 +141,16 @@ def test_export_crm_cli_neutralises_company_values(tmp_path: Path, raw: bool) ->
         assert dangerous  # the opt-out really writes them verbatim
     else:
         assert dangerous == []
+
+
+def test_header_cells_are_neutralised_too(tmp_path: Path) -> None:
+    """Column names come from the input file: a header can carry a formula as well."""
+    df = pl.DataFrame({'=HYPERLINK("http://x")': ["a"], "-5": ["b"], "name": ["c"]})
+    out = tmp_path / "h.csv"
+    write_table(df, out)
+    header = out.read_text(encoding="utf-8").splitlines()[0]
+    assert header.startswith("\"'=HYPERLINK") or header.startswith("'=HYPERLINK")
+    assert ",-5," in f",{header}," and header.endswith(",name")
+    raw = tmp_path / "raw.csv"
+    write_table(df, raw, raw_cells=True)
+    assert raw.read_text(encoding="utf-8").splitlines()[0].startswith('"=HYPERLINK')

@@ -623,18 +623,27 @@ def neutralize_cells(df: pl.DataFrame) -> pl.DataFrame:
     Company names, titles and the reasons that repeat them come from files anyone can write; a
     cell like ``=HYPERLINK(...)`` would run when the CSV opens in Excel or is imported into a CRM.
     Only text columns are touched: numeric, boolean and date columns stay what they are, and a
-    text cell that is a plain number ("-5") is kept as is (see ``_PLAIN_NUMBER``).
+    text cell that is a plain number ("-5") is kept as is (see ``_PLAIN_NUMBER``). Header cells
+    get the same rule.
     """
+    import re
+
+    # Header cells too: column names come from the input file.
+    renames = {
+        n: f"'{n}"
+        for n in df.columns
+        if re.search(_DANGEROUS, n) and not re.search(_PLAIN_NUMBER, n)
+    }
     text = [n for n, t in df.schema.items() if t == pl.String]
-    if not text:
-        return df
-    return df.with_columns(
-        pl.when(pl.col(n).str.contains(_DANGEROUS) & ~pl.col(n).str.contains(_PLAIN_NUMBER))
-        .then(pl.lit("'") + pl.col(n))
-        .otherwise(pl.col(n))
-        .alias(n)
-        for n in text
-    )
+    if text:
+        df = df.with_columns(
+            pl.when(pl.col(n).str.contains(_DANGEROUS) & ~pl.col(n).str.contains(_PLAIN_NUMBER))
+            .then(pl.lit("'") + pl.col(n))
+            .otherwise(pl.col(n))
+            .alias(n)
+            for n in text
+        )
+    return df.rename(renames) if renames else df
 
 
 @contextlib.contextmanager
