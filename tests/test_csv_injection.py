@@ -149,7 +149,7 @@ def test_header_cells_are_neutralised_too(tmp_path: Path) -> None:
     out = tmp_path / "h.csv"
     write_table(df, out)
     header = out.read_text(encoding="utf-8").splitlines()[0]
-    assert header.startswith("\"'=HYPERLINK") or header.startswith("'=HYPERLINK")
+    assert header.startswith(("\"'=HYPERLINK", "'=HYPERLINK"))
     assert ",-5," in f",{header}," and header.endswith(",name")
     raw = tmp_path / "raw.csv"
     write_table(df, raw, raw_cells=True)
