@@ -15,6 +15,7 @@ from icpkit.cli._app import app, console, err_console, escape
 if TYPE_CHECKING:  # the library loads when a command runs, so `icp --help` stays fast
     import polars as pl
 
+    from icpkit.icp import ICP
     from icpkit.pipeline import DiscoveryRun
 
 
@@ -35,6 +36,31 @@ def _criteria_table(title: str, rows: list) -> Table:
         ev = r.evidence + (f"\n[yellow]⚠ {r.caveat}[/]" if r.caveat else "")
         t.add_row(r.layer, escape(r.criterion), escape(r.ideal_fit), r.best, r.worst, r.lift, ev)
     return t
+
+
+#: Scorecard lines shown in the terminal; the rest are in the ICP file and icp.md.
+_POINTS_SHOWN = 12
+
+
+def _render_points(icp: ICP) -> None:
+    from icpkit.report.table import points_rows
+
+    console.rule("[bold]Fit score: points per criterion")
+    rows = points_rows(icp)
+    if not rows:
+        console.print(
+            "[yellow]No criterion earned points out of sample: every qualified account gets "
+            "the base rate.[/]"
+        )
+        return
+    t = Table(title="log-odds added when met; unknown adds nothing", title_justify="left")
+    for col in ("Layer", "Criterion", "When", "Points", "Best", "Worst"):
+        t.add_column(col, overflow="fold")
+    for r in rows[:_POINTS_SHOWN]:
+        t.add_row(r.layer, escape(r.criterion), escape(r.ideal_fit), r.points, r.best, r.worst)
+    console.print(t)
+    if len(rows) > _POINTS_SHOWN:
+        console.print(f"  … and {len(rows) - _POINTS_SHOWN} more criteria in the ICP file")
 
 
 def render_run(run: DiscoveryRun) -> None:
@@ -62,6 +88,7 @@ def render_run(run: DiscoveryRun) -> None:
     extra = [r for r in criteria_rows(icp) if r.role in ("timing", "disqualifier")]
     if extra:
         console.print(_criteria_table("Timing signals and anti-signals", extra))
+    _render_points(icp)
     v = icp.validation
     if v:
         console.rule("[bold]Validation: would it have picked our winners?")

@@ -7,7 +7,7 @@ from typing import Any
 import polars as pl
 
 from icpkit.icp import ICP, OutcomeComparison, Segment
-from icpkit.report.table import CriteriaRow, criteria_rows, format_p, segment_rows
+from icpkit.report.table import CriteriaRow, criteria_rows, format_p, points_rows, segment_rows
 
 
 def _table(rows: list[CriteriaRow]) -> list[str]:
@@ -139,10 +139,30 @@ def render_markdown(
     L += [
         "## Scoring",
         "",
-        f"Fit score 0–100 is the modelled share of best customers among accounts like this one. "
-        f"Tiers: A ≥ {t['A']:g}, B ≥ {t['B']:g}, C ≥ {t['C']:g}, D below (or disqualified).",
+        f"Fit score 0–100 is the modelled share of best customers among accounts like this one; "
+        f"a disqualified account scores 0. Tiers: A ≥ {t['A']:g} (strong fit), B ≥ {t['B']:g} "
+        f"(good fit), C ≥ {t['C']:g} (average), D below (poor fit, or disqualified).",
         "",
     ]
+    if icp.scoring.points:
+        L += [
+            "Points each criterion adds when met (log-odds; unknown adds nothing), strongest "
+            "first:",
+            "",
+            "| Layer | Criterion | When | Points | Best | Worst |",
+            "|---|---|---|---|---|---|",
+        ]
+        for r in points_rows(icp):
+            L.append(
+                f"| {r.layer} | {r.criterion} | {r.ideal_fit} | {r.points} | {r.best} | {r.worst} |"
+            )
+        L.append("")
+    else:
+        L += [
+            "_No criterion earned points out of sample: every qualified account gets the base "
+            "rate._",
+            "",
+        ]
     if icp.scoring.calibration:
         L += [
             "| Fit score | Accounts | Predicted best share | Observed best share |",

@@ -97,4 +97,57 @@ def criteria_rows(icp: ICP, segment: Segment | None = None) -> list[CriteriaRow]
     return rows
 
 
-__all__ = ["CriteriaRow", "criteria_rows", "format_evidence", "format_p", "segment_rows"]
+@dataclass(frozen=True)
+class PointsRow:
+    """One line of the scorecard: a criterion and the points it adds when met."""
+
+    layer: str
+    criterion: str
+    ideal_fit: str
+    points: str
+    best: str
+    worst: str
+
+
+def points_rows(icp: ICP) -> list[PointsRow]:
+    """The scorecard (``scoring.points`` and segment bonuses), strongest first, as text."""
+    weighted: list[tuple[float, PointsRow]] = []
+    for seg in icp.segments:
+        if seg.bonus:
+            row = PointsRow(
+                layer="Segment",
+                criterion=f"{seg.id}: {seg.name}",
+                ideal_fit="every must-have met",
+                points=f"{seg.bonus:+.2f}",
+                best="–",
+                worst="–",
+            )
+            weighted.append((abs(seg.bonus), row))
+    out = []
+    for c in sorted(icp.scoring.points, key=lambda c: -abs(c.weight or 0.0)):
+        ev = c.evidence
+        out.append(
+            PointsRow(
+                layer=LAYER_TITLE.get(c.layer or "firmographic", "Firmographic"),
+                criterion=_criterion_name(c),
+                ideal_fit=c.ideal_fit(),
+                points=f"{(c.weight if c.weight is not None else 1.0):+.2f}",
+                best=f"{ev.best_share:.0%}" if ev else "–",
+                worst=f"{ev.worst_share:.0%}" if ev else "–",
+            )
+        )
+    # Segment bonuses among the criteria by size; ties keep the file's order.
+    rows = [(abs(float(r.points)), r) for r in out]
+    merged = sorted([*weighted, *rows], key=lambda t: -t[0])
+    return [r for _, r in merged]
+
+
+__all__ = [
+    "CriteriaRow",
+    "PointsRow",
+    "criteria_rows",
+    "format_evidence",
+    "format_p",
+    "points_rows",
+    "segment_rows",
+]
