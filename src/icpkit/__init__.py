@@ -11,7 +11,9 @@ Each step is available on its own: :func:`read_table` → :func:`infer_schema` /
 loads its file.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from icpkit._lazy import lazy_exports
 
 if TYPE_CHECKING:  # the names below, for type checkers; at run time they load on first use
     from icpkit.columns import Schema, SchemaOverrides, infer_schema, prepare
@@ -71,27 +73,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    """Load a public name's module on first access and cache the name on the package."""
-    from importlib import import_module
-
-    module = _LAZY.get(name)
-    if module is None:
-        # icpkit.scoring and friends worked as attributes when everything loaded eagerly.
-        if not name.startswith("_"):
-            try:
-                return import_module(f"{__name__}.{name}")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"{__name__}.{name}":
-                    raise
-        raise AttributeError(f"module 'icpkit' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals(), submodules=True)
 
 
 __version__ = "0.1.0"
