@@ -6,15 +6,16 @@ segment k met" (the segment's interaction bonus). An L1-penalised logistic regre
 those columns gives each trait a weight in log-odds — its points — and shrinks traits that do
 not help to exactly zero, so the scorecard stays short and every point is visible.
 
-How strongly to shrink is chosen out of sample: stratified k-fold cross-validation along a path
-of penalties, from strong to weak, scored by the log-loss of every held-out account. Two rules
-keep the choice honest and readable:
+How strongly to shrink is chosen out of sample, for ranking — what the score is for: stratified
+k-fold cross-validation (repeated with other splits on small bases) along a path of penalties,
+from strong to weak, scored by the ROC AUC of every held-out account. Two rules keep the choice
+honest and readable:
 
-* **signal at all?** the best penalty must beat the intercept-only model by ``SIGNAL_Z``
-  standard errors of the paired per-account loss difference. When it does not, the scorecard is
-  empty and the score flat — for the right reason, and discovery says so;
-* **simplest that is as good**: the strongest penalty whose held-out loss is within
-  ``TOLERANCE_SE`` standard errors of the best, and at most ``max_points`` traits.
+* **signal at all?** the best penalty's held-out AUC must exceed 0.5 by ``SIGNAL_Z`` standard
+  errors of an AUC under no signal (Mann-Whitney). When it does not, the scorecard is empty and
+  the score flat — for the right reason, and discovery says so;
+* **simplest that is as good**: the strongest penalty whose held-out AUC is within
+  ``TOLERANCE_SE`` of those standard errors of the best, and at most ``max_points`` traits.
 
 L1 shrinks the surviving weights too, which compresses scores towards the base rate. The
 weights are therefore rescaled by one factor fitted on the held-out predictions (Platt scaling
@@ -43,9 +44,9 @@ SAMPLE_ROWS = 20_000
 FINAL_ROWS = 100_000
 #: Penalties always tried before the path may stop early (the first ones admit few traits).
 MIN_PATH = 4
-#: The best penalty must beat the intercept-only model by this many standard errors.
+#: The best penalty's held-out AUC must beat 0.5 by this many standard errors (no signal).
 SIGNAL_Z = 2.0
-#: A simpler model is preferred while its held-out loss is within this many standard errors.
+#: A simpler model is preferred while its held-out AUC is within this many standard errors.
 TOLERANCE_SE = 0.25
 
 
@@ -184,7 +185,7 @@ def fit_points(
     """Fit the scorecard on 0/1 columns ``X`` (n × k) for the target ``y`` (best customers).
 
     Returns an intercept-only model when there are too few accounts of either kind to
-    cross-validate, or when no penalty beats the intercept out of sample.
+    cross-validate, or when no penalty ranks held-out accounts better than chance.
     """
     from sklearn.model_selection import RepeatedStratifiedKFold
 
