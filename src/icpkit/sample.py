@@ -294,6 +294,25 @@ def _variants(
     return out
 
 
+def _messy_industry(raw: pl.DataFrame) -> pl.Series:
+    """The industry as CRM exports spell it: case, padding, alternative spellings (by the
+    ``industry_mess`` code of each row)."""
+    ind = pl.col("industry")
+    return _variants(
+        raw,
+        "industry",
+        "industry_mess",
+        ind,
+        {
+            1: ind.str.to_lowercase(),
+            2: pl.format(" {} ", ind),
+            3: ind.str.to_uppercase(),
+            4: ind.replace(_INDUSTRY_ALT),
+            5: pl.format("{}  ", ind.str.replace(" ", "  ")),
+        },
+    )
+
+
 def _null_where(expr: pl.Expr, mask_col: str) -> pl.Expr:
     return pl.when(pl.col(mask_col)).then(None).otherwise(expr)
 
@@ -472,7 +491,6 @@ def _attributes(
 
     # Messy spellings touch a few percent of rows, so each variant is computed on its rows only
     # and scattered into the clean column (when/then would format every row for every variant).
-    ind = pl.col("industry")
     rev = pl.col("revenue")
     bare_domain = pl.concat_str(
         [
@@ -491,19 +509,7 @@ def _attributes(
     )
     messy = pl.DataFrame(
         [
-            _variants(
-                raw,
-                "industry",
-                "industry_mess",
-                ind,
-                {
-                    1: ind.str.to_lowercase(),
-                    2: pl.format(" {} ", ind),
-                    3: ind.str.to_uppercase(),
-                    4: ind.replace(_INDUSTRY_ALT),
-                    5: pl.format("{}  ", ind.str.replace(" ", "  ")),
-                },
-            ),
+            _messy_industry(raw),
             _variants(
                 raw,
                 "employees",
@@ -972,21 +978,8 @@ def weak_signal_customers(
             **{f"miss_{k}": v for k, v in missing.items()},
         }
     )
-    ind = pl.col("industry")
     rev = pl.col("revenue")
-    industry_s = _variants(
-        raw,
-        "industry",
-        "industry_mess",
-        ind,
-        {
-            1: ind.str.to_lowercase(),
-            2: pl.format(" {} ", ind),
-            3: ind.str.to_uppercase(),
-            4: ind.replace(_INDUSTRY_ALT),
-            5: pl.format("{}  ", ind.str.replace(" ", "  ")),
-        },
-    )
+    industry_s = _messy_industry(raw)
     employees_s = _variants(
         raw,
         "employees",
