@@ -449,8 +449,9 @@ _DOMAIN_NAMES = ("domain", "website", "url", "website_url", "homepage")
 _LIST_HINT = re.compile(r"tech|stack|tools?|tags?|integrations?|categories|_list$|platforms")
 _NULL_TOKENS = ("", "n/a", "na", "null", "none", "nan", "-", "--", "—", "#n/a", "#name?", "?")
 _TEXT_NULL_TOKENS = ("", "n/a", "null", "nan", "-", "--", "—", "#n/a", "#name?")
-_TRUE = ("yes", "y", "true", "t", "1", "1.0", "x")
-_FALSE = ("no", "n", "false", "f", "0", "0.0")
+#: The yes/no vocabulary of every boolean value icpkit reads (after :func:`normalize_text`).
+TRUE_WORDS = ("yes", "y", "true", "t", "1", "1.0", "x")
+FALSE_WORDS = ("no", "n", "false", "f", "0", "0.0")
 
 MAX_CATEGORIES = 200
 NUMERIC_SHARE = 0.95
@@ -679,7 +680,13 @@ def number_conventions(
 def parse_bool(expr: pl.Expr) -> pl.Expr:
     """yes/no, true/false, y/n, t/f, 1/0 (and ``x`` for a ticked box) to booleans, else null."""
     s = normalize_text(expr)
-    return pl.when(s.is_in(_TRUE)).then(True).when(s.is_in(_FALSE)).then(False).otherwise(None)
+    return (
+        pl.when(s.is_in(TRUE_WORDS))
+        .then(True)
+        .when(s.is_in(FALSE_WORDS))
+        .then(False)
+        .otherwise(None)
+    )
 
 
 def parse_date(expr: pl.Expr) -> pl.Expr:
@@ -1373,6 +1380,8 @@ def _check_unique_ids(
 
 
 __all__ = [
+    "FALSE_WORDS",
+    "TRUE_WORDS",
     "ColumnInfo",
     "Convention",
     "Kind",

@@ -181,7 +181,7 @@ class _Compiler:
             if kind == "text":
                 e = f"CASE WHEN {_in(t, C._TEXT_NULL_TOKENS)} THEN NULL ELSE {t} END"
             elif kind == "bool":
-                e = f"CASE WHEN {_in(t, C._TRUE)} THEN TRUE WHEN {_in(t, C._FALSE)} THEN FALSE END"
+                e = f"CASE WHEN {_in(t, C.TRUE_WORDS)} THEN TRUE WHEN {_in(t, C.FALSE_WORDS)} THEN FALSE END"
             elif kind == "list":
                 # ';item;item;' with items normalised: membership is a substring test, the same
                 # answer as splitting on ; and | and normalising each item (null items never match).
