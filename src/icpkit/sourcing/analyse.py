@@ -1,0 +1,215 @@
+"""The per-record step: one archived capture → one row of facts about its page.
+
+This is the code both engines run: the single process over a list of WARC files and the Spark
+job inside each partition (:mod:`.spark`), so their results are the same by construction and a
+test checks it. A capture becomes a :class:`~icpkit.technographics.page.Page` exactly as a live
+fetch does (same parser cuts, same detector) and detection runs under the fetcher's per-page CPU
+deadline, so a hostile archived page is recorded with an ``error`` and the batch goes on.
+
+The row keeps what the domain view (:mod:`.domain_view`) and the ICP evaluation
+(:mod:`.evaluate`) need: the registered domain, capture time, page kind, detected technologies
+with evidence, the observability of the categories and tools the ICP asks about, and the page
+signals of :mod:`.pagesignals`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from typing import Any
+from urllib.parse import urlsplit
+
+import polars as pl
+
+from icpkit.sourcing.pagesignals import page_kind, page_signals
+from icpkit.sourcing.warc import Capture
+
+__all__ = ["ROW_SCHEMA", "Analyser", "registered_domain"]
+
+FACT = pl.Struct(
+    {
+        "category": pl.String,
+        "detected": pl.List(pl.String),
+        "fingerprinted": pl.Int64,
+        "observable": pl.Int64,
+    }
+)
+ROW_SCHEMA: dict[str, Any] = {
+    "domain": pl.String,
+    "host": pl.String,
+    "url": pl.String,
+    "fetch_time": pl.Datetime("us", "UTC"),
+    "kind": pl.String,
+    "status": pl.Int64,
+    "mime": pl.String,
+    "page_kind": pl.String,
+    "good": pl.Boolean,
+    "truncated": pl.Boolean,
+    "warc_file": pl.String,
+    "warc_offset": pl.Int64,
+    "tech": pl.List(pl.String),
+    "tech_evidence": pl.List(pl.String),
+    "facts": pl.List(FACT),
+    "tools_observable": pl.List(pl.String),
+    "language": pl.String,
+    "language_source": pl.String,
+    "country": pl.String,
+    "country_hints": pl.List(pl.String),
+    "company_name": pl.String,
+    "company_name_source": pl.String,
+    "has_pricing_page": pl.Boolean,
+    "has_careers_page": pl.Boolean,
+    "has_login_page": pl.Boolean,
+    "error": pl.String,
+}
+
+# Fields of a fingerprint a static archived page can show (no JS run, no fetched scripts/CSS).
+_STATIC_FIELDS = ("url", "html", "text", "script_src", "meta", "dom", "headers", "cookies")
+
+
+@lru_cache(maxsize=1)
+def _extractor() -> Any:
+    import tldextract
+
+    # the bundled Public Suffix List snapshot: no network, same answer on every executor
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
+def registered_domain(host: str) -> str:
+    """The registrable domain of ``host`` (``shop.bbc.co.uk`` → ``bbc.co.uk``); hosts under no
+    public suffix (``acme.example``, ``localhost``) keep their last two labels."""
+    host = host.strip().rstrip(".").lower()
+    if host.startswith("www."):
+        host = host[4:]
+    parts = _extractor()(host)
+    if parts.suffix and parts.domain:
+        return f"{parts.domain}.{parts.suffix}"
+    return ".".join(host.split(".")[-2:])
+
+
+def _name(name: str) -> str:
+    return " ".join(name.split()).lower()
+
+
+def _evidence(detection: Any) -> str:
+    parts = []
+    for ev in detection.evidence[:3]:
+        where = f"{ev.field}[{ev.key}]" if ev.key else ev.field
+        parts.append(f"{where} ~ {ev.matched}")
+    if detection.implied_by:
+        parts.append("implied by " + ", ".join(detection.implied_by))
+    return f"{detection.name}: " + "; ".join(parts)
+
+
+class Analyser:
+    """Turns captures into rows. ``categories`` / ``tools`` are what the ICP's "has none"
+    criteria ask about: their observability is recorded on every page."""
+
+    def __init__(
+        self,
+        detector: Any,
+        *,
+        categories: Sequence[str] = (),
+        tools: Sequence[str] = (),
+        page_cpu_seconds: float | None = 10.0,
+    ) -> None:
+        self.detector = detector
+        self.categories = list(categories)
+        self.page_cpu_seconds = page_cpu_seconds
+        by_name = {_name(t.name): t for t in detector.db.technologies.values()}
+        self.tools = {_name(t): by_name.get(_name(t)) for t in tools}
+
+    def _signals_collected(self, page: Any) -> set[str]:
+        have = {"url", "html", "text", "script_src", "meta", "dom"} if page.html else {"url"}
+        if page.headers:
+            have.add("headers")
+        if page.cookies:
+            have.add("cookies")
+        return have
+
+    def row(self, capture: Capture) -> dict[str, Any]:
+        """The facts of one capture (every key of :data:`ROW_SCHEMA`)."""
+        from icpkit.technographics.bounded import PageTimeout, cpu_deadline
+
+        host = (urlsplit(capture.url).hostname or "").lower()
+        status = capture.status
+        good = (
+            capture.kind == "response"
+            and status is not None
+            and 200 <= status < 300
+            and capture.is_html
+        )
+        row: dict[str, Any] = dict.fromkeys(ROW_SCHEMA)
+        row.update(
+            domain=registered_domain(host) if host else "",
+            host=host,
+            url=capture.url,
+            fetch_time=capture.fetch_time,
+            kind=capture.kind,
+            status=status,
+            mime=capture.mime or None,
+            page_kind=page_kind(capture.url),
+            good=good,
+            truncated=capture.truncated,
+            warc_file=capture.warc_file,
+            warc_offset=capture.offset,
+        )
+        if not good:
+            return row
+        page = self._page(capture)
+        try:
+            with cpu_deadline(self.page_cpu_seconds, f"detection on {capture.url}"):
+                detections = self.detector.detect(page)
+                facts = (
+                    self.detector.category_facts(page, detections, self.categories)
+                    if self.categories
+                    else []
+                )
+                signals = page_signals(page, row["domain"])
+        except PageTimeout as exc:
+            row.update(good=False, error=str(exc))
+            return row
+        collected = self._signals_collected(page)
+        row.update(signals)
+        row["tech"] = sorted({_name(d.name) for d in detections})
+        row["tech_evidence"] = [_evidence(d) for d in detections]
+        row["facts"] = [
+            {
+                "category": f.category,
+                "detected": [_name(n) for n in f.detected],
+                "fingerprinted": f.fingerprinted,
+                "observable": f.observable,
+            }
+            for f in facts
+        ]
+        row["tools_observable"] = sorted(
+            name
+            for name, tech in self.tools.items()
+            if tech is not None and any(getattr(tech, fld) for fld in collected)
+        )
+        return row
+
+    @staticmethod
+    def _page(capture: Capture) -> Any:
+        from icpkit.technographics.page import Page
+
+        headers: dict[str, str | list[str]] = {}
+        cookies: dict[str, str] = {}
+        for name, value in capture.headers:
+            key = name.lower()
+            if key == "set-cookie":
+                pair = value.split(";", 1)[0]
+                cname, _, cval = pair.partition("=")
+                if cname.strip():
+                    cookies[cname.strip()] = cval.strip().strip('"')
+            prev = headers.get(key)
+            headers[key] = (
+                value if prev is None else [*([prev] if isinstance(prev, str) else prev), value]
+            )
+        return Page(url=capture.url, html=capture.text(), headers=headers, cookies=cookies)
+
+    def frame(self, captures: Iterable[Capture]) -> pl.DataFrame:
+        """Rows of every capture, as a frame with :data:`ROW_SCHEMA`."""
+        rows = [self.row(c) for c in captures]
+        cols = {name: [r[name] for r in rows] for name in ROW_SCHEMA}
+        return pl.DataFrame(cols, schema=ROW_SCHEMA)

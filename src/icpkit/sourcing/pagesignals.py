@@ -1,0 +1,245 @@
+"""What a page says about the company behind it, beyond its technologies.
+
+Each signal comes with where it was read, because a country guessed from a phone prefix is weaker
+than one a page declares, and a reviewer should see which it was:
+
+* **language**: the ``<html lang>`` primary subtag, else ``Content-Language``, else the
+  ``content-language`` meta, else ``og:locale``;
+* **country hints**: the ccTLD of the host (generic-use ccTLDs such as ``.io`` and ``.co`` are
+  not countries), regions in ``hreflang`` / ``lang`` tags (``en-GB``), international phone
+  prefixes in ``tel:`` links and text, and postcode formats (UK postcodes, US ``ST 12345``);
+  the country is the code with most hints, ties going to the stronger source;
+* **company name**: ``og:site_name``, else ``application-name``, else the part of the
+  ``<title>`` that looks most like the domain;
+* **key pages**: links to (or the page itself being) pricing, careers and login pages.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+__all__ = ["COUNTRY_NAMES", "PAGE_KINDS", "page_kind", "page_signals"]
+
+# ISO 3166-1 alpha-2 (lower-case) → English name, for the countries the hints below can name.
+COUNTRY_NAMES: dict[str, str] = {
+    "us": "united states", "ca": "canada", "gb": "united kingdom", "ie": "ireland",
+    "de": "germany", "fr": "france", "es": "spain", "it": "italy", "nl": "netherlands",
+    "be": "belgium", "ch": "switzerland", "at": "austria", "dk": "denmark", "se": "sweden",
+    "no": "norway", "fi": "finland", "pt": "portugal", "pl": "poland", "cz": "czechia",
+    "au": "australia", "nz": "new zealand", "jp": "japan", "kr": "south korea", "cn": "china",
+    "in": "india", "br": "brazil", "mx": "mexico", "sg": "singapore", "hk": "hong kong",
+    "il": "israel", "ae": "united arab emirates", "za": "south africa", "ru": "russia",
+    "tr": "turkey", "ar": "argentina", "cl": "chile", "gr": "greece", "hu": "hungary",
+    "ro": "romania", "ua": "ukraine", "lu": "luxembourg", "ee": "estonia", "lt": "lithuania",
+    "lv": "latvia", "sk": "slovakia", "si": "slovenia", "hr": "croatia", "bg": "bulgaria",
+    "is": "iceland",
+}  # fmt: skip
+
+# ccTLDs sold for generic use: they say nothing about where a company is.
+_GENERIC_CCTLDS = frozenset(
+    [
+        "io",
+        "co",
+        "ai",
+        "me",
+        "tv",
+        "ly",
+        "fm",
+        "gg",
+        "to",
+        "cc",
+        "ws",
+        "sh",
+        "ac",
+        "la",
+        "am",
+        "gl",
+        "im",
+        "nu",
+        "tk",
+        "ml",
+        "ga",
+        "cf",
+        "gq",
+        "vc",
+        "xyz",
+    ]
+)
+_TLD_ALIAS = {"uk": "gb"}
+
+# International calling codes → country (longest prefix wins; +1 is read as the US).
+_CALLING: dict[str, str] = {
+    "1": "us", "44": "gb", "353": "ie", "49": "de", "33": "fr", "34": "es", "39": "it",
+    "31": "nl", "32": "be", "41": "ch", "43": "at", "45": "dk", "46": "se", "47": "no",
+    "358": "fi", "351": "pt", "48": "pl", "420": "cz", "61": "au", "64": "nz", "81": "jp",
+    "82": "kr", "86": "cn", "91": "in", "55": "br", "52": "mx", "65": "sg", "852": "hk",
+    "972": "il", "971": "ae", "27": "za", "7": "ru", "90": "tr", "54": "ar", "56": "cl",
+    "30": "gr", "36": "hu", "40": "ro", "380": "ua", "352": "lu", "372": "ee", "370": "lt",
+    "371": "lv", "421": "sk", "386": "si", "385": "hr", "359": "bg", "354": "is",
+}  # fmt: skip
+_PHONE = re.compile(r"(?<![\w+])\+\s?(\d{1,3})[\s.\-/]?\(?\d")
+_UK_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? \d[ABD-HJLNP-UW-Z]{2}\b")
+_US_STATES = (
+    "AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ "
+    "NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC"
+)
+_US_ZIP = re.compile(rf",\s+(?:{'|'.join(_US_STATES.split())})\s+\d{{5}}(?:-\d{{4}})?\b")
+# Source strength: a tie between two countries goes to the stronger source.
+_STRENGTH = {"cctld": 4, "hreflang": 3, "phone": 2, "postcode": 2, "lang": 1}
+
+PAGE_KINDS = ("pricing", "careers", "login")
+_KIND_PATTERNS = {
+    "pricing": re.compile(r"(?:^|/)(?:pricing|prices|plans|preise|tarifs?|precios)(?:[/.?#]|$)", re.I),
+    "careers": re.compile(r"(?:^|/)(?:careers?|jobs|join-us|karriere|emplois?|vacancies)(?:[/.?#]|$)", re.I),
+    "login": re.compile(r"(?:^|/)(?:log-?in|sign-?in|signin|anmelden|connexion|account/login)(?:[/.?#]|$)", re.I),
+}  # fmt: skip
+_KIND_WORDS = {
+    "pricing": re.compile(r"^\s*(?:pricing|plans(?: & pricing)?|preise|tarifs)\s*$", re.I),
+    "careers": re.compile(r"^\s*(?:careers|jobs|we'?re hiring|join us|karriere)\s*$", re.I),
+    "login": re.compile(r"^\s*(?:log ?in|sign ?in|anmelden|connexion)\s*$", re.I),
+}
+_TITLE_SPLIT = re.compile(r"\s+[|\-–—:·•»]\s+|\s*\|\s*")
+
+
+def page_kind(url: str) -> str:
+    """``home``, ``pricing``, ``careers``, ``login`` or ``other``, from the URL's path."""
+    parts = urlsplit(url)
+    path = parts.path or "/"
+    if (
+        path in ("/", "/index.html", "/index.htm", "/index.php", "/default.aspx")
+        and not parts.query
+    ):
+        return "home"
+    for kind, pattern in _KIND_PATTERNS.items():
+        if pattern.search(path):
+            return kind
+    return "other"
+
+
+def _first(values: Mapping[str, tuple[str, ...]], key: str) -> str | None:
+    for v in values.get(key, ()):
+        if v and v.strip():
+            return " ".join(v.split())
+    return None
+
+
+def _region(tag: str) -> str | None:
+    parts = re.split(r"[-_]", tag.strip().lower())
+    if len(parts) >= 2 and len(parts[1]) == 2 and parts[1].isalpha():
+        return _TLD_ALIAS.get(parts[1], parts[1])
+    return None
+
+
+def _country_hints(page: Any, host: str) -> list[tuple[str, str]]:
+    hints: list[tuple[str, str]] = []
+    tld = host.rsplit(".", 1)[-1].lower() if "." in host else ""
+    if len(tld) == 2 and tld.isalpha() and tld not in _GENERIC_CCTLDS:
+        hints.append((_TLD_ALIAS.get(tld, tld), "cctld"))
+    tree = page.tree
+    seen: set[str] = set()
+    for node in tree.css("link[hreflang]"):
+        region = _region(node.attributes.get("hreflang") or "")
+        if region and region not in seen:
+            seen.add(region)
+            hints.append((region, "hreflang"))
+    html = tree.css_first("html")
+    lang = (html.attributes.get("lang") or "") if html is not None else ""
+    region = _region(lang)
+    if region:
+        hints.append((region, "lang"))
+    phones = [(node.attributes.get("href") or "")[4:] for node in tree.css('a[href^="tel:"]')]
+    text = page.text[:200_000]
+    phones.extend(m.group(0) for m in _PHONE.finditer(text))
+    found: set[str] = set()
+    for phone in phones:
+        digits = re.sub(r"[^\d+]", "", phone)
+        if not digits.startswith("+"):
+            continue
+        digits = digits[1:]
+        for n in (3, 2, 1):
+            code = _CALLING.get(digits[:n])
+            if code:
+                found.add(code)
+                break
+    hints.extend((code, "phone") for code in sorted(found))
+    if _UK_POSTCODE.search(text):
+        hints.append(("gb", "postcode"))
+    if _US_ZIP.search(text):
+        hints.append(("us", "postcode"))
+    return hints
+
+
+def _company_name(page: Any, registered: str) -> tuple[str | None, str | None]:
+    meta = page.meta_values
+    for key, source in (("og:site_name", "og:site_name"), ("application-name", "application-name")):
+        value = _first(meta, key)
+        if value:
+            return value, source
+    title_node = page.tree.css_first("title")
+    title = " ".join(title_node.text().split()) if title_node is not None else ""
+    if not title:
+        return None, None
+    parts = [p.strip() for p in _TITLE_SPLIT.split(title) if p.strip()]
+    label = re.sub(r"[^a-z0-9]", "", registered.split(".", 1)[0].lower())
+
+    def likeness(part: str) -> int:
+        squashed = re.sub(r"[^a-z0-9]", "", part.lower())
+        return int(bool(label) and (label in squashed or (squashed and squashed in label)))
+
+    best = max(parts, key=lambda p: (likeness(p), -parts.index(p))) if parts else title
+    return best, "title"
+
+
+def page_signals(page: Any, registered: str) -> dict[str, Any]:
+    """The signals of one parsed page (a :class:`~icpkit.technographics.page.Page`)."""
+    host = (urlsplit(page.url).hostname or "").lower()
+    tree = page.tree
+    html = tree.css_first("html")
+    lang = (html.attributes.get("lang") or "") if html is not None else ""
+    source = "html lang" if lang.strip() else None
+    if not lang.strip():
+        for value, where in (
+            (_first(page.header_values, "content-language"), "Content-Language"),
+            (_first(page.meta_values, "content-language"), "meta content-language"),
+            (_first(page.meta_values, "og:locale"), "og:locale"),
+        ):
+            if value:
+                lang, source = value.split(",")[0], where
+                break
+    language = re.split(r"[-_]", lang.strip().lower())[0] or None if lang.strip() else None
+    hints = _country_hints(page, host)
+    votes = Counter(code for code, _ in hints)
+    strength: dict[str, int] = {}
+    for code, where in hints:
+        strength[code] = max(strength.get(code, 0), _STRENGTH[where])
+    country = max(votes, key=lambda c: (votes[c], strength[c], c)) if votes else None
+    name, name_source = _company_name(page, registered)
+    kinds = {k: page_kind(page.url) == k for k in PAGE_KINDS}
+    for node in tree.css("a[href]"):
+        href = node.attributes.get("href") or ""
+        words = None
+        for kind, pattern in _KIND_PATTERNS.items():
+            if kinds[kind]:
+                continue
+            if pattern.search(urlsplit(href).path or ""):
+                kinds[kind] = True
+                continue
+            if words is None:
+                words = node.text(deep=True)[:40]
+            if _KIND_WORDS[kind].match(words):
+                kinds[kind] = True
+        if all(kinds.values()):
+            break
+    return {
+        "language": language,
+        "language_source": source,
+        "country": country,
+        "country_hints": [f"{code} ({where})" for code, where in hints],
+        "company_name": name,
+        "company_name_source": name_source,
+        **{f"has_{k}_page": v for k, v in kinds.items()},
+    }

@@ -1,0 +1,295 @@
+"""``icp source`` as a library: WARC files or an index lookup → domains judged against an ICP.
+
+Two ways in, one way out:
+
+* :func:`source_warc` streams WARC files (local paths or http(s) URLs), analyses every capture
+  (:mod:`.analyse`), keeps one observation per registered domain (:mod:`.domain_view`) and
+  evaluates the ICP's website-observable criteria (:mod:`.evaluate`);
+* :func:`source_index` finds a list of domains in a URL index (:mod:`.index`), fetches just those
+  records by byte range (:mod:`.ranges`) and does the same.
+
+``engine="spark"`` runs the same per-record and per-domain code as a Spark job
+(:mod:`.spark`); the single process is the default and needs nothing beyond icpkit.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from icpkit.errors import InputError, UsageError
+from icpkit.icp import ICP
+from icpkit.sourcing.analyse import Analyser
+from icpkit.sourcing.domain_view import domain_view
+from icpkit.sourcing.evaluate import asked_categories, asked_tools, evaluate
+from icpkit.sourcing.warc import MAX_RECORD_BYTES, ReadStats, iter_captures
+
+__all__ = [
+    "SourceResult",
+    "expand_warc_paths",
+    "make_analyser",
+    "read_domains",
+    "source_index",
+    "source_warc",
+    "warc_rows",
+    "write_found",
+]
+
+PAGE_CPU_SECONDS = 10.0
+
+
+@dataclass
+class SourceResult:
+    """What a sourcing run produced: the judged domains and what reading met."""
+
+    frame: pl.DataFrame
+    stats: ReadStats
+    captures: int
+    domains: int
+    matched: int
+    errors: list[str] = field(default_factory=list)
+    output: Path | None = None
+
+
+def make_analyser(
+    icp: ICP,
+    detector: Any | None = None,
+    *,
+    fingerprints: str | Path | None = None,
+    page_cpu_seconds: float | None = PAGE_CPU_SECONDS,
+) -> Analyser:
+    """The per-record analyser for ``icp`` (its "has none" categories and tools observed)."""
+    if detector is None:
+        from icpkit.technographics.detector import Detector
+        from icpkit.technographics.fingerprints import load_fingerprints
+
+        detector = Detector(load_fingerprints(fingerprints) if fingerprints else None)
+    return Analyser(
+        detector,
+        categories=asked_categories(icp),
+        tools=asked_tools(icp),
+        page_cpu_seconds=page_cpu_seconds,
+    )
+
+
+def expand_warc_paths(patterns: Iterable[str]) -> list[str]:
+    """Local globs expanded (sorted) and URLs kept; a pattern matching nothing is an error."""
+    out: list[str] = []
+    for pattern in patterns:
+        if pattern.lower().startswith(("http://", "https://")):
+            out.append(pattern)
+            continue
+        found = sorted(glob.glob(pattern)) if glob.has_magic(pattern) else [pattern]  # noqa: PTH207
+        found = [p for p in found if Path(p).is_file()]
+        if not found:
+            raise UsageError("matches no WARC file", file=pattern)
+        out.extend(found)
+    return list(dict.fromkeys(out))
+
+
+def warc_rows(
+    path: str,
+    analyser: Analyser,
+    *,
+    max_record_bytes: int = MAX_RECORD_BYTES,
+    stats: ReadStats | None = None,
+    allow_private: bool = False,
+    transport: Any | None = None,
+) -> pl.DataFrame:
+    """Rows of every capture in one WARC file (a local path or an http(s) URL)."""
+    stats = stats if stats is not None else ReadStats()
+    if path.lower().startswith(("http://", "https://")):
+        from icpkit.sourcing.ranges import download
+
+        with tempfile.TemporaryFile() as tmp:
+            download(path, tmp, allow_private=allow_private, transport=transport)
+            return analyser.frame(
+                iter_captures(tmp, path, max_record_bytes=max_record_bytes, stats=stats)
+            )
+    with Path(path).open("rb") as f:
+        return analyser.frame(
+            iter_captures(f, path, max_record_bytes=max_record_bytes, stats=stats)
+        )
+
+
+def judge(rows: pl.DataFrame, icp: ICP, *, keep_all: bool = False) -> pl.DataFrame:
+    """Rows → one observation per domain → the ICP's website criteria (the per-domain step)."""
+    return evaluate(domain_view(rows), icp, keep_all=keep_all)
+
+
+def _result(
+    frame: pl.DataFrame, stats: ReadStats, captures: int, errors: list[str]
+) -> SourceResult:
+    matched = int(frame["matched"].sum()) if frame.height else 0
+    return SourceResult(frame, stats, captures, frame.height, matched, errors)
+
+
+def source_warc(
+    paths: Sequence[str],
+    icp: ICP,
+    *,
+    detector: Any | None = None,
+    fingerprints: str | Path | None = None,
+    keep_all: bool = False,
+    engine: str = "single",
+    max_record_bytes: int = MAX_RECORD_BYTES,
+    page_cpu_seconds: float | None = PAGE_CPU_SECONDS,
+    allow_private: bool = False,
+    spark: Any | None = None,
+    on_file: Callable[[str], None] | None = None,
+) -> SourceResult:
+    """Judge every domain captured in ``paths`` against ``icp`` (see the module docstring)."""
+    if engine not in ("single", "spark"):
+        raise UsageError(f"unknown engine {engine!r}; use single or spark")
+    if engine == "spark":
+        from icpkit.sourcing.spark import spark_source_warc
+
+        return spark_source_warc(
+            paths, icp, fingerprints=fingerprints, keep_all=keep_all,
+            max_record_bytes=max_record_bytes, page_cpu_seconds=page_cpu_seconds,
+            allow_private=allow_private, spark=spark,
+        )  # fmt: skip
+    analyser = make_analyser(
+        icp, detector, fingerprints=fingerprints, page_cpu_seconds=page_cpu_seconds
+    )
+    stats = ReadStats()
+    parts = []
+    for path in paths:
+        if on_file is not None:
+            on_file(path)
+        parts.append(
+            warc_rows(
+                path, analyser, max_record_bytes=max_record_bytes, stats=stats,
+                allow_private=allow_private,
+            )
+        )  # fmt: skip
+    rows = pl.concat(parts) if parts else analyser.frame([])
+    return _result(judge(rows, icp, keep_all=keep_all), stats, rows.height, list(stats.errors))
+
+
+def read_domains(path: str | Path, column: str | None = None) -> list[str]:
+    """The domains of an accounts file: ``column``, else ``domain`` / ``website`` / the first."""
+    from icpkit import io
+
+    df = io.read_table(path)
+    names = {c.lower(): c for c in df.columns}
+    if column is not None and column not in df.columns:
+        raise InputError("has no such column (pass --domain-column)", file=path, column=column)
+    col = column or names.get("domain") or names.get("website") or names.get("url")
+    if col is None:
+        col = df.columns[0]
+    values = df.get_column(col).cast(pl.String).drop_nulls().str.strip_chars()
+    return [v for v in values.to_list() if v]
+
+
+def source_index(
+    domains: Sequence[str],
+    icp: ICP,
+    *,
+    index: str | Path,
+    archive: str,
+    crawl: str | Sequence[str] | None = None,
+    detector: Any | None = None,
+    fingerprints: str | Path | None = None,
+    keep_all: bool = False,
+    engine: str = "single",
+    rate: float = 10.0,
+    max_record_bytes: int = MAX_RECORD_BYTES,
+    page_cpu_seconds: float | None = PAGE_CPU_SECONDS,
+    allow_private: bool = False,
+    transport: Any | None = None,
+    spark: Any | None = None,
+) -> SourceResult:
+    """Judge ``domains`` from their archived pages: index lookup, byte-range reads, detection.
+
+    Domains the index does not know are kept in the output (with ``keep_all``) with no page
+    read, so a list goes in and the same list comes out.
+    """
+    from icpkit.sourcing.analyse import registered_domain
+    from icpkit.sourcing.index import lookup
+    from icpkit.sourcing.ranges import ArchiveReader, RecordRef, check_archive_url
+
+    if engine not in ("single", "spark"):
+        raise UsageError(f"unknown engine {engine!r}; use single or spark")
+    if archive.lower().startswith(("http://", "https://")) and transport is None:
+        check_archive_url(archive, allow_private=allow_private)
+    hits = lookup(domains, index, crawl=crawl)
+    refs = [
+        RecordRef(f, int(o), int(n))
+        for f, o, n in hits.select(
+            "warc_filename", "warc_record_offset", "warc_record_length"
+        ).iter_rows()
+    ]
+    if engine == "spark":
+        from icpkit.sourcing.spark import spark_rows_from_refs
+
+        rows, stats, errors = spark_rows_from_refs(
+            refs, icp, archive=archive, fingerprints=fingerprints, rate=rate,
+            max_record_bytes=max_record_bytes, page_cpu_seconds=page_cpu_seconds,
+            allow_private=allow_private, spark=spark,
+        )  # fmt: skip
+    else:
+        analyser = make_analyser(
+            icp, detector, fingerprints=fingerprints, page_cpu_seconds=page_cpu_seconds
+        )
+        reader = ArchiveReader(
+            archive, rate=rate, max_record_bytes=max_record_bytes,
+            allow_private=allow_private, transport=transport,
+        )  # fmt: skip
+        try:
+            rows = analyser.frame(reader.captures(refs))
+        finally:
+            reader.close()
+        stats, errors = reader.stats, [*reader.errors, *reader.stats.errors]
+    frame = judge(rows, icp, keep_all=True)
+    wanted = sorted({registered_domain(d) for d in domains})
+    frame = (
+        pl.DataFrame({"domain": wanted}, schema={"domain": pl.String})
+        .join(frame, on="domain", how="left")
+        .with_columns(pl.col("matched").fill_null(False))
+    )
+    if not keep_all:
+        frame = frame.filter(pl.col("matched"))
+    return _result(frame.sort("domain"), stats, rows.height, errors)
+
+
+def _flat(df: pl.DataFrame) -> pl.DataFrame:
+    """Nested columns as text for formats without them (CSV, Excel): lists joined by "; ",
+    structs as JSON."""
+    out = []
+    for name, dtype in df.schema.items():
+        if isinstance(dtype, pl.List) and dtype.inner == pl.String:
+            out.append(pl.col(name).list.join("; "))
+        elif isinstance(dtype, pl.List | pl.Struct | pl.Array):
+            values = [
+                json.dumps(v, default=str) if v is not None else None for v in df[name].to_list()
+            ]
+            out.append(pl.Series(name, values, dtype=pl.String))
+        else:
+            out.append(pl.col(name))
+    return df.select(out)
+
+
+def write_found(
+    result: SourceResult,
+    output: str | Path,
+    *,
+    force: bool = False,
+    inputs: Sequence[str | Path] = (),
+) -> Path:
+    """Write the judged domains atomically (Parquet keeps nested columns; others get text)."""
+    from icpkit import io
+
+    frame = result.frame
+    if Path(output).suffix.lower() != ".parquet":
+        frame = _flat(frame)
+    path = io.write_table(frame, output, force=force, inputs=list(inputs))
+    result.output = path
+    return path
