@@ -1,0 +1,370 @@
+"""Collect hiring (and, from the same home pages, stack) observations for many websites.
+
+Collection runs in batches of accounts. For each batch it fetches, with the technographics
+fetcher (robots.txt, per-host rate limit, SSRF guard, bounded decoding):
+
+1. the home page — technologies are detected on it, and it is searched for an ATS job board,
+   ``JobPosting`` JSON-LD and a link to the careers page;
+2. the board's feed, else the careers page (the link found, else ``/careers``);
+3. the feed of a board that only the careers page names.
+
+A batch's observations and its accounts' visit marks are written in one transaction, so a run
+that is killed resumes (same ``observed_on``) with the accounts not yet marked: nothing is lost
+and nothing is counted twice. Any failure is recorded for its account as *unknown*, with a
+one-line reason, and the batch goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+from urllib.parse import urlsplit
+
+import polars as pl
+
+from icpkit.errors import IcpkitError
+from icpkit.signals.hiring import (
+    ATS_NAMES,
+    Board,
+    FeedError,
+    Posting,
+    feed_url,
+    find_board,
+    find_careers_page,
+    jsonld_postings,
+    page_postings,
+    parse_feed,
+)
+from icpkit.signals.stack import observability_key, unseen_categories
+from icpkit.signals.store import SignalsStore, account_key
+
+Progress = Callable[[int], None]
+FEED_SOURCES = (*ATS_NAMES,)
+
+
+@dataclass(frozen=True, slots=True)
+class CollectConfig:
+    """What to collect and how: the observation date, fetch settings, feed URL overrides."""
+
+    observed_on: date
+    fetch: Any = None  # icpkit.technographics.fetch.FetchConfig (default: FetchConfig())
+    feeds: Mapping[str, str] | None = None
+    batch: int = 500
+    stack: bool = True
+    guess_careers: bool = True
+
+
+@dataclass
+class CollectReport:
+    """What one collection did, for the CLI's summary."""
+
+    accounts: int = 0
+    already_done: int = 0
+    read: int = 0
+    unknown: int = 0
+    postings: int = 0
+    technologies: int = 0
+    sources: Counter[str] = field(default_factory=Counter)
+    problems: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class _State:
+    target: str
+    home_ok: bool = False
+    board: Board | None = None
+    careers: str | None = None
+    postings: list[Posting] | None = None
+    source: str | None = None
+    error: str | None = None
+    feed_tried: bool = False
+
+
+def _read_feed(state: _State, url: str, result: Any) -> None:
+    """Postings from a board's feed; a failed feed keeps JSON-LD postings found on the site."""
+    assert state.board is not None
+    state.feed_tried = True
+    if result is None or not result.ok:
+        state.error = f"{url}: " + (_fail_text(result) if result else "not fetched")
+        return
+    try:
+        state.postings = parse_feed(state.board.ats, url, result.page.html)
+        state.source, state.error = state.board.ats, None
+    except FeedError as exc:
+        state.error = str(exc)
+
+
+def _read_careers(state: _State, url: str, result: Any) -> None:
+    """A careers page: the board it names (read next round), else JSON-LD, else job links."""
+    state.careers = None
+    if result is None or not result.ok:
+        if state.error is None:
+            state.error = f"{url}: " + (_fail_text(result) if result else "not fetched")
+        return
+    page_url = result.final_url or url
+    board = find_board(result.page.html, page_url)
+    if board is not None:
+        state.board = board
+        return
+    try:
+        found = jsonld_postings(result.page.html, page_url)
+    except FeedError as exc:
+        state.error = str(exc)
+        return
+    state.error = None
+    if found:
+        state.postings, state.source = found, "jsonld"
+    else:
+        state.postings, state.source = page_postings(result.page.html, page_url), "careers_page"
+
+
+def _fail_text(result: Any) -> str:
+    kind = result.error_kind or "error"
+    return " ".join(f"{kind}: {result.error or 'failed'}".split())
+
+
+async def _fetch(
+    urls: Mapping[str, list[str]], config: CollectConfig, resolver: Any
+) -> dict[str, Any]:
+    """key → FetchResult for each distinct URL (``urls`` maps URL → accounts, used for keys)."""
+    from icpkit.technographics.fetch import fetch_many
+
+    out: dict[str, Any] = {}
+    async for result in fetch_many(list(urls), config.fetch, resolver=resolver):
+        out[result.domain] = result
+    return out
+
+
+def _key(url: str) -> str:
+    from icpkit.technographics.fetch import target_key
+
+    try:
+        return target_key(url)
+    except IcpkitError:
+        return url.strip()
+
+
+async def _batch(
+    targets: dict[str, str],
+    config: CollectConfig,
+    resolver: Any,
+    detector: Any,
+    obs_cache: dict[Any, list[str]],
+) -> tuple[dict[str, _State], list[dict[str, Any]]]:
+    states = {acc: _State(target) for acc, target in targets.items()}
+    tech_rows: list[dict[str, Any]] = []
+    stack_visits: list[dict[str, Any]] = []
+    # 1. home pages
+    home = {_key(s.target): acc for acc, s in states.items()}
+    results = await _fetch({s.target: [] for s in states.values()}, config, resolver)
+    for key, acc in home.items():
+        state, result = states[acc], results.get(key)
+        if result is None or not result.ok:
+            state.error = _fail_text(result) if result is not None else "error: not fetched"
+            if config.stack and detector is not None:
+                stack_visits.append({"account": acc, "ok": False, "detail": state.error})
+            continue
+        state.home_ok = True
+        page = result.page
+        base = result.final_url or result.url
+        if config.stack and detector is not None:
+            detections = detector.detect(page)
+            okey = observability_key(page)
+            if okey not in obs_cache:
+                obs_cache[okey] = unseen_categories(detector, page)
+            stack_visits.append({"account": acc, "ok": True, "detail": None, "unseen": okey})
+            for d in detections:
+                tech_rows.append(
+                    {
+                        "account": acc,
+                        "technology": " ".join(d.name.split()).lower(),
+                        "category": (d.categories[0] if d.categories else None),
+                    }
+                )
+        state.board = find_board(page.html, base)
+        state.careers = find_careers_page(page.html, base)
+        try:
+            found = jsonld_postings(page.html, base)
+        except FeedError as exc:
+            state.error = str(exc)
+            found = []
+        if found:
+            state.postings, state.source = found, "jsonld"
+        if state.careers is None and state.board is None and not found and config.guess_careers:
+            parts = urlsplit(base)
+            state.careers = f"{parts.scheme}://{parts.netloc}/careers"
+    # 2. feeds, else careers pages; 3. feeds named only by careers pages
+    for round_ in range(2):
+        wanted: dict[str, tuple[str, str]] = {}  # account → (kind, url)
+        for acc, state in states.items():
+            if not state.home_ok or state.source in (*FEED_SOURCES, "careers_page"):
+                continue
+            if state.board is not None and not state.feed_tried:
+                wanted[acc] = ("feed", feed_url(state.board, config.feeds))
+            elif state.careers is not None and state.source is None and round_ == 0:
+                wanted[acc] = ("careers", state.careers)
+        if not wanted:
+            break
+        results = await _fetch({url: [] for _, url in wanted.values()}, config, resolver)
+        for acc, (kind, url) in wanted.items():
+            state, result = states[acc], results.get(_key(url))
+            if kind == "feed":
+                _read_feed(state, url, result)
+            else:
+                _read_careers(state, url, result)
+    rows = []
+    for acc, okey_row in ((v["account"], v) for v in stack_visits):
+        unseen = obs_cache.get(okey_row.get("unseen")) if okey_row["ok"] else None
+        rows.append(
+            {"account": acc, "source": "stack", "ok": okey_row["ok"], "detail": okey_row["detail"],
+             "unseen": unseen}
+        )  # fmt: skip
+    return states, [*rows, *({"tech": t} for t in tech_rows)]
+
+
+def _frames(
+    states: dict[str, _State], extra: list[dict[str, Any]], observed_on: date
+) -> dict[str, pl.DataFrame]:
+    from icpkit.titles import classify_titles
+
+    visits = [
+        {
+            "account": acc,
+            "source": "hiring",
+            "ok": s.postings is not None,
+            "detail": s.source if s.postings is not None else (s.error or "no job source found"),
+            "unseen": None,
+        }
+        for acc, s in states.items()
+    ]
+    visits += [e for e in extra if "tech" not in e]
+    vis_schema = {
+        "account": pl.String,
+        "source": pl.String,
+        "ok": pl.Boolean,
+        "detail": pl.String,
+        "unseen": pl.List(pl.String),
+    }
+    vframe = pl.DataFrame(visits, schema=vis_schema).with_columns(
+        pl.lit(observed_on).alias("observed_on")
+    )
+    post_rows = [
+        {
+            "account": acc,
+            "source": s.source,
+            "posting_id": p.posting_id,
+            "title": p.title,
+            "posted_on": p.posted_on,
+        }
+        for acc, s in states.items()
+        for p in (s.postings or [])
+    ]
+    pframe = pl.DataFrame(
+        post_rows,
+        schema={
+            "account": pl.String,
+            "source": pl.String,
+            "posting_id": pl.String,
+            "title": pl.String,
+            "posted_on": pl.Date,
+        },
+    ).unique(["account", "posting_id"], keep="first", maintain_order=True)
+    titles = classify_titles(pframe["title"])
+    pframe = pframe.with_columns(
+        titles["department"].alias("department"),
+        titles["seniority"].alias("seniority"),
+        pl.lit(observed_on).alias("observed_on"),
+    )
+    tframe = pl.DataFrame(
+        [e["tech"] for e in extra if "tech" in e],
+        schema={"account": pl.String, "technology": pl.String, "category": pl.String},
+    ).with_columns(pl.lit(observed_on).alias("observed_on"))
+    return {"postings": pframe, "tech": tframe.unique(["account", "technology"]), "visits": vframe}
+
+
+def collect(
+    targets: Sequence[str],
+    store: SignalsStore,
+    config: CollectConfig,
+    *,
+    resolver: Any = None,
+    detector: Any = None,
+    progress: Progress | None = None,
+) -> CollectReport:
+    """Collect hiring (and stack) observations for ``targets`` (websites) into ``store``.
+
+    Accounts already collected for ``config.observed_on`` are skipped (resume); each batch is
+    committed before the next starts. ``detector`` (default: the bundled fingerprints) is used
+    when ``config.stack`` is on.
+    """
+    from icpkit.technographics.fetch import FetchConfig
+    from icpkit.technographics.netguard import Resolver
+
+    cfg = config if config.fetch is not None else _with_fetch(config, FetchConfig())
+    if cfg.stack and detector is None:
+        from icpkit.technographics.detector import Detector
+
+        detector = Detector()
+    resolver = resolver or Resolver(allow_private=cfg.fetch.allow_private)
+    report = CollectReport()
+    accounts: dict[str, str] = {}
+    invalid: dict[str, str] = {}
+    for raw in targets:
+        if raw is None or not str(raw).strip():
+            continue
+        try:
+            accounts.setdefault(account_key(str(raw)), str(raw).strip())
+        except IcpkitError as exc:
+            invalid.setdefault(str(raw).strip().lower(), " ".join(str(exc).split()))
+    report.accounts = len(accounts) + len(invalid)
+    if invalid:
+        bad = pl.DataFrame(
+            {"account": list(invalid), "detail": list(invalid.values())},
+            schema={"account": pl.String, "detail": pl.String},
+        ).with_columns(
+            pl.lit("hiring").alias("source"),
+            pl.lit(False).alias("ok"),
+            pl.lit(None, dtype=pl.List(pl.String)).alias("unseen"),
+            pl.lit(cfg.observed_on).alias("observed_on"),
+        )
+        store.append({"visits": bad})
+        report.unknown += len(invalid)
+        report.problems += list(invalid.items())
+    done = store.visited("hiring", cfg.observed_on, accounts)
+    report.already_done = len(done)
+    todo = [a for a in accounts if a not in done]
+    obs_cache: dict[Any, list[str]] = {}
+    finished = report.already_done + len(invalid)
+    if progress is not None:
+        progress(finished)
+    for start in range(0, len(todo), max(1, cfg.batch)):
+        chunk = {a: accounts[a] for a in todo[start : start + cfg.batch]}
+        states, extra = asyncio.run(_batch(chunk, cfg, resolver, detector, obs_cache))
+        frames = _frames(states, extra, cfg.observed_on)
+        added = store.append(frames)
+        report.postings += added.get("postings", 0)
+        report.technologies += added.get("tech", 0)
+        for acc, state in states.items():
+            if state.postings is not None:
+                report.read += 1
+                report.sources[state.source or "?"] += 1
+            else:
+                report.unknown += 1
+                report.problems.append((acc, state.error or "no job source found"))
+        finished += len(chunk)
+        if progress is not None:
+            progress(finished)
+    return report
+
+
+def _with_fetch(config: CollectConfig, fetch: Any) -> CollectConfig:
+    from dataclasses import replace
+
+    return replace(config, fetch=fetch)
+
+
+__all__ = ["CollectConfig", "CollectReport", "collect"]

@@ -1,0 +1,300 @@
+"""The store's histories as one row per account of derived signal columns, as of a date.
+
+Every column is computed in DuckDB over whole tables (a million accounts' histories in seconds)
+and only from observations made on or before ``as_of``, so an export for a past date is what
+would have been known then. Each column has a fixed window, and :data:`COLUMN_DOCS` says what it
+counts; :func:`column_metadata` returns both with the as-of date, and :func:`write_signals`
+writes them into the Parquet file's metadata and a ``<output>.meta.json`` sidecar.
+
+Unknown is null: a count over a window with no successful look at the account is null, not 0;
+``new_marketing_leader_180d`` needs two contacts snapshots; stack columns need two comparable
+looks. Column names follow icpkit's conventions so ``icp discover`` and ``icp score`` read them
+as behavioural traits (``hiring_…``, ``…_leader…``, ``…funding…``) with no configuration; the
+``…_date`` columns are what discovery turns into timing signals ("within 90 days before the
+purchase").
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from icpkit.errors import InputError, UsageError
+from icpkit.signals.leadership import NEW_LEADERS_SQL
+from icpkit.signals.stack import CHANGES_SQL
+from icpkit.signals.store import SignalsStore
+
+HIRING_DAYS = 90
+LEADER_DAYS = 180
+STACK_DAYS = 90
+
+#: column → (window in days or None, what it says). The as-of date is the export's.
+COLUMN_DOCS: dict[str, tuple[int | None, str]] = {
+    "hiring_open_roles": (None, "open roles at the latest successful look on or before as-of"),
+    "hiring_sales_roles_90d": (HIRING_DAYS, "distinct open sales roles seen in the window"),
+    "hiring_growth_90d": (
+        HIRING_DAYS,
+        "open roles at the latest look minus open roles at the latest look before the window",
+    ),
+    "hiring_roles_90d": (HIRING_DAYS, "distinct open roles matching --roles seen in the window"),
+    "hiring_roles_last_date": (
+        None,
+        "latest date a role matching --roles was first seen (its posting date when earlier)",
+    ),
+    "hiring_leader_roles_180d": (LEADER_DAYS, "distinct C-level or VP roles open in the window"),
+    "new_marketing_leader_180d": (
+        LEADER_DAYS,
+        "a marketing director-or-above arrived in the window (two contacts snapshots needed)",
+    ),
+    "new_leader_date": (None, "latest date a new director-or-above (any department) appeared"),
+    "last_funding_date": (None, "date of the latest funding round on or before as-of"),
+    "funding_stage": (None, "round type of the latest funding round"),
+    "added_tech_90d": (STACK_DAYS, "technologies added in the window (both looks could see them)"),
+    "removed_tech_90d": (STACK_DAYS, "technologies removed in the window (same rule)"),
+    "stack_change_90d": (STACK_DAYS, "any technology added or removed in the window"),
+}
+
+
+def _sql(roles: bool) -> str:
+    role_cols = (
+        """, count(DISTINCT w.posting_id) FILTER (WHERE regexp_matches(lower(w.title), $roles))
+               AS hiring_roles_90d"""
+        if roles
+        else ""
+    )
+    role_last = (
+        """, rl AS (
+        SELECT account, max(first_seen) AS hiring_roles_last_date FROM (
+            SELECT account, posting_id,
+                   least(min(observed_on), coalesce(min(posted_on), min(observed_on))) AS first_seen
+            FROM postings WHERE observed_on <= $as_of AND regexp_matches(lower(title), $roles)
+            GROUP BY account, posting_id) GROUP BY account)"""
+        if roles
+        else ""
+    )
+    role_select = (
+        "CASE WHEN inwin.account IS NOT NULL THEN coalesce(wagg.hiring_roles_90d, 0) END"
+        " AS hiring_roles_90d, rl.hiring_roles_last_date,"
+        if roles
+        else ""
+    )
+    role_join = "LEFT JOIN rl USING (account)" if roles else ""
+    return f"""
+WITH hv AS (
+    SELECT account, observed_on FROM visits
+    WHERE source = 'hiring' AND ok AND observed_on <= $as_of
+), latest AS (
+    SELECT account, max(observed_on) AS d FROM hv GROUP BY account
+), base AS (
+    SELECT account, max(observed_on) AS d FROM hv
+    WHERE observed_on <= $as_of - {HIRING_DAYS} GROUP BY account
+), inwin AS (
+    SELECT DISTINCT account FROM hv WHERE observed_on > $as_of - {HIRING_DAYS}
+), open_counts AS (
+    SELECT p.account, p.observed_on, count(*) AS n FROM postings p
+    WHERE p.observed_on <= $as_of GROUP BY p.account, p.observed_on
+), w AS (
+    SELECT DISTINCT account, posting_id, department, title FROM postings
+    WHERE observed_on > $as_of - {HIRING_DAYS} AND observed_on <= $as_of
+), wagg AS (
+    SELECT w.account, count(DISTINCT w.posting_id) FILTER (WHERE w.department = 'sales')
+               AS hiring_sales_roles_90d {role_cols}
+    FROM w GROUP BY w.account
+), lead_roles AS (
+    SELECT account, count(DISTINCT posting_id) AS n FROM postings
+    WHERE observed_on > $as_of - {LEADER_DAYS} AND observed_on <= $as_of
+      AND seniority IN ('c-level/owner', 'vp')
+    GROUP BY account
+), hv180 AS (
+    SELECT DISTINCT account FROM hv WHERE observed_on > $as_of - {LEADER_DAYS}
+){role_last}, cl AS (
+    SELECT account, count(*) AS looks FROM visits
+    WHERE source = 'contacts' AND ok AND observed_on <= $as_of GROUP BY account
+), nl AS (
+    SELECT account,
+           bool_or(department = 'marketing' AND arrived_on > $as_of - {LEADER_DAYS}) AS mkt,
+           max(arrived_on) AS new_leader_date
+    FROM ({NEW_LEADERS_SQL}) GROUP BY account
+), fu AS (
+    SELECT account, max(announced_on) AS last_funding_date,
+           arg_max(round_type, announced_on) AS funding_stage
+    FROM funding WHERE announced_on <= $as_of GROUP BY account
+), sl AS (
+    SELECT account, observed_on,
+           lag(observed_on) OVER (PARTITION BY account ORDER BY observed_on) AS prev
+    FROM visits WHERE source = 'stack' AND ok AND observed_on <= $as_of
+), comparable AS (
+    SELECT DISTINCT account FROM sl
+    WHERE prev IS NOT NULL AND observed_on > $as_of - {STACK_DAYS}
+), ch AS (
+    SELECT account,
+           list_sort(list(technology) FILTER (WHERE change = 'added')) AS added,
+           list_sort(list(technology) FILTER (WHERE change = 'removed')) AS removed
+    FROM ({CHANGES_SQL}) WHERE changed_on > $as_of - {STACK_DAYS}
+    GROUP BY account
+), universe AS (
+    SELECT account FROM visits WHERE observed_on <= $as_of
+    UNION SELECT account FROM funding WHERE announced_on <= $as_of
+)
+SELECT u.account,
+       CASE WHEN latest.d IS NOT NULL THEN coalesce(oc.n, 0) END AS hiring_open_roles,
+       CASE WHEN inwin.account IS NOT NULL THEN coalesce(wagg.hiring_sales_roles_90d, 0) END
+           AS hiring_sales_roles_90d,
+       CASE WHEN inwin.account IS NOT NULL AND base.d IS NOT NULL
+            THEN coalesce(oc.n, 0) - coalesce(ob.n, 0) END AS hiring_growth_90d,
+       {role_select}
+       CASE WHEN hv180.account IS NOT NULL THEN coalesce(lead_roles.n, 0) END
+           AS hiring_leader_roles_180d,
+       CASE WHEN cl.looks >= 2 THEN coalesce(nl.mkt, false) END AS new_marketing_leader_180d,
+       nl.new_leader_date,
+       fu.last_funding_date, fu.funding_stage,
+       CASE WHEN comparable.account IS NOT NULL THEN coalesce(ch.added, []) END
+           AS added_tech_90d,
+       CASE WHEN comparable.account IS NOT NULL THEN coalesce(ch.removed, []) END
+           AS removed_tech_90d,
+       CASE WHEN comparable.account IS NOT NULL
+            THEN len(coalesce(ch.added, [])) + len(coalesce(ch.removed, [])) > 0 END
+           AS stack_change_90d
+FROM universe u
+LEFT JOIN latest USING (account)
+LEFT JOIN base USING (account)
+LEFT JOIN inwin USING (account)
+LEFT JOIN open_counts oc ON oc.account = u.account AND oc.observed_on = latest.d
+LEFT JOIN open_counts ob ON ob.account = u.account AND ob.observed_on = base.d
+LEFT JOIN wagg USING (account)
+LEFT JOIN lead_roles USING (account)
+LEFT JOIN hv180 USING (account)
+{role_join}
+LEFT JOIN cl USING (account)
+LEFT JOIN nl USING (account)
+LEFT JOIN fu USING (account)
+LEFT JOIN comparable USING (account)
+LEFT JOIN ch USING (account)
+ORDER BY u.account
+"""
+
+
+def _roles_pattern(roles: str | None) -> str | None:
+    if roles is None or not roles.strip():
+        return None
+    pattern = roles.strip().lower()
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise UsageError(f"--roles is not a valid pattern: {exc}") from None
+    return pattern
+
+
+def signal_columns(store: SignalsStore, as_of: date, *, roles: str | None = None) -> pl.DataFrame:
+    """One row per account known to the store: ``account`` and the derived signal columns.
+
+    ``roles`` is a regular expression over lower-cased posting titles (``"seo|content|demand
+    gen"``): the roles in the user's solution area, counted as ``hiring_roles_90d`` and dated as
+    ``hiring_roles_last_date``.
+    """
+    pattern = _roles_pattern(roles)
+    params: dict[str, Any] = {"as_of": as_of}
+    if pattern is not None:
+        params["roles"] = pattern
+    out = store.frame(_sql(pattern is not None), params)
+    casts = {c: pl.Int64 for c in out.columns if c.endswith(("_90d", "_180d", "open_roles"))}
+    casts.update(dict.fromkeys(("new_marketing_leader_180d", "stack_change_90d"), pl.Boolean))
+    casts.update({c: pl.List(pl.String) for c in ("added_tech_90d", "removed_tech_90d")})
+    return out.with_columns(pl.col(c).cast(t) for c, t in casts.items() if c in out.columns)
+
+
+def column_metadata(columns: list[str], as_of: date, roles: str | None = None) -> dict[str, Any]:
+    """What each signal column means: its window and the as-of date (JSON-ready)."""
+    cols = {}
+    for name in columns:
+        if name in COLUMN_DOCS:
+            window, what = COLUMN_DOCS[name]
+            cols[name] = {
+                "as_of": as_of.isoformat(),
+                "window_days": window,
+                "means": what,
+            }
+    meta: dict[str, Any] = {"as_of": as_of.isoformat(), "columns": cols}
+    if roles:
+        meta["roles"] = roles
+    return meta
+
+
+def join_accounts(
+    signals: pl.DataFrame, accounts: pl.DataFrame, domain_column: str
+) -> pl.DataFrame:
+    """``accounts`` (all rows and columns kept) with the signal columns joined by website."""
+    from icpkit.signals.funding import domain_expr
+
+    if domain_column not in accounts.columns:
+        raise InputError(f"no column {domain_column!r} (--domain-column) in the accounts file")
+    added = [c for c in signals.columns if c != "account"]
+    base = accounts.drop([c for c in added if c in accounts.columns])
+    return (
+        base.with_columns(domain_expr(pl.col(domain_column)).alias("__account"))
+        .join(
+            signals.rename({"account": "__account"}),
+            on="__account",
+            how="left",
+            maintain_order="left",
+        )
+        .drop("__account")
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ExportResult:
+    """What :func:`write_signals` wrote: the frame, its file, the sidecar and the metadata."""
+
+    frame: pl.DataFrame
+    path: Path
+    sidecar: Path
+    metadata: dict[str, Any]
+
+
+def write_signals(
+    frame: pl.DataFrame,
+    path: str | os.PathLike[str],
+    as_of: date,
+    *,
+    roles: str | None = None,
+    force: bool = False,
+    inputs: tuple[str | os.PathLike[str], ...] = (),
+) -> ExportResult:
+    """Write ``frame`` (any table format) with the column metadata in a sidecar, and in the
+    file itself for Parquet (key ``icpkit.signals``); both written atomically."""
+    from icpkit.io import atomic_write_bytes, atomic_write_text, check_output, write_table
+
+    target = Path(path)
+    sidecar = target.with_name(target.name + ".meta.json")
+    check_output(target, force=force, inputs=inputs)
+    check_output(sidecar, force=force, inputs=inputs)
+    meta = column_metadata(frame.columns, as_of, roles)
+    text = json.dumps(meta, indent=2, sort_keys=True)
+    if target.name.lower().endswith(".parquet"):
+        import io
+
+        buffer = io.BytesIO()
+        frame.write_parquet(buffer, metadata={"icpkit.signals": text})
+        atomic_write_bytes(target, buffer.getvalue(), force=True)
+    else:
+        write_table(frame, target, force=True)
+    atomic_write_text(sidecar, text + "\n", force=True)
+    return ExportResult(frame, target, sidecar, meta)
+
+
+__all__ = [
+    "COLUMN_DOCS",
+    "ExportResult",
+    "column_metadata",
+    "join_accounts",
+    "signal_columns",
+    "write_signals",
+]
