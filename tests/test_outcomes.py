@@ -24,7 +24,7 @@ def test_explicit_label_overrides_everything():
     frame, schema = _prep(df, label="result")
     o = label_outcomes(frame, schema, OutcomeSpec(label="result"))
     assert o.best.sum() == 50 and o.worst.sum() == 25
-    assert "result" in o.definition.best
+    assert "result" in o.best_rule
 
 
 def test_label_with_one_value_is_an_error_naming_the_column():

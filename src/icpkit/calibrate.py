@@ -40,6 +40,7 @@ from icpkit.columns import (
     Role,
     Schema,
     SchemaOverrides,
+    canonical_frame,
     canonical_name,
     infer_schema,
     normalize_domain,
@@ -49,6 +50,7 @@ from icpkit.criteria import Criterion, Evidence, Operator
 from icpkit.errors import IcpkitError, InputError, MissingColumnsError, OutcomeError
 from icpkit.evidence import SMALL_GROUP, TraitStats, fisher_two_sided, trait_stats
 from icpkit.icp import ICP, ChangeEntry, Segment
+from icpkit.outcomes import won_lost
 from icpkit.scoring.plan import OUTPUT_COLUMNS
 from icpkit.traits import TraitConfig, build_traits, nice_grid
 from icpkit.validation import SELECTED_TIERS, predict
@@ -69,12 +71,6 @@ WON_COLUMNS = (
     "status",
     "deal_stage",
     "stage",
-)
-WON_VALUES = frozenset(
-    {"won", "closed won", "closed-won", "closedwon", "win", "true", "yes", "y", "1", "success"}
-)
-LOST_VALUES = frozenset(
-    {"lost", "closed lost", "closed-lost", "closedlost", "loss", "false", "no", "n", "0", "lose"}
 )
 VALUE_COLUMNS = ("value", "deal_value", "amount", "deal_amount", "acv", "arr", "contract_value")
 CYCLE_COLUMNS = ("cycle_days", "sales_cycle_days", "cycle_length", "sales_cycle", "days_to_close")
@@ -119,30 +115,6 @@ class Cohort:
     @property
     def n(self) -> int:
         return int(self.won.shape[0])
-
-
-def _canonical_frame(df: pl.DataFrame) -> pl.DataFrame:
-    names: dict[str, str] = {}
-    seen: set[str] = set()
-    for c in df.columns:
-        base = canonical_name(c)
-        name, i = base, 2
-        while name in seen:
-            name, i = f"{base}_{i}", i + 1
-        seen.add(name)
-        names[c] = name
-    return df.rename(names)
-
-
-def _won_expr(col: str) -> pl.Expr:
-    s = pl.col(col).cast(pl.String).str.strip_chars().str.to_lowercase()
-    return (
-        pl.when(s.is_in(list(WON_VALUES)))
-        .then(True)
-        .when(s.is_in(list(LOST_VALUES)))
-        .then(False)
-        .otherwise(None)
-    )
 
 
 def find_outcome_column(df: pl.DataFrame, *, file: str | None = None) -> str:
@@ -202,7 +174,7 @@ def join_accounts(
     notes: list[str] = []
     id_col = icp.columns.get("id", "id")
     dom_col = icp.columns.get("domain", "domain")
-    acc = _canonical_frame(accounts)
+    acc = canonical_frame(accounts)
     ids = (id_col, "id", "account_id", "company_id", "record_id")
     doms = (dom_col, "domain", "website", "company_domain", "company_website", "url")
     oid, aid = _first(ids, out.columns), _first(ids, acc.columns)
@@ -252,14 +224,14 @@ def load_cohort(
     Raises :class:`OutcomeError` when there is no usable won/lost column and
     :class:`InputError` when no outcome matches an account or the ICP's columns are absent.
     """
-    out = _canonical_frame(outcomes)
+    out = canonical_frame(outcomes)
     if outcome_column is not None:
         oc = canonical_name(outcome_column)
         if oc not in out.columns:
             raise MissingColumnsError([outcome_column], file=file, why="the won/lost column")
     else:
         oc = find_outcome_column(out, file=file)
-    out = out.with_columns(_won_expr(oc).alias("__won"))
+    out = out.with_columns(won_lost(pl.col(oc)).alias("__won"))
     if out.height == 0:
         raise OutcomeError("has no rows", file=file)
     if int(out["__won"].is_not_null().sum()) == 0:
@@ -348,7 +320,7 @@ def prepare_accounts(
     each column it reads is. Columns the ICP reads but the table lacks are added as unknown.
     ``repeats=True`` allows an account to appear in several rows (several deals).
     """
-    attrs = _canonical_frame(df)
+    attrs = canonical_frame(df)
     attrs = attrs.drop([c for c in attrs.columns if c in SCORE_COLUMNS])
     overrides = _kind_overrides(icp)
     overrides = SchemaOverrides(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from enum import Enum
 from pathlib import Path
@@ -447,8 +447,8 @@ IDLIKE_SHARE = 0.9  # share of values that must look like ids
 NEAR_UNIQUE = 0.95  # distinct share above which an id-looking column is an identifier
 _DOMAIN_NAMES = ("domain", "website", "url", "website_url", "homepage")
 _LIST_HINT = re.compile(r"tech|stack|tools?|tags?|integrations?|categories|_list$|platforms")
-_NULL_TOKENS = ("", "n/a", "na", "null", "none", "nan", "-", "--", "—", "#n/a", "#name?", "?")
-_TEXT_NULL_TOKENS = ("", "n/a", "null", "nan", "-", "--", "—", "#n/a", "#name?")
+NULL_TOKENS = ("", "n/a", "na", "null", "none", "nan", "-", "--", "—", "#n/a", "#name?", "?")
+TEXT_NULL_TOKENS = ("", "n/a", "null", "nan", "-", "--", "—", "#n/a", "#name?")
 #: The yes/no vocabulary of every boolean value icpkit reads (after :func:`normalize_text`).
 TRUE_WORDS = ("yes", "y", "true", "t", "1", "1.0", "x")
 FALSE_WORDS = ("no", "n", "false", "f", "0", "0.0")
@@ -460,7 +460,8 @@ MULTI_SHARE = 0.1
 INFER_SAMPLE = 100_000
 
 
-def _snake(header: str) -> str:
+def snake_case(header: str) -> str:
+    """ASCII snake_case of a header (``Company Name`` -> ``company_name``), no CRM mapping."""
     s = unicodedata.normalize("NFKD", header).encode("ascii", "ignore").decode("ascii")
     s = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", s.strip())  # camelCase -> camel_Case
     s = re.sub(r"[^0-9A-Za-z]+", "_", s).strip("_").lower()
@@ -473,7 +474,7 @@ def _snake(header: str) -> str:
 def canonical_name(header: str) -> str:
     """The name a header gets downstream: the CRM/warehouse map first, else snake_case ASCII."""
     plain = re.sub(r"[^0-9a-z]+", "_", header.strip().lower()).strip("_")
-    return _HEADER_MAP.get(plain) or _HEADER_MAP.get(_snake(header)) or _snake(header)
+    return _HEADER_MAP.get(plain) or _HEADER_MAP.get(snake_case(header)) or snake_case(header)
 
 
 # -- value parsing (vectorised) -------------------------------------------------------------------
@@ -689,10 +690,25 @@ def parse_bool(expr: pl.Expr) -> pl.Expr:
     )
 
 
-def parse_date(expr: pl.Expr) -> pl.Expr:
-    """ISO dates and datetimes, ``2012-06`` (first of month), US ``m/d/Y``, then ``d/m/Y``, ``d.m.Y``.
+#: The date shapes :func:`parse_date` reads, in the order it tries them (ASCII digits, 4-digit
+#: years). Group 1 is the date; a time or other text may follow after whitespace (or ``T`` for
+#: ISO). The SQL compiler reads the same shapes, so both engines parse the same values.
+DATE_SHAPES: dict[str, str] = {
+    "iso": r"^([0-9]{4}-[0-9]{1,2}-[0-9]{1,2})(?:[T\s].*)?$",
+    "month": r"^([0-9]{4}-[0-9]{1,2})$",
+    "ymd": r"^([0-9]{4}/[0-9]{1,2}/[0-9]{1,2})(?:\s.*)?$",
+    "slashed": r"^([0-9]{1,2}/[0-9]{1,2}/[0-9]{4})(?:\s.*)?$",
+    "dotted": r"^([0-9]{1,2}\.[0-9]{1,2}\.[0-9]{4})(?:\s.*)?$",
+}
 
-    US order wins for ambiguous slashed dates because CRM exports (HubSpot, Salesforce) use it.
+
+def parse_date(expr: pl.Expr) -> pl.Expr:
+    """ISO dates and datetimes, ``2012-06`` (first of month), ``Y/m/d``, ``m/d/Y`` else ``d/m/Y``,
+    ``d.m.Y`` (see :data:`DATE_SHAPES`); anything else, or an impossible date, is null.
+
+    US order wins for ambiguous slashed dates because CRM exports (HubSpot, Salesforce) use it;
+    a slashed date is day-first only when month-first is impossible (``31/01/2024``). Years have
+    four digits: ``1/5/20`` is null rather than the year 20 (or 1, as a lenient parser reads it).
     """
     return expr.map_batches(
         lambda v: _on_distinct(v, _parse_date_series, pl.Date),
@@ -704,20 +720,21 @@ def parse_date(expr: pl.Expr) -> pl.Expr:
 def _parse_date_series(values: pl.Series) -> pl.Series:
     s = pl.col("s")
     f = values.cast(pl.String).str.strip_chars().to_frame("s")
-    f = f.select(pl.when(s.str.contains(r"^\d")).then(s).alias("s"))  # all formats start so
-    iso = s.str.extract(r"^(\d{4}-\d{1,2}-\d{1,2})(?:[T ].*)?$", 1)
-    month = s.str.extract(r"^(\d{4}-\d{1,2})$", 1) + "-01"
+
+    def shape(key: str) -> pl.Expr:
+        return s.str.extract(DATE_SHAPES[key], 1)
+
+    slashed = shape("slashed")
     out = f.select(
         pl.coalesce(
-            iso.str.to_date("%Y-%m-%d", strict=False),
-            month.str.to_date("%Y-%m-%d", strict=False),
-            s.str.to_date("%Y/%m/%d", strict=False),
-            s.str.to_date("%m/%d/%Y", strict=False),
-            s.str.to_date("%d/%m/%Y", strict=False),
-            s.str.to_date("%d.%m.%Y", strict=False),
-            s.str.extract(r"^(\S+)\s", 1).str.to_date("%m/%d/%Y", strict=False),
-        )
-    )
+            shape("iso").str.to_date("%Y-%m-%d", strict=False),
+            (shape("month") + "-01").str.to_date("%Y-%m-%d", strict=False),
+            shape("ymd").str.to_date("%Y/%m/%d", strict=False),
+            slashed.str.to_date("%m/%d/%Y", strict=False),
+            slashed.str.to_date("%d/%m/%Y", strict=False),
+            shape("dotted").str.to_date("%d.%m.%Y", strict=False),
+        ).alias("d")
+    ).select(pl.when(pl.col("d").dt.year() >= 1).then(pl.col("d")))  # no year 0 in SQL
     return out.to_series().alias(values.name)
 
 
@@ -744,13 +761,13 @@ def split_multi(expr: pl.Expr, separator: str | None = None) -> pl.Expr:
         separator = ";"
     items = s.str.split(separator)
     return items.list.eval(
-        normalize_text(pl.element()).filter(~normalize_text(pl.element()).is_in(_NULL_TOKENS))
+        normalize_text(pl.element()).filter(~normalize_text(pl.element()).is_in(NULL_TOKENS))
     )
 
 
 def _normalize_list(expr: pl.Expr) -> pl.Expr:
     el = normalize_text(pl.element())
-    return expr.list.eval(el.filter(el.is_not_null() & ~el.is_in(_NULL_TOKENS)))
+    return expr.list.eval(el.filter(el.is_not_null() & ~el.is_in(NULL_TOKENS)))
 
 
 def normalize_domain(expr: pl.Expr) -> pl.Expr:
@@ -758,17 +775,17 @@ def normalize_domain(expr: pl.Expr) -> pl.Expr:
     s = normalize_text(expr)
     s = s.str.replace(r"^[a-z][a-z0-9+.-]*://", "").str.replace(r"^www\d?\.", "")
     s = s.str.replace(r"[/?#:].*$", "").str.strip_chars(".")
-    return pl.when(s.is_in(_TEXT_NULL_TOKENS)).then(None).otherwise(s)
+    return pl.when(s.is_in(TEXT_NULL_TOKENS)).then(None).otherwise(s)
 
 
 def _clean_text(expr: pl.Expr) -> pl.Expr:
     s = expr.cast(pl.String).str.strip_chars()
-    return pl.when(s.str.to_lowercase().is_in(_TEXT_NULL_TOKENS)).then(None).otherwise(s)
+    return pl.when(s.str.to_lowercase().is_in(TEXT_NULL_TOKENS)).then(None).otherwise(s)
 
 
 def _categorical(expr: pl.Expr) -> pl.Expr:
     s = normalize_text(expr)
-    return pl.when(s.is_in(_TEXT_NULL_TOKENS)).then(None).otherwise(s)
+    return pl.when(s.is_in(TEXT_NULL_TOKENS)).then(None).otherwise(s)
 
 
 # -- inference ------------------------------------------------------------------------------------
@@ -1071,7 +1088,7 @@ def artefact_warning(criteria: Iterable[Criterion], schema: Schema) -> str | Non
     return "; ".join(notes) or None
 
 
-def _canonical_names(headers: list[str]) -> dict[str, str]:
+def canonical_headers(headers: Sequence[str]) -> dict[str, str]:
     """canonical -> source, suffixing ``_2``, ``_3`` where two headers map to one name."""
     out: dict[str, str] = {}
     for h in headers:
@@ -1083,12 +1100,17 @@ def _canonical_names(headers: list[str]) -> dict[str, str]:
     return out
 
 
+def canonical_frame(df: pl.DataFrame) -> pl.DataFrame:
+    """``df`` with every header renamed as :func:`canonical_headers` names it."""
+    return df.rename({src: name for name, src in canonical_headers(df.columns).items()})
+
+
 def infer_schema(
     df: pl.DataFrame, overrides: SchemaOverrides | None = None, *, file: str | None = None
 ) -> Schema:
     """Infer every column's role, kind, layer and outcome kind; apply ``overrides`` last."""
     ov = overrides or SchemaOverrides()
-    sources = _canonical_names(df.columns)
+    sources = canonical_headers(df.columns)
     # Kinds are shares of values, so a large sample decides them as well as the whole frame
     # does (duplicate ids are still caught on every row by prepare).
     sample = df if df.height <= INFER_SAMPLE else df.sample(INFER_SAMPLE, seed=0)
@@ -1380,7 +1402,10 @@ def _check_unique_ids(
 
 
 __all__ = [
+    "DATE_SHAPES",
     "FALSE_WORDS",
+    "NULL_TOKENS",
+    "TEXT_NULL_TOKENS",
     "TRUE_WORDS",
     "ColumnInfo",
     "Convention",
@@ -1393,6 +1418,8 @@ __all__ = [
     "Schema",
     "SchemaOverrides",
     "artefact_warning",
+    "canonical_frame",
+    "canonical_headers",
     "canonical_name",
     "infer_schema",
     "normalize_domain",
@@ -1402,5 +1429,6 @@ __all__ = [
     "parse_date",
     "parse_number",
     "prepare",
+    "snake_case",
     "split_multi",
 ]

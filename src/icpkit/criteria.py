@@ -246,10 +246,6 @@ class Criterion(BaseModel):
         days = (ref - c).dt.total_days()
         return (days >= 0) & (days <= (self.within_days or 0))
 
-    def to_file(self) -> dict[str, Any]:
-        """The mapping written to the ICP file (aliases, no empty fields, stable key order)."""
-        return self.model_dump(by_alias=True, exclude_none=True, mode="json")
-
 
 _FIELD = {
     Operator.IN: "in_",

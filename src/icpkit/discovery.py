@@ -32,6 +32,7 @@ from icpkit.icp import (
     ICP,
     CalibrationRow,
     OutcomeComparison,
+    OutcomeDefinition,
     Scoring,
     Segment,
     SegmentEvidence,
@@ -873,7 +874,7 @@ def discover(
             sha256=_sha256(source_file),
             fitted=today,
         ),
-        outcomes=outcomes.definition,
+        outcomes=OutcomeDefinition(**outcomes.describe()),
         columns={
             k: v
             for k, v in (("id", schema.id), ("domain", schema.domain), ("name", schema.name))
@@ -1569,7 +1570,7 @@ def _segment_value(
                 others=round(float(flags[~inside].mean()), 4),
                 unit="share",
                 higher_is_better=good,
-                outcome=outcomes.definition.best if good else outcomes.definition.worst,
+                outcome=outcomes.best_rule if good else outcomes.worst_rule,
             )
         )
     return out

@@ -14,35 +14,67 @@ The default composite, used when no explicit label is given:
 
 An explicit label column (``label=`` / ``--label``) overrides all of it: values such as
 true/false, won/lost, 1/0, yes/no, best/worst, good/bad; anything else is "neither".
+
+What counts as a success or a failure in a cell is one vocabulary, :data:`WON_WORDS` and
+:data:`LOST_WORDS`, read through :func:`won_lost` by every module that meets outcomes (labels,
+won flags, statuses, the living cohort's deals, personas' deal stages).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import polars as pl
 
-from icpkit.columns import ColumnInfo, OutcomeKind, Schema
+from icpkit.columns import FALSE_WORDS, TRUE_WORDS, ColumnInfo, OutcomeKind, Schema
 from icpkit.errors import OutcomeError
-from icpkit.icp import OutcomeDefinition
 
-BEST_LABELS = frozenset(
-    {"true", "1", "yes", "y", "best", "good", "won", "win", "closed won", "positive", "ideal"}
-)
-WORST_LABELS = frozenset(
-    {"false", "0", "no", "n", "worst", "bad", "lost", "loss", "closed lost", "negative", "churned"}
-)
-BEST_STATUS = frozenset(
-    {"won", "closed won", "acquired", "ipo", "promoter", "champion", "expanded", "expansion"}
-)
-WORST_STATUS = frozenset(
+# -- the one won/lost vocabulary ----------------------------------------------------------------
+# Every module that reads a success or a failure from a cell (labels, won flags, statuses, deal
+# stages, personas' deal outcomes, the living cohort) classifies it with :func:`won_lost`, so a
+# spelling counts the same everywhere. Words are compared after :func:`outcome_text`.
+
+#: Spellings of a success: a won deal, a good customer, a company outcome investors call one.
+WON_WORDS = frozenset(
     {
+        *TRUE_WORDS,
+        "won",
+        "win",
+        "closed won",
+        "closedwon",
+        "success",
+        "successful",
+        "signed",
+        "customer",
+        "best",
+        "good",
+        "positive",
+        "ideal",
+        "acquired",
+        "ipo",
+        "promoter",
+        "champion",
+        "expanded",
+        "expansion",
+    }
+)
+#: Spellings of a failure: a lost deal, a churned or closed customer, a disqualified account.
+LOST_WORDS = frozenset(
+    {
+        *FALSE_WORDS,
+        "lost",
+        "lose",
+        "loss",
+        "closed lost",
+        "closedlost",
+        "worst",
+        "bad",
+        "negative",
         "churned",
         "churn",
         "former customer",
-        "closed lost",
-        "lost",
         "closed",
         "cancelled",
         "canceled",
@@ -51,6 +83,29 @@ WORST_STATUS = frozenset(
         "disqualified",
     }
 )
+#: Values of a churn flag that mean "churned" (a yes, or the word itself).
+CHURN_WORDS = frozenset({*TRUE_WORDS, "churned", "churn"})
+
+
+def outcome_text(expr: pl.Expr) -> pl.Expr:
+    """Lower case, ``-``/``_``/whitespace runs as one space: "Closed-Won" reads "closed won"."""
+    return (
+        expr.cast(pl.String).str.to_lowercase().str.replace_all(r"[\s_-]+", " ").str.strip_chars()
+    )
+
+
+def won_lost(expr: pl.Expr) -> pl.Expr:
+    """``True`` for a success spelling, ``False`` for a failure, null for anything else."""
+    s = outcome_text(expr)
+    return (
+        pl.when(s.is_in(list(WON_WORDS)))
+        .then(True)
+        .when(s.is_in(list(LOST_WORDS)))
+        .then(False)
+        .otherwise(None)
+    )
+
+
 MIN_BEST = 30
 
 
@@ -61,8 +116,8 @@ class OutcomeSpec:
     label: str | None = None
     best_share: float = 0.2
     worst_share: float = 0.2
-    best_labels: frozenset[str] = BEST_LABELS
-    worst_labels: frozenset[str] = WORST_LABELS
+    best_labels: frozenset[str] = WON_WORDS
+    worst_labels: frozenset[str] = LOST_WORDS
 
     def __post_init__(self) -> None:
         for name in ("best_share", "worst_share"):
@@ -77,13 +132,26 @@ class Outcomes:
 
     best: np.ndarray
     worst: np.ndarray
-    definition: OutcomeDefinition
+    best_rule: str  # who is best, in words ("top 20% of an outcome composite ...")
+    worst_rule: str
+    columns: list[str]  # the columns the rules read
     composite: np.ndarray | None = None
     warnings: list[str] = field(default_factory=list)
 
     @property
     def labelled(self) -> np.ndarray:
         return self.best | self.worst
+
+    def describe(self) -> dict[str, Any]:
+        """The rules and counts as the ICP file's ``outcomes`` section records them."""
+        return {
+            "best": self.best_rule,
+            "worst": self.worst_rule,
+            "best_count": int(self.best.sum()),
+            "worst_count": int(self.worst.sum()),
+            "total": len(self.best),
+            "columns": list(self.columns),
+        }
 
     def series(self) -> pl.Series:
         """``best`` / ``worst`` / null per account, handy for joins and reports."""
@@ -128,24 +196,23 @@ def label_outcomes(
     for c in outcome_cols:
         s = frame.get_column(c.name)
         if c.outcome is OutcomeKind.CHURNED:
-            flag = _truthy(s)
+            flag = _churned(s)
             worst_flag |= flag
             flag_parts.append(f"{c.name} (n={int(flag.sum()):,})")
         elif c.outcome is OutcomeKind.WON:
-            won = _truthy(s)
-            lost = _falsy(s)
+            won, lost = _won_and_lost(s)
             worst_flag |= lost
             best_flag |= won
             flag_parts.append(f"{c.name} = lost (n={int(lost.sum()):,})")
             status_best_parts.append(f"{c.name} = won (n={int(won.sum()):,})")
         elif c.outcome is OutcomeKind.STATUS:
-            vals = s.cast(pl.String).str.strip_chars().str.to_lowercase()
-            wf = vals.is_in(list(WORST_STATUS)).fill_null(False).to_numpy()
-            bf = vals.is_in(list(BEST_STATUS)).fill_null(False).to_numpy()
+            vals = s.to_frame("v").select(outcome_text(pl.col("v"))).to_series()
+            wf = vals.is_in(list(LOST_WORDS)).fill_null(False).to_numpy()
+            bf = vals.is_in(list(WON_WORDS)).fill_null(False).to_numpy()
             worst_flag |= wf
             best_flag |= bf
-            seen_w = sorted(set(vals.filter(vals.is_in(list(WORST_STATUS))).unique().to_list()))
-            seen_b = sorted(set(vals.filter(vals.is_in(list(BEST_STATUS))).unique().to_list()))
+            seen_w = sorted(set(vals.filter(vals.is_in(list(LOST_WORDS))).unique().to_list()))
+            seen_b = sorted(set(vals.filter(vals.is_in(list(WON_WORDS))).unique().to_list()))
             if seen_w:
                 flag_parts.append(f"{c.name} in {seen_w} (n={int(wf.sum()):,})")
             if seen_b:
@@ -211,13 +278,11 @@ def _from_label(frame: pl.DataFrame, col: str, spec: OutcomeSpec, *, file: str |
         raise OutcomeError(
             f"label column {col!r} not found; columns are {', '.join(frame.columns)}", file=file
         )
-    s = frame.get_column(col)
-    if s.dtype == pl.Boolean:
-        vals = s.cast(pl.String)
-    else:
-        vals = s.cast(pl.String).str.strip_chars().str.to_lowercase()
-    best = vals.is_in(list(spec.best_labels)).fill_null(False).to_numpy()
-    worst = vals.is_in(list(spec.worst_labels)).fill_null(False).to_numpy()
+    vals = frame.select(outcome_text(pl.col(col))).to_series()
+    best_labels = _normalised(spec.best_labels)
+    worst_labels = _normalised(spec.worst_labels)
+    best = vals.is_in(list(best_labels)).fill_null(False).to_numpy()
+    worst = vals.is_in(list(worst_labels)).fill_null(False).to_numpy() & ~best
     known = vals.drop_nulls().unique().to_list()
     if not known:
         raise OutcomeError("label column is empty", file=file, column=col)
@@ -226,16 +291,16 @@ def _from_label(frame: pl.DataFrame, col: str, spec: OutcomeSpec, *, file: str |
         missing = "best" if not best.any() else "worst"
         raise OutcomeError(
             f"label column has no {missing} accounts (values seen: {present}); labels need both "
-            f"outcomes, e.g. {sorted(spec.best_labels)[:4]} for best and "
-            f"{sorted(spec.worst_labels)[:4]} for worst",
+            f"outcomes, e.g. {sorted(best_labels - set(TRUE_WORDS))[:4]} for best and "
+            f"{sorted(worst_labels - set(FALSE_WORDS))[:4]} for worst",
             file=file,
             column=col,
         )
     return _finish(
         best,
         worst,
-        f"{col} in {sorted({v for v in known if v in spec.best_labels})}",
-        f"{col} in {sorted({v for v in known if v in spec.worst_labels})}",
+        f"{col} in {sorted({v for v in known if v in best_labels})}",
+        f"{col} in {sorted({v for v in known if v in worst_labels})}",
         [col],
         None,
         [],
@@ -264,11 +329,14 @@ def _finish(
             f"only {nw} worst customers (fewer than {MIN_BEST}): anti-signals cannot be "
             "established reliably"
         )
-    definition = OutcomeDefinition(
-        best=best_txt, worst=worst_txt, best_count=nb, worst_count=nw, total=n, columns=used
-    )
     return Outcomes(
-        best=best, worst=worst, definition=definition, composite=composite, warnings=warnings
+        best=best,
+        worst=worst,
+        best_rule=best_txt,
+        worst_rule=worst_txt,
+        columns=used,
+        composite=composite,
+        warnings=warnings,
     )
 
 
@@ -304,24 +372,40 @@ def _top_share(score: np.ndarray, eligible: np.ndarray, share: float) -> np.ndar
     return out
 
 
-def _truthy(s: pl.Series) -> np.ndarray:
+def _normalised(words: frozenset[str]) -> frozenset[str]:
+    v = pl.Series("v", sorted(words), dtype=pl.String).to_frame()
+    return frozenset(v.select(outcome_text(pl.col("v"))).to_series().to_list())
+
+
+def _churned(s: pl.Series) -> np.ndarray:
+    """A churn flag: true, non-zero, a churn date, or a yes/"churned" word."""
     if s.dtype == pl.Boolean:
         return s.fill_null(False).to_numpy()
     if s.dtype.is_numeric():
         return (s.fill_null(0) != 0).to_numpy()
     if s.dtype == pl.Date or s.dtype == pl.Datetime:
         return s.is_not_null().to_numpy()  # a churn date means churned
-    v = s.cast(pl.String).str.strip_chars().str.to_lowercase()
-    return v.is_in(list(BEST_LABELS | {"churned"})).fill_null(False).to_numpy()
+    v = s.to_frame("v").select(outcome_text(pl.col("v"))).to_series()
+    return v.is_in(list(CHURN_WORDS)).fill_null(False).to_numpy()
 
 
-def _falsy(s: pl.Series) -> np.ndarray:
-    if s.dtype == pl.Boolean:
-        return (~s).fill_null(False).to_numpy()
+def _won_and_lost(s: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """A won flag or stage: (won, lost) masks by :func:`won_lost` (numbers: non-zero is won)."""
     if s.dtype.is_numeric():
-        return (s == 0).fill_null(False).to_numpy()
-    v = s.cast(pl.String).str.strip_chars().str.to_lowercase()
-    return v.is_in(list(WORST_LABELS)).fill_null(False).to_numpy()
+        return (s.fill_null(0) != 0).to_numpy(), (s == 0).fill_null(False).to_numpy()
+    v = s.to_frame("v").select(won_lost(pl.col("v"))).to_series()
+    return v.fill_null(False).to_numpy(), (~v).fill_null(False).to_numpy()
 
 
-__all__ = ["MIN_BEST", "OutcomeSpec", "Outcomes", "higher_is_better", "label_outcomes"]
+__all__ = [
+    "CHURN_WORDS",
+    "LOST_WORDS",
+    "MIN_BEST",
+    "WON_WORDS",
+    "OutcomeSpec",
+    "Outcomes",
+    "higher_is_better",
+    "label_outcomes",
+    "outcome_text",
+    "won_lost",
+]

@@ -30,9 +30,11 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from icpkit.columns import NULL_TOKENS, TRUE_WORDS, snake_case
 from icpkit.compliance import normalize_country
 from icpkit.evidence import SMALL_CELL, SMALL_GROUP, fisher_two_sided
 from icpkit.icp import ICP, Persona, PersonaEvidence
+from icpkit.outcomes import won_lost
 from icpkit.titles import SENIORITY_RANK, add_title_columns
 
 DEAL_ROLES: tuple[str, ...] = ("champion", "decision maker", "influencer", "user", "blocker")
@@ -138,9 +140,7 @@ _FREEMAIL = (
     r"|protonmail|proton|mail|yandex|orange|free|t-online|qq|163|126|zoho|laposte|libero"
     r"|wanadoo)\.[a-z.]+$"
 )
-_WON = ("won", "closed won", "closedwon", "win", "true", "yes", "y", "1", "customer", "signed")
-_LOST = ("lost", "closed lost", "closedlost", "loss", "false", "no", "n", "0", "churned")
-_TRUE = ("yes", "y", "true", "t", "1", "x", "opted out", "unsubscribed")
+_OPTED_OUT = (*TRUE_WORDS, "opted out", "unsubscribed")
 
 
 @dataclass
@@ -152,19 +152,10 @@ class Contacts:
     warnings: list[str] = field(default_factory=list)
 
 
-def _snake(header: str) -> str:
-    s = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", header.strip())
-    return re.sub(r"[^0-9a-z]+", "_", s.lower()).strip("_")
-
-
 def _text(expr: pl.Expr) -> pl.Expr:
     s = expr.cast(pl.String).str.strip_chars()
     low = s.str.to_lowercase()
-    return (
-        pl.when(low.is_in(["", "n/a", "na", "null", "none", "nan", "-", "--", "#n/a"]))
-        .then(None)
-        .otherwise(s)
-    )
+    return pl.when(low.is_in(NULL_TOKENS)).then(None).otherwise(s)
 
 
 def _lower(expr: pl.Expr) -> pl.Expr:
@@ -189,13 +180,13 @@ def normalize_deal_role(expr: pl.Expr) -> pl.Expr:
 
 
 def _outcome(expr: pl.Expr) -> pl.Expr:
-    s = _lower(expr.cast(pl.String))
-    return pl.when(s.is_in(_WON)).then(pl.lit("won")).when(s.is_in(_LOST)).then(pl.lit("lost"))
+    won = won_lost(_text(expr))
+    return pl.when(won).then(pl.lit("won")).when(~won).then(pl.lit("lost"))
 
 
 def _bool(expr: pl.Expr) -> pl.Expr:
     s = _lower(expr.cast(pl.String))
-    return pl.when(s.is_null()).then(None).otherwise(s.is_in(_TRUE))
+    return pl.when(s.is_null()).then(None).otherwise(s.is_in(_OPTED_OUT))
 
 
 def prepare_contacts(df: pl.DataFrame, *, file: str | Path | None = None) -> Contacts:
@@ -209,7 +200,7 @@ def prepare_contacts(df: pl.DataFrame, *, file: str | Path | None = None) -> Con
         return Contacts(df, {c: c for c in df.columns})
     by_snake: dict[str, str] = {}
     for h in df.columns:
-        by_snake.setdefault(_snake(h), h)
+        by_snake.setdefault(snake_case(h), h)
     found: dict[str, str] = {}
     for canon, candidates in CONTACT_COLUMNS.items():
         for cand in candidates:

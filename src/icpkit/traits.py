@@ -103,7 +103,7 @@ def layer_of(info: ColumnInfo) -> CriterionLayer:
     return cast(CriterionLayer, str(layer.value if hasattr(layer, "value") else layer))
 
 
-def nice_number(x: float, *, up: bool = False) -> float:
+def nice_number(x: float) -> float:
     """Round to 1, 1.5, 2, 2.5, 3, 4, 5, 6, 7.5 × 10^k: edges people write down."""
     if x == 0 or not math.isfinite(x):
         return 0.0

@@ -296,16 +296,17 @@ def status(
     st.fit_share = float(fit["recall"]) if "recall" in fit else None
     if recent is None:
         return st
-    from icpkit.calibrate import _canonical_frame, _won_expr
+    from icpkit.columns import canonical_frame
+    from icpkit.outcomes import won_lost
 
-    df = _canonical_frame(recent)
+    df = canonical_frame(recent)
     try:
         oc = find_outcome_column(df, file=file)
     except OutcomeError:
         oc = None
     if oc is not None:
         before = df.height
-        df = df.filter(_won_expr(oc).fill_null(False)).drop(oc)
+        df = df.filter(won_lost(pl.col(oc)).fill_null(False)).drop(oc)
         st.notes.append(f"kept the {df.height:,} of {before:,} rows marked won in column {oc!r}")
     if accounts is not None and df.height:
         from icpkit.calibrate import join_accounts

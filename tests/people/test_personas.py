@@ -83,7 +83,17 @@ def test_without_deal_stages_every_deal_counts_as_won(
 
 def test_deal_roles_normalised() -> None:
     s = pl.Series(
-        ["Champion ", "economic-buyer", "Signer", "End User", "Technical Evaluator", "?", None, ""]
+        [
+            "Champion ",
+            "economic-buyer",
+            "Signer",
+            "End User",
+            "Technical Evaluator",
+            "Owner",
+            "?",
+            None,
+            "",
+        ]
     )
     out = pl.select(normalize_deal_role(pl.lit(s))).to_series().to_list()
     assert out == [
@@ -93,6 +103,7 @@ def test_deal_roles_normalised() -> None:
         "user",
         "influencer",
         "other",
+        None,  # "?" is a placeholder, as in every other column icpkit reads
         None,
         None,
     ]

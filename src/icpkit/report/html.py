@@ -256,10 +256,11 @@ def write_report(
     accounts = read_table(accounts_path) if accounts_path is not None else None
     examples = None
     if accounts is not None:
-        from icpkit.calibrate import _canonical_frame, prepare_accounts
+        from icpkit.calibrate import prepare_accounts
+        from icpkit.columns import canonical_frame
         from icpkit.validation import predict
 
-        examples = _canonical_frame(accounts)
+        examples = canonical_frame(accounts)
         if "fit_score" not in examples.columns:
             # Unscored accounts: score them now so the examples are the best fits.
             frame, _, _ = prepare_accounts(icp, accounts, repeats=True)
