@@ -176,6 +176,9 @@ class Criterion(BaseModel):
             return self.label
         col = self.column.replace("_", " ")
         op = self.operator
+        windowed = _windowed(self)
+        if windowed is not None:
+            return windowed
         if op is Operator.IN:
             return f"{col} is {_join(self.in_ or ())}"
         if op is Operator.BETWEEN:
@@ -280,6 +283,28 @@ _COUNT_NAME = re.compile(
 _YEAR_NAME = re.compile(r"(^|_)(year|yr|yob|vintage)($|_)|^(founded|established|incorporated)$")
 _PERCENT_NAME = re.compile(r"(^|_)(pct|percent|percentage|perc)($|_)|%")
 _DAYS_NAME = re.compile(r"(^|_)days?($|_)")
+# Signal columns counted over a window (icp signals export): hiring_sales_roles_90d …
+_WINDOW_NAME = re.compile(r"^(?P<what>[a-z][a-z0-9_]*?)_(?P<days>\d+)d$")
+
+
+def _windowed(c: Criterion) -> str | None:
+    """Words for a test on a windowed signal column: "hiring ≥ 4 sales roles in the last 90
+    days", "new marketing leader in the last 180 days"; None for other columns."""
+    m = _WINDOW_NAME.match(c.column)
+    if m is None or c.operator not in (Operator.BETWEEN, Operator.IS, Operator.HAS_ANY):
+        return None
+    what, tail = m["what"].replace("_", " "), f"in the last {m['days']} days"
+    if c.operator is Operator.IS:
+        return f"{what} {tail}" if c.is_ else f"no {what} {tail}"
+    if c.operator is Operator.HAS_ANY:
+        return f"{what} {tail}: {_join(c.has_any or ())}"
+    lo, hi = c.between or (None, None)
+    band = format_band(lo, hi, column=c.column, unit=c.unit or "count")
+    if what.startswith("hiring ") and what.endswith(" roles"):
+        return f"hiring {band} {what[len('hiring ') :]} {tail}"
+    return f"{what} {band} {tail}"
+
+
 _MONTHS_NAME = re.compile(r"(^|_)months?($|_)")
 _MONEY_NAME = re.compile(
     r"revenue|(^|_)(arr|mrr|ltv|clv|acv|tcv|usd|eur|gbp|amount|value|raised|funding|funded"
