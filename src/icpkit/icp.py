@@ -244,6 +244,92 @@ class Persona(_Model):
     notes: list[str] = Field(default_factory=list)
 
 
+class InsightTerm(_Model):
+    """A word or phrase one segment's interviews use more than the others (log-odds, max-T p)."""
+
+    term: str
+    question: str = Field(default="all", description="all, challenges, aha or results")
+    mentions: int = Field(description="segment interviews (that answered) mentioning it")
+    interviews: int = Field(description="segment interviews in the comparison")
+    others_mentions: int
+    others_interviews: int
+    log_odds: float
+    ci: list[float] = Field(description="95% interval of the log-odds ratio")
+    z: float
+    p_value: float = Field(
+        description="selection-adjusted: max-T over every term, question, segment"
+    )
+
+
+class InsightQuote(_Model):
+    """A representative quote, scrubbed of personal data; the account stays out of the text."""
+
+    text: str
+    interview: str
+    account: str | None = None
+
+
+class ThemeOutcome(_Model):
+    """An outcome among interviewed accounts that mention a theme against those that do not."""
+
+    metric: str
+    kind: str | None = None
+    mentioning: float
+    others: float
+    n_mentioning: int
+    n_others: int
+    p_value: float | None = None
+    caveat: str | None = None
+
+
+class InsightTheme(_Model):
+    """A recurring theme: distinctive terms that go together, with counts, evidence and quotes."""
+
+    id: str
+    label: str
+    question: str = "all"
+    terms: list[str]
+    interviews: int = Field(description="segment interviews mentioning the theme")
+    accounts: int = Field(description="segment accounts whose interviews mention it")
+    of_interviews: int
+    others: int = Field(description="other interviews mentioning it")
+    of_others: int
+    evidence: InsightTerm | None = None
+    outcomes: list[ThemeOutcome] = Field(default_factory=list)
+    quotes: list[InsightQuote] = Field(default_factory=list)
+    sources: list[str] = Field(default_factory=list, description="interview ids")
+
+
+class SegmentInsights(_Model):
+    """What one segment's customers say, from `icp interviews analyze`."""
+
+    segment: str
+    interviews: int
+    accounts: int
+    themes: list[InsightTheme] = Field(default_factory=list)
+    words: list[InsightTerm] = Field(default_factory=list)
+    caveat: str | None = None
+    flagged: str | None = Field(default=None, description="set when calibrate dropped the segment")
+
+
+class Insights(_Model):
+    """The interviews section: themes per segment with evidence and scrubbed quotes."""
+
+    analysed: date
+    interviews: int
+    linked: int
+    accounts: int
+    method: str
+    permutations: int
+    alpha: float
+    segments: list[SegmentInsights] = Field(default_factory=list)
+    sources: list[str] = Field(default_factory=list, description="every analysed interview id")
+    notes: list[str] = Field(default_factory=list)
+
+    def for_segment(self, segment_id: str) -> SegmentInsights | None:
+        return next((s for s in self.segments if s.segment == segment_id), None)
+
+
 class ICP(_Model):
     """An Ideal Customer Profile: explicit criteria, evidence, scoring rules and history."""
 
@@ -261,6 +347,9 @@ class ICP(_Model):
     disqualifiers: list[Criterion] = Field(default_factory=list)
     personas: list[Persona] = Field(
         default_factory=list, description="people-level section, kept apart from the criteria"
+    )
+    insights: Insights | None = Field(
+        default=None, description="customer interviews: themes per segment (icp interviews)"
     )
     scoring: Scoring = Field(default_factory=Scoring)
     validation: dict[str, Any] = Field(default_factory=dict)
@@ -437,6 +526,10 @@ __all__ = [
     "TIER_WORDS",
     "CalibrationRow",
     "ChangeEntry",
+    "InsightQuote",
+    "InsightTerm",
+    "InsightTheme",
+    "Insights",
     "OutcomeComparison",
     "OutcomeDefinition",
     "Persona",
@@ -444,5 +537,7 @@ __all__ = [
     "Scoring",
     "Segment",
     "SegmentEvidence",
+    "SegmentInsights",
     "Source",
+    "ThemeOutcome",
 ]
