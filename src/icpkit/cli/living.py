@@ -267,23 +267,46 @@ def status_cmd(
 def report_cmd(
     icp_path: Annotated[Path, typer.Argument(help="The ICP file (icp.yaml).")],
     output: Annotated[
-        Path, typer.Option("-o", "--output", help="icp.html, icp.md or icp.pdf (by extension).")
+        Path,
+        typer.Option(
+            "-o",
+            "--output",
+            help="icp.pdf, icp.html, icp.png, icp.pptx or icp.md (by extension).",
+        ),
     ],
     outcomes: Annotated[
         Path | None,
-        typer.Option("--outcomes", help="Won/lost deals: adds the latest cohort's charts."),
+        typer.Option("--outcomes", help="Won/lost deals: adds the latest cohort to the appendix."),
     ] = None,
     accounts: Annotated[
         Path | None,
         typer.Option(
             "--accounts",
-            help="Scored accounts: example best-fit accounts (and the join for --outcomes).",
+            help="Accounts to pick --examples from (and the join for --outcomes).",
         ),
     ] = None,
-    examples: Annotated[int, typer.Option("--examples", help="Example accounts to show.")] = 10,
+    examples: Annotated[
+        int,
+        typer.Option(
+            "--examples",
+            help="Name the N most typical tier-A accounts per segment (5 fill a card; needs "
+            "--accounts). Without it the page names no company.",
+            metavar="N",
+        ),
+    ] = 0,
+    paper: Annotated[str, typer.Option("--paper", help="a4 or letter.")] = "a4",
+    appendix: Annotated[
+        bool | None,
+        typer.Option(
+            "--appendix/--no-appendix",
+            help="Add the evidence appendix (its own page in the PDF). Default: in HTML and "
+            "Markdown, not in PDF or PNG.",
+            show_default=False,
+        ),
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing output.")] = False,
 ) -> None:
-    """The one-page ICP document: self-contained HTML with charts, Markdown, or PDF (Chromium)."""
+    """The one-page ICP: PDF (one page), HTML, PNG, a slide per segment (pptx), or Markdown."""
     from icpkit.report.html import write_report
 
     path = write_report(
@@ -291,7 +314,9 @@ def report_cmd(
         output,
         outcomes_path=outcomes,
         accounts_path=accounts,
-        max_examples=examples,
+        examples=examples,
+        paper=paper,
+        appendix=appendix,
         force=force,
     )
     console.print(f"wrote {escape(str(path))}")

@@ -12,7 +12,8 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,11 +21,20 @@ import polars as pl
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from icpkit.errors import InputError
+from icpkit.errors import InputError, UsageError
 from icpkit.icp import ICP
-from icpkit.report.charts import calibration_chart, distribution_chart, lift_chart, tier_chart
+from icpkit.report.charts import (
+    BLUE,
+    VERMILLION,
+    calibration_chart,
+    distribution_chart,
+    lift_chart,
+    score_bins,
+    tier_chart,
+)
 from icpkit.report.markdown import segment_sentence
-from icpkit.report.table import criteria_rows, segment_rows
+from icpkit.report.onepage import build_onepage
+from icpkit.report.table import criteria_rows, points_rows, segment_rows
 
 if TYPE_CHECKING:
     from icpkit.calibrate import CalibrationReport
@@ -36,17 +46,40 @@ _ENV = Environment(
     lstrip_blocks=True,
 )
 
-#: Columns shown for example best-fit accounts, when present.
-EXAMPLE_COLUMNS = (
-    "name",
-    "domain",
-    "industry",
-    "employees",
-    "country",
-    "fit_score",
-    "tier",
-    "segment",
-)
+
+@dataclass(frozen=True)
+class Paper:
+    """A paper size for the PDF: the CSS ``@page`` size and the printable width in CSS px."""
+
+    name: str
+    css: str
+    width_mm: float
+    height_mm: float
+    margin_mm: float = 10.0
+
+    @property
+    def content_px(self) -> int:
+        """Printable width in CSS px (96 per inch): the page is laid out at exactly this width."""
+        return int((self.width_mm - 2 * self.margin_mm) * 96 / 25.4)
+
+    @property
+    def window(self) -> tuple[int, int]:
+        """The whole sheet in CSS px, the browser window for a PNG of the page."""
+        return round(self.width_mm * 96 / 25.4), round(self.height_mm * 96 / 25.4)
+
+
+PAPERS = {
+    "a4": Paper("a4", "A4", 210.0, 297.0),
+    "letter": Paper("letter", "letter", 215.9, 279.4),
+}
+
+
+def paper_of(name: str) -> Paper:
+    """The paper named by ``--paper`` (a4 or letter)."""
+    try:
+        return PAPERS[name.lower()]
+    except KeyError:
+        raise UsageError(f"--paper: unknown paper {name!r}; use {' or '.join(PAPERS)}") from None
 
 
 def _tier_of(score: float, tiers: dict[str, float]) -> str:
@@ -56,8 +89,25 @@ def _tier_of(score: float, tiers: dict[str, float]) -> str:
     return "D"
 
 
+def fit_tiers(icp: ICP) -> tuple[list[tuple[str, float | None, None, None, int]], float | None]:
+    """Share of best customers per tier at fit time (from the calibration table) and overall.
+
+    Calibration bands are assigned to a tier by their midpoint; tiers without accounts are
+    left out.
+    """
+    agg: dict[str, list[int]] = {t: [0, 0] for t in ("A", "B", "C", "D")}
+    for r in icp.scoring.calibration:
+        t = _tier_of((r.score_from + r.score_to) / 2, icp.scoring.tiers)
+        agg[t][0] += r.accounts
+        agg[t][1] += round(r.observed * r.accounts)
+    total = sum(v[0] for v in agg.values())
+    base = sum(v[1] for v in agg.values()) / total if total else None
+    rows = [(t, b / n, None, None, n) for t, (n, b) in agg.items() if n > 0]
+    return rows, base
+
+
 def charts(icp: ICP, report: CalibrationReport | None = None) -> dict[str, Markup]:
-    """The page's SVG charts, keyed lift / distribution / tiers / calibration (when data allows)."""
+    """The appendix's SVG charts, keyed lift / distribution / tiers / calibration (when data allows)."""
     out: dict[str, Markup] = {}
     cohort_lift: dict[tuple[str, str, int], float] = {}
     if report is not None:
@@ -79,9 +129,10 @@ def charts(icp: ICP, report: CalibrationReport | None = None) -> dict[str, Marku
         import numpy as np
 
         band = np.clip(np.floor(report.scores / 10).astype(int), 0, 9)
-        bins = [
+        edges = [
             (
-                f"{b * 10}–{b * 10 + 10}",
+                float(b * 10),
+                float(b * 10 + 10),
                 int(((band == b) & report.outcomes).sum()),
                 int(((band == b) & ~report.outcomes).sum()),
             )
@@ -89,7 +140,9 @@ def charts(icp: ICP, report: CalibrationReport | None = None) -> dict[str, Marku
         ]
         out["distribution"] = Markup(
             distribution_chart(
-                bins, title="Score distribution: won vs lost", labels=("won", "lost")
+                score_bins(edges, min_width=10),
+                title="Fit scores: won vs lost",
+                labels=("won", "lost"),
             )
         )
         out["tiers"] = Markup(
@@ -100,39 +153,30 @@ def charts(icp: ICP, report: CalibrationReport | None = None) -> dict[str, Marku
             )
         )
     elif cal:
-        bins = [
+        edges = [
             (
-                f"{r.score_from:g}–{r.score_to:g}",
+                r.score_from,
+                r.score_to,
                 round(r.observed * r.accounts),
                 r.accounts - round(r.observed * r.accounts),
             )
             for r in cal
         ]
         out["distribution"] = Markup(
-            distribution_chart(bins, title="Score distribution: best customers vs others")
+            distribution_chart(score_bins(edges), title="Fit scores: best customers vs others")
         )
-        agg: dict[str, list[int]] = {t: [0, 0] for t in ("A", "B", "C", "D")}
-        for r in cal:
-            t = _tier_of((r.score_from + r.score_to) / 2, icp.scoring.tiers)
-            agg[t][0] += r.accounts
-            agg[t][1] += round(r.observed * r.accounts)
-        total = sum(v[0] for v in agg.values())
-        base = sum(v[1] for v in agg.values()) / total if total else None
+        rows_t, base = fit_tiers(icp)
         out["tiers"] = Markup(
-            tier_chart(
-                [(t, (b / n if n else None), None, None, n) for t, (n, b) in agg.items()],
-                title="Share of best customers by tier (fit data)",
-                base=base,
-            )
+            tier_chart(rows_t, title="Share of best customers by tier (fit data)", base=base)
         )
     series = []
     if cal:
-        series.append(("at fit", "#2563eb", [(r.predicted, r.observed, r.accounts) for r in cal]))
+        series.append(("at fit", BLUE, [(r.predicted, r.observed, r.accounts) for r in cal]))
     if report is not None and report.calibration:
         series.append(
             (
                 "latest cohort",
-                "#ea580c",
+                VERMILLION,
                 [(b.predicted, b.observed, b.accounts) for b in report.calibration],
             )
         )
@@ -141,36 +185,35 @@ def charts(icp: ICP, report: CalibrationReport | None = None) -> dict[str, Marku
     return out
 
 
-def _examples(frame: pl.DataFrame | None, limit: int) -> tuple[list[str], list[list[str]]]:
-    if frame is None or frame.height == 0:
-        return [], []
-    df = frame
-    if "fit_score" in df.columns:
-        df = df.sort("fit_score", descending=True, nulls_last=True)
-    cols = [c for c in EXAMPLE_COLUMNS if c in df.columns] or df.columns[:6]
-    rows = []
-    for r in df.head(limit).select(cols).iter_rows():
-        rows.append(
-            ["" if v is None else (f"{v:,.4g}" if isinstance(v, float) else str(v)) for v in r]
-        )
-    return [c.replace("_", " ") for c in cols], rows
-
-
 def render_html(
     icp: ICP,
     *,
     report: CalibrationReport | None = None,
-    examples: pl.DataFrame | None = None,
-    max_examples: int = 10,
+    accounts: pl.DataFrame | None = None,
+    examples: int = 0,
+    paper: str = "a4",
+    appendix: bool = True,
+    interview_themes: Mapping[str, Sequence[str]] | None = None,
+    insights: Mapping[str, Any] | None = None,
     title: str | None = None,
+    compact: bool = False,
 ) -> str:
-    """The one-page document as one self-contained HTML string.
+    """The one-page document (plus, with ``appendix``, the evidence appendix) as HTML.
 
-    ``report`` adds the latest cohort's calibration (conversion by tier, won/lost score
-    distribution, cohort lift next to fit-time lift); ``examples`` is a (scored) account table
-    whose best-fitting rows are shown as example accounts.
+    The page is laid out at the printable width of ``paper`` so the screen view, the PNG and the
+    PDF show the same thing; ``compact`` sets the page a size smaller (charts keep their size),
+    the fallback when a long ICP would not fit one sheet. ``report`` adds the latest cohort to the appendix; ``accounts`` and
+    ``examples`` > 0 name that many typical tier-A accounts per segment (see
+    :func:`icpkit.report.onepage.build_onepage`).
     """
-    ex_cols, ex_rows = _examples(examples, max_examples)
+    page = build_onepage(
+        icp,
+        accounts=accounts,
+        examples=examples,
+        interview_themes=interview_themes,
+        insights=insights,
+    )
+    paper_ = paper_of(paper)
     segments = []
     for s in icp.segments:
         segments.append(
@@ -178,23 +221,47 @@ def render_html(
                 "seg": s,
                 "sentence": segment_sentence(s),
                 "rows": segment_rows(s),
-                "value": [v.phrase() if hasattr(v, "phrase") else str(v) for v in s.value],
+                "value": [v.phrase() for v in s.value],
                 "messaging": s.messaging,
             }
         )
     rows_all = criteria_rows(icp)
+    tiers_rows, base = fit_tiers(icp)
+    tier_svg = (
+        Markup(
+            tier_chart(
+                tiers_rows,
+                title="Share of best customers by tier",
+                base=base,
+                width=250,
+                height=150,
+            )
+        )
+        if tiers_rows
+        else None
+    )
     ctx: dict[str, Any] = {
         "icp": icp,
+        "page": page,
+        "paper": paper_,
+        "appendix": appendix,
         "title": title or f"{icp.name} — v{icp.version}",
+        "tier_chart": tier_svg,
+        "has_segment_personas": any(p.segment for p in icp.personas),
         "segments": segments,
         "timing": [r for r in rows_all if r.role == "timing"],
         "disqualifiers": [r for r in rows_all if r.role == "disqualifier"],
         "validation": _validation_rows(icp.validation),
-        "charts": charts(icp, report),
-        "examples_cols": ex_cols,
-        "examples_rows": ex_rows,
+        "charts": charts(icp, report) if appendix else {},
+        "charts_tiers_caption": (
+            "Win rate by tier in the latest cohort"
+            if report is not None
+            else "Share of best customers by tier"
+        ),
+        "points": points_rows(icp),
         "report": report,
         "overdue": icp.is_stale(),
+        "compact": compact,
     }
     return _ENV.get_template("report.html.j2").render(**ctx)
 
@@ -227,47 +294,46 @@ def _validation_rows(v: dict[str, Any]) -> list[dict[str, str]]:
     return out
 
 
+#: Output formats :func:`write_report` writes, by file extension.
+REPORT_TYPES = (".html", ".htm", ".md", ".pdf", ".png", ".pptx")
+
+
 def write_report(
     icp_path: str | Path,
     output: str | Path,
     *,
     outcomes_path: str | Path | None = None,
     accounts_path: str | Path | None = None,
-    max_examples: int = 10,
+    examples: int = 0,
+    paper: str = "a4",
+    appendix: bool | None = None,
     force: bool = False,
 ) -> Path:
-    """Write the one-pager for an ICP file: ``.html`` (self-contained), ``.md`` or ``.pdf``.
+    """Write the one-pager for an ICP file, by extension: ``.html`` ``.md`` ``.pdf`` ``.png`` ``.pptx``.
 
-    ``outcomes_path`` adds the latest cohort (joined to ``accounts_path`` when given);
-    ``accounts_path`` (a scored table) supplies example best-fit accounts.
+    ``appendix`` (default: yes for HTML and Markdown, no for PDF and PNG) adds the evidence
+    appendix; in the PDF it starts on its own page. ``outcomes_path`` adds the latest cohort
+    (joined to ``accounts_path`` when given); ``accounts_path`` with ``examples`` > 0 names
+    that many typical tier-A accounts per segment. ``.pptx`` is one slide per segment.
     """
     from icpkit.errors import OutputExistsError
-    from icpkit.io import atomic_write_text, read_table
+    from icpkit.io import atomic_write_bytes, atomic_write_text, read_table
     from icpkit.report.markdown import render_markdown
 
     out = Path(output)
     ext = out.suffix.lower()
-    if ext not in (".html", ".htm", ".md", ".pdf"):
-        raise InputError("unknown report type; use .html, .md or .pdf", file=out)
+    if ext not in REPORT_TYPES:
+        raise UsageError(f"unknown report type; use {', '.join(REPORT_TYPES)}", file=out)
+    if examples < 0:
+        raise UsageError("--examples must be 0 or more")
+    if examples and accounts_path is None:
+        raise UsageError("--examples needs --accounts (the accounts to pick examples from)")
+    paper_of(paper)
     if out.exists() and not force:
         raise OutputExistsError(out)
     icp = ICP.load(icp_path)
     inputs = [str(p) for p in (icp_path, outcomes_path, accounts_path) if p is not None]
     accounts = read_table(accounts_path) if accounts_path is not None else None
-    examples = None
-    if accounts is not None:
-        from icpkit.calibrate import prepare_accounts
-        from icpkit.columns import canonical_frame
-        from icpkit.validation import predict
-
-        examples = canonical_frame(accounts)
-        if "fit_score" not in examples.columns:
-            # Unscored accounts: score them now so the examples are the best fits.
-            frame, _, _ = prepare_accounts(icp, accounts, repeats=True)
-            pred = predict(icp, frame)
-            examples = examples.with_columns(
-                pl.Series("fit_score", pred.fit_score), pl.Series("tier", pred.tier)
-            ).filter(~pl.Series(pred.disqualified))
     report = None
     if outcomes_path is not None:
         from icpkit.calibrate import calibrate
@@ -281,19 +347,67 @@ def write_report(
             cohort=Path(outcomes_path).name,
         )
     if ext == ".md":
-        return atomic_write_text(
-            out,
-            render_markdown(icp, examples=examples, max_examples=max_examples),
-            force=force,
-            inputs=inputs,
+        text = render_markdown(
+            icp, accounts=accounts, examples=examples, appendix=appendix is not False
         )
-    html = render_html(icp, report=report, examples=examples, max_examples=max_examples)
+        return atomic_write_text(out, text, force=force, inputs=inputs)
+    if ext == ".pptx":
+        from icpkit.report.slides import render_pptx
+
+        data = render_pptx(icp, accounts=accounts, examples=examples)
+        return atomic_write_bytes(out, data, force=force, inputs=inputs)
+    with_appendix = appendix if appendix is not None else ext in (".html", ".htm")
+
+    def html(compact: bool = False) -> str:
+        return render_html(
+            icp,
+            report=report,
+            accounts=accounts,
+            examples=examples,
+            paper=paper,
+            appendix=with_appendix,
+            compact=compact,
+        )
+
     if ext in (".html", ".htm"):
-        return atomic_write_text(out, html, force=force, inputs=inputs)
+        return atomic_write_text(out, html(), force=force, inputs=inputs)
+    if ext == ".png":
+        data = _render(html(), ext, paper)
+    else:
+        # Lengths on the page are capped; a smaller type size is the fallback for ICPs whose
+        # own labels are long. The one-pager is never written on two sheets.
+        for compact in (False, True):
+            data = _render(html(compact), ext, paper)
+            pages = pdf_page_count(data)
+            if with_appendix or pages == 1:
+                break
+        else:
+            raise InputError(
+                f"the one-pager would print on {pages} pages; shorten the longest labels in "
+                "the ICP file",
+                file=out,
+            )
+    return atomic_write_bytes(out, data, force=force, inputs=inputs)
+
+
+def _render(html: str, ext: str, paper: str) -> bytes:
+    """The page as PDF or PNG bytes, through a throwaway folder."""
     with tempfile.TemporaryDirectory(prefix="icpkit-report-") as tmp:
         page = Path(tmp) / "report.html"
         page.write_text(html, encoding="utf-8")
-        return html_to_pdf(page, out)
+        rendered = Path(tmp) / f"report{ext}"
+        if ext == ".png":
+            html_to_png(page, rendered, paper=paper)
+        else:
+            html_to_pdf(page, rendered)
+        return rendered.read_bytes()
+
+
+def pdf_page_count(data: bytes) -> int:
+    """Pages of a PDF Chromium printed (its page objects are plain ``/Type /Page`` dicts)."""
+    import re
+
+    return len(re.findall(rb"/Type\s*/Page(?![A-Za-z])", data))
 
 
 # -- PDF -----------------------------------------------------------------------------------------
@@ -334,40 +448,65 @@ def chromium_args(user_data_dir: str | Path) -> list[str]:
 
 def html_to_pdf(html_path: str | Path, pdf_path: str | Path, *, timeout: float = 60.0) -> Path:
     """Print an HTML file to PDF with headless Chromium (offline, throwaway profile)."""
+    return _run_chromium(html_path, pdf_path, ["--no-pdf-header-footer"], "--print-to-pdf", timeout)
+
+
+def _run_chromium(
+    html_path: str | Path,
+    out_path: str | Path,
+    extra: list[str],
+    output_flag: str,
+    timeout: float,
+) -> Path:
+    """Run headless Chromium on a local page, writing ``output_flag=<tmp>`` then moving it."""
     browser = find_chromium()
+    what = "PDF" if output_flag == "--print-to-pdf" else "PNG"
     if browser is None:
         raise InputError(
-            "PDF output needs Chromium (apt-get install chromium, or set ICPKIT_CHROMIUM)",
-            file=pdf_path,
+            f"{what} output needs Chromium (apt-get install chromium, or set ICPKIT_CHROMIUM)",
+            file=out_path,
         )
     src = Path(html_path).resolve()
-    target = Path(pdf_path).resolve()
+    target = Path(out_path).resolve()
     with tempfile.TemporaryDirectory(prefix="icpkit-chromium-") as profile:
-        tmp = target.with_name(f".{target.name}.tmp.pdf")
-        cmd = [
-            browser,
-            *chromium_args(profile),
-            "--no-pdf-header-footer",
-            f"--print-to-pdf={tmp}",
-            src.as_uri(),
-        ]
+        tmp = target.with_name(f".{target.name}.tmp{target.suffix}")
+        cmd = [browser, *chromium_args(profile), *extra, f"{output_flag}={tmp}", src.as_uri()]
         try:
             subprocess.run(cmd, check=True, capture_output=True, timeout=timeout)
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as exc:
             tmp.unlink(missing_ok=True)
-            raise InputError(f"Chromium could not print the page: {exc}", file=pdf_path) from None
+            raise InputError(f"Chromium could not render the page: {exc}", file=out_path) from None
         if not tmp.exists() or tmp.stat().st_size == 0:
-            raise InputError("Chromium wrote no PDF", file=pdf_path)
+            raise InputError(f"Chromium wrote no {what}", file=out_path)
         tmp.replace(target)
     return target
 
 
+def html_to_png(
+    html_path: str | Path, png_path: str | Path, *, paper: str = "a4", timeout: float = 60.0
+) -> Path:
+    """A screenshot of the page at the paper's size, from the same headless browser as the PDF."""
+    width, height = paper_of(paper).window
+    return _run_chromium(
+        html_path,
+        png_path,
+        [f"--window-size={width},{height}", "--hide-scrollbars"],
+        "--screenshot",
+        timeout,
+    )
+
+
 __all__ = [
-    "EXAMPLE_COLUMNS",
+    "PAPERS",
+    "REPORT_TYPES",
+    "Paper",
     "charts",
     "chromium_args",
     "find_chromium",
     "html_to_pdf",
+    "html_to_png",
+    "paper_of",
+    "pdf_page_count",
     "render_html",
     "write_report",
 ]

@@ -7,6 +7,7 @@ from typing import Any
 import polars as pl
 
 from icpkit.icp import ICP, OutcomeComparison, Segment
+from icpkit.report.onepage import build_onepage
 from icpkit.report.table import CriteriaRow, criteria_rows, format_p, points_rows, segment_rows
 
 
@@ -64,14 +65,80 @@ def _metrics_table(validation: dict[str, Any]) -> list[str]:
     return rows
 
 
-def render_markdown(
-    icp: ICP, *, examples: pl.DataFrame | None = None, max_examples: int = 10
-) -> str:
-    """Render the one-page document. Pure function of the ICP file's content.
+def _page(icp: ICP, accounts: pl.DataFrame | None, examples: int) -> list[str]:
+    """The one page (see :mod:`icpkit.report.onepage`) in Markdown."""
+    page = build_onepage(icp, accounts=accounts, examples=examples)
+    L = [
+        f"# {page.title}",
+        "",
+        f"_{page.subtitle}_",
+        "",
+        f"**How sure we are:** {page.how_sure}",
+        "",
+    ]
+    if not page.segments:
+        L += [
+            "_No segment passed the evidence bar: the data does not single out a group of "
+            "winners._",
+            "",
+        ]
+    for i, s in enumerate(page.segments, 1):
+        L += [f"## {i}. {s.name} ({s.confidence})", "", f"**Who they are.** {s.who}", ""]
+        if s.worth:
+            L += ["**Why they are worth it**", ""] + [f"- {w}" for w in s.worth] + [""]
+        L += ["**How to recognise one**", ""]
+        L += [
+            f"- [ ] {c.text}{' (a plus)' if c.optional else ''} ({c.confidence})"
+            for c in s.checklist
+        ]
+        if s.more_criteria:
+            L.append(f"- + {s.more_criteria} more in the appendix")
+        L.append("")
+        if s.pointers:
+            L += ["**What to say**", ""] + [f"- {p.text} _({p.source})_" for p in s.pointers]
+            L.append("")
+        if s.personas:
+            L += ["**Who to talk to**", ""] + [f"- {p}" for p in s.personas] + [""]
+        if s.examples:
+            L += ["**Examples:** " + " · ".join(s.examples), ""]
+    if page.hidden_segments:
+        L += ["Also found (see the appendix): " + "; ".join(page.hidden_segments) + ".", ""]
+    L += ["## Who not to sell to", ""]
+    L += [f"- {d.text} ({d.confidence}): {d.reason}" for d in page.disqualifiers] or [
+        "_No trait is concentrated enough among the worst customers to rule an account out._"
+    ]
+    L += ["", "## When to call", ""]
+    L += [f"- {t.text} ({t.confidence}): {t.reason}" for t in page.timing] or [
+        "_No dated event in the data marks an account as in market._"
+    ]
+    L.append("")
+    if page.personas:
+        L += ["## Who to talk to", ""] + [f"- {p}" for p in page.personas] + [""]
+    L += [
+        f"_{page.definitions} Confidence: strong = adjusted p < 0.001 with at least 30 best "
+        "customers and no caveat; moderate = adjusted p < 0.05; weak = otherwise or set by "
+        "hand._",
+        "",
+    ]
+    return L
 
-    ``examples`` (a scored account table) adds its best-fitting rows as example accounts.
+
+def render_markdown(
+    icp: ICP,
+    *,
+    accounts: pl.DataFrame | None = None,
+    examples: int = 0,
+    appendix: bool = True,
+) -> str:
+    """The one-page document in Markdown, then (with ``appendix``) the evidence appendix.
+
+    Pure function of the ICP file's content (and of ``accounts`` when ``examples`` > 0 asks
+    for example accounts by name).
     """
-    L: list[str] = [f"# {icp.name} — version {icp.version}", ""]
+    L = _page(icp, accounts, examples)
+    if not appendix:
+        return "\n".join(L)
+    L += ["---", "", "# Evidence appendix", ""]
     src = icp.source
     L.append(
         f"Fitted {icp.created.isoformat()} on {src.rows:,} accounts"
@@ -81,7 +148,7 @@ def render_markdown(
         else f"Written {icp.created.isoformat()}."
     )
     L.append("")
-    L.append("## Who our ideal customers are")
+    L.append("## Segments")
     L.append("")
     if not icp.segments:
         L.append(
@@ -174,7 +241,6 @@ def render_markdown(
                 f"{r.observed:.0%} |"
             )
         L.append("")
-    L += _examples(examples, max_examples)
     if icp.personas:
         L += ["## Who to talk to inside a fitting account", ""]
         L += [
@@ -212,19 +278,6 @@ def render_markdown(
     if icp.changelog:
         L.append("")
     return "\n".join(L)
-
-
-def _examples(frame: pl.DataFrame | None, limit: int) -> list[str]:
-    """Example best-fit accounts: the top rows by fit_score of a scored table."""
-    if frame is None or frame.height == 0:
-        return []
-    from icpkit.report.html import _examples as rows_of
-
-    cols, rows = rows_of(frame, limit)
-    out = ["## Example best-fit accounts", "", "| " + " | ".join(cols) + " |"]
-    out.append("|" + "---|" * len(cols))
-    out += ["| " + " | ".join(v.replace("|", "\\|") for v in r) + " |" for r in rows]
-    return [*out, ""]
 
 
 __all__ = ["format_p", "render_markdown", "segment_sentence"]
