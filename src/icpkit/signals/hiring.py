@@ -243,6 +243,8 @@ def _child(node: ElementTree.Element, *names: str) -> str | None:
 def parse_feed(ats: str, url: str, text: str) -> list[Posting]:
     """Postings of one ATS feed body. Raises FeedError (one line) when it is not that feed."""
     rows: list[Posting | None]
+    if not text.strip():
+        raise FeedError(url, "the feed answered with an empty body (or a type not read as text)")
     if ats == "greenhouse":
         rows = [
             _posting(j.get("id"), j.get("title"), j.get("first_published") or j.get("updated_at"),
