@@ -783,7 +783,8 @@ def _clean_text(expr: pl.Expr) -> pl.Expr:
     return pl.when(s.str.to_lowercase().is_in(TEXT_NULL_TOKENS)).then(None).otherwise(s)
 
 
-def _categorical(expr: pl.Expr) -> pl.Expr:
+def normalize_category(expr: pl.Expr) -> pl.Expr:
+    """Normalised text (:func:`normalize_text`) with placeholders ("N/A", "-", "null") as null."""
     s = normalize_text(expr)
     return pl.when(s.is_in(TEXT_NULL_TOKENS)).then(None).otherwise(s)
 
@@ -1105,6 +1106,19 @@ def canonical_frame(df: pl.DataFrame) -> pl.DataFrame:
     return df.rename({src: name for name, src in canonical_headers(df.columns).items()})
 
 
+def resolve_columns(names: Sequence[str], wanted: Sequence[str]) -> dict[str, str]:
+    """Map each wanted canonical column to an input column: exact name first, then by header."""
+    out: dict[str, str] = {}
+    for w in wanted:
+        if w in names:
+            out[w] = w
+    for n in names:
+        canon = canonical_name(n)
+        if canon in wanted and canon not in out:
+            out[canon] = n
+    return out
+
+
 def infer_schema(
     df: pl.DataFrame, overrides: SchemaOverrides | None = None, *, file: str | None = None
 ) -> Schema:
@@ -1331,7 +1345,7 @@ def prepare(
             else:
                 e = split_multi(col, c.separator)
         elif c.kind is Kind.CATEGORICAL:
-            e = _categorical(col)
+            e = normalize_category(col)
         else:
             e = _clean_text(col) if dt == pl.String or dt.is_numeric() else col
         exprs.append(e.alias(c.name))
@@ -1387,18 +1401,33 @@ def _check_unique_ids(
         warnings.append(
             f"{where}column {info.source!r}: {int(missing.sum())} row(s) have no id (rows {_rows(missing)})"
         )
-    repeat = ~ids.is_first_distinct() & ~missing
-    if repeat.any():
-        second = int(repeat.arg_true()[0])
-        value = ids[second]
-        first = int((ids == value).arg_true()[0])
-        raise InputError(
-            f"duplicate id {value!r} in rows {first + 1} and {second + 1} "
-            f"({int(ids.is_duplicated().sum())} rows share an id); ids must be unique",
-            file=file,
-            column=info.source,
-            row=second + 1,
-        )
+    check_unique_ids(ids, file=file, column=info.source)
+
+
+def check_unique_ids(ids: pl.Series, *, file: str | None = None, column: str | None = None) -> None:
+    """Refuse repeated (non-null) account ids, naming the first pair and every repeated row.
+
+    Ids key every join and write-back, so a repeat makes them ambiguous. A distinct count is
+    several times cheaper than locating repeats, so repeats are located only when there are some.
+    """
+    if ids.n_unique() + max(ids.null_count() - 1, 0) == ids.len():
+        return
+    dup = ids.is_duplicated() & ids.is_not_null()
+    repeat = ~ids.is_first_distinct() & ids.is_not_null()
+    if not repeat.any():
+        return
+    second = int(repeat.arg_true()[0])
+    value = ids[second]
+    first = int((ids == value).arg_true()[0])
+    rows = (dup.arg_true() + 1).to_list()
+    shown = ", ".join(str(r) for r in rows[:10]) + (" …" if len(rows) > 10 else "")
+    raise InputError(
+        f"duplicate id {value!r} in rows {first + 1} and {second + 1} ({len(rows)} rows share "
+        f"an id: rows {shown}); ids must be unique",
+        file=file,
+        column=column,
+        row=first + 1,
+    )
 
 
 __all__ = [
@@ -1421,7 +1450,9 @@ __all__ = [
     "canonical_frame",
     "canonical_headers",
     "canonical_name",
+    "check_unique_ids",
     "infer_schema",
+    "normalize_category",
     "normalize_domain",
     "normalize_text",
     "number_conventions",
@@ -1429,6 +1460,7 @@ __all__ = [
     "parse_date",
     "parse_number",
     "prepare",
+    "resolve_columns",
     "snake_case",
     "split_multi",
 ]

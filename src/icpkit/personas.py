@@ -264,8 +264,8 @@ def _domain(expr: pl.Expr) -> pl.Expr:
 
 def _account_frame(accounts: pl.DataFrame, icp: ICP) -> pl.DataFrame:
     """Key and fit columns of accounts: scored ones are used as they are, others are scored."""
+    from icpkit.columns import resolve_columns
     from icpkit.scoring import score
-    from icpkit.scoring.engine import resolve_columns
 
     scored = accounts
     if not {"tier", "segment", "disqualified"} <= set(accounts.columns):

@@ -21,9 +21,9 @@ from typing import Literal
 
 import polars as pl
 
+from icpkit.columns import resolve_columns
 from icpkit.errors import InputError
 from icpkit.icp import ICP
-from icpkit.scoring.engine import resolve_columns
 from icpkit.scoring.explain import expand_reasons
 
 Target = Literal["hubspot", "salesforce"]

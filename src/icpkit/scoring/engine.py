@@ -18,6 +18,19 @@ from typing import Any, Literal
 
 import polars as pl
 
+from icpkit.columns import (
+    Convention,
+    NumberConventionWarning,
+    check_unique_ids,
+    normalize_category,
+    normalize_text,
+    number_conventions,
+    parse_bool,
+    parse_date,
+    parse_number,
+    resolve_columns,
+    split_multi,
+)
 from icpkit.criteria import Criterion
 from icpkit.errors import InputError, MissingColumnsError
 from icpkit.icp import ICP
@@ -36,82 +49,23 @@ _TARGET: dict[str, pl.DataType] = {
 }
 
 
-# -- column helpers (contract of icpkit.columns; small fallbacks while it is being written) ----
+# -- parsing (the rules live in icpkit.columns) --------------------------------------------------
 
 
-def _canonical(header: str) -> str:
-    try:
-        from icpkit.columns import canonical_name
-    except ImportError:  # pragma: no cover - until icpkit.columns lands
-        return "_".join(header.strip().lower().replace("-", " ").split())
-    return canonical_name(header)
-
-
-def _normalize_text(expr: pl.Expr) -> pl.Expr:
-    try:
-        from icpkit.columns import normalize_text
-    except ImportError:  # pragma: no cover
-        return expr.str.strip_chars().str.replace_all(r"\s+", " ").str.to_lowercase()
-    return normalize_text(expr)
-
-
-def _categorical(expr: pl.Expr) -> pl.Expr:
-    """Normalised text with placeholder values ("N/A", "-", "null") read as unknown."""
-    try:
-        from icpkit.columns import _TEXT_NULL_TOKENS as tokens
-    except ImportError:  # pragma: no cover
-        tokens = ("", "n/a", "null", "nan", "-", "--", "—", "#n/a", "#name?")
-    s = _normalize_text(expr)
-    return pl.when(s.is_in(list(tokens))).then(None).otherwise(s)
-
-
-def _parse(kind: Kind, expr: pl.Expr, convention: str = "mixed") -> pl.Expr:
+def _parse(kind: Kind, expr: pl.Expr, convention: Convention = "mixed") -> pl.Expr:
     """Parse a string column into the kind's type (unparseable values become null)."""
-    try:
-        from icpkit import columns as c
-    except ImportError:  # pragma: no cover
-        c = None
     if kind == "number":
-        if c is not None:
-            return c.parse_number(expr, convention)  # type: ignore[arg-type]
-        return expr.str.replace_all(r"[,$\s]", "").cast(pl.Float64, strict=False)
+        return parse_number(expr, convention)
     if kind == "bool":
-        if c is not None:
-            return c.parse_bool(expr)
-        low = expr.str.strip_chars().str.to_lowercase()
-        return (
-            pl.when(low.is_in(["true", "yes", "y", "1"]))
-            .then(True)
-            .when(low.is_in(["false", "no", "n", "0"]))
-            .then(False)
-        )
+        return parse_bool(expr)
     if kind == "date":
-        if c is not None:
-            return c.parse_date(expr)
-        return expr.str.strip_chars().str.to_date(strict=False)
+        return parse_date(expr)
     if kind == "list":
-        if c is not None:
-            return c.split_multi(expr)
-        return expr.str.split(";").list.eval(
-            _normalize_text(pl.element()).filter(pl.element() != "")
-        )
-    return _categorical(expr)
+        return split_multi(expr)
+    return normalize_category(expr)
 
 
 # -- coercion --------------------------------------------------------------------------------
-
-
-def resolve_columns(names: Sequence[str], wanted: Sequence[str]) -> dict[str, str]:
-    """Map each wanted canonical column to an input column: exact name first, then by header."""
-    out: dict[str, str] = {}
-    for w in wanted:
-        if w in names:
-            out[w] = w
-    for n in names:
-        canon = _canonical(n)
-        if canon in wanted and canon not in out:
-            out[canon] = n
-    return out
 
 
 def _unique_fix(
@@ -122,7 +76,7 @@ def _unique_fix(
         values = src.explode() if kind == "list" else src
         uniq = lf.select(values.unique().alias("raw")).collect()["raw"]
     uniq = uniq.drop_nulls().rename("raw")
-    fixed = uniq.to_frame().select(_categorical(pl.col("raw")).alias("raw"))["raw"]
+    fixed = uniq.to_frame().select(normalize_category(pl.col("raw")).alias("raw"))["raw"]
     if (uniq == fixed).fill_null(False).all():
         return None
     if kind == "list":
@@ -141,7 +95,7 @@ def _coerce(
     *,
     check_unique: bool,
     uniq: pl.Series | None = None,
-    convention: str = "mixed",
+    convention: Convention = "mixed",
 ) -> pl.Expr | None:
     """An expression giving ``col`` the kind's prepared type; None when it already has it.
 
@@ -153,7 +107,7 @@ def _coerce(
         return pl.lit(None, dtype=_TARGET[kind])
     if kind == "text":
         if dtype != pl.String and not isinstance(dtype, pl.Categorical | pl.Enum):
-            return _categorical(src.cast(pl.String))
+            return normalize_category(src.cast(pl.String))
         cast = dtype != pl.String
         base = src.cast(pl.String) if cast else src
         if not check_unique:  # prepared: trusted as normalised
@@ -173,7 +127,7 @@ def _coerce(
             return fix
         if dtype == pl.String:
             return _parse("list", src)
-        return pl.concat_list(_normalize_text(src.cast(pl.String)))
+        return pl.concat_list(normalize_text(src.cast(pl.String)))
     if kind == "number":
         if dtype.is_numeric():
             # NaN is not a number an account can have, and SQL engines order it differently.
@@ -235,7 +189,7 @@ def _distinct_values(
 
 def _number_conventions(
     lf: pl.LazyFrame, plan: Plan, found: dict[str, str], schema: pl.Schema
-) -> dict[str, str]:
+) -> dict[str, Convention]:
     """The number convention of every text number column the ICP reads, decided together.
 
     The same rule as :func:`icpkit.columns.prepare` over the ICP's number columns (the SQL engine
@@ -251,8 +205,6 @@ def _number_conventions(
     if not cols:
         return {}
     import warnings
-
-    from icpkit.columns import NumberConventionWarning, number_conventions
 
     row = lf.select([pl.col(c).unique().implode() for c in cols]).collect()
     conventions, notes = number_conventions({c: row[c][0] for c in cols})
@@ -574,23 +526,8 @@ def _check_ids(df: pl.DataFrame, icp: ICP) -> None:
     names = df.columns
     found = resolve_columns(names, ["id"]) if id_col is None else resolve_columns(names, [id_col])
     col = found.get(id_col or "id")
-    if col is None:
-        return
-    s = df[col]
-    # A distinct count is several times cheaper than locating duplicates; locate only if needed.
-    if s.n_unique() + max(s.null_count() - 1, 0) == s.len():
-        return
-    dup = s.is_duplicated() & s.is_not_null()
-    if not dup.any():
-        return
-    rows = (dup.arg_true() + 1).to_list()
-    first = s.filter(dup)[0]
-    shown = ", ".join(str(r) for r in rows[:10]) + (" …" if len(rows) > 10 else "")
-    raise InputError(
-        f"duplicate id {first!r} (and {dup.sum()} duplicated rows in all) at rows {shown}",
-        column=col,
-        row=rows[0],
-    )
+    if col is not None:
+        check_unique_ids(df[col], column=col)
 
 
 def score(
@@ -754,7 +691,6 @@ __all__ = [
     "calibration_table",
     "rank_desc",
     "rank_expr",
-    "resolve_columns",
     "score",
     "score_exprs",
     "score_lazy",
