@@ -1,0 +1,278 @@
+"""Whom to interview, per segment, and the guide to take into the calls (``icp interviews plan``).
+
+Interviews explain the numbers only if they are with the right accounts. Per segment the plan
+picks:
+
+* **representative best-fit customers**: accounts in the segment, in a fit tier, not
+  disqualified and, when the data says so, customers that won — the ones *typical* of the
+  segment (closest to its median on the numbers its criteria read, and on fit score), not its
+  outliers;
+* **contrasting accounts**: lost or churned accounts of the segment, else fitting accounts that
+  did not buy, so that "what our best customers say" can be told apart from "what everyone
+  says";
+* **the right people**: with a contacts file, the best-ranked contact of each account (persona
+  match, seniority, reachability; see :func:`icpkit.personas.rank_contacts`), described by role
+  only; without one, the segment's personas, else the buyer and a daily user.
+
+The guide's core questions are the method's three (challenges before, the aha moment, results
+since), then alternatives considered, the trigger to buy now, objections and who else was
+involved. The CSV template has one row per planned interview; its headers are ones
+``icp interviews analyze`` reads back (``account_id``, ``segment``, answer columns).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from icpkit.errors import InputError
+from icpkit.icp import ICP, Segment
+
+GUIDE: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    (
+        "challenges",
+        "What challenges were you facing before you found us?",
+        ("What were you using then, and where did it break?", "What did it cost you?"),
+    ),
+    (
+        "aha",
+        "What was your aha moment with the product?",
+        ("When was it, and what were you doing?", "Who else saw it?"),
+    ),
+    (
+        "results",
+        "What results have you seen since?",
+        ("What would you measure it in: hours, revenue, headcount?", "What surprised you?"),
+    ),
+    (
+        "alternatives",
+        "What alternatives did you consider, including doing nothing?",
+        ("Why not them?",),
+    ),
+    ("trigger", "Why now: what triggered the purchase?", ("What happened that month?",)),
+    ("objections", "What concerns or objections almost stopped you?", ("Who raised them?",)),
+    ("involved", "Who else was involved in the decision?", ("Who signed? Who uses it daily?",)),
+)
+"""(question key, question, follow-ups) in interview order."""
+
+PLAN_COLUMNS: tuple[str, ...] = (
+    "account_id",
+    "account_name",
+    "segment",
+    "kind",
+    "role",
+    "why",
+    "interview_date",
+    *(q for q, _, _ in GUIDE),
+)
+
+
+@dataclass
+class InterviewPlan:
+    """One row per planned interview, the Markdown guide, and what could not be planned."""
+
+    rows: pl.DataFrame
+    markdown: str
+    warnings: list[str] = field(default_factory=list)
+
+
+def _numeric_columns(seg: Segment, frame: pl.DataFrame) -> list[str]:
+    cols = dict.fromkeys(c.column for c in (*seg.must, *seg.nice))
+    return [c for c in cols if c in frame.columns and frame.schema[c].is_numeric()]
+
+
+def _typicality(frame: pl.DataFrame, columns: Sequence[str]) -> pl.Expr:
+    """Distance from the pool's median in IQR units, summed over numbers (lower is typical)."""
+    parts = []
+    for c in columns:
+        x = pl.col(c).cast(pl.Float64)
+        iqr = (x.quantile(0.75) - x.quantile(0.25)).fill_null(0.0)
+        scale = pl.when(iqr > 0).then(iqr).otherwise(x.std().fill_null(1.0) + 1e-9)
+        parts.append(((x - x.median()).abs() / scale).fill_null(1.0))
+    if not parts:
+        return pl.lit(0.0)
+    return pl.sum_horizontal(parts)
+
+
+def _keys(frame: pl.DataFrame, icp: ICP) -> pl.DataFrame:
+    from icpkit.outcomes import won_lost
+    from icpkit.scoring.engine import resolve_columns
+
+    want = [icp.columns.get("id", "id"), icp.columns.get("name", "name"), "won", "status"]
+    found = resolve_columns(frame.columns, [*want, "churned"])
+    null = pl.lit(None, dtype=pl.String)
+    outcome = pl.lit(None, dtype=pl.Boolean)
+    for col in ("won", "status"):
+        if col in found:
+            outcome = pl.coalesce(outcome, won_lost(pl.col(found[col])))
+    if "churned" in found:
+        churn = won_lost(pl.col(found["churned"]))
+        outcome = pl.when(churn.fill_null(False)).then(False).otherwise(outcome)
+    id_col, name_col = found.get(want[0]), found.get(want[1])
+    return frame.with_columns(
+        (pl.col(id_col).cast(pl.String) if id_col else null).alias("_account_id"),
+        (pl.col(name_col).cast(pl.String) if name_col else null).alias("_account_name"),
+        outcome.alias("_won"),
+    )
+
+
+def _roles(icp: ICP, segment: str) -> list[str]:
+    chosen = [p for p in icp.personas if p.segment in (segment, None)]
+    roles = [
+        f"{p.deal_role or 'involved'}: {p.seniority} · {p.department}"
+        for p in chosen
+        if p.department
+    ]
+    return roles or ["the person who led the purchase", "a daily user"]
+
+
+def plan_interviews(
+    icp: ICP,
+    accounts: pl.DataFrame,
+    contacts: pl.DataFrame | None = None,
+    *,
+    per_segment: int = 5,
+    contrasts: int = 2,
+    tiers: Sequence[str] = ("A", "B"),
+) -> InterviewPlan:
+    """Choose accounts and roles per segment and write the guide; see the module docstring."""
+    from icpkit.scoring import score
+
+    if not icp.segments:
+        raise InputError("the ICP has no segments to plan interviews for")
+    scored = accounts
+    if not {"segment", "tier", "disqualified"} <= set(accounts.columns):
+        scored = score(accounts, icp, missing="unknown")
+    frame = _keys(scored, icp)
+    if frame["_account_id"].null_count() == frame.height:
+        raise InputError("the accounts have no id column; the plan needs one per interview")
+    warnings: list[str] = []
+    people = None
+    if contacts is not None:
+        from icpkit.personas import rank_contacts
+
+        ranked = rank_contacts(contacts, scored, icp)
+        people = ranked.filter(pl.col("contact_rank") == 1).select(
+            pl.col("account_key_id").alias("_account_id"),
+            pl.concat_str(
+                [
+                    pl.col("persona").fill_null(""),
+                    pl.col("title").fill_null(pl.col("seniority")).fill_null(""),
+                ],
+                separator=": ",
+            )
+            .str.strip_chars(": ")
+            .alias("_contact_role"),
+        )
+    has_outcome = frame["_won"].null_count() < frame.height
+    fit = pl.col("tier").is_in(list(tiers)) & ~pl.col("disqualified").fill_null(False)
+    rows: list[pl.DataFrame] = []
+    md: list[str] = [f"# Interview plan: {icp.name}", ""]
+    md += [
+        "Talk to the key people at typical best-fit customers (and a few contrasting accounts) to "
+        "learn *why* they buy. Take notes under the question headings below, one file per "
+        "interview starting with `Account: <id>`, then run "
+        "`icp interviews analyze notes/ --icp icp.yaml --accounts <accounts> --write`.",
+        "",
+    ]
+    for seg in icp.segments:
+        in_seg = frame.filter(pl.col("segment") == seg.id)
+        pool = (
+            in_seg.filter(fit & pl.col("_won").fill_null(False))
+            if has_outcome
+            else in_seg.filter(fit)
+        )
+        nums = _numeric_columns(seg, pool)
+        if "fit_score" in pool.columns:
+            nums = [*nums, "fit_score"]
+        reps = (
+            pool.with_columns(_typicality(pool, nums).alias("_distance"))
+            .sort(["_distance", "_account_id"], nulls_last=True)
+            .head(per_segment)
+        )
+        lost = in_seg.filter(pl.col("_won") == False)  # noqa: E712  (null is unknown)
+        contrast_kind = "contrast: lost or churned"
+        if lost.height == 0 and has_outcome:
+            lost = in_seg.filter(fit & pl.col("_won").is_null())
+            contrast_kind = "contrast: fits, did not buy"
+        if not has_outcome:
+            warnings.append(
+                f"{seg.id}: no won/lost or status column, so customers and contrasting accounts "
+                "cannot be told apart; representatives are the most typical fitting accounts"
+            )
+            lost = lost.clear()
+        contrast = lost.sort("_account_id").head(contrasts)
+        if reps.height == 0:
+            warnings.append(f"{seg.id}: no fitting customer to interview")
+        roles = _roles(icp, seg.id)
+        why_rep = "typical best-fit customer" + (
+            f" (closest to the segment median on {', '.join(nums)})" if nums else ""
+        )
+        part = pl.concat(
+            [
+                reps.select(
+                    "_account_id",
+                    "_account_name",
+                    pl.lit("representative").alias("kind"),
+                    pl.lit(why_rep).alias("why"),
+                ),
+                contrast.select(
+                    "_account_id",
+                    "_account_name",
+                    pl.lit("contrast").alias("kind"),
+                    pl.lit(contrast_kind).alias("why"),
+                ),
+            ]
+        ).with_columns(pl.lit(seg.id).alias("segment"), pl.lit(roles[0]).alias("role"))
+        if people is not None:
+            part = part.join(people, on="_account_id", how="left", maintain_order="left")
+            part = part.with_columns(
+                pl.coalesce(pl.col("_contact_role").replace("", None), pl.col("role")).alias("role")
+            ).drop("_contact_role")
+        rows.append(part)
+        md += [f"## {seg.id}: {seg.name}", ""]
+        if seg.summary:
+            md += [seg.summary, ""]
+        md += ["| account | kind | talk to | why |", "|---|---|---|---|"]
+        for r in part.iter_rows(named=True):
+            name = r["_account_name"] or ""
+            md.append(
+                f"| {r['_account_id']} {name} | {r['kind']} | {r['role']} | {r['why']} |".replace(
+                    "  ", " "
+                )
+            )
+        if part.height == 0:
+            md.append("| – | – | – | no account to interview |")
+        md += ["", "### Guide", ""]
+        for k, (_, question, follow) in enumerate(GUIDE, start=1):
+            md.append(f"{k}. **{question}**")
+            md += [f"   - {f}" for f in follow]
+        traits = ", ".join(c.label or c.column for c in seg.must[:3])
+        md += [
+            "",
+            f"Listen for what the data cannot say: why accounts like these ({traits}) buy, in "
+            "their own words. Ask for examples and numbers; do not pitch.",
+            "",
+        ]
+    plan = pl.concat(rows) if rows else pl.DataFrame()
+    plan = plan.select(
+        pl.col("_account_id").alias("account_id"),
+        pl.col("_account_name").alias("account_name"),
+        "segment",
+        "kind",
+        "role",
+        "why",
+        *[pl.lit("").alias(c) for c in PLAN_COLUMNS[6:]],
+    )
+    md += [
+        "---",
+        "Privacy: keep notes on your own machine. `icp interviews analyze` scrubs names, emails "
+        "and phone numbers before anything is counted or quoted.",
+        "",
+    ]
+    return InterviewPlan(plan, "\n".join(md), warnings)
+
+
+__all__ = ["GUIDE", "PLAN_COLUMNS", "InterviewPlan", "plan_interviews"]

@@ -1,0 +1,233 @@
+"""Themes: distinctive terms that recur together, with counts, outcomes and representative quotes.
+
+A theme is built only from terms that passed the selection-adjusted test in
+:mod:`icpkit.interviews.analyze`, so themes inherit its guarantee: with no real difference
+between segments there are none. Within a segment, terms are grouped greedily, strongest first:
+a term joins a theme when the interviews mentioning it largely overlap those mentioning the
+theme's first term (Jaccard ≥ 0.5), or overlap somewhat and share a word ("spreadsheets" and
+"spreadsheets broke"). Counts are interviews and accounts mentioning any of the theme's terms.
+
+Outcomes (value, retention, expansion) are compared between interviewed accounts that mention
+the theme and interviewed accounts that do not, with a Mann–Whitney p-value: an association among
+a handful of accounts, reported with its sample size and a caveat, never as a finding.
+
+Quotes are whole sentences from the scrubbed text that contain the most of the theme's terms,
+one per interview, shortest reasonable first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from icpkit.icp import InsightQuote, InsightTerm, InsightTheme, ThemeOutcome
+from icpkit.interviews.analyze import STOP_WORDS
+
+#: Fewer accounts than this on either side of an outcome comparison earns a caveat.
+SMALL_SAMPLE = 10
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_PLACEHOLDER_ONLY = re.compile(r"^(?:\W*\[[a-z]+\]\W*)+$")
+
+
+def term_row(r: dict[str, object]) -> InsightTerm:
+    """A row of the distinctive-terms table as the ICP file's :class:`InsightTerm`."""
+    return InsightTerm(
+        term=str(r["term"]),
+        question=str(r["scope"]),
+        mentions=int(r["mentions"]),  # type: ignore[call-overload]
+        interviews=int(r["interviews"]),  # type: ignore[call-overload]
+        others_mentions=int(r["others_mentions"]),  # type: ignore[call-overload]
+        others_interviews=int(r["others_interviews"]),  # type: ignore[call-overload]
+        log_odds=float(r["log_odds"]),  # type: ignore[arg-type]
+        ci=[float(r["ci_low"]), float(r["ci_high"])],  # type: ignore[arg-type]
+        z=float(r["z"]),  # type: ignore[arg-type]
+        p_value=float(r["p_value"]),  # type: ignore[arg-type]
+    )
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """What themes need: presence of terms per interview, labels, accounts and scrubbed text."""
+
+    presence: dict[str, np.ndarray]  # term → bool over interviews (whole interviews)
+    labels: np.ndarray  # segment index per interview, -1 for none
+    segment_ids: Sequence[str]
+    interview_ids: Sequence[str]
+    accounts: Sequence[str | None]
+    texts: Sequence[str]  # scrubbed
+    outcomes: pl.DataFrame  # one row per interview: outcome:<kind>:<column> metrics
+
+
+def _words(term: str) -> set[str]:
+    return {w for w in term.split() if w not in STOP_WORDS}
+
+
+def _label(terms: list[str]) -> str:
+    shown: list[str] = []
+    for t in terms:
+        if any(t in s.split(" ") or t == s for s in shown):
+            continue
+        shown = [s for s in shown if s not in t.split(" ")]
+        shown.append(t)
+        if len(shown) == 3:
+            break
+    return " · ".join(shown)
+
+
+def _outcomes(mask: np.ndarray, corpus: Corpus, pool: np.ndarray) -> list[ThemeOutcome]:
+    """Mentioning vs not mentioning, per account, among interviewed accounts in ``pool``."""
+    from scipy.stats import mannwhitneyu
+
+    metrics = [c for c in corpus.outcomes.columns if c.startswith("outcome:")]
+    if not metrics:
+        return []
+    frame = corpus.outcomes.with_columns(
+        pl.Series("_mention", mask), pl.Series("_pool", pool)
+    ).filter(pl.col("_pool") & pl.col("account").is_not_null())
+    per_account = frame.group_by("account").agg(
+        pl.col("_mention").any(), *[pl.col(m).first() for m in metrics]
+    )
+    out: list[ThemeOutcome] = []
+    for m in metrics:
+        _, kind, column = m.split(":", 2)
+        vals = per_account.filter(pl.col(m).is_not_null() & pl.col(m).is_finite())
+        yes = vals.filter(pl.col("_mention"))[m].to_numpy()
+        no = vals.filter(~pl.col("_mention"))[m].to_numpy()
+        if yes.size == 0 or no.size == 0:
+            continue
+        p = None
+        if yes.size >= 2 and no.size >= 2:
+            p = float(mannwhitneyu(yes, no, alternative="two-sided").pvalue)
+        caveat = None
+        if min(yes.size, no.size) < SMALL_SAMPLE:
+            caveat = f"only {yes.size} vs {no.size} accounts: a lead to check, not a finding"
+        out.append(
+            ThemeOutcome(
+                metric=column,
+                kind=kind,
+                mentioning=float(np.median(yes)),
+                others=float(np.median(no)),
+                n_mentioning=int(yes.size),
+                n_others=int(no.size),
+                p_value=p,
+                caveat=caveat,
+            )
+        )
+    return out
+
+
+def _quotes(terms: list[str], members: np.ndarray, corpus: Corpus, n: int) -> list[InsightQuote]:
+    patterns = [re.compile(rf"(?<![\w'’-]){re.escape(t)}(?![\w'’-])") for t in terms]
+    best: list[tuple[int, int, int]] = []  # (-hits, length penalty, interview)
+    chosen: dict[int, str] = {}
+    for i in np.flatnonzero(members):
+        top: tuple[int, int, str] | None = None
+        for sentence in _SENTENCE.split(corpus.texts[i]):
+            low = sentence.lower()
+            hits = sum(1 for p in patterns if p.search(low))
+            if not hits or _PLACEHOLDER_ONLY.match(sentence):
+                continue
+            words = len(sentence.split())
+            penalty = abs(words - 18)
+            if top is None or (hits, -penalty) > (top[0], -top[1]):
+                top = (hits, penalty, sentence.strip())
+        if top is not None:
+            best.append((-top[0], top[1], int(i)))
+            chosen[int(i)] = top[2]
+    best.sort()
+    out: list[InsightQuote] = []
+    for _, _, i in best[:n]:
+        text = chosen[i]
+        if len(text) > 300:
+            text = text[:297].rsplit(" ", 1)[0] + " …"
+        out.append(
+            InsightQuote(text=text, interview=corpus.interview_ids[i], account=corpus.accounts[i])
+        )
+    return out
+
+
+def build_themes(
+    table: pl.DataFrame,
+    corpus: Corpus,
+    *,
+    segment: str,
+    max_themes: int = 8,
+    quotes: int = 3,
+) -> list[InsightTheme]:
+    """Group one segment's distinctive terms (rows with ``distinctive``) into themes."""
+    g = list(corpus.segment_ids).index(segment)
+    rows = table.filter((pl.col("segment") == segment) & pl.col("distinctive")).sort(
+        "z", descending=True
+    )
+    if rows.height == 0:
+        return []
+    seg_mask = corpus.labels == g
+    analysed = corpus.labels >= -1
+    best_row: dict[str, dict[str, object]] = {}
+    scopes: dict[str, list[str]] = {}
+    for r in rows.iter_rows(named=True):
+        best_row.setdefault(r["term"], r)
+        scopes.setdefault(r["term"], []).append(r["scope"])
+    groups: list[list[str]] = []
+    for term in best_row:
+        docs = corpus.presence[term] & seg_mask
+        placed = False
+        for members in groups:
+            seed = corpus.presence[members[0]] & seg_mask
+            union = int((docs | seed).sum())
+            jac = int((docs & seed).sum()) / union if union else 0.0
+            shares_word = bool(_words(term) & set().union(*(_words(m) for m in members)))
+            # Terms distinctive under different questions are different themes ("before" and
+            # "aha" answers of the same interviews overlap by chance, their words do not).
+            q_new = {s for s in scopes[term] if s != "all"}
+            q_old = {s for m in members for s in scopes[m] if s != "all"}
+            if q_new and q_old and not q_new & q_old:
+                continue
+            if jac >= 0.5 or (shares_word and jac >= 0.25):
+                members.append(term)
+                placed = True
+                break
+        if not placed and len(groups) < max_themes:
+            groups.append([term])
+    themes: list[InsightTheme] = []
+    for k, members in enumerate(groups, start=1):
+        mention = np.zeros(corpus.labels.size, dtype=bool)
+        for t in members:
+            mention |= corpus.presence[t]
+        in_seg = mention & seg_mask
+        others = mention & ~seg_mask & analysed
+        questions = [s for t in members for s in scopes[t] if s != "all"]
+        question = max(set(questions), key=questions.count) if questions else "all"
+        accounts = {corpus.accounts[i] for i in np.flatnonzero(in_seg) if corpus.accounts[i]}
+        picked = _quotes(members, in_seg, corpus, quotes)
+        label = _label(members)
+        if picked:  # show the label's words in the order customers say them
+            first = picked[0].text.lower()
+            parts = label.split(" · ")
+            parts.sort(key=lambda w: first.find(w) if w in first else len(first))
+            label = " · ".join(parts)
+        themes.append(
+            InsightTheme(
+                id=f"{segment}-t{k}",
+                label=label,
+                question=question,
+                terms=members,
+                interviews=int(in_seg.sum()),
+                accounts=len(accounts),
+                of_interviews=int(seg_mask.sum()),
+                others=int(others.sum()),
+                of_others=int((~seg_mask & analysed).sum()),
+                evidence=term_row(best_row[members[0]]),
+                outcomes=_outcomes(mention, corpus, analysed),
+                quotes=picked,
+                sources=[corpus.interview_ids[i] for i in np.flatnonzero(in_seg)],
+            )
+        )
+    return themes
+
+
+__all__ = ["SMALL_SAMPLE", "Corpus", "build_themes", "term_row"]
