@@ -54,6 +54,14 @@ def score_cmd(
         str, typer.Option("--reasons", help="codes | text | none in the output.")
     ] = "text",
     raw: RawCellsOpt = False,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine",
+            help="polars (in process) | spark (the Spark SQL of icp sql --dialect spark, run in "
+            "a local[2] session; needs icpkit[spark] and Java).",
+        ),
+    ] = "polars",
 ) -> None:
     """Score, tier, explain and rank every account of a prospect file."""
     from icpkit import io
@@ -63,6 +71,8 @@ def score_cmd(
         raise typer.BadParameter("use error or unknown", param_hint="--missing")
     if reasons not in ("codes", "text", "none"):
         raise typer.BadParameter("use codes, text or none", param_hint="--reasons")
+    if engine not in ("polars", "spark"):
+        raise typer.BadParameter("use polars or spark", param_hint="--engine")
     icp = ICP.load(icp_path)
     io.check_output(output, force=force, inputs=[source])  # refuse before reading or scoring
     with (
@@ -77,7 +87,10 @@ def score_cmd(
     ):
         task = progress.add_task("reading", total=None)
         labels = {"read": "reading", "score": "scoring", "write": "writing"}
-        result = score_file(
+        runner = score_file
+        if engine == "spark":
+            from icpkit.scoring.spark import score_file_spark as runner
+        result = runner(
             source,
             icp,
             output,
