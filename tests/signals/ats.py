@@ -236,7 +236,8 @@ class World:
 
     def __init__(self, companies: list[Company] | None = None) -> None:
         self.companies: dict[str, Company] = {c.name: c for c in companies or []}
-        self.server = SiteServer(self.handle)
+        self.server = SiteServer(self._delayed)
+        self.delay = 0.0  # seconds before every reply (slow sites, for interrupting a run)
 
     def __enter__(self) -> World:
         self.server.start()
@@ -254,6 +255,11 @@ class World:
 
     def feeds(self) -> dict[str, str]:
         return {ats: f"http://feeds.localhost:{self.port}/{ats}/{{board}}" for ats in ATS}
+
+    def _delayed(self, req: Request) -> Reply:
+        reply = self.handle(req)
+        reply.delay = self.delay
+        return reply
 
     def handle(self, req: Request) -> Reply:
         if req.path == "/robots.txt":
