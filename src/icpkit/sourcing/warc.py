@@ -12,7 +12,8 @@ What the reader copes with, because archives are written by strangers:
   next ``WARC/1.`` line in an uncompressed file) and never ends the job;
 * ``revisit`` records (the payload did not change) are kept as captures without a body: their
   dates still say the site was seen;
-* non-HTML payloads are counted and passed over without reading their bodies;
+* responses that are not HTTP (``dns:`` lookups in Heritrix archives) count as other
+  record types; non-HTML payloads are counted and passed over without reading their bodies;
 * bodies stored with their ``Content-Encoding`` (old crawlers did) are decoded through the
   fetcher's :class:`~icpkit.technographics.bounded.BoundedDecoder`, so the same decompression
   bound applies to archived pages; every body is cut at ``max_record_bytes``;
@@ -166,6 +167,9 @@ def _capture(record: object, name: str, max_bytes: int, stats: ReadStats) -> Cap
         stats.other_types += 1
         return None
     url = (warc.get("WARC-Target-URI") or "").strip().strip("<>")
+    if not url.lower().startswith(("http://", "https://")):
+        stats.other_types += 1  # dns:, ftp:, whois: … responses are not web pages
+        return None
     http = record.http_headers  # type: ignore[attr-defined]
     status = http.status_code if http is not None else None
     if not url or (kind == "response" and status is None):
