@@ -19,6 +19,7 @@ from icpkit.cli import score as _score  # noqa: F401  isort: skip
 from icpkit.cli import tech as _tech  # noqa: F401  isort: skip
 from icpkit.cli import living as _living  # noqa: F401  isort: skip
 from icpkit.cli import people as _people  # noqa: F401  isort: skip
+from icpkit.cli import source as _source  # noqa: F401  isort: skip
 from icpkit.cli import signals as _signals  # noqa: F401  isort: skip
 from icpkit.cli import interviews as _interviews  # noqa: F401  isort: skip
 

@@ -293,3 +293,40 @@ def write_found(
     path = io.write_table(frame, output, force=force, inputs=list(inputs))
     result.output = path
     return path
+
+
+def source_to_file(
+    icp: ICP,
+    output: str | Path,
+    *,
+    warc: Sequence[str] = (),
+    domains_file: str | Path | None = None,
+    domain_column: str | None = None,
+    index: str | Path | None = None,
+    crawl: Sequence[str] = (),
+    archive: str | None = None,
+    force: bool = False,
+    **options: Any,
+) -> SourceResult:
+    """What ``icp source`` does: check the output, source from WARC files or from an index for
+    a list of domains, write the result atomically. ``options`` go to the source function."""
+    from icpkit import io
+
+    inputs: list[str | Path] = [p for p in warc if "://" not in p]
+    if domains_file is not None:
+        inputs.append(domains_file)
+    io.check_output(output, force=force, inputs=inputs)
+    if bool(warc) == (domains_file is not None):
+        raise UsageError("give either WARC files (--warc) or a domain list (--domains)")
+    if warc:
+        result = source_warc(expand_warc_paths(warc), icp, **options)
+    else:
+        if index is None or archive is None:
+            raise UsageError("--domains needs --index (the URL index) and --archive (the WARCs)")
+        assert domains_file is not None
+        result = source_index(
+            read_domains(domains_file, domain_column), icp, index=index, archive=archive,
+            crawl=list(crawl) or None, **options,
+        )  # fmt: skip
+    write_found(result, output, force=force, inputs=inputs)
+    return result
