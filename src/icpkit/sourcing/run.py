@@ -125,10 +125,12 @@ def judge(rows: pl.DataFrame, icp: ICP, *, keep_all: bool = False) -> pl.DataFra
 
 
 def _result(
-    frame: pl.DataFrame, stats: ReadStats, captures: int, errors: list[str]
+    full: pl.DataFrame, stats: ReadStats, captures: int, errors: list[str], keep_all: bool
 ) -> SourceResult:
-    matched = int(frame["matched"].sum()) if frame.height else 0
-    return SourceResult(frame, stats, captures, frame.height, matched, errors)
+    """The result of judging every domain (``full``), non-matching ones dropped unless kept."""
+    matched = int(full["matched"].sum()) if full.height else 0
+    frame = full if keep_all else full.filter(pl.col("matched"))
+    return SourceResult(frame, stats, captures, full.height, matched, errors)
 
 
 def source_warc(
@@ -171,7 +173,8 @@ def source_warc(
             )
         )  # fmt: skip
     rows = pl.concat(parts) if parts else analyser.frame([])
-    return _result(judge(rows, icp, keep_all=keep_all), stats, rows.height, list(stats.errors))
+    full = judge(rows, icp, keep_all=True)
+    return _result(full, stats, rows.height, list(stats.errors), keep_all)
 
 
 def read_domains(path: str | Path, column: str | None = None) -> list[str]:
@@ -255,9 +258,7 @@ def source_index(
         .join(frame, on="domain", how="left")
         .with_columns(pl.col("matched").fill_null(False))
     )
-    if not keep_all:
-        frame = frame.filter(pl.col("matched"))
-    return _result(frame.sort("domain"), stats, rows.height, errors)
+    return _result(frame.sort("domain"), stats, rows.height, errors, keep_all)
 
 
 def _flat(df: pl.DataFrame) -> pl.DataFrame:

@@ -179,16 +179,18 @@ def spark_source_warc(
         allow_private=allow_private, accs=accs,
     )  # fmt: skip
     n = partitions or max(2, session.sparkContext.defaultParallelism)
-    judged = _judge_stage(session, rows, icp, keep_all=keep_all, partitions=n)
-    like = _judged_schema(icp, keep_all)
+    judged = _judge_stage(session, rows, icp, keep_all=True, partitions=n)
+    like = _judged_schema(icp, True)
     if output_dir is not None:
-        judged.write.mode("errorifexists").parquet(output_dir)
-        frame = like
-    else:
-        frame = _to_polars(judged, like)
+        (judged if keep_all else judged.filter("matched")).write.mode("errorifexists").parquet(
+            output_dir
+        )
+        return SourceResult(like, _collect_stats(accs), 0, 0, 0)
+    full = _to_polars(judged, like)
     stats = _collect_stats(accs)
-    matched = int(frame["matched"].sum()) if frame.height else 0
-    return SourceResult(frame, stats, stats.responses + stats.revisits, frame.height, matched)
+    matched = int(full["matched"].sum()) if full.height else 0
+    frame = full if keep_all else full.filter(pl.col("matched"))
+    return SourceResult(frame, stats, stats.responses + stats.revisits, full.height, matched)
 
 
 def spark_rows_from_refs(
