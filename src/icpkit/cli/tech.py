@@ -358,6 +358,10 @@ def enrich_command(
     max_page_bytes: MaxPageBytesOpt = _MAX_PAGE_BYTES,
     force: ForceOpt = False,
     raw: RawCellsOpt = False,
+    signals_store: Annotated[
+        Path | None,
+        typer.Option(help="Also add this run to the technology history of a signals store."),
+    ] = None,
 ) -> None:
     """Add each account's technology stack to a table.
 
@@ -397,6 +401,15 @@ def enrich_command(
         )
     written = write_table(out, output, force=force, inputs=[accounts], raw_cells=raw)
     _render_enrich_summary(out, written)
+    if signals_store is not None:  # icp signals: each run adds to the technology history
+        from datetime import date
+
+        from icpkit.signals.stack import record_stack
+        from icpkit.signals.store import SignalsStore
+
+        with SignalsStore(signals_store) as history:
+            added = record_stack(history, out, date.today(), detector)
+        console.print(f"technology history: {added.get('tech', 0):,} sightings added")
     tried = out.filter(out["fetch_url"].is_not_null() | out["fetch_error"].is_not_null())
     _fail_if_nothing_read(
         tried, domain_column, "fetch_error", "fetch_error_kind", http_error_is_read=False
