@@ -142,3 +142,31 @@ def test_changes_follow_the_rule_for_any_sequence_of_looks(tmp_path_factory, loo
         )
         got = tech_changes(store, date(2030, 1, 1))
     assert [(r["changed_on"], r["change"]) for r in got.to_dicts()] == _reference(looks, days)
+
+
+def test_icp_enrich_adds_its_run_to_the_technology_history(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    shop = Company("shop.localhost", mode="none", tech_html=WORDPRESS + JQUERY)
+    down = Company("down.localhost", mode="none", home_status=503)
+    with World([shop, down]) as world:
+        accounts = tmp_path / "accounts.csv"
+        pl.DataFrame(
+            {"website": [world.website("shop.localhost"), world.website("down.localhost")]}
+        ).write_csv(accounts)
+        store = tmp_path / "s.duckdb"
+        code = "import sys; from icpkit.cli import main; sys.argv[0] = 'icp'; main()"
+        done = subprocess.run(
+            [sys.executable, "-c", code, "enrich", str(accounts), "-o", str(tmp_path / "o.parquet"),
+             "--allow-private", "--no-cache", "--signals-store", str(store)],
+            capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "technology history:" in done.stdout
+    with SignalsStore(store) as history:
+        tech = history.frame("SELECT account, technology, category FROM tech ORDER BY 2")
+        looks = dict(history.frame("SELECT account, ok FROM visits WHERE source = 'stack'").rows())
+    assert looks == {"shop.localhost": True, "down.localhost": False}
+    rows = {r["technology"]: r["category"] for r in tech.to_dicts()}
+    assert rows["wordpress"] == "CMS" and rows["jquery"] == "JavaScript libraries"

@@ -114,6 +114,22 @@ def record_stack(
 
         detector = Detector()
     frames = stack_frames(stack, observed_on, basic_page_unseen(detector))
+    cats = detector.db.categories
+    first = {
+        " ".join(t.name.split()).lower(): cats[t.categories[0]].name
+        for t in detector.db.technologies.values()
+        if t.categories and t.categories[0] in cats
+    }
+    table = pl.DataFrame(
+        {"technology": list(first), "__cat": list(first.values())},
+        schema={"technology": pl.String, "__cat": pl.String},
+    )
+    frames["tech"] = (
+        frames["tech"]
+        .join(table, on="technology", how="left")
+        .with_columns(pl.col("__cat").alias("category"))
+        .drop("__cat")
+    )
     return store.append(frames)
 
 
