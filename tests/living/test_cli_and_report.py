@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import socket
@@ -19,7 +20,6 @@ from icpkit.report import render_html, render_markdown
 from icpkit.report.html import chromium_args, html_to_pdf
 from tests.living.conftest import drift_cohort
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 runner = CliRunner()
 
 
@@ -96,11 +96,29 @@ def test_status_exit_codes(files: dict[str, Path], icp_file: Path) -> None:
 def test_report_refuses_overwrite_and_writes_markdown(files: dict[str, Path]) -> None:
     md = files["dir"] / "icp.md"
     r = runner.invoke(
-        app, ["report", str(files["icp"]), "-o", str(md), "--accounts", str(files["accounts"])]
+        app,
+        [
+            "report",
+            str(files["icp"]),
+            "-o",
+            str(md),
+            "--accounts",
+            str(files["accounts"]),
+            "--examples",
+            "3",
+        ],
     )
     assert r.exit_code == 0, r.output
     text = md.read_text()
-    assert "## Review and changelog" in text and "## Example best-fit accounts" in text
+    assert "## Review and changelog" in text and "**Examples:** " in text
+    # Examples are asked for by name: --examples without --accounts is a usage error.
+    r = runner.invoke(
+        app, ["report", str(files["icp"]), "-o", str(md) + ".2.md", "--examples", "3"]
+    )
+    from icpkit.errors import UsageError
+
+    assert isinstance(r.exception, UsageError) and r.exception.exit_code == 2
+    assert "--accounts" in str(r.exception)
     r = runner.invoke(app, ["report", str(files["icp"]), "-o", str(md)])
     assert r.exit_code != 0 and md.read_text() == text
 
@@ -234,6 +252,7 @@ def _static_external_refs(html: str) -> list[str]:
 def test_report_renders_offline_in_headless_chromium(
     files: dict[str, Path], chromium: str, recorder: _Recorder, tmp_path: Path
 ) -> None:
+    artifacts = Path(os.environ.get("ICPKIT_ARTIFACTS") or tmp_path / "artifacts")
     page = files["dir"] / "report.html"
     r = runner.invoke(
         app,
@@ -246,30 +265,35 @@ def test_report_renders_offline_in_headless_chromium(
             str(files["outcomes"]),
             "--accounts",
             str(files["accounts"]),
+            "--examples",
+            "3",
         ],
     )
     assert r.exit_code == 0, r.output
     html = page.read_text()
     assert _static_external_refs(html) == []
     assert "<script" not in html.lower()
-    assert html.count("<svg") == 4
+    # the page's tier chart, and lift, distribution, tiers and calibration in the appendix
+    assert html.count("<svg") == 5
 
-    ARTIFACTS.mkdir(exist_ok=True)
+    artifacts.mkdir(parents=True, exist_ok=True)
     dom = _browse(chromium, page, tmp_path / "p1", recorder, "--dump-dom")
     assert dom.returncode == 0, dom.stderr[-2000:]
-    (ARTIFACTS / "icp-report.dom.html").write_text(dom.stdout)
+    (artifacts / "icp-report.dom.html").write_text(dom.stdout)
     assert "<h1>Ideal Customer Profile</h1>" in dom.stdout
-    assert dom.stdout.count("<svg") == 4 and dom.stdout.count("<rect") > 10
+    assert dom.stdout.count("<svg") == 5 and dom.stdout.count("<rect") > 10
     for section in (
         'id="who"',
         'id="anti"',
+        'id="how-sure"',
+        'id="appendix"',
         'id="charts"',
         'id="cohort"',
-        'id="examples"',
+        'class="examples"',
         'id="changelog"',
     ):
         assert section in dom.stdout
-    shot = ARTIFACTS / "icp-report.png"
+    shot = artifacts / "icp-report.png"
     shot.unlink(missing_ok=True)
     res = _browse(chromium, page, tmp_path / "p2", recorder, f"--screenshot={shot}")
     assert res.returncode == 0, res.stderr[-2000:]
