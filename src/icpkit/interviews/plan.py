@@ -100,11 +100,12 @@ def _keys(frame: pl.DataFrame, icp: ICP) -> pl.DataFrame:
     from icpkit.outcomes import won_lost
     from icpkit.scoring.engine import resolve_columns
 
-    want = [icp.columns.get("id", "id"), icp.columns.get("name", "name"), "won", "status"]
+    flags = ("won", "status", "lifecycle_stage", "deal_stage", "stage", "customer_status")
+    want = [icp.columns.get("id", "id"), icp.columns.get("name", "name"), *flags]
     found = resolve_columns(frame.columns, [*want, "churned"])
     null = pl.lit(None, dtype=pl.String)
     outcome = pl.lit(None, dtype=pl.Boolean)
-    for col in ("won", "status"):
+    for col in flags:
         if col in found:
             outcome = pl.coalesce(outcome, won_lost(pl.col(found[col])))
     if "churned" in found:
@@ -179,11 +180,16 @@ def plan_interviews(
     ]
     for seg in icp.segments:
         in_seg = frame.filter(pl.col("segment") == seg.id)
-        pool = (
-            in_seg.filter(fit & pl.col("_won").fill_null(False))
-            if has_outcome
-            else in_seg.filter(fit)
-        )
+        customers = (
+            in_seg.filter(pl.col("_won").fill_null(False)) if has_outcome else in_seg
+        ).filter(~pl.col("disqualified").fill_null(False))
+        pool = customers.filter(fit)
+        if pool.height == 0 and customers.height > 0:
+            warnings.append(
+                f"{seg.id}: no customer in tiers {', '.join(tiers)}; representatives are the "
+                "segment's most typical customers of any tier"
+            )
+            pool = customers
         nums = _numeric_columns(seg, pool)
         if "fit_score" in pool.columns:
             nums = [*nums, "fit_score"]

@@ -57,7 +57,15 @@ _ACCOUNT_KEYS = (
     "website",
     "account_domain",
 )
-_NAME_KEYS = ("interviewee", "participant", "contact", "customer_name", "person", "attendee")
+_NAME_KEYS = (
+    "interviewee",
+    "participant",
+    "contact",
+    "customer_name",
+    "person",
+    "attendee",
+    "interviewer",
+)
 _SEGMENT_KEYS = ("segment", "segment_id")
 _META_KEYS = (
     *_ACCOUNT_KEYS,
@@ -65,7 +73,6 @@ _META_KEYS = (
     *_SEGMENT_KEYS,
     "interview_id",
     "date",
-    "interviewer",
     "role",
     "title",
     "id",
@@ -200,7 +207,7 @@ def parse_notes(lines: Iterable[str], *, source: str, headings: Iterable[int] = 
             continue
         if in_header and not line.startswith("#"):
             m = _HEADER.match(line)
-            if m and _key(m.group(1)) in _META_KEYS:
+            if m and _key(m.group(1)) in _META_KEYS and not m.group(2).endswith("?"):
                 meta[_key(m.group(1))] = m.group(2)
                 continue
         if line in ("---", "***"):

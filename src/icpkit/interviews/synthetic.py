@@ -25,7 +25,7 @@ import polars as pl
 
 from icpkit.interviews.read import Interview
 
-_BASE_WORDS = [
+FILLER_BASE_WORDS = [
     "we",
     "the",
     "team",
@@ -317,7 +317,7 @@ class _Filler:
 
     def __init__(self, rng: np.random.Generator, tail: int = 4000) -> None:
         self.rng = rng
-        self.words = np.array(_BASE_WORDS + _pseudo_words(rng, tail, (2, 4)), dtype=object)
+        self.words = np.array(FILLER_BASE_WORDS + _pseudo_words(rng, tail, (2, 4)), dtype=object)
         w = 1.0 / np.arange(1, self.words.size + 1) ** 1.05
         self.p = w / w.sum()
 
@@ -447,6 +447,7 @@ def write_interviews(corpus: SyntheticInterviews, directory: Path) -> list[Path]
 
 __all__ = [
     "DEFAULT_THEMES",
+    "FILLER_BASE_WORDS",
     "PlantedTheme",
     "SyntheticInterviews",
     "generate_interviews",

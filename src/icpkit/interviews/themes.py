@@ -67,15 +67,10 @@ def _words(term: str) -> set[str]:
 
 
 def _label(terms: list[str]) -> str:
-    shown: list[str] = []
-    for t in terms:
-        if any(t in s.split(" ") or t == s for s in shown):
-            continue
-        shown = [s for s in shown if s not in t.split(" ")]
-        shown.append(t)
-        if len(shown) == 3:
-            break
-    return " · ".join(shown)
+    """Up to three of the strongest phrases, then words no shown phrase already contains."""
+    phrases = [t for t in terms if " " in t]
+    words = [t for t in terms if " " not in t and not any(t in p.split() for p in phrases)]
+    return " · ".join([*phrases, *words][:3])
 
 
 def _outcomes(mask: np.ndarray, corpus: Corpus, pool: np.ndarray) -> list[ThemeOutcome]:
