@@ -48,7 +48,8 @@ def warc_record(
         f"WARC-Date: {date}",
         f"WARC-Target-URI: {url}",
         *(f"{k}: {v}" for k, v in (extra or {}).items()),
-        "Content-Type: application/http; msgtype=" + ("request" if rtype == "request" else "response"),
+        "Content-Type: application/http; msgtype="
+        + ("request" if rtype == "request" else "response"),
         f"Content-Length: {len(block)}",
     ]
     raw = ("\r\n".join(head) + "\r\n\r\n").encode() + block + b"\r\n\r\n"
@@ -83,7 +84,9 @@ def fixture_host(i: int) -> str:
     return f"site{i:04d}.example"
 
 
-def fixture_records(names: list[str], date: str = "2026-09-20T10:00:00Z") -> list[tuple[str, bytes, dict]]:
+def fixture_records(
+    names: list[str], date: str = "2026-09-20T10:00:00Z"
+) -> list[tuple[str, bytes, dict]]:
     """One home-page response per fixture technology, each on its own host."""
     pages = fixture_pages()
     out = []

@@ -243,46 +243,61 @@ def iter_captures(
     magic = _GZIP_MAGIC if stream.read(3) == _GZIP_MAGIC else _WARC_MAGIC
     types = WarcRecordType.any_type
     pos = 0
+    pending = False  # bytes were skipped after a good record: broken unless nothing follows
+
+    def note(message: str) -> None:
+        stats.broken += 1
+        stats.records += 1
+        if len(stats.errors) < 20:
+            stats.errors.append(message)
+
     while True:
         stream.seek(pos)
         last: int | None = None
-        failed_at: int | None = None
         reading = False
         try:
             for record in ArchiveIterator(
                 stream, record_types=types, parse_http=True, quirks_mode=True,
                 auto_decode="transfer", fsspec_args=False,
             ):  # fmt: skip
+                if pending:
+                    note(f"{name}: unreadable bytes before byte {record.stream_pos}")
+                    pending = False
                 last = int(record.stream_pos)
                 stats.records += 1
                 reading = True
                 try:
                     capture = _capture(record, name, max_record_bytes, stats)
                 except _Broken as exc:
-                    stats.broken += 1
-                    stats.errors.append(str(exc)) if len(stats.errors) < 20 else None
-                    failed_at = last
+                    stats.records -= 1
+                    note(str(exc))
                     break
                 reading = False
                 if capture is not None:
                     yield capture
             else:
                 return
+            resync_after = last
         except (OSError, ValueError) as exc:  # FastWARC's parse/decompression errors
-            stats.broken += 1
-            if not reading:
-                stats.records += 1
-            if len(stats.errors) < 20:
-                stats.errors.append(f"{name}: {exc} after byte {last if last is not None else pos}")
-            if reading or last is None:
-                failed_at = last if last is not None else pos
-            else:  # the record after the last good one is the broken one
-                failed_at = _next_start(stream, last, magic)
-                if failed_at is None:
+            where = last if last is not None else pos
+            if reading:  # the record being read is the broken one
+                stats.records -= 1
+                note(f"{name}: record at byte {where}: {exc}")
+                resync_after = last
+            elif last is None:  # failed right where reading (re)started
+                pending = False
+                note(f"{name}: record at byte {pos}: {exc}")
+                resync_after = pos
+            else:  # something after the last good record: restart at the next record start
+                pending = True
+                nxt = _next_start(stream, last, magic)
+                if nxt is None:
+                    note(f"{name}: unreadable bytes after byte {last}: {exc}")
                     return
-        if failed_at is None:  # pragma: no cover - the loop either returns or sets it
-            return
-        nxt = _next_start(stream, failed_at, magic)
+                pos = nxt
+                continue
+        assert resync_after is not None
+        nxt = _next_start(stream, resync_after, magic)
         if nxt is None:
             return
         pos = nxt
