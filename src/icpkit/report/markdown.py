@@ -97,6 +97,8 @@ def _page(icp: ICP, accounts: pl.DataFrame | None, examples: int) -> list[str]:
         if s.pointers:
             L += ["**What to say**", ""] + [f"- {p.text} _({p.source})_" for p in s.pointers]
             L.append("")
+        if page.insights.get(s.id):
+            L += ["**In their words**", ""] + [f"- {q}" for q in page.insights[s.id]] + [""]
         if s.personas:
             L += ["**Who to talk to**", ""] + [f"- {p}" for p in s.personas] + [""]
         if s.examples:

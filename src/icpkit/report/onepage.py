@@ -293,6 +293,12 @@ def build_onepage(
     ``insights`` (segment id → whatever the interviews module stores, for the template's "In
     their words" block) come from customer interviews.
     """
+    if icp.insights is not None:  # customers' own words, from `icp interviews analyze`
+        from icpkit.interviews.words import in_their_words
+        from icpkit.interviews.words import interview_themes as _themes
+
+        interview_themes = _themes(icp) if interview_themes is None else interview_themes
+        insights = in_their_words(icp) if insights is None else insights
     total = icp.source.rows if icp.source else None
     order = sorted(
         icp.segments,

@@ -94,6 +94,7 @@ def _segment_slide(prs: object, page: OnePage, index: int, card: SegmentCard) ->
         5.2,
         [
             ("What to say", [f"{p.text} ({p.source})" for p in card.pointers]),
+            ("In their words", list(page.insights.get(card.id, []))),
             ("Who not to sell to", [f"{d.text} — {d.reason}" for d in page.disqualifiers]),
             ("When to call", [t.text for t in page.timing]),
             ("Who to talk to", card.personas + page.personas),
