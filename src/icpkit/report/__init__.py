@@ -1,4 +1,5 @@
-"""Human-facing renderings of an ICP: the criteria table and the one-page document."""
+"""Human-facing renderings of an ICP: the one-page document (PDF, HTML, PNG, slides, Markdown),
+its evidence appendix, and the criteria table."""
 
 from __future__ import annotations
 
@@ -7,8 +8,12 @@ from typing import TYPE_CHECKING
 from icpkit._lazy import lazy_exports
 
 if TYPE_CHECKING:  # for type checkers; at run time each name loads on first use
-    from icpkit.report.html import html_to_pdf, render_html
+    from icpkit.report.confidence import criterion_confidence, segment_confidence
+    from icpkit.report.html import html_to_pdf, html_to_png, render_html, write_report
     from icpkit.report.markdown import render_markdown
+    from icpkit.report.messaging import Pointer, messaging_pointers
+    from icpkit.report.onepage import OnePage, build_onepage, example_accounts
+    from icpkit.report.slides import render_pptx
     from icpkit.report.table import (
         CriteriaRow,
         PointsRow,
@@ -19,10 +24,16 @@ if TYPE_CHECKING:  # for type checkers; at run time each name loads on first use
     )
 
 # Public name → defining module, loaded on first access (PEP 562):
-# the HTML report needs Jinja, the Markdown one does not.
+# the HTML report needs Jinja and the deck python-pptx; the Markdown one needs neither.
 _LAZY = {
-    **dict.fromkeys(("html_to_pdf", "render_html"), "icpkit.report.html"),
+    **dict.fromkeys(
+        ("html_to_pdf", "html_to_png", "render_html", "write_report"), "icpkit.report.html"
+    ),
+    **dict.fromkeys(("criterion_confidence", "segment_confidence"), "icpkit.report.confidence"),
+    **dict.fromkeys(("Pointer", "messaging_pointers"), "icpkit.report.messaging"),
+    **dict.fromkeys(("OnePage", "build_onepage", "example_accounts"), "icpkit.report.onepage"),
     "render_markdown": "icpkit.report.markdown",
+    "render_pptx": "icpkit.report.slides",
     **dict.fromkeys(
         (
             "CriteriaRow",
@@ -42,12 +53,22 @@ __getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals())
 
 __all__ = [
     "CriteriaRow",
+    "OnePage",
+    "Pointer",
     "PointsRow",
+    "build_onepage",
     "criteria_rows",
+    "criterion_confidence",
+    "example_accounts",
     "format_evidence",
     "format_p",
     "html_to_pdf",
+    "html_to_png",
+    "messaging_pointers",
     "points_rows",
     "render_html",
     "render_markdown",
+    "render_pptx",
+    "segment_confidence",
+    "write_report",
 ]
