@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install Debian's chromium for the report's headless-browser test (tests/living), if missing.
+# Install Debian's chromium (and a font with the checklist glyphs) for the report's headless-browser
+# tests (tests/report, tests/living) and for `icp report -o icp.pdf/.png`, if missing.
 # Prints the browser path on success; exits non-zero (and the test skips) if it cannot be installed.
 set -euo pipefail
 if [ -x /usr/bin/chromium ]; then
