@@ -1218,6 +1218,13 @@ def apply(
             "calibration to refresh them"
         )
     scoring = icp.scoring.model_copy(update={"timing": timing})
+    from icpkit.interviews.words import flag_dropped
+
+    insights = flag_dropped(  # interviews of a surviving segment stay; a dropped one's are flagged
+        icp.insights,
+        {s.id for s in new_segments},
+        f"segment dropped by calibration in v{version}; kept as a record",
+    )
     # A review restarts the review clock with the ICP's own cadence (a year by default).
     cadence = (icp.review_by - icp.created).days if icp.review_by else 365
     return icp.model_copy(
@@ -1229,6 +1236,7 @@ def apply(
             "scoring": scoring,
             "notes": notes,
             "changelog": [*icp.changelog, entry],
+            "insights": insights,
         }
     )
 

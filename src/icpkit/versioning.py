@@ -208,6 +208,10 @@ def diff(old: ICP, new: ICP) -> IcpDiff:
     for pid in old_p.keys() & new_p.keys():
         if old_p[pid] != new_p[pid]:
             e.append(DiffEntry("Personas", "changed", f"persona {pid}"))
+    from icpkit.interviews.words import insight_changes
+
+    for change, subject, detail in insight_changes(old.insights, new.insights):
+        e.append(DiffEntry("Insights", change, subject, detail))  # type: ignore[arg-type]
     return IcpDiff(old.version, new.version, e)
 
 
