@@ -1,0 +1,217 @@
+"""``icp interviews plan|analyze`` end to end on files, plus the insights in report, diff, calibrate."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from icpkit.calibrate import Change, Proposal, apply
+from icpkit.cli import main
+from icpkit.icp import ICP
+from icpkit.interviews import generate_interviews, write_interviews
+from icpkit.people_sample import generate_contacts
+from icpkit.sample import generate_customers
+from icpkit.versioning import diff
+
+from .conftest import two_segment_icp
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def icp_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
+    def run(*args: str | Path) -> Run:
+        monkeypatch.setattr(sys, "argv", ["icp", *map(str, args)])
+        monkeypatch.setenv("COLUMNS", "400")
+        code = 0
+        try:
+            main()
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        out = capsys.readouterr()
+        return Run(code, out.out, out.err)
+
+    return run
+
+
+def _one_line_error(r: Run) -> str:
+    assert "Traceback" not in r.err + r.out
+    lines = [ln for ln in r.err.splitlines() if ln.strip() and not ln.startswith("warning")]
+    assert len(lines) == 1 and lines[0].startswith("error:"), r.err
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("study")
+    corpus = generate_interviews(50, 50, seed=4)
+    write_interviews(corpus, d / "notes")
+    corpus.accounts.write_csv(d / "accounts.csv")
+    two_segment_icp().save(d / "icp.yaml")
+    return {"dir": d, "notes": d / "notes", "accounts": d / "accounts.csv", "icp": d / "icp.yaml"}
+
+
+def test_analyze_write_report_diff(icp_cli, study: dict[str, Path], tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    icp_path = tmp_path / "icp.yaml"
+    icp_path.write_bytes(study["icp"].read_bytes())
+    r = icp_cli(
+        "interviews", "analyze", study["notes"], "--icp", icp_path,
+        "--accounts", study["accounts"], "--terms", tmp_path / "terms.csv", "--write",
+    )  # fmt: skip
+    assert r.code == 0, r.err
+    assert "150 of 150 interviews linked to 150 accounts" in r.out
+    assert "spreadsheets broke" in r.out and "insights written" in r.out
+    after = ICP.load(icp_path)
+    assert after.insights is not None
+    seg1 = after.insights.for_segment("seg-1")
+    assert seg1 is not None and seg1.themes and seg1.interviews == 50
+    # the file round-trips: saved again, same bytes
+    assert ICP.from_yaml(after.to_yaml()).to_yaml() == after.to_yaml()
+    terms = pl.read_csv(tmp_path / "terms.csv")
+    assert {"segment", "scope", "term", "z", "p_value", "distinctive"} <= set(terms.columns)
+
+    # the one-pager shows "In their words" and interview pointers first, labelled
+    r = icp_cli("report", icp_path, "-o", tmp_path / "icp.md")
+    assert r.code == 0, r.err
+    md = (tmp_path / "icp.md").read_text()
+    assert "**In their words**" in md
+    first_pointer = md.split("**What to say**")[1].strip().splitlines()[0]
+    assert first_pointer.endswith("_(from interviews)_")
+    assert seg1.themes[0].label in md and seg1.themes[0].quotes[0].text in md
+
+    # icp diff shows the insights
+    r = icp_cli("diff", study["icp"], icp_path)
+    assert r.code == 0, r.err
+    assert "Insights" in r.out and "+ interview insights: 150 interviews" in r.out
+    changes = diff(after, after.model_copy(update={"insights": None}))
+    assert [str(e) for e in changes.entries] == [
+        f"- interview insights: 150 interviews, {sum(len(s.themes) for s in after.insights.segments)}"
+        f" themes (analysed {after.insights.analysed.isoformat()})"
+    ]
+
+
+def test_calibrate_keeps_surviving_and_flags_dropped(study: dict[str, Path]) -> None:
+    from icpkit.interviews import analyze_folder
+
+    icp = two_segment_icp()
+    ins = analyze_folder(study["notes"], icp, pl.read_csv(study["accounts"])).insights
+    with_ins = icp.model_copy(update={"insights": ins})
+    drop = Change("drop", "seg-2", "segment", None, None, None, None, "stopped predicting")
+    revised = apply(with_ins, Proposal(1, "q3", [drop]))
+    assert [s.id for s in revised.segments] == ["seg-1"]
+    assert revised.insights is not None
+    kept = revised.insights.for_segment("seg-1")
+    flagged = revised.insights.for_segment("seg-2")
+    assert kept == ins.for_segment("seg-1")  # untouched
+    assert flagged is not None and flagged.flagged and "dropped by calibration" in flagged.flagged
+    assert flagged.themes == ins.for_segment("seg-2").themes  # type: ignore[union-attr]
+    # the flagged segment's interviews no longer feed the report
+    from icpkit.interviews import in_their_words
+
+    assert set(in_their_words(revised)) <= {"seg-1"}
+    d = diff(with_ins, revised)
+    assert any("flagged" in str(e) for e in d.entries if e.section == "Insights")
+    # and a file without insights calibrates as before
+    assert apply(icp, Proposal(1, "q3", [drop])).insights is None
+
+
+def test_old_icp_file_without_insights_loads_and_stays_unchanged(tmp_path: Path) -> None:
+    icp = two_segment_icp()
+    text = icp.to_yaml()
+    assert "insights" not in text
+    p = tmp_path / "old.yaml"
+    p.write_text(text, encoding="utf-8")
+    assert ICP.load(p).to_yaml() == text
+
+
+@pytest.mark.filterwarnings("ignore::icpkit.columns.NumberConventionWarning")
+def test_plan_writes_guide_and_template(icp_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from tests.people.conftest import planted_icp
+
+    customers = generate_customers(3000, seed=11).customers
+    customers.write_csv(tmp_path / "customers.csv")
+    generate_contacts(customers, 11).write_csv(tmp_path / "contacts.csv")
+    planted_icp().save(tmp_path / "icp.yaml")
+    r = icp_cli(
+        "interviews", "plan", "--icp", tmp_path / "icp.yaml", "--accounts",
+        tmp_path / "customers.csv", "--contacts", tmp_path / "contacts.csv",
+        "-o", tmp_path / "plan.md", "--per-segment", "4", "--contrasts", "2",
+    )  # fmt: skip
+    assert r.code == 0, r.err
+    md = (tmp_path / "plan.md").read_text()
+    for q in ("challenges were you facing before", "aha moment", "results have you seen"):
+        assert q in md
+    plan = pl.read_csv(tmp_path / "plan.csv", infer_schema_length=0)
+    assert plan.columns[:5] == ["account_id", "account_name", "segment", "kind", "role"]
+    assert {"challenges", "aha", "results"} <= set(plan.columns)
+    for seg in ("s1", "s2"):
+        mine = plan.filter(pl.col("segment") == seg)
+        assert (mine["kind"] == "representative").sum() == 4
+        assert (mine["kind"] == "contrast").sum() == 2
+    # representatives are customers of their segment, contrasts churned ones
+    truth = customers.select(
+        pl.col("Record ID").cast(pl.String).alias("account_id"), pl.col("Churned")
+    )
+    joined = plan.join(truth, on="account_id")
+    assert joined.height == plan.height
+    assert set(joined.filter(pl.col("kind") == "contrast")["Churned"]) == {"Yes"}
+    assert set(joined.filter(pl.col("kind") == "representative")["Churned"]) == {"No"}
+    # roles, never names
+    contacts = pl.read_csv(tmp_path / "contacts.csv", infer_schema_length=0)
+    name_cols = [c for c in contacts.columns if "name" in c.lower() and "company" not in c.lower()]
+    for c in name_cols:
+        for n in contacts[c].drop_nulls().unique().to_list()[:200]:
+            assert f"| {n} " not in md
+
+
+def test_nothing_half_written_on_errors(icp_cli, study: dict[str, Path], tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    icp_path = tmp_path / "icp.yaml"
+    icp_path.write_bytes(study["icp"].read_bytes())
+    original = icp_path.read_bytes()
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    # notes that link to no account
+    (notes / "a.md").write_text("Account: nobody.example\n\nWe liked it.", encoding="utf-8")
+    r = icp_cli(
+        "interviews", "analyze", notes, "--icp", icp_path, "--accounts", study["accounts"],
+        "--write", "--terms", tmp_path / "t.csv",
+    )  # fmt: skip
+    assert r.code == 1
+    assert "links to an account" in _one_line_error(r)
+    # a binary file among good notes
+    (notes / "a.md").write_text("Account: acc-0001\n\nWe liked it.", encoding="utf-8")
+    (notes / "b.txt").write_bytes(b"\x00\x01\x02PK\x03\x04" * 50)
+    r = icp_cli("interviews", "analyze", notes, "--icp", icp_path, "--write")
+    assert r.code == 1 and "b.txt" in _one_line_error(r)
+    # an empty folder
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    r = icp_cli("interviews", "analyze", empty, "--icp", icp_path, "--write")
+    assert r.code == 1 and "contains no interview notes" in _one_line_error(r)
+    # unsupported encoding
+    (notes / "b.txt").write_bytes("Account: acc-0002\nréunion".encode("cp1252"))
+    r = icp_cli("interviews", "analyze", notes, "--icp", icp_path, "--write")
+    assert r.code == 1 and "not UTF-8" in _one_line_error(r)
+    r = icp_cli("interviews", "analyze", notes, "--icp", icp_path, "--encoding", "nope")
+    assert r.code == 2 and "unknown encoding" in _one_line_error(r)
+    # nothing was written: the ICP file is byte for byte the same, no stray files
+    assert icp_path.read_bytes() == original
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty", "icp.yaml", "notes"]
+    # the plan refuses to overwrite without --force, before any work
+    (tmp_path / "plan.md").write_text("mine", encoding="utf-8")
+    r = icp_cli(
+        "interviews", "plan", "--icp", icp_path, "--accounts", study["accounts"],
+        "-o", tmp_path / "plan.md",
+    )  # fmt: skip
+    assert r.code == 2 and "--force" in _one_line_error(r)
+    assert (tmp_path / "plan.md").read_text() == "mine"
+    assert not (tmp_path / "plan.csv").exists()
