@@ -24,7 +24,7 @@ import polars as pl
 from icpkit.sourcing.pagesignals import page_kind, page_signals
 from icpkit.sourcing.warc import Capture
 
-__all__ = ["ROW_SCHEMA", "Analyser", "registered_domain"]
+__all__ = ["ROW_SCHEMA", "Analyser", "domain_of", "registered_domain"]
 
 FACT = pl.Struct(
     {
@@ -85,6 +85,14 @@ def registered_domain(host: str) -> str:
     if parts.suffix and parts.domain:
         return f"{parts.domain}.{parts.suffix}"
     return ".".join(host.split(".")[-2:])
+
+
+def domain_of(value: str) -> str:
+    """The registered domain of a website as users write it: ``https://www.Acme.co.uk/shop``,
+    ``acme.co.uk``, ``www.acme.co.uk:8080`` → ``acme.co.uk``."""
+    text = value.strip()
+    host = urlsplit(text if "://" in text else f"http://{text}").hostname or ""
+    return registered_domain(host) if host else ""
 
 
 def _name(name: str) -> str:

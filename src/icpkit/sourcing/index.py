@@ -19,7 +19,7 @@ from pathlib import Path
 import polars as pl
 
 from icpkit.errors import InputError, UsageError
-from icpkit.sourcing.analyse import registered_domain
+from icpkit.sourcing.analyse import domain_of
 from icpkit.sourcing.pagesignals import _KIND_PATTERNS
 
 __all__ = ["CC_COLUMNS", "lookup"]
@@ -76,7 +76,7 @@ def lookup(
     """
     import duckdb
 
-    wanted = sorted({registered_domain(d) for d in domains if d and d.strip()})
+    wanted = sorted({domain_of(d) for d in domains if d and d.strip()} - {""})
     source = _files(Path(index))
     con = duckdb.connect()
     try:

@@ -215,7 +215,7 @@ def source_index(
     Domains the index does not know are kept in the output (with ``keep_all``) with no page
     read, so a list goes in and the same list comes out.
     """
-    from icpkit.sourcing.analyse import registered_domain
+    from icpkit.sourcing.analyse import domain_of
     from icpkit.sourcing.index import lookup
     from icpkit.sourcing.ranges import ArchiveReader, RecordRef, check_archive_url
 
@@ -252,7 +252,7 @@ def source_index(
             reader.close()
         stats, errors = reader.stats, [*reader.errors, *reader.stats.errors]
     frame = judge(rows, icp, keep_all=True)
-    wanted = sorted({registered_domain(d) for d in domains})
+    wanted = sorted({domain_of(d) for d in domains if d.strip()} - {""})
     frame = (
         pl.DataFrame({"domain": wanted}, schema={"domain": pl.String})
         .join(frame, on="domain", how="left")
