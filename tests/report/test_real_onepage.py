@@ -8,6 +8,7 @@ segment only, and every number on the page is written the way its criterion says
 from __future__ import annotations
 
 import json
+import math
 import re
 import subprocess
 from pathlib import Path
@@ -93,6 +94,17 @@ def test_pdf_is_one_page(
     assert (round(float(box.width)), round(float(box.height))) == want
     text = reader.pages[0].extract_text()
     assert "How sure we are" in text and "Who not to sell to" in text
+    # Every piece of text in the PDF, the tier chart's included, is at least 11 px (8.25 pt).
+    sizes: list[tuple[float, str]] = []
+
+    def visit(t: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
+        if t.strip():
+            scale = math.hypot(tm[2], tm[3]) * math.hypot(cm[2], cm[3])
+            sizes.append((size * scale * 96 / 72, t.strip()))
+
+    reader.pages[0].extract_text(visitor_text=visit)
+    assert any("all accounts" in t for _, t in sizes)  # the chart's text is there
+    assert min(sizes)[0] >= 11 - 1e-3, min(sizes)
     (artifacts / pdf.name).write_bytes(pdf.read_bytes())
 
 
@@ -125,6 +137,16 @@ def test_no_chart_text_under_11px(case: Case, chromium: str, tmp_path: Path) -> 
     sizes = _chart_text_sizes(chromium, html.read_text(), tmp_path, PAPERS["a4"].window[0])
     assert len(sizes) > 20  # the page's chart and the appendix's charts were measured
     assert min(sizes) >= 11, sorted(sizes)[:5]
+
+
+def test_the_measurement_would_catch_small_chart_text(chromium: str, tmp_path: Path) -> None:
+    """The control: a 12 px label in an SVG squeezed to half its width measures 6 px."""
+    html = (
+        '<html><body><div style="width:300px"><svg viewBox="0 0 600 100" width="100%">'
+        '<text x="10" y="50" font-size="12">tiny</text></svg></div></body></html>'
+    )
+    sizes = _chart_text_sizes(chromium, html, tmp_path, 800)
+    assert sizes == [pytest.approx(6.0, abs=0.1)]
 
 
 def test_examples_are_qualified_tier_a_of_their_segment(
