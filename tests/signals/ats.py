@@ -264,7 +264,7 @@ class World:
     def handle(self, req: Request) -> Reply:
         if req.path == "/robots.txt":
             return Reply(status=404, body="none", content_type="text/plain")
-        if req.host == "feeds.localhost":
+        if req.host.endswith("feeds.localhost"):  # feeds.localhost, or <ats>.feeds.localhost
             _, ats, board = req.path.split("/", 2)
             company = next((c for c in self.companies.values() if c.board == board), None)
             if company is None or company.ats != ats:

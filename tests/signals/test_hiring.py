@@ -138,7 +138,7 @@ def test_planted_hiring_surge_is_recovered_exactly(tmp_path: Path) -> None:
         surge.jobs.append(Job("9", "Chief Marketing Officer", D3))
         flaky.home_status = 503  # the site is down at the last look: unknown, not "no roles"
         _collect(world, names, store, D3)
-        out = {r["account"]: r for r in signal_columns(store, AS_OF, roles="sales dev").to_dicts()}
+        out = {r["domain"]: r for r in signal_columns(store, AS_OF, roles="sales dev").to_dicts()}
     s = out["surge.localhost"]
     assert s["hiring_open_roles"] == 7
     # looks in (2026-09-02, 2026-12-01]: only D3's; base = latest look on or before 2026-09-02 (D2)

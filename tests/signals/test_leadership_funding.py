@@ -56,8 +56,8 @@ def test_new_leaders_are_found_with_the_snapshot_date(tmp_path: Path, snapshots)
         import_contacts(store, first, D1)
         import_contacts(store, second, D2)
         found = new_leaders(store, date(2026, 12, 1))
-        cols = {r["account"]: r for r in signal_columns(store, date(2026, 12, 1)).to_dicts()}
-        late = {r["account"]: r for r in signal_columns(store, date(2027, 6, 1)).to_dicts()}
+        cols = {r["domain"]: r for r in signal_columns(store, date(2026, 12, 1)).to_dicts()}
+        late = {r["domain"]: r for r in signal_columns(store, date(2027, 6, 1)).to_dicts()}
         texts = [
             str(v)
             for table in ("leaders", "visits", "meta")
@@ -71,7 +71,7 @@ def test_new_leaders_are_found_with_the_snapshot_date(tmp_path: Path, snapshots)
     assert cols["acme.com"]["new_marketing_leader_180d"] is True
     assert cols["beta.io"]["new_marketing_leader_180d"] is True
     assert cols["gamma.org"]["new_marketing_leader_180d"] is None  # one snapshot: unknown
-    assert cols["acme.com"]["new_leader_date"] == D2
+    assert cols["acme.com"]["leadership_change_date"] == D2
     assert late["acme.com"]["new_marketing_leader_180d"] is False  # D2 is > 180 days before
     # no names or e-mail addresses in the store; managers are not kept at all
     words = set(" ".join(texts).lower().split())
@@ -134,13 +134,13 @@ def test_crunchbase_rounds_give_each_companys_last_funding_date(tmp_path: Path) 
     # The companies file states each company's last funding date on its own: the rounds
     # matched by name must reproduce it for (nearly) every company with an unambiguous name.
     truth = companies.select(
-        name_expr(pl.col("name")).alias("account"),
+        name_expr(pl.col("name")).alias("domain"),
         pl.col("last_funding_at").str.to_date(strict=False).alias("want"),
-    ).filter(pl.col("account").is_unique())
-    both = truth.join(out, on="account").drop_nulls(["want", "last_funding_date"])
+    ).filter(pl.col("domain").is_unique())
+    both = truth.join(out, on="domain").drop_nulls(["want", "last_funding_date"])
     agree = (both["want"] == both["last_funding_date"]).mean()
     assert both.height > 10_000 and agree > 0.97, (both.height, agree)
     assert waywire.filter(pl.col("kind") == "funding")["what"].to_list() == [
         "series a, 1750000 USD"
     ]
-    assert out.filter(pl.col("account") == "waywire")["funding_stage"].to_list() == ["series a"]
+    assert out.filter(pl.col("domain") == "waywire")["funding_stage"].to_list() == ["series a"]

@@ -53,7 +53,10 @@ COLUMN_DOCS: dict[str, tuple[int | None, str]] = {
         LEADER_DAYS,
         "a marketing director-or-above arrived in the window (two contacts snapshots needed)",
     ),
-    "new_leader_date": (None, "latest date a new director-or-above (any department) appeared"),
+    "leadership_change_date": (
+        None,
+        "latest date a new director-or-above (any department) appeared",
+    ),
     "last_funding_date": (None, "date of the latest funding round on or before as-of"),
     "funding_stage": (None, "round type of the latest funding round"),
     "added_tech_90d": (STACK_DAYS, "technologies added in the window (both looks could see them)"),
@@ -120,7 +123,7 @@ WITH hv AS (
 ), nl AS (
     SELECT account,
            bool_or(department = 'marketing' AND arrived_on > $as_of - {LEADER_DAYS}) AS mkt,
-           max(arrived_on) AS new_leader_date
+           max(arrived_on) AS leadership_change_date
     FROM ({NEW_LEADERS_SQL}) GROUP BY account
 ), fu AS (
     SELECT account, max(announced_on) AS last_funding_date,
@@ -143,7 +146,7 @@ WITH hv AS (
     SELECT account FROM visits WHERE observed_on <= $as_of
     UNION SELECT account FROM funding WHERE announced_on <= $as_of
 )
-SELECT u.account,
+SELECT u.account AS domain,
        CASE WHEN latest.d IS NOT NULL THEN coalesce(oc.n, 0) END AS hiring_open_roles,
        CASE WHEN inwin.account IS NOT NULL THEN coalesce(wagg.hiring_sales_roles_90d, 0) END
            AS hiring_sales_roles_90d,
@@ -153,7 +156,7 @@ SELECT u.account,
        CASE WHEN hv180.account IS NOT NULL THEN coalesce(lead_roles.n, 0) END
            AS hiring_leader_roles_180d,
        CASE WHEN cl.looks >= 2 THEN coalesce(nl.mkt, false) END AS new_marketing_leader_180d,
-       nl.new_leader_date,
+       nl.leadership_change_date,
        fu.last_funding_date, fu.funding_stage,
        CASE WHEN comparable.account IS NOT NULL THEN coalesce(ch.added, []) END
            AS added_tech_90d,
@@ -193,7 +196,7 @@ def _roles_pattern(roles: str | None) -> str | None:
 
 
 def signal_columns(store: SignalsStore, as_of: date, *, roles: str | None = None) -> pl.DataFrame:
-    """One row per account known to the store: ``account`` and the derived signal columns.
+    """One row per account known to the store: ``domain`` (the account) and the signal columns.
 
     ``roles`` is a regular expression over lower-cased posting titles (``"seo|content|demand
     gen"``): the roles in the user's solution area, counted as ``hiring_roles_90d`` and dated as
@@ -235,12 +238,12 @@ def join_accounts(
 
     if domain_column not in accounts.columns:
         raise InputError(f"no column {domain_column!r} (--domain-column) in the accounts file")
-    added = [c for c in signals.columns if c != "account"]
+    added = [c for c in signals.columns if c != "domain"]
     base = accounts.drop([c for c in added if c in accounts.columns])
     return (
         base.with_columns(domain_expr(pl.col(domain_column)).alias("__account"))
         .join(
-            signals.rename({"account": "__account"}),
+            signals.rename({"domain": "__account"}),
             on="__account",
             how="left",
             maintain_order="left",
