@@ -85,12 +85,13 @@ def fixture_host(i: int) -> str:
 
 
 def fixture_records(
-    names: list[str], date: str = "2026-09-20T10:00:00Z"
+    names: list[str], date: str = "2026-09-20T10:00:00Z", *, start: int = 0
 ) -> list[tuple[str, bytes, dict]]:
-    """One home-page response per fixture technology, each on its own host."""
+    """One home-page response per fixture technology, each on its own host (numbered from
+    ``start``)."""
     pages = fixture_pages()
     out = []
-    for i, name in enumerate(names):
+    for i, name in enumerate(names, start):
         page = pages[name]
         host = fixture_host(i)
         url = f"https://www.{host}/"

@@ -1,0 +1,138 @@
+"""``icp source`` at the command line: WARC files or an index in, a file ``icp score`` reads out."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from icpkit.cli import app, main
+from icpkit.icp import ICP
+from tests.sourcing.ccindex import write_index
+from tests.sourcing.test_index_ranges import CRAWL, _archive
+from tests.sourcing.warcgen import fixture_pages, fixture_records, write_warc
+
+ICP_YAML = ICP.model_validate(
+    {
+        "segments": [
+            {
+                "id": "php",
+                "name": "PHP shops",
+                "must": [
+                    {"column": "tech", "has_any": ["php"]},
+                    {"column": "employees", "between": [10, 500]},
+                ],
+            }
+        ]
+    }
+).to_yaml()
+
+
+def _run(*args: str):
+    return CliRunner().invoke(app, list(args))
+
+
+@pytest.fixture
+def icp_main(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
+    """``icp`` through its entry point: exit codes and one-line errors as users see them."""
+
+    def run(*args: str) -> tuple[int, str]:
+        monkeypatch.setattr(sys, "argv", ["icp", *args])
+        monkeypatch.setenv("COLUMNS", "400")
+        try:
+            main()
+            code = 0
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        out = capsys.readouterr()
+        assert "Traceback" not in out.err + out.out
+        return code, out.err + out.out
+
+    return run
+
+
+def test_source_warc_glob_then_score_reads_the_file(tmp_path: Path) -> None:
+    (tmp_path / "icp.yaml").write_text(ICP_YAML)
+    seg = tmp_path / "segments"
+    seg.mkdir()
+    names = sorted(fixture_pages())
+    write_warc(seg / "a.warc.gz", fixture_records(names[:50]))
+    write_warc(seg / "b.warc.gz", fixture_records(names[50:100], start=50))
+    out = tmp_path / "found.parquet"
+    res = _run(
+        "source",
+        "--icp",
+        str(tmp_path / "icp.yaml"),
+        "--warc",
+        str(seg / "*.warc.gz"),
+        "-o",
+        str(out),
+    )
+    assert res.exit_code == 0, res.output
+    found = pl.read_parquet(out)
+    assert found.height > 0 and found["matched"].all()
+    assert found["tech"].list.contains("php").all()
+    assert all("employees" in " ".join(x) for x in found["not_observable"].to_list())
+    assert "matching domains" in res.output
+    # the whole list with --all, as CSV (nested columns as text)
+    every = tmp_path / "all.csv"
+    res = _run(
+        "source",
+        "--icp",
+        str(tmp_path / "icp.yaml"),
+        "--warc",
+        str(seg / "*.warc.gz"),
+        "-o",
+        str(every),
+        "--all",
+    )
+    assert res.exit_code == 0, res.output
+    assert pl.read_csv(every).height == 100
+    scored = tmp_path / "scored.parquet"
+    res = _run(
+        "score",
+        str(out),
+        "--icp",
+        str(tmp_path / "icp.yaml"),
+        "-o",
+        str(scored),
+        "--missing",
+        "unknown",
+    )
+    assert res.exit_code == 0, res.output
+    assert pl.read_parquet(scored).height == found.height
+
+
+def test_source_domains_from_an_index_and_usage_errors(tmp_path: Path, icp_main) -> None:
+    (tmp_path / "icp.yaml").write_text(ICP_YAML)
+    root = tmp_path / "mirror"
+    domains, files = _archive(root, n=10)
+    index = write_index(tmp_path, CRAWL, files)
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text(
+        "name,website\n" + "".join(f"c{i},https://www.{d}/\n" for i, d in enumerate(domains))
+    )
+    out = tmp_path / "found.parquet"
+    icp = str(tmp_path / "icp.yaml")
+    res = _run("source", "--icp", icp, "--domains", str(accounts), "--index", str(index),
+               "--crawl", CRAWL, "--archive", str(root), "-o", str(out), "--all")  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert pl.read_parquet(out)["domain"].to_list() == sorted(domains)
+    # an existing output needs --force; no input at all; a glob matching nothing; bad engine
+    code, text = icp_main("source", "--icp", icp, "--domains", str(accounts), "--index",
+                          str(index), "--archive", str(root), "-o", str(out))  # fmt: skip
+    assert code == 2 and "--force" in text
+    code, text = icp_main("source", "--icp", icp, "-o", str(tmp_path / "x.parquet"))
+    assert code == 2 and "either WARC files" in text
+    code, text = icp_main("source", "--icp", icp, "--warc", str(tmp_path / "none-*.warc.gz"),
+                          "-o", str(tmp_path / "y.parquet"))  # fmt: skip
+    assert code == 2 and "matches no WARC file" in text
+    code, text = icp_main("source", "--icp", icp, "--warc", "x", "-o", str(tmp_path / "z.parquet"),
+                          "--engine", "hadoop")  # fmt: skip
+    assert code == 2
+    code, text = icp_main("source", "--icp", icp, "--domains", str(accounts),
+                          "-o", str(tmp_path / "w.parquet"))  # fmt: skip
+    assert code == 2 and "--index" in text
