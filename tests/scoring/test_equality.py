@@ -5,13 +5,15 @@ scored by the polars engine and by the SQL :func:`compile_sql` emits, run in Duc
 ``ICPKIT_PG_DSN`` points at a server (``.ci/postgres.sh`` starts one), in PostgreSQL. Every
 output column must match exactly, floats included: the engines share one arithmetic plan.
 Raw, messy text tables (``raw_frames``: "$1.2M", "1.234,5", " SaaS ", "N/A", "Shopify | Klaviyo",
-real export headers) are scored by the polars engine and by ``compile_sql(raw=True)`` alike.
+real export headers, dates spelled ``2024-06-01T10:00``, ``6/1/2024``, ``13/05/2024``, ``01.06.2024``
+and near misses like ``6/1/24``) are scored by the polars engine and ``compile_sql(raw=True)`` alike.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -23,6 +25,7 @@ from hypothesis import strategies as st
 from icpkit.icp import ICP
 from icpkit.scoring import OUTPUT_COLUMNS, compile_sql, score
 from tests.scoring.strategies import BASE, RAW_HEADERS, frames, icps, raw_frames
+from tests.scoring.test_sql_raw import date_texts
 
 COMPARED = ["row_id", *OUTPUT_COLUMNS]
 
@@ -77,6 +80,17 @@ def test_duckdb_sql_equals_polars(
     assert got == _polars_rows(df, icp)
 
 
+@st.composite
+def messy_raw_frames(draw: Any) -> pl.DataFrame:
+    """``raw_frames`` with date cells in every spelling icpkit reads (and near misses)."""
+    df = draw(raw_frames())
+    dates = {
+        col: [draw(date_texts(near=BASE))[0] for _ in range(df.height)]
+        for col in ("funded_on", "close_date")
+    }
+    return df.with_columns(pl.Series(c, v, dtype=pl.String) for c, v in dates.items())
+
+
 def _raw(df: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, str]]:
     """The raw frame under its export headers, and the columns= map icp sql would pass."""
     from icpkit.scoring.engine import resolve_columns
@@ -98,7 +112,7 @@ def _polars_raw_rows(df: pl.DataFrame, icp: ICP) -> list[tuple]:
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
-@given(icp=icps(), df=raw_frames(), slim=st.booleans())
+@given(icp=icps(), df=messy_raw_frames(), slim=st.booleans())
 def test_duckdb_raw_sql_equals_polars_on_messy_text(
     icp: ICP, df: pl.DataFrame, slim: bool, tmp_path: Path
 ) -> None:
@@ -233,7 +247,7 @@ def test_postgres_sql_equals_polars(pg, icp: ICP, df: pl.DataFrame, slim: bool) 
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
-@given(icp=icps(), df=raw_frames())
+@given(icp=icps(), df=messy_raw_frames())
 def test_postgres_raw_sql_equals_polars_on_messy_text(pg, icp: ICP, df: pl.DataFrame) -> None:
     df, columns = _raw(df)
     pg.execute('DROP TABLE IF EXISTS "raw_p"')

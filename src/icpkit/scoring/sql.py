@@ -56,7 +56,6 @@ def _round(sql: str, decimals: int) -> str:
 
 #: Unicode White_Space: what polars' ``\s`` and ``strip_chars()`` mean (RE2's ``\s`` is ASCII).
 _WS = "[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
-_WS = _WS.encode().decode("unicode_escape")
 
 
 def _matches(sql: str, pattern: str) -> str:
@@ -101,26 +100,28 @@ def _rewrite(s: str, convention: str) -> str:
     )
 
 
-def _iso_date(src: str) -> str:
-    """The ISO forms of :func:`icpkit.columns.parse_date` (``2024-05-01[T...]``, ``2024-05``).
+def _shape(key: str) -> str:
+    """:data:`icpkit.columns.DATE_SHAPES` in portable regex: Unicode whitespace spelled out,
+    ``.`` as "not a newline" (Rust's meaning), plain groups (Snowflake has no ``(?:``)."""
+    p = C.DATE_SHAPES[key].replace("[T\\s]", "(T|\\s)").replace("(?:", "(")
+    return p.replace("\\s", _WS).replace(".*", "[^\n]*")
 
-    Impossible dates (``2023-02-29``, ``2024-13-45``) are null, checked before the cast because
-    PostgreSQL has no TRY_CAST; year 0, a date to polars, is null here.
-    """
-    t = f"REGEXP_REPLACE(CAST({src} AS VARCHAR), {_s('^' + _WS + '+|' + _WS + '+$')}, '', 'g')"
-    day = (
-        f"CASE WHEN {_matches(t, '^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([T ][^' + chr(10) + ']*)?$')} "
-        f"THEN REGEXP_REPLACE({t}, '[T ].*$', '') "
-        f"WHEN {_matches(t, '^[0-9]{4}-[0-9]{1,2}$')} THEN {t} || '-01' END"
-    )
-    y, m, d = (f"CAST(SPLIT_PART({day}, '-', {i}) AS INT)" for i in (1, 2, 3))
+
+def _date_shape(t: str) -> str:
+    """Which of the date shapes a trimmed text has: a one-letter code, or null."""
+    whens = " ".join(f"WHEN {_matches(t, _shape(key))} THEN {_s(key[0])}" for key in C.DATE_SHAPES)
+    return f"CASE {whens} END"
+
+
+def _valid_date(y: str, m: str, d: str) -> str:
+    """Whether text parts make a real date (PostgreSQL has no TRY_CAST; year 0 is no date)."""
+    y, m, d = (f"CAST({x} AS INT)" for x in (y, m, d))
     leap = f"(({y}) % 4 = 0 AND ({y}) % 100 <> 0) OR ({y}) % 400 = 0"
     last = (
         f"CASE WHEN {m} IN (4, 6, 9, 11) THEN 30 WHEN {m} = 2 THEN "
         f"CASE WHEN {leap} THEN 29 ELSE 28 END ELSE 31 END"
     )
-    ok = f"{y} >= 1 AND {m} BETWEEN 1 AND 12 AND {d} BETWEEN 1 AND {last}"
-    return f"CASE WHEN {day} IS NOT NULL AND {ok} THEN CAST({day} AS DATE) END"
+    return f"({y} >= 1 AND {m} BETWEEN 1 AND 12 AND {d} BETWEEN 1 AND {last})"
 
 
 class _Compiler:
@@ -179,7 +180,7 @@ class _Compiler:
             col = self.c(name, prefix)
             t = _norm_text(col)
             if kind == "text":
-                e = f"CASE WHEN {_in(t, C._TEXT_NULL_TOKENS)} THEN NULL ELSE {t} END"
+                e = f"CASE WHEN {_in(t, C.TEXT_NULL_TOKENS)} THEN NULL ELSE {t} END"
             elif kind == "bool":
                 e = f"CASE WHEN {_in(t, C.TRUE_WORDS)} THEN TRUE WHEN {_in(t, C.FALSE_WORDS)} THEN FALSE END"
             elif kind == "list":
@@ -189,11 +190,47 @@ class _Compiler:
                 joined = f"REGEXP_REPLACE({items}, ' ?; ?', ';', 'g')"
                 e = f"CASE WHEN {col} IS NULL THEN NULL ELSE ';' || {joined} || ';' END"
             elif kind == "date":
-                e = _iso_date(col)
+                # Stage 1 of :func:`icpkit.columns.parse_date`: the shape and the date part with
+                # '-' between its numbers; raw_dates() reads them as year, month and day.
+                t = f"REGEXP_REPLACE(CAST({col} AS VARCHAR), {_s('^' + _WS + '+|' + _WS + '+$')}, '', 'g')"
+                part = f"REGEXP_REPLACE({t}, {_s('(T|' + _WS + ')[^' + chr(10) + ']*$')}, '')"
+                out.append((f"{tmp}k", _date_shape(t)))
+                e = f"REPLACE(REPLACE({part}, '/', '-'), '.', '-')"
+                tmp = f"{tmp}e"
             else:
                 continue
             out.append((tmp, e))
         return out
+
+    def raw_dates(self) -> list[list[tuple[str, str]]]:
+        """Stages 2 and 3 of date parsing: year/month/day text by shape (a slashed date
+        month-first), then the date, day-first only when month-first is impossible."""
+        parts, dates = [], []
+        for (_, kind), tmp in self.prep.items():
+            if kind != "date":
+                continue
+            k, e = _q(f"{tmp}k"), _q(f"{tmp}e")
+            p1, p2, p3 = (f"SPLIT_PART({e}, '-', {i})" for i in (1, 2, 3))
+            yearlast = f"{k} IN ('s', 'd')"
+            parts += [
+                (f"{tmp}y", f"CASE WHEN {yearlast} THEN {p3} WHEN {k} IS NOT NULL THEN {p1} END"),
+                (f"{tmp}m", f"CASE WHEN {k} = 's' THEN {p1} WHEN {k} IS NOT NULL THEN {p2} END"),
+                (
+                    f"{tmp}d",
+                    f"CASE WHEN {k} = 'm' THEN '1' WHEN {k} = 's' THEN {p2} "
+                    f"WHEN {k} = 'd' THEN {p1} WHEN {k} IS NOT NULL THEN {p3} END",
+                ),
+            ]
+            y, m, d = (_q(f"{tmp}{x}") for x in "ymd")
+            dates.append(
+                (
+                    tmp,
+                    f"CASE WHEN {_valid_date(y, m, d)} THEN CAST({y} || '-' || {m} || '-' || {d} AS DATE) "
+                    f"WHEN {k} = 's' AND {_valid_date(y, d, m)} "
+                    f"THEN CAST({y} || '-' || {d} || '-' || {m} AS DATE) END",
+                )
+            )
+        return [parts, dates]
 
     def raw_numbers(self) -> list[list[tuple[str, str]]]:
         """Currency words, brackets, sign and percent, then the magnitude suffix."""
@@ -213,7 +250,8 @@ class _Compiler:
             cc = _q(f"{_P}c{n}x")
             s.append((f"{_P}s{n}", f"REGEXP_REPLACE({cc}, {_s(C.NUMBER_SUFFIX)}, '')"))
             m.append((f"{_P}m{n}", _multiplier(cc)))
-        return [b, c, s + m]
+        first, second = self.raw_dates()
+        return [b + first, c + second, s + m]
 
     def flags(self, q: str) -> str:
         """One row: which conventions each text number column shows (1/0), over every row."""
@@ -280,7 +318,7 @@ class _Compiler:
         if op is Operator.IS:
             return f"({c} = {'TRUE' if t.is_ else 'FALSE'})"
         if op in (Operator.HAS_ANY, Operator.HAS_NONE) and self.raw:
-            keys = [v for v in (t.has_any or t.has_none or ()) if v not in C._NULL_TOKENS]
+            keys = [v for v in (t.has_any or t.has_none or ()) if v not in C.NULL_TOKENS]
             hit = " OR ".join(f"STRPOS({c}, {_s(';' + v + ';')}) > 0" for v in keys) or "FALSE"
             body = f"({hit})" if op is Operator.HAS_ANY else f"NOT ({hit})"
             return f"CASE WHEN {c} IS NULL THEN NULL ELSE {body} END"
