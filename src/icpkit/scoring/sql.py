@@ -510,8 +510,8 @@ def compile_sql(
     ``raw=True`` scores a table as loaded from the prospects file, every ICP column text (a CSV
     staged as VARCHAR): the query parses values as :func:`icpkit.scoring.score` does on the
     same file (numbers with currency, ``M``/``k`` suffixes, thousands separators and each
-    column's number convention, categoricals normalised, ``;``/``|`` lists, yes/no values, ISO
-    dates), so both give identical scores.
+    column's number convention, categoricals normalised, ``;``/``|`` lists, yes/no values, dates
+    in every shape of :data:`icpkit.columns.DATE_SHAPES`), so both give identical scores.
     """
     dialect = dialect.lower()
     if dialect not in DIALECTS:
