@@ -109,6 +109,8 @@ def score_cmd(
     console.print(tiers)
     quads = ", ".join(f"{q}: {n:,}" for q, n in result.quadrants.items())
     console.print(f"quadrants — {escape(quads)}; disqualified: {result.disqualified:,}")
+    for note in result.warnings:  # how values were read (number conventions), said plainly
+        console.print(f"[yellow]note:[/yellow] {escape(note)}")
     if top > 0 and result.top.height:
         table = Table(title=f"top {min(top, result.top.height)} accounts")
         name_col = next(

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
 import polars as pl
 
+from icpkit.columns import NumberConventionWarning
 from icpkit.errors import InputError
 from icpkit.icp import ICP
 from icpkit.scoring.engine import Missing, Reasons, score, score_lazy
@@ -18,7 +21,12 @@ from icpkit.scoring.plan import QUADRANTS
 
 @dataclass(frozen=True)
 class ScoreResult:
-    """A scored file's summary: row count, tier and quadrant distributions, the top accounts."""
+    """A scored file's summary: row count, tier and quadrant distributions, the top accounts.
+
+    ``warnings`` say how the file was read where it was not plain: which number convention each
+    text number column was read in (``6.515`` as 6515 in a European export), and ambiguous or
+    mixed columns. They are part of the result (``icp score`` prints them), not stray warnings.
+    """
 
     rows: int
     tiers: dict[str, int]
@@ -27,6 +35,23 @@ class ScoreResult:
     top: pl.DataFrame
     output: Path | None = None
     frame: pl.DataFrame | None = field(default=None, repr=False)
+    warnings: tuple[str, ...] = ()
+
+
+@contextmanager
+def _reading_notes() -> Iterator[list[str]]:
+    """Collect :class:`~icpkit.columns.NumberConventionWarning` texts (each once, in order);
+    every other warning goes on as it came."""
+    notes: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", NumberConventionWarning)
+        yield notes
+    for w in caught:
+        if issubclass(w.category, NumberConventionWarning):
+            if str(w.message) not in notes:
+                notes.append(str(w.message))
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
 
 
 def summarize(scored: pl.DataFrame, icp: ICP, *, top: int = 20) -> ScoreResult:
@@ -74,7 +99,37 @@ def score_file(
     """Read, score and atomically write; Parquet-to-Parquet streams unless ``stream=False``.
 
     ``on_stage`` is told "read", "score", "write" as work progresses (the CLI's progress bar).
+    How values were read (number conventions) comes back in :attr:`ScoreResult.warnings`.
     """
+    with _reading_notes() as notes:
+        result = _score_file(
+            source,
+            icp,
+            output,
+            force=force,
+            missing=missing,
+            as_of=as_of,
+            reasons=reasons,
+            top=top,
+            stream=stream,
+            on_stage=on_stage,
+        )
+    return replace(result, warnings=tuple(notes))
+
+
+def _score_file(
+    source: str | Path,
+    icp: ICP,
+    output: str | Path,
+    *,
+    force: bool,
+    missing: Missing,
+    as_of: date | None,
+    reasons: Reasons,
+    top: int,
+    stream: bool | None,
+    on_stage: Callable[[str], None] | None,
+) -> ScoreResult:
     from icpkit import io
 
     src, out = Path(source), Path(output)
