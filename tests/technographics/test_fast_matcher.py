@@ -232,3 +232,25 @@ def test_pathological_input_stays_fast(real: dict) -> None:
     start = time.process_time()  # CPU time: a busy machine does not count, backtracking does
     real["fast"].hits(p)  # type: ignore[attr-defined]
     assert time.process_time() - start < 30.0
+
+
+REAL_PAGES = shared_dir() / "data" / "real-pages-aeb"
+
+
+@needs_real
+@pytest.mark.skipif(not REAL_PAGES.is_dir(), reason="../shared/data/real-pages-aeb missing")
+def test_fast_equals_naive_on_real_saved_pages(real: dict) -> None:
+    """Real pages carry what generated ones lack (``&&`` in scripts, entity soup, huge inline
+    scripts, JSON blobs): every fifth of the 181 saved pages, hits identical on all engines."""
+    import gzip
+
+    paths = sorted((REAL_PAGES / "html").glob("*.html.gz"))[::5]
+    assert len(paths) >= 30
+    for path in paths:
+        html = gzip.decompress(path.read_bytes()).decode("utf-8", errors="replace")
+        p = Page(url="https://www.example.com/article", html=html)
+        expected = key(real["naive"].hits(p))  # type: ignore[attr-defined]
+        for name in ("fast", "native"):
+            if name in real:
+                fresh = Page(url=p.url, html=html)
+                assert key(real[name].hits(fresh)) == expected, (name, path.name)  # type: ignore[attr-defined]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from html import unescape
+from html.entities import html5 as _html5
 from urllib.parse import urljoin
 
 import pytest
@@ -500,3 +501,53 @@ def test_no_entity_decoding_to_ascii_has_a_lower_case_twin() -> None:
         low = name.lower()
         if low != name and low in html5 and any(c.isascii() for c in value):
             assert {c for c in html5[low] if c.isascii()} == {c for c in value if c.isascii()}
+
+
+_ENTITY_PIECES = sorted({n.rstrip(";")[:k] for n in list(_html5)[::7] for k in (2, 3, 4, 6)})
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    pieces=st.lists(
+        st.sampled_from([*_ENTITY_PIECES, "(", "=", "'", "+", "l:", "x", "1", "#", "#x4", ";"]),
+        min_size=1,
+        max_size=4,
+    ),
+    upper=st.lists(st.booleans(), min_size=40, max_size=40),
+)
+def test_reference_judged_unchanged_is_unchanged_in_every_case(
+    pieces: list[str], upper: list[bool]
+) -> None:
+    """``_ascii_reference`` reads tokens lower-cased; when it says a token decodes to nothing
+    (``&&(l=`` in scripts), ``html.unescape`` leaves the token as written, whatever its case,
+    and when it gives a value, that is what the lower-cased token decodes to."""
+    token = "".join(pieces)
+    m = matcher_mod._CHARREF.match(("&" + token).lower().encode("ascii"))
+    if m is None:
+        return
+    low = m.group(1)
+    written = "".join(
+        c.upper() if up else c for c, up in zip(low.decode("ascii"), upper, strict=False)
+    )
+    got = matcher_mod._ascii_reference(low)
+    if got == "":
+        assert unescape("&" + written) == "&" + written
+    elif got is not None:
+        assert got == unescape("&" + low.decode("ascii"))
+
+
+def test_script_scan_finds_the_chains_aho_corasick_finds() -> None:
+    """The native engine finds js chains with a case-sensitive Hyperscan scan of the script
+    image; it must report every chain Aho-Corasick finds in the text (non-ASCII around)."""
+    pytest.importorskip("hyperscan")
+    chains = ["jQuery", "jQuery.fn.jquery", "ga", "Shopify.theme", "__NEXT_DATA__", "K"]
+    scan = matcher_mod._LiteralScan(chains, True, caseless=False)
+    auto = matcher_mod._automaton({c: c for c in chains})
+    texts = [
+        "var jQuery = 1; window.Shopify.theme = {}; ga('x')",
+        "é jquery ÉJQUERY jQuery\u212a K \u0130ga __next_data__ __NEXT_DATA__",
+        "Shopify.Theme shopify.theme",
+    ]
+    for text in texts:
+        assert scan.present((text,)) >= {c for _end, c in auto.iter(text)}
+        assert scan.present((text,)) - {c for _end, c in auto.iter(text)} <= {"K"}

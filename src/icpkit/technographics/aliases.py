@@ -15,8 +15,40 @@ from __future__ import annotations
 __all__ = ["ALIASES", "GTM_CATEGORIES", "canonical_name"]
 
 ALIASES: dict[str, str] = {
-    # other database's name → the bundled set's name
+    # another database's name → the bundled set's name (one product under two names)
+    "Adobe Experience Platform Launch": "Adobe Launch",
+    "Amazon Advertising": "Amazon Ads",
+    "Baidu Analytics (百度统计)": "Baidu Analytics",
+    "Bazaarvoice Reviews": "Bazaarvoice",
+    "Bunny": "Bunny CDN",
+    "Cart Functionality": "Shopping cart",
+    "Commanders Act TagCommander": "Commanders Act",
+    "Constructor.io": "Constructor",
+    "ConvertKit": "Kit",
+    "Crisp Live Chat": "Crisp",
+    "DM Polopoly": "Polopoly",
+    "Facebook Pixel": "Meta Pixel",
     "Google Font API": "Google Fonts",
+    "Kentico CMS": "Kentico",
+    "Klarna Checkout": "Klarna",
+    "MailChimp": "Mailchimp",
+    "Matomo Analytics": "Matomo",
+    "Mouse Flow": "Mouseflow",
+    "Oracle Moat Measurement": "Moat",
+    "Pinterest Conversion Tag": "Pinterest Tag",
+    "Piwik PRO Core": "Piwik PRO",
+    "RankMath SEO": "Rank Math",
+    "Salesforce Marketing Cloud Account Engagement": "Pardot",
+    "Snowplow Analytics": "Snowplow",
+    "Tealium": "Tealium iQ",
+    "theTradeDesk": "The Trade Desk",
+    "Transifex": "Transifex Live",
+    "TYPO3 CMS": "TYPO3",
+    "Unpkg": "unpkg",
+    "WhatsApp Business Chat": "WhatsApp Chat",
+    "Yandex.Metrika": "Yandex Metrica",
+    "Yotpo Loyalty & Referrals": "Yotpo Loyalty",
+    "Yotpo Reviews": "Yotpo",
 }
 """Alias → canonical (bundled) name."""
 
