@@ -224,3 +224,17 @@ def test_planted_technology_is_found_exactly_and_a_shuffled_null_finds_nothing(
             {"column": "tech_stack", "has_any": ["magento"]}]}]}
     )  # fmt: skip
     assert source_warc([str(path)], null).frame.height == 0
+
+
+def test_company_name_from_titles_of_every_shape() -> None:
+    from icpkit.sourcing.pagesignals import page_signals
+    from icpkit.technographics.page import Page
+
+    for title, want in [
+        ("Home | Acme Widgets", "Acme Widgets"),
+        ("Acme - Widgets for everyone", "Acme"),
+        ("— | ·", "—"),
+        ("", None),
+    ]:
+        page = Page(url="https://www.acme.example/", html=f"<title>{title}</title>")
+        assert page_signals(page, "acme.example")["company_name"] == want, title

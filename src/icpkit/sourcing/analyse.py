@@ -177,6 +177,9 @@ class Analyser:
         except PageTimeout as exc:
             row.update(good=False, error=str(exc))
             return row
+        except Exception as exc:  # one strange page never ends a job over millions
+            row.update(good=False, error=f"unexpected {type(exc).__name__}: {exc}")
+            return row
         collected = self._signals_collected(page)
         row.update(signals)
         row["tech"] = sorted({_name(d.name) for d in detections})

@@ -188,7 +188,7 @@ def _company_name(page: Any, registered: str) -> tuple[str | None, str | None]:
 
     def likeness(part: str) -> int:
         squashed = re.sub(r"[^a-z0-9]", "", part.lower())
-        return int(bool(label) and (label in squashed or (squashed and squashed in label)))
+        return int(bool(label) and (label in squashed or bool(squashed and squashed in label)))
 
     best = max(parts, key=lambda p: (likeness(p), -parts.index(p))) if parts else title
     return best, "title"
