@@ -92,16 +92,23 @@ _US_ZIP = re.compile(rf",\s+(?:{'|'.join(_US_STATES.split())})\s+\d{{5}}(?:-\d{{
 _STRENGTH = {"cctld": 4, "hreflang": 3, "phone": 2, "postcode": 2, "lang": 1}
 
 PAGE_KINDS = ("pricing", "careers", "login")
-_KIND_PATTERNS = {
-    "pricing": re.compile(r"(?:^|/)(?:pricing|prices|plans|preise|tarifs?|precios)(?:[/.?#]|$)", re.I),
-    "careers": re.compile(r"(?:^|/)(?:careers?|jobs|join-us|karriere|emplois?|vacancies)(?:[/.?#]|$)", re.I),
-    "login": re.compile(r"(?:^|/)(?:log-?in|sign-?in|signin|anmelden|connexion|account/login)(?:[/.?#]|$)", re.I),
-}  # fmt: skip
-_KIND_WORDS = {
-    "pricing": re.compile(r"^\s*(?:pricing|plans(?: & pricing)?|preise|tarifs)\s*$", re.I),
-    "careers": re.compile(r"^\s*(?:careers|jobs|we'?re hiring|join us|karriere)\s*$", re.I),
-    "login": re.compile(r"^\s*(?:log ?in|sign ?in|anmelden|connexion)\s*$", re.I),
+_SLUGS = {
+    "pricing": r"pricing|prices|plans|preise|tarifs?|precios",
+    "careers": r"careers?|jobs|join-us|karriere|emplois?|vacancies",
+    "login": r"log-?in|sign-?in|signin|anmelden|connexion|account/login",
 }
+_KIND_PATTERNS = {k: re.compile(rf"(?:^|/)(?:{v})(?:[/.?#]|$)", re.I) for k, v in _SLUGS.items()}
+_LABELS = {
+    "pricing": r"pricing|plans(?: &amp; pricing| & pricing)?|preise|tarifs",
+    "careers": r"careers|jobs|we'?re hiring|join us|karriere",
+    "login": r"log ?in|sign ?in|anmelden|connexion",
+}
+# a link whose path has the slug as a segment; a link whose whole text is the label
+_LINK_TO = {
+    k: re.compile(rf"""<a\s[^>]*?href\s*=\s*["']?[^"'\s>?#]*/(?:{v})(?:[/.?#"'\s>]|$)""", re.I)
+    for k, v in _SLUGS.items()
+}
+_LINK_WORDS = {k: re.compile(rf"<a\s[^>]*>\s*(?:{v})\s*</a>", re.I) for k, v in _LABELS.items()}
 _TITLE_SPLIT = re.compile(r"\s+[|\-–—:·•»]\s+|\s*\|\s*")
 
 
@@ -219,21 +226,10 @@ def page_signals(page: Any, registered: str) -> dict[str, Any]:
     country = max(votes, key=lambda c: (votes[c], strength[c], c)) if votes else None
     name, name_source = _company_name(page, registered)
     kinds = {k: page_kind(page.url) == k for k in PAGE_KINDS}
-    for node in tree.css("a[href]"):
-        href = node.attributes.get("href") or ""
-        words = None
-        for kind, pattern in _KIND_PATTERNS.items():
-            if kinds[kind]:
-                continue
-            if pattern.search(urlsplit(href).path or ""):
-                kinds[kind] = True
-                continue
-            if words is None:
-                words = node.text(deep=True)[:40]
-            if _KIND_WORDS[kind].match(words):
-                kinds[kind] = True
-        if all(kinds.values()):
-            break
+    html = page.html_capped
+    for kind in PAGE_KINDS:  # two whole-document searches per kind, in C: no per-link work
+        if not kinds[kind]:
+            kinds[kind] = bool(_LINK_TO[kind].search(html) or _LINK_WORDS[kind].search(html))
     return {
         "language": language,
         "language_source": source,
