@@ -105,16 +105,22 @@ def test_shuffled_segment_labels_find_nothing() -> None:
 
 
 def test_log_odds_by_hand() -> None:
-    # y_g = [10, 0], totals [12, 8], 4 texts: α0 = 20/4 = 5, α = [3, 2], n_g = 10, n_o = 10.
-    delta, se = log_odds(np.array([[10.0, 0.0]]), np.array([12.0, 8.0]), 4)
-    expected0 = math.log(13 / 2) - math.log(5 / 10)
-    expected1 = math.log(2 / 13) - math.log(10 / 5)
-    assert delta[0, 0] == pytest_approx(expected0)
-    assert delta[0, 1] == pytest_approx(expected1)
-    assert se[0, 0] == pytest_approx(math.sqrt(1 / 13 + 1 / 5))
-    # Symmetry: the other group's log-odds is the negative.
-    other, _ = log_odds(np.array([[2.0, 8.0]]), np.array([12.0, 8.0]), 4)
+    # 10 interviews: 4 in the group, 6 others. Term 0: 3 of 4 vs 1 of 6 mention it.
+    # Prior worth 4 interviews: share 4/10 → α = 1.6; the group's misses 4 + 4 − 3 − 1.6 = 3.4,
+    # the others' hits 1 + 1.6 = 2.6 and misses 6 + 4 − 1 − 1.6 = 7.4.
+    delta, se = log_odds(
+        np.array([[3.0, 0.0]]), np.array([4.0]), np.array([4.0, 5.0]), 10, prior=4.0
+    )
+    assert delta[0, 0] == pytest_approx(math.log(4.6 / 3.4) - math.log(2.6 / 7.4))
+    assert se[0, 0] == pytest_approx(math.sqrt(1 / 4.6 + 1 / 3.4 + 1 / 2.6 + 1 / 7.4))
+    # Term 1: 0 of 4 vs 5 of 6; α = 2: hits 2 / misses 6 in the group, 7 / 3 among others.
+    assert delta[0, 1] == pytest_approx(math.log(2 / 6) - math.log(7 / 3))
+    # Symmetry: the other group's log-odds is the negative, with the same standard error.
+    other, other_se = log_odds(
+        np.array([[1.0, 5.0]]), np.array([6.0]), np.array([4.0, 5.0]), 10, prior=4.0
+    )
     assert other[0] == pytest_approx(-delta[0])
+    assert other_se[0] == pytest_approx(se[0])
 
 
 def pytest_approx(x: float) -> object:

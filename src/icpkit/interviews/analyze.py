@@ -1,19 +1,20 @@
 """Distinctive words and phrases per segment: log-odds ratios with an informative Dirichlet prior.
 
 What a segment's customers say that others do not is measured as in Monroe, Colaresi & Quinn
-(2008, "Fightin' Words"): for a term *w*, a segment *g* and the other interviews *o*,
+(2008, "Fightin' Words"), the log-odds ratio with an informative Dirichlet prior, applied to
+*interviews that mention* a term: for a term *w*, a segment *g* with n_g interviews of which y_gw
+mention *w*, and the other interviews *o*,
 
     δ_w = log((y_gw + α_w) / (n_g + α_0 − y_gw − α_w)) − log((y_ow + α_w) / (n_o + α_0 − y_ow − α_w))
-    σ²_w ≈ 1 / (y_gw + α_w) + 1 / (y_ow + α_w),      z_w = δ_w / σ_w
+    σ²_w = 1/(y_gw + α_w) + 1/(n_g + α_0 − y_gw − α_w) + 1/(y_ow + α_w) + 1/(n_o + α_0 − y_ow − α_w)
 
-with the prior α_w = α_0 · (the term's share of the whole corpus) and α_0 the size of one average
-interview, so the prior weighs as much as one more interview and rare terms shrink towards zero.
-
-Counts are *interviews that mention* the term (binary presence), not occurrences: one talkative
-customer repeating a phrase cannot make it distinctive, and every figure reads as "k of n
-interviews". Terms are words and two-word phrases; stop words and filler ("yeah", "kind of") and
-phrases that begin or end with one are left out, and phrases never span a sentence break or a
-scrubbed placeholder.
+with α_w = α_0 · (share of all interviews mentioning *w*) and α_0 = :data:`PRIOR_INTERVIEWS`, so
+rare terms shrink towards "no difference". Counting interviews, not occurrences, means one
+talkative customer repeating a phrase cannot make it distinctive and every figure reads "k of n
+interviews"; with counts out of tens of interviews the variance keeps the "does not mention"
+terms that Monroe's large-corpus approximation drops. Terms are words and two-word phrases;
+stop words and filler ("yeah", "kind of") and phrases that begin or end with one are left out,
+and phrases never span a sentence break or a scrubbed placeholder.
 
 Selection is counted in full: the same statistic is computed for every segment, every scope (all
 of an interview, and each core question: challenges, aha, results) and every term, and the
@@ -48,6 +49,9 @@ FILLER_WORDS = frozenset(
 )
 STOP_WORDS: frozenset[str] = frozenset(ENGLISH_STOP_WORDS) | FILLER_WORDS
 """Words never counted alone and never at either end of a phrase."""
+
+#: The prior's weight in interviews (α_0): a term's overall share, worth four more interviews.
+PRIOR_INTERVIEWS = 4.0
 
 _BREAK = "|"
 _BREAKS = re.compile(
@@ -125,26 +129,32 @@ def term_matrix(texts: Sequence[str], *, min_docs: int = 2) -> TermMatrix:
 
 
 def log_odds(
-    y_group: np.ndarray, y_total: np.ndarray, n_texts: int
+    y_group: np.ndarray,
+    n_group: np.ndarray,
+    y_total: np.ndarray,
+    n_total: int,
+    *,
+    prior: float = PRIOR_INTERVIEWS,
 ) -> tuple[np.ndarray, np.ndarray]:
     """δ and its standard error for each group (rows of ``y_group``) against all other texts.
 
-    ``y_group`` is (groups × terms) counts, ``y_total`` the counts over every text, ``n_texts``
-    the number of texts (the prior ``α_0`` is the average text's total count).
+    ``y_group`` is (groups × terms) counts of texts mentioning each term, ``n_group`` the
+    number of texts per group, ``y_total`` / ``n_total`` the same over every text. The prior
+    is worth ``prior`` texts, spread as the term's share of all texts (α_w = α_0 · y_w / n).
     """
     y_total = np.asarray(y_total, dtype=np.float64)
-    big_n = float(y_total.sum())
-    a0 = big_n / max(n_texts, 1)
-    a = a0 * y_total / max(big_n, 1.0)
+    a0 = float(prior)
+    a = a0 * y_total / max(float(n_total), 1.0)
     yg = np.asarray(y_group, dtype=np.float64)
+    ng = np.asarray(n_group, dtype=np.float64).reshape(-1, 1)
     yo = y_total[None, :] - yg
-    ng = yg.sum(axis=1, keepdims=True)
-    no = big_n - ng
+    no = float(n_total) - ng
     tiny = 1e-9  # a term absent from every text has α = 0: its δ is 0, never a finding
-    lg = np.log(np.maximum(yg + a, tiny)) - np.log(np.maximum(ng + a0 - yg - a, tiny))
-    lo = np.log(np.maximum(yo + a, tiny)) - np.log(np.maximum(no + a0 - yo - a, tiny))
-    se = np.sqrt(1.0 / np.maximum(yg + a, tiny) + 1.0 / np.maximum(yo + a, tiny))
-    return lg - lo, se
+    hit_g, miss_g = np.maximum(yg + a, tiny), np.maximum(ng + a0 - yg - a, tiny)
+    hit_o, miss_o = np.maximum(yo + a, tiny), np.maximum(no + a0 - yo - a, tiny)
+    delta = np.log(hit_g) - np.log(miss_g) - (np.log(hit_o) - np.log(miss_o))
+    se = np.sqrt(1.0 / hit_g + 1.0 / miss_g + 1.0 / hit_o + 1.0 / miss_o)
+    return delta, se
 
 
 @dataclass(frozen=True)
@@ -164,8 +174,10 @@ def _counts(xt: sp.csr_matrix, labels: np.ndarray, k: int) -> np.ndarray:
     return np.asarray(xt @ onehot, dtype=np.float64).T
 
 
-def _z(y: np.ndarray, y_total: np.ndarray, n: int, min_docs: int) -> np.ndarray:
-    delta, se = log_odds(y, y_total, n)
+def _z(
+    y: np.ndarray, n_group: np.ndarray, y_total: np.ndarray, n: int, min_docs: int
+) -> np.ndarray:
+    delta, se = log_odds(y, n_group, y_total, n)
     z = delta / se
     z[(y < min_docs) | (delta <= 0)] = -np.inf
     return z
@@ -213,7 +225,8 @@ def distinctive_terms(
             if s.matrix.shape[1] == 0 or s.matrix.shape[0] == 0:
                 continue
             lab = perm[s.interview]
-            z = _z(_counts(xt, lab, k), y_total, s.matrix.shape[0], min_docs)
+            n_group = np.bincount(lab[lab >= 0], minlength=k)
+            z = _z(_counts(xt, lab, k), n_group, y_total, s.matrix.shape[0], min_docs)
             null_max[b] = max(null_max[b], float(z.max(initial=-np.inf)))
     finite = null_max[np.isfinite(null_max)]
     threshold = float(np.quantile(finite, 1 - alpha)) if finite.size else 0.0
@@ -223,9 +236,9 @@ def distinctive_terms(
             continue
         lab = labels[s.interview]
         y = _counts(xt, lab, k)
-        delta, se = log_odds(y, y_total, s.matrix.shape[0])
-        z = _z(y, y_total, s.matrix.shape[0], min_docs)
-        n_group = np.array([(lab == g).sum() for g in range(k)], dtype=np.float64)
+        n_group = np.bincount(lab[lab >= 0], minlength=k).astype(np.float64)
+        delta, se = log_odds(y, n_group, y_total, s.matrix.shape[0])
+        z = _z(y, n_group, y_total, s.matrix.shape[0], min_docs)
         n_all = float(s.matrix.shape[0])
         for g in range(k):
             order = np.argsort(-z[g])[:keep]
@@ -272,6 +285,7 @@ def distinctive_terms(
 
 __all__ = [
     "FILLER_WORDS",
+    "PRIOR_INTERVIEWS",
     "STOP_WORDS",
     "Distinctive",
     "Scope",
