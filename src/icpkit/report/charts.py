@@ -73,7 +73,9 @@ def nice_ticks(vmax: float, *, count: int = 4) -> list[float]:
     mag = 10 ** math.floor(math.log10(raw))
     step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
     n = math.ceil(vmax / step - 1e-9)
-    return [round(i * step, 10) for i in range(n + 1)]
+    if round(n * step, 12) < vmax:  # the top tick must cover the data, float noise included
+        n += 1
+    return [round(i * step, 12) for i in range(n + 1)]
 
 
 def _tick_label(v: float, percent: bool) -> str:
@@ -223,6 +225,7 @@ def tier_chart(
     *,
     title: str = "Conversion by tier",
     base: float | None = None,
+    base_label: str = "all accounts",
     width: int = 400,
     height: int = 240,
 ) -> str:
@@ -269,7 +272,7 @@ def tier_chart(
             'stroke-dasharray="4,3"/>'
         )
         body.append(
-            _text(width - 10, 14, f"- - all accounts {base:.0%}", anchor="end", fill=VERMILLION)
+            _text(width - 10, 14, f"- - {base_label} {base:.0%}", anchor="end", fill=VERMILLION)
         )
     return _svg(width, height, body, title)
 

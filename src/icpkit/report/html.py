@@ -1,9 +1,11 @@
-"""The one-page ICP document as a self-contained HTML page (and PDF through headless Chromium).
+"""The one-page ICP as a self-contained HTML page, and PDF / PNG through headless Chromium.
 
 Everything the page needs is inside it: CSS inline, charts as inline SVG drawn by
 :mod:`icpkit.report.charts`, no scripts, fonts or images fetched from anywhere, so it can be
-mailed, archived or opened offline and looks the same in five years. The content follows the
-Markdown one-pager (:func:`icpkit.report.render_markdown`) and adds the charts.
+mailed, archived or opened offline and looks the same in five years. The content is
+:func:`icpkit.report.onepage.build_onepage` (shared with the Markdown and the slides), laid out
+at the paper's printable width so screen, PNG and PDF agree; the evidence appendix follows on
+its own page.
 """
 
 from __future__ import annotations
@@ -90,10 +92,11 @@ def _tier_of(score: float, tiers: dict[str, float]) -> str:
 
 
 def fit_tiers(icp: ICP) -> tuple[list[tuple[str, float | None, None, None, int]], float | None]:
-    """Share of best customers per tier at fit time (from the calibration table) and overall.
+    """Share of best customers per tier at fit time and overall, among qualified accounts.
 
-    Calibration bands are assigned to a tier by their midpoint; tiers without accounts are
-    left out.
+    Read from the ICP's calibration table, which covers the accounts the scorecard was fitted
+    on (not disqualified). Bands are assigned to a tier by their midpoint, so tier counts are
+    approximate; tiers without accounts are left out.
     """
     agg: dict[str, list[int]] = {t: [0, 0] for t in ("A", "B", "C", "D")}
     for r in icp.scoring.calibration:
@@ -167,7 +170,12 @@ def charts(icp: ICP, report: CalibrationReport | None = None) -> dict[str, Marku
         )
         rows_t, base = fit_tiers(icp)
         out["tiers"] = Markup(
-            tier_chart(rows_t, title="Share of best customers by tier (fit data)", base=base)
+            tier_chart(
+                rows_t,
+                title="Share of best customers by tier (fit data)",
+                base=base,
+                base_label="qualified accounts",
+            )
         )
     series = []
     if cal:
@@ -233,6 +241,7 @@ def render_html(
                 tiers_rows,
                 title="Share of best customers by tier",
                 base=base,
+                base_label="qualified accounts",
                 width=250,
                 height=150,
             )

@@ -198,7 +198,11 @@ def example_accounts(icp: ICP, accounts: pl.DataFrame, segment_id: str, n: int) 
     the distance is the L1 distance to the candidates' mean profile. Ties go to more complete
     data, then the higher fit score, then the name (a stable order).
     """
-    frame = _scored_frame(icp, accounts)
+    return _typical(icp, _scored_frame(icp, accounts), segment_id, n)
+
+
+def _typical(icp: ICP, frame: pl.DataFrame, segment_id: str, n: int) -> list[str]:
+    """:func:`example_accounts` on a frame :func:`_scored_frame` already prepared."""
     cand = frame.filter(
         (pl.col("__tier") == "A")
         & ~pl.col("__disqualified").fill_null(True)
@@ -259,18 +263,16 @@ def _scored_frame(icp: ICP, accounts: pl.DataFrame) -> pl.DataFrame:
         ),
         None,
     )
-    name = (
-        names[key].cast(pl.String)
-        if key
-        else pl.Series([f"row {i + 1}" for i in range(raw.height)])
-    )
+    row_no = pl.format("row {}", pl.int_range(1, raw.height + 1))
+    name = pl.col(key).cast(pl.String) if key else row_no
+    label = names.select(name.alias("__name")).to_series()
     return frame.with_columns(
         scored["tier"].alias("__tier"),
         scored["segment"].alias("__segment"),
         scored["disqualified"].alias("__disqualified"),
         scored["fit_score"].alias("__fit"),
         scored["data_completeness"].alias("__complete"),
-        name.alias("__name"),
+        label,
     )
 
 
@@ -307,14 +309,13 @@ def build_onepage(
     shown = order[:MAX_SEGMENTS]
     shown = [s for s in icp.segments if s in shown]  # keep the file's order on the page
     per_page = min(examples, MAX_EXAMPLES_ON_PAGE)
+    frame = (
+        _scored_frame(icp, accounts) if accounts is not None and per_page > 0 and shown else None
+    )
     cards = []
     for s in shown:
         checklist = _items(s.must, "must") + _items(s.nice, "nice", optional=True)
-        names = (
-            example_accounts(icp, accounts, s.id, per_page)
-            if accounts is not None and per_page > 0
-            else []
-        )
+        names = _typical(icp, frame, s.id, per_page) if frame is not None else []
         cards.append(
             SegmentCard(
                 id=s.id,
