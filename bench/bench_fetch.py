@@ -6,16 +6,21 @@ same run:
 
 * ``icpkit``: ``detect_domains`` — async fetcher (concurrency 50, 2 per host, robots.txt
   honoured, SSRF guard + pinning, a small connection pool per worker, uvloop when installed,
-  per-result cache writes) and detection as pages arrive.
+  per-result cache writes) and detection as pages arrive: in ``--workers`` processes (default:
+  the machine's cores) fed by the fetcher, and in the fetcher's own process (``workers=1``)
+  for comparison. A second pass resumes from the cache: every site once, nothing lost.
 * ``baseline``: a naive loop — one ``httpx.Client`` GET per site, sequential, same detector.
 
-Usage: ``python bench/bench_fetch.py [N] [--baseline-sites M]``. Target: ≥ 200 sites/s.
+Usage: ``python bench/bench_fetch.py [N] [--baseline-sites M] [--latency 0.05] [--workers W]``.
+Target: ≥ 250 sites/s on 2 cores at 50 ms latency. Wall-clock figures: on a machine shared with
+other work they understate; the load average is printed before and after.
 """
 
 from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
+import os
 import sys
 import tempfile
 import time
@@ -88,6 +93,7 @@ def main() -> None:
     ap.add_argument("--baseline-sites", type=int, default=300)
     ap.add_argument("--concurrency", type=int, default=50)
     ap.add_argument("--latency", type=float, default=0.0, help="server think time per response (s)")
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="detection processes")
     args = ap.parse_args()
 
     ports: mp.Queue = mp.Queue()  # type: ignore[type-arg]
@@ -106,27 +112,46 @@ def main() -> None:
             loop = "asyncio (pip install uvloop for ~30% more sites/s)"
         load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
         print(f"event loop: {loop}; load average: {load}")
-        print(f"{args.n:,} sites, detector: {source} database ({n_tech:,} technologies), 2 cores")
+        print(
+            f"{args.n:,} sites, detector: {source} database ({n_tech:,} technologies),"
+            f" {os.cpu_count()} cores, detection workers: {args.workers}"
+        )
 
         # warm-up (imports, first connections) outside the timing
         detect_domains(urls[:20], detector=detector, config=FetchConfig(allow_private=True))
 
         config = FetchConfig(concurrency=args.concurrency, allow_private=True)
-        with tempfile.TemporaryDirectory() as tmp, FetchCache(Path(tmp) / "c.sqlite") as cache:
-            started = time.perf_counter()
-            df = detect_domains(urls, detector=detector, config=config, cache=cache)
-            elapsed = time.perf_counter() - started
-            failed = df.filter(df["error"].is_not_null())["domain"].n_unique()
-            ours = args.n / elapsed
-            print(
-                f"icpkit   detect_domains: {args.n:,} sites in {elapsed:.2f} s = {ours:,.0f} sites/s "
-                f"({failed} failed, {df['technology'].drop_nulls().len():,} detections, "
-                f"robots.txt honoured, results cached)"
-            )
-            started = time.perf_counter()
-            detect_domains(urls, detector=detector, config=config, cache=cache)
-            cached = args.n / (time.perf_counter() - started)
-            print(f"icpkit   resume from cache: {cached:,.0f} sites/s")
+        ours = 0.0
+        for workers in dict.fromkeys((args.workers, 1)):
+            with tempfile.TemporaryDirectory() as tmp, FetchCache(Path(tmp) / "c.sqlite") as cache:
+                started = time.perf_counter()
+                df = detect_domains(
+                    urls, detector=detector, config=config, cache=cache, workers=workers
+                )
+                elapsed = time.perf_counter() - started
+                failed = df.filter(df["error"].is_not_null())["domain"].n_unique()
+                rate = args.n / elapsed
+                ours = max(ours, rate) if workers == args.workers else ours
+                print(
+                    f"icpkit   detect_domains, detection in {workers} process"
+                    f"{'es' if workers > 1 else ' (the fetcher)'}: {args.n:,} sites in"
+                    f" {elapsed:.2f} s = {rate:,.0f} sites/s ({failed} failed,"
+                    f" {df['technology'].drop_nulls().len():,} detections, robots.txt honoured,"
+                    " results cached)"
+                )
+                if workers != args.workers:
+                    continue
+                started = time.perf_counter()
+                again = detect_domains(
+                    urls, detector=detector, config=config, cache=cache, workers=workers
+                )
+                cached = args.n / (time.perf_counter() - started)
+                sites = again["domain"].n_unique()
+                same = again.drop("from_cache").equals(df.drop("from_cache"))
+                print(
+                    f"icpkit   resume from cache: {cached:,.0f} sites/s; {sites:,} sites, each"
+                    f" once: {'yes' if sites == args.n else 'NO'}, same rows: {'yes' if same else 'NO'}"
+                )
 
         m = min(args.baseline_sites, args.n)
         from icpkit.technographics.page import Page
@@ -148,8 +173,9 @@ def main() -> None:
             f"baseline sequential httpx + same detector: {m:,} sites = {base:,.0f} sites/s ({found:,} detections)"
         )
         print(
-            f"speed-up: {ours / base:.1f}x; target >= 200 sites/s: {'met' if ours >= 200 else 'NOT met'}"
+            f"speed-up: {ours / base:.1f}x; target >= 250 sites/s: {'met' if ours >= 250 else 'NOT met'}"
         )
+        print(f"load average after: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
     finally:
         proc.terminate()
         proc.join(5)

@@ -294,3 +294,75 @@ def test_stack_columns_never_depend_on_what_was_detected(sites: list[set[str] | 
                 )
                 assert row[f"tech_{slug}"] == expected
                 assert row[f"has_{slug}"] is bool(expected)
+
+
+def test_detector_pickles_as_its_configuration(server: SiteServer, detector: Detector) -> None:
+    """Worker processes get the detector pickled: rebuilt, it detects exactly the same."""
+    import pickle
+
+    from icpkit.technographics import Page
+
+    copy = pickle.loads(pickle.dumps(detector))
+    assert copy.min_confidence == detector.min_confidence
+    assert copy.matcher.native == detector.matcher.native
+    html = (
+        '<html><head><meta name="generator" content="WordPress 6.4.2">'
+        '<script src="/js/jquery-3.7.1.min.js"></script></head><body></body></html>'
+    )
+    page = Page(url="https://a.example/", html=html, headers={"Server": "nginx/1.25.3"})
+    want = [(d.name, d.version, d.confidence) for d in detector.detect(page)]
+    assert want and [(d.name, d.version, d.confidence) for d in copy.detect(page)] == want
+
+
+def test_worker_processes_give_the_same_frame_and_resume_without_loss(
+    server: SiteServer, detector: Detector, tmp_path: Path
+) -> None:
+    """Detection in 2 worker processes: the same rows as in-process; a run resumed from the
+    cache after a partial one has every site exactly once, with the same detections."""
+    urls = [server.url(h) for h in HOSTS]
+    single = detect_domains(urls, detector=detector, **_kw(server))  # type: ignore[arg-type]
+    multi = detect_domains(urls, detector=detector, workers=2, **_kw(server))  # type: ignore[arg-type]
+    assert multi.equals(single)
+    with FetchCache(tmp_path / "c.sqlite") as cache:
+        detect_domains(urls[:2], detector=detector, workers=2, cache=cache, **_kw(server))  # type: ignore[arg-type]
+        resumed = detect_domains(urls, detector=detector, workers=2, cache=cache, **_kw(server))  # type: ignore[arg-type]
+    per_site = resumed.group_by("domain").agg(pl.col("technology").drop_nulls())
+    assert sorted(per_site["domain"].to_list()) == sorted(single["domain"].unique().to_list())
+    assert resumed.filter(pl.col("from_cache"))["domain"].n_unique() >= 2
+    keep = ["domain", "technology", "version", "confidence", "error_kind"]
+    assert resumed.select(keep).equals(single.select(keep))
+
+
+def test_workers_must_be_positive(detector: Detector) -> None:
+    with pytest.raises(InputError, match="workers"):
+        detect_domains(["a.example"], detector=detector, workers=0)
+
+
+def test_workers_with_an_in_memory_cache_detect_in_a_pool(
+    server: SiteServer, detector: Detector
+) -> None:
+    """An in-memory cache cannot be shared by processes: one fetcher feeds detection worker
+    processes instead; same rows, and progress hears of every site once."""
+    urls = [server.url(h) for h in HOSTS]
+    single = detect_domains(urls, detector=detector, **_kw(server))  # type: ignore[arg-type]
+    seen: list[str] = []
+    with FetchCache(":memory:") as cache:
+        pooled = detect_domains(
+            urls,
+            detector=detector,
+            workers=2,
+            cache=cache,
+            progress=lambda r: seen.append(r.domain),
+            **_kw(server),  # type: ignore[arg-type]
+        )
+    assert pooled.equals(single)
+    assert sorted(seen) == sorted(single["domain"].unique().to_list())
+
+
+def test_sharded_progress_hears_of_every_site_once(server: SiteServer, detector: Detector) -> None:
+    urls = [server.url(h) for h in HOSTS] * 2  # each site twice: fetched once all the same
+    seen: list[str] = []
+    df = detect_domains(
+        urls, detector=detector, workers=2, progress=lambda r: seen.append(r.domain), **_kw(server)
+    )  # type: ignore[arg-type]
+    assert sorted(seen) == sorted(df["domain"].unique().to_list()) and len(seen) == len(HOSTS)

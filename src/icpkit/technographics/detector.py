@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from icpkit.errors import FingerprintError
 from icpkit.technographics.fingerprints import FingerprintDB, Technology, load_fingerprints
@@ -128,6 +128,12 @@ class Detector:
                 self._by_required.setdefault(req, []).append(tech.name)
             for cid in tech.requires_category:
                 self._by_category.setdefault(cid, []).append(tech.name)
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Picklable as its configuration (bulk jobs detect in worker processes): the
+        compiled matcher (Hyperscan databases) is rebuilt on the other side."""
+        engine = "naive" if self.matcher.engine == "naive" else "fast"
+        return _rebuild_detector, (self.db, self.min_confidence, engine, self.matcher.native)
 
     # -- detection -------------------------------------------------------------------------
 
@@ -277,6 +283,12 @@ class Detector:
                 )
             )
         return facts
+
+
+def _rebuild_detector(
+    db: FingerprintDB, min_confidence: int, engine: Literal["fast", "naive"], native: bool
+) -> Detector:
+    return Detector(db, min_confidence=min_confidence, engine=engine, native=native)
 
 
 def _collected_signals(page: Page) -> set[str]:

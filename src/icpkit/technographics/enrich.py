@@ -23,16 +23,22 @@ arrives, so memory holds detections, not pages.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import dataclasses
+import multiprocessing
+import pickle
+import queue
 import re
 import threading
+import zlib
 from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 import polars as pl
 
-from icpkit.errors import IcpkitError, InputError, MissingColumnsError
+from icpkit.errors import IcpkitError, InputError, MissingColumnsError, UsageError
 from icpkit.technographics.bounded import PageTimeout, cpu_deadline
 from icpkit.technographics.cache import FetchCache
 from icpkit.technographics.dnsrecords import DnsLookup, merge_records
@@ -114,6 +120,55 @@ def _detector(detector: Any | None) -> Any:
     return Detector()
 
 
+def _detect_one(
+    detector: Any,
+    page: Any,
+    domain: str,
+    fact_categories: Sequence[str] | None,
+    page_cpu_seconds: float | None,
+) -> tuple[list[Any], list[str] | None, str | None]:
+    """Detections and category facts of one page, or the timeout message: a hostile page (or
+    pattern) stops here, not the batch."""
+    try:
+        with cpu_deadline(page_cpu_seconds, f"detection on {domain}"):
+            detections = detector.detect(page)
+            facts = None
+            if fact_categories:
+                facts = [
+                    fact.describe()
+                    for fact in detector.category_facts(page, detections, fact_categories)
+                    if not fact.detected
+                ]
+            return detections, facts, None
+    except PageTimeout as exc:
+        return [], None, str(exc)
+
+
+_WORKER_DETECTOR: Any = None
+
+
+def _init_worker(detector: Any) -> None:
+    global _WORKER_DETECTOR
+    _WORKER_DETECTOR = detector
+
+
+def _detect_in_worker(
+    page: Any, domain: str, fact_categories: Sequence[str] | None, page_cpu_seconds: float | None
+) -> tuple[list[Any], list[str] | None, str | None]:
+    return _detect_one(_WORKER_DETECTOR, page, domain, fact_categories, page_cpu_seconds)
+
+
+def _pool(detector: Any, workers: int) -> concurrent.futures.ProcessPoolExecutor:
+    """Worker processes that each hold a copy of ``detector`` (rebuilt from its pickled
+    configuration). Started by a fork server where there is one: forking the event loop's
+    process itself would copy its threads' locks."""
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    return concurrent.futures.ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(detector,)
+    )
+
+
 async def _collect(
     domains: Iterable[str],
     detector: Any,
@@ -124,34 +179,267 @@ async def _collect(
     fact_categories: Sequence[str] | None,
     dns: DnsLookup | None = None,
     page_cpu_seconds: float | None = None,
+    workers: int = 1,
+    sink: Callable[[_Found], None] | None = None,
 ) -> list[_Found]:
+    """Fetch and detect. With ``workers`` > 1, detection (CPU work) runs in that many worker
+    processes while this process's event loop keeps fetching: one core alone holds one event
+    loop, so detecting in it would stall the fetches. At most a few pages per worker wait to be
+    detected (the fetcher is paused meanwhile), so memory holds detections, not pages."""
     found: list[_Found] = []
-    async for result in fetch_many(
-        domains, config, cache=cache, resolver=resolver, on_progress=progress
-    ):
-        detections: list[Any] = []
-        facts: list[str] | None = None
-        if result.ok:
-            page = result.page
+    emit = found.append if sink is None else sink
+    pool = _pool(detector, workers) if workers > 1 else None
+    pending: set[asyncio.Future[_Found]] = set()
+    loop = asyncio.get_running_loop()
+
+    async def in_worker(result: FetchResult) -> _Found:
+        assert pool is not None
+        detections, facts, timeout = await loop.run_in_executor(
+            pool,
+            _detect_in_worker,
+            result.page,
+            result.domain,
+            fact_categories,
+            page_cpu_seconds,
+        )
+        return _finish(result, detections, facts, timeout)
+
+    try:
+        async for fetched in fetch_many(
+            domains, config, cache=cache, resolver=resolver, on_progress=progress
+        ):
+            result = fetched
+            if not result.ok:
+                emit(_Found(result, [], None))
+                continue
             if dns is not None:
                 records = await dns.records(result.domain)
-                page = dataclasses.replace(page, dns=merge_records(page.dns, records))
+                page = dataclasses.replace(result.page, dns=merge_records(result.page.dns, records))
                 result = dataclasses.replace(result, page=page)
-            try:
-                # a hostile page (or pattern) stops here, not the batch: recorded as "timeout"
-                with cpu_deadline(page_cpu_seconds, f"detection on {result.domain}"):
-                    detections = detector.detect(page)
-                    if fact_categories:
-                        facts = [
-                            fact.describe()
-                            for fact in detector.category_facts(page, detections, fact_categories)
-                            if not fact.detected
-                        ]
-            except PageTimeout as exc:
-                detections, facts = [], None
-                result = dataclasses.replace(result, error=str(exc), error_kind="timeout")
-        found.append(_Found(result, detections, facts))
+            if pool is None:
+                emit(
+                    _finish(
+                        result,
+                        *_detect_one(
+                            detector, result.page, result.domain, fact_categories, page_cpu_seconds
+                        ),
+                    )
+                )
+                continue
+            pending.add(asyncio.ensure_future(in_worker(result)))
+            if len(pending) >= 8 * workers:
+                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                for f in done:
+                    emit(f.result())
+        if pending:
+            done, pending = await asyncio.wait(pending)
+            for f in done:
+                emit(f.result())
+    finally:
+        for f in pending:
+            f.cancel()
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
     return found
+
+
+def _shard_main(
+    out: Any,
+    shard: list[str],
+    detector: Any,
+    config: FetchConfig | None,
+    cache_args: tuple[str, Any, Any] | None,
+    resolver_args: tuple[bool, dict[str, list[str]]] | None,
+    fact_categories: Sequence[str] | None,
+    page_cpu_seconds: float | None,
+) -> None:
+    """One shard of a job in a process of its own: fetch with its own event loop, detect in
+    process, and send each site's outcome (without the page) to ``out`` as it completes."""
+    cache = None
+    try:
+        if cache_args is not None:
+            path, ttl, error_ttl = cache_args
+            cache = FetchCache(path, ttl=ttl, error_ttl=error_ttl)
+        resolver = None
+        if resolver_args is not None:
+            resolver = Resolver(allow_private=resolver_args[0], overrides=resolver_args[1])
+
+        def sink(item: _Found) -> None:
+            out.put(("found", dataclasses.replace(item, result=_without_page(item.result))))
+
+        _run(
+            _collect(
+                shard,
+                detector,
+                config,
+                cache,
+                resolver,
+                None,
+                fact_categories,
+                page_cpu_seconds=page_cpu_seconds,
+                sink=sink,
+            )
+        )
+        out.put(("done", None))
+    except BaseException as exc:  # reported to the parent, which raises it
+        out.put(("error", exc if _picklable(exc) else IcpkitError(f"{type(exc).__name__}: {exc}")))
+    finally:
+        if cache is not None:
+            cache.close()
+
+
+def _without_page(result: FetchResult) -> FetchResult:
+    return dataclasses.replace(result, page=None)
+
+
+def _picklable(obj: object) -> bool:
+    try:
+        pickle.dumps(obj)
+    except Exception:
+        return False
+    return True
+
+
+def _shard_of(target: str, n: int) -> int:
+    """Which shard fetches ``target``: by host, so per-host politeness holds within a shard
+    and a site's spellings (one key) meet in one shard, where they are fetched once."""
+    try:
+        key = target_key(target)
+    except IcpkitError:
+        return 0
+    return zlib.crc32(key.split("/", 1)[0].encode()) % n
+
+
+def _collect_sharded(
+    domains: Iterable[str],
+    detector: Any,
+    config: FetchConfig | None,
+    cache: FetchCache | None,
+    resolver: Resolver | None,
+    progress: Progress | None,
+    fact_categories: Sequence[str] | None,
+    page_cpu_seconds: float | None,
+    workers: int,
+) -> list[_Found]:
+    """Fetch and detect in ``workers`` processes, each with its own event loop over its shard
+    of the sites: an event loop holds one core, and HTTP bookkeeping costs as much CPU as
+    detection, so both scale only across processes. The cache (SQLite, WAL) is shared by
+    path; the concurrency is divided between the shards. ``progress`` gets each result
+    without its page, as its site completes."""
+    shards: list[list[str]] = [[] for _ in range(workers)]
+    for target in domains:
+        shards[_shard_of(target, workers)].append(target)
+    cfg = config or FetchConfig()
+    cfg = dataclasses.replace(cfg, concurrency=max(1, cfg.concurrency // workers))
+    cache_args = None if cache is None else (str(cache.path), cache.ttl, cache.error_ttl)
+    resolver_args = (
+        None if resolver is None else (resolver.allow_private, dict(resolver._overrides))
+    )
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    out = ctx.Queue()
+    procs = [
+        ctx.Process(
+            target=_shard_main,
+            args=(
+                out,
+                shard,
+                detector,
+                cfg,
+                cache_args,
+                resolver_args,
+                fact_categories,
+                page_cpu_seconds,
+            ),
+            daemon=True,
+        )
+        for shard in shards
+        if shard
+    ]
+    found: list[_Found] = []
+    try:
+        for proc in procs:
+            proc.start()
+        running = len(procs)
+        while running:
+            try:
+                kind, item = out.get(timeout=1.0)
+            except queue.Empty:
+                dead = [p for p in procs if p.exitcode not in (None, 0)]
+                if dead:
+                    raise IcpkitError(
+                        f"a detection worker process exited with code {dead[0].exitcode}"
+                    ) from None
+                continue
+            if kind == "found":
+                found.append(item)
+                if progress is not None:
+                    progress(item.result)
+            elif kind == "done":
+                running -= 1
+            else:
+                raise item
+    finally:
+        for proc in procs:
+            if proc.is_alive() and running:
+                proc.terminate()
+            proc.join(10)
+        out.close()
+    return found
+
+
+def _gather(
+    domains: Iterable[str],
+    detector: Any,
+    config: FetchConfig | None,
+    cache: FetchCache | None,
+    resolver: Resolver | None,
+    progress: Progress | None,
+    fact_categories: Sequence[str] | None,
+    dns: DnsLookup | None,
+    page_cpu_seconds: float | None,
+    workers: int,
+) -> list[_Found]:
+    """Every site's outcome: in this process (``workers=1``), in sharded processes, or, when
+    the job cannot be split (an in-memory cache, DNS lookups), with detection alone in worker
+    processes fed by this process's fetcher."""
+    if workers < 1:
+        raise UsageError(f"workers must be at least 1, got {workers}")
+    shardable = dns is None and (cache is None or isinstance(cache.path, Path))
+    if workers > 1 and shardable:
+        return _collect_sharded(
+            domains,
+            detector,
+            config,
+            cache,
+            resolver,
+            progress,
+            fact_categories,
+            page_cpu_seconds,
+            workers,
+        )
+    return _run_sync(
+        _collect(
+            domains,
+            detector,
+            config,
+            cache,
+            resolver,
+            progress,
+            fact_categories,
+            dns,
+            page_cpu_seconds,
+            workers,
+        )
+    )
+
+
+def _finish(
+    result: FetchResult, detections: list[Any], facts: list[str] | None, timeout: str | None
+) -> _Found:
+    if timeout is not None:
+        return _Found(dataclasses.replace(result, error=timeout, error_kind="timeout"), [], None)
+    return _Found(result, detections, facts)
 
 
 _LONG_SCHEMA: dict[str, Any] = {
@@ -209,17 +497,19 @@ def detect_domains(
     progress: Progress | None = None,
     dns: DnsLookup | None = None,
     page_cpu_seconds: float | None = PAGE_CPU_SECONDS,
+    workers: int = 1,
 ) -> pl.DataFrame:
     """Fetch each domain (or URL) once and detect its technologies: one row per domain × technology.
 
     Columns: domain, url, final_url, status, technology, categories, version, confidence,
     evidence (text), implied_by, from_cache, error, error_kind. A domain with no detection has one
     row with a null technology; a failed fetch has one row with ``error`` set. Rows are ordered by
-    domain, then technology.
+    domain, then technology. ``workers`` > 1 detects in that many worker processes while this
+    one fetches (use the machine's cores on a bulk job; each worker compiles the fingerprints).
     """
     det = _detector(detector)
-    found = _run_sync(
-        _collect(domains, det, config, cache, resolver, progress, None, dns, page_cpu_seconds)
+    found = _gather(
+        domains, det, config, cache, resolver, progress, None, dns, page_cpu_seconds, workers
     )
     return _long_frame(found).sort("domain", "technology", nulls_last=True)
 
@@ -320,6 +610,7 @@ def detect_stack(
     dns: DnsLookup | None = None,
     categories: Sequence[str] | None = None,
     page_cpu_seconds: float | None = PAGE_CPU_SECONDS,
+    workers: int = 1,
 ) -> pl.DataFrame:
     """One row per site: its technology stack as list columns, ready to join onto accounts.
 
@@ -330,13 +621,13 @@ def detect_stack(
     explicit ``categories``, ``tech_facts`` lists, for each of them with nothing detected, how
     many tools the database fingerprints and how many were observable from the signals collected
     — the honest form of "has no tool in category X". Sites whose page was not read are null in
-    every stack column.
+    every stack column. ``workers``: as for :func:`detect_domains`.
     """
     det = _detector(detector)
     names = stack_categories(det, categories)
     facts = names if categories is not None else None
-    found = _run_sync(
-        _collect(domains, det, config, cache, resolver, progress, facts, dns, page_cpu_seconds)
+    found = _gather(
+        domains, det, config, cache, resolver, progress, facts, dns, page_cpu_seconds, workers
     )
     return _stack(found, _slugs(names), facts is not None)
 
@@ -353,6 +644,7 @@ def enrich(
     dns: DnsLookup | None = None,
     categories: Sequence[str] | None = None,
     page_cpu_seconds: float | None = PAGE_CPU_SECONDS,
+    workers: int = 1,
 ) -> pl.DataFrame:
     """``df`` with the technology stack of each row's website joined on (all input columns kept).
 
@@ -388,6 +680,7 @@ def enrich(
         categories=categories,
         dns=dns,
         page_cpu_seconds=page_cpu_seconds,
+        workers=workers,
     ).rename({"domain": "__site"})
     added = [c for c in stack.columns if c != "__site"]
     base = df.drop([c for c in added if c in df.columns])

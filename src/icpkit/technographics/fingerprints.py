@@ -20,7 +20,7 @@ import json
 import os
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
@@ -89,8 +89,27 @@ class DomRule:
     attributes: Mapping[str, tuple[Pattern, ...]] = field(default_factory=dict)
     properties: Mapping[str, tuple[Pattern, ...]] = field(default_factory=dict)
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return _reduce_frozen(self)
+
 
 _EMPTY: Mapping[str, tuple[Pattern, ...]] = MappingProxyType({})
+
+
+def _reduce_frozen(obj: Any) -> tuple[Any, tuple[Any, ...]]:
+    """Pickle support for the frozen records (detection runs in worker processes): the
+    read-only mapping fields travel as dicts and come back read-only."""
+    state = {}
+    for f in fields(obj):
+        value = getattr(obj, f.name)
+        state[f.name] = (
+            (True, dict(value)) if isinstance(value, MappingProxyType) else (False, value)
+        )
+    return _rebuild_frozen, (type(obj), state)
+
+
+def _rebuild_frozen(cls: type[Any], state: dict[str, tuple[bool, Any]]) -> Any:
+    return cls(**{k: MappingProxyType(v) if ro else v for k, (ro, v) in state.items()})
 
 
 @dataclass(frozen=True)
@@ -129,6 +148,9 @@ class Technology:
 
     def __hash__(self) -> int:
         return hash(self.name)
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return _reduce_frozen(self)
 
 
 @dataclass(frozen=True)
