@@ -147,7 +147,8 @@ INSERT INTO tech SELECT l.account, l.observed_on, t.name, t.cat
   FROM looks l, (VALUES (0, 'wordpress', 'CMS'), (1, 'hubspot', 'Marketing automation'),
                         (2, 'jquery', 'JavaScript libraries'), (3, 'intercom', 'Live chat'),
                         (4, 'nginx', 'Web servers')) t(k, name, cat)
-  WHERE (hash(l.i, t.k, l.observed_on > DATE '2026-10-01') % 3) <> 0;
+  WHERE (hash(l.i, t.k, l.observed_on > DATE '2026-10-01') % 3) <> 0
+    AND hash(l.i, l.observed_on, 1) % 25 <> 0;  -- sightings only on looks that loaded
 INSERT INTO leaders SELECT 'c' || a || '.com', d::DATE, 'contacts', 'p' || a || '-' || (d > DATE '2026-07-01' AND a % 3 = 0)::INT,
   'marketing', 'vp', 'vp marketing'
   FROM range(0, $n, 5) r(a), (VALUES (DATE '2026-05-01'), (DATE '2026-10-01')) v(d);

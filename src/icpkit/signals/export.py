@@ -20,7 +20,7 @@ import json
 import os
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -66,60 +66,50 @@ COLUMN_DOCS: dict[str, tuple[int | None, str]] = {
 
 
 def _sql(roles: bool) -> str:
+    """One aggregation per table (grouped by account once), joined on the account."""
+    match = "regexp_matches(lower(d.title), $roles)"
     role_cols = (
-        """, count(DISTINCT w.posting_id) FILTER (WHERE regexp_matches(lower(w.title), $roles))
-               AS hiring_roles_90d"""
-        if roles
-        else ""
-    )
-    role_last = (
-        """, rl AS (
-        SELECT account, max(first_seen) AS hiring_roles_last_date FROM (
-            SELECT account, posting_id,
-                   least(min(observed_on), coalesce(min(posted_on), min(observed_on))) AS first_seen
-            FROM postings WHERE observed_on <= $as_of AND regexp_matches(lower(title), $roles)
-            GROUP BY account, posting_id) GROUP BY account)"""
+        f", count(*) FILTER (d.w90 AND {match}) AS roles90,"
+        f" max(d.first_seen) FILTER ({match}) AS hiring_roles_last_date"
         if roles
         else ""
     )
     role_select = (
-        "CASE WHEN inwin.account IS NOT NULL THEN coalesce(wagg.hiring_roles_90d, 0) END"
-        " AS hiring_roles_90d, rl.hiring_roles_last_date,"
+        "CASE WHEN v.h_win THEN coalesce(p.roles90, 0) END AS hiring_roles_90d,"
+        " p.hiring_roles_last_date,"
         if roles
         else ""
     )
-    role_join = "LEFT JOIN rl USING (account)" if roles else ""
     return f"""
-WITH hv AS (
-    SELECT account, observed_on FROM visits
-    WHERE source = 'hiring' AND ok AND observed_on <= $as_of
-), latest AS (
-    SELECT account, max(observed_on) AS d FROM hv GROUP BY account
-), base AS (
-    SELECT account, max(observed_on) AS d FROM hv
-    WHERE observed_on <= $as_of - {HIRING_DAYS} GROUP BY account
-), inwin AS (
-    SELECT DISTINCT account FROM hv WHERE observed_on > $as_of - {HIRING_DAYS}
-), open_counts AS (
-    SELECT p.account, p.observed_on, count(*) AS n FROM postings p
-    WHERE p.observed_on <= $as_of GROUP BY p.account, p.observed_on
-), w AS (
-    SELECT DISTINCT account, posting_id, department, title FROM postings
-    WHERE observed_on > $as_of - {HIRING_DAYS} AND observed_on <= $as_of
-), wagg AS (
-    SELECT w.account, count(DISTINCT w.posting_id) FILTER (WHERE w.department = 'sales')
-               AS hiring_sales_roles_90d {role_cols}
-    FROM w GROUP BY w.account
-), lead_roles AS (
-    SELECT account, count(DISTINCT posting_id) AS n FROM postings
-    WHERE observed_on > $as_of - {LEADER_DAYS} AND observed_on <= $as_of
-      AND seniority IN ('c-level/owner', 'vp')
-    GROUP BY account
-), hv180 AS (
-    SELECT DISTINCT account FROM hv WHERE observed_on > $as_of - {LEADER_DAYS}
-){role_last}, cl AS (
-    SELECT account, count(*) AS looks FROM visits
-    WHERE source = 'contacts' AND ok AND observed_on <= $as_of GROUP BY account
+WITH v AS (
+    SELECT account,
+        max(observed_on) FILTER (source = 'hiring' AND ok) AS h_latest,
+        max(observed_on) FILTER (source = 'hiring' AND ok
+                                 AND observed_on <= $as_of - {HIRING_DAYS}) AS h_base,
+        coalesce(bool_or(source = 'hiring' AND ok AND observed_on > $as_of - {HIRING_DAYS}),
+                 false) AS h_win,
+        coalesce(bool_or(source = 'hiring' AND ok AND observed_on > $as_of - {LEADER_DAYS}),
+                 false) AS h_180,
+        count(*) FILTER (source = 'contacts' AND ok) AS c_looks,
+        count(*) FILTER (source = 'stack' AND ok) AS s_looks,
+        max(observed_on) FILTER (source = 'stack' AND ok) AS s_latest
+    FROM visits WHERE observed_on <= $as_of GROUP BY account
+), d AS (  -- one row per posting: the looks that saw it, first seen (or posted, when earlier)
+    SELECT account, posting_id, list(observed_on) AS seen,
+        bool_or(observed_on > $as_of - {HIRING_DAYS}) AS w90,
+        bool_or(observed_on > $as_of - {LEADER_DAYS}) AS w180,
+        least(min(observed_on), min(posted_on)) AS first_seen,
+        any_value(title) AS title, any_value(department) AS department,
+        any_value(seniority) AS seniority
+    FROM postings WHERE observed_on <= $as_of GROUP BY account, posting_id
+), p AS (
+    SELECT d.account,
+        count(*) FILTER (list_contains(d.seen, v.h_latest)) AS open_now,
+        count(*) FILTER (list_contains(d.seen, v.h_base)) AS open_then,
+        count(*) FILTER (d.w90 AND d.department = 'sales') AS sales90,
+        count(*) FILTER (d.w180 AND d.seniority IN ('c-level/owner', 'vp')) AS lead180
+        {role_cols}
+    FROM d JOIN v ON v.account = d.account GROUP BY d.account
 ), nl AS (
     SELECT account,
            bool_or(department = 'marketing' AND arrived_on > $as_of - {LEADER_DAYS}) AS mkt,
@@ -129,58 +119,36 @@ WITH hv AS (
     SELECT account, max(announced_on) AS last_funding_date,
            arg_max(round_type, announced_on) AS funding_stage
     FROM funding WHERE announced_on <= $as_of GROUP BY account
-), sl AS (
-    SELECT account, observed_on,
-           lag(observed_on) OVER (PARTITION BY account ORDER BY observed_on) AS prev
-    FROM visits WHERE source = 'stack' AND ok AND observed_on <= $as_of
-), comparable AS (
-    SELECT DISTINCT account FROM sl
-    WHERE prev IS NOT NULL AND observed_on > $as_of - {STACK_DAYS}
 ), ch AS (
     SELECT account,
-           list_sort(list(technology) FILTER (WHERE change = 'added')) AS added,
-           list_sort(list(technology) FILTER (WHERE change = 'removed')) AS removed
-    FROM ({CHANGES_SQL}) WHERE changed_on > $as_of - {STACK_DAYS}
-    GROUP BY account
-), universe AS (
-    SELECT account FROM visits WHERE observed_on <= $as_of
-    UNION SELECT account FROM funding WHERE announced_on <= $as_of
+           list_sort(list(technology) FILTER (change = 'added')) AS added,
+           list_sort(list(technology) FILTER (change = 'removed')) AS removed
+    FROM ({CHANGES_SQL}) GROUP BY account
+), v2 AS (
+    SELECT v.*, v.s_looks >= 2 AND v.s_latest > $as_of - {STACK_DAYS} AS comparable
+    FROM v
 )
-SELECT u.account AS domain,
-       CASE WHEN latest.d IS NOT NULL THEN coalesce(oc.n, 0) END AS hiring_open_roles,
-       CASE WHEN inwin.account IS NOT NULL THEN coalesce(wagg.hiring_sales_roles_90d, 0) END
-           AS hiring_sales_roles_90d,
-       CASE WHEN inwin.account IS NOT NULL AND base.d IS NOT NULL
-            THEN coalesce(oc.n, 0) - coalesce(ob.n, 0) END AS hiring_growth_90d,
+SELECT coalesce(v.account, fu.account) AS domain,
+       CASE WHEN v.h_latest IS NOT NULL THEN coalesce(p.open_now, 0) END AS hiring_open_roles,
+       CASE WHEN v.h_win THEN coalesce(p.sales90, 0) END AS hiring_sales_roles_90d,
+       CASE WHEN v.h_win AND v.h_base IS NOT NULL
+            THEN coalesce(p.open_now, 0) - coalesce(p.open_then, 0) END AS hiring_growth_90d,
        {role_select}
-       CASE WHEN hv180.account IS NOT NULL THEN coalesce(lead_roles.n, 0) END
-           AS hiring_leader_roles_180d,
-       CASE WHEN cl.looks >= 2 THEN coalesce(nl.mkt, false) END AS new_marketing_leader_180d,
+       CASE WHEN v.h_180 THEN coalesce(p.lead180, 0) END AS hiring_leader_roles_180d,
+       CASE WHEN v.c_looks >= 2 THEN coalesce(nl.mkt, false) END AS new_marketing_leader_180d,
        nl.leadership_change_date,
        fu.last_funding_date, fu.funding_stage,
-       CASE WHEN comparable.account IS NOT NULL THEN coalesce(ch.added, []) END
-           AS added_tech_90d,
-       CASE WHEN comparable.account IS NOT NULL THEN coalesce(ch.removed, []) END
-           AS removed_tech_90d,
-       CASE WHEN comparable.account IS NOT NULL
+       CASE WHEN v.comparable THEN coalesce(ch.added, []) END AS added_tech_90d,
+       CASE WHEN v.comparable THEN coalesce(ch.removed, []) END AS removed_tech_90d,
+       CASE WHEN v.comparable
             THEN len(coalesce(ch.added, [])) + len(coalesce(ch.removed, [])) > 0 END
            AS stack_change_90d
-FROM universe u
-LEFT JOIN latest USING (account)
-LEFT JOIN base USING (account)
-LEFT JOIN inwin USING (account)
-LEFT JOIN open_counts oc ON oc.account = u.account AND oc.observed_on = latest.d
-LEFT JOIN open_counts ob ON ob.account = u.account AND ob.observed_on = base.d
-LEFT JOIN wagg USING (account)
-LEFT JOIN lead_roles USING (account)
-LEFT JOIN hv180 USING (account)
-{role_join}
-LEFT JOIN cl USING (account)
-LEFT JOIN nl USING (account)
-LEFT JOIN fu USING (account)
-LEFT JOIN comparable USING (account)
-LEFT JOIN ch USING (account)
-ORDER BY u.account
+FROM v2 v
+FULL JOIN fu ON fu.account = v.account
+LEFT JOIN p ON p.account = v.account
+LEFT JOIN nl ON nl.account = v.account
+LEFT JOIN ch ON ch.account = v.account
+ORDER BY domain
 """
 
 
@@ -203,7 +171,7 @@ def signal_columns(store: SignalsStore, as_of: date, *, roles: str | None = None
     ``hiring_roles_last_date``.
     """
     pattern = _roles_pattern(roles)
-    params: dict[str, Any] = {"as_of": as_of}
+    params: dict[str, Any] = {"as_of": as_of, "since": as_of - timedelta(days=STACK_DAYS)}
     if pattern is not None:
         params["roles"] = pattern
     out = store.frame(_sql(pattern is not None), params)

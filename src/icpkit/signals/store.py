@@ -16,7 +16,8 @@ Tables (``account`` is the normalised domain, or the normalised name when no dom
 * ``leaders`` — director-and-above people from contacts snapshots, as a keyed hash (no names or
   e-mail addresses are stored), with department, seniority and title.
 * ``funding`` — rounds: date, round type, amount.
-* ``tech`` — technologies detected on an account's site on a date.
+* ``tech`` — technologies detected on an account's site on a date (only on looks that loaded:
+  a ``stack`` visit with ``ok``; the change rules rely on it).
 """
 
 from __future__ import annotations
