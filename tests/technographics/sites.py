@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gzip
+import math
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -33,7 +34,7 @@ class Reply:
     status: int = 200
     body: bytes | str = b""
     headers: list[tuple[str, str]] = field(default_factory=list)
-    delay: float = 0.0  # seconds before the status line
+    delay: float = 0.0  # seconds before the status line (math.inf: never answers)
     drip: float = 0.0  # seconds between 1 KiB body chunks
     encoding: str | None = None  # "gzip" | "br": compress body and set Content-Encoding
     content_type: str = "text/html; charset=utf-8"
@@ -50,6 +51,7 @@ class SiteServer:
     def __init__(self, handler: Handler) -> None:
         self.handler = handler
         self.hits: Counter[tuple[str, str]] = Counter()
+        self.sent: Counter[tuple[str, str]] = Counter()  # replies written in full
         self.port = 0
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
@@ -122,6 +124,7 @@ class SiteServer:
                 self.hits[(host, path)] += 1
                 reply = self.handler(request)
                 await self._write(writer, reply)
+                self.sent[(host, path)] += 1
                 if headers.get("connection", "").lower() == "close":
                     return
         except (ConnectionError, asyncio.CancelledError):
@@ -131,7 +134,9 @@ class SiteServer:
             writer.close()
 
     async def _write(self, writer: asyncio.StreamWriter, reply: Reply) -> None:
-        if reply.delay:
+        if reply.delay == math.inf:
+            await asyncio.Event().wait()  # until the server stops: a client must give up
+        elif reply.delay:
             await asyncio.sleep(reply.delay)
         body = reply.body.encode() if isinstance(reply.body, str) else reply.body
         headers = list(reply.headers)
@@ -230,7 +235,7 @@ def fixture_handler() -> Handler:
                 status=302, headers=[("Location", "http://169.254.169.254/latest/meta-data/")]
             )
         if host == "slow.test":
-            return Reply(body="late", delay=5.0)
+            return Reply(body="late", delay=math.inf)
         if host == "huge.test":
             return Reply(body=b"<html>" + b"a" * (3 * 1024 * 1024))
         if host == "flaky.test":

@@ -145,12 +145,12 @@ def test_resolution_is_pinned_once_per_host(server: SiteServer) -> None:
 
 
 def test_timeout_is_recorded_not_raised(server: SiteServer) -> None:
-    started = time.perf_counter()
     out = run(server, ["slow.test", "plain.test"], timeout=0.5)
     assert out["slow.test"].error_kind == "timeout"
     assert out["slow.test"].page is None
     assert out["plain.test"].ok  # one failure never aborts the job
-    assert time.perf_counter() - started < 5  # slow.test answers after 5 s: it was not awaited
+    # slow.test never answers: the job ended, so the deadline gave up on it (on any machine)
+    assert server.hits[("slow.test", "/")] >= 1 and server.sent[("slow.test", "/")] == 0
 
 
 def test_size_cap_truncates(server: SiteServer) -> None:
