@@ -121,6 +121,9 @@ def test_collect_show_export_round_trip(tmp_path: Path) -> None:
     assert (
         "signals as of 2026-12-01" in exported.stdout and "90 days to 2026-12-01" in exported.stdout
     )
+    # no contacts snapshots were given: the leadership column says it cannot be judged yet
+    assert "new_marketing_leader_180d: known for 0 of 6 accounts" in exported.stderr
+    assert "too little history to judge" in exported.stderr
     frame = pl.read_parquet(out)
     assert frame.height == 6 and "website" in frame.columns
     assert frame.sort("website")["hiring_sales_roles_90d"].to_list() == [0, 1, 2, 3, 0, 1]

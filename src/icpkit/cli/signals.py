@@ -203,7 +203,13 @@ def export_command(
 ) -> None:
     """One row per account with derived signal columns, their window and as-of date stated."""
     from icpkit.io import check_output, read_table
-    from icpkit.signals.export import COLUMN_DOCS, join_accounts, signal_columns, write_signals
+    from icpkit.signals.export import (
+        COLUMN_DOCS,
+        history_notes,
+        join_accounts,
+        signal_columns,
+        write_signals,
+    )
     from icpkit.signals.store import SignalsStore
 
     day = _date(as_of, "--as-of")
@@ -231,6 +237,8 @@ def export_command(
             escape(what),
         )
     console.print(table)
+    for note in history_notes(result.frame):
+        err_console.print(f"[yellow]note:[/] {escape(note)}")
 
 
 __all__ = ["signals_app"]

@@ -198,6 +198,44 @@ def column_metadata(columns: list[str], as_of: date, roles: str | None = None) -
     return meta
 
 
+_NEEDS = {
+    "hiring": "a successful job-board look in the window",
+    "hiring_growth_90d": "looks before and within the window",
+    "new_marketing_leader_180d": "two contacts snapshots (--contacts on two dates)",
+    "stack": "two comparable looks at the site, the later in the window",
+    "funding": "a matched funding round",
+}
+
+
+_KEYS = (
+    ("hiring_growth_90d", ("growth",)),
+    ("new_marketing_leader_180d", ("new_marketing", "leadership_change")),
+    ("stack", ("tech", "stack")),
+    ("funding", ("funding",)),
+)
+
+
+def history_notes(frame: pl.DataFrame, min_share: float = 0.5) -> list[str]:
+    """One line per signal column known for fewer than ``min_share`` of the rows: too little
+    history to judge it (discovery treats unknown as unknown, so such a column has little
+    power; the note says what more history it needs)."""
+    notes = []
+    rows = max(frame.height, 1)
+    for name in frame.columns:
+        if name not in COLUMN_DOCS:
+            continue
+        known = int(frame.get_column(name).is_not_null().sum())
+        if known / rows >= min_share:
+            continue
+        key = next((k for k, words in _KEYS if any(w in name for w in words)), "hiring")
+        need = _NEEDS.get(key, "more observations")
+        notes.append(
+            f"{name}: known for {known:,} of {frame.height:,} accounts "
+            f"({known / rows:.0%}); too little history to judge — needs {need}"
+        )
+    return notes
+
+
 def join_accounts(
     signals: pl.DataFrame, accounts: pl.DataFrame, domain_column: str
 ) -> pl.DataFrame:
@@ -265,6 +303,7 @@ __all__ = [
     "COLUMN_DOCS",
     "ExportResult",
     "column_metadata",
+    "history_notes",
     "join_accounts",
     "signal_columns",
     "write_signals",
