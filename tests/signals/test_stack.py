@@ -170,3 +170,20 @@ def test_icp_enrich_adds_its_run_to_the_technology_history(tmp_path: Path) -> No
     assert looks == {"shop.localhost": True, "down.localhost": False}
     rows = {r["technology"]: r["category"] for r in tech.to_dicts()}
     assert rows["wordpress"] == "CMS" and rows["jquery"] == "JavaScript libraries"
+
+
+def test_stack_only_collection_marks_its_own_looks(tmp_path: Path) -> None:
+    shop = Company("shop.localhost", tech_html=WORDPRESS, jobs=[])
+    with World([shop]) as world, SignalsStore(tmp_path / "s.duckdb") as store:
+        config = CollectConfig(
+            observed_on=D3,
+            fetch=FetchConfig(allow_private=True, retries=0),
+            feeds=world.feeds(),
+            hiring=False,
+        )
+        first = collect([world.website("shop.localhost")], store, config)
+        again = collect([world.website("shop.localhost")], store, config)
+        sources = store.frame("SELECT DISTINCT source FROM visits")["source"].to_list()
+        feed_hits = sum(n for (host, _), n in world.server.hits.items() if "feeds" in host)
+    assert (first.read, first.unknown, again.already_done) == (1, 0, 1)
+    assert sources == ["stack"] and feed_hits == 0

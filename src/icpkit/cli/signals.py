@@ -114,6 +114,7 @@ def collect_command(
                 feeds=feeds,
                 batch=batch,
                 stack=stack,
+                hiring=hiring,
             )
             detector = None
             if stack:

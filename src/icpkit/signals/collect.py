@@ -55,6 +55,7 @@ class CollectConfig:
     feeds: Mapping[str, str] | None = None
     batch: int = 500
     stack: bool = True
+    hiring: bool = True
     guess_careers: bool = True
 
 
@@ -185,6 +186,8 @@ async def _batch(
                         "category": (d.categories[0] if d.categories else None),
                     }
                 )
+        if not config.hiring:
+            continue
         state.board = find_board(page.html, base)
         state.careers = find_careers_page(page.html, base)
         try:
@@ -227,7 +230,7 @@ async def _batch(
 
 
 def _frames(
-    states: dict[str, _State], extra: list[dict[str, Any]], observed_on: date
+    states: dict[str, _State], extra: list[dict[str, Any]], observed_on: date, hiring: bool
 ) -> dict[str, pl.DataFrame]:
     from icpkit.titles import classify_titles
 
@@ -240,6 +243,7 @@ def _frames(
             "unseen": None,
         }
         for acc, s in states.items()
+        if hiring
     ]
     visits += [e for e in extra if "tech" not in e]
     vis_schema = {
@@ -321,12 +325,13 @@ def collect(
         except IcpkitError as exc:
             invalid.setdefault(str(raw).strip().lower(), " ".join(str(exc).split()))
     report.accounts = len(accounts) + len(invalid)
+    marker = "hiring" if cfg.hiring else "stack"  # the visit that marks an account done
     if invalid:
         bad = pl.DataFrame(
             {"account": list(invalid), "detail": list(invalid.values())},
             schema={"account": pl.String, "detail": pl.String},
         ).with_columns(
-            pl.lit("hiring").alias("source"),
+            pl.lit(marker).alias("source"),
             pl.lit(False).alias("ok"),
             pl.lit(None, dtype=pl.List(pl.String)).alias("unseen"),
             pl.lit(cfg.observed_on).alias("observed_on"),
@@ -334,7 +339,7 @@ def collect(
         store.append({"visits": bad})
         report.unknown += len(invalid)
         report.problems += list(invalid.items())
-    done = store.visited("hiring", cfg.observed_on, accounts)
+    done = store.visited(marker, cfg.observed_on, accounts)
     report.already_done = len(done)
     todo = [a for a in accounts if a not in done]
     obs_cache: dict[Any, list[str]] = {}
@@ -344,14 +349,14 @@ def collect(
     for start in range(0, len(todo), max(1, cfg.batch)):
         chunk = {a: accounts[a] for a in todo[start : start + cfg.batch]}
         states, extra = asyncio.run(_batch(chunk, cfg, resolver, detector, obs_cache))
-        frames = _frames(states, extra, cfg.observed_on)
+        frames = _frames(states, extra, cfg.observed_on, cfg.hiring)
         added = store.append(frames)
         report.postings += added.get("postings", 0)
         report.technologies += added.get("tech", 0)
         for acc, state in states.items():
-            if state.postings is not None:
+            if state.postings is not None or (not cfg.hiring and state.home_ok):
                 report.read += 1
-                report.sources[state.source or "?"] += 1
+                report.sources[state.source or "home page"] += 1
             else:
                 report.unknown += 1
                 report.problems.append((acc, state.error or "no job source found"))
