@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from icpkit.columns import infer_schema, prepare
 from icpkit.criteria import Operator
@@ -275,3 +277,30 @@ def test_the_same_data_gives_the_same_icp_file(tmp_path):
     first, second = _discover_csv(path), _discover_csv(path)
     assert first.icp.scoring.points, "the planted base should give a scorecard"
     assert first.icp.to_yaml() == second.icp.to_yaml()
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n=st.integers(20, 300),
+    k=st.integers(1, 40),
+    density=st.floats(0.02, 0.6),
+    share=st.floats(0.1, 0.6),
+    log_c=st.floats(-3.0, 2.0),
+    seed=st.integers(0, 2**31),
+)
+def test_scorecard_solver_gives_the_estimators_coefficients_bit_for_bit(
+    n: int, k: int, density: float, share: float, log_c: float, seed: int
+) -> None:
+    """The direct liblinear call behind the penalty path changes speed, never a point."""
+    from scipy import sparse
+
+    from icpkit.scorecard import _fit_l1, _fit_l1_sklearn, _liblinear
+
+    assert _liblinear().train is not None, "the fast path's self-check failed"
+    rng = np.random.default_rng(seed)
+    X = sparse.csr_matrix((rng.random((n, k)) < density).astype(np.float64))
+    y = (rng.random(n) < share).astype(np.int64)
+    if y.min() == y.max():
+        y[0] = 1 - y[0]
+    fast, slow = _fit_l1(X, y, 10.0**log_c), _fit_l1_sklearn(X, y, 10.0**log_c)
+    assert np.array_equal(fast[0], slow[0]) and fast[1] == slow[1]

@@ -26,6 +26,7 @@ weight's sign.
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from dataclasses import dataclass
@@ -94,7 +95,12 @@ def _row_loss(y: np.ndarray, p: np.ndarray) -> np.ndarray:
     return -(y * np.log(p) + (1 - y) * np.log1p(-p))
 
 
-def _fit_l1(X: Any, y: np.ndarray, c: float) -> tuple[np.ndarray, float]:
+#: liblinear's settings for every fit: L1 logistic, tolerance, iterations, intercept scaling.
+_TOL, _MAX_ITER, _INTERCEPT_SCALING = 1e-3, 200, 100.0
+
+
+def _fit_l1_sklearn(X: Any, y: np.ndarray, c: float) -> tuple[np.ndarray, float]:
+    """The reference fit: scikit-learn's LogisticRegression on liblinear."""
     from sklearn.linear_model import LogisticRegression
 
     # liblinear penalises the intercept too; a large intercept_scaling makes that negligible.
@@ -102,15 +108,93 @@ def _fit_l1(X: Any, y: np.ndarray, c: float) -> tuple[np.ndarray, float]:
         C=c,
         l1_ratio=1.0,
         solver="liblinear",
-        intercept_scaling=100.0,
-        max_iter=200,
-        tol=1e-3,
+        intercept_scaling=_INTERCEPT_SCALING,
+        max_iter=_MAX_ITER,
+        tol=_TOL,
         random_state=0,  # liblinear visits coordinates in random order: fix it, same file twice
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # convergence chatter on tiny folds; the CV judges
         model.fit(X, y)
     return model.coef_[0].astype(np.float64), float(model.intercept_[0])
+
+
+class _Liblinear:
+    """The same liblinear solve as :func:`_fit_l1_sklearn`, without the estimator around it.
+
+    Choosing the penalty takes hundreds of fits on small bases (repeated k-fold along the path,
+    in every validation fold), each a few milliseconds of solver; LogisticRegression's input
+    validation, label encoding and warning filters add a third on top. Here the inputs are
+    already what liblinear takes (CSR float64, 0/1 labels), so only the solver call remains:
+    same arguments, same seed, bit-identical coefficients. It is used only after a self-check
+    on a small problem matched the estimator exactly; otherwise every fit goes through it.
+    """
+
+    def __init__(self) -> None:
+        self.train: Any = None
+        try:
+            from sklearn.svm import _liblinear
+            from sklearn.svm._base import _get_liblinear_solver_type
+
+            self.solver = _get_liblinear_solver_type("ovr", "l1", "logistic_regression", False)
+            # What LogisticRegression(random_state=0) hands liblinear as its seed, every fit.
+            self.seed = int(np.random.RandomState(0).randint(np.iinfo("i").max))
+            self.quiet = _liblinear.set_verbosity_wrap  # liblinear prints unless told
+            self.train = _liblinear.train_wrap
+            if not self._matches_estimator():
+                self.train = None
+        except Exception:  # a private API moved: the estimator is the fallback
+            self.train = None
+
+    def _matches_estimator(self) -> bool:
+        rng = np.random.default_rng(7)
+        X = sparse.csr_matrix((rng.random((60, 8)) < 0.3).astype(np.float64))
+        y = (rng.random(60) < 0.4).astype(np.int64)
+        for c in (0.05, 0.5, 5.0):
+            a, b = self.fit(X, y, c), _fit_l1_sklearn(X, y, c)
+            if not (np.array_equal(a[0], b[0]) and a[1] == b[1]):
+                return False
+        return True
+
+    def fit(self, X: Any, y: np.ndarray, c: float) -> tuple[np.ndarray, float]:
+        usable = (
+            self.train is not None
+            and sparse.issparse(X)
+            and X.format == "csr"
+            and X.dtype == np.float64
+            and X.indices.dtype == np.int32
+            and X.indptr.dtype == np.int32
+            and 0 < int(y.sum()) < len(y)
+        )
+        if not usable:
+            return _fit_l1_sklearn(X, y, c)
+        labels = np.require(np.asarray(y, dtype=np.float64).ravel(), requirements="W")
+        self.quiet(0)
+        raw, _iters = self.train(
+            X,
+            labels,
+            True,
+            self.solver,
+            _TOL,
+            _INTERCEPT_SCALING,
+            c,
+            np.ones(2),
+            _MAX_ITER,
+            self.seed,
+            0.1,
+            np.ones(X.shape[0]),
+        )
+        return raw[0, :-1].astype(np.float64), float(_INTERCEPT_SCALING * raw[0, -1])
+
+
+@functools.cache
+def _liblinear() -> _Liblinear:
+    return _Liblinear()
+
+
+def _fit_l1(X: Any, y: np.ndarray, c: float) -> tuple[np.ndarray, float]:
+    """L1 logistic fit of 0/1 labels ``y`` at inverse penalty ``c``: (weights, intercept)."""
+    return _liblinear().fit(X, y, c)
 
 
 def solve_intercept(raw: np.ndarray, y: np.ndarray) -> float:
@@ -244,12 +328,14 @@ def fit_points(
     se_auc = math.sqrt((n1 + n0 + 1) / (12.0 * n1 * n0))
     aucs = np.full(len(cs), np.nan)
     best_auc, stalled = 0.5, 0
+    # Every penalty refits the same splits: slice each split's rows once.
+    parts = [(Xs[tr], yi[tr], Xs[te]) for tr, te in splits]
     for j, c in enumerate(cs):
         losses[:, j + 1] = 0.0
-        for f, (tr, te) in enumerate(splits):
-            coef, icpt = _fit_l1(Xs[tr], yi[tr], c)
+        for f, ((_, te), (X_tr, y_tr, X_te)) in enumerate(zip(splits, parts, strict=True)):
+            coef, icpt = _fit_l1(X_tr, y_tr, c)
             nnz[f, j] = int(np.count_nonzero(coef))
-            raw = Xs[te] @ coef + icpt
+            raw = X_te @ coef + icpt
             raw_oof[te, j] += raw / repeats
             losses[te, j + 1] += _row_loss(yi[te], _sigmoid(raw)) / repeats
         aucs[j] = _auc(yi, raw_oof[:, j])
