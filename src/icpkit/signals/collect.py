@@ -128,14 +128,12 @@ def _fail_text(result: Any) -> str:
     return " ".join(f"{kind}: {result.error or 'failed'}".split())
 
 
-async def _fetch(
-    urls: Mapping[str, list[str]], config: CollectConfig, resolver: Any
-) -> dict[str, Any]:
-    """key → FetchResult for each distinct URL (``urls`` maps URL → accounts, used for keys)."""
+async def _fetch(urls: list[str], config: CollectConfig, resolver: Any) -> dict[str, Any]:
+    """Fetch result by target key (:func:`_key`) for each distinct URL."""
     from icpkit.technographics.fetch import fetch_many
 
     out: dict[str, Any] = {}
-    async for result in fetch_many(list(urls), config.fetch, resolver=resolver):
+    async for result in fetch_many(urls, config.fetch, resolver=resolver):
         out[result.domain] = result
     return out
 
@@ -161,7 +159,7 @@ async def _batch(
     stack_visits: list[dict[str, Any]] = []
     # 1. home pages
     home = {_key(s.target): acc for acc, s in states.items()}
-    results = await _fetch({s.target: [] for s in states.values()}, config, resolver)
+    results = await _fetch([s.target for s in states.values()], config, resolver)
     for key, acc in home.items():
         state, result = states[acc], results.get(key)
         if result is None or not result.ok:
@@ -212,7 +210,7 @@ async def _batch(
                 wanted[acc] = ("careers", state.careers)
         if not wanted:
             break
-        results = await _fetch({url: [] for _, url in wanted.values()}, config, resolver)
+        results = await _fetch([url for _, url in wanted.values()], config, resolver)
         for acc, (kind, url) in wanted.items():
             state, result = states[acc], results.get(_key(url))
             if kind == "feed":
