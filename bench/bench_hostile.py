@@ -69,6 +69,9 @@ def shapes(size: int, literals: list[str]) -> dict[str, str]:
         "many 4 KiB-attribute tags": _fill(
             "<div " + " ".join(f"b{i}=v" for i in range(650)) + ">", size
         ),
+        "4 KiB tags of 1,000 bare attributes": _fill(
+            "<div " + " ".join(f"c{i}" for i in range(1_000))[:4_080] + ">", size
+        ),
         "huge script": "<script>" + _fill("var a=1;", size) + "</script>",
         "huge meta": "<meta name='generator' content='" + _fill("WordPress ", size) + "'>",
         "entity flood &amp;": _fill("&amp;", size),

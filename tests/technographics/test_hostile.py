@@ -380,6 +380,25 @@ def test_parse_input_cuts_deep_nesting_and_long_tags_only() -> None:
     assert cut.endswith("tail</div>") and len(cut) < MAX_TAG_CHARS + 20
 
 
+def test_parse_input_caps_attributes_per_tag_outside_scripts_only() -> None:
+    """lexbor's attribute check is quadratic per tag: tags of many distinct attributes reach
+    the parser with MAX_TAG_ATTRIBUTES at most; script text that looks like a tag, and
+    ordinary long tags (one long quoted value), reach it unchanged."""
+    from selectolax.lexbor import LexborHTMLParser
+
+    from icpkit.technographics.page import MAX_TAG_ATTRIBUTES, parse_input
+
+    tag = "<div " + " ".join(f"c{i}" for i in range(1_000))[:4_080] + ">"
+    cut = parse_input("<html><body>" + tag * 50 + "<p id=end>x</p></body></html>")
+    divs = LexborHTMLParser(cut).css("div")
+    assert len(divs) == 50 and all(len(d.attributes) == MAX_TAG_ATTRIBUTES for d in divs)
+    assert LexborHTMLParser(cut).css_first("#end") is not None
+    script = "<script>if (a <b " + " ".join(f"c{i}" for i in range(300)) + ") {}</script>"
+    long_value = '<meta name="description" content="' + "word " * 600 + '">'
+    for html in (script, long_value):
+        assert parse_input(html) is html
+
+
 def test_hostile_page_keeps_detections_before_the_cut() -> None:
     from icpkit.technographics import Detector, Page
 

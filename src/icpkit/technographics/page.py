@@ -9,9 +9,10 @@ reference caps them, so one huge page cannot stall a batch (see :data:`HTML_MAX_
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -94,6 +95,10 @@ of the nesting depth (``"<div>" * 64000`` took 10 s); real pages stay far below 
 MAX_TAG_CHARS = 4_096
 """Characters of one tag's attributes the parser is given at most: lexbor's duplicate-attribute
 check is quadratic in a tag's attribute count (100k attributes took 57 s)."""
+MAX_TAG_ATTRIBUTES = 64
+"""Attributes of one tag the parser is given at most, for tags of 256 characters or more
+(shorter ones cannot hold more than ~85). The character cap alone left a page of 4 KiB tags of
+1,000 distinct attributes each at 1.1 s of parsing per 5 MiB; real tags carry a few."""
 
 _OPEN_OR_CLOSE = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)")
 # void elements never open, and these close themselves when a sibling opens
@@ -123,20 +128,65 @@ _NOT_NESTING = frozenset(
         "th",
     ]
 )
-_LONG_TAG = re.compile(rf"<[A-Za-z][^<>]{{{MAX_TAG_CHARS}}}")
-_TAG_TAIL = re.compile(rf"(<[A-Za-z][^<>]{{{MAX_TAG_CHARS}}})[^<>]*")
+_LONGISH_TAG = re.compile(r"<[A-Za-z][^<>]{256}[^<>]*")
+_TAG_NAME = re.compile(r"<[A-Za-z][^\s/<>]*")
+_ATTRIBUTE = re.compile(r"""[\s/]+[^\s/<>=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s<>]*))?""")
+
+
+_RAW_TEXT_TAG = re.compile(r"<(/?)(?:script|style)\b", re.I)
+
+
+def _tag_keep(tag: str, in_raw_text: Callable[[], bool]) -> int:
+    """Characters of a long ``tag`` (no ``<``/``>`` after its first) the parser gets: up to
+    MAX_TAG_CHARS of attributes and, outside script and style text (where a ``<`` opens no
+    tag: ``in_raw_text`` says, asked only when it matters), MAX_TAG_ATTRIBUTES attributes."""
+    keep = min(len(tag), 2 + MAX_TAG_CHARS)
+    name = _TAG_NAME.match(tag)
+    assert name is not None
+    for i, attr in enumerate(_ATTRIBUTE.finditer(tag, name.end())):
+        if attr.start() >= keep:
+            break
+        if i == MAX_TAG_ATTRIBUTES:
+            return keep if in_raw_text() else attr.start()
+    return keep
+
+
+class _RawText:
+    """Whether a position lies inside ``<script>``/``<style>`` text, judged by the last such
+    opening or closing tag before it; the tags are listed once, on first question."""
+
+    def __init__(self, html: str) -> None:
+        self.html = html
+        self.starts: list[int] | None = None
+        self.opening: list[bool] = []
+
+    def __call__(self, at: int) -> bool:
+        if self.starts is None:
+            found = list(_RAW_TEXT_TAG.finditer(self.html))
+            self.starts = [m.start() for m in found]
+            self.opening = [not m.group(1) for m in found]
+        i = bisect_right(self.starts, at - 1) - 1
+        return i >= 0 and self.opening[i]
 
 
 def parse_input(html: str) -> str:
     """``html`` as the DOM parser gets it: unchanged for ordinary pages; for hostile shapes,
-    over-long tags are cut to MAX_TAG_CHARS and the document ends where more than
+    over-long tags are cut to MAX_TAG_CHARS characters or MAX_TAG_ATTRIBUTES attributes, and
+    the document ends where more than
     MAX_OPEN_TAGS tags would be open. Regex fields still see the whole HTML.
 
     The checks are linear: a count of ``<`` vs ``</`` (C speed) decides whether the depth walk
     runs at all, and the long-tag scan stops at the next ``<`` or ``>``.
     """
-    if _LONG_TAG.search(html):
-        html = _TAG_TAIL.sub(r"\1", html)
+    pieces, last = [], 0
+    raw_text = _RawText(html)
+    for m in _LONGISH_TAG.finditer(html):
+        keep = _tag_keep(m.group(), partial(raw_text, m.start()))
+        if m.start() + keep < m.end():
+            pieces.append(html[last : m.start() + keep])
+            last = m.end()
+    if pieces:
+        html = "".join(pieces) + html[last:]
     if html.count("<") - 2 * html.count("</") <= MAX_OPEN_TAGS:
         return html  # cannot be nested that deep (void tags only make the count larger)
     depth = 0
