@@ -551,3 +551,24 @@ def test_script_scan_finds_the_chains_aho_corasick_finds() -> None:
     for text in texts:
         assert scan.present((text,)) >= {c for _end, c in auto.iter(text)}
         assert scan.present((text,)) - {c for _end, c in auto.iter(text)} <= {"K"}
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    parts=st.lists(
+        st.sampled_from(
+            ["jquery", "JQuery", "wp-", "é", "日本", "\u212a", "\u0130", "ſ", "x", " "]
+        ),
+        max_size=30,
+    )
+)
+def test_native_presence_scan_equals_aho_corasick(parts: list[str]) -> None:
+    """Hyperscan scans UTF-8 (or the folded image when a character ``re.I`` equates with an
+    ASCII letter is present): the literals it reports are exactly Aho-Corasick's on the
+    case-folded text."""
+    pytest.importorskip("hyperscan")
+    literals = ["jquery", "wp-", "k", "is", "ks", "x j"]
+    text = "".join(parts)
+    native = matcher_mod._LiteralScan(literals, True)
+    pure = matcher_mod._LiteralScan(literals, False)
+    assert native.present((text,)) == pure.present((fold_for_prefilter(text),))
