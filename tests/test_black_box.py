@@ -11,7 +11,8 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from icpkit import validation
-from icpkit.columns import ColumnInfo, Kind, Layer, Role, Schema
+from icpkit.columns import ColumnInfo, Kind, Role, Schema
+from icpkit.criteria import Layer
 
 
 def _accounts(n: int, seed: int) -> tuple[pl.DataFrame, Schema, np.ndarray]:

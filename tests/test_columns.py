@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 
 from icpkit.columns import (
     Kind,
-    Layer,
     OutcomeKind,
     Role,
     Schema,
@@ -26,6 +25,7 @@ from icpkit.columns import (
     prepare,
     split_multi,
 )
+from icpkit.criteria import Layer
 from icpkit.errors import IcpFileError, InputError
 from icpkit.io import read_table, write_table
 from tests.helpers import shared_dir

@@ -18,7 +18,7 @@ from icpkit._lazy import lazy_exports
 if TYPE_CHECKING:  # the names below, for type checkers; at run time they load on first use
     from icpkit.columns import Schema, SchemaOverrides, infer_schema, prepare
     from icpkit.criteria import Criterion, Evidence
-    from icpkit.discovery import Discovery, ICPLearner, SearchConfig, discover
+    from icpkit.discovery import Discovery, SearchConfig, discover
     from icpkit.errors import (
         FingerprintError,
         IcpFileError,
@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # the names below, for type checkers; at run time they load o
     )
     from icpkit.icp import ICP, Segment
     from icpkit.io import read_table, write_table
+    from icpkit.learner import ICPLearner
     from icpkit.outcomes import Outcomes, OutcomeSpec, label_outcomes
     from icpkit.pipeline import DiscoveryRun, discover_file, write_outputs
     from icpkit.report.markdown import render_markdown
@@ -46,7 +47,7 @@ if TYPE_CHECKING:  # the names below, for type checkers; at run time they load o
 _LAZY = {
     **dict.fromkeys(("Schema", "SchemaOverrides", "infer_schema", "prepare"), "icpkit.columns"),
     **dict.fromkeys(("Criterion", "Evidence"), "icpkit.criteria"),
-    **dict.fromkeys(("Discovery", "ICPLearner", "SearchConfig", "discover"), "icpkit.discovery"),
+    **dict.fromkeys(("Discovery", "SearchConfig", "discover"), "icpkit.discovery"),
     **dict.fromkeys(
         (
             "FingerprintError",
@@ -64,6 +65,7 @@ _LAZY = {
     ),
     **dict.fromkeys(("ICP", "Segment"), "icpkit.icp"),
     **dict.fromkeys(("read_table", "write_table"), "icpkit.io"),
+    "ICPLearner": "icpkit.learner",
     **dict.fromkeys(("Outcomes", "OutcomeSpec", "label_outcomes"), "icpkit.outcomes"),
     **dict.fromkeys(("DiscoveryRun", "discover_file", "write_outputs"), "icpkit.pipeline"),
     "render_markdown": "icpkit.report.markdown",

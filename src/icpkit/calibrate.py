@@ -36,7 +36,6 @@ from scipy import stats as _st
 
 from icpkit.columns import (
     Kind,
-    Layer,
     Role,
     Schema,
     SchemaOverrides,
@@ -46,11 +45,12 @@ from icpkit.columns import (
     normalize_domain,
     prepare,
 )
-from icpkit.criteria import Criterion, Evidence, Operator
+from icpkit.criteria import Criterion, Evidence, Layer, Operator
 from icpkit.errors import IcpkitError, InputError, MissingColumnsError, OutcomeError
-from icpkit.evidence import SMALL_GROUP, TraitStats, fisher_two_sided, trait_stats
-from icpkit.icp import ICP, ChangeEntry, Segment
+from icpkit.evidence import SMALL_GROUP, TraitStats, fisher_two_sided, trait_stats, wilson
+from icpkit.icp import ICP, CalibrationRow, ChangeEntry, Segment
 from icpkit.outcomes import won_lost
+from icpkit.scoring.engine import calibration_rows
 from icpkit.scoring.plan import OUTPUT_COLUMNS
 from icpkit.traits import TraitConfig, build_traits, nice_grid
 from icpkit.validation import SELECTED_TIERS, predict
@@ -75,6 +75,8 @@ WON_COLUMNS = (
 VALUE_COLUMNS = ("value", "deal_value", "amount", "deal_amount", "acv", "arr", "contract_value")
 CYCLE_COLUMNS = ("cycle_days", "sales_cycle_days", "cycle_length", "sales_cycle", "days_to_close")
 CHURN_COLUMNS = ("churned", "churn", "is_churned")
+#: Fit-score bands of the cohort's calibration table: 0-10, 10-20, ... 90-100.
+SCORE_BANDS = tuple(range(0, 101, 10))
 # Columns a scoring run appends are predictions made then, never traits.
 SCORE_COLUMNS = OUTPUT_COLUMNS
 
@@ -391,20 +393,6 @@ def _drop_absent(o: SchemaOverrides, columns: Sequence[str]) -> SchemaOverrides:
 # -- statistics ----------------------------------------------------------------------------------
 
 
-def wilson(k: np.ndarray | int, n: np.ndarray | int, z: float = 1.96) -> tuple[Any, Any]:
-    """Wilson score interval for k successes in n trials (vectorised; NaN where n is 0)."""
-    k = np.asarray(k, dtype=float)
-    n = np.asarray(n, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = k / n
-        den = 1 + z**2 / n
-        mid = (p + z**2 / (2 * n)) / den
-        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / den
-    lo = np.where(n > 0, np.clip(mid - half, 0, 1), np.nan)
-    hi = np.where(n > 0, np.clip(mid + half, 0, 1), np.nan)
-    return lo, hi
-
-
 Role_ = Literal["must", "nice", "disqualifier", "timing"]
 
 
@@ -455,15 +443,6 @@ class GroupResult:
 
 
 @dataclass(frozen=True)
-class CalibrationBand:
-    score_from: float
-    score_to: float
-    accounts: int
-    predicted: float
-    observed: float
-
-
-@dataclass(frozen=True)
 class IgnoredTrait:
     """A trait outside the ICP that the winners the ICP missed share."""
 
@@ -487,7 +466,7 @@ class CalibrationReport:
     criteria: list[CriterionResult]
     tiers: list[GroupResult]
     segments: list[GroupResult]
-    calibration: list[CalibrationBand]
+    calibration: list[CalibrationRow]
     calibration_gap: float | None  # mean |predicted - observed| weighted by accounts
     tiers_ordered: bool  # A ≥ B ≥ C ≥ D in win rate
     ignored: list[IgnoredTrait]
@@ -653,7 +632,7 @@ def calibrate(
         segments.append(_group("no segment", outside, won, base))
 
     # -- calibration --
-    bands = _calibration(co.fit_score, won)
+    bands = calibration_rows(co.fit_score, won, edges=SCORE_BANDS)
     tot = sum(b.accounts for b in bands)
     gap = sum(abs(b.predicted - b.observed) * b.accounts for b in bands) / tot if tot else None
     selected = np.isin(co.tier, SELECTED_TIERS) & ~co.disqualified
@@ -732,27 +711,6 @@ def _segment_possible(icp: ICP, frame: pl.DataFrame, as_of: date | None) -> np.n
         mk = _masks(frame, s.must, as_of)
         poss |= np.logical_and.reduce(mk[0] | ~mk[1], axis=1)
     return poss
-
-
-def _calibration(score: np.ndarray, won: np.ndarray) -> list[CalibrationBand]:
-    edges = np.arange(0, 101, 10, dtype=float)
-    band = np.clip(np.floor(score / 10).astype(int), 0, 9)
-    out = []
-    for b in range(10):
-        m = band == b
-        k = int(m.sum())
-        if not k:
-            continue
-        out.append(
-            CalibrationBand(
-                score_from=float(edges[b]),
-                score_to=float(edges[b + 1]),
-                accounts=k,
-                predicted=round(float(score[m].mean()) / 100, 4),
-                observed=round(float(won[m].mean()), 4),
-            )
-        )
-    return out
 
 
 def _outcome_values(co: Cohort) -> dict[str, dict[str, float]]:
@@ -1061,17 +1019,17 @@ def _tighten(c: Criterion, co: Cohort, alpha: float) -> tuple[Criterion | None, 
         if s is None:
             return None, ""
         df = pl.DataFrame({"v": s, "w": co.won}).filter(pl.col("v").is_in(list(c.in_)))
-        g = df.group_by("v").agg(pl.len().alias("n"), pl.col("w").sum().alias("k"))
-        if g.height < 2:
+        by_value = df.group_by("v").agg(pl.len().alias("n"), pl.col("w").sum().alias("k"))
+        if by_value.height < 2:
             return None, ""
-        n = g["n"].to_numpy().astype(np.int64)
-        k = g["k"].to_numpy().astype(np.int64)
+        n = by_value["n"].to_numpy().astype(np.int64)
+        k = by_value["k"].to_numpy().astype(np.int64)
         N, K = int(n.sum()), int(k.sum())
         p = fisher_two_sided(k, n - k, K - k, (N - K) - (n - k))
         worse = (k / n < (K - k) / np.maximum(N - n, 1)) & (p * len(n) < alpha) & (n >= 20)
         if not worse.any() or worse.all():
             return None, ""
-        values = g["v"].to_list()
+        values = by_value["v"].to_list()
         keep = tuple(sorted(v for v, w in zip(values, worse, strict=True) if not w))
         gone = sorted(v for v, w in zip(values, worse, strict=True) if w)
         rates = ", ".join(
@@ -1086,6 +1044,7 @@ def _tighten(c: Criterion, co: Cohort, alpha: float) -> tuple[Criterion | None, 
         )
     if c.operator is Operator.BETWEEN and c.column in co.frame.columns:
         lo, hi = c.between or (None, None)
+        new_between: tuple[float | None, float | None]
         x = co.frame.get_column(c.column).cast(pl.Float64).to_numpy()
         inside = ~np.isnan(x)
         if lo is not None:
@@ -1332,7 +1291,6 @@ __all__ = [
     "CYCLE_COLUMNS",
     "VALUE_COLUMNS",
     "WON_COLUMNS",
-    "CalibrationBand",
     "CalibrationReport",
     "CalibrationRun",
     "Change",
@@ -1350,6 +1308,5 @@ __all__ = [
     "prepare_accounts",
     "previous_version_path",
     "propose",
-    "wilson",
     "write_revision",
 ]

@@ -21,11 +21,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from enum import Enum
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import polars as pl
 
-from icpkit.criteria import UNITS, Criterion, unit_from_name
+from icpkit.criteria import UNITS, Criterion, Layer, unit_from_name
 from icpkit.errors import IcpFileError, InputError
 
 try:
@@ -56,12 +56,6 @@ class Kind(_StrEnum):
     MULTI = "multi"
     DATE = "date"
     TEXT = "text"  # free text / high cardinality: never a trait
-
-
-class Layer(_StrEnum):
-    FIRMOGRAPHIC = "firmographic"
-    TECHNOGRAPHIC = "technographic"
-    BEHAVIOURAL = "behavioural"
 
 
 class OutcomeKind(_StrEnum):
@@ -256,7 +250,7 @@ class SchemaOverrides:
                 try:
                     kwargs[key] = {str(k): enum(str(v).lower()) for k, v in value.items()}
                 except ValueError as exc:
-                    allowed = ", ".join(str(m) for m in enum)  # type: ignore[attr-defined]
+                    allowed = ", ".join(str(m) for m in enum)
                     raise IcpFileError(
                         f"{exc}; allowed: {allowed}", file=file, field=where
                     ) from None
@@ -392,7 +386,8 @@ _EVENT = re.compile(r"funding|funded|raised|trigger|leadership|replatform|signal
 _RECENCY = re.compile(r"(^|_)(days_since|months_since|recent|recently|last_\w*_days)($|_)")
 _SIZE = re.compile(r"(^|_)(employees|headcount|staff|seats|company_size|size|revenue)($|_)")
 _MONEY_UNITS = ("money", "count", "year")
-_OUTCOME_PATTERNS: tuple[tuple[OutcomeKind, re.Pattern[str]], ...] = (
+#: Header patterns that mark outcome columns, by outcome kind (first match wins).
+OUTCOME_PATTERNS: tuple[tuple[OutcomeKind, re.Pattern[str]], ...] = (
     (OutcomeKind.LABEL, re.compile(r"^(label|icp_label|best_worst|outcome|outcome_label)$")),
     (OutcomeKind.CHURNED, re.compile(r"(^|_)(churn|churned|is_churned|churn_date|churned_at)$")),
     (OutcomeKind.WON, re.compile(r"^(won|is_won|closed_won|win|stage|deal_stage|deal_won)$")),
@@ -418,7 +413,8 @@ _OUTCOME_PATTERNS: tuple[tuple[OutcomeKind, re.Pattern[str]], ...] = (
     (OutcomeKind.SALES_CYCLE, re.compile(r"sales_cycle|days_to_close|cycle_days")),
     (OutcomeKind.ONBOARDING, re.compile(r"onboarding|time_to_value|ttv|implementation_days")),
 )
-_REFERENCE_DATES = (
+#: Headers read as the purchase / close date that timing windows count back from.
+REFERENCE_DATES = (
     "close_date",
     "closed_date",
     "won_date",
@@ -545,7 +541,7 @@ def parse_number(expr: pl.Expr, convention: Convention = "mixed") -> pl.Expr:
     hundred. Placeholders (``N/A``, ``-``, ``none`` ...) and anything else become null.
     """
     return expr.map_batches(
-        lambda v: _on_distinct(v, lambda x: _parse_number_series(x, convention), pl.Float64),
+        lambda v: _on_distinct(v, lambda x: _parse_number_series(x, convention), pl.Float64()),
         return_dtype=pl.Float64,
         is_elementwise=True,
     )
@@ -711,7 +707,7 @@ def parse_date(expr: pl.Expr) -> pl.Expr:
     four digits: ``1/5/20`` is null rather than the year 20 (or 1, as a lenient parser reads it).
     """
     return expr.map_batches(
-        lambda v: _on_distinct(v, _parse_date_series, pl.Date),
+        lambda v: _on_distinct(v, _parse_date_series, pl.Date()),
         return_dtype=pl.Date,
         is_elementwise=True,
     )
@@ -916,7 +912,7 @@ def _layer_of(name: str, kind: Kind | None = None, unit: str | None = None) -> L
 
 
 def _outcome_of(name: str) -> OutcomeKind | None:
-    for kind, pattern in _OUTCOME_PATTERNS:
+    for kind, pattern in OUTCOME_PATTERNS:
         if pattern.search(name):
             return kind
     return None
@@ -1019,7 +1015,7 @@ def _calendar_artefact(s: pl.Series, kind: Kind) -> tuple[str, float, int] | Non
         pos = g.get_column("2").cast(pl.Int32, strict=False)
         top = pos.mode().sort()[0]
         at = pos == top
-        share = float(at.mean() or 0.0)
+        share = float(cast(float, at.mean()) or 0.0)
         years = g.get_column("1").filter(at).n_unique()
         if share >= threshold and years >= ARTEFACT_YEARS and 1 <= top <= len(names):
             return names[top - 1], share, years
@@ -1037,7 +1033,7 @@ def _date_artefact(d: pl.Series) -> tuple[str, float, int] | None:
         (day1 & (d.dt.month() == 1), "1 January", 0.2),
         (day1, "the 1st of the month", 0.4),
     ):
-        share = float(at.mean() or 0.0)
+        share = float(cast(float, at.mean()) or 0.0)
         years = d.filter(at).dt.year().n_unique()
         if share >= threshold and years >= ARTEFACT_YEARS:
             return name, share, years
@@ -1144,9 +1140,9 @@ def infer_schema(
         for key in ("id", "name", "domain", "reference_date", "label")
         if getattr(ov, key)
     }
-    for key, role in (("id", Role.ID), ("name", Role.NAME), ("domain", Role.DOMAIN)):
+    for key, special_role in (("id", Role.ID), ("name", Role.NAME), ("domain", Role.DOMAIN)):
         if key in picked:
-            roles[picked[key]] = role
+            roles[picked[key]] = special_role
     if "label" in picked:
         outcomes[picked["label"]] = OutcomeKind.LABEL
 
@@ -1276,7 +1272,7 @@ def infer_schema(
         )
 
     reference = picked.get("reference_date") or next(
-        (c for c in _REFERENCE_DATES if c in sources), None
+        (c for c in REFERENCE_DATES if c in sources), None
     )
     if reference is not None:
         columns = [
@@ -1434,12 +1430,13 @@ __all__ = [
     "DATE_SHAPES",
     "FALSE_WORDS",
     "NULL_TOKENS",
+    "OUTCOME_PATTERNS",
+    "REFERENCE_DATES",
     "TEXT_NULL_TOKENS",
     "TRUE_WORDS",
     "ColumnInfo",
     "Convention",
     "Kind",
-    "Layer",
     "NumberConventionWarning",
     "OutcomeKind",
     "PreparedFrame",

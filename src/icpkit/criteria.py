@@ -33,7 +33,15 @@ from typing import Any, Literal
 import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-Layer = Literal["firmographic", "technographic", "behavioural"]
+
+class Layer(StrEnum):
+    """What a trait says about a company: who it is, what it runs, what it is doing now."""
+
+    FIRMOGRAPHIC = "firmographic"
+    TECHNOGRAPHIC = "technographic"
+    BEHAVIOURAL = "behavioural"
+
+
 # What a number *is*, so that it is written the way people read it: a year (2000, not 2,000), a
 # count (2 rounds, not $2), money ($2M), a percentage (12%), a share (0.12 as 12%), a duration.
 Unit = Literal["money", "count", "year", "percent", "share", "days", "months", "plain"]
@@ -97,7 +105,11 @@ class Evidence(BaseModel):
 class Criterion(BaseModel):
     """One explicit test on one column. See the module docstring for the file syntax."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    # use_enum_values: the layer is kept as its plain string, so frames and YAML built from
+    # criteria hold text, not enum members.
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, use_enum_values=True
+    )
 
     column: str
     in_: tuple[str, ...] | None = Field(default=None, alias="in")

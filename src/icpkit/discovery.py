@@ -30,7 +30,6 @@ from icpkit.criteria import Criterion, Evidence, Operator
 from icpkit.evidence import TraitStats, benjamini_hochberg, fisher_two_sided, trait_stats
 from icpkit.icp import (
     ICP,
-    CalibrationRow,
     OutcomeComparison,
     OutcomeDefinition,
     Scoring,
@@ -39,6 +38,7 @@ from icpkit.icp import (
     Source,
 )
 from icpkit.outcomes import Outcomes, higher_is_better
+from icpkit.scoring.engine import calibration_rows
 from icpkit.traits import TraitConfig, TraitSet, build_traits, evaluate, nice_grid
 
 
@@ -334,9 +334,7 @@ def _combine_bands(crits: list[Criterion]) -> list[Criterion]:
         else:
             out.append(c)
     for col, (lo, hi) in bands.items():
-        out.append(
-            Criterion(column=col, between=(lo, hi), layer=layers[col], unit=units[col])  # type: ignore[arg-type]
-        )
+        out.append(Criterion(column=col, between=(lo, hi), layer=layers[col], unit=units[col]))
     return out
 
 
@@ -727,57 +725,6 @@ def _covering(
     return found, total_eval
 
 
-# --------------------------------------------------------------------------------------------
-# the learner
-
-
-class ICPLearner:
-    """Learns an :class:`~icpkit.icp.ICP` from customers (scikit-learn style).
-
-    Configuration is stored unchanged in ``__init__``; :meth:`fit` learns and sets ``icp_`` and
-    ``discovery_``.
-    """
-
-    def __init__(
-        self,
-        *,
-        search: SearchConfig | None = None,
-        traits: TraitConfig | None = None,
-        category_map: Mapping[str, Sequence[str]] | None = None,
-        name: str = "Ideal Customer Profile",
-        review_days: int = 365,
-    ) -> None:
-        self.search = search
-        self.traits = traits
-        self.category_map = category_map
-        self.name = name
-        self.review_days = review_days
-
-    def fit(
-        self,
-        frame: pl.DataFrame,
-        schema: Schema,
-        outcomes: Outcomes,
-        *,
-        source_file: str | Path | None = None,
-        today: date | None = None,
-    ) -> ICPLearner:
-        self.discovery_ = discover(
-            frame,
-            schema,
-            outcomes,
-            search=self.search,
-            traits=self.traits,
-            category_map=self.category_map,
-            name=self.name,
-            review_days=self.review_days,
-            source_file=source_file,
-            today=today,
-        )
-        self.icp_ = self.discovery_.icp
-        return self
-
-
 def discover(
     frame: pl.DataFrame,
     schema: Schema,
@@ -933,13 +880,13 @@ def _merge_segments(
             for a in target.criteria:
                 b = next(c for c in fs.criteria if c.column == a.column)
                 if a.operator is Operator.IN and a.in_ != b.in_:
-                    union = a.model_copy(
+                    joined = a.model_copy(
                         update={"in_": tuple(sorted({*a.in_, *b.in_})), "evidence": None}  # type: ignore[misc]
                     )
                     adj = max(_adjusted(a), _adjusted(b))
                     how = (a.evidence.adjustment if a.evidence else None) or "merged value sets"
                     crits.append(
-                        _with_evidence(frame, union, best, worst, st, adjusted=adj, adjustment=how)
+                        _with_evidence(frame, joined, best, worst, st, adjusted=adj, adjustment=how)
                     )
                 else:
                     crits.append(a)
@@ -1347,33 +1294,6 @@ def _nice_to_haves(
     return _strongest_per_column(ts, s, ok, cfg.max_nice, weighted=False)
 
 
-def feature_matrix(icp: ICP, frame: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Indicators the score adds up, with their weights (the contract in :mod:`icpkit.icp`).
-
-    Columns: each criterion of ``scoring.points``; per segment each must and nice-to-have, and
-    "all musts met" (the bonus). Returns the 0/1 matrix and the weight of each column, so
-    ``raw = intercept + X @ w``.
-    """
-    cols: list[np.ndarray] = []
-    weights: list[float] = []
-    for c in icp.scoring.points:
-        cols.append(_mask(frame, [c]))
-        weights.append(1.0 if c.weight is None else float(c.weight))
-    for seg in icp.segments:
-        ms = [_mask(frame, [c]) for c in seg.must]
-        for c, m in zip(seg.must, ms, strict=True):
-            cols.append(m)
-            weights.append(1.0 if c.weight is None else float(c.weight))
-        for c in seg.nice:
-            cols.append(_mask(frame, [c]))
-            weights.append(1.0 if c.weight is None else float(c.weight))
-        cols.append(np.logical_and.reduce(ms) if ms else np.zeros(frame.height, bool))
-        weights.append(float(seg.bonus))
-    if not cols:
-        return np.zeros((frame.height, 0)), np.zeros(0)
-    return np.column_stack(cols).astype(np.float64), np.asarray(weights)
-
-
 #: Tier thresholds as odds relative to the base odds: A twice, B 1.3 times, C 1/1.3 of them, so
 #: an account at the base rate is tier C, "average" (see ``icpkit.icp.TIER_WORDS``).
 TIER_ODDS = {"A": 2.0, "B": 1.3, "C": 1 / 1.3}
@@ -1477,7 +1397,7 @@ def fit_weights(
     # Raw points of every qualifying account, column by column over the few non-zero weights
     # (no n × k float copy).
     raw = np.zeros(len(q_idx))
-    for j in np.flatnonzero(coef):
+    for j in map(int, np.flatnonzero(coef)):
         col = traits.has[q_idx, cand[j]] if j < len(cand) else seg_cols[j - len(cand)][q_idx]  # type: ignore[union-attr]
         raw += coef[j] * col
     intercept = round(solve_intercept(raw, y.astype(np.float64)), 3) if len(y) else 0.0
@@ -1487,7 +1407,7 @@ def fit_weights(
             "intercept": intercept,
             "points": points,
             "tiers": tier_thresholds(base),
-            "calibration": calibration(score, y),
+            "calibration": calibration_rows(score, y, bands=10),
         }
     )
     return icp.model_copy(update={"segments": segs, "scoring": scoring})
@@ -1497,42 +1417,6 @@ def _disqualified(frame: pl.DataFrame, disq: Sequence[Criterion]) -> np.ndarray:
     out = np.zeros(frame.height, dtype=bool)
     for c in disq:
         out |= _mask(frame, [c])
-    return out
-
-
-def calibration(score: np.ndarray, best: np.ndarray, bands: int = 10) -> list[CalibrationRow]:
-    """Predicted against observed share of best customers per score band (equal-count bands)."""
-    order = np.argsort(score, kind="stable")
-    rows: list[CalibrationRow] = []
-    for chunk in np.array_split(order, bands):
-        if len(chunk) == 0:
-            continue
-        s = score[chunk]
-        rows.append(
-            CalibrationRow(
-                score_from=float(s.min()),
-                score_to=float(s.max()),
-                accounts=len(chunk),
-                predicted=round(float(s.mean()) / 100, 4),
-                observed=round(float(best[chunk].mean()), 4),
-            )
-        )
-    # Bands with identical scores collapse into one row.
-    out: list[CalibrationRow] = []
-    for r in rows:
-        if out and out[-1].score_from == r.score_from and out[-1].score_to == r.score_to:
-            prev = out[-1]
-            tot = prev.accounts + r.accounts
-            out[-1] = prev.model_copy(
-                update={
-                    "accounts": tot,
-                    "observed": round(
-                        (prev.observed * prev.accounts + r.observed * r.accounts) / tot, 4
-                    ),
-                }
-            )
-        else:
-            out.append(r)
     return out
 
 
@@ -1642,13 +1526,10 @@ def _sha256(path: str | Path | None) -> str | None:
 
 __all__ = [
     "Discovery",
-    "ICPLearner",
     "SearchConfig",
     "beam_search",
-    "calibration",
     "discover",
     "evidence_table",
-    "feature_matrix",
     "fit_weights",
     "tier_thresholds",
 ]

@@ -126,8 +126,12 @@ class OutputExistsError(IcpkitError):
         super().__init__(f"{path} already exists; pass --force to replace it")
 
 
-class NotFittedError(IcpkitError):
-    """An estimator was used before ``fit`` was called."""
+class NotFittedError(IcpkitError, ValueError, AttributeError):
+    """An estimator was used before ``fit`` was called.
+
+    Also a ``ValueError`` and ``AttributeError``, like scikit-learn's own ``NotFittedError``, so
+    code written for scikit-learn estimators catches it too.
+    """
 
 
 class FingerprintError(IcpkitError):

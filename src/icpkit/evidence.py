@@ -224,6 +224,22 @@ def binomial_p(k: int, n: int, p0: float) -> float:
     return float(stats.binom.sf(k - 1, n, p0))
 
 
+def wilson(
+    k: np.ndarray | int, n: np.ndarray | int, z: float = 1.96
+) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval for k successes in n trials (vectorised; NaN where n is 0)."""
+    k = np.asarray(k, dtype=float)
+    n = np.asarray(n, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = k / n
+        den = 1 + z**2 / n
+        mid = (p + z**2 / (2 * n)) / den
+        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / den
+    lo = np.where(n > 0, np.clip(mid - half, 0, 1), np.nan)
+    hi = np.where(n > 0, np.clip(mid + half, 0, 1), np.nan)
+    return lo, hi
+
+
 __all__ = [
     "SMALL_CELL",
     "SMALL_GROUP",
@@ -232,4 +248,5 @@ __all__ = [
     "binomial_p",
     "fisher_two_sided",
     "trait_stats",
+    "wilson",
 ]

@@ -179,7 +179,7 @@ def sniff_delimiter(lines: pl.Series) -> str:
         if header == 0:
             continue
         body = counts.slice(1)
-        consistent = float((body == header).mean()) if len(body) else 1.0
+        consistent = int((body == header).sum()) / len(body) if len(body) else 1.0
         key = (consistent, header, -rank)
         if best is None or key > best:
             best, choice = key, d
@@ -403,7 +403,7 @@ def scan_table(source: PathLike, *, format: str | None = None) -> pl.LazyFrame:
         with path.open("rb") as fh:
             head = fh.read(1 << 16)
         try:
-            text = head.decode("utf-8")
+            text: str | None = head.decode("utf-8")
         except UnicodeDecodeError as exc:
             # A cut multi-byte character at the end of the sample is fine; anything else is not.
             text = head[: exc.start].decode("utf-8") if exc.start > len(head) - 4 else None
@@ -541,7 +541,7 @@ def clear_stale_temps(target: PathLike) -> list[Path]:
     return removed
 
 
-def _atomic(target: Path, write: Callable[[Path], None]) -> Path:
+def _atomic(target: Path, write: Callable[[Path], object]) -> Path:
     """Write via ``write(tmp)`` to a temporary sibling, fsync it, then rename over ``target``.
 
     The temporary file is removed on any failure, Ctrl-C included; ones left by a killed earlier

@@ -29,7 +29,7 @@ import numpy as np
 import polars as pl
 
 from icpkit.columns import FALSE_WORDS, TRUE_WORDS, ColumnInfo, OutcomeKind, Schema
-from icpkit.errors import OutcomeError
+from icpkit.errors import OutcomeError, UsageError
 
 # -- the one won/lost vocabulary ----------------------------------------------------------------
 # Every module that reads a success or a failure from a cell (labels, won flags, statuses, deal
@@ -123,7 +123,7 @@ class OutcomeSpec:
         for name in ("best_share", "worst_share"):
             v = getattr(self, name)
             if not 0 < v < 1:
-                raise ValueError(f"{name} must be between 0 and 1, got {v}")
+                raise UsageError(f"{name} must be between 0 and 1 (exclusive), got {v}")
 
 
 @dataclass(frozen=True)

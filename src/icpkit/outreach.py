@@ -74,6 +74,8 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
 """Columns of an outreach export, in order."""
 
 Suppression = pl.DataFrame | str | Path | Sequence[str] | None
+#: What happens to Canadian contacts without recorded consent (CASL): left out, or kept flagged.
+CaslPolicy = Literal["exclude", "flag"]
 
 
 @dataclass
@@ -270,7 +272,7 @@ def build_outreach(
     tiers: Sequence[str] = ("A", "B"),
     suppression: Suppression = None,
     per_account: int = 3,
-    casl_without_consent: Literal["exclude", "flag"] = "exclude",
+    casl_without_consent: CaslPolicy = "exclude",
     unknown_country: Literal["flag", "exclude"] = "flag",
     include_names: bool = True,
 ) -> OutreachResult:
@@ -468,6 +470,7 @@ def export_outreach(
 __all__ = [
     "OUTPUT_COLUMNS",
     "PERSONAL_COLUMNS",
+    "CaslPolicy",
     "OutreachResult",
     "build_outreach",
     "export_outreach",

@@ -14,6 +14,7 @@ Vectorised numpy/polars, one ``np.random.default_rng(seed)``: a seed always yiel
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,6 +82,9 @@ _POOLS: tuple[tuple[str, ...], ...] = (
     # 9 product / data
     ("Product Manager", "Head of Product", "Data Analyst", "Head of Data", "Product Owner"),
 )  # fmt: skip
+
+#: A missing cell inside np.where (a 0-d object array: numpy's stubs reject a bare None).
+_NULL = np.array(None, dtype=object)
 
 _FIRST = (
     "Anna", "Ben", "Carla", "David", "Elena", "Felix", "Grace", "Hugo", "Ines", "Jonas", "Kate",
@@ -205,21 +209,21 @@ def generate_contacts(
         np.where(seg2[deal_acc], np.where(deal_won, "seg2_won", "seg2_lost"), "other"),
     )
 
-    def probs(table: dict[str, tuple[float, ...]]) -> np.ndarray:
+    def probs(table: Mapping[str, tuple[float, ...]]) -> np.ndarray:
         keys = list(table)
         return np.array([table[k] for k in keys])[_index(keys, context)]
 
     # Slots per deal: champion, signer, two optional users/influencers, an occasional blocker.
     slot_codes = [_draw(rng, probs(_CHAMPION_P)), _draw(rng, probs(_SIGNER_P))]
     slot_roles = ["champion", "decision maker"]
-    slot_present = [np.ones(n_deals, bool), rng.random(n_deals) < 0.92]
+    slot_present = [np.ones(n_deals, bool), np.asarray(rng.random(n_deals) < 0.92)]
     for _ in range(2):
         slot_codes.append(_draw(rng, np.tile(_OTHER_P, (n_deals, 1))))
         slot_roles.append("user")
-        slot_present.append(rng.random(n_deals) < 0.5)
+        slot_present.append(np.asarray(rng.random(n_deals) < 0.5))
     slot_codes.append(_draw(rng, np.tile(_OTHER_P, (n_deals, 1))))
     slot_roles.append("blocker")
-    slot_present.append(rng.random(n_deals) < 0.1)
+    slot_present.append(np.asarray(rng.random(n_deals) < 0.1))
 
     deal_ids = np.array([f"D{100000 + i}" for i in range(n_deals)], dtype=object)
     parts: list[pl.DataFrame] = []
@@ -310,15 +314,15 @@ def generate_contacts(
     spelled = _from_pools(rng, pools, code.to_numpy()).to_numpy().astype(object)
     spelled = np.where(spelled == "", base_country, spelled)
     cstyle = rng.random(m)
-    spelled = np.where(cstyle < 0.03, None, spelled)
+    spelled = np.where(cstyle < 0.03, _NULL, spelled)
     spelled = np.where((cstyle >= 0.03) & (cstyle < 0.04), "Earth", spelled)
 
     key_style = rng.random(m)
-    company_id = np.where(key_style < 0.15, None, ids[acc])  # some rows only have a domain
-    company_domain = np.where(key_style < 0.10, dom, None)
+    company_id = np.where(key_style < 0.15, _NULL, ids[acc])  # some rows only have a domain
+    company_domain = np.where(key_style < 0.10, dom, _NULL)
     no_key = key_style < 0.02
-    company_id = np.where(no_key, None, company_id)
-    company_domain = np.where(no_key, None, company_domain)
+    company_id = np.where(no_key, _NULL, company_id)
+    company_domain = np.where(no_key, _NULL, company_domain)
     email = pl.select(
         pl.when(pl.Series(no_key)).then(pl.format("{}@gmail.com", local)).otherwise(email)
     ).to_series()

@@ -26,6 +26,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -510,7 +511,7 @@ def _choose(
     limit: int,
     alpha: float,
 ) -> list[Persona]:
-    chosen: list[dict[str, object]] = []
+    chosen: list[dict[str, Any]] = []
     taken: set[tuple[str, str]] = set()
     ok = pl.col("share_of_won") >= min_share
     for role in ("champion", "decision maker"):
@@ -532,7 +533,7 @@ def _choose(
             taken.add((r["department"], r["seniority"]))
     out = []
     for r in chosen[:limit]:
-        role = r["deal_role"] if r["deal_role"] != "involved" else None
+        deal_role = r["deal_role"] if r["deal_role"] != "involved" else None
         t = titles.filter(
             (pl.col("group") == group)
             & (pl.col("department") == r["department"])
@@ -542,23 +543,23 @@ def _choose(
         examples = t["titles"][0].to_list() if t.height else []
         out.append(
             Persona(
-                id=_slug(group, role or "involved", str(r["department"]), str(r["seniority"])),
+                id=_slug(group, deal_role or "involved", str(r["department"]), str(r["seniority"])),
                 segment=None if group == "all" else group,
                 department=str(r["department"]),
                 seniority=str(r["seniority"]),
-                deal_role=role,
+                deal_role=deal_role,
                 example_titles=examples,
                 evidence=_evidence(r, alpha),
-                notes=[_sentence(r, role)],
+                notes=[_sentence(r, deal_role)],
             )
         )
     return out
 
 
-def _evidence(r: dict[str, object], alpha: float) -> PersonaEvidence:
-    won_t, lost_t = int(r["won_total"]), int(r["lost_total"])  # type: ignore[call-overload]
-    held = int(r["won_involved"]) + int(r["lost_involved"])  # type: ignore[call-overload]
-    lift_ok = r["lift"] is not None and float(r["lift"]) > 1  # type: ignore[arg-type]
+def _evidence(r: dict[str, Any], alpha: float) -> PersonaEvidence:
+    won_t, lost_t = int(r["won_total"]), int(r["lost_total"])
+    held = int(r["won_involved"]) + int(r["lost_involved"])
+    lift_ok = r["lift"] is not None and float(r["lift"]) > 1
     caveat = None
     if lost_t == 0:
         caveat = "no lost deals to compare against"
@@ -566,22 +567,22 @@ def _evidence(r: dict[str, object], alpha: float) -> PersonaEvidence:
         caveat = f"small sample: {won_t} won and {lost_t} lost deals"
     elif held < 2 * SMALL_CELL:
         caveat = f"small sample: only {held} deals involve this persona"
-    elif not (lift_ok and float(r["p_value"]) < alpha):  # type: ignore[arg-type]
-        p_text = f"{float(r['p_value']):.2g}"  # type: ignore[arg-type]
+    elif not (lift_ok and float(r["p_value"]) < alpha):
+        p_text = f"{float(r['p_value']):.2g}"
         caveat = f"not clearly more common in won than in lost deals (p = {p_text})"
     lift = r["lift"]
     return PersonaEvidence(
-        won_deals=int(r["won_involved"]),  # type: ignore[call-overload]
-        lost_deals=int(r["lost_involved"]),  # type: ignore[call-overload]
-        share_of_won=float(r["share_of_won"]),  # type: ignore[arg-type]
-        share_of_lost=float(r["share_of_lost"]) if r["share_of_lost"] is not None else None,  # type: ignore[arg-type]
-        lift=float(lift) if lift is not None and np.isfinite(lift) else None,  # type: ignore[arg-type]
-        p_value=float(r["p_value"]) if lost_t else None,  # type: ignore[arg-type]
+        won_deals=int(r["won_involved"]),
+        lost_deals=int(r["lost_involved"]),
+        share_of_won=float(r["share_of_won"]),
+        share_of_lost=float(r["share_of_lost"]) if r["share_of_lost"] is not None else None,
+        lift=float(lift) if lift is not None and np.isfinite(lift) else None,
+        p_value=float(r["p_value"]) if lost_t else None,
         caveat=caveat,
     )
 
 
-def _sentence(r: dict[str, object], role: str | None) -> str:
+def _sentence(r: dict[str, Any], role: str | None) -> str:
     what = f"{role}" if role else "involved"
     text = (
         f"{r['seniority']} {r['department']} {what} in {r['share_of_won']:.0%} of won deals "

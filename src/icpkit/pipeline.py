@@ -14,20 +14,20 @@ from datetime import date
 from pathlib import Path
 
 import polars as pl
+from sklearn.base import clone
 
 from icpkit.columns import (
-    _OUTCOME_PATTERNS,
-    _REFERENCE_DATES,
+    OUTCOME_PATTERNS,
+    REFERENCE_DATES,
     Schema,
     SchemaOverrides,
     canonical_name,
-    infer_schema,
-    prepare,
 )
-from icpkit.discovery import Discovery, SearchConfig, discover
+from icpkit.discovery import Discovery, SearchConfig
 from icpkit.icp import ICP
 from icpkit.io import atomic_write_text, read_table, write_table
-from icpkit.outcomes import Outcomes, OutcomeSpec, label_outcomes
+from icpkit.learner import ICPLearner, default_category_map
+from icpkit.outcomes import Outcomes
 from icpkit.report.markdown import render_markdown
 from icpkit.traits import TraitConfig
 from icpkit.validation import ValidationReport, validate
@@ -83,9 +83,9 @@ def screen_columns(
         if (
             c in named
             or canon in named
-            or canon in _REFERENCE_DATES
+            or canon in REFERENCE_DATES
             or _KEEP_NAMES.search(canon)
-            or any(pattern.search(canon) for _, pattern in _OUTCOME_PATTERNS)
+            or any(pattern.search(canon) for _, pattern in OUTCOME_PATTERNS)
         ):
             keep.append(c)
     protected = len(keep)
@@ -146,16 +146,6 @@ def _named_in(overrides: SchemaOverrides | None) -> set[str]:
     return found | {canonical_name(n) for n in found}
 
 
-def default_category_map() -> dict[str, list[str]]:
-    """Tool → categories from icpkit's bundled fingerprints (empty if unavailable)."""
-    try:
-        from icpkit.technographics import load_fingerprints
-
-        return load_fingerprints().tool_categories()
-    except Exception:  # the technographics layer is optional for discovery
-        return {}
-
-
 def discover_file(
     source: str | os.PathLike[str] | pl.DataFrame,
     *,
@@ -186,36 +176,29 @@ def discover_file(
     else:
         file = str(source)
         raw = read_table(source)
-    if overrides is None and label is not None:
-        overrides = SchemaOverrides(label=label)
-    elif overrides is not None and label is not None:
-        overrides = _with_label(overrides, label)
-    raw, screened = screen_columns(raw, overrides, max_columns=max_columns, file=file)
-    schema = infer_schema(raw, overrides, file=file)
-    prepared = prepare(raw, schema, file=file, strict=strict)
-    frame, schema = prepared.frame, prepared.schema
-    spec = OutcomeSpec(
-        label=_canonical_label(schema, label), best_share=best_share, worst_share=worst_share
-    )
-    outcomes = label_outcomes(frame, schema, spec, file=file)
-    cmap = category_map if category_map is not None else default_category_map()
-
-    def fit(f: pl.DataFrame, o: Outcomes) -> ICP:
-        return discover(
-            f, schema, o, search=search, traits=traits, category_map=cmap, name=name, today=today
-        ).icp
-
-    found = discover(
-        frame,
-        schema,
-        outcomes,
-        search=search,
-        traits=traits,
-        category_map=cmap,
+    learner = ICPLearner.from_configs(
+        search,
+        traits,
+        label=label,
+        overrides=overrides,
+        best_share=best_share,
+        worst_share=worst_share,
+        strict=strict,
+        category_map=category_map if category_map is not None else default_category_map(),
         name=name,
-        source_file=file,
         today=today,
     )
+    raw, screened = screen_columns(
+        raw, learner.label_overrides(), max_columns=max_columns, file=file
+    )
+    prepared = learner.prepare(raw, file=file)
+    frame, schema = prepared.frame, prepared.schema
+    outcomes = learner.outcomes_of(prepared, file=file)
+    found = learner.fit_prepared(frame, schema, outcomes, source_file=file).discovery_
+
+    def fit(f: pl.DataFrame, o: Outcomes) -> ICP:
+        return clone(learner).fit_prepared(f, schema, o).icp_
+
     report = validate(
         found.icp,
         frame,
@@ -232,22 +215,6 @@ def discover_file(
     icp = icp.model_copy(update={"notes": [*icp.notes, *found.warnings]})
     found.icp = icp
     return DiscoveryRun(icp, found, report, schema, outcomes, frame, file, warnings)
-
-
-def _with_label(o: SchemaOverrides, label: str) -> SchemaOverrides:
-    from dataclasses import replace
-
-    return replace(o, label=label)
-
-
-def _canonical_label(schema: Schema, label: str | None) -> str | None:
-    """The label column's canonical name (users give the header as it is in their file)."""
-    if label is None:
-        return None
-    for c in schema.columns:
-        if label in (c.name, c.source):
-            return c.name
-    return label
 
 
 def write_outputs(
@@ -289,7 +256,6 @@ def write_outputs(
 __all__ = [
     "MAX_COLUMNS",
     "DiscoveryRun",
-    "default_category_map",
     "discover_file",
     "screen_columns",
     "write_outputs",

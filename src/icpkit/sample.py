@@ -675,8 +675,8 @@ def _outcomes(
     onboarding = np.round(
         np.exp(np.log(28.0) - 0.3 * quality + 0.5 * on_prem + rng.normal(0, 0.3, n))
     ).astype(np.int64)
-    miss_expansion = rng.random(n) < 0.02
-    miss_onboarding = rng.random(n) < 0.03
+    miss_expansion = np.asarray(rng.random(n) < 0.02)
+    miss_onboarding = np.asarray(rng.random(n) < 0.03)
 
     return pl.DataFrame(
         {

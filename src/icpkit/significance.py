@@ -57,7 +57,7 @@ def one_blas_thread() -> AbstractContextManager[object]:
 
     if not _BLAS:
         _BLAS.append(ThreadpoolController())
-    return _BLAS[0].limit(limits=1, user_api="blas")  # type: ignore[attr-defined, no-any-return]
+    return _BLAS[0].limit(limits=1, user_api="blas")  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ cost ten thousand evaluations.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
@@ -305,13 +306,13 @@ def clean_title(expr: pl.Expr) -> pl.Expr:
 
 
 def _first_match(rules: tuple[Rule, ...], cleaned: pl.Expr, default: str) -> pl.Expr:
-    chain: pl.Expr | None = None
+    chain: Any = None  # polars' When/Then chain: pl.when(...).then(...).when(...)...
     out = None
     for rule in rules:
         cond = cleaned.str.contains(rule.pattern)
         if rule.unless:
             cond = cond & ~cleaned.str.contains(rule.unless)
-        out = (pl.when(cond) if chain is None else chain.when(cond)).then(pl.lit(rule.label))  # type: ignore[union-attr]
+        out = (pl.when(cond) if chain is None else chain.when(cond)).then(pl.lit(rule.label))
         chain = out
     assert out is not None
     return pl.when(cleaned.is_null()).then(None).otherwise(out.otherwise(pl.lit(default)))

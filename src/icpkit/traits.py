@@ -21,14 +21,12 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import cast
 
 import numpy as np
 import polars as pl
 
-from icpkit.columns import ColumnInfo, Kind, Layer, Role, Schema
-from icpkit.criteria import Criterion
-from icpkit.criteria import Layer as CriterionLayer
+from icpkit.columns import ColumnInfo, Kind, Role, Schema
+from icpkit.criteria import Criterion, Layer
 from icpkit.evidence import TraitStats, trait_stats
 
 RECENCY_WINDOWS = (30, 90, 180, 365)
@@ -98,9 +96,8 @@ class TraitSet:
         return out
 
 
-def layer_of(info: ColumnInfo) -> CriterionLayer:
-    layer = info.layer or Layer.FIRMOGRAPHIC
-    return cast(CriterionLayer, str(layer.value if hasattr(layer, "value") else layer))
+def layer_of(info: ColumnInfo) -> Layer:
+    return Layer(info.layer or Layer.FIRMOGRAPHIC)
 
 
 def nice_number(x: float) -> float:
@@ -281,7 +278,7 @@ def _bool_matrix(df: pl.DataFrame) -> np.ndarray:
 def _categorical(
     s: pl.Series,
     name: str,
-    layer: CriterionLayer,
+    layer: Layer,
     best: np.ndarray | None,
     config: TraitConfig,
     min_n: int,
@@ -308,7 +305,7 @@ def _categorical(
 def _numeric(
     s: pl.Series,
     name: str,
-    layer: CriterionLayer,
+    layer: Layer,
     config: TraitConfig,
     crits: list[Criterion],
     kinds: list[str],
@@ -324,16 +321,16 @@ def _numeric(
     for c in cuts:
         if not lo < c <= hi:
             continue
-        crits.append(Criterion(column=name, between=(c, None), layer=layer, unit=unit))  # type: ignore[arg-type]
+        crits.append(Criterion(column=name, between=(c, None), layer=layer, unit=unit))
         kinds.append("ge")
-        crits.append(Criterion(column=name, between=(None, c), layer=layer, unit=unit))  # type: ignore[arg-type]
+        crits.append(Criterion(column=name, between=(None, c), layer=layer, unit=unit))
         kinds.append("lt")
 
 
 def _multi(
     s: pl.Series,
     name: str,
-    layer: CriterionLayer,
+    layer: Layer,
     category_map: Mapping[str, Sequence[str]] | None,
     config: TraitConfig,
     min_n: int,

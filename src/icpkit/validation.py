@@ -27,7 +27,6 @@ import numpy as np
 import polars as pl
 
 from icpkit.columns import Kind, Role, Schema
-from icpkit.discovery import feature_matrix
 from icpkit.icp import ICP
 from icpkit.outcomes import Outcomes
 
@@ -71,24 +70,19 @@ class Prediction:
 
 
 def predict(icp: ICP, frame: pl.DataFrame) -> Prediction:
-    """fit_score, tier and disqualification as defined in :mod:`icpkit.icp`."""
-    X, w = feature_matrix(icp, frame)
-    raw = icp.scoring.intercept + (X @ w if len(w) else np.zeros(frame.height))
-    raw = np.clip(raw, -40.0, 40.0)
-    score = np.floor(1000.0 / (1.0 + np.exp(-raw)) + 0.5) / 10.0  # half up, as every engine
-    disq = np.zeros(frame.height, dtype=bool)
-    if icp.disqualifiers:
-        res = frame.select(
-            [c.expr().fill_null(False).alias(f"d{i}") for i, c in enumerate(icp.disqualifiers)]
-        )
-        disq = res.select(pl.any_horizontal(pl.all())).to_series().to_numpy().astype(bool)
-    t = icp.scoring.tiers
-    tier = np.where(
-        score >= t["A"], "A", np.where(score >= t["B"], "B", np.where(score >= t["C"], "C", "D"))
+    """fit_score, tier and disqualification of a prepared frame, from the scoring engine.
+
+    The engine is the one implementation of the scoring rules in :mod:`icpkit.icp` (the SQL
+    compiler is tested equal to it), so validation measures exactly what ``icp score`` outputs.
+    """
+    from icpkit.scoring.engine import score
+
+    out = score(frame, icp, prepared=True, rank=False, reasons="none")
+    return Prediction(
+        out.get_column("fit_score").to_numpy(),
+        out.get_column("tier").to_numpy(),
+        out.get_column("disqualified").to_numpy().astype(bool),
     )
-    tier = np.where(disq, "D", tier)
-    score = np.where(disq, 0.0, score)  # disqualifiers act on the score itself
-    return Prediction(score, tier, disq)
 
 
 @dataclass(frozen=True)

@@ -338,7 +338,7 @@ def status(
         return st
     pred = predict(icp, frame)
     k = int(pred.selected.sum())
-    from icpkit.calibrate import wilson
+    from icpkit.evidence import wilson
 
     lo, hi = wilson(k, n)
     st.recent_selected = k

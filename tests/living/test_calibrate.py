@@ -16,11 +16,11 @@ from icpkit.calibrate import (
     calibrate_file,
     load_cohort,
     propose,
-    wilson,
     write_revision,
 )
 from icpkit.columns import normalize_domain
 from icpkit.errors import IcpFileError, InputError, OutcomeError, OutputExistsError
+from icpkit.evidence import wilson
 from icpkit.icp import ICP
 from tests.living.conftest import drift_cohort, null_cohort
 

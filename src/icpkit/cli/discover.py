@@ -11,21 +11,13 @@ import typer
 from rich.table import Table
 
 from icpkit.cli._app import app, console, err_console, escape
+from icpkit.cli._options import ForceOpt, day_option
 
 if TYPE_CHECKING:  # the library loads when a command runs, so `icp --help` stays fast
     import polars as pl
 
     from icpkit.icp import ICP
     from icpkit.pipeline import DiscoveryRun
-
-
-def _parse_date(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date like 2024-01-01") from None
 
 
 def _criteria_table(title: str, rows: list) -> Table:
@@ -165,7 +157,8 @@ def discover(
         Path | None, typer.Option(help="DuckDB database file the --query runs against.")
     ] = None,
     holdout_after: Annotated[
-        str | None, typer.Option(help="Time split: fit before this date, test after.")
+        date | None,
+        day_option("--holdout-after", "Time split: fit before this date, test after."),
     ] = None,
     folds: Annotated[int, typer.Option(help="k for k-fold validation (0 to skip).")] = 5,
     max_segments: Annotated[int, typer.Option(help="Most segments to look for.")] = 3,
@@ -190,7 +183,7 @@ def discover(
             "the outcomes (reported).",
         ),
     ] = 200,
-    force: Annotated[bool, typer.Option(help="Replace existing output files.")] = False,
+    force: ForceOpt = False,
 ) -> None:
     """Discover an evidence-based ICP from a customer base and write icp.yaml + icp.md."""
     from icpkit.columns import SchemaOverrides
@@ -227,7 +220,7 @@ def discover(
             worst_share=worst_share,
             search=SearchConfig(max_segments=max_segments),
             folds=folds,
-            holdout_after=_parse_date(holdout_after),
+            holdout_after=holdout_after,
             baseline=baseline,
             name=name,
             strict=not lenient,

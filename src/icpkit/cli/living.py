@@ -17,15 +17,7 @@ import typer
 from rich.table import Table
 
 from icpkit.cli._app import app, console, err_console, escape
-
-
-def _date(value: str | None, hint: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=hint) from None
+from icpkit.cli._options import IcpOpt, day_option
 
 
 def _pct(x: float | None) -> str:
@@ -38,7 +30,7 @@ def _x(x: float | None) -> str:
 
 @app.command("calibrate")
 def calibrate_cmd(
-    icp_path: Annotated[Path, typer.Option("--icp", help="The ICP file (icp.yaml).")],
+    icp_path: IcpOpt,
     outcomes: Annotated[
         Path,
         typer.Option("--outcomes", help="Won/lost deals: id or domain, won/lost, optional value."),
@@ -66,7 +58,7 @@ def calibrate_cmd(
     force: Annotated[
         bool, typer.Option("--force", help="Replace an existing, different backup.")
     ] = False,
-    today: Annotated[str | None, typer.Option("--today", help="Date of the revision.")] = None,
+    today: Annotated[date | None, day_option("--today", "Date of the revision.")] = None,
 ) -> None:
     """Look back at won/lost deals: per criterion and tier, what converted; propose the next version."""
     from icpkit.calibrate import calibrate_file, write_revision
@@ -77,7 +69,7 @@ def calibrate_cmd(
         accounts_path=accounts,
         outcome_column=outcome_column,
         cohort_name=cohort,
-        today=_date(today, "--today"),
+        today=today,
     )
     rep = run.report
     console.rule(
@@ -207,7 +199,7 @@ def status_cmd(
             help="Review cadence in days from the last revision (default: the file's review_by).",
         ),
     ] = None,
-    today: Annotated[str | None, typer.Option("--today", help="Evaluate as of this date.")] = None,
+    today: Annotated[date | None, day_option("--today", "Evaluate as of this date.")] = None,
 ) -> None:
     """Age, review due date and drift; exits 3 when review is overdue or drift exceeds the threshold."""
     from icpkit.icp import ICP
@@ -222,7 +214,7 @@ def status_cmd(
     st = status(
         icp,
         recent=frame,
-        today=_date(today, "--today"),
+        today=today,
         drift_threshold=drift_threshold,
         review_days=review_days,
         file=str(recent) if recent else None,

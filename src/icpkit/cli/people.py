@@ -13,8 +13,10 @@ import typer
 from rich.table import Table
 
 from icpkit.cli._app import app, console, err_console, escape
+from icpkit.cli._options import ForceOpt, IcpOpt, RawCellsOpt
 from icpkit.compliance import DISCLAIMER
 from icpkit.errors import UsageError
+from icpkit.outreach import CaslPolicy
 
 
 def _tiers(value: str) -> tuple[str, ...]:
@@ -29,7 +31,7 @@ def _tiers(value: str) -> tuple[str, ...]:
 def personas(
     contacts: Annotated[Path, typer.Argument(help="Contacts file with titles and deal roles.")],
     accounts: Annotated[Path, typer.Option(help="Accounts (customers) the contacts belong to.")],
-    icp_file: Annotated[Path, typer.Option("--icp", help="The ICP file.")] = Path("icp.yaml"),
+    icp_file: IcpOpt = Path("icp.yaml"),
     write: Annotated[
         bool, typer.Option(help="Store the personas in the ICP file's people-level section.")
     ] = False,
@@ -98,7 +100,7 @@ def export(
     scored: Annotated[Path, typer.Argument(help="Scored accounts (output of icp score).")],
     contacts: Annotated[Path, typer.Option(help="Contacts file (CSV, Excel, Parquet…).")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Outreach file to write.")],
-    icp_file: Annotated[Path, typer.Option("--icp", help="The ICP file.")] = Path("icp.yaml"),
+    icp_file: IcpOpt = Path("icp.yaml"),
     tiers: Annotated[str, typer.Option(help="Account tiers to include.")] = "A,B",
     suppress: Annotated[
         Path | None,
@@ -106,25 +108,16 @@ def export(
     ] = None,
     per_account: Annotated[int, typer.Option(help="Most contacts per account.")] = 3,
     casl: Annotated[
-        str, typer.Option(help="Canadian contacts without recorded consent: exclude or flag.")
+        CaslPolicy, typer.Option(help="Canadian contacts without recorded consent.")
     ] = "exclude",
     names: Annotated[bool, typer.Option(help="Include first/last names.")] = True,
-    force: Annotated[bool, typer.Option(help="Replace an existing output file.")] = False,
-    raw_cells: Annotated[
-        bool,
-        typer.Option(
-            "--raw-cells",
-            help="Write CSV/Excel cells verbatim: no ' before cells starting with = + - @ "
-            "(formula-injection guard off).",
-        ),
-    ] = False,
+    force: ForceOpt = False,
+    raw_cells: RawCellsOpt = False,
 ) -> None:
     """Fit accounts × their best contacts in priority order, with the rules that apply per row."""
     from icpkit.icp import ICP
     from icpkit.outreach import export_outreach
 
-    if casl not in ("exclude", "flag"):
-        raise UsageError(f"--casl {casl!r}: choose exclude or flag")
     icp = ICP.load(icp_file)
     from icpkit import io
 

@@ -2,37 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from icpkit.cli._app import app, console, err_console, escape
+from icpkit.cli._options import AsOfOpt, ForceOpt, IcpOpt, RawCellsOpt
 from icpkit.icp import ICP
-
-IcpOpt = Annotated[Path, typer.Option("--icp", help="The ICP file (icp.yaml).")]
-RawCellsOpt = Annotated[
-    bool,
-    typer.Option(
-        "--raw-cells",
-        help="Write CSV/Excel cells verbatim: no ' before cells starting with = + - @ "
-        "(formula-injection guard off).",
-    ),
-]
-
-
-def _as_of(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(
-            f"{value!r} is not a date (YYYY-MM-DD)", param_hint="--as-of"
-        ) from None
+from icpkit.scoring.crm import Target
+from icpkit.scoring.engine import EngineName, Missing, Reasons
 
 
 @app.command("score")
@@ -42,24 +23,23 @@ def score_cmd(
     output: Annotated[
         Path, typer.Option("-o", "--output", help="Scored file (format by extension).")
     ],
-    force: Annotated[bool, typer.Option("--force", help="Replace an existing output.")] = False,
+    force: ForceOpt = False,
     missing: Annotated[
-        str, typer.Option("--missing", help="error | unknown: what a missing ICP column does.")
+        Missing,
+        typer.Option("--missing", help="What a column the ICP reads but the file lacks does."),
     ] = "error",
-    as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Reference date for timing windows.")
-    ] = None,
+    as_of: AsOfOpt = None,
     top: Annotated[int, typer.Option("--top", help="Accounts to show.")] = 20,
     reasons: Annotated[
-        str, typer.Option("--reasons", help="codes | text | none in the output.")
+        Reasons, typer.Option("--reasons", help="How the output explains each score.")
     ] = "text",
     raw: RawCellsOpt = False,
     engine: Annotated[
-        str,
+        EngineName,
         typer.Option(
             "--engine",
-            help="polars (in process) | spark (the Spark SQL of icp sql --dialect spark, run in "
-            "a local[2] session; needs icpkit[spark] and Java).",
+            help="polars runs in process; spark runs the Spark SQL of icp sql --dialect spark in "
+            "a local[2] session (needs icpkit\\[spark] and Java).",
         ),
     ] = "polars",
 ) -> None:
@@ -67,12 +47,6 @@ def score_cmd(
     from icpkit import io
     from icpkit.scoring import score_file
 
-    if missing not in ("error", "unknown"):
-        raise typer.BadParameter("use error or unknown", param_hint="--missing")
-    if reasons not in ("codes", "text", "none"):
-        raise typer.BadParameter("use codes, text or none", param_hint="--reasons")
-    if engine not in ("polars", "spark"):
-        raise typer.BadParameter("use polars or spark", param_hint="--engine")
     icp = ICP.load(icp_path)
     io.check_output(output, force=force, inputs=[source])  # refuse before reading or scoring
     with (
@@ -87,18 +61,20 @@ def score_cmd(
     ):
         task = progress.add_task("reading", total=None)
         labels = {"read": "reading", "score": "scoring", "write": "writing"}
-        runner = score_file
+        runner: Any = score_file
         if engine == "spark":
-            from icpkit.scoring.spark import score_file_spark as runner
+            from icpkit.scoring.spark import score_file_spark
+
+            runner = score_file_spark
         result = runner(
             source,
             icp,
             output,
             force=force,
-            missing=missing,  # type: ignore[arg-type]
-            as_of=_as_of(as_of),
+            missing=missing,
+            as_of=as_of,
             reasons=reasons,
-            top=top,  # type: ignore[arg-type]
+            top=top,
             on_stage=lambda s: progress.update(task, description=labels.get(s, s)),
         )
     tiers = Table(title=f"{result.rows:,} accounts scored → {escape(str(result.output))}")
@@ -168,9 +144,7 @@ def sql_cmd(
     view: Annotated[
         str | None, typer.Option("--view", help="Emit CREATE OR REPLACE VIEW name.")
     ] = None,
-    as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Fix the timing reference date.")
-    ] = None,
+    as_of: AsOfOpt = None,
     raw: Annotated[
         bool,
         typer.Option(
@@ -207,7 +181,7 @@ def sql_cmd(
         table=table,
         dialect=dialect,
         view=view,
-        as_of=_as_of(as_of),
+        as_of=as_of,
         raw=raw,
         columns=columns,
     )
@@ -218,14 +192,17 @@ def sql_cmd(
 def export_crm_cmd(
     source: Annotated[Path, typer.Argument(help="Prospects or an already scored file.")],
     icp_path: IcpOpt,
-    crm: Annotated[str, typer.Option("--crm", help="hubspot | salesforce")],
+    crm: Annotated[Target, typer.Option("--crm", help="The CRM whose import format to write.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="The import CSV to write.")],
     records: Annotated[
         Path | None, typer.Option("--records", help="CRM export to look ids up by domain.")
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace an existing output.")] = False,
-    missing: Annotated[str, typer.Option("--missing", help="error | unknown")] = "error",
-    as_of: Annotated[str | None, typer.Option("--as-of")] = None,
+    force: ForceOpt = False,
+    missing: Annotated[
+        Missing,
+        typer.Option("--missing", help="What a column the ICP reads but the file lacks does."),
+    ] = "error",
+    as_of: AsOfOpt = None,
     raw: RawCellsOpt = False,
 ) -> None:
     """Write a HubSpot company-import or Salesforce Account-update CSV with the ICP scores."""
@@ -233,18 +210,14 @@ def export_crm_cmd(
     from icpkit.scoring import score
     from icpkit.scoring.crm import crm_export
 
-    if crm not in ("hubspot", "salesforce"):
-        raise typer.BadParameter("use hubspot or salesforce", param_hint="--crm")
-    if missing not in ("error", "unknown"):
-        raise typer.BadParameter("use error or unknown", param_hint="--missing")
     icp = ICP.load(icp_path)
     inputs = [source] + ([records] if records else [])
     io.check_output(output, force=force, inputs=inputs)
     df = io.read_table(source)
     if "fit_score" not in df.columns:
-        df = score(df, icp, as_of=_as_of(as_of), missing=missing)  # type: ignore[arg-type]
+        df = score(df, icp, as_of=as_of, missing=missing)
     recs = io.read_table(records) if records else None
-    result = crm_export(df, icp, target=crm, records=recs)  # type: ignore[arg-type]
+    result = crm_export(df, icp, target=crm, records=recs)
     path = io.write_table(result.frame, output, force=force, inputs=inputs, raw_cells=raw)
     console.print(
         f"{result.matched:,} accounts → {escape(str(path))} ({crm}); "

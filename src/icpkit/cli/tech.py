@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import (
@@ -20,6 +20,7 @@ from rich.progress import (
 from rich.table import Table
 
 from icpkit.cli._app import app, console, err_console, escape
+from icpkit.cli._options import ForceOpt, RawCellsOpt
 
 if TYPE_CHECKING:  # the library loads when a command runs, so `icp --help` stays fast
     import polars as pl
@@ -48,21 +49,12 @@ CacheOpt = Annotated[
 ]
 NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Do not read or write the cache.")]
 RefreshOpt = Annotated[bool, typer.Option("--refresh", help="Refetch even fresh cached sites.")]
-ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite the output file.")]
 DnsOpt = Annotated[
     bool,
     typer.Option(
         "--dns",
         help="Also look up DNS records (MX, TXT/SPF …); needs the dns extra: "
         "pip install 'icpkit\\[dns]'.",
-    ),
-]
-RawCellsOpt = Annotated[
-    bool,
-    typer.Option(
-        "--raw-cells",
-        help="Write CSV/Excel cells verbatim: no ' before cells starting with = + - @ "
-        "(formula-injection guard off).",
     ),
 ]
 DnsServerOpt = Annotated[
@@ -89,7 +81,7 @@ _MAX_PAGE_BYTES = 5 * 1024 * 1024  # FetchConfig.max_bytes (the library is not i
 _PAGE_CPU_SECONDS = 10.0  # enrich.PAGE_CPU_SECONDS
 
 
-def _dns(enabled: bool, servers: list[str] | None):  # type: ignore[no-untyped-def]
+def _dns(enabled: bool, servers: list[str] | None) -> Any:
     if not enabled and not servers:
         return None
     from icpkit.technographics.dnsrecords import DnsLookup
@@ -99,7 +91,7 @@ def _dns(enabled: bool, servers: list[str] | None):  # type: ignore[no-untyped-d
     return DnsLookup(nameservers=[hp[0] for hp in host_ports] or None, port=port)
 
 
-def _detector(fingerprints: Path | None, min_confidence: int):  # type: ignore[no-untyped-def]
+def _detector(fingerprints: Path | None, min_confidence: int) -> Any:
     from icpkit.technographics.detector import Detector
     from icpkit.technographics.update import resolve_fingerprints
 

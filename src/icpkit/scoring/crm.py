@@ -22,7 +22,7 @@ from typing import Literal
 import polars as pl
 
 from icpkit.columns import resolve_columns
-from icpkit.errors import InputError
+from icpkit.errors import InputError, UsageError
 from icpkit.icp import ICP
 from icpkit.scoring.explain import expand_reasons
 
@@ -83,7 +83,7 @@ def crm_export(
 ) -> CrmExport:
     """Rows for a CRM import; ``records`` is a CRM export used to look ids up by domain."""
     if target not in FIELDS:
-        raise ValueError(f"unknown CRM {target!r}; choose hubspot or salesforce")
+        raise UsageError(f"unknown CRM {target!r}; choose hubspot or salesforce")
     fields = FIELDS[target]
     id_col, dom_col = _key_columns(scored.columns, icp)
     if id_col is None and dom_col is None:

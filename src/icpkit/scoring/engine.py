@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any, Literal
 
+import numpy as np
 import polars as pl
 
 from icpkit.columns import (
@@ -32,12 +33,16 @@ from icpkit.columns import (
     split_multi,
 )
 from icpkit.criteria import Criterion
-from icpkit.errors import InputError, MissingColumnsError
-from icpkit.icp import ICP
+from icpkit.errors import InputError, MissingColumnsError, UsageError
+from icpkit.icp import ICP, CalibrationRow
 from icpkit.scoring.plan import RAW_CLIP, Kind, Plan, bind_reference_dates, build_plan
 
+#: What a column the ICP reads but the input lacks does: stop, or count as unknown.
 Missing = Literal["error", "unknown"]
+#: How scored output explains each score: reason codes, sentences, or not at all.
 Reasons = Literal["codes", "text", "none"]
+#: Where scoring runs: polars in process, or the Spark SQL in a Spark session.
+EngineName = Literal["polars", "spark"]
 
 _PREFIX = "__icp_"
 _TARGET: dict[str, pl.DataType] = {
@@ -344,7 +349,7 @@ def score_exprs(plan: Plan, reasons: Reasons) -> list[list[pl.Expr]]:
         disq = met[plan.disqualifiers[0]]
         for i in plan.disqualifiers[1:]:
             disq = disq | met[i]
-        chain = pl.when(t[plan.disqualifiers[0]]).then(
+        chain: Any = pl.when(t[plan.disqualifiers[0]]).then(
             pl.lit(plan.tests[plan.disqualifiers[0]].describe())
         )
         for i in plan.disqualifiers[1:]:
@@ -358,15 +363,17 @@ def score_exprs(plan: Plan, reasons: Reasons) -> list[list[pl.Expr]]:
         # Members meet every must; among the segments an account belongs to, the one with the
         # most own points wins, ties to the first in the file.
         cm = [pl.col(f"{_PREFIX}c{k}") for k in range(len(plan.segments))]
-        chain = None
+        seg_chain: Any = None
         for j, s in enumerate(plan.segments):
             cond = cm[j]
             for i in range(j):
                 cond = cond & (~cm[i] | (p[j] > p[i]))
             for k in range(j + 1, len(p)):
                 cond = cond & (~cm[k] | (p[j] >= p[k]))
-            chain = (pl.when(cond) if chain is None else chain.when(cond)).then(pl.lit(s.id))
-        segment = chain.otherwise(pl.lit(None, dtype=pl.String))  # type: ignore[union-attr]
+            seg_chain = (pl.when(cond) if seg_chain is None else seg_chain.when(cond)).then(
+                pl.lit(s.id)
+            )
+        segment = seg_chain.otherwise(pl.lit(None, dtype=pl.String))
 
     a, b, c = plan.tiers
     tier_fit = (
@@ -547,7 +554,8 @@ def score(
     ``rank=False`` leaves out the file-wide ``rank`` column (the only step that needs every row).
     ``prepared=True`` promises categorical columns are already normalised (as
     :func:`icpkit.columns.prepare` leaves them) and skips checking their distinct values, a
-    hash pass per column; un-normalised values then simply fail to match.
+    hash pass per column, and the duplicate-id check (``prepare`` made it; frames joined from
+    deals repeat accounts on purpose); un-normalised values then simply fail to match.
     """
     if isinstance(df, pl.LazyFrame):
         return _score_lf(
@@ -560,7 +568,8 @@ def score(
             rank=rank,
         )
     if isinstance(df, pl.DataFrame):
-        _check_ids(df, icp)
+        if not prepared:
+            _check_ids(df, icp)
         lf = _score_lf(
             df.lazy(),
             icp,
@@ -579,7 +588,7 @@ def score(
     if pd is not None and isinstance(df, pd.DataFrame):
         out = score(_from_pandas(df), icp, as_of=as_of, missing=missing, reasons=reasons, rank=rank)
         return _to_pandas(out, index=df.index)
-    raise TypeError(f"score() needs a polars or pandas DataFrame, not {type(df).__name__}")
+    raise UsageError(f"score() needs a polars or pandas DataFrame, not {type(df).__name__}")
 
 
 def _from_pandas(df: Any) -> pl.DataFrame:
@@ -637,57 +646,105 @@ def score_lazy(
     )
 
 
+def calibration_rows(
+    score: np.ndarray,
+    outcome: np.ndarray,
+    *,
+    edges: Sequence[float] | None = None,
+    bands: int = 10,
+) -> list[CalibrationRow]:
+    """Predicted against observed share of best customers (or wins) per score band.
+
+    The one implementation of the calibration table, for the ICP file, the living review and
+    :func:`calibration_table`. ``score`` is the fit score (0-100); ``outcome`` is 1/true for best
+    (won), 0/false for worst (lost) and NaN for neither (counted in ``accounts``, not in
+    ``observed``). With ``edges`` the bands are ``[lo, hi)`` (the last one closed) and empty
+    ones are left out; without, ``bands`` equal-count bands of the accounts sorted by score,
+    where neighbouring bands of one and the same score range are merged into one row.
+    """
+    score = np.asarray(score, dtype=np.float64)
+    y = np.asarray(outcome, dtype=np.float64)
+    if edges is not None:
+        lo, hi = np.asarray(edges[:-1], dtype=float), np.asarray(edges[1:], dtype=float)
+        band = np.searchsorted(hi, score, side="right")
+        band = np.where(score == hi[-1], len(hi) - 1, band)
+        band = np.where((score < lo[0]) | np.isnan(score), -1, band)
+        groups = [(np.flatnonzero(band == k), lo[k], hi[k]) for k in range(len(hi))]
+    else:
+        order = np.argsort(score, kind="stable")
+        groups = [
+            (chunk, float(score[chunk].min()), float(score[chunk].max()))
+            for chunk in np.array_split(order, bands)
+            if len(chunk)
+        ]
+    rows: list[CalibrationRow] = []
+    for idx, s_from, s_to in groups:
+        if not len(idx):
+            continue
+        known = y[idx][~np.isnan(y[idx])]
+        row = CalibrationRow(
+            score_from=float(s_from),
+            score_to=float(s_to),
+            accounts=len(idx),
+            predicted=round(float(score[idx].mean()) / 100, 4),
+            observed=round(float(known.mean()), 4) if len(known) else float("nan"),
+        )
+        prev = rows[-1] if rows else None
+        if (
+            edges is None
+            and prev is not None
+            and (prev.score_from, prev.score_to)
+            == (
+                row.score_from,
+                row.score_to,
+            )
+        ):
+            tot = prev.accounts + row.accounts
+            observed = (prev.observed * prev.accounts + row.observed * row.accounts) / tot
+            rows[-1] = prev.model_copy(update={"accounts": tot, "observed": round(observed, 4)})
+        else:
+            rows.append(row)
+    return rows
+
+
 def calibration_table(
     scored: pl.DataFrame,
     outcome: str | pl.Series,
     *,
     edges: Sequence[float] = (0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100),
 ) -> pl.DataFrame:
-    """Predicted against observed share of best customers per ``fit_score`` band.
+    """:func:`calibration_rows` of a scored frame, as a frame (one row per non-empty band).
 
     ``outcome`` is a boolean column (or Series): true for best, false for worst, null for
-    accounts that are neither; those count in ``accounts`` but not in ``observed``. Columns match
-    :class:`icpkit.icp.CalibrationRow`; empty bands are left out.
+    accounts that are neither; those count in ``accounts`` but not in ``observed``.
     """
     y = scored[outcome] if isinstance(outcome, str) else outcome
     if y.dtype != pl.Boolean:
         raise InputError("the calibration outcome must be boolean (best / worst / null)")
     if "fit_score" not in scored.columns:
         raise MissingColumnsError(["fit_score"], why="score the customers first")
-    lo = list(edges[:-1])
-    hi = list(edges[1:])
-    frame = pl.DataFrame({"s": scored["fit_score"], "y": y})
-    band = pl.lit(None, dtype=pl.Int32)
-    for k in reversed(range(len(lo))):
-        upper = pl.col("s") <= hi[k] if k == len(lo) - 1 else pl.col("s") < hi[k]
-        band = (
-            pl.when((pl.col("s") >= lo[k]) & upper).then(pl.lit(k, dtype=pl.Int32)).otherwise(band)
-        )
-    out = (
-        frame.with_columns(band.alias("band"))
-        .drop_nulls("band")
-        .group_by("band")
-        .agg(
-            pl.len().alias("accounts"),
-            (pl.col("s").mean() / 100.0).round(4).alias("predicted"),
-            pl.col("y").cast(pl.Float64).mean().round(4).alias("observed"),
-        )
-        .sort("band")
+    rows = calibration_rows(
+        scored["fit_score"].cast(pl.Float64).fill_null(float("nan")).to_numpy(),
+        y.cast(pl.Float64).fill_null(float("nan")).to_numpy(),
+        edges=edges,
     )
-    return out.select(
-        pl.col("band")
-        .replace_strict(list(range(len(lo))), lo, return_dtype=pl.Float64)
-        .alias("score_from"),
-        pl.col("band")
-        .replace_strict(list(range(len(hi))), hi, return_dtype=pl.Float64)
-        .alias("score_to"),
-        pl.col("accounts").cast(pl.Int64),
-        "predicted",
-        "observed",
-    )
+    schema = {
+        "score_from": pl.Float64,
+        "score_to": pl.Float64,
+        "accounts": pl.Int64,
+        "predicted": pl.Float64,
+        "observed": pl.Float64,
+    }
+    data = [r.model_dump() for r in rows]
+    table = pl.DataFrame(data, schema=schema) if data else pl.DataFrame(schema=schema)
+    return table.with_columns(pl.col("observed").fill_nan(None))
 
 
 __all__ = [
+    "EngineName",
+    "Missing",
+    "Reasons",
+    "calibration_rows",
     "calibration_table",
     "rank_desc",
     "rank_expr",
