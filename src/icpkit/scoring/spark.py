@@ -46,6 +46,7 @@ def spark_session(master: str | None = None, app: str = "icpkit") -> Any:
         SparkSession.builder.master(master or "local[2]")
         .appName(app)
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.sql.shuffle.partitions", "4")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Iterator, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,18 @@ def _judged_schema(icp: ICP, keep_all: bool) -> pl.DataFrame:
     return judge(_empty_rows(), icp, keep_all=keep_all)
 
 
+@lru_cache(maxsize=4)
+def _analyser(icp_yaml: str, fingerprints: str | None, page_cpu_seconds: float | None) -> Any:
+    """One analyser per Python worker and ICP: Spark reuses its workers across tasks, so the
+    detector (seconds to compile for a 4,000-technology database) is built once per worker,
+    not once per WARC file."""
+    from icpkit.sourcing.run import make_analyser
+
+    return make_analyser(
+        ICP.from_yaml(icp_yaml), fingerprints=fingerprints, page_cpu_seconds=page_cpu_seconds
+    )
+
+
 def _stats_accumulators(sc: Any) -> dict[str, Any]:
     return {name: sc.accumulator(0) for name in _STAT_FIELDS}
 
@@ -98,17 +111,11 @@ def _rows_stage(
     rows_arrow = _arrow_schema(_empty_rows())
 
     def per_file(batches: Iterator[Any]) -> Iterator[Any]:
-        from icpkit.sourcing.run import make_analyser, warc_rows
+        from icpkit.sourcing.run import warc_rows
 
-        analyser = None
         for batch in batches:
             for path in batch.column("path").to_pylist():
-                if analyser is None:  # one detector per task, built on the executor
-                    analyser = make_analyser(
-                        ICP.from_yaml(icp_yaml),
-                        fingerprints=fingerprints,
-                        page_cpu_seconds=page_cpu_seconds,
-                    )
+                analyser = _analyser(icp_yaml, fingerprints, page_cpu_seconds)
                 stats = ReadStats()
                 frame = warc_rows(
                     path, analyser, max_record_bytes=max_record_bytes, stats=stats,
@@ -118,9 +125,9 @@ def _rows_stage(
                     accs[name].add(getattr(stats, name))
                 yield from _batches(frame, rows_arrow)
 
-    files = spark.createDataFrame([(p,) for p in paths], "path string").repartition(
-        max(1, len(paths)), "path"
-    )
+    # exactly one file per partition (hash partitioning could put two files in one task)
+    rdd = spark.sparkContext.parallelize([(p,) for p in paths], max(1, len(paths)))
+    files = spark.createDataFrame(rdd, "path string")
     return files.mapInArrow(per_file, _spark_schema(rows_arrow))
 
 
@@ -218,7 +225,6 @@ def spark_rows_from_refs(
 
     def per_shard(batches: Iterator[Any]) -> Iterator[Any]:
         from icpkit.sourcing.ranges import ArchiveReader, RecordRef
-        from icpkit.sourcing.run import make_analyser
 
         refs_here = [
             RecordRef(f, int(o), int(n))
@@ -232,9 +238,7 @@ def spark_rows_from_refs(
         ]
         if not refs_here:
             return
-        analyser = make_analyser(
-            ICP.from_yaml(icp_yaml), fingerprints=fp, page_cpu_seconds=page_cpu_seconds
-        )
+        analyser = _analyser(icp_yaml, fp, page_cpu_seconds)
         reader = ArchiveReader(
             archive, rate=rate, max_record_bytes=max_record_bytes, allow_private=allow_private
         )
