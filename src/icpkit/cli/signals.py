@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from icpkit.cli._app import app, console, err_console, escape
+
+if TYPE_CHECKING:  # the library loads when a command runs, so `icp --help` stays fast
+    from icpkit.signals.collect import CollectReport
 
 signals_app = typer.Typer(
     help="Timing signals over time: hiring, leadership changes, funding and stack changes.",
@@ -148,7 +151,7 @@ def collect_command(
             )
 
 
-def _render_collect(report) -> None:  # type: ignore[no-untyped-def]
+def _render_collect(report: CollectReport) -> None:
     done = f", {report.already_done:,} already collected for this date" * bool(report.already_done)
     console.print(
         f"{report.accounts:,} accounts{done}: {report.read:,} read, "

@@ -244,7 +244,7 @@ def _frames(
         if hiring
     ]
     visits += [e for e in extra if "tech" not in e]
-    vis_schema = {
+    vis_schema: dict[str, pl.DataType | type[pl.DataType]] = {
         "account": pl.String,
         "source": pl.String,
         "ok": pl.Boolean,

@@ -175,8 +175,10 @@ def signal_columns(store: SignalsStore, as_of: date, *, roles: str | None = None
     if pattern is not None:
         params["roles"] = pattern
     out = store.frame(_sql(pattern is not None), params)
-    casts = {c: pl.Int64 for c in out.columns if c.endswith(("_90d", "_180d", "open_roles"))}
-    casts.update(dict.fromkeys(("new_marketing_leader_180d", "stack_change_90d"), pl.Boolean))
+    casts: dict[str, pl.DataType] = {
+        c: pl.Int64() for c in out.columns if c.endswith(("_90d", "_180d", "open_roles"))
+    }
+    casts.update(dict.fromkeys(("new_marketing_leader_180d", "stack_change_90d"), pl.Boolean()))
     casts.update({c: pl.List(pl.String) for c in ("added_tech_90d", "removed_tech_90d")})
     return out.with_columns(pl.col(c).cast(t) for c, t in casts.items() if c in out.columns)
 
