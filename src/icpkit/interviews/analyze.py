@@ -171,16 +171,43 @@ def _counts(xt: sp.csr_matrix, labels: np.ndarray, k: int) -> np.ndarray:
     onehot = np.zeros((labels.size, k), dtype=np.float32)
     sel = labels >= 0
     onehot[np.flatnonzero(sel), labels[sel]] = 1.0
-    return np.asarray(xt @ onehot, dtype=np.float64).T
+    return np.ascontiguousarray((xt @ onehot).T)
 
 
 def _z(
     y: np.ndarray, n_group: np.ndarray, y_total: np.ndarray, n: int, min_docs: int
 ) -> np.ndarray:
-    delta, se = log_odds(y, n_group, y_total, n)
-    z = delta / se
-    z[(y < min_docs) | (delta <= 0)] = -np.inf
+    """z of every (group, term); -inf where the group has too few mentions or fewer than others.
+
+    Only candidates are computed: a share above the others' and ``min_docs`` mentions. Most
+    (group, term) pairs of a long vocabulary are neither, and the logs are the cost.
+    """
+    ng = np.asarray(n_group, dtype=np.float64).reshape(-1, 1)
+    # a share above the others': y / n_g > (y_total − y) / (n − n_g)  ⟺  y · n > y_total · n_g
+    cand = (y >= min_docs) & (y * float(n) > y_total[None, :] * ng)
+    z = np.full(y.shape, -np.inf)
+    g, j = np.nonzero(cand)
+    if g.size:
+        delta, se = _pairs(y[g, j], ng[g, 0], y_total[j], n)
+        zz = delta / se
+        zz[delta <= 0] = -np.inf
+        z[g, j] = zz
     return z
+
+
+def _pairs(
+    yg: np.ndarray, ng: np.ndarray, y_total: np.ndarray, n: int, prior: float = PRIOR_INTERVIEWS
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`log_odds` for flat arrays of (group count, group size, term total) triples."""
+    a0 = float(prior)
+    a = a0 * y_total / max(float(n), 1.0)
+    yo, no = y_total - yg, float(n) - ng
+    tiny = 1e-9
+    hit_g, miss_g = np.maximum(yg + a, tiny), np.maximum(ng + a0 - yg - a, tiny)
+    hit_o, miss_o = np.maximum(yo + a, tiny), np.maximum(no + a0 - yo - a, tiny)
+    delta = np.log(hit_g * miss_o / (miss_g * hit_o))
+    se = np.sqrt(1.0 / hit_g + 1.0 / miss_g + 1.0 / hit_o + 1.0 / miss_o)
+    return delta, se
 
 
 @dataclass(frozen=True)
@@ -214,16 +241,19 @@ def distinctive_terms(
     labels = np.asarray(labels, dtype=np.int64)
     prepared = []
     for s in scopes:
-        xt = s.matrix.T.tocsr()
-        y_total = np.asarray(s.matrix.sum(axis=0), dtype=np.float64).ravel()
-        prepared.append((s, xt, y_total))
+        y_all = np.asarray(s.matrix.sum(axis=0), dtype=np.float64).ravel()
+        # A term mentioned in fewer than min_docs texts of this scope is never a candidate,
+        # whatever the labels: leave it out of every pass (most phrases, per question).
+        cols = np.flatnonzero(y_all >= min_docs)
+        if cols.size == 0 or s.matrix.shape[0] == 0:
+            continue
+        xt = s.matrix[:, cols].T.tocsr()
+        prepared.append((s, xt, y_all[cols], cols))
     rng = np.random.default_rng(seed)
     null_max = np.full(permutations, -np.inf)
     for b in range(permutations):
         perm = rng.permutation(labels)
-        for s, xt, y_total in prepared:
-            if s.matrix.shape[1] == 0 or s.matrix.shape[0] == 0:
-                continue
+        for s, xt, y_total, _ in prepared:
             lab = perm[s.interview]
             n_group = np.bincount(lab[lab >= 0], minlength=k)
             z = _z(_counts(xt, lab, k), n_group, y_total, s.matrix.shape[0], min_docs)
@@ -231,9 +261,7 @@ def distinctive_terms(
     finite = null_max[np.isfinite(null_max)]
     threshold = float(np.quantile(finite, 1 - alpha)) if finite.size else 0.0
     rows: list[pl.DataFrame] = []
-    for s, xt, y_total in prepared:
-        if s.matrix.shape[1] == 0 or s.matrix.shape[0] == 0:
-            continue
+    for s, xt, y_total, cols in prepared:
         lab = labels[s.interview]
         y = _counts(xt, lab, k)
         n_group = np.bincount(lab[lab >= 0], minlength=k).astype(np.float64)
@@ -251,7 +279,7 @@ def distinctive_terms(
                     {
                         "segment": [segments[g]] * order.size,
                         "scope": [s.name] * order.size,
-                        "term": terms[order].tolist(),
+                        "term": terms[cols[order]].tolist(),
                         "mentions": y[g, order].astype(np.int64),
                         "interviews": np.full(order.size, int(n_group[g])),
                         "others_mentions": (y_total[order] - y[g, order]).astype(np.int64),

@@ -93,20 +93,20 @@ def analyze_interviews(
     scrubber = Scrubber.for_corpus(
         (iv.text for iv in chosen), names=everyone, companies=companies, keep=keep
     )
-    acc_names = linked.select("account_id", "account_name", "account_domain").rows()
-    sec_text: list[str] = []
+    own = {a for row in linked.select("account_name", "account_domain").rows() for a in row if a}
+    sec_raw: list[str] = []
     sec_interview: list[int] = []
     sec_question: list[str] = []
-    scrubbed: list[str] = []
-    for j, (iv, own) in enumerate(zip(chosen, acc_names, strict=True)):
-        parts = []
+    for j, iv in enumerate(chosen):
         for q, text in iv.sections.items():
-            clean = scrubber.scrub(text, names=iv.names, account=[a for a in own if a])
-            sec_text.append(clean)
+            sec_raw.append(text)
             sec_interview.append(j)
             sec_question.append(q)
-            parts.append(clean)
-        scrubbed.append(" ".join(parts))
+    sec_text = scrubber.scrub_many(sec_raw, accounts=own)
+    parts: list[list[str]] = [[] for _ in chosen]
+    for j, clean in zip(sec_interview, sec_text, strict=True):
+        parts[j].append(clean)
+    scrubbed = [" ".join(p) for p in parts]
     tm = term_matrix(sec_text, min_docs=min_docs)
     n = len(chosen)
     owner = np.asarray(sec_interview, dtype=np.int64)

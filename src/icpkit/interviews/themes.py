@@ -119,7 +119,7 @@ def _quotes(terms: list[str], members: np.ndarray, corpus: Corpus, n: int) -> li
     patterns = [re.compile(rf"(?<![\w'’-]){re.escape(t)}(?![\w'’-])") for t in terms]
     best: list[tuple[int, int, int]] = []  # (-hits, length penalty, interview)
     chosen: dict[int, str] = {}
-    for i in np.flatnonzero(members):
+    for i in np.flatnonzero(members)[:60]:  # enough to pick a few; bounded for 1,000s
         top: tuple[int, int, str] | None = None
         for sentence in _SENTENCE.split(corpus.texts[i]):
             low = sentence.lower()
