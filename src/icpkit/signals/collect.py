@@ -344,11 +344,13 @@ def collect(
     finished = report.already_done + len(invalid)
     if progress is not None:
         progress(finished)
-    for start in range(0, len(todo), max(1, cfg.batch)):
-        chunk = {a: accounts[a] for a in todo[start : start + cfg.batch]}
-        states, extra = asyncio.run(_batch(chunk, cfg, resolver, detector, obs_cache))
-        frames = _frames(states, extra, cfg.observed_on, cfg.hiring)
-        added = store.append(frames)
+    chunks = [
+        {a: accounts[a] for a in todo[start : start + cfg.batch]}
+        for start in range(0, len(todo), max(1, cfg.batch))
+    ]
+
+    def record(states: dict[str, _State], extra: list[dict[str, Any]]) -> None:
+        added = store.append(_frames(states, extra, cfg.observed_on, cfg.hiring))
         report.postings += added.get("postings", 0)
         report.technologies += added.get("tech", 0)
         for acc, state in states.items():
@@ -358,9 +360,18 @@ def collect(
             else:
                 report.unknown += 1
                 report.problems.append((acc, state.error or "no job source found"))
-        finished += len(chunk)
-        if progress is not None:
-            progress(finished)
+
+    async def run_all() -> None:
+        # one event loop for the whole run: the resolver's locks and DNS verdicts carry over
+        done_so_far = finished
+        for chunk in chunks:
+            record(*await _batch(chunk, cfg, resolver, detector, obs_cache))
+            done_so_far += len(chunk)
+            if progress is not None:
+                progress(done_so_far)
+
+    if chunks:
+        asyncio.run(run_all())
     return report
 
 
