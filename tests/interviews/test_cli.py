@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -215,3 +216,92 @@ def test_nothing_half_written_on_errors(icp_cli, study: dict[str, Path], tmp_pat
     assert r.code == 2 and "--force" in _one_line_error(r)
     assert (tmp_path / "plan.md").read_text() == "mine"
     assert not (tmp_path / "plan.csv").exists()
+
+
+def test_plan_picks_typical_customers_not_outliers() -> None:
+    from icpkit.criteria import Criterion
+    from icpkit.icp import Segment
+    from icpkit.interviews import plan_interviews
+
+    icp = ICP(
+        segments=[
+            Segment(id="s1", name="mid", must=[Criterion(column="employees", between=(100, None))])
+        ]
+    )
+    employees = [380.0, 400.0, 420.0, 100.0, 90_000.0, 410.0, 395.0, 405.0]
+    accounts = pl.DataFrame(
+        {
+            "id": [f"a{i}" for i in range(8)] + ["lost1", "lost2"],
+            "employees": [*employees, 400.0, 400.0],
+            "won": ["won"] * 8 + ["lost", "lost"],
+        }
+    )
+    plan = plan_interviews(icp, accounts, per_segment=4, contrasts=2, tiers=("A", "B", "C", "D"))
+    reps = plan.rows.filter(pl.col("kind") == "representative")["account_id"].to_list()
+    # the four closest to the customers' median (402.5): 400, 405, 395, 410 — not 100 or 90,000
+    assert sorted(reps) == ["a1", "a5", "a6", "a7"]
+    assert plan.rows.filter(pl.col("kind") == "contrast")["account_id"].to_list() == [
+        "lost1",
+        "lost2",
+    ]
+    assert "closest to the segment median on employees" in plan.markdown
+
+
+def test_contacts_names_scrubbed_even_in_lower_case(icp_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    corpus = generate_interviews(12, 12, words=120, personal_data=False, seed=9)
+    notes = tmp_path / "notes"
+    write_interviews(corpus, notes)
+    first = notes / "acc-0001.md"
+    first.write_text(
+        first.read_text() + "\nthen vellquist zarnoff joined the call and liked it.\n",
+        encoding="utf-8",
+    )
+    corpus.accounts.write_csv(tmp_path / "accounts.csv")
+    pl.DataFrame({"First Name": ["Vellquist"], "Last Name": ["Zarnoff"]}).write_csv(
+        tmp_path / "contacts.csv"
+    )
+    two_segment_icp().save(tmp_path / "icp.yaml")
+    r = icp_cli(
+        "interviews", "analyze", notes, "--icp", tmp_path / "icp.yaml", "--accounts",
+        tmp_path / "accounts.csv", "--contacts", tmp_path / "contacts.csv",
+        "--terms", tmp_path / "terms.csv", "--write", "--permutations", "50",
+    )  # fmt: skip
+    assert r.code == 0, r.err
+    outputs = r.out + (tmp_path / "icp.yaml").read_text() + (tmp_path / "terms.csv").read_text()
+    assert "vellquist" not in outputs.lower() and "zarnoff" not in outputs.lower()
+
+
+def test_theme_outcomes_are_the_accounts_medians() -> None:
+    """The generator gives accounts that mention seg-1's first theme 1.6× the ARR."""
+    import numpy as np
+
+    from icpkit.interviews import analyze_interviews
+
+    corpus = generate_interviews(50, 50, seed=4)
+    result = analyze_interviews(
+        corpus.interviews, two_segment_icp(), corpus.accounts, permutations=100
+    )
+    seg1 = result.insights.for_segment("seg-1")
+    assert seg1 is not None
+    theme = next(t for t in seg1.themes if "spreadsheets broke" in t.terms)
+    (arr,) = [o for o in theme.outcomes if o.metric == "arr"]
+    mentioning = set(theme.sources)
+    ids = [f"{a}/1" for a in corpus.accounts["id"]]
+    values = corpus.accounts["arr"].to_numpy()
+    yes = np.array([v for i, v in zip(ids, values, strict=True) if i in mentioning])
+    # every interviewed account mentioning any of the theme's terms, in any segment
+    others_mention = {
+        f"{corpus.interviews[i].account}/1"
+        for i in range(len(corpus.interviews))
+        if any(
+            re.search(rf"\b{re.escape(t)}\b", corpus.interviews[i].text.lower())
+            for t in theme.terms
+        )
+    }
+    assert mentioning <= others_mention
+    all_yes = np.array([v for i, v in zip(ids, values, strict=True) if i in others_mention])
+    all_no = np.array([v for i, v in zip(ids, values, strict=True) if i not in others_mention])
+    assert arr.n_mentioning == all_yes.size and arr.n_others == all_no.size
+    assert arr.mentioning == np.median(all_yes) and arr.others == np.median(all_no)
+    assert arr.mentioning > arr.others  # the planted association shows
+    assert yes.size == theme.interviews
