@@ -203,3 +203,22 @@ def test_notes_linking_to_no_account(tmp_path: Path) -> None:
         )
     msg = _one_line(e.value)
     assert "none of the 1 interview(s) links to an account" in msg and str(tmp_path) in msg
+
+
+def test_without_accounts_notes_name_their_segment(tmp_path: Path) -> None:
+    from icpkit.interviews import generate_interviews, write_interviews
+
+    corpus = generate_interviews(30, 0, words=150, seed=3)
+    paths = write_interviews(corpus, tmp_path)
+    segment_of = dict(zip(corpus.accounts["id"], corpus.accounts["segment"], strict=True))
+    for p in paths[:-1]:  # the last one names no segment: reported, left out
+        text = p.read_text(encoding="utf-8")
+        p.write_text(f"Segment: {segment_of[p.stem]}\n{text}", encoding="utf-8")
+    result = analyze_interviews(
+        read_interviews(tmp_path).interviews, two_segment_icp(), None, permutations=50
+    )
+    assert result.insights.linked == 59
+    assert result.warnings == [f"{paths[-1].name}: links to no account; left out"]
+    linked = result.links.filter(pl.col("link").is_not_null())
+    assert set(linked["link"]) == {"segment header"}
+    assert linked["segment"].to_list() == [segment_of[p.stem] for p in paths[:-1]]
