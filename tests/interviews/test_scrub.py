@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from icpkit.interviews import analyze_interviews, generate_interviews, with_insights
 from icpkit.interviews.read import Interview, parse_notes
-from icpkit.interviews.scrub import Scrubber, lowercase_vocabulary
+from icpkit.interviews.scrub import Scrubber
 from icpkit.interviews.synthetic import PlantedTheme
 from icpkit.report import render_html, render_markdown
 
@@ -65,7 +65,7 @@ def test_scrubber_removes_names_emails_phones(
         "the team said the spreadsheets broke and we needed one report for the board.",
         "we called support, they answered; the rollout took a week.",
     ]
-    vocab = lowercase_vocabulary(corpus)
+    vocab = Scrubber.for_corpus(corpus).vocabulary
     assume(all(n.lower() not in vocab for n in (first, last, other)))
     text = (
         f"{first} {last}: the spreadsheets broke. I'm {first}, mail {email} or call {phone}. "
@@ -98,7 +98,7 @@ def test_no_personal_data_in_icp_file_report_or_tables(
 ) -> None:
     themes = (PlantedTheme("seg-1", "challenges", "spreadsheets broke at 200 people", 0.9, 0.0),)
     corpus = generate_interviews(12, 12, words=120, themes=themes, personal_data=False, seed=5)
-    vocab = lowercase_vocabulary(iv.text for iv in corpus.interviews)
+    vocab = Scrubber.for_corpus(iv.text for iv in corpus.interviews).vocabulary
     assume(all(n.lower() not in vocab for n in (first, last, colleague)))
     assume(len({first, last, colleague}) == 3)
     planted = [_plant(iv, first, last, email, phone, colleague) for iv in corpus.interviews]

@@ -14,8 +14,8 @@ a name and are never counted as words):
 * a title followed by capitalised words (``Dr. Ruiz``) → ``[person]``;
 * the company's own names (when asked) → ``[company]``; the interviewed account's name and
   domain → ``[account]`` (the account reference stays in the data, not in the quote);
-* any other capitalised word that the interviews never use in lower case (a proper noun: a
-  person, a place, a product) → ``[name]``. Over-scrubbing a product name is the price of not
+* any other capitalised word that the interviews never use in lower case and that is not an
+  English stop word (a proper noun: a person, a place, a product) → ``[name]``. Over-scrubbing a product name is the price of not
   needing a name list or a model; words listed in ``keep`` (e.g. the ICP's technology names)
   survive.
 
@@ -44,6 +44,7 @@ _TITLE = re.compile(
 )
 _CAPITALISED = re.compile(r"\b[A-ZÀ-Þ][^\W\d_]*(?:['’-][^\W\d_]+)*")
 _LOWER_WORD = re.compile(r"\b[a-zß-ÿ][^\W\d_]*(?:['’-][^\W\d_]+)*")
+_NAME_LIKE = frozenset({"bill", "con", "de", "eg", "ie", "inc", "ltd", "mill", "sincere"})
 _ALWAYS_KEPT = frozenset(
     {"i", "i'm", "i've", "i'd", "i'll", "ok", "okay"}
     | {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
@@ -114,7 +115,11 @@ class Scrubber:
         """A scrubber whose everyday words are those the corpus uses in lower case."""
         parts = name_parts(names)
         low = {p.lower() for p in parts}
-        vocab = lowercase_vocabulary(texts) - low
+        # Everyday words count as seen even in a small corpus, so a sentence-initial "Honestly"
+        # or "After" survives; a few that are also first names ("bill") do not.
+        from icpkit.interviews.analyze import STOP_WORDS
+
+        vocab = (lowercase_vocabulary(texts) | (STOP_WORDS - _NAME_LIKE)) - low
         return cls(
             names=frozenset(parts),
             companies=frozenset(c.strip() for c in companies if c.strip()),
