@@ -246,8 +246,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         paths = write_warcs(Path(tmp), args.copies)
         size = sum(Path(p).stat().st_size for p in paths) / 1e6
+        load = os.getloadavg()[0]
         print(
-            f"inputs: {len(paths)} WARC files, {size:.1f} MB compressed (machine shared, 2 cores)"
+            f"inputs: {len(paths)} WARC files, {size:.1f} MB compressed (machine shared: "
+            f"{os.cpu_count()} cores, load average {load:.1f}; wall-clock figures suffer)"
         )
         single = run_icpkit(paths, icp)
         html, cpu = single[0], single[1]
