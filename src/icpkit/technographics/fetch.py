@@ -53,7 +53,15 @@ _ROBOTS_TOKEN = "icpkit"
 _timeout = getattr(asyncio, "timeout", None)
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
-_TEXT_TYPES = ("text/", "application/xhtml", "application/xml", "application/json")
+_TEXT_TYPES = (
+    "text/",
+    "application/xhtml",
+    "application/xml",
+    "application/json",
+    "application/rss+xml",
+    "application/atom+xml",
+    "application/ld+json",
+)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.I)
 
 #: ``error_kind`` values a :class:`FetchResult` can carry.
