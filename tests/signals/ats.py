@@ -188,7 +188,7 @@ def feed_body(ats: str, company: Company) -> tuple[str, str]:
         return (
             f'<?xml version="1.0"?><rss version="2.0"><channel><title>{company.name}</title>'
             f"{items}</channel></rss>",
-            "text/xml; charset=utf-8",  # the fetcher reads text/* and application/xml bodies
+            "application/rss+xml; charset=utf-8",  # what Teamtailor serves its feed as
         )
     else:
         raise ValueError(ats)

@@ -61,6 +61,19 @@ def test_each_ats_feed_is_read_with_titles_dates_and_departments(tmp_path: Path,
     assert rows["seniority"].to_list()[0] == "vp"
 
 
+@pytest.mark.parametrize("ctype", ["application/rss+xml", "application/atom+xml; charset=utf-8"])
+def test_feed_served_as_rss_or_atom_xml_is_read_not_empty(tmp_path: Path, ctype: str) -> None:
+    """The fetcher once kept no body for RSS/Atom types: the feed read as a board with no roles."""
+    from tests.signals.ats import feed_body
+
+    company = Company("tt.localhost", ats="teamtailor", jobs=list(JOBS))
+    company.feed_override = (feed_body("teamtailor", company)[0], ctype)
+    with World([company]) as world, SignalsStore(tmp_path / "s.duckdb") as store:
+        _collect(world, ["tt.localhost"], store, D3)
+        titles = store.frame("SELECT title FROM postings ORDER BY title")["title"].to_list()
+    assert titles == ["SEO Manager", "Senior Account Executive", "VP Sales"]
+
+
 @pytest.mark.parametrize(
     ("mode", "source"),
     [("jsonld", "jsonld"), ("links", "careers_page"), ("careers_board", "ashby")],
