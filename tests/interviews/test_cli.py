@@ -305,3 +305,44 @@ def test_theme_outcomes_are_the_accounts_medians() -> None:
     assert arr.mentioning == np.median(all_yes) and arr.others == np.median(all_no)
     assert arr.mentioning > arr.others  # the planted association shows
     assert yes.size == theme.interviews
+
+
+def test_plan_reports_number_conventions_as_notes(icp_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """'1,003' employees is ambiguous: the plan says how it read it, as a note, never a raw
+    Python warning (turned into an error here, so a stray one fails the command)."""
+    import warnings
+
+    from icpkit.criteria import Criterion
+    from icpkit.icp import Segment
+
+    ICP(
+        segments=[
+            Segment(
+                id="seg-1",
+                name="bigger software",
+                must=[
+                    Criterion(column="industry", **{"in": ["software"]}),
+                    Criterion(column="employees", between=(200, 5000)),
+                ],
+            )
+        ]
+    ).save(tmp_path / "icp.yaml")
+    pl.DataFrame(
+        {
+            "id": [f"a{i}" for i in range(12)],
+            "name": [f"Co {i}" for i in range(12)],
+            "industry": ["software"] * 8 + ["retail"] * 4,
+            "employees": ["1,003", "2,500", "1,200", "950", "3,100", "1,750"] * 2,
+        }
+    ).write_csv(tmp_path / "accounts.csv")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = icp_cli(
+            "interviews", "plan", "--icp", tmp_path / "icp.yaml",
+            "--accounts", tmp_path / "accounts.csv", "-o", tmp_path / "plan.md",
+        )  # fmt: skip
+    assert r.code == 0, r.err
+    assert "NumberConventionWarning" not in r.out + r.err
+    notes = [ln for ln in r.out.splitlines() if ln.startswith("note:")]
+    assert len(notes) == 1 and "column 'employees'" in notes[0] and "'1,003'" in notes[0]
+    assert (tmp_path / "plan.md").exists()

@@ -63,6 +63,8 @@ def plan_cmd(
         per_segment=per_segment,
         contrasts=contrasts,
     )
+    for note in plan.notes:  # how values were read (number conventions), said plainly
+        console.print(f"[yellow]note:[/yellow] {escape(note)}")
     for w in plan.warnings:
         err_console.print(f"[yellow]warning:[/] {escape(w)}")
     write_table(plan.rows, template, force=force, inputs=inputs)

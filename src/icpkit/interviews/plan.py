@@ -71,11 +71,17 @@ PLAN_COLUMNS: tuple[str, ...] = (
 
 @dataclass
 class InterviewPlan:
-    """One row per planned interview, the Markdown guide, and what could not be planned."""
+    """One row per planned interview, the Markdown guide, and what could not be planned.
+
+    ``notes`` say how the accounts were read where it was not plain (a number convention the
+    scoring engine guessed), as ``icp score`` reports them: part of the result, not a stray
+    Python warning.
+    """
 
     rows: pl.DataFrame
     markdown: str
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def _numeric_columns(seg: Segment, frame: pl.DataFrame) -> list[str]:
@@ -139,6 +145,25 @@ def plan_interviews(
     tiers: Sequence[str] = ("A", "B"),
 ) -> InterviewPlan:
     """Choose accounts and roles per segment and write the guide; see the module docstring."""
+    from icpkit.scoring.result import _reading_notes
+
+    with _reading_notes() as notes:
+        plan = _plan(
+            icp, accounts, contacts, per_segment=per_segment, contrasts=contrasts, tiers=tiers
+        )
+    plan.notes = list(notes)
+    return plan
+
+
+def _plan(
+    icp: ICP,
+    accounts: pl.DataFrame,
+    contacts: pl.DataFrame | None,
+    *,
+    per_segment: int,
+    contrasts: int,
+    tiers: Sequence[str],
+) -> InterviewPlan:
     from icpkit.scoring import score
 
     if not icp.segments:
