@@ -316,3 +316,32 @@ def test_worth_is_against_everyone_else() -> None:
     worth = build_onepage(icp).segments[0].worth
     assert worth[0].startswith("ARR $61K vs $18K")  # value first, then retention
     assert any("stay 71 months vs 25" in w for w in worth)
+
+
+def test_worth_lists_only_real_differences() -> None:
+    """Planted: two clear gains and two non-differences; only the gains are reasons."""
+    data = {**ICP_DATA}
+    seg = dict(ICP_DATA["segments"][0])  # type: ignore[index]
+    seg["value"] = [
+        {"metric": "arr", "segment": 61000, "others": 18000, "kind": "value"},
+        {"metric": "sales_cycle_days", "segment": 50, "others": 55, "kind": "sales_cycle",
+         "higher_is_better": False},  # 9% apart: not a reason
+        {"metric": "worst customers", "segment": 0.03, "others": 0.031, "unit": "share",
+         "higher_is_better": False},  # "3% against 3%"
+        {"metric": "best customers", "segment": 0.30, "others": 0.20, "unit": "share"},
+    ]  # fmt: skip
+    data["segments"] = [seg]
+    icp = ICP.model_validate(data)
+    worth = build_onepage(icp).segments[0].worth
+    assert worth == [
+        "ARR $61K vs $18K for everyone else",
+        "30% become best customers, against 20%",
+    ]
+    # The boundary is the messaging's 25% of the larger figure: 75 vs 100 is in, 76 is out.
+    seg["value"] = [
+        {"metric": "retention_months", "segment": 75, "others": 100, "kind": "retention"},
+        {"metric": "onboarding_days", "segment": 76, "others": 100, "kind": "onboarding"},
+    ]
+    data["segments"] = [seg]
+    worth = build_onepage(ICP.model_validate(data)).segments[0].worth
+    assert [w.split()[0] for w in worth] == ["stay"]

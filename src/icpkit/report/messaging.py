@@ -55,12 +55,21 @@ def _better(v: OutcomeComparison) -> bool:
     return (v.segment > v.others) == v.higher_is_better and abs(v.segment - v.others) > 1e-9
 
 
-def _relative(v: OutcomeComparison) -> float:
+def relative_difference(v: OutcomeComparison) -> float:
+    """How far apart the segment and everyone else are, as a share of the larger figure."""
     return abs(v.segment - v.others) / max(abs(v.others), abs(v.segment), 1e-9)
 
 
-#: A gain must be at least this large, relative to the larger side, to be worth a pointer.
+_relative = relative_difference
+
+#: A difference must be at least this large, relative to the larger side, to be pitched (a
+#: pointer) or listed under "why they are worth it": "3% vs 3%" is not a reason.
 MIN_RELATIVE_GAIN = 0.25
+
+
+def real_difference(v: OutcomeComparison) -> bool:
+    """Whether a comparison is worth saying: at least :data:`MIN_RELATIVE_GAIN` apart."""
+    return relative_difference(v) >= MIN_RELATIVE_GAIN
 
 
 def _gain_pointers(seg: Segment) -> list[Pointer]:
@@ -167,4 +176,13 @@ def messaging_pointers(
     return unique[:limit]
 
 
-__all__ = ["FROM_DATA", "FROM_INTERVIEWS", "Pointer", "Source", "messaging_pointers"]
+__all__ = [
+    "FROM_DATA",
+    "FROM_INTERVIEWS",
+    "MIN_RELATIVE_GAIN",
+    "Pointer",
+    "Source",
+    "messaging_pointers",
+    "real_difference",
+    "relative_difference",
+]

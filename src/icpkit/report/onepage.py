@@ -30,7 +30,7 @@ from icpkit.report.confidence import (
     criterion_confidence,
     segment_confidence,
 )
-from icpkit.report.messaging import Pointer, messaging_pointers
+from icpkit.report.messaging import Pointer, messaging_pointers, real_difference
 
 #: Segments drawn on the page; more are listed by name and detailed in the appendix.
 MAX_SEGMENTS = 3
@@ -109,13 +109,19 @@ _ORDER = ("value", "retention", "sales_cycle", "expansion", "onboarding", "suppo
 
 
 def worth_lines(seg: Segment) -> list[str]:
-    """Why they are worth it: value, retention, cycle and expansion against everyone else."""
+    """Why they are worth it: value, retention, cycle and expansion against everyone else.
+
+    Only real differences are listed: the segment's figure and everyone else's must be at least
+    :data:`~icpkit.report.messaging.MIN_RELATIVE_GAIN` (25%) of the larger one apart, the rule
+    the messaging pointers use, so the page never offers "3% against 3%" as a reason.
+    """
+    shown = [v for v in seg.value if real_difference(v)]
     ranked = sorted(
-        (v for v in seg.value if v.unit != "share"),
+        (v for v in shown if v.unit != "share"),
         key=lambda v: _ORDER.index(v.kind) if v.kind in _ORDER else len(_ORDER),
     )
     out = [f"{v.phrase()} for everyone else" for v in ranked]
-    for v in seg.value:
+    for v in shown:
         if v.unit == "share" and v.metric == "worst customers":
             out.append(f"{v.segment:.0%} end up among the worst customers, against {v.others:.0%}")
         elif v.unit == "share" and v.metric == "best customers":
