@@ -103,12 +103,11 @@ _LABELS = {
     "careers": r"careers|jobs|we'?re hiring|join us|karriere",
     "login": r"log ?in|sign ?in|anmelden|connexion",
 }
-# a link whose path has the slug as a segment; a link whose whole text is the label
-_LINK_TO = {
-    k: re.compile(rf"""<a\s[^>]*?href\s*=\s*["']?[^"'\s>?#]*/(?:{v})(?:[/.?#"'\s>]|$)""", re.I)
-    for k, v in _SLUGS.items()
-}
-_LINK_WORDS = {k: re.compile(rf"<a\s[^>]*>\s*(?:{v})\s*</a>", re.I) for k, v in _LABELS.items()}
+# a slug as a path segment (then checked to sit in an <a href>),
+# and a link whose whole text is the label
+_SLUG_HIT = {k: re.compile(rf"/(?:{v})(?=[/.?#\"'\s>]|$)", re.I) for k, v in _SLUGS.items()}
+_LINK_WORDS = {k: re.compile(rf">\s*(?:{v})\s*</a>", re.I) for k, v in _LABELS.items()}
+_IN_HREF = re.compile(r"""<a\s[^>]*href\s*=\s*["']?[^"'\s>]*$""", re.I)
 _TITLE_SPLIT = re.compile(r"\s+[|\-–—:·•»]\s+|\s*\|\s*")
 
 
@@ -201,6 +200,15 @@ def _company_name(page: Any, registered: str) -> tuple[str | None, str | None]:
     return best, "title"
 
 
+def _links_to(html: str, kind: str) -> bool:
+    """Whether a link's URL path has the kind's slug as a segment (``/pricing``, ``/jobs/``)."""
+    for m in _SLUG_HIT[kind].finditer(html):
+        start = html.rfind("<", 0, m.start())
+        if start >= 0 and _IN_HREF.match(html, start, m.start()):
+            return True
+    return False
+
+
 def page_signals(page: Any, registered: str) -> dict[str, Any]:
     """The signals of one parsed page (a :class:`~icpkit.technographics.page.Page`)."""
     host = (urlsplit(page.url).hostname or "").lower()
@@ -227,9 +235,9 @@ def page_signals(page: Any, registered: str) -> dict[str, Any]:
     name, name_source = _company_name(page, registered)
     kinds = {k: page_kind(page.url) == k for k in PAGE_KINDS}
     html = page.html_capped
-    for kind in PAGE_KINDS:  # two whole-document searches per kind, in C: no per-link work
+    for kind in PAGE_KINDS:  # whole-document searches, in C: no per-link work
         if not kinds[kind]:
-            kinds[kind] = bool(_LINK_TO[kind].search(html) or _LINK_WORDS[kind].search(html))
+            kinds[kind] = _links_to(html, kind) or bool(_LINK_WORDS[kind].search(html))
     return {
         "language": language,
         "language_source": source,
