@@ -187,7 +187,10 @@ def wappalyzer_baseline(pages: list[Page]):  # type: ignore[no-untyped-def]
         wz = Wappalyzer(cats, techs)
 
     def detect(page: Page) -> set[str]:
-        return wz.analyze(WebPage(page.url, page.html, dict(page.headers)))
+        headers = {  # it reads one string per header (a WARC response repeats some)
+            k: v if isinstance(v, str) else ", ".join(v) for k, v in page.headers.items()
+        }
+        return wz.analyze(WebPage(page.url, page.html, headers))
 
     return detect
 

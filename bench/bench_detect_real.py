@@ -235,6 +235,24 @@ def disputed(d, page: Page) -> str | None:  # type: ignore[no-untyped-def]
     return None
 
 
+def large_pages(pages: list[Page], best: dict[str, list[float]]) -> None:
+    """Target: a page of ~1.5 MiB costs at most ~10x one of ~100 KiB (pages of 80-120 KiB)."""
+    kib = [len(p.html.encode("utf-8")) / 1024 for p in pages]
+    big = max(range(len(pages)), key=kib.__getitem__)
+    near = [i for i, k in enumerate(kib) if 80 <= k <= 120]
+    if kib[big] < 1024 or not near:
+        return
+    for label, cpu in best.items():
+        if not label.startswith("fast"):
+            continue
+        ratio = cpu[big] / statistics.median(cpu[i] for i in near)
+        print(
+            f"target largest page ({kib[big]:,.0f} KiB) <= ~10x a 100 KiB page ({label}):"
+            f" {'met' if ratio <= 10.5 else 'MISSED'} ({ratio:.1f}x: {cpu[big]:.1f} ms vs"
+            f" median {statistics.median(cpu[i] for i in near):.2f} ms of {len(near)} pages)"
+        )
+
+
 def coverage(big_db, pages: list[Page]) -> None:
     """Per GTM category: pairs found by the 4,000-technology DB, and the bundled set's share."""
     big = Detector(big_db)
@@ -333,6 +351,7 @@ def main() -> int:
         print(f"\n=== {title[name]} ===")
         best = speed(db, pages, args)
         targets(best)
+        large_pages(pages, best)
     print(f"load average after: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
     if not args.no_coverage:
         coverage(db, [p for pages in corpora.values() for p in pages])

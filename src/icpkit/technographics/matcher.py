@@ -1032,6 +1032,9 @@ class Matcher:
             # attribute value is in the source (entities aside); a node's text is a contiguous
             # piece of the document's text nodes joined without separator
             self._dom_text_reqs: list[list[list[frozenset[str]] | None]] = []
+            # a dom text pattern's literal requirements, by id: long node texts (whole inline
+            # scripts under ``style, script``) are searched only when they meet them
+            self._text_req_of: dict[int, list[frozenset[str]]] = {}
             self._dom_attr_reqs: list[list[tuple[str | None, list[list[frozenset[str]] | None]]]]
             self._dom_attr_reqs = []
             html_lits = set(selector_lits)
@@ -1039,6 +1042,9 @@ class Matcher:
             for _ti, rule, _pos in self.dom_rules:
                 text_reqs = [_pattern_reqs(p) for p in rule.text]
                 self._dom_text_reqs.append(text_reqs)
+                for pat, reqs in zip(rule.text, text_reqs, strict=True):
+                    if reqs:
+                        self._text_req_of[id(pat)] = reqs
                 text_lits.update(x for reqs in text_reqs for r in reqs or () for x in r)
                 attr_reqs = []
                 for attr, pats in rule.attributes.items():
@@ -1427,6 +1433,7 @@ class Matcher:
         """Run a dom rule; ``text``/``attributes`` narrow it to the patterns that can match."""
         if rule.selector not in self._valid_selectors:
             return
+        narrowed = text is not None
         text = rule.text if text is None else text
         attributes = rule.attributes if attributes is None else attributes
         if not text and not any(attributes.values()):  # existence only: stop at the first node
@@ -1442,8 +1449,18 @@ class Matcher:
             self._try(_Entry(ti, "dom", rule.selector, pat, pos), "", 0, out, sub=0)
         if text:
             texts = [n.text(deep=True, separator="").strip() for n in nodes]
+            # (fast engine only: the naive one passes no narrowed ``text``)
+            reqs_of = self._text_req_of if narrowed else {}
+            folded: dict[int, str] = {}
             for pat in text:
+                reqs = reqs_of.get(id(pat))
                 for vi, value in enumerate(texts):
+                    if reqs is not None and len(value) >= WINDOW_MIN_CHARS:
+                        low = folded.get(vi)
+                        if low is None:
+                            low = folded[vi] = fold_for_prefilter(value)
+                        if not all(any(x in low for x in req) for req in reqs):
+                            continue  # a required literal is missing: the regex cannot match
                     self._try(_Entry(ti, "dom", rule.selector, pat, pos), value, vi, out, sub=1)
         for ai, (attr, pats) in enumerate(attributes.items()):
             if not pats:
