@@ -176,3 +176,17 @@ def test_history_across_two_crawls(tmp_path: Path) -> None:
     assert history["jquery"]["last_seen"].year == 2025
     assert history["react"]["first_seen"].year == 2026
     assert [d.year for d in row["capture_dates"]] == [2025, 2026]
+
+
+def test_warc_files_streamed_from_urls_through_the_guard(tmp_path: Path, range_server) -> None:
+    names = sorted(fixture_pages())[:12]
+    write_warc(range_server.root / "seg.warc.gz", fixture_records(names))
+    local = source_warc([str(range_server.root / "seg.warc.gz")], ICP_PHP, keep_all=True)
+    url = f"{range_server.url}/seg.warc.gz"
+    remote = source_warc([url], ICP_PHP, keep_all=True, allow_private=True)
+    cols = ["domain", "matched", "tech", "criteria_met"]
+    assert remote.frame.select(cols).equals(local.frame.select(cols))
+    assert remote.frame.height == 12
+    with pytest.raises(NetworkRefused):
+        source_warc([url], ICP_PHP)  # loopback is refused unless allowed
+    assert len(range_server.log) == 1
