@@ -382,7 +382,12 @@ _TECHNOGRAPHIC = re.compile(
 _BEHAVIOURAL = re.compile(
     r"growth|intent|hiring|hires|job_post|engagement|web_traffic|visits|surge|trend|momentum"
 )
-_EVENT = re.compile(r"funding|funded|raised|trigger|leadership|replatform|signal|launch")
+_EVENT = re.compile(r"funding|funded|raised|trigger|leader|replatform|signal|launch")
+# A change is an event even when its subject is technographic: "added_tech_90d" and
+# "stack_change_90d" say what a company is doing now, not what it runs.
+_CHANGE = re.compile(r"(^|_)(added|removed|adopted|dropped|change|changes|changed)($|_)")
+# The type of the latest round (icp signals export's funding_stage) belongs to the event.
+_EVENT_TYPE = re.compile(r"^(last_|latest_)?(funding|round)_(stage|type)$")
 _RECENCY = re.compile(r"(^|_)(days_since|months_since|recent|recently|last_\w*_days)($|_)")
 _SIZE = re.compile(r"(^|_)(employees|headcount|staff|seats|company_size|size|revenue)($|_)")
 _MONEY_UNITS = ("money", "count", "year")
@@ -896,11 +901,14 @@ def _kind_of(
 
 
 def _layer_of(name: str, kind: Kind | None = None, unit: str | None = None) -> Layer:
-    """Technographic by name; behavioural for growth/intent and for dated or flagged events;
-    firmographic otherwise, and always for amounts, counts, years and sizes."""
+    """Behavioural for changes (even of technology); technographic by name; behavioural for
+    growth/intent and for dated or flagged events; firmographic otherwise, and always for
+    amounts, counts, years and sizes."""
+    if _CHANGE.search(name) and kind is not Kind.DATE:  # not a record's "last changed" date
+        return Layer.BEHAVIOURAL
     if _TECHNOGRAPHIC.search(name):
         return Layer.TECHNOGRAPHIC
-    if _BEHAVIOURAL.search(name):
+    if _BEHAVIOURAL.search(name) or _EVENT_TYPE.search(name):
         return Layer.BEHAVIOURAL
     if unit in _MONEY_UNITS or _SIZE.search(name):
         return Layer.FIRMOGRAPHIC
