@@ -204,8 +204,11 @@ class Criterion(BaseModel):
             if self.category:
                 return f"no {self.category} tool"
             return f"{col} has none of {_join(self.has_none or ())}"
+        event = _event_words(self.column)
+        if event is not None and not self.before:
+            return f"{event} in the last {self.within_days} days"
         ref = self.before.replace("_", " ") if self.before else "today"
-        return f"{col} within {self.within_days} days before {ref}"
+        return f"{event or col} within {self.within_days} days before {ref}"
 
     def ideal_fit(self) -> str:
         """The value part of :meth:`describe`, for the 'Ideal fit' column of the criteria table."""
@@ -315,6 +318,19 @@ def _windowed(c: Criterion) -> str | None:
     if what.startswith("hiring ") and what.endswith(" roles"):
         return f"hiring {band} {what[len('hiring ') :]} {tail}"
     return f"{what} {band} {tail}"
+
+
+# Event dates (icp signals export, funding dates in CRM exports) said as what happened.
+_EVENT_DATES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^hiring_roles_last_(date|on)$"), "hired for a chosen role"),
+    (re.compile(r"^leadership_change_(date|on|at)$"), "new leader (director or above)"),
+    (re.compile(r"^(last_)?(funding|funded|raised)_(date|on|at)$"), "raised funding"),
+)
+
+
+def _event_words(column: str) -> str | None:
+    """What a dated event column says happened ("raised funding"); None for other columns."""
+    return next((words for pattern, words in _EVENT_DATES if pattern.match(column)), None)
 
 
 _MONTHS_NAME = re.compile(r"(^|_)months?($|_)")

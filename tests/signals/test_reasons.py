@@ -47,3 +47,39 @@ def test_reasons_name_the_signal_and_its_window() -> None:
         out.sort("domain")["timing_score"].to_list()[0]
         > out.sort("domain")["timing_score"].to_list()[1]
     )
+
+
+def test_reasons_on_signal_dates_say_what_happened_in_plain_words() -> None:
+    """Date windows on signal columns read as events, not "… last date within 90 days before
+    today"; a date outside the window is not met, and a missing date is unknown."""
+    icp = ICP.model_validate(
+        {
+            **ICP_DICT,
+            "scoring": {
+                "intercept": -1.0,
+                "timing": [
+                    {"column": "hiring_roles_last_date", "within_days": 90, "weight": 1.0},
+                    {"column": "leadership_change_date", "within_days": 180, "weight": 1.0},
+                    {"column": "last_funding_date", "within_days": 365, "weight": 1.0},
+                ],
+            },
+        }
+    )
+    frame = pl.DataFrame(
+        {
+            "domain": ["a.com", "b.com"],
+            "employees": [50.0, 60.0],
+            "hiring_roles_last_date": [date(2026, 10, 1), date(2026, 1, 1)],
+            "leadership_change_date": [date(2026, 9, 1), None],
+            "last_funding_date": [date(2026, 3, 1), date(2020, 1, 1)],
+        }
+    )
+    out = score(frame, icp, as_of=date(2026, 12, 1), reasons="text").sort("domain")
+    met, other = out["reasons"].to_list()
+    assert "hired for a chosen role in the last 90 days" in met
+    assert "new leader (director or above) in the last 180 days" in met
+    assert "raised funding in the last 365 days" in met
+    assert "unknown: new leader (director or above) in the last 180 days" in other
+    assert "hired for a chosen role" not in other.replace("unknown: ", "")
+    for text in (met, other):
+        assert "last date" not in text and "before today" not in text
