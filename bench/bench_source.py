@@ -185,6 +185,28 @@ def baseline(paths: list[str], stride: int) -> tuple[int, float] | None:
     return n, work + (loop - work) * n / max(seen, 1)
 
 
+def _jvm_process(spark):  # type: ignore[no-untyped-def]
+    """The local JVM (PySpark's gateway) as a psutil process, or None."""
+    try:
+        import psutil
+
+        return psutil.Process(spark.sparkContext._gateway.proc.pid)
+    except Exception:
+        return None
+
+
+def _tree_cpu(proc) -> float:  # type: ignore[no-untyped-def]
+    """CPU seconds (user + system) of a process and all its live descendants."""
+    total = 0.0
+    for p in [proc, *proc.children(recursive=True)]:
+        try:
+            t = p.cpu_times()
+            total += t.user + t.system
+        except Exception:
+            continue
+    return total
+
+
 def run_spark(paths: list[str], icp, single) -> None:  # type: ignore[no-untyped-def]
     from polars.testing import assert_frame_equal
 
@@ -200,15 +222,25 @@ def run_spark(paths: list[str], icp, single) -> None:  # type: ignore[no-untyped
         return
     # warm-up on the small real archive: Python workers started, detector built in each
     source_warc([str(REAL_WARC)] * 2, icp, engine="spark", spark=spark, fingerprints=DB_PATH)
+    jvm = _jvm_process(spark)
+    cpu0 = _tree_cpu(jvm)
     w0 = time.perf_counter()
     result = source_warc(
         paths, icp, engine="spark", spark=spark, keep_all=True, fingerprints=DB_PATH
     )
     wall = time.perf_counter() - w0
+    spark_cpu = _tree_cpu(jvm) - cpu0 if jvm is not None else None
     assert_frame_equal(result.frame, single[3].frame)
     html, cpu, single_wall = single[0], single[1], single[2]
     overhead = (2 * wall - cpu) / max(html, 1) * 1000
     print(f"  spark session start: {start:.1f} s, then a warm-up job (both excluded)")
+    if spark_cpu is not None:
+        extra = (spark_cpu - cpu) / max(html, 1) * 1000
+        print(
+            f"  spark CPU (JVM + Python workers): {spark_cpu:.1f} s against the single "
+            f"process's {cpu:.1f} s → overhead {extra:.1f} ms CPU per record "
+            f"({spark_cpu / cpu:.2f}x the work; independent of the machine's load)"
+        )
     print(
         f"  spark local[2]: {wall:.1f} s wall for {html:,} HTML records; single process "
         f"{single_wall:.1f} s wall ({cpu:.1f} s CPU) → speed-up {single_wall / wall:.2f}x; "
