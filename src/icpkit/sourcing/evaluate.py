@@ -282,12 +282,7 @@ def _icp_values(view: pl.DataFrame, web: list[WebCriterion]) -> list[pl.Expr]:
             out[name] = pl.col("language").alias(name)
         else:
             out[name] = pl.col(name.strip().lower()).alias(name)
-    return [
-        e for n, e in out.items() if n not in _VIEW_KEEP or n in ("tech", "country", "language")
-    ]
-
-
-_VIEW_KEEP = frozenset({"domain"})
+    return list(out.values())
 
 
 def evaluate(view: pl.DataFrame, icp: ICP, *, keep_all: bool = False) -> pl.DataFrame:
