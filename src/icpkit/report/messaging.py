@@ -19,6 +19,7 @@ from typing import Literal
 
 from icpkit.criteria import Criterion, Operator
 from icpkit.icp import ICP, OutcomeComparison, Segment
+from icpkit.report.plain import proper
 
 Source = Literal["from the data", "from interviews"]
 FROM_DATA: Source = "from the data"
@@ -95,14 +96,18 @@ def _trait_pointer(c: Criterion) -> Pointer | None:
     """What the segment runs or lacks, or who it is, as advice."""
     op = c.operator
     if op is Operator.HAS_ANY:
-        tools = " or ".join(c.has_any or ())
+        tools = " or ".join(proper(t, technology=True) for t in c.has_any or ())
         return Pointer(
             f"They run {tools}: open with how we work alongside it and show a customer who "
             "uses both.",
             FROM_DATA,
         )
     if op is Operator.HAS_NONE:
-        gap = f"{c.category} tool" if c.category else " or ".join(c.has_none or ())
+        gap = (
+            f"{c.category} tool"
+            if c.category
+            else " or ".join(proper(t, technology=True) for t in c.has_none or ())
+        )
         return Pointer(
             f"They have no {gap}: name the gap and show what filling it changes for them.",
             FROM_DATA,

@@ -31,6 +31,7 @@ from icpkit.report.confidence import (
     segment_confidence,
 )
 from icpkit.report.messaging import Pointer, messaging_pointers, real_difference
+from icpkit.report.plain import criterion_text, proper, segment_phrase, segment_title
 
 #: Segments drawn on the page; more are listed by name and detailed in the appendix.
 MAX_SEGMENTS = 3
@@ -55,7 +56,7 @@ class SegmentCard:
     """Everything the page says about one segment."""
 
     id: str
-    name: str
+    name: str  # the heading: a name a person gave, else the plain phrase (see report.plain)
     who: str
     confidence: Confidence
     worth: list[str]
@@ -93,16 +94,21 @@ def _ratio_words(x: float) -> str:
 
 
 def who_sentence(seg: Segment, total: int | None = None) -> str:
-    """Who they are, as a salesperson would say it: the must-haves and how much they matter."""
-    traits = " and ".join(c.describe() for c in seg.must)
+    """Who they are, as a salesperson would say it: the must-haves and how much they matter.
+
+    Under a heading that already is the plain phrase (a segment discovery named), the sentence
+    gives the size and the odds; under a name a person gave, it says what the name means.
+    """
     ev = seg.evidence
+    phrase = segment_phrase(seg)
     if ev is None:
-        return f"Accounts where {traits}."
+        return f"{phrase}."
+    odds = f"{_ratio_words(ev.lift)} to become a best customer."
+    if segment_title(seg) == phrase:
+        share = f" ({ev.accounts / total:.0%})" if total else ""
+        return f"{ev.accounts:,} of our accounts{share} are like this, {odds}"
     share = f" ({ev.accounts / total:.0%} of our accounts)" if total else ""
-    return (
-        f"Accounts where {traits}: {ev.accounts:,} of them{share}, "
-        f"{_ratio_words(ev.lift)} to become a best customer."
-    )
+    return f"{phrase}: {ev.accounts:,} of them{share}, {odds}"
 
 
 _ORDER = ("value", "retention", "sales_cycle", "expansion", "onboarding", "support")
@@ -149,7 +155,7 @@ def _strength(c: Criterion) -> tuple[int, float]:
 def _items(criteria: Sequence[Criterion], role: str, optional: bool = False) -> list[CheckItem]:
     ordered = sorted(criteria, key=_strength)  # strongest first; sorted() keeps file order on ties
     return [
-        CheckItem(c.describe(), criterion_confidence(c.evidence), _reason(c, role), optional)
+        CheckItem(criterion_text(c), criterion_confidence(c.evidence), _reason(c, role), optional)
         for c in ordered
     ]
 
@@ -181,7 +187,33 @@ def how_sure_line(validation: Mapping[str, Any]) -> str:
     return "Not validated yet: treat it as a hypothesis until it has been checked on past deals."
 
 
+_COMPOSITE = re.compile(
+    r"top (?P<share>\d+%) of an outcome composite \(mean percentile rank of (?P<metrics>.*)\)"
+    r"(?P<rest>(?: among .*)?)$"
+)
+
+
+def _composite_words(text: str) -> str:
+    """The outcome composite as a reader says it: "the top 20% on ARR, expansion and low
+    support tickets combined", not "mean percentile rank of … (higher is better)"."""
+    m = _COMPOSITE.match(text)
+    if m is None:
+        return text
+    items = re.findall(r"([^,()]+?) \((higher|lower) is better\)", m["metrics"])
+    if not items:
+        return text
+    names = [
+        ("low " if how == "lower" else "") + proper(name.strip().replace("_", " "))
+        for name, how in items
+    ]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    together = " combined" if len(names) > 1 else ""
+    return f"the top {m['share']} on {listed}{together}{m['rest'] or ''}"
+
+
 def _definition(text: str) -> str:
+    text = _composite_words(text.strip()).replace("_", " ")
+    text = text.replace("of the composite", "on the same measures")
     text = re.sub(r"\s*\(n=[\d,]+\)", "", text)
     text = re.sub(
         r"\bin \[([^\]]*)\]",
@@ -325,7 +357,7 @@ def build_onepage(
         cards.append(
             SegmentCard(
                 id=s.id,
-                name=s.name,
+                name=segment_title(s),
                 who=who_sentence(s, total),
                 confidence=segment_confidence(s.evidence),
                 worth=worth_lines(s)[: LIMITS["worth"]],
@@ -354,7 +386,7 @@ def build_onepage(
         title=icp.name,
         subtitle=meta,
         segments=cards,
-        hidden_segments=[s.name for s in order[MAX_SEGMENTS:]],
+        hidden_segments=[segment_title(s) for s in order[MAX_SEGMENTS:]],
         disqualifiers=_items(icp.disqualifiers, "disqualifier")[: LIMITS["disqualifiers"]],
         timing=_items(icp.scoring.timing, "timing")[: LIMITS["timing"]],
         personas=[_persona_line(p) for p in icp.personas if p.segment is None],
