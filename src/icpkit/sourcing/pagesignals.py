@@ -103,10 +103,15 @@ _LABELS = {
     "careers": r"careers|jobs|we'?re hiring|join us|karriere",
     "login": r"log ?in|sign ?in|anmelden|connexion",
 }
-# a slug as a path segment (then checked to sit in an <a href>),
-# and a link whose whole text is the label
-_SLUG_HIT = {k: re.compile(rf"/(?:{v})(?=[/.?#\"'\s>]|$)", re.I) for k, v in _SLUGS.items()}
-_LINK_WORDS = {k: re.compile(rf">\s*(?:{v})\s*</a>", re.I) for k, v in _LABELS.items()}
+# One pass each over the markup, every kind at once (named groups): a slug as a path segment
+# (then checked to sit in an <a href>), and a link whose whole text is the label.
+_SLUG_HIT = re.compile(
+    "/(?:" + "|".join(f"(?P<{k}>{v})" for k, v in _SLUGS.items()) + r""")(?=[/.?#"'\s>]|$)""",
+    re.I,
+)
+_LINK_WORDS = re.compile(
+    r">\s*(?:" + "|".join(f"(?P<{k}>{v})" for k, v in _LABELS.items()) + r")\s*</a>", re.I
+)
 _IN_HREF = re.compile(r"""<a\s[^>]*href\s*=\s*["']?[^"'\s>]*$""", re.I)
 _TITLE_SPLIT = re.compile(r"\s+[|\-–—:·•»]\s+|\s*\|\s*")
 
@@ -200,13 +205,22 @@ def _company_name(page: Any, registered: str) -> tuple[str | None, str | None]:
     return best, "title"
 
 
-def _links_to(html: str, kind: str) -> bool:
-    """Whether a link's URL path has the kind's slug as a segment (``/pricing``, ``/jobs/``)."""
-    for m in _SLUG_HIT[kind].finditer(html):
+def _linked_kinds(html: str, kinds: dict[str, bool]) -> None:
+    """Set ``kinds[k]`` for every key-page kind the markup links to (by path or by label)."""
+    for m in _SLUG_HIT.finditer(html):
+        kind = m.lastgroup
+        if kind is None or kinds[kind]:
+            continue
         start = html.rfind("<", 0, m.start())
         if start >= 0 and _IN_HREF.match(html, start, m.start()):
-            return True
-    return False
+            kinds[kind] = True
+            if all(kinds.values()):
+                return
+    for m in _LINK_WORDS.finditer(html):
+        if m.lastgroup is not None:
+            kinds[m.lastgroup] = True
+            if all(kinds.values()):
+                return
 
 
 def page_signals(page: Any, registered: str) -> dict[str, Any]:
@@ -234,10 +248,8 @@ def page_signals(page: Any, registered: str) -> dict[str, Any]:
     country = max(votes, key=lambda c: (votes[c], strength[c], c)) if votes else None
     name, name_source = _company_name(page, registered)
     kinds = {k: page_kind(page.url) == k for k in PAGE_KINDS}
-    html = page.html_capped
-    for kind in PAGE_KINDS:  # whole-document searches, in C: no per-link work
-        if not kinds[kind]:
-            kinds[kind] = _links_to(html, kind) or bool(_LINK_WORDS[kind].search(html))
+    if not all(kinds.values()):
+        _linked_kinds(page.html_capped, kinds)
     return {
         "language": language,
         "language_source": source,
