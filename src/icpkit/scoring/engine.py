@@ -35,7 +35,7 @@ from icpkit.columns import (
 from icpkit.criteria import Criterion
 from icpkit.errors import InputError, MissingColumnsError, UsageError
 from icpkit.icp import ICP, CalibrationRow
-from icpkit.scoring.plan import RAW_CLIP, Kind, Plan, bind_reference_dates, build_plan
+from icpkit.scoring.plan import RAW_CLIP, Plan, ValueType, bind_reference_dates, build_plan
 
 #: What a column the ICP reads but the input lacks does: stop, or count as unknown.
 Missing = Literal["error", "unknown"]
@@ -46,7 +46,7 @@ EngineName = Literal["polars", "spark"]
 
 _PREFIX = "__icp_"
 _TARGET: dict[str, pl.DataType] = {
-    "text": pl.String(),
+    "category": pl.String(),
     "number": pl.Float64(),
     "bool": pl.Boolean(),
     "list": pl.List(pl.String()),
@@ -57,7 +57,7 @@ _TARGET: dict[str, pl.DataType] = {
 # -- parsing (the rules live in icpkit.columns) --------------------------------------------------
 
 
-def _parse(kind: Kind, expr: pl.Expr, convention: Convention = "mixed") -> pl.Expr:
+def _parse(kind: ValueType, expr: pl.Expr, convention: Convention = "mixed") -> pl.Expr:
     """Parse a string column into the kind's type (unparseable values become null)."""
     if kind == "number":
         return parse_number(expr, convention)
@@ -74,7 +74,7 @@ def _parse(kind: Kind, expr: pl.Expr, convention: Convention = "mixed") -> pl.Ex
 
 
 def _unique_fix(
-    lf: pl.LazyFrame, src: pl.Expr, kind: Kind, uniq: pl.Series | None = None
+    lf: pl.LazyFrame, src: pl.Expr, kind: ValueType, uniq: pl.Series | None = None
 ) -> pl.Expr | None:
     """Replacement expression from distinct raw values to normalised ones; None when clean."""
     if uniq is None:
@@ -96,7 +96,7 @@ def _coerce(
     lf: pl.LazyFrame,
     col: str,
     dtype: pl.DataType,
-    kind: Kind,
+    kind: ValueType,
     *,
     check_unique: bool,
     uniq: pl.Series | None = None,
@@ -110,7 +110,7 @@ def _coerce(
     src = pl.col(col)
     if dtype == pl.Null:
         return pl.lit(None, dtype=_TARGET[kind])
-    if kind == "text":
+    if kind == "category":
         if dtype != pl.String and not isinstance(dtype, pl.Categorical | pl.Enum):
             return normalize_category(src.cast(pl.String))
         cast = dtype != pl.String
@@ -164,18 +164,20 @@ def _distinct_values(
     schema: pl.Schema,
     *,
     in_memory: bool = False,
-) -> dict[tuple[str, Kind], pl.Series]:
+) -> dict[tuple[str, ValueType], pl.Series]:
     """Distinct raw values of every categorical/list column the plan reads, in one query.
 
     One query lets polars hash the columns in parallel; asked one at a time they queue.
     """
-    exprs: dict[tuple[str, Kind], pl.Expr] = {}
+    exprs: dict[tuple[str, ValueType], pl.Expr] = {}
     for col, kind in plan.kinds():
         src = found.get(col)
         if src is None:
             continue
         dtype, c = schema[src], pl.col(src)
-        if kind == "text" and (dtype == pl.String or isinstance(dtype, pl.Categorical | pl.Enum)):
+        if kind == "category" and (
+            dtype == pl.String or isinstance(dtype, pl.Categorical | pl.Enum)
+        ):
             exprs[(col, kind)] = c.cast(pl.String) if dtype != pl.String else c
         elif kind == "list" and isinstance(dtype, pl.List):
             base = c if dtype.inner == pl.String else c.cast(pl.List(pl.String))
@@ -220,7 +222,7 @@ def _number_conventions(
 
 def _prepare(
     lf: pl.LazyFrame, plan: Plan, *, missing: Missing, check_unique: bool, in_memory: bool = False
-) -> tuple[pl.LazyFrame, dict[tuple[str, Kind], str], list[str]]:
+) -> tuple[pl.LazyFrame, dict[tuple[str, ValueType], str], list[str]]:
     """Add prepared columns; returns the frame, the (column, kind) → name map and temp names."""
     schema = lf.collect_schema()
     wanted = list(plan.columns())
@@ -230,7 +232,7 @@ def _prepare(
         raise MissingColumnsError(
             absent, why="the ICP needs them; pass missing='unknown' to score them as unknown"
         )
-    names: dict[tuple[str, Kind], str] = {}
+    names: dict[tuple[str, ValueType], str] = {}
     exprs: list[pl.Expr] = []
     uniques = _distinct_values(lf, plan, found, schema, in_memory=in_memory) if check_unique else {}
     conventions = _number_conventions(lf, plan, found, schema)
@@ -277,7 +279,7 @@ def _round(expr: pl.Expr, decimals: int) -> pl.Expr:
 _EQ_CHAIN = 4
 
 
-def _test_expr(c: Criterion, names: dict[tuple[str, Kind], str], as_of: date) -> pl.Expr:
+def _test_expr(c: Criterion, names: dict[tuple[str, ValueType], str], as_of: date) -> pl.Expr:
     """The criterion's three-valued test on the prepared column, in its cheapest spelling.
 
     Same values as :meth:`Criterion.expr`: a band's two comparisons are both null exactly when

@@ -14,7 +14,9 @@ from typing import Literal
 from icpkit.criteria import Criterion, Operator
 from icpkit.icp import ICP
 
-Kind = Literal["text", "number", "bool", "list", "date"]
+#: The type a criterion's column is read as (categorical text is "category", as columns.Kind has
+#: a separate TEXT for free text that is never a trait).
+ValueType = Literal["category", "number", "bool", "list", "date"]
 
 #: Raw logits are clipped to this range before the logistic: PostgreSQL raises on ``exp``
 #: overflow/underflow, and beyond ±40 the score rounds to 0.0 or 100.0 anyway.
@@ -50,7 +52,7 @@ OUTPUT_COLUMNS = (
 )
 
 _KIND = {
-    Operator.IN: "text",
+    Operator.IN: "category",
     Operator.BETWEEN: "number",
     Operator.IS: "bool",
     Operator.HAS_ANY: "list",
@@ -59,7 +61,7 @@ _KIND = {
 }
 
 
-def kind_of(criterion: Criterion) -> Kind:
+def kind_of(criterion: Criterion) -> ValueType:
     """The prepared type a criterion's column must have."""
     return _KIND[criterion.operator]  # type: ignore[return-value]
 
@@ -98,18 +100,18 @@ class Plan:
         """Reason codes are an Int64 when the ICP is small enough, else a string of + - ?."""
         return len(self.tests) <= MAX_CODE_CRITERIA
 
-    def columns(self) -> dict[str, Kind]:
+    def columns(self) -> dict[str, ValueType]:
         """Every column the plan reads with the kind it needs (``before`` columns are dates)."""
-        out: dict[str, Kind] = {}
+        out: dict[str, ValueType] = {}
         for t in self.tests:
             out.setdefault(t.column, kind_of(t))
             if t.before:
                 out.setdefault(t.before, "date")
         return out
 
-    def kinds(self) -> dict[tuple[str, Kind], None]:
+    def kinds(self) -> dict[tuple[str, ValueType], None]:
         """(column, kind) pairs in first-use order; a column used two ways is prepared twice."""
-        out: dict[tuple[str, Kind], None] = {}
+        out: dict[tuple[str, ValueType], None] = {}
         for t in self.tests:
             out[(t.column, kind_of(t))] = None
             if t.before:
@@ -208,9 +210,9 @@ __all__ = [
     "OUTPUT_COLUMNS",
     "QUADRANTS",
     "RAW_CLIP",
-    "Kind",
     "Plan",
     "SegmentPlan",
+    "ValueType",
     "build_plan",
     "describe",
     "kind_of",

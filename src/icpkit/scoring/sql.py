@@ -28,7 +28,7 @@ from sqlglot import exp
 from icpkit import columns as C
 from icpkit.criteria import Criterion, Operator
 from icpkit.icp import ICP
-from icpkit.scoring.plan import OUTPUT_COLUMNS, RAW_CLIP, Kind, Plan, build_plan, kind_of
+from icpkit.scoring.plan import OUTPUT_COLUMNS, RAW_CLIP, Plan, ValueType, build_plan, kind_of
 
 DIALECTS = ("duckdb", "postgres", "snowflake", "bigquery", "spark")
 _P = "__icp_"
@@ -156,7 +156,7 @@ class _Compiler:
     def c(self, name: str, prefix: str | None = None) -> str:
         return (self.prefix if prefix is None else prefix) + _q(self.col.get(name, name))
 
-    def ref(self, name: str, kind: Kind) -> str:
+    def ref(self, name: str, kind: ValueType) -> str:
         """The column a test reads: the parsed one on raw tables, else the table's own."""
         if self.raw:
             return _q(self.prep[(name, kind)])
@@ -179,7 +179,7 @@ class _Compiler:
         for (name, kind), tmp in self.prep.items():
             col = self.c(name, prefix)
             t = _norm_text(col)
-            if kind == "text":
+            if kind == "category":
                 e = f"CASE WHEN {_in(t, C.TEXT_NULL_TOKENS)} THEN NULL ELSE {t} END"
             elif kind == "bool":
                 e = f"CASE WHEN {_in(t, C.TRUE_WORDS)} THEN TRUE WHEN {_in(t, C.FALSE_WORDS)} THEN FALSE END"
