@@ -306,6 +306,25 @@ def test_raw_date_sql_parses_back_in_every_dialect(dialect: str) -> None:
     sqlglot.parse_one(_sql(dialect, "analytics.p", df), read=dialect)
 
 
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(df=_date_rows())
+def test_bigquery_raw_sql_splits_dates_without_split_part(df: pl.DataFrame) -> None:
+    """BigQuery has no SPLIT_PART: its SQL splits with SPLIT(...)[SAFE_OFFSET(i)], and that SQL,
+    read as BigQuery and run in DuckDB, still reads every date spelling as polars does."""
+    sql = _sql("bigquery", "p", df)
+    assert "SPLIT_PART" not in sql.upper()
+    assert "SAFE_OFFSET" in sql.upper()
+    con = duckdb.connect()
+    con.register("p", df.to_arrow())
+    back = sqlglot.transpile(sql, read="bigquery", write="duckdb")[0]
+    got = pl.from_arrow(con.sql(back).to_arrow_table())
+    assert _rows(got) == _polars_scores(df)
+
+
 def test_raw_sql_keeps_non_ascii_letters_and_strips_unicode_spaces() -> None:
     """Whitespace is Unicode White_Space only: 'ß', 'ä', 'é' are letters, U+3000 is a space."""
     icp = ICP(

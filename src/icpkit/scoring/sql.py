@@ -461,7 +461,14 @@ def _sel(items: list[tuple[str, str]]) -> str:
 
 
 def _has_any(node: exp.Expression, dialect: str) -> exp.Expression:
-    """Array overlap in the target dialect (the one construct sqlglot cannot transpile)."""
+    """Constructs sqlglot cannot transpile: array overlap in every dialect, BigQuery's missing
+    SPLIT_PART, and the regex flag Snowflake and BigQuery would misread."""
+    if isinstance(node, exp.SplitPart) and dialect == "bigquery":
+        # BigQuery has no SPLIT_PART; a 1-based part past the end is NULL as in the others.
+        index = int(node.args["part_index"].name) - 1
+        text = node.this.sql(dialect)
+        delimiter = node.args["delimiter"].sql(dialect)
+        return sqlglot.parse_one(f"SPLIT({text}, {delimiter})[SAFE_OFFSET({index})]", read=dialect)
     if isinstance(node, exp.RegexpReplace) and dialect in ("snowflake", "bigquery"):
         # They replace every match by default; a 'g' would be read as a position (Snowflake).
         node.set("modifiers", None)
