@@ -65,7 +65,7 @@ def test_a_name_a_person_gave_is_kept_and_explained() -> None:
     )
     # under a heading that already says it, the sentence does not repeat it
     auto = who_sentence(_seg(SHOPIFY), 6000)
-    assert auto.startswith("597 of our accounts (10%) are like this, 3.3 times as likely")
+    assert auto.startswith("597 accounts (10% of ours), 3.3 times as likely")
     assert "shopify" not in auto.lower()
 
 

@@ -16,13 +16,56 @@ _ADVICE = {
 }
 _DEFAULT_ADVICE = "Use their own words: {label}"
 
+#: Characters of a quote shown on the one-page report ("In their words"); the whole scrubbed
+#: quote stays in the ICP file. Two quotes of this length fit a card of a three-segment page.
+QUOTE_CHARS = 80
+#: Characters of a customer's phrase inside a messaging pointer.
+PHRASE_CHARS = 50
+
 
 def _count(t: InsightTheme) -> str:
     return f"{t.interviews} of {t.of_interviews} interviews"
 
 
-def interview_themes(icp: ICP, *, per_segment: int = 2) -> dict[str, list[str]]:
-    """Messaging pointers drawn from interview themes, per segment id (strongest first)."""
+def excerpt(text: str, terms: list[str], width: int) -> str:
+    """The part of a quote that carries the theme, at most ``width`` characters, cut at words.
+
+    The window starts a little before the first of the theme's terms and covers as many of
+    them as fit, so the customer's own phrase ("closed the books in three days") is what
+    shows; an ellipsis marks each cut.
+    """
+    text = " ".join(text.split())
+    if len(text) <= width:
+        return text
+    low = text.lower()
+    hits = [low.find(t.lower()) for t in terms]
+    hits = [h for h in hits if h >= 0]
+    first = min(hits) if hits else 0
+    start = max(0, first - width // 5)
+    if start > 0:
+        cut = text.rfind(" ", 0, start + 1)
+        start = cut + 1 if cut >= 0 else 0
+    end = start + width
+    if end < len(text):
+        cut = text.rfind(" ", start, end)
+        end = cut if cut > start else end
+    part = text[start:end].strip().rstrip(",;:")
+    return ("…" if start > 0 else "") + part + ("…" if end < len(text) else "")
+
+
+def _phrase(t: InsightTheme, width: int) -> str:
+    """The theme in the customers' words: a quote's excerpt, else the stored label."""
+    if t.quotes:
+        return f"“{excerpt(t.quotes[0].text, t.terms, width)}”"
+    return t.label
+
+
+def interview_themes(icp: ICP, *, per_segment: int = 1) -> dict[str, list[str]]:
+    """Messaging pointers drawn from interview themes, per segment id (strongest first).
+
+    One per segment by default: "In their words" shows the themes with their quotes, so the
+    pointer turns the strongest one into advice rather than repeating them all.
+    """
     if icp.insights is None:
         return {}
     out: dict[str, list[str]] = {}
@@ -30,7 +73,8 @@ def interview_themes(icp: ICP, *, per_segment: int = 2) -> dict[str, list[str]]:
         if seg.flagged:
             continue
         lines = [
-            _ADVICE.get(t.question, _DEFAULT_ADVICE).format(label=t.label) + f" ({_count(t)})."
+            _ADVICE.get(t.question, _DEFAULT_ADVICE).format(label=_phrase(t, PHRASE_CHARS))
+            + f" ({_count(t)})."
             for t in seg.themes[:per_segment]
         ]
         if lines:
@@ -38,20 +82,60 @@ def interview_themes(icp: ICP, *, per_segment: int = 2) -> dict[str, list[str]]:
     return out
 
 
-def in_their_words(icp: ICP, *, per_segment: int = 3) -> dict[str, list[str]]:
-    """Per segment id: each theme with its count and one scrubbed quote."""
+def in_their_words(
+    icp: ICP, *, per_segment: int = 2, width: int = QUOTE_CHARS, skip: int = 0
+) -> dict[str, list[str]]:
+    """Per segment id: each theme as a customer said it (an excerpt of one scrubbed quote, at
+    most ``width`` characters) and how many interviews mention it.
+
+    ``skip`` leaves out the strongest themes, those a messaging pointer already quotes (see
+    :func:`interview_themes`), so the page does not say the same words twice; a segment with
+    no other theme keeps its strongest.
+    """
     if icp.insights is None:
         return {}
     out: dict[str, list[str]] = {}
     for seg in icp.insights.segments:
         if seg.flagged:
             continue
-        lines = []
-        for t in seg.themes[:per_segment]:
-            quote = f": “{t.quotes[0].text}”" if t.quotes else ""
-            lines.append(f"{t.label} ({_count(t)}){quote}")
+        themes = seg.themes[skip:] or seg.themes
+        lines = [f"{_phrase(t, width)} ({_count(t)})" for t in themes[:per_segment]]
         if lines:
             out[seg.segment] = lines
+    return out
+
+
+def interview_evidence(icp: ICP) -> list[dict[str, object]]:
+    """The evidence appendix's interview section: per segment, every theme in full.
+
+    The page shows excerpts; here are the stored labels, the question, how many of the
+    segment's interviews and of the others mention each theme, and the whole scrubbed quotes,
+    so the excerpt can be checked against what the customer said. Flagged segments (dropped by
+    calibration) are listed with their flag.
+    """
+    if icp.insights is None:
+        return []
+    out: list[dict[str, object]] = []
+    for seg in icp.insights.segments:
+        out.append(
+            {
+                "segment": seg.segment,
+                "interviews": seg.interviews,
+                "accounts": seg.accounts,
+                "caveat": seg.caveat,
+                "flagged": seg.flagged,
+                "themes": [
+                    {
+                        "label": t.label,
+                        "question": t.question,
+                        "mentions": _count(t),
+                        "others": f"{t.others} of {t.of_others} other interviews",
+                        "quotes": [q.text for q in t.quotes],
+                    }
+                    for t in seg.themes
+                ],
+            }
+        )
     return out
 
 
@@ -115,4 +199,13 @@ def insight_changes(old: Insights | None, new: Insights | None) -> list[tuple[st
     return out
 
 
-__all__ = ["flag_dropped", "in_their_words", "insight_changes", "interview_themes"]
+__all__ = [
+    "PHRASE_CHARS",
+    "QUOTE_CHARS",
+    "excerpt",
+    "flag_dropped",
+    "in_their_words",
+    "insight_changes",
+    "interview_evidence",
+    "interview_themes",
+]

@@ -268,11 +268,20 @@ def render_html(
             else "Share of best customers by tier"
         ),
         "points": points_rows(icp),
+        "interviews": _interview_evidence(icp),
         "report": report,
         "overdue": icp.is_stale(),
         "compact": compact,
     }
     return _ENV.get_template("report.html.j2").render(**ctx)
+
+
+def _interview_evidence(icp: ICP) -> list[dict[str, object]]:
+    if icp.insights is None:
+        return []
+    from icpkit.interviews.words import interview_evidence
+
+    return interview_evidence(icp)
 
 
 def _validation_rows(v: dict[str, Any]) -> list[dict[str, str]]:

@@ -180,6 +180,27 @@ def render_markdown(
             L.append("**Messaging pointers (drawn from the data, not from interviews):**")
             L += [f"- {m}" for m in seg.messaging]
             L.append("")
+    if icp.insights is not None:
+        from icpkit.interviews.words import interview_evidence
+
+        ins = icp.insights
+        L += [
+            "## What customers said in interviews",
+            "",
+            f"{ins.linked} of {ins.interviews} interviews linked to {ins.accounts} accounts, "
+            f"analysed {ins.analysed.isoformat()} ({ins.method}). Personal data is scrubbed "
+            "from every quote.",
+            "",
+        ]
+        for seg in interview_evidence(icp):
+            flag = f" — ⚠ {seg['flagged']}" if seg["flagged"] else ""
+            L += [f"### {seg['segment']}: {seg['interviews']} interviews{flag}", ""]
+            if seg["caveat"]:
+                L += [f"_⚠ {seg['caveat']}_", ""]
+            for t in seg["themes"]:  # type: ignore[attr-defined]
+                L.append(f"- **{t['label']}** ({t['question']}): {t['mentions']}, {t['others']}")
+                L += [f"  > “{q}”" for q in t["quotes"]]
+            L.append("")
     if icp.scoring.timing:
         L += ["## Timing: signals that an account is in market", ""]
         L += _table([r for r in criteria_rows(icp) if r.role == "timing"])

@@ -36,7 +36,20 @@ from icpkit.report.plain import criterion_text, proper, segment_phrase, segment_
 #: Segments drawn on the page; more are listed by name and detailed in the appendix.
 MAX_SEGMENTS = 3
 #: How many lines each part of the page may take.
-LIMITS = {"checklist": 5, "worth": 3, "pointers": 3, "disqualifiers": 4, "timing": 3}
+LIMITS = {
+    "checklist": 5,
+    "worth": 3,
+    "pointers": 3,
+    "disqualifiers": 4,
+    "timing": 3,
+    # With customer interviews a card also says "In their words". "What to say" keeps two
+    # pointers (the strongest interview theme first, then the data's), and "In their words"
+    # quotes the next themes: two on a page of one or two segments, one on a page of three,
+    # so that three segments still fit one page at the normal type size.
+    "their_words": 2,
+    "their_words_three_segments": 1,
+    "pointers_with_interviews": 2,
+}
 #: Example accounts per segment shown on the page at most, whatever ``--examples`` asks.
 MAX_EXAMPLES_ON_PAGE = 5
 
@@ -105,8 +118,8 @@ def who_sentence(seg: Segment, total: int | None = None) -> str:
         return f"{phrase}."
     odds = f"{_ratio_words(ev.lift)} to become a best customer."
     if segment_title(seg) == phrase:
-        share = f" ({ev.accounts / total:.0%})" if total else ""
-        return f"{ev.accounts:,} of our accounts{share} are like this, {odds}"
+        share = f" ({ev.accounts / total:.0%} of ours)" if total else ""
+        return f"{ev.accounts:,} accounts{share}, {odds}"
     share = f" ({ev.accounts / total:.0%} of our accounts)" if total else ""
     return f"{phrase}: {ev.accounts:,} of them{share}, {odds}"
 
@@ -333,18 +346,19 @@ def build_onepage(
     ``insights`` (segment id → whatever the interviews module stores, for the template's "In
     their words" block) come from customer interviews.
     """
-    if icp.insights is not None:  # customers' own words, from `icp interviews analyze`
-        from icpkit.interviews.words import in_their_words
-        from icpkit.interviews.words import interview_themes as _themes
-
-        interview_themes = _themes(icp) if interview_themes is None else interview_themes
-        insights = in_their_words(icp) if insights is None else insights
     total = icp.source.rows if icp.source else None
     order = sorted(
         icp.segments,
         key=lambda s: -(s.evidence.share_of_best if s.evidence else 0.0),
     )
     shown = order[:MAX_SEGMENTS]
+    if icp.insights is not None:  # customers' own words, from `icp interviews analyze`
+        from icpkit.interviews.words import in_their_words
+        from icpkit.interviews.words import interview_themes as _themes
+
+        interview_themes = _themes(icp) if interview_themes is None else interview_themes
+        quotes = LIMITS["their_words_three_segments" if len(shown) >= 3 else "their_words"]
+        insights = in_their_words(icp, per_segment=quotes, skip=1) if insights is None else insights
     shown = [s for s in icp.segments if s in shown]  # keep the file's order on the page
     per_page = min(examples, MAX_EXAMPLES_ON_PAGE)
     frame = (
@@ -364,7 +378,14 @@ def build_onepage(
                 checklist=checklist[: LIMITS["checklist"]],
                 more_criteria=max(0, len(checklist) - LIMITS["checklist"]),
                 pointers=messaging_pointers(
-                    icp, s, interview_themes=interview_themes, limit=LIMITS["pointers"]
+                    icp,
+                    s,
+                    interview_themes=interview_themes,
+                    limit=LIMITS[
+                        "pointers_with_interviews"
+                        if (insights or {}).get(s.id) or (interview_themes or {}).get(s.id)
+                        else "pointers"
+                    ],
                 ),
                 personas=[_persona_line(p) for p in icp.personas if p.segment == s.id],
                 examples=names,
