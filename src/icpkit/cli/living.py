@@ -310,5 +310,6 @@ def report_cmd(
         paper=paper,
         appendix=appendix,
         force=force,
+        on_note=lambda note: console.print(f"[yellow]note:[/yellow] {escape(note)}"),
     )
     console.print(f"wrote {escape(str(path))}")

@@ -14,7 +14,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -326,6 +326,7 @@ def write_report(
     paper: str = "a4",
     appendix: bool | None = None,
     force: bool = False,
+    on_note: Callable[[str], None] | None = None,
 ) -> Path:
     """Write the one-pager for an ICP file, by extension: ``.html`` ``.md`` ``.pdf`` ``.png`` ``.pptx``.
 
@@ -333,7 +334,45 @@ def write_report(
     appendix; in the PDF it starts on its own page. ``outcomes_path`` adds the latest cohort
     (joined to ``accounts_path`` when given); ``accounts_path`` with ``examples`` > 0 names
     that many typical tier-A accounts per segment. ``.pptx`` is one slide per segment.
+    ``on_note`` is told how the accounts were read where it was not plain (a number
+    convention the scoring engine guessed), each note once, as ``icp score`` reports them;
+    without it those stay Python warnings.
     """
+
+    def write() -> Path:
+        return _write_report(
+            icp_path,
+            output,
+            outcomes_path=outcomes_path,
+            accounts_path=accounts_path,
+            examples=examples,
+            paper=paper,
+            appendix=appendix,
+            force=force,
+        )
+
+    if on_note is None:
+        return write()
+    from icpkit.scoring.result import _reading_notes
+
+    with _reading_notes() as notes:
+        path = write()
+    for note in notes:
+        on_note(note)
+    return path
+
+
+def _write_report(
+    icp_path: str | Path,
+    output: str | Path,
+    *,
+    outcomes_path: str | Path | None,
+    accounts_path: str | Path | None,
+    examples: int,
+    paper: str,
+    appendix: bool | None,
+    force: bool,
+) -> Path:
     from icpkit.errors import OutputExistsError
     from icpkit.io import atomic_write_bytes, atomic_write_text, read_table
     from icpkit.report.markdown import render_markdown
