@@ -6,6 +6,8 @@ Reads only the ICP file model, so the report can show interviews without loading
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from icpkit.icp import ICP, Insights, InsightTheme
 
 #: How a theme becomes advice, by the question it answers.
@@ -105,7 +107,30 @@ def in_their_words(
     return out
 
 
-def interview_evidence(icp: ICP) -> list[dict[str, object]]:
+@dataclass(frozen=True)
+class ThemeRecord:
+    """One theme in full, for the evidence appendix."""
+
+    label: str
+    question: str
+    mentions: str
+    others: str
+    quotes: list[str]
+
+
+@dataclass(frozen=True)
+class SegmentRecord:
+    """One segment's interviews in full, for the evidence appendix."""
+
+    segment: str
+    interviews: int
+    accounts: int
+    caveat: str | None
+    flagged: str | None
+    themes: list[ThemeRecord]
+
+
+def interview_evidence(icp: ICP) -> list[SegmentRecord]:
     """The evidence appendix's interview section: per segment, every theme in full.
 
     The page shows excerpts; here are the stored labels, the question, how many of the
@@ -115,28 +140,26 @@ def interview_evidence(icp: ICP) -> list[dict[str, object]]:
     """
     if icp.insights is None:
         return []
-    out: list[dict[str, object]] = []
-    for seg in icp.insights.segments:
-        out.append(
-            {
-                "segment": seg.segment,
-                "interviews": seg.interviews,
-                "accounts": seg.accounts,
-                "caveat": seg.caveat,
-                "flagged": seg.flagged,
-                "themes": [
-                    {
-                        "label": t.label,
-                        "question": t.question,
-                        "mentions": _count(t),
-                        "others": f"{t.others} of {t.of_others} other interviews",
-                        "quotes": [q.text for q in t.quotes],
-                    }
-                    for t in seg.themes
-                ],
-            }
+    return [
+        SegmentRecord(
+            segment=seg.segment,
+            interviews=seg.interviews,
+            accounts=seg.accounts,
+            caveat=seg.caveat,
+            flagged=seg.flagged,
+            themes=[
+                ThemeRecord(
+                    label=t.label,
+                    question=t.question,
+                    mentions=_count(t),
+                    others=f"{t.others} of {t.of_others} other interviews",
+                    quotes=[q.text for q in t.quotes],
+                )
+                for t in seg.themes
+            ],
         )
-    return out
+        for seg in icp.insights.segments
+    ]
 
 
 def flag_dropped(insights: Insights | None, kept: set[str], note: str) -> Insights | None:
@@ -202,6 +225,8 @@ def insight_changes(old: Insights | None, new: Insights | None) -> list[tuple[st
 __all__ = [
     "PHRASE_CHARS",
     "QUOTE_CHARS",
+    "SegmentRecord",
+    "ThemeRecord",
     "excerpt",
     "flag_dropped",
     "in_their_words",

@@ -105,7 +105,9 @@ def fit_tiers(icp: ICP) -> tuple[list[tuple[str, float | None, None, None, int]]
         agg[t][1] += round(r.observed * r.accounts)
     total = sum(v[0] for v in agg.values())
     base = sum(v[1] for v in agg.values()) / total if total else None
-    rows = [(t, b / n, None, None, n) for t, (n, b) in agg.items() if n > 0]
+    rows: list[tuple[str, float | None, None, None, int]] = [
+        (t, b / n, None, None, n) for t, (n, b) in agg.items() if n > 0
+    ]
     return rows, base
 
 
@@ -276,7 +278,7 @@ def render_html(
     return _ENV.get_template("report.html.j2").render(**ctx)
 
 
-def _interview_evidence(icp: ICP) -> list[dict[str, object]]:
+def _interview_evidence(icp: ICP) -> list[Any]:
     if icp.insights is None:
         return []
     from icpkit.interviews.words import interview_evidence

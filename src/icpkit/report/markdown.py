@@ -192,14 +192,16 @@ def render_markdown(
             "from every quote.",
             "",
         ]
-        for seg in interview_evidence(icp):
-            flag = f" — ⚠ {seg['flagged']}" if seg["flagged"] else ""
-            L += [f"### {seg['segment']}: {seg['interviews']} interviews{flag}", ""]
-            if seg["caveat"]:
-                L += [f"_⚠ {seg['caveat']}_", ""]
-            for t in seg["themes"]:  # type: ignore[attr-defined]
-                L.append(f"- **{t['label']}** ({t['question']}): {t['mentions']}, {t['others']}")
-                L += [f"  > “{q}”" for q in t["quotes"]]
+        for rec in interview_evidence(icp):
+            flag = f" — ⚠ {rec.flagged}" if rec.flagged else ""
+            L += [f"### {rec.segment}: {rec.interviews} interviews{flag}", ""]
+            if rec.caveat:
+                L += [f"_⚠ {rec.caveat}_", ""]
+            for theme in rec.themes:
+                L.append(
+                    f"- **{theme.label}** ({theme.question}): {theme.mentions}, {theme.others}"
+                )
+                L += [f"  > “{q}”" for q in theme.quotes]
             L.append("")
     if icp.scoring.timing:
         L += ["## Timing: signals that an account is in market", ""]
@@ -258,10 +260,10 @@ def render_markdown(
             "| Fit score | Accounts | Predicted best share | Observed best share |",
             "|---|---|---|---|",
         ]
-        for r in icp.scoring.calibration:
+        for band in icp.scoring.calibration:
             L.append(
-                f"| {r.score_from:g}–{r.score_to:g} | {r.accounts:,} | {r.predicted:.0%} | "
-                f"{r.observed:.0%} |"
+                f"| {band.score_from:g}–{band.score_to:g} | {band.accounts:,} | "
+                f"{band.predicted:.0%} | {band.observed:.0%} |"
             )
         L.append("")
     if icp.personas:
