@@ -64,6 +64,9 @@ def test_spark_equals_single_process_on_warc_files(spark, tmp_path: Path) -> Non
     assert_frame_equal(distributed.frame, single.frame)
     for name in ("records", "responses", "revisits", "non_html", "other_types", "broken", "cut"):
         assert getattr(distributed.stats, name) == getattr(single.stats, name), name
+    # what went wrong comes back from the tasks, not only how often
+    assert single.errors and any("broken" in e or str(broken) in e for e in single.errors)
+    assert sorted(distributed.errors) == sorted(single.errors)
     only = source_warc(paths, ICP_WEB, engine="spark", spark=spark)
     assert_frame_equal(only.frame, single.frame.filter(pl.col("matched")))
 
@@ -77,3 +80,23 @@ def test_spark_equals_single_process_from_an_index(spark, tmp_path: Path, range_
     distributed = source_index(domains, ICP_WEB, engine="spark", spark=spark, **kw)
     assert_frame_equal(distributed.frame, single.frame)
     assert distributed.stats.responses == single.stats.responses == 26
+
+
+def test_read_errors_of_index_hits_come_back_from_spark_tasks(
+    spark, tmp_path: Path, range_server
+) -> None:
+    """Index hits into a WARC file the archive no longer serves: both engines count them as
+    broken and report each failed read with the file it names."""
+    domains, files = _archive(range_server.root, n=12)
+    index = write_index(tmp_path, CRAWL, files)
+    gone = range_server.root / files[1][0]
+    gone.unlink()
+    kw = {"index": index, "archive": range_server.url, "crawl": CRAWL}
+    kw |= {"allow_private": True, "keep_all": True, "rate": 200}
+    single = source_index(domains, ICP_WEB, **kw)
+    distributed = source_index(domains, ICP_WEB, engine="spark", spark=spark, **kw)
+    lost = len(files[1][1].records)
+    assert single.stats.broken == distributed.stats.broken == lost
+    assert len(single.errors) == lost and all(files[1][0] in e for e in single.errors)
+    assert sorted(distributed.errors) == sorted(single.errors)
+    assert_frame_equal(distributed.frame, single.frame)

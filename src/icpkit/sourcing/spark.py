@@ -85,14 +85,43 @@ def _analyser(icp_yaml: str, fingerprints: str | None, page_cpu_seconds: float |
     )
 
 
+_MAX_ERRORS = 100  # error messages brought back to the driver per run (the counts are exact)
+
+
+class _MessagesParam:
+    """Accumulates lists of error messages from tasks (capped): an ``AccumulatorParam`` by
+    shape (``zero`` / ``addInPlace``), defined here so workers unpickle it from icpkit."""
+
+    def zero(self, value: list[str]) -> list[str]:
+        return []
+
+    def addInPlace(self, value1: list[str], value2: list[str]) -> list[str]:
+        return [*value1, *value2][:_MAX_ERRORS]
+
+
 def _stats_accumulators(sc: Any) -> dict[str, Any]:
-    return {name: sc.accumulator(0) for name in _STAT_FIELDS}
+    accs = {name: sc.accumulator(0) for name in _STAT_FIELDS}
+    # what went wrong, not only how often: the stats' messages and the range reader's own
+    accs["errors"] = sc.accumulator([], _MessagesParam())
+    accs["reader_errors"] = sc.accumulator([], _MessagesParam())
+    return accs
+
+
+def _add_errors(accs: dict[str, Any], stats: ReadStats, reader_errors: Sequence[str] = ()) -> None:
+    """Counts and messages of one task's reading, sent to the driver."""
+    for name in _STAT_FIELDS:
+        accs[name].add(getattr(stats, name))
+    if stats.errors:
+        accs["errors"].add(list(stats.errors))
+    if reader_errors:
+        accs["reader_errors"].add(list(reader_errors))
 
 
 def _collect_stats(accs: dict[str, Any]) -> ReadStats:
     stats = ReadStats()
-    for name, acc in accs.items():
-        setattr(stats, name, int(acc.value))
+    for name in _STAT_FIELDS:
+        setattr(stats, name, int(accs[name].value))
+    stats.errors = sorted(accs["errors"].value)  # tasks finish in any order
     return stats
 
 
@@ -121,8 +150,7 @@ def _rows_stage(
                     path, analyser, max_record_bytes=max_record_bytes, stats=stats,
                     allow_private=allow_private,
                 )  # fmt: skip
-                for name in _STAT_FIELDS:
-                    accs[name].add(getattr(stats, name))
+                _add_errors(accs, stats)
                 yield from _batches(frame, rows_arrow)
 
     # exactly one file per partition (hash partitioning could put two files in one task)
@@ -192,12 +220,15 @@ def spark_source_warc(
         (judged if keep_all else judged.filter("matched")).write.mode("errorifexists").parquet(
             output_dir
         )
-        return SourceResult(like, _collect_stats(accs), 0, 0, 0)
+        stats = _collect_stats(accs)
+        return SourceResult(like, stats, 0, 0, 0, list(stats.errors))
     full = _to_polars(judged, like)
     stats = _collect_stats(accs)
     matched = int(full["matched"].sum()) if full.height else 0
     frame = full if keep_all else full.filter(pl.col("matched"))
-    return SourceResult(frame, stats, stats.responses + stats.revisits, full.height, matched)
+    return SourceResult(
+        frame, stats, stats.responses + stats.revisits, full.height, matched, list(stats.errors)
+    )
 
 
 def spark_rows_from_refs(
@@ -246,8 +277,7 @@ def spark_rows_from_refs(
             frame = analyser.frame(reader.captures(refs_here))
         finally:
             reader.close()
-        for name in _STAT_FIELDS:
-            accs[name].add(getattr(reader.stats, name))
+        _add_errors(accs, reader.stats, reader.errors)
         yield from _batches(frame, rows_arrow)
 
     data = [(r.warc_filename, r.offset, r.length) for r in refs]
@@ -259,7 +289,8 @@ def spark_rows_from_refs(
     frame = pl.from_arrow(out.toArrow())
     assert isinstance(frame, pl.DataFrame)
     rows = frame.cast(ROW_SCHEMA)  # type: ignore[arg-type]
-    return rows, _collect_stats(accs), []
+    stats = _collect_stats(accs)
+    return rows, stats, [*sorted(accs["reader_errors"].value), *stats.errors]
 
 
 def main(argv: Sequence[str] | None = None) -> None:
