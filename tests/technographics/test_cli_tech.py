@@ -328,3 +328,62 @@ def test_update_fingerprints_refusals(tmp_path: Path) -> None:
     with SiteServer(junk) as srv, pytest.raises(FingerprintError):
         update_fingerprints(srv.url(path="/t.json"), dest=tmp_path / "junk", allow_private=True)
     assert list((tmp_path / "junk").iterdir()) == []  # the failed version was cleaned up
+
+
+@pytest.mark.parametrize("command", ["detect", "enrich"])
+def test_workers_give_the_same_rows_as_one_process(
+    command: str, server: SiteServer, fp: Path, tmp_path: Path
+) -> None:
+    handler = fixture_handler()
+    kinds = ["plain", "chat", "shop"]
+    server.handler = lambda req: handler(
+        Request(req.method, req.path, req.host.replace(".localhost", ".test"), req.headers)
+    )
+    accounts = tmp_path / "accounts.csv"
+    sites = [f"http://{kinds[i % 3]}.localhost:{server.port}/?s={i}" for i in range(9)]
+    sites[2] = f"http://shop.localhost:{server.port}/shop/"
+    pl.DataFrame({"name": [f"a{i}" for i in range(9)], "website": sites}).write_csv(accounts)
+    frames = []
+    try:
+        for workers in ("1", "2"):
+            out = tmp_path / f"{command}-{workers}.parquet"
+            common = ["--fingerprints", str(fp), "--allow-private", "--no-cache"]
+            args = [command, str(accounts), *common, "--workers", workers, "-o", str(out)]
+            if command == "detect":
+                args += ["--column", "website"]
+            res = runner.invoke(app, args, catch_exceptions=False)
+            assert res.exit_code == 0, res.output
+            df = pl.read_parquet(out)
+            key = "domain" if command == "detect" else "name"
+            frames.append(df.sort(key, *(["technology"] if command == "detect" else [])))
+    finally:
+        server.handler = handler
+    one, many = frames
+    assert one.height >= 9
+    found = one["technology"] if command == "detect" else one["tech"].explode()
+    assert {"wordpress", "chatterbox"} <= {t.lower() for t in found.drop_nulls().to_list()}
+    volatile = [c for c in one.columns if "time" in c or c.endswith("_at") or c == "elapsed"]
+    assert one.drop(volatile).equals(many.drop(volatile))
+
+
+def test_workers_default_is_the_cpu_count(
+    fp: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    import icpkit.technographics.enrich as enrich_mod
+
+    seen: list[object] = []
+
+    def fake(*args: object, **kwargs: object) -> pl.DataFrame:
+        seen.append(kwargs["workers"])
+        raise SystemExit(0)
+
+    monkeypatch.setattr(enrich_mod, "detect_domains", fake)
+    base = ["detect", "example.com", "--fingerprints", str(fp), "--no-cache"]
+    runner.invoke(app, base)
+    runner.invoke(app, [*base, "--workers", "3"])
+    assert seen == [len(os.sched_getaffinity(0)), 3]
+    assert runner.invoke(app, [*base, "--workers", "0"]).exit_code == 2
+    shown = runner.invoke(app, ["detect", "--help"]).output.replace("│", " ")
+    assert "(default: the number of CPUs; 1: this one only)" in " ".join(shown.split())

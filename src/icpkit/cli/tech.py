@@ -40,6 +40,13 @@ FingerprintsOpt = Annotated[
     Path | None, typer.Option("--fingerprints", help="Wappalyzer-format data (folder or file).")
 ]
 ConcurrencyOpt = Annotated[int, typer.Option(help="Sites fetched at once.")]
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option(
+        min=1,
+        help="Processes detecting pages (default: the number of CPUs; 1: this one only).",
+    ),
+]
 AllowPrivateOpt = Annotated[
     bool, typer.Option("--allow-private", help="Allow private/loopback targets (intranets, tests).")
 ]
@@ -229,6 +236,16 @@ def _render_summary(df: pl.DataFrame) -> None:
     console.print(table)
 
 
+def _workers(workers: int | None) -> int:
+    """--workers, or the CPUs this process may run on."""
+    if workers is not None:
+        return workers
+    import os
+
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity else os.cpu_count() or 1
+
+
 @app.command()
 def detect(
     targets: Annotated[list[str], typer.Argument(help="Domains, URLs, or table files.")],
@@ -238,6 +255,7 @@ def detect(
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write rows here.")] = None,
     fingerprints: FingerprintsOpt = None,
     concurrency: ConcurrencyOpt = 50,
+    workers: WorkersOpt = None,
     min_confidence: Annotated[int, typer.Option(help="Report at this confidence or above.")] = 50,
     allow_private: AllowPrivateOpt = False,
     no_robots: NoRobotsOpt = False,
@@ -274,6 +292,7 @@ def detect(
             progress=prog,
             dns=_dns(dns, dns_server),
             page_cpu_seconds=page_cpu_seconds,
+            workers=_workers(workers),
         )
     if output is not None:
         written = write_table(
@@ -339,6 +358,7 @@ def enrich_command(
     ] = None,
     fingerprints: FingerprintsOpt = None,
     concurrency: ConcurrencyOpt = 50,
+    workers: WorkersOpt = None,
     allow_private: AllowPrivateOpt = False,
     no_robots: NoRobotsOpt = False,
     cache: CacheOpt = None,
@@ -390,6 +410,7 @@ def enrich_command(
             categories=category or None,
             dns=_dns(dns, dns_server),
             page_cpu_seconds=page_cpu_seconds,
+            workers=_workers(workers),
         )
     written = write_table(out, output, force=force, inputs=[accounts], raw_cells=raw)
     _render_enrich_summary(out, written)
