@@ -346,3 +346,44 @@ def test_plan_reports_number_conventions_as_notes(icp_cli, tmp_path: Path) -> No
     notes = [ln for ln in r.out.splitlines() if ln.startswith("note:")]
     assert len(notes) == 1 and "column 'employees'" in notes[0] and "'1,003'" in notes[0]
     assert (tmp_path / "plan.md").exists()
+
+
+def test_file_names_that_name_people_stay_out_of_outputs(icp_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Files named after the interviewee are shown as 'file #n (.ext)' in warnings, links and
+    every output; only the error about a file that cannot be read gives its real path."""
+    from icpkit.interviews import analyze_folder
+
+    person = ("quorvina", "drebbelsen")
+    corpus = generate_interviews(12, 12, words=120, personal_data=False, seed=5)
+    notes = tmp_path / "notes"
+    paths = write_interviews(corpus, notes)
+    paths[0].rename(notes / "call with Quorvina Drebbelsen.md")  # links by its Account header
+    (notes / "quorvina-drebbelsen.txt").write_text("We talked at length.", encoding="utf-8")
+    (notes / "Quorvina Drebbelsen recording.m4a").write_bytes(b"\x00\x01audio")
+    (notes / "drebbelsen empty.md").write_text("Account: acc-0002\n", encoding="utf-8")
+    corpus.accounts.write_csv(tmp_path / "accounts.csv")
+    two_segment_icp().save(tmp_path / "icp.yaml")
+    r = icp_cli(
+        "interviews", "analyze", notes, "--icp", tmp_path / "icp.yaml", "--accounts",
+        tmp_path / "accounts.csv", "--terms", tmp_path / "terms.csv", "--write",
+        "--permutations", "50",
+    )  # fmt: skip
+    assert r.code == 0, r.err
+    warnings = [ln for ln in r.err.splitlines() if ln.startswith("warning")]
+    assert len(warnings) == 4, r.err  # skipped, empty, unlinked, and what the numbers mean
+    assert sum("file #" in w for w in warnings) == 3 and "name order" in warnings[-1]
+    shown = (
+        r.out + r.err + (tmp_path / "icp.yaml").read_text() + (tmp_path / "terms.csv").read_text()
+    )
+    result = analyze_folder(notes, two_segment_icp(), corpus.accounts, permutations=20)
+    shown += result.links.write_csv() + "\n".join(result.warnings)
+    assert not any(p in shown.lower() for p in person)
+    renamed = result.links.filter(pl.col("account_id") == corpus.accounts["id"][0])
+    assert renamed["link"].to_list() == ["id"] and renamed["file"][0].startswith("file #")
+    assert result.links["file"].n_unique() == result.links.height  # a stable reference each
+    # A file that cannot be read is named in full: the user has to find it, on their machine.
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "Quorvina Drebbelsen.docx").write_text("not a zip", encoding="utf-8")
+    r = icp_cli("interviews", "analyze", bad, "--icp", tmp_path / "icp.yaml")
+    assert r.code == 1 and "Quorvina Drebbelsen.docx" in _one_line_error(r)

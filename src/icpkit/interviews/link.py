@@ -90,7 +90,11 @@ def account_keys(accounts: pl.DataFrame, icp: ICP) -> pl.DataFrame:
 def link_interviews(
     interviews: Sequence[Interview], accounts: pl.DataFrame | None, icp: ICP
 ) -> pl.DataFrame:
-    """One row per interview: ``source``, ``account_id``, ``segment``, ``link`` and outcomes.
+    """One row per interview: ``file``, ``account_id``, ``segment``, ``link`` and outcomes.
+
+    ``file`` is the interview's shareable reference (``file #3 (.md)``, or ``interview #n`` by
+    position when it has none), never its file name, which may name the interviewee; the file
+    name is still used to link.
 
     ``link`` says which key matched (``id``, ``domain``, ``name``, ``file name``) or, without
     accounts, ``segment header`` for notes that name their segment; null when nothing matched.
@@ -99,14 +103,14 @@ def link_interviews(
     refs = pl.DataFrame(
         {
             "row": list(range(len(interviews))),
-            "source": [iv.source for iv in interviews],
+            "file": [iv.ref or f"interview #{i}" for i, iv in enumerate(interviews, start=1)],
             "ref": [iv.account for iv in interviews],
             "stem": [_stem(iv.source) for iv in interviews],
             "segment_note": [iv.segment for iv in interviews],
         },
         schema={
             "row": pl.Int64,
-            "source": pl.String,
+            "file": pl.String,
             "ref": pl.String,
             "stem": pl.String,
             "segment_note": pl.String,
@@ -123,7 +127,7 @@ def link_interviews(
     if accounts is None:
         return refs.select(
             "row",
-            "source",
+            "file",
             pl.col("ref").alias("account_id"),
             pl.lit(None, dtype=pl.String).alias("account_name"),
             pl.lit(None, dtype=pl.String).alias("account_domain"),
@@ -172,7 +176,7 @@ def link_interviews(
     metric_cols = [c for c in out.columns if c.startswith("outcome:")]
     return out.select(
         "row",
-        "source",
+        "file",
         pl.coalesce("account_id", "account_domain").alias("account_id"),
         "account_name",
         "account_domain",

@@ -19,7 +19,7 @@ import scipy.sparse as sp
 from icpkit.icp import ICP, Insights, SegmentInsights
 from icpkit.interviews.analyze import Scope, distinctive_terms, term_matrix
 from icpkit.interviews.link import link_interviews, require_links
-from icpkit.interviews.read import CORE_QUESTIONS, Interview, read_interviews
+from icpkit.interviews.read import CORE_QUESTIONS, FILE_NUMBERS_NOTE, Interview, read_interviews
 from icpkit.interviews.scrub import Scrubber
 from icpkit.interviews.themes import Corpus, build_themes, term_row
 
@@ -34,7 +34,11 @@ FEW_INTERVIEWS = 8
 
 @dataclass
 class InterviewAnalysis:
-    """The insights to store, how each interview was linked, and every term's statistics."""
+    """The insights to store, how each interview was linked, and every term's statistics.
+
+    ``links`` names interviews by their shareable reference (``file #3 (.md)``), never by file
+    name, and so do ``warnings``: both end up in terminals and files that get shared.
+    """
 
     insights: Insights
     links: pl.DataFrame
@@ -84,7 +88,7 @@ def analyze_interviews(
     links = _interview_ids(links)
     warnings = [
         f"{s}: links to no account; left out"
-        for s in links.filter(pl.col("link").is_null())["source"]
+        for s in links.filter(pl.col("link").is_null())["file"]
     ]
     linked = links.filter(pl.col("link").is_not_null())
     rows = linked["row"].to_list()
@@ -194,7 +198,7 @@ def analyze_interviews(
     )
     return InterviewAnalysis(
         insights=insights,
-        links=links.select("source", "interview", "account_id", "segment", "link"),
+        links=links.select("file", "interview", "account_id", "segment", "link"),
         terms=dist.table,
         threshold=dist.threshold,
         warnings=warnings,
@@ -213,6 +217,8 @@ def analyze_folder(
     found = read_interviews(notes, encoding=encoding)
     result = analyze_interviews(found.interviews, icp, accounts, notes=notes, **options)  # type: ignore[arg-type]
     result.warnings[:0] = found.warnings
+    if any(w.startswith("file #") for w in result.warnings):
+        result.warnings.append(FILE_NUMBERS_NOTE)
     return result
 
 

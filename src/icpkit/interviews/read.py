@@ -15,6 +15,7 @@ file, a .docx that is not one, text that is not in the expected encoding.
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -94,13 +95,19 @@ _TAG = re.compile(r"</?[^>]+>")
 
 @dataclass(frozen=True)
 class Interview:
-    """One interview: answers by question, the account it names and the names it reveals."""
+    """One interview: answers by question, the account it names and the names it reveals.
+
+    ``source`` is the real file path (relative to the notes folder), used to link by file name
+    and never shown: people name files after the interviewee. ``ref`` is what outputs show
+    instead (see :func:`file_ref`).
+    """
 
     source: str
     sections: dict[str, str]
     account: str | None = None
     segment: str | None = None
     names: tuple[str, ...] = ()
+    ref: str | None = None
 
     @property
     def text(self) -> str:
@@ -113,6 +120,24 @@ class InterviewSet:
 
     interviews: list[Interview]
     warnings: list[str] = field(default_factory=list)
+
+
+#: Said once with warnings that name files by number.
+FILE_NUMBERS_NOTE = (
+    "files are numbered in name order (hidden files aside); their names are not shown because "
+    "they may name people"
+)
+
+
+def file_ref(number: int, path: Path | str) -> str:
+    """A short reference to a notes file that is safe to show: ``file #3 (.md)``.
+
+    File names often carry the interviewee's name ("call with Ana Ruiz.docx"), and warnings and
+    link tables end up in shared terminals and files; the number (the file's position in name
+    order) and the extension are enough to find it again.
+    """
+    suffix = Path(path).suffix.lower()
+    return f"file #{number} ({suffix})" if suffix else f"file #{number}"
 
 
 def classify_heading(line: str) -> str | None:
@@ -277,9 +302,14 @@ def _captions(text: str) -> tuple[list[str], list[str]]:
 
 
 def read_note_file(
-    path: Path, *, root: Path | None = None, encoding: str | None = None
+    path: Path, *, root: Path | None = None, encoding: str | None = None, ref: str | None = None
 ) -> Interview:
     """One notes file (not CSV) to an :class:`Interview`; the source is relative to ``root``."""
+    iv = _read_note_file(path, root=root, encoding=encoding)
+    return dataclasses.replace(iv, ref=ref) if ref is not None else iv
+
+
+def _read_note_file(path: Path, *, root: Path | None, encoding: str | None) -> Interview:
     source = str(path.relative_to(root)) if root is not None else path.name
     suffix = path.suffix.lower()
     if suffix == ".docx":
@@ -327,7 +357,9 @@ def _read_docx(path: Path, source: str) -> Interview:
     return parse_notes(lines, source=source, headings=headings)
 
 
-def read_answer_sheet(path: Path, *, root: Path | None = None) -> list[Interview]:
+def read_answer_sheet(
+    path: Path, *, root: Path | None = None, ref: str | None = None
+) -> list[Interview]:
     """A CSV (or other table) with one interview per row: an account column and answer columns.
 
     Answer columns are classified by their header like headings; other text columns are
@@ -366,6 +398,7 @@ def read_answer_sheet(path: Path, *, root: Path | None = None) -> list[Interview
                 account=rec[account_col],
                 segment=rec[segment_col] if segment_col else None,
                 names=names,
+                ref=f"{ref} row {n}" if ref is not None else None,
             )
         )
     return out
@@ -376,6 +409,8 @@ def read_interviews(path: str | Path, *, encoding: str | None = None) -> Intervi
 
     Hidden files and other file types are skipped with a warning; a folder with no notes, an
     unreadable or binary file, and an answer sheet without an account column are errors.
+    Warnings name files by :func:`file_ref`, never by name; errors about a file that cannot be
+    read give its path (the user must find it, and errors stay on the user's terminal).
     """
     root = Path(path)
     if not root.exists():
@@ -387,13 +422,17 @@ def read_interviews(path: str | Path, *, encoding: str | None = None) -> Intervi
             for p in root.rglob("*")
             if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
         )
+        refs = {p: file_ref(k, p) for k, p in enumerate(files, start=1)}
         notes = [p for p in files if p.suffix.lower() in NOTE_SUFFIXES]
         for p in files:
             if p.suffix.lower() not in NOTE_SUFFIXES:
-                warnings.append(f"{p}: skipped (not a notes file: {', '.join(NOTE_SUFFIXES)})")
+                warnings.append(
+                    f"{refs[p]}: skipped (not a notes file: {', '.join(NOTE_SUFFIXES)})"
+                )
         base: Path | None = root
     else:
         notes, base = [root], None
+        refs = {root: file_ref(1, root)}
         if root.suffix.lower() not in NOTE_SUFFIXES:
             raise UsageError(
                 f"not a notes file; icpkit reads {', '.join(NOTE_SUFFIXES)}", file=root
@@ -403,10 +442,10 @@ def read_interviews(path: str | Path, *, encoding: str | None = None) -> Intervi
     interviews: list[Interview] = []
     for p in notes:
         if p.suffix.lower() == ".csv":
-            interviews.extend(read_answer_sheet(p, root=base))
+            interviews.extend(read_answer_sheet(p, root=base, ref=refs[p]))
         else:
-            interviews.append(read_note_file(p, root=base, encoding=encoding))
-    empty = [iv.source for iv in interviews if not iv.text.strip()]
+            interviews.append(read_note_file(p, root=base, encoding=encoding, ref=refs[p]))
+    empty = [iv.ref for iv in interviews if not iv.text.strip()]
     for s in empty:
         warnings.append(f"{s}: no text; left out")
     interviews = [iv for iv in interviews if iv.text.strip()]
@@ -417,6 +456,7 @@ def read_interviews(path: str | Path, *, encoding: str | None = None) -> Intervi
 
 __all__ = [
     "CORE_QUESTIONS",
+    "FILE_NUMBERS_NOTE",
     "NOTE_SUFFIXES",
     "QUESTIONS",
     "QUESTION_WORDS",
@@ -425,6 +465,7 @@ __all__ = [
     "InterviewSet",
     "classify_heading",
     "decode_text",
+    "file_ref",
     "parse_notes",
     "read_answer_sheet",
     "read_interviews",
