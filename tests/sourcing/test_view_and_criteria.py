@@ -238,3 +238,49 @@ def test_company_name_from_titles_of_every_shape() -> None:
     ]:
         page = Page(url="https://www.acme.example/", html=f"<title>{title}</title>")
         assert page_signals(page, "acme.example")["company_name"] == want, title
+
+
+def test_language_criteria_take_names_as_well_as_codes(tmp_path: Path) -> None:
+    """'english' ≡ 'en' (any case, with or without a region), and the file's ICP column holds
+    the criterion's own word, so icp score judges it the same way."""
+    from icpkit.scoring import score
+
+    pages = [
+        ("https://www.britco.example/", '<html lang="en-GB"><title>Brit</title></html>', ()),
+        ("https://www.deco.example/", "<html><title>De</title></html>",
+         (("Content-Language", "de-DE"),)),
+        ("https://www.frco.example/", '<html><meta property="og:locale" content="fr_FR"></html>',
+         ()),
+        ("https://www.quiet.example/", "<html><title>Quiet</title></html>", ()),
+    ]  # fmt: skip
+    path = tmp_path / "lang.warc.gz"
+    path.write_bytes(
+        b"".join(
+            warc_record(url, http_response(html.encode(), headers=dict(extra)))
+            for url, html, extra in pages
+        )
+    )
+
+    def found(values: list[str]) -> pl.DataFrame:
+        icp = ICP.model_validate(
+            {"segments": [{"id": "l", "name": "L", "must": [
+                {"column": "language", "in": values}]}]}
+        )  # fmt: skip
+        res = source_warc([str(path)], icp, keep_all=True)
+        scored = score(res.frame, icp, missing="unknown")
+        # icp score reads the file as it is and agrees with the website judgement
+        assert (
+            scored["segment"].eq("l").fill_null(False).to_list() == res.frame["matched"].to_list()
+        )
+        return res.frame
+
+    for words in (["English"], ["en"], ["en-US"], [" ENGLISH "]):
+        frame = found(words)
+        assert frame.filter("matched")["domain"].to_list() == ["britco.example"], words
+    both = found(["english", "fr"])
+    assert both.filter("matched")["domain"].to_list() == ["britco.example", "frco.example"]
+    langs = dict(zip(both["domain"], both["language"], strict=True))
+    assert langs == {"britco.example": "english", "deco.example": "de",
+                     "frco.example": "fr", "quiet.example": None}  # fmt: skip
+    assert found(["german"]).filter("matched")["domain"].to_list() == ["deco.example"]
+    assert found(["klingon"]).filter("matched").height == 0  # a name we do not know: no match

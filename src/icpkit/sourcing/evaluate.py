@@ -6,7 +6,8 @@ A criterion is **website-observable** when its column is one a page can answer:
   ``technologies``…, or any criterion with ``layer: technographic``);
 * country — ``in`` on ``country`` / ``hq_country`` / ``country_code`` (ISO codes or English
   names, from the page's country hints);
-* language — ``in`` on ``language`` / ``website_language`` (primary subtag: ``en``);
+* language — ``in`` on ``language`` / ``website_language`` (ISO 639-1 codes, primary subtag:
+  ``en``, or English names: ``english``, from the page's declared language);
 * key pages — ``is`` on ``has_pricing_page`` / ``has_careers_page`` / ``has_login_page``.
 
 Every other criterion (employees, funding, …) is listed as not observable from a website, never
@@ -26,13 +27,14 @@ the file as it is) beside the observation, the criteria met / failed / unknown, 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import polars as pl
 
 from icpkit.criteria import Criterion, Operator
 from icpkit.icp import ICP
-from icpkit.sourcing.pagesignals import COUNTRY_NAMES
+from icpkit.sourcing.pagesignals import COUNTRY_NAMES, LANGUAGE_NAMES
 
 __all__ = ["TECH_COLUMNS", "WebCriterion", "evaluate", "web_criteria"]
 
@@ -247,7 +249,7 @@ def _test(w: WebCriterion) -> tuple[pl.Expr, pl.Expr]:
         )
         return result, text
     col = pl.col("language")
-    result = col.is_in([v.split("-")[0] for v in values] + values)
+    result = col.is_in(sorted(_language_vocabulary(values)))
     text = (
         pl.when(col.is_null())
         .then(pl.lit("no language declared"))
@@ -256,6 +258,18 @@ def _test(w: WebCriterion) -> tuple[pl.Expr, pl.Expr]:
         )
     )
     return result, text
+
+
+def _language_vocabulary(values: list[str]) -> dict[str, str]:
+    """Page language code → the criterion value that names it: codes by their primary subtag
+    (``en-gb`` → ``en``), English names through :data:`LANGUAGE_NAMES` (``english`` → ``en``)."""
+    out: dict[str, str] = {}
+    for value in values:
+        out.setdefault(re.split(r"[-_]", value)[0], value)
+        for code, name in LANGUAGE_NAMES.items():
+            if name == value:
+                out.setdefault(code, value)
+    return out
 
 
 def _icp_values(view: pl.DataFrame, web: list[WebCriterion]) -> list[pl.Expr]:
@@ -279,7 +293,14 @@ def _icp_values(view: pl.DataFrame, web: list[WebCriterion]) -> list[pl.Expr]:
                     .alias(name)
                 )
         elif w.source == "language":
-            out[name] = pl.col("language").alias(name)
+            # the criterion's own word for the page's language (``english`` or ``en-gb``), so
+            # the criterion reads the same in icp score; other languages keep their code
+            vocab = _language_vocabulary([_norm(v) for v in w.criterion.in_ or ()])
+            out[name] = (
+                pl.col("language")
+                .replace_strict(vocab, default=pl.col("language"), return_dtype=pl.String)
+                .alias(name)
+            )
         else:
             out[name] = pl.col(name.strip().lower()).alias(name)
     return list(out.values())

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-__all__ = ["COUNTRY_NAMES", "PAGE_KINDS", "page_kind", "page_signals"]
+__all__ = ["COUNTRY_NAMES", "LANGUAGE_NAMES", "PAGE_KINDS", "page_kind", "page_signals"]
 
 # ISO 3166-1 alpha-2 (lower-case) → English name, for the countries the hints below can name.
 COUNTRY_NAMES: dict[str, str] = {
@@ -37,6 +37,22 @@ COUNTRY_NAMES: dict[str, str] = {
     "ro": "romania", "ua": "ukraine", "lu": "luxembourg", "ee": "estonia", "lt": "lithuania",
     "lv": "latvia", "sk": "slovakia", "si": "slovenia", "hr": "croatia", "bg": "bulgaria",
     "is": "iceland",
+}  # fmt: skip
+
+# ISO 639-1 (lower-case) → English name, so an ICP may say ``english`` where a page says ``en``.
+LANGUAGE_NAMES: dict[str, str] = {
+    "en": "english", "de": "german", "fr": "french", "es": "spanish", "it": "italian",
+    "pt": "portuguese", "nl": "dutch", "da": "danish", "sv": "swedish", "nb": "norwegian",
+    "no": "norwegian", "nn": "norwegian", "fi": "finnish", "is": "icelandic", "pl": "polish",
+    "cs": "czech", "sk": "slovak", "sl": "slovenian", "hr": "croatian", "sr": "serbian",
+    "bs": "bosnian", "hu": "hungarian", "ro": "romanian", "bg": "bulgarian", "el": "greek",
+    "tr": "turkish", "ru": "russian", "uk": "ukrainian", "be": "belarusian", "et": "estonian",
+    "lv": "latvian", "lt": "lithuanian", "ga": "irish", "cy": "welsh", "ca": "catalan",
+    "eu": "basque", "gl": "galician", "lb": "luxembourgish", "mt": "maltese", "sq": "albanian",
+    "mk": "macedonian", "ja": "japanese", "zh": "chinese", "ko": "korean", "hi": "hindi",
+    "bn": "bengali", "ur": "urdu", "ta": "tamil", "te": "telugu", "mr": "marathi", "th": "thai",
+    "vi": "vietnamese", "id": "indonesian", "ms": "malay", "tl": "tagalog", "ar": "arabic",
+    "he": "hebrew", "fa": "persian", "sw": "swahili", "af": "afrikaans", "zu": "zulu",
 }  # fmt: skip
 
 # ccTLDs sold for generic use: they say nothing about where a company is.
