@@ -5,8 +5,9 @@ picks:
 
 * **representative best-fit customers**: accounts in the segment, in a fit tier, not
   disqualified and, when the data says so, customers that won — the ones *typical* of the
-  segment (closest to its median on the numbers its criteria read, and on fit score), not its
-  outliers;
+  segment on its own criteria, read from the accounts as ``icp score`` reads them (raw headers,
+  "$10M", "1,200", categories in any case): closest to the segment's median on its numeric and
+  date criteria and on fit score, sharing its usual category values and stack; not outliers;
 * **contrasting accounts**: lost or churned accounts of the segment, else fitting accounts that
   did not buy, so that "what our best customers say" can be told apart from "what everyone
   says";
@@ -84,22 +85,86 @@ class InterviewPlan:
     notes: list[str] = field(default_factory=list)
 
 
-def _numeric_columns(seg: Segment, frame: pl.DataFrame) -> list[str]:
-    cols = dict.fromkeys(c.column for c in (*seg.must, *seg.nice))
-    return [c for c in cols if c in frame.columns and frame.schema[c].is_numeric()]
+def _prepared(frame: pl.DataFrame, icp: ICP) -> tuple[pl.DataFrame, dict[tuple[str, str], str]]:
+    """``frame`` plus every criterion column read as ``icp score`` reads it.
+
+    Raw CRM exports say "Number of Employees" = "1,200", "Annual Revenue" = "$10M" and
+    "Industry" = " Software"; the scoring engine's preparation (header resolution, number
+    conventions, category normalisation) turns them into the values the criteria test, so
+    typicality is measured on the same values the segment was defined on. Returns the frame and
+    the (criterion column, kind) → prepared column map.
+    """
+    from icpkit.scoring.engine import _prepare
+    from icpkit.scoring.plan import bind_reference_dates, build_plan
+
+    plan = build_plan(bind_reference_dates(icp, frame.columns))
+    lf, names, _ = _prepare(
+        frame.lazy(), plan, missing="unknown", check_unique=True, in_memory=True
+    )
+    columns: dict[tuple[str, str], str] = {(c, str(k)): v for (c, k), v in names.items()}
+    return lf.collect(), columns
 
 
-def _typicality(frame: pl.DataFrame, columns: Sequence[str]) -> pl.Expr:
-    """Distance from the pool's median in IQR units, summed over numbers (lower is typical)."""
-    parts = []
-    for c in columns:
-        x = pl.col(c).cast(pl.Float64)
+def _criteria(seg: Segment) -> list[tuple[str, str]]:
+    """(column, kind) of the segment's criteria, musts first, each once."""
+    from icpkit.scoring.plan import kind_of
+
+    return list(dict.fromkeys((c.column, kind_of(c)) for c in (*seg.must, *seg.nice)))
+
+
+def _typicality(
+    pool: pl.DataFrame, criteria: Sequence[tuple[str, str]], names: dict[tuple[str, str], str]
+) -> tuple[pl.DataFrame, list[str], list[str]]:
+    """``pool`` with ``_distance``: how far each account is from the segment's typical member.
+
+    Numbers and dates add their distance to the pool's median in IQR units (the standard
+    deviation when the IQR is 0); categories and booleans add one minus the share of the pool
+    with the same value; lists add one minus the mean share of the pool having each of the
+    account's items. An unknown value counts 1. Lower is more typical. Also returns the numeric
+    and the categorical columns used, for the plan's "why".
+    """
+    parts: list[pl.Expr] = []
+    nums: list[str] = []
+    cats: list[str] = []
+    n = max(pool.height, 1)
+    out = pool.with_row_index("_r")
+    for col, kind in criteria:
+        src = names.get((col, kind))
+        if src is None or src not in pool.columns or pool[src].null_count() == pool.height:
+            continue
+        if kind in ("number", "date"):
+            x = pl.col(src).cast(pl.Int64 if kind == "date" else pl.Float64).cast(pl.Float64)
+            iqr = (x.quantile(0.75) - x.quantile(0.25)).fill_null(0.0)
+            scale = pl.when(iqr > 0).then(iqr).otherwise(x.std().fill_null(1.0) + 1e-9)
+            parts.append(((x - x.median()).abs() / scale).fill_null(1.0))
+            nums.append(col)
+        elif kind in ("category", "bool"):
+            share = pl.len().over(src) / n
+            parts.append(pl.when(pl.col(src).is_null()).then(1.0).otherwise(1.0 - share))
+            cats.append(col)
+        else:  # list: a typical stack shares items with most of the pool
+            items = (
+                out.select("_r", pl.col(src).list.unique().alias("_item"))
+                .explode("_item")
+                .drop_nulls("_item")
+            )
+            shares = items.group_by("_item").agg((pl.len() / n).alias("_share"))
+            mean = (
+                items.join(shares, on="_item")
+                .group_by("_r")
+                .agg(pl.col("_share").mean().alias(f"_share{len(parts)}"))
+            )
+            out = out.join(mean, on="_r", how="left", maintain_order="left")
+            parts.append(1.0 - pl.col(f"_share{len(parts)}").fill_null(0.0))
+            cats.append(col)
+    if "fit_score" in pool.columns:
+        x = pl.col("fit_score").cast(pl.Float64)
         iqr = (x.quantile(0.75) - x.quantile(0.25)).fill_null(0.0)
         scale = pl.when(iqr > 0).then(iqr).otherwise(x.std().fill_null(1.0) + 1e-9)
         parts.append(((x - x.median()).abs() / scale).fill_null(1.0))
-    if not parts:
-        return pl.lit(0.0)
-    return pl.sum_horizontal(parts)
+        nums.append("fit_score")
+    distance = pl.sum_horizontal(parts) if parts else pl.lit(0.0)
+    return out.with_columns(distance.alias("_distance")), nums, cats
 
 
 def _keys(frame: pl.DataFrame, icp: ICP) -> pl.DataFrame:
@@ -171,7 +236,7 @@ def _plan(
     scored = accounts
     if not {"segment", "tier", "disqualified"} <= set(accounts.columns):
         scored = score(accounts, icp, missing="unknown")
-    frame = _keys(scored, icp)
+    frame, prepared = _prepared(_keys(scored, icp), icp)
     if frame["_account_id"].null_count() == frame.height:
         raise InputError("the accounts have no id column; the plan needs one per interview")
     warnings: list[str] = []
@@ -215,14 +280,8 @@ def _plan(
                 "segment's most typical customers of any tier"
             )
             pool = customers
-        nums = _numeric_columns(seg, pool)
-        if "fit_score" in pool.columns:
-            nums = [*nums, "fit_score"]
-        reps = (
-            pool.with_columns(_typicality(pool, nums).alias("_distance"))
-            .sort(["_distance", "_account_id"], nulls_last=True)
-            .head(per_segment)
-        )
+        typical, nums, cats = _typicality(pool, _criteria(seg), prepared)
+        reps = typical.sort(["_distance", "_account_id"], nulls_last=True).head(per_segment)
         lost = in_seg.filter(pl.col("_won") == False)  # noqa: E712  (null is unknown)
         contrast_kind = "contrast: lost or churned"
         if lost.height == 0 and has_outcome:
@@ -238,9 +297,9 @@ def _plan(
         if reps.height == 0:
             warnings.append(f"{seg.id}: no fitting customer to interview")
         roles = _roles(icp, seg.id)
-        why_rep = "typical best-fit customer" + (
-            f" (closest to the segment median on {', '.join(nums)})" if nums else ""
-        )
+        on = [f"closest to the segment median on {', '.join(nums)}"] if nums else []
+        on += [f"the segment's usual {', '.join(cats)}"] if cats else []
+        why_rep = "typical best-fit customer" + (f" ({'; '.join(on)})" if on else "")
         part = pl.concat(
             [
                 reps.select(
