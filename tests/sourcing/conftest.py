@@ -62,7 +62,8 @@ class RangeServer:
                     )
                     return
                 server.log.append((time.monotonic(), self.path, rng, 200))
-                self._send(200, data, {"Content-Type": "application/warc"})
+                ctype = "text/html" if path.suffix == ".html" else "application/warc"
+                self._send(200, data, {"Content-Type": ctype})
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"

@@ -136,3 +136,49 @@ def test_source_domains_from_an_index_and_usage_errors(tmp_path: Path, icp_main)
     code, text = icp_main("source", "--icp", icp, "--domains", str(accounts),
                           "-o", str(tmp_path / "w.parquet"))  # fmt: skip
     assert code == 2 and "--index" in text
+
+
+def test_icp_enrich_and_icp_score_take_the_file_as_it_is(tmp_path: Path, range_server) -> None:
+    """The sourced file goes into ``icp enrich`` unchanged (its page URLs re-read live, here
+    from a local server) and then into ``icp score``: every sourced column survives, the live
+    stack agrees with the archived one."""
+    from tests.sourcing.warcgen import http_response, warc_record
+
+    jquery = '<script src="/js/jquery-3.6.0.min.js"></script>'
+    port = range_server.url.rsplit(":", 1)[1]
+    recs = []
+    for i in range(6):
+        body = f"<html><head><title>Site {i}</title></head><body>{jquery if i % 2 else ''}"
+        body += "<p>hello</p></body></html>"
+        (range_server.root / f"p{i}.html").write_text(body)
+        url = f"http://s{i}.localhost:{port}/p{i}.html"
+        recs.append(warc_record(url, http_response(body.encode())))
+    warc = tmp_path / "live.warc.gz"
+    warc.write_bytes(b"".join(recs))
+    icp = tmp_path / "icp.yaml"
+    icp.write_text(
+        ICP.model_validate(
+            {"segments": [{"id": "jq", "name": "jQuery sites", "must": [
+                {"column": "tech", "has_any": ["jquery"]}]}]}
+        ).to_yaml()
+    )  # fmt: skip
+    found = tmp_path / "found.parquet"
+    res = _run("source", "--icp", str(icp), "--warc", str(warc), "-o", str(found), "--all")
+    assert res.exit_code == 0, res.output
+    src = pl.read_parquet(found)
+    assert src["matched"].to_list() == [False, True] * 3
+    enriched = tmp_path / "enriched.parquet"
+    res = _run("enrich", str(found), "--domain-column", "page_url", "--allow-private",
+               "--no-robots", "--no-cache", "-o", str(enriched))  # fmt: skip
+    assert res.exit_code == 0, res.output
+    out = pl.read_parquet(enriched)
+    assert out.height == src.height and out["fetch_error"].is_null().all()
+    kept = [c for c in src.columns if c != "tech"]  # enrich writes its own tech column
+    assert set(kept) <= set(out.columns)
+    assert out.select(kept).equals(src.select(kept))
+    live = out["tech"].list.contains("jquery").to_list()
+    assert live == src["tech"].list.contains("jquery").to_list() == [False, True] * 3
+    scored = tmp_path / "scored.parquet"
+    res = _run("score", str(enriched), "--icp", str(icp), "-o", str(scored))
+    assert res.exit_code == 0, res.output
+    assert pl.read_parquet(scored)["segment"].eq("jq").fill_null(False).to_list() == live
