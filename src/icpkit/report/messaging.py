@@ -136,7 +136,8 @@ def _timing_pointer(icp: ICP) -> Pointer | None:
         return None
     best = max(icp.scoring.timing, key=lambda c: c.evidence.lift if c.evidence is not None else 0.0)
     return Pointer(
-        f"Time the first call: reach out when {best.describe()}, when buying is on the agenda.",
+        f"Time the first call by the strongest buying signal ({best.describe()}): that is "
+        "when buying is on the agenda.",
         FROM_DATA,
     )
 
