@@ -69,6 +69,55 @@ def test_planted_themes_recovered_per_segment() -> None:
     assert len(false_themes) <= 1, false_themes
 
 
+def test_theme_labels_are_the_phrases_customers_say() -> None:
+    """Labels read as said ("closed the books in three days"), not as a keyword list
+    ("closed · books · days"): each recovered planted theme is labelled with its phrase."""
+    labelled = 0
+    for seed in (0, 1):
+        corpus = generate_interviews(50, 50, seed=seed)
+        result = analyze_interviews(
+            corpus.interviews, two_segment_icp(), corpus.accounts, permutations=100, seed=seed
+        )
+        for seg in result.insights.segments:
+            for theme in seg.themes:
+                planted = [
+                    t
+                    for t in corpus.themes
+                    if t.segment == seg.segment and set(theme.terms) & planted_terms(t)
+                ]
+                if planted:
+                    assert theme.label == planted[0].phrase, (theme.label, theme.terms)
+                    labelled += 1
+    assert labelled >= 7  # of 8 planted themes over the two seeds
+
+
+def test_theme_label_is_scrubbed() -> None:
+    """A name said inside the theme's phrase never reaches its label."""
+    from dataclasses import replace
+
+    from icpkit.interviews.synthetic import DEFAULT_THEMES
+
+    themes = [
+        replace(DEFAULT_THEMES[0], phrase="spreadsheets broke at 200 people zarnoff said"),
+        *DEFAULT_THEMES[1:],
+    ]
+    corpus = generate_interviews(50, 50, themes=themes, personal_data=False, seed=2)
+    result = analyze_interviews(
+        corpus.interviews,
+        two_segment_icp(),
+        corpus.accounts,
+        names=["Zarnoff"],
+        permutations=100,
+        seed=2,
+    )
+    seg1 = result.insights.for_segment("seg-1")
+    assert seg1 is not None
+    (theme,) = [t for t in seg1.themes if "spreadsheets broke" in t.terms]
+    assert theme.label == "spreadsheets broke at 200 people", theme.label
+    labels = " ".join(t.label for s in result.insights.segments for t in s.themes)
+    assert "zarnoff" not in labels.lower() and "[" not in labels
+
+
 def test_question_scope_carries_the_planted_question() -> None:
     corpus = generate_interviews(40, 40, seed=11)
     result = analyze_interviews(

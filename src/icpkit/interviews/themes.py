@@ -11,6 +11,10 @@ Outcomes (value, retention, expansion) are compared between interviewed accounts
 the theme and interviewed accounts that do not, with a Mann–Whitney p-value: an association among
 a handful of accounts, reported with its sample size and a caveat, never as a finding.
 
+A theme's label is the phrase customers use for it ("closed the books in three days"), the most
+frequent span of the interviews covering its terms, from the scrubbed text; a keyword list
+("closed · books · days") only when no such span exists.
+
 Quotes are whole sentences from the scrubbed text that contain the most of the theme's terms,
 one per interview, shortest reasonable first.
 """
@@ -26,6 +30,7 @@ import polars as pl
 
 from icpkit.icp import InsightQuote, InsightTerm, InsightTheme, ThemeOutcome
 from icpkit.interviews.analyze import STOP_WORDS
+from icpkit.interviews.scrub import PLACEHOLDER
 
 #: Fewer accounts than this on either side of an outcome comparison earns a caveat.
 SMALL_SAMPLE = 10
@@ -67,10 +72,107 @@ def _words(term: str) -> set[str]:
 
 
 def _label(terms: list[str]) -> str:
-    """Up to three of the strongest phrases, then words no shown phrase already contains."""
+    """Fallback label: up to three of the strongest phrases, then words no phrase contains."""
     phrases = [t for t in terms if " " in t]
     words = [t for t in terms if " " not in t and not any(t in p.split() for p in phrases)]
     return " · ".join([*phrases, *words][:3])
+
+
+#: A label is a phrase customers say, so at most this many words long.
+LABEL_WORDS = 8
+_WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
+
+
+def _best_window(tokens: list[str], terms: list[list[str]]) -> tuple[int, int, int] | None:
+    """(terms covered, first token, last token) of the shortest span of at most
+    :data:`LABEL_WORDS` words covering the most distinct theme terms; None without a hit."""
+    hits: list[tuple[int, int, int]] = []  # (start, end, term index)
+    for k, words in enumerate(terms):
+        width = len(words)
+        for i in range(len(tokens) - width + 1):
+            if tokens[i : i + width] == words:
+                hits.append((i, i + width - 1, k))
+    if not hits:
+        return None
+    hits.sort()
+    best: tuple[int, int, int] | None = None
+    for a, (start, _, _) in enumerate(hits):
+        covered: set[int] = set()
+        end = start
+        for _, e2, k in hits[a:]:
+            if max(end, e2) - start + 1 > LABEL_WORDS:
+                break
+            covered.add(k)
+            end = max(end, e2)
+            cand = (len(covered), start, end)
+            if best is None or (cand[0], -(cand[2] - cand[1])) > (best[0], -(best[2] - best[1])):
+                best = cand
+    return best
+
+
+def _phrase_label(terms: list[str], members: np.ndarray, corpus: Corpus) -> str | None:
+    """The theme as customers say it: the most frequent original phrase of its terms.
+
+    Terms are single words and two-word phrases without stop words ("closed", "books", "days"),
+    which read like a keyword list; the interviews say "closed the books in three days". In
+    each mentioning interview the shortest span (≤ :data:`LABEL_WORDS` words, one sentence,
+    scrubbed text, no placeholder) covering the most of the theme's terms is taken; spans are
+    counted over interviews and the one with the most interviews × share of terms covered wins
+    (ties: shorter); a stop word said next to it in ≥ 80% of them is kept ("piled up").
+    Returns None when no span qualifies.
+    """
+    split = [t.split() for t in terms]
+    first = re.compile(r"(?<![\w'’-])(?:" + "|".join(re.escape(t) for t in terms) + r")(?![\w'’-])")
+    counts: dict[str, int] = {}
+    shown: dict[str, str] = {}
+    covers: dict[str, int] = {}
+    around: dict[str, list[tuple[str, str]]] = {}  # the word before and after, per interview
+    for i in np.flatnonzero(members)[:200]:  # enough to find the common phrasing; bounded
+        best: tuple[int, int, str, str, str, str] | None = None
+        for sentence in _SENTENCE.split(corpus.texts[i]):
+            if not first.search(sentence.lower()):
+                continue
+            # placeholders blanked (offsets kept): "[person]" is not the word "person"
+            blank = PLACEHOLDER.sub(lambda m: " " * len(m.group(0)), sentence)
+            spans = list(_WORD.finditer(blank))
+            window = _best_window([m.group(0).lower() for m in spans], split)
+            if window is None:
+                continue
+            n, a, b = window
+            original = sentence[spans[a].start() : spans[b].end()]
+            if PLACEHOLDER.search(original):
+                continue
+            # a neighbour counts only when nothing but a space separates it (no placeholder)
+            before = after = ""
+            if a > 0 and not sentence[spans[a - 1].end() : spans[a].start()].strip():
+                before = spans[a - 1].group(0)
+            if b + 1 < len(spans) and not sentence[spans[b].end() : spans[b + 1].start()].strip():
+                after = spans[b + 1].group(0)
+            key = " ".join(original.lower().split())
+            cand = (n, a - b, key, original, before, after)
+            if best is None or cand[:2] > best[:2]:
+                best = cand
+        if best is not None:
+            n, _, key, original, before, after = best
+            counts[key] = counts.get(key, 0) + 1
+            shown.setdefault(key, " ".join(original.split()))
+            covers[key] = n
+            around.setdefault(key, []).append((before, after))
+    if not counts:
+        return None
+    key = max(counts, key=lambda k: (counts[k] * covers[k] / len(terms), -len(k.split()), k))
+    label = shown[key]
+    # Stop words are never terms, so "first automated report" and "audit findings piled up"
+    # lose an end word; one is put back when nearly every interview says it there.
+    for side in (0, 1):
+        words = [pair[side] for pair in around[key]]
+        common = max(set(words), key=words.count)
+        if common.lower() in STOP_WORDS and words.count(common) >= 0.8 * len(words) >= 2:
+            label = f"{common} {label}" if side == 0 else f"{label} {common}"
+    head = label.split(" ", 1)[0]
+    if len(head) > 1 and head[0].isupper() and head[1:] == head[1:].lower():
+        label = label[0].lower() + label[1:]  # a sentence's capital, not a name's (scrubbed)
+    return label
 
 
 def _outcomes(mask: np.ndarray, corpus: Corpus, pool: np.ndarray) -> list[ThemeOutcome]:
@@ -199,12 +301,7 @@ def build_themes(
         question = max(set(questions), key=questions.count) if questions else "all"
         accounts = {corpus.accounts[i] for i in np.flatnonzero(in_seg) if corpus.accounts[i]}
         picked = _quotes(members, in_seg, corpus, quotes)
-        label = _label(members)
-        if picked:  # show the label's words in the order customers say them
-            first = picked[0].text.lower()
-            parts = label.split(" · ")
-            parts.sort(key=lambda w: first.find(w) if w in first else len(first))
-            label = " · ".join(parts)
+        label = _phrase_label(members, in_seg, corpus) or _label(members)
         themes.append(
             InsightTheme(
                 id=f"{segment}-t{k}",
