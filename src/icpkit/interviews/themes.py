@@ -127,7 +127,7 @@ def _phrase_label(terms: list[str], members: np.ndarray, corpus: Corpus) -> str 
     shown: dict[str, str] = {}
     covers: dict[str, int] = {}
     around: dict[str, list[tuple[str, str]]] = {}  # the word before and after, per interview
-    for i in np.flatnonzero(members)[:200]:  # enough to find the common phrasing; bounded
+    for i in np.flatnonzero(members)[:100]:  # enough to find the common phrasing; bounded
         best: tuple[int, int, str, str, str, str] | None = None
         for sentence in _SENTENCE.split(corpus.texts[i]):
             if not first.search(sentence.lower()):
