@@ -187,3 +187,61 @@ def test_stack_only_collection_marks_its_own_looks(tmp_path: Path) -> None:
         feed_hits = sum(n for (host, _), n in world.server.hits.items() if "feeds" in host)
     assert (first.read, first.unknown, again.already_done) == (1, 0, 1)
     assert sources == ["stack"] and feed_hits == 0
+
+
+TECHS = (("intercom", "Live chat"), ("wordpress", "CMS"), ("hubspot", "Marketing automation"))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    accounts=st.lists(
+        st.tuples(
+            st.lists(st.sampled_from(["ok", "ok", "fail", "blind"]), min_size=1, max_size=7),
+            st.lists(st.lists(st.booleans(), min_size=7, max_size=7), min_size=3, max_size=3),
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    as_of_look=st.integers(0, 7),
+)
+def test_export_stack_columns_equal_the_exact_rule(tmp_path_factory, accounts, as_of_look) -> None:
+    """The export's counting shortcut (accounts with no blind look) and its exact path
+    (accounts with one) give what the rule gives through tech_changes, window and as-of
+    included, for histories with several looks in the window."""
+    days = [date(2026, 1, 1) + timedelta(days=25 * i) for i in range(8)]
+    as_of = days[as_of_look]
+    visits, tech = [], []
+    for a, (looks, present) in enumerate(accounts):
+        for i, look in enumerate(looks):
+            visits.append(
+                {"account": f"a{a}.com", "observed_on": days[i], "source": "stack",
+                 "ok": look != "fail", "detail": None,
+                 "unseen": ["Live chat"] if look == "blind" else []}
+            )  # fmt: skip
+            for (name, category), seen in zip(TECHS, present, strict=True):
+                if look != "fail" and seen[i] and not (look == "blind" and category == "Live chat"):
+                    tech.append(
+                        {"account": f"a{a}.com", "observed_on": days[i], "technology": name,
+                         "category": category}
+                    )  # fmt: skip
+    schema = {"account": pl.String, "observed_on": pl.Date, "technology": pl.String,
+              "category": pl.String}  # fmt: skip
+    path = tmp_path_factory.mktemp("export") / "s.duckdb"
+    with SignalsStore(path) as store:
+        store.append({"visits": pl.DataFrame(visits), "tech": pl.DataFrame(tech, schema=schema)})
+        got = signal_columns(store, as_of)
+        rule = tech_changes(store, as_of)
+    since = as_of - timedelta(days=90)
+    for a, (looks, _) in enumerate(accounts):
+        row = got.filter(pl.col("domain") == f"a{a}.com").to_dicts()
+        ok_days = [days[i] for i, look in enumerate(looks) if look != "fail" and days[i] <= as_of]
+        comparable = len(ok_days) >= 2 and max(ok_days) > since
+        if not row:  # no look on or before as-of: the account is not in the export
+            assert not ok_days and all(days[i] > as_of for i in range(len(looks)))
+            continue
+        changes = rule.filter((pl.col("account") == f"a{a}.com") & (pl.col("changed_on") > since))
+        added = sorted(set(changes.filter(pl.col("change") == "added")["technology"]))
+        removed = sorted(set(changes.filter(pl.col("change") == "removed")["technology"]))
+        want = (added, removed, bool(added or removed)) if comparable else (None, None, None)
+        have = (row[0]["added_tech_90d"], row[0]["removed_tech_90d"], row[0]["stack_change_90d"])
+        assert have == want, (a, looks)

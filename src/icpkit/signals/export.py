@@ -28,7 +28,7 @@ import polars as pl
 
 from icpkit.errors import InputError, UsageError
 from icpkit.signals.leadership import NEW_LEADERS_SQL
-from icpkit.signals.stack import CHANGES_SQL
+from icpkit.signals.stack import changes_sql
 from icpkit.signals.store import SignalsStore
 
 HIRING_DAYS = 90
@@ -66,17 +66,33 @@ COLUMN_DOCS: dict[str, tuple[int | None, str]] = {
 
 
 def _sql(roles: bool) -> str:
-    """One aggregation per table (grouped by account once), joined on the account."""
-    match = "regexp_matches(lower(d.title), $roles)"
+    """One aggregation per table, grouped by account only, joined on the account.
+
+    Grouping by (account, posting) or (account, technology) makes millions of groups, and the
+    size of the hash table, not the rows, is what costs; so each table is folded into short
+    lists per account once, and the per-posting and per-look questions are asked of those
+    lists (distinct postings in a window, roles open at a look, see :data:`FAST_CHANGES_SQL`).
+    """
+    match = "regexp_matches(title, $roles, 'i')"
     role_cols = (
-        f", count(*) FILTER (d.w90 AND {match}) AS roles90,"
-        f" max(d.first_seen) FILTER ({match}) AS hiring_roles_last_date"
+        f""",
+        list(posting_id) FILTER ({match} AND observed_on > $as_of - {HIRING_DAYS}) AS roles90,
+        list(posting_id) FILTER ({match}) AS rp,
+        list(least(observed_on, coalesce(posted_on, observed_on))) FILTER ({match}) AS rd"""
+        if roles
+        else ""
+    )
+    role_v2 = (
+        ", len(list_distinct(pa.roles90)) AS roles90,"
+        # a role's first sighting (its posting date when earlier); the latest of those
+        " list_max(list_transform(list_distinct(pa.rp), lambda p:"
+        " list_min(list_filter(pa.rd, lambda x, j: pa.rp[j] = p)))) AS hiring_roles_last_date"
         if roles
         else ""
     )
     role_select = (
-        "CASE WHEN v.h_win THEN coalesce(p.roles90, 0) END AS hiring_roles_90d,"
-        " p.hiring_roles_last_date,"
+        "CASE WHEN v.h_win THEN coalesce(v.roles90, 0) END AS hiring_roles_90d,"
+        " v.hiring_roles_last_date,"
         if roles
         else ""
     )
@@ -92,24 +108,19 @@ WITH v AS (
                  false) AS h_180,
         count(*) FILTER (source = 'contacts' AND ok) AS c_looks,
         count(*) FILTER (source = 'stack' AND ok) AS s_looks,
-        max(observed_on) FILTER (source = 'stack' AND ok) AS s_latest
+        max(observed_on) FILTER (source = 'stack' AND ok) AS s_latest,
+        max(observed_on) FILTER (source = 'stack' AND ok AND observed_on <= $since) AS s_prev,
+        list(observed_on ORDER BY observed_on)
+            FILTER (source = 'stack' AND ok AND observed_on > $since) AS s_win
     FROM visits WHERE observed_on <= $as_of GROUP BY account
-), d AS (  -- one row per posting: the looks that saw it, first seen (or posted, when earlier)
-    SELECT account, posting_id, list(observed_on) AS seen,
-        bool_or(observed_on > $as_of - {HIRING_DAYS}) AS w90,
-        bool_or(observed_on > $as_of - {LEADER_DAYS}) AS w180,
-        least(min(observed_on), min(posted_on)) AS first_seen,
-        any_value(title) AS title, any_value(department) AS department,
-        any_value(seniority) AS seniority
-    FROM postings WHERE observed_on <= $as_of GROUP BY account, posting_id
-), p AS (
-    SELECT d.account,
-        count(*) FILTER (list_contains(d.seen, v.h_latest)) AS open_now,
-        count(*) FILTER (list_contains(d.seen, v.h_base)) AS open_then,
-        count(*) FILTER (d.w90 AND d.department = 'sales') AS sales90,
-        count(*) FILTER (d.w180 AND d.seniority IN ('c-level/owner', 'vp')) AS lead180
-        {role_cols}
-    FROM d JOIN v ON v.account = d.account GROUP BY d.account
+), pa AS (  -- postings per account: the looks' dates (open roles at a look are the rows of
+            -- that date: one row per posting and look) and the postings seen in each window
+    SELECT account, list(observed_on) AS days,
+        list(posting_id) FILTER (observed_on > $as_of - {HIRING_DAYS}
+                                 AND department = 'sales') AS sales90,
+        list(posting_id) FILTER (observed_on > $as_of - {LEADER_DAYS}
+                                 AND seniority IN ('c-level/owner', 'vp')) AS lead180{role_cols}
+    FROM postings WHERE observed_on <= $as_of GROUP BY account
 ), nl AS (
     SELECT account,
            bool_or(department = 'marketing' AND arrived_on > $as_of - {LEADER_DAYS}) AS mkt,
@@ -119,45 +130,95 @@ WITH v AS (
     SELECT account, max(announced_on) AS last_funding_date,
            arg_max(round_type, announced_on) AS funding_stage
     FROM funding WHERE announced_on <= $as_of GROUP BY account
-), ch AS (
-    SELECT account,
-           list_sort(list(technology) FILTER (change = 'added')) AS added,
-           list_sort(list(technology) FILTER (change = 'removed')) AS removed
-    FROM ({CHANGES_SQL}) GROUP BY account
-), v2 AS (
-    SELECT v.*, v.s_looks >= 2 AND v.s_latest > $as_of - {STACK_DAYS} AS comparable
-    FROM v
+), {FAST_CHANGES_SQL}, v2 AS (
+    SELECT v.account, v.h_latest, v.h_base, v.h_win, v.h_180, v.c_looks,
+           v.s_looks >= 2 AND v.s_latest > $as_of - {STACK_DAYS} AS comparable,
+           len(list_filter(pa.days, lambda x: x = v.h_latest)) AS open_now,
+           len(list_filter(pa.days, lambda x: x = v.h_base)) AS open_then,
+           len(list_distinct(pa.sales90)) AS sales90, len(list_distinct(pa.lead180)) AS lead180
+           {role_v2}
+    FROM v LEFT JOIN pa USING (account)
 )
 SELECT coalesce(v.account, fu.account) AS domain,
-       CASE WHEN v.h_latest IS NOT NULL THEN coalesce(p.open_now, 0) END AS hiring_open_roles,
-       CASE WHEN v.h_win THEN coalesce(p.sales90, 0) END AS hiring_sales_roles_90d,
+       CASE WHEN v.h_latest IS NOT NULL THEN coalesce(v.open_now, 0) END AS hiring_open_roles,
+       CASE WHEN v.h_win THEN coalesce(v.sales90, 0) END AS hiring_sales_roles_90d,
        CASE WHEN v.h_win AND v.h_base IS NOT NULL
-            THEN coalesce(p.open_now, 0) - coalesce(p.open_then, 0) END AS hiring_growth_90d,
+            THEN coalesce(v.open_now, 0) - coalesce(v.open_then, 0) END AS hiring_growth_90d,
        {role_select}
-       CASE WHEN v.h_180 THEN coalesce(p.lead180, 0) END AS hiring_leader_roles_180d,
+       CASE WHEN v.h_180 THEN coalesce(v.lead180, 0) END AS hiring_leader_roles_180d,
        CASE WHEN v.c_looks >= 2 THEN coalesce(nl.mkt, false) END AS new_marketing_leader_180d,
        nl.leadership_change_date,
        fu.last_funding_date, fu.funding_stage,
-       CASE WHEN v.comparable THEN coalesce(ch.added, []) END AS added_tech_90d,
-       CASE WHEN v.comparable THEN coalesce(ch.removed, []) END AS removed_tech_90d,
+       CASE WHEN v.comparable THEN {_LIST.format(side="added")} END AS added_tech_90d,
+       CASE WHEN v.comparable THEN {_LIST.format(side="removed")} END AS removed_tech_90d,
        CASE WHEN v.comparable
-            THEN len(coalesce(ch.added, [])) + len(coalesce(ch.removed, [])) > 0 END
+            THEN coalesce(chf.changed, len(chs.added) + len(chs.removed) > 0, false) END
            AS stack_change_90d
 FROM v2 v
 FULL JOIN fu ON fu.account = v.account
-LEFT JOIN p ON p.account = v.account
 LEFT JOIN nl ON nl.account = v.account
-LEFT JOIN ch ON ch.account = v.account
+LEFT JOIN chf ON chf.account = v.account
+LEFT JOIN chs ON chs.account = v.account
 ORDER BY domain
+"""
+
+
+_LIST = (
+    "CASE WHEN chs.account IS NULL THEN coalesce(chf.{side}, [])"
+    " ELSE list_sort(list_distinct(coalesce(chf.{side}, []) || chs.{side})) END"
+)
+
+
+FAST_CHANGES_SQL = f"""
+cats AS (SELECT list(DISTINCT category) AS c FROM tech WHERE category IS NOT NULL
+), blind AS (  -- accounts with a look blind to a category they run: the exact rule decides
+    SELECT DISTINCT account FROM visits, cats
+    WHERE source = 'stack' AND ok AND observed_on <= $as_of AND list_has_any(unseen, cats.c)
+), ta AS (  -- one list per account (never one group per account and technology)
+    SELECT account, list(technology) AS t, list(observed_on) AS d
+    FROM tech WHERE observed_on <= $as_of GROUP BY account
+), ts AS (  -- the technologies seen at each look that matters: the last before the window
+            -- (when any) and those in it
+    SELECT account, list_transform(
+               CASE WHEN v.s_prev IS NULL THEN v.s_win ELSE list_prepend(v.s_prev, v.s_win) END,
+               lambda day: list_filter(ta.t, lambda x, j: ta.d[j] = day)) AS s
+    FROM ta JOIN v USING (account)
+    WHERE v.s_looks > 1 AND len(v.s_win) > 0 AND account NOT IN (SELECT account FROM blind)
+), chf AS (  -- with no look blind to anything it runs, the previous known look is the
+             -- previous look: changes are set differences of neighbouring looks
+    SELECT account, added, removed, len(added) + len(removed) > 0 AS changed FROM (
+        SELECT account,
+               list_sort(list_distinct(flatten(list_transform(range(2, len(s) + 1), lambda i:
+                   list_filter(s[i], lambda x: NOT list_contains(s[i - 1], x)))))) AS added,
+               list_sort(list_distinct(flatten(list_transform(range(2, len(s) + 1), lambda i:
+                   list_filter(s[i - 1], lambda x: NOT list_contains(s[i], x)))))) AS removed
+        FROM ts
+    )
+), chs AS (  -- accounts the exact path decided (listed even without a change)
+    SELECT b.account, coalesce(c.added, []) AS added, coalesce(c.removed, []) AS removed
+    FROM blind b LEFT JOIN (
+        SELECT account, list(technology) FILTER (change = 'added') AS added,
+               list(technology) FILTER (change = 'removed') AS removed
+        FROM ({changes_sql("blind")}) GROUP BY account
+    ) c USING (account)
+)"""
+"""Technology changes in the window, per account (the ``changes`` CTE of the export).
+
+:data:`~icpkit.signals.stack.CHANGES_SQL` walks every look of every account and technology;
+over a million accounts that is most of the export's time. Where no look was blind to a
+technology's category (almost everywhere), the rule reduces to counting: the previous look of
+any look in the window is the last look before the window or a look in the window, so only the
+sightings in that range matter, and whether they form one run from its start or to its end
+says whether the technology was removed or added. The other pairs take the exact walk.
 """
 
 
 def _roles_pattern(roles: str | None) -> str | None:
     if roles is None or not roles.strip():
         return None
-    pattern = roles.strip().lower()
+    pattern = roles.strip()
     try:
-        re.compile(pattern)
+        re.compile(pattern, re.IGNORECASE)
     except re.error as exc:
         raise UsageError(f"--roles is not a valid pattern: {exc}") from None
     return pattern

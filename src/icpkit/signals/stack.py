@@ -144,15 +144,24 @@ def tech_history(store: SignalsStore) -> pl.DataFrame:
     )
 
 
-CHANGES_SQL = """
+def changes_sql(accounts: str | None = None) -> str:
+    """:data:`CHANGES_SQL`, restricted to the accounts of relation ``accounts`` (a column
+    ``account``) when given: the export's exact path for accounts with a blind look."""
+    if accounts is None:
+        return _CHANGES_TEMPLATE.replace("{tech}", "tech").replace("{visits}", "visits")
+    only = f"SEMI JOIN {accounts} USING (account)"
+    return _CHANGES_TEMPLATE.replace("{tech}", f"tech {only}").replace("{visits}", f"visits {only}")
+
+
+_CHANGES_TEMPLATE = """
 WITH looks AS (
     SELECT account, list(observed_on ORDER BY observed_on) AS days,
            list(coalesce(unseen, []) ORDER BY observed_on) AS blind
-    FROM visits WHERE source = 'stack' AND ok AND observed_on <= $as_of GROUP BY account
+    FROM {visits} WHERE source = 'stack' AND ok AND observed_on <= $as_of GROUP BY account
     HAVING count(*) > 1 AND max(observed_on) > $since
 ), ever AS (
     SELECT account, technology, any_value(category) AS category, list(observed_on) AS seen
-    FROM tech WHERE observed_on <= $as_of GROUP BY account, technology
+    FROM {tech} WHERE observed_on <= $as_of GROUP BY account, technology
 ), known AS (
     SELECT e.account, e.technology,
            list_filter(
@@ -175,6 +184,7 @@ SELECT account, technology, k[i].day AS changed_on,
        CASE WHEN k[i].present THEN 'added' ELSE 'removed' END AS change
 FROM steps WHERE k[i].present <> k[i - 1].present AND k[i].day > $since
 """
+CHANGES_SQL = changes_sql()
 """Every trusted change after ``$since`` up to ``$as_of``: account, technology, changed_on,
 change."""
 
@@ -188,6 +198,7 @@ def tech_changes(store: SignalsStore, as_of: date) -> pl.DataFrame:
 __all__ = [
     "CHANGES_SQL",
     "basic_page_unseen",
+    "changes_sql",
     "observability_key",
     "record_stack",
     "stack_frames",
