@@ -22,12 +22,12 @@ with a plain note when the machine was loaded):
 
 Target (issue 14): ≤ 10 s on 2 cores for 1,000 interviews × ~3,000 words.
 
-Figures (2 vCPU shared with other sessions; load average 13 before and after, 6.5–6.8 runnable
-per core, so wall times are inflated three- to fourfold; CPU seconds are the figure to read):
+Figures (2 vCPU shared with other sessions; load average 14–15 throughout, 7–7.6 runnable per
+core, so wall times are inflated up to sevenfold; CPU seconds are the figure to read):
 
   1,000 interviews, 3,045 words each (3.0M words), 200 permutations
-  icpkit analyze_interviews (everything above)          7.6 s CPU   27.9 s wall
-  naive Counter loop (1 scope, 0 permutations)           3.8 s CPU   13.6 s wall
+  icpkit analyze_interviews (everything above)          7.4 s CPU   56.0 s wall
+  naive Counter loop (1 scope, 0 permutations)           4.1 s CPU   26.8 s wall
   naive loop for the same search (4 scopes × 201)      ~0.9 h CPU (extrapolated)
 
 Readable theme labels (the phrase customers say, from up to 100 mentioning interviews per theme)
