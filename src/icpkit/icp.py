@@ -96,22 +96,36 @@ class OutcomeComparison(_Model):
             return f"{self.metric}: {s:.0%} vs {o:.0%}"
         n = self.metric.replace("_", " ")
         kind = self.kind or ""
+        a, b = _same_precision(s, o)
         if kind == "onboarding":
-            return f"onboard in {format_number(s)} days vs {format_number(o)}"
+            return f"onboard in {a} days vs {b}"
         if kind == "sales_cycle":
-            return f"close in {format_number(s)} days vs {format_number(o)}"
+            return f"close in {a} days vs {b}"
         if kind == "expansion":
-            return f"expand {format_number(s)}% vs {format_number(o)}%"
+            return f"expand {a}% vs {b}%"
         if kind == "retention":
-            return f"stay {format_number(s)} months vs {format_number(o)}"
+            return f"stay {a} months vs {b}"
         if kind == "support":
-            return f"{format_number(s)} support tickets vs {format_number(o)}"
+            return f"{a} support tickets vs {b}"
         if kind == "value":
             return (
                 f"{n.upper() if len(n) <= 4 else n} {format_number(s, money=True)} vs "
                 f"{format_number(o, money=True)}"
             )
         return f"{n} {format_number(s)} vs {format_number(o)}"
+
+
+def _same_precision(a: float, b: float) -> tuple[str, str]:
+    """Two figures of one comparison written alike: whole numbers from 10 up ('52 days vs 89',
+    not 'vs 88.5'), else one decimal for both unless both are whole ('2.5 vs 4.0' -> '2.5 vs 4')."""
+    if not (math.isfinite(a) and math.isfinite(b)):
+        return format_number(a), format_number(b)
+    if max(abs(a), abs(b)) >= 10:
+        # Half up, as people round (round() would give 88 for 88.5).
+        return f"{math.floor(a + 0.5):,}", f"{math.floor(b + 0.5):,}"
+    if float(a).is_integer() and float(b).is_integer():
+        return f"{int(a)}", f"{int(b)}"
+    return f"{a:.1f}", f"{b:.1f}"
 
 
 def _outcome_words(definition: str | None) -> str:
