@@ -299,7 +299,7 @@ def build_themes(
         others = mention & ~seg_mask & analysed
         questions = [s for t in members for s in scopes[t] if s != "all"]
         question = max(set(questions), key=questions.count) if questions else "all"
-        accounts = {corpus.accounts[i] for i in np.flatnonzero(in_seg) if corpus.accounts[i]}
+        accounts = {a for i in np.flatnonzero(in_seg).tolist() if (a := corpus.accounts[i])}
         picked = _quotes(members, in_seg, corpus, quotes)
         label = _phrase_label(members, in_seg, corpus) or _label(members)
         themes.append(
@@ -316,7 +316,7 @@ def build_themes(
                 evidence=term_row(best_row[members[0]]),
                 outcomes=_outcomes(mention, corpus, analysed),
                 quotes=picked,
-                sources=[corpus.interview_ids[i] for i in np.flatnonzero(in_seg)],
+                sources=[corpus.interview_ids[i] for i in np.flatnonzero(in_seg).tolist()],
             )
         )
     return themes
