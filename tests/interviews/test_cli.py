@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -348,7 +349,9 @@ def test_plan_reports_number_conventions_as_notes(icp_cli, tmp_path: Path) -> No
     assert (tmp_path / "plan.md").exists()
 
 
-def test_file_names_that_name_people_stay_out_of_outputs(icp_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_file_names_that_name_people_stay_out_of_outputs(
+    icp_cli: Callable[..., Run], tmp_path: Path
+) -> None:
     """Files named after the interviewee are shown as 'file #n (.ext)' in warnings, links and
     every output; only the error about a file that cannot be read gives its real path."""
     from icpkit.interviews import analyze_folder
