@@ -133,6 +133,8 @@ def _test(w: WebCriterion) -> tuple[pl.Expr, pl.Expr]:
     c = w.criterion
     read = pl.col("good").fill_null(False)
     where = pl.lit(" on ") + pl.col("page_url")
+    result: pl.Expr
+    text: pl.Expr
     if w.source == "tech":
         if c.has_any is not None:
             hit = _list_has(c.has_any)
@@ -231,9 +233,9 @@ def _test(w: WebCriterion) -> tuple[pl.Expr, pl.Expr]:
             .otherwise(pl.lit("no such page linked or captured"))
         )
         return result, text
-    values = [_norm(v) for v in c.in_ or ()]
+    words = [_norm(v) for v in c.in_ or ()]
     if w.source == "country":
-        wanted = set(values)
+        wanted = set(words)
         codes = [c for c, name in COUNTRY_NAMES.items() if c in wanted or name in wanted]
         col = pl.col("country")
         result = col.is_in(codes)
@@ -249,7 +251,7 @@ def _test(w: WebCriterion) -> tuple[pl.Expr, pl.Expr]:
         )
         return result, text
     col = pl.col("language")
-    result = col.is_in(sorted(_language_vocabulary(values)))
+    result = col.is_in(sorted(_language_vocabulary(words)))
     text = (
         pl.when(col.is_null())
         .then(pl.lit("no language declared"))

@@ -258,9 +258,9 @@ def _linked_kinds(html: str, kinds: dict[str, bool]) -> None:
         gt = html.rfind(">", 0, end.start())
         if gt < 0 or len(html[gt + 1 : end.start()].strip()) > _LABEL_MAX:
             continue
-        m = _LINK_WORDS.match(html, gt)
-        if m is not None and m.lastgroup is not None:
-            kinds[m.lastgroup] = True
+        label = _LINK_WORDS.match(html, gt)
+        if label is not None and label.lastgroup is not None:
+            kinds[label.lastgroup] = True
             if all(kinds.values()):
                 return
 

@@ -264,7 +264,7 @@ def source_index(
 def _flat(df: pl.DataFrame) -> pl.DataFrame:
     """Nested columns as text for formats without them (CSV, Excel): lists joined by "; ",
     structs as JSON."""
-    out = []
+    out: list[pl.Expr | pl.Series] = []
     for name, dtype in df.schema.items():
         if isinstance(dtype, pl.List) and dtype.inner == pl.String:
             out.append(pl.col(name).list.join("; "))

@@ -173,7 +173,8 @@ def _judge_stage(spark: Any, rows: Any, icp: ICP, *, keep_all: bool, partitions:
         if not tables:
             return
         frame = pl.from_arrow(pa.concat_tables(tables))
-        rows = frame.cast(ROW_SCHEMA)  # type: ignore[union-attr,arg-type]
+        assert isinstance(frame, pl.DataFrame)
+        rows = frame.cast(ROW_SCHEMA)  # type: ignore[arg-type]
         yield from _batches(judge(rows, ICP.from_yaml(icp_yaml), keep_all=keep_all), out_arrow)
 
     by_domain = rows.repartition(partitions, "domain")
@@ -184,7 +185,7 @@ def _to_polars(sdf: Any, like: pl.DataFrame) -> pl.DataFrame:
     table = sdf.toArrow()
     frame = pl.from_arrow(table)
     assert isinstance(frame, pl.DataFrame)
-    return frame.cast(like.schema).sort("domain")  # type: ignore[arg-type]
+    return frame.cast(like.schema).sort("domain")
 
 
 def spark_source_warc(

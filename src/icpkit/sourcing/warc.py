@@ -254,6 +254,7 @@ def iter_captures(
     while True:
         stream.seek(pos)
         last: int | None = None
+        resync_after: int | None
         reading = False
         try:
             for record in ArchiveIterator(
