@@ -210,7 +210,10 @@ def discover_file(
         baseline=baseline,
     )
     icp = found.icp.model_copy(update={"validation": report.as_dict()})
-    warnings = [*([screened] if screened else []), *prepared.warnings, *found.warnings]
+    from icpkit.signals.export import with_history_caveats
+
+    icp, history = with_history_caveats(icp, frame)  # signal columns with too little history
+    warnings = [*([screened] if screened else []), *prepared.warnings, *found.warnings, *history]
     warnings += report.notes
     icp = icp.model_copy(update={"notes": [*icp.notes, *found.warnings]})
     found.icp = icp

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -30,6 +30,10 @@ from icpkit.errors import InputError, UsageError
 from icpkit.signals.leadership import NEW_LEADERS_SQL
 from icpkit.signals.stack import changes_sql
 from icpkit.signals.store import SignalsStore
+
+if TYPE_CHECKING:
+    from icpkit.criteria import Criterion
+    from icpkit.icp import ICP
 
 HIRING_DAYS = 90
 LEADER_DAYS = 180
@@ -279,13 +283,14 @@ _KEYS = (
 
 
 def history_notes(frame: pl.DataFrame, min_share: float = 0.5) -> list[str]:
-    """One line per signal column known for fewer than ``min_share`` of the rows: too little
-    history to judge it (discovery treats unknown as unknown, so such a column has little
-    power; the note says what more history it needs)."""
+    """One line per windowed signal column known for fewer than ``min_share`` of the rows: too
+    little history to judge it (discovery treats unknown as unknown, so such a column has little
+    power; the note says what more history it needs). Event dates are left out: their null
+    means no event was seen, not that nobody looked."""
     notes = []
     rows = max(frame.height, 1)
     for name in frame.columns:
-        if name not in COLUMN_DOCS:
+        if COLUMN_DOCS.get(name, (None, ""))[0] is None:
             continue
         known = int(frame.get_column(name).is_not_null().sum())
         if known / rows >= min_share:
@@ -297,6 +302,79 @@ def history_notes(frame: pl.DataFrame, min_share: float = 0.5) -> list[str]:
             f"({known / rows:.0%}); too little history to judge — needs {need}"
         )
     return notes
+
+
+def history_caveat(frame: pl.DataFrame, criterion: Criterion, min_share: float = 0.5) -> str | None:
+    """Why a criterion on a signal column has too little history to judge, or None.
+
+    A windowed column (``hiring_sales_roles_90d``) known for fewer than ``min_share`` of the
+    accounts; or a date window before a reference date ("within 90 days before close date")
+    that starts before the history does (its first recorded date) for more than half of the
+    accounts with a reference date: for them "no event" only means "not recorded yet".
+    """
+    name = criterion.column
+    if name not in COLUMN_DOCS or name not in frame.columns or frame.height == 0:
+        return None
+    col = frame.get_column(name)
+    if COLUMN_DOCS[name][0] is not None:
+        known = int(col.is_not_null().sum())
+        if known < min_share * frame.height:
+            return (
+                f"too little signal history to judge: {name} known for {known:,} of "
+                f"{frame.height:,} accounts ({known / frame.height:.0%})"
+            )
+        return None
+    ref = criterion.before
+    if not criterion.within_days or ref is None or ref not in frame.columns:
+        return None
+    if col.dtype != pl.Date or frame.schema[ref] != pl.Date or col.null_count() == col.len():
+        return None
+    start = col.min()
+    refs = frame.get_column(ref).drop_nulls()
+    early = int((refs - timedelta(days=criterion.within_days) < start).sum())
+    if refs.len() and early > refs.len() / 2:
+        return (
+            f"too little signal history to judge: {name} is recorded from {start}, after the "
+            f"start of the {criterion.within_days}-day window for {early:,} of {refs.len():,} "
+            "accounts"
+        )
+    return None
+
+
+def with_history_caveats(icp: ICP, frame: pl.DataFrame) -> tuple[ICP, list[str]]:
+    """``icp`` with :func:`history_caveat` added to the evidence of each criterion on a signal
+    column that has too little history, and one note per such criterion (discovery's
+    warnings). Criteria without evidence, and other columns, are left as they are."""
+    notes: list[str] = []
+
+    def fix(c: Criterion) -> Criterion:
+        why = history_caveat(frame, c) if c.evidence is not None else None
+        if why is None or c.evidence is None:
+            return c
+        notes.append(f"{c.describe()}: {why}")
+        joined = "; ".join(x for x in (c.evidence.caveat, why) if x)
+        return c.model_copy(update={"evidence": c.evidence.model_copy(update={"caveat": joined})})
+
+    if not any(c.column in COLUMN_DOCS for c in icp.criteria()):
+        return icp, notes
+    segments = [
+        s.model_copy(update={"must": [fix(c) for c in s.must], "nice": [fix(c) for c in s.nice]})
+        for s in icp.segments
+    ]
+    scoring = icp.scoring.model_copy(
+        update={
+            "points": [fix(c) for c in icp.scoring.points],
+            "timing": [fix(c) for c in icp.scoring.timing],
+        }
+    )
+    out = icp.model_copy(
+        update={
+            "segments": segments,
+            "scoring": scoring,
+            "disqualifiers": [fix(c) for c in icp.disqualifiers],
+        }
+    )
+    return out, list(dict.fromkeys(notes))
 
 
 def join_accounts(
@@ -366,8 +444,10 @@ __all__ = [
     "COLUMN_DOCS",
     "ExportResult",
     "column_metadata",
+    "history_caveat",
     "history_notes",
     "join_accounts",
     "signal_columns",
+    "with_history_caveats",
     "write_signals",
 ]
