@@ -289,7 +289,8 @@ def page_signals(page: Any, registered: str) -> dict[str, Any]:
         strength[code] = max(strength.get(code, 0), _STRENGTH[where])
     country = max(votes, key=lambda c: (votes[c], strength[c], c)) if votes else None
     name, name_source = _company_name(page, registered)
-    kinds = {k: page_kind(page.url) == k for k in PAGE_KINDS}
+    own = page_kind(page.url)
+    kinds = {k: own == k for k in PAGE_KINDS}
     if not all(kinds.values()):
         _linked_kinds(page.html_capped, kinds)
     return {
