@@ -73,6 +73,11 @@ def shapes(size: int, literals: list[str]) -> dict[str, str]:
             "<div " + " ".join(f"c{i}" for i in range(1_000))[:4_080] + ">", size
         ),
         "huge script": "<script>" + _fill("var a=1;", size) + "</script>",
+        "script of tag-like JS (<e.length …)": "<script>"
+        + _fill("for(;i<e.length;i++){" + "x=x+e[i]*2; " * 400 + "}", size)
+        + "</script>",
+        "4 KiB tags after fake script text": "<math><b><script></math><style></script>"
+        + _fill("<div " + " ".join(f"c{i}" for i in range(1_000))[:4_080] + ">", size),
         "huge meta": "<meta name='generator' content='" + _fill("WordPress ", size) + "'>",
         "entity flood &amp;": _fill("&amp;", size),
         "entity flood &#x41;": _fill("&#x41;", size),

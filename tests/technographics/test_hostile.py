@@ -9,6 +9,7 @@ import asyncio
 import gzip
 import io
 import json
+import re
 import socket
 import sys
 import tarfile
@@ -19,6 +20,9 @@ from pathlib import Path
 import brotli
 import httpcore
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from selectolax.lexbor import LexborHTMLParser
 
 from icpkit.errors import FingerprintError
 from icpkit.technographics.bounded import BoundedDecoder, DecodeRefused, PageTimeout, cpu_deadline
@@ -397,6 +401,147 @@ def test_parse_input_caps_attributes_per_tag_outside_scripts_only() -> None:
     long_value = '<meta name="description" content="' + "word " * 600 + '">'
     for html in (script, long_value):
         assert parse_input(html) is html
+
+
+def test_script_text_that_looks_like_a_long_tag_reaches_the_parser_whole() -> None:
+    """Minified JavaScript such as ``for(;i<e.length;…`` reads like a tag name followed by
+    kilobytes of "attributes": script text is never cut, so DOM and inline-script extraction
+    see the whole script (real pages lost the end of a script, and a fingerprint with it)."""
+    from icpkit.technographics import Page
+    from icpkit.technographics.page import MAX_TAG_CHARS, parse_input
+
+    body = "function f(e){for(var i=0;i<e.length;i++){" + "x=x+e[i]*2;" * 900 + "}}"
+    body += ';window.Shopify={theme:"dawn"};'
+    assert len(body) > 2 * MAX_TAG_CHARS and "<e.length" in body
+    html = f"<html><head><script>{body}</script><style>a<b {'c ' * 3000}</style></head></html>"
+    assert parse_input(html) is html
+    page = Page(url="https://shop.example/", html=html)
+    assert page.inline_scripts == (body,)
+    # still cut where the parser reads tags, and an open quote is closed at the cut
+    meta = '<meta name="description" content="' + "word " * 3_000 + '">'
+    html = f"<html><head>{meta}<script>{body}</script></head></html>"
+    cut = parse_input(html)
+    assert len(cut) < len(html) - 10_000
+    assert Page(url="https://shop.example/", html=html).inline_scripts == (body,)
+    desc = LexborHTMLParser(cut).css_first("meta").attributes["content"]
+    assert desc is not None and desc.startswith("word word") and "<" not in desc
+
+
+@pytest.mark.parametrize(
+    "opener",
+    [
+        "<!-- <script> -->",  # a comment opens nothing
+        "<textarea><script></textarea>",  # text of another raw-text element
+        '<div title="<script>">',  # an attribute value
+        "<svg><script>",  # foreign content: script is an ordinary element there
+        "<math><style>",
+        "<frameset><script>",  # the tree builder ignores scripts in a frameset
+        "<script-x>",  # another element's name
+        # script text as the tree builder sees it, which a scan ignoring it would misplace
+        "<math><b><script></math><style></script>",  # <b> leaves math content
+        "<div><svg></div><script></svg><style></script>",  # </div> closes the svg
+        "<svg><foreignObject><script></svg><style></script>",  # HTML inside svg
+    ],
+)
+def test_text_that_only_looks_like_script_text_is_still_bounded(opener: str) -> None:
+    """Long tags are cut wherever the tokenizer reads tags, whatever opens before them."""
+    from icpkit.technographics.page import MAX_TAG_ATTRIBUTES, parse_input
+
+    tag = "<div " + " ".join(f"c{i}" for i in range(20_000)) + ">"
+    html = f"<html><body>{opener}{tag * 5}<p id=end>x</p></body></html>"
+    cut = parse_input(html)
+    assert len(cut) < len(html) // 10
+    # each tag reaches the parser with its first MAX_TAG_ATTRIBUTES attributes only
+    last = f" c{MAX_TAG_ATTRIBUTES - 1}"
+    assert cut.count(f"{last}>") == 5 and f" c{MAX_TAG_ATTRIBUTES} " not in cut
+    divs = [d for d in LexborHTMLParser(cut).css("div") if "c0" in d.attributes]
+    assert all(len(d.attributes) == MAX_TAG_ATTRIBUTES for d in divs)
+
+
+def test_raw_text_spans_follow_the_tokenizer() -> None:
+    from icpkit.technographics.page import raw_text_spans
+
+    def texts(html: str) -> list[str]:
+        return [html[a:b] for a, b in raw_text_spans(html)]
+
+    assert texts("<script>a</style>b</script>") == ["a</style>b"]
+    assert texts("<SCRIPT type='a>b'>x<y</Script >z") == ["x<y"]
+    assert texts("<script><!--<script>a</script>b--></script>") == ["<!--<script>a</script>b-->"]
+    assert texts("<script><!--a</script>b") == ["<!--a"]
+    assert texts("<style>a<script>b</style><script>c") == ["a<script>b", "c"]
+    assert texts("<!--><script>a</script><!-- <style> -->") == ["a"]
+    assert texts("<svg><style>a</style></svg><style>b</style>") == ["b"]
+    assert texts("<svg/><style>b</style>") == ["b"]
+    assert texts("<title><script></title><script>x</script>") == ["x"]
+    assert texts("<svg><title>Menu</title><path d=x /></svg><script>x</script>") == ["x"]
+    assert texts("<svg><g><b><style>y</style>") == ["y"]  # <b> leaves svg content
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "<script>",
+                "</script>",
+                "<style>",
+                "</style>",
+                "<!--",
+                "-->",
+                '<div title="',
+                '">',
+                "<textarea>",
+                "</textarea>",
+                "x",
+                "<b>",
+                "'",
+                '"',
+                "<script type=a>",
+                "</SCRIPT >",
+                "<svg>",
+                "</svg>",
+                "<p>",
+                "<title>",
+                "</title>",
+                "<script/>",
+                "<scripts>",
+                "=",
+                " ",
+                "<",
+                ">",
+                "--!>",
+                "<!-->",
+                "<![CDATA[",
+                "]]>",
+                "<math>",
+                "</math>",
+                "<x a='<script>'>",
+                "<Style media=x>",
+            ]
+        ),
+        max_size=30,
+    )
+)
+@settings(max_examples=400, deadline=None)
+def test_raw_text_spans_are_the_parsers_script_and_style_texts(parts: list[str]) -> None:
+    """Every reported span is a script or style text of the real parser (in order; the safe
+    direction: text it tokenizes as tags is never reported), and outside svg/math content,
+    where HTML tags end foreign content early, exactly those texts are reported."""
+    from icpkit.technographics.page import raw_text_spans
+
+    html = "".join(parts)
+    mine = [html[a:b] for a, b in raw_text_spans(html)]
+    theirs = []
+    for node in LexborHTMLParser(html).css("script, style"):
+        anc, foreign = node.parent, False
+        while anc is not None:
+            foreign = foreign or anc.tag in ("svg", "math")
+            anc = anc.parent
+        if not foreign:
+            theirs.append(node.text(deep=True, separator=""))
+    rest = iter(theirs)
+    assert all(any(m == t for t in rest) for m in mine), (html, mine, theirs)
+    if not re.search("(?i)<(svg|math)", html):
+        assert mine == theirs, (html, mine, theirs)
 
 
 def test_hostile_page_keeps_detections_before_the_cut() -> None:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property, partial
+from functools import cached_property
 from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -133,13 +133,195 @@ _TAG_NAME = re.compile(r"<[A-Za-z][^\s/<>]*")
 _ATTRIBUTE = re.compile(r"""[\s/]+[^\s/<>=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s<>]*))?""")
 
 
-_RAW_TEXT_TAG = re.compile(r"<(/?)(?:script|style)\b", re.I)
+# --- where the parser's tokenizer reads script/style text (HTML tokenizer rules) -------------
+_WS = r"\t\n\f\r "
+# the rest of a tag after "<name": attribute values quoted only after "=" (as the tokenizer
+# reads them), an unterminated quote running to the end; possessive, so linear in the page
+_ATTRS = rf"""(?:[^>"'=]++|=[{_WS}]*+"[^"]*+"?|=[{_WS}]*+'[^']*+'?|[="'])*+>?"""
+_TAG_REST = re.compile(_ATTRS)
+_RAW_ELEMENTS = "script|style|textarea|title|xmp|iframe|noembed|noframes|plaintext"
+# data-state text and tags the scan need not stop at (C speed): it stops at a comment, at an
+# element whose text is not tokenized as tags, at foreign content (svg/math) and at frameset
+_DATA_RUN = re.compile(
+    rf"""(?:[^<]++|<(?!!--|(?i:{_RAW_ELEMENTS}|svg|math|frameset)[{_WS}/>])"""
+    rf"""(?:/?[A-Za-z]{_ATTRS}|[!?/][^>]*+>?)?)*+"""
+)
+_STOP_NAME = re.compile(rf"<((?i:{_RAW_ELEMENTS}|svg|math|frameset))[{_WS}/>]")
+_COMMENT_END = re.compile(r"--!?>")
+# Inside svg/math the tree builder treats script and style as ordinary elements, but some tags
+# leave foreign content: the "breakout" start tags (and </br>, </p>) end it; integration points
+# (HTML inside svg/math) other than plain text (<title>Menu</title>), <font> and end tags of
+# HTML elements (which may close an ancestor) are followed no further.
 
 
-def _tag_keep(tag: str, in_raw_text: Callable[[], bool]) -> int:
-    """Characters of a long ``tag`` (no ``<``/``>`` after its first) the parser gets: up to
-    MAX_TAG_CHARS of attributes and, outside script and style text (where a ``<`` opens no
-    tag: ``in_raw_text`` says, asked only when it matters), MAX_TAG_ATTRIBUTES attributes."""
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_BREAKOUT = _words(
+    "b big blockquote body br center code dd div dl dt em embed h1 h2 h3 h4 h5 h6 head hr i img"
+    " li listing menu meta nobr ol p pre ruby s small span strong strike sub sup table tt u ul"
+    " var"
+)
+_INTEGRATION = _words("foreignobject desc title mi mo mn ms mtext annotation-xml")
+_FOREIGN_NAMES = _words(
+    "svg math g path defs symbol use rect circle ellipse line polyline polygon text tspan"
+    " textpath lineargradient radialgradient stop clippath mask pattern filter image marker"
+    " metadata switch view style script animate animatemotion animatetransform set mpath"
+    " fedropshadow feblend fecolormatrix fecomponenttransfer fecomposite feconvolvematrix"
+    " fediffuselighting fedisplacementmap fedistantlight feflood fefunca fefuncb fefuncg"
+    " fefuncr fegaussianblur feimage femerge femergenode femorphology feoffset fepointlight"
+    " fespecularlighting fespotlight fetile feturbulence semantics annotation mrow mi mo mn"
+    " ms mtext mfrac msqrt mroot msub msup msubsup munder mover munderover mtable mtr mtd"
+    " mspace mpadded mphantom menclose mstyle merror mmultiscripts mprescripts none"
+    " maligngroup malignmark mlabeledtr mglyph"
+)
+_FOREIGN_TOKEN = re.compile(rf"<!--|<!\[CDATA\[|<(/?)([A-Za-z][^{_WS}/>]*)")
+_INTEGRATION_CLOSE = re.compile(rf"</([A-Za-z-]+)[{_WS}]*>")
+_SCRIPT_TOKEN = re.compile(rf"<!--|-->|<(/?)(?i:script)[{_WS}/>]")
+
+
+def _close_tag(name: str) -> re.Pattern[str]:
+    return re.compile(rf"</{name}[{_WS}/>]", re.I)
+
+
+_CLOSE = {name: _close_tag(name) for name in _RAW_ELEMENTS.split("|")}
+
+
+def _comment_end(html: str, at: int) -> int:
+    """End of the comment opened by ``<!--`` at ``at`` (``<!-->`` and ``<!--->`` included)."""
+    if html.startswith(">", at + 4):
+        return at + 5
+    if html.startswith("->", at + 4):
+        return at + 6
+    m = _COMMENT_END.search(html, at + 4)
+    return m.end() if m else len(html)
+
+
+def _script_end(html: str, at: int) -> int:
+    """Where the script text starting at ``at`` ends: the first ``</script`` outside the
+    tokenizer's double-escaped state (``<!-- … <script> … </script> … -->`` inside a script
+    does not end it)."""
+    state = 0  # 0 script data, 1 escaped (after <!--), 2 double escaped (then <script)
+    pos = at
+    while (m := _SCRIPT_TOKEN.search(html, pos)) is not None:
+        tok = m.group()
+        if tok == "<!--":
+            state = 1 if state == 0 else state
+            pos = m.start() + 2  # its dashes may be those of a following "-->"
+            continue
+        pos = m.end()
+        if tok == "-->":
+            state = 0
+        elif m.group(1):  # </script
+            if state < 2:
+                return m.start()
+            state = 1
+        elif state == 1:  # <script inside an escaped script
+            state = 2
+            pos = m.end() - 1
+    return len(html)
+
+
+def _foreign_end(html: str, at: int, name: str) -> int:
+    """Where the svg or math element (``name``) whose opening tag ends at ``at`` ends, as the
+    tree builder reads it: at its balancing closing tag or at a breakout tag; ``-1`` at a shape
+    it does not follow (see :data:`_BREAKOUT`). Comments and CDATA are skipped; counting a
+    self-closed inner svg/math as open errs towards a longer region, where no text is taken
+    for script text (the safe side)."""
+    depth = 1
+    pos = at
+    while (m := _FOREIGN_TOKEN.search(html, pos)) is not None:
+        tok = m.group()
+        if tok == "<!--":
+            pos = _comment_end(html, m.start())
+            continue
+        if tok.startswith("<!["):
+            end = html.find("]]>", m.end())
+            pos = len(html) if end < 0 else end + 3
+            continue
+        closing, tag = m.group(1), m.group(2).lower()
+        if closing:
+            if tag in ("br", "p"):
+                return m.start()
+            if tag not in _FOREIGN_NAMES or tag == "a":
+                return -1
+        elif tag in _BREAKOUT:
+            return m.start()
+        elif tag == "font":
+            return -1
+        rest = _TAG_REST.match(html, m.end())
+        assert rest is not None
+        pos = rest.end()
+        if not closing and tag in _INTEGRATION:  # HTML inside: followed only if plain text
+            close = html.find("<", pos)
+            end = _INTEGRATION_CLOSE.match(html, close) if close >= 0 else None
+            if end is None or end.group(1).lower() != tag:
+                return -1
+            pos = end.end()
+            continue
+        if tag == name:
+            depth += -1 if closing else 0 if rest.group().endswith("/>") else 1
+            if depth == 0:
+                return pos
+    return len(html)
+
+
+def raw_text_spans(html: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of each ``<script>``/``<style>`` text as an HTML5 tokenizer reads it:
+    after the opening tag (attribute quoting respected) up to the matching closing tag, never
+    inside a comment, another raw-text element (textarea, title …) or svg/math content (where
+    script and style are ordinary elements). A ``<`` in such text opens no tag.
+
+    Errs only one way: text the tokenizer reads as tags is never reported (after a
+    ``<frameset>``, where the tree builder ignores scripts, nothing is), so hostile-tag limits
+    that skip these spans still bound what the parser tokenizes.
+    """
+    spans: list[tuple[int, int]] = []
+    pos, n = 0, len(html)
+    while pos < n:
+        m = _DATA_RUN.match(html, pos)
+        pos = m.end() if m is not None else pos
+        if pos >= n:
+            break
+        if html.startswith("<!--", pos):
+            pos = _comment_end(html, pos)
+            continue
+        stop = _STOP_NAME.match(html, pos)
+        if stop is None:  # cannot happen (the run stops only at these); step on regardless
+            pos += 1
+            continue
+        name = stop.group(1).lower()
+        if name == "frameset":
+            break
+        tag = _TAG_REST.match(html, stop.end(1))
+        assert tag is not None
+        pos = tag.end()
+        if not tag.group().endswith(">"):
+            break  # the tag runs to the end of the page
+        if name in ("svg", "math"):
+            if tag.group().endswith("/>"):
+                continue
+            pos = _foreign_end(html, tag.end(), name)
+            if pos < 0:
+                break  # a shape the scan does not follow: no script text reported after it
+            continue
+        if name == "plaintext":
+            break
+        if name == "script":
+            end = _script_end(html, pos)
+        else:
+            close = _CLOSE[name].search(html, pos)
+            end = close.start() if close else n
+        if name in ("script", "style"):
+            spans.append((pos, end))
+        pos = end
+    return spans
+
+
+def _tag_keep(tag: str) -> int:
+    """Characters of a long ``tag`` outside script/style text (no ``<``/``>`` after its first)
+    the parser gets: up to MAX_TAG_CHARS of attributes and MAX_TAG_ATTRIBUTES attributes."""
     keep = min(len(tag), 2 + MAX_TAG_CHARS)
     name = _TAG_NAME.match(tag)
     assert name is not None
@@ -147,51 +329,67 @@ def _tag_keep(tag: str, in_raw_text: Callable[[], bool]) -> int:
         if attr.start() >= keep:
             break
         if i == MAX_TAG_ATTRIBUTES:
-            return keep if in_raw_text() else attr.start()
+            return attr.start()
     return keep
 
 
+_QUOTED_VALUE = re.compile(rf"""=[{_WS}]*+(?:"[^"]*+"|'[^']*+'|(["'])[\s\S]*+)""")
+
+
+def _open_quote(kept: str) -> str:
+    """The quote a cut tag leaves open (``""`` if none): it is closed where the tag is cut, so
+    the parser does not read the rest of the page as the attribute's value (a 13 KiB
+    ``<meta content="…">`` cut at 4 KiB swallowed the scripts after it)."""
+    last = None
+    for last in _QUOTED_VALUE.finditer(kept):  # noqa: B007 (only the last one can be open)
+        pass
+    return (last.group(1) or "") if last is not None else ""
+
+
 class _RawText:
-    """Whether a position lies inside ``<script>``/``<style>`` text, judged by the last such
-    opening or closing tag before it; the tags are listed once, on first question."""
+    """Whether a position lies inside script/style text (:func:`raw_text_spans`, found once,
+    on the first question)."""
 
     def __init__(self, html: str) -> None:
         self.html = html
         self.starts: list[int] | None = None
-        self.opening: list[bool] = []
+        self.ends: list[int] = []
 
     def __call__(self, at: int) -> bool:
         if self.starts is None:
-            found = list(_RAW_TEXT_TAG.finditer(self.html))
-            self.starts = [m.start() for m in found]
-            self.opening = [not m.group(1) for m in found]
-        i = bisect_right(self.starts, at - 1) - 1
-        return i >= 0 and self.opening[i]
+            spans = raw_text_spans(self.html)
+            self.starts = [a for a, _ in spans]
+            self.ends = [b for _, b in spans]
+        i = bisect_right(self.starts, at) - 1
+        return i >= 0 and at < self.ends[i]
 
 
 def parse_input(html: str) -> str:
     """``html`` as the DOM parser gets it: unchanged for ordinary pages; for hostile shapes,
     over-long tags are cut to MAX_TAG_CHARS characters or MAX_TAG_ATTRIBUTES attributes, and
-    the document ends where more than
-    MAX_OPEN_TAGS tags would be open. Regex fields still see the whole HTML.
+    the document ends where more than MAX_OPEN_TAGS tags would be open. Script and style text
+    is never taken for tags (:func:`raw_text_spans`): a ``<e.length;…`` of minified JavaScript
+    reaches the parser whole. Regex fields still see the whole HTML.
 
     The checks are linear: a count of ``<`` vs ``</`` (C speed) decides whether the depth walk
-    runs at all, and the long-tag scan stops at the next ``<`` or ``>``.
+    runs at all, the long-tag scan stops at the next ``<`` or ``>``, and the script/style
+    spans are found only when a long tag or a deep page asks.
     """
     pieces, last = [], 0
     raw_text = _RawText(html)
     for m in _LONGISH_TAG.finditer(html):
-        keep = _tag_keep(m.group(), partial(raw_text, m.start()))
-        if m.start() + keep < m.end():
-            pieces.append(html[last : m.start() + keep])
+        keep = _tag_keep(m.group())
+        if m.start() + keep < m.end() and not raw_text(m.start()):
+            pieces.append(html[last : m.start() + keep] + _open_quote(m.group()[:keep]))
             last = m.end()
     if pieces:
         html = "".join(pieces) + html[last:]
+        raw_text = _RawText(html)
     if html.count("<") - 2 * html.count("</") <= MAX_OPEN_TAGS:
         return html  # cannot be nested that deep (void tags only make the count larger)
     depth = 0
     for m in _OPEN_OR_CLOSE.finditer(html):
-        if m.group(2).lower() in _NOT_NESTING:
+        if m.group(2).lower() in _NOT_NESTING or raw_text(m.start()):
             continue
         depth += -1 if m.group(1) else 1
         if depth > MAX_OPEN_TAGS:
