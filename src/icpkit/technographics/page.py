@@ -319,10 +319,18 @@ def raw_text_spans(html: str) -> list[tuple[int, int]]:
     return spans
 
 
+# the ASCII characters [\s/] matches: an attribute of :data:`_ATTRIBUTE` starts with one
+_ASCII_SEPARATORS = "/ \t\n\x0b\x0c\r\x1c\x1d\x1e\x1f"
+
+
 def _tag_keep(tag: str) -> int:
     """Characters of a long ``tag`` outside script/style text (no ``<``/``>`` after its first)
     the parser gets: up to MAX_TAG_CHARS of attributes and MAX_TAG_ATTRIBUTES attributes."""
     keep = min(len(tag), 2 + MAX_TAG_CHARS)
+    if keep == len(tag) and tag.isascii():  # each attribute follows a separator character
+        seps = sum(map(tag.count, _ASCII_SEPARATORS))
+        if seps <= MAX_TAG_ATTRIBUTES:
+            return keep
     name = _TAG_NAME.match(tag)
     assert name is not None
     for i, attr in enumerate(_ATTRIBUTE.finditer(tag, name.end())):
@@ -385,7 +393,8 @@ def parse_input(html: str) -> str:
     if pieces:
         html = "".join(pieces) + html[last:]
         raw_text = _RawText(html)
-    if html.count("<") - 2 * html.count("</") <= MAX_OPEN_TAGS:
+    opening = html.count("<")
+    if opening <= MAX_OPEN_TAGS or opening - 2 * html.count("</") <= MAX_OPEN_TAGS:
         return html  # cannot be nested that deep (void tags only make the count larger)
     depth = 0
     for m in _OPEN_OR_CLOSE.finditer(html):
