@@ -65,6 +65,7 @@ class Company:
     home_status: int = 200
     feed_override: tuple[str, str] | None = None  # (body, content type) served instead
     careers_override: str | None = None
+    team_html: str | None = None  # served at /about/leadership, linked from the home page
 
     @property
     def board(self) -> str:
@@ -225,6 +226,8 @@ def home_page(company: Company) -> str:
         links = f'<a href="{BOARD_LINK[company.ats].format(board=company.board)}">Jobs</a>'
     elif company.mode in ("jsonld", "links", "careers_board"):
         links = '<a href="/about">About</a> <a href="/careers">Careers</a>'
+    if company.team_html is not None:
+        links += ' <a href="/about/leadership#top">Leadership</a>'
     return (
         f"<!doctype html><html><head><title>{company.name}</title>{company.tech_html}</head>"
         f"<body><h1>{company.name}</h1>{links}</body></html>"
@@ -281,6 +284,8 @@ class World:
             if company.home_status != 200:
                 return Reply(status=company.home_status, body="<html>down</html>")
             return Reply(body=home_page(company))
+        if req.path == "/about/leadership" and company.team_html is not None:
+            return Reply(body=company.team_html)
         if req.path == "/careers":
             if company.careers_override is not None:
                 return Reply(body=company.careers_override)

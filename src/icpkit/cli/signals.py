@@ -72,6 +72,9 @@ def collect_command(
     ] = None,
     hiring: Annotated[bool, typer.Option(help="Read job boards and careers pages.")] = True,
     stack: Annotated[bool, typer.Option(help="Detect technologies on the home pages.")] = True,
+    leadership: Annotated[
+        bool, typer.Option(help="Read the team/leadership page a home page links to.")
+    ] = True,
     feed: Annotated[
         list[str] | None,
         typer.Option(help="ATS=URL feed template with {board} (mirrors, tests); repeatable."),
@@ -118,6 +121,7 @@ def collect_command(
                 batch=batch,
                 stack=stack,
                 hiring=hiring,
+                leadership=leadership,
             )
             detector = None
             if stack:
@@ -157,6 +161,7 @@ def _render_collect(report: CollectReport) -> None:
         f"{report.accounts:,} accounts{done}: {report.read:,} read, "
         f"{report.unknown:,} unknown; {report.postings:,} open roles and "
         f"{report.technologies:,} technologies stored"
+        + (f"; {report.leaders:,} leaders from team pages (roles only)" if report.leaders else "")
     )
     if report.sources:
         console.print(

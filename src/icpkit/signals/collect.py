@@ -41,6 +41,8 @@ from icpkit.signals.hiring import (
 )
 from icpkit.signals.stack import observability_key, unseen_categories
 from icpkit.signals.store import SignalsStore, account_key
+from icpkit.signals.team import SOURCE as TEAM_SOURCE
+from icpkit.signals.team import find_team_page, team_frames, team_people
 
 Progress = Callable[[int], None]
 FEED_SOURCES = (*ATS_NAMES,)
@@ -57,6 +59,7 @@ class CollectConfig:
     stack: bool = True
     hiring: bool = True
     guess_careers: bool = True
+    leadership: bool = True  # read the team/leadership page the home page links to
 
 
 @dataclass
@@ -69,6 +72,7 @@ class CollectReport:
     unknown: int = 0
     postings: int = 0
     technologies: int = 0
+    leaders: int = 0  # director-or-above people stored from team pages (hashes, roles)
     sources: Counter[str] = field(default_factory=Counter)
     problems: list[tuple[str, str]] = field(default_factory=list)
 
@@ -83,6 +87,9 @@ class _State:
     source: str | None = None
     error: str | None = None
     feed_tried: bool = False
+    team: str | None = None  # the team page's URL, when the home page links to one
+    people: list[tuple[str, str]] | None = None  # (name, title) read there; never stored
+    team_error: str | None = None
 
 
 def _read_feed(state: _State, url: str, result: Any) -> None:
@@ -184,6 +191,8 @@ async def _batch(
                         "category": (d.categories[0] if d.categories else None),
                     }
                 )
+        if config.leadership:
+            state.team = find_team_page(page.html, base)
         if not config.hiring:
             continue
         state.board = find_board(page.html, base)
@@ -217,6 +226,20 @@ async def _batch(
                 _read_feed(state, url, result)
             else:
                 _read_careers(state, url, result)
+    # 4. team / leadership pages
+    teams = {acc: s.team for acc, s in states.items() if s.team is not None}
+    if teams:
+        results = await _fetch(list(teams.values()), config, resolver)
+        for acc, url in teams.items():
+            state, result = states[acc], results.get(_key(url))
+            if result is None or not result.ok:
+                state.team_error = f"{url}: " + (_fail_text(result) if result else "not fetched")
+                continue
+            people = team_people(result.page.html)
+            if people:
+                state.people = people
+            else:
+                state.team_error = f"{url}: no names with titles found"
     rows = []
     for acc, okey_row in ((v["account"], v) for v in stack_visits):
         unseen = obs_cache.get(okey_row.get("unseen")) if okey_row["ok"] else None
@@ -349,8 +372,14 @@ def collect(
         for start in range(0, len(todo), max(1, cfg.batch))
     ]
 
+    salt = store.salt() if cfg.leadership else ""
+
     def record(states: dict[str, _State], extra: list[dict[str, Any]]) -> None:
-        added = store.append(_frames(states, extra, cfg.observed_on, cfg.hiring))
+        frames = _frames(states, extra, cfg.observed_on, cfg.hiring)
+        if cfg.leadership:
+            frames = _with_team(frames, states, cfg.observed_on, salt)
+        added = store.append(frames)
+        report.leaders += added.get("leaders", 0)
         report.postings += added.get("postings", 0)
         report.technologies += added.get("tech", 0)
         for acc, state in states.items():
@@ -373,6 +402,32 @@ def collect(
     if chunks:
         asyncio.run(run_all())
     return report
+
+
+def _with_team(
+    frames: dict[str, pl.DataFrame], states: dict[str, _State], observed_on: date, salt: str
+) -> dict[str, pl.DataFrame]:
+    """``frames`` plus the team-page looks: people (as hashes and roles) and visit marks; a
+    team page that failed or named nobody is an unknown look."""
+    read = {acc: s.people for acc, s in states.items() if s.people}
+    team = team_frames(read, observed_on, salt)
+    failed = pl.DataFrame(
+        {
+            "account": [a for a, s in states.items() if s.team_error is not None],
+            "detail": [s.team_error for s in states.values() if s.team_error is not None],
+        },
+        schema={"account": pl.String, "detail": pl.String},
+    ).with_columns(
+        pl.lit(observed_on).alias("observed_on"),
+        pl.lit(TEAM_SOURCE).alias("source"),
+        pl.lit(False).alias("ok"),
+        pl.lit(None, dtype=pl.List(pl.String)).alias("unseen"),
+    )
+    cols = frames["visits"].columns
+    visits = pl.concat(
+        [frames["visits"], team["visits"].select(cols), failed.select(cols)], how="vertical"
+    )
+    return {**frames, "visits": visits, "leaders": team["leaders"]}
 
 
 def _with_fetch(config: CollectConfig, fetch: Any) -> CollectConfig:

@@ -55,7 +55,8 @@ COLUMN_DOCS: dict[str, tuple[int | None, str]] = {
     "hiring_leader_roles_180d": (LEADER_DAYS, "distinct C-level or VP roles open in the window"),
     "new_marketing_leader_180d": (
         LEADER_DAYS,
-        "a marketing director-or-above arrived in the window (two contacts snapshots needed)",
+        "a marketing director-or-above arrived in the window (two contacts snapshots or two"
+        " looks at the team page needed)",
     ),
     "leadership_change_date": (
         None,
@@ -110,7 +111,8 @@ WITH v AS (
                  false) AS h_win,
         coalesce(bool_or(source = 'hiring' AND ok AND observed_on > $as_of - {LEADER_DAYS}),
                  false) AS h_180,
-        count(*) FILTER (source = 'contacts' AND ok) AS c_looks,
+        greatest(count(*) FILTER (source = 'contacts' AND ok),
+                 count(*) FILTER (source = 'team_page' AND ok)) AS c_looks,
         count(*) FILTER (source = 'stack' AND ok) AS s_looks,
         max(observed_on) FILTER (source = 'stack' AND ok) AS s_latest,
         max(observed_on) FILTER (source = 'stack' AND ok AND observed_on <= $since) AS s_prev,
@@ -268,7 +270,8 @@ def column_metadata(columns: list[str], as_of: date, roles: str | None = None) -
 _NEEDS = {
     "hiring": "a successful job-board look in the window",
     "hiring_growth_90d": "looks before and within the window",
-    "new_marketing_leader_180d": "two contacts snapshots (--contacts on two dates)",
+    "new_marketing_leader_180d": "two contacts snapshots (--contacts on two dates) or two "
+    "looks at a team page",
     "stack": "two comparable looks at the site, the later in the window",
     "funding": "a matched funding round",
 }

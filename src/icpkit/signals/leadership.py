@@ -178,22 +178,24 @@ def import_contacts(
 
 NEW_LEADERS_SQL = """
 WITH looks AS (
-    SELECT account, observed_on FROM visits
-    WHERE source = 'contacts' AND ok AND observed_on <= $as_of
+    SELECT account, source, observed_on FROM visits
+    WHERE source IN ('contacts', 'team_page') AND ok AND observed_on <= $as_of
 ), firsts AS (
-    SELECT account, min(observed_on) AS first_look, count(*) AS looks FROM looks GROUP BY account
+    SELECT account, source, min(observed_on) AS first_look FROM looks GROUP BY account, source
 ), arrivals AS (
-    SELECT account, person, min(observed_on) AS arrived_on,
+    SELECT account, source, person, min(observed_on) AS arrived_on,
            arg_min(department, observed_on) AS department,
            arg_min(seniority, observed_on) AS seniority, arg_min(title, observed_on) AS title
-    FROM leaders WHERE source = 'contacts' AND observed_on <= $as_of
-    GROUP BY account, person
+    FROM leaders WHERE source IN ('contacts', 'team_page') AND observed_on <= $as_of
+    GROUP BY account, source, person
 )
-SELECT a.account, a.arrived_on, a.department, a.seniority, a.title
-FROM arrivals a JOIN firsts f USING (account)
+SELECT a.account, a.arrived_on, a.department, a.seniority, a.title, a.source
+FROM arrivals a JOIN firsts f USING (account, source)
 WHERE a.arrived_on > f.first_look
 """
-"""Director-and-above people who arrived after an account's first snapshot, up to ``$as_of``."""
+"""Director-and-above people who arrived after an account's first look of the same source (a
+contacts snapshot, or its team page), up to ``$as_of``. People are compared within a source
+only: the two hash different things (a contact's id, a name on the site)."""
 
 
 def new_leaders(store: SignalsStore, as_of: date) -> pl.DataFrame:

@@ -1,0 +1,165 @@
+"""Leadership changes from companies' own team and leadership pages.
+
+Many company sites list their leaders on a page such as ``/team`` or ``/about/leadership``.
+During collection the home page's links name that page; it is read for name and title pairs,
+from schema.org ``Person`` JSON-LD where the page has it, else from simple blocks of a heading
+(the name) followed by a short line (the title). The store keeps what the leadership signal
+needs and nothing more: for each director-or-above person, a keyed hash of the name (the
+store's own salt, as for contacts snapshots), the title, department and seniority. Comparing a
+look with the previous looks of the same page (``source = 'team_page'``) shows who arrived.
+
+A page that yields no person is not a look (the visit is marked unknown): an empty page
+compared with a later full one would make everyone "new".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterator, Mapping
+from datetime import date
+from typing import Any
+from urllib.parse import urlsplit
+
+import polars as pl
+
+from icpkit.signals.hiring import _links
+from icpkit.signals.leadership import LEADER_SENIORITIES
+
+SOURCE = "team_page"
+
+_TEAM_PATH = re.compile(
+    r"^/(?:(?:about(?:-us)?|company|who-we-are)/)?"
+    r"(?:team|our-team|the-team|leadership|leadership-team|management|management-team|people)/?$",
+    re.I,
+)
+_HEADINGS = {"h2", "h3", "h4", "h5", "strong", "b"}
+_TITLE_TAGS = {"p", "span", "div", "small", "em", "h4", "h5", "h6"}
+_BLOCKS = {"h1", "h2", "h3", "h4", "h5", "h6", "p", "div", "li", "ul", "section", "article"}
+_NAME = re.compile(r"^[^\W\d_][\w.'’-]*(?: [^\W\d_][\w.'’-]*){1,4}$")
+
+
+def find_team_page(html: str, base: str) -> str | None:
+    """The home page's link to its own team or leadership page (same site), or None."""
+    host = (urlsplit(base).hostname or "").removeprefix("www.")
+    for url, _text in _links(html, base):
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            continue
+        if (parts.hostname or "").removeprefix("www.") != host:
+            continue
+        if _TEAM_PATH.match(parts.path):
+            return url.split("#", 1)[0]
+    return None
+
+
+def _people_ld(node: Any) -> Iterator[Mapping[str, Any]]:
+    if isinstance(node, list):
+        for item in node:
+            yield from _people_ld(item)
+    elif isinstance(node, Mapping):
+        kind = node.get("@type")
+        if "Person" in (kind if isinstance(kind, list) else [kind]):
+            yield node
+        for key in ("@graph", "employee", "employees", "member", "members", "founder",
+                    "founders", "itemListElement", "item", "mainEntity"):  # fmt: skip
+            if key in node:
+                yield from _people_ld(node[key])
+
+
+def _clean(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    text = " ".join(value.split())
+    return text or None
+
+
+def team_people(html: str) -> list[tuple[str, str]]:
+    """(name, title) pairs on a team page: JSON-LD ``Person`` objects with a ``jobTitle``,
+    else heading-and-line blocks ("<h3>Ada Lovelace</h3><p>Chief Marketing Officer</p>").
+    Malformed JSON-LD blocks are skipped (the blocks below still count)."""
+    from selectolax.lexbor import LexborHTMLParser
+
+    tree = LexborHTMLParser(html or "<html></html>")
+    out: dict[str, str] = {}
+    for node in tree.css('script[type="application/ld+json"]'):
+        try:
+            data = json.loads(node.text(deep=True) or "")
+        except json.JSONDecodeError:
+            continue
+        for person in _people_ld(data):
+            name, title = _clean(person.get("name")), _clean(person.get("jobTitle"))
+            if name and title:
+                out.setdefault(name, title)
+    if out:
+        return list(out.items())
+    for head in tree.css(",".join(sorted(_HEADINGS))):
+        name = _clean(head.text(deep=True))
+        if not name or not _NAME.match(name):
+            continue
+        nxt = head.next
+        while nxt is not None and nxt.tag == "-text" and not (nxt.text() or "").strip():
+            nxt = nxt.next
+        if nxt is None or nxt.tag not in _TITLE_TAGS or _has_blocks(nxt):
+            continue  # a section heading followed by the section, not a person's title
+        title = _clean(nxt.text(deep=True))
+        if title and len(title) <= 80 and title != name:
+            out.setdefault(name, title)
+    return list(out.items())
+
+
+def _has_blocks(node: Any) -> bool:
+    child = node.child
+    while child is not None:
+        if child.tag in _BLOCKS or (child.tag != "-text" and _has_blocks(child)):
+            return True
+        child = child.next
+    return False
+
+
+def person_key(salt: str, name: str) -> str:
+    """A person's keyed hash (the store's salt and the case-folded name): comparable between
+    looks of one store, useless anywhere else, and not the name."""
+    folded = " ".join(name.split()).casefold()
+    return hashlib.sha256((salt + folded).encode()).hexdigest()[:24]
+
+
+def team_frames(
+    people: Mapping[str, list[tuple[str, str]]], observed_on: date, salt: str
+) -> dict[str, pl.DataFrame]:
+    """Store rows for team-page looks: ``leaders`` (director and above: hash, title,
+    department, seniority; no names) and a ``visits`` mark per account read."""
+    from icpkit.titles import classify_titles
+
+    rows = [
+        {"account": acc, "person": person_key(salt, name), "title": title}
+        for acc, pairs in people.items()
+        for name, title in pairs
+    ]
+    frame = pl.DataFrame(
+        rows, schema={"account": pl.String, "person": pl.String, "title": pl.String}
+    )
+    classes = classify_titles(frame["title"])
+    leaders = (
+        frame.with_columns(
+            classes["department"].alias("department"),
+            classes["seniority"].alias("seniority"),
+            classes["title_clean"].alias("title"),
+            pl.lit(observed_on).alias("observed_on"),
+            pl.lit(SOURCE).alias("source"),
+        )
+        .filter(pl.col("seniority").is_in(LEADER_SENIORITIES))
+        .unique(["account", "person"], keep="first", maintain_order=True)
+    )
+    visits = pl.DataFrame({"account": list(people)}, schema={"account": pl.String}).with_columns(
+        pl.lit(observed_on).alias("observed_on"),
+        pl.lit(SOURCE).alias("source"),
+        pl.lit(True).alias("ok"),
+        pl.lit(None, dtype=pl.String).alias("detail"),
+        pl.lit(None, dtype=pl.List(pl.String)).alias("unseen"),
+    )
+    return {"leaders": leaders, "visits": visits}
+
+
+__all__ = ["SOURCE", "find_team_page", "person_key", "team_frames", "team_people"]
