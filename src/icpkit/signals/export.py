@@ -333,6 +333,7 @@ def history_caveat(frame: pl.DataFrame, criterion: Criterion, min_share: float =
     if col.dtype != pl.Date or frame.schema[ref] != pl.Date or col.null_count() == col.len():
         return None
     start = col.min()
+    assert isinstance(start, date)  # a Date column with a value
     refs = frame.get_column(ref).drop_nulls()
     early = int((refs - timedelta(days=criterion.within_days) < start).sum())
     if refs.len() and early > refs.len() / 2:
