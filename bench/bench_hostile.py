@@ -76,6 +76,9 @@ def shapes(size: int, literals: list[str]) -> dict[str, str]:
         "script of tag-like JS (<e.length …)": "<script>"
         + _fill("for(;i<e.length;i++){" + "x=x+e[i]*2; " * 400 + "}", size)
         + "</script>",
+        "100k attributes after a quoted '>'": '<div a=">" '
+        + " ".join(f"a{i}" for i in range(100_000))
+        + ">x</div>",
         "4 KiB tags after fake script text": "<math><b><script></math><style></script>"
         + _fill("<div " + " ".join(f"c{i}" for i in range(1_000))[:4_080] + ">", size),
         "huge meta": "<meta name='generator' content='" + _fill("WordPress ", size) + "'>",

@@ -458,6 +458,22 @@ def test_text_that_only_looks_like_script_text_is_still_bounded(opener: str) -> 
     assert all(len(d.attributes) == MAX_TAG_ATTRIBUTES for d in divs)
 
 
+@pytest.mark.parametrize("before", ['a=">"', "a='<b>'", 'x="1" y="a>b"'])
+def test_long_tags_holding_a_quoted_angle_bracket_are_cut(before: str) -> None:
+    """A quoted ``>`` does not end a tag for the tokenizer: the attributes after it are
+    still counted (uncut, 100k of them cost the parser seconds it cannot be interrupted in)."""
+    from icpkit.technographics.page import MAX_TAG_ATTRIBUTES, parse_input
+
+    tag = f"<div {before} " + " ".join(f"c{i}" for i in range(20_000)) + ">x</div>"
+    cut = parse_input(f"<html><body>{tag}<p id=end>e</p></body></html>")
+    tree = LexborHTMLParser(cut)
+    div = tree.css_first("div")
+    assert div is not None and len(div.attributes) == MAX_TAG_ATTRIBUTES
+    assert tree.css_first("#end") is not None and len(cut) < 1_000
+    ordinary = '<html><body><a title="1 > 0" href="/x">' + "y" * 500 + "</a></body></html>"
+    assert parse_input(ordinary) is ordinary
+
+
 def test_raw_text_spans_follow_the_tokenizer() -> None:
     from icpkit.technographics.page import raw_text_spans
 

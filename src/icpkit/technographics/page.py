@@ -372,6 +372,33 @@ class _RawText:
         return i >= 0 and at < self.ends[i]
 
 
+_QUOTED_ANGLE = re.compile(rf"""=[{_WS}]*+(?:"[^"<>]*+[<>]|'[^'<>]*+[<>])""")
+
+
+def _cut_tags_with_quoted_angles(html: str, raw_text: _RawText) -> str:
+    """Cut long tags holding a quoted ``<`` or ``>`` (``<div a=">" c0 c1 …>``), which the
+    ``[^<>]`` scan sees end at that character while the tokenizer reads on: their extent is
+    read with quoting, then cut like any long tag."""
+    pieces, last, pos = [], 0, 0
+    while (q := _QUOTED_ANGLE.search(html, pos)) is not None:
+        start = html.rfind("<", last, q.start())
+        pos = q.end()
+        if start < 0 or not html[start + 1 : start + 2].isascii() or not html[start + 1].isalpha():
+            continue
+        rest = _TAG_REST.match(html, start + 1)
+        assert rest is not None
+        end = rest.end() - rest.group().endswith(">")
+        pos = max(pos, end)
+        if end - start < 2 + 256:
+            continue
+        tag = html[start:end]
+        keep = _tag_keep(tag)
+        if keep < len(tag) and not raw_text(start):
+            pieces.append(html[last : start + keep] + _open_quote(tag[:keep]))
+            last = end
+    return "".join(pieces) + html[last:] if pieces else html
+
+
 def parse_input(html: str) -> str:
     """``html`` as the DOM parser gets it: unchanged for ordinary pages; for hostile shapes,
     over-long tags are cut to MAX_TAG_CHARS characters or MAX_TAG_ATTRIBUTES attributes, and
@@ -383,8 +410,11 @@ def parse_input(html: str) -> str:
     runs at all, the long-tag scan stops at the next ``<`` or ``>``, and the script/style
     spans are found only when a long tag or a deep page asks.
     """
-    pieces, last = [], 0
     raw_text = _RawText(html)
+    if _QUOTED_ANGLE.search(html):  # a quoted "<" or ">": the long-tag scan stops there
+        html = _cut_tags_with_quoted_angles(html, raw_text)
+        raw_text = _RawText(html)
+    pieces, last = [], 0
     for m in _LONGISH_TAG.finditer(html):
         keep = _tag_keep(m.group())
         if m.start() + keep < m.end() and not raw_text(m.start()):
