@@ -29,7 +29,7 @@ CHILD = r"""
 import json, sys, time
 from datetime import date
 from icpkit.pipeline import discover_file
-from icpkit.sample import TECH_CATEGORIES, generate_customers
+from icpkit.sample.customers import TECH_CATEGORIES, generate_customers
 which = sys.argv[1]
 cmap = {k.lower(): [v] for k, v in TECH_CATEGORIES.items()}
 if which.startswith("sample-"):

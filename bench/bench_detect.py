@@ -32,7 +32,7 @@ import warnings
 from pathlib import Path
 
 from icpkit.technographics import Detector, Page, load_fingerprints
-from icpkit.technographics.matcher import hyperscan_available
+from icpkit.technographics.hits import hyperscan_available
 
 SHARED = Path(
     os.environ.get("ICPKIT_SHARED") or Path(__file__).resolve().parents[1].parent / "shared"

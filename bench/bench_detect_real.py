@@ -41,7 +41,7 @@ from bench_detect import wappalyzer_baseline
 from icpkit.technographics import Detector, Page, load_fingerprints
 from icpkit.technographics.aliases import GTM_CATEGORIES, canonical_name
 from icpkit.technographics.fetch import _cookies, _decode, _header_map
-from icpkit.technographics.matcher import hyperscan_available
+from icpkit.technographics.hits import hyperscan_available
 
 SHARED = Path(
     os.environ.get("ICPKIT_SHARED") or Path(__file__).resolve().parents[1].parent / "shared"

@@ -83,7 +83,7 @@ def _rss_bytes() -> int:
 
 
 def _frame(rows: int, attributes: int, seed: int) -> Any:
-    from icpkit.sample import generate_wide
+    from icpkit.sample.customers import generate_wide
 
     return generate_wide(rows, attributes, seed=seed)
 
@@ -94,7 +94,8 @@ def _schema(frame: Any) -> Any:
     ``id`` is the id, ``best`` the explicit label, every other column a firmographic attribute
     of the kind its prefix names (see :func:`icpkit.sample.generate_wide`).
     """
-    from icpkit.columns import ColumnInfo, Kind, Layer, OutcomeKind, Role, Schema
+    from icpkit.columns.schema import ColumnInfo, Kind, OutcomeKind, Role, Schema
+    from icpkit.criteria import Layer
 
     kinds = {"cat": Kind.CATEGORICAL, "num": Kind.NUMERIC, "flag": Kind.BOOLEAN}
     cols = []
@@ -112,7 +113,7 @@ def _schema(frame: Any) -> Any:
 
 
 def _prepared(raw: Any) -> tuple[Any, Any, Any]:
-    from icpkit.columns import prepare
+    from icpkit.columns.preparation import prepare
     from icpkit.outcomes import OutcomeSpec, label_outcomes
 
     prepared = prepare(raw, _schema(raw))
@@ -122,7 +123,7 @@ def _prepared(raw: Any) -> tuple[Any, Any, Any]:
 
 
 def part_discover(args: argparse.Namespace) -> dict[str, Any]:
-    from icpkit.discovery import discover
+    from icpkit.discovery.profile import discover
 
     raw = _frame(args.rows, args.attributes, args.seed)
     rss_before = _rss_bytes()
@@ -160,8 +161,9 @@ def part_discover(args: argparse.Namespace) -> dict[str, Any]:
 def part_search(args: argparse.Namespace) -> dict[str, Any]:
     import numpy as np
 
-    from icpkit.discovery import SearchConfig, beam_search
-    from icpkit.traits import build_traits
+    from icpkit.discovery.config import SearchConfig
+    from icpkit.discovery.search import beam_search
+    from icpkit.discovery.traits import build_traits
 
     raw = _frame(args.rows, args.attributes, args.seed)
     frame, schema, outcomes = _prepared(raw)
@@ -326,7 +328,7 @@ def _machine() -> str:
 _CLI = """
 import sys
 if sys.argv[1] == "estimator":
-    import icpkit.scorecard as s
+    import icpkit.discovery.scorecard as s
     s._liblinear().train = None  # every fit through LogisticRegression: the baseline
 from icpkit.cli import main
 sys.argv = ["icp", "discover", *sys.argv[2:]]
@@ -343,7 +345,7 @@ def small_cli(runs: int, rows: int = 336, seed: int = 1) -> int:
     """``icp discover`` end to end on a small base: CPU and wall per run, both variants."""
     import tempfile
 
-    from icpkit.sample import weak_signal_customers
+    from icpkit.sample.customers import weak_signal_customers
 
     print(f"icp discover on a small base, {date.today().isoformat()}")
     print(f"machine: {_machine()} (CPU seconds are the fair figure on a loaded machine)")

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from icpkit.technographics import Detector, Page, load_fingerprints
-from icpkit.technographics.matcher import hyperscan_available
+from icpkit.technographics.hits import hyperscan_available
 from icpkit.technographics.patterns import required_literal_sets
 
 SHARED = Path(

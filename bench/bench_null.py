@@ -27,9 +27,10 @@ SIZES = {"small": 300, "medium": 5000, "wide": 1500}
 
 
 def _customers(n: int, seed: int) -> tuple[Any, Any, Any]:
-    from icpkit.columns import infer_schema, prepare
+    from icpkit.columns.infer import infer_schema
+    from icpkit.columns.preparation import prepare
     from icpkit.outcomes import label_outcomes
-    from icpkit.sample import generate_customers
+    from icpkit.sample.customers import generate_customers
 
     raw = generate_customers(n, seed=seed, shuffle_outcomes=True).customers
     prepared = prepare(raw, infer_schema(raw))
@@ -39,9 +40,11 @@ def _customers(n: int, seed: int) -> tuple[Any, Any, Any]:
 def _wide(n: int, seed: int) -> tuple[Any, Any, Any]:
     import polars as pl
 
-    from icpkit.columns import ColumnInfo, Kind, Layer, OutcomeKind, Role, Schema, prepare
+    from icpkit.columns.preparation import prepare
+    from icpkit.columns.schema import ColumnInfo, Kind, OutcomeKind, Role, Schema
+    from icpkit.criteria import Layer
     from icpkit.outcomes import OutcomeSpec, label_outcomes
-    from icpkit.sample import generate_wide
+    from icpkit.sample.customers import generate_wide
 
     raw = generate_wide(n, 110, seed=seed)
     rng = np.random.default_rng(seed)
@@ -64,8 +67,8 @@ def _wide(n: int, seed: int) -> tuple[Any, Any, Any]:
 
 
 def run(size: str, runs: int, first_seed: int) -> dict[str, Any]:
-    from icpkit.discovery import discover
-    from icpkit.sample import TECH_CATEGORIES
+    from icpkit.discovery.profile import discover
+    from icpkit.sample.customers import TECH_CATEGORIES
 
     cmap = {k.lower(): [v] for k, v in TECH_CATEGORIES.items()}
     hits = {"segment": 0, "disqualifier": 0, "timing": 0, "any": 0}

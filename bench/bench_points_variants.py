@@ -1,6 +1,6 @@
 """Experiment (issue 10, small-base gap): other ways to fit the points scorecard.
 
-On small bases (~300 rows, weak signal) the L1 scorecard (:func:`icpkit.scorecard.fit_points`)
+On small bases (~300 rows, weak signal) the L1 scorecard (:func:`icpkit.discovery.scorecard.fit_points`)
 ranked at held-out AUC 0.525 where an L2 logistic regression on the same one-hot columns
 reached 0.601. This script tries, without touching the package, fits that might close that
 gap while the scorecard stays a short, readable points table (≤ 60 criteria):
@@ -16,7 +16,7 @@ gap while the scorecard stays a short, readable points table (≤ 60 criteria):
 * ``bagged`` — the CV fits at the chosen penalty are averaged (every split of every repeat)
   instead of one refit on all accounts; the usual prune keeps ≤ 60 traits.
 
-Each variant replaces only the solver ``icpkit.scorecard._fit_l1`` (every CV fit along the path
+Each variant replaces only the solver ``icpkit.discovery.scorecard._fit_l1`` (every CV fit along the path
 and the final fit), so the penalty path, the signal gate (``SIGNAL_Z``), the "simplest that is
 as good" rule, the 60-point cap, Platt rescaling and the intercept stay today's. All variants
 are fitted in the same ``discover`` run on the same traits (``icpkit.discovery.fit_weights`` is
@@ -101,9 +101,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_quality as bq
 import icpkit
 import icpkit.discovery as discovery
-import icpkit.scorecard as scorecard
+import icpkit.discovery.scorecard as scorecard
 from icpkit.errors import IcpkitError
-from icpkit.sample import weak_signal_customers
+from icpkit.sample.customers import weak_signal_customers
 
 #: l2prune keeps this many traits (by |weight|) before its L2 refit.
 PRUNE_K = 30

@@ -77,10 +77,10 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 import icpkit
-from icpkit.columns import Kind, Role, Schema
+from icpkit.columns.schema import Kind, Role, Schema
 from icpkit.errors import IcpkitError
 from icpkit.outcomes import Outcomes
-from icpkit.sample import weak_signal_customers
+from icpkit.sample.customers import weak_signal_customers
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 TELCO = SHARED / "telco-churn" / "Telco-Customer-Churn.csv"

@@ -28,7 +28,7 @@ Builder = Callable[[Path], Path]
 @lru_cache(maxsize=1)
 def base_frame() -> pl.DataFrame:
     """A small, valid customer table (with outcomes) that most cases damage in one way."""
-    from icpkit.sample import generate_customers
+    from icpkit.sample.customers import generate_customers
 
     return generate_customers(ROWS, seed=4).customers
 

@@ -54,6 +54,6 @@ def shared_file(*parts: str) -> Path:
 
 @lru_cache(maxsize=4)
 def demo_customers_csv(directory: str, n: int = 6000, seed: int = 7) -> Path:
-    from icpkit.sample import write_demo_files
+    from icpkit.sample.customers import write_demo_files
 
     return write_demo_files(Path(directory), n=n, seed=seed)["customers"]

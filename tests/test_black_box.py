@@ -10,9 +10,9 @@ import polars as pl
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from icpkit import validation
-from icpkit.columns import ColumnInfo, Kind, Role, Schema
+from icpkit.columns.schema import ColumnInfo, Kind, Role, Schema
 from icpkit.criteria import Layer
+from icpkit.discovery import validation
 
 
 def _accounts(n: int, seed: int) -> tuple[pl.DataFrame, Schema, np.ndarray]:

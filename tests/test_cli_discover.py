@@ -12,7 +12,7 @@ import pytest
 
 from icpkit.icp import ICP
 from icpkit.io import write_table
-from icpkit.sample import generate_customers
+from icpkit.sample.customers import generate_customers
 
 from .helpers import shared_file
 

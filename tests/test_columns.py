@@ -10,21 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from icpkit.columns import (
-    Kind,
-    OutcomeKind,
-    Role,
-    Schema,
-    SchemaOverrides,
-    canonical_name,
-    infer_schema,
-    normalize_text,
-    parse_bool,
-    parse_date,
-    parse_number,
-    prepare,
-    split_multi,
-)
+from icpkit.columns.infer import infer_schema
+from icpkit.columns.names import canonical_name
+from icpkit.columns.parsing import normalize_text, parse_bool, parse_date, parse_number, split_multi
+from icpkit.columns.preparation import prepare
+from icpkit.columns.schema import Kind, OutcomeKind, Role, Schema, SchemaOverrides
 from icpkit.criteria import Layer
 from icpkit.errors import IcpFileError, InputError
 from icpkit.io import read_table, write_table
@@ -567,7 +557,7 @@ def _quarters(rng_seed: int, n: int, q1_share: float) -> list[str]:
 
 
 def test_default_quarter_artefact_is_flagged_and_warned_on_segments() -> None:
-    from icpkit.columns import artefact_warning
+    from icpkit.columns.infer import artefact_warning
     from icpkit.criteria import Criterion
 
     n = 600

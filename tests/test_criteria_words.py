@@ -14,7 +14,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from icpkit.columns import parse_number
+from icpkit.columns.parsing import parse_number
 from icpkit.criteria import UNITS, Criterion, format_band, format_number, unit_from_name
 from icpkit.icp import OutcomeComparison
 

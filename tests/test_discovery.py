@@ -10,12 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from icpkit.columns import infer_schema, prepare
+from icpkit.columns.infer import infer_schema
+from icpkit.columns.preparation import prepare
 from icpkit.criteria import Operator
-from icpkit.discovery import discover
+from icpkit.discovery.profile import discover
 from icpkit.io import read_table, write_table
 from icpkit.outcomes import label_outcomes
-from icpkit.sample import TECH_CATEGORIES, generate_customers
+from icpkit.sample.customers import TECH_CATEGORIES, generate_customers
 
 CATEGORY_MAP = {k.lower(): [v] for k, v in TECH_CATEGORIES.items()}
 
@@ -140,8 +141,8 @@ def test_time_split_validation_reports_out_of_time_figures(tmp_path):
 
 def test_scoring_engine_agrees_with_the_learner(planted, tmp_path):
     """The discovered ICP scores the same in the production engine as during validation."""
+    from icpkit.discovery.validation import predict
     from icpkit.scoring import score
-    from icpkit.validation import predict
 
     _, found = planted
     data = generate_customers(3000, seed=99)
@@ -184,7 +185,7 @@ def test_enriched_tech_columns_feed_discovery_directly(tmp_path):
 
 
 def _trait_set(frame, crits, kinds):
-    from icpkit.traits import evaluate
+    from icpkit.discovery.traits import evaluate
 
     return evaluate(frame, crits, kinds=kinds)
 
@@ -193,7 +194,8 @@ def test_timing_signals_are_recent_dated_events_met_by_a_minority():
     import polars as pl
 
     from icpkit.criteria import Criterion
-    from icpkit.discovery import SearchConfig, _timing
+    from icpkit.discovery.config import SearchConfig
+    from icpkit.discovery.timing import find_timing
     from icpkit.evidence import trait_stats
 
     rng = np.random.default_rng(0)
@@ -226,21 +228,21 @@ def test_timing_signals_are_recent_dated_events_met_by_a_minority():
     # All three separate best from worst on their own; only the first is a timing signal.
     assert (st.p_value < 1e-6).all(), st.p_value
     cfg = SearchConfig()
-    got = _timing(ts, st, best, worst, [], cfg, np.random.default_rng(1))
+    got = find_timing(ts, st, best, worst, [], cfg, np.random.default_rng(1))
     assert [c.column for c in got] == ["last_funding_date"]
     ev = got[0].evidence
     assert ev is not None and ev.adjustment and ev.raw_p_value is not None
     assert ev.p_value >= ev.raw_p_value
     # A column that disqualifies is never also a trigger.
     disq = [Criterion(column="last_funding_date", within_days=365, before="close_date")]
-    assert _timing(ts, st, best, worst, disq, cfg, np.random.default_rng(1)) == []
+    assert find_timing(ts, st, best, worst, disq, cfg, np.random.default_rng(1)) == []
 
 
 def test_overlapping_disqualifiers_on_one_column_are_merged():
     import polars as pl
 
     from icpkit.criteria import Criterion
-    from icpkit.discovery import _merge_disqualifiers
+    from icpkit.discovery.disqualifiers import _merge_disqualifiers
     from icpkit.evidence import trait_stats
 
     rng = np.random.default_rng(3)
@@ -294,7 +296,7 @@ def test_scorecard_solver_gives_the_estimators_coefficients_bit_for_bit(
     """The direct liblinear call behind the penalty path changes speed, never a point."""
     from scipy import sparse
 
-    from icpkit.scorecard import _fit_l1, _fit_l1_sklearn, _liblinear
+    from icpkit.discovery.scorecard import _fit_l1, _fit_l1_sklearn, _liblinear
 
     assert _liblinear().train is not None, "the fast path's self-check failed"
     rng = np.random.default_rng(seed)

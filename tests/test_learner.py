@@ -19,11 +19,11 @@ from sklearn.utils.estimator_checks import (
     check_set_params,
 )
 
-from icpkit.discovery import SearchConfig
+from icpkit.discovery.config import SearchConfig
+from icpkit.discovery.learner import ICPLearner
 from icpkit.errors import IcpkitError, NotFittedError, UsageError
-from icpkit.learner import ICPLearner
 from icpkit.pipeline import discover_file
-from icpkit.sample import weak_signal_customers
+from icpkit.sample.customers import weak_signal_customers
 
 DAY = date(2026, 6, 30)
 # Few permutations: the contract is under test here, not the calibration's resolution.

@@ -18,11 +18,13 @@ import polars as pl
 import pytest
 from scipy import stats
 
-from icpkit.columns import ColumnInfo, Kind, Layer, OutcomeKind, Role, Schema, infer_schema, prepare
-from icpkit.criteria import Operator
-from icpkit.discovery import Discovery, discover
+from icpkit.columns.infer import infer_schema
+from icpkit.columns.preparation import prepare
+from icpkit.columns.schema import ColumnInfo, Kind, OutcomeKind, Role, Schema
+from icpkit.criteria import Layer, Operator
+from icpkit.discovery.profile import Discovery, discover
 from icpkit.outcomes import OutcomeSpec, label_outcomes
-from icpkit.sample import TECH_CATEGORIES, generate_customers, generate_wide
+from icpkit.sample.customers import TECH_CATEGORIES, generate_customers, generate_wide
 
 CATEGORY_MAP = {k.lower(): [v] for k, v in TECH_CATEGORIES.items()}
 NOMINAL = 0.05

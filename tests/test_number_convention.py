@@ -15,13 +15,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from icpkit.columns import (
-    NumberConventionWarning,
-    infer_schema,
-    number_conventions,
-    parse_number,
-    prepare,
-)
+from icpkit.columns.infer import infer_schema
+from icpkit.columns.parsing import NumberConventionWarning, number_conventions, parse_number
+from icpkit.columns.preparation import prepare
 from icpkit.criteria import Criterion
 from icpkit.icp import ICP, Segment
 from icpkit.io import read_table

@@ -10,10 +10,11 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from icpkit.columns import infer_schema, prepare
+from icpkit.columns.infer import infer_schema
+from icpkit.columns.preparation import prepare
 from icpkit.icp import ICP
 from icpkit.outcomes import OutcomeSpec, label_outcomes, won_lost
-from icpkit.personas import prepare_contacts
+from icpkit.people.personas import prepare_contacts
 
 WON = [
     "won", "Won", "closed won", "Closed Won", "closed-won", "CLOSED_WON", "closedwon", "win",
@@ -77,7 +78,7 @@ def test_personas_deal_stage_reads_the_same_vocabulary() -> None:
 @pytest.mark.parametrize("word", ["closed won", "Closed-Won", "success", "signed"])
 def test_living_cohort_counts_the_same_wins(word: str) -> None:
     """The cohort reader (icp calibrate) and discovery's label reader agree on a won word."""
-    from icpkit.calibrate import load_cohort
+    from icpkit.living.cohort import load_cohort
 
     icp = ICP.model_validate(
         {"name": "t", "version": 1, "created": "2026-01-01", "review_by": "2026-07-01"}

@@ -3,13 +3,14 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from icpkit.columns import infer_schema, prepare
+from icpkit.columns.infer import infer_schema
+from icpkit.columns.preparation import prepare
 from icpkit.errors import OutcomeError
 from icpkit.outcomes import OutcomeSpec, label_outcomes
 
 
 def _prep(df: pl.DataFrame, label: str | None = None):
-    from icpkit.columns import SchemaOverrides
+    from icpkit.columns.schema import SchemaOverrides
 
     raw = df.with_columns(pl.all().cast(pl.String))
     schema = infer_schema(raw, SchemaOverrides(label=label) if label else None)

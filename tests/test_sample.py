@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from icpkit.errors import IcpkitError
-from icpkit.sample import (
+from icpkit.sample.customers import (
     ATTRIBUTE_COLUMNS,
     CUSTOMER_ONLY_COLUMNS,
     OUTCOME_COLUMNS,

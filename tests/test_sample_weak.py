@@ -15,7 +15,7 @@ from sklearn.metrics import roc_auc_score
 
 import icpkit
 from icpkit.errors import IcpkitError
-from icpkit.sample import WeakTruth, weak_signal_customers
+from icpkit.sample.customers import WeakTruth, weak_signal_customers
 
 
 def _norm(col: str) -> pl.Expr:

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from icpkit.significance import (
+from icpkit.discovery.significance import (
     exceedance_p,
     hypergeom_stat,
     log_bonferroni,
@@ -137,7 +137,7 @@ def test_trait_max_t_finds_a_planted_trait_and_orders_by_statistic():
 )
 def test_blockwise_products_equal_the_whole_matrix(monkeypatch_budget, n, k, m, seed):
     """Large trait matrices are multiplied block by block: the statistics must not change."""
-    from icpkit import significance as sig
+    from icpkit.discovery import significance as sig
 
     rng = np.random.default_rng(seed)
     has, known = rng.random((n, k)) < 0.3, rng.random((n, k)) < 0.9
@@ -156,7 +156,7 @@ def monkeypatch_budget():
     """A context in which trait_z must take its block-by-block path (tiny blocks)."""
     from contextlib import contextmanager
 
-    from icpkit import significance as sig
+    from icpkit.discovery import significance as sig
 
     @contextmanager
     def tiny():

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from icpkit import traits
 from icpkit.criteria import Criterion
+from icpkit.discovery import traits
 
 
 @st.composite

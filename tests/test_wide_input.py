@@ -7,9 +7,9 @@ import polars as pl
 from typer.testing import CliRunner
 
 from icpkit.cli import app
-from icpkit.columns import SchemaOverrides
+from icpkit.columns.schema import SchemaOverrides
 from icpkit.pipeline import screen_columns
-from icpkit.sample import generate_customers
+from icpkit.sample.customers import generate_customers
 
 
 def _widen(frame: pl.DataFrame, extra: int, seed: int = 0) -> pl.DataFrame:

@@ -16,9 +16,15 @@ from typing import TYPE_CHECKING
 from icpkit._lazy import lazy_exports
 
 if TYPE_CHECKING:  # the names below, for type checkers; at run time they load on first use
-    from icpkit.columns import Schema, SchemaOverrides, infer_schema, prepare
+    from icpkit.columns.infer import infer_schema
+    from icpkit.columns.preparation import prepare
+    from icpkit.columns.schema import Schema, SchemaOverrides
     from icpkit.criteria import Criterion, Evidence
-    from icpkit.discovery import Discovery, SearchConfig, discover
+    from icpkit.discovery.config import SearchConfig
+    from icpkit.discovery.learner import ICPLearner
+    from icpkit.discovery.profile import Discovery, discover
+    from icpkit.discovery.traits import TraitConfig
+    from icpkit.discovery.validation import ValidationReport, validate
     from icpkit.errors import (
         FingerprintError,
         IcpFileError,
@@ -33,13 +39,10 @@ if TYPE_CHECKING:  # the names below, for type checkers; at run time they load o
     )
     from icpkit.icp import ICP, Segment
     from icpkit.io import read_table, write_table
-    from icpkit.learner import ICPLearner
     from icpkit.outcomes import Outcomes, OutcomeSpec, label_outcomes
     from icpkit.pipeline import DiscoveryRun, discover_file, write_outputs
     from icpkit.report.markdown import render_markdown
     from icpkit.scoring import compile_sql, score
-    from icpkit.traits import TraitConfig
-    from icpkit.validation import ValidationReport, validate
 
 # Public name → module that defines it. Importing icpkit loads none of them: discovery pulls in
 # scikit-learn and SciPy, scoring DuckDB, reports Jinja, so `import icpkit` and `icp --help`
@@ -65,13 +68,13 @@ _LAZY = {
     ),
     **dict.fromkeys(("ICP", "Segment"), "icpkit.icp"),
     **dict.fromkeys(("read_table", "write_table"), "icpkit.io"),
-    "ICPLearner": "icpkit.learner",
+    "ICPLearner": "icpkit.discovery.learner",
     **dict.fromkeys(("Outcomes", "OutcomeSpec", "label_outcomes"), "icpkit.outcomes"),
     **dict.fromkeys(("DiscoveryRun", "discover_file", "write_outputs"), "icpkit.pipeline"),
     "render_markdown": "icpkit.report.markdown",
     **dict.fromkeys(("compile_sql", "score"), "icpkit.scoring"),
-    "TraitConfig": "icpkit.traits",
-    **dict.fromkeys(("ValidationReport", "validate"), "icpkit.validation"),
+    "TraitConfig": "icpkit.discovery.traits",
+    **dict.fromkeys(("ValidationReport", "validate"), "icpkit.discovery.validation"),
 }
 
 

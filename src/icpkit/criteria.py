@@ -70,7 +70,7 @@ class Evidence(BaseModel):
     Criteria that discovery *selected* on the outcome (segment must-haves with their refined
     edges and value sets, disqualifiers, timing signals) carry selection-adjusted values instead:
     ``p_value`` and ``q_value`` then account for everything the search looked at, refinement
-    included (see :mod:`icpkit.significance`), ``raw_p_value`` keeps the unadjusted Fisher
+    included (see :mod:`icpkit.discovery.significance`), ``raw_p_value`` keeps the unadjusted Fisher
     p-value and ``adjustment`` says how the adjustment was made. Files without these two fields
     read as before.
     """

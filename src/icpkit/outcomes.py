@@ -28,7 +28,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from icpkit.columns import FALSE_WORDS, TRUE_WORDS, ColumnInfo, OutcomeKind, Schema
+from icpkit.columns.parsing import FALSE_WORDS, TRUE_WORDS
+from icpkit.columns.schema import ColumnInfo, OutcomeKind, Schema
 from icpkit.errors import OutcomeError, UsageError
 
 # -- the one won/lost vocabulary ----------------------------------------------------------------

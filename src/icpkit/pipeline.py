@@ -16,21 +16,17 @@ from pathlib import Path
 import polars as pl
 from sklearn.base import clone
 
-from icpkit.columns import (
-    OUTCOME_PATTERNS,
-    REFERENCE_DATES,
-    Schema,
-    SchemaOverrides,
-    canonical_name,
-)
-from icpkit.discovery import Discovery, SearchConfig
+from icpkit.columns.names import OUTCOME_PATTERNS, REFERENCE_DATES, canonical_name
+from icpkit.columns.schema import Schema, SchemaOverrides
+from icpkit.discovery.config import SearchConfig
+from icpkit.discovery.learner import ICPLearner, default_category_map
+from icpkit.discovery.profile import Discovery
+from icpkit.discovery.traits import TraitConfig
+from icpkit.discovery.validation import ValidationReport, validate
 from icpkit.icp import ICP
 from icpkit.io import atomic_write_text, read_table, write_table
-from icpkit.learner import ICPLearner, default_category_map
 from icpkit.outcomes import Outcomes
 from icpkit.report.markdown import render_markdown
-from icpkit.traits import TraitConfig
-from icpkit.validation import ValidationReport, validate
 
 
 @dataclass

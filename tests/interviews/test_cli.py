@@ -11,13 +11,13 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from icpkit.calibrate import Change, Proposal, apply
 from icpkit.cli import main
 from icpkit.icp import ICP
 from icpkit.interviews import generate_interviews, write_interviews
-from icpkit.people_sample import generate_contacts
-from icpkit.sample import generate_customers
-from icpkit.versioning import diff
+from icpkit.living.proposal import Change, Proposal, apply
+from icpkit.living.versions import diff
+from icpkit.sample.customers import generate_customers
+from icpkit.sample.people import generate_contacts
 
 from .conftest import two_segment_icp
 

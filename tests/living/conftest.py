@@ -13,11 +13,12 @@ import numpy as np
 import polars as pl
 import pytest
 
-from icpkit.columns import infer_schema, prepare
+from icpkit.columns.infer import infer_schema
+from icpkit.columns.preparation import prepare
 from icpkit.icp import ICP
 from icpkit.outcomes import OutcomeSpec, label_outcomes
 from icpkit.pipeline import discover_file
-from icpkit.sample import generate_customers
+from icpkit.sample.customers import generate_customers
 
 FIT_DAY = date(2026, 1, 1)
 CHAT = ["intercom", "drift", "zendesk chat", "livechat", "tidio", "gorgias"]

@@ -10,18 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from icpkit.calibrate import (
-    apply,
-    calibrate,
-    calibrate_file,
-    load_cohort,
-    propose,
-    write_revision,
-)
-from icpkit.columns import normalize_domain
+from icpkit.columns.parsing import normalize_domain
 from icpkit.errors import IcpFileError, InputError, OutcomeError, OutputExistsError
 from icpkit.evidence import wilson
 from icpkit.icp import ICP
+from icpkit.living.cohort import load_cohort
+from icpkit.living.proposal import apply, propose, review_file, write_revision
+from icpkit.living.review import review_cohort
 from tests.living.conftest import drift_cohort, null_cohort
 
 
@@ -29,7 +24,7 @@ from tests.living.conftest import drift_cohort, null_cohort
 def drift(fitted_icp: ICP):  # type: ignore[no-untyped-def]
     df = drift_cohort(201)
     co = load_cohort(fitted_icp, df)
-    rep = calibrate(fitted_icp, co, cohort="drift")
+    rep = review_cohort(fitted_icp, co, cohort="drift")
     return df, co, rep, propose(fitted_icp, rep, cohort=co)
 
 
@@ -80,7 +75,7 @@ def test_apply_bumps_version_and_logs_every_change(fitted_icp: ICP, drift) -> No
 def test_same_distribution_proposes_nothing(fitted_icp: ICP, seed: int) -> None:
     df = null_cohort(seed)
     co = load_cohort(fitted_icp, df)
-    rep = calibrate(fitted_icp, co, cohort=f"null-{seed}")
+    rep = review_cohort(fitted_icp, co, cohort=f"null-{seed}")
     prop = propose(fitted_icp, rep, cohort=co)
     assert prop.changes == [], [c.describe() for c in prop.changes]
     assert co.undecided > 0 and rep.accounts == co.n
@@ -120,9 +115,7 @@ def test_outcomes_joined_to_accounts_by_domain(tmp_path: Path, icp_file: Path) -
     )
     outcomes.write_csv(tmp_path / "deals.csv")
     df.drop("Won").write_parquet(tmp_path / "accounts.parquet")
-    run = calibrate_file(
-        icp_file, tmp_path / "deals.csv", accounts_path=tmp_path / "accounts.parquet"
-    )
+    run = review_file(icp_file, tmp_path / "deals.csv", accounts_path=tmp_path / "accounts.parquet")
     has_domain = df.select(clean.is_not_null()).to_series()
     assert run.report.accounts == int(has_domain.sum()) > 0.9 * df.height
     assert run.report.won == int((df.filter(has_domain)["Won"] == "won").sum())
@@ -155,20 +148,20 @@ def test_outcomes_matching_no_account(tmp_path: Path, icp_file: Path) -> None:
     )
     df.drop("Won").write_csv(tmp_path / "a.csv")
     with pytest.raises(InputError, match="none of the 2 outcomes matches an account"):
-        calibrate_file(icp_file, tmp_path / "o.csv", accounts_path=tmp_path / "a.csv")
+        review_file(icp_file, tmp_path / "o.csv", accounts_path=tmp_path / "a.csv")
 
 
 def test_outcomes_without_attributes_need_accounts(tmp_path: Path, icp_file: Path) -> None:
     pl.DataFrame({"Record ID": ["1", "2"], "Won": ["won", "lost"]}).write_csv(tmp_path / "o.csv")
     with pytest.raises(InputError, match="--accounts"):
-        calibrate_file(icp_file, tmp_path / "o.csv")
+        review_file(icp_file, tmp_path / "o.csv")
 
 
 def test_outcomes_without_won_lost_column(tmp_path: Path, icp_file: Path) -> None:
     df = drift_cohort(204, n=300).drop("Won")
     df.write_csv(tmp_path / "o.csv")
     with pytest.raises(OutcomeError, match="no won/lost column") as e:
-        calibrate_file(icp_file, tmp_path / "o.csv")
+        review_file(icp_file, tmp_path / "o.csv")
     assert e.value.file is not None and e.value.file.endswith("o.csv")
 
 
@@ -176,7 +169,7 @@ def test_won_column_with_no_usable_values(tmp_path: Path, icp_file: Path) -> Non
     df = drift_cohort(205, n=300).with_columns(pl.lit("maybe").alias("Won"))
     df.write_csv(tmp_path / "o.csv")
     with pytest.raises(OutcomeError, match="no row says won or lost"):
-        calibrate_file(icp_file, tmp_path / "o.csv")
+        review_file(icp_file, tmp_path / "o.csv")
 
 
 def test_icp_from_a_newer_format(tmp_path: Path, icp_file: Path) -> None:
@@ -184,7 +177,7 @@ def test_icp_from_a_newer_format(tmp_path: Path, icp_file: Path) -> None:
     newer.write_text(icp_file.read_text().replace("format: 1", "format: 2", 1))
     drift_cohort(206, n=200).write_csv(tmp_path / "o.csv")
     with pytest.raises(IcpFileError, match="newer than this icpkit understands") as e:
-        calibrate_file(newer, tmp_path / "o.csv")
+        review_file(newer, tmp_path / "o.csv")
     assert e.value.line == 4
 
 

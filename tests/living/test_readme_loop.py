@@ -8,10 +8,10 @@ from pathlib import Path
 import polars as pl
 from typer.testing import CliRunner
 
-from icpkit.calibrate import calibrate_file
 from icpkit.cli import app
 from icpkit.criteria import Criterion
 from icpkit.icp import ICP, Scoring, Segment
+from icpkit.living.proposal import review_file
 
 runner = CliRunner()
 
@@ -109,7 +109,7 @@ def test_the_outcomes_close_date_is_the_timing_reference(tmp_path: Path) -> None
     )
 
     def timing_met(deals: str) -> int:
-        run = calibrate_file(f["icp"], d / deals, accounts_path=d / "scored.parquet")
+        run = review_file(f["icp"], d / deals, accounts_path=d / "scored.parquet")
         (row,) = [r for r in run.report.criteria if "funding" in r.label]
         return row.accounts
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from icpkit.criteria import Criterion
 from icpkit.icp import ICP, Scoring, Segment
-from icpkit.versioning import diff, status
+from icpkit.living.versions import diff, status
 from tests.living.conftest import drift_cohort, null_cohort
 
 

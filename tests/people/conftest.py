@@ -7,8 +7,8 @@ import pytest
 
 from icpkit.criteria import Criterion
 from icpkit.icp import ICP, Scoring, Segment
-from icpkit.people_sample import generate_contacts
-from icpkit.sample import TECH_CATEGORIES, generate_customers
+from icpkit.sample.customers import TECH_CATEGORIES, generate_customers
+from icpkit.sample.people import generate_contacts
 
 SEGMENT_OF = {"saas-fintech-midmarket": "s1", "shopify-plus-no-chat": "s2"}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from icpkit.compliance import (
+from icpkit.people.compliance import (
     COUNTRY_NAMES,
     DISCLAIMER,
     EU_EEA,

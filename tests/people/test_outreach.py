@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from icpkit.errors import InputError, MissingColumnsError
 from icpkit.icp import ICP
-from icpkit.outreach import PERSONAL_COLUMNS, build_outreach, load_suppression
+from icpkit.people.outreach import PERSONAL_COLUMNS, build_outreach, load_suppression
 
 
 def _accounts() -> pl.DataFrame:

@@ -6,14 +6,14 @@ import numpy as np
 import polars as pl
 
 from icpkit.icp import ICP
-from icpkit.people_sample import PLANTED_PERSONAS, generate_contacts
-from icpkit.personas import (
+from icpkit.people.personas import (
     analyze_personas,
     normalize_deal_role,
     prepare_contacts,
     rank_contacts,
     with_personas,
 )
+from icpkit.sample.people import PLANTED_PERSONAS, generate_contacts
 from tests.people.conftest import SEGMENT_OF
 
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from icpkit.cli import main
 from icpkit.icp import ICP
-from icpkit.outreach import build_outreach, load_suppression
+from icpkit.people.outreach import build_outreach, load_suppression
 
 UNICODE = {"bücher.de": "xn--bcher-kva.de", "müller.ch": "xn--mller-kva.ch"}
 

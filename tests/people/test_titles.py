@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from icpkit.titles import (
+from icpkit.people.titles import (
     ABBREVIATIONS,
     DEPARTMENTS,
     SENIORITIES,

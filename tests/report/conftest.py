@@ -74,7 +74,7 @@ def _discover(name: str, src: Path, d: Path, **kw: object) -> Case:
 
 @pytest.fixture(scope="session")
 def demo_case(tmp_path_factory: pytest.TempPathFactory) -> Case:
-    from icpkit.sample import TECH_CATEGORIES, write_demo_files
+    from icpkit.sample.customers import TECH_CATEGORIES, write_demo_files
 
     d = tmp_path_factory.mktemp("demo-report")
     paths = write_demo_files(d, n=6000, seed=7)

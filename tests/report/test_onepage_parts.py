@@ -32,7 +32,9 @@ from icpkit.report.slides import render_pptx
 # -- confidence ------------------------------------------------------------------------------
 
 
-def _ev(p: float, n_best: int = 100, q: float | None = None, caveat: str | None = None) -> Evidence:
+def evidence_of(
+    p: float, n_best: int = 100, q: float | None = None, caveat: str | None = None
+) -> Evidence:
     return Evidence(
         best_share=0.5,
         worst_share=0.2,
@@ -53,13 +55,13 @@ def _ev(p: float, n_best: int = 100, q: float | None = None, caveat: str | None 
 @pytest.mark.parametrize(
     ("ev", "word"),
     [
-        (_ev(0.0009), "strong"),
-        (_ev(0.0009, n_best=29), "moderate"),  # too few best customers to be strong
-        (_ev(0.0009, caveat="small group"), "moderate"),
-        (_ev(0.001), "moderate"),
-        (_ev(0.049), "moderate"),
-        (_ev(0.05), "weak"),
-        (_ev(0.0001, q=0.2), "weak"),  # the adjusted value decides
+        (evidence_of(0.0009), "strong"),
+        (evidence_of(0.0009, n_best=29), "moderate"),  # too few best customers to be strong
+        (evidence_of(0.0009, caveat="small group"), "moderate"),
+        (evidence_of(0.001), "moderate"),
+        (evidence_of(0.049), "moderate"),
+        (evidence_of(0.05), "weak"),
+        (evidence_of(0.0001, q=0.2), "weak"),  # the adjusted value decides
         (None, "weak"),
     ],
 )

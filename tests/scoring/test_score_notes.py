@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from icpkit.cli import app
-from icpkit.columns import NumberConventionWarning
+from icpkit.columns.parsing import NumberConventionWarning
 from icpkit.criteria import Criterion
 from icpkit.icp import ICP, Segment
 from icpkit.io import read_table

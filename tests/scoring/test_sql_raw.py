@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from icpkit.cli import app
-from icpkit.columns import parse_date
+from icpkit.columns.parsing import parse_date
 from icpkit.criteria import Criterion
 from icpkit.icp import ICP, Scoring, Segment
 from icpkit.io import read_table

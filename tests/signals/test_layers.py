@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from icpkit.columns import infer_schema
+from icpkit.columns.infer import infer_schema
 from icpkit.criteria import Layer
 from icpkit.signals.export import COLUMN_DOCS, signal_columns
 from icpkit.signals.store import COLUMNS, SignalsStore

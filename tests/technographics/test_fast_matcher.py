@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from tests.helpers import shared_dir
 
 from icpkit.technographics import Detector, FingerprintDB, Page, load_fingerprints
-from icpkit.technographics.matcher import Hit, Matcher, hyperscan_available
+from icpkit.technographics.hits import Hit, hyperscan_available
+from icpkit.technographics.matcher import Matcher
 
 SHARED = shared_dir()
 REAL_DB = SHARED / "fingerprints" / "httparchive-wappalyzer"

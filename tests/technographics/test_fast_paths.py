@@ -19,18 +19,12 @@ from hypothesis import strategies as st
 from selectolax.lexbor import LexborHTMLParser
 
 from icpkit.technographics import FingerprintDB, Page, load_fingerprints
-from icpkit.technographics import matcher as matcher_mod
-from icpkit.technographics.matcher import (
-    Hit,
-    Matcher,
-    _Bucket,
-    _Entry,
-    _js_regex,
-    _NgramFilter,
-    _selector_literals,
-    hyperscan_available,
-    static_js_values,
-)
+from icpkit.technographics import charrefs as charrefs_mod
+from icpkit.technographics import hits as hits_mod
+from icpkit.technographics import prefilter as prefilter_mod
+from icpkit.technographics import selectors as selectors_mod
+from icpkit.technographics.hits import Hit, MatchEntry, hyperscan_available
+from icpkit.technographics.matcher import Matcher
 from icpkit.technographics.page import _WHITESPACE, _Joiner, collapse_whitespace
 from icpkit.technographics.patterns import (
     fold_for_prefilter,
@@ -38,6 +32,9 @@ from icpkit.technographics.patterns import (
     prefilter_image,
     translate,
 )
+from icpkit.technographics.prefilter import Bucket
+from icpkit.technographics.selectors import _NgramFilter, selector_literals
+from icpkit.technographics.statics import js_regex, static_js_values
 
 TECHS = {
     "WinA": {
@@ -120,8 +117,8 @@ def test_fast_equals_naive_with_windows_everywhere(
 ) -> None:
     """Every value is confirmed through windows here (threshold 0), text and dom gated, and
     every pure-Python literal scan goes through the n-gram filter."""
-    monkeypatch.setattr(matcher_mod, "WINDOW_MIN_CHARS", 0)
-    monkeypatch.setattr(matcher_mod, "_NGRAM_MIN_CHARS", 0)
+    monkeypatch.setattr(prefilter_mod, "WINDOW_MIN_CHARS", 0)
+    monkeypatch.setattr(selectors_mod, "_NGRAM_MIN_CHARS", 0)
     html = f"<html><head><title>t</title></head><body>{body}</body></html>{tail}"
 
     def page() -> Page:
@@ -165,7 +162,7 @@ def test_decoded_literals_equal_a_scan_of_the_decoded_page(
         want: set[str] = set()
         for text in (fold_for_prefilter(html), full):
             ids: list[int] = []
-            db.scan(prefilter_image(text), match_event_handler=matcher_mod._hs_collect, context=ids)
+            db.scan(prefilter_image(text), match_event_handler=hits_mod.hs_collect, context=ids)
             want.update(pieces[i] for i in ids)
         assert native._words_on_page(page) == want
 
@@ -200,7 +197,7 @@ def test_text_gate_stays_shut_when_the_ngram_filter_over_reports(
     fast = engines["fast"]
     body = "<p>jq uery powered by</p>" * 400  # no pattern has all its pieces here
     shut = Page(url="https://a.example/", html=f"<html><body>{body}</body></html>")
-    assert len(shut.html) >= matcher_mod._NGRAM_MIN_CHARS
+    assert len(shut.html) >= selectors_mod._NGRAM_MIN_CHARS
     assert "dx" in fast._page_literals(shut)[1]  # the filter's superset
     assert not fast._text_may_match(shut)
     opened = Page(url="https://a.example/", html=f"<html><body>{body} DX</body></html>")
@@ -262,7 +259,7 @@ def test_static_js_values_equal_finditer(parts: list[str], chain: str) -> None:
     text = "".join(parts).format(c=chain)
     expected = tuple(
         m.group("s") if m.group("s") is not None else (m.group("n") or "")
-        for m in _js_regex(chain).finditer(text)
+        for m in js_regex(chain).finditer(text)
     )
     assert static_js_values(text, chain) == expected
 
@@ -336,9 +333,9 @@ def test_window_confirm_equals_search(parts: list[str], pattern: str) -> None:
 
     regex = re.compile(pattern, re.IGNORECASE)
     pat = Pattern(source=pattern, regex=regex, confidence=100, version=None)
-    bucket = _Bucket([_Entry(0, "html", None, pat, 0)], native=False)
+    bucket = Bucket([MatchEntry(0, "html", None, pat, 0)], native=False)
     value = "".join(parts)
-    value = value + ("z" * max(0, matcher_mod.WINDOW_MIN_CHARS - len(value)))
+    value = value + ("z" * max(0, hits_mod.WINDOW_MIN_CHARS - len(value)))
     got = bucket.confirm(0, value, fold_for_prefilter(value))
     want = regex.search(value)
     assert (got and (got.span(), got.groups())) == (want and (want.span(), want.groups()))
@@ -355,12 +352,12 @@ def test_window_confirm_from_reported_positions_equals_search(
 
     regex = re.compile(pattern, re.IGNORECASE)
     pat = Pattern(source=pattern, regex=regex, confidence=100, version=None)
-    bucket = _Bucket([_Entry(0, "html", None, pat, 0)], native=False)
+    bucket = Bucket([MatchEntry(0, "html", None, pat, 0)], native=False)
     lits = bucket.windows[0][2]
-    scan = matcher_mod._LiteralScan([*lits, "zzzz", "never-there"], True, tracked=lits)
+    scan = selectors_mod.LiteralScan([*lits, "zzzz", "never-there"], True, tracked=lits)
     bucket.tracked = scan.tracked
     value = "".join(parts)
-    value = value + ("z" * max(0, matcher_mod.WINDOW_MIN_CHARS - len(value)))
+    value = value + ("z" * max(0, hits_mod.WINDOW_MIN_CHARS - len(value)))
     folded = fold_for_prefilter(value)
     found, at = scan.positions(prefilter_image(folded))
     assert found == {x for x in [*lits, "zzzz", "never-there"] if x in folded}
@@ -430,19 +427,19 @@ def test_selector_literals_occur_whenever_the_selector_matches(body: str) -> Non
     tree = LexborHTMLParser(html)
     hay = fold_for_prefilter(html) + "\n" + fold_for_prefilter(unescape(html))
     for selector in SELECTORS:
-        lits = _selector_literals(selector)
+        lits = selector_literals(selector)
         if lits is not None and tree.css_first(selector) is not None:
             assert any(lit in hay for lit in lits), (selector, lits)
 
 
 def test_selector_literals_pick_distinctive_values() -> None:
-    assert _selector_literals("div[class*='coh-component coh-component-instance']") == {
+    assert selector_literals("div[class*='coh-component coh-component-instance']") == {
         "coh-component-instance"
     }
-    assert _selector_literals("iframe[src*='.cloudflarestream\\.com']") == {".cloudflarestream.com"}
-    assert _selector_literals("button") == {"<button"}
-    assert _selector_literals("tbody") is None  # the parser creates it on its own
-    assert _selector_literals("*") is None
+    assert selector_literals("iframe[src*='.cloudflarestream\\.com']") == {".cloudflarestream.com"}
+    assert selector_literals("button") == {"<button"}
+    assert selector_literals("tbody") is None  # the parser creates it on its own
+    assert selector_literals("*") is None
 
 
 # --- URL joining shortcut ---------------------------------------------------------------------
@@ -489,7 +486,7 @@ def test_translate_widening_keeps_hyperscan_superset() -> None:
 
 def test_markup_sample_is_case_folded() -> None:
     """Literals are folded, so the markup they are compared with must be too."""
-    assert matcher_mod._REPEATED_MARKUP.lower() == matcher_mod._REPEATED_MARKUP
+    assert prefilter_mod.REPEATED_MARKUP.lower() == prefilter_mod.REPEATED_MARKUP
 
 
 def test_no_entity_decoding_to_ascii_has_a_lower_case_twin() -> None:
@@ -522,14 +519,14 @@ def test_reference_judged_unchanged_is_unchanged_in_every_case(
     (``&&(l=`` in scripts), ``html.unescape`` leaves the token as written, whatever its case,
     and when it gives a value, that is what the lower-cased token decodes to."""
     token = "".join(pieces)
-    m = matcher_mod._CHARREF.match(("&" + token).lower().encode("ascii"))
+    m = charrefs_mod._CHARREF.match(("&" + token).lower().encode("ascii"))
     if m is None:
         return
     low = m.group(1)
     written = "".join(
         c.upper() if up else c for c, up in zip(low.decode("ascii"), upper, strict=False)
     )
-    got = matcher_mod._ascii_reference(low)
+    got = charrefs_mod._ascii_reference(low)
     if got == "":
         assert unescape("&" + written) == "&" + written
     elif got is not None:
@@ -541,8 +538,8 @@ def test_script_scan_finds_the_chains_aho_corasick_finds() -> None:
     image; it must report every chain Aho-Corasick finds in the text (non-ASCII around)."""
     pytest.importorskip("hyperscan")
     chains = ["jQuery", "jQuery.fn.jquery", "ga", "Shopify.theme", "__NEXT_DATA__", "K"]
-    scan = matcher_mod._LiteralScan(chains, True, caseless=False)
-    auto = matcher_mod._automaton({c: c for c in chains})
+    scan = selectors_mod.LiteralScan(chains, True, caseless=False)
+    auto = hits_mod.build_automaton({c: c for c in chains})
     texts = [
         "var jQuery = 1; window.Shopify.theme = {}; ga('x')",
         "é jquery ÉJQUERY jQuery\u212a K \u0130ga __next_data__ __NEXT_DATA__",
@@ -569,6 +566,6 @@ def test_native_presence_scan_equals_aho_corasick(parts: list[str]) -> None:
     pytest.importorskip("hyperscan")
     literals = ["jquery", "wp-", "k", "is", "ks", "x j"]
     text = "".join(parts)
-    native = matcher_mod._LiteralScan(literals, True)
-    pure = matcher_mod._LiteralScan(literals, False)
+    native = selectors_mod.LiteralScan(literals, True)
+    pure = selectors_mod.LiteralScan(literals, False)
     assert native.present((text,)) == pure.present((fold_for_prefilter(text),))

@@ -186,8 +186,8 @@ def discover(
     force: ForceOpt = False,
 ) -> None:
     """Discover an evidence-based ICP from a customer base and write icp.yaml + icp.md."""
-    from icpkit.columns import SchemaOverrides
-    from icpkit.discovery import SearchConfig
+    from icpkit.columns.schema import SchemaOverrides
+    from icpkit.discovery.config import SearchConfig
     from icpkit.io import read_sql
     from icpkit.pipeline import discover_file, write_outputs
 
@@ -244,7 +244,7 @@ def demo(
 ) -> None:
     """Generate a realistic customer base with a planted truth and discover its ICP."""
     from icpkit.pipeline import discover_file, write_outputs
-    from icpkit.sample import TECH_CATEGORIES, generate_customers, write_demo_files
+    from icpkit.sample.customers import TECH_CATEGORIES, generate_customers, write_demo_files
 
     directory.mkdir(parents=True, exist_ok=True)
     paths = write_demo_files(directory, n=rows, seed=seed)

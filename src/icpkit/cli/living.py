@@ -1,7 +1,7 @@
 """``icp calibrate``, ``icp diff``, ``icp status`` and ``icp report``: the living ICP.
 
 Commands of this group are registered on the shared app at import. Each parses its options,
-calls one library function (:mod:`icpkit.calibrate`, :mod:`icpkit.versioning`,
+calls one library function (:mod:`icpkit.living`, :mod:`icpkit.living.versions`,
 :mod:`icpkit.report`) and renders the result.
 """
 
@@ -61,9 +61,9 @@ def calibrate_cmd(
     today: Annotated[date | None, day_option("--today", "Date of the revision.")] = None,
 ) -> None:
     """Look back at won/lost deals: per criterion and tier, what converted; propose the next version."""
-    from icpkit.calibrate import calibrate_file, write_revision
+    from icpkit.living.proposal import review_file, write_revision
 
-    run = calibrate_file(
+    run = review_file(
         icp_path,
         outcomes,
         accounts_path=accounts,
@@ -161,7 +161,7 @@ def diff_cmd(
 ) -> None:
     """A readable diff of criteria, weights, thresholds and segments (not a text diff)."""
     from icpkit.icp import ICP
-    from icpkit.versioning import diff
+    from icpkit.living.versions import diff
 
     d = diff(ICP.load(old), ICP.load(new))
     if not d:
@@ -204,7 +204,7 @@ def status_cmd(
     """Age, review due date and drift; exits 3 when review is overdue or drift exceeds the threshold."""
     from icpkit.icp import ICP
     from icpkit.io import read_table
-    from icpkit.versioning import status
+    from icpkit.living.versions import status
 
     icp = ICP.load(icp_path)
     frame = read_table(recent) if recent is not None else None

@@ -1,7 +1,7 @@
 """``icp personas`` and ``icp export``: people inside fitting accounts, and lawful outreach lists.
 
 Commands of this group are registered on the shared app at import. They parse options, call
-:mod:`icpkit.personas` / :mod:`icpkit.outreach` and render with rich.
+:mod:`icpkit.people.personas` / :mod:`icpkit.people.outreach` and render with rich.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from rich.table import Table
 
 from icpkit.cli._app import app, console, err_console, escape
 from icpkit.cli._options import ForceOpt, IcpOpt, RawCellsOpt
-from icpkit.compliance import DISCLAIMER
 from icpkit.errors import UsageError
-from icpkit.outreach import CaslPolicy
+from icpkit.people.compliance import DISCLAIMER
+from icpkit.people.outreach import CaslPolicy
 
 
 def _tiers(value: str) -> tuple[str, ...]:
@@ -43,7 +43,7 @@ def personas(
     """Who championed and who signed won deals in fitting accounts: 1-3 personas per segment."""
     from icpkit.icp import ICP
     from icpkit.io import read_table
-    from icpkit.personas import analyze_personas, with_personas
+    from icpkit.people.personas import analyze_personas, with_personas
 
     icp = ICP.load(icp_file)
     with console.status("finding personas…"):
@@ -116,7 +116,7 @@ def export(
 ) -> None:
     """Fit accounts × their best contacts in priority order, with the rules that apply per row."""
     from icpkit.icp import ICP
-    from icpkit.outreach import export_outreach
+    from icpkit.people.outreach import export_outreach
 
     icp = ICP.load(icp_file)
     from icpkit import io

@@ -15,7 +15,9 @@ from pathlib import PurePath
 
 import polars as pl
 
-from icpkit.columns import OutcomeKind, infer_schema, normalize_domain
+from icpkit.columns.infer import infer_schema
+from icpkit.columns.parsing import normalize_domain
+from icpkit.columns.schema import OutcomeKind
 from icpkit.errors import InputError
 from icpkit.icp import ICP
 from icpkit.interviews.read import Interview

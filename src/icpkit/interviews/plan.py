@@ -12,7 +12,7 @@ picks:
   did not buy, so that "what our best customers say" can be told apart from "what everyone
   says";
 * **the right people**: with a contacts file, the best-ranked contact of each account (persona
-  match, seniority, reachability; see :func:`icpkit.personas.rank_contacts`), described by role
+  match, seniority, reachability; see :func:`icpkit.people.personas.rank_contacts`), described by role
   only; without one, the segment's personas, else the buyer and a daily user.
 
 The guide's core questions are the method's three (challenges before, the aha moment, results
@@ -94,11 +94,11 @@ def _prepared(frame: pl.DataFrame, icp: ICP) -> tuple[pl.DataFrame, dict[tuple[s
     typicality is measured on the same values the segment was defined on. Returns the frame and
     the (criterion column, kind) → prepared column map.
     """
-    from icpkit.scoring.engine import _prepare
+    from icpkit.scoring.engine import prepare_columns
     from icpkit.scoring.plan import bind_reference_dates, build_plan
 
     plan = build_plan(bind_reference_dates(icp, frame.columns))
-    lf, names, _ = _prepare(
+    lf, names, _ = prepare_columns(
         frame.lazy(), plan, missing="unknown", check_unique=True, in_memory=True
     )
     columns: dict[tuple[str, str], str] = {(c, str(k)): v for (c, k), v in names.items()}
@@ -210,9 +210,9 @@ def plan_interviews(
     tiers: Sequence[str] = ("A", "B"),
 ) -> InterviewPlan:
     """Choose accounts and roles per segment and write the guide; see the module docstring."""
-    from icpkit.scoring.result import _reading_notes
+    from icpkit.scoring.result import reading_notes
 
-    with _reading_notes() as notes:
+    with reading_notes() as notes:
         plan = _plan(
             icp, accounts, contacts, per_segment=per_segment, contrasts=contrasts, tiers=tiers
         )
@@ -242,7 +242,7 @@ def _plan(
     warnings: list[str] = []
     people = None
     if contacts is not None:
-        from icpkit.personas import rank_contacts
+        from icpkit.people.personas import rank_contacts
 
         ranked = rank_contacts(contacts, scored, icp)
         people = ranked.filter(pl.col("contact_rank") == 1).select(

@@ -187,7 +187,7 @@ def contact_names(contacts: object) -> list[str]:
     """Personal names in a contacts table (first/last/full name columns), to scrub everywhere."""
     import polars as pl
 
-    from icpkit.columns import canonical_headers
+    from icpkit.columns.names import canonical_headers
 
     if not isinstance(contacts, pl.DataFrame):
         return []

@@ -113,7 +113,7 @@ def lift_chart(
     has_cohort = any(_fin(c) for _, _, c in rows)
     left, right, bar_h, gap = 300, 64, 14, 8
     per = 2 * bar_h + gap if has_cohort else bar_h + gap
-    vmax = max([float(v) for _, f, c in rows for v in (f, c) if _fin(v)] + [2.0])
+    vmax = max([float(v) for _, f, c in rows for v in (f, c) if v is not None and _fin(v)] + [2.0])
     ticks = nice_ticks(vmax)
     scale = (width - left - right) / ticks[-1]
     body = [_text(left, 16, labels[0], fill=BLUE, weight="600")]
@@ -172,11 +172,11 @@ def score_bins(
             groups[-1][3] + tail[3],
         )
     out = []
-    for lo, hi, g, o in groups:
-        if g + o == 0:
+    for band_lo, band_hi, good, other in groups:
+        if good + other == 0:
             continue
-        lo_i, hi_i = math.floor(lo), math.ceil(hi)
-        out.append((f"{lo_i}–{max(hi_i, lo_i + 1)}", int(g), int(o)))
+        lo_i, hi_i = math.floor(band_lo), math.ceil(band_hi)
+        out.append((f"{lo_i}–{max(hi_i, lo_i + 1)}", int(good), int(other)))
     return out
 
 
@@ -235,7 +235,9 @@ def tier_chart(
     """
     tiers = [t for t in tiers if t[4] > 0]
     left, bottom, top = 52, 40, 34
-    rates = [float(t[1]) for t in tiers if _fin(t[1])] + [float(t[3]) for t in tiers if _fin(t[3])]
+    rates = [
+        float(v) for v in [t[1] for t in tiers] + [t[3] for t in tiers] if v is not None and _fin(v)
+    ]
     if _fin(base):
         rates.append(float(base))  # type: ignore[arg-type]
     ticks = nice_ticks(max([*rates, 0.1]))

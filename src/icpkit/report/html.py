@@ -39,7 +39,7 @@ from icpkit.report.onepage import build_onepage
 from icpkit.report.table import criteria_rows, points_rows, segment_rows
 
 if TYPE_CHECKING:
-    from icpkit.calibrate import CalibrationReport
+    from icpkit.living.review import CohortReview
 
 _ENV = Environment(
     loader=PackageLoader("icpkit.report", "templates"),
@@ -111,7 +111,7 @@ def fit_tiers(icp: ICP) -> tuple[list[tuple[str, float | None, None, None, int]]
     return rows, base
 
 
-def charts(icp: ICP, report: CalibrationReport | None = None) -> dict[str, Markup]:
+def charts(icp: ICP, report: CohortReview | None = None) -> dict[str, Markup]:
     """The appendix's SVG charts, keyed lift / distribution / tiers / calibration (when data allows)."""
     out: dict[str, Markup] = {}
     cohort_lift: dict[tuple[str, str, int], float] = {}
@@ -198,7 +198,7 @@ def charts(icp: ICP, report: CalibrationReport | None = None) -> dict[str, Marku
 def render_html(
     icp: ICP,
     *,
-    report: CalibrationReport | None = None,
+    report: CohortReview | None = None,
     accounts: pl.DataFrame | None = None,
     examples: int = 0,
     paper: str = "a4",
@@ -355,9 +355,9 @@ def write_report(
 
     if on_note is None:
         return write()
-    from icpkit.scoring.result import _reading_notes
+    from icpkit.scoring.result import reading_notes
 
-    with _reading_notes() as notes:
+    with reading_notes() as notes:
         path = write()
     for note in notes:
         on_note(note)
@@ -395,9 +395,9 @@ def _write_report(
     accounts = read_table(accounts_path) if accounts_path is not None else None
     report = None
     if outcomes_path is not None:
-        from icpkit.calibrate import calibrate
+        from icpkit.living.review import review_cohort
 
-        report = calibrate(
+        report = review_cohort(
             icp,
             read_table(outcomes_path),
             accounts=accounts,

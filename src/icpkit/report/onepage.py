@@ -291,8 +291,8 @@ def _distinct(criteria: Sequence[Criterion]) -> list[Criterion]:
 
 def _scored_frame(icp: ICP, accounts: pl.DataFrame) -> pl.DataFrame:
     """The prepared account table with this ICP's tier, segment, disqualification and a name."""
-    from icpkit.calibrate import SCORE_COLUMNS, prepare_accounts
-    from icpkit.columns import canonical_frame
+    from icpkit.columns.names import canonical_frame
+    from icpkit.living.cohort import SCORE_COLUMNS, prepare_accounts
     from icpkit.scoring import score
 
     raw = accounts.drop([c for c in accounts.columns if c in SCORE_COLUMNS])

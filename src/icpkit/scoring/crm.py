@@ -21,7 +21,7 @@ from typing import Literal
 
 import polars as pl
 
-from icpkit.columns import resolve_columns
+from icpkit.columns.names import resolve_columns
 from icpkit.errors import InputError, UsageError
 from icpkit.icp import ICP
 from icpkit.scoring.explain import expand_reasons
@@ -59,7 +59,7 @@ class CrmExport:
 
 def normalize_domain(expr: pl.Expr) -> pl.Expr:
     """``https://www.Acme.com/about`` → ``acme.com`` (vectorised)."""
-    from icpkit.columns import normalize_domain as _nd
+    from icpkit.columns.parsing import normalize_domain as _nd
 
     return _nd(expr)
 

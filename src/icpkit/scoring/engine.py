@@ -19,19 +19,19 @@ from typing import Any, Literal
 import numpy as np
 import polars as pl
 
-from icpkit.columns import (
+from icpkit.columns.names import resolve_columns
+from icpkit.columns.parsing import (
     Convention,
     NumberConventionWarning,
-    check_unique_ids,
     normalize_category,
     normalize_text,
     number_conventions,
     parse_bool,
     parse_date,
     parse_number,
-    resolve_columns,
     split_multi,
 )
+from icpkit.columns.preparation import check_unique_ids
 from icpkit.criteria import Criterion
 from icpkit.errors import InputError, MissingColumnsError, UsageError
 from icpkit.icp import ICP, CalibrationRow
@@ -220,7 +220,7 @@ def _number_conventions(
     return conventions
 
 
-def _prepare(
+def prepare_columns(
     lf: pl.LazyFrame, plan: Plan, *, missing: Missing, check_unique: bool, in_memory: bool = False
 ) -> tuple[pl.LazyFrame, dict[tuple[str, ValueType], str], list[str]]:
     """Add prepared columns; returns the frame, the (column, kind) → name map and temp names."""
@@ -506,7 +506,7 @@ def _score_lf(
 
         lf = lf.drop([c for c in input_cols if c in OUTPUT_COLUMNS])
         input_cols = [c for c in input_cols if c not in OUTPUT_COLUMNS]
-    lf, names, _temps = _prepare(
+    lf, names, _temps = prepare_columns(
         lf, plan, missing=missing, check_unique=check_unique, in_memory=in_memory
     )
     ref = as_of or date.today()

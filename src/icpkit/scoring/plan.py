@@ -126,7 +126,7 @@ def bind_reference_dates(icp: ICP, available: Iterable[str]) -> ICP:
     purchase date yet, and the contract (:mod:`icpkit.icp`) then measures the window back from
     the scoring date. Headers are compared in canonical form ("Close Date" is ``close_date``).
     """
-    from icpkit.columns import canonical_name
+    from icpkit.columns.names import canonical_name
 
     have = set()
     for name in available:

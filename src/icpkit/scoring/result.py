@@ -11,7 +11,7 @@ from pathlib import Path
 
 import polars as pl
 
-from icpkit.columns import NumberConventionWarning
+from icpkit.columns.parsing import NumberConventionWarning
 from icpkit.errors import InputError
 from icpkit.icp import ICP
 from icpkit.scoring.engine import Missing, Reasons, score, score_lazy
@@ -39,7 +39,7 @@ class ScoreResult:
 
 
 @contextmanager
-def _reading_notes() -> Iterator[list[str]]:
+def reading_notes() -> Iterator[list[str]]:
     """Collect :class:`~icpkit.columns.NumberConventionWarning` texts (each once, in order);
     every other warning goes on as it came."""
     notes: list[str] = []
@@ -101,7 +101,7 @@ def score_file(
     ``on_stage`` is told "read", "score", "write" as work progresses (the CLI's progress bar).
     How values were read (number conventions) comes back in :attr:`ScoreResult.warnings`.
     """
-    with _reading_notes() as notes:
+    with reading_notes() as notes:
         result = _score_file(
             source,
             icp,

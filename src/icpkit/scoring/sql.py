@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
+from typing import cast
 
 import sqlglot
 from sqlglot import exp
@@ -73,10 +74,10 @@ def _in(sql: str, values: Sequence[str]) -> str:
 
 def _multiplier(s: str) -> str:
     # Longest suffix first: the same match as polars' leftmost alternation anchored at the end.
-    order = sorted(C._MULTIPLIERS, key=len, reverse=True)
+    order = sorted(C.NUMBER_MULTIPLIERS, key=len, reverse=True)
     # '^.*': Snowflake's REGEXP_LIKE matches whole strings (numbers hold no newline by now).
     whens = " ".join(
-        f"WHEN {_matches(s, '^.*' + k + '$')} THEN {_d(C._MULTIPLIERS[k])}" for k in order
+        f"WHEN {_matches(s, '^.*' + k + '$')} THEN {_d(C.NUMBER_MULTIPLIERS[k])}" for k in order
     )
     return f"CASE {whens} ELSE {_d(1.0)} END"
 
@@ -95,8 +96,8 @@ def _rewrite(s: str, convention: str) -> str:
         )
     return (
         f"CASE WHEN {_matches(s, C.US_GROUPED)} THEN {commas} "
-        f"WHEN {_matches(s, C._EU_PER_VALUE)} THEN {dots} "
-        f"WHEN {_matches(s, C._DEC_COMMA_PER_VALUE)} THEN {comma} ELSE {s} END"
+        f"WHEN {_matches(s, C.EU_PER_VALUE)} THEN {dots} "
+        f"WHEN {_matches(s, C.DEC_COMMA_PER_VALUE)} THEN {comma} ELSE {s} END"
     )
 
 
@@ -468,7 +469,10 @@ def _has_any(node: exp.Expression, dialect: str) -> exp.Expression:
         index = int(node.args["part_index"].name) - 1
         text = node.this.sql(dialect)
         delimiter = node.args["delimiter"].sql(dialect)
-        return sqlglot.parse_one(f"SPLIT({text}, {delimiter})[SAFE_OFFSET({index})]", read=dialect)
+        return cast(
+            exp.Expression,
+            sqlglot.parse_one(f"SPLIT({text}, {delimiter})[SAFE_OFFSET({index})]", read=dialect),
+        )
     if isinstance(node, exp.RegexpReplace) and dialect in ("snowflake", "bigquery"):
         # They replace every match by default; a 'g' would be read as a position (Snowflake).
         node.set("modifiers", None)
@@ -486,7 +490,7 @@ def _has_any(node: exp.Expression, dialect: str) -> exp.Expression:
         "bigquery": f"EXISTS(SELECT 1 FROM UNNEST({c}) AS icp_v WHERE icp_v IN ({v}))",
         "spark": f"ARRAYS_OVERLAP({c}, ARRAY({v}))",
     }[dialect]
-    return sqlglot.parse_one(text, read=dialect)
+    return cast(exp.Expression, sqlglot.parse_one(text, read=dialect))
 
 
 def compile_sql(

@@ -253,7 +253,7 @@ async def _batch(
 def _frames(
     states: dict[str, _State], extra: list[dict[str, Any]], observed_on: date, hiring: bool
 ) -> dict[str, pl.DataFrame]:
-    from icpkit.titles import classify_titles
+    from icpkit.people.titles import classify_titles
 
     visits = [
         {

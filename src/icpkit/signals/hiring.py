@@ -11,7 +11,7 @@ companies publish their open roles in one of three machine-readable ways, tried 
 2. **schema.org ``JobPosting`` JSON-LD** on the careers page (what search engines read).
 3. **The careers page itself**: links that look like job pages, their text taken as the title.
 
-Each posting keeps only the role (title, department and seniority from :mod:`icpkit.titles`, the
+Each posting keeps only the role (title, department and seniority from :mod:`icpkit.people.titles`, the
 posting date); names, e-mail addresses and descriptions are never stored. A feed that answers
 with HTML, a malformed feed or malformed JSON-LD is a :class:`FeedError` with one line naming the
 URL — recorded for that account, never fatal to a batch.
@@ -101,7 +101,7 @@ class Board:
 # -- finding boards and careers pages ------------------------------------------------------------
 
 
-def _links(html: str, base: str) -> list[tuple[str, str]]:
+def page_links(html: str, base: str) -> list[tuple[str, str]]:
     """(absolute URL, link text) of every ``<a href>``, ``<iframe src>`` and ``<script src>``."""
     from selectolax.lexbor import LexborHTMLParser
 
@@ -123,7 +123,7 @@ def _links(html: str, base: str) -> list[tuple[str, str]]:
 
 def find_board(html: str, base: str) -> Board | None:
     """The first ATS job board a page links to or embeds, or None."""
-    for url, _text in _links(html, base):
+    for url, _text in page_links(html, base):
         for ats, pattern in _BOARD_LINKS:
             match = pattern.search(url)
             if match and match.group(1).lower() not in _NOT_BOARDS:
@@ -134,7 +134,7 @@ def find_board(html: str, base: str) -> Board | None:
 def find_careers_page(html: str, base: str) -> str | None:
     """The page's link to its own careers page (same site), or None."""
     host = (urlsplit(base).hostname or "").removeprefix("www.")
-    for url, text in _links(html, base):
+    for url, text in page_links(html, base):
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https"):
             continue
@@ -357,7 +357,7 @@ def page_postings(html: str, url: str) -> list[Posting]:
     """Fallback: links on a careers page that look like job pages, their text as the title."""
     host = (urlsplit(url).hostname or "").removeprefix("www.")
     seen: dict[str, Posting] = {}
-    for link, text in _links(html, url):
+    for link, text in page_links(html, url):
         parts = urlsplit(link)
         if (parts.hostname or "").removeprefix("www.") != host or not _JOB_LINK.search(parts.path):
             continue

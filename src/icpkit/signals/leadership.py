@@ -25,7 +25,7 @@ from icpkit.errors import InputError, MissingColumnsError
 from icpkit.signals.store import SignalsStore
 
 LEADER_SENIORITIES: tuple[str, ...] = ("c-level/owner", "vp", "head/director")
-"""Seniorities that count as leadership (from :data:`icpkit.titles.SENIORITIES`)."""
+"""Seniorities that count as leadership (from :data:`icpkit.people.titles.SENIORITIES`)."""
 
 _ID_COLUMNS = ("email", "contact_id", "person_id", "id", "linkedin_url", "linkedin")
 _TITLE_COLUMNS = ("title", "job_title", "jobtitle", "position", "role")
@@ -80,7 +80,7 @@ def snapshot_frames(
     domain_column: str | None = None,
 ) -> tuple[dict[str, pl.DataFrame], dict[str, str | None]]:
     """Store rows (``leaders``, ``visits``) for one contacts snapshot, and the columns used."""
-    from icpkit.titles import classify_titles
+    from icpkit.people.titles import classify_titles
 
     name = str(file) if file is not None else None
     ident = _pick(contacts, id_column, _ID_COLUMNS, "who each contact is", name)

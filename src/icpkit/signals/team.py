@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 import polars as pl
 
-from icpkit.signals.hiring import _links
+from icpkit.signals.hiring import page_links
 from icpkit.signals.leadership import LEADER_SENIORITIES
 
 SOURCE = "team_page"
@@ -43,7 +43,7 @@ _NAME = re.compile(r"^[^\W\d_][\w.'’-]*(?: [^\W\d_][\w.'’-]*){1,4}$")
 def find_team_page(html: str, base: str) -> str | None:
     """The home page's link to its own team or leadership page (same site), or None."""
     host = (urlsplit(base).hostname or "").removeprefix("www.")
-    for url, _text in _links(html, base):
+    for url, _text in page_links(html, base):
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https"):
             continue
@@ -130,7 +130,7 @@ def team_frames(
 ) -> dict[str, pl.DataFrame]:
     """Store rows for team-page looks: ``leaders`` (director and above: hash, title,
     department, seniority; no names) and a ``visits`` mark per account read."""
-    from icpkit.titles import classify_titles
+    from icpkit.people.titles import classify_titles
 
     rows = [
         {"account": acc, "person": person_key(salt, name), "title": title}

@@ -20,7 +20,7 @@ import polars as pl
 
 from icpkit.errors import InputError, UsageError
 from icpkit.sourcing.analyse import domain_of
-from icpkit.sourcing.pagesignals import _KIND_PATTERNS
+from icpkit.sourcing.pagesignals import KIND_PATTERNS
 
 __all__ = ["CC_COLUMNS", "lookup"]
 
@@ -44,7 +44,7 @@ def _kind_sql() -> str:
     """CASE expression classifying ``url_path`` like :func:`.pagesignals.page_kind`."""
     homes = ", ".join(f"'{p}'" for p in _HOME)
     parts = [f"WHEN coalesce(url_path, '/') IN ({homes}) AND url_query IS NULL THEN 'home'"]
-    for kind, pattern in _KIND_PATTERNS.items():
+    for kind, pattern in KIND_PATTERNS.items():
         regex = pattern.pattern.replace("'", "''")
         parts.append(f"WHEN regexp_matches(coalesce(url_path, ''), '{regex}', 'i') THEN '{kind}'")
     return "CASE " + " ".join(parts) + " ELSE 'other' END"

@@ -118,7 +118,7 @@ _SLUGS = {
     "careers": r"careers?|jobs|join-us|karriere|emplois?|vacancies",
     "login": r"log-?in|sign-?in|signin|anmelden|connexion|account/login",
 }
-_KIND_PATTERNS = {k: re.compile(rf"(?:^|/)(?:{v})(?:[/.?#]|$)", re.I) for k, v in _SLUGS.items()}
+KIND_PATTERNS = {k: re.compile(rf"(?:^|/)(?:{v})(?:[/.?#]|$)", re.I) for k, v in _SLUGS.items()}
 _LABELS = {
     "pricing": r"pricing|plans(?: &amp; pricing| & pricing)?|preise|tarifs",
     "careers": r"careers|jobs|we'?re hiring|join us|karriere",
@@ -152,7 +152,7 @@ def page_kind(url: str) -> str:
         and not parts.query
     ):
         return "home"
-    for kind, pattern in _KIND_PATTERNS.items():
+    for kind, pattern in KIND_PATTERNS.items():
         if pattern.search(path):
             return kind
     return "other"

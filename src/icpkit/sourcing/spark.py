@@ -175,6 +175,7 @@ def _judge_stage(spark: Any, rows: Any, icp: ICP, *, keep_all: bool, partitions:
         frame = pl.from_arrow(pa.concat_tables(tables))
         assert isinstance(frame, pl.DataFrame)
         rows = frame.cast(ROW_SCHEMA)  # type: ignore[arg-type]
+        assert isinstance(rows, pl.DataFrame)
         yield from _batches(judge(rows, ICP.from_yaml(icp_yaml), keep_all=keep_all), out_arrow)
 
     by_domain = rows.repartition(partitions, "domain")

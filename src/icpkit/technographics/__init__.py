@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from icpkit._lazy import lazy_exports
 
 if TYPE_CHECKING:  # for type checkers; at run time each name loads on first use
-    from icpkit.technographics.detector import CategoryFact, Detection, Detector, Evidence
+    from icpkit.technographics.detector import CategoryFact, Detection, Detector, Sighting
     from icpkit.technographics.fingerprints import (
         Category,
         DomRule,
@@ -25,14 +25,14 @@ if TYPE_CHECKING:  # for type checkers; at run time each name loads on first use
         lint_pattern,
         load_fingerprints,
     )
-    from icpkit.technographics.matcher import hyperscan_available
+    from icpkit.technographics.hits import hyperscan_available
     from icpkit.technographics.page import Page
 
 # Public name → defining module, loaded on first access (PEP 562):
 # parsing pages and Hyperscan matter to detection, not to reading categories.
 _LAZY = {
     **dict.fromkeys(
-        ("CategoryFact", "Detection", "Detector", "Evidence"), "icpkit.technographics.detector"
+        ("CategoryFact", "Detection", "Detector", "Sighting"), "icpkit.technographics.detector"
     ),
     **dict.fromkeys(
         (
@@ -48,7 +48,7 @@ _LAZY = {
         ),
         "icpkit.technographics.fingerprints",
     ),
-    "hyperscan_available": "icpkit.technographics.matcher",
+    "hyperscan_available": "icpkit.technographics.hits",
     "Page": "icpkit.technographics.page",
 }
 
@@ -62,12 +62,12 @@ __all__ = [
     "Detection",
     "Detector",
     "DomRule",
-    "Evidence",
     "FingerprintDB",
     "Implied",
     "LintIssue",
     "Page",
     "Pattern",
+    "Sighting",
     "Technology",
     "hyperscan_available",
     "lint_pattern",

@@ -170,6 +170,7 @@ def cpu_deadline(seconds: float | None, what: str = "page") -> Iterator[None]:
             raise _Expired
 
     previous = signal.signal(_SIGNAL, expire)
+    assert seconds is not None  # usable implies it
     old_timer = signal.setitimer(_TIMER, seconds)
     try:
         try:

@@ -23,17 +23,18 @@ from typing import Any, Literal
 
 from icpkit.errors import FingerprintError
 from icpkit.technographics.fingerprints import FingerprintDB, Technology, load_fingerprints
-from icpkit.technographics.matcher import Hit, Matcher
+from icpkit.technographics.hits import Hit
+from icpkit.technographics.matcher import Matcher
 from icpkit.technographics.page import Page
 from icpkit.technographics.patterns import js_parse_int, resolve_version
 
-__all__ = ["CategoryFact", "Detection", "Detector", "Evidence"]
+__all__ = ["CategoryFact", "Detection", "Detector", "Sighting"]
 
 EXCERPT_CHARS = 120
 
 
 @dataclass(frozen=True)
-class Evidence:
+class Sighting:
     """Why a technology was detected: the field, key, pattern and an excerpt of the match."""
 
     field: str
@@ -50,7 +51,7 @@ class Detection:
     categories: tuple[str, ...]
     confidence: int
     version: str | None
-    evidence: tuple[Evidence, ...]
+    evidence: tuple[Sighting, ...]
     implied_by: tuple[str, ...] = ()
 
 
@@ -230,7 +231,7 @@ class Detector:
         evidence = []
         for h in r.hits:
             matched = h.match.group(0) if h.match is not None else h.value
-            evidence.append(Evidence(h.field, h.key, h.pattern.source, matched[:EXCERPT_CHARS]))
+            evidence.append(Sighting(h.field, h.key, h.pattern.source, matched[:EXCERPT_CHARS]))
         return Detection(
             name=r.tech.name,
             categories=self._category_names(r.tech),

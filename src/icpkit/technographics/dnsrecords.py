@@ -41,7 +41,7 @@ class DnsLookup:
     concurrency: int = 20
     _resolver: object = field(default=None, init=False, repr=False)
 
-    def _get_resolver(self):  # type: ignore[no-untyped-def]
+    def _get_resolver(self):
         _require_dnspython()
         import dns.asyncresolver
 

@@ -60,11 +60,6 @@ def category_slug(category: str) -> str:
     return _NON_WORD.sub("_", category.lower()).strip("_")
 
 
-def _tech_name(name: str) -> str:
-    """A technology name normalised like any categorical value: stripped, collapsed, lower."""
-    return " ".join(name.split()).lower()
-
-
 @dataclass(frozen=True, slots=True)
 class _Found:
     result: FetchResult
@@ -79,7 +74,7 @@ def _new_loop() -> asyncio.AbstractEventLoop:
         import uvloop
     except ImportError:
         return asyncio.new_event_loop()
-    return uvloop.new_event_loop()  # type: ignore[no-any-return]
+    return uvloop.new_event_loop()
 
 
 def _run(coro: Coroutine[Any, Any, T]) -> T:
@@ -87,7 +82,7 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
     if runner_cls is None:  # pragma: no cover - Python 3.10
         return asyncio.run(coro)
     with runner_cls(loop_factory=_new_loop) as runner:
-        return runner.run(coro)  # type: ignore[no-any-return]
+        return runner.run(coro)
 
 
 def _run_sync(coro: Coroutine[Any, Any, T]) -> T:
@@ -109,7 +104,7 @@ def _run_sync(coro: Coroutine[Any, Any, T]) -> T:
     thread.join()
     if "error" in box:
         raise box["error"]
-    return box["value"]  # type: ignore[no-any-return]
+    return box["value"]
 
 
 def _detector(detector: Any | None) -> Any:
@@ -214,6 +209,7 @@ async def _collect(
                 continue
             if dns is not None:
                 records = await dns.records(result.domain)
+                assert result.page is not None
                 page = dataclasses.replace(result.page, dns=merge_records(result.page.dns, records))
                 result = dataclasses.replace(result, page=page)
             if pool is None:
@@ -339,7 +335,7 @@ def _collect_sharded(
     ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     out = ctx.Queue()
     procs = [
-        ctx.Process(
+        ctx.Process(  # type: ignore[attr-defined]
             target=_shard_main,
             args=(
                 out,

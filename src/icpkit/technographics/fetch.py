@@ -242,7 +242,7 @@ def _header_map(pairs: Iterable[tuple[str, str]]) -> dict[str, str | list[str]]:
     return out
 
 
-def _make_page(final_url: str, text: str, headers, cookies, robots: str) -> Any:  # type: ignore[no-untyped-def]
+def _make_page(final_url: str, text: str, headers, cookies, robots: str) -> Any:
     from icpkit.technographics.page import Page
 
     return Page(
@@ -421,7 +421,7 @@ class _Fetcher:
                     parser.parse(text.splitlines())
                 elif response.status >= 500:  # RFC 9309: unreachable robots.txt = disallow all
                     parser = RobotFileParser(robots_url)
-                    parser.disallow_all = True
+                    parser.disallow_all = True  # type: ignore[attr-defined]
                 break  # 4xx (and redirect exhaustion): no robots.txt, everything allowed
             self._robots[origin] = (parser, text)
             return parser, text

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, fields
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from icpkit.errors import FingerprintError
 from icpkit.technographics.patterns import (
@@ -286,6 +286,7 @@ class _Compiler:
             return None
         unsafe = self._unsafe.get(body, "")
         if unsafe == "":
+            assert compiled is not None
             unsafe = self._unsafe[body] = unsafe_reason(compiled.pattern)
         if unsafe is not None:
             # refused, not warned: without Hyperscan such a pattern can hang a bulk job
@@ -492,7 +493,7 @@ def _resolve_source(path: Path) -> tuple[dict[str, Any], dict[str, Any], dict[st
     data = _read_json(path)
     if not isinstance(data, dict):
         raise FingerprintError(f"{path}: expected a JSON object")
-    techs = data.get("technologies", data.get("apps"))
+    techs = cast("dict[str, Any]", data.get("technologies", data.get("apps")))
     if not isinstance(techs, dict):
         raise FingerprintError(f"{path}: no 'technologies' or 'apps' object")
     cats = data.get("categories") or {}

@@ -343,7 +343,7 @@ class Resolver:
         try:
             return await self.resolve(host, port)
         except NetworkRefused as exc:
-            rule, detail = self._cache.get(host, (exc.rule, ""))  # type: ignore[misc]
+            rule, detail = self._cache.get(host, (exc.rule, ""))
             raise NetworkRefused(url, rule, detail) from None
 
 

@@ -255,10 +255,10 @@ def _foreign_end(html: str, at: int, name: str) -> int:
         pos = rest.end()
         if not closing and tag in _INTEGRATION:  # HTML inside: followed only if plain text
             close = html.find("<", pos)
-            end = _INTEGRATION_CLOSE.match(html, close) if close >= 0 else None
-            if end is None or end.group(1).lower() != tag:
+            closer = _INTEGRATION_CLOSE.match(html, close) if close >= 0 else None
+            if closer is None or closer.group(1).lower() != tag:
                 return -1
-            pos = end.end()
+            pos = closer.end()
             continue
         if tag == name:
             depth += -1 if closing else 0 if rest.group().endswith("/>") else 1

@@ -18,9 +18,10 @@ classes are bounded; classes, escapes and explicit ``{m,n}`` are left alone.
 from __future__ import annotations
 
 import re
-import re._constants as _sre_c  # type: ignore[import-not-found]
-import re._parser as _sre_p  # type: ignore[import-not-found]
+import re._constants as _sre_c
+import re._parser as _sre_p
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -579,7 +580,6 @@ def match_extent(python_regex: str) -> tuple[int, int | None] | None:
 
 _BEYOND = 256
 _ALL = frozenset(range(_BEYOND + 1))
-_REPEATS = {_sre_c.MAX_REPEAT, _sre_c.MIN_REPEAT, getattr(_sre_c, "POSSESSIVE_REPEAT", None)}
 _CATEGORY_CHARS = {
     _sre_c.CATEGORY_DIGIT: frozenset(range(48, 58)) | {_BEYOND},
     _sre_c.CATEGORY_WORD: frozenset(c for c in range(_BEYOND) if chr(c).isalnum() or c == 95)
@@ -611,7 +611,7 @@ def _class_chars(items: list[tuple[object, object]]) -> frozenset[int]:
         elif op is _sre_c.LITERAL:
             out |= _fold(av)  # type: ignore[arg-type]
         elif op is _sre_c.RANGE:
-            lo, hi = av  # type: ignore[misc]
+            lo, hi = cast("tuple[int, int]", av)
             for code in range(lo, min(hi, _BEYOND - 1) + 1):
                 out |= _fold(code)
             if hi >= _BEYOND:
@@ -669,12 +669,12 @@ def _nullable(seq: object) -> bool:
         if _atom_chars(op, av) is not None:
             return False
         if op in _REPEATS:
-            if av[0] > 0 and not _nullable(av[2]):  # type: ignore[index]
+            if av[0] > 0 and not _nullable(av[2]):
                 return False
         elif op is _sre_c.SUBPATTERN:
-            if not _nullable(av[-1]):  # type: ignore[index]
+            if not _nullable(av[-1]):
                 return False
-        elif op is _sre_c.BRANCH and not any(_nullable(b) for b in av[1]):  # type: ignore[index]
+        elif op is _sre_c.BRANCH and not any(_nullable(b) for b in av[1]):
             return False
     return True
 
@@ -687,17 +687,17 @@ def _first(seq: object) -> frozenset[int]:
         if chars is not None:
             return frozenset(out | chars)
         if op in _REPEATS:
-            out |= _first(av[2])  # type: ignore[index]
-            if av[0] > 0 and not _nullable(av[2]):  # type: ignore[index]
+            out |= _first(av[2])
+            if av[0] > 0 and not _nullable(av[2]):
                 return frozenset(out)
         elif op is _sre_c.SUBPATTERN:
-            out |= _first(av[-1])  # type: ignore[index]
-            if not _nullable(av[-1]):  # type: ignore[index]
+            out |= _first(av[-1])
+            if not _nullable(av[-1]):
                 return frozenset(out)
         elif op is _sre_c.BRANCH:
-            for b in av[1]:  # type: ignore[index]
+            for b in av[1]:
                 out |= _first(b)
-            if not any(_nullable(b) for b in av[1]):  # type: ignore[index]
+            if not any(_nullable(b) for b in av[1]):
                 return frozenset(out)
     return frozenset(out)
 
@@ -706,8 +706,8 @@ def _inner_repeats(seq: object) -> list[object]:
     """Bodies of the variable-length repeats anywhere inside ``seq``."""
     found: list[object] = []
     for op, av in seq:  # type: ignore[attr-defined]
-        if op in _REPEATS and av[1] > 1 and av[1] != av[0]:  # type: ignore[index]
-            found.append(av[2])  # type: ignore[index]
+        if op in _REPEATS and av[1] > 1 and av[1] != av[0]:
+            found.append(av[2])
         for child in _children(op, av):
             found += _inner_repeats(child)
     return found
@@ -721,11 +721,11 @@ def _separators(seq: object) -> list[frozenset[int]]:
         if chars is not None:
             out.append(chars)
         elif op is _sre_c.SUBPATTERN:
-            out += _separators(av[-1])  # type: ignore[index]
-        elif op in _REPEATS and av[0] > 0:  # type: ignore[index]
-            if all(_atom_chars(o, a) is None for o, a in av[2]):  # type: ignore[index]
+            out += _separators(av[-1])
+        elif op in _REPEATS and av[0] > 0:
+            if all(_atom_chars(o, a) is None for o, a in av[2]):
                 continue
-            out += [c for o, a in av[2] if (c := _atom_chars(o, a)) is not None]  # type: ignore[index]
+            out += [c for o, a in av[2] if (c := _atom_chars(o, a)) is not None]
     return out
 
 
@@ -733,9 +733,9 @@ def _body_branches(seq: object) -> list[list[object]]:
     out: list[list[object]] = []
     for op, av in seq:  # type: ignore[attr-defined]
         if op is _sre_c.BRANCH:
-            out.append(list(av[1]))  # type: ignore[index]
+            out.append(list(av[1]))
         elif op is _sre_c.SUBPATTERN:
-            out += _body_branches(av[-1])  # type: ignore[index]
+            out += _body_branches(av[-1])
     return out
 
 
@@ -743,8 +743,8 @@ def _walk_unsafe(seq: object) -> str | None:
     for op, av in seq:  # type: ignore[attr-defined]
         if op in (_sre_c.GROUPREF, _sre_c.GROUPREF_EXISTS):
             return "backreference: matching time is not bounded by any engine guarantee"
-        if op in _REPEATS and av[1] > 1:  # type: ignore[index]
-            body = av[2]  # type: ignore[index]
+        if op in _REPEATS and av[1] > 1:
+            body = av[2]
             seps = _separators(body)
             for inner in _inner_repeats(body):
                 used = _consumed(inner)

@@ -22,6 +22,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
+from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import IO
 from urllib.parse import urljoin, urlsplit
@@ -137,9 +138,9 @@ def _members(
                     raise FingerprintError(f"archive has more than {MAX_MEMBERS} members")
                 if m.offset_data + max(m.size, 0) > MAX_EXTRACTED:
                     raise FingerprintError("archive expands beyond the size limit")
-                tar.members.clear()  # streaming: keep no list of every header
+                tar.members.clear()  # type: ignore[attr-defined]  # streaming: keep no list of every header
                 if m.isfile():
-                    yield m.name, m.size, lambda m=m: tar.extractfile(m)
+                    yield m.name, m.size, partial(tar.extractfile, m)
 
         return tar_members()
     if data[:2] == b"PK":
@@ -147,7 +148,7 @@ def _members(
         infos = zf.infolist()
         if len(infos) > MAX_MEMBERS:
             raise FingerprintError(f"archive has more than {MAX_MEMBERS} members")
-        return ((i.filename, i.file_size, lambda i=i: zf.open(i)) for i in infos if not i.is_dir())
+        return ((i.filename, i.file_size, partial(zf.open, i)) for i in infos if not i.is_dir())
     return None
 
 
@@ -275,7 +276,7 @@ def installed_fingerprints() -> list[Path]:
     return sorted(found, key=lambda p: p.lstat().st_mtime, reverse=True)
 
 
-def resolve_fingerprints(path: str | os.PathLike[str] | None = None):  # type: ignore[no-untyped-def]
+def resolve_fingerprints(path: str | os.PathLike[str] | None = None):
     """The database to use: ``path``; else the bundled data; else the newest installed one."""
     from icpkit.technographics.fingerprints import load_fingerprints
 

@@ -273,9 +273,9 @@ def status(
     accounts) supplies the attributes when ``recent`` only has ids/domains and outcomes; columns
     ``recent`` lacks, or that are empty, count as unknown.
     """
-    from icpkit.calibrate import find_outcome_column, prepare_accounts
+    from icpkit.discovery.validation import predict
     from icpkit.errors import OutcomeError
-    from icpkit.validation import predict
+    from icpkit.living.cohort import find_outcome_column, prepare_accounts
 
     today = today or date.today()
     last = max([icp.created, *(c.date for c in icp.changelog)])
@@ -300,7 +300,7 @@ def status(
     st.fit_share = float(fit["recall"]) if "recall" in fit else None
     if recent is None:
         return st
-    from icpkit.columns import canonical_frame
+    from icpkit.columns.names import canonical_frame
     from icpkit.outcomes import won_lost
 
     df = canonical_frame(recent)
@@ -313,7 +313,7 @@ def status(
         df = df.filter(won_lost(pl.col(oc)).fill_null(False)).drop(oc)
         st.notes.append(f"kept the {df.height:,} of {before:,} rows marked won in column {oc!r}")
     if accounts is not None and df.height:
-        from icpkit.calibrate import join_accounts
+        from icpkit.living.cohort import join_accounts
 
         # The recent file's own non-empty columns win; the accounts fill in the rest.
         own = [c for c in df.columns if df[c].null_count() < df.height]
@@ -358,7 +358,7 @@ def status(
 
 def selected_share(icp: ICP, frame: pl.DataFrame) -> float:
     """Share of accounts (a prepared frame) the ICP selects: tiers A/B, not disqualified."""
-    from icpkit.validation import predict
+    from icpkit.discovery.validation import predict
 
     if frame.height == 0:
         return float("nan")

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from icpkit.columns import Kind, Role, Schema
+from icpkit.columns.schema import Kind, Role, Schema
 from icpkit.icp import ICP
 from icpkit.outcomes import Outcomes
 

@@ -25,7 +25,7 @@ from datetime import date
 import numpy as np
 import polars as pl
 
-from icpkit.columns import ColumnInfo, Kind, Role, Schema
+from icpkit.columns.schema import ColumnInfo, Kind, Role, Schema
 from icpkit.criteria import Criterion, Layer
 from icpkit.evidence import TraitStats, trait_stats
 

@@ -2,7 +2,7 @@
 
 Persona discovery can only be tested against data whose answer is known, so
 :func:`generate_contacts` plants one: in the SaaS/fintech mid-market segment of
-:mod:`icpkit.sample`, won deals are usually championed by a marketing VP or director and signed by
+:mod:`icpkit.sample.customers`, won deals are usually championed by a marketing VP or director and signed by
 a C-level executive, while lost deals mostly were not; in the Shopify-Plus segment the champion is
 usually a head of e-commerce. Everything else is noise drawn from a realistic title mix (English
 plus German, French, Spanish, Dutch, Italian and Portuguese titles) with CRM-style mess: mixed
@@ -20,9 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from icpkit.columns import normalize_domain, normalize_text, parse_number, split_multi
+from icpkit.columns.parsing import normalize_domain, normalize_text, parse_number, split_multi
 from icpkit.errors import InputError
-from icpkit.sample import TECH_CATEGORIES
+from icpkit.sample.customers import TECH_CATEGORIES
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ PLANTED_PERSONAS: tuple[PlantedPersona, ...] = (
     PlantedPersona("saas-fintech-midmarket", "executive", ("c-level/owner",), "decision maker"),
     PlantedPersona("shopify-plus-no-chat", "marketing", ("head/director",), "champion"),
 )
-"""What :func:`icpkit.personas.discover_personas` should recover (segments of ``sample``)."""
+"""What :func:`icpkit.people.personas.discover_personas` should recover (segments of ``sample``)."""
 
 # Title pools by persona code; each pool mixes English and non-English spellings.
 _POOLS: tuple[tuple[str, ...], ...] = (
@@ -152,7 +152,7 @@ def _from_pools(
 
 
 def _segments(accounts: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """The planted segment memberships of ``icpkit.sample`` accounts (raw HubSpot headers)."""
+    """The planted segment memberships of ``icpkit.sample.customers`` accounts (raw HubSpot headers)."""
     cols = accounts.columns
     ind = accounts.select(normalize_text(pl.col("Industry"))).to_series()
     emp = accounts.select(parse_number(pl.col("Number of Employees").cast(pl.String))).to_series()
@@ -184,7 +184,7 @@ def generate_contacts(
         raise InputError("no accounts to generate contacts for")
     for need in ("Record ID", "Industry", "Number of Employees"):
         if need not in accounts.columns:
-            raise InputError(f"accounts need the column {need!r} (icpkit.sample headers)")
+            raise InputError(f"accounts need the column {need!r} (icpkit.sample.customers headers)")
     rng = np.random.default_rng(seed)
     n = accounts.height
     seg1, seg2 = _segments(accounts)

@@ -31,12 +31,13 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from icpkit.columns import NULL_TOKENS, TRUE_WORDS, snake_case
-from icpkit.compliance import normalize_country
+from icpkit.columns.names import snake_case
+from icpkit.columns.parsing import NULL_TOKENS, TRUE_WORDS
 from icpkit.evidence import SMALL_CELL, SMALL_GROUP, fisher_two_sided
 from icpkit.icp import ICP, Persona, PersonaEvidence
 from icpkit.outcomes import won_lost
-from icpkit.titles import SENIORITY_RANK, add_title_columns
+from icpkit.people.compliance import normalize_country
+from icpkit.people.titles import SENIORITY_RANK, add_title_columns
 
 DEAL_ROLES: tuple[str, ...] = ("champion", "decision maker", "influencer", "user", "blocker")
 """Canonical deal roles; spellings are mapped by :data:`DEAL_ROLE_ALIASES`."""
@@ -255,7 +256,7 @@ def prepare_contacts(df: pl.DataFrame, *, file: str | Path | None = None) -> Con
 
 
 def _domain(expr: pl.Expr) -> pl.Expr:
-    from icpkit.columns import normalize_domain
+    from icpkit.columns.parsing import normalize_domain
 
     return normalize_domain(expr.cast(pl.String))
 
@@ -265,7 +266,7 @@ def _domain(expr: pl.Expr) -> pl.Expr:
 
 def _account_frame(accounts: pl.DataFrame, icp: ICP) -> pl.DataFrame:
     """Key and fit columns of accounts: scored ones are used as they are, others are scored."""
-    from icpkit.columns import resolve_columns
+    from icpkit.columns.names import resolve_columns
     from icpkit.scoring import score
 
     scored = accounts

@@ -29,13 +29,16 @@ import polars as pl
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 
-from icpkit.columns import PreparedFrame, Schema, SchemaOverrides, infer_schema, prepare
-from icpkit.discovery import Discovery, SearchConfig, discover
+from icpkit.columns.infer import infer_schema
+from icpkit.columns.preparation import prepare
+from icpkit.columns.schema import PreparedFrame, Schema, SchemaOverrides
+from icpkit.discovery.config import SearchConfig
+from icpkit.discovery.profile import Discovery, discover
+from icpkit.discovery.traits import TraitConfig
+from icpkit.discovery.validation import SELECTED_TIERS
 from icpkit.errors import NotFittedError, OutcomeError, UsageError
 from icpkit.icp import ICP
 from icpkit.outcomes import Outcomes, OutcomeSpec, label_outcomes, won_lost
-from icpkit.traits import TraitConfig
-from icpkit.validation import SELECTED_TIERS
 
 _SEARCH = SearchConfig()
 _TRAITS = TraitConfig()
@@ -64,7 +67,7 @@ class ICPLearner(ClassifierMixin, BaseEstimator):
     """Learns an :class:`~icpkit.icp.ICP` from customers; see the module docstring.
 
     Parameters mirror :class:`~icpkit.discovery.SearchConfig` (``random_state`` is its seed) and
-    :class:`~icpkit.traits.TraitConfig` (``trait_min_support``, ``trait_min_count``), plus the
+    :class:`~icpkit.discovery.traits.TraitConfig` (``trait_min_support``, ``trait_min_count``), plus the
     outcome definition used when ``fit`` gets no ``y`` (``label``, ``best_share``,
     ``worst_share``), how columns are read (``overrides``, ``strict``), the technology
     ``category_map`` (``None``: the bundled fingerprints'), and the ICP's ``name``,

@@ -1,9 +1,9 @@
 """Outreach lists: fitting accounts × their best contacts, with the rules that apply to each row.
 
 :func:`build_outreach` is what ``icp export`` runs. It keeps accounts in the chosen tiers (never
-disqualified ones), ranks their contacts (:func:`icpkit.personas.rank_contacts`), keeps the best
+disqualified ones), ranks their contacts (:func:`icpkit.people.personas.rank_contacts`), keeps the best
 ``per_account`` of each in priority order, and states per row the regime that applies by the
-contact's country (:mod:`icpkit.compliance`; guidance, not legal advice).
+contact's country (:mod:`icpkit.people.compliance`; guidance, not legal advice).
 
 Two promises hold for every export:
 
@@ -30,10 +30,10 @@ from typing import Literal
 
 import polars as pl
 
-from icpkit.compliance import DISCLAIMER, domain_key, email_key, regime_columns
 from icpkit.errors import InputError, MissingColumnsError
 from icpkit.icp import ICP
-from icpkit.personas import prepare_contacts, rank_contacts
+from icpkit.people.compliance import DISCLAIMER, domain_key, email_key, regime_columns
+from icpkit.people.personas import prepare_contacts, rank_contacts
 
 PERSONAL_COLUMNS: tuple[str, ...] = (
     "contact_id",
@@ -159,12 +159,12 @@ def load_suppression(source: Suppression) -> pl.DataFrame:
     ``reason`` column (opt-out, customer, competitor…) is kept for the counts. ``row`` is the
     1-based data row the entry came from.
 
-    Values are keyed as contacts are compared (:func:`icpkit.compliance.email_key`,
-    :func:`~icpkit.compliance.domain_key`): ``Bob+News@Acme.com`` → ``bob@acme.com``;
+    Values are keyed as contacts are compared (:func:`icpkit.people.compliance.email_key`,
+    :func:`~icpkit.people.compliance.domain_key`): ``Bob+News@Acme.com`` → ``bob@acme.com``;
     ``*.acme.com``, ``@acme.com``, ``acme.com.`` and ``https://www.acme.com/`` → ``acme.com``;
     ``bücher.de`` → ``xn--bcher-kva.de``. Entries that are neither have kind ``invalid``.
     """
-    from icpkit.compliance import VALID_DOMAIN_KEY, domain_key, email_key
+    from icpkit.people.compliance import VALID_DOMAIN_KEY, domain_key, email_key
 
     if source is None:
         return pl.DataFrame(schema=_SUPPRESSION_SCHEMA)
@@ -279,7 +279,7 @@ def build_outreach(
     """Fit accounts (``tiers``, never disqualified) × their best contacts, in priority order.
 
     ``scored`` is the output of :func:`icpkit.scoring.score`; ``contacts`` a contacts table (see
-    :data:`icpkit.personas.CONTACT_COLUMNS` for the headers recognised). Every contact is either
+    :data:`icpkit.people.personas.CONTACT_COLUMNS` for the headers recognised). Every contact is either
     exported or counted in ``excluded`` under the first reason that applies, in this order:
     suppressed (list or opt-out), no account key, account not scored, account not in the tiers,
     no valid email, CASL without recorded consent (unless ``casl_without_consent="flag"``),

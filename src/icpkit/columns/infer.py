@@ -1,0 +1,554 @@
+"""Inferring each column's role, kind, layer, unit and outcome kind from its header and values;
+calendar artefacts; header resolution.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from typing import Any, cast
+
+import polars as pl
+
+from icpkit.columns.names import (
+    BEHAVIOURAL_NAMES,
+    BOOKKEEPING_DATES,
+    CHANGE,
+    DOMAIN_NAMES,
+    EVENT,
+    EVENT_TYPE,
+    ID_NAMES,
+    IDLIKE_NAME,
+    LIST_HINT,
+    MONEY_UNITS,
+    OUTCOME_PATTERNS,
+    RECENCY,
+    REFERENCE_DATES,
+    SIZE,
+    TECHNOGRAPHIC_NAMES,
+    canonical_headers,
+    canonical_name,
+)
+from icpkit.columns.parsing import clean_text, normalize_text, parse_bool, parse_date, parse_number
+from icpkit.columns.schema import (
+    HIGHER_IS_BETTER,
+    ColumnInfo,
+    Kind,
+    OutcomeKind,
+    Role,
+    Schema,
+    SchemaOverrides,
+)
+from icpkit.criteria import Criterion, Layer, unit_from_name
+from icpkit.errors import InputError
+
+# Values that look like identifiers rather than words: uuids, hex digests, opaque codes that
+# mix letters and digits without spaces (``0015g00000XyZab``, ``CUST-00123``).
+_IDLIKE_VALUE = (
+    r"^(?i:[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}|[0-9a-f]{8,64}"
+    r"|(?:[a-z_-]*\d[a-z0-9_-]*[a-z][a-z0-9_-]*|[a-z0-9_-]*[a-z][a-z0-9_-]*\d[a-z0-9_-]*))$"
+)
+
+IDLIKE_SHARE = 0.9  # share of values that must look like ids
+
+NEAR_UNIQUE = 0.95  # distinct share above which an id-looking column is an identifier
+
+MAX_CATEGORIES = 200
+
+NUMERIC_SHARE = 0.95
+
+MIXED_SHARE = 0.5
+
+MULTI_SHARE = 0.1
+
+INFER_SAMPLE = 100_000
+
+
+def _resolve(keys: Mapping[str, Any] | list[str], sources: dict[str, str], file: str | None) -> Any:
+    """Map override keys (source header or canonical name) to canonical names."""
+    by_any: dict[str, str] = {}
+    for canon, src in sources.items():
+        by_any[src] = canon
+        by_any[canon] = canon
+        by_any.setdefault(canonical_name(src), canon)
+    out: dict[str, Any] = {}
+    for k in keys:
+        if k not in by_any and canonical_name(k) in by_any:
+            by_any[k] = by_any[canonical_name(k)]
+        if k not in by_any:
+            raise InputError(
+                f"override names column {k!r}, which is not in the data "
+                f"(columns: {', '.join(sources.values())})",
+                file=file,
+                column=k,
+            )
+        out[by_any[k]] = keys[k] if isinstance(keys, Mapping) else True
+    return out
+
+
+def _stats(df: pl.DataFrame, names: list[str]) -> dict[str, dict[str, float]]:
+    """Per-column value statistics in one vectorised pass over the frame."""
+    strings = [n for n in names if df.schema[n] == pl.String]
+    # Clean text once up front: every statistic below reads it, and polars would otherwise
+    # re-run the cleaning inside each of them.
+    df = df.with_columns(clean_text(pl.col(n)).alias(n) for n in strings)
+    exprs: list[pl.Expr] = []
+    for n in names:
+        dt = df.schema[n]
+        c = pl.col(n)
+        if dt == pl.String:
+            clean = c
+            norm = normalize_text(c)
+            exprs += [
+                clean.count().alias(f"{n}\0nonnull"),
+                norm.n_unique().alias(f"{n}\0unique"),
+                parse_number(clean).count().alias(f"{n}\0num"),
+                parse_date(clean).count().alias(f"{n}\0date"),
+                parse_bool(clean).count().alias(f"{n}\0bool"),
+                clean.str.contains(r"[;|]").sum().alias(f"{n}\0multi"),
+                clean.str.contains(",", literal=True).sum().alias(f"{n}\0comma"),
+                clean.str.len_chars().mean().alias(f"{n}\0len"),
+                clean.str.contains(r"^[-+]?\d+(\.\d+)?$").sum().alias(f"{n}\0plain"),
+                clean.str.contains(r"^(https?://|www\.)").sum().alias(f"{n}\0url"),
+                (clean.str.contains(_IDLIKE_VALUE) & (clean.str.len_chars() >= 6))
+                .sum()
+                .alias(f"{n}\0idlike"),
+            ]
+        else:
+            exprs += [c.count().alias(f"{n}\0nonnull")]
+            if not isinstance(dt, (pl.List, pl.Struct, pl.Array, pl.Object)):
+                exprs.append(c.n_unique().alias(f"{n}\0unique"))
+            if dt.is_numeric():
+                exprs.append(((c == 0) | (c == 1)).sum().alias(f"{n}\0bool"))
+    row = df.select(exprs).row(0, named=True) if exprs else {}
+    out: dict[str, dict[str, float]] = {n: {} for n in names}
+    for key, value in row.items():
+        col, stat = key.split("\0")
+        out[col][stat] = float(value) if value is not None else 0.0
+    for n in names:  # n_unique counts null as a value
+        st = out[n]
+        if "unique" in st and st["nonnull"] < df.height:
+            st["unique"] -= 1
+    return out
+
+
+def _kind_of(
+    dtype: pl.DataType, st: dict[str, float], name: str, height: int
+) -> tuple[Kind, str | None]:
+    """Kind (and multi separator) from a column's dtype and value statistics."""
+    nn = st["nonnull"]
+    if dtype == pl.Boolean:
+        return Kind.BOOLEAN, None
+    if isinstance(dtype, (pl.List, pl.Array)):
+        return Kind.MULTI, None
+    if dtype == pl.Date or isinstance(dtype, pl.Datetime):
+        return Kind.DATE, None
+    if dtype.is_temporal():  # a time of day or a duration is no calendar date: keep as text
+        return Kind.TEXT, None
+    if dtype.is_numeric():
+        if st.get("bool", 0) == nn and st.get("unique", 0) == 2:
+            return Kind.BOOLEAN, None
+        return Kind.NUMERIC, None
+    if dtype != pl.String:
+        return Kind.TEXT, None
+    unique = st["unique"]
+    if st["bool"] == nn and unique <= 2:
+        return Kind.BOOLEAN, None
+    if st["date"] >= NUMERIC_SHARE * nn and st["plain"] < nn:
+        return Kind.DATE, None
+    if st["num"] >= MIXED_SHARE * nn:
+        return Kind.NUMERIC, None
+    if st["multi"] >= MULTI_SHARE * nn and st["len"] < 200:
+        return Kind.MULTI, None
+    if LIST_HINT.search(name) and st["comma"] >= MULTI_SHARE * nn and st["len"] < 200:
+        return Kind.MULTI, ","
+    if st["url"] > 0.5 * nn or st["len"] > 60:
+        return Kind.TEXT, None
+    if unique == nn and nn >= 10:  # no value repeats: names, notes, identifiers
+        return Kind.TEXT, None
+    if unique <= MAX_CATEGORIES or unique <= 0.5 * nn:
+        return Kind.CATEGORICAL, None
+    return Kind.TEXT, None
+
+
+def _layer_of(name: str, kind: Kind | None = None, unit: str | None = None) -> Layer:
+    """Behavioural for changes (even of technology); technographic by name; behavioural for
+    growth/intent and for dated or flagged events; firmographic otherwise, and always for
+    amounts, counts, years and sizes."""
+    if CHANGE.search(name) and kind is not Kind.DATE:  # not a record's "last changed" date
+        return Layer.BEHAVIOURAL
+    if TECHNOGRAPHIC_NAMES.search(name):
+        return Layer.TECHNOGRAPHIC
+    if BEHAVIOURAL_NAMES.search(name) or EVENT_TYPE.search(name):
+        return Layer.BEHAVIOURAL
+    if unit in MONEY_UNITS or SIZE.search(name):
+        return Layer.FIRMOGRAPHIC
+    if EVENT.search(name) and (kind in (Kind.DATE, Kind.BOOLEAN) or RECENCY.search(name)):
+        return Layer.BEHAVIOURAL
+    if RECENCY.search(name) and unit in ("days", "months"):
+        return Layer.BEHAVIOURAL
+    return Layer.FIRMOGRAPHIC
+
+
+def _outcome_of(name: str) -> OutcomeKind | None:
+    for kind, pattern in OUTCOME_PATTERNS:
+        if pattern.search(name):
+            return kind
+    return None
+
+
+_YEAR_WORD = re.compile(r"(^|_)(year|yr)(?=$|_)")
+
+_SHARE_NAME = re.compile(r"(^|_)(rate|ratio|share|fraction|probability|prob)($|_)")
+
+_CURRENCY = r"[$€£¥₹]|\b(?i:usd|eur|gbp|chf|cad|aud|jpy)\b"
+
+
+def _units(
+    df: pl.DataFrame, sources: dict[str, str], stats: dict[str, dict[str, float]]
+) -> dict[str, str]:
+    """What each numeric-looking column's numbers are, from its name and its values.
+
+    One vectorised pass: min, max and whether all values are whole, plus how many raw values
+    carry ``%`` or a currency. The name decides between count and money ("funding_rounds" is a
+    count however "funding" it sounds); values confirm years (whole, 1800-2100), percentages
+    and money typed with a currency.
+    """
+    exprs: list[pl.Expr] = []
+    cands: list[str] = []
+    for canon, src in sources.items():
+        dt, st = df.schema[src], stats[src]
+        if dt.is_numeric() and dt != pl.Boolean:
+            v = pl.col(src).cast(pl.Float64)
+            exprs += [pl.lit(0).alias(f"{canon}\0pct"), pl.lit(0).alias(f"{canon}\0cur")]
+        elif dt == pl.String and st.get("num", 0) >= MIXED_SHARE * max(st["nonnull"], 1) > 0:
+            raw = clean_text(pl.col(src))
+            v = parse_number(raw)
+            exprs += [
+                raw.str.contains("%", literal=True).sum().alias(f"{canon}\0pct"),
+                raw.str.contains(_CURRENCY).sum().alias(f"{canon}\0cur"),
+            ]
+        else:
+            continue
+        cands.append(canon)
+        exprs += [
+            v.min().alias(f"{canon}\0min"),
+            v.max().alias(f"{canon}\0max"),
+            (v == v.floor()).all().alias(f"{canon}\0int"),
+            v.count().alias(f"{canon}\0n"),
+        ]
+    if not exprs:
+        return {}
+    row = df.select(exprs).row(0, named=True)
+    out: dict[str, str] = {}
+    for canon in cands:
+        mn, mx, n = row[f"{canon}\0min"], row[f"{canon}\0max"], row[f"{canon}\0n"] or 0
+        whole = bool(row[f"{canon}\0int"])
+        if not n or mn is None or mx is None:
+            continue
+        guess = unit_from_name(canon)
+        if guess == "year" and not (whole and mn >= 1800 and mx <= 2100):
+            guess = unit_from_name(_YEAR_WORD.sub("", canon).strip("_") or "x")
+        if row[f"{canon}\0pct"] >= 0.5 * n:
+            out[canon] = "percent"
+        elif guess == "percent" or (_SHARE_NAME.search(canon) and guess is None):
+            out[canon] = "share" if mn >= 0 and mx <= 1 else "percent"
+        elif guess is None and row[f"{canon}\0cur"] >= 0.5 * n:
+            out[canon] = "money"
+        else:
+            out[canon] = guess or "plain"
+    return out
+
+
+ARTEFACT_MIN = 30  # values needed before a calendar position can be called over-represented
+
+ARTEFACT_YEARS = 4  # ... and the distinct years it must recur in
+
+_QUARTERS = ("Q1", "Q2", "Q3", "Q4")
+
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December",
+)  # fmt: skip
+
+
+def _calendar_artefact(s: pl.Series, kind: Kind) -> tuple[str, float, int] | None:
+    """``(position, share, years)`` when one calendar position is heavily over-represented.
+
+    Exports that only knew a year fill in a default: quarter Q1, month January, 1 January or
+    the 1st of the month. Such a position recurring over many years is a data artefact, not a
+    trait. Thresholds: Q1-style >= 50% (25% expected), a month >= 25% (8%), 1 January >= 20%
+    (0.3%), the 1st of the month >= 40% (3%).
+    """
+    if s.dtype.is_temporal():
+        return _date_artefact(s.cast(pl.Date).drop_nulls())
+    if s.dtype != pl.String:
+        return None
+    t = s.str.strip_chars().drop_nulls()
+    t = t.filter(t != "")
+    if t.len() < ARTEFACT_MIN:
+        return None
+    for pattern, names, threshold in (
+        (r"^(\d{4})\s*[-/ ]?\s*[Qq]([1-4])$", _QUARTERS, 0.5),
+        (r"^(\d{4})[-/](\d{1,2})$", _MONTHS, 0.25),
+    ):
+        g = t.str.extract_groups(pattern).struct.unnest()
+        g = g.filter(pl.col("1").is_not_null())
+        if g.height < 0.9 * t.len():
+            continue
+        pos = g.get_column("2").cast(pl.Int32, strict=False)
+        top = pos.mode().sort()[0]
+        at = pos == top
+        share = float(cast(float, at.mean()) or 0.0)
+        years = g.get_column("1").filter(at).n_unique()
+        if share >= threshold and years >= ARTEFACT_YEARS and 1 <= top <= len(names):
+            return names[top - 1], share, years
+        return None
+    if kind is not Kind.DATE:
+        return None
+    return _date_artefact(pl.select(parse_date(pl.lit(t))).to_series().drop_nulls())
+
+
+def _date_artefact(d: pl.Series) -> tuple[str, float, int] | None:
+    if d.len() < ARTEFACT_MIN:
+        return None
+    day1 = d.dt.day() == 1
+    for at, name, threshold in (
+        (day1 & (d.dt.month() == 1), "1 January", 0.2),
+        (day1, "the 1st of the month", 0.4),
+    ):
+        share = float(cast(float, at.mean()) or 0.0)
+        years = d.filter(at).dt.year().n_unique()
+        if share >= threshold and years >= ARTEFACT_YEARS:
+            return name, share, years
+    return None
+
+
+_ARTEFACT_VALUE: dict[str, str] = {
+    **{q: rf"{q.lower()}$" for q in _QUARTERS},
+    **{m: rf"^\d{{4}}[-/]0?{i}$" for i, m in enumerate(_MONTHS, start=1)},
+}
+
+
+def _at(position: str) -> str:
+    """``in Q1`` / ``in January`` / ``on 1 January``: the preposition the position takes."""
+    return f"{'on' if position[0].isdigit() or position.startswith('the') else 'in'} {position}"
+
+
+def artefact_warning(criteria: Iterable[Criterion], schema: Schema) -> str | None:
+    """A warning for a segment whose criteria rest on a likely default-date artefact, else None.
+
+    A criterion on a column flagged by :func:`infer_schema` (e.g. ``founded_quarter`` with Q1
+    over-represented) counts when at least half of its values sit on the flagged position
+    (``2000-q1, 2001-q1, 2002-q1``), or when it is a window/band on a flagged date column.
+    """
+    notes: list[str] = []
+    for c in criteria:
+        info = next((i for i in schema.columns if c.column in (i.name, i.source)), None)
+        if info is None or not info.artefact:
+            continue
+        col = c.column.replace("_", " ")
+        share = f"{info.artefact_share:.0%} of" if info.artefact_share is not None else "many"
+        values = c.in_ or c.has_any or ()
+        pattern = _ARTEFACT_VALUE.get(info.artefact)
+        if values and pattern:
+            hits = [v for v in values if re.search(pattern, v)]
+            if not hits or 2 * len(hits) < len(values):
+                continue
+            notes.append(
+                f"{col} {', '.join(hits)}: {info.artefact} in {len(hits)} different "
+                f"year{'s' if len(hits) > 1 else ''}, and {share} {col} values in the data "
+                f"fall {_at(info.artefact)} (default dates where only the year was known); this "
+                "segment may rest on a data artefact"
+            )
+        elif c.between is not None or c.within_days is not None:
+            notes.append(
+                f"{share} {col} values fall {_at(info.artefact)} (default dates), so a window "
+                "on them is imprecise"
+            )
+    return "; ".join(notes) or None
+
+
+def infer_schema(
+    df: pl.DataFrame, overrides: SchemaOverrides | None = None, *, file: str | None = None
+) -> Schema:
+    """Infer every column's role, kind, layer and outcome kind; apply ``overrides`` last."""
+    ov = overrides or SchemaOverrides()
+    sources = canonical_headers(df.columns)
+    # Kinds are shares of values, so a large sample decides them as well as the whole frame
+    # does (duplicate ids are still caught on every row by prepare).
+    sample = df if df.height <= INFER_SAMPLE else df.sample(INFER_SAMPLE, seed=0)
+    height = sample.height
+    stats = _stats(sample, list(sources.values()))
+    warnings: list[str] = []
+    where = f"{file}: " if file else ""
+
+    roles = _resolve(ov.roles, sources, file)
+    kinds = _resolve(ov.kinds, sources, file)
+    layers = _resolve(ov.layers, sources, file)
+    outcomes = _resolve(ov.outcomes, sources, file)
+    ignore = set(_resolve(ov.ignore, sources, file))
+    seps = _resolve(ov.multi_separators, sources, file)
+    picked = {
+        key: next(iter(_resolve([getattr(ov, key)], sources, file)))
+        for key in ("id", "name", "domain", "reference_date", "label")
+        if getattr(ov, key)
+    }
+    for key, special_role in (("id", Role.ID), ("name", Role.NAME), ("domain", Role.DOMAIN)):
+        if key in picked:
+            roles[picked[key]] = special_role
+    if "label" in picked:
+        outcomes[picked["label"]] = OutcomeKind.LABEL
+
+    # Pick the id / name / domain columns: the canonical name, else a recognised pattern.
+    def pick(role: Role, candidates: list[str]) -> str | None:
+        chosen = [c for c, r in roles.items() if r is role]
+        if chosen:
+            return chosen[0]
+        for c in candidates:
+            if c in sources and c not in roles and c not in ignore:
+                return c
+        return None
+
+    def complete_unique(c: str) -> bool:
+        st = stats[sources[c]]
+        return st["nonnull"] == height and st.get("unique", 0) == height
+
+    def idlike(c: str) -> bool:
+        """Named like an id, or (nearly) unique values that look like codes, not words."""
+        st = stats[sources[c]]
+        if IDLIKE_NAME.search(c) or ID_NAMES.match(c):
+            return True
+        nn = st["nonnull"]
+        return (
+            nn >= 10
+            and st.get("idlike", 0) >= IDLIKE_SHARE * nn
+            and st.get("unique", 0) >= NEAR_UNIQUE * nn
+        )
+
+    id_candidates = (
+        ["id"]
+        + [c for c in sources if ID_NAMES.match(c) and complete_unique(c)]
+        + [c for c in sources if IDLIKE_NAME.search(c) and complete_unique(c)]
+        + [c for c in sources if idlike(c) and complete_unique(c)]
+    )
+    id_col = pick(Role.ID, id_candidates)
+    name_col = pick(Role.NAME, ["name"])
+    domain_col = pick(Role.DOMAIN, list(DOMAIN_NAMES))
+    special = {id_col: Role.ID, name_col: Role.NAME, domain_col: Role.DOMAIN}
+    units = _units(sample, {c: sources[c] for c in sources}, stats)
+
+    columns: list[ColumnInfo] = []
+    for canon, src in sources.items():
+        st = stats[src]
+        kind, sep = _kind_of(df.schema[src], st, canon, height)
+        sep = seps.get(canon, sep)
+        if canon in seps:
+            kind = Kind.MULTI
+        kind = kinds.get(canon, kind)
+        outcome = outcomes.get(canon) or _outcome_of(canon)
+        role: Role
+        if canon in special and special[canon] is not None:
+            role = special[canon]
+            kind = kinds.get(canon, Kind.TEXT)
+            outcome = None
+        elif canon in roles:
+            role = roles[canon]
+        elif canon in ignore:
+            role = Role.IGNORE
+        elif outcome is not None:
+            role = Role.OUTCOME
+        elif idlike(canon) and kind is not Kind.DATE:
+            # Identifiers are never traits, and never "free text" either.
+            role, kind = Role.IGNORE, Kind.TEXT
+            if st.get("unique", 0) >= NEAR_UNIQUE * st["nonnull"] > 0:
+                warnings.append(
+                    f"{where}column {src!r} looks like an identifier "
+                    f"({int(st.get('unique', 0))} distinct values)"
+                    + (f" besides the id column {sources[id_col]!r}" if id_col else "")
+                    + "; ignored"
+                )
+        elif kind is Kind.DATE:
+            role = Role.DATE
+        elif kind is Kind.TEXT:
+            role = Role.IGNORE
+            if st["nonnull"] and canon not in ignore:
+                warnings.append(
+                    f"{where}column {src!r} looks like free text "
+                    f"({int(st.get('unique', 0))} distinct values); not used as a trait"
+                )
+        else:
+            role = Role.ATTRIBUTE
+        if role is not Role.OUTCOME:
+            outcome = None
+        explicit = canon in roles or canon in ignore
+        if st["nonnull"] == 0 and not explicit and role is not Role.ID:
+            warnings.append(f"{where}column {src!r} is empty (every value missing); ignored")
+            role = Role.IGNORE
+        elif (
+            st.get("unique", 2) <= 1
+            and st["nonnull"] == height  # one value plus blanks is still a flag
+            and role in (Role.ATTRIBUTE, Role.OUTCOME, Role.DATE)
+            and not explicit
+            and height > 1
+        ):
+            warnings.append(f"{where}column {src!r} has a single value throughout; ignored")
+            role = Role.IGNORE
+        layer = None
+        unit = units.get(canon) if kind is Kind.NUMERIC else None
+        if role is Role.ATTRIBUTE or (role is Role.DATE and not BOOKKEEPING_DATES.match(canon)):
+            layer = layers.get(canon) or _layer_of(canon, kind, unit)
+        artefact = (
+            _calendar_artefact(sample.get_column(src), kind)
+            if role in (Role.ATTRIBUTE, Role.DATE) and kind in (Kind.CATEGORICAL, Kind.DATE)
+            else None
+        )
+        if artefact is not None:
+            warnings.append(
+                f"{where}column {src!r}: {artefact[1]:.0%} of values fall {_at(artefact[0])} "
+                f"across {artefact[2]} different years: typical of default dates where only "
+                "the year was known, so segments built on it may be a data artefact"
+            )
+        columns.append(
+            ColumnInfo(
+                name=canon,
+                source=src,
+                role=role,
+                kind=kind,
+                layer=layer,
+                outcome=outcome,
+                higher_is_better=HIGHER_IS_BETTER.get(outcome) if outcome else None,
+                separator=sep if kind is Kind.MULTI else None,
+                unit=unit,
+                artefact=artefact[0] if artefact else None,
+                artefact_share=round(artefact[1], 3) if artefact else None,
+            )
+        )
+
+    reference = picked.get("reference_date") or next(
+        (c for c in REFERENCE_DATES if c in sources), None
+    )
+    if reference is not None:
+        columns = [
+            replace(c, role=Role.DATE, kind=Kind.DATE, layer=None, outcome=None)
+            if c.name == reference
+            else c
+            for c in columns
+        ]
+    return Schema(tuple(columns), reference, tuple(warnings))
+
+
+__all__ = [
+    "ARTEFACT_MIN",
+    "ARTEFACT_YEARS",
+    "IDLIKE_SHARE",
+    "INFER_SAMPLE",
+    "MAX_CATEGORIES",
+    "MIXED_SHARE",
+    "MULTI_SHARE",
+    "NEAR_UNIQUE",
+    "NUMERIC_SHARE",
+    "artefact_warning",
+    "infer_schema",
+]

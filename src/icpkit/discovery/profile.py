@@ -1,0 +1,221 @@
+"""discover(): the whole ICP from labelled customers: disqualifiers first, then segments by
+sequential covering, timing signals, and the points model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import polars as pl
+
+from icpkit.columns.infer import artefact_warning
+from icpkit.columns.schema import Schema
+from icpkit.discovery.config import SearchConfig
+from icpkit.discovery.disqualifiers import confirm_disqualifiers, find_disqualifiers
+from icpkit.discovery.masks import criteria_mask, with_evidence
+from icpkit.discovery.search import sequential_covering
+from icpkit.discovery.segments import (
+    merge_segments,
+    nice_to_haves,
+    segment_messaging,
+    segment_name,
+    segment_value,
+)
+from icpkit.discovery.timing import find_timing
+from icpkit.discovery.traits import TraitConfig, TraitSet, build_traits
+from icpkit.discovery.weights import fit_weights
+from icpkit.evidence import TraitStats, trait_stats
+from icpkit.icp import (
+    ICP,
+    OutcomeDefinition,
+    Scoring,
+    Segment,
+    SegmentEvidence,
+    Source,
+)
+from icpkit.outcomes import Outcomes
+
+if TYPE_CHECKING:
+    from icpkit.discovery.search import FoundSegment
+
+
+@dataclass
+class Discovery:
+    """Everything discovery learnt, beyond the ICP itself (for reports and validation)."""
+
+    icp: ICP
+    traits: TraitSet
+    stats: TraitStats
+    evidence_table: pl.DataFrame
+    segments_found: list[FoundSegment]
+    evaluated: int
+    warnings: list[str] = field(default_factory=list)
+
+
+def discover(
+    frame: pl.DataFrame,
+    schema: Schema,
+    outcomes: Outcomes,
+    *,
+    search: SearchConfig | None = None,
+    traits: TraitConfig | None = None,
+    category_map: Mapping[str, Sequence[str]] | None = None,
+    name: str = "Ideal Customer Profile",
+    review_days: int = 365,
+    source_file: str | Path | None = None,
+    today: date | None = None,
+) -> Discovery:
+    """Discover segments, disqualifiers, timing signals and scoring weights."""
+    cfg = search or SearchConfig()
+    today = today or date.today()
+    best, worst = outcomes.best, outcomes.worst
+    n = frame.height
+    # No outcome-ordered value groups: a trait built by looking at the outcome would escape the
+    # calibration below. Value sets are grown by refinement, which the calibration re-runs.
+    ts = build_traits(
+        frame, schema, best=None, category_map=category_map, config=traits, as_of=today
+    )
+    warnings = list(outcomes.warnings)
+    st = trait_stats(ts.has, ts.known, best, worst)
+    rng = np.random.default_rng(cfg.seed)
+
+    # Anti-signals first: disqualified accounts are out before any segment is sought, so a
+    # segment never has to spell out "not on-prem" to look good.
+    disq = find_disqualifiers(frame, ts, best, worst, st, cfg, rng)
+    disqualified = np.zeros(n, dtype=bool)
+    for c in disq:
+        disqualified |= criteria_mask(frame, [c])
+
+    seg_idx = np.array(
+        [
+            i
+            for i, c in enumerate(ts.criteria)
+            # Date windows measure time, not who a company is: they are points and timing.
+            if (c.layer or "firmographic") in cfg.segment_layers and ts.kinds[i] != "recent"
+        ],
+        dtype=np.int64,
+    )
+    p_all = float(best.mean())
+    # Sequential covering, every step calibrated by shuffling the outcomes.
+    found, total_eval = sequential_covering(frame, ts, seg_idx, best, worst, st, disqualified, cfg)
+    found = merge_segments(frame, found, best, worst, st, cfg)
+    disq = confirm_disqualifiers(frame, disq, found, best, worst)
+
+    # Timing: dated events whose recency raises the share of best customers.
+    timing = find_timing(ts, st, best, worst, disq, cfg, rng)
+
+    segments: list[Segment] = []
+    for i, fs in enumerate(found):
+        inside = fs.cover
+        nice = nice_to_haves(ts, inside, best, worst, fs.criteria, cfg)
+        musts = [with_evidence(frame, c, best, worst, st) for c in fs.criteria]
+        note = artefact_warning(musts, schema)
+        if note:
+            warnings.append(f"seg-{i + 1}: {note}")
+        nb, nn = int((inside & best).sum()), int(inside.sum())
+        seg_ev = SegmentEvidence(
+            accounts=nn,
+            best=nb,
+            worst=int((inside & worst).sum()),
+            best_rate=nb / max(nn, 1),
+            base_rate=p_all,
+            lift=(nb / max(nn, 1)) / max(p_all, 1e-12),
+            p_value=fs.p_value,
+            share_of_best=nb / max(int(best.sum()), 1),
+        )
+        value = segment_value(frame, schema, inside, outcomes)
+        segments.append(
+            Segment(
+                id=f"seg-{i + 1}",
+                name=segment_name(musts),
+                summary=None,
+                must=musts,
+                nice=nice,
+                evidence=seg_ev,
+                value=value,
+                messaging=segment_messaging(musts, nice, value),
+            )
+        )
+
+    icp = ICP(
+        name=name,
+        version=1,
+        created=today,
+        review_by=date.fromordinal(today.toordinal() + review_days),
+        source=Source(
+            file=str(source_file) if source_file else None,
+            rows=n,
+            sha256=_sha256(source_file),
+            fitted=today,
+        ),
+        outcomes=OutcomeDefinition(**outcomes.describe()),
+        columns={
+            k: v
+            for k, v in (("id", schema.id), ("domain", schema.domain), ("name", schema.name))
+            if v
+        },
+        segments=segments,
+        disqualifiers=[with_evidence(frame, c, best, worst, st) for c in disq],
+        scoring=Scoring(timing=timing),
+    )
+    icp = fit_weights(icp, frame, best, worst, traits=ts, stats=st, random_state=cfg.seed)
+    if not icp.scoring.points and not any(s.bonus for s in icp.segments):
+        warnings.append(
+            "no trait predicts the best customers out of sample (cross-validated points "
+            "model): every qualified account gets the base rate as its fit score"
+        )
+    if not segments:
+        warnings.append(
+            "no segment passed the significance test (the whole search, refinements included, "
+            "calibrated on shuffled outcomes): no group of accounts stands out from the base "
+            "rate by more than chance (or there are too few best customers)"
+        )
+    table = evidence_table(ts, st)
+    return Discovery(icp, ts, st, table, found, total_eval, warnings)
+
+
+def evidence_table(ts: TraitSet, st: TraitStats) -> pl.DataFrame:
+    """Every trait tried, with its statistics: the raw material behind each criterion."""
+    return pl.DataFrame(
+        {
+            "layer": [c.layer for c in ts.criteria],
+            "column": ts.columns,
+            "trait": [c.describe() for c in ts.criteria],
+            "kind": ts.kinds,
+            "best_share": st.best_share,
+            "worst_share": st.worst_share,
+            "all_share": st.all_share,
+            "lift": st.lift,
+            "odds_ratio": st.odds_ratio,
+            "ci_low": st.ci_low,
+            "ci_high": st.ci_high,
+            "p_value": st.p_value,
+            "q_value": st.q_value,
+            "n": st.n,
+            "n_best": st.n_best,
+            "n_worst": st.n_worst,
+        },
+        strict=False,
+    ).sort("q_value")
+
+
+def _sha256(path: str | Path | None) -> str | None:
+    if path is None:
+        return None
+    p = Path(path)
+    if not p.is_file():
+        return None
+    h = hashlib.sha256()
+    with p.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+__all__ = ["Discovery", "discover", "evidence_table"]

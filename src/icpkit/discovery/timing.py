@@ -1,0 +1,78 @@
+"""Timing signals: dated events whose recency raises the share of best customers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from icpkit.criteria import Criterion
+from icpkit.discovery.disqualifiers import strongest_per_column
+from icpkit.discovery.traits import TraitSet
+from icpkit.evidence import TraitStats
+
+if TYPE_CHECKING:
+    from icpkit.discovery.config import SearchConfig
+
+
+def find_timing(
+    ts: TraitSet,
+    st: TraitStats,
+    best: np.ndarray,
+    worst: np.ndarray,
+    disq: Sequence[Criterion],
+    cfg: SearchConfig,
+    rng: np.random.Generator,
+) -> list[Criterion]:
+    """Recent dated events that raise the share of best customers: in-market signals.
+
+    Only recency windows on behavioural date columns qualify ("funded within 180 days"), never
+    thresholds on money or size; a window most accounts fall into says nothing about *when* to
+    call, and a column that already disqualifies cannot also be a trigger. Significance is a
+    max-T permutation test over every candidate window.
+    """
+    from icpkit.discovery.significance import TraitZ, trait_max_t
+
+    disq_cols = {c.column for c in disq}
+    cand = np.array(
+        [
+            c.layer == "behavioural" and k == "recent" and c.column not in disq_cols
+            for c, k in zip(ts.criteria, ts.kinds, strict=True)
+        ],
+        dtype=bool,
+    ) & (np.nan_to_num(st.all_share, nan=1.0) <= cfg.timing_max_share)
+    idx = np.flatnonzero(cand)
+    if len(idx) == 0:
+        return []
+
+    def statistic(tz: TraitZ) -> np.ndarray:
+        ok = (tz.ci_low > 1.0) & (np.nan_to_num(tz.best_share, nan=1.0) < cfg.timing_max_best_share)
+        return np.where(ok, tz.z, -np.inf)
+
+    obs, adj = trait_max_t(
+        ts.has[:, idx],
+        ts.known[:, idx],
+        best,
+        worst,
+        statistic,
+        permutations=cfg.trait_permutations,
+        rng=rng,
+        stop_after=cfg.stop_after,
+    )
+    # Decide on the value that is printed, which is never below the raw Fisher p.
+    adj = np.maximum(adj, np.nan_to_num(st.p_value[idx], nan=1.0))
+    adjusted = np.ones(len(ts))
+    adjusted[idx] = adj
+    ok = np.zeros(len(ts), dtype=bool)
+    ok[idx] = np.isfinite(obs) & (adj <= cfg.alpha * cfg.timing_share)
+    how = (
+        f"permutation max-T over every candidate recency window ({cfg.trait_permutations} "
+        "shuffles of the outcomes)"
+    )
+    return strongest_per_column(
+        ts, st, ok, cfg.max_timing, weighted=True, adjusted=adjusted, adjustment=how
+    )
+
+
+__all__ = []

@@ -1,0 +1,390 @@
+"""Literals a CSS selector needs in the page source (quoted attribute values, #id, .class,
+attribute names), and the n-gram and literal scans that use them to skip dom rules.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+from icpkit.technographics.hits import (
+    build_automaton,
+    hs_collect,
+    hs_collect_at,
+    hs_literal,
+    hyperscan_module,
+)
+from icpkit.technographics.patterns import (
+    CASE_FOLD_TO_ASCII,
+    prefilter_image,
+)
+
+_SEL_PAREN = re.compile(r":[\w-]+\((?:[^()]|\([^()]*\))*\)")
+
+_IDENT = r"(?:[\w-]|\\[0-9a-fA-F]{1,6}\s?|\\[^\n0-9a-fA-F])+"
+
+_SEL_ATTR_VALUE = re.compile(
+    rf"""\[\s*({_IDENT})\s*(?:[~|^$*]?=\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|({_IDENT})))?"""
+    r"""\s*(?:[iIsS]\s*)?\]"""
+)
+
+_SEL_ID_CLASS = re.compile(rf"[#.]({_IDENT})")
+
+_SEL_PSEUDO = re.compile(rf"::?{_IDENT}")
+
+_SEL_TYPE = re.compile(rf"(?:^|[\s>+~])({_IDENT})")
+
+_CSS_ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})\s?|(.))", re.S)
+
+_UNSAFE = re.compile(r"[&<>\"'\\\s]|[^\x00-\x7f]")
+
+# Elements the HTML parser can create without their start tag in the source: html/head/body/
+# tbody/tr/colgroup are implied, </p> and </br> make p and br, <image> makes img.
+_IMPLIED_TAGS = frozenset({"html", "head", "body", "tbody", "tr", "colgroup", "p", "br", "img"})
+
+_COMMON_TAGS = frozenset(
+    [
+        "a",
+        "div",
+        "span",
+        "script",
+        "link",
+        "meta",
+        "li",
+        "ul",
+        "ol",
+        "section",
+        "header",
+        "footer",
+        "nav",
+        "form",
+        "input",
+        "button",
+        "style",
+        "title",
+        "iframe",
+        "noscript",
+        "main",
+        "article",
+        "aside",
+        "label",
+        "svg",
+        "path",
+        "i",
+        "b",
+        "strong",
+        "em",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "table",
+        "td",
+        "th",
+        "option",
+        "select",
+        "textarea",
+        "source",
+        "picture",
+        "video",
+        "small",
+    ]
+)
+
+COMMON_ATTRS = frozenset(
+    ["class", "id", "href", "src", "content", "name", "rel", "type", "style", "title", "alt"]
+)
+
+
+def _css_unescape(text: str) -> str:
+    def one(m: re.Match[str]) -> str:
+        if m.group(1) is not None:
+            code = int(m.group(1), 16)
+            return chr(code) if 0 < code <= 0x10FFFF else "\ufffd"
+        return "" if m.group(2) == "\n" else m.group(2)
+
+    return _CSS_ESCAPE.sub(one, text) if "\\" in text else text
+
+
+def selector_literals(selector: str) -> frozenset[str] | None:
+    """Literals (folded) one of which the raw HTML must contain for ``selector`` to select.
+
+    From each selector of a list, the most selective necessary literal: an attribute value
+    (or its longest whitespace-free piece), an id or class, an attribute name, or ``<tag``
+    for an element the parser never creates on its own. ``None``: no literal is necessary.
+    """
+    alts: list[str] = []
+    for part in _split_selector_list(selector):
+        part = _SEL_PAREN.sub(" ", part)  # :not(...), :has(...) etc. prove nothing
+        cands: list[tuple[int, str]] = []  # (rank, literal)
+        for m in _SEL_ATTR_VALUE.finditer(part):
+            name = _css_unescape(m.group(1)).lower()
+            cands.append((1 if name in COMMON_ATTRS else 2, name))
+            value = m.group(2) or m.group(3) or m.group(4)
+            if value:
+                cands += [(3, piece) for piece in _css_unescape(value).split()]
+        rest = _SEL_ATTR_VALUE.sub(" ", part)
+        cands += [(3, _css_unescape(m.group(1))) for m in _SEL_ID_CLASS.finditer(rest)]
+        rest = _SEL_PSEUDO.sub("", _SEL_ID_CLASS.sub("", rest))
+        for m in _SEL_TYPE.finditer(rest):
+            tag = _css_unescape(m.group(1)).lower()
+            if tag not in _IMPLIED_TAGS and tag.isascii() and tag.replace("-", "").isalnum():
+                cands.append((1 if tag in _COMMON_TAGS else 2, "<" + tag))
+        ok = [
+            (rank, lit.lower())
+            for rank, lit in cands
+            if len(lit) >= 3 and not _UNSAFE.search(lit.lstrip("<") if rank < 3 else lit)
+        ]
+        if not ok:
+            return None
+        alts.append(max(ok, key=lambda c: (c[0], len(c[1])))[1])
+    return frozenset(alts) if alts else None
+
+
+class _NgramFilter:
+    """Which literals *may* occur in a long text, from the text's byte n-grams, with numpy.
+
+    Every 3- and 4-byte window of the text's UTF-8 is hashed into one bit table; a literal
+    may occur when up to four of its own windows (4-byte ones, or its whole self when it has
+    3 bytes) are all in the table; shorter ones always may (a table of 2-byte windows would
+    cost a third of the time for two or three literals). A literal that occurs always passes,
+    so the answer is
+    a superset of the literals present: callers treat it as candidates and confirm. It costs
+    a few array passes over the text, where Aho-Corasick in Python pays for every
+    occurrence of every literal (boilerplate ones occur thousands of times on a page).
+    """
+
+    _BITS = 18
+    _MULT = 0x9E3779B1
+
+    def __init__(self, literals: Sequence[str]) -> None:
+        self.literals = list(literals)
+        rows, always = [], []
+        for i, lit in enumerate(self.literals):
+            data = lit.encode("utf-8", "surrogatepass")
+            if len(data) < 3:
+                always.append(i)
+                continue
+            by_size = self._grams(np.frombuffer(data, dtype=np.uint8))
+            grams = by_size[min(4, len(data))]  # a short literal: its one whole window
+            picks = np.linspace(0, len(grams) - 1, 4).round().astype(np.intp)
+            rows.append((i, grams[picks]))
+        self._always = [self.literals[i] for i in always]
+        self._index = np.array([i for i, _ in rows], dtype=np.intp)
+        self._keys = np.stack([g for _, g in rows]) if rows else np.zeros((0, 4), dtype=np.intp)
+
+    @classmethod
+    def _grams(cls, data: np.ndarray) -> dict[int, np.ndarray]:
+        """A literal's hashed 3- and 4-byte windows, by window length (build time)."""
+        d = data.astype(np.int64)
+        out: dict[int, np.ndarray] = {}
+        x = d.copy()
+        for k in (2, 3, 4):
+            m = len(d) - k + 1
+            if m <= 0:
+                break
+            x = (x[:m] << 8) | d[k - 1 : k - 1 + m]
+            if k >= 3:
+                out[k] = cls._hash(x.copy(), k)
+        return out
+
+    @classmethod
+    def _hash(cls, x: np.ndarray, k: int) -> np.ndarray:
+        """Table slots of ``k``-byte windows ``x`` (int64, hashed in place: no allocation)."""
+        np.add(x, k << 32, out=x)  # each window length its own domain
+        np.multiply(x, cls._MULT, out=x)
+        np.right_shift(x, 24, out=x)
+        np.bitwise_and(x, (1 << cls._BITS) - 1, out=x)
+        return x
+
+    @classmethod
+    def _mark(cls, data: np.ndarray, table: np.ndarray) -> None:
+        """Set the table slots of every 3- and 4-byte window of ``data``.
+
+        Work arrays are reused per thread: fresh ones of a page's size cost more in page
+        faults than the arithmetic itself.
+        """
+        n = len(data)
+        work = getattr(_WORK, "arrays", None)
+        if work is None or len(work[0]) < n:
+            work = _WORK.arrays = tuple(np.empty(max(n, 1 << 17), np.int64) for _ in range(3))
+        d, x, h = (w[:n] for w in work)
+        np.copyto(d, data, casting="unsafe")
+        x[:] = d
+        for k in (2, 3, 4):
+            m = n - k + 1
+            if m <= 0:
+                return
+            xs = x[:m]
+            np.left_shift(xs, 8, out=xs)
+            np.bitwise_or(xs, d[k - 1 : k - 1 + m], out=xs)
+            if k < 3:
+                continue
+            hs = h[:m]
+            hs[:] = xs
+            table[cls._hash(hs, k)] = True
+
+    def candidates(self, text: str) -> set[str]:
+        """Literals that may occur in ``text`` (every literal that does is included)."""
+        data = np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+        found = set(self._always)
+        if len(data) < 4:
+            return found | set(self.literals)  # too short to bother: everything may occur
+        table = getattr(_WORK, "table", None)
+        if table is None:
+            table = _WORK.table = np.zeros(1 << self._BITS, dtype=np.bool_)
+        else:
+            table.fill(False)  # reused, like the work arrays: no page faults per call
+        self._mark(data, table)
+        ok = table[self._keys].all(axis=1)
+        literals = self.literals
+        found.update(literals[i] for i in self._index[ok].tolist())
+        return found
+
+
+_WORK = threading.local()
+
+_NGRAM_MIN_CHARS = 8192
+
+"""Texts at least this long go through :class:`_NgramFilter` rather than Aho-Corasick."""
+
+
+class LiteralScan:
+    """Which of many literals occur in a folded text: Hyperscan if asked, else Aho-Corasick
+    (or, on long texts, the n-gram filter, whose answer may include absent literals).
+
+    ``assumed`` literals are reported present without being looked for: markup that nearly
+    every page repeats hundreds of times costs the scan more than it can save (Hyperscan's
+    literal matcher confirms each occurrence), and every caller treats the answer as
+    "may occur" anyway, confirming with the regex.
+    """
+
+    def __init__(
+        self,
+        literals: Iterable[str],
+        native: bool,
+        tracked: Iterable[str] = (),
+        assumed: Iterable[str] = (),
+        caseless: bool = True,
+    ) -> None:
+        literals = set(literals)
+        self.assumed = frozenset(assumed) & literals
+        self.literals = sorted(literals - self.assumed)
+        self.hs_db = None
+        # literals whose every occurrence Hyperscan reports (:meth:`positions`)
+        self.tracked: frozenset[str] = frozenset()
+        self.automaton = None
+        self.ngrams: _NgramFilter | None = None
+        if not self.literals:
+            return
+        if native and hyperscan_module is not None and all(lit.isascii() for lit in self.literals):
+            db = hyperscan_module.Database(mode=hyperscan_module.HS_MODE_BLOCK)
+            exprs = [hs_literal(lit).encode() for lit in self.literals]
+            self.tracked = frozenset(tracked) & set(self.literals)
+            case = hyperscan_module.HS_FLAG_CASELESS if caseless else 0
+            flag = case | hyperscan_module.HS_FLAG_SINGLEMATCH
+            db.compile(
+                expressions=exprs,
+                ids=list(range(len(exprs))),
+                elements=len(exprs),
+                flags=[case if lit in self.tracked else flag for lit in self.literals],
+            )
+            self.hs_db = db
+        else:
+            self.automaton = build_automaton({lit: lit for lit in self.literals})
+            self.ngrams = _NgramFilter(self.literals)
+
+    def positions(self, image: bytes) -> tuple[set[str], dict[str, list[int]]]:
+        """Literals occurring in a text (Hyperscan only, given the text's :func:`.patterns.prefilter_image`),
+        and where each tracked one starts.
+
+        The image has one byte per character, so an occurrence ending at byte ``to`` starts at
+        character ``to - len(literal)`` of the text.
+        """
+        assert self.hs_db is not None
+        events: list[tuple[int, int]] = []
+        self.hs_db.scan(image, match_event_handler=hs_collect_at, context=events)
+        literals, tracked = self.literals, self.tracked
+        found: set[str] = set(self.assumed)
+        at: dict[str, list[int]] = {}
+        for id_, to in events:
+            lit = literals[id_]
+            found.add(lit)
+            if lit in tracked:
+                at.setdefault(lit, []).append(to - len(lit))
+        for starts in at.values():
+            starts.sort()
+        return found, at
+
+    def present_folded(self, folded: str, image: bytes) -> set[str]:
+        """:meth:`present` of one case-folded text whose image the caller already has."""
+        if self.hs_db is None:
+            return self.present((folded,))
+        ids: list[int] = []
+        self.hs_db.scan(image, match_event_handler=hs_collect, context=ids)
+        return set(self.assumed).union(self.literals[i] for i in ids)
+
+    def present(self, texts: Iterable[str]) -> set[str]:
+        """Literals occurring in any of ``texts`` (each case-folded by the caller, which
+        Hyperscan does not need: it scans caselessly an image with the specials folded).
+
+        Exact with Hyperscan and on short texts, :attr:`assumed` aside; on long texts without
+        Hyperscan, a superset (see :class:`_NgramFilter`): every caller uses the answer to
+        choose what to confirm.
+        """
+        found: set[str] = set(self.assumed)
+        for text in texts:
+            if self.hs_db is not None:
+                ids: list[int] = []
+                self.hs_db.scan(_presence_bytes(text), match_event_handler=hs_collect, context=ids)
+                found.update(self.literals[i] for i in ids)
+            elif self.ngrams is not None and len(text) >= _NGRAM_MIN_CHARS:
+                found |= self.ngrams.candidates(text)
+            elif self.automaton is not None:
+                found.update(lit for _end, lit in self.automaton.iter(text))
+        return found
+
+
+_SPECIALS = tuple(CASE_FOLD_TO_ASCII)
+
+
+def _presence_bytes(text: str) -> bytes:
+    """Bytes in which an ASCII literal occurs (caselessly) wherever ``re.I`` could match it
+    in ``text``, for scans that need no positions: the UTF-8 encoding (one C call; a
+    non-ASCII character's bytes are all >= 0x80, so they neither hide nor fake an ASCII
+    literal), unless ``text`` holds one of the characters ``re.I`` equates with an ASCII
+    letter: then the prefilter image, which folds them (~5x slower on non-ASCII text)."""
+    if text.isascii():
+        return text.encode("ascii")
+    if any(c in text for c in _SPECIALS):
+        return prefilter_image(text)
+    return text.encode("utf-8", "surrogatepass")
+
+
+def _split_selector_list(selector: str) -> list[str]:
+    parts, depth, cur, quote = [], 0, [], ""
+    for ch in selector:
+        if quote:
+            cur.append(ch)
+            if ch == quote:
+                quote = ""
+            continue
+        if ch in "\"'":
+            quote = ch
+        elif ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append("".join(cur))
+            cur = []
+            continue
+        cur.append(ch)
+    parts.append("".join(cur))
+    return [p.strip() for p in parts if p.strip()]
+
+
+__all__ = []
