@@ -22,6 +22,7 @@ import sqlglot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from icpkit.errors import IcpkitError, UsageError
 from icpkit.icp import ICP
 from icpkit.scoring import OUTPUT_COLUMNS, compile_sql, score
 from tests.scoring.strategies import BASE, RAW_HEADERS, frames, icps, raw_frames
@@ -182,8 +183,9 @@ def test_view_and_qualified_table() -> None:
     sql = compile_sql(icp, table="db.sales.prospects", dialect="snowflake", view="db.sales.scored")
     assert sql.startswith("CREATE OR REPLACE VIEW db.sales.scored AS")
     assert "db.sales.prospects" in sql
-    with pytest.raises(ValueError, match="unknown dialect"):
+    with pytest.raises(UsageError, match="unknown dialect") as caught:
         compile_sql(icp, table="p", dialect="oracle")
+    assert isinstance(caught.value, IcpkitError) and caught.value.exit_code == 2
 
 
 # -- PostgreSQL --------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from sqlglot import exp
 
 from icpkit import columns as C
 from icpkit.criteria import Criterion, Operator
+from icpkit.errors import UsageError
 from icpkit.icp import ICP
 from icpkit.scoring.plan import OUTPUT_COLUMNS, RAW_CLIP, Plan, ValueType, build_plan, kind_of
 
@@ -526,7 +527,7 @@ def compile_sql(
     """
     dialect = dialect.lower()
     if dialect not in DIALECTS:
-        raise ValueError(f"unknown dialect {dialect!r}; choose one of {', '.join(DIALECTS)}")
+        raise UsageError(f"unknown dialect {dialect!r}; choose one of {', '.join(DIALECTS)}")
     plan = build_plan(icp)
     col = dict(columns or {})
     src = exp.to_table(table, dialect=dialect).sql("duckdb")
