@@ -147,6 +147,17 @@ def test_sql_accepts_qualified_and_quoted_names(icp_cli, files) -> None:
         assert r.code == 0, r.err
 
 
+def test_sql_dialect_is_a_listed_choice(icp_cli, files) -> None:
+    """--dialect lists its choices, takes any letter case, and refuses others as a usage error."""
+    base = ("sql", "--icp", str(files["icp"]), "--table", "p")
+    bad = icp_cli(*base, "--dialect", "oracle")
+    assert bad.code == 2 and "--dialect" in bad.err and "bigquery" in bad.err
+    assert bad.out == "" and "Traceback" not in bad.err
+    upper = icp_cli(*base, "--dialect", "BigQuery")
+    assert upper.code == 0 and "`" in upper.out  # BigQuery quotes identifiers with backticks
+    assert upper.out == icp_cli(*base, "--dialect", "bigquery").out
+
+
 def test_output_exists_names_the_flag_not_python(icp_cli, files, tmp_path: Path) -> None:
     out = tmp_path / "s.csv"
     out.write_text("x")

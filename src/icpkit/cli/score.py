@@ -14,6 +14,7 @@ from icpkit.cli._options import AsOfOpt, ForceOpt, IcpOpt, RawCellsOpt
 from icpkit.icp import ICP
 from icpkit.scoring.crm import Target
 from icpkit.scoring.engine import EngineName, Missing, Reasons
+from icpkit.scoring.plan import Dialect
 
 
 @app.command("score")
@@ -139,7 +140,8 @@ def sql_cmd(
     icp_path: IcpOpt,
     table: Annotated[str, typer.Option("--table", help="The prospects table (may be qualified).")],
     dialect: Annotated[
-        str, typer.Option("--dialect", help="duckdb | postgres | snowflake | bigquery | spark")
+        Dialect,
+        typer.Option("--dialect", case_sensitive=False, help="The warehouse's SQL dialect."),
     ] = "duckdb",
     view: Annotated[
         str | None, typer.Option("--view", help="Emit CREATE OR REPLACE VIEW name.")
@@ -162,11 +164,9 @@ def sql_cmd(
     ] = None,
 ) -> None:
     """Print SQL that scores the table inside your warehouse."""
-    from icpkit.scoring import DIALECTS, compile_sql
+    from icpkit.scoring import compile_sql
     from icpkit.scoring.sql import header_map
 
-    if dialect.lower() not in DIALECTS:
-        raise typer.BadParameter(f"choose one of {', '.join(DIALECTS)}", param_hint="--dialect")
     _check_name(table, "--table")
     if view is not None:
         _check_name(view, "--view")

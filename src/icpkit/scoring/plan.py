@@ -17,6 +17,9 @@ from icpkit.icp import ICP
 #: The type a criterion's column is read as (categorical text is "category", as columns.Kind has
 #: a separate TEXT for free text that is never a trait).
 ValueType = Literal["category", "number", "bool", "list", "date"]
+#: The warehouses `compile_sql` writes for (here, not in the SQL module, so the CLI can list
+#: them without importing sqlglot).
+Dialect = Literal["duckdb", "postgres", "snowflake", "bigquery", "spark"]
 
 #: Raw logits are clipped to this range before the logistic: PostgreSQL raises on ``exp``
 #: overflow/underflow, and beyond ±40 the score rounds to 0.0 or 100.0 anyway.

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
-from typing import cast
+from typing import cast, get_args
 
 import sqlglot
 from sqlglot import exp
@@ -30,9 +30,17 @@ from icpkit import columns as C
 from icpkit.criteria import Criterion, Operator
 from icpkit.errors import UsageError
 from icpkit.icp import ICP
-from icpkit.scoring.plan import OUTPUT_COLUMNS, RAW_CLIP, Plan, ValueType, build_plan, kind_of
+from icpkit.scoring.plan import (
+    OUTPUT_COLUMNS,
+    RAW_CLIP,
+    Dialect,
+    Plan,
+    ValueType,
+    build_plan,
+    kind_of,
+)
 
-DIALECTS = ("duckdb", "postgres", "snowflake", "bigquery", "spark")
+DIALECTS: tuple[str, ...] = get_args(Dialect)
 _P = "__icp_"
 _HAS_ANY = "ICPKIT_HAS_ANY"
 
