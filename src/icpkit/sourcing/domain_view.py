@@ -46,23 +46,13 @@ HISTORY = pl.List(
         }
     )
 )
+# The best capture's fields under the view's names (url and fetch_time are the page and the
+# moment observed), then the key pages and the capture history; the error stays last.
 VIEW_COLUMNS = [
     "domain",
     "page_url",
     "observed_at",
-    "status",
-    "good",
-    "truncated",
-    "tech",
-    "tech_evidence",
-    "facts",
-    "tools_observable",
-    "language",
-    "language_source",
-    "country",
-    "country_hints",
-    "company_name",
-    "company_name_source",
+    *(c for c in _FROM_BEST if c not in ("url", "fetch_time", "error")),
     *_KEY_PAGES,
     "captures",
     "first_seen",
