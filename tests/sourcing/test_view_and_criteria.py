@@ -284,3 +284,13 @@ def test_language_criteria_take_names_as_well_as_codes(tmp_path: Path) -> None:
                      "frco.example": "fr", "quiet.example": None}  # fmt: skip
     assert found(["german"]).filter("matched")["domain"].to_list() == ["deco.example"]
     assert found(["klingon"]).filter("matched").height == 0  # a name we do not know: no match
+
+
+def test_a_category_the_fingerprints_lack_leaves_its_criterion_unknown() -> None:
+    """An ICP asking for "no payments tool" over a set without that category must not fail
+    every page (it did, with 'unknown category'): the page is read, the criterion unknown."""
+    analyser = Analyser(Detector(), categories=["no-such-category", "live chat"])
+    assert analyser.unknown_categories == ["no-such-category"]
+    rows = analyser.frame(_captures())
+    good = rows.filter(pl.col("good"))
+    assert good.height > 0 and good["error"].is_null().all()

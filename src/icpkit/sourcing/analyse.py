@@ -122,7 +122,11 @@ class Analyser:
         page_cpu_seconds: float | None = 10.0,
     ) -> None:
         self.detector = detector
-        self.categories = list(categories)
+        # A category the fingerprint set does not have cannot be observed on any page: its
+        # "has none" criterion stays unknown (no fact), instead of failing every page.
+        known = {c.name.lower() for c in detector.db.categories.values()}
+        self.categories = [c for c in categories if c.strip().lower() in known]
+        self.unknown_categories = sorted(c for c in categories if c.strip().lower() not in known)
         self.page_cpu_seconds = page_cpu_seconds
         by_name = {_name(t.name): t for t in detector.db.technologies.values()}
         self.tools = {_name(t): by_name.get(_name(t)) for t in tools}
