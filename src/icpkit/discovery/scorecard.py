@@ -47,6 +47,8 @@ FINAL_ROWS = 100_000
 MIN_PATH = 4
 #: The best penalty's held-out AUC must beat 0.5 by this many standard errors (no signal).
 SIGNAL_Z = 2.0
+#: The gate's level: points only when the path's p-value is at most this.
+SIGNAL_ALPHA = 0.05
 #: A simpler model is preferred while its held-out AUC is within this many standard errors.
 TOLERANCE_SE = 0.25
 
@@ -62,6 +64,7 @@ class PointsModel:
     null_log_loss: float  # held-out log-loss of the intercept-only model
     scale: float  # the common factor the L1 weights were multiplied by
     cv_auc: float = math.nan  # held-out AUC of the chosen penalty
+    signal_p: float = math.nan  # the gate's p-value (NaN: too few accounts to ask)
 
     @property
     def signal(self) -> bool:
@@ -258,6 +261,181 @@ def stratified_sample(y: np.ndarray, size: int, seed: int) -> np.ndarray:
     return np.sort(take)
 
 
+@dataclass(frozen=True)
+class _Problem:
+    """The accounts and columns the scorecard is fitted on, in the solver's format."""
+
+    X_all: sparse.csr_matrix  # every account, informative columns only
+    y_all: np.ndarray  # 0/1 int64
+    Xs: sparse.csr_matrix  # the accounts the penalty is chosen on (all, or a sample)
+    ys: np.ndarray  # their labels
+    useful: np.ndarray  # the informative columns' indices in X
+    counts: np.ndarray  # accounts that have each column of X
+    folds: int
+
+
+@dataclass(frozen=True)
+class _Path:
+    """Cross-validated figures along the penalty path (columns not tried are NaN / inf)."""
+
+    cs: np.ndarray  # inverse penalties, strong to weak
+    aucs: np.ndarray  # held-out AUC of every account per penalty
+    losses: np.ndarray  # n × (1 + len(cs)) held-out log-loss; column 0 = intercept only
+    raw_oof: np.ndarray  # n × len(cs) held-out log-odds (mean over repeats)
+    nnz: np.ndarray  # splits × len(cs) traits kept by each fit
+    se_auc: float  # standard error of an AUC under no signal (Mann-Whitney)
+
+    @property
+    def best_auc(self) -> float:
+        return float(np.nanmax(self.aucs))
+
+
+def _problem(X: np.ndarray, y: np.ndarray, folds: int, random_state: int) -> _Problem | None:
+    """Sparse inputs without uninformative columns; None when nothing can be fitted."""
+    n = X.shape[0]
+    pos = int(y.sum())
+    if X.shape[1] == 0 or pos < 2 * folds or n - pos < 2 * folds:
+        return None
+    # Columns every account shares (or none does) carry no information; liblinear is faster
+    # without them. The matrix goes sparse straight from booleans: no dense float copy.
+    Xb = np.asarray(X, dtype=bool)
+    counts = Xb.sum(axis=0)
+    useful = np.flatnonzero((counts > 0) & (counts < n))
+    if len(useful) == 0:
+        return None
+    X_all = _csr(Xb, useful)
+    y_all = y.astype(np.int64)
+    # On a large base the penalty is chosen on a stratified sample (the held-out comparison
+    # needs tens of thousands of accounts, not millions) and rescaled to the full base, where
+    # the final model is fitted once: liblinear's C multiplies a sum of losses over accounts.
+    rows = stratified_sample(y, SAMPLE_ROWS, random_state) if n > SAMPLE_ROWS else None
+    Xs = X_all[rows] if rows is not None else X_all
+    ys = y_all[rows] if rows is not None else y_all
+    return _Problem(X_all, y_all, Xs, ys, useful, counts, folds)
+
+
+def _penalties(X: Any, y: np.ndarray) -> np.ndarray | None:
+    """The path of C, from the smallest at which a trait enters to PATH_DECADES above it.
+
+    That smallest C is one over the largest score-gradient at the intercept-only solution
+    (sklearn's l1_min_c would count the intercept's own column). None: no column moves.
+    """
+    grad = np.abs(X.T @ (y - y.mean()))
+    if float(grad.max()) <= 0:
+        return None
+    return (1.0 / float(grad.max())) * np.logspace(0.0, PATH_DECADES, N_PENALTIES)
+
+
+def _cv_path(X: Any, y: np.ndarray, folds: int, random_state: int, max_points: int) -> _Path | None:
+    """Held-out loss and ranking of every account along the penalty path.
+
+    The path runs from strong to weak penalties and stops once two steps in a row gained
+    nothing that counts: weaker penalties only overfit further, and they are the slow fits.
+    Small bases repeat the cross-validation with other splits: on a few hundred accounts one
+    split's verdict on "signal or not" is a coin toss. A pure function of (X, y, seed), so the
+    permutation gate can rerun it on shuffled labels.
+    """
+    from sklearn.model_selection import RepeatedStratifiedKFold
+
+    cs = _penalties(X, y)
+    if cs is None:
+        return None
+    n = X.shape[0]
+    repeats = 3 if n < 2000 else (2 if n < 5000 else 1)
+    splits = list(
+        RepeatedStratifiedKFold(n_splits=folds, n_repeats=repeats, random_state=random_state).split(
+            np.zeros(n), y
+        )
+    )
+    losses = np.full((n, len(cs) + 1), np.inf)
+    raw_oof = np.zeros((n, len(cs)))
+    nnz = np.zeros((len(splits), len(cs)), dtype=np.int64)
+    losses[:, 0] = 0.0
+    for tr, te in splits:
+        losses[te, 0] += _row_loss(y[te], np.full(len(te), float(y[tr].mean()))) / repeats
+    n1 = int(y.sum())
+    se_auc = math.sqrt((n + 1) / (12.0 * n1 * (n - n1)))
+    aucs = np.full(len(cs), np.nan)
+    best_auc, stalled = 0.5, 0
+    # Every penalty refits the same splits: slice each split's rows once.
+    parts = [(X[tr], y[tr], X[te]) for tr, te in splits]
+    for j, c in enumerate(cs):
+        losses[:, j + 1] = 0.0
+        for f, ((_, te), (X_tr, y_tr, X_te)) in enumerate(zip(splits, parts, strict=True)):
+            coef, icpt = _fit_l1(X_tr, y_tr, c)
+            nnz[f, j] = int(np.count_nonzero(coef))
+            raw = X_te @ coef + icpt
+            raw_oof[te, j] += raw / repeats
+            losses[te, j + 1] += _row_loss(y[te], _sigmoid(raw)) / repeats
+        aucs[j] = _auc(y, raw_oof[:, j])
+        if aucs[j] > best_auc + TOLERANCE_SE * se_auc:
+            best_auc, stalled = float(aucs[j]), 0
+        else:
+            stalled += 1
+        if (stalled >= 2 and j >= MIN_PATH) or float(np.median(nnz[:, j])) > 2 * max_points:
+            break
+    return _Path(cs, aucs, losses, raw_oof, nnz, se_auc)
+
+
+def _signal(path: _Path, problem: _Problem, random_state: int, max_points: int) -> float:
+    """The gate: p-value of "the penalty path ranks held-out accounts better than chance".
+
+    The best penalty's held-out AUC must exceed 0.5 by ``SIGNAL_Z`` standard errors of an AUC
+    under no signal (Mann-Whitney). Returns 0.0 (signal) or 1.0 (none).
+    """
+    return 0.0 if (path.best_auc - 0.5) / path.se_auc > SIGNAL_Z else 1.0
+
+
+def _choose(path: _Path, max_points: int) -> int:
+    """Index of the penalty: the simplest that ranks about as well as the best.
+
+    Within TOLERANCE_SE standard errors of the best held-out AUC, and no more traits (median
+    over the fits) than a person can read.
+    """
+    j_best = int(np.nanargmax(path.aucs))
+    chosen = j_best
+    for j in range(j_best + 1):
+        if float(path.aucs[j]) >= float(path.aucs[j_best]) - TOLERANCE_SE * path.se_auc:
+            chosen = j
+            break
+    while chosen > 0 and float(np.median(path.nnz[:, chosen])) > max_points:
+        chosen -= 1
+    return chosen
+
+
+def _final_fit(problem: _Problem, c_full: float, max_points: int) -> np.ndarray:
+    """Weights of the informative columns, fitted on every account at ``c_full``.
+
+    Beyond ``max_points`` traits only the strongest contributions stay (|weight| × spread
+    of the column).
+    """
+    n_full = problem.X_all.shape[0]
+    coef_u, _ = _fit_l1(problem.X_all, problem.y_all, c_full)
+    if max_points and np.count_nonzero(coef_u) > max_points:
+        cu = problem.counts[problem.useful].astype(np.float64)
+        strength = np.abs(coef_u) * np.sqrt(np.maximum(cu * (n_full - cu), 0))
+        keep = np.argsort(-strength)[:max_points]
+        mask = np.zeros(len(coef_u), dtype=bool)
+        mask[keep] = True
+        coef_u = np.where(mask, coef_u, 0.0)
+    return coef_u
+
+
+def _rescale(
+    problem: _Problem, coef_u: np.ndarray, raw_oof: np.ndarray
+) -> tuple[np.ndarray, float, float]:
+    """Undo L1's shrinkage by one common factor: (weights, intercept, factor).
+
+    The factor is the Platt slope of the held-out log-odds (bounded to 0.25-10); the intercept
+    is re-solved so that the mean predicted share of best customers equals the observed one.
+    """
+    scale = _platt_scale(raw_oof, problem.ys.astype(np.float64))
+    scale = float(min(max(scale, 0.25), 10.0))
+    coef_u = coef_u * scale
+    raw = np.asarray(problem.X_all @ coef_u).ravel()
+    return coef_u, solve_intercept(raw, problem.y_all.astype(np.float64)), scale
+
+
 def fit_points(
     X: np.ndarray,
     y: np.ndarray,
@@ -269,124 +447,42 @@ def fit_points(
     """Fit the scorecard on 0/1 columns ``X`` (n × k) for the target ``y`` (best customers).
 
     Returns an intercept-only model when there are too few accounts of either kind to
-    cross-validate, or when no penalty ranks held-out accounts better than chance.
+    cross-validate, or when the penalty path does not rank held-out accounts better than
+    chance (the gate, :func:`_signal`).
     """
-    from sklearn.model_selection import RepeatedStratifiedKFold
-
     y = np.asarray(y, dtype=bool)
     n, k = X.shape
     # Small bases get more folds: the held-out comparison is what decides, and it is noisy.
     folds = folds or (5 if n < 5000 else 3)
-    pos = int(y.sum())
-    base_logit = _logit(pos / max(n, 1))
+    base_logit = _logit(int(y.sum()) / max(n, 1))
     flat = PointsModel(np.zeros(k), base_logit, None, math.nan, math.nan, 1.0)
-    if k == 0 or pos < 2 * folds or n - pos < 2 * folds:
+    problem = _problem(X, y, folds, random_state)
+    if problem is None:
         return flat
-    # Columns every account shares (or none does) carry no information; liblinear is faster
-    # without them. The matrix goes sparse straight from booleans: no dense float copy.
-    Xb = np.asarray(X, dtype=bool)
-    counts = Xb.sum(axis=0)
-    useful = np.flatnonzero((counts > 0) & (counts < n))
-    if len(useful) == 0:
+    path = _cv_path(problem.Xs, problem.ys, folds, random_state, max_points)
+    if path is None or not np.isfinite(path.aucs).any():
         return flat
-    X_all = _csr(Xb, useful)
-    y_all = y.astype(np.int64)
-    # On a large base the penalty is chosen on a stratified sample (the held-out comparison
-    # needs tens of thousands of accounts, not millions) and rescaled to the full base, where
-    # the final model is fitted once: liblinear's C multiplies a sum of losses over accounts.
-    rows = stratified_sample(y, SAMPLE_ROWS, random_state) if n > SAMPLE_ROWS else None
-    Xs = X_all[rows] if rows is not None else X_all
-    yi = y_all[rows] if rows is not None else y_all
-    n_full, n = n, Xs.shape[0]
-    # The smallest C at which a trait enters: the largest score-gradient at the intercept-only
-    # solution (sklearn's l1_min_c would count the intercept's own column).
-    grad = np.abs(Xs.T @ (yi - yi.mean()))
-    if float(grad.max()) <= 0:
-        return flat
-    c_min = 1.0 / float(grad.max())
-    cs = c_min * np.logspace(0.0, PATH_DECADES, N_PENALTIES)
-
-    # Held-out loss and ranking per account along the penalty path. The path runs from strong
-    # to weak penalties and stops once two steps in a row gained nothing that counts: weaker
-    # penalties only overfit further, and they are the slow fits.
-    # Small bases repeat the cross-validation with other splits: on a few hundred accounts one
-    # split's verdict on "signal or not" is a coin toss.
-    repeats = 3 if n < 2000 else (2 if n < 5000 else 1)
-    splits = list(
-        RepeatedStratifiedKFold(n_splits=folds, n_repeats=repeats, random_state=random_state).split(
-            np.zeros(n), yi
+    mean = path.losses.mean(axis=0)
+    p_signal = _signal(path, problem, random_state, max_points)
+    if p_signal > SIGNAL_ALPHA:
+        return PointsModel(
+            np.zeros(k), base_logit, None, float(mean[0]), float(mean[0]), 1.0, signal_p=p_signal
         )
-    )
-    losses = np.full((n, len(cs) + 1), np.inf)
-    raw_oof = np.zeros((n, len(cs)))
-    nnz = np.zeros((len(splits), len(cs)), dtype=np.int64)
-    losses[:, 0] = 0.0
-    for tr, te in splits:
-        losses[te, 0] += _row_loss(yi[te], np.full(len(te), float(yi[tr].mean()))) / repeats
-    n1, n0 = int(yi.sum()), n - int(yi.sum())
-    # Standard error of an AUC under no signal (Mann-Whitney): the unit of every comparison.
-    se_auc = math.sqrt((n1 + n0 + 1) / (12.0 * n1 * n0))
-    aucs = np.full(len(cs), np.nan)
-    best_auc, stalled = 0.5, 0
-    # Every penalty refits the same splits: slice each split's rows once.
-    parts = [(Xs[tr], yi[tr], Xs[te]) for tr, te in splits]
-    for j, c in enumerate(cs):
-        losses[:, j + 1] = 0.0
-        for f, ((_, te), (X_tr, y_tr, X_te)) in enumerate(zip(splits, parts, strict=True)):
-            coef, icpt = _fit_l1(X_tr, y_tr, c)
-            nnz[f, j] = int(np.count_nonzero(coef))
-            raw = X_te @ coef + icpt
-            raw_oof[te, j] += raw / repeats
-            losses[te, j + 1] += _row_loss(yi[te], _sigmoid(raw)) / repeats
-        aucs[j] = _auc(yi, raw_oof[:, j])
-        if aucs[j] > best_auc + TOLERANCE_SE * se_auc:
-            best_auc, stalled = float(aucs[j]), 0
-        else:
-            stalled += 1
-        if (stalled >= 2 and j >= MIN_PATH) or float(np.median(nnz[:, j])) > 2 * max_points:
-            break
-
-    # The penalty is chosen for ranking, which is what the score is for, by the held-out AUC
-    # of every account (averaged over repeats).
-    tried = int(np.count_nonzero(np.isfinite(aucs)))
-    if tried == 0:
-        return flat
-    mean = losses.mean(axis=0)
-    j_best = int(np.nanargmax(aucs))
-    # Signal at all? The best penalty must rank held-out accounts better than chance by
-    # SIGNAL_Z standard errors. Several penalties were looked at, so this is a screening bar;
-    # the points then face validation out of sample like everything else.
-    if (float(aucs[j_best]) - 0.5) / se_auc <= SIGNAL_Z:
-        return PointsModel(np.zeros(k), base_logit, None, float(mean[0]), float(mean[0]), 1.0)
-    # The simplest model that ranks about as well as the best (within TOLERANCE_SE standard
-    # errors) and stays within the size a person can read.
-    chosen = j_best + 1
-    for j in range(j_best + 1):
-        if float(aucs[j]) >= float(aucs[j_best]) - TOLERANCE_SE * se_auc:
-            chosen = j + 1
-            break
-    while chosen > 1 and float(np.median(nnz[:, chosen - 1])) > max_points:
-        chosen -= 1
-    c = float(cs[chosen - 1])
-    c_full = c * n_full / n
-    coef_u, _ = _fit_l1(X_all, y_all, c_full)
-    if max_points and np.count_nonzero(coef_u) > max_points:
-        # Keep the strongest contributions (|weight| × spread of the column).
-        cu = counts[useful].astype(np.float64)
-        strength = np.abs(coef_u) * np.sqrt(np.maximum(cu * (n_full - cu), 0))
-        keep = np.argsort(-strength)[:max_points]
-        mask = np.zeros(len(coef_u), dtype=bool)
-        mask[keep] = True
-        coef_u = np.where(mask, coef_u, 0.0)
-    scale = _platt_scale(raw_oof[:, chosen - 1], yi.astype(np.float64))
-    scale = float(min(max(scale, 0.25), 10.0))
-    coef_u = coef_u * scale
-    raw = np.asarray(X_all @ coef_u).ravel()
-    icpt = solve_intercept(raw, y_all.astype(np.float64))
+    chosen = _choose(path, max_points)
+    c_full = float(path.cs[chosen]) * n / problem.Xs.shape[0]
+    coef_u = _final_fit(problem, c_full, max_points)
+    coef_u, icpt, scale = _rescale(problem, coef_u, path.raw_oof[:, chosen])
     coef = np.zeros(k)
-    coef[useful] = coef_u
+    coef[problem.useful] = coef_u
     return PointsModel(
-        coef, icpt, c_full, float(mean[chosen]), float(mean[0]), scale, float(aucs[chosen - 1])
+        coef,
+        icpt,
+        c_full,
+        float(mean[chosen + 1]),
+        float(mean[0]),
+        scale,
+        float(path.aucs[chosen]),
+        signal_p=p_signal,
     )
 
 
