@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, cast
 
 import polars as pl
@@ -370,20 +370,62 @@ def artefact_warning(criteria: Iterable[Criterion], schema: Schema) -> str | Non
     return "; ".join(notes) or None
 
 
-def infer_schema(
-    df: pl.DataFrame, overrides: SchemaOverrides | None = None, *, file: str | None = None
-) -> Schema:
-    """Infer every column's role, kind, layer and outcome kind; apply ``overrides`` last."""
+@dataclass(frozen=True)
+class _Inputs:
+    """What every per-column decision reads: headers, value statistics and the overrides,
+    already mapped to canonical names."""
+
+    sample: pl.DataFrame
+    dtypes: Mapping[str, pl.DataType]
+    sources: dict[str, str]
+    stats: dict[str, dict[str, float]]
+    where: str
+    roles: dict[str, Role]
+    kinds: dict[str, Kind]
+    layers: dict[str, Layer]
+    outcomes: dict[str, OutcomeKind]
+    ignore: set[str]
+    seps: dict[str, str]
+    picked: dict[str, str]
+
+    @property
+    def height(self) -> int:
+        return self.sample.height
+
+    def complete_unique(self, c: str) -> bool:
+        st = self.stats[self.sources[c]]
+        return st["nonnull"] == self.height and st.get("unique", 0) == self.height
+
+    def idlike(self, c: str) -> bool:
+        """Named like an id, or (nearly) unique values that look like codes, not words."""
+        st = self.stats[self.sources[c]]
+        if IDLIKE_NAME.search(c) or ID_NAMES.match(c):
+            return True
+        nn = st["nonnull"]
+        return (
+            nn >= 10
+            and st.get("idlike", 0) >= IDLIKE_SHARE * nn
+            and st.get("unique", 0) >= NEAR_UNIQUE * nn
+        )
+
+    def pick(self, role: Role, candidates: list[str]) -> str | None:
+        """The column given ``role`` by an override, else the first free candidate."""
+        chosen = [c for c, r in self.roles.items() if r is role]
+        if chosen:
+            return chosen[0]
+        for c in candidates:
+            if c in self.sources and c not in self.roles and c not in self.ignore:
+                return c
+        return None
+
+
+def _inputs(df: pl.DataFrame, overrides: SchemaOverrides | None, file: str | None) -> _Inputs:
+    """Sample the frame, compute value statistics and resolve every override to a canonical name."""
     ov = overrides or SchemaOverrides()
     sources = canonical_headers(df.columns)
     # Kinds are shares of values, so a large sample decides them as well as the whole frame
     # does (duplicate ids are still caught on every row by prepare).
     sample = df if df.height <= INFER_SAMPLE else df.sample(INFER_SAMPLE, seed=0)
-    height = sample.height
-    stats = _stats(sample, list(sources.values()))
-    warnings: list[str] = []
-    where = f"{file}: " if file else ""
-
     roles = _resolve(ov.roles, sources, file)
     kinds = _resolve(ov.kinds, sources, file)
     layers = _resolve(ov.layers, sources, file)
@@ -400,134 +442,162 @@ def infer_schema(
             roles[picked[key]] = special_role
     if "label" in picked:
         outcomes[picked["label"]] = OutcomeKind.LABEL
+    return _Inputs(
+        sample=sample,
+        dtypes=df.schema,
+        sources=sources,
+        stats=_stats(sample, list(sources.values())),
+        where=f"{file}: " if file else "",
+        roles=roles,
+        kinds=kinds,
+        layers=layers,
+        outcomes=outcomes,
+        ignore=ignore,
+        seps=seps,
+        picked=picked,
+    )
 
-    # Pick the id / name / domain columns: the canonical name, else a recognised pattern.
-    def pick(role: Role, candidates: list[str]) -> str | None:
-        chosen = [c for c, r in roles.items() if r is role]
-        if chosen:
-            return chosen[0]
-        for c in candidates:
-            if c in sources and c not in roles and c not in ignore:
-                return c
-        return None
 
-    def complete_unique(c: str) -> bool:
-        st = stats[sources[c]]
-        return st["nonnull"] == height and st.get("unique", 0) == height
-
-    def idlike(c: str) -> bool:
-        """Named like an id, or (nearly) unique values that look like codes, not words."""
-        st = stats[sources[c]]
-        if IDLIKE_NAME.search(c) or ID_NAMES.match(c):
-            return True
-        nn = st["nonnull"]
-        return (
-            nn >= 10
-            and st.get("idlike", 0) >= IDLIKE_SHARE * nn
-            and st.get("unique", 0) >= NEAR_UNIQUE * nn
-        )
-
+def _special_columns(inp: _Inputs) -> tuple[dict[str, Role], str | None]:
+    """The id / name / domain columns (an override, the canonical name, else a recognised
+    pattern), and the id column alone."""
+    sources, unique = inp.sources, inp.complete_unique
     id_candidates = (
         ["id"]
-        + [c for c in sources if ID_NAMES.match(c) and complete_unique(c)]
-        + [c for c in sources if IDLIKE_NAME.search(c) and complete_unique(c)]
-        + [c for c in sources if idlike(c) and complete_unique(c)]
+        + [c for c in sources if ID_NAMES.match(c) and unique(c)]
+        + [c for c in sources if IDLIKE_NAME.search(c) and unique(c)]
+        + [c for c in sources if inp.idlike(c) and unique(c)]
     )
-    id_col = pick(Role.ID, id_candidates)
-    name_col = pick(Role.NAME, ["name"])
-    domain_col = pick(Role.DOMAIN, list(DOMAIN_NAMES))
-    special = {id_col: Role.ID, name_col: Role.NAME, domain_col: Role.DOMAIN}
-    units = _units(sample, {c: sources[c] for c in sources}, stats)
+    id_col = inp.pick(Role.ID, id_candidates)
+    special = {
+        id_col: Role.ID,
+        inp.pick(Role.NAME, ["name"]): Role.NAME,
+        inp.pick(Role.DOMAIN, list(DOMAIN_NAMES)): Role.DOMAIN,
+    }
+    return {c: r for c, r in special.items() if c is not None}, id_col
 
-    columns: list[ColumnInfo] = []
-    for canon, src in sources.items():
-        st = stats[src]
-        kind, sep = _kind_of(df.schema[src], st, canon, height)
-        sep = seps.get(canon, sep)
-        if canon in seps:
-            kind = Kind.MULTI
-        kind = kinds.get(canon, kind)
-        outcome = outcomes.get(canon) or _outcome_of(canon)
-        role: Role
-        if canon in special and special[canon] is not None:
-            role = special[canon]
-            kind = kinds.get(canon, Kind.TEXT)
-            outcome = None
-        elif canon in roles:
-            role = roles[canon]
-        elif canon in ignore:
-            role = Role.IGNORE
-        elif outcome is not None:
-            role = Role.OUTCOME
-        elif idlike(canon) and kind is not Kind.DATE:
-            # Identifiers are never traits, and never "free text" either.
-            role, kind = Role.IGNORE, Kind.TEXT
-            if st.get("unique", 0) >= NEAR_UNIQUE * st["nonnull"] > 0:
-                warnings.append(
-                    f"{where}column {src!r} looks like an identifier "
-                    f"({int(st.get('unique', 0))} distinct values)"
-                    + (f" besides the id column {sources[id_col]!r}" if id_col else "")
-                    + "; ignored"
-                )
-        elif kind is Kind.DATE:
-            role = Role.DATE
-        elif kind is Kind.TEXT:
-            role = Role.IGNORE
-            if st["nonnull"] and canon not in ignore:
-                warnings.append(
-                    f"{where}column {src!r} looks like free text "
-                    f"({int(st.get('unique', 0))} distinct values); not used as a trait"
-                )
-        else:
-            role = Role.ATTRIBUTE
-        if role is not Role.OUTCOME:
-            outcome = None
-        explicit = canon in roles or canon in ignore
-        if st["nonnull"] == 0 and not explicit and role is not Role.ID:
-            warnings.append(f"{where}column {src!r} is empty (every value missing); ignored")
-            role = Role.IGNORE
-        elif (
-            st.get("unique", 2) <= 1
-            and st["nonnull"] == height  # one value plus blanks is still a flag
-            and role in (Role.ATTRIBUTE, Role.OUTCOME, Role.DATE)
-            and not explicit
-            and height > 1
-        ):
-            warnings.append(f"{where}column {src!r} has a single value throughout; ignored")
-            role = Role.IGNORE
-        layer = None
-        unit = units.get(canon) if kind is Kind.NUMERIC else None
-        if role is Role.ATTRIBUTE or (role is Role.DATE and not BOOKKEEPING_DATES.match(canon)):
-            layer = layers.get(canon) or _layer_of(canon, kind, unit)
-        artefact = (
-            _calendar_artefact(sample.get_column(src), kind)
-            if role in (Role.ATTRIBUTE, Role.DATE) and kind in (Kind.CATEGORICAL, Kind.DATE)
-            else None
-        )
-        if artefact is not None:
+
+def _role_of(
+    inp: _Inputs,
+    canon: str,
+    kind: Kind,
+    special: dict[str, Role],
+    id_col: str | None,
+    warnings: list[str],
+) -> tuple[Role, Kind, OutcomeKind | None]:
+    """Role (and the kind and outcome it implies) of one column, before the emptiness checks."""
+    src, st = inp.sources[canon], inp.stats[inp.sources[canon]]
+    outcome = inp.outcomes.get(canon) or _outcome_of(canon)
+    if canon in special:
+        return special[canon], inp.kinds.get(canon, Kind.TEXT), None
+    if canon in inp.roles:
+        role = inp.roles[canon]
+    elif canon in inp.ignore:
+        role = Role.IGNORE
+    elif outcome is not None:
+        role = Role.OUTCOME
+    elif inp.idlike(canon) and kind is not Kind.DATE:
+        # Identifiers are never traits, and never "free text" either.
+        role, kind = Role.IGNORE, Kind.TEXT
+        if st.get("unique", 0) >= NEAR_UNIQUE * st["nonnull"] > 0:
             warnings.append(
-                f"{where}column {src!r}: {artefact[1]:.0%} of values fall {_at(artefact[0])} "
-                f"across {artefact[2]} different years: typical of default dates where only "
-                "the year was known, so segments built on it may be a data artefact"
+                f"{inp.where}column {src!r} looks like an identifier "
+                f"({int(st.get('unique', 0))} distinct values)"
+                + (f" besides the id column {inp.sources[id_col]!r}" if id_col else "")
+                + "; ignored"
             )
-        columns.append(
-            ColumnInfo(
-                name=canon,
-                source=src,
-                role=role,
-                kind=kind,
-                layer=layer,
-                outcome=outcome,
-                higher_is_better=HIGHER_IS_BETTER.get(outcome) if outcome else None,
-                separator=sep if kind is Kind.MULTI else None,
-                unit=unit,
-                artefact=artefact[0] if artefact else None,
-                artefact_share=round(artefact[1], 3) if artefact else None,
+    elif kind is Kind.DATE:
+        role = Role.DATE
+    elif kind is Kind.TEXT:
+        role = Role.IGNORE
+        if st["nonnull"]:
+            warnings.append(
+                f"{inp.where}column {src!r} looks like free text "
+                f"({int(st.get('unique', 0))} distinct values); not used as a trait"
             )
-        )
+    else:
+        role = Role.ATTRIBUTE
+    return role, kind, outcome if role is Role.OUTCOME else None
 
-    reference = picked.get("reference_date") or next(
-        (c for c in REFERENCE_DATES if c in sources), None
+
+def _degenerate(inp: _Inputs, canon: str, role: Role, warnings: list[str]) -> Role:
+    """Ignore a column that is empty or holds one value throughout, unless an override named it."""
+    src, st = inp.sources[canon], inp.stats[inp.sources[canon]]
+    explicit = canon in inp.roles or canon in inp.ignore
+    if st["nonnull"] == 0 and not explicit and role is not Role.ID:
+        warnings.append(f"{inp.where}column {src!r} is empty (every value missing); ignored")
+        return Role.IGNORE
+    if (
+        st.get("unique", 2) <= 1
+        and st["nonnull"] == inp.height  # one value plus blanks is still a flag
+        and role in (Role.ATTRIBUTE, Role.OUTCOME, Role.DATE)
+        and not explicit
+        and inp.height > 1
+    ):
+        warnings.append(f"{inp.where}column {src!r} has a single value throughout; ignored")
+        return Role.IGNORE
+    return role
+
+
+def _column_info(
+    inp: _Inputs,
+    canon: str,
+    special: dict[str, Role],
+    id_col: str | None,
+    units: dict[str, str],
+    warnings: list[str],
+) -> ColumnInfo:
+    """Everything inferred about one column, with its warnings appended to ``warnings``."""
+    src = inp.sources[canon]
+    kind, sep = _kind_of(inp.dtypes[src], inp.stats[src], canon, inp.height)
+    sep = inp.seps.get(canon, sep)
+    if canon in inp.seps:
+        kind = Kind.MULTI
+    kind = inp.kinds.get(canon, kind)
+    role, kind, outcome = _role_of(inp, canon, kind, special, id_col, warnings)
+    # The outcome a role implies stays even when the column is then ignored as degenerate.
+    role = _degenerate(inp, canon, role, warnings)
+    layer = None
+    unit = units.get(canon) if kind is Kind.NUMERIC else None
+    if role is Role.ATTRIBUTE or (role is Role.DATE and not BOOKKEEPING_DATES.match(canon)):
+        layer = inp.layers.get(canon) or _layer_of(canon, kind, unit)
+    artefact = (
+        _calendar_artefact(inp.sample.get_column(src), kind)
+        if role in (Role.ATTRIBUTE, Role.DATE) and kind in (Kind.CATEGORICAL, Kind.DATE)
+        else None
+    )
+    if artefact is not None:
+        warnings.append(
+            f"{inp.where}column {src!r}: {artefact[1]:.0%} of values fall {_at(artefact[0])} "
+            f"across {artefact[2]} different years: typical of default dates where only "
+            "the year was known, so segments built on it may be a data artefact"
+        )
+    return ColumnInfo(
+        name=canon,
+        source=src,
+        role=role,
+        kind=kind,
+        layer=layer,
+        outcome=outcome,
+        higher_is_better=HIGHER_IS_BETTER.get(outcome) if outcome else None,
+        separator=sep if kind is Kind.MULTI else None,
+        unit=unit,
+        artefact=artefact[0] if artefact else None,
+        artefact_share=round(artefact[1], 3) if artefact else None,
+    )
+
+
+def infer_schema(
+    df: pl.DataFrame, overrides: SchemaOverrides | None = None, *, file: str | None = None
+) -> Schema:
+    """Infer every column's role, kind, layer and outcome kind; apply ``overrides`` last."""
+    inp = _inputs(df, overrides, file)
+    special, id_col = _special_columns(inp)
+    units = _units(inp.sample, inp.sources, inp.stats)
+    warnings: list[str] = []
+    columns = [_column_info(inp, c, special, id_col, units, warnings) for c in inp.sources]
+    reference = inp.picked.get("reference_date") or next(
+        (c for c in REFERENCE_DATES if c in inp.sources), None
     )
     if reference is not None:
         columns = [

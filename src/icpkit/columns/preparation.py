@@ -10,6 +10,7 @@ import polars as pl
 
 from icpkit.columns.infer import NUMERIC_SHARE
 from icpkit.columns.parsing import (
+    Convention,
     clean_text,
     normalize_category,
     normalize_domain,
@@ -43,10 +44,7 @@ def prepare(
     naming the rows; a numeric/date/boolean column where fewer than 95% of values fit is "mixed
     types" and raises :class:`InputError` with the first bad row unless ``strict=False``.
     """
-    where = f"{file}: " if file else ""
     warnings = list(schema.warnings)
-    exprs: list[pl.Expr] = []
-    checks: list[tuple[ColumnInfo, str]] = []
     # One number convention per text column, from all its values and the file's other numbers.
     texts = {
         c.source: df[c.source]
@@ -55,76 +53,95 @@ def prepare(
     }
     conventions, notes = number_conventions(texts, file=file)
     warnings += notes
+    exprs: list[pl.Expr] = []
+    checks: list[tuple[ColumnInfo, str]] = []
     for c in schema.columns:
         src = c.source if c.source in df.columns else c.name if c.name in df.columns else None
         if src is None:
             continue
-        dt = df.schema[src]
-        col = pl.col(src)
-        if c.role is Role.ID:
-            e = clean_text(col)
-        elif c.role is Role.DOMAIN:
-            e = normalize_domain(col)
-        elif c.kind is Kind.NUMERIC:
-            conv = conventions.get(src, "mixed")
-            e = col.cast(pl.Float64) if dt.is_numeric() else parse_number(col, conv)
-            checks.append((c, src))
-        elif c.kind is Kind.BOOLEAN:
-            e = col if dt == pl.Boolean else parse_bool(col)
-            checks.append((c, src))
-        elif c.kind is Kind.DATE:
-            e = col.cast(pl.Date) if dt.is_temporal() else parse_date(col)
-            checks.append((c, src))
-        elif c.kind is Kind.MULTI:
-            if isinstance(dt, (pl.List, pl.Array)):
-                e = normalize_list(col.cast(pl.List(pl.String)))
-            else:
-                e = split_multi(col, c.separator)
-        elif c.kind is Kind.CATEGORICAL:
-            e = normalize_category(col)
-        else:
-            e = clean_text(col) if dt == pl.String or dt.is_numeric() else col
+        e, checked = _column_expr(c, src, df.schema[src], conventions)
         exprs.append(e.alias(c.name))
+        if checked:
+            checks.append((c, src))
     try:
         out = df.select(exprs)
     except pl.exceptions.PolarsError as exc:
         raise InputError(f"cannot prepare the data: {exc}", file=file) from None
-
-    # Report values that did not fit: one vectorised comparison per typed column.
     if checks:
-        raw = df.select(
-            clean_text(pl.col(src)).is_not_null().alias(c.name)
-            if df.schema[src] == pl.String
-            else pl.col(src).is_not_null().alias(c.name)
-            for c, src in checks
-        )
-        for c, src in checks:
-            bad = raw[c.name] & out[c.name].is_null()
-            n_bad = int(bad.sum())
-            if not n_bad:
-                continue
-            nonnull = int(raw[c.name].sum())
-            share = 1 - n_bad / nonnull
-            first = int(bad.arg_true()[0])
-            value = df[src][first]
-            kind = {"numeric": "numbers", "boolean": "yes/no values", "date": "dates"}[c.kind]
-            if share < NUMERIC_SHARE and strict:
-                raise InputError(
-                    f"mixed types: {share:.0%} of values are {kind} but {value!r} is not "
-                    f"({n_bad} such values); fix the data, override the column kind, "
-                    f"or pass strict=False to treat them as missing",
-                    file=file,
-                    column=src,
-                    row=first + 1,
-                )
-            warnings.append(
-                f"{where}column {src!r}: {n_bad} value(s) are not {kind} and were treated as "
-                f"missing (rows {_rows(bad)}; first {value!r})"
-            )
-
+        warnings += _unfit_values(df, out, checks, file=file, strict=strict)
     if schema.id and schema.id in out.columns:
         _check_unique_ids(out, schema.get(schema.id), file, warnings)
     return PreparedFrame(out, schema, warnings)
+
+
+def _column_expr(
+    c: ColumnInfo, src: str, dt: pl.DataType, conventions: dict[str, Convention]
+) -> tuple[pl.Expr, bool]:
+    """The expression typing one column, and whether its values can fail to fit the type
+    (numbers, yes/no values and dates are checked afterwards)."""
+    col = pl.col(src)
+    if c.role is Role.ID:
+        return clean_text(col), False
+    if c.role is Role.DOMAIN:
+        return normalize_domain(col), False
+    if c.kind is Kind.NUMERIC:
+        conv = conventions.get(src, "mixed")
+        return (col.cast(pl.Float64) if dt.is_numeric() else parse_number(col, conv)), True
+    if c.kind is Kind.BOOLEAN:
+        return (col if dt == pl.Boolean else parse_bool(col)), True
+    if c.kind is Kind.DATE:
+        return (col.cast(pl.Date) if dt.is_temporal() else parse_date(col)), True
+    if c.kind is Kind.MULTI:
+        if isinstance(dt, (pl.List, pl.Array)):
+            return normalize_list(col.cast(pl.List(pl.String))), False
+        return split_multi(col, c.separator), False
+    if c.kind is Kind.CATEGORICAL:
+        return normalize_category(col), False
+    return (clean_text(col) if dt == pl.String or dt.is_numeric() else col), False
+
+
+def _unfit_values(
+    df: pl.DataFrame,
+    out: pl.DataFrame,
+    checks: list[tuple[ColumnInfo, str]],
+    *,
+    file: str | None,
+    strict: bool,
+) -> list[str]:
+    """Warnings for values that did not fit their type (one vectorised comparison per typed
+    column); "mixed types" raises when ``strict``."""
+    where = f"{file}: " if file else ""
+    warnings: list[str] = []
+    raw = df.select(
+        clean_text(pl.col(src)).is_not_null().alias(c.name)
+        if df.schema[src] == pl.String
+        else pl.col(src).is_not_null().alias(c.name)
+        for c, src in checks
+    )
+    for c, src in checks:
+        bad = raw[c.name] & out[c.name].is_null()
+        n_bad = int(bad.sum())
+        if not n_bad:
+            continue
+        nonnull = int(raw[c.name].sum())
+        share = 1 - n_bad / nonnull
+        first = int(bad.arg_true()[0])
+        value = df[src][first]
+        kind = {"numeric": "numbers", "boolean": "yes/no values", "date": "dates"}[c.kind]
+        if share < NUMERIC_SHARE and strict:
+            raise InputError(
+                f"mixed types: {share:.0%} of values are {kind} but {value!r} is not "
+                f"({n_bad} such values); fix the data, override the column kind, "
+                f"or pass strict=False to treat them as missing",
+                file=file,
+                column=src,
+                row=first + 1,
+            )
+        warnings.append(
+            f"{where}column {src!r}: {n_bad} value(s) are not {kind} and were treated as "
+            f"missing (rows {_rows(bad)}; first {value!r})"
+        )
+    return warnings
 
 
 def _check_unique_ids(
