@@ -336,21 +336,37 @@ class _Latent:
     employees: np.ndarray
 
 
-def _attributes(
-    rng: np.random.Generator,
-    n: int,
-    *,
-    id_base: int,
-    reference_days: np.ndarray,
-    funding_after_reference: bool,
-    as_of: date,
-) -> tuple[pl.DataFrame, _Latent]:
-    """Draw the attribute columns (HubSpot headers, messy) and the latent facts behind them."""
-    as_of_days = _days(as_of)
+@dataclass(frozen=True)
+class _Firmographics:
+    """Category codes and sizes drawn first: the stack, the mess and the latent facts read them."""
 
-    ids = id_base + np.cumsum(rng.integers(1, 40, n, dtype=np.int64))
+    industry: np.ndarray
+    employees: np.ndarray
+    revenue: np.ndarray
+    country: np.ndarray
+    business_model: np.ndarray
+    deployment: np.ndarray
 
-    # Industry, then firmographics conditioned on it.
+    @property
+    def saas_fin(self) -> np.ndarray:
+        return self.industry <= 1
+
+    @property
+    def ecom(self) -> np.ndarray:
+        return (self.industry == 2) | (self.industry == 3)
+
+
+@dataclass(frozen=True)
+class _Funding:
+    """Whether each company is funded and how many days before the reference date."""
+
+    funded: np.ndarray
+    lag: np.ndarray
+    days: np.ndarray
+
+
+def _draw_firmographics(rng: np.random.Generator, n: int) -> _Firmographics:
+    """Industry first, then size, country, model and deployment conditioned on it, as in life."""
     industry = _pick(rng, n, np.asarray(_INDUSTRY_P))
     saas_fin = industry <= 1
     ecom = (industry == 2) | (industry == 3)
@@ -368,17 +384,23 @@ def _attributes(
         where=(industry == 4) | (industry == 5),
         otherwise=(0.72, 0.19, 0.09),
     )
-    on_prem = deployment == 2
+    return _Firmographics(industry, employees, revenue, country, business_model, deployment)
 
-    # Tech stack: at most one tool per category, 0-6 tools in all. ``stack_codes[category]`` is
-    # the index of the tool used, or len(tools) for none.
+
+def _draw_stack(rng: np.random.Generator, n: int, firm: _Firmographics) -> dict[str, np.ndarray]:
+    """At most one tool per category, 0-6 tools in all, adoption depending on the industry.
+
+    ``stack_codes[category]`` is the index of the tool used, or ``len(tools)`` for none, so the
+    planted "Shopify Plus without live chat" segment can be read off the codes.
+    """
+    ecom, saas_fin = firm.ecom, firm.saas_fin
     adoption = {
         "ecommerce": np.where(ecom, 0.93, 0.07),
         "live chat": np.where(ecom, 0.35, 0.40),
         "marketing automation": np.full(n, 0.6),
         "analytics": np.full(n, 0.65),
         "crm": np.where(saas_fin, 0.45, 0.25),
-        "payments": np.where(ecom | (industry == 1), 0.6, 0.2),
+        "payments": np.where(ecom | (firm.industry == 1), 0.6, 0.2),
         "cms": np.full(n, 0.3),
     }
     weights: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {  # (ecommerce, other)
@@ -398,15 +420,21 @@ def _attributes(
             has &= n_tools < 6  # keep the stack at six tools or fewer
         n_tools += has
         stack_codes[category] = np.where(has, choice, len(tools))
-    has_shopify_plus = stack_codes["ecommerce"] == _TOOLS_BY_CATEGORY["ecommerce"].index(
-        "Shopify Plus"
-    )
-    has_chat = stack_codes["live chat"] < len(_TOOLS_BY_CATEGORY["live chat"])
+    return stack_codes
 
-    in_a = saas_fin & (employees >= 200) & (employees < 1000)
-    in_b = has_shopify_plus & ~has_chat
 
-    # Funding: ~40% funded; the reference date is the close date (customers) or as_of.
+def _draw_funding(
+    rng: np.random.Generator,
+    n: int,
+    reference_days: np.ndarray,
+    as_of_days: int,
+    funding_after_reference: bool,
+) -> _Funding:
+    """~40% funded: recently, long ago, or (customers only) after the close date.
+
+    The reference date is the close date for customers and ``as_of`` for prospects, so "funded
+    in the last 180 days" means the same thing for both.
+    """
     funded = rng.random(n) < 0.40
     kind = _pick(rng, n, np.array([0.32, 0.55, 0.13]))
     lag_recent = rng.integers(0, 180, n)
@@ -417,22 +445,44 @@ def _attributes(
         kind = np.where(kind == 2, 1, kind)
     kind = np.where((kind == 2) & (room < 1), 1, kind)
     lag = np.select([kind == 0, kind == 1], [lag_recent, lag_old], lag_after)
-    funding_days = reference_days - lag
+    return _Funding(funded=funded, lag=lag, days=reference_days - lag)
 
+
+def _draw_activity(rng: np.random.Generator, n: int, reference_days: np.ndarray) -> dict[str, Any]:
+    """Raw columns for the behavioural signals: record creation, hiring, intent, leadership."""
     create_days = reference_days - (14 + rng.exponential(220.0, n)).astype(np.int64)
-    hiring = np.round(rng.normal(6.0, 14.0, n), 1)
-    intent = np.clip(np.round(rng.beta(2.0, 3.0, n) * 100), 0, 100).astype(np.int64)
-    leadership = rng.random(n) < 0.22
+    return {
+        "create": _dates(create_days),
+        "hiring": np.round(rng.normal(6.0, 14.0, n), 1),
+        "intent": np.clip(np.round(rng.beta(2.0, 3.0, n) * 100), 0, 100).astype(np.int64),
+        "leadership": rng.random(n) < 0.22,
+    }
 
-    # Company identity.
+
+def _draw_identity(rng: np.random.Generator, n: int) -> dict[str, Any]:
+    """Raw columns a company name and domain are assembled from (one or two heads, a tail)."""
     name_head = rng.integers(0, len(_NAME_HEADS), n)
     name_tail = rng.integers(0, len(_NAME_TAILS), n)
     name_head2 = rng.integers(0, len(_NAME_HEADS), n)
     two_word = rng.random(n) < 0.45
     name_suffix = rng.integers(0, len(_NAME_SUFFIXES), n)
     domain_style = _pick(rng, n, np.array([0.70, 0.12, 0.08, 0.05, 0.05]))
+    return {
+        "head": _labels(_NAME_HEADS, name_head),
+        "head2": _labels(_NAME_HEADS, name_head2),
+        "tail": _labels(_NAME_TAILS, name_tail),
+        "two_word": two_word,
+        "suffix": _labels(_NAME_SUFFIXES, name_suffix),
+        "domain_style": domain_style,
+    }
 
-    # Mess: variant codes and missingness masks, drawn up front for determinism.
+
+def _draw_mess(rng: np.random.Generator, n: int, employees: np.ndarray) -> dict[str, Any]:
+    """Variant codes and missingness masks, all drawn up front so the seed fixes them.
+
+    About 5% of employee counts are written with thousands separators, which only counts of
+    1,000 or more can carry.
+    """
     industry_mess = _pick(rng, n, np.array([0.90, 0.03, 0.025, 0.02, 0.015, 0.01]))
     emp_comma_p = min(1.0, 0.05 / max(float((employees >= 1000).mean()), 1e-9))
     emp_comma = (employees >= 1000) & (rng.random(n) < emp_comma_p)
@@ -451,46 +501,22 @@ def _attributes(
         "intent": rng.random(n) < 0.08,
         "leadership": rng.random(n) < 0.05,
     }
+    return {
+        "industry_mess": industry_mess,
+        "emp_comma": emp_comma,
+        "revenue_style": revenue_style,
+        "deploy_mess": deploy_mess,
+        "stack_lower": stack_lower,
+        **{f"miss_{k}": v for k, v in miss.items()},
+    }
 
-    raw = pl.DataFrame(
-        {
-            "id": ids,
-            "industry": _labels(_INDUSTRIES, industry),
-            "industry_mess": industry_mess,
-            "employees": employees,
-            "emp_comma": emp_comma,
-            "revenue": revenue,
-            "revenue_style": revenue_style,
-            "country": _labels(_COUNTRIES, country),
-            "tld": _labels(_COUNTRY_TLD, country),
-            "business_model": _labels(("B2B", "B2C", "B2B2C"), business_model),
-            "deployment": _labels(("Cloud", "Hybrid", "On-prem"), deployment),
-            "deploy_mess": deploy_mess,
-            "stack_lower": stack_lower,
-            "funded": funded,
-            "funding": _dates(funding_days),
-            "create": _dates(create_days),
-            "hiring": hiring,
-            "intent": intent,
-            "leadership": leadership,
-            "head": _labels(_NAME_HEADS, name_head),
-            "head2": _labels(_NAME_HEADS, name_head2),
-            "tail": _labels(_NAME_TAILS, name_tail),
-            "two_word": two_word,
-            "suffix": _labels(_NAME_SUFFIXES, name_suffix),
-            "domain_style": domain_style,
-            **{f"miss_{k}": v for k, v in miss.items()},
-            **{
-                f"stack_{category}": pl.Series([*tools, None], dtype=pl.String).gather(
-                    stack_codes[category]
-                )
-                for category, tools in _TOOLS_BY_CATEGORY.items()
-            },
-        }
-    )
 
-    # Messy spellings touch a few percent of rows, so each variant is computed on its rows only
-    # and scattered into the clean column (when/then would format every row for every variant).
+def _messy_columns(raw: pl.DataFrame) -> pl.DataFrame:
+    """Industry, employees, revenue, deployment, stack and domain as CRM exports spell them.
+
+    Messy spellings touch a few percent of rows, so each variant is computed on its rows only
+    and scattered into the clean column (when/then would format every row for every variant).
+    """
     rev = pl.col("revenue")
     bare_domain = pl.concat_str(
         [
@@ -507,7 +533,7 @@ def _attributes(
         separator="; ",
         ignore_nulls=True,
     )
-    messy = pl.DataFrame(
+    return pl.DataFrame(
         [
             _messy_industry(raw),
             _variants(
@@ -551,7 +577,10 @@ def _attributes(
             ),
         ]
     )
-    raw = raw.with_columns(messy.rename(lambda c: f"messy_{c}"))
+
+
+def _export_columns() -> list[pl.Expr]:
+    """The raw frame's columns under HubSpot headers, with the drawn cells made missing."""
     name_expr = pl.concat_str(
         [
             pl.col("head"),
@@ -562,8 +591,7 @@ def _attributes(
             pl.col("suffix"),
         ]
     )
-
-    frame = raw.select(
+    return [
         pl.col("id").alias("Record ID"),
         name_expr.alias("Company name"),
         pl.col("messy_domain").alias("Company Domain Name"),
@@ -582,12 +610,67 @@ def _attributes(
             pl.when(pl.col("leadership")).then(pl.lit("Yes")).otherwise(pl.lit("No")),
             "miss_leadership",
         ).alias("Leadership Change (12m)"),
+    ]
+
+
+def _attributes(
+    rng: np.random.Generator,
+    n: int,
+    *,
+    id_base: int,
+    reference_days: np.ndarray,
+    funding_after_reference: bool,
+    as_of: date,
+) -> tuple[pl.DataFrame, _Latent]:
+    """Draw the attribute columns (HubSpot headers, messy) and the latent facts behind them.
+
+    The steps draw from ``rng`` in a fixed order (ids, firmographics, stack, funding, activity,
+    identity, mess): reordering them would change every frame a seed has ever produced.
+    """
+    ids = id_base + np.cumsum(rng.integers(1, 40, n, dtype=np.int64))
+    firm = _draw_firmographics(rng, n)
+    stack_codes = _draw_stack(rng, n, firm)
+    funding = _draw_funding(rng, n, reference_days, _days(as_of), funding_after_reference)
+    activity = _draw_activity(rng, n, reference_days)
+    identity = _draw_identity(rng, n)
+    mess = _draw_mess(rng, n, firm.employees)
+
+    raw = pl.DataFrame(
+        {
+            "id": ids,
+            "industry": _labels(_INDUSTRIES, firm.industry),
+            "employees": firm.employees,
+            "revenue": firm.revenue,
+            "country": _labels(_COUNTRIES, firm.country),
+            "tld": _labels(_COUNTRY_TLD, firm.country),
+            "business_model": _labels(("B2B", "B2C", "B2B2C"), firm.business_model),
+            "deployment": _labels(("Cloud", "Hybrid", "On-prem"), firm.deployment),
+            "funded": funding.funded,
+            "funding": _dates(funding.days),
+            **activity,
+            **identity,
+            **mess,
+            **{
+                f"stack_{category}": pl.Series([*tools, None], dtype=pl.String).gather(
+                    stack_codes[category]
+                )
+                for category, tools in _TOOLS_BY_CATEGORY.items()
+            },
+        }
     )
+    raw = raw.with_columns(_messy_columns(raw).rename(lambda c: f"messy_{c}"))
+    frame = raw.select(_export_columns())
+
+    has_shopify_plus = stack_codes["ecommerce"] == _TOOLS_BY_CATEGORY["ecommerce"].index(
+        "Shopify Plus"
+    )
+    has_chat = stack_codes["live chat"] < len(_TOOLS_BY_CATEGORY["live chat"])
+    employees = firm.employees
     latent = _Latent(
-        in_segment_a=in_a,
-        in_segment_b=in_b,
-        on_prem=on_prem,
-        booster=funded & (lag >= 0) & (lag < 180),
+        in_segment_a=firm.saas_fin & (employees >= 200) & (employees < 1000),
+        in_segment_b=has_shopify_plus & ~has_chat,
+        on_prem=firm.deployment == 2,
+        booster=funding.funded & (funding.lag >= 0) & (funding.lag < 180),
         employees=employees,
     )
     return frame, latent
@@ -873,6 +956,207 @@ def _auc(score: np.ndarray, positive: np.ndarray) -> float:
     return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
+@dataclass(frozen=True)
+class _WeakDraws:
+    """The clean attributes of a weak-signal base, before any effect or mess is applied."""
+
+    industry: np.ndarray
+    country: np.ndarray
+    model: np.ndarray
+    employees: np.ndarray
+    z_emp: np.ndarray
+    rev_per_emp: np.ndarray
+    revenue: np.ndarray
+    tools: np.ndarray
+    funded: np.ndarray
+    funding_lag: np.ndarray
+    hiring: np.ndarray
+
+
+def _draw_weak(rng: np.random.Generator, n: int) -> _WeakDraws:
+    """Draw every attribute independently: the planted effects, not correlations, carry signal."""
+    industry = _pick(rng, n, np.asarray(_INDUSTRY_P))
+    country = _pick(rng, n, np.asarray(_COUNTRY_P))
+    model = _pick(rng, n, np.asarray(_WEAK_MODEL_P))
+    log_emp = rng.normal(np.log(150.0), 1.4, n)
+    employees = np.clip(np.exp(log_emp), 2, 80_000).round()
+    rev_per_emp = rng.normal(0.0, 1.0, n)
+    tools = rng.random((n, len(_WEAK_TOOLS))) < np.asarray(_WEAK_TOOL_P)
+    funded = rng.random(n) < 0.55
+    funding_lag = np.where(funded, np.floor(rng.exponential(700.0, n)), 0).astype(np.int64)
+    return _WeakDraws(
+        industry=industry,
+        country=country,
+        model=model,
+        employees=employees,
+        z_emp=(np.log(employees) - np.log(150.0)) / 1.4,
+        rev_per_emp=rev_per_emp,
+        revenue=employees * np.exp(np.log(120_000.0) + 0.45 * rev_per_emp),
+        tools=tools,
+        funded=funded,
+        funding_lag=funding_lag,
+        hiring=rng.normal(8.0, 15.0, n),
+    )
+
+
+def _weak_effects(d: _WeakDraws) -> np.ndarray:
+    """The planted log-odds per row: the sum of many small terms (see ``_WEAK_EFFECTS``)."""
+    conj = (d.industry <= 1) & d.tools[:, _WEAK_TOOLS.index("HubSpot")]
+    return np.asarray(
+        np.asarray(_WEAK_INDUSTRY_EFFECT)[d.industry]
+        + np.asarray(_WEAK_COUNTRY_EFFECT)[d.country]
+        + np.asarray(_WEAK_MODEL_EFFECT)[d.model]
+        + 0.20 * d.z_emp
+        - 0.12 * d.z_emp**2
+        + 0.10 * d.rev_per_emp
+        + d.tools @ np.asarray(_WEAK_TOOL_EFFECT)
+        + 0.30 * (d.funded & (d.funding_lag < 365))
+        + 0.12 * (d.hiring - 8.0) / 15.0
+        + 0.70 * conj
+    )
+
+
+def _probability_at_base_rate(logit: np.ndarray, base_rate: float) -> np.ndarray:
+    """Each row's chance of a win, with the intercept solved so the expected share is ``base_rate``.
+
+    A few Newton steps on the intercept: the mean of a logistic is monotone in it.
+    """
+    b = float(np.log(base_rate / (1 - base_rate)))
+    for _ in range(20):
+        p = 1.0 / (1.0 + np.exp(-(logit + b)))
+        b -= (p.mean() - base_rate) / max(float((p * (1 - p)).mean()), 1e-9)
+    return np.asarray(1.0 / (1.0 + np.exp(-(logit + b))))
+
+
+def _weak_messy_columns(raw: pl.DataFrame) -> dict[str, pl.Series]:
+    """Industry, employees, revenue and business model as exports spell them (by variant code)."""
+    rev = pl.col("revenue")
+    return {
+        "Industry": _messy_industry(raw),
+        "Number of Employees": _variants(
+            raw,
+            "employees",
+            "emp_comma",
+            pl.col("employees").cast(pl.String),
+            {1: _thousands(pl.col("employees"))},
+        ),
+        "Annual Revenue": _variants(
+            raw,
+            "revenue",
+            "revenue_style",
+            ((rev / 1e3).round(0) * 1000).cast(pl.Int64).cast(pl.String),
+            {
+                1: pl.when(rev >= 1e6)
+                .then(pl.format("${}M", (rev / 1e5).round(0) / 10))
+                .otherwise(pl.format("${}K", (rev / 1e3).round(0).cast(pl.Int64))),
+                2: _thousands((rev / 1e3).round(0) * 1000),
+            },
+        ),
+        "Business Model": _variants(
+            raw, "model", "model_mess", pl.col("model"), {1: pl.col("model").str.to_lowercase()}
+        ),
+    }
+
+
+def _weak_stack(tools: np.ndarray, lower: np.ndarray) -> pl.Series:
+    """The tech stack: tools joined by "; " (``lower`` rows lower-cased); no tools stays ""."""
+    has_tool = pl.DataFrame({f"t{j}": tools[:, j] for j in range(len(_WEAK_TOOLS))})
+    return (
+        has_tool.select(
+            pl.concat_str(
+                [pl.when(pl.col(f"t{j}")).then(pl.lit(t)) for j, t in enumerate(_WEAK_TOOLS)],
+                separator="; ",
+                ignore_nulls=True,
+            ).alias("s")
+        )
+        .to_series()
+        .to_frame()
+        .select(
+            pl.when(pl.Series(lower)).then(pl.col("s").str.to_lowercase()).otherwise(pl.col("s"))
+        )
+        .to_series()
+    )
+
+
+def _weak_export(rng: np.random.Generator, d: _WeakDraws, close_days: np.ndarray) -> pl.DataFrame:
+    """The drawn attributes as a messy export: HubSpot headers, variant spellings, gaps."""
+    n = len(close_days)
+    missing = {
+        name: np.asarray(rng.random(n) < share)
+        for name, share in (
+            ("industry", 0.06),
+            ("employees", 0.10),
+            ("revenue", 0.22),
+            ("country", 0.04),
+            ("model", 0.12),
+            ("stack", 0.15),
+            ("hiring", 0.30),
+        )
+    }
+    raw = pl.DataFrame(
+        {
+            "id": 5_000_000 + np.arange(n, dtype=np.int64) * 7,
+            "industry": _labels(_INDUSTRIES, d.industry),
+            "industry_mess": _pick(rng, n, (0.70, 0.08, 0.06, 0.04, 0.07, 0.05)),
+            "employees": d.employees.astype(np.int64),
+            "emp_comma": rng.random(n) < 0.4,
+            "revenue": d.revenue,
+            "revenue_style": _pick(rng, n, (0.5, 0.3, 0.2)),
+            "country": _labels(_COUNTRIES, d.country),
+            "model": _labels(_WEAK_MODELS, d.model),
+            "model_mess": _pick(rng, n, (0.85, 0.15)),
+            "hiring": np.round(d.hiring, 1),
+        }
+    )
+    messy = _weak_messy_columns(raw)
+    stack = _weak_stack(d.tools, np.asarray(rng.random(n) < 0.2))
+    frame = pl.DataFrame(
+        {
+            "Record ID": raw.get_column("id"),
+            "Industry": messy["Industry"],
+            "Number of Employees": messy["Number of Employees"],
+            "Annual Revenue": messy["Annual Revenue"],
+            "Country/Region": raw.get_column("country"),
+            "Business Model": messy["Business Model"],
+            "Tech Stack": stack,
+            "Close Date": _dates(close_days),
+            "Last Funding Date": _dates(close_days - d.funding_lag),
+            "Hiring Growth 6m (%)": raw.get_column("hiring"),
+        }
+    )
+    masks: dict[str, np.ndarray] = {
+        "Industry": missing["industry"],
+        "Number of Employees": missing["employees"],
+        "Annual Revenue": missing["revenue"],
+        "Country/Region": missing["country"],
+        "Business Model": missing["model"],
+        "Tech Stack": missing["stack"],
+        "Hiring Growth 6m (%)": missing["hiring"],
+        "Last Funding Date": ~d.funded,
+    }
+    return frame.with_columns(
+        pl.when(pl.Series(mask)).then(None).otherwise(pl.col(name)).alias(name)
+        for name, mask in masks.items()
+    )
+
+
+def _noise_columns(rng: np.random.Generator, n: int, k: int) -> dict[str, pl.Series]:
+    """``k`` unrelated columns, alternately categorical and numeric, some cells missing."""
+    noise: dict[str, pl.Series] = {}
+    for i in range(k):
+        if i % 2 == 0:
+            k_values = int(rng.integers(2, 9))
+            values = tuple(f"Group {chr(65 + j)}" for j in range(k_values))
+            col = _labels(values, _pick(rng, n, rng.dirichlet(np.full(k_values, 2.0))))
+            miss = rng.random(n) < rng.uniform(0.0, 0.15)
+            noise[f"Attribute {i + 1:02d}"] = col.scatter(np.flatnonzero(miss), None)
+        else:
+            x = np.round(np.exp(rng.normal(2.0, 1.0, n)), 2)
+            x[rng.random(n) < rng.uniform(0.0, 0.15)] = np.nan
+            noise[f"Metric {i + 1:02d}"] = pl.Series(x).fill_nan(None)
+    return noise
+
+
 def weak_signal_customers(
     n: int = 5000,
     *,
@@ -908,159 +1192,19 @@ def weak_signal_customers(
         raise InputError(f"base_rate must be between 0 and 1, got {base_rate}")
     if n_noise_columns < 0:
         raise InputError(f"n_noise_columns must be non-negative, got {n_noise_columns}")
+    # The steps draw from ``rng`` in a fixed order: reordering them changes every seed's frame.
     rng = np.random.default_rng(seed)
-    as_of_days = _days(as_of)
-    close_days = rng.integers(_days(date(2022, 1, 1)), as_of_days + 1, n)
-
-    industry = _pick(rng, n, np.asarray(_INDUSTRY_P))
-    country = _pick(rng, n, np.asarray(_COUNTRY_P))
-    model = _pick(rng, n, np.asarray(_WEAK_MODEL_P))
-    log_emp = rng.normal(np.log(150.0), 1.4, n)
-    employees = np.clip(np.exp(log_emp), 2, 80_000).round()
-    z_emp = (np.log(employees) - np.log(150.0)) / 1.4
-    rev_per_emp = rng.normal(0.0, 1.0, n)
-    revenue = employees * np.exp(np.log(120_000.0) + 0.45 * rev_per_emp)
-    tools = rng.random((n, len(_WEAK_TOOLS))) < np.asarray(_WEAK_TOOL_P)
-    funded = rng.random(n) < 0.55
-    funding_lag = np.where(funded, np.floor(rng.exponential(700.0, n)), 0).astype(np.int64)
-    hiring = rng.normal(8.0, 15.0, n)
-
-    conj = (industry <= 1) & tools[:, _WEAK_TOOLS.index("HubSpot")]
-    effects = (
-        np.asarray(_WEAK_INDUSTRY_EFFECT)[industry]
-        + np.asarray(_WEAK_COUNTRY_EFFECT)[country]
-        + np.asarray(_WEAK_MODEL_EFFECT)[model]
-        + 0.20 * z_emp
-        - 0.12 * z_emp**2
-        + 0.10 * rev_per_emp
-        + tools @ np.asarray(_WEAK_TOOL_EFFECT)
-        + 0.30 * (funded & (funding_lag < 365))
-        + 0.12 * (hiring - 8.0) / 15.0
-        + 0.70 * conj
-    )
-    logit = _WEAK_SCALE * signal * (effects - effects.mean())
-    # Intercept solved (a few Newton steps) so the expected share won is ``base_rate``.
-    b = float(np.log(base_rate / (1 - base_rate)))
-    for _ in range(20):
-        p = 1.0 / (1.0 + np.exp(-(logit + b)))
-        b -= (p.mean() - base_rate) / max(float((p * (1 - p)).mean()), 1e-9)
-    prob = 1.0 / (1.0 + np.exp(-(logit + b)))
+    close_days = rng.integers(_days(date(2022, 1, 1)), _days(as_of) + 1, n)
+    draws = _draw_weak(rng, n)
+    effects = _weak_effects(draws)
+    prob = _probability_at_base_rate(_WEAK_SCALE * signal * (effects - effects.mean()), base_rate)
     won = rng.random(n) < prob
     if shuffle_outcomes:  # no attribute says anything now: the truth is the base rate
         won = won[rng.permutation(n)]
         prob = np.full(n, float(won.mean()))
 
-    missing = {
-        name: rng.random(n) < share
-        for name, share in (
-            ("industry", 0.06),
-            ("employees", 0.10),
-            ("revenue", 0.22),
-            ("country", 0.04),
-            ("model", 0.12),
-            ("stack", 0.15),
-            ("hiring", 0.30),
-        )
-    }
-    raw = pl.DataFrame(
-        {
-            "id": 5_000_000 + np.arange(n, dtype=np.int64) * 7,
-            "industry": _labels(_INDUSTRIES, industry),
-            "industry_mess": _pick(rng, n, (0.70, 0.08, 0.06, 0.04, 0.07, 0.05)),
-            "employees": employees.astype(np.int64),
-            "emp_comma": rng.random(n) < 0.4,
-            "revenue": revenue,
-            "revenue_style": _pick(rng, n, (0.5, 0.3, 0.2)),
-            "country": _labels(_COUNTRIES, country),
-            "model": _labels(_WEAK_MODELS, model),
-            "model_mess": _pick(rng, n, (0.85, 0.15)),
-            "hiring": np.round(hiring, 1),
-            **{f"miss_{k}": v for k, v in missing.items()},
-        }
-    )
-    rev = pl.col("revenue")
-    industry_s = _messy_industry(raw)
-    employees_s = _variants(
-        raw,
-        "employees",
-        "emp_comma",
-        pl.col("employees").cast(pl.String),
-        {1: _thousands(pl.col("employees"))},
-    )
-    revenue_s = _variants(
-        raw,
-        "revenue",
-        "revenue_style",
-        ((rev / 1e3).round(0) * 1000).cast(pl.Int64).cast(pl.String),
-        {
-            1: pl.when(rev >= 1e6)
-            .then(pl.format("${}M", (rev / 1e5).round(0) / 10))
-            .otherwise(pl.format("${}K", (rev / 1e3).round(0).cast(pl.Int64))),
-            2: _thousands((rev / 1e3).round(0) * 1000),
-        },
-    )
-    model_s = _variants(
-        raw, "model", "model_mess", pl.col("model"), {1: pl.col("model").str.to_lowercase()}
-    )
-    # The tech stack: tools joined by "; " (some rows lower-cased); an empty stack stays "".
-    has_tool = pl.DataFrame({f"t{j}": tools[:, j] for j in range(len(_WEAK_TOOLS))})
-    lower = rng.random(n) < 0.2
-    stack = (
-        has_tool.select(
-            pl.concat_str(
-                [pl.when(pl.col(f"t{j}")).then(pl.lit(t)) for j, t in enumerate(_WEAK_TOOLS)],
-                separator="; ",
-                ignore_nulls=True,
-            ).alias("s")
-        )
-        .to_series()
-        .to_frame()
-        .select(
-            pl.when(pl.Series(lower)).then(pl.col("s").str.to_lowercase()).otherwise(pl.col("s"))
-        )
-        .to_series()
-    )
-
-    columns: dict[str, Any] = {
-        "Record ID": raw.get_column("id"),
-        "Industry": industry_s,
-        "Number of Employees": employees_s,
-        "Annual Revenue": revenue_s,
-        "Country/Region": raw.get_column("country"),
-        "Business Model": model_s,
-        "Tech Stack": stack,
-        "Close Date": _dates(close_days),
-        "Last Funding Date": _dates(close_days - funding_lag),
-        "Hiring Growth 6m (%)": raw.get_column("hiring"),
-    }
-    frame = pl.DataFrame(columns)
-    masks = {
-        "Industry": missing["industry"],
-        "Number of Employees": missing["employees"],
-        "Annual Revenue": missing["revenue"],
-        "Country/Region": missing["country"],
-        "Business Model": missing["model"],
-        "Tech Stack": missing["stack"],
-        "Hiring Growth 6m (%)": missing["hiring"],
-        "Last Funding Date": ~funded,
-    }
-    frame = frame.with_columns(
-        pl.when(pl.Series(mask)).then(None).otherwise(pl.col(name)).alias(name)
-        for name, mask in masks.items()
-    )
-
-    noise: dict[str, Any] = {}
-    for i in range(n_noise_columns):
-        if i % 2 == 0:
-            k = int(rng.integers(2, 9))
-            values = tuple(f"Group {chr(65 + j)}" for j in range(k))
-            col = _labels(values, _pick(rng, n, rng.dirichlet(np.full(k, 2.0))))
-            miss = rng.random(n) < rng.uniform(0.0, 0.15)
-            noise[f"Attribute {i + 1:02d}"] = col.scatter(np.flatnonzero(miss), None)
-        else:
-            x = np.round(np.exp(rng.normal(2.0, 1.0, n)), 2)
-            x[rng.random(n) < rng.uniform(0.0, 0.15)] = np.nan
-            noise[f"Metric {i + 1:02d}"] = pl.Series(x).fill_nan(None)
+    frame = _weak_export(rng, draws, close_days)
+    noise = _noise_columns(rng, n, n_noise_columns)
     if noise:
         frame = frame.with_columns(**noise)
     frame = frame.with_columns(pl.Series("Outcome", np.where(won, "won", "lost"), dtype=pl.String))

@@ -169,112 +169,120 @@ def _segments(accounts: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return seg1.to_numpy(), (seg2 & ~seg1).to_numpy()
 
 
-def generate_contacts(
-    accounts: pl.DataFrame, seed: int = 7, *, lost_share: float = 0.5
-) -> pl.DataFrame:
-    """Contacts (CRM export headers) for the accounts of :func:`icpkit.sample.generate_customers`.
+@dataclass(frozen=True)
+class _Deals:
+    """One won deal per account, then a lost one for some: whose, won or not, and in what context."""
 
-    Every account gets one won deal with a champion, a signer and 0-2 users/influencers; with
-    probability ``lost_share`` it also has an earlier lost deal; plus 0-3 contacts outside deals.
-    The buying committee follows :data:`PLANTED_PERSONAS`. Columns: Contact ID, First Name, Last
-    Name, Email, Job Title, Country, Company ID, Company Domain, Deal ID, Deal Stage, Deal Role,
-    Unsubscribed.
-    """
-    if accounts.height == 0:
-        raise InputError("no accounts to generate contacts for")
-    for need in ("Record ID", "Industry", "Number of Employees"):
-        if need not in accounts.columns:
-            raise InputError(f"accounts need the column {need!r} (icpkit.sample.customers headers)")
-    rng = np.random.default_rng(seed)
-    n = accounts.height
-    seg1, seg2 = _segments(accounts)
-    ids = accounts["Record ID"].cast(pl.String).to_numpy()
-    domain_col = "Company Domain Name" if "Company Domain Name" in accounts.columns else None
-    domains = (
-        accounts.select(normalize_domain(pl.col(domain_col))).to_series().to_numpy()
-        if domain_col
-        else np.full(n, None, dtype=object)
-    )
-    country_col = "Country/Region" if "Country/Region" in accounts.columns else None
-    countries = accounts[country_col].to_numpy() if country_col else np.full(n, None, dtype=object)
+    account: np.ndarray
+    won: np.ndarray
+    context: np.ndarray
 
-    # Deals: one won per account, a lost one for some.
+    @property
+    def ids(self) -> np.ndarray:
+        return np.array([f"D{100000 + i}" for i in range(self.account.shape[0])], dtype=object)
+
+
+def _draw_deals(
+    rng: np.random.Generator, seg1: np.ndarray, seg2: np.ndarray, lost_share: float
+) -> _Deals:
+    """Deals with the context (segment × won/lost) that decides who sits on the committee."""
+    n = len(seg1)
     has_lost = rng.random(n) < lost_share
     deal_acc = np.concatenate([np.arange(n), np.flatnonzero(has_lost)])
     deal_won = np.concatenate([np.ones(n, bool), np.zeros(int(has_lost.sum()), bool)])
-    n_deals = deal_acc.shape[0]
     context = np.where(
         seg1[deal_acc],
         np.where(deal_won, "seg1_won", "seg1_lost"),
         np.where(seg2[deal_acc], np.where(deal_won, "seg2_won", "seg2_lost"), "other"),
     )
+    return _Deals(account=deal_acc, won=deal_won, context=context)
+
+
+def _draw_slots(
+    rng: np.random.Generator, context: np.ndarray
+) -> list[tuple[np.ndarray, str, np.ndarray]]:
+    """Persona code, role and presence per deal for each committee slot.
+
+    Slots: champion, signer, two optional users/influencers, an occasional blocker. Only the
+    champion and signer follow the planted context; the rest are background noise.
+    """
+    n_deals = len(context)
 
     def probs(table: Mapping[str, tuple[float, ...]]) -> np.ndarray:
         keys = list(table)
         return np.array([table[k] for k in keys])[_index(keys, context)]
 
-    # Slots per deal: champion, signer, two optional users/influencers, an occasional blocker.
-    slot_codes = [_draw(rng, probs(_CHAMPION_P)), _draw(rng, probs(_SIGNER_P))]
-    slot_roles = ["champion", "decision maker"]
-    slot_present = [np.ones(n_deals, bool), np.asarray(rng.random(n_deals) < 0.92)]
-    for _ in range(2):
-        slot_codes.append(_draw(rng, np.tile(_OTHER_P, (n_deals, 1))))
-        slot_roles.append("user")
-        slot_present.append(np.asarray(rng.random(n_deals) < 0.5))
-    slot_codes.append(_draw(rng, np.tile(_OTHER_P, (n_deals, 1))))
-    slot_roles.append("blocker")
-    slot_present.append(np.asarray(rng.random(n_deals) < 0.1))
+    slots = [
+        (_draw(rng, probs(_CHAMPION_P)), "champion", np.ones(n_deals, bool)),
+    ]
+    signer = _draw(rng, probs(_SIGNER_P))
+    slots.append((signer, "decision maker", np.asarray(rng.random(n_deals) < 0.92)))
+    for role, share in (("user", 0.5), ("user", 0.5), ("blocker", 0.1)):
+        codes = _draw(rng, np.tile(_OTHER_P, (n_deals, 1)))
+        slots.append((codes, role, np.asarray(rng.random(n_deals) < share)))
+    return slots
 
-    deal_ids = np.array([f"D{100000 + i}" for i in range(n_deals)], dtype=object)
+
+def _role_spellings(rng: np.random.Generator, role: str, k: int) -> np.ndarray:
+    """How a CRM spells ``role`` on ``k`` rows; 40% of users are entered as influencers."""
+    spellings = _ROLE_SPELLINGS[role]
+    if role != "user":
+        return np.array(spellings, dtype=object)[rng.integers(0, len(spellings), k)]
+    influencer = _ROLE_SPELLINGS["influencer"]
+    alt = rng.random(k) < 0.4
+    return np.where(
+        alt,
+        np.array(influencer, dtype=object)[rng.integers(0, len(influencer), k)],
+        np.array(spellings, dtype=object)[rng.integers(0, len(spellings), k)],
+    )
+
+
+def _committee_rows(rng: np.random.Generator, deals: _Deals) -> list[pl.DataFrame]:
+    """One frame per slot: account, persona code, deal, stage and role of each member present."""
+    deal_ids = deals.ids
     parts: list[pl.DataFrame] = []
-    for codes, role, present in zip(slot_codes, slot_roles, slot_present, strict=True):
+    for codes, role, present in _draw_slots(rng, deals.context):
         idx = np.flatnonzero(present)
-        spellings = _ROLE_SPELLINGS[role if role != "user" else "user"]
-        if role == "user":
-            alt = rng.random(idx.shape[0]) < 0.4
-            spell = np.where(
-                alt,
-                np.array(_ROLE_SPELLINGS["influencer"], dtype=object)[
-                    rng.integers(0, len(_ROLE_SPELLINGS["influencer"]), idx.shape[0])
-                ],
-                np.array(spellings, dtype=object)[rng.integers(0, len(spellings), idx.shape[0])],
-            )
-        else:
-            spell = np.array(spellings, dtype=object)[rng.integers(0, len(spellings), idx.shape[0])]
+        spell = _role_spellings(rng, role, idx.shape[0])
         parts.append(
             pl.DataFrame(
                 {
-                    "acc": deal_acc[idx],
+                    "acc": deals.account[idx],
                     "code": codes[idx],
                     "deal": deal_ids[idx],
-                    "stage": np.where(deal_won[idx], "Closed Won", "Closed Lost"),
+                    "stage": np.where(deals.won[idx], "Closed Won", "Closed Lost"),
                     "role": spell.astype(str),
                 },
                 schema_overrides={"deal": pl.String},
             )
         )
-    # Contacts outside any deal.
+    return parts
+
+
+def _outside_deals(rng: np.random.Generator, n: int) -> pl.DataFrame:
+    """0-3 contacts per account that sit on no deal (no deal, stage or role)."""
     extra = rng.integers(0, 4, n)
     acc_extra = np.repeat(np.arange(n), extra)
-    parts.append(
-        pl.DataFrame(
-            {
-                "acc": acc_extra,
-                "code": _draw(rng, np.tile(_OTHER_P, (acc_extra.shape[0], 1))),
-                "deal": pl.Series([None] * acc_extra.shape[0], dtype=pl.String),
-                "stage": pl.Series([None] * acc_extra.shape[0], dtype=pl.String),
-                "role": pl.Series([None] * acc_extra.shape[0], dtype=pl.String),
-            }
-        )
+    m = len(acc_extra)
+    return pl.DataFrame(
+        {
+            "acc": acc_extra,
+            "code": _draw(rng, np.tile(_OTHER_P, (m, 1))),
+            "deal": pl.Series([None] * m, dtype=pl.String),
+            "stage": pl.Series([None] * m, dtype=pl.String),
+            "role": pl.Series([None] * m, dtype=pl.String),
+        }
     )
-    rows = pl.concat([p.with_columns(pl.col("code").cast(pl.Int64)) for p in parts])
-    m = rows.height
-    acc = rows["acc"].to_numpy()
-    title = _from_pools(rng, _POOLS, rows["code"].to_numpy())
 
-    first = np.array(_FIRST, dtype=object)[rng.integers(0, len(_FIRST), m)]
-    last = np.array(_LAST, dtype=object)[rng.integers(0, len(_LAST), m)]
-    dom = domains[acc]
+
+def _emails(
+    rng: np.random.Generator, first: np.ndarray, last: np.ndarray, dom: np.ndarray
+) -> tuple[pl.Series, pl.Series]:
+    """``first.last@domain`` (accents folded), some personal mailboxes, some malformed or missing.
+
+    Returns the emails and the local parts (rows without an account key reuse the latter).
+    """
+    m = len(first)
     local = pl.select(
         pl.concat_str(
             [pl.Series(first, dtype=pl.String), pl.Series(last, dtype=pl.String)], separator="."
@@ -303,9 +311,12 @@ def generate_contacts(
         .then(pl.lit(None, dtype=pl.String))
         .otherwise(email)
     ).to_series()
+    return email, local
 
-    # Country: the account's, spelled many ways; some missing or unrecognisable.
-    base_country = countries[acc]
+
+def _spelled_countries(rng: np.random.Generator, base_country: np.ndarray) -> np.ndarray:
+    """The account's country spelled many ways; some missing, some unrecognisable ("Earth")."""
+    m = len(base_country)
     names = list(_COUNTRY_SPELLINGS)
     pools = (*(_COUNTRY_SPELLINGS[c] for c in names), ("",))
     code = pl.Series(base_country, dtype=pl.String).replace_strict(
@@ -315,10 +326,61 @@ def generate_contacts(
     spelled = np.where(spelled == "", base_country, spelled)
     cstyle = rng.random(m)
     spelled = np.where(cstyle < 0.03, _NULL, spelled)
-    spelled = np.where((cstyle >= 0.03) & (cstyle < 0.04), "Earth", spelled)
+    return np.where((cstyle >= 0.03) & (cstyle < 0.04), "Earth", spelled)
 
+
+def _account_columns(accounts: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Record ids, normalised domains and countries of the accounts (None where absent)."""
+    n = accounts.height
+    ids = accounts["Record ID"].cast(pl.String).to_numpy()
+    domain_col = "Company Domain Name" if "Company Domain Name" in accounts.columns else None
+    domains = (
+        accounts.select(normalize_domain(pl.col(domain_col))).to_series().to_numpy()
+        if domain_col
+        else np.full(n, None, dtype=object)
+    )
+    country_col = "Country/Region" if "Country/Region" in accounts.columns else None
+    countries = accounts[country_col].to_numpy() if country_col else np.full(n, None, dtype=object)
+    return ids, domains, countries
+
+
+def generate_contacts(
+    accounts: pl.DataFrame, seed: int = 7, *, lost_share: float = 0.5
+) -> pl.DataFrame:
+    """Contacts (CRM export headers) for the accounts of :func:`icpkit.sample.generate_customers`.
+
+    Every account gets one won deal with a champion, a signer and 0-2 users/influencers; with
+    probability ``lost_share`` it also has an earlier lost deal; plus 0-3 contacts outside deals.
+    The buying committee follows :data:`PLANTED_PERSONAS`. Columns: Contact ID, First Name, Last
+    Name, Email, Job Title, Country, Company ID, Company Domain, Deal ID, Deal Stage, Deal Role,
+    Unsubscribed.
+    """
+    if accounts.height == 0:
+        raise InputError("no accounts to generate contacts for")
+    for need in ("Record ID", "Industry", "Number of Employees"):
+        if need not in accounts.columns:
+            raise InputError(f"accounts need the column {need!r} (icpkit.sample.customers headers)")
+    # The steps draw from ``rng`` in a fixed order: reordering them changes every seed's frame.
+    rng = np.random.default_rng(seed)
+    n = accounts.height
+    seg1, seg2 = _segments(accounts)
+    ids, domains, countries = _account_columns(accounts)
+    deals = _draw_deals(rng, seg1, seg2, lost_share)
+    parts = [*_committee_rows(rng, deals), _outside_deals(rng, n)]
+    rows = pl.concat([p.with_columns(pl.col("code").cast(pl.Int64)) for p in parts])
+    m = rows.height
+    acc = rows["acc"].to_numpy()
+    title = _from_pools(rng, _POOLS, rows["code"].to_numpy())
+
+    first = np.array(_FIRST, dtype=object)[rng.integers(0, len(_FIRST), m)]
+    last = np.array(_LAST, dtype=object)[rng.integers(0, len(_LAST), m)]
+    dom = domains[acc]
+    email, local = _emails(rng, first, last, dom)
+    spelled = _spelled_countries(rng, countries[acc])
+
+    # Account keys: some rows only have a domain, a few have no key at all (personal email).
     key_style = rng.random(m)
-    company_id = np.where(key_style < 0.15, _NULL, ids[acc])  # some rows only have a domain
+    company_id = np.where(key_style < 0.15, _NULL, ids[acc])
     company_domain = np.where(key_style < 0.10, dom, _NULL)
     no_key = key_style < 0.02
     company_id = np.where(no_key, _NULL, company_id)
