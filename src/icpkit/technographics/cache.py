@@ -20,6 +20,10 @@ from datetime import timedelta
 from pathlib import Path
 
 _SCHEMA_VERSION = 1
+#: zlib level of stored bodies: level 1 compresses the 181 real pages 2.4x faster than level 6
+#: (3.5 vs 8.4 ms per page, average 174 KB) for 19% more bytes (ratio 0.235 vs 0.197); the
+#: write sits on the fetcher's event loop, once per site. Any level reads back the same.
+_LEVEL = 1
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS fetch (
     key TEXT PRIMARY KEY,
@@ -109,7 +113,7 @@ class FetchCache:
 
     def put(self, entry: CachedFetch) -> None:
         """Store (replace) one outcome and commit at once, so an interrupted job loses nothing."""
-        body = zlib.compress(entry.body.encode("utf-8"), 6) if entry.body else None
+        body = zlib.compress(entry.body.encode("utf-8"), _LEVEL) if entry.body else None
         self._db.execute(
             "INSERT OR REPLACE INTO fetch VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (

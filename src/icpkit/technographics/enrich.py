@@ -62,9 +62,56 @@ def category_slug(category: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class _Found:
+    """One site's outcome as the frames need it: the fetch result without its page (memory
+    holds detections, not pages), the detections and the category facts."""
+
     result: FetchResult
     detections: list[Any]
     facts: list[str] | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Detect:
+    """How a fetched page becomes a :class:`_Found`: one implementation for every path (this
+    process, a detection worker process, a shard process). Pickles as the detector's
+    configuration, so each process rebuilds the same detector."""
+
+    detector: Any
+    fact_categories: Sequence[str] | None = None
+    page_cpu_seconds: float | None = PAGE_CPU_SECONDS
+
+    def __call__(self, result: FetchResult) -> _Found:
+        """Detections and category facts of the page, or a timeout: a hostile page (or pattern)
+        stops here, not the batch."""
+        bare = dataclasses.replace(result, page=None)
+        if not result.ok:
+            return _Found(bare, [], None)
+        try:
+            with cpu_deadline(self.page_cpu_seconds, f"detection on {result.domain}"):
+                detections = self.detector.detect(result.page)
+                facts = None
+                if self.fact_categories:
+                    found = self.detector.category_facts(
+                        result.page, detections, self.fact_categories
+                    )
+                    facts = [fact.describe() for fact in found if not fact.detected]
+        except PageTimeout as exc:
+            timed_out = dataclasses.replace(bare, error=str(exc), error_kind="timeout")
+            return _Found(timed_out, [], None)
+        return _Found(bare, detections, facts)
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """One fetch-and-detect job, as every path receives it."""
+
+    detect: _Detect
+    config: FetchConfig | None = None
+    cache: FetchCache | None = None
+    resolver: Resolver | None = None
+    progress: Progress | None = None
+    dns: DnsLookup | None = None
+    workers: int = 1
 
 
 def _new_loop() -> asyncio.AbstractEventLoop:
@@ -115,142 +162,114 @@ def _detector(detector: Any | None) -> Any:
     return Detector()
 
 
-def _detect_one(
-    detector: Any,
-    page: Any,
-    domain: str,
-    fact_categories: Sequence[str] | None,
-    page_cpu_seconds: float | None,
-) -> tuple[list[Any], list[str] | None, str | None]:
-    """Detections and category facts of one page, or the timeout message: a hostile page (or
-    pattern) stops here, not the batch."""
-    try:
-        with cpu_deadline(page_cpu_seconds, f"detection on {domain}"):
-            detections = detector.detect(page)
-            facts = None
-            if fact_categories:
-                facts = [
-                    fact.describe()
-                    for fact in detector.category_facts(page, detections, fact_categories)
-                    if not fact.detected
-                ]
-            return detections, facts, None
-    except PageTimeout as exc:
-        return [], None, str(exc)
-
-
-_WORKER_DETECTOR: Any = None
-
-
-def _init_worker(detector: Any) -> None:
-    global _WORKER_DETECTOR
-    _WORKER_DETECTOR = detector
-
-
-def _detect_in_worker(
-    page: Any, domain: str, fact_categories: Sequence[str] | None, page_cpu_seconds: float | None
-) -> tuple[list[Any], list[str] | None, str | None]:
-    return _detect_one(_WORKER_DETECTOR, page, domain, fact_categories, page_cpu_seconds)
-
-
-def _pool(detector: Any, workers: int) -> concurrent.futures.ProcessPoolExecutor:
-    """Worker processes that each hold a copy of ``detector`` (rebuilt from its pickled
-    configuration). Started by a fork server where there is one: forking the event loop's
-    process itself would copy its threads' locks."""
+def _context() -> multiprocessing.context.BaseContext:
+    """Processes started by a fork server where there is one: forking the event loop's process
+    itself would copy its threads' locks."""
     methods = multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+_WORKER_DETECT: _Detect | None = None
+
+
+def _init_worker(detect: _Detect) -> None:
+    global _WORKER_DETECT
+    _WORKER_DETECT = detect
+
+
+def _detect_in_worker(result: FetchResult) -> _Found:
+    assert _WORKER_DETECT is not None
+    return _WORKER_DETECT(result)
+
+
+def _pool(detect: _Detect, workers: int) -> concurrent.futures.ProcessPoolExecutor:
+    """Worker processes that each hold a copy of ``detect`` (its detector rebuilt from the
+    pickled configuration)."""
     return concurrent.futures.ProcessPoolExecutor(
-        max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(detector,)
+        max_workers=workers, mp_context=_context(), initializer=_init_worker, initargs=(detect,)
     )
 
 
-async def _collect(
-    domains: Iterable[str],
-    detector: Any,
-    config: FetchConfig | None,
-    cache: FetchCache | None,
-    resolver: Resolver | None,
-    progress: Progress | None,
-    fact_categories: Sequence[str] | None,
-    dns: DnsLookup | None = None,
-    page_cpu_seconds: float | None = None,
-    workers: int = 1,
-    sink: Callable[[_Found], None] | None = None,
-) -> list[_Found]:
-    """Fetch and detect. With ``workers`` > 1, detection (CPU work) runs in that many worker
-    processes while this process's event loop keeps fetching: one core alone holds one event
-    loop, so detecting in it would stall the fetches. At most a few pages per worker wait to be
-    detected (the fetcher is paused meanwhile), so memory holds detections, not pages."""
-    found: list[_Found] = []
-    emit = found.append if sink is None else sink
-    pool = _pool(detector, workers) if workers > 1 else None
+async def _with_dns(result: FetchResult, dns: DnsLookup) -> FetchResult:
+    """The result with the site's DNS records merged into its page."""
+    records = await dns.records(result.domain)
+    assert result.page is not None
+    page = dataclasses.replace(result.page, dns=merge_records(result.page.dns, records))
+    return dataclasses.replace(result, page=page)
+
+
+async def _collect(job: _Job, domains: Iterable[str], sink: Callable[[_Found], None]) -> None:
+    """Fetch and detect, handing each site's outcome to ``sink``. With ``job.workers`` > 1,
+    detection (CPU work) runs in that many worker processes while this process's event loop
+    keeps fetching: one core alone holds one event loop, so detecting in it would stall the
+    fetches. At most a few pages per worker wait to be detected (the fetcher is paused
+    meanwhile), so memory holds detections, not pages."""
+    pool = _pool(job.detect, job.workers) if job.workers > 1 else None
     pending: set[asyncio.Future[_Found]] = set()
     loop = asyncio.get_running_loop()
-
-    async def in_worker(result: FetchResult) -> _Found:
-        assert pool is not None
-        detections, facts, timeout = await loop.run_in_executor(
-            pool,
-            _detect_in_worker,
-            result.page,
-            result.domain,
-            fact_categories,
-            page_cpu_seconds,
-        )
-        return _finish(result, detections, facts, timeout)
-
     try:
         async for fetched in fetch_many(
-            domains, config, cache=cache, resolver=resolver, on_progress=progress
+            domains, job.config, cache=job.cache, resolver=job.resolver, on_progress=job.progress
         ):
             result = fetched
-            if not result.ok:
-                emit(_Found(result, [], None))
+            if result.ok and job.dns is not None:
+                result = await _with_dns(result, job.dns)
+            if pool is None or not result.ok:
+                sink(job.detect(result))
                 continue
-            if dns is not None:
-                records = await dns.records(result.domain)
-                assert result.page is not None
-                page = dataclasses.replace(result.page, dns=merge_records(result.page.dns, records))
-                result = dataclasses.replace(result, page=page)
-            if pool is None:
-                emit(
-                    _finish(
-                        result,
-                        *_detect_one(
-                            detector, result.page, result.domain, fact_categories, page_cpu_seconds
-                        ),
-                    )
-                )
-                continue
-            pending.add(asyncio.ensure_future(in_worker(result)))
-            if len(pending) >= 8 * workers:
+            pending.add(loop.run_in_executor(pool, _detect_in_worker, result))
+            if len(pending) >= 8 * job.workers:
                 done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
                 for f in done:
-                    emit(f.result())
-        if pending:
+                    sink(f.result())
+        while pending:
             done, pending = await asyncio.wait(pending)
             for f in done:
-                emit(f.result())
+                sink(f.result())
     finally:
         for f in pending:
             f.cancel()
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
-    return found
+
+
+class _Batches:
+    """A shard's outcomes on their way to the parent: one message per 64 sites or per 50 ms,
+    whichever comes first. A message per site cost a pickle, a pipe write and a wake-up of the
+    queue's feeder thread (which then takes the GIL from the event loop) each time."""
+
+    def __init__(self, out: Any, size: int = 64, delay: float = 0.05) -> None:
+        self.out = out
+        self.size = size
+        self.delay = delay
+        self.items: list[_Found] = []
+        self._timer: asyncio.TimerHandle | None = None
+
+    def __call__(self, item: _Found) -> None:
+        self.items.append(item)
+        if len(self.items) >= self.size:
+            self.flush()
+        elif self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(self.delay, self.flush)
+
+    def flush(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self.items:
+            self.out.put(("found", self.items))
+            self.items = []
 
 
 def _shard_main(
     out: Any,
     shard: list[str],
-    detector: Any,
-    config: FetchConfig | None,
+    job: _Job,
     cache_args: tuple[str, Any, Any] | None,
     resolver_args: tuple[bool, dict[str, list[str]]] | None,
-    fact_categories: Sequence[str] | None,
-    page_cpu_seconds: float | None,
 ) -> None:
     """One shard of a job in a process of its own: fetch with its own event loop, detect in
-    process, and send each site's outcome (without the page) to ``out`` as it completes."""
+    process, and send the outcomes to ``out`` in batches as they complete."""
     cache = None
     try:
         if cache_args is not None:
@@ -259,33 +278,20 @@ def _shard_main(
         resolver = None
         if resolver_args is not None:
             resolver = Resolver(allow_private=resolver_args[0], overrides=resolver_args[1])
+        here = dataclasses.replace(job, cache=cache, resolver=resolver, workers=1)
+        batches = _Batches(out)
 
-        def sink(item: _Found) -> None:
-            out.put(("found", dataclasses.replace(item, result=_without_page(item.result))))
+        async def main() -> None:
+            await _collect(here, shard, batches)
+            batches.flush()
 
-        _run(
-            _collect(
-                shard,
-                detector,
-                config,
-                cache,
-                resolver,
-                None,
-                fact_categories,
-                page_cpu_seconds=page_cpu_seconds,
-                sink=sink,
-            )
-        )
+        _run(main())
         out.put(("done", None))
     except BaseException as exc:  # reported to the parent, which raises it
         out.put(("error", exc if _picklable(exc) else IcpkitError(f"{type(exc).__name__}: {exc}")))
     finally:
         if cache is not None:
             cache.close()
-
-
-def _without_page(result: FetchResult) -> FetchResult:
-    return dataclasses.replace(result, page=None)
 
 
 def _picklable(obj: object) -> bool:
@@ -306,47 +312,30 @@ def _shard_of(target: str, n: int) -> int:
     return zlib.crc32(key.split("/", 1)[0].encode()) % n
 
 
-def _collect_sharded(
-    domains: Iterable[str],
-    detector: Any,
-    config: FetchConfig | None,
-    cache: FetchCache | None,
-    resolver: Resolver | None,
-    progress: Progress | None,
-    fact_categories: Sequence[str] | None,
-    page_cpu_seconds: float | None,
-    workers: int,
-) -> list[_Found]:
-    """Fetch and detect in ``workers`` processes, each with its own event loop over its shard
-    of the sites: an event loop holds one core, and HTTP bookkeeping costs as much CPU as
-    detection, so both scale only across processes. The cache (SQLite, WAL) is shared by
+def _collect_sharded(job: _Job, domains: Iterable[str]) -> list[_Found]:
+    """Fetch and detect in ``job.workers`` processes, each with its own event loop over its
+    shard of the sites: an event loop holds one core, and HTTP bookkeeping costs as much CPU
+    as detection, so both scale only across processes. The cache (SQLite, WAL) is shared by
     path; the concurrency is divided between the shards. ``progress`` gets each result
-    without its page, as its site completes."""
-    shards: list[list[str]] = [[] for _ in range(workers)]
+    without its page, as its shard reports it."""
+    shards: list[list[str]] = [[] for _ in range(job.workers)]
     for target in domains:
-        shards[_shard_of(target, workers)].append(target)
-    cfg = config or FetchConfig()
-    cfg = dataclasses.replace(cfg, concurrency=max(1, cfg.concurrency // workers))
+        shards[_shard_of(target, job.workers)].append(target)
+    cfg = job.config or FetchConfig()
+    cfg = dataclasses.replace(cfg, concurrency=max(1, cfg.concurrency // job.workers))
+    cache, resolver = job.cache, job.resolver
     cache_args = None if cache is None else (str(cache.path), cache.ttl, cache.error_ttl)
     resolver_args = (
         None if resolver is None else (resolver.allow_private, dict(resolver._overrides))
     )
-    methods = multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    # what crosses to a shard: no open database, no callback
+    sent = dataclasses.replace(job, config=cfg, cache=None, resolver=None, progress=None)
+    ctx = _context()
     out = ctx.Queue()
     procs = [
         ctx.Process(  # type: ignore[attr-defined]
             target=_shard_main,
-            args=(
-                out,
-                shard,
-                detector,
-                cfg,
-                cache_args,
-                resolver_args,
-                fact_categories,
-                page_cpu_seconds,
-            ),
+            args=(out, shard, sent, cache_args, resolver_args),
             daemon=True,
         )
         for shard in shards
@@ -359,7 +348,7 @@ def _collect_sharded(
         running = len(procs)
         while running:
             try:
-                kind, item = out.get(timeout=1.0)
+                kind, items = out.get(timeout=1.0)
             except queue.Empty:
                 dead = [p for p in procs if p.exitcode not in (None, 0)]
                 if dead:
@@ -368,13 +357,14 @@ def _collect_sharded(
                     ) from None
                 continue
             if kind == "found":
-                found.append(item)
-                if progress is not None:
-                    progress(item.result)
+                found += items
+                if job.progress is not None:
+                    for item in items:
+                        job.progress(item.result)
             elif kind == "done":
                 running -= 1
             else:
-                raise item
+                raise items
     finally:
         for proc in procs:
             if proc.is_alive() and running:
@@ -384,58 +374,18 @@ def _collect_sharded(
     return found
 
 
-def _gather(
-    domains: Iterable[str],
-    detector: Any,
-    config: FetchConfig | None,
-    cache: FetchCache | None,
-    resolver: Resolver | None,
-    progress: Progress | None,
-    fact_categories: Sequence[str] | None,
-    dns: DnsLookup | None,
-    page_cpu_seconds: float | None,
-    workers: int,
-) -> list[_Found]:
+def _gather(job: _Job, domains: Iterable[str]) -> list[_Found]:
     """Every site's outcome: in this process (``workers=1``), in sharded processes, or, when
     the job cannot be split (an in-memory cache, DNS lookups), with detection alone in worker
     processes fed by this process's fetcher."""
-    if workers < 1:
-        raise UsageError(f"workers must be at least 1, got {workers}")
-    shardable = dns is None and (cache is None or isinstance(cache.path, Path))
-    if workers > 1 and shardable:
-        return _collect_sharded(
-            domains,
-            detector,
-            config,
-            cache,
-            resolver,
-            progress,
-            fact_categories,
-            page_cpu_seconds,
-            workers,
-        )
-    return _run_sync(
-        _collect(
-            domains,
-            detector,
-            config,
-            cache,
-            resolver,
-            progress,
-            fact_categories,
-            dns,
-            page_cpu_seconds,
-            workers,
-        )
-    )
-
-
-def _finish(
-    result: FetchResult, detections: list[Any], facts: list[str] | None, timeout: str | None
-) -> _Found:
-    if timeout is not None:
-        return _Found(dataclasses.replace(result, error=timeout, error_kind="timeout"), [], None)
-    return _Found(result, detections, facts)
+    if job.workers < 1:
+        raise UsageError(f"workers must be at least 1, got {job.workers}")
+    shardable = job.dns is None and (job.cache is None or isinstance(job.cache.path, Path))
+    if job.workers > 1 and shardable:
+        return _collect_sharded(job, domains)
+    found: list[_Found] = []
+    _run_sync(_collect(job, domains, found.append))
+    return found
 
 
 _LONG_SCHEMA: dict[str, Any] = {
@@ -500,14 +450,15 @@ def detect_domains(
     Columns: domain, url, final_url, status, technology, categories, version, confidence,
     evidence (text), implied_by, from_cache, error, error_kind. A domain with no detection has one
     row with a null technology; a failed fetch has one row with ``error`` set. Rows are ordered by
-    domain, then technology. ``workers`` > 1 detects in that many worker processes while this
-    one fetches (use the machine's cores on a bulk job; each worker compiles the fingerprints).
+    domain, then technology. ``workers`` > 1 splits the sites by host over that many
+    processes, each fetching and detecting its share with ``config.concurrency / workers``
+    requests in flight (use the machine's cores on a bulk job; each process compiles the
+    fingerprints); with DNS lookups or an in-memory cache, this process fetches and that many
+    processes detect.
     """
-    det = _detector(detector)
-    found = _gather(
-        domains, det, config, cache, resolver, progress, None, dns, page_cpu_seconds, workers
-    )
-    return _long_frame(found).sort("domain", "technology", nulls_last=True)
+    detect = _Detect(_detector(detector), None, page_cpu_seconds)
+    job = _Job(detect, config, cache, resolver, progress, dns, workers)
+    return _long_frame(_gather(job, domains)).sort("domain", "technology", nulls_last=True)
 
 
 def _stack(found: list[_Found], slugs: Sequence[str], facts: bool) -> pl.DataFrame:
@@ -622,10 +573,10 @@ def detect_stack(
     det = _detector(detector)
     names = stack_categories(det, categories)
     facts = names if categories is not None else None
-    found = _gather(
-        domains, det, config, cache, resolver, progress, facts, dns, page_cpu_seconds, workers
+    job = _Job(
+        _Detect(det, facts, page_cpu_seconds), config, cache, resolver, progress, dns, workers
     )
-    return _stack(found, _slugs(names), facts is not None)
+    return _stack(_gather(job, domains), _slugs(names), facts is not None)
 
 
 def enrich(

@@ -31,6 +31,7 @@ from urllib.robotparser import RobotFileParser
 import httpx
 
 from icpkit.errors import IcpkitError, NetworkRefused
+from icpkit.technographics.aiostream import AsyncioBackend
 from icpkit.technographics.bounded import ACCEPT_ENCODING, BoundedDecoder, DecodeRefused
 from icpkit.technographics.cache import CachedFetch, FetchCache
 from icpkit.technographics.netguard import (
@@ -279,16 +280,24 @@ def target_key(target: str) -> str:
     return domain
 
 
+#: What a request goes through: an injected client (its hooks, auth and transport apply), or one
+#: of the fetcher's own guarded transports, sent to directly.
+Via = httpx.AsyncClient | httpx.AsyncBaseTransport
+
+
 class _Fetcher:
-    def __init__(
-        self, config: FetchConfig, client: httpx.AsyncClient, resolver: Resolver | None
-    ) -> None:
+    def __init__(self, config: FetchConfig, resolver: Resolver | None) -> None:
         self.config = config
-        self.client = client
         self.resolver = resolver
         self._host_slots: dict[str, asyncio.Semaphore] = {}
         self._robots: dict[str, tuple[RobotFileParser | None, str]] = {}
         self._robots_locks: dict[str, asyncio.Lock] = {}
+        self._headers = {
+            "user-agent": config.user_agent,
+            "accept": "text/html,*/*;q=0.8",
+            "accept-encoding": ACCEPT_ENCODING,
+        }
+        self._extensions = {"timeout": httpx.Timeout(config.timeout).as_dict()}
 
     def _slot(self, host: str) -> asyncio.Semaphore:
         slot = self._host_slots.get(host)
@@ -300,9 +309,7 @@ class _Fetcher:
         if self.resolver is not None:
             await self.resolver.check(url)
 
-    async def _request(
-        self, url: str, max_bytes: int, client: httpx.AsyncClient | None = None
-    ) -> _Response:
+    async def _request(self, url: str, max_bytes: int, via: Via) -> _Response:
         """One GET (no redirects followed), body streamed and cut at ``max_bytes``."""
         host = urlsplit(url).hostname or ""
         answered: list[bool] = []
@@ -310,9 +317,9 @@ class _Fetcher:
             try:
                 if _timeout is not None:  # Python 3.11+: no extra task per request
                     async with _timeout(self.config.timeout):
-                        return await self._stream(url, max_bytes, answered, client)
+                        return await self._stream(url, max_bytes, answered, via)
                 return await asyncio.wait_for(
-                    self._stream(url, max_bytes, answered, client), self.config.timeout
+                    self._stream(url, max_bytes, answered, via), self.config.timeout
                 )
             except asyncio.TimeoutError:
                 # no response at all (e.g. a silent https port) is worth the http:// fallback
@@ -327,16 +334,9 @@ class _Fetcher:
         url: str,
         max_bytes: int,
         answered: list[bool],
-        client: httpx.AsyncClient | None = None,
+        via: Via,
     ) -> _Response:
-        headers = {
-            "user-agent": self.config.user_agent,
-            "accept": "text/html,*/*;q=0.8",
-            "accept-encoding": ACCEPT_ENCODING,
-        }
-        async with (client or self.client).stream(
-            "GET", url, headers=headers, follow_redirects=False
-        ) as r:
+        async with self._open(url, via) as r:
             answered.append(True)
             chunks: list[bytes] = []
             raw = 0
@@ -365,8 +365,26 @@ class _Fetcher:
                 charset=r.charset_encoding,
             )
 
+    @contextlib.asynccontextmanager
+    async def _open(self, url: str, via: Via) -> AsyncIterator[httpx.Response]:
+        """One GET, no redirects followed, its body still to read. An own transport is sent to
+        directly: the client layer's request building, cookie extraction and redirect and auth
+        machinery cost about a fifth of a bulk job's HTTP CPU and do nothing here (redirects,
+        cookies and timeouts are handled by the fetcher)."""
+        if isinstance(via, httpx.AsyncClient):
+            async with via.stream("GET", url, headers=self._headers, follow_redirects=False) as r:
+                yield r
+            return
+        request = httpx.Request("GET", url, headers=self._headers, extensions=self._extensions)
+        response = await via.handle_async_request(request)
+        response.request = request
+        try:
+            yield response
+        finally:
+            await response.aclose()
+
     async def _request_with_retries(
-        self, url: str, max_bytes: int, client: httpx.AsyncClient | None = None
+        self, url: str, max_bytes: int, via: Via
     ) -> tuple[_Response, int]:
         """GET with retries (connect errors, 429, 5xx) and backoff with jitter; Retry-After wins."""
         cfg = self.config
@@ -375,7 +393,7 @@ class _Fetcher:
             attempt += 1
             delay: float | None = None
             try:
-                response = await self._request(url, max_bytes, client)
+                response = await self._request(url, max_bytes, via)
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError):
                 if attempt > cfg.retries:
                     raise
@@ -391,9 +409,7 @@ class _Fetcher:
                 delay += random.uniform(0, delay / 2)
             await asyncio.sleep(delay)
 
-    async def _robots_for(
-        self, url: str, client: httpx.AsyncClient | None = None
-    ) -> tuple[RobotFileParser | None, str]:
+    async def _robots_for(self, url: str, via: Via) -> tuple[RobotFileParser | None, str]:
         """The parsed robots.txt of ``url``'s origin, fetched once per origin per job."""
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
@@ -408,9 +424,7 @@ class _Fetcher:
             text = ""
             for _ in range(self.config.max_redirects + 1):
                 await self._check(robots_url)
-                response, _attempts = await self._request_with_retries(
-                    robots_url, 512 * 1024, client
-                )
+                response, _attempts = await self._request_with_retries(robots_url, 512 * 1024, via)
                 location = dict(response.headers).get("location")
                 if response.status in _REDIRECTS and location:
                     robots_url = urljoin(robots_url, location)
@@ -426,7 +440,7 @@ class _Fetcher:
             self._robots[origin] = (parser, text)
             return parser, text
 
-    async def _chain(self, url: str, client: httpx.AsyncClient | None = None) -> _Outcome:
+    async def _chain(self, url: str, via: Via) -> _Outcome:
         """Follow one target's redirect chain manually, vetting and robots-checking each hop."""
         cfg = self.config
         out = _Outcome(url=url)
@@ -435,14 +449,14 @@ class _Fetcher:
         while True:
             await self._check(url)
             if cfg.respect_robots:
-                parser, robots_text = await self._robots_for(url, client)
+                parser, robots_text = await self._robots_for(url, via)
                 if url == out.url or not out.robots:
                     out.robots = robots_text
                 if parser is not None and not parser.can_fetch(_ROBOTS_TOKEN, url):
                     out.robots_disallowed = True
                     out.final_url = url
                     raise _FetchFailed("robots", f"{url} is disallowed by robots.txt")
-            response, tries = await self._request_with_retries(url, cfg.max_bytes, client)
+            response, tries = await self._request_with_retries(url, cfg.max_bytes, via)
             attempts += tries
             out.attempts = attempts
             out.cookies.update(_cookies(response.headers))
@@ -469,10 +483,8 @@ class _Fetcher:
                 out.error = f"HTTP {response.status}"
             return out
 
-    async def fetch(
-        self, target: str, client: httpx.AsyncClient | None = None
-    ) -> tuple[str, FetchResult, CachedFetch | None]:
-        """Fetch one target (through ``client`` if given, else the shared client)."""
+    async def fetch(self, target: str, via: Via) -> tuple[str, FetchResult, CachedFetch | None]:
+        """Fetch one target through ``via`` (a worker's own transport, or the injected client)."""
         started = time.perf_counter()
         try:
             key = target_key(target)
@@ -498,7 +510,7 @@ class _Fetcher:
         out = _Outcome(url=first)
         for index, url in enumerate(urls):
             try:
-                out = await self._chain(url, client)
+                out = await self._chain(url, via)
                 break
             except Exception as exc:  # mapped right here; cancellation passes through
                 failed = _classify(exc)
@@ -548,6 +560,20 @@ class _Fetcher:
         return key, result, entry
 
 
+def _transport(
+    config: FetchConfig,
+    resolver: Resolver,
+    *,
+    limits: httpx.Limits | None = None,
+    ssl_context: ssl.SSLContext | None = None,
+) -> GuardedTransport:
+    """A pinned, guarded transport on the running loop's own sockets (:mod:`.aiostream`)."""
+    verify: ssl.SSLContext | bool = ssl_context if ssl_context is not None else config.verify_tls
+    return GuardedTransport(
+        resolver, limits=limits or _limits(config), verify=verify, network_backend=AsyncioBackend()
+    )
+
+
 def make_client(
     config: FetchConfig,
     resolver: Resolver | None = None,
@@ -556,14 +582,13 @@ def make_client(
     limits: httpx.Limits | None = None,
     ssl_context: ssl.SSLContext | None = None,
 ) -> httpx.AsyncClient:
-    """The guarded client :func:`fetch_many` uses when none is injected (pinned, no env proxies).
+    """A guarded client like the transports :func:`fetch_many` uses (pinned, no env proxies).
 
     ``ssl_context`` lets many clients share one context (building one reads the CA bundle,
     ~25 ms); ``limits`` defaults to a pool sized to ``config.concurrency``.
     """
     resolver = resolver or Resolver(allow_private=config.allow_private, overrides=dns)
-    verify: ssl.SSLContext | bool = ssl_context if ssl_context is not None else config.verify_tls
-    transport = GuardedTransport(resolver, limits=limits or _limits(config), verify=verify)
+    transport = _transport(config, resolver, limits=limits, ssl_context=ssl_context)
     # Cookies are read from each response's Set-Cookie headers; a shared jar would leak one
     # site's cookies into requests to another and grows with every site fetched.
     no_jar = CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
@@ -590,6 +615,97 @@ def _limits(config: FetchConfig) -> httpx.Limits:
     )
 
 
+class _Job:
+    """One :func:`fetch_many` run: a feeder puts each distinct, not freshly cached target on a
+    bounded queue; ``concurrency`` workers fetch from it; every outcome lands on ``results``
+    (``None`` once all is done)."""
+
+    def __init__(
+        self,
+        config: FetchConfig,
+        cache: FetchCache | None,
+        resolver: Resolver,
+        client: httpx.AsyncClient | None,
+    ) -> None:
+        self.config = config
+        self.cache = cache
+        self.resolver = resolver
+        self.client = client
+        self.fetcher = _Fetcher(config, resolver)
+        self.queue: asyncio.Queue[str | None] = asyncio.Queue(maxsize=config.concurrency * 4)
+        self.results: asyncio.Queue[FetchResult | None] = asyncio.Queue()
+        self.transports: list[GuardedTransport] = []
+        # Without an injected client, each worker gets its own small pool: httpcore scans every
+        # pooled connection on every request and release, so one shared pool for 50 workers and
+        # thousands of one-off hosts spent more CPU on bookkeeping than on HTTP. A worker
+        # handles one site at a time, so two connections still let the page reuse the
+        # robots.txt one. One SSL context serves them all.
+        self._ssl = None
+        if client is None:
+            self._ssl = httpx.create_ssl_context(verify=config.verify_tls, trust_env=False)
+
+    async def run(self, targets: Iterable[str]) -> None:
+        try:
+            async with asyncio.TaskGroup() if hasattr(asyncio, "TaskGroup") else _Group() as tg:
+                tg.create_task(self._feed(targets))
+                for _ in range(self.config.concurrency):
+                    tg.create_task(self._work())
+        finally:
+            await self.results.put(None)
+
+    async def _feed(self, targets: Iterable[str]) -> None:
+        """Each distinct target once (by key), cache lookups 200 at a time, then one stop
+        marker per worker."""
+        seen: set[str] = set()
+        batch: list[tuple[str, str]] = []
+        for target in targets:
+            try:
+                key = target_key(target)
+            except IcpkitError:
+                key = f"\0{target}"  # invalid: still reported once, by a worker
+            if key in seen:
+                continue
+            seen.add(key)
+            batch.append((key, target))
+            if len(batch) >= 200:
+                await self._dispatch(batch)
+                batch = []
+        await self._dispatch(batch)
+        for _ in range(self.config.concurrency):
+            await self.queue.put(None)
+
+    async def _dispatch(self, batch: list[tuple[str, str]]) -> None:
+        """Fresh cache entries straight to the results, the rest to the workers."""
+        fresh = {}
+        if self.cache is not None and not self.config.refresh:
+            fresh = self.cache.get_many([key for key, _ in batch])
+        for key, target in batch:
+            if key in fresh:
+                await self.results.put(_result_from_cache(fresh[key], key))
+            else:
+                await self.queue.put(target)
+
+    async def _work(self) -> None:
+        """Fetch targets until the stop marker; each outcome is cached before it is reported."""
+        via: Via
+        if self.client is not None:
+            via = self.client
+        else:
+            via = _transport(
+                self.config, self.resolver, limits=_WORKER_LIMITS, ssl_context=self._ssl
+            )
+            self.transports.append(via)
+        while (target := await self.queue.get()) is not None:
+            _key, result, entry = await self.fetcher.fetch(target, via)
+            if self.cache is not None and entry is not None:
+                self.cache.put(entry)
+            await self.results.put(result)
+
+    async def aclose(self) -> None:
+        for transport in self.transports:
+            await transport.aclose()
+
+
 async def fetch_many(
     domains: Iterable[str],
     config: FetchConfig | None = None,
@@ -605,83 +721,14 @@ async def fetch_many(
     ``cache`` entries are yielded with ``from_cache=True`` instead of being fetched (unless
     ``config.refresh``); every new outcome is written to the cache before it is yielded. An
     injected ``client`` is used as is (its transport decides pinning); ``resolver`` (e.g. with
-    host overrides in tests) vets every hop and, for the default client, pins connections.
+    host overrides in tests) vets every hop and, for the fetcher's own transports, pins
+    connections.
     """
     cfg = config or FetchConfig()
-    resolver = resolver or Resolver(allow_private=cfg.allow_private)
-    own_client = client is None
-    # Without an injected client, each worker gets its own small pool: httpcore scans every
-    # pooled connection on every request and release, so one shared pool for 50 workers and
-    # thousands of one-off hosts spent more CPU on bookkeeping than on HTTP. A worker handles
-    # one site at a time, so two connections still let the page reuse the robots.txt one.
-    ssl_context = None
-    if own_client:
-        ssl_context = httpx.create_ssl_context(verify=cfg.verify_tls, trust_env=False)
-    http = client if client is not None else make_client(cfg, resolver, ssl_context=ssl_context)
-    worker_clients: list[httpx.AsyncClient] = []
-    fetcher = _Fetcher(cfg, http, resolver)
-    queue: asyncio.Queue[str | None] = asyncio.Queue(maxsize=cfg.concurrency * 4)
-    results: asyncio.Queue[FetchResult | None] = asyncio.Queue()
-    seen: set[str] = set()
-
-    async def feed() -> None:
-        batch: list[tuple[str, str]] = []
-
-        async def flush() -> None:
-            fresh = {}
-            if cache is not None and not cfg.refresh:
-                fresh = cache.get_many([k for k, _ in batch])
-            for key, target in batch:
-                if key in fresh:
-                    await results.put(_result_from_cache(fresh[key], key))
-                else:
-                    await queue.put(target)
-            batch.clear()
-
-        for target in domains:
-            try:
-                key = target_key(target)
-            except IcpkitError:
-                key = f"\0{target}"  # invalid: still reported once, by a worker
-            if key in seen:
-                continue
-            seen.add(key)
-            batch.append((key, target))
-            if len(batch) >= 200:
-                await flush()
-        await flush()
-        for _ in range(cfg.concurrency):
-            await queue.put(None)
-
-    async def worker() -> None:
-        mine: httpx.AsyncClient | None = None
-        if own_client:
-            mine = make_client(cfg, resolver, limits=_WORKER_LIMITS, ssl_context=ssl_context)
-            worker_clients.append(mine)
-        while True:
-            target = await queue.get()
-            if target is None:
-                return
-            _key, result, entry = await fetcher.fetch(target, mine)
-            if cache is not None and entry is not None:
-                cache.put(entry)
-            await results.put(result)
-
-    async def run() -> None:
-        try:
-            async with asyncio.TaskGroup() if hasattr(asyncio, "TaskGroup") else _Group() as tg:
-                tg.create_task(feed())
-                for _ in range(cfg.concurrency):
-                    tg.create_task(worker())
-        finally:
-            await results.put(None)
-
-    runner = asyncio.ensure_future(run())
+    job = _Job(cfg, cache, resolver or Resolver(allow_private=cfg.allow_private), client)
+    runner = asyncio.ensure_future(job.run(domains))
     try:
-        while True:
-            result = await results.get()
-            if result is None:
-                break
+        while (result := await job.results.get()) is not None:
             if on_progress is not None:
                 on_progress(result)
             yield result
@@ -691,9 +738,7 @@ async def fetch_many(
             runner.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await runner
-        if own_client:
-            for each in (http, *worker_clients):
-                await each.aclose()
+        await job.aclose()
 
 
 class _Group:  # pragma: no cover - Python 3.10 has no TaskGroup

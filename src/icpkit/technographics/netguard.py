@@ -395,7 +395,9 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
         limits: httpx.Limits | None = None,
         verify: ssl.SSLContext | bool = True,
         http2: bool = False,
+        network_backend: httpcore.AsyncNetworkBackend | None = None,
     ) -> None:
+        """``network_backend`` connects to the vetted addresses (default: httpcore's anyio one)."""
         limits = limits or httpx.Limits(max_connections=100, max_keepalive_connections=50)
         super().__init__(trust_env=False, limits=limits, verify=verify, http2=http2)
         ssl_context = verify if isinstance(verify, ssl.SSLContext) else None
@@ -408,7 +410,7 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
             keepalive_expiry=limits.keepalive_expiry,
             http1=True,
             http2=http2,
-            network_backend=GuardedBackend(resolver),
+            network_backend=GuardedBackend(resolver, network_backend),
         )
 
 
