@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import polars as pl
 
@@ -34,6 +34,9 @@ from icpkit.errors import InputError, MissingColumnsError
 from icpkit.icp import ICP
 from icpkit.people.compliance import DISCLAIMER, domain_key, email_key, regime_columns
 from icpkit.people.personas import prepare_contacts, rank_contacts
+
+if TYPE_CHECKING:
+    from polars.expr.whenthen import ChainedThen
 
 PERSONAL_COLUMNS: tuple[str, ...] = (
     "contact_id",
@@ -286,14 +289,7 @@ def build_outreach(
     unknown country (only with ``unknown_country="exclude"``), beyond ``per_account``.
     ``include_names=False`` leaves first/last/full names out of the frame.
     """
-    if per_account < 1:
-        raise InputError(f"per_account must be at least 1, got {per_account}")
-    missing = [c for c in ("tier", "disqualified", "segment") if c not in scored.columns]
-    if missing:
-        raise MissingColumnsError(missing, why="the accounts must be scored first (icp score)")
-    bad_tiers = sorted(set(tiers) - {"A", "B", "C", "D"})
-    if bad_tiers:
-        raise InputError(f"unknown tier(s) {bad_tiers}; tiers are A, B, C and D")
+    _check_outreach_request(scored, tiers, per_account)
     prepared = prepare_contacts(contacts)
     warnings = list(prepared.warnings)
     sup = load_suppression(suppression)
@@ -302,12 +298,69 @@ def build_outreach(
     )
     if invalid:
         warnings.append(invalid)
-    emails = sup.filter(pl.col("kind") == "email").unique("value", keep="first")
-    domains = sup.filter(pl.col("kind") == "domain")
     kinds = {k: int((sup["kind"] == k).sum()) for k in ("email", "domain", "invalid")}
 
-    ranked = rank_contacts(prepared.frame, scored, icp)
-    # Contacts are compared in the keys the list was read in (plus tags, IDNA, trailing dots).
+    ranked, suppressed = _suppression_hits(rank_contacts(prepared.frame, scored, icp), sup)
+    ranked = ranked.with_columns(regime_columns(pl.col("country_code")))
+    casl = (pl.col("regime") == "CASL") & ~pl.col("consent").fill_null(False)
+    reason = _exclusion_reason(suppressed, tiers)
+    if casl_without_consent == "exclude":
+        reason = reason.when(casl).then(pl.lit("CASL: no consent on record"))
+    if unknown_country == "exclude":
+        reason = reason.when(pl.col("regime") == "unknown").then(pl.lit("country unknown"))
+    ranked = ranked.with_columns(reason.alias("_excluded"))
+
+    keep, excluded = _best_per_account(ranked, per_account)
+    frame = _output_frame(keep, casl, include_names)
+    flagged = {
+        str(k): int(v)
+        for k, v in frame.select(pl.col("flags").str.split("; ").explode())
+        .filter(pl.col("flags") != "")
+        .group_by("flags")
+        .len()
+        .sort("flags")
+        .iter_rows()
+    }
+    regimes = {str(k): int(v) for k, v in frame.group_by("regime").len().sort("regime").iter_rows()}
+    return OutreachResult(
+        frame=frame,
+        contacts_in=prepared.frame.height,
+        excluded=excluded,
+        suppressed={
+            k.removeprefix("suppressed: "): v
+            for k, v in excluded.items()
+            if k.startswith("suppressed")
+        },
+        flagged=flagged,
+        regimes=regimes,
+        personal_columns=[c for c in PERSONAL_COLUMNS if c in frame.columns],
+        suppression_entries=sup.height,
+        warnings=warnings,
+        suppression_kinds=kinds,
+    )
+
+
+def _check_outreach_request(scored: pl.DataFrame, tiers: Sequence[str], per_account: int) -> None:
+    """Refuse an export that cannot be right before any contact is read."""
+    if per_account < 1:
+        raise InputError(f"per_account must be at least 1, got {per_account}")
+    missing = [c for c in ("tier", "disqualified", "segment") if c not in scored.columns]
+    if missing:
+        raise MissingColumnsError(missing, why="the accounts must be scored first (icp score)")
+    bad_tiers = sorted(set(tiers) - {"A", "B", "C", "D"})
+    if bad_tiers:
+        raise InputError(f"unknown tier(s) {bad_tiers}; tiers are A, B, C and D")
+
+
+def _suppression_hits(ranked: pl.DataFrame, sup: pl.DataFrame) -> tuple[pl.DataFrame, pl.Expr]:
+    """The ranked contacts with their comparison keys, and the suppression reason per contact.
+
+    Contacts are compared in the keys the list was read in (plus tags, IDNA, trailing dots): by
+    email, by the email's domain and by the account's domains, subdomains included; a contact
+    flagged as opted out in the contacts file is suppressed too.
+    """
+    emails = sup.filter(pl.col("kind") == "email").unique("value", keep="first")
+    domains = sup.filter(pl.col("kind") == "domain")
     ranked = ranked.with_columns(
         email_key(pl.col("email")).alias("_email_key"),
         domain_key(pl.col("email").str.extract(r"@([^@]+)$", 1)).alias("_email_domain_key"),
@@ -341,9 +394,17 @@ def build_outreach(
         *(_domain_hit(pl.col(c), domains, depth) for c in key_cols),
         pl.when(pl.col("opted_out")).then(pl.lit("opted out (contacts file)")),
     )
+    return ranked, suppressed
+
+
+def _exclusion_reason(suppressed: pl.Expr, tiers: Sequence[str]) -> ChainedThen:
+    """The first reason a contact cannot be exported, in the documented order (null: exportable).
+
+    Returned open so the policy-dependent reasons (CASL, unknown country) can be appended.
+    """
     fit = pl.col("tier").is_in(list(tiers)) & ~pl.col("disqualified").fill_null(False)
     tier_text = ", ".join(tiers)
-    reason = (
+    return (
         pl.when(suppressed.is_not_null())
         .then(pl.format("suppressed: {}", suppressed))
         .when(~pl.col("has_account_key"))
@@ -357,15 +418,13 @@ def build_outreach(
         .when(~pl.col("email_valid"))
         .then(pl.lit("malformed email"))
     )
-    ranked = ranked.with_columns(regime_columns(pl.col("country_code")))
-    casl = (pl.col("regime") == "CASL") & ~pl.col("consent").fill_null(False)
-    if casl_without_consent == "exclude":
-        reason = reason.when(casl).then(pl.lit("CASL: no consent on record"))
-    if unknown_country == "exclude":
-        reason = reason.when(pl.col("regime") == "unknown").then(pl.lit("country unknown"))
-    ranked = ranked.with_columns(reason.alias("_excluded"))
 
-    # Within each account, the best remaining contacts up to per_account.
+
+def _best_per_account(
+    ranked: pl.DataFrame, per_account: int
+) -> tuple[pl.DataFrame, dict[str, int]]:
+    """Within each account the best remaining contacts up to ``per_account``, and the count of
+    every contact left out by reason (most frequent first), so nothing is dropped silently."""
     keep = ranked.filter(pl.col("_excluded").is_null()).with_columns(
         pl.col("contact_rank").rank("ordinal").over("account_row").alias("_pos")
     )
@@ -380,10 +439,14 @@ def build_outreach(
     excluded = {str(r): int(n) for r, n in counts.iter_rows()}
     if beyond:
         excluded[f"beyond {per_account} contacts per account"] = beyond
-    sup_counts = {
-        k.removeprefix("suppressed: "): v for k, v in excluded.items() if k.startswith("suppressed")
-    }
+    return keep, excluded
 
+
+def _output_frame(keep: pl.DataFrame, casl: pl.Expr, include_names: bool) -> pl.DataFrame:
+    """The exported rows: flags per row, the account's own keys, priority order, our columns.
+
+    Optional identity columns the contacts file did not have are left out, not written empty.
+    """
     flags = pl.concat_list(
         [
             pl.when(pl.col("regime") == "unknown").then(pl.lit("country unknown: check first")),
@@ -412,33 +475,9 @@ def build_outreach(
     if not include_names:
         columns = [c for c in columns if c not in ("first_name", "last_name", "name")]
     frame = keep.select(columns)
-    # Optional identity columns the contacts file did not have are left out, not written empty.
     optional = ("contact_id", "first_name", "last_name", "name", "account_name")
     empty = [c for c in optional if c in frame.columns and frame[c].null_count() == frame.height]
-    frame = frame.drop(empty) if frame.height else frame
-    flagged = {
-        str(k): int(v)
-        for k, v in frame.select(pl.col("flags").str.split("; ").explode())
-        .filter(pl.col("flags") != "")
-        .group_by("flags")
-        .len()
-        .sort("flags")
-        .iter_rows()
-    }
-    regimes = {str(k): int(v) for k, v in frame.group_by("regime").len().sort("regime").iter_rows()}
-    personal = [c for c in PERSONAL_COLUMNS if c in frame.columns]
-    return OutreachResult(
-        frame=frame,
-        contacts_in=prepared.frame.height,
-        excluded=excluded,
-        suppressed=sup_counts,
-        flagged=flagged,
-        regimes=regimes,
-        personal_columns=personal,
-        suppression_entries=sup.height,
-        warnings=warnings,
-        suppression_kinds=kinds,
-    )
+    return frame.drop(empty) if frame.height else frame
 
 
 def export_outreach(

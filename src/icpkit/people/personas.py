@@ -376,8 +376,48 @@ def analyze_personas(
     """
     prepared = prepare_contacts(contacts, file=file)
     warnings = list(prepared.warnings)
-    acc = _account_frame(accounts, icp)
-    linked = link_contacts(prepared.frame, acc)
+    linked = link_contacts(prepared.frame, _account_frame(accounts, icp))
+    unlinked = int(linked["account_row"].is_null().sum())
+    rows = _fitting_contacts(linked, icp, tiers)
+    if unlinked:
+        warnings.append(f"{unlinked:,} contact(s) match no account and were left out")
+    rows, has_outcome = _with_deal_outcome(rows)
+    if not has_outcome:
+        warnings.append(
+            "no deal stage or won flag found: every deal counts as won, so personas are not "
+            "compared with lost deals"
+        )
+    deal_outcome, totals = _deal_results(rows)
+    people = rows.join(deal_outcome, on=["group", "deal"], how="inner").filter(
+        pl.col("department").is_not_null()
+    )
+    # Every person counts as "involved", and once more under their deal role when known.
+    any_role = people.with_columns(pl.lit("involved").alias("deal_role"))
+    with_role = people.filter(pl.col("deal_role").is_not_null())
+    keyed = pl.concat([any_role, with_role], how="vertical_relaxed")
+    table = _involvement_table(keyed, totals)
+
+    titles = _example_titles(keyed)
+    personas: list[Persona] = []
+    deals: dict[str, dict[str, int]] = {}
+    for row in totals.iter_rows(named=True):  # one iteration per segment
+        group = row["group"]
+        deals[group] = {"won": row["won_total"], "lost": row["lost_total"]}
+        sub = table.filter(pl.col("group") == group)
+        personas.extend(
+            _choose(sub, group, titles, min_share=min_share, limit=max_personas, alpha=alpha)
+        )
+        if row["won_total"] == 0:
+            warnings.append(f"segment {group}: no won deals among fitting accounts")
+    return PersonaDiscovery(personas, table, deals, warnings)
+
+
+def _fitting_contacts(linked: pl.DataFrame, icp: ICP, tiers: Sequence[str]) -> pl.DataFrame:
+    """Linked contacts of fitting accounts, each with its deal key and segment group.
+
+    A contact without a deal id stands for its account's deal; with no segments in the ICP
+    every fitting account is in the one group "all".
+    """
     fit = (
         pl.col("segment").is_not_null()
         & ~pl.col("disqualified").fill_null(False)
@@ -385,29 +425,32 @@ def analyze_personas(
     )
     if not icp.segments:
         fit = ~pl.col("disqualified").fill_null(False) & pl.col("tier").is_in(list(tiers))
-    rows = linked.filter(pl.col("account_row").is_not_null() & fit).with_columns(
+    return linked.filter(pl.col("account_row").is_not_null() & fit).with_columns(
         pl.coalesce(
             pl.col("deal_id"), pl.format("account:{}", pl.col("account_row").cast(pl.String))
         ).alias("deal"),
         pl.col("segment").fill_null("all").alias("group"),
     )
-    unlinked = int(linked["account_row"].is_null().sum())
-    if unlinked:
-        warnings.append(f"{unlinked:,} contact(s) match no account and were left out")
-    # Deal outcome: contact's stage, else the account's won flag, else "won" (customer file).
+
+
+def _with_deal_outcome(rows: pl.DataFrame) -> tuple[pl.DataFrame, bool]:
+    """Each contact's deal outcome: its stage, else the account's won flag, else "won".
+
+    The flag says whether any outcome was found; without one the file is a customer list and
+    there are no lost deals to compare with.
+    """
     has_outcome = rows["deal_outcome"].is_not_null().any() or (
         rows["account_outcome"].is_not_null().any()
     )
-    rows = rows.with_columns(
+    return rows.with_columns(
         pl.coalesce("deal_outcome", "account_outcome").alias("outcome")
         if has_outcome
         else pl.lit("won").alias("outcome")
-    )
-    if not has_outcome:
-        warnings.append(
-            "no deal stage or won flag found: every deal counts as won, so personas are not "
-            "compared with lost deals"
-        )
+    ), bool(has_outcome)
+
+
+def _deal_results(rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """One result per deal (won if any of its contacts says won) and won/lost totals per group."""
     deal_outcome = (
         rows.filter(pl.col("outcome").is_not_null())
         .group_by("group", "deal")
@@ -426,12 +469,12 @@ def analyze_personas(
         )
         .sort("group")
     )
-    people = rows.join(deal_outcome, on=["group", "deal"], how="inner").filter(
-        pl.col("department").is_not_null()
-    )
-    any_role = people.with_columns(pl.lit("involved").alias("deal_role"))
-    with_role = people.filter(pl.col("deal_role").is_not_null())
-    keyed = pl.concat([any_role, with_role], how="vertical_relaxed")
+    return deal_outcome, totals
+
+
+def _involvement_table(keyed: pl.DataFrame, totals: pl.DataFrame) -> pl.DataFrame:
+    """Per group × department × seniority × role: won and lost deals involved, shares, lift and
+    Fisher's p, most-involved first (the table personas are chosen from)."""
     keys = ["group", "department", "seniority", "deal_role"]
     counts = (
         keyed.group_by(keys)
@@ -466,24 +509,10 @@ def analyze_personas(
         .replace_strict(SENIORITY_RANK, default=0, return_dtype=pl.Int64)
         .alias("_sen_rank"),
     )
-    table = table.sort(
+    return table.sort(
         ["group", "deal_role", "won_involved", "_sen_rank", "department"],
         descending=[False, False, True, True, False],
     ).drop("_sen_rank")
-
-    titles = _example_titles(keyed)
-    personas: list[Persona] = []
-    deals: dict[str, dict[str, int]] = {}
-    for row in totals.iter_rows(named=True):  # one iteration per segment
-        group = row["group"]
-        deals[group] = {"won": row["won_total"], "lost": row["lost_total"]}
-        sub = table.filter(pl.col("group") == group)
-        personas.extend(
-            _choose(sub, group, titles, min_share=min_share, limit=max_personas, alpha=alpha)
-        )
-        if row["won_total"] == 0:
-            warnings.append(f"segment {group}: no won deals among fitting accounts")
-    return PersonaDiscovery(personas, table, deals, warnings)
 
 
 def _example_titles(keyed: pl.DataFrame) -> pl.DataFrame:
@@ -667,28 +696,7 @@ def rank_contacts(
     """
     prepared = prepare_contacts(contacts)
     acc = _account_frame(scored_accounts, icp)
-    c = link_contacts(prepared.frame, acc)
-    personas = list(icp.personas)
-    if personas:
-        pts = [_persona_points(p).alias(f"_p{i}") for i, p in enumerate(personas)]
-        c = c.with_columns(pts).with_columns(
-            pl.max_horizontal([f"_p{i}" for i in range(len(personas))]).alias("persona_points")
-        )
-        label = pl.lit(None, dtype=pl.String)
-        floor = PERSONA_POINTS["department"]  # a persona is named only when the department fits
-        for i in reversed(range(len(personas))):
-            label = (
-                pl.when(
-                    (pl.col(f"_p{i}") == pl.col("persona_points")) & (pl.col(f"_p{i}") >= floor)
-                )
-                .then(pl.lit(personas[i].id))
-                .otherwise(label)
-            )
-        c = c.with_columns(label.alias("persona")).drop([f"_p{i}" for i in range(len(personas))])
-    else:
-        c = c.with_columns(
-            pl.lit(0.0).alias("persona_points"), pl.lit(None, dtype=pl.String).alias("persona")
-        )
+    c = _with_persona_match(link_contacts(prepared.frame, acc), list(icp.personas))
     sen_rank = pl.col("seniority").replace_strict(SENIORITY_RANK, default=0, return_dtype=pl.Int64)
     raw = (
         pl.col("persona_points")
@@ -700,7 +708,47 @@ def rank_contacts(
         pl.when(pl.col("opted_out")).then(0.0).otherwise(raw).alias("contact_score"),
         sen_rank.alias("_sen"),
     )
-    reasons = pl.concat_list(
+    c = c.with_columns(_contact_reasons().list.join("; ").alias("reasons"))
+    ranked = c.filter(pl.col("account_row").is_not_null()).sort(
+        ["account_row", "contact_score", "_sen", "row"], descending=[False, True, True, False]
+    )
+    ranked = ranked.with_columns(
+        pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("account_row").alias("contact_rank")
+    )
+    rest = c.filter(pl.col("account_row").is_null()).with_columns(
+        pl.lit(None, dtype=pl.Int64).alias("contact_rank")
+    )
+    out = pl.concat([ranked, rest], how="vertical_relaxed")
+    return out.sort(["account_rank", "account_row", "contact_rank", "row"], nulls_last=True).drop(
+        "_sen"
+    )
+
+
+def _with_persona_match(c: pl.DataFrame, personas: list[Persona]) -> pl.DataFrame:
+    """Each contact's best persona points and the persona they earn it from (the first listed
+    on a tie), named only when the department fits; no personas gives 0 and no name."""
+    if not personas:
+        return c.with_columns(
+            pl.lit(0.0).alias("persona_points"), pl.lit(None, dtype=pl.String).alias("persona")
+        )
+    pts = [_persona_points(p).alias(f"_p{i}") for i, p in enumerate(personas)]
+    c = c.with_columns(pts).with_columns(
+        pl.max_horizontal([f"_p{i}" for i in range(len(personas))]).alias("persona_points")
+    )
+    label = pl.lit(None, dtype=pl.String)
+    floor = PERSONA_POINTS["department"]  # a persona is named only when the department fits
+    for i in reversed(range(len(personas))):
+        label = (
+            pl.when((pl.col(f"_p{i}") == pl.col("persona_points")) & (pl.col(f"_p{i}") >= floor))
+            .then(pl.lit(personas[i].id))
+            .otherwise(label)
+        )
+    return c.with_columns(label.alias("persona")).drop([f"_p{i}" for i in range(len(personas))])
+
+
+def _contact_reasons() -> pl.Expr:
+    """Why a contact ranks where it does: persona match, role, and what makes it hard to reach."""
+    return pl.concat_list(
         [
             pl.when(pl.col("persona").is_not_null()).then(
                 pl.format(
@@ -721,20 +769,6 @@ def rank_contacts(
             pl.when(pl.col("opted_out")).then(pl.lit("opted out: do not contact")),
         ]
     ).list.drop_nulls()
-    c = c.with_columns(reasons.list.join("; ").alias("reasons"))
-    ranked = c.filter(pl.col("account_row").is_not_null()).sort(
-        ["account_row", "contact_score", "_sen", "row"], descending=[False, True, True, False]
-    )
-    ranked = ranked.with_columns(
-        pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("account_row").alias("contact_rank")
-    )
-    rest = c.filter(pl.col("account_row").is_null()).with_columns(
-        pl.lit(None, dtype=pl.Int64).alias("contact_rank")
-    )
-    out = pl.concat([ranked, rest], how="vertical_relaxed")
-    return out.sort(["account_rank", "account_row", "contact_rank", "row"], nulls_last=True).drop(
-        "_sen"
-    )
 
 
 __all__ = [
