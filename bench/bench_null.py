@@ -3,7 +3,9 @@
 Issue 10 asks that at most 5% of shuffled-outcome runs report any segment, disqualifier or
 timing signal, over small (300 rows), medium (5,000 rows) and wide (100+ columns) data. This
 script runs ``--runs`` shuffled-outcome discoveries per size and prints the share of runs that
-reported anything, the smallest printed p-value and the CPU seconds per run.
+reported anything, the share whose points table is not flat (a fit score that ranks accounts
+claims signal too) and of runs with either, the smallest printed p-value and the CPU seconds
+per run.
 
 Usage::
 
@@ -71,7 +73,7 @@ def run(size: str, runs: int, first_seed: int) -> dict[str, Any]:
     from icpkit.sample.customers import TECH_CATEGORIES
 
     cmap = {k.lower(): [v] for k, v in TECH_CATEGORIES.items()}
-    hits = {"segment": 0, "disqualifier": 0, "timing": 0, "any": 0}
+    hits = {"segment": 0, "disqualifier": 0, "timing": 0, "any": 0, "points": 0, "claim": 0}
     cpu = 0.0
     min_p = 1.0
     for seed in range(first_seed, first_seed + runs):
@@ -91,6 +93,10 @@ def run(size: str, runs: int, first_seed: int) -> dict[str, Any]:
         for k, v in got.items():
             hits[k] += int(v)
         hits["any"] += int(any(got.values()))
+        # A points table that is not flat claims signal too (the fit score ranks accounts).
+        points = bool(icp.scoring.points or any(s.bonus for s in icp.segments))
+        hits["points"] += int(points)
+        hits["claim"] += int(points or any(got.values()))
         for s in icp.segments:
             if s.evidence is not None:
                 min_p = min(min_p, s.evidence.p_value)
@@ -115,6 +121,7 @@ def main() -> None:
         print(
             f"{r['size']:>6} ({r['rows']} rows): {r['any']}/{r['runs']} runs report anything "
             f"(segments {r['segment']}, disqualifiers {r['disqualifier']}, timing {r['timing']}); "
+            f"points table not flat {r['points']}, any claim of signal {r['claim']}/{r['runs']}; "
             f"smallest segment p {r['min_segment_p']:.2g}; {r['cpu_s_per_run']:.2f} CPU s/run",
             flush=True,
         )
