@@ -31,6 +31,7 @@ import re
 from dataclasses import dataclass
 
 import polars as pl
+from polars.expr.whenthen import Then
 
 from icpkit.criteria import Criterion, Operator
 from icpkit.icp import ICP
@@ -128,130 +129,124 @@ def _found(values: tuple[str, ...]) -> pl.Expr:
     return pl.col("tech").list.eval(pl.element().filter(pl.element().is_in(wanted))).list.join(", ")
 
 
-def _test(w: WebCriterion) -> tuple[pl.Expr, pl.Expr]:
-    """(three-valued result, one line of evidence or the reason it is unknown)."""
-    c = w.criterion
-    read = pl.col("good").fill_null(False)
-    where = pl.lit(" on ") + pl.col("page_url")
-    result: pl.Expr
-    text: pl.Expr
-    if w.source == "tech":
-        if c.has_any is not None:
-            hit = _list_has(c.has_any)
-            result = pl.when(read).then(hit)
-            text = (
-                pl.when(~read)
-                .then(pl.lit("no page read"))
-                .when(hit)
-                .then(pl.lit("detected: ") + _found(c.has_any) + where)
-                .otherwise(pl.lit("none of them detected") + where)
-            )
-            return result, text
-        values = c.has_none or ()
-        hit = _list_has(values)
-        if c.category:
-            fact = (
-                pl.col("facts")
-                .list.eval(
-                    pl.element().filter(
-                        pl.element().struct.field("category").str.to_lowercase()
-                        == c.category.lower()
-                    )
-                )
-                .list.first()
-            )
-            observable = fact.struct.field("observable").fill_null(0) > 0
-            detected = fact.struct.field("detected").fill_null(pl.lit([], pl.List(pl.String)))
-            any_cat = detected.list.len() > 0
-            fingerprinted = fact.struct.field("fingerprinted").fill_null(0).cast(pl.String)
-            present = hit | any_cat
-            result = (
-                pl.when(~read)
-                .then(None)
-                .when(present)
-                .then(False)
-                .when(observable)
-                .then(True)
-                .otherwise(None)
-            )
-            cat = c.category.lower()
-            n_obs = fact.struct.field("observable").fill_null(0).cast(pl.String)
-            text = (
-                pl.when(~read)
-                .then(pl.lit("no page read"))
-                .when(present)
-                .then(
-                    pl.lit(f"{cat} tool detected: ")
-                    + pl.concat_list(
-                        pl.col("tech").list.eval(
-                            pl.element().filter(pl.element().is_in([_norm(v) for v in values]))
-                        ),
-                        detected,
-                    )
-                    .list.unique()
-                    .list.sort()
-                    .list.join(", ")
-                    + where
-                )
-                .when(observable)
-                .then(
-                    pl.lit("none of the ")
-                    + fingerprinted
-                    + pl.lit(f" fingerprinted {cat} tools detected; ")
-                    + n_obs
-                    + pl.lit(" of them observable from the archived page")
-                    + where
-                )
-                .otherwise(
-                    pl.lit(f"not observable: no {cat} tool could be seen in what was archived")
-                )
-            )
-            return result, text
-        tools = [_norm(v) for v in values]
-        observable = pl.col("tools_observable").list.set_intersection(tools).list.len() == len(
-            set(tools)
+_READ = pl.col("good").fill_null(False)
+_WHERE = pl.lit(" on ") + pl.col("page_url")
+
+Test = tuple[pl.Expr, pl.Expr]
+"""A criterion's (three-valued result, one line of evidence or the reason it is unknown)."""
+
+
+def _unread() -> Then:
+    """The first branch of every technology test: no page of the domain was read well."""
+    return pl.when(~_READ).then(pl.lit("no page read"))
+
+
+def _test_has_any(values: tuple[str, ...]) -> Test:
+    hit = _list_has(values)
+    text = (
+        _unread()
+        .when(hit)
+        .then(pl.lit("detected: ") + _found(values) + _WHERE)
+        .otherwise(pl.lit("none of them detected") + _WHERE)
+    )
+    return pl.when(_READ).then(hit), text
+
+
+def _test_lacks_category(values: tuple[str, ...], category: str) -> Test:
+    """ "Has none" of a category: met only where the category was observable on the page."""
+    cat = category.lower()
+    fact = (
+        pl.col("facts")
+        .list.eval(
+            pl.element().filter(pl.element().struct.field("category").str.to_lowercase() == cat)
         )
-        result = pl.when(~read).then(None).when(hit).then(False).when(observable).then(True)
-        text = (
-            pl.when(~read)
-            .then(pl.lit("no page read"))
-            .when(hit)
-            .then(pl.lit("detected: ") + _found(values) + where)
-            .when(observable)
-            .then(pl.lit("none of them detected") + where)
-            .otherwise(pl.lit("not observable: not all of them can be seen in what was archived"))
+        .list.first()
+    )
+    n_obs = fact.struct.field("observable").fill_null(0)
+    observable = n_obs > 0
+    detected = fact.struct.field("detected").fill_null(pl.lit([], pl.List(pl.String)))
+    present = _list_has(values) | (detected.list.len() > 0)
+    result = (
+        pl.when(~_READ)
+        .then(None)
+        .when(present)
+        .then(False)
+        .when(observable)
+        .then(True)
+        .otherwise(None)
+    )
+    named = pl.col("tech").list.eval(
+        pl.element().filter(pl.element().is_in([_norm(v) for v in values]))
+    )
+    text = (
+        _unread()
+        .when(present)
+        .then(
+            pl.lit(f"{cat} tool detected: ")
+            + pl.concat_list(named, detected).list.unique().list.sort().list.join(", ")
+            + _WHERE
         )
-        return result, text
-    if w.source == "page":
-        col = pl.col(c.column.strip().lower())
-        result = col == pl.lit(bool(c.is_))
-        text = (
-            pl.when(col.is_null())
-            .then(pl.lit("no page read"))
-            .when(col)
-            .then(pl.lit("linked or captured on the domain"))
-            .otherwise(pl.lit("no such page linked or captured"))
+        .when(observable)
+        .then(
+            pl.lit("none of the ")
+            + fact.struct.field("fingerprinted").fill_null(0).cast(pl.String)
+            + pl.lit(f" fingerprinted {cat} tools detected; ")
+            + n_obs.cast(pl.String)
+            + pl.lit(" of them observable from the archived page")
+            + _WHERE
         )
-        return result, text
-    words = [_norm(v) for v in c.in_ or ()]
-    if w.source == "country":
-        wanted = set(words)
-        codes = [c for c, name in COUNTRY_NAMES.items() if c in wanted or name in wanted]
-        col = pl.col("country")
-        result = col.is_in(codes)
-        text = (
-            pl.when(col.is_null())
-            .then(pl.lit("no country hint"))
-            .otherwise(
-                pl.lit("country ")
-                + col
-                + pl.lit(" from ")
-                + pl.col("country_hints").list.join(", ")
-            )
+        .otherwise(pl.lit(f"not observable: no {cat} tool could be seen in what was archived"))
+    )
+    return result, text
+
+
+def _test_lacks_tools(values: tuple[str, ...]) -> Test:
+    """ "Has none" of named tools: met only where each of them was observable on the page."""
+    hit = _list_has(values)
+    tools = [_norm(v) for v in values]
+    observable = pl.col("tools_observable").list.set_intersection(tools).list.len() == len(
+        set(tools)
+    )
+    result = pl.when(~_READ).then(None).when(hit).then(False).when(observable).then(True)
+    text = (
+        _unread()
+        .when(hit)
+        .then(pl.lit("detected: ") + _found(values) + _WHERE)
+        .when(observable)
+        .then(pl.lit("none of them detected") + _WHERE)
+        .otherwise(pl.lit("not observable: not all of them can be seen in what was archived"))
+    )
+    return result, text
+
+
+def _test_page(column: str, wanted: bool) -> Test:
+    col = pl.col(column.strip().lower())
+    text = (
+        pl.when(col.is_null())
+        .then(pl.lit("no page read"))
+        .when(col)
+        .then(pl.lit("linked or captured on the domain"))
+        .otherwise(pl.lit("no such page linked or captured"))
+    )
+    return col == pl.lit(wanted), text
+
+
+def _test_country(words: list[str]) -> Test:
+    wanted = set(words)
+    codes = [code for code, name in COUNTRY_NAMES.items() if code in wanted or name in wanted]
+    col = pl.col("country")
+    text = (
+        pl.when(col.is_null())
+        .then(pl.lit("no country hint"))
+        .otherwise(
+            pl.lit("country ") + col + pl.lit(" from ") + pl.col("country_hints").list.join(", ")
         )
-        return result, text
+    )
+    return col.is_in(codes), text
+
+
+def _test_language(words: list[str]) -> Test:
     col = pl.col("language")
-    result = col.is_in(sorted(_language_vocabulary(words)))
     text = (
         pl.when(col.is_null())
         .then(pl.lit("no language declared"))
@@ -259,7 +254,22 @@ def _test(w: WebCriterion) -> tuple[pl.Expr, pl.Expr]:
             pl.lit("language ") + col + pl.lit(" (") + pl.col("language_source") + pl.lit(")")
         )
     )
-    return result, text
+    return col.is_in(sorted(_language_vocabulary(words))), text
+
+
+def _test(w: WebCriterion) -> Test:
+    """(three-valued result, one line of evidence or the reason it is unknown)."""
+    c = w.criterion
+    if w.source == "tech":
+        if c.has_any is not None:
+            return _test_has_any(c.has_any)
+        if c.category:
+            return _test_lacks_category(c.has_none or (), c.category)
+        return _test_lacks_tools(c.has_none or ())
+    if w.source == "page":
+        return _test_page(c.column, bool(c.is_))
+    words = [_norm(v) for v in c.in_ or ()]
+    return _test_country(words) if w.source == "country" else _test_language(words)
 
 
 def _language_vocabulary(values: list[str]) -> dict[str, str]:
@@ -308,6 +318,58 @@ def _icp_values(view: pl.DataFrame, web: list[WebCriterion]) -> list[pl.Expr]:
     return list(out.values())
 
 
+def _result(i: int) -> pl.Expr:
+    """Criterion ``i``'s three-valued result (a column while :func:`evaluate` runs)."""
+    return pl.col(f"_c{i}")
+
+
+def _condition(result: pl.Expr, kind: str) -> pl.Expr:
+    if kind == "met":
+        return result.fill_null(False)
+    if kind == "failed":
+        return ~result.fill_null(True)
+    return result.is_null()
+
+
+def _labelled(web: list[WebCriterion], kind: str) -> pl.Expr:
+    """Labels of the criteria ``met``, ``failed`` or ``unknown`` on each domain."""
+    if not web:
+        return pl.lit([], dtype=pl.List(pl.String))
+    parts = [
+        pl.when(_condition(_result(i), kind)).then(pl.lit(f"{w.label} [{w.role}]"))
+        for i, w in enumerate(web)
+    ]
+    return pl.concat_list(parts).list.drop_nulls()
+
+
+def _evidence_lines(web: list[WebCriterion]) -> pl.Expr:
+    if not web:
+        return pl.lit([], dtype=pl.List(pl.String))
+    lines = [pl.lit(f"{w.label}: ") + pl.col(f"_e{i}") for i, w in enumerate(web)]
+    return pl.concat_list(lines).list.drop_nulls()
+
+
+def _any_met(idx: list[int]) -> pl.Expr:
+    return pl.any_horizontal([_result(i).fill_null(False) for i in idx]) if idx else pl.lit(False)
+
+
+def _fit(icp: ICP, web: list[WebCriterion]) -> tuple[pl.Expr, pl.Expr]:
+    """(segments matched, whether the domain fits before disqualifiers): a segment matches with
+    no failed website must-have and one met; an ICP whose segments read no website column fits
+    on any met criterion that is not a disqualifier."""
+    segs: list[pl.Expr] = []
+    for s in icp.segments:
+        idx = [i for i, w in enumerate(web) if w.role == f"must:{s.id}"]
+        if idx:
+            failed = pl.any_horizontal([~_result(i).fill_null(True) for i in idx])
+            segs.append(pl.when(_any_met(idx) & ~failed).then(pl.lit(s.id)))
+    if segs:
+        matched = pl.concat_list(segs).list.drop_nulls()
+        return matched, matched.list.len() > 0
+    positive = [i for i, w in enumerate(web) if w.role != "disqualifier"]
+    return pl.lit([], dtype=pl.List(pl.String)), _any_met(positive)
+
+
 def evaluate(view: pl.DataFrame, icp: ICP, *, keep_all: bool = False) -> pl.DataFrame:
     """The domains of ``view`` (see :mod:`.domain_view`) judged against ``icp``.
 
@@ -322,75 +384,22 @@ def evaluate(view: pl.DataFrame, icp: ICP, *, keep_all: bool = False) -> pl.Data
         *(t.alias(f"_c{i}") for i, (t, _) in enumerate(tests)),
         *(e.alias(f"_e{i}") for i, (_, e) in enumerate(tests)),
     )
-
-    def labelled(kind: str) -> pl.Expr:
-        parts = []
-        for i, w in enumerate(web):
-            c = pl.col(f"_c{i}")
-            cond = {
-                "met": c.fill_null(False),
-                "failed": ~c.fill_null(True),
-                "unknown": c.is_null(),
-            }[kind]
-            parts.append(pl.when(cond).then(pl.lit(f"{w.label} [{w.role}]")))
-        if not parts:
-            return pl.lit([], dtype=pl.List(pl.String))
-        return pl.concat_list(parts).list.drop_nulls()
-
-    evidence = (
-        pl.concat_list(
-            [pl.lit(f"{w.label}: ") + pl.col(f"_e{i}") for i, w in enumerate(web)]
-        ).list.drop_nulls()
-        if web
-        else pl.lit([], dtype=pl.List(pl.String))
-    )
-    segs: list[pl.Expr] = []
-    seg_ids = []
-    for s in icp.segments:
-        idx = [i for i, w in enumerate(web) if w.role == f"must:{s.id}"]
-        if not idx:
-            continue
-        seg_ids.append(s.id)
-        failed = pl.any_horizontal([~pl.col(f"_c{i}").fill_null(True) for i in idx])
-        met = pl.any_horizontal([pl.col(f"_c{i}").fill_null(False) for i in idx])
-        segs.append(pl.when(met & ~failed).then(pl.lit(s.id)))
-    dq = [i for i, w in enumerate(web) if w.role == "disqualifier"]
-    disqualified = (
-        pl.any_horizontal([pl.col(f"_c{i}").fill_null(False) for i in dq]) if dq else pl.lit(False)
-    )
-    if segs:
-        matched_segments = pl.concat_list(segs).list.drop_nulls()
-        fits = matched_segments.list.len() > 0
-    else:
-        matched_segments = pl.lit([], dtype=pl.List(pl.String))
-        pos = [i for i, w in enumerate(web) if w.role != "disqualifier"]
-        fits = (
-            pl.any_horizontal([pl.col(f"_c{i}").fill_null(False) for i in pos])
-            if pos
-            else pl.lit(False)
-        )
+    matched_segments, fits = _fit(icp, web)
+    disqualified = _any_met([i for i, w in enumerate(web) if w.role == "disqualifier"])
     not_observable = sorted({f"{c.describe()} [{role}]" for c, role in other})
     frame = frame.with_columns(
         matched_segments.alias("matched_segments"),
         disqualified.alias("disqualified_by_website"),
-    ).with_columns(
-        (pl.col("matched_segments").list.len() > 0 if segs else fits).alias("_fits"),
-        labelled("met").alias("criteria_met"),
-        labelled("failed").alias("criteria_failed"),
-        labelled("unknown").alias("criteria_unknown"),
-        evidence.alias("evidence"),
+        (fits & ~disqualified).alias("matched"),
+        *(_labelled(web, k).alias(f"criteria_{k}") for k in ("met", "failed", "unknown")),
+        _evidence_lines(web).alias("evidence"),
         pl.lit(not_observable, dtype=pl.List(pl.String)).alias("not_observable"),
-    )
-    frame = frame.with_columns(
-        (pl.col("_fits") & ~pl.col("disqualified_by_website")).alias("matched")
     )
     values = _icp_values(frame, web)
     frame = frame.with_columns(values) if values else frame
+    frame = frame.drop([c for c in frame.columns if c.startswith(("_c", "_e"))])
     lead = ["domain", "company_name", "matched", "matched_segments"]
-    drop = [c for c in frame.columns if c.startswith(("_c", "_e")) or c == "_fits"]
-    frame = frame.drop(drop)
-    rest = [c for c in frame.columns if c not in lead]
-    frame = frame.select(*lead, *rest)
+    frame = frame.select(*lead, *(c for c in frame.columns if c not in lead))
     if not keep_all:
         frame = frame.filter(pl.col("matched"))
     return frame.sort("domain")
