@@ -219,6 +219,32 @@ class Distinctive:
     threshold: float
 
 
+@dataclass(frozen=True)
+class _Candidates:
+    """A scope restricted to the terms that can ever be candidates in it (``min_docs`` texts)."""
+
+    scope: Scope
+    xt: sp.csr_matrix  # (terms × texts), the kept columns only
+    y_total: np.ndarray  # texts mentioning each kept term
+    cols: np.ndarray  # the kept terms' indexes into the vocabulary
+
+
+_TERM_SCHEMA = {
+    "segment": pl.String,
+    "scope": pl.String,
+    "term": pl.String,
+    "mentions": pl.Int64,
+    "interviews": pl.Int64,
+    "others_mentions": pl.Int64,
+    "others_interviews": pl.Int64,
+    "log_odds": pl.Float64,
+    "ci_low": pl.Float64,
+    "ci_high": pl.Float64,
+    "z": pl.Float64,
+    "p_value": pl.Float64,
+}
+
+
 def distinctive_terms(
     scopes: Sequence[Scope],
     terms: np.ndarray,
@@ -237,78 +263,106 @@ def distinctive_terms(
     only). The table keeps the ``keep`` best-z terms per segment and scope; ``distinctive`` is
     ``p_value <= alpha``. Shares are of the interviews in the scope (that answered the question).
     """
-    k = len(segments)
     labels = np.asarray(labels, dtype=np.int64)
+    prepared = _candidates(scopes, min_docs)
+    null_max = _null_maxima(prepared, labels, len(segments), permutations, seed, min_docs)
+    finite = null_max[np.isfinite(null_max)]
+    threshold = float(np.quantile(finite, 1 - alpha)) if finite.size else 0.0
+    rows: list[pl.DataFrame] = []
+    for c in prepared:
+        rows += _scope_rows(c, labels, terms, segments, null_max, min_docs=min_docs, keep=keep)
+    table = pl.concat(rows) if rows else pl.DataFrame(schema=_TERM_SCHEMA)
+    table = table.with_columns((pl.col("p_value") <= alpha).alias("distinctive"))
+    return Distinctive(table.sort(["segment", "z"], descending=[False, True]), null_max, threshold)
+
+
+def _candidates(scopes: Sequence[Scope], min_docs: int) -> list[_Candidates]:
+    """Each non-empty scope with its possible candidate terms.
+
+    A term mentioned in fewer than ``min_docs`` texts of a scope is never a candidate, whatever
+    the labels: leaving it out of every permutation pass is most of the speed (most phrases,
+    per question).
+    """
     prepared = []
     for s in scopes:
         y_all = np.asarray(s.matrix.sum(axis=0), dtype=np.float64).ravel()
-        # A term mentioned in fewer than min_docs texts of this scope is never a candidate,
-        # whatever the labels: leave it out of every pass (most phrases, per question).
         cols = np.flatnonzero(y_all >= min_docs)
         if cols.size == 0 or s.matrix.shape[0] == 0:
             continue
-        xt = s.matrix[:, cols].T.tocsr()
-        prepared.append((s, xt, y_all[cols], cols))
+        prepared.append(_Candidates(s, s.matrix[:, cols].T.tocsr(), y_all[cols], cols))
+    return prepared
+
+
+def _null_maxima(
+    prepared: Sequence[_Candidates],
+    labels: np.ndarray,
+    k: int,
+    permutations: int,
+    seed: int,
+    min_docs: int,
+) -> np.ndarray:
+    """The largest z over every term, scope and segment under each permutation of the labels.
+
+    Judging each observed z against these maxima (max-T) adjusts for every comparison made.
+    """
     rng = np.random.default_rng(seed)
     null_max = np.full(permutations, -np.inf)
     for b in range(permutations):
         perm = rng.permutation(labels)
-        for s, xt, y_total, _ in prepared:
-            lab = perm[s.interview]
+        for c in prepared:
+            lab = perm[c.scope.interview]
             n_group = np.bincount(lab[lab >= 0], minlength=k)
-            z = _z(_counts(xt, lab, k), n_group, y_total, s.matrix.shape[0], min_docs)
+            z = _z(_counts(c.xt, lab, k), n_group, c.y_total, c.scope.matrix.shape[0], min_docs)
             null_max[b] = max(null_max[b], float(z.max(initial=-np.inf)))
-    finite = null_max[np.isfinite(null_max)]
-    threshold = float(np.quantile(finite, 1 - alpha)) if finite.size else 0.0
+    return null_max
+
+
+def _scope_rows(
+    c: _Candidates,
+    labels: np.ndarray,
+    terms: np.ndarray,
+    segments: Sequence[str],
+    null_max: np.ndarray,
+    *,
+    min_docs: int,
+    keep: int,
+) -> list[pl.DataFrame]:
+    """The ``keep`` best-z terms per segment in one scope, with counts, log-odds, CI and p."""
+    k = len(segments)
+    permutations = null_max.size
+    s = c.scope
+    lab = labels[s.interview]
+    y = _counts(c.xt, lab, k)
+    n_group = np.bincount(lab[lab >= 0], minlength=k).astype(np.float64)
+    delta, se = log_odds(y, n_group, c.y_total, s.matrix.shape[0])
+    z = _z(y, n_group, c.y_total, s.matrix.shape[0], min_docs)
+    n_all = float(s.matrix.shape[0])
     rows: list[pl.DataFrame] = []
-    for s, xt, y_total, cols in prepared:
-        lab = labels[s.interview]
-        y = _counts(xt, lab, k)
-        n_group = np.bincount(lab[lab >= 0], minlength=k).astype(np.float64)
-        delta, se = log_odds(y, n_group, y_total, s.matrix.shape[0])
-        z = _z(y, n_group, y_total, s.matrix.shape[0], min_docs)
-        n_all = float(s.matrix.shape[0])
-        for g in range(k):
-            order = np.argsort(-z[g])[:keep]
-            order = order[np.isfinite(z[g, order])]
-            if order.size == 0:
-                continue
-            exceed = (null_max[None, :] >= z[g, order][:, None]).sum(axis=1)
-            rows.append(
-                pl.DataFrame(
-                    {
-                        "segment": [segments[g]] * order.size,
-                        "scope": [s.name] * order.size,
-                        "term": terms[cols[order]].tolist(),
-                        "mentions": y[g, order].astype(np.int64),
-                        "interviews": np.full(order.size, int(n_group[g])),
-                        "others_mentions": (y_total[order] - y[g, order]).astype(np.int64),
-                        "others_interviews": np.full(order.size, int(n_all - n_group[g])),
-                        "log_odds": delta[g, order],
-                        "ci_low": delta[g, order] - 1.96 * se[g, order],
-                        "ci_high": delta[g, order] + 1.96 * se[g, order],
-                        "z": z[g, order],
-                        "p_value": (1 + exceed) / (1 + permutations),
-                    }
-                )
+    for g in range(k):
+        order = np.argsort(-z[g])[:keep]
+        order = order[np.isfinite(z[g, order])]
+        if order.size == 0:
+            continue
+        exceed = (null_max[None, :] >= z[g, order][:, None]).sum(axis=1)
+        rows.append(
+            pl.DataFrame(
+                {
+                    "segment": [segments[g]] * order.size,
+                    "scope": [s.name] * order.size,
+                    "term": terms[c.cols[order]].tolist(),
+                    "mentions": y[g, order].astype(np.int64),
+                    "interviews": np.full(order.size, int(n_group[g])),
+                    "others_mentions": (c.y_total[order] - y[g, order]).astype(np.int64),
+                    "others_interviews": np.full(order.size, int(n_all - n_group[g])),
+                    "log_odds": delta[g, order],
+                    "ci_low": delta[g, order] - 1.96 * se[g, order],
+                    "ci_high": delta[g, order] + 1.96 * se[g, order],
+                    "z": z[g, order],
+                    "p_value": (1 + exceed) / (1 + permutations),
+                }
             )
-    schema = {
-        "segment": pl.String,
-        "scope": pl.String,
-        "term": pl.String,
-        "mentions": pl.Int64,
-        "interviews": pl.Int64,
-        "others_mentions": pl.Int64,
-        "others_interviews": pl.Int64,
-        "log_odds": pl.Float64,
-        "ci_low": pl.Float64,
-        "ci_high": pl.Float64,
-        "z": pl.Float64,
-        "p_value": pl.Float64,
-    }
-    table = pl.concat(rows) if rows else pl.DataFrame(schema=schema)
-    table = table.with_columns((pl.col("p_value") <= alpha).alias("distinctive"))
-    return Distinctive(table.sort(["segment", "z"], descending=[False, True]), null_max, threshold)
+        )
+    return rows
 
 
 __all__ = [

@@ -102,6 +102,41 @@ def link_interviews(
     accounts, ``segment header`` for notes that name their segment; null when nothing matched.
     A segment named in the notes must be one of the ICP's segment ids or names.
     """
+    refs = _interview_refs(interviews, icp)
+    if accounts is None:
+        return refs.select(
+            "row",
+            "file",
+            pl.col("ref").alias("account_id"),
+            pl.lit(None, dtype=pl.String).alias("account_name"),
+            pl.lit(None, dtype=pl.String).alias("account_domain"),
+            pl.col("segment_note_id").alias("segment"),
+            pl.when(pl.col("segment_note_id").is_not_null())
+            .then(pl.lit("segment header"))
+            .alias("link"),
+        )
+    acc = account_keys(accounts, icp).with_row_index("account_row")
+    out = (
+        refs.join(_match_accounts(refs, acc), on="row", maintain_order="left")
+        .join(acc, on="account_row", how="left", maintain_order="left")
+        .with_columns(pl.coalesce("segment_note_id", "account_segment").alias("segment"))
+    )
+    metric_cols = [c for c in out.columns if c.startswith("outcome:")]
+    return out.select(
+        "row",
+        "file",
+        pl.coalesce("account_id", "account_domain").alias("account_id"),
+        "account_name",
+        "account_domain",
+        "segment",
+        "link",
+        *metric_cols,
+    )
+
+
+def _interview_refs(interviews: Sequence[Interview], icp: ICP) -> pl.DataFrame:
+    """Per interview: its shareable reference, the account it names, its file stem and the
+    segment id its notes name (matched on the ICP's segment ids or names, any case)."""
     refs = pl.DataFrame(
         {
             "row": list(range(len(interviews))),
@@ -121,24 +156,28 @@ def link_interviews(
     seg_ids = {s.id.lower(): s.id for s in icp.segments} | {
         s.name.lower(): s.id for s in icp.segments
     }
-    refs = refs.with_columns(
+    return refs.with_columns(
         _norm(pl.col("segment_note"))
         .replace_strict(seg_ids, default=None, return_dtype=pl.String)
         .alias("segment_note_id")
     )
-    if accounts is None:
-        return refs.select(
-            "row",
-            "file",
-            pl.col("ref").alias("account_id"),
-            pl.lit(None, dtype=pl.String).alias("account_name"),
-            pl.lit(None, dtype=pl.String).alias("account_domain"),
-            pl.col("segment_note_id").alias("segment"),
-            pl.when(pl.col("segment_note_id").is_not_null())
-            .then(pl.lit("segment header"))
-            .alias("link"),
-        )
-    acc = account_keys(accounts, icp).with_row_index("account_row")
+
+
+#: (interview key, account key, link name) in order of trust: the account the notes name by id,
+#: domain (or an email's domain) or name, then the same keys read from the file name.
+_JOINS = (
+    ("k_id", "account_id", "id"),
+    ("k_dom", "account_domain", "domain"),
+    ("k_name", "_name_key", "name"),
+    ("f_id", "account_id", "file name"),
+    ("f_dom", "account_domain", "file name"),
+    ("f_name", "_name_key", "file name"),
+)
+
+
+def _match_accounts(refs: pl.DataFrame, acc: pl.DataFrame) -> pl.DataFrame:
+    """``row``, the matched ``account_row`` and ``link`` (the first key in :data:`_JOINS` that
+    matched); one vectorised join per key, each account key taken from its first account."""
     ref_email_domain = pl.col("ref").str.extract(r"@([\w.-]+)$")
     keys = refs.with_columns(
         _norm(pl.col("ref")).alias("k_id"),
@@ -148,16 +187,8 @@ def link_interviews(
         normalize_domain(pl.col("stem").str.replace_all(" ", "-")).alias("f_dom"),
         _name_key(pl.col("stem").str.replace_all(r"[-.]", " ")).alias("f_name"),
     )
-    joins = [
-        ("k_id", "account_id", "id"),
-        ("k_dom", "account_domain", "domain"),
-        ("k_name", "_name_key", "name"),
-        ("f_id", "account_id", "file name"),
-        ("f_dom", "account_domain", "file name"),
-        ("f_name", "_name_key", "file name"),
-    ]
     found = keys.select("row")
-    for i, (left, right, _) in enumerate(joins):
+    for i, (left, right, _) in enumerate(_JOINS):
         table = (
             acc.filter(pl.col(right).is_not_null())
             .unique(right, keep="first", maintain_order=True)
@@ -165,27 +196,11 @@ def link_interviews(
         )
         matched = keys.select("row", left).join(table, on=left, how="left", maintain_order="left")
         found = found.with_columns(matched[f"_m{i}"])
-    hit = [pl.col(f"_m{i}") for i in range(len(joins))]
+    hit = [pl.col(f"_m{i}") for i in range(len(_JOINS))]
     how = pl.lit(None, dtype=pl.String)
-    for i in reversed(range(len(joins))):
-        how = pl.when(hit[i].is_not_null()).then(pl.lit(joins[i][2])).otherwise(how)
-    found = found.select("row", pl.coalesce(hit).alias("account_row"), how.alias("link"))
-    out = (
-        refs.join(found, on="row", maintain_order="left")
-        .join(acc, on="account_row", how="left", maintain_order="left")
-        .with_columns(pl.coalesce("segment_note_id", "account_segment").alias("segment"))
-    )
-    metric_cols = [c for c in out.columns if c.startswith("outcome:")]
-    return out.select(
-        "row",
-        "file",
-        pl.coalesce("account_id", "account_domain").alias("account_id"),
-        "account_name",
-        "account_domain",
-        "segment",
-        "link",
-        *metric_cols,
-    )
+    for i in reversed(range(len(_JOINS))):
+        how = pl.when(hit[i].is_not_null()).then(pl.lit(_JOINS[i][2])).otherwise(how)
+    return found.select("row", pl.coalesce(hit).alias("account_row"), how.alias("link"))
 
 
 def require_links(links: pl.DataFrame, *, notes: str, with_accounts: bool) -> None:

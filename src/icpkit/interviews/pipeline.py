@@ -62,6 +62,16 @@ def _interview_ids(links: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+@dataclass(frozen=True)
+class _Sections:
+    """Every question section of the linked interviews, scrubbed, with whose and which it is."""
+
+    text: list[str]
+    owner: np.ndarray
+    question: np.ndarray
+    scrubbed: list[str]  # each interview's sections joined (for quotes)
+
+
 def analyze_interviews(
     interviews: Sequence[Interview],
     icp: ICP,
@@ -91,9 +101,66 @@ def analyze_interviews(
         for s in links.filter(pl.col("link").is_null())["file"]
     ]
     linked = links.filter(pl.col("link").is_not_null())
-    rows = linked["row"].to_list()
-    chosen = [interviews[i] for i in rows]
+    chosen = [interviews[i] for i in linked["row"].to_list()]
     everyone = [n for iv in interviews for n in iv.names] + list(names)
+    sections = _scrubbed_sections(chosen, linked, everyone, companies=companies, keep=keep)
+    tm = term_matrix(sections.text, min_docs=min_docs)
+    whole, scopes = _scopes(tm.matrix, sections, len(chosen))
+    seg_ids = [s.id for s in icp.segments]
+    seg_index = {s: i for i, s in enumerate(seg_ids)}
+    labels = np.array([seg_index.get(s, -1) if s else -1 for s in linked["segment"].to_list()])
+    dist = distinctive_terms(
+        scopes,
+        tm.terms,
+        labels,
+        seg_ids,
+        min_docs=min_docs,
+        permutations=permutations,
+        alpha=alpha,
+        seed=seed,
+    )
+    found = dist.table.filter(pl.col("distinctive"))
+    corpus = _corpus(linked, sections, whole, tm.terms, found, labels, seg_ids)
+    notes_out = []
+    if (labels == -1).any():
+        notes_out.append(
+            f"{int((labels == -1).sum())} interview(s) of accounts in no segment are compared "
+            "against only"
+        )
+    insights = Insights(
+        analysed=today or date.today(),
+        interviews=len(interviews),
+        linked=len(chosen),
+        accounts=len({a for a in corpus.accounts if a}),
+        method=METHOD,
+        permutations=permutations,
+        alpha=alpha,
+        segments=_segment_insights(dist.table, found, corpus, quotes=quotes),
+        sources=list(corpus.interview_ids),
+        notes=notes_out,
+    )
+    return InterviewAnalysis(
+        insights=insights,
+        links=links.select("file", "interview", "account_id", "segment", "link"),
+        terms=dist.table,
+        threshold=dist.threshold,
+        warnings=warnings,
+    )
+
+
+def _scrubbed_sections(
+    chosen: Sequence[Interview],
+    linked: pl.DataFrame,
+    everyone: Sequence[str],
+    *,
+    companies: Sequence[str],
+    keep: Sequence[str],
+) -> _Sections:
+    """Every section of the linked interviews, scrubbed before anything is counted.
+
+    Scrubbing comes first so no term, theme or quote can carry a name, email or phone number;
+    the linked accounts' own names and domains become ``[account]``.
+    """
     scrubber = Scrubber.for_corpus(
         (iv.text for iv in chosen), names=everyone, companies=companies, keep=keep
     )
@@ -110,53 +177,72 @@ def analyze_interviews(
     parts: list[list[str]] = [[] for _ in chosen]
     for j, clean in zip(sec_interview, sec_text, strict=True):
         parts[j].append(clean)
-    scrubbed = [" ".join(p) for p in parts]
-    tm = term_matrix(sec_text, min_docs=min_docs)
-    n = len(chosen)
-    owner = np.asarray(sec_interview, dtype=np.int64)
+    return _Sections(
+        text=sec_text,
+        owner=np.asarray(sec_interview, dtype=np.int64),
+        question=np.asarray(sec_question),
+        scrubbed=[" ".join(p) for p in parts],
+    )
+
+
+def _scopes(
+    matrix: sp.csr_matrix, sections: _Sections, n: int
+) -> tuple[sp.csr_matrix, list[Scope]]:
+    """Term presence per whole interview, and the scopes compared: all, then each core question.
+
+    A term counts once per interview in "all" (any section mentioning it); per question it
+    counts in that question's section.
+    """
+    owner = sections.owner
     agg = sp.csr_matrix(
         (np.ones(owner.size, dtype=np.float32), (owner, np.arange(owner.size))),
         shape=(n, owner.size),
     )
-    whole = (agg @ tm.matrix).tocsr()
+    whole = (agg @ matrix).tocsr()
     whole.data[:] = 1.0
     scopes = [Scope("all", whole, np.arange(n))]
-    questions = np.asarray(sec_question)
     for q in CORE_QUESTIONS:
-        idx = np.flatnonzero(questions == q)
+        idx = np.flatnonzero(sections.question == q)
         if idx.size:
-            scopes.append(Scope(q, tm.matrix[idx], owner[idx]))
-    seg_ids = [s.id for s in icp.segments]
-    seg_index = {s: i for i, s in enumerate(seg_ids)}
-    labels = np.array([seg_index.get(s, -1) if s else -1 for s in linked["segment"].to_list()])
-    dist = distinctive_terms(
-        scopes,
-        tm.terms,
-        labels,
-        seg_ids,
-        min_docs=min_docs,
-        permutations=permutations,
-        alpha=alpha,
-        seed=seed,
-    )
-    found = dist.table.filter(pl.col("distinctive"))
-    col_of = {t: i for i, t in enumerate(tm.terms.tolist())}
+            scopes.append(Scope(q, matrix[idx], owner[idx]))
+    return whole, scopes
+
+
+def _corpus(
+    linked: pl.DataFrame,
+    sections: _Sections,
+    whole: sp.csr_matrix,
+    terms: np.ndarray,
+    found: pl.DataFrame,
+    labels: np.ndarray,
+    seg_ids: list[str],
+) -> Corpus:
+    """What themes are built from: which interviews mention each distinctive term, their
+    segments, accounts, scrubbed text and the accounts' outcome metrics."""
+    col_of = {t: i for i, t in enumerate(terms.tolist())}
     presence = {
         t: whole[:, col_of[t]].toarray().ravel() > 0 for t in found["term"].unique().to_list()
     }
     metric_cols = [c for c in linked.columns if c.startswith("outcome:")]
-    corpus = Corpus(
+    return Corpus(
         presence=presence,
         labels=labels,
         segment_ids=seg_ids,
         interview_ids=linked["interview"].to_list(),
         accounts=linked["account_id"].to_list(),
-        texts=scrubbed,
+        texts=sections.scrubbed,
         outcomes=linked.select(pl.col("account_id").alias("account"), *metric_cols),
     )
+
+
+def _segment_insights(
+    table: pl.DataFrame, found: pl.DataFrame, corpus: Corpus, *, quotes: int
+) -> list[SegmentInsights]:
+    """Per segment: how many interviews and accounts, its themes and top distinctive words,
+    with a caveat when there are too few interviews to tell it apart."""
     per_segment: list[SegmentInsights] = []
-    for g, sid in enumerate(seg_ids):
-        members = labels == g
+    for g, sid in enumerate(corpus.segment_ids):
+        members = corpus.labels == g
         accs = {a for a, m in zip(corpus.accounts, members, strict=True) if m and a}
         words = [
             term_row(r)
@@ -173,36 +259,12 @@ def analyze_interviews(
                 segment=sid,
                 interviews=int(members.sum()),
                 accounts=len(accs),
-                themes=build_themes(dist.table, corpus, segment=sid, quotes=quotes),
+                themes=build_themes(table, corpus, segment=sid, quotes=quotes),
                 words=words,
                 caveat=caveat,
             )
         )
-    notes_out = []
-    if (labels == -1).any():
-        notes_out.append(
-            f"{int((labels == -1).sum())} interview(s) of accounts in no segment are compared "
-            "against only"
-        )
-    insights = Insights(
-        analysed=today or date.today(),
-        interviews=len(interviews),
-        linked=n,
-        accounts=len({a for a in corpus.accounts if a}),
-        method=METHOD,
-        permutations=permutations,
-        alpha=alpha,
-        segments=per_segment,
-        sources=list(corpus.interview_ids),
-        notes=notes_out,
-    )
-    return InterviewAnalysis(
-        insights=insights,
-        links=links.select("file", "interview", "account_id", "segment", "link"),
-        terms=dist.table,
-        threshold=dist.threshold,
-        warnings=warnings,
-    )
+    return per_segment
 
 
 def analyze_folder(

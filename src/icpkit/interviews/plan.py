@@ -220,6 +220,18 @@ def plan_interviews(
     return plan
 
 
+_INTRO = (
+    "Talk to the key people at typical best-fit customers (and a few contrasting accounts) to "
+    "learn *why* they buy. Take notes under the question headings below, one file per "
+    "interview starting with `Account: <id>`, then run "
+    "`icp interviews analyze notes/ --icp icp.yaml --accounts <accounts> --write`."
+)
+_PRIVACY = (
+    "Privacy: keep notes on your own machine. `icp interviews analyze` scrubs names, emails "
+    "and phone numbers before anything is counted or quoted."
+)
+
+
 def _plan(
     icp: ICP,
     accounts: pl.DataFrame,
@@ -240,66 +252,20 @@ def _plan(
     if frame["_account_id"].null_count() == frame.height:
         raise InputError("the accounts have no id column; the plan needs one per interview")
     warnings: list[str] = []
-    people = None
-    if contacts is not None:
-        from icpkit.people.personas import rank_contacts
-
-        ranked = rank_contacts(contacts, scored, icp)
-        people = ranked.filter(pl.col("contact_rank") == 1).select(
-            pl.col("account_key_id").alias("_account_id"),
-            pl.concat_str(
-                [
-                    pl.col("persona").fill_null(""),
-                    pl.col("title").fill_null(pl.col("seniority")).fill_null(""),
-                ],
-                separator=": ",
-            )
-            .str.strip_chars(": ")
-            .alias("_contact_role"),
-        )
+    people = _first_contacts(contacts, scored, icp) if contacts is not None else None
     has_outcome = frame["_won"].null_count() < frame.height
     fit = pl.col("tier").is_in(list(tiers)) & ~pl.col("disqualified").fill_null(False)
     rows: list[pl.DataFrame] = []
-    md: list[str] = [f"# Interview plan: {icp.name}", ""]
-    md += [
-        "Talk to the key people at typical best-fit customers (and a few contrasting accounts) to "
-        "learn *why* they buy. Take notes under the question headings below, one file per "
-        "interview starting with `Account: <id>`, then run "
-        "`icp interviews analyze notes/ --icp icp.yaml --accounts <accounts> --write`.",
-        "",
-    ]
+    md: list[str] = [f"# Interview plan: {icp.name}", "", _INTRO, ""]
     for seg in icp.segments:
         in_seg = frame.filter(pl.col("segment") == seg.id)
-        customers = (
-            in_seg.filter(pl.col("_won").fill_null(False)) if has_outcome else in_seg
-        ).filter(~pl.col("disqualified").fill_null(False))
-        pool = customers.filter(fit)
-        if pool.height == 0 and customers.height > 0:
-            warnings.append(
-                f"{seg.id}: no customer in tiers {', '.join(tiers)}; representatives are the "
-                "segment's most typical customers of any tier"
-            )
-            pool = customers
-        typical, nums, cats = _typicality(pool, _criteria(seg), prepared)
-        reps = typical.sort(["_distance", "_account_id"], nulls_last=True).head(per_segment)
-        lost = in_seg.filter(pl.col("_won") == False)  # noqa: E712  (null is unknown)
-        contrast_kind = "contrast: lost or churned"
-        if lost.height == 0 and has_outcome:
-            lost = in_seg.filter(fit & pl.col("_won").is_null())
-            contrast_kind = "contrast: fits, did not buy"
-        if not has_outcome:
-            warnings.append(
-                f"{seg.id}: no won/lost or status column, so customers and contrasting accounts "
-                "cannot be told apart; representatives are the most typical fitting accounts"
-            )
-            lost = lost.clear()
-        contrast = lost.sort("_account_id").head(contrasts)
+        reps, why_rep = _representatives(
+            in_seg, seg, prepared, fit, has_outcome, tiers, per_segment, warnings
+        )
+        contrast, contrast_kind = _contrasts(in_seg, seg, fit, has_outcome, contrasts, warnings)
         if reps.height == 0:
             warnings.append(f"{seg.id}: no fitting customer to interview")
         roles = _roles(icp, seg.id)
-        on = [f"closest to the segment median on {', '.join(nums)}"] if nums else []
-        on += [f"the segment's usual {', '.join(cats)}"] if cats else []
-        why_rep = "typical best-fit customer" + (f" ({'; '.join(on)})" if on else "")
         part = pl.concat(
             [
                 reps.select(
@@ -322,30 +288,7 @@ def _plan(
                 pl.coalesce(pl.col("_contact_role").replace("", None), pl.col("role")).alias("role")
             ).drop("_contact_role")
         rows.append(part)
-        md += [f"## {seg.id}: {seg.name}", ""]
-        if seg.summary:
-            md += [seg.summary, ""]
-        md += ["| account | kind | talk to | why |", "|---|---|---|---|"]
-        for r in part.iter_rows(named=True):
-            name = r["_account_name"] or ""
-            md.append(
-                f"| {r['_account_id']} {name} | {r['kind']} | {r['role']} | {r['why']} |".replace(
-                    "  ", " "
-                )
-            )
-        if part.height == 0:
-            md.append("| – | – | – | no account to interview |")
-        md += ["", "### Guide", ""]
-        for k, (_, question, follow) in enumerate(GUIDE, start=1):
-            md.append(f"{k}. **{question}**")
-            md += [f"   - {f}" for f in follow]
-        traits = ", ".join(c.label or c.column for c in seg.must[:3])
-        md += [
-            "",
-            f"Listen for what the data cannot say: why accounts like these ({traits}) buy, in "
-            "their own words. Ask for examples and numbers; do not pitch.",
-            "",
-        ]
+        md += _segment_guide(seg, part)
     plan = pl.concat(rows) if rows else pl.DataFrame()
     plan = plan.select(
         pl.col("_account_id").alias("account_id"),
@@ -356,13 +299,113 @@ def _plan(
         "why",
         *[pl.lit("").alias(c) for c in PLAN_COLUMNS[6:]],
     )
+    md += ["---", _PRIVACY, ""]
+    return InterviewPlan(plan, "\n".join(md), warnings)
+
+
+def _first_contacts(contacts: pl.DataFrame, scored: pl.DataFrame, icp: ICP) -> pl.DataFrame:
+    """Per account, who to ask for: the top-ranked contact's persona and title."""
+    from icpkit.people.personas import rank_contacts
+
+    ranked = rank_contacts(contacts, scored, icp)
+    return ranked.filter(pl.col("contact_rank") == 1).select(
+        pl.col("account_key_id").alias("_account_id"),
+        pl.concat_str(
+            [
+                pl.col("persona").fill_null(""),
+                pl.col("title").fill_null(pl.col("seniority")).fill_null(""),
+            ],
+            separator=": ",
+        )
+        .str.strip_chars(": ")
+        .alias("_contact_role"),
+    )
+
+
+def _representatives(
+    in_seg: pl.DataFrame,
+    seg: Segment,
+    prepared: dict[tuple[str, str], str],
+    fit: pl.Expr,
+    has_outcome: bool,
+    tiers: Sequence[str],
+    per_segment: int,
+    warnings: list[str],
+) -> tuple[pl.DataFrame, str]:
+    """The segment's most typical fitting customers, and the "why" that says typical on what.
+
+    Customers in ``tiers`` first; when none is, the segment's customers of any tier (warned).
+    """
+    customers = (in_seg.filter(pl.col("_won").fill_null(False)) if has_outcome else in_seg).filter(
+        ~pl.col("disqualified").fill_null(False)
+    )
+    pool = customers.filter(fit)
+    if pool.height == 0 and customers.height > 0:
+        warnings.append(
+            f"{seg.id}: no customer in tiers {', '.join(tiers)}; representatives are the "
+            "segment's most typical customers of any tier"
+        )
+        pool = customers
+    typical, nums, cats = _typicality(pool, _criteria(seg), prepared)
+    reps = typical.sort(["_distance", "_account_id"], nulls_last=True).head(per_segment)
+    on = [f"closest to the segment median on {', '.join(nums)}"] if nums else []
+    on += [f"the segment's usual {', '.join(cats)}"] if cats else []
+    return reps, "typical best-fit customer" + (f" ({'; '.join(on)})" if on else "")
+
+
+def _contrasts(
+    in_seg: pl.DataFrame,
+    seg: Segment,
+    fit: pl.Expr,
+    has_outcome: bool,
+    contrasts: int,
+    warnings: list[str],
+) -> tuple[pl.DataFrame, str]:
+    """Accounts to contrast with: lost or churned ones, else fitting ones that did not buy.
+
+    Without any won/lost column there is nothing to contrast with (warned).
+    """
+    lost = in_seg.filter(pl.col("_won") == False)  # noqa: E712  (null is unknown)
+    contrast_kind = "contrast: lost or churned"
+    if lost.height == 0 and has_outcome:
+        lost = in_seg.filter(fit & pl.col("_won").is_null())
+        contrast_kind = "contrast: fits, did not buy"
+    if not has_outcome:
+        warnings.append(
+            f"{seg.id}: no won/lost or status column, so customers and contrasting accounts "
+            "cannot be told apart; representatives are the most typical fitting accounts"
+        )
+        lost = lost.clear()
+    return lost.sort("_account_id").head(contrasts), contrast_kind
+
+
+def _segment_guide(seg: Segment, part: pl.DataFrame) -> list[str]:
+    """The segment's section of the guide: who to talk to and why, then the questions."""
+    md = [f"## {seg.id}: {seg.name}", ""]
+    if seg.summary:
+        md += [seg.summary, ""]
+    md += ["| account | kind | talk to | why |", "|---|---|---|---|"]
+    for r in part.iter_rows(named=True):
+        name = r["_account_name"] or ""
+        md.append(
+            f"| {r['_account_id']} {name} | {r['kind']} | {r['role']} | {r['why']} |".replace(
+                "  ", " "
+            )
+        )
+    if part.height == 0:
+        md.append("| – | – | – | no account to interview |")
+    md += ["", "### Guide", ""]
+    for k, (_, question, follow) in enumerate(GUIDE, start=1):
+        md.append(f"{k}. **{question}**")
+        md += [f"   - {f}" for f in follow]
+    traits = ", ".join(c.label or c.column for c in seg.must[:3])
     md += [
-        "---",
-        "Privacy: keep notes on your own machine. `icp interviews analyze` scrubs names, emails "
-        "and phone numbers before anything is counted or quoted.",
+        "",
+        f"Listen for what the data cannot say: why accounts like these ({traits}) buy, in "
+        "their own words. Ask for examples and numbers; do not pitch.",
         "",
     ]
-    return InterviewPlan(plan, "\n".join(md), warnings)
+    return md
 
 
 __all__ = ["GUIDE", "PLAN_COLUMNS", "InterviewPlan", "plan_interviews"]

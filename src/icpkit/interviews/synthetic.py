@@ -350,6 +350,7 @@ def generate_interviews(
     Accounts get an ``arr`` outcome; accounts whose interview mentions the first theme of a
     segment have a higher one (a planted association, for the outcome comparison).
     """
+    # The steps draw from ``rng`` in a fixed order: reordering them changes every seed's corpus.
     rng = np.random.default_rng(seed)
     filler = _Filler(rng)
     labels = [s for s in segments for _ in range(n_per_segment)] + [None] * n_other
@@ -370,23 +371,11 @@ def generate_interviews(
         first, last = person.split()
         email = f"{first.lower()}.{last.lower()}@{companies[i].split()[0].lower()}.example"
         phone = _phone(rng)
-        sections: dict[str, list[str]] = {
-            q: filler.text(per_section) for q in ("challenges", "aha", "results")
-        }
-        for t in themes:
-            rate = t.rate if t.segment == seg else t.others_rate
-            if rng.random() < rate:
-                mentions[t.phrase].append(i)
-                pos = int(rng.integers(0, len(sections[t.question]) + 1))
-                around = filler.text(10)[0].rstrip(".").split()
-                cut = len(around) // 2
-                sentence = " ".join([*around[:cut], t.phrase, *around[cut:]]) + "."
-                sections[t.question].insert(pos, sentence)
-                if t is next(x for x in themes if x.segment == t.segment):
-                    arr[i] *= 1.6
-        for phrase in _SHARED_PHRASES:
-            if rng.random() < 0.3:
-                sections["results"].append(f"Also {phrase}.")
+        sections, planted = _sections(rng, filler, seg, themes, per_section)
+        for t in planted:
+            mentions[t.phrase].append(i)
+            if t is next(x for x in themes if x.segment == t.segment):
+                arr[i] *= 1.6
         if personal_data:
             sections["challenges"].insert(0, f"I'm {first}, I run operations at {companies[i]}.")
             sections["aha"].append(f"{staff} from your team walked {first} through it.")
@@ -419,6 +408,38 @@ def generate_interviews(
         },
     )
     return SyntheticInterviews(interviews, accounts, tuple(themes), mentions, names, emails, phones)
+
+
+def _sections(
+    rng: np.random.Generator,
+    filler: _Filler,
+    seg: str | None,
+    themes: Sequence[PlantedTheme],
+    per_section: int,
+) -> tuple[dict[str, list[str]], list[PlantedTheme]]:
+    """One interview's sentences per question, with the themes it mentions planted in them.
+
+    Each theme is mentioned at its segment's rate (``others_rate`` elsewhere), as a phrase set
+    inside a filler sentence at a random place in its question; phrases every segment says
+    are added too, so not everything shared looks distinctive. Returns the themes planted.
+    """
+    sections: dict[str, list[str]] = {
+        q: filler.text(per_section) for q in ("challenges", "aha", "results")
+    }
+    planted: list[PlantedTheme] = []
+    for t in themes:
+        rate = t.rate if t.segment == seg else t.others_rate
+        if rng.random() < rate:
+            planted.append(t)
+            pos = int(rng.integers(0, len(sections[t.question]) + 1))
+            around = filler.text(10)[0].rstrip(".").split()
+            cut = len(around) // 2
+            sentence = " ".join([*around[:cut], t.phrase, *around[cut:]]) + "."
+            sections[t.question].insert(pos, sentence)
+    for phrase in _SHARED_PHRASES:
+        if rng.random() < 0.3:
+            sections["results"].append(f"Also {phrase}.")
+    return sections, planted
 
 
 _HEADINGS = {
