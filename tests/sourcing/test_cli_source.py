@@ -182,3 +182,43 @@ def test_icp_enrich_and_icp_score_take_the_file_as_it_is(tmp_path: Path, range_s
     res = _run("score", str(enriched), "--icp", str(icp), "-o", str(scored))
     assert res.exit_code == 0, res.output
     assert pl.read_parquet(scored)["segment"].eq("jq").fill_null(False).to_list() == live
+
+
+def test_the_summary_names_a_category_the_fingerprint_set_lacks(tmp_path: Path, icp_main) -> None:
+    """An ICP asking for "no payments tool" over the bundled set (it has "Payment processors",
+    no "payments"): the run says once that the criterion is unknown everywhere; a category the set
+    has ("live chat") is judged and not named. The same list comes from the index path."""
+    icp = tmp_path / "icp.yaml"
+    icp.write_text(
+        ICP.model_validate(
+            {"segments": [{"id": "s", "name": "S", "must": [
+                {"column": "tech", "has_any": ["php"]},
+                {"column": "tech", "has_none": ["stripe"], "category": "payments"},
+                {"column": "tech", "has_none": ["intercom"], "category": "live chat"}]}]}
+        ).to_yaml()
+    )  # fmt: skip
+    warc = write_warc(tmp_path / "a.warc.gz", fixture_records(sorted(fixture_pages())[:20])).path
+    code, text = icp_main("source", "--icp", str(icp), "--warc", str(warc), "-o",
+                          str(tmp_path / "found.parquet"), "--all")  # fmt: skip
+    assert code == 0, text
+    note = "payments: not in the fingerprint set; the criterion is unknown on every page"
+    assert note in " ".join(text.split())
+    assert "live chat: not in" not in text
+    found = pl.read_parquet(tmp_path / "found.parquet")
+    unknown = found.filter(pl.col("criteria_unknown").list.join(" ").str.contains("payments"))
+    assert unknown.height == found.height > 0  # on every domain, as the summary says
+
+    from icpkit.sourcing.run import source_index, source_warc
+
+    loaded = ICP.load(icp)
+    assert source_warc([str(warc)], loaded).unknown_categories == ["payments"]
+    root = tmp_path / "mirror"
+    domains, files = _archive(root, n=4)
+    index = write_index(tmp_path, CRAWL, files)
+    result = source_index(domains, loaded, index=index, archive=str(root), crawl=CRAWL)
+    assert result.notes == [note]
+    # an ICP without such a category: no note
+    plain = ICP.model_validate(
+        {"segments": [{"id": "s", "name": "S", "must": [{"column": "tech", "has_any": ["php"]}]}]}
+    )
+    assert source_warc([str(warc)], plain).notes == []

@@ -32,6 +32,8 @@ ICP_WEB = ICP.model_validate(
                     {"column": "tech", "has_any": ["php", "jquery", "wordpress"]},
                     {"column": "tech", "has_none": ["intercom"], "category": "live chat"},
                 ],
+                # a category the fingerprint set lacks: unknown everywhere, said once
+                "nice": [{"column": "tech", "has_none": ["stripe"], "category": "payments"}],
             }
         ],
         "disqualifiers": [{"column": "tech", "has_any": ["shopify"]}],
@@ -67,6 +69,7 @@ def test_spark_equals_single_process_on_warc_files(spark, tmp_path: Path) -> Non
     # what went wrong comes back from the tasks, not only how often
     assert single.errors and any("broken" in e or str(broken) in e for e in single.errors)
     assert sorted(distributed.errors) == sorted(single.errors)
+    assert distributed.unknown_categories == single.unknown_categories == ["payments"]
     only = source_warc(paths, ICP_WEB, engine="spark", spark=spark)
     assert_frame_equal(only.frame, single.frame.filter(pl.col("matched")))
 
@@ -80,6 +83,7 @@ def test_spark_equals_single_process_from_an_index(spark, tmp_path: Path, range_
     distributed = source_index(domains, ICP_WEB, engine="spark", spark=spark, **kw)
     assert_frame_equal(distributed.frame, single.frame)
     assert distributed.stats.responses == single.stats.responses == 26
+    assert distributed.notes == single.notes and len(single.notes) == 1
 
 
 def test_read_errors_of_index_hits_come_back_from_spark_tasks(

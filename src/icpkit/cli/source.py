@@ -80,5 +80,7 @@ def source_cmd(
         )
     )
     console.print(table)
+    for note in result.notes:
+        err_console.print(f"[yellow]unknown:[/] {escape(note)}", soft_wrap=True)
     for line in result.errors[:5]:
         err_console.print(f"[yellow]skipped:[/] {escape(line)}", soft_wrap=True)

@@ -24,7 +24,7 @@ import polars as pl
 from icpkit.sourcing.pagesignals import page_kind, page_signals
 from icpkit.sourcing.warc import Capture
 
-__all__ = ["ROW_SCHEMA", "Analyser", "domain_of", "registered_domain"]
+__all__ = ["ROW_SCHEMA", "Analyser", "domain_of", "registered_domain", "split_categories"]
 
 FACT = pl.Struct(
     {
@@ -95,6 +95,18 @@ def domain_of(value: str) -> str:
     return registered_domain(host) if host else ""
 
 
+def split_categories(categories: Iterable[str], db: Any) -> tuple[list[str], list[str]]:
+    """(the categories the fingerprint set ``db`` has, in the order given; those it lacks,
+    sorted). A lacking category can be observed on no page, so its criterion stays unknown
+    everywhere and the run says so once instead of failing every page."""
+    known = {c.name.lower() for c in db.categories.values()}
+    names = list(categories)
+    return (
+        [c for c in names if c.strip().lower() in known],
+        sorted(c for c in names if c.strip().lower() not in known),
+    )
+
+
 def _name(name: str) -> str:
     return " ".join(name.split()).lower()
 
@@ -124,9 +136,7 @@ class Analyser:
         self.detector = detector
         # A category the fingerprint set does not have cannot be observed on any page: its
         # "has none" criterion stays unknown (no fact), instead of failing every page.
-        known = {c.name.lower() for c in detector.db.categories.values()}
-        self.categories = [c for c in categories if c.strip().lower() in known]
-        self.unknown_categories = sorted(c for c in categories if c.strip().lower() not in known)
+        self.categories, self.unknown_categories = split_categories(categories, detector.db)
         self.page_cpu_seconds = page_cpu_seconds
         by_name = {_name(t.name): t for t in detector.db.technologies.values()}
         self.tools = {_name(t): by_name.get(_name(t)) for t in tools}

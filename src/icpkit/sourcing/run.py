@@ -26,7 +26,7 @@ import polars as pl
 
 from icpkit.errors import InputError, UsageError
 from icpkit.icp import ICP
-from icpkit.sourcing.analyse import Analyser
+from icpkit.sourcing.analyse import Analyser, split_categories
 from icpkit.sourcing.domain_view import domain_view
 from icpkit.sourcing.evaluate import asked_categories, asked_tools, evaluate
 from icpkit.sourcing.warc import MAX_RECORD_BYTES, ReadStats, iter_captures
@@ -38,6 +38,7 @@ __all__ = [
     "read_domains",
     "source_index",
     "source_warc",
+    "unknown_categories",
     "warc_rows",
     "write_found",
 ]
@@ -56,6 +57,16 @@ class SourceResult:
     matched: int
     errors: list[str] = field(default_factory=list)
     output: Path | None = None
+    unknown_categories: list[str] = field(default_factory=list)
+    """Categories of the ICP's "has none" criteria that the fingerprint set lacks."""
+
+    @property
+    def notes(self) -> list[str]:
+        """What the run could judge on no page at all, one line each (the CLI shows them)."""
+        return [
+            f"{c}: not in the fingerprint set; the criterion is unknown on every page"
+            for c in self.unknown_categories
+        ]
 
 
 def make_analyser(
@@ -77,6 +88,17 @@ def make_analyser(
         tools=asked_tools(icp),
         page_cpu_seconds=page_cpu_seconds,
     )
+
+
+def unknown_categories(icp: ICP, fingerprints: str | Path | None = None) -> list[str]:
+    """The categories ``icp`` asks about that the fingerprint set lacks (the Spark driver's
+    answer: its tasks build their own analysers)."""
+    asked = asked_categories(icp)
+    if not asked:
+        return []
+    from icpkit.technographics.fingerprints import load_fingerprints
+
+    return split_categories(asked, load_fingerprints(fingerprints))[1]
 
 
 def expand_warc_paths(patterns: Iterable[str]) -> list[str]:
@@ -125,12 +147,19 @@ def judge(rows: pl.DataFrame, icp: ICP, *, keep_all: bool = False) -> pl.DataFra
 
 
 def _result(
-    full: pl.DataFrame, stats: ReadStats, captures: int, errors: list[str], keep_all: bool
+    full: pl.DataFrame,
+    stats: ReadStats,
+    captures: int,
+    errors: list[str],
+    keep_all: bool,
+    unknown: list[str],
 ) -> SourceResult:
     """The result of judging every domain (``full``), non-matching ones dropped unless kept."""
     matched = int(full["matched"].sum()) if full.height else 0
     frame = full if keep_all else full.filter(pl.col("matched"))
-    return SourceResult(frame, stats, captures, full.height, matched, errors)
+    return SourceResult(
+        frame, stats, captures, full.height, matched, errors, unknown_categories=unknown
+    )
 
 
 def source_warc(
@@ -153,11 +182,13 @@ def source_warc(
     if engine == "spark":
         from icpkit.sourcing.spark import spark_source_warc
 
-        return spark_source_warc(
+        result: SourceResult = spark_source_warc(
             paths, icp, fingerprints=fingerprints, keep_all=keep_all,
             max_record_bytes=max_record_bytes, page_cpu_seconds=page_cpu_seconds,
             allow_private=allow_private, spark=spark,
         )  # fmt: skip
+        result.unknown_categories = unknown_categories(icp, fingerprints)
+        return result
     analyser = make_analyser(
         icp, detector, fingerprints=fingerprints, page_cpu_seconds=page_cpu_seconds
     )
@@ -174,7 +205,9 @@ def source_warc(
         )  # fmt: skip
     rows = pl.concat(parts) if parts else analyser.frame([])
     full = judge(rows, icp, keep_all=True)
-    return _result(full, stats, rows.height, list(stats.errors), keep_all)
+    return _result(
+        full, stats, rows.height, list(stats.errors), keep_all, analyser.unknown_categories
+    )
 
 
 def read_domains(path: str | Path, column: str | None = None) -> list[str]:
@@ -238,6 +271,7 @@ def source_index(
             max_record_bytes=max_record_bytes, page_cpu_seconds=page_cpu_seconds,
             allow_private=allow_private, spark=spark,
         )  # fmt: skip
+        unknown = unknown_categories(icp, fingerprints)
     else:
         analyser = make_analyser(
             icp, detector, fingerprints=fingerprints, page_cpu_seconds=page_cpu_seconds
@@ -251,6 +285,7 @@ def source_index(
         finally:
             reader.close()
         stats, errors = reader.stats, [*reader.errors, *reader.stats.errors]
+        unknown = analyser.unknown_categories
     frame = judge(rows, icp, keep_all=True)
     wanted = sorted({domain_of(d) for d in domains if d.strip()} - {""})
     frame = (
@@ -258,7 +293,7 @@ def source_index(
         .join(frame, on="domain", how="left")
         .with_columns(pl.col("matched").fill_null(False))
     )
-    return _result(frame.sort("domain"), stats, rows.height, errors, keep_all)
+    return _result(frame.sort("domain"), stats, rows.height, errors, keep_all, unknown)
 
 
 def _flat(df: pl.DataFrame) -> pl.DataFrame:
