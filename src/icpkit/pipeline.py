@@ -9,24 +9,27 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
-from sklearn.base import clone
 
 from icpkit.columns.names import OUTCOME_PATTERNS, REFERENCE_DATES, canonical_name
 from icpkit.columns.schema import Schema, SchemaOverrides
 from icpkit.discovery.config import SearchConfig
-from icpkit.discovery.learner import ICPLearner, default_category_map
-from icpkit.discovery.profile import Discovery
-from icpkit.discovery.traits import TraitConfig
-from icpkit.discovery.validation import ValidationReport, validate
+from icpkit.discovery.workers import fold_workers, worker_count
 from icpkit.icp import ICP
 from icpkit.io import atomic_write_text, read_table, write_table
 from icpkit.outcomes import Outcomes
 from icpkit.report.markdown import render_markdown
+
+if TYPE_CHECKING:  # discovery loads scikit-learn and SciPy: imported once workers are starting
+    from icpkit.discovery.profile import Discovery
+    from icpkit.discovery.traits import TraitConfig
+    from icpkit.discovery.validation import ValidationReport
 
 
 @dataclass
@@ -159,13 +162,62 @@ def discover_file(
     today: date | None = None,
     max_columns: int = MAX_COLUMNS,
     strict: bool = True,
+    workers: int | None = None,
 ) -> DiscoveryRun:
     """Discover and validate an ICP from a customer file (CSV, Parquet, Excel, JSON) or frame.
 
     Inputs wider than ``max_columns`` are screened by :func:`screen_columns` (reported in
     ``warnings``). With ``strict=False`` a mostly numeric (date, yes/no) column's odd values
     are treated as missing, with a warning, instead of stopping with an error.
+    ``workers`` is the number of worker processes the validation folds may use (``None``:
+    one per spare CPU, see :func:`icpkit.discovery.workers.worker_count`; 0: none); the
+    result is the same either way.
     """
+    # Validation folds run in worker processes started now, so that their imports overlap
+    # this process's (see icpkit.discovery.workers); results do not depend on them.
+    with fold_workers(worker_count(folds) if workers is None else workers) as pool:
+        return _discover_file(
+            source,
+            label=label,
+            overrides=overrides,
+            best_share=best_share,
+            worst_share=worst_share,
+            search=search,
+            traits=traits,
+            category_map=category_map,
+            folds=folds,
+            holdout_after=holdout_after,
+            baseline=baseline,
+            name=name,
+            today=today,
+            max_columns=max_columns,
+            strict=strict,
+            pool=pool,
+        )
+
+
+def _discover_file(
+    source: str | os.PathLike[str] | pl.DataFrame,
+    *,
+    label: str | None,
+    overrides: SchemaOverrides | None,
+    best_share: float,
+    worst_share: float,
+    search: SearchConfig | None,
+    traits: TraitConfig | None,
+    category_map: Mapping[str, Sequence[str]] | None,
+    folds: int,
+    holdout_after: date | None,
+    baseline: bool,
+    name: str,
+    today: date | None,
+    max_columns: int,
+    strict: bool,
+    pool: Executor | None,
+) -> DiscoveryRun:
+    from icpkit.discovery.learner import ICPLearner, Refit, default_category_map
+    from icpkit.discovery.validation import KFoldRun, can_fold, validate
+
     file = None
     if isinstance(source, pl.DataFrame):
         raw = source
@@ -190,11 +242,12 @@ def discover_file(
     prepared = learner.prepare(raw, file=file)
     frame, schema = prepared.frame, prepared.schema
     outcomes = learner.outcomes_of(prepared, file=file)
+    fit = Refit(learner, schema)
+    # The folds start before the fit on all accounts: with workers they run beside it.
+    kfold = None
+    if can_fold(outcomes, folds):
+        kfold = KFoldRun(frame, schema, outcomes, fit, folds=folds, baseline=baseline, workers=pool)
     found = learner.fit_prepared(frame, schema, outcomes, source_file=file).discovery_
-
-    def fit(f: pl.DataFrame, o: Outcomes) -> ICP:
-        return clone(learner).fit_prepared(f, schema, o).icp_
-
     report = validate(
         found.icp,
         frame,
@@ -204,6 +257,7 @@ def discover_file(
         folds=folds,
         holdout_after=holdout_after,
         baseline=baseline,
+        kfold=kfold,
     )
     icp = found.icp.model_copy(update={"validation": report.as_dict()})
     from icpkit.signals.export import with_history_caveats

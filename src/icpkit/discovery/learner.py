@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 
 from icpkit.columns.infer import infer_schema
@@ -50,13 +50,48 @@ _TRAIT_PARAM = {
 
 
 def default_category_map() -> dict[str, list[str]]:
-    """Tool → categories from icpkit's bundled fingerprints (empty if unavailable)."""
-    try:
-        from icpkit.technographics import load_fingerprints
+    """Tool → categories from icpkit's bundled fingerprints (empty if unavailable).
 
-        return load_fingerprints().tool_categories()
+    Read straight from the bundled JSON: loading the fingerprint database would compile its
+    ~1,400 detection patterns (0.1 s) only to read each technology's category ids. Equal to
+    ``load_fingerprints().tool_categories()`` (a test holds them to it).
+    """
+    try:
+        return _bundled_tool_categories()
     except Exception:  # the technographics layer is optional for discovery
         return {}
+
+
+def _bundled_tool_categories() -> dict[str, list[str]]:
+    import json
+    from importlib import resources
+
+    root = resources.files("icpkit.technographics") / "data"
+    names = {
+        int(cid): str((spec if isinstance(spec, dict) else {"name": spec}).get("name", ""))
+        for cid, spec in json.loads((root / "categories.json").read_text("utf-8")).items()
+    }
+    out: dict[str, list[str]] = {}
+    files = sorted(
+        (f for f in (root / "technologies").iterdir() if f.name.endswith(".json")),
+        key=lambda f: f.name,
+    )
+    for file in files:
+        for tech, spec in json.loads(file.read_text("utf-8")).items():
+            cats = spec.get("cats") if isinstance(spec, dict) else None
+            ids = cats if isinstance(cats, list) else [] if cats is None else [cats]
+            out[str(tech).lower()] = [
+                names[int(c)].lower() for c in ids if _is_int(c) and int(c) in names
+            ]
+    return out
+
+
+def _is_int(value: object) -> bool:
+    try:
+        int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 class _NotFitted(NotFittedError, SklearnNotFittedError):
@@ -318,6 +353,21 @@ class ICPLearner(ClassifierMixin, BaseEstimator):
         return tags
 
 
+class Refit:
+    """Re-discovery on a subset of the accounts with a learner's settings and column roles.
+
+    What validation calls for every fold and for the time split. A class rather than a
+    closure so that it pickles: folds run in worker processes (:mod:`icpkit.discovery.workers`).
+    """
+
+    def __init__(self, learner: ICPLearner, schema: Schema) -> None:
+        self.learner = learner
+        self.schema = schema
+
+    def __call__(self, frame: pl.DataFrame, outcomes: Outcomes) -> ICP:
+        return clone(self.learner).fit_prepared(frame, self.schema, outcomes).icp_
+
+
 def as_polars(X: Any) -> pl.DataFrame:
     """A polars frame of ``X`` (polars or pandas); anything else is a :class:`UsageError`."""
     if isinstance(X, pl.DataFrame):
@@ -356,4 +406,4 @@ def _canonical_label(schema: Schema, label: str | None) -> str | None:
     return label
 
 
-__all__ = ["ICPLearner", "as_polars", "default_category_map"]
+__all__ = ["ICPLearner", "Refit", "as_polars", "default_category_map"]

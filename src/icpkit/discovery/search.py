@@ -16,7 +16,6 @@ from icpkit.criteria import Criterion, Operator
 from icpkit.discovery.masks import (
     combine_bands,
     criteria_mask,
-    known_mask,
     possible_mask,
     with_evidence,
 )
@@ -59,7 +58,7 @@ class _Columns:
     def __init__(self, frame: pl.DataFrame) -> None:
         self.frame = frame
         self._masks: dict[Criterion, np.ndarray] = {}
-        self._known: dict[Criterion, np.ndarray] = {}
+        self._known: dict[str, np.ndarray] = {}
         self._codes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._numeric: dict[str, np.ndarray] = {}
 
@@ -93,12 +92,23 @@ class _Columns:
         return None
 
     def known(self, c: Criterion) -> np.ndarray:
-        key = c.model_copy(update={"evidence": None}) if c.evidence is not None else c
-        m = self._known.get(key)
+        """Whether ``c`` can be decided for each account (its inputs are not missing).
+
+        Every criterion's expression is null exactly where its column is (and, for a window
+        before another date column, where that one is): comparisons, ``is_in``, list tests and
+        date differences all keep a null input null. Refined edges and value sets, new on every
+        shuffle, so share one mask per column instead of a polars query each.
+        """
+        m = self._not_null(c.column)
+        if c.operator is Operator.WITHIN_DAYS and c.before:
+            m = m & self._not_null(c.before)
+        return m
+
+    def _not_null(self, column: str) -> np.ndarray:
+        m = self._known.get(column)
         if m is None:
-            m = known_mask(self.frame, [c])[:, 0]
-            if len(self._known) < 4096:
-                self._known[key] = m
+            m = self.frame.get_column(column).is_not_null().to_numpy()
+            self._known[column] = m
         return m
 
     def codes(self, column: str) -> tuple[np.ndarray, np.ndarray]:

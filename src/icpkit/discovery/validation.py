@@ -19,6 +19,7 @@ boosting, one model per fold with at most 100 trees, on one thread (see
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -176,6 +177,97 @@ def _subset(o: Outcomes, idx: np.ndarray) -> Outcomes:
     )
 
 
+def _fold(
+    fitter: Fitter,
+    frame: pl.DataFrame,
+    outcomes: Outcomes,
+    train: np.ndarray,
+    test: np.ndarray,
+    base: tuple[np.ndarray, np.ndarray] | None,
+    seed: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """One fold: re-discover on ``train``, score ``test``; the black box on the same rows.
+
+    A module-level function of its arguments only, so it runs the same in a worker process.
+    Returns the test rows' ranking score, selection, tier-A flag and black-box probability.
+    """
+    fold_icp = fitter(frame[train], _subset(outcomes, train))
+    p = predict(fold_icp, frame[test])
+    bprob = None
+    if base is not None:
+        bprob = black_box_probabilities(base, outcomes.best, train, test, seed)
+    return p.ranking_score, p.selected, p.tier == "A", bprob
+
+
+class KFoldRun:
+    """The k-fold part of validation, started before the final fit and collected after it.
+
+    With ``workers`` (see :mod:`icpkit.discovery.workers`) every fold is submitted at once;
+    :meth:`metrics` then runs in this process each fold no worker has picked up yet, from the
+    last one down, and waits for the rest. Without workers the folds run in :meth:`metrics`.
+    Either way the same function computes every fold, so the figures are identical.
+    """
+
+    def __init__(
+        self,
+        frame: pl.DataFrame,
+        schema: Schema,
+        outcomes: Outcomes,
+        fitter: Fitter,
+        *,
+        folds: int = 5,
+        baseline: bool = True,
+        random_state: int = 0,
+        workers: Executor | None = None,
+    ) -> None:
+        from sklearn.model_selection import StratifiedKFold
+
+        self.frame, self.outcomes, self.folds = frame, outcomes, folds
+        best = outcomes.best
+        skf = StratifiedKFold(n_splits=folds, shuffle=True, random_state=random_state)
+        self.splits = list(skf.split(np.zeros(frame.height), best))
+        self.base = baseline_features(frame, schema) if baseline else None
+        self.args = [
+            (fitter, frame, outcomes, train, test, self.base, random_state)
+            for train, test in self.splits
+        ]
+        self.futures: list[Future[Any] | None] = [None] * len(self.args)
+        if workers is not None:
+            self.futures = [workers.submit(_fold, *a) for a in self.args]
+
+    def metrics(self) -> tuple[Metrics, Metrics | None]:
+        """The pooled out-of-fold metrics of the ICP and of the black box."""
+        results: list[Any] = [None] * len(self.args)
+        for i in reversed(range(len(self.args))):
+            future = self.futures[i]
+            if future is None or future.cancel():
+                results[i] = _fold(*self.args[i])
+        for i, future in enumerate(self.futures):
+            if results[i] is None and future is not None:
+                try:
+                    results[i] = future.result()
+                except Exception:  # a worker died or its error did not travel: fold it here
+                    results[i] = _fold(*self.args[i])
+        n = self.frame.height
+        best, worst = self.outcomes.best, self.outcomes.worst
+        score, bprob = np.zeros(n), np.zeros(n)
+        sel, top = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+        for (_, test), (s, selected, is_top, prob) in zip(self.splits, results, strict=True):
+            score[test], sel[test], top[test] = s, selected, is_top
+            if prob is not None:
+                bprob[test] = prob
+        kfold = metrics(score, sel, best, worst, top)
+        if self.base is None:
+            return kfold, None
+        return kfold, _baseline_metrics(bprob, sel, top, best, worst)
+
+
+def can_fold(outcomes: Outcomes, folds: int) -> bool:
+    """Whether k-fold validation is possible: k ≥ 2 and k accounts of each class."""
+    best = outcomes.best
+    return folds >= 2 and best.sum() >= folds and (~best).sum() >= folds
+
+
 def validate(
     icp: ICP,
     frame: pl.DataFrame,
@@ -187,33 +279,35 @@ def validate(
     holdout_after: date | None = None,
     baseline: bool = True,
     random_state: int = 0,
+    kfold: KFoldRun | None = None,
 ) -> ValidationReport:
-    """Measure the ICP in-sample, out-of-sample (k-fold) and on a time split."""
+    """Measure the ICP in-sample, out-of-sample (k-fold) and on a time split.
+
+    ``kfold`` is a :class:`KFoldRun` already started (its folds may be running in worker
+    processes); without it the k folds run here, one after the other.
+    """
     best, worst = outcomes.best, outcomes.worst
     pred = predict(icp, frame)
     report = ValidationReport(
         in_sample=metrics(pred.ranking_score, pred.selected, best, worst, pred.tier == "A")
     )
-    X_base = baseline_features(frame, schema) if baseline else None
-
-    if folds >= 2 and best.sum() >= folds and (~best).sum() >= folds:
-        from sklearn.model_selection import StratifiedKFold
-
-        skf = StratifiedKFold(n_splits=folds, shuffle=True, random_state=random_state)
-        score = np.zeros(frame.height)
-        sel = np.zeros(frame.height, dtype=bool)
-        top = np.zeros(frame.height, dtype=bool)
-        bprob = np.zeros(frame.height)
-        for train, test in skf.split(np.zeros(frame.height), best):
-            fold_icp = fitter(frame[train], _subset(outcomes, train))
-            p = predict(fold_icp, frame[test])
-            score[test], sel[test], top[test] = p.ranking_score, p.selected, p.tier == "A"
-            if X_base is not None:
-                bprob[test] = black_box_probabilities(X_base, best, train, test, random_state)
-        report.kfold = metrics(score, sel, best, worst, top)
-        report.folds = folds
-        if X_base is not None:
-            report.kfold_baseline = _baseline_metrics(bprob, sel, top, best, worst)
+    if kfold is None and can_fold(outcomes, folds):
+        kfold = KFoldRun(
+            frame,
+            schema,
+            outcomes,
+            fitter,
+            folds=folds,
+            baseline=baseline,
+            random_state=random_state,
+        )
+    X_base = None
+    if kfold is not None:
+        report.kfold, report.kfold_baseline = kfold.metrics()
+        report.folds = kfold.folds
+        X_base = kfold.base
+    elif baseline and holdout_after is not None:
+        X_base = baseline_features(frame, schema)
 
     ref = schema.reference_date
     if holdout_after is not None:
@@ -336,11 +430,13 @@ def baseline_features(frame: pl.DataFrame, schema: Schema) -> tuple[np.ndarray, 
 
 
 __all__ = [
+    "KFoldRun",
     "Metrics",
     "Prediction",
     "ValidationReport",
     "baseline_features",
     "black_box_probabilities",
+    "can_fold",
     "metrics",
     "predict",
     "validate",
