@@ -138,6 +138,12 @@ class Analyser:
         # "has none" criterion stays unknown (no fact), instead of failing every page.
         self.categories, self.unknown_categories = split_categories(categories, detector.db)
         self.page_cpu_seconds = page_cpu_seconds
+        # A category's members are fixed, and how many of them a page could show depends only
+        # on which signals it carries, which for the pages built here (:meth:`_page`) is one of
+        # a few combinations: the detector's facts are taken once per combination and each
+        # page's detections filled in (``category_facts`` walks all 4,000 technologies).
+        self._members = {c: frozenset(detector.db.members(c)) for c in self.categories}
+        self._fact_counts: dict[tuple[bool, ...], list[tuple[str, int, int]]] = {}
         by_name = {_name(t.name): t for t in detector.db.technologies.values()}
         self.tools = {_name(t): by_name.get(_name(t)) for t in tools}
 
@@ -148,6 +154,30 @@ class Analyser:
         if page.cookies:
             have.add("cookies")
         return have
+
+    def _facts(self, page: Any, detections: list[Any]) -> list[dict[str, Any]]:
+        """The detector's category facts (:meth:`~icpkit.technographics.detector.Detector.
+        category_facts`) of ``page`` as row values, the counts reused across pages."""
+        if not self.categories:
+            return []
+        key = (bool(page.url), bool(page.html), bool(page.headers), bool(page.cookies))
+        counts = self._fact_counts.get(key)
+        if counts is None:
+            facts = self.detector.category_facts(page, [], self.categories)
+            counts = [(f.category, f.fingerprinted, f.observable) for f in facts]
+            self._fact_counts[key] = counts
+        found = {d.name for d in detections}
+        return [
+            {
+                "category": category,
+                "detected": [_name(n) for n in sorted(self._members[asked] & found)],
+                "fingerprinted": fingerprinted,
+                "observable": observable,
+            }
+            for asked, (category, fingerprinted, observable) in zip(
+                self.categories, counts, strict=True
+            )
+        ]
 
     def row(self, capture: Capture) -> dict[str, Any]:
         """The facts of one capture (every key of :data:`ROW_SCHEMA`)."""
@@ -182,11 +212,7 @@ class Analyser:
         try:
             with cpu_deadline(self.page_cpu_seconds, f"detection on {capture.url}"):
                 detections = self.detector.detect(page)
-                facts = (
-                    self.detector.category_facts(page, detections, self.categories)
-                    if self.categories
-                    else []
-                )
+                facts = self._facts(page, detections)
                 signals = page_signals(page, row["domain"])
         except PageTimeout as exc:
             row.update(good=False, error=str(exc))
@@ -198,15 +224,7 @@ class Analyser:
         row.update(signals)
         row["tech"] = sorted({_name(d.name) for d in detections})
         row["tech_evidence"] = [_evidence(d) for d in detections]
-        row["facts"] = [
-            {
-                "category": f.category,
-                "detected": [_name(n) for n in f.detected],
-                "fingerprinted": f.fingerprinted,
-                "observable": f.observable,
-            }
-            for f in facts
-        ]
+        row["facts"] = facts
         row["tools_observable"] = sorted(
             name
             for name, tech in self.tools.items()
