@@ -112,8 +112,29 @@ def fit_tiers(icp: ICP) -> tuple[list[tuple[str, float | None, None, None, int]]
 
 
 def charts(icp: ICP, report: CohortReview | None = None) -> dict[str, Markup]:
-    """The appendix's SVG charts, keyed lift / distribution / tiers / calibration (when data allows)."""
+    """The appendix's SVG charts, keyed lift / distribution / tiers / calibration (when data allows).
+
+    With a cohort ``report`` the distribution and tier charts show that cohort's won and lost
+    deals; without one they show the fit data the ICP file carries.
+    """
     out: dict[str, Markup] = {}
+    rows = _lift_rows(icp, report)
+    if rows and any(f is not None or c is not None for _, f, c in rows):
+        out["lift"] = Markup(lift_chart(rows))
+    if report is not None and len(report.scores):
+        out.update(_cohort_charts(report))
+    elif icp.scoring.calibration:
+        out.update(_fit_charts(icp))
+    series = _calibration_series(icp, report)
+    if series:
+        out["calibration"] = Markup(calibration_chart(series))
+    return out
+
+
+def _lift_rows(
+    icp: ICP, report: CohortReview | None
+) -> list[tuple[str, float | None, float | None]]:
+    """Each criterion's lift at fit next to its lift in the latest cohort (when reviewed)."""
     cohort_lift: dict[tuple[str, str, int], float] = {}
     if report is not None:
         cohort_lift = {(r.where, r.role, r.index): r.lift for r in report.criteria}
@@ -126,59 +147,73 @@ def charts(icp: ICP, report: CohortReview | None = None) -> dict[str, Markup]:
     for i, c in enumerate(icp.scoring.timing):
         fit = c.evidence.lift if c.evidence else None
         rows.append((f"timing: {c.describe()}", fit, cohort_lift.get(("timing", "timing", i))))
-    if rows and any(f is not None or c is not None for _, f, c in rows):
-        out["lift"] = Markup(lift_chart(rows))
+    return rows
 
-    cal = icp.scoring.calibration
-    if report is not None and len(report.scores):
-        import numpy as np
 
-        band = np.clip(np.floor(report.scores / 10).astype(int), 0, 9)
-        edges = [
-            (
-                float(b * 10),
-                float(b * 10 + 10),
-                int(((band == b) & report.outcomes).sum()),
-                int(((band == b) & ~report.outcomes).sum()),
-            )
-            for b in range(10)
-        ]
-        out["distribution"] = Markup(
+def _cohort_charts(report: CohortReview) -> dict[str, Markup]:
+    """Score distribution of won vs lost and win rate by tier, in the reviewed cohort."""
+    import numpy as np
+
+    band = np.clip(np.floor(report.scores / 10).astype(int), 0, 9)
+    edges = [
+        (
+            float(b * 10),
+            float(b * 10 + 10),
+            int(((band == b) & report.outcomes).sum()),
+            int(((band == b) & ~report.outcomes).sum()),
+        )
+        for b in range(10)
+    ]
+    return {
+        "distribution": Markup(
             distribution_chart(
                 score_bins(edges, min_width=10),
                 title="Fit scores: won vs lost",
                 labels=("won", "lost"),
             )
-        )
-        out["tiers"] = Markup(
+        ),
+        "tiers": Markup(
             tier_chart(
                 [(t.name, t.win_rate, t.low, t.high, t.accounts) for t in report.tiers],
                 title="Win rate by tier (latest cohort)",
                 base=report.win_rate,
             )
+        ),
+    }
+
+
+def _fit_charts(icp: ICP) -> dict[str, Markup]:
+    """Score distribution and share of best customers by tier, from the calibration at fit."""
+    edges = [
+        (
+            r.score_from,
+            r.score_to,
+            round(r.observed * r.accounts),
+            r.accounts - round(r.observed * r.accounts),
         )
-    elif cal:
-        edges = [
-            (
-                r.score_from,
-                r.score_to,
-                round(r.observed * r.accounts),
-                r.accounts - round(r.observed * r.accounts),
-            )
-            for r in cal
-        ]
-        out["distribution"] = Markup(
+        for r in icp.scoring.calibration
+    ]
+    rows_t, base = fit_tiers(icp)
+    return {
+        "distribution": Markup(
             distribution_chart(score_bins(edges), title="Fit scores: best customers vs others")
-        )
-        rows_t, base = fit_tiers(icp)
-        out["tiers"] = Markup(
+        ),
+        "tiers": Markup(
             tier_chart(
                 rows_t,
                 title="Share of best customers by tier (fit data)",
                 base=base,
                 base_label="qualified accounts",
             )
-        )
+        ),
+    }
+
+
+def _calibration_series(
+    icp: ICP, report: CohortReview | None
+) -> list[tuple[str, str, list[tuple[float, float, int]]]]:
+    """Predicted vs observed per score band: at fit, and in the latest cohort when reviewed."""
+    cal = icp.scoring.calibration
     series = []
     if cal:
         series.append(("at fit", BLUE, [(r.predicted, r.observed, r.accounts) for r in cal]))
@@ -190,9 +225,7 @@ def charts(icp: ICP, report: CohortReview | None = None) -> dict[str, Markup]:
                 [(b.predicted, b.observed, b.accounts) for b in report.calibration],
             )
         )
-    if series:
-        out["calibration"] = Markup(calibration_chart(series))
-    return out
+    return series
 
 
 def render_html(
@@ -223,43 +256,16 @@ def render_html(
         interview_themes=interview_themes,
         insights=insights,
     )
-    paper_ = paper_of(paper)
-    segments = []
-    for s in icp.segments:
-        segments.append(
-            {
-                "seg": s,
-                "sentence": segment_sentence(s),
-                "rows": segment_rows(s),
-                "value": [v.phrase() for v in s.value],
-                "messaging": s.messaging,
-            }
-        )
     rows_all = criteria_rows(icp)
-    tiers_rows, base = fit_tiers(icp)
-    tier_svg = (
-        Markup(
-            tier_chart(
-                tiers_rows,
-                title="Share of best customers by tier",
-                base=base,
-                base_label="qualified accounts",
-                width=250,
-                height=150,
-            )
-        )
-        if tiers_rows
-        else None
-    )
     ctx: dict[str, Any] = {
         "icp": icp,
         "page": page,
-        "paper": paper_,
+        "paper": paper_of(paper),
         "appendix": appendix,
         "title": title or f"{icp.name} — v{icp.version}",
-        "tier_chart": tier_svg,
+        "tier_chart": _page_tier_chart(icp),
         "has_segment_personas": any(p.segment for p in icp.personas),
-        "segments": segments,
+        "segments": _segment_context(icp),
         "timing": [r for r in rows_all if r.role == "timing"],
         "disqualifiers": [r for r in rows_all if r.role == "disqualifier"],
         "validation": _validation_rows(icp.validation),
@@ -276,6 +282,37 @@ def render_html(
         "compact": compact,
     }
     return _ENV.get_template("report.html.j2").render(**ctx)
+
+
+def _segment_context(icp: ICP) -> list[dict[str, Any]]:
+    """What the template shows of each segment in the appendix: sentence, rows, value, messaging."""
+    return [
+        {
+            "seg": s,
+            "sentence": segment_sentence(s),
+            "rows": segment_rows(s),
+            "value": [v.phrase() for v in s.value],
+            "messaging": s.messaging,
+        }
+        for s in icp.segments
+    ]
+
+
+def _page_tier_chart(icp: ICP) -> Markup | None:
+    """The small tier chart on the page itself (none when the file has no calibration)."""
+    tiers_rows, base = fit_tiers(icp)
+    if not tiers_rows:
+        return None
+    return Markup(
+        tier_chart(
+            tiers_rows,
+            title="Share of best customers by tier",
+            base=base,
+            base_label="qualified accounts",
+            width=250,
+            height=150,
+        )
+    )
 
 
 def _interview_evidence(icp: ICP) -> list[Any]:
@@ -375,36 +412,16 @@ def _write_report(
     appendix: bool | None,
     force: bool,
 ) -> Path:
-    from icpkit.errors import OutputExistsError
     from icpkit.io import atomic_write_bytes, atomic_write_text, read_table
     from icpkit.report.markdown import render_markdown
 
     out = Path(output)
     ext = out.suffix.lower()
-    if ext not in REPORT_TYPES:
-        raise UsageError(f"unknown report type; use {', '.join(REPORT_TYPES)}", file=out)
-    if examples < 0:
-        raise UsageError("--examples must be 0 or more")
-    if examples and accounts_path is None:
-        raise UsageError("--examples needs --accounts (the accounts to pick examples from)")
-    paper_of(paper)
-    if out.exists() and not force:
-        raise OutputExistsError(out)
+    _check_report_request(out, ext, examples, accounts_path, paper, force)
     icp = ICP.load(icp_path)
     inputs = [str(p) for p in (icp_path, outcomes_path, accounts_path) if p is not None]
     accounts = read_table(accounts_path) if accounts_path is not None else None
-    report = None
-    if outcomes_path is not None:
-        from icpkit.living.review import review_cohort
-
-        report = review_cohort(
-            icp,
-            read_table(outcomes_path),
-            accounts=accounts,
-            file=str(outcomes_path),
-            accounts_file=str(accounts_path) if accounts_path else None,
-            cohort=Path(outcomes_path).name,
-        )
+    report = _latest_cohort(icp, outcomes_path, accounts, accounts_path)
     if ext == ".md":
         text = render_markdown(
             icp, accounts=accounts, examples=examples, appendix=appendix is not False
@@ -433,20 +450,66 @@ def _write_report(
     if ext == ".png":
         data = _render(html(), ext, paper)
     else:
-        # Lengths on the page are capped; a smaller type size is the fallback for ICPs whose
-        # own labels are long. The one-pager is never written on two sheets.
-        for compact in (False, True):
-            data = _render(html(compact), ext, paper)
-            pages = pdf_page_count(data)
-            if with_appendix or pages == 1:
-                break
-        else:
-            raise InputError(
-                f"the one-pager would print on {pages} pages; shorten the longest labels in "
-                "the ICP file",
-                file=out,
-            )
+        data = _one_sheet_pdf(html, paper, with_appendix, out)
     return atomic_write_bytes(out, data, force=force, inputs=inputs)
+
+
+def _check_report_request(
+    out: Path, ext: str, examples: int, accounts_path: str | Path | None, paper: str, force: bool
+) -> None:
+    """Refuse a bad request before any input is read: type, examples, paper, existing output."""
+    from icpkit.errors import OutputExistsError
+
+    if ext not in REPORT_TYPES:
+        raise UsageError(f"unknown report type; use {', '.join(REPORT_TYPES)}", file=out)
+    if examples < 0:
+        raise UsageError("--examples must be 0 or more")
+    if examples and accounts_path is None:
+        raise UsageError("--examples needs --accounts (the accounts to pick examples from)")
+    paper_of(paper)
+    if out.exists() and not force:
+        raise OutputExistsError(out)
+
+
+def _latest_cohort(
+    icp: ICP,
+    outcomes_path: str | Path | None,
+    accounts: pl.DataFrame | None,
+    accounts_path: str | Path | None,
+) -> CohortReview | None:
+    """The review of the latest won/lost cohort for the appendix, when outcomes are given."""
+    if outcomes_path is None:
+        return None
+    from icpkit.io import read_table
+    from icpkit.living.review import review_cohort
+
+    return review_cohort(
+        icp,
+        read_table(outcomes_path),
+        accounts=accounts,
+        file=str(outcomes_path),
+        accounts_file=str(accounts_path) if accounts_path else None,
+        cohort=Path(outcomes_path).name,
+    )
+
+
+def _one_sheet_pdf(
+    html: Callable[[bool], str], paper: str, with_appendix: bool, out: Path
+) -> bytes:
+    """The PDF, with the one-pager on exactly one sheet.
+
+    Lengths on the page are capped; a smaller type size is the fallback for ICPs whose own
+    labels are long. The one-pager is never written on two sheets.
+    """
+    for compact in (False, True):
+        data = _render(html(compact), ".pdf", paper)
+        pages = pdf_page_count(data)
+        if with_appendix or pages == 1:
+            return data
+    raise InputError(
+        f"the one-pager would print on {pages} pages; shorten the longest labels in the ICP file",
+        file=out,
+    )
 
 
 def _render(html: str, ext: str, paper: str) -> bytes:

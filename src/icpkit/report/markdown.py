@@ -141,17 +141,36 @@ def render_markdown(
     if not appendix:
         return "\n".join(L)
     L += ["---", "", "# Evidence appendix", ""]
+    for section in (
+        _provenance,
+        _segment_evidence,
+        _interview_section,
+        _timing_and_anti_signals,
+        _validation_section,
+        _scoring_section,
+        _personas_section,
+        _notes_and_changelog,
+    ):
+        L += section(icp)
+    return "\n".join(L)
+
+
+def _provenance(icp: ICP) -> list[str]:
+    """Where the ICP came from, its segments in a sentence each, and how best/worst were read.
+
+    A reader of the appendix first needs to know what data every number below is about.
+    """
     src = icp.source
-    L.append(
+    L = [
         f"Fitted {icp.created.isoformat()} on {src.rows:,} accounts"
         + (f" from `{src.file}`" if src and src.file else "")
         + f". Review by **{icp.review_by.isoformat() if icp.review_by else '?'}**."
         if src
-        else f"Written {icp.created.isoformat()}."
-    )
-    L.append("")
-    L.append("## Segments")
-    L.append("")
+        else f"Written {icp.created.isoformat()}.",
+        "",
+        "## Segments",
+        "",
+    ]
     if not icp.segments:
         L.append(
             "_No segment passed the evidence bar: the data does not single out a group of "
@@ -169,6 +188,12 @@ def render_markdown(
             f"- **Worst** ({o.worst_count:,} of {o.total:,}): {o.worst}",
             "",
         ]
+    return L
+
+
+def _segment_evidence(icp: ICP) -> list[str]:
+    """Per segment: the criteria table with its statistics, what it is worth, what to say."""
+    L: list[str] = []
     for seg in icp.segments:
         L += [f"## Segment {seg.id}: {seg.name}", ""]
         L += _table(segment_rows(seg))
@@ -180,29 +205,39 @@ def render_markdown(
             L.append("**Messaging pointers (drawn from the data, not from interviews):**")
             L += [f"- {m}" for m in seg.messaging]
             L.append("")
-    if icp.insights is not None:
-        from icpkit.interviews.words import interview_evidence
+    return L
 
-        ins = icp.insights
-        L += [
-            "## What customers said in interviews",
-            "",
-            f"{ins.linked} of {ins.interviews} interviews linked to {ins.accounts} accounts, "
-            f"analysed {ins.analysed.isoformat()} ({ins.method}). Personal data is scrubbed "
-            "from every quote.",
-            "",
-        ]
-        for rec in interview_evidence(icp):
-            flag = f" — ⚠ {rec.flagged}" if rec.flagged else ""
-            L += [f"### {rec.segment}: {rec.interviews} interviews{flag}", ""]
-            if rec.caveat:
-                L += [f"_⚠ {rec.caveat}_", ""]
-            for theme in rec.themes:
-                L.append(
-                    f"- **{theme.label}** ({theme.question}): {theme.mentions}, {theme.others}"
-                )
-                L += [f"  > “{q}”" for q in theme.quotes]
-            L.append("")
+
+def _interview_section(icp: ICP) -> list[str]:
+    """The interview themes per segment with their counts and scrubbed quotes (when analysed)."""
+    if icp.insights is None:
+        return []
+    from icpkit.interviews.words import interview_evidence
+
+    ins = icp.insights
+    L = [
+        "## What customers said in interviews",
+        "",
+        f"{ins.linked} of {ins.interviews} interviews linked to {ins.accounts} accounts, "
+        f"analysed {ins.analysed.isoformat()} ({ins.method}). Personal data is scrubbed "
+        "from every quote.",
+        "",
+    ]
+    for rec in interview_evidence(icp):
+        flag = f" — ⚠ {rec.flagged}" if rec.flagged else ""
+        L += [f"### {rec.segment}: {rec.interviews} interviews{flag}", ""]
+        if rec.caveat:
+            L += [f"_⚠ {rec.caveat}_", ""]
+        for theme in rec.themes:
+            L.append(f"- **{theme.label}** ({theme.question}): {theme.mentions}, {theme.others}")
+            L += [f"  > “{q}”" for q in theme.quotes]
+        L.append("")
+    return L
+
+
+def _timing_and_anti_signals(icp: ICP) -> list[str]:
+    """The timing criteria (when any) and the disqualifiers, as evidence tables."""
+    L: list[str] = []
     if icp.scoring.timing:
         L += ["## Timing: signals that an account is in market", ""]
         L += _table([r for r in criteria_rows(icp) if r.role == "timing"])
@@ -213,22 +248,36 @@ def render_markdown(
     else:
         L.append("_No trait is concentrated enough among the worst customers to disqualify._")
     L.append("")
-    if icp.validation:
-        L += ["## Would it have picked our winners?", ""]
-        L += _metrics_table(icp.validation)
-        L.append("")
-        L.append(
-            "Selected = tiers "
-            + " and ".join(icp.validation.get("selected_tiers", ["A", "B"]))
-            + ", not disqualified. Precision = share of best customers among those selected; "
-            "recall = share of all best customers selected; the baseline selects as many "
-            "accounts as the ICP does."
-        )
-        for n in icp.validation.get("notes", []):
-            L.append(f"- {n}")
-        L.append("")
+    return L
+
+
+def _validation_section(icp: ICP) -> list[str]:
+    """Would the ICP have picked past winners: every validation view next to its baseline."""
+    if not icp.validation:
+        return []
+    L = ["## Would it have picked our winners?", ""]
+    L += _metrics_table(icp.validation)
+    L.append("")
+    L.append(
+        "Selected = tiers "
+        + " and ".join(icp.validation.get("selected_tiers", ["A", "B"]))
+        + ", not disqualified. Precision = share of best customers among those selected; "
+        "recall = share of all best customers selected; the baseline selects as many "
+        "accounts as the ICP does."
+    )
+    for n in icp.validation.get("notes", []):
+        L.append(f"- {n}")
+    L.append("")
+    return L
+
+
+def _scoring_section(icp: ICP) -> list[str]:
+    """How the fit score is made: tiers, every criterion's points, and calibration at fit.
+
+    Written out in full so anyone can recompute a score by hand from the appendix.
+    """
     t = icp.scoring.tiers
-    L += [
+    L = [
         "## Scoring",
         "",
         f"Fit score 0–100 is the modelled share of best customers among accounts like this one; "
@@ -266,31 +315,44 @@ def render_markdown(
                 f"{band.predicted:.0%} | {band.observed:.0%} |"
             )
         L.append("")
-    if icp.personas:
-        L += ["## Who to talk to inside a fitting account", ""]
-        L += [
-            "| Persona | Segment | Department | Seniority | Deal role | Example titles | Evidence |",
-            "|---|---|---|---|---|---|---|",
+    return L
+
+
+def _personas_section(icp: ICP) -> list[str]:
+    """The buying-committee personas with the deal evidence behind each (roles, never people)."""
+    if not icp.personas:
+        return []
+    L = [
+        "## Who to talk to inside a fitting account",
+        "",
+        "| Persona | Segment | Department | Seniority | Deal role | Example titles | Evidence |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for p in icp.personas:
+        ev = "hand-written"
+        if p.evidence is not None:
+            ev = f"in {p.evidence.share_of_won:.0%} of won deals"
+            if p.evidence.share_of_lost is not None:
+                ev += f" vs {p.evidence.share_of_lost:.0%} of lost"
+            if p.evidence.caveat:
+                ev += f" ⚠ {p.evidence.caveat}"
+        cells = [
+            p.id,
+            p.segment or "all",
+            p.department,
+            p.seniority,
+            p.deal_role or "",
+            ", ".join(p.example_titles),
+            ev,
         ]
-        for p in icp.personas:
-            ev = "hand-written"
-            if p.evidence is not None:
-                ev = f"in {p.evidence.share_of_won:.0%} of won deals"
-                if p.evidence.share_of_lost is not None:
-                    ev += f" vs {p.evidence.share_of_lost:.0%} of lost"
-                if p.evidence.caveat:
-                    ev += f" ⚠ {p.evidence.caveat}"
-            cells = [
-                p.id,
-                p.segment or "all",
-                p.department,
-                p.seniority,
-                p.deal_role or "",
-                ", ".join(p.example_titles),
-                ev,
-            ]
-            L.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
-        L += ["", "_Personas describe roles, never named people._", ""]
+        L.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    L += ["", "_Personas describe roles, never named people._", ""]
+    return L
+
+
+def _notes_and_changelog(icp: ICP) -> list[str]:
+    """The file's notes, the next review date and every version's summary of changes."""
+    L: list[str] = []
     if icp.notes:
         L += ["## Notes", ""] + [f"- {n}" for n in icp.notes] + [""]
     L += ["## Review and changelog", ""]
@@ -302,7 +364,7 @@ def render_markdown(
         L += [f"  - {c}" for c in ch.changes]
     if icp.changelog:
         L.append("")
-    return "\n".join(L)
+    return L
 
 
 __all__ = ["format_p", "render_markdown", "segment_sentence"]

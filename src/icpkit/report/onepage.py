@@ -346,7 +346,6 @@ def build_onepage(
     ``insights`` (segment id → whatever the interviews module stores, for the template's "In
     their words" block) come from customer interviews.
     """
-    total = icp.source.rows if icp.source else None
     order = sorted(
         icp.segments,
         key=lambda s: -(s.evidence.share_of_best if s.evidence else 0.0),
@@ -364,37 +363,74 @@ def build_onepage(
     frame = (
         _scored_frame(icp, accounts) if accounts is not None and per_page > 0 and shown else None
     )
-    cards = []
-    for s in shown:
-        checklist = _items(s.must, "must") + _items(s.nice, "nice", optional=True)
-        names = _typical(icp, frame, s.id, per_page) if frame is not None else []
-        cards.append(
-            SegmentCard(
-                id=s.id,
-                name=segment_title(s),
-                who=who_sentence(s, total),
-                confidence=segment_confidence(s.evidence),
-                worth=worth_lines(s)[: LIMITS["worth"]],
-                checklist=checklist[: LIMITS["checklist"]],
-                more_criteria=max(0, len(checklist) - LIMITS["checklist"]),
-                pointers=messaging_pointers(
-                    icp,
-                    s,
-                    interview_themes=interview_themes,
-                    limit=LIMITS[
-                        "pointers_with_interviews"
-                        if (insights or {}).get(s.id) or (interview_themes or {}).get(s.id)
-                        else "pointers"
-                    ],
-                ),
-                personas=[_persona_line(p) for p in icp.personas if p.segment == s.id],
-                examples=names,
-            )
+    cards = [
+        _card(
+            icp,
+            s,
+            names=_typical(icp, frame, s.id, per_page) if frame is not None else [],
+            interviewed=bool((insights or {}).get(s.id) or (interview_themes or {}).get(s.id)),
+            interview_themes=interview_themes,
         )
+        for s in shown
+    ]
+    return OnePage(
+        title=icp.name,
+        subtitle=_subtitle(icp),
+        segments=cards,
+        hidden_segments=[segment_title(s) for s in order[MAX_SEGMENTS:]],
+        disqualifiers=_items(icp.disqualifiers, "disqualifier")[: LIMITS["disqualifiers"]],
+        timing=_items(icp.scoring.timing, "timing")[: LIMITS["timing"]],
+        personas=[_persona_line(p) for p in icp.personas if p.segment is None],
+        how_sure=how_sure_line(icp.validation),
+        definitions=_definitions_line(icp),
+        examples_asked=examples,
+        insights=dict(insights or {}),
+    )
+
+
+def _card(
+    icp: ICP,
+    s: Segment,
+    *,
+    names: list[str],
+    interviewed: bool,
+    interview_themes: Mapping[str, Sequence[str]] | None,
+) -> SegmentCard:
+    """One segment's card, each list cut to its :data:`LIMITS` so the page stays one page.
+
+    A segment customers were interviewed about gets more pointers: their words earn the room.
+    """
+    total = icp.source.rows if icp.source else None
+    checklist = _items(s.must, "must") + _items(s.nice, "nice", optional=True)
+    return SegmentCard(
+        id=s.id,
+        name=segment_title(s),
+        who=who_sentence(s, total),
+        confidence=segment_confidence(s.evidence),
+        worth=worth_lines(s)[: LIMITS["worth"]],
+        checklist=checklist[: LIMITS["checklist"]],
+        more_criteria=max(0, len(checklist) - LIMITS["checklist"]),
+        pointers=messaging_pointers(
+            icp,
+            s,
+            interview_themes=interview_themes,
+            limit=LIMITS["pointers_with_interviews" if interviewed else "pointers"],
+        ),
+        personas=[_persona_line(p) for p in icp.personas if p.segment == s.id],
+        examples=names,
+    )
+
+
+def _subtitle(icp: ICP) -> str:
+    """Version, when and on how many accounts it was fitted, and when it is due for review."""
     meta = f"Version {icp.version}"
     if icp.source:
         meta += f" · fitted {icp.created.isoformat()} on {icp.source.rows:,} accounts"
-    meta += f" · review by {icp.review_by.isoformat() if icp.review_by else '?'}"
+    return meta + f" · review by {icp.review_by.isoformat() if icp.review_by else '?'}"
+
+
+def _definitions_line(icp: ICP) -> str:
+    """The footnote: what best and worst mean in this file, and what tier A means."""
     definitions = ""
     if icp.outcomes:
         definitions = (
@@ -403,19 +439,7 @@ def build_onepage(
         )
     t = icp.scoring.tiers
     tiers = f"Tier A (fit score ≥ {t['A']:g}) is a {TIER_WORDS['A']}."
-    return OnePage(
-        title=icp.name,
-        subtitle=meta,
-        segments=cards,
-        hidden_segments=[segment_title(s) for s in order[MAX_SEGMENTS:]],
-        disqualifiers=_items(icp.disqualifiers, "disqualifier")[: LIMITS["disqualifiers"]],
-        timing=_items(icp.scoring.timing, "timing")[: LIMITS["timing"]],
-        personas=[_persona_line(p) for p in icp.personas if p.segment is None],
-        how_sure=how_sure_line(icp.validation),
-        definitions=(definitions + " " + tiers).strip(),
-        examples_asked=examples,
-        insights=dict(insights or {}),
-    )
+    return (definitions + " " + tiers).strip()
 
 
 __all__ = [
