@@ -33,7 +33,11 @@ from icpkit.technographics.patterns import (
     translate,
 )
 from icpkit.technographics.prefilter import Bucket
-from icpkit.technographics.selectors import _NgramFilter, selector_literals
+from icpkit.technographics.selectors import (
+    _NgramFilter,
+    selector_literals,
+    selector_requirements,
+)
 from icpkit.technographics.statics import js_regex, static_js_values
 
 TECHS = {
@@ -252,7 +256,7 @@ JS_PIECES = [
 @settings(max_examples=1500, deadline=None)
 @given(
     parts=st.lists(st.sampled_from(JS_PIECES), max_size=20),
-    chain=st.sampled_from(["a", "a.b", "aa", "$", "x.a", "a.a"]),
+    chain=st.sampled_from(["a", "a.b", "aa", "$", "x.a", "a.a", "var", "a.let", "a b"]),
 )
 def test_static_js_values_equal_finditer(parts: list[str], chain: str) -> None:
     """Pieces place the chain after each prefix and keyword, then assignments and values."""
@@ -262,6 +266,10 @@ def test_static_js_values_equal_finditer(parts: list[str], chain: str) -> None:
         for m in js_regex(chain).finditer(text)
     )
     assert static_js_values(text, chain) == expected
+    # given the places a scan of all chains reports: every occurrence, plus places that are
+    # none (what the folded specials of the scanned image fake), in ascending order
+    every = [i for i in range(len(text)) if text.startswith(chain, i)]
+    assert static_js_values(text, chain, sorted({*every, 0, len(text) // 2})) == expected
 
 
 def test_whitespace_table_is_every_isspace_character() -> None:
@@ -420,6 +428,18 @@ ELEMENTS = [
 ]  # fmt: skip
 
 
+REQUIRED_SELECTORS = [
+    "[data-venmo-supported='true']", "meta[name='author'][content*='Dealer Spike']",
+    "amp-ad[type='adsense']", "footer > div#nav.main", "[aria-labelledby='pi-amazon' i]",
+]  # fmt: skip
+REQUIRED_ELEMENTS = [
+    "<b data-venmo-supported=true>", "<i data-venmo-supported='TRUE'>", "<u x='true'>",
+    "<meta name=author content='Dealer&#32;Spike'>", "<meta name=AUTHOR content='dealer spike'>",
+    "<amp-ad type=adsense>", "<amp-ad type=other>", "<footer><div id=nav class=main>",
+    "<a aria-labelledby='PI-AMAZON'>", "<a aria-labelledby='pi-amazon'>",
+]  # fmt: skip
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(ELEMENTS), max_size=8).map("".join))
 def test_selector_literals_occur_whenever_the_selector_matches(body: str) -> None:
@@ -430,6 +450,33 @@ def test_selector_literals_occur_whenever_the_selector_matches(body: str) -> Non
         lits = selector_literals(selector)
         if lits is not None and tree.css_first(selector) is not None:
             assert any(lit in hay for lit in lits), (selector, lits)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(ELEMENTS + REQUIRED_ELEMENTS), max_size=8).map("".join))
+def test_selector_requirements_all_occur_whenever_the_selector_matches(body: str) -> None:
+    """Every literal of some selector of the list is in the source (or in it decoded)."""
+    html = f"<html><body>{body}</body></html>"
+    tree = LexborHTMLParser(html)
+    hay = fold_for_prefilter(html) + "\n" + fold_for_prefilter(unescape(html))
+    for selector in SELECTORS + REQUIRED_SELECTORS:
+        reqs = selector_requirements(selector)
+        if reqs is not None and tree.css_first(selector) is not None:
+            assert any(all(x in hay for x in needed) for _lead, needed in reqs), (selector, reqs)
+
+
+def test_selector_requirements_need_every_literal() -> None:
+    """``[data-amazon-payments='true']`` needs ``true`` and the attribute name: a page with
+    only ``true`` (every page) no longer makes the rule a candidate."""
+    reqs = selector_requirements("img[src*='amazonpay'], [data-amazon-payments='true']")
+    assert reqs == [
+        ("amazonpay", frozenset({"amazonpay", "src"})),  # (<image> makes an img)
+        ("true", frozenset({"true", "data-amazon-payments"})),
+    ]
+    assert selector_requirements("meta[name='author'][content*='Dealer Spike']") == [
+        ("author", frozenset({"author", "dealer", "spike", "name", "content", "<meta"}))
+    ]
+    assert selector_requirements("a, tbody") is None
 
 
 def test_selector_literals_pick_distinctive_values() -> None:

@@ -60,19 +60,22 @@ from icpkit.technographics.hits import (
 from icpkit.technographics.page import HTML_MAX_CHARS, Page
 from icpkit.technographics.patterns import (
     fold_for_prefilter,
+    prefilter_image,
     required_literal_sets,
 )
 from icpkit.technographics.prefilter import REPEATED_MARKUP, Bucket, distinctive_chars
-from icpkit.technographics.selectors import COMMON_ATTRS, LiteralScan, selector_literals
+from icpkit.technographics.selectors import COMMON_ATTRS, LiteralScan, selector_requirements
 from icpkit.technographics.statics import js_regex, static_js_values
-
-"""Nodes per selector whose text/attributes are matched (confidence is capped at 100 anyway)."""
-
-"""Values at least this long are confirmed near the literals only (see ``_Bucket.confirm``)."""
 
 
 class Matcher:
-    """All patterns of a database compiled for one engine; :meth:`hits` runs them over a page."""
+    """All patterns of a database compiled for one engine; :meth:`hits` runs them over a page.
+
+    Built in stages, one method each: the entries of every field (:meth:`_index_entries`);
+    for the fast engine, the per-field prefilter buckets, the ``text`` gate, the ``js`` chain
+    scan, the ``dom`` gates, and last the page-wide literal scans that serve the html, dom and
+    text prefilters at once (:meth:`_build_page_scans`, which needs the literals of the others).
+    """
 
     def __init__(
         self,
@@ -93,6 +96,20 @@ class Matcher:
         )
         self.techs: list[Technology] = list(db.technologies.values())
         self.tech_index = {t.name: i for i, t in enumerate(self.techs)}
+        self._index_entries()
+        self._valid_selectors = _valid_selectors({r.selector for _, r, _ in self.dom_rules})
+        if engine == "fast":
+            self._build_buckets()
+            self._build_text_gate()
+            self._build_js_scan()
+            html_lits = self._build_dom_gates()
+            self._build_page_scans(html_lits)
+
+    # -- construction ----------------------------------------------------------------------
+
+    def _index_entries(self) -> None:
+        """Every pattern as a :class:`MatchEntry` of its field (keyed fields by key), and the
+        dom rules, in reference order."""
         self.list_entries: dict[str, list[MatchEntry]] = {f: [] for f in LIST_FIELDS}
         self.keyed_entries: dict[str, dict[str, list[MatchEntry]]] = {
             f: {} for f in KEYED_INPUT_FIELDS
@@ -112,143 +129,159 @@ class Matcher:
                         pos += 1
             for pos, rule in enumerate(tech.dom):
                 self.dom_rules.append((ti, rule, pos))
-        self._valid_selectors = _valid_selectors({r.selector for _, r, _ in self.dom_rules})
-        if engine == "fast":
-            # html: its literals come from the page scan for free, so only the patterns that
-            # need boilerplate-only literals go through Hyperscan's (slower) regex prefilter
-            self._list_buckets = {
-                f: Bucket(e, self.native, rare_literals_first=f == "html")
-                for f, e in self.list_entries.items()
-                if e
-            }
-            self._keyed_buckets = {
-                f: {k: Bucket(e, self.native and len(e) > 8) for k, e in keys.items()}
-                for f, keys in self.keyed_entries.items()
-                if f != "js"
-            }
-            self._text_reqs = _text_requirements(
-                self.list_entries["text"], self.native and hyperscan_module is not None
-            )
-            self._text_single = [
-                reqs[0][0] if len(reqs) == 1 and len(reqs[0]) == 1 else None
-                for reqs in self._text_reqs or ()
-            ]
-            # ``\bPost AG\b``: each piece must occur as a whole word, which Hyperscan checks
-            # in one scan when pieces alone (``ag``, ``ups``) occur on most pages
-            self._text_words: list[bool] = []
-            self._text_word_scan: object | None = None
-            if self._text_reqs is not None and self.native:
-                words = [_word_bounded_pieces(e.pattern) for e in self.list_entries["text"]]
-                self._text_words = [w is not None for w in words]
-                pieces = sorted({x for w in words for x in w or ()})
-                if pieces:
-                    self._text_word_scan = _word_scan(pieces)
-            chains = list(self.keyed_entries["js"])
-            for chain in chains:
-                js_regex(chain)  # compile once, at build time
-            # which chains occur in the scripts: Hyperscan scans the image of the text
-            # case-sensitively (ASCII kept as is, so every occurrence of a chain is found)
-            # at ~1/15 the cost of Aho-Corasick over a str (~30 ns a character)
-            self._js_scan = (
-                LiteralScan(chains, True, caseless=False)
-                if chains and self.native and all(c.isascii() for c in chains)
-                else None
-            )
-            self._js_auto = (
-                build_automaton({c: c for c in chains})
-                if chains and self._js_scan is None
-                else None
-            )
-            selector_lits: dict[str, list[int]] = {}
-            self._dom_always: list[int] = []
-            for i, (_ti, rule, _pos) in enumerate(self.dom_rules):
-                lits = selector_literals(rule.selector)
-                if lits is None:
-                    self._dom_always.append(i)
-                else:
-                    for lit in lits:
-                        selector_lits.setdefault(lit, []).append(i)
-            # which of a rule's text/attribute patterns can match at all, from literals: an
-            # attribute value is in the source (entities aside); a node's text is a contiguous
-            # piece of the document's text nodes joined without separator
-            self._dom_text_reqs: list[list[list[frozenset[str]] | None]] = []
-            # a dom text pattern's literal requirements, by id: long node texts (whole inline
-            # scripts under ``style, script``) are searched only when they meet them
-            self._text_req_of: dict[int, list[frozenset[str]]] = {}
-            self._dom_attr_reqs: list[list[tuple[str | None, list[list[frozenset[str]] | None]]]]
-            self._dom_attr_reqs = []
-            html_lits = set(selector_lits)
-            text_lits: set[str] = set()
-            for _ti, rule, _pos in self.dom_rules:
-                text_reqs = [_pattern_reqs(p) for p in rule.text]
-                self._dom_text_reqs.append(text_reqs)
-                for pat, reqs in zip(rule.text, text_reqs, strict=True):
-                    if reqs:
-                        self._text_req_of[id(pat)] = reqs
-                text_lits.update(x for reqs in text_reqs for r in reqs or () for x in r)
-                attr_reqs = []
-                for attr, pats in rule.attributes.items():
-                    name = attr.lower()
-                    name_lit = (
-                        name
-                        if len(name) >= 3 and name not in COMMON_ATTRS and name.isascii()
-                        else None
-                    )
-                    reqs_list = [_pattern_reqs(p) for p in pats]
-                    attr_reqs.append((name_lit, reqs_list))
-                    if name_lit:
-                        html_lits.add(name_lit)
-                    html_lits.update(x for reqs in reqs_list for r in reqs or () for x in r)
-                self._dom_attr_reqs.append(attr_reqs)
-            self._dom_lits = selector_lits
-            self._dom_text_scan = LiteralScan(text_lits, self.native)
-            gate_lits = html_lits | {
-                x for reqs in self._text_reqs or () for req in reqs for alt in req for x in alt
-            }
-            # the dom and text gates also look in the HTML with references decoded; the html
-            # patterns do not, so that second scan looks for the gates' literals only
-            self._decoded_scan = LiteralScan(
-                gate_lits, self.native, (), {x for x in gate_lits if x in REPEATED_MARKUP}
-            )
-            # which gate literals (and word pieces) contain each ASCII character: only those
-            # can appear once references that decode to that character are decoded
-            self._gate_by_char: dict[str, list[str]] = {}
-            words_scanned = self._text_word_scan[1] if self._text_word_scan else []
-            for lit in gate_lits | set(words_scanned):
-                for ch in set(lit):
-                    self._gate_by_char.setdefault(ch, []).append(lit)
-            self._word_pieces = frozenset(words_scanned)
-            # a gate literal with one character the usual references spell (``&tag=``) is
-            # also looked for spelled with them (``&amp;tag=``): see :meth:`_decoded_extra`
-            self._spelled = {
-                lit[:i] + ref + lit[i + 1 :]
-                for lit in gate_lits
-                if lit.isascii() and sum(lit.count(c) for c in USUAL_REFS) == 1
-                for i, c in enumerate(lit)
-                if c in USUAL_REFS
-                for ref in USUAL_REFS[c]
-            }
-            page_lits = set(gate_lits) | self._spelled
-            html_bucket = self._list_buckets.get("html")
-            if html_bucket is not None:
-                page_lits |= html_bucket.every_literal
-            # (the html regex prefilter stays a database of its own: merged with these
-            # literals, Hyperscan scanned 2.5x slower than the two apart)
-            # the html windows' literals that are not boilerplate: the page scan reports where
-            # each occurs, so confirming a candidate never searches the page for the next one
-            tracked: set[str] = set()
-            if html_bucket is not None and self.native:
-                for _w, _r, window_lits in html_bucket.windows.values():
-                    tracked.update(
-                        x
-                        for x in window_lits
-                        if distinctive_chars(x) >= TRACK_CHARS and x not in REPEATED_MARKUP
-                    )
-            self._page_scan = LiteralScan(
-                page_lits, self.native, tracked, {x for x in page_lits if x in REPEATED_MARKUP}
-            )
-            if html_bucket is not None:
-                html_bucket.tracked = self._page_scan.tracked
+
+    def _build_buckets(self) -> None:
+        """A prefilter bucket per list field and per key of the keyed fields (js aside)."""
+        # html: its literals come from the page scan for free, so only the patterns that
+        # need boilerplate-only literals go through Hyperscan's (slower) regex prefilter
+        self._list_buckets = {
+            f: Bucket(e, self.native, rare_literals_first=f == "html")
+            for f, e in self.list_entries.items()
+            if e
+        }
+        self._keyed_buckets = {
+            f: {k: Bucket(e, self.native and len(e) > 8) for k, e in keys.items()}
+            for f, keys in self.keyed_entries.items()
+            if f != "js"
+        }
+
+    def _build_text_gate(self) -> None:
+        """What the ``text`` patterns need in the HTML before the visible text is extracted
+        (see :meth:`_text_may_match`)."""
+        self._text_reqs = _text_requirements(
+            self.list_entries["text"], self.native and hyperscan_module is not None
+        )
+        self._text_single = [
+            reqs[0][0] if len(reqs) == 1 and len(reqs[0]) == 1 else None
+            for reqs in self._text_reqs or ()
+        ]
+        # ``\bPost AG\b``: each piece must occur as a whole word, which Hyperscan checks
+        # in one scan when pieces alone (``ag``, ``ups``) occur on most pages
+        self._text_words: list[bool] = []
+        self._text_word_scan: tuple[object, list[str]] | None = None
+        if self._text_reqs is not None and self.native:
+            words = [_word_bounded_pieces(e.pattern) for e in self.list_entries["text"]]
+            self._text_words = [w is not None for w in words]
+            pieces = sorted({x for w in words for x in w or ()})
+            if pieces:
+                self._text_word_scan = _word_scan(pieces)
+
+    def _build_js_scan(self) -> None:
+        """Which ``js`` chains occur in the scripts, and where (Hyperscan), else which
+        (Aho-Corasick)."""
+        chains = list(self.keyed_entries["js"])
+        for chain in chains:
+            js_regex(chain)  # compile once, at build time
+        # Hyperscan scans the image of the text case-sensitively (ASCII kept as is, so every
+        # occurrence of a chain is found) at ~1/15 the cost of Aho-Corasick over a str (~30
+        # ns a character), and reports every occurrence: values are read there
+        self._js_scan = (
+            LiteralScan(chains, True, tracked=chains, caseless=False)
+            if chains and self.native and all(c.isascii() for c in chains)
+            else None
+        )
+        self._js_auto = (
+            build_automaton({c: c for c in chains}) if chains and self._js_scan is None else None
+        )
+
+    def _build_dom_gates(self) -> set[str]:
+        """Which dom rules can select on a page (literals of their selectors), and which of
+        their text/attribute patterns can match; returns the literals looked for in the HTML."""
+        # rule index by the lead literal of each selector of its list, with every literal
+        # that selector needs: it is a candidate when all of them are on the page
+        selector_lits: dict[str, list[tuple[int, frozenset[str]]]] = {}
+        self._dom_always: list[int] = []
+        for i, (_ti, rule, _pos) in enumerate(self.dom_rules):
+            parts = selector_requirements(rule.selector)
+            if parts is None:
+                self._dom_always.append(i)
+            else:
+                for lead, needed in parts:
+                    selector_lits.setdefault(lead, []).append((i, needed))
+        # which of a rule's text/attribute patterns can match at all, from literals: an
+        # attribute value is in the source (entities aside); a node's text is a contiguous
+        # piece of the document's text nodes joined without separator
+        self._dom_text_reqs: list[list[list[frozenset[str]] | None]] = []
+        # a dom text pattern's literal requirements, by id: long node texts (whole inline
+        # scripts under ``style, script``) are searched only when they meet them
+        self._text_req_of: dict[int, list[frozenset[str]]] = {}
+        self._dom_attr_reqs: list[list[tuple[str | None, list[list[frozenset[str]] | None]]]]
+        self._dom_attr_reqs = []
+        html_lits = {x for parts in selector_lits.values() for _i, need in parts for x in need}
+        text_lits: set[str] = set()
+        for _ti, rule, _pos in self.dom_rules:
+            text_reqs = [_pattern_reqs(p) for p in rule.text]
+            self._dom_text_reqs.append(text_reqs)
+            for pat, reqs in zip(rule.text, text_reqs, strict=True):
+                if reqs:
+                    self._text_req_of[id(pat)] = reqs
+            text_lits.update(x for reqs in text_reqs for r in reqs or () for x in r)
+            attr_reqs = []
+            for attr, pats in rule.attributes.items():
+                name = attr.lower()
+                name_lit = (
+                    name if len(name) >= 3 and name not in COMMON_ATTRS and name.isascii() else None
+                )
+                reqs_list = [_pattern_reqs(p) for p in pats]
+                attr_reqs.append((name_lit, reqs_list))
+                if name_lit:
+                    html_lits.add(name_lit)
+                html_lits.update(x for reqs in reqs_list for r in reqs or () for x in r)
+            self._dom_attr_reqs.append(attr_reqs)
+        self._dom_lits = selector_lits
+        self._dom_text_scan = LiteralScan(text_lits, self.native)
+        return html_lits
+
+    def _build_page_scans(self, html_lits: set[str]) -> None:
+        """One scan of the HTML for the literals of the html patterns and of the dom and text
+        gates (``html_lits``), and one of the HTML with references decoded for the gates'."""
+        gate_lits = html_lits | {
+            x for reqs in self._text_reqs or () for req in reqs for alt in req for x in alt
+        }
+        # the dom and text gates also look in the HTML with references decoded; the html
+        # patterns do not, so that second scan looks for the gates' literals only
+        self._decoded_scan = LiteralScan(
+            gate_lits, self.native, (), {x for x in gate_lits if x in REPEATED_MARKUP}
+        )
+        # which gate literals (and word pieces) contain each ASCII character: only those
+        # can appear once references that decode to that character are decoded
+        self._gate_by_char: dict[str, list[str]] = {}
+        words_scanned = self._text_word_scan[1] if self._text_word_scan else []
+        for lit in gate_lits | set(words_scanned):
+            for ch in set(lit):
+                self._gate_by_char.setdefault(ch, []).append(lit)
+        self._word_pieces = frozenset(words_scanned)
+        # a gate literal with one character the usual references spell (``&tag=``) is
+        # also looked for spelled with them (``&amp;tag=``): see :meth:`_decoded_extra`
+        self._spelled = {
+            lit[:i] + ref + lit[i + 1 :]
+            for lit in gate_lits
+            if lit.isascii() and sum(lit.count(c) for c in USUAL_REFS) == 1
+            for i, c in enumerate(lit)
+            if c in USUAL_REFS
+            for ref in USUAL_REFS[c]
+        }
+        page_lits = set(gate_lits) | self._spelled
+        html_bucket = self._list_buckets.get("html")
+        if html_bucket is not None:
+            page_lits |= html_bucket.every_literal
+        # (the html regex prefilter stays a database of its own: merged with these
+        # literals, Hyperscan scanned 2.5x slower than the two apart)
+        # the html windows' literals that are not boilerplate: the page scan reports where
+        # each occurs, so confirming a candidate never searches the page for the next one
+        tracked: set[str] = set()
+        if html_bucket is not None and self.native:
+            for _w, _r, window_lits in html_bucket.windows.values():
+                tracked.update(
+                    x
+                    for x in window_lits
+                    if distinctive_chars(x) >= TRACK_CHARS and x not in REPEATED_MARKUP
+                )
+        self._page_scan = LiteralScan(
+            page_lits, self.native, tracked, {x for x in page_lits if x in REPEATED_MARKUP}
+        )
+        if html_bucket is not None:
+            html_bucket.tracked = self._page_scan.tracked
 
     # -- public --------------------------------------------------------------------------
 
@@ -450,10 +483,10 @@ class Matcher:
         if page.__dict__.get("_icpkit_words_decoded"):
             images.append(decoded_html(page)[1])
         found: set[str] = set()
-        pieces = scan[1]  # type: ignore[index]
+        pieces = scan[1]
         for image in images:
             ids: list[int] = []
-            scan[0].scan(image, match_event_handler=hs_collect, context=ids)  # type: ignore[index]
+            scan[0].scan(image, match_event_handler=hs_collect, context=ids)  # type: ignore[attr-defined]
             found.update(pieces[i] for i in ids)
         return found
 
@@ -466,7 +499,13 @@ class Matcher:
             if not text:
                 return
             if self._js_scan is not None:
-                chains = self._js_scan.present((text,))
+                # every occurrence of every chain in one scan: the values are then read
+                # at those places, not found by one pass over the scripts per chain
+                # (in the prefilter image: one byte per character, ASCII kept, so each
+                # occurrence is reported at its place; the few the folded specials fake
+                # are ruled out by static_js_values)
+                chains, at = self._js_scan.positions(prefilter_image(text))
+                page.__dict__.setdefault("_icpkit_js_at", {})[id(self)] = at
             elif self._js_auto is not None:
                 chains = {c for _end, c in self._js_auto.iter(text)}
             else:
@@ -485,7 +524,7 @@ class Matcher:
         _raw, present = self._page_literals(page)
         dom_lits = self._dom_lits
         for lit in dom_lits.keys() & present:
-            cands.update(dom_lits[lit])
+            cands.update(i for i, needed in dom_lits[lit] if needed <= present)
         in_text: set[str] | None = None
 
         def may(reqs: list[frozenset[str]] | None, found: set[str]) -> bool:
@@ -529,7 +568,10 @@ class Matcher:
             return (given,) if isinstance(given, str) else tuple(str(v) for v in given)
         cache = page.__dict__.setdefault("_icpkit_js_cache", {})
         if chain not in cache:
-            cache[chain] = static_js_values(page.all_script_text, chain)
+            at = page.__dict__.get("_icpkit_js_at", {}).get(id(self))
+            cache[chain] = static_js_values(
+                page.all_script_text, chain, None if at is None else at.get(chain, ())
+            )
         return cache[chain]
 
     def _add(

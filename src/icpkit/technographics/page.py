@@ -321,6 +321,7 @@ def raw_text_spans(html: str) -> list[tuple[int, int]]:
 
 # the ASCII characters [\s/] matches: an attribute of :data:`_ATTRIBUTE` starts with one
 _ASCII_SEPARATORS = "/ \t\n\x0b\x0c\r\x1c\x1d\x1e\x1f"
+_SEPARATOR_BYTES = _ASCII_SEPARATORS.encode("ascii")
 
 
 def _tag_keep(tag: str) -> int:
@@ -328,7 +329,7 @@ def _tag_keep(tag: str) -> int:
     the parser gets: up to MAX_TAG_CHARS of attributes and MAX_TAG_ATTRIBUTES attributes."""
     keep = min(len(tag), 2 + MAX_TAG_CHARS)
     if keep == len(tag) and tag.isascii():  # each attribute follows a separator character
-        seps = sum(map(tag.count, _ASCII_SEPARATORS))
+        seps = len(tag) - len(tag.encode("ascii").translate(None, _SEPARATOR_BYTES))
         if seps <= MAX_TAG_ATTRIBUTES:
             return keep
     name = _TAG_NAME.match(tag)

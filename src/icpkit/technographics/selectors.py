@@ -116,32 +116,54 @@ def selector_literals(selector: str) -> frozenset[str] | None:
     (or its longest whitespace-free piece), an id or class, an attribute name, or ``<tag``
     for an element the parser never creates on its own. ``None``: no literal is necessary.
     """
-    alts: list[str] = []
+    reqs = selector_requirements(selector)
+    if reqs is None:
+        return None
+    return frozenset(lead for lead, _rest in reqs)
+
+
+def selector_requirements(selector: str) -> list[tuple[str, frozenset[str]]] | None:
+    """Per selector of a list, its most selective necessary literal and *all* its necessary
+    literals (folded): the selector can select only if the raw HTML (or the HTML with
+    references decoded) contains every one of them. ``None``: some selector of the list
+    needs no literal.
+
+    One literal per selector let ``[data-amazon-payments='true']`` through on every page (it
+    needs ``true``, and ``data-amazon-payments``); all of them together rule it out.
+    """
+    out: list[tuple[str, frozenset[str]]] = []
     for part in _split_selector_list(selector):
-        part = _SEL_PAREN.sub(" ", part)  # :not(...), :has(...) etc. prove nothing
-        cands: list[tuple[int, str]] = []  # (rank, literal)
-        for m in _SEL_ATTR_VALUE.finditer(part):
-            name = _css_unescape(m.group(1)).lower()
-            cands.append((1 if name in COMMON_ATTRS else 2, name))
-            value = m.group(2) or m.group(3) or m.group(4)
-            if value:
-                cands += [(3, piece) for piece in _css_unescape(value).split()]
-        rest = _SEL_ATTR_VALUE.sub(" ", part)
-        cands += [(3, _css_unescape(m.group(1))) for m in _SEL_ID_CLASS.finditer(rest)]
-        rest = _SEL_PSEUDO.sub("", _SEL_ID_CLASS.sub("", rest))
-        for m in _SEL_TYPE.finditer(rest):
-            tag = _css_unescape(m.group(1)).lower()
-            if tag not in _IMPLIED_TAGS and tag.isascii() and tag.replace("-", "").isalnum():
-                cands.append((1 if tag in _COMMON_TAGS else 2, "<" + tag))
-        ok = [
-            (rank, lit.lower())
-            for rank, lit in cands
-            if len(lit) >= 3 and not _UNSAFE.search(lit.lstrip("<") if rank < 3 else lit)
-        ]
+        ok = _part_literals(part)
         if not ok:
             return None
-        alts.append(max(ok, key=lambda c: (c[0], len(c[1])))[1])
-    return frozenset(alts) if alts else None
+        lead = max(ok, key=lambda c: (c[0], len(c[1])))[1]
+        out.append((lead, frozenset(lit for _rank, lit in ok)))
+    return out or None
+
+
+def _part_literals(part: str) -> list[tuple[int, str]]:
+    """(rank, folded literal) of every literal one compound selector needs in the source;
+    rank 3 for values, ids and classes, 2 for rare attribute names and tags, 1 for common."""
+    part = _SEL_PAREN.sub(" ", part)  # :not(...), :has(...) etc. prove nothing
+    cands: list[tuple[int, str]] = []  # (rank, literal)
+    for m in _SEL_ATTR_VALUE.finditer(part):
+        name = _css_unescape(m.group(1)).lower()
+        cands.append((1 if name in COMMON_ATTRS else 2, name))
+        value = m.group(2) or m.group(3) or m.group(4)
+        if value:
+            cands += [(3, piece) for piece in _css_unescape(value).split()]
+    rest = _SEL_ATTR_VALUE.sub(" ", part)
+    cands += [(3, _css_unescape(m.group(1))) for m in _SEL_ID_CLASS.finditer(rest)]
+    rest = _SEL_PSEUDO.sub("", _SEL_ID_CLASS.sub("", rest))
+    for m in _SEL_TYPE.finditer(rest):
+        tag = _css_unescape(m.group(1)).lower()
+        if tag not in _IMPLIED_TAGS and tag.isascii() and tag.replace("-", "").isalnum():
+            cands.append((1 if tag in _COMMON_TAGS else 2, "<" + tag))
+    return [
+        (rank, lit.lower())
+        for rank, lit in cands
+        if len(lit) >= 3 and not _UNSAFE.search(lit.lstrip("<") if rank < 3 else lit)
+    ]
 
 
 class _NgramFilter:

@@ -5,6 +5,7 @@ assigns it (or, for one identifier, declares it); its value is the assigned lite
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 
 _JS_LITERAL = r"""(?:(?P<q>["'`])(?P<s>[^"'`\\\n]{0,200})(?P=q)|(?P<n>-?\d[\d.]*))?"""
 
@@ -23,35 +24,46 @@ def js_regex(chain: str) -> re.Pattern[str]:
     return rx
 
 
-def static_js_values(script_text: str, chain: str) -> tuple[str, ...]:
+def static_js_values(
+    script_text: str, chain: str, occurrences: Iterable[int] | None = None
+) -> tuple[str, ...]:
     """Values a global ``chain`` is statically given in ``script_text`` (empty: not found).
 
     Case-sensitive like JavaScript. A string or number literal assigned gives its text; any
     other assignment or a declaration gives ``""`` (present, value unknown).
+    ``occurrences``: ascending positions that include every occurrence of the chain (others
+    are skipped), when a scan of all chains at once has found them; else ``str.find`` looks,
+    a pass over the whole text per chain.
     """
-    i = script_text.find(chain)
+    where = iter(occurrences) if occurrences is not None else None
+    i = _next_occurrence(script_text, chain, where, 0)
     if i == -1:
         return ()
     rx = js_regex(chain)
     declarable = _JS_IDENTIFIER.fullmatch(chain) is not None
-    # Every match contains the chain, right after an optional ``window.``-like prefix or a
-    # keyword and whitespace; so its possible starts follow from the chain's occurrences,
-    # and anchored matches tried there in order give what ``finditer`` gives (it scans every
-    # position, with a lookbehind the engine cannot skip ahead on: 10x slower)
+    # Every match contains the chain, right after an optional ``window.``-like prefix and
+    # followed by an assignment, or after a keyword and whitespace; so its possible starts
+    # follow from the chain's occurrences so placed, and anchored matches tried there in
+    # order give what ``finditer`` gives (it scans every position, with a lookbehind the
+    # engine cannot skip ahead on: 10x slower). Occurrences are found with ``str.find``
+    # (a regex led by the chain scans character by character: 3x slower on short chains
+    # like ``va`` that minified scripts hold hundreds of times), and most are calls or
+    # property reads, ruled out by one anchored test each.
     starts: set[int] = set()
+    after, n = _ASSIGNED, len(chain)
     while i != -1:
-        for prefix in _JS_PREFIXES:
-            if script_text.startswith(prefix, i - len(prefix)) and i >= len(prefix):
-                starts.add(i - len(prefix))
-        if declarable:
-            j = i
+        if after.match(script_text, i + n):
+            for prefix in _JS_PREFIXES:
+                if script_text.startswith(prefix, i - len(prefix)) and i >= len(prefix):
+                    starts.add(i - len(prefix))
+        if declarable and i and script_text[i - 1].isspace():
+            j = i - 1
             while j > 0 and script_text[j - 1].isspace():
                 j -= 1
-            if j < i:
-                for kw in _JS_KEYWORDS:
-                    if j >= len(kw) and script_text.startswith(kw, j - len(kw)):
-                        starts.add(j - len(kw))
-        i = script_text.find(chain, i + 1)
+            for kw in _JS_KEYWORDS:
+                if j >= len(kw) and script_text.startswith(kw, j - len(kw)):
+                    starts.add(j - len(kw))
+        i = _next_occurrence(script_text, chain, where, i + 1)
     out = []
     end = 0
     for start in sorted(starts):
@@ -71,4 +83,16 @@ _JS_KEYWORDS = ("var", "let", "const", "function", "class")
 _JS_IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
 
 
-__all__ = ["static_js_values"]
+def _next_occurrence(text: str, chain: str, where: Iterator[int] | None, start: int) -> int:
+    """The first occurrence of ``chain`` at or after ``start``: the next of ``where`` that is
+    one, or ``str.find``'s answer without ``where``."""
+    if where is None:
+        return text.find(chain, start)
+    for i in where:
+        if i >= start and text.startswith(chain, i):
+            return i
+    return -1
+
+
+# what follows the chain in an assignment (the first alternative of :func:`js_regex`)
+_ASSIGNED = re.compile(r"\s*=(?![=>])")
