@@ -48,6 +48,15 @@ def test_phrase_survives_the_cut() -> None:
     assert "closed the books in three days" in out and out.startswith("…")
 
 
+def test_term_after_a_long_word_stays_in_the_window() -> None:
+    """Backing up to a word boundary must not push the term out of the window: here the start
+    snaps back over a nine-letter word, and the window used to end before the term (hypothesis
+    found it)."""
+    text = "a a aaaaaaaba a aaaaaaaa a"
+    out = excerpt(text, ["aaaaaaaa"], 20)
+    assert out == "…aaaaaaaba a aaaaaaaa…"
+
+
 def _analysed() -> ICP:
     corpus = generate_interviews(40, 40, seed=4)
     icp = two_segment_icp()

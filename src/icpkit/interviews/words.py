@@ -40,17 +40,20 @@ def excerpt(text: str, terms: list[str], width: int) -> str:
     if len(text) <= width:
         return text
     low = text.lower()
-    hits = [low.find(t.lower()) for t in terms]
-    hits = [h for h in hits if h >= 0]
-    first = min(hits) if hits else 0
+    found = [(h, h + len(t)) for t in terms if (h := low.find(t.lower())) >= 0]
+    first, need = min(found) if found else (0, 1)
     start = max(0, first - width // 5)
     if start > 0:
         cut = text.rfind(" ", 0, start + 1)
         start = cut + 1 if cut >= 0 else 0
+    if need > start + width:  # backing up to a word left no room: start at the term's word
+        start = text.rfind(" ", 0, first) + 1
+        start = start if need <= start + width else first
     end = start + width
     if end < len(text):
-        cut = text.rfind(" ", start, end)
-        end = cut if cut > start else end
+        # cut after the last whole word that keeps the term; mid-word only if nothing else does
+        cut = text.rfind(" ", start, end + 1)
+        end = cut if cut >= need else end
     part = text[start:end].strip().rstrip(",;:")
     return ("…" if start > 0 else "") + part + ("…" if end < len(text) else "")
 
