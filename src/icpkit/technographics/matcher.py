@@ -526,39 +526,49 @@ class Matcher:
         for lit in dom_lits.keys() & present:
             cands.update(i for i, needed in dom_lits[lit] if needed <= present)
         in_text: set[str] | None = None
-
-        def may(reqs: list[frozenset[str]] | None, found: set[str]) -> bool:
-            return reqs is None or all(not r.isdisjoint(found) for r in reqs)
-
+        dom_rules, text_reqs_of, attr_reqs_of = (
+            self.dom_rules,
+            self._dom_text_reqs,
+            self._dom_attr_reqs,
+        )
         for i in sorted(cands):
-            ti, rule, pos = self.dom_rules[i]
+            ti, rule, pos = dom_rules[i]
             if allowed is not None and ti not in allowed:
                 continue
             text_pats: Sequence[Pattern] = rule.text
-            if rule.text:
+            if text_pats:
                 if in_text is None:
-                    root = page.tree.root
-                    doc = root.text(deep=True, separator="") if root is not None else ""
-                    if self._dom_text_scan.hs_db is None:  # (Hyperscan folds case itself)
-                        doc = fold_for_prefilter(doc)
-                    in_text = self._dom_text_scan.present((doc,))
+                    in_text = self._dom_text_literals(page)
                 text_pats = [
                     p
-                    for p, reqs in zip(rule.text, self._dom_text_reqs[i], strict=True)
-                    if may(reqs, in_text)
+                    for p, reqs in zip(text_pats, text_reqs_of[i], strict=True)
+                    if reqs is None or all(not r.isdisjoint(in_text) for r in reqs)
                 ]
-            attr_pats = {
-                attr: (
-                    [p for p, reqs in zip(pats, reqs_list, strict=True) if may(reqs, present)]
-                    if name_lit is None or name_lit in present
-                    else []
-                )
-                for (attr, pats), (name_lit, reqs_list) in zip(
-                    rule.attributes.items(), self._dom_attr_reqs[i], strict=True
-                )
-            }
-            if rule.exists or text_pats or any(attr_pats.values()):
+            attr_pats: dict[str, Sequence[Pattern]] = {}
+            some_attr = False
+            for (attr, pats), (name_lit, reqs_list) in zip(
+                rule.attributes.items(), attr_reqs_of[i], strict=True
+            ):
+                kept: Sequence[Pattern] = ()
+                if name_lit is None or name_lit in present:
+                    kept = [
+                        p
+                        for p, reqs in zip(pats, reqs_list, strict=True)
+                        if reqs is None or all(not r.isdisjoint(present) for r in reqs)
+                    ]
+                    some_attr = some_attr or bool(kept)
+                attr_pats[attr] = kept
+            if rule.exists or text_pats or some_attr:
                 self._dom(page, ti, rule, pos, out, text_pats, attr_pats)
+
+    def _dom_text_literals(self, page: Page) -> set[str]:
+        """Literals of the dom text patterns in the document's text nodes joined without a
+        separator (a node's text is a contiguous piece of that)."""
+        root = page.tree.root
+        doc = root.text(deep=True, separator="") if root is not None else ""
+        if self._dom_text_scan.hs_db is None:  # (Hyperscan folds case itself)
+            doc = fold_for_prefilter(doc)
+        return self._dom_text_scan.present((doc,))
 
     # -- shared --------------------------------------------------------------------------
 
