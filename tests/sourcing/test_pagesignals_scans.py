@@ -1,38 +1,44 @@
-"""The page-signal scans that run only at candidates give the answers of the plain
-whole-document scans they replace (written out here from their documented definition)."""
+"""Page signals: the key-page links read from the parsed tree equal their definition applied to
+the links the page was written with; the text scans equal their plain definitions."""
 
 from __future__ import annotations
 
 import re
+from html import escape
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from icpkit.sourcing import pagesignals as ps
+from icpkit.technographics.page import Page
 
-# The definitions: slugs as path segments inside an <a href>, a link whose whole text is a
-# label, a "+" calling code not after a word, a UK postcode at a word boundary.
+# The definitions: a slug as a path segment of an <a href> (ASCII letters in any case), a link
+# whose whole text, whitespace collapsed, is a label; a "+" calling code not after a word, a UK
+# postcode at a word boundary.
 _SLUG = re.compile(
     "/(?:" + "|".join(f"(?P<{k}>{v})" for k, v in ps._SLUGS.items()) + r""")(?=[/.?#"'\s>]|$)""",
-    re.I,
-)
-_IN_HREF = re.compile(r"""<a\s[^>]*href\s*=\s*["']?[^"'\s>]*$""", re.I)
-_WORDS = re.compile(
-    r">\s*(?:" + "|".join(f"(?P<{k}>{v})" for k, v in ps._LABELS.items()) + r")\s*</a>", re.I
+    re.I | re.A,
 )
 _PHONE = re.compile(r"(?<![\w+])\+\s?(\d{1,3})[\s.\-/]?\(?\d")
 _UK = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? \d[ABD-HJLNP-UW-Z]{2}\b")
 
 
-def _reference_kinds(html: str) -> dict[str, bool]:
+def _reference_kinds(links: list[tuple[str, str]]) -> dict[str, bool]:
     kinds = dict.fromkeys(ps.PAGE_KINDS, False)
-    for m in _SLUG.finditer(html):
-        start = html.rfind("<", 0, m.start())
-        if m.lastgroup and start >= 0 and _IN_HREF.match(html, start, m.start()):
-            kinds[m.lastgroup] = True
-    for m in _WORDS.finditer(html):
-        if m.lastgroup:
-            kinds[m.lastgroup] = True
+    for href, text in links:
+        for m in _SLUG.finditer(href):
+            if m.lastgroup:
+                kinds[m.lastgroup] = True
+        words = " ".join(text.split())
+        if words.isascii():
+            for kind, labels in ps._LABELS.items():
+                kinds[kind] |= words.lower() in labels
+    return kinds
+
+
+def _kinds(html: str) -> dict[str, bool]:
+    kinds = dict.fromkeys(ps.PAGE_KINDS, False)
+    ps._read_links(Page(url="https://x.example/", html=html).tree, kinds)
     return kinds
 
 
@@ -53,12 +59,25 @@ _PIECES = st.sampled_from(
 _MARKUP = st.lists(_PIECES, max_size=40).map("".join)
 
 
-@settings(max_examples=400, deadline=None)
-@given(_MARKUP)
-def test_key_page_links_equal_the_whole_document_scans(html: str) -> None:
-    kinds = dict.fromkeys(ps.PAGE_KINDS, False)
-    ps._linked_kinds(html, kinds)
-    assert kinds == _reference_kinds(html)
+# Markup that is no link: what it says must never count.
+_NOT_LINKS = (
+    "<script>var a = '<a href=\"/pricing\">Pricing</a>';</script>"
+    "<!-- <a href='/login'>Log in</a> --><link href='/careers/'><p>/jobs Sign in</p>"
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_MARKUP, _MARKUP), max_size=6), _MARKUP)
+def test_key_page_links_equal_the_definition_on_the_links_written(
+    links: list[tuple[str, str]], between: str
+) -> None:
+    """Links written with any href and text (escaped as a page would), among other markup: what
+    the walk over the parsed tree finds is the definition applied to those hrefs and texts."""
+    body = "".join(
+        f'<a class="n" href="{escape(href)}">{escape(text)}</a>{escape(between)}'
+        for href, text in links
+    )
+    assert _kinds(f"<html><body>{_NOT_LINKS}{body}</body></html>") == _reference_kinds(links)
 
 
 @settings(max_examples=400, deadline=None)
@@ -75,16 +94,26 @@ def test_phone_and_postcode_patterns_equal_their_definitions(text: str) -> None:
 
 
 def test_the_scans_find_what_they_look_for() -> None:
-    """Not vacuous: each kind is found by path and by label, and nothing on a bare page."""
+    """Not vacuous: each kind is found by path and by label (nested markup and entities
+    included), and nothing on a page whose only mentions are no links."""
     by_path = '<a class="nav" href="https://x.example/pricing/">Our plans</a>'
-    by_label = "<a href='#'>\n  We're hiring </a>"
-    not_a_link = '<link href="/login"><p>/careers</p><a href="#">Log in now</a>'
+    by_label = "<a href='#'>\n  We&#39;re <b>hiring</b> </a>"
     for html, want in [
         (by_path, {"pricing"}),
         (by_label, {"careers"}),
-        (not_a_link, set()),
+        (_NOT_LINKS + '<a href="#">Log in now</a><a href="/loginx">x</a>', set()),
         (by_path + by_label + '<a href="/signin">x</a>', {"pricing", "careers", "login"}),
+        ('<a href="/x"><span>Plans &amp; Pricing</span></a>', {"pricing"}),
     ]:
-        kinds = dict.fromkeys(ps.PAGE_KINDS, False)
-        ps._linked_kinds(html, kinds)
+        kinds = _kinds(f"<html><body>{html}</body></html>")
         assert {k for k, v in kinds.items() if v} == want, html
+
+
+def test_hreflang_regions_and_tel_links_come_from_the_same_walk() -> None:
+    html = (
+        '<html><head><link rel="alternate" hreflang="en-GB" href="/uk">'
+        '<link rel="alternate" hreflang="de" href="/de"><link hreflang="en-gb" href="/x">'
+        '</head><body><a href="tel:+49 30 123">call</a><a href="TEL:+1">no</a></body></html>'
+    )
+    regions, phones = ps._read_links(Page(url="https://x.example/", html=html).tree, {})
+    assert regions == ["gb"] and phones == ["+49 30 123"]

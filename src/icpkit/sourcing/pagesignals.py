@@ -11,7 +11,12 @@ than one a page declares, and a reviewer should see which it was:
   the country is the code with most hints, ties going to the stronger source;
 * **company name**: ``og:site_name``, else ``application-name``, else the part of the
   ``<title>`` that looks most like the domain;
-* **key pages**: links to (or the page itself being) pricing, careers and login pages.
+* **key pages**: links to (or the page itself being) pricing, careers and login pages: an
+  ``<a href>`` with such a path segment (``/pricing``, ``/karriere/``) or a link whose whole text
+  is such a label ("Plans & Pricing", "We're hiring", "Sign in").
+
+Links, ``hreflang`` and ``tel:`` numbers are read in one walk over the page's parsed tree (the
+detector's, never a second parse), and the text patterns run over the page's visible text.
 """
 
 from __future__ import annotations
@@ -119,27 +124,21 @@ _SLUGS = {
     "login": r"log-?in|sign-?in|signin|anmelden|connexion|account/login",
 }
 KIND_PATTERNS = {k: re.compile(rf"(?:^|/)(?:{v})(?:[/.?#]|$)", re.I) for k, v in _SLUGS.items()}
+# Link texts that name a key page, lower-case with single spaces (ASCII letters in any case).
 _LABELS = {
-    "pricing": r"pricing|plans(?: &amp; pricing| & pricing)?|preise|tarifs",
-    "careers": r"careers|jobs|we'?re hiring|join us|karriere",
-    "login": r"log ?in|sign ?in|anmelden|connexion",
+    "pricing": ("pricing", "plans", "plans & pricing", "preise", "tarifs"),
+    "careers": ("careers", "jobs", "we're hiring", "were hiring", "join us", "karriere"),
+    "login": ("log in", "login", "sign in", "signin", "anmelden", "connexion"),
 }
-# One pass each over the markup, every kind at once (named groups): a slug as a path segment
-# (then checked to sit in an <a href>), and a link whose whole text is the label.
-_SLUG_HIT = re.compile(
+_LABEL_KINDS = {label: kind for kind, labels in _LABELS.items() for label in labels}
+_TEXT_MAX = 64  # characters of link text worth reading as a label (labels are 15 at most)
+# A slug as a path segment of an <a href>, every kind at once (named groups), ASCII letters
+# in any case. It runs once over the page's hrefs joined by newlines (whitespace, so the end
+# of each href is a segment end as the lookahead asks; no slug spans one).
+_HREF_SLUG = re.compile(
     "/(?:" + "|".join(f"(?P<{k}>{v})" for k, v in _SLUGS.items()) + r""")(?=[/.?#"'\s>]|$)""",
-    re.I,
+    re.I | re.A,
 )
-_LINK_WORDS = re.compile(
-    r">\s*(?:" + "|".join(f"(?P<{k}>{v})" for k, v in _LABELS.items()) + r")\s*</a>", re.I
-)
-_IN_HREF = re.compile(r"""<a\s[^>]*href\s*=\s*["']?[^"'\s>]*$""", re.I)
-# Candidates, so the searches above run only where they can match: an <a> start tag up to the
-# next "<" or ">" (a slug in an href lies inside one), and a link's end (a label sits between
-# it and the ">" before it).
-_A_TAG = re.compile(r"<[aA]\s[^<>]*")
-_LINK_END = re.compile(r"</[aA]>")
-_LABEL_MAX = 19  # characters of the longest label ("plans &amp; pricing")
 _TITLE_SPLIT = re.compile(r"\s+[|\-–—:·•»]\s+|\s*\|\s*")
 
 
@@ -172,29 +171,19 @@ def _region(tag: str) -> str | None:
     return None
 
 
-def _country_hints(page: Any, host: str, lang: str) -> list[tuple[str, str]]:
+def _country_hints(
+    page: Any, host: str, lang: str, regions: list[str], phones: list[str]
+) -> list[tuple[str, str]]:
     hints: list[tuple[str, str]] = []
     tld = host.rsplit(".", 1)[-1].lower() if "." in host else ""
     if len(tld) == 2 and tld.isalpha() and tld not in _GENERIC_CCTLDS:
         hints.append((_TLD_ALIAS.get(tld, tld), "cctld"))
-    tree = page.tree
-    seen: set[str] = set()
-    phones: list[str] = []
-    # one walk of the DOM for both kinds of element (each query walks all of it)
-    for node in tree.css('link[hreflang], a[href^="tel:"]'):
-        attrs = node.attributes
-        if node.tag == "a":
-            phones.append((attrs.get("href") or "")[4:])
-            continue
-        region = _region(attrs.get("hreflang") or "")
-        if region and region not in seen:
-            seen.add(region)
-            hints.append((region, "hreflang"))
+    hints.extend((region, "hreflang") for region in regions)
     region = _region(lang)
     if region:
         hints.append((region, "lang"))
     text = page.text[:200_000]
-    phones.extend(m.group(0) for m in _PHONE.finditer(text))
+    phones = [*phones, *(m.group(0) for m in _PHONE.finditer(text))]
     found: set[str] = set()
     for phone in phones:
         digits = re.sub(r"[^\d+]", "", phone)
@@ -235,34 +224,36 @@ def _company_name(page: Any, registered: str) -> tuple[str | None, str | None]:
     return best, "title"
 
 
-def _linked_kinds(html: str, kinds: dict[str, bool]) -> None:
-    """Set ``kinds[k]`` for every key-page kind the markup links to (by path or by label).
-
-    The answer is that of running :data:`_SLUG_HIT` (checked by :data:`_IN_HREF`) and
-    :data:`_LINK_WORDS` over the whole markup, but they run only inside ``<a …`` start tags and
-    just before ``</a>``: a third of the time of the whole-document scans on real pages.
-    """
-    for tag in _A_TAG.finditer(html):
-        # one character past the tag, so the slug's lookahead sees what follows as before
-        for m in _SLUG_HIT.finditer(html, tag.start(), tag.end() + 1):
-            kind = m.lastgroup
-            if kind is None or kinds[kind]:
-                continue
-            start = html.rfind("<", 0, m.start())
-            if start >= 0 and _IN_HREF.match(html, start, m.start()):
-                kinds[kind] = True
-                if all(kinds.values()):
-                    return
-    for end in _LINK_END.finditer(html):
-        # a match of _LINK_WORDS starts at the last ">" before its "</a>" (labels hold none)
-        gt = html.rfind(">", 0, end.start())
-        if gt < 0 or len(html[gt + 1 : end.start()].strip()) > _LABEL_MAX:
+def _read_links(tree: Any, kinds: dict[str, bool]) -> tuple[list[str], list[str]]:
+    """One walk over the parsed page's ``<a>`` and ``<link hreflang>`` elements: the key-page
+    kinds its links name (set in ``kinds``: an ``href`` with such a path segment, or a link
+    whose whole text, whitespace collapsed, is such a label), then the regions of its
+    ``hreflang`` links (first mention, in order) and the numbers of its ``tel:`` links.
+    Markup that is no link (a script's string, a comment, ``<link href>``) names nothing."""
+    regions: list[str] = []
+    phones: list[str] = []
+    hrefs: list[str] = []
+    for node in tree.css("a, link[hreflang]"):
+        attrs = node.attrs
+        if node.tag != "a":
+            region = _region(attrs.get("hreflang") or "")
+            if region and region not in regions:
+                regions.append(region)
             continue
-        label = _LINK_WORDS.match(html, gt)
-        if label is not None and label.lastgroup is not None:
-            kinds[label.lastgroup] = True
-            if all(kinds.values()):
-                return
+        href = attrs.get("href") or ""
+        if href:
+            hrefs.append(href)
+            if href.startswith("tel:"):
+                phones.append(href[4:])
+        text = node.text(deep=True)
+        if len(text) <= _TEXT_MAX and text.isascii():
+            kind = _LABEL_KINDS.get(" ".join(text.split()).lower())
+            if kind is not None:
+                kinds[kind] = True
+    for m in _HREF_SLUG.finditer("\n".join(hrefs)):
+        if m.lastgroup is not None:
+            kinds[m.lastgroup] = True
+    return regions, phones
 
 
 def page_signals(page: Any, registered: str) -> dict[str, Any]:
@@ -282,17 +273,16 @@ def page_signals(page: Any, registered: str) -> dict[str, Any]:
                 lang, source = value.split(",")[0], where
                 break
     language = re.split(r"[-_]", lang.strip().lower())[0] or None if lang.strip() else None
-    hints = _country_hints(page, host, html_lang)
+    own = page_kind(page.url)
+    kinds = {k: own == k for k in PAGE_KINDS}
+    regions, phones = _read_links(tree, kinds)
+    hints = _country_hints(page, host, html_lang, regions, phones)
     votes = Counter(code for code, _ in hints)
     strength: dict[str, int] = {}
     for code, where in hints:
         strength[code] = max(strength.get(code, 0), _STRENGTH[where])
     country = max(votes, key=lambda c: (votes[c], strength[c], c)) if votes else None
     name, name_source = _company_name(page, registered)
-    own = page_kind(page.url)
-    kinds = {k: own == k for k in PAGE_KINDS}
-    if not all(kinds.values()):
-        _linked_kinds(page.html_capped, kinds)
     return {
         "language": language,
         "language_source": source,
