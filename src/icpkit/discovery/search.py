@@ -4,6 +4,7 @@ sequential covering whose every step is calibrated on shuffled outcomes.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -55,8 +56,18 @@ class _Columns:
     criteria and the integer codes of categorical columns are the same each time.
     """
 
-    def __init__(self, frame: pl.DataFrame) -> None:
+    def __init__(self, frame: pl.DataFrame, traits: TraitSet | None = None) -> None:
         self.frame = frame
+        # Criteria already evaluated as traits (same expression, unknown = not met): their
+        # masks are columns of the trait matrix, copied out when first asked for.
+        self._trait_at: dict[Criterion, int] = {}
+        self._traits = traits
+        if traits is not None:
+            self._trait_at = {
+                c: i
+                for i, c in enumerate(traits.criteria)
+                if c.operator is not Operator.WITHIN_DAYS  # evaluated as of a given day
+            }
         self._masks: dict[Criterion, np.ndarray] = {}
         self._known: dict[str, np.ndarray] = {}
         self._codes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -67,7 +78,10 @@ class _Columns:
         m = self._masks.get(key)
         if m is None:
             m = self._direct(c)
-            if m is None:
+            at = self._trait_at.get(key) if m is None else None
+            if at is not None and self._traits is not None:
+                m = np.ascontiguousarray(self._traits.has[:, at])
+            elif m is None:
                 m = criteria_mask(self.frame, [c])
             if len(self._masks) < 4096:
                 self._masks[key] = m
@@ -247,6 +261,15 @@ def beam_search(
         return best, evaluated
 
 
+@functools.cache
+def _pairs(m: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.triu_indices(m, k=1)``, made once per size (refinement asks on every shuffle)."""
+    i, j = np.triu_indices(m, k=1)
+    i.setflags(write=False)
+    j.setflags(write=False)
+    return i, j
+
+
 def _refine_numeric(
     frame: pl.DataFrame,
     crit: Criterion,
@@ -277,7 +300,7 @@ def _refine_numeric(
     # Edge candidates: -inf, grid..., +inf  (positions in the sorted values).
     pos = np.concatenate([[0], np.searchsorted(xs, grid, side="left"), [len(xs)]])
     edges = np.concatenate([[-np.inf], grid, [np.inf]])
-    i, j = np.triu_indices(len(pos), k=1)
+    i, j = _pairs(len(pos))
     tried.append(len(i))
     nn = pos[j] - pos[i]
     nb = cum_b[pos[j]] - cum_b[pos[i]]
@@ -562,7 +585,7 @@ def sequential_covering(
     found: list[FoundSegment] = []
     total_eval = 0
     args = (frame, Hs, seg_crits, seg_cols, seg_kinds)
-    cols = _Columns(frame)
+    cols = _Columns(frame, ts)
     for _ in range(cfg.max_segments + 2):
         if len(found) >= cfg.max_segments or len(seg_idx) == 0:
             break
