@@ -17,9 +17,11 @@ real 2008 archive ``data/warc-aut-2008``. Detection uses the 4,000-technology da
   ``bench`` extra and run beside icpkit, never imported by it. It runs on about
   ``--baseline-records`` HTML records sampled evenly across the same files (it is slow); its
   rate is per CPU second as well.
-* **Spark local[2]** vs the single process on the same files (wall clock, session start
-  excluded): the speed-up and the per-record overhead, i.e. the core time Spark spends per
-  record beyond the single process's CPU time.
+* **Spark local[2]** vs the single process on the same files (session start excluded): the
+  wall-clock speed-up, and Spark's CPU (JVM + Python workers, read with psutil) split into a
+  cost per record beyond the single process's (the slope between two input sizes, each the
+  best of two jobs) and a cost per job: a benchmark job of a few hundred records divides the
+  fixed part by few records, a crawl by billions, so the slope is what scales.
 
 The machine these figures come from is shared (2 cores, several jobs): CPU time is what the
 rates use; wall-clock figures (Spark) are indicative.
@@ -81,7 +83,7 @@ def write_warcs(out: Path, copies: int) -> list[str]:
     return [*paths, str(REAL_WARC)]
 
 
-def run_icpkit(paths: list[str], icp) -> tuple[int, float, float, object]:  # type: ignore[no-untyped-def]
+def run_icpkit(paths: list[str], icp) -> tuple[int, float, float, object, object]:  # type: ignore[no-untyped-def]
     from icpkit.sourcing.run import make_analyser, source_warc
     from icpkit.technographics.detector import Detector
     from icpkit.technographics.fingerprints import load_fingerprints
@@ -96,13 +98,13 @@ def run_icpkit(paths: list[str], icp) -> tuple[int, float, float, object]:  # ty
     wall = time.perf_counter() - w0
     html = result.stats.responses - result.stats.non_html
     print(f"  detector construction (4,000 technologies): {build:.2f} s CPU, once per process")
-    return html, cpu, wall, result
+    return html, cpu, wall, result, detector
 
 
 def breakdown(path: str, icp) -> None:  # type: ignore[no-untyped-def]
     """CPU per HTML record by stage, on one file of real pages (where the time goes)."""
     from icpkit.sourcing.pagesignals import page_signals
-    from icpkit.sourcing.run import make_analyser
+    from icpkit.sourcing.run import judge, make_analyser, warc_rows
     from icpkit.sourcing.warc import iter_captures
     from icpkit.technographics.detector import Detector
     from icpkit.technographics.fingerprints import load_fingerprints
@@ -112,27 +114,40 @@ def breakdown(path: str, icp) -> None:  # type: ignore[no-untyped-def]
     c0 = time.process_time()
     with open(path, "rb") as f:  # noqa: PTH123
         caps = [c for c in iter_captures(f, path) if c.is_html]
-    stages = {"read (FastWARC, decode)": time.process_time() - c0}
+    stages = {"read (FastWARC, gunzip)": time.process_time() - c0}
     c0 = time.process_time()
-    pages = [analyser._page(c) for c in caps]
+    texts = [c.text() for c in caps]
+    stages["decode (charset → text)"] = time.process_time() - c0
+    pages = [analyser._page(c) for c in caps]  # headers and cookies: microseconds
+    c0 = time.process_time()
     for p in pages:
         _ = p.tree
-    stages["page + HTML parse"] = time.process_time() - c0
+    stages["HTML parse (hostile cuts + lexbor)"] = time.process_time() - c0
     c0 = time.process_time()
     found = [det.detect(p) for p in pages]
     stages["detection (4,000 technologies)"] = time.process_time() - c0
     c0 = time.process_time()
     for p, d in zip(pages, found, strict=True):
-        det.category_facts(p, d, analyser.categories)
+        analyser._facts(p, d)
     stages["category observability"] = time.process_time() - c0
     c0 = time.process_time()
     for p in pages:
         page_signals(p, "x")
     stages["page signals"] = time.process_time() - c0
+    assert [p.html for p in pages] == texts
+    c0 = time.process_time()
+    rows = warc_rows(path, analyser)  # the whole per-record step again, pages built afresh
+    whole = time.process_time() - c0
+    stages["rows + stages interleaved per page"] = max(0.0, whole - sum(stages.values()))
+    c0 = time.process_time()
+    judge(rows, icp, keep_all=True)
+    stages["domain view + ICP evaluation"] = time.process_time() - c0
     total = sum(stages.values())
-    print(f"  where the time goes ({len(caps)} real pages):")
+    print(
+        f"  where the time goes ({len(caps)} real pages, {total / len(caps) * 1000:.2f} ms each):"
+    )
     for name, cpu in stages.items():
-        print(f"    {name:32} {cpu / len(caps) * 1000:6.2f} ms/record ({cpu / total:4.0%})")
+        print(f"    {name:36} {cpu / len(caps) * 1000:6.2f} ms/record ({cpu / total:4.0%})")
 
 
 def baseline(paths: list[str], stride: int) -> tuple[int, float] | None:
@@ -195,19 +210,60 @@ def _jvm_process(spark):  # type: ignore[no-untyped-def]
         return None
 
 
-def _tree_cpu(proc) -> float:  # type: ignore[no-untyped-def]
-    """CPU seconds (user + system) of a process and all its live descendants."""
-    total = 0.0
-    for p in [proc, *proc.children(recursive=True)]:
+def _cpu_of(proc) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """CPU seconds (user + system) of the JVM and of its descendants (the Python workers)."""
+    own = proc.cpu_times()
+    workers = 0.0
+    for p in proc.children(recursive=True):
         try:
             t = p.cpu_times()
-            total += t.user + t.system
+            workers += t.user + t.system
         except Exception:
             continue
-    return total
+    return own.user + own.system, workers
+
+
+def _spark_job(spark, jvm, paths: list[str], icp, runs: int = 2):  # type: ignore[no-untyped-def]
+    """(HTML records, wall s, JVM CPU s, Python-worker CPU s, result) of the best of ``runs``
+    jobs over ``paths`` (least total CPU: the shared machine only ever adds time)."""
+    from icpkit.sourcing.run import source_warc
+
+    best = None
+    for _ in range(runs):
+        j0, p0 = _cpu_of(jvm)
+        w0 = time.perf_counter()
+        result = source_warc(
+            paths, icp, engine="spark", spark=spark, keep_all=True, fingerprints=DB_PATH
+        )
+        wall = time.perf_counter() - w0
+        j1, p1 = _cpu_of(jvm)
+        html = result.stats.responses - result.stats.non_html
+        run = (html, wall, j1 - j0, p1 - p0, result)
+        if best is None or run[2] + run[3] < best[2] + best[3]:
+            best = run
+    return best
+
+
+def _single_cpu(paths: list[str], icp, detector, runs: int = 2) -> tuple[int, float]:  # type: ignore[no-untyped-def]
+    """(HTML records, least CPU s of ``runs``) of the single process over ``paths``."""
+    from icpkit.sourcing.run import source_warc
+
+    best = float("inf")
+    html = 0
+    for _ in range(runs):
+        c0 = time.process_time()
+        result = source_warc(paths, icp, detector=detector, keep_all=True)
+        best = min(best, time.process_time() - c0)
+        html = result.stats.responses - result.stats.non_html
+    return html, best
 
 
 def run_spark(paths: list[str], icp, single) -> None:  # type: ignore[no-untyped-def]
+    """Spark local[2] against the single process. Its CPU is split into a cost per record (the
+    slope between a job over every file and one over the first file and the 2008 archive,
+    against the single process's slope on the same two sets) and a cost per job (planning,
+    task launch, shuffle set-up): a small benchmark job divides the fixed part by few
+    records, a crawl by billions."""
     from polars.testing import assert_frame_equal
 
     from icpkit.scoring.spark import SparkUnavailable, spark_session
@@ -220,32 +276,44 @@ def run_spark(paths: list[str], icp, single) -> None:  # type: ignore[no-untyped
     except SparkUnavailable as exc:
         print(f"  spark: skipped ({exc})")
         return
+    jvm = _jvm_process(spark)
+    if jvm is None:
+        print("  spark: skipped (psutil cannot see the JVM)")
+        return
     # warm-up on the small real archive: Python workers started, detector built in each
     source_warc([str(REAL_WARC)] * 2, icp, engine="spark", spark=spark, fingerprints=DB_PATH)
-    jvm = _jvm_process(spark)
-    cpu0 = _tree_cpu(jvm)
-    w0 = time.perf_counter()
-    result = source_warc(
-        paths, icp, engine="spark", spark=spark, keep_all=True, fingerprints=DB_PATH
-    )
-    wall = time.perf_counter() - w0
-    spark_cpu = _tree_cpu(jvm) - cpu0 if jvm is not None else None
+    small = [paths[0], str(REAL_WARC)]
+    html, wall, jvm_cpu, py_cpu, result = _spark_job(spark, jvm, paths, icp)
     assert_frame_equal(result.frame, single[3].frame)
-    html, cpu, single_wall = single[0], single[1], single[2]
-    overhead = (2 * wall - cpu) / max(html, 1) * 1000
+    s_html, _, s_jvm, s_py, _ = _spark_job(spark, jvm, small, icp)
+    detector = single[4]
+    one_html, one_cpu = _single_cpu(paths, icp, detector)
+    one_small_html, one_small_cpu = _single_cpu(small, icp, detector)
+    assert (one_html, one_small_html) == (html, s_html)
+    n = max(html - s_html, 1)
+    single_slope = (one_cpu - one_small_cpu) / n
+    jvm_slope = (jvm_cpu - s_jvm) / n
+    py_slope = (py_cpu - s_py) / n
+    overhead = jvm_slope + py_slope - single_slope
+    fixed = jvm_cpu + py_cpu - one_cpu - overhead * html
     print(f"  spark session start: {start:.1f} s, then a warm-up job (both excluded)")
-    if spark_cpu is not None:
-        extra = (spark_cpu - cpu) / max(html, 1) * 1000
-        print(
-            f"  spark CPU (JVM + Python workers): {spark_cpu:.1f} s against the single "
-            f"process's {cpu:.1f} s → overhead {extra:.1f} ms CPU per record "
-            f"({spark_cpu / cpu:.2f}x the work; independent of the machine's load)"
-        )
+    print(
+        f"  spark CPU, best of 2 jobs each: {html:,} HTML records → JVM {jvm_cpu:.1f} s + "
+        f"Python workers {py_cpu:.1f} s; {s_html:,} records → {s_jvm:.1f} s + {s_py:.1f} s. "
+        f"Single process on the same sets: {one_cpu:.1f} s and {one_small_cpu:.1f} s"
+    )
+    print(
+        f"  spark overhead per record (slopes over the {n:,} extra records): JVM "
+        f"{jvm_slope * 1000:.2f} ms + Python workers {(py_slope - single_slope) * 1000:.2f} ms "
+        f"beyond the single process = {overhead * 1000:.2f} ms CPU per record; fixed per job "
+        f"{fixed:.1f} s CPU (the whole job's CPU / single process: "
+        f"{(jvm_cpu + py_cpu) / one_cpu:.2f}x)"
+    )
+    single_wall = single[2]
     print(
         f"  spark local[2]: {wall:.1f} s wall for {html:,} HTML records; single process "
-        f"{single_wall:.1f} s wall ({cpu:.1f} s CPU) → speed-up {single_wall / wall:.2f}x; "
-        f"overhead {overhead:.1f} ms of core time per record beyond the single process; "
-        "results identical"
+        f"{single_wall:.1f} s wall → speed-up {single_wall / wall:.2f}x on this shared "
+        "machine; results identical"
     )
 
 

@@ -174,7 +174,7 @@ def _capture(record: object, name: str, max_bytes: int, stats: ReadStats) -> Cap
     status = http.status_code if http is not None else None
     if not url or (kind == "response" and status is None):
         raise _Broken(f"{name}: record at byte {record.stream_pos}: no HTTP status line")  # type: ignore[attr-defined]
-    headers = tuple((str(k), str(v)) for k, v in http.astuples()) if http is not None else ()
+    headers = http.astuples() if http is not None else ()  # (name, value) str pairs
     mime, charset = _content_type(headers)
     when = _when(warc.get("WARC-Date"))
     digest = warc.get("WARC-Payload-Digest")
