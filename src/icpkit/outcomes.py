@@ -190,77 +190,25 @@ def label_outcomes(
             file=file,
         )
 
-    worst_flag = np.zeros(n, dtype=bool)
-    best_flag = np.zeros(n, dtype=bool)
-    flag_parts: list[str] = []
-    status_best_parts: list[str] = []
-    for c in outcome_cols:
-        s = frame.get_column(c.name)
-        if c.outcome is OutcomeKind.CHURNED:
-            flag = _churned(s)
-            worst_flag |= flag
-            flag_parts.append(f"{c.name} (n={int(flag.sum()):,})")
-        elif c.outcome is OutcomeKind.WON:
-            won, lost = _won_and_lost(s)
-            worst_flag |= lost
-            best_flag |= won
-            flag_parts.append(f"{c.name} = lost (n={int(lost.sum()):,})")
-            status_best_parts.append(f"{c.name} = won (n={int(won.sum()):,})")
-        elif c.outcome is OutcomeKind.STATUS:
-            vals = s.to_frame("v").select(outcome_text(pl.col("v"))).to_series()
-            wf = vals.is_in(list(LOST_WORDS)).fill_null(False).to_numpy()
-            bf = vals.is_in(list(WON_WORDS)).fill_null(False).to_numpy()
-            worst_flag |= wf
-            best_flag |= bf
-            seen_w = sorted(set(vals.filter(vals.is_in(list(LOST_WORDS))).unique().to_list()))
-            seen_b = sorted(set(vals.filter(vals.is_in(list(WON_WORDS))).unique().to_list()))
-            if seen_w:
-                flag_parts.append(f"{c.name} in {seen_w} (n={int(wf.sum()):,})")
-            if seen_b:
-                status_best_parts.append(f"{c.name} in {seen_b} (n={int(bf.sum()):,})")
-
+    flags = _flags(frame, outcome_cols)
     metrics = [
-        c
-        for c in outcome_cols
-        if c.outcome
-        in (
-            OutcomeKind.VALUE,
-            OutcomeKind.RETENTION,
-            OutcomeKind.EXPANSION,
-            OutcomeKind.SUPPORT,
-            OutcomeKind.SALES_CYCLE,
-            OutcomeKind.ONBOARDING,
-        )
-        and frame.schema[c.name].is_numeric()
+        c for c in outcome_cols if c.outcome in _METRIC_KINDS and frame.schema[c.name].is_numeric()
     ]
     composite = _composite(frame, metrics) if metrics else None
-    warnings: list[str] = []
-
     if composite is not None:
-        eligible = ~worst_flag & ~np.isnan(composite)
-        best = _top_share(composite, eligible, spec.best_share)
-        low = _top_share(-composite, ~np.isnan(composite), spec.worst_share)
-        worst = (worst_flag | low) & ~best
-        metric_txt = ", ".join(
-            f"{c.name} ({'higher' if higher_is_better(c) else 'lower'} is better)" for c in metrics
-        )
-        best_txt = (
-            f"top {spec.best_share:.0%} of an outcome composite (mean percentile rank of "
-            f"{metric_txt})" + (" among accounts not lost or churned" if flag_parts else "")
-        )
-        worst_txt = " or ".join([*flag_parts, f"bottom {spec.worst_share:.0%} of the composite"])
+        best, worst, best_txt, worst_txt = _by_composite(composite, flags, metrics, spec)
         used = [c.name for c in metrics] + [
             c.name for c in outcome_cols if c.outcome in _FLAG_KINDS
         ]
-    elif best_flag.any() and worst_flag.any():
-        best = best_flag & ~worst_flag
-        worst = worst_flag
-        best_txt = " or ".join(status_best_parts)
-        worst_txt = " or ".join(flag_parts)
+    elif flags.best.any() and flags.worst.any():
+        best = flags.best & ~flags.worst
+        worst = flags.worst
+        best_txt = " or ".join(flags.best_parts)
+        worst_txt = " or ".join(flags.worst_parts)
         used = [c.name for c in outcome_cols if c.outcome in _FLAG_KINDS]
     else:
         names = ", ".join(c.name for c in outcome_cols)
-        what = "no success" if not best_flag.any() else "no failure"
+        what = "no success" if not flags.best.any() else "no failure"
         raise OutcomeError(
             f"outcome column(s) {names} give {what} cases and no numeric outcome metric to rank "
             "by, so best and worst cannot both be defined; pass --label with a column holding "
@@ -268,7 +216,77 @@ def label_outcomes(
             file=file,
             column=outcome_cols[0].source,
         )
-    return _finish(best, worst, best_txt, worst_txt, used, composite, warnings, n)
+    return _finish(best, worst, best_txt, worst_txt, used, composite, [], n)
+
+
+_METRIC_KINDS = (
+    OutcomeKind.VALUE,
+    OutcomeKind.RETENTION,
+    OutcomeKind.EXPANSION,
+    OutcomeKind.SUPPORT,
+    OutcomeKind.SALES_CYCLE,
+    OutcomeKind.ONBOARDING,
+)
+
+
+@dataclass
+class _Flags:
+    """Accounts the flag columns (churned, won/lost, status) call won or lost, and how."""
+
+    best: np.ndarray
+    worst: np.ndarray
+    best_parts: list[str] = field(default_factory=list)
+    worst_parts: list[str] = field(default_factory=list)
+
+
+def _flags(frame: pl.DataFrame, outcome_cols: list[ColumnInfo]) -> _Flags:
+    """Or every churned, won/lost and status column into one best and one worst flag."""
+    out = _Flags(np.zeros(frame.height, dtype=bool), np.zeros(frame.height, dtype=bool))
+    for c in outcome_cols:
+        s = frame.get_column(c.name)
+        if c.outcome is OutcomeKind.CHURNED:
+            flag = _churned(s)
+            out.worst |= flag
+            out.worst_parts.append(f"{c.name} (n={int(flag.sum()):,})")
+        elif c.outcome is OutcomeKind.WON:
+            won, lost = _won_and_lost(s)
+            out.worst |= lost
+            out.best |= won
+            out.worst_parts.append(f"{c.name} = lost (n={int(lost.sum()):,})")
+            out.best_parts.append(f"{c.name} = won (n={int(won.sum()):,})")
+        elif c.outcome is OutcomeKind.STATUS:
+            vals = s.to_frame("v").select(outcome_text(pl.col("v"))).to_series()
+            wf = vals.is_in(list(LOST_WORDS)).fill_null(False).to_numpy()
+            bf = vals.is_in(list(WON_WORDS)).fill_null(False).to_numpy()
+            out.worst |= wf
+            out.best |= bf
+            seen_w = sorted(set(vals.filter(vals.is_in(list(LOST_WORDS))).unique().to_list()))
+            seen_b = sorted(set(vals.filter(vals.is_in(list(WON_WORDS))).unique().to_list()))
+            if seen_w:
+                out.worst_parts.append(f"{c.name} in {seen_w} (n={int(wf.sum()):,})")
+            if seen_b:
+                out.best_parts.append(f"{c.name} in {seen_b} (n={int(bf.sum()):,})")
+    return out
+
+
+def _by_composite(
+    composite: np.ndarray, flags: _Flags, metrics: list[ColumnInfo], spec: OutcomeSpec
+) -> tuple[np.ndarray, np.ndarray, str, str]:
+    """Best: the top share of the metric composite among accounts not flagged lost; worst:
+    flagged lost, or the bottom share. Returns the two masks and their descriptions."""
+    eligible = ~flags.worst & ~np.isnan(composite)
+    best = _top_share(composite, eligible, spec.best_share)
+    low = _top_share(-composite, ~np.isnan(composite), spec.worst_share)
+    worst = (flags.worst | low) & ~best
+    metric_txt = ", ".join(
+        f"{c.name} ({'higher' if higher_is_better(c) else 'lower'} is better)" for c in metrics
+    )
+    best_txt = (
+        f"top {spec.best_share:.0%} of an outcome composite (mean percentile rank of "
+        f"{metric_txt})" + (" among accounts not lost or churned" if flags.worst_parts else "")
+    )
+    worst_txt = " or ".join([*flags.worst_parts, f"bottom {spec.worst_share:.0%} of the composite"])
+    return best, worst, best_txt, worst_txt
 
 
 _FLAG_KINDS = (OutcomeKind.CHURNED, OutcomeKind.WON, OutcomeKind.STATUS)

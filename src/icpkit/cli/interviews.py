@@ -7,12 +7,15 @@ Thin layer: parses options, calls :func:`icpkit.interviews.plan_interviews` or
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from icpkit.cli._app import app, console, err_console, escape
+
+if TYPE_CHECKING:
+    from icpkit.icp import SegmentInsights
 
 interviews_app = typer.Typer(
     help="Customer interviews: plan whom to talk to, then find what each segment says.",
@@ -80,6 +83,36 @@ def plan_cmd(
     console.print(f"guide written to {output}, interview template to {template}")
 
 
+def _render_segment(seg: SegmentInsights, name: str) -> None:
+    """One segment's interviews and the themes that set them apart."""
+    console.rule(f"[bold]{escape(seg.segment)}: {escape(name)}")
+    console.print(f"{seg.interviews} interviews, {seg.accounts} accounts")
+    if seg.caveat:
+        console.print(f"[yellow]⚠ {escape(seg.caveat)}[/]")
+    if not seg.themes:
+        console.print("nothing this segment says stands out from the other interviews")
+        return
+    t = Table(title_justify="left")
+    for col in ("Theme", "Question", "Mentioned by", "Others", "p", "Outcome", "Quote"):
+        t.add_column(col, overflow="fold")
+    for th in seg.themes:
+        outcome = "; ".join(
+            f"{o.metric} {o.mentioning:,.0f} vs {o.others:,.0f}"
+            + (f" (p {o.p_value:.2g})" if o.p_value is not None else "")
+            for o in th.outcomes
+        )
+        t.add_row(
+            escape(th.label),
+            th.question,
+            f"{th.interviews}/{th.of_interviews} ({th.accounts} accounts)",
+            f"{th.others}/{th.of_others}",
+            f"{th.evidence.p_value:.2g}" if th.evidence else "–",
+            escape(outcome or "–"),
+            escape(f"“{th.quotes[0].text}”" if th.quotes else "–"),
+        )
+    console.print(t)
+
+
 @interviews_app.command("analyze")
 def analyze_cmd(
     notes: Annotated[
@@ -142,32 +175,7 @@ def analyze_cmd(
     )
     names = {s.id: s.name for s in icp.segments}
     for seg in ins.segments:
-        console.rule(f"[bold]{escape(seg.segment)}: {escape(names.get(seg.segment, ''))}")
-        console.print(f"{seg.interviews} interviews, {seg.accounts} accounts")
-        if seg.caveat:
-            console.print(f"[yellow]⚠ {escape(seg.caveat)}[/]")
-        if not seg.themes:
-            console.print("nothing this segment says stands out from the other interviews")
-            continue
-        t = Table(title_justify="left")
-        for col in ("Theme", "Question", "Mentioned by", "Others", "p", "Outcome", "Quote"):
-            t.add_column(col, overflow="fold")
-        for th in seg.themes:
-            outcome = "; ".join(
-                f"{o.metric} {o.mentioning:,.0f} vs {o.others:,.0f}"
-                + (f" (p {o.p_value:.2g})" if o.p_value is not None else "")
-                for o in th.outcomes
-            )
-            t.add_row(
-                escape(th.label),
-                th.question,
-                f"{th.interviews}/{th.of_interviews} ({th.accounts} accounts)",
-                f"{th.others}/{th.of_others}",
-                f"{th.evidence.p_value:.2g}" if th.evidence else "–",
-                escape(outcome or "–"),
-                escape(f"“{th.quotes[0].text}”" if th.quotes else "–"),
-            )
-        console.print(t)
+        _render_segment(seg, names.get(seg.segment, ""))
     if terms is not None:
         write_table(result.terms, terms, force=force, inputs=inputs)
         console.print(f"term statistics written to {terms}")

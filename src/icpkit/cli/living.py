@@ -11,13 +11,17 @@ import math
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from icpkit.cli._app import app, console, err_console, escape
 from icpkit.cli._options import IcpOpt, day_option
+
+if TYPE_CHECKING:
+    from icpkit.living.proposal import ReviewRun
+    from icpkit.living.review import CohortReview
 
 
 def _pct(x: float | None) -> str:
@@ -26,6 +30,92 @@ def _pct(x: float | None) -> str:
 
 def _x(x: float | None) -> str:
     return "–" if x is None or not math.isfinite(x) else f"{x:.2f}x"
+
+
+def _criteria_table(rep: CohortReview) -> Table:
+    """One row per criterion: win rate when met and not, lift, odds ratio, and at fit time."""
+    t = Table(title="Criteria in this cohort", title_justify="left")
+    for col in (
+        "Where",
+        "Criterion",
+        "Met",
+        "Win rate [95%]",
+        "Not met",
+        "Lift",
+        "OR [95%]",
+        "At fit",
+        "",
+    ):
+        t.add_column(col, overflow="fold")
+    for r in rep.criteria:
+        flag = "" if r.discriminates else "[yellow]did not discriminate[/]"
+        if r.caveat:
+            flag += f"\n[yellow]⚠ {escape(r.caveat)}[/]"
+        fit = f"lift {_x(r.fit_lift)}, OR {r.fit_odds_ratio:.2g}" if r.fit_odds_ratio else "–"
+        t.add_row(
+            f"{r.where} {r.role}",
+            escape(r.label),
+            f"{r.accounts:,}",
+            f"{_pct(r.win_rate)} [{_pct(r.win_rate_low)}–{_pct(r.win_rate_high)}]",
+            _pct(r.win_rate_without),
+            _x(r.lift),
+            f"{r.odds_ratio:.2g} [{r.ci_low:.2g}–{r.ci_high:.2g}]",
+            fit,
+            flag,
+        )
+    return t
+
+
+def _groups_table(rep: CohortReview) -> Table:
+    """Conversion per tier, then per segment."""
+    tt = Table(title="Conversion by tier and segment", title_justify="left")
+    for col in ("Group", "Accounts", "Won", "Win rate [95%]", "Lift"):
+        tt.add_column(col)
+    for g in [*rep.tiers, *rep.segments]:
+        tt.add_row(
+            escape(g.name),
+            f"{g.accounts:,}",
+            f"{g.won:,}",
+            f"{_pct(g.win_rate)} [{_pct(g.low)}–{_pct(g.high)}]",
+            _x(g.lift),
+        )
+    return tt
+
+
+def _render_review(run: ReviewRun) -> None:
+    """The cohort review (criteria, tiers, calibration, ignored traits) and the proposal."""
+    rep = run.report
+    console.rule(
+        f"[bold]Cohort {escape(rep.cohort)} against {escape(run.icp.name)} v{run.icp.version}"
+    )
+    console.print(
+        f"{rep.accounts:,} decided deals: {rep.won:,} won, {rep.lost:,} lost "
+        f"(win rate {rep.win_rate:.0%}); scores {rep.score_source}; the ICP selected "
+        f"{rep.selected_recall:.0%} of the wins"
+    )
+    for n in rep.notes:
+        err_console.print(f"[yellow]note:[/] {escape(n)}")
+    console.print(_criteria_table(rep))
+    console.print(_groups_table(rep))
+    if not rep.tiers_ordered:
+        console.print("[yellow]Tiers do not convert in order (A ≥ B ≥ C ≥ D fails).[/]")
+    if rep.calibration_gap is not None:
+        console.print(
+            f"Calibration: mean |predicted − observed| {rep.calibration_gap:.0%} over "
+            f"{len(rep.calibration)} score bands (the score models the share of best customers)."
+        )
+    if rep.ignored:
+        console.print("[bold]Traits the ICP ignores that the missed winners share:[/]")
+        for it in rep.ignored:
+            console.print(
+                f"  {escape(it.criterion.describe())}: win rate {it.win_rate:.0%}, "
+                f"OR {it.evidence.odds_ratio:.2g}, q={it.evidence.q_value:.2g}"
+            )
+    console.rule("[bold]Proposal")
+    if not run.proposal.changes:
+        console.print("No change proposed: the cohort is consistent with the ICP.")
+    for ch in run.proposal.changes:
+        console.print(f"• {escape(ch.describe())}")
 
 
 @app.command("calibrate")
@@ -71,78 +161,7 @@ def calibrate_cmd(
         cohort_name=cohort,
         today=today,
     )
-    rep = run.report
-    console.rule(
-        f"[bold]Cohort {escape(rep.cohort)} against {escape(run.icp.name)} v{run.icp.version}"
-    )
-    console.print(
-        f"{rep.accounts:,} decided deals: {rep.won:,} won, {rep.lost:,} lost "
-        f"(win rate {rep.win_rate:.0%}); scores {rep.score_source}; the ICP selected "
-        f"{rep.selected_recall:.0%} of the wins"
-    )
-    for n in rep.notes:
-        err_console.print(f"[yellow]note:[/] {escape(n)}")
-    t = Table(title="Criteria in this cohort", title_justify="left")
-    for col in (
-        "Where",
-        "Criterion",
-        "Met",
-        "Win rate [95%]",
-        "Not met",
-        "Lift",
-        "OR [95%]",
-        "At fit",
-        "",
-    ):
-        t.add_column(col, overflow="fold")
-    for r in rep.criteria:
-        flag = "" if r.discriminates else "[yellow]did not discriminate[/]"
-        if r.caveat:
-            flag += f"\n[yellow]⚠ {escape(r.caveat)}[/]"
-        fit = f"lift {_x(r.fit_lift)}, OR {r.fit_odds_ratio:.2g}" if r.fit_odds_ratio else "–"
-        t.add_row(
-            f"{r.where} {r.role}",
-            escape(r.label),
-            f"{r.accounts:,}",
-            f"{_pct(r.win_rate)} [{_pct(r.win_rate_low)}–{_pct(r.win_rate_high)}]",
-            _pct(r.win_rate_without),
-            _x(r.lift),
-            f"{r.odds_ratio:.2g} [{r.ci_low:.2g}–{r.ci_high:.2g}]",
-            fit,
-            flag,
-        )
-    console.print(t)
-    tt = Table(title="Conversion by tier and segment", title_justify="left")
-    for col in ("Group", "Accounts", "Won", "Win rate [95%]", "Lift"):
-        tt.add_column(col)
-    for g in [*rep.tiers, *rep.segments]:
-        tt.add_row(
-            escape(g.name),
-            f"{g.accounts:,}",
-            f"{g.won:,}",
-            f"{_pct(g.win_rate)} [{_pct(g.low)}–{_pct(g.high)}]",
-            _x(g.lift),
-        )
-    console.print(tt)
-    if not rep.tiers_ordered:
-        console.print("[yellow]Tiers do not convert in order (A ≥ B ≥ C ≥ D fails).[/]")
-    if rep.calibration_gap is not None:
-        console.print(
-            f"Calibration: mean |predicted − observed| {rep.calibration_gap:.0%} over "
-            f"{len(rep.calibration)} score bands (the score models the share of best customers)."
-        )
-    if rep.ignored:
-        console.print("[bold]Traits the ICP ignores that the missed winners share:[/]")
-        for it in rep.ignored:
-            console.print(
-                f"  {escape(it.criterion.describe())}: win rate {it.win_rate:.0%}, "
-                f"OR {it.evidence.odds_ratio:.2g}, q={it.evidence.q_value:.2g}"
-            )
-    console.rule("[bold]Proposal")
-    if not run.proposal.changes:
-        console.print("No change proposed: the cohort is consistent with the ICP.")
-    for ch in run.proposal.changes:
-        console.print(f"• {escape(ch.describe())}")
+    _render_review(run)
     if write is None:
         console.print(
             "[dim]Nothing written; pass --write icp.yaml to save this as version "

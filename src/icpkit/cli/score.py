@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -15,6 +15,54 @@ from icpkit.icp import ICP
 from icpkit.scoring.crm import Target
 from icpkit.scoring.engine import EngineName, Missing, Reasons
 from icpkit.scoring.plan import Dialect
+from icpkit.scoring.result import ScoreResult
+
+
+def _render_scored(result: ScoreResult, top: int) -> None:
+    """Accounts per tier, quadrants, reading notes and the top accounts of a scoring run."""
+    tiers = Table(title=f"{result.rows:,} accounts scored → {escape(str(result.output))}")
+    for col in ("tier", "accounts", "share"):
+        tiers.add_column(col, justify="right" if col != "tier" else "left")
+    for t, n in result.tiers.items():
+        tiers.add_row(t, f"{n:,}", f"{n / max(result.rows, 1):.1%}")
+    console.print(tiers)
+    quads = ", ".join(f"{q}: {n:,}" for q, n in result.quadrants.items())
+    console.print(f"quadrants — {escape(quads)}; disqualified: {result.disqualified:,}")
+    for note in result.warnings:  # how values were read (number conventions), said plainly
+        console.print(f"[yellow]note:[/yellow] {escape(note)}")
+    if top > 0 and result.top.height:
+        console.print(_top_table(result, top))
+
+
+def _top_table(result: ScoreResult, top: int) -> Table:
+    """The best-ranked accounts, named by the file's name (or domain) column."""
+    table = Table(title=f"top {min(top, result.top.height)} accounts")
+    name_col = next(
+        (
+            c
+            for c in result.top.columns
+            if c.lower() in ("name", "company name", "company", "domain")
+        ),
+        result.top.columns[0],
+    )
+    for col in ("rank", name_col, "fit_score", "tier", "segment", "quadrant", "reasons"):
+        table.add_column(col, overflow="fold")
+    for row in result.top.iter_rows(named=True):
+        table.add_row(
+            *(
+                escape(str(row.get(c, "") if row.get(c) is not None else ""))
+                for c in (
+                    "rank",
+                    name_col,
+                    "fit_score",
+                    "tier",
+                    "segment",
+                    "quadrant",
+                    "reasons",
+                )
+            )
+        )
+    return table
 
 
 @app.command("score")
@@ -62,12 +110,7 @@ def score_cmd(
     ):
         task = progress.add_task("reading", total=None)
         labels = {"read": "reading", "score": "scoring", "write": "writing"}
-        runner: Any = score_file
-        if engine == "spark":
-            from icpkit.scoring.spark import score_file_spark
-
-            runner = score_file_spark
-        result = runner(
+        result = score_file(
             source,
             icp,
             output,
@@ -76,46 +119,10 @@ def score_cmd(
             as_of=as_of,
             reasons=reasons,
             top=top,
+            engine=engine,
             on_stage=lambda s: progress.update(task, description=labels.get(s, s)),
         )
-    tiers = Table(title=f"{result.rows:,} accounts scored → {escape(str(result.output))}")
-    for col in ("tier", "accounts", "share"):
-        tiers.add_column(col, justify="right" if col != "tier" else "left")
-    for t, n in result.tiers.items():
-        tiers.add_row(t, f"{n:,}", f"{n / max(result.rows, 1):.1%}")
-    console.print(tiers)
-    quads = ", ".join(f"{q}: {n:,}" for q, n in result.quadrants.items())
-    console.print(f"quadrants — {escape(quads)}; disqualified: {result.disqualified:,}")
-    for note in result.warnings:  # how values were read (number conventions), said plainly
-        console.print(f"[yellow]note:[/yellow] {escape(note)}")
-    if top > 0 and result.top.height:
-        table = Table(title=f"top {min(top, result.top.height)} accounts")
-        name_col = next(
-            (
-                c
-                for c in result.top.columns
-                if c.lower() in ("name", "company name", "company", "domain")
-            ),
-            result.top.columns[0],
-        )
-        for col in ("rank", name_col, "fit_score", "tier", "segment", "quadrant", "reasons"):
-            table.add_column(col, overflow="fold")
-        for row in result.top.iter_rows(named=True):
-            table.add_row(
-                *(
-                    escape(str(row.get(c, "") if row.get(c) is not None else ""))
-                    for c in (
-                        "rank",
-                        name_col,
-                        "fit_score",
-                        "tier",
-                        "segment",
-                        "quadrant",
-                        "reasons",
-                    )
-                )
-            )
-        console.print(table)
+    _render_scored(result, top)
 
 
 # Unquoted parts may hold single hyphens (BigQuery project ids) but never "--" (a comment).

@@ -12,7 +12,10 @@ from rich.table import Table
 from icpkit.cli._app import app, console, err_console, escape
 
 if TYPE_CHECKING:  # the library loads when a command runs, so `icp --help` stays fast
+    import polars as pl
+
     from icpkit.signals.collect import CollectReport
+    from icpkit.signals.store import SignalsStore
 
 signals_app = typer.Typer(
     help="Timing signals over time: hiring, leadership changes, funding and stack changes.",
@@ -90,26 +93,19 @@ def collect_command(
     ] = None,
 ) -> None:
     """Collect signals into the store; runs on other dates add to each account's history."""
-    from icpkit.errors import UsageError
     from icpkit.io import read_table
-    from icpkit.signals.collect import CollectConfig, collect
-    from icpkit.signals.funding import import_rounds
-    from icpkit.signals.leadership import import_contacts
+    from icpkit.signals.collect import CollectConfig, check_domain_column, collect_accounts
     from icpkit.signals.store import SignalsStore
     from icpkit.technographics.fetch import FetchConfig
 
     observed_on = _date(on, "--date")
     frame = read_table(accounts)
-    if domain_column not in frame.columns and (hiring or stack or name_column is None):
-        raise UsageError(
-            f"no column {domain_column!r} in the accounts file; name it with --domain-column",
-            file=accounts,
-        )
+    if hiring or stack or name_column is None:
+        check_domain_column(frame, domain_column, file=accounts)
     feeds = _feeds(feed)
     with SignalsStore(store) as db:
         console.print(f"signals store {escape(str(store))}, observations dated {observed_on}")
         if hiring or stack:
-            targets = frame.get_column(domain_column).cast(str).drop_nulls().to_list()
             config = CollectConfig(
                 observed_on=observed_on,
                 fetch=FetchConfig(
@@ -123,36 +119,51 @@ def collect_command(
                 hiring=hiring,
                 leadership=leadership,
             )
-            detector = None
-            if stack:
-                from icpkit.technographics.detector import Detector
-                from icpkit.technographics.update import resolve_fingerprints
-
-                detector = Detector(resolve_fingerprints(fingerprints))
             with console.status("collecting hiring and stack signals…"):
-                report = collect(targets, db, config, detector=detector)
+                report = collect_accounts(
+                    frame, db, config, domain_column=domain_column, fingerprints=fingerprints
+                )
             _render_collect(report)
         if contacts is not None:
-            added = import_contacts(db, contacts, observed_on)
-            console.print(
-                f"contacts snapshot {escape(str(contacts))}: {added.get('visits', 0):,} accounts, "
-                f"{added.get('leaders', 0):,} director-or-above contacts stored (roles only)"
-            )
+            _import_contacts(db, contacts, observed_on)
         if funding is not None:
-            cols = [c for c in (domain_column, name_column) if c and c in frame.columns]
-            fr = import_rounds(
-                db,
-                funding,
-                frame.select(cols),
-                observed_on,
-                account_domain=domain_column if domain_column in frame.columns else None,
-                account_name=name_column,
-            )
-            console.print(
-                f"funding {escape(str(funding))}: {fr.rounds:,} rounds, {fr.by_domain:,} matched "
-                f"by domain, {fr.by_name:,} by name, {fr.unmatched:,} unmatched "
-                f"({fr.ambiguous_names:,} on names two accounts share); {fr.added:,} new"
-            )
+            _import_funding(db, funding, frame, observed_on, domain_column, name_column)
+
+
+def _import_contacts(db: SignalsStore, contacts: Path, observed_on: date) -> None:
+    from icpkit.signals.leadership import import_contacts
+
+    added = import_contacts(db, contacts, observed_on)
+    console.print(
+        f"contacts snapshot {escape(str(contacts))}: {added.get('visits', 0):,} accounts, "
+        f"{added.get('leaders', 0):,} director-or-above contacts stored (roles only)"
+    )
+
+
+def _import_funding(
+    db: SignalsStore,
+    funding: Path,
+    frame: pl.DataFrame,
+    observed_on: date,
+    domain_column: str,
+    name_column: str | None,
+) -> None:
+    from icpkit.signals.funding import import_rounds
+
+    cols = [c for c in (domain_column, name_column) if c and c in frame.columns]
+    fr = import_rounds(
+        db,
+        funding,
+        frame.select(cols),
+        observed_on,
+        account_domain=domain_column if domain_column in frame.columns else None,
+        account_name=name_column,
+    )
+    console.print(
+        f"funding {escape(str(funding))}: {fr.rounds:,} rounds, {fr.by_domain:,} matched "
+        f"by domain, {fr.by_name:,} by name, {fr.unmatched:,} unmatched "
+        f"({fr.ambiguous_names:,} on names two accounts share); {fr.added:,} new"
+    )
 
 
 def _render_collect(report: CollectReport) -> None:

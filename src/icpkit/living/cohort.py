@@ -17,7 +17,7 @@ from icpkit.columns.parsing import normalize_domain
 from icpkit.columns.preparation import prepare
 from icpkit.columns.schema import Kind, Role, Schema, SchemaOverrides
 from icpkit.criteria import Layer, Operator
-from icpkit.discovery.validation import predict
+from icpkit.discovery.validation import Prediction, predict
 from icpkit.errors import InputError, MissingColumnsError, OutcomeError
 from icpkit.icp import ICP
 from icpkit.outcomes import won_lost
@@ -182,21 +182,11 @@ def join_accounts(
     return joined, notes
 
 
-def load_cohort(
-    icp: ICP,
-    outcomes: pl.DataFrame,
-    *,
-    accounts: pl.DataFrame | None = None,
-    outcome_column: str | None = None,
-    file: str | None = None,
-    accounts_file: str | None = None,
-    as_of: date | None = None,
-) -> Cohort:
-    """Join outcomes to accounts (id, else normalised domain), prepare them, score them.
-
-    Raises :class:`OutcomeError` when there is no usable won/lost column and
-    :class:`InputError` when no outcome matches an account or the ICP's columns are absent.
-    """
+def _won_lost_rows(
+    outcomes: pl.DataFrame, outcome_column: str | None, file: str | None
+) -> tuple[pl.DataFrame, str]:
+    """The outcomes with canonical headers and a ``__won`` column (null: open deal), and the
+    column it was read from; refuses a file where no row says won or lost."""
     out = canonical_frame(outcomes)
     if outcome_column is not None:
         oc = canonical_name(outcome_column)
@@ -215,6 +205,44 @@ def load_cohort(
             file=file,
             column=oc,
         )
+    return out, oc
+
+
+def _cohort_scores(
+    out: pl.DataFrame, pred: Prediction
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
+    """Fit score, tier and disqualified as the file recorded them when it has scores
+    ("as scored"), else as the current ICP computes them ("re-scored")."""
+    if "fit_score" in out.columns and "tier" in out.columns:
+        fs = out["fit_score"].cast(pl.Float64, strict=False)
+        if fs.null_count() < out.height:
+            score = fs.fill_null(0.0).to_numpy()
+            tier = out["tier"].cast(pl.String).fill_null("D").to_numpy().astype(str)
+            disq = (
+                out["disqualified"].cast(pl.Boolean, strict=False).fill_null(False).to_numpy()
+                if "disqualified" in out.columns
+                else pred.disqualified
+            )
+            return score, tier, disq, "as scored"
+    return pred.fit_score, pred.tier, pred.disqualified, "re-scored"
+
+
+def load_cohort(
+    icp: ICP,
+    outcomes: pl.DataFrame,
+    *,
+    accounts: pl.DataFrame | None = None,
+    outcome_column: str | None = None,
+    file: str | None = None,
+    accounts_file: str | None = None,
+    as_of: date | None = None,
+) -> Cohort:
+    """Join outcomes to accounts (id, else normalised domain), prepare them, score them.
+
+    Raises :class:`OutcomeError` when there is no usable won/lost column and
+    :class:`InputError` when no outcome matches an account or the ICP's columns are absent.
+    """
+    out, oc = _won_lost_rows(outcomes, outcome_column, file)
     rows = out.height
     notes: list[str] = []
     if accounts is not None:
@@ -249,22 +277,7 @@ def load_cohort(
     won = out["__won"].to_numpy().astype(bool)
     aside = [c for c in out.columns if c in SCORE_COLUMNS or c in (oc, "__won")]
     frame, schema, warnings = prepare_accounts(icp, out.drop(aside), file=file, repeats=True)
-    pred = predict(icp, frame)
-    if "fit_score" in out.columns and "tier" in out.columns:
-        fs = out["fit_score"].cast(pl.Float64, strict=False)
-        if fs.null_count() < out.height:
-            score = fs.fill_null(0.0).to_numpy()
-            tier = out["tier"].cast(pl.String).fill_null("D").to_numpy().astype(str)
-            disq = (
-                out["disqualified"].cast(pl.Boolean, strict=False).fill_null(False).to_numpy()
-                if "disqualified" in out.columns
-                else pred.disqualified
-            )
-            source = "as scored"
-        else:
-            score, tier, disq, source = pred.fit_score, pred.tier, pred.disqualified, "re-scored"
-    else:
-        score, tier, disq, source = pred.fit_score, pred.tier, pred.disqualified, "re-scored"
+    score, tier, disq, source = _cohort_scores(out, predict(icp, frame))
     return Cohort(
         frame=frame,
         schema=schema,

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import polars as pl
@@ -24,7 +24,7 @@ from icpkit.living.review import review_cohort
 
 if TYPE_CHECKING:
     from icpkit.living.cohort import Cohort
-    from icpkit.living.review import CohortReview, CriterionResult
+    from icpkit.living.review import CohortReview, CriterionResult, IgnoredTrait
 
 
 Action = Literal["drop", "add", "tighten", "reweight"]
@@ -108,6 +108,24 @@ def propose(
     * **re-weight** a weighted criterion whose odds ratio moved beyond both samples' error
       (Bonferroni over criteria) by more than a factor 1.5 in log-odds.
     """
+    changes = _drops(icp, report, min_effect)
+    dropped_keys = {(c.where, c.role, c.index) for c in changes if c.action == "drop"}
+    changes += _reweights(report, dropped_keys, alpha)
+    if cohort is not None:
+        for r in report.criteria:
+            if r.role not in ("must", "nice") or (r.where, r.role, r.index) in dropped_keys:
+                continue
+            new, why = _tighten(r.criterion, cohort, alpha)
+            if new is not None:
+                changes.append(
+                    Change("tighten", r.where, r.role, r.index, r.criterion, new, None, why)
+                )
+    changes += [_addition(t) for t in report.ignored[:max_add]]
+    return Proposal(report.icp_version, report.cohort, changes)
+
+
+def _drops(icp: ICP, report: CohortReview, min_effect: float) -> list[Change]:
+    """Criteria the cohort confidently contradicts, and segments left without a must."""
     changes: list[Change] = []
     dropped: dict[str, set[int]] = {}
     for r in report.criteria:
@@ -142,9 +160,14 @@ def propose(
                     "none of its must-haves predicts winning in this cohort",
                 )
             )
-    dropped_keys = {(c.where, c.role, c.index) for c in changes if c.action == "drop"}
+    return changes
 
-    # re-weight
+
+def _reweights(
+    report: CohortReview, dropped_keys: set[tuple[str, str, int | None]], alpha: float
+) -> list[Change]:
+    """Weighted criteria whose odds ratio moved significantly (Bonferroni over criteria) by
+    more than a factor 1.5 in log-odds: the weight scales by the ratio."""
     testable = [
         r
         for r in report.criteria
@@ -153,6 +176,7 @@ def propose(
         and r.role in ("must", "nice", "timing")
         and (r.where, r.role, r.index) not in dropped_keys
     ]
+    changes: list[Change] = []
     for r in testable:
         if r.change_p is None or r.change_p * len(testable) >= alpha:
             continue
@@ -176,36 +200,24 @@ def propose(
                 f"(p={r.change_p:.2g}); weight scaled by the ratio of log-odds",
             )
         )
+    return changes
 
-    # tighten
-    if cohort is not None:
-        for r in report.criteria:
-            if r.role not in ("must", "nice") or (r.where, r.role, r.index) in dropped_keys:
-                continue
-            new, why = _tighten(r.criterion, cohort, alpha)
-            if new is not None:
-                changes.append(
-                    Change("tighten", r.where, r.role, r.index, r.criterion, new, None, why)
-                )
 
-    # add
-    for t in report.ignored[:max_add]:
-        w = round(math.log(max(t.evidence.odds_ratio, 1.0)), 3)
-        changes.append(
-            Change(
-                "add",
-                "new segment",
-                "must",
-                None,
-                None,
-                t.criterion.model_copy(update={"evidence": t.evidence}),
-                w,
-                f"{t.share_of_missed_wins:.0%} of the wins outside every segment have it; win "
-                f"rate {t.win_rate:.0%}, OR {t.evidence.odds_ratio:.2g} "
-                f"[{t.evidence.ci_low:.2g}–{t.evidence.ci_high:.2g}], q={t.evidence.q_value:.2g}",
-            )
-        )
-    return Proposal(report.icp_version, report.cohort, changes)
+def _addition(t: IgnoredTrait) -> Change:
+    """An ignored trait the missed winners share, as a new one-criterion segment."""
+    w = round(math.log(max(t.evidence.odds_ratio, 1.0)), 3)
+    return Change(
+        "add",
+        "new segment",
+        "must",
+        None,
+        None,
+        t.criterion.model_copy(update={"evidence": t.evidence}),
+        w,
+        f"{t.share_of_missed_wins:.0%} of the wins outside every segment have it; win "
+        f"rate {t.win_rate:.0%}, OR {t.evidence.odds_ratio:.2g} "
+        f"[{t.evidence.ci_low:.2g}–{t.evidence.ci_high:.2g}], q={t.evidence.q_value:.2g}",
+    )
 
 
 def _tighten(c: Criterion, co: Cohort, alpha: float) -> tuple[Criterion | None, str]:
@@ -285,6 +297,59 @@ def _tighten(c: Criterion, co: Cohort, alpha: float) -> tuple[Criterion | None, 
     return None, ""
 
 
+def _edit_in_place(
+    proposal: Proposal, segs: dict[str, Segment], disq: list[Criterion], timing: list[Criterion]
+) -> tuple[dict[tuple[str, str], set[int]], set[str]]:
+    """Apply every tighten and re-weight in place (indices stay valid); return the drops to
+    make afterwards: criterion indices per ``(where, role)`` and whole segments."""
+    drop_idx: dict[tuple[str, str], set[int]] = {}
+    drop_segments: set[str] = set()
+    for ch in proposal.changes:
+        if ch.action == "drop" and ch.role == "segment":
+            drop_segments.add(ch.where)
+        elif ch.action == "drop" and ch.index is not None:
+            drop_idx.setdefault((ch.where, ch.role), set()).add(ch.index)
+        elif ch.action in ("tighten", "reweight") and ch.index is not None:
+            if ch.action == "tighten" and ch.after is not None:
+                new = ch.after
+            else:
+                new = (ch.before or ch.after).model_copy(update={"weight": ch.weight})  # type: ignore[union-attr]
+            if ch.where == "timing":
+                timing[ch.index] = new
+            elif ch.where == "disqualifiers":
+                disq[ch.index] = new
+            elif ch.where in segs:
+                seg = segs[ch.where]
+                lst = seg.must if ch.role == "must" else seg.nice
+                if ch.action == "tighten":
+                    new = new.model_copy(update={"weight": lst[ch.index].weight})
+                lst[ch.index] = new
+    return drop_idx, drop_segments
+
+
+def _added_segments(icp: ICP, proposal: Proposal, cohort: str) -> list[Segment]:
+    """One new segment per added trait, with an id no existing segment has."""
+    out: list[Segment] = []
+    taken = {s.id for s in icp.segments}
+    k = len(icp.segments) + 1
+    for ch in proposal.changes:
+        if ch.action == "add" and ch.after is not None:
+            while f"seg-{k}" in taken:
+                k += 1
+            sid = f"seg-{k}"
+            taken.add(sid)
+            out.append(
+                Segment(
+                    id=sid,
+                    name=ch.after.describe(),
+                    bonus=ch.weight or 0.0,
+                    must=[ch.after.model_copy(update={"weight": 0.0})],
+                    messaging=[f"added from cohort {cohort}: {ch.reason}"],
+                )
+            )
+    return out
+
+
 def apply(
     icp: ICP, proposal: Proposal, *, cohort: str | None = None, today: date | None = None
 ) -> ICP:
@@ -298,30 +363,7 @@ def apply(
     segs = {s.id: s.model_copy(deep=True) for s in icp.segments}
     disq = list(icp.disqualifiers)
     timing = list(icp.scoring.timing)
-    drop_idx: dict[tuple[str, str], set[int]] = {}
-    drop_segments: set[str] = set()
-    for ch in proposal.changes:
-        if ch.action == "drop" and ch.role == "segment":
-            drop_segments.add(ch.where)
-        elif ch.action == "drop" and ch.index is not None:
-            drop_idx.setdefault((ch.where, ch.role), set()).add(ch.index)
-        elif ch.action in ("tighten", "reweight") and ch.index is not None:
-            upd: dict[str, Any] = {}
-            if ch.action == "tighten" and ch.after is not None:
-                new = ch.after
-            else:
-                new = (ch.before or ch.after).model_copy(update={"weight": ch.weight})  # type: ignore[union-attr]
-            upd = {"new": new}
-            if ch.where == "timing":
-                timing[ch.index] = upd["new"]
-            elif ch.where == "disqualifiers":
-                disq[ch.index] = upd["new"]
-            elif ch.where in segs:
-                seg = segs[ch.where]
-                lst = seg.must if ch.role == "must" else seg.nice
-                if ch.action == "tighten":
-                    new = new.model_copy(update={"weight": lst[ch.index].weight})
-                lst[ch.index] = new
+    drop_idx, drop_segments = _edit_in_place(proposal, segs, disq, timing)
     # drops, by index, after in-place edits
     for (where, role), idxs in drop_idx.items():
         if where == "timing":
@@ -338,23 +380,7 @@ def apply(
                 seg.nice = [c for i, c in enumerate(seg.nice) if i not in idxs]
             seg.name = "; ".join(c.describe() for c in seg.must) or seg.name
     new_segments: list[Segment] = [s for sid, s in segs.items() if sid not in drop_segments]
-    taken = {s.id for s in icp.segments}
-    k = len(icp.segments) + 1
-    for ch in proposal.changes:
-        if ch.action == "add" and ch.after is not None:
-            while f"seg-{k}" in taken:
-                k += 1
-            sid = f"seg-{k}"
-            taken.add(sid)
-            new_segments.append(
-                Segment(
-                    id=sid,
-                    name=ch.after.describe(),
-                    bonus=ch.weight or 0.0,
-                    must=[ch.after.model_copy(update={"weight": 0.0})],
-                    messaging=[f"added from cohort {cohort or proposal.cohort}: {ch.reason}"],
-                )
-            )
+    new_segments += _added_segments(icp, proposal, cohort or proposal.cohort)
     version = icp.version + 1
     entry = ChangeEntry(
         version=version,

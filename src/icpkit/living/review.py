@@ -189,7 +189,6 @@ def review_cohort(
         )
     )
     won = co.won
-    lost = ~won
     n = co.n
     n_won = int(won.sum())
     if n_won == 0 or n_won == n:
@@ -198,88 +197,16 @@ def review_cohort(
             file=file,
         )
     base = n_won / n
-    notes = list(co.notes)
-    if co.score_source == "re-scored":
-        notes.append("scores recomputed with the current ICP (the file had no fit_score/tier)")
-    if n_won < SMALL_GROUP or n - n_won < SMALL_GROUP:
-        notes.append(
-            f"small cohort ({n_won} won, {n - n_won} lost): intervals are wide and no change "
-            "should be made on this cohort alone"
-        )
-
-    # -- criteria --
-    items = _criteria_of(icp)
-    crits = [c for *_, c in items]
-    mk = _masks(co.frame, crits, as_of)
-    met, known = mk[0], mk[1]
-    st = trait_stats(met, known, won, lost)
-    results: list[CriterionResult] = []
-    for i, (where, role, idx, c) in enumerate(items):
-        k_known = int(st.all_known[i])
-        n_met = int(st.n[i])
-        lo, hi = wilson(st.n_best[i], n_met)
-        without_n = k_known - n_met
-        without_won = int(st.best_known[i] - st.n_best[i])
-        fit_ev = c.evidence
-        change_p = None
-        if fit_ev is not None:
-            se_f = _log_se(fit_ev)
-            se_c = _cohort_log_se(st, i)
-            if se_f is not None and se_c is not None and fit_ev.odds_ratio > 0:
-                z = (math.log(st.odds_ratio[i]) - math.log(fit_ev.odds_ratio)) / math.hypot(
-                    se_f, se_c
-                )
-                change_p = float(2 * _st.norm.sf(abs(z)))
-        if role == "disqualifier":
-            disc = bool(st.ci_high[i] < 1.0 and st.p_value[i] < 0.05)
-        else:
-            disc = bool(st.ci_low[i] > 1.0 and st.p_value[i] < 0.05)
-        results.append(
-            CriterionResult(
-                where=where,
-                role=role,
-                index=idx,
-                criterion=c,
-                accounts=n_met,
-                won=int(st.n_best[i]),
-                lost=int(st.n_worst[i]),
-                known=k_known,
-                win_rate=_f(st.n_best[i] / n_met) if n_met else float("nan"),
-                win_rate_low=_f(lo),
-                win_rate_high=_f(hi),
-                win_rate_without=without_won / without_n if without_n else float("nan"),
-                lift=_f(st.lift[i]),
-                odds_ratio=_f(st.odds_ratio[i]),
-                ci_low=_f(st.ci_low[i]),
-                ci_high=_f(st.ci_high[i]),
-                p_value=float(st.p_value[i]),
-                fit_lift=fit_ev.lift if fit_ev else None,
-                fit_odds_ratio=fit_ev.odds_ratio if fit_ev else None,
-                change_p=change_p,
-                discriminates=disc,
-                caveat=_fmt_caveat(st, i),
-            )
-        )
-
-    # -- tiers and segments --
     tiers = [_group(t, co.tier == t, won, base) for t in ("A", "B", "C", "D")]
     rates = [t.win_rate for t in tiers if t.accounts >= 10]
-    ordered = all(a >= b - 1e-12 for a, b in itertools.pairwise(rates))
     seg_masks = _segment_masks(icp, co.frame, as_of)
     segments = [_group(s.id, m, won, base) for s, m in zip(icp.segments, seg_masks, strict=True)]
     if seg_masks:
         outside = ~np.logical_or.reduce(seg_masks)
         segments.append(_group("no segment", outside, won, base))
-
-    # -- calibration --
     bands = calibration_rows(co.fit_score, won, edges=SCORE_BANDS)
     tot = sum(b.accounts for b in bands)
-    gap = sum(abs(b.predicted - b.observed) * b.accounts for b in bands) / tot if tot else None
     selected = np.isin(co.tier, SELECTED_TIERS) & ~co.disqualified
-    recall = float((selected & won).sum() / max(n_won, 1))
-
-    ignored = _ignored_traits(icp, co, seg_masks, alpha=alpha)
-    values = _outcome_values(co)
     return CohortReview(
         icp_version=icp.version,
         cohort=cohort or (file or "cohort"),
@@ -288,18 +215,97 @@ def review_cohort(
         lost=n - n_won,
         win_rate=base,
         score_source=co.score_source,
-        criteria=results,
+        criteria=_criterion_results(icp, co, as_of),
         tiers=tiers,
         segments=segments,
         calibration=bands,
-        calibration_gap=gap,
-        tiers_ordered=ordered,
-        ignored=ignored,
-        outcome_values=values,
-        selected_recall=recall,
-        notes=notes,
+        calibration_gap=(
+            sum(abs(b.predicted - b.observed) * b.accounts for b in bands) / tot if tot else None
+        ),
+        tiers_ordered=all(a >= b - 1e-12 for a, b in itertools.pairwise(rates)),
+        ignored=_ignored_traits(icp, co, seg_masks, alpha=alpha),
+        outcome_values=_outcome_values(co),
+        selected_recall=float((selected & won).sum() / max(n_won, 1)),
+        notes=_review_notes(co, n_won),
         scores=co.fit_score,
         outcomes=won,
+    )
+
+
+def _review_notes(co: Cohort, n_won: int) -> list[str]:
+    """The cohort's own notes, plus where the scores came from and a small-cohort warning."""
+    notes = list(co.notes)
+    if co.score_source == "re-scored":
+        notes.append("scores recomputed with the current ICP (the file had no fit_score/tier)")
+    if n_won < SMALL_GROUP or co.n - n_won < SMALL_GROUP:
+        notes.append(
+            f"small cohort ({n_won} won, {co.n - n_won} lost): intervals are wide and no change "
+            "should be made on this cohort alone"
+        )
+    return notes
+
+
+def _criterion_results(icp: ICP, co: Cohort, as_of: date | None) -> list[CriterionResult]:
+    """Every criterion of the ICP evaluated on the cohort, one vectorised pass for all."""
+    items = _criteria_of(icp)
+    mk = _masks(co.frame, [c for *_, c in items], as_of)
+    st = trait_stats(mk[0], mk[1], co.won, ~co.won)
+    return [
+        _criterion_result(st, i, where, role, idx, c)
+        for i, (where, role, idx, c) in enumerate(items)
+    ]
+
+
+def _change_p(st: TraitStats, i: int, fit_ev: Evidence | None) -> float | None:
+    """Two-sided p-value that the cohort's odds ratio differs from the one the ICP was fitted
+    with (a z-test on the log odds ratios), or None when either lacks a standard error."""
+    if fit_ev is None:
+        return None
+    se_f = _log_se(fit_ev)
+    se_c = _cohort_log_se(st, i)
+    if se_f is None or se_c is None or fit_ev.odds_ratio <= 0:
+        return None
+    z = (math.log(st.odds_ratio[i]) - math.log(fit_ev.odds_ratio)) / math.hypot(se_f, se_c)
+    return float(2 * _st.norm.sf(abs(z)))
+
+
+def _criterion_result(
+    st: TraitStats, i: int, where: str, role: Role_, idx: int, c: Criterion
+) -> CriterionResult:
+    """Criterion ``i`` on the cohort: win rate with and without it, odds and drift."""
+    k_known = int(st.all_known[i])
+    n_met = int(st.n[i])
+    lo, hi = wilson(st.n_best[i], n_met)
+    without_n = k_known - n_met
+    without_won = int(st.best_known[i] - st.n_best[i])
+    fit_ev = c.evidence
+    if role == "disqualifier":
+        disc = bool(st.ci_high[i] < 1.0 and st.p_value[i] < 0.05)
+    else:
+        disc = bool(st.ci_low[i] > 1.0 and st.p_value[i] < 0.05)
+    return CriterionResult(
+        where=where,
+        role=role,
+        index=idx,
+        criterion=c,
+        accounts=n_met,
+        won=int(st.n_best[i]),
+        lost=int(st.n_worst[i]),
+        known=k_known,
+        win_rate=_f(st.n_best[i] / n_met) if n_met else float("nan"),
+        win_rate_low=_f(lo),
+        win_rate_high=_f(hi),
+        win_rate_without=without_won / without_n if without_n else float("nan"),
+        lift=_f(st.lift[i]),
+        odds_ratio=_f(st.odds_ratio[i]),
+        ci_low=_f(st.ci_low[i]),
+        ci_high=_f(st.ci_high[i]),
+        p_value=float(st.p_value[i]),
+        fit_lift=fit_ev.lift if fit_ev else None,
+        fit_odds_ratio=fit_ev.odds_ratio if fit_ev else None,
+        change_p=_change_p(st, i, fit_ev),
+        discriminates=disc,
+        caveat=_fmt_caveat(st, i),
     )
 
 
@@ -388,13 +394,7 @@ def _ignored_traits(
     (``scoring.points``) reads most columns with small weights; a trait it rewards is not
     ignored, but one it gives no or negative points while the new winners share it is.
     """
-    named = [
-        *(c for s in icp.segments for c in (*s.must, *s.nice)),
-        *icp.disqualifiers,
-        *icp.scoring.timing,
-    ]
-    used = {c.column for c in named} | {c.before for c in named if c.before}
-    used |= set(VALUE_COLUMNS + CYCLE_COLUMNS + CHURN_COLUMNS)
+    used = _read_columns(icp)
     rewarded = {c.key() for c in icp.scoring.points if (c.weight or 0) > 0}
     cols = [
         c
@@ -416,9 +416,8 @@ def _ignored_traits(
     ]
     if not keep:
         return []
-    has, known = ts.has[:, keep], ts.known[:, keep]
     crits = [ts.criteria[i] for i in keep]
-    st = trait_stats(has, known, won, ~won)
+    st = trait_stats(ts.has[:, keep], ts.known[:, keep], won, ~won)
     ok = (
         (st.q_value < alpha)
         & (st.ci_low > 1.5)
@@ -436,25 +435,10 @@ def _ignored_traits(
         if c.column in seen:
             continue
         seen.add(c.column)
-        ev = Evidence(
-            best_share=_z(st.best_share[i]),
-            worst_share=_z(st.worst_share[i]),
-            all_share=_z(st.all_share[i]),
-            lift=_z(st.lift[i]),
-            odds_ratio=_z(st.odds_ratio[i]),
-            ci_low=_z(st.ci_low[i]),
-            ci_high=_z(st.ci_high[i]),
-            p_value=float(st.p_value[i]),
-            q_value=float(st.q_value[i]),
-            n=int(st.n[i]),
-            n_best=int(st.n_best[i]),
-            n_worst=int(st.n_worst[i]),
-            caveat=_fmt_caveat(st, int(i)),
-        )
         out.append(
             IgnoredTrait(
                 criterion=c,
-                evidence=ev,
+                evidence=_evidence(st, int(i)),
                 win_rate=float(st.n_best[i] / max(st.n[i], 1)),
                 share_of_missed_wins=float(st.n_best[i] / n_won),
             )
@@ -462,6 +446,36 @@ def _ignored_traits(
         if len(out) >= top:
             break
     return out
+
+
+def _read_columns(icp: ICP) -> set[str]:
+    """Columns some segment, disqualifier or timing signal reads, and the outcome columns."""
+    named = [
+        *(c for s in icp.segments for c in (*s.must, *s.nice)),
+        *icp.disqualifiers,
+        *icp.scoring.timing,
+    ]
+    used = {c.column for c in named} | {c.before for c in named if c.before}
+    return used | set(VALUE_COLUMNS + CYCLE_COLUMNS + CHURN_COLUMNS)
+
+
+def _evidence(st: TraitStats, i: int) -> Evidence:
+    """Trait ``i``'s statistics as evidence (non-finite figures read 0)."""
+    return Evidence(
+        best_share=_z(st.best_share[i]),
+        worst_share=_z(st.worst_share[i]),
+        all_share=_z(st.all_share[i]),
+        lift=_z(st.lift[i]),
+        odds_ratio=_z(st.odds_ratio[i]),
+        ci_low=_z(st.ci_low[i]),
+        ci_high=_z(st.ci_high[i]),
+        p_value=float(st.p_value[i]),
+        q_value=float(st.q_value[i]),
+        n=int(st.n[i]),
+        n_best=int(st.n_best[i]),
+        n_worst=int(st.n_worst[i]),
+        caveat=_fmt_caveat(st, i),
+    )
 
 
 def _z(x: Any) -> float:

@@ -273,10 +273,6 @@ def status(
     accounts) supplies the attributes when ``recent`` only has ids/domains and outcomes; columns
     ``recent`` lacks, or that are empty, count as unknown.
     """
-    from icpkit.discovery.validation import predict
-    from icpkit.errors import OutcomeError
-    from icpkit.living.cohort import find_outcome_column, prepare_accounts
-
     today = today or date.today()
     last = max([icp.created, *(c.date for c in icp.changelog)])
     review_by = (
@@ -300,7 +296,38 @@ def status(
     st.fit_share = float(fit["recall"]) if "recall" in fit else None
     if recent is None:
         return st
+    frame = _recent_wins(icp, recent, st, file=file, accounts=accounts, accounts_file=accounts_file)
+    n = frame.height
+    st.recent_wins = n
+    if n == 0:
+        st.notes.append("no recent wins to compare")
+        return st
+    needed = [c for c in icp.required_columns() if c in frame.columns]
+    if needed and all(frame[c].null_count() == n for c in needed):
+        # Every criterion unknown would read as "the ICP selects none of them": false drift.
+        st.notes.append(
+            "the recent wins have none of the attributes the ICP reads, so they cannot be "
+            "compared; pass the accounts (--accounts scored.parquet) to join them by id or domain"
+        )
+        return st
+    _measure_drift(icp, frame, st)
+    return st
+
+
+def _recent_wins(
+    icp: ICP,
+    recent: pl.DataFrame,
+    st: Status,
+    *,
+    file: str | None,
+    accounts: pl.DataFrame | None,
+    accounts_file: str | None,
+) -> pl.DataFrame:
+    """The recent wins prepared like the accounts the ICP reads: won rows only (when a won/lost
+    column says), attributes joined from ``accounts``; notes go to ``st``."""
     from icpkit.columns.names import canonical_frame
+    from icpkit.errors import OutcomeError
+    from icpkit.living.cohort import find_outcome_column, prepare_accounts
     from icpkit.outcomes import won_lost
 
     df = canonical_frame(recent)
@@ -323,37 +350,30 @@ def status(
         st.notes += joined
     frame, _, warnings = prepare_accounts(icp, df, file=file)
     st.notes += warnings
-    n = frame.height
-    st.recent_wins = n
-    if n == 0:
-        st.notes.append("no recent wins to compare")
-        return st
-    needed = [c for c in icp.required_columns() if c in frame.columns]
-    if needed and all(frame[c].null_count() == n for c in needed):
-        # Every criterion unknown would read as "the ICP selects none of them": false drift.
-        st.notes.append(
-            "the recent wins have none of the attributes the ICP reads, so they cannot be "
-            "compared; pass the accounts (--accounts scored.parquet) to join them by id or domain"
-        )
-        return st
-    pred = predict(icp, frame)
-    k = int(pred.selected.sum())
+    return frame
+
+
+def _measure_drift(icp: ICP, frame: pl.DataFrame, st: Status) -> None:
+    """The share of recent wins the ICP selects now, against its fit-time recall, into ``st``."""
+    from icpkit.discovery.validation import predict
     from icpkit.evidence import wilson
 
+    n = frame.height
+    pred = predict(icp, frame)
+    k = int(pred.selected.sum())
     lo, hi = wilson(k, n)
     st.recent_selected = k
     st.recent_share = k / n
     st.recent_low, st.recent_high = float(lo), float(hi)
     if st.fit_share is None:
         st.notes.append("the ICP file records no fit-time recall (validation.in_sample); no drift")
-        return st
+        return
     st.drift = st.fit_share - st.recent_share
-    st.drifted = bool(st.drift > drift_threshold)
+    st.drifted = bool(st.drift > st.drift_threshold)
     if n < 30:
         st.notes.append(f"only {n} recent wins: the share is uncertain ({lo:.0%}–{hi:.0%})")
     if not math.isfinite(st.drift):  # pragma: no cover - defensive
         st.drifted = False
-    return st
 
 
 def selected_share(icp: ICP, frame: pl.DataFrame) -> float:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import polars as pl
@@ -313,70 +313,73 @@ def _test_expr(c: Criterion, names: dict[tuple[str, ValueType], str], as_of: dat
     return c.model_copy(update=update).expr(as_of=as_of)
 
 
-def score_exprs(plan: Plan, reasons: Reasons) -> list[list[pl.Expr]]:
-    """Stages of expressions over test columns ``__icp_t{i}`` producing the output columns."""
-    t = [pl.col(f"{_PREFIX}t{i}") for i in range(len(plan.tests))]
-    met = [x.fill_null(False) for x in t]
+def _add(terms: list[pl.Expr]) -> pl.Expr:
+    """``terms[0] + terms[1] + ...`` left to right, so every engine adds in the same order."""
+    out = terms[0]
+    for term in terms[1:]:
+        out = out + term
+    return out
 
-    def add(terms: list[pl.Expr]) -> pl.Expr:
-        out = terms[0]
-        for term in terms[1:]:
-            out = out + term
-        return out
 
+def _weighted(t: list[pl.Expr], items: Sequence[tuple[int, float]]) -> list[pl.Expr]:
+    """One term per ``(test, weight)``: the weight when the test is met, else 0.
+
+    when() treats null as false, so unknown adds nothing without a fill_null pass."""
+    return [pl.when(t[i]).then(_lit(w)).otherwise(_lit(0.0)) for i, w in items]
+
+
+def _segment_points(plan: Plan, t: list[pl.Expr]) -> tuple[list[pl.Expr], list[pl.Expr]]:
+    """Each segment's own points (its items plus the bonus when complete) and completeness."""
     points: list[pl.Expr] = []
     completes: list[pl.Expr] = []
     for s in plan.segments:
-        # when() treats null as false, so unknown adds nothing without a fill_null pass.
-        terms = [pl.when(t[i]).then(_lit(w)).otherwise(_lit(0.0)) for i, w in s.items]
+        terms = _weighted(t, s.items)
         complete = t[s.must[0]]  # Kleene: null only when no must failed; when() reads it false
         for i in s.must[1:]:
             complete = complete & t[i]
         terms.append(pl.when(complete).then(_lit(s.bonus)).otherwise(_lit(0.0)))
-        points.append(add(terms))
+        points.append(_add(terms))
         completes.append(complete.fill_null(False))
-    p = [pl.col(f"{_PREFIX}p{k}") for k in range(len(points))]
-    # The scorecard's points, one column so the raw sum adds the same terms in every engine.
-    if plan.points:
-        points.append(
-            add([pl.when(t[i]).then(_lit(w)).otherwise(_lit(0.0)) for i, w in plan.points])
+    return points, completes
+
+
+def _disqualifier_exprs(
+    plan: Plan, t: list[pl.Expr], met: list[pl.Expr]
+) -> tuple[pl.Expr, pl.Expr]:
+    """Whether any disqualifier is met, and the description of the first one met."""
+    if not plan.disqualifiers:
+        return pl.lit(False), pl.lit(None, dtype=pl.String)
+    first = plan.disqualifiers[0]
+    disq = met[first]
+    for i in plan.disqualifiers[1:]:
+        disq = disq | met[i]
+    chain: Any = pl.when(t[first]).then(pl.lit(plan.tests[first].describe()))
+    for i in plan.disqualifiers[1:]:
+        chain = chain.when(t[i]).then(pl.lit(plan.tests[i].describe()))
+    return disq, chain.otherwise(pl.lit(None, dtype=pl.String))
+
+
+def _segment_expr(plan: Plan, p: list[pl.Expr]) -> pl.Expr:
+    """Members meet every must; among the segments an account belongs to, the one with the
+    most own points wins, ties to the first in the file."""
+    if not plan.segments:
+        return pl.lit(None, dtype=pl.String)
+    cm = [pl.col(f"{_PREFIX}c{k}") for k in range(len(plan.segments))]
+    seg_chain: Any = None
+    for j, s in enumerate(plan.segments):
+        cond = cm[j]
+        for i in range(j):
+            cond = cond & (~cm[i] | (p[j] > p[i]))
+        for k in range(j + 1, len(p)):
+            cond = cond & (~cm[k] | (p[j] >= p[k]))
+        seg_chain = (pl.when(cond) if seg_chain is None else seg_chain.when(cond)).then(
+            pl.lit(s.id)
         )
-    extra = [pl.col(f"{_PREFIX}p{len(plan.segments)}")] if plan.points else []
-    raw = add([_lit(plan.intercept), *extra, *p]).clip(-RAW_CLIP, RAW_CLIP)
-    fit_model = _round(_lit(100.0) * (_lit(1.0) / (_lit(1.0) + (-raw).exp())), 1)
+    return cast(pl.Expr, seg_chain.otherwise(pl.lit(None, dtype=pl.String)))
 
-    disq: pl.Expr = pl.lit(False)
-    disq_by: pl.Expr = pl.lit(None, dtype=pl.String)
-    if plan.disqualifiers:
-        disq = met[plan.disqualifiers[0]]
-        for i in plan.disqualifiers[1:]:
-            disq = disq | met[i]
-        chain: Any = pl.when(t[plan.disqualifiers[0]]).then(
-            pl.lit(plan.tests[plan.disqualifiers[0]].describe())
-        )
-        for i in plan.disqualifiers[1:]:
-            chain = chain.when(t[i]).then(pl.lit(plan.tests[i].describe()))
-        disq_by = chain.otherwise(pl.lit(None, dtype=pl.String))
-    # Disqualifiers act on the score itself: 0, below every qualified account.
-    fit = pl.when(disq).then(_lit(0.0)).otherwise(fit_model) if plan.disqualifiers else fit_model
 
-    segment: pl.Expr = pl.lit(None, dtype=pl.String)
-    if plan.segments:
-        # Members meet every must; among the segments an account belongs to, the one with the
-        # most own points wins, ties to the first in the file.
-        cm = [pl.col(f"{_PREFIX}c{k}") for k in range(len(plan.segments))]
-        seg_chain: Any = None
-        for j, s in enumerate(plan.segments):
-            cond = cm[j]
-            for i in range(j):
-                cond = cond & (~cm[i] | (p[j] > p[i]))
-            for k in range(j + 1, len(p)):
-                cond = cond & (~cm[k] | (p[j] >= p[k]))
-            seg_chain = (pl.when(cond) if seg_chain is None else seg_chain.when(cond)).then(
-                pl.lit(s.id)
-            )
-        segment = seg_chain.otherwise(pl.lit(None, dtype=pl.String))
-
+def _tier_expr(plan: Plan) -> pl.Expr:
+    """A/B/C/D from the fit score and the plan's thresholds; disqualified is always D."""
     a, b, c = plan.tiers
     tier_fit = (
         pl.when(pl.col("fit_score") >= a)
@@ -387,14 +390,49 @@ def score_exprs(plan: Plan, reasons: Reasons) -> list[list[pl.Expr]]:
         .then(pl.lit("C"))
         .otherwise(pl.lit("D"))
     )
-    tier = pl.when(pl.col("disqualified")).then(pl.lit("D")).otherwise(tier_fit)
+    return pl.when(pl.col("disqualified")).then(pl.lit("D")).otherwise(tier_fit)
+
+
+def _quadrant_expr() -> pl.Expr:
+    """Fit (tier) crossed with timing (in market or not), in words."""
+    fitq = pl.col("tier").is_in(["A", "B"])
+    avg = pl.col("tier") == "C"
+    return (
+        pl.when(fitq & pl.col("in_market"))
+        .then(pl.lit("fit + in-market"))
+        .when(fitq)
+        .then(pl.lit("fit + dormant"))
+        .when(avg & pl.col("in_market"))
+        .then(pl.lit("average + in-market"))
+        .when(avg)
+        .then(pl.lit("average"))
+        .when(pl.col("in_market"))
+        .then(pl.lit("poor fit + in-market"))
+        .otherwise(pl.lit("poor fit"))
+    )
+
+
+def score_exprs(plan: Plan, reasons: Reasons) -> list[list[pl.Expr]]:
+    """Stages of expressions over test columns ``__icp_t{i}`` producing the output columns."""
+    t = [pl.col(f"{_PREFIX}t{i}") for i in range(len(plan.tests))]
+    met = [x.fill_null(False) for x in t]
+    points, completes = _segment_points(plan, t)
+    p = [pl.col(f"{_PREFIX}p{k}") for k in range(len(points))]
+    # The scorecard's points, one column so the raw sum adds the same terms in every engine.
+    if plan.points:
+        points.append(_add(_weighted(t, plan.points)))
+    extra = [pl.col(f"{_PREFIX}p{len(plan.segments)}")] if plan.points else []
+    raw = _add([_lit(plan.intercept), *extra, *p]).clip(-RAW_CLIP, RAW_CLIP)
+    fit_model = _round(_lit(100.0) * (_lit(1.0) / (_lit(1.0) + (-raw).exp())), 1)
+    disq, disq_by = _disqualifier_exprs(plan, t, met)
+    # Disqualifiers act on the score itself: 0, below every qualified account.
+    fit = pl.when(disq).then(_lit(0.0)).otherwise(fit_model) if plan.disqualifiers else fit_model
 
     if plan.timing and plan.timing_total > 0:
-        tsum = add([pl.when(t[i]).then(_lit(w)).otherwise(_lit(0.0)) for i, w in plan.timing])
+        tsum = _add(_weighted(t, plan.timing))
         timing = _round(_lit(100.0) * tsum * _lit(1.0 / plan.timing_total), 1)
     else:
         timing = _lit(0.0)
-
     k = len(plan.tests)
     if k:
         known = pl.sum_horizontal([x.is_not_null() for x in t])
@@ -408,7 +446,7 @@ def score_exprs(plan: Plan, reasons: Reasons) -> list[list[pl.Expr]]:
         fit.alias("fit_score"),
         disq.alias("disqualified"),
         disq_by.alias("disqualified_by"),
-        segment.alias("segment"),
+        _segment_expr(plan, p).alias("segment"),
         completeness.alias("data_completeness"),
         timing.alias("timing_score"),
     ]
@@ -417,7 +455,7 @@ def score_exprs(plan: Plan, reasons: Reasons) -> list[list[pl.Expr]]:
 
         stage2.append(codes_expr(t, packed=plan.packed_codes).alias("reasons"))
     stage3 = [
-        tier.alias("tier"),
+        _tier_expr(plan).alias("tier"),
         (pl.col("timing_score") >= plan.in_market_at).alias("in_market"),
         pl.when(pl.col("disqualified"))
         .then(_lit(0.0))
@@ -426,23 +464,7 @@ def score_exprs(plan: Plan, reasons: Reasons) -> list[list[pl.Expr]]:
         )
         .alias("priority"),
     ]
-    fitq = pl.col("tier").is_in(["A", "B"])
-    avg = pl.col("tier") == "C"
-    stage4 = [
-        pl.when(fitq & pl.col("in_market"))
-        .then(pl.lit("fit + in-market"))
-        .when(fitq)
-        .then(pl.lit("fit + dormant"))
-        .when(avg & pl.col("in_market"))
-        .then(pl.lit("average + in-market"))
-        .when(avg)
-        .then(pl.lit("average"))
-        .when(pl.col("in_market"))
-        .then(pl.lit("poor fit + in-market"))
-        .otherwise(pl.lit("poor fit"))
-        .alias("quadrant"),
-    ]
-    return [stage1, stage2, stage3, stage4]
+    return [stage1, stage2, stage3, [_quadrant_expr().alias("quadrant")]]
 
 
 #: Priorities are rounded to 0.01 and lie in [0, 100]: at most 10,001 distinct values.

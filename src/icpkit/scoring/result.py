@@ -8,13 +8,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
+from typing import cast
 
 import polars as pl
 
 from icpkit.columns.parsing import NumberConventionWarning
 from icpkit.errors import InputError
 from icpkit.icp import ICP
-from icpkit.scoring.engine import Missing, Reasons, score, score_lazy
+from icpkit.scoring.engine import EngineName, Missing, Reasons, score, score_lazy
 from icpkit.scoring.explain import expand_reasons
 from icpkit.scoring.plan import QUADRANTS
 
@@ -95,12 +96,32 @@ def score_file(
     top: int = 20,
     stream: bool | None = None,
     on_stage: Callable[[str], None] | None = None,
+    engine: EngineName = "polars",
 ) -> ScoreResult:
     """Read, score and atomically write; Parquet-to-Parquet streams unless ``stream=False``.
 
     ``on_stage`` is told "read", "score", "write" as work progresses (the CLI's progress bar).
     How values were read (number conventions) comes back in :attr:`ScoreResult.warnings`.
+    ``engine="spark"`` runs the Spark SQL of :func:`icpkit.scoring.compile_sql` instead
+    (:func:`icpkit.scoring.spark.score_file_spark`; ``stream`` does not apply).
     """
+    if engine == "spark":
+        from icpkit.scoring.spark import score_file_spark
+
+        return cast(
+            ScoreResult,
+            score_file_spark(
+                source,
+                icp,
+                output,
+                force=force,
+                missing=missing,
+                as_of=as_of,
+                reasons=reasons,
+                top=top,
+                on_stage=on_stage,
+            ),
+        )
     with reading_notes() as notes:
         result = _score_file(
             source,

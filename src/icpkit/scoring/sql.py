@@ -502,6 +502,92 @@ def _has_any(node: exp.Expression, dialect: str) -> exp.Expression:
     return cast(exp.Expression, sqlglot.parse_one(text, read=dialect))
 
 
+def _postgres_select(
+    plan: Plan,
+    col: dict[str, str],
+    as_of: date | None,
+    src: str,
+    keep: Sequence[str] | None,
+    *,
+    normalize: bool,
+    raw: bool,
+) -> str:
+    """PostgreSQL has no ``* EXCLUDE``: each row's scores come from a LATERAL subquery."""
+    scores = [c for c in OUTPUT_COLUMNS if c != "rank"]
+    lvl = _q(_P + "l")
+    comp = _Compiler(plan, col, as_of, prefix='"__icp_src".', normalize=normalize, raw=raw)
+    stages = []
+    flags = ""
+    # PostgreSQL pulls subqueries up into one expression tree, copying each parsing step
+    # into every use: exponential in the stages. OFFSET 0 keeps each stage a fence.
+    fence = " OFFSET 0" if raw else ""
+    if raw:
+        stages = [comp.raw_first(comp.prefix), *comp.raw_numbers()]
+        if comp.num:
+            flags = f" CROSS JOIN ({comp.flags(_chain(comp, src, fence))}) AS {_q(_P + 'f')}"
+            stages += comp.raw_parse()
+    stages += [comp.normalised(), comp.tests(), comp.points()]
+    stages += [comp.stage2(), comp.stage3(), comp.stage4()]
+    stages = [x for x in stages if x]
+    q = f"SELECT {_sel(stages[0])}"
+    for stage in stages[1:]:
+        q = f"SELECT *, {_sel(stage)} FROM ({q}{fence}) AS {lvl}"
+    inner = ", ".join(_q(c) for c in scores)
+    sc, row = _q(_P + "sc"), _q(_P + "src")
+    outer = ", ".join(f"{sc}.{_q(c)}" for c in scores)
+    kept = f"{row}.*" if keep is None else ", ".join(f"{row}.{_q(k)}" for k in keep)
+    return (
+        f"SELECT {kept}{', ' if kept else ''}{outer} FROM {src} AS {row}{flags} CROSS JOIN LATERAL "
+        f"(SELECT {inner} FROM ({q}) AS {lvl}) AS {sc}"
+    )
+
+
+def _exclude_select(
+    plan: Plan,
+    col: dict[str, str],
+    as_of: date | None,
+    src: str,
+    keep: Sequence[str] | None,
+    *,
+    normalize: bool,
+    raw: bool,
+) -> str:
+    """Every other dialect: stages nest as subqueries; the temporaries go with ``* EXCLUDE``."""
+    scores = [c for c in OUTPUT_COLUMNS if c != "rank"]
+    lvl = _q(_P + "l")
+    comp = _Compiler(plan, col, as_of, prefix="", normalize=normalize, raw=raw)
+    q = f"SELECT * FROM {src}"
+    temps: list[str] = []
+    if raw:
+        q = _chain(comp, src)
+        temps += [n for stage in _raw_stages(comp) for n, _ in stage]
+        if comp.num:
+            f = comp.flags(q)
+            q = f"SELECT * FROM ({q}) AS {lvl} CROSS JOIN ({f}) AS {_q(_P + 'f')}"
+            temps += [f"{_P}{side}{n}" for n in comp.num.values() for side in ("us", "eu")]
+            for stage in comp.raw_parse():
+                if stage:
+                    q = f"SELECT *, {_sel(stage)} FROM ({q}) AS {lvl}"
+                    temps += [n for n, _ in stage]
+    for stage in (
+        comp.normalised(),
+        comp.tests(),
+        comp.points(),
+        comp.stage2(),
+        comp.stage3(),
+        comp.stage4(),
+    ):
+        if stage:
+            q = f"SELECT *, {_sel(stage)} FROM ({q}) AS {lvl}"
+            temps += [n for n, _ in stage if n.startswith(_P)]
+    if keep is None:
+        drop = ", ".join(_q(c) for c in [*temps, *scores])
+        kept = f"* EXCLUDE ({drop}), "
+    else:
+        kept = "".join(f"{_q(k)}, " for k in keep)
+    return f"SELECT {kept}{', '.join(_q(c) for c in scores)} FROM ({q}) AS {lvl}"
+
+
 def compile_sql(
     icp: ICP,
     *,
@@ -539,68 +625,8 @@ def compile_sql(
     plan = build_plan(icp)
     col = dict(columns or {})
     src = exp.to_table(table, dialect=dialect).sql("duckdb")
-    scores = [c for c in OUTPUT_COLUMNS if c != "rank"]
-    lvl = _q(_P + "l")
-
-    if dialect == "postgres":
-        # No `* EXCLUDE` in PostgreSQL: each row's scores come from a LATERAL subquery.
-        comp = _Compiler(plan, col, as_of, prefix='"__icp_src".', normalize=normalize_text, raw=raw)
-        stages = []
-        flags = ""
-        # PostgreSQL pulls subqueries up into one expression tree, copying each parsing step
-        # into every use: exponential in the stages. OFFSET 0 keeps each stage a fence.
-        fence = " OFFSET 0" if raw else ""
-        if raw:
-            stages = [comp.raw_first(comp.prefix), *comp.raw_numbers()]
-            if comp.num:
-                flags = f" CROSS JOIN ({comp.flags(_chain(comp, src, fence))}) AS {_q(_P + 'f')}"
-                stages += comp.raw_parse()
-        stages += [comp.normalised(), comp.tests(), comp.points()]
-        stages += [comp.stage2(), comp.stage3(), comp.stage4()]
-        stages = [x for x in stages if x]
-        q = f"SELECT {_sel(stages[0])}"
-        for stage in stages[1:]:
-            q = f"SELECT *, {_sel(stage)} FROM ({q}{fence}) AS {lvl}"
-        inner = ", ".join(_q(c) for c in scores)
-        sc, row = _q(_P + "sc"), _q(_P + "src")
-        outer = ", ".join(f"{sc}.{_q(c)}" for c in scores)
-        kept = f"{row}.*" if keep is None else ", ".join(f"{row}.{_q(k)}" for k in keep)
-        sql = (
-            f"SELECT {kept}{', ' if kept else ''}{outer} FROM {src} AS {row}{flags} CROSS JOIN LATERAL "
-            f"(SELECT {inner} FROM ({q}) AS {lvl}) AS {sc}"
-        )
-    else:
-        comp = _Compiler(plan, col, as_of, prefix="", normalize=normalize_text, raw=raw)
-        q = f"SELECT * FROM {src}"
-        temps: list[str] = []
-        if raw:
-            q = _chain(comp, src)
-            temps += [n for stage in _raw_stages(comp) for n, _ in stage]
-            if comp.num:
-                f = comp.flags(q)
-                q = f"SELECT * FROM ({q}) AS {lvl} CROSS JOIN ({f}) AS {_q(_P + 'f')}"
-                temps += [f"{_P}{side}{n}" for n in comp.num.values() for side in ("us", "eu")]
-                for stage in comp.raw_parse():
-                    if stage:
-                        q = f"SELECT *, {_sel(stage)} FROM ({q}) AS {lvl}"
-                        temps += [n for n, _ in stage]
-        for stage in (
-            comp.normalised(),
-            comp.tests(),
-            comp.points(),
-            comp.stage2(),
-            comp.stage3(),
-            comp.stage4(),
-        ):
-            if stage:
-                q = f"SELECT *, {_sel(stage)} FROM ({q}) AS {lvl}"
-                temps += [n for n, _ in stage if n.startswith(_P)]
-        if keep is None:
-            drop = ", ".join(_q(c) for c in [*temps, *scores])
-            kept = f"* EXCLUDE ({drop}), "
-        else:
-            kept = "".join(f"{_q(k)}, " for k in keep)
-        sql = f"SELECT {kept}{', '.join(_q(c) for c in scores)} FROM ({q}) AS {lvl}"
+    select = _postgres_select if dialect == "postgres" else _exclude_select
+    sql = select(plan, col, as_of, src, keep, normalize=normalize_text, raw=raw)
     if rank:
         # Only DuckDB and PostgreSQL spell it; DuckDB would otherwise score every row twice.
         sql = _with_rank(sql, materialized=dialect in ("duckdb", "postgres"))

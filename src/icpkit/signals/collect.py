@@ -17,6 +17,7 @@ one-line reason, and the batch goes on.
 from __future__ import annotations
 
 import asyncio
+import os
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from urllib.parse import urlsplit
 
 import polars as pl
 
-from icpkit.errors import IcpkitError
+from icpkit.errors import IcpkitError, UsageError
 from icpkit.signals.hiring import (
     ATS_NAMES,
     Board,
@@ -175,39 +176,64 @@ async def _batch(
                 stack_visits.append({"account": acc, "ok": False, "detail": state.error})
             continue
         state.home_ok = True
-        page = result.page
-        base = result.final_url or result.url
         if config.stack and detector is not None:
-            detections = detector.detect(page)
-            okey = observability_key(page)
+            okey = observability_key(result.page)
             if okey not in obs_cache:
-                obs_cache[okey] = unseen_categories(detector, page)
+                obs_cache[okey] = unseen_categories(detector, result.page)
             stack_visits.append({"account": acc, "ok": True, "detail": None, "unseen": okey})
-            for d in detections:
-                tech_rows.append(
-                    {
-                        "account": acc,
-                        "technology": " ".join(d.name.split()).lower(),
-                        "category": (d.categories[0] if d.categories else None),
-                    }
-                )
-        if config.leadership:
-            state.team = find_team_page(page.html, base)
-        if not config.hiring:
-            continue
-        state.board = find_board(page.html, base)
-        state.careers = find_careers_page(page.html, base)
-        try:
-            found = jsonld_postings(page.html, base)
-        except FeedError as exc:
-            state.error = str(exc)
-            found = []
-        if found:
-            state.postings, state.source = found, "jsonld"
-        if state.careers is None and state.board is None and not found and config.guess_careers:
-            parts = urlsplit(base)
-            state.careers = f"{parts.scheme}://{parts.netloc}/careers"
+            tech_rows += _tech_rows(acc, detector.detect(result.page))
+        _read_home(state, result, config)
     # 2. feeds, else careers pages; 3. feeds named only by careers pages
+    await _read_jobs(states, config, resolver)
+    # 4. team / leadership pages
+    await _read_teams(states, config, resolver)
+    rows = []
+    for acc, okey_row in ((v["account"], v) for v in stack_visits):
+        unseen = obs_cache.get(okey_row.get("unseen")) if okey_row["ok"] else None
+        rows.append(
+            {"account": acc, "source": "stack", "ok": okey_row["ok"], "detail": okey_row["detail"],
+             "unseen": unseen}
+        )  # fmt: skip
+    return states, [*rows, *({"tech": t} for t in tech_rows)]
+
+
+def _tech_rows(acc: str, detections: Any) -> list[dict[str, Any]]:
+    """One row per technology detected on an account's home page."""
+    return [
+        {
+            "account": acc,
+            "technology": " ".join(d.name.split()).lower(),
+            "category": (d.categories[0] if d.categories else None),
+        }
+        for d in detections
+    ]
+
+
+def _read_home(state: _State, result: Any, config: CollectConfig) -> None:
+    """What a fetched home page links to: the team page, a job board, a careers page, and the
+    postings it embeds as JSON-LD (a guessed ``/careers`` when it names none)."""
+    page = result.page
+    base = result.final_url or result.url
+    if config.leadership:
+        state.team = find_team_page(page.html, base)
+    if not config.hiring:
+        return
+    state.board = find_board(page.html, base)
+    state.careers = find_careers_page(page.html, base)
+    try:
+        found = jsonld_postings(page.html, base)
+    except FeedError as exc:
+        state.error = str(exc)
+        found = []
+    if found:
+        state.postings, state.source = found, "jsonld"
+    if state.careers is None and state.board is None and not found and config.guess_careers:
+        parts = urlsplit(base)
+        state.careers = f"{parts.scheme}://{parts.netloc}/careers"
+
+
+async def _read_jobs(states: dict[str, _State], config: CollectConfig, resolver: Any) -> None:
+    """Feeds, else careers pages; then the feeds named only by careers pages (two rounds)."""
     for round_ in range(2):
         wanted: dict[str, tuple[str, str]] = {}  # account → (kind, url)
         for acc, state in states.items():
@@ -226,28 +252,24 @@ async def _batch(
                 _read_feed(state, url, result)
             else:
                 _read_careers(state, url, result)
-    # 4. team / leadership pages
+
+
+async def _read_teams(states: dict[str, _State], config: CollectConfig, resolver: Any) -> None:
+    """The names and titles on each team / leadership page a home page linked to."""
     teams = {acc: s.team for acc, s in states.items() if s.team is not None}
-    if teams:
-        results = await _fetch(list(teams.values()), config, resolver)
-        for acc, url in teams.items():
-            state, result = states[acc], results.get(_key(url))
-            if result is None or not result.ok:
-                state.team_error = f"{url}: " + (_fail_text(result) if result else "not fetched")
-                continue
-            people = team_people(result.page.html)
-            if people:
-                state.people = people
-            else:
-                state.team_error = f"{url}: no names with titles found"
-    rows = []
-    for acc, okey_row in ((v["account"], v) for v in stack_visits):
-        unseen = obs_cache.get(okey_row.get("unseen")) if okey_row["ok"] else None
-        rows.append(
-            {"account": acc, "source": "stack", "ok": okey_row["ok"], "detail": okey_row["detail"],
-             "unseen": unseen}
-        )  # fmt: skip
-    return states, [*rows, *({"tech": t} for t in tech_rows)]
+    if not teams:
+        return
+    results = await _fetch(list(teams.values()), config, resolver)
+    for acc, url in teams.items():
+        state, result = states[acc], results.get(_key(url))
+        if result is None or not result.ok:
+            state.team_error = f"{url}: " + (_fail_text(result) if result else "not fetched")
+            continue
+        people = team_people(result.page.html)
+        if people:
+            state.people = people
+        else:
+            state.team_error = f"{url}: no names with titles found"
 
 
 def _frames(
@@ -336,28 +358,11 @@ def collect(
         detector = Detector()
     resolver = resolver or Resolver(allow_private=cfg.fetch.allow_private)
     report = CollectReport()
-    accounts: dict[str, str] = {}
-    invalid: dict[str, str] = {}
-    for raw in targets:
-        if raw is None or not str(raw).strip():
-            continue
-        try:
-            accounts.setdefault(account_key(str(raw)), str(raw).strip())
-        except IcpkitError as exc:
-            invalid.setdefault(str(raw).strip().lower(), " ".join(str(exc).split()))
+    accounts, invalid = _accounts(targets)
     report.accounts = len(accounts) + len(invalid)
     marker = "hiring" if cfg.hiring else "stack"  # the visit that marks an account done
     if invalid:
-        bad = pl.DataFrame(
-            {"account": list(invalid), "detail": list(invalid.values())},
-            schema={"account": pl.String, "detail": pl.String},
-        ).with_columns(
-            pl.lit(marker).alias("source"),
-            pl.lit(False).alias("ok"),
-            pl.lit(None, dtype=pl.List(pl.String)).alias("unseen"),
-            pl.lit(cfg.observed_on).alias("observed_on"),
-        )
-        store.append({"visits": bad})
+        _record_invalid(store, invalid, marker, cfg.observed_on)
         report.unknown += len(invalid)
         report.problems += list(invalid.items())
     done = store.visited(marker, cfg.observed_on, accounts)
@@ -371,30 +376,14 @@ def collect(
         {a: accounts[a] for a in todo[start : start + cfg.batch]}
         for start in range(0, len(todo), max(1, cfg.batch))
     ]
-
     salt = store.salt() if cfg.leadership else ""
-
-    def record(states: dict[str, _State], extra: list[dict[str, Any]]) -> None:
-        frames = _frames(states, extra, cfg.observed_on, cfg.hiring)
-        if cfg.leadership:
-            frames = _with_team(frames, states, cfg.observed_on, salt)
-        added = store.append(frames)
-        report.leaders += added.get("leaders", 0)
-        report.postings += added.get("postings", 0)
-        report.technologies += added.get("tech", 0)
-        for acc, state in states.items():
-            if state.postings is not None or (not cfg.hiring and state.home_ok):
-                report.read += 1
-                report.sources[state.source or "home page"] += 1
-            else:
-                report.unknown += 1
-                report.problems.append((acc, state.error or "no job source found"))
 
     async def run_all() -> None:
         # one event loop for the whole run: the resolver's locks and DNS verdicts carry over
         done_so_far = finished
         for chunk in chunks:
-            record(*await _batch(chunk, cfg, resolver, detector, obs_cache))
+            states, extra = await _batch(chunk, cfg, resolver, detector, obs_cache)
+            _record(report, store, cfg, salt, states, extra)
             done_so_far += len(chunk)
             if progress is not None:
                 progress(done_so_far)
@@ -402,6 +391,92 @@ def collect(
     if chunks:
         asyncio.run(run_all())
     return report
+
+
+def collect_accounts(
+    accounts: pl.DataFrame,
+    store: SignalsStore,
+    config: CollectConfig,
+    *,
+    domain_column: str,
+    fingerprints: str | os.PathLike[str] | None = None,
+) -> CollectReport:
+    """:func:`collect` over the websites in ``accounts[domain_column]``, detecting stacks with
+    ``fingerprints`` (default: the bundled set) when ``config.stack`` is on."""
+    targets = accounts.get_column(domain_column).cast(str).drop_nulls().to_list()
+    detector = None
+    if config.stack:
+        from icpkit.technographics.detector import Detector
+        from icpkit.technographics.update import resolve_fingerprints
+
+        detector = Detector(resolve_fingerprints(fingerprints))
+    return collect(targets, store, config, detector=detector)
+
+
+def check_domain_column(
+    accounts: pl.DataFrame, domain_column: str, *, file: str | os.PathLike[str] | None = None
+) -> None:
+    """Refuse an accounts table without the website column a collection reads."""
+    if domain_column not in accounts.columns:
+        raise UsageError(
+            f"no column {domain_column!r} in the accounts file; name it with --domain-column",
+            file=file,
+        )
+
+
+def _accounts(targets: Sequence[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """Targets by account key (first spelling wins), and the ones that name no site with why."""
+    accounts: dict[str, str] = {}
+    invalid: dict[str, str] = {}
+    for raw in targets:
+        if raw is None or not str(raw).strip():
+            continue
+        try:
+            accounts.setdefault(account_key(str(raw)), str(raw).strip())
+        except IcpkitError as exc:
+            invalid.setdefault(str(raw).strip().lower(), " ".join(str(exc).split()))
+    return accounts, invalid
+
+
+def _record_invalid(
+    store: SignalsStore, invalid: dict[str, str], marker: str, observed_on: date
+) -> None:
+    """A failed visit for each invalid target, so it is reported and resumes as done."""
+    bad = pl.DataFrame(
+        {"account": list(invalid), "detail": list(invalid.values())},
+        schema={"account": pl.String, "detail": pl.String},
+    ).with_columns(
+        pl.lit(marker).alias("source"),
+        pl.lit(False).alias("ok"),
+        pl.lit(None, dtype=pl.List(pl.String)).alias("unseen"),
+        pl.lit(observed_on).alias("observed_on"),
+    )
+    store.append({"visits": bad})
+
+
+def _record(
+    report: CollectReport,
+    store: SignalsStore,
+    cfg: CollectConfig,
+    salt: str,
+    states: dict[str, _State],
+    extra: list[dict[str, Any]],
+) -> None:
+    """Commit one batch to the store and count what it read into ``report``."""
+    frames = _frames(states, extra, cfg.observed_on, cfg.hiring)
+    if cfg.leadership:
+        frames = _with_team(frames, states, cfg.observed_on, salt)
+    added = store.append(frames)
+    report.leaders += added.get("leaders", 0)
+    report.postings += added.get("postings", 0)
+    report.technologies += added.get("tech", 0)
+    for acc, state in states.items():
+        if state.postings is not None or (not cfg.hiring and state.home_ok):
+            report.read += 1
+            report.sources[state.source or "home page"] += 1
+        else:
+            report.unknown += 1
+            report.problems.append((acc, state.error or "no job source found"))
 
 
 def _with_team(
@@ -436,4 +511,10 @@ def _with_fetch(config: CollectConfig, fetch: Any) -> CollectConfig:
     return replace(config, fetch=fetch)
 
 
-__all__ = ["CollectConfig", "CollectReport", "collect"]
+__all__ = [
+    "CollectConfig",
+    "CollectReport",
+    "check_domain_column",
+    "collect",
+    "collect_accounts",
+]

@@ -95,12 +95,12 @@ def _sql(roles: bool) -> str:
         if roles
         else ""
     )
-    role_select = (
-        "CASE WHEN v.h_win THEN coalesce(v.roles90, 0) END AS hiring_roles_90d,"
-        " v.hiring_roles_last_date,"
-        if roles
-        else ""
-    )
+    return _per_account_sql(role_cols, role_v2) + _final_select_sql(roles)
+
+
+def _per_account_sql(role_cols: str, role_v2: str) -> str:
+    """The CTEs: visits, postings, new leaders and funding folded per account, and the stack
+    changes (``role_cols``/``role_v2`` add the ``--roles`` lists when asked for)."""
     return f"""
 WITH v AS (
     SELECT account,
@@ -145,7 +145,18 @@ WITH v AS (
            {role_v2}
     FROM v LEFT JOIN pa USING (account)
 )
-SELECT coalesce(v.account, fu.account) AS domain,
+"""
+
+
+def _final_select_sql(roles: bool) -> str:
+    """The signal columns from the per-account CTEs, one row per account."""
+    role_select = (
+        "CASE WHEN v.h_win THEN coalesce(v.roles90, 0) END AS hiring_roles_90d,"
+        " v.hiring_roles_last_date,"
+        if roles
+        else ""
+    )
+    return f"""SELECT coalesce(v.account, fu.account) AS domain,
        CASE WHEN v.h_latest IS NOT NULL THEN coalesce(v.open_now, 0) END AS hiring_open_roles,
        CASE WHEN v.h_win THEN coalesce(v.sales90, 0) END AS hiring_sales_roles_90d,
        CASE WHEN v.h_win AND v.h_base IS NOT NULL
