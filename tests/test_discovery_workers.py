@@ -6,7 +6,7 @@ without compiling fingerprints are each held to the slower path they replace.
 
 from __future__ import annotations
 
-from concurrent.futures import Executor, Future
+from concurrent.futures import Future
 from datetime import date
 
 import numpy as np
@@ -20,7 +20,7 @@ from icpkit.discovery.masks import known_mask
 from icpkit.discovery.search import _Columns
 from icpkit.discovery.traits import build_traits
 from icpkit.discovery.validation import KFoldRun, can_fold
-from icpkit.discovery.workers import worker_count
+from icpkit.discovery.workers import FoldPool, fold_workers, worker_count
 from icpkit.io import write_table
 from icpkit.outcomes import label_outcomes
 from icpkit.pipeline import discover_file
@@ -41,18 +41,72 @@ def test_folds_in_a_worker_process_give_the_same_icp_file(tmp_path) -> None:
     assert pooled.icp.to_yaml() == alone.icp.to_yaml()
 
 
-def test_worker_count_leaves_a_cpu_to_the_main_process() -> None:
+def test_one_worker_when_a_cpu_is_spare_and_folds_to_share() -> None:
     assert worker_count(5, cpus=1) == 0
     assert worker_count(5, cpus=2) == 1
-    assert worker_count(5, cpus=16) == 4  # the main process takes a fold too
+    assert worker_count(5, cpus=16) == 1
     assert worker_count(1, cpus=16) == 0
     assert worker_count(0, cpus=16) == 0
 
 
-class _BrokenPool(Executor):
-    """Every fold handed to it fails, as when a worker dies mid-fold."""
+def _square(x: int) -> int:
+    return x * x
 
-    def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def]
+
+def _fail(x: int) -> int:
+    raise ValueError(f"bad {x}")
+
+
+def test_the_worker_runs_tasks_passes_errors_back_and_gives_back_unsent_ones() -> None:
+    with fold_workers(1) as pool:
+        assert pool is not None
+        first = pool.submit(_square, 7)
+        failing = pool.submit(_fail, 3)
+        many = [pool.submit(_square, i) for i in range(400)]
+        assert first.result(timeout=120) == 49
+        with pytest.raises(ValueError, match="bad 3"):
+            failing.result(timeout=120)
+        taken = [f.cancel() for f in reversed(many)]
+        done = [f.result(timeout=120) for f, t in zip(reversed(many), taken, strict=True) if not t]
+        assert any(taken)  # the worker had not reached the last ones yet
+        assert sorted(done) == sorted(
+            i * i for i, t in zip(reversed(range(400)), taken, strict=True) if not t
+        )
+
+
+def test_a_script_without_a_main_guard_runs_discovery_once(tmp_path) -> None:
+    """The worker never re-runs the caller's script (multiprocessing's spawn would)."""
+    import subprocess
+    import sys
+
+    raw, _ = weak_signal_customers(300, seed=9, signal=1.5, as_of=DAY)
+    write_table(raw, tmp_path / "customers.csv")
+    log = tmp_path / "runs.log"
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "import sys\n"
+        "sys.path[:0] = " + repr(sys.path) + "\n"
+        "from icpkit.pipeline import discover_file\n"
+        f"open({str(log)!r}, 'a').write('run\\n')\n"
+        f"run = discover_file({str(tmp_path / 'customers.csv')!r}, folds=3, workers=1,"
+        " category_map={})\n"
+        "print(run.validation.kfold.auc is not None)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=600, check=False
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "True"
+    assert log.read_text() == "run\n"
+
+
+class _BrokenPool(FoldPool):
+    """Every fold handed to it fails, as when the worker dies mid-fold (no process started)."""
+
+    def __init__(self) -> None:
+        pass
+
+    def submit(self, fn, /, *args):  # type: ignore[no-untyped-def]
         future: Future[object] = Future()
         future.set_running_or_notify_cancel()  # running: the main process cannot take it back
         future.set_exception(RuntimeError("worker died"))

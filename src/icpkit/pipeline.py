@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping, Sequence
-from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -20,7 +19,7 @@ import polars as pl
 from icpkit.columns.names import OUTCOME_PATTERNS, REFERENCE_DATES, canonical_name
 from icpkit.columns.schema import Schema, SchemaOverrides
 from icpkit.discovery.config import SearchConfig
-from icpkit.discovery.workers import fold_workers, worker_count
+from icpkit.discovery.workers import FoldPool, fold_workers, worker_count
 from icpkit.icp import ICP
 from icpkit.io import atomic_write_text, read_table, write_table
 from icpkit.outcomes import Outcomes
@@ -213,7 +212,7 @@ def _discover_file(
     today: date | None,
     max_columns: int,
     strict: bool,
-    pool: Executor | None,
+    pool: FoldPool | None,
 ) -> DiscoveryRun:
     from icpkit.discovery.learner import ICPLearner, Refit, default_category_map
     from icpkit.discovery.validation import KFoldRun, can_fold, validate

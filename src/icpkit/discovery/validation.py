@@ -19,10 +19,10 @@ boosting, one model per fold with at most 100 trees, on one thread (see
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import Executor, Future
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
@@ -30,6 +30,9 @@ import polars as pl
 from icpkit.columns.schema import Kind, Role, Schema
 from icpkit.icp import ICP
 from icpkit.outcomes import Outcomes
+
+if TYPE_CHECKING:
+    from icpkit.discovery.workers import FoldPool
 
 SELECTED_TIERS = ("A", "B")
 
@@ -202,7 +205,7 @@ def _fold(
 class KFoldRun:
     """The k-fold part of validation, started before the final fit and collected after it.
 
-    With ``workers`` (see :mod:`icpkit.discovery.workers`) every fold is submitted at once;
+    With ``workers`` (a :class:`~icpkit.discovery.workers.FoldPool`) every fold is submitted at once;
     :meth:`metrics` then runs in this process each fold no worker has picked up yet, from the
     last one down, and waits for the rest. Without workers the folds run in :meth:`metrics`.
     Either way the same function computes every fold, so the figures are identical.
@@ -218,7 +221,7 @@ class KFoldRun:
         folds: int = 5,
         baseline: bool = True,
         random_state: int = 0,
-        workers: Executor | None = None,
+        workers: FoldPool | None = None,
     ) -> None:
         from sklearn.model_selection import StratifiedKFold
 
