@@ -103,10 +103,9 @@ class _Detect:
 
 @dataclass(frozen=True, slots=True)
 class _Job:
-    """One fetch-and-detect job, as every path receives it (in a shard process, ``detect``
-    may still be under construction in a thread: see :func:`_shard_main`)."""
+    """One fetch-and-detect job, as every path receives it."""
 
-    detect: _Detect | concurrent.futures.Future[_Detect]
+    detect: _Detect
     config: FetchConfig | None = None
     cache: FetchCache | None = None
     resolver: Resolver | None = None
@@ -205,11 +204,7 @@ async def _collect(job: _Job, domains: Iterable[str], sink: Callable[[_Found], N
     keeps fetching: one core alone holds one event loop, so detecting in it would stall the
     fetches. At most a few pages per worker wait to be detected (the fetcher is paused
     meanwhile), so memory holds detections, not pages."""
-    detect = job.detect
-    pool = None
-    if job.workers > 1:
-        assert isinstance(detect, _Detect)
-        pool = _pool(detect, job.workers)
+    pool = _pool(job.detect, job.workers) if job.workers > 1 else None
     pending: set[asyncio.Future[_Found]] = set()
     loop = asyncio.get_running_loop()
     try:
@@ -220,9 +215,7 @@ async def _collect(job: _Job, domains: Iterable[str], sink: Callable[[_Found], N
             if result.ok and job.dns is not None:
                 result = await _with_dns(result, job.dns)
             if pool is None or not result.ok:
-                if not isinstance(detect, _Detect):  # the first page waits for the build
-                    detect = await asyncio.wrap_future(detect)
-                sink(detect(result))
+                sink(job.detect(result))
                 continue
             pending.add(loop.run_in_executor(pool, _detect_in_worker, result))
             if len(pending) >= 8 * job.workers:
@@ -271,15 +264,12 @@ class _Batches:
 def _shard_main(
     out: Any,
     shard: list[str],
-    detect_blob: bytes,
-    config: FetchConfig,
+    job: _Job,
     cache_args: tuple[str, Any, Any] | None,
     resolver_args: tuple[bool, dict[str, list[str]]] | None,
 ) -> None:
     """One shard of a job in a process of its own: fetch with its own event loop, detect in
-    process, and send the outcomes to ``out`` in batches as they complete. The detector is
-    rebuilt from ``detect_blob`` in a thread while the first requests go out: compiling the
-    fingerprints takes ~0.6 s of CPU, and the first pages arrive only after two round trips."""
+    process, and send the outcomes to ``out`` in batches as they complete."""
     cache = None
     try:
         if cache_args is not None:
@@ -288,16 +278,14 @@ def _shard_main(
         resolver = None
         if resolver_args is not None:
             resolver = Resolver(allow_private=resolver_args[0], overrides=resolver_args[1])
+        here = dataclasses.replace(job, cache=cache, resolver=resolver, workers=1)
         batches = _Batches(out)
-        with concurrent.futures.ThreadPoolExecutor(1) as builder:
-            building: concurrent.futures.Future[_Detect] = builder.submit(pickle.loads, detect_blob)
-            job = _Job(building, config, cache, resolver)
 
-            async def main() -> None:
-                await _collect(job, shard, batches)
-                batches.flush()
+        async def main() -> None:
+            await _collect(here, shard, batches)
+            batches.flush()
 
-            _run(main())
+        _run(main())
         out.put(("done", None))
     except BaseException as exc:  # reported to the parent, which raises it
         out.put(("error", exc if _picklable(exc) else IcpkitError(f"{type(exc).__name__}: {exc}")))
@@ -340,13 +328,14 @@ def _collect_sharded(job: _Job, domains: Iterable[str]) -> list[_Found]:
     resolver_args = (
         None if resolver is None else (resolver.allow_private, dict(resolver._overrides))
     )
-    detect_blob = pickle.dumps(job.detect)  # once for all shards
+    # what crosses to a shard: no open database, no callback
+    sent = dataclasses.replace(job, config=cfg, cache=None, resolver=None, progress=None)
     ctx = _context()
     out = ctx.Queue()
     procs = [
         ctx.Process(  # type: ignore[attr-defined]
             target=_shard_main,
-            args=(out, shard, detect_blob, cfg, cache_args, resolver_args),
+            args=(out, shard, sent, cache_args, resolver_args),
             daemon=True,
         )
         for shard in shards
