@@ -384,6 +384,21 @@ def test_parse_input_cuts_deep_nesting_and_long_tags_only() -> None:
     assert cut.endswith("tail</div>") and len(cut) < MAX_TAG_CHARS + 20
 
 
+def test_parse_input_counts_closing_tags_wherever_they_are() -> None:
+    """The depth walk is skipped when enough ``</`` exist, found in a prefix or at the end."""
+    from icpkit.technographics.page import MAX_OPEN_TAGS, _closes_at_least, parse_input
+
+    late = "<div>" * 3_000 + "x" * 50_000 + "</div>" * 1_500  # 4,500 '<', 1,500 '</' at the end
+    assert parse_input(late) is late
+    early = "</div>" * 1_500 + "<div>" * 3_000
+    assert parse_input(early) is early
+    deep = "<div>" * 3_000 + "</div>" * 400  # 3,400 '<' - 2 x 400 > MAX_OPEN_TAGS
+    assert parse_input(deep).count("<div>") == MAX_OPEN_TAGS
+    for text in ("", "</", "a</b</", "</" * 9 + "x" * 40, "x" * 40 + "</" * 9, "<" * 7):
+        for need in range(12):
+            assert _closes_at_least(text, need) == (text.count("</") >= need), (text, need)
+
+
 def test_parse_input_caps_attributes_per_tag_outside_scripts_only() -> None:
     """lexbor's attribute check is quadratic per tag: tags of many distinct attributes reach
     the parser with MAX_TAG_ATTRIBUTES at most; script text that looks like a tag, and
