@@ -4,11 +4,13 @@ A fixture server (its own process, 127.0.0.1) serves N distinct sites as virtual
 ``site<i>.localhost`` (each ~30 KB of HTML with a varying stack, plus robots.txt). Measured in the
 same run:
 
-* ``icpkit``: ``detect_domains`` — async fetcher (concurrency 50, 2 per host, robots.txt
-  honoured, SSRF guard + pinning, a small connection pool per worker, uvloop when installed,
-  per-result cache writes) and detection as pages arrive: in ``--workers`` processes (default:
-  the machine's cores) fed by the fetcher, and in the fetcher's own process (``workers=1``)
-  for comparison. A second pass resumes from the cache: every site once, nothing lost.
+* ``icpkit``: ``detect_domains`` — async fetcher (concurrency 50 in all, 2 per host, robots.txt
+  honoured, SSRF guard + pinning, a small guarded transport per fetch task on the asyncio-native
+  backend, uvloop when installed, per-result cache writes) and detection as pages arrive: sites
+  split by host over ``--workers`` processes (default: the machine's cores), each fetching and
+  detecting its share, and all in this one process (``workers=1``) for comparison. A second
+  pass resumes from the cache: every site once, nothing lost. The fixture server's own CPU is
+  printed too: it runs on the same cores.
 * ``baseline``: a naive loop — one ``httpx.Client`` GET per site, sequential, same detector.
 
 Usage: ``python bench/bench_fetch.py [N] [--baseline-sites M] [--latency 0.05] [--workers W]``.
@@ -90,15 +92,16 @@ def load_detector():  # type: ignore[no-untyped-def]
 
 class CpuSampler:
     """CPU seconds of this process and of its descendants (worker processes, the fork server)
-    during a run, except the fixture server: sampled every 0.2 s, since a worker's figures
-    vanish when it exits. On a shared machine wall time understates what 2 idle cores give;
-    the busiest process's CPU time bounds the run on idle cores instead."""
+    during a run, and apart from them the fixture server's: sampled every 0.2 s, since a
+    worker's figures vanish when it exits. On a shared machine wall time understates what 2
+    idle cores give; the busiest process's CPU time bounds the run on idle cores instead."""
 
     def __init__(self, exclude: int) -> None:
         import psutil
 
         self.me = psutil.Process()
         self.exclude = exclude
+        self.server_proc = psutil.Process(exclude)
         self.seen: dict[int, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -123,6 +126,8 @@ class CpuSampler:
     def __enter__(self) -> CpuSampler:
         t = self.me.cpu_times()
         self.main0 = t.user + t.system
+        s = self.server_proc.cpu_times()
+        self.server0 = s.user + s.system
         self._thread.start()
         return self
 
@@ -131,6 +136,8 @@ class CpuSampler:
         self._thread.join()
         t = self.me.cpu_times()
         self.main = t.user + t.system - self.main0
+        s = self.server_proc.cpu_times()
+        self.server = s.user + s.system - self.server0
 
     def report(self, n: int, latency: float, concurrency: int) -> str:
         others = sorted((v for v in self.seen.values() if v > 0.05), reverse=True)
@@ -138,9 +145,12 @@ class CpuSampler:
         floor = n * 2 * latency / concurrency  # robots.txt + page, each one latency
         bound = n / max(busiest, floor)
         shown = ", ".join(f"{v:.1f}" for v in others) or "-"
+        ours = self.main + sum(others)
         return (
             f"CPU s: this process {self.main:.1f}, workers {shown}"
-            f" ({1000 * (self.main + sum(others)) / n:.1f} ms per site in all);"
+            f" ({1000 * ours / n:.1f} ms per site in all); fixture server {self.server:.1f}"
+            f" ({1000 * self.server / n:.2f} ms per site, {self.server / (ours + self.server):.0%}"
+            " of the run's CPU, on the same cores);"
             f" on idle cores, one per process, the busiest bounds the run: ~{bound:,.0f} sites/s"
         )
 
