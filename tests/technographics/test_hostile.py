@@ -575,6 +575,30 @@ def test_raw_text_spans_are_the_parsers_script_and_style_texts(parts: list[str])
         assert mine == theirs, (html, mine, theirs)
 
 
+@given(
+    parts=st.lists(
+        st.sampled_from(
+            ["<script>", "</script>", "<style>", "</style>", "<!--", "-->", "x", "<b>", "<svg>"]
+        ),
+        max_size=20,
+    ),
+    data=st.data(),
+)
+@settings(max_examples=200, deadline=None)
+def test_raw_text_answers_as_the_whole_scan_in_any_order(
+    parts: list[str], data: st.DataObject
+) -> None:
+    """The pre-pass scans for script/style text only as far as its questions go: the answers
+    are those of the spans of the whole page, whatever order the positions come in."""
+    from icpkit.technographics.page import _RawText, raw_text_spans
+
+    html = "".join(parts)
+    spans = raw_text_spans(html)
+    inside = _RawText(html)
+    for at in data.draw(st.permutations(range(len(html) + 1))):
+        assert inside(at) == any(a <= at < b for a, b in spans), (html, at)
+
+
 def test_hostile_page_keeps_detections_before_the_cut() -> None:
     from icpkit.technographics import Detector, Page
 
