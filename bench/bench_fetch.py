@@ -7,8 +7,9 @@ same run:
 * ``icpkit``: ``detect_domains`` — async fetcher (concurrency 50 in all, 2 per host, robots.txt
   honoured, SSRF guard + pinning, a small guarded transport per fetch task on the asyncio-native
   backend, uvloop when installed, per-result cache writes) and detection as pages arrive: sites
-  split by host over ``--workers`` processes (default: the machine's cores), each fetching and
-  detecting its share, and all in this one process (``workers=1``) for comparison. A second
+  split by host over ``--workers`` shards (default: the machine's cores), this process and
+  ``workers - 1`` others each fetching and detecting its share, and all in this one process
+  (``workers=1``) for comparison. A second
   pass resumes from the cache: every site once, nothing lost. The fixture server's own CPU is
   printed too: it runs on the same cores.
 * ``baseline``: a naive loop — one ``httpx.Client`` GET per site, sequential, same detector.
@@ -161,7 +162,7 @@ def main() -> None:
     ap.add_argument("--baseline-sites", type=int, default=300)
     ap.add_argument("--concurrency", type=int, default=50)
     ap.add_argument("--latency", type=float, default=0.0, help="server think time per response (s)")
-    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="detection processes")
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="shards (processes)")
     args = ap.parse_args()
 
     ports: mp.Queue = mp.Queue()  # type: ignore[type-arg]
@@ -182,7 +183,7 @@ def main() -> None:
         print(f"event loop: {loop}; load average: {load}")
         print(
             f"{args.n:,} sites, detector: {source} database ({n_tech:,} technologies),"
-            f" {os.cpu_count()} cores, detection workers: {args.workers}"
+            f" {os.cpu_count()} cores, shards: {args.workers}"
         )
 
         # warm-up (imports, first connections) outside the timing
@@ -201,9 +202,13 @@ def main() -> None:
                 failed = df.filter(df["error"].is_not_null())["domain"].n_unique()
                 rate = args.n / elapsed
                 ours = max(ours, rate) if workers == args.workers else ours
+                where = (
+                    f"sharded over {workers} processes (this one + {workers - 1})"
+                    if workers > 1
+                    else "in this process alone"
+                )
                 print(
-                    f"icpkit   detect_domains, detection in {workers} process"
-                    f"{'es' if workers > 1 else ' (the fetcher)'}: {args.n:,} sites in"
+                    f"icpkit   detect_domains, {where}: {args.n:,} sites in"
                     f" {elapsed:.2f} s = {rate:,.0f} sites/s ({failed} failed,"
                     f" {df['technology'].drop_nulls().len():,} detections, robots.txt honoured,"
                     " results cached)"

@@ -482,11 +482,11 @@ def detect_domains(
     Columns: domain, url, final_url, status, technology, categories, version, confidence,
     evidence (text), implied_by, from_cache, error, error_kind. A domain with no detection has one
     row with a null technology; a failed fetch has one row with ``error`` set. Rows are ordered by
-    domain, then technology. ``workers`` > 1 splits the sites by host over that many
-    processes, each fetching and detecting its share with ``config.concurrency / workers``
-    requests in flight (use the machine's cores on a bulk job; each process compiles the
-    fingerprints); with DNS lookups or an in-memory cache, this process fetches and that many
-    processes detect.
+    domain, then technology. ``workers`` > 1 splits the sites by host into that many shards,
+    this process and ``workers - 1`` new ones each fetching and detecting its share with
+    ``config.concurrency / workers`` requests in flight (use the machine's cores on a bulk job;
+    each new process compiles the fingerprints); with DNS lookups or an in-memory cache, this
+    process fetches and that many processes detect.
     """
     detect = _Detect(_detector(detector), None, page_cpu_seconds)
     job = _Job(detect, config, cache, resolver, progress, dns, workers)
