@@ -223,78 +223,88 @@ def _addition(t: IgnoredTrait) -> Change:
 def _tighten(c: Criterion, co: Cohort, alpha: float) -> tuple[Criterion | None, str]:
     """A narrower version of ``c`` when part of it converts significantly worse."""
     if c.operator is Operator.IN and c.in_ and len(c.in_) > 1:
-        s = co.frame.get_column(c.column) if c.column in co.frame.columns else None
-        if s is None:
-            return None, ""
-        df = pl.DataFrame({"v": s, "w": co.won}).filter(pl.col("v").is_in(list(c.in_)))
-        by_value = df.group_by("v").agg(pl.len().alias("n"), pl.col("w").sum().alias("k"))
-        if by_value.height < 2:
-            return None, ""
-        n = by_value["n"].to_numpy().astype(np.int64)
-        k = by_value["k"].to_numpy().astype(np.int64)
-        N, K = int(n.sum()), int(k.sum())
-        p = fisher_two_sided(k, n - k, K - k, (N - K) - (n - k))
-        worse = (k / n < (K - k) / np.maximum(N - n, 1)) & (p * len(n) < alpha) & (n >= 20)
-        if not worse.any() or worse.all():
-            return None, ""
-        values = by_value["v"].to_list()
-        keep = tuple(sorted(v for v, w in zip(values, worse, strict=True) if not w))
-        gone = sorted(v for v, w in zip(values, worse, strict=True) if w)
-        rates = ", ".join(
-            f"{v} {kk / nn:.0%} of {nn}"
-            for v, kk, nn, w in zip(values, k, n, worse, strict=True)
-            if w
-        )
-        return (
-            c.model_copy(update={"in_": keep, "label": None, "evidence": None}),
-            f"{', '.join(gone)} converted worse than the other values ({rates} vs "
-            f"{(K - k[worse].sum()) / max(N - n[worse].sum(), 1):.0%})",
-        )
+        return _tighten_in(c, co, alpha)
     if c.operator is Operator.BETWEEN and c.column in co.frame.columns:
-        lo, hi = c.between or (None, None)
-        new_between: tuple[float | None, float | None]
-        x = co.frame.get_column(c.column).cast(pl.Float64).to_numpy()
-        inside = ~np.isnan(x)
-        if lo is not None:
-            inside &= x >= lo
-        if hi is not None:
-            inside &= x < hi
-        if inside.sum() < 2 * SMALL_GROUP:
-            return None, ""
-        xs, ys = x[inside], co.won[inside]
-        grid = np.asarray(nice_grid(float(np.quantile(xs, 0.1)), float(np.quantile(xs, 0.9))))
-        if len(grid) == 0:
-            return None, ""
-        below = xs[None, :] < grid[:, None]  # g × m
-        n1 = below.sum(axis=1)
-        k1 = (below & ys[None, :]).sum(axis=1)
-        N, K = len(xs), int(ys.sum())
-        n2, k2 = N - n1, K - k1
-        ok = (n1 >= 20) & (n2 >= 20)
-        p = fisher_two_sided(k1, n1 - k1, k2, n2 - k2)
-        p = np.where(ok, p * len(grid), 1.0)
-        j = int(np.argmin(p))
-        if p[j] >= alpha:
-            return None, ""
-        r1, r2 = k1[j] / n1[j], k2[j] / n2[j]
-        # Only tighten when the dropped part is no better than accounts outside the band.
-        outside = ~inside & ~np.isnan(x)
-        r_out = float(co.won[outside].mean()) if outside.any() else 0.0
-        g = float(grid[j])
-        if r1 < r2 and r1 <= r_out + 0.05:
-            new_between = (g, hi)
-            part = f"below {g:g}: {r1:.0%} of {n1[j]} vs {r2:.0%}"
-        elif r2 < r1 and r2 <= r_out + 0.05:
-            new_between = (lo, g)
-            part = f"from {g:g}: {r2:.0%} of {n2[j]} vs {r1:.0%}"
-        else:
-            return None, ""
-        return (
-            c.model_copy(update={"between": new_between, "label": None, "evidence": None}),
-            f"the part of the band {part} converted significantly worse "
-            f"(p={float(p[j]):.2g} after Bonferroni)",
-        )
+        return _tighten_between(c, co, alpha)
     return None, ""
+
+
+def _tighten_in(c: Criterion, co: Cohort, alpha: float) -> tuple[Criterion | None, str]:
+    """Drop the values of an ``in`` list that convert worse than the rest (Bonferroni over
+    values, at least 20 accounts each), unless that would drop them all."""
+    s = co.frame.get_column(c.column) if c.column in co.frame.columns else None
+    if s is None:
+        return None, ""
+    df = pl.DataFrame({"v": s, "w": co.won}).filter(pl.col("v").is_in(list(c.in_ or ())))
+    by_value = df.group_by("v").agg(pl.len().alias("n"), pl.col("w").sum().alias("k"))
+    if by_value.height < 2:
+        return None, ""
+    n = by_value["n"].to_numpy().astype(np.int64)
+    k = by_value["k"].to_numpy().astype(np.int64)
+    N, K = int(n.sum()), int(k.sum())
+    p = fisher_two_sided(k, n - k, K - k, (N - K) - (n - k))
+    worse = (k / n < (K - k) / np.maximum(N - n, 1)) & (p * len(n) < alpha) & (n >= 20)
+    if not worse.any() or worse.all():
+        return None, ""
+    values = by_value["v"].to_list()
+    keep = tuple(sorted(v for v, w in zip(values, worse, strict=True) if not w))
+    gone = sorted(v for v, w in zip(values, worse, strict=True) if w)
+    rates = ", ".join(
+        f"{v} {kk / nn:.0%} of {nn}" for v, kk, nn, w in zip(values, k, n, worse, strict=True) if w
+    )
+    return (
+        c.model_copy(update={"in_": keep, "label": None, "evidence": None}),
+        f"{', '.join(gone)} converted worse than the other values ({rates} vs "
+        f"{(K - k[worse].sum()) / max(N - n[worse].sum(), 1):.0%})",
+    )
+
+
+def _tighten_between(c: Criterion, co: Cohort, alpha: float) -> tuple[Criterion | None, str]:
+    """Cut a ``between`` band at the split (on a nice grid, Bonferroni over splits) where one
+    side converts significantly worse, and no better than accounts outside the band."""
+    lo, hi = c.between or (None, None)
+    new_between: tuple[float | None, float | None]
+    x = co.frame.get_column(c.column).cast(pl.Float64).to_numpy()
+    inside = ~np.isnan(x)
+    if lo is not None:
+        inside &= x >= lo
+    if hi is not None:
+        inside &= x < hi
+    if inside.sum() < 2 * SMALL_GROUP:
+        return None, ""
+    xs, ys = x[inside], co.won[inside]
+    grid = np.asarray(nice_grid(float(np.quantile(xs, 0.1)), float(np.quantile(xs, 0.9))))
+    if len(grid) == 0:
+        return None, ""
+    below = xs[None, :] < grid[:, None]  # g × m
+    n1 = below.sum(axis=1)
+    k1 = (below & ys[None, :]).sum(axis=1)
+    N, K = len(xs), int(ys.sum())
+    n2, k2 = N - n1, K - k1
+    ok = (n1 >= 20) & (n2 >= 20)
+    p = fisher_two_sided(k1, n1 - k1, k2, n2 - k2)
+    p = np.where(ok, p * len(grid), 1.0)
+    j = int(np.argmin(p))
+    if p[j] >= alpha:
+        return None, ""
+    r1, r2 = k1[j] / n1[j], k2[j] / n2[j]
+    # Only tighten when the dropped part is no better than accounts outside the band.
+    outside = ~inside & ~np.isnan(x)
+    r_out = float(co.won[outside].mean()) if outside.any() else 0.0
+    g = float(grid[j])
+    if r1 < r2 and r1 <= r_out + 0.05:
+        new_between = (g, hi)
+        part = f"below {g:g}: {r1:.0%} of {n1[j]} vs {r2:.0%}"
+    elif r2 < r1 and r2 <= r_out + 0.05:
+        new_between = (lo, g)
+        part = f"from {g:g}: {r2:.0%} of {n2[j]} vs {r1:.0%}"
+    else:
+        return None, ""
+    return (
+        c.model_copy(update={"between": new_between, "label": None, "evidence": None}),
+        f"the part of the band {part} converted significantly worse "
+        f"(p={float(p[j]):.2g} after Bonferroni)",
+    )
 
 
 def _edit_in_place(

@@ -143,6 +143,19 @@ def _match_segments(old: list[Segment], new: list[Segment]) -> list[tuple[int | 
 
 def diff(old: ICP, new: ICP) -> IcpDiff:
     """What changed from ``old`` to ``new``, in the terms people review an ICP in."""
+    from icpkit.interviews.words import insight_changes
+
+    e = _profile_diff(old, new) + _segments_diff(old, new)
+    e += _criteria_diff("Disqualifiers", old.disqualifiers, new.disqualifiers, "disqualifier")
+    e += _criteria_diff("Timing", old.scoring.timing, new.scoring.timing, "timing signal")
+    e += _thresholds_diff(old, new) + _personas_diff(old, new)
+    for change, subject, detail in insight_changes(old.insights, new.insights):
+        e.append(DiffEntry("Insights", change, subject, detail))  # type: ignore[arg-type]
+    return IcpDiff(old.version, new.version, e)
+
+
+def _profile_diff(old: ICP, new: ICP) -> list[DiffEntry]:
+    """Name, format, review date and the outcome definitions."""
     e: list[DiffEntry] = []
     prof = "Profile"
     for attr in ("name", "format", "review_by"):
@@ -154,6 +167,12 @@ def diff(old: ICP, new: ICP) -> IcpDiff:
             a, b = getattr(old.outcomes, attr), getattr(new.outcomes, attr)
             if a != b:
                 e.append(DiffEntry(prof, "changed", f"definition of {attr}", f"{a} → {b}"))
+    return e
+
+
+def _segments_diff(old: ICP, new: ICP) -> list[DiffEntry]:
+    """Segments removed, added, and changed (matched even when renamed or renumbered)."""
+    e: list[DiffEntry] = []
     for i, j in _match_segments(old.segments, new.segments):
         if j is None:
             s = old.segments[i]  # type: ignore[index]
@@ -174,8 +193,12 @@ def diff(old: ICP, new: ICP) -> IcpDiff:
             e.append(DiffEntry(sec, "changed", "bonus", f"{s.bonus:+.3g} → {t.bonus:+.3g}"))
         e += _criteria_diff(sec, s.must, t.must, "must-have")
         e += _criteria_diff(sec, s.nice, t.nice, "nice-to-have")
-    e += _criteria_diff("Disqualifiers", old.disqualifiers, new.disqualifiers, "disqualifier")
-    e += _criteria_diff("Timing", old.scoring.timing, new.scoring.timing, "timing signal")
+    return e
+
+
+def _thresholds_diff(old: ICP, new: ICP) -> list[DiffEntry]:
+    """Tier thresholds, the intercept and the in-market threshold."""
+    e: list[DiffEntry] = []
     th = "Thresholds"
     for k in ("A", "B", "C"):
         a, b = old.scoring.tiers.get(k), new.scoring.tiers.get(k)
@@ -199,6 +222,12 @@ def diff(old: ICP, new: ICP) -> IcpDiff:
                 f"{old.scoring.in_market_at:g} → {new.scoring.in_market_at:g}",
             )
         )
+    return e
+
+
+def _personas_diff(old: ICP, new: ICP) -> list[DiffEntry]:
+    """Personas removed, added or changed, by id."""
+    e: list[DiffEntry] = []
     old_p = {p.id: p for p in old.personas}
     new_p = {p.id: p for p in new.personas}
     for pid in old_p.keys() - new_p.keys():
@@ -208,11 +237,7 @@ def diff(old: ICP, new: ICP) -> IcpDiff:
     for pid in old_p.keys() & new_p.keys():
         if old_p[pid] != new_p[pid]:
             e.append(DiffEntry("Personas", "changed", f"persona {pid}"))
-    from icpkit.interviews.words import insight_changes
-
-    for change, subject, detail in insight_changes(old.insights, new.insights):
-        e.append(DiffEntry("Insights", change, subject, detail))  # type: ignore[arg-type]
-    return IcpDiff(old.version, new.version, e)
+    return e
 
 
 # -- status ------------------------------------------------------------------------------------
