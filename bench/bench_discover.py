@@ -326,7 +326,14 @@ def _machine() -> str:
 # icp discover on a small base (issue 10: 336 rows within 3 s)
 
 _CLI = """
-import sys
+import atexit, resource, sys
+
+def _cpu():  # this process's CPU and its reaped worker's, for the critical path
+    own, kids = (resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    cpu = (own.ru_utime + own.ru_stime, kids.ru_utime + kids.ru_stime)
+    sys.stderr.write("BENCH-CPU %.3f %.3f\\n" % cpu)
+
+atexit.register(_cpu)
 if sys.argv[1] == "sequential":
     import icpkit.discovery.workers as w
     w.worker_count = lambda folds, cpus=None: 0  # no worker: folds after the fit, in-process
@@ -366,6 +373,7 @@ def small_cli(runs: int, rows: int = 336, seed: int = 1) -> int:
             f"data: weak_signal_customers({rows}, seed={seed}, signal=1.5), icp discover defaults"
         )
         figures: dict[str, tuple[list[float], list[float]]] = {}
+        split: dict[str, list[tuple[float, float]]] = {}
         written: dict[str, str] = {}
         for r in range(runs):
             for variant in SMALL_VARIANTS:  # interleaved: load drifts alike
@@ -380,12 +388,29 @@ def small_cli(runs: int, rows: int = 336, seed: int = 1) -> int:
                 cpus, walls = figures.setdefault(variant, ([], []))
                 cpus.append(cpu)
                 walls.append(wall)
+                marks = [
+                    ln.split() for ln in proc.stderr.splitlines() if ln.startswith("BENCH-CPU")
+                ]
+                if marks:
+                    main_cpu, worker_cpu = float(marks[-1][1]), float(marks[-1][2])
+                    split.setdefault(variant, []).append((main_cpu, worker_cpu))
                 written[variant] = out.read_text()
     for variant, (cpus, walls) in figures.items():
         print(
             f"  {SMALL_VARIANTS[variant]:<58} wall median {statistics.median(walls):5.2f} s "
             f"(min {min(walls):.2f}), CPU median {statistics.median(cpus):5.2f} s "
             f"(min {min(cpus):.2f}) over {len(cpus)} runs"
+        )
+    print(
+        "  CPU by process (medians; on an idle 2-core machine the wall time is about the larger "
+        "of the two, the main process waiting little for the worker):"
+    )
+    for variant, pairs in split.items():
+        main_cpu = statistics.median(p[0] for p in pairs)
+        worker_cpu = statistics.median(p[1] for p in pairs)
+        print(
+            f"    {variant:<11} main process {main_cpu:5.2f} s, worker {worker_cpu:5.2f} s "
+            f"-> critical path about {max(main_cpu, worker_cpu):.2f} s"
         )
     same = written["sequential"] == written["workers"]
     print(f"  identical icp.yaml from both: {'yes' if same else 'NO'}")
