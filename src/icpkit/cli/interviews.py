@@ -13,6 +13,7 @@ import typer
 from rich.table import Table
 
 from icpkit.cli._app import app, console, err_console, escape
+from icpkit.cli._options import IcpOpt
 
 if TYPE_CHECKING:
     from icpkit.icp import SegmentInsights
@@ -22,8 +23,6 @@ interviews_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(interviews_app, name="interviews")
-
-IcpOpt = Annotated[Path, typer.Option("--icp", help="The ICP file.")]
 
 
 @interviews_app.command("plan")
