@@ -75,7 +75,6 @@ def discover(
     cfg = search or SearchConfig()
     today = today or date.today()
     best, worst = outcomes.best, outcomes.worst
-    n = frame.height
     # No outcome-ordered value groups: a trait built by looking at the outcome would escape the
     # calibration below. Value sets are grown by refinement, which the calibration re-runs.
     ts = build_traits(
@@ -88,10 +87,53 @@ def discover(
     # Anti-signals first: disqualified accounts are out before any segment is sought, so a
     # segment never has to spell out "not on-prem" to look good.
     disq = find_disqualifiers(frame, ts, best, worst, st, cfg, rng)
-    disqualified = np.zeros(n, dtype=bool)
+    disqualified = np.zeros(frame.height, dtype=bool)
     for c in disq:
         disqualified |= criteria_mask(frame, [c])
+    found, total_eval = _find_segments(frame, ts, best, worst, st, disqualified, cfg)
+    disq = confirm_disqualifiers(frame, disq, found, best, worst)
 
+    # Timing: dated events whose recency raises the share of best customers.
+    timing = find_timing(ts, st, best, worst, disq, cfg, rng)
+    segments = _segments(frame, schema, outcomes, ts, st, found, cfg, warnings)
+    icp = ICP(
+        name=name,
+        version=1,
+        created=today,
+        review_by=date.fromordinal(today.toordinal() + review_days),
+        source=Source(
+            file=str(source_file) if source_file else None,
+            rows=frame.height,
+            sha256=_sha256(source_file),
+            fitted=today,
+        ),
+        outcomes=OutcomeDefinition(**outcomes.describe()),
+        columns={
+            k: v
+            for k, v in (("id", schema.id), ("domain", schema.domain), ("name", schema.name))
+            if v
+        },
+        segments=segments,
+        disqualifiers=[with_evidence(frame, c, best, worst, st) for c in disq],
+        scoring=Scoring(timing=timing),
+    )
+    icp = fit_weights(icp, frame, best, worst, traits=ts, stats=st, random_state=cfg.seed)
+    warnings += _verdicts(icp, segments)
+    table = evidence_table(ts, st)
+    return Discovery(icp, ts, st, table, found, total_eval, warnings)
+
+
+def _find_segments(
+    frame: pl.DataFrame,
+    ts: TraitSet,
+    best: np.ndarray,
+    worst: np.ndarray,
+    st: TraitStats,
+    disqualified: np.ndarray,
+    cfg: SearchConfig,
+) -> tuple[list[FoundSegment], int]:
+    """Sequential covering over the segment layers, every step calibrated on shuffled
+    outcomes, then overlapping segments merged; returns them and the conjunctions evaluated."""
     seg_idx = np.array(
         [
             i
@@ -101,15 +143,24 @@ def discover(
         ],
         dtype=np.int64,
     )
-    p_all = float(best.mean())
-    # Sequential covering, every step calibrated by shuffling the outcomes.
     found, total_eval = sequential_covering(frame, ts, seg_idx, best, worst, st, disqualified, cfg)
-    found = merge_segments(frame, found, best, worst, st, cfg)
-    disq = confirm_disqualifiers(frame, disq, found, best, worst)
+    return merge_segments(frame, found, best, worst, st, cfg), total_eval
 
-    # Timing: dated events whose recency raises the share of best customers.
-    timing = find_timing(ts, st, best, worst, disq, cfg, rng)
 
+def _segments(
+    frame: pl.DataFrame,
+    schema: Schema,
+    outcomes: Outcomes,
+    ts: TraitSet,
+    st: TraitStats,
+    found: list[FoundSegment],
+    cfg: SearchConfig,
+    warnings: list[str],
+) -> list[Segment]:
+    """The ICP's segments from what the search found: musts with evidence, nice-to-haves,
+    value and messaging; artefact warnings are appended to ``warnings``."""
+    best, worst = outcomes.best, outcomes.worst
+    p_all = float(best.mean())
     segments: list[Segment] = []
     for i, fs in enumerate(found):
         inside = fs.cover
@@ -142,42 +193,24 @@ def discover(
                 messaging=segment_messaging(musts, nice, value),
             )
         )
+    return segments
 
-    icp = ICP(
-        name=name,
-        version=1,
-        created=today,
-        review_by=date.fromordinal(today.toordinal() + review_days),
-        source=Source(
-            file=str(source_file) if source_file else None,
-            rows=n,
-            sha256=_sha256(source_file),
-            fitted=today,
-        ),
-        outcomes=OutcomeDefinition(**outcomes.describe()),
-        columns={
-            k: v
-            for k, v in (("id", schema.id), ("domain", schema.domain), ("name", schema.name))
-            if v
-        },
-        segments=segments,
-        disqualifiers=[with_evidence(frame, c, best, worst, st) for c in disq],
-        scoring=Scoring(timing=timing),
-    )
-    icp = fit_weights(icp, frame, best, worst, traits=ts, stats=st, random_state=cfg.seed)
+
+def _verdicts(icp: ICP, segments: list[Segment]) -> list[str]:
+    """Plain warnings when the points model or the segment search found nothing."""
+    out = []
     if not icp.scoring.points and not any(s.bonus for s in icp.segments):
-        warnings.append(
+        out.append(
             "no trait predicts the best customers out of sample (cross-validated points "
             "model): every qualified account gets the base rate as its fit score"
         )
     if not segments:
-        warnings.append(
+        out.append(
             "no segment passed the significance test (the whole search, refinements included, "
             "calibrated on shuffled outcomes): no group of accounts stands out from the base "
             "rate by more than chance (or there are too few best customers)"
         )
-    table = evidence_table(ts, st)
-    return Discovery(icp, ts, st, table, found, total_eval, warnings)
+    return out
 
 
 def evidence_table(ts: TraitSet, st: TraitStats) -> pl.DataFrame:
