@@ -394,9 +394,12 @@ def test_parse_input_counts_closing_tags_wherever_they_are() -> None:
     assert parse_input(early) is early
     deep = "<div>" * 3_000 + "</div>" * 400  # 3,400 '<' - 2 x 400 > MAX_OPEN_TAGS
     assert parse_input(deep).count("<div>") == MAX_OPEN_TAGS
-    for text in ("", "</", "a</b</", "</" * 9 + "x" * 40, "x" * 40 + "</" * 9, "<" * 7):
+    for text in ("", "</", "x</", "a</b</", "</" * 9 + "x" * 40, "x" * 40 + "</" * 9, "<" * 7):
         for need in range(12):
             assert _closes_at_least(text, need) == (text.count("</") >= need), (text, need)
+    for cut in range(2, 12):  # one '</' across each quarter's cut is counted once
+        text = "x" * (cut - 1) + "</" + "y" * (4 * cut - cut - 1)
+        assert _closes_at_least(text, 1) and not _closes_at_least(text, 2), text
 
 
 def test_parse_input_caps_attributes_per_tag_outside_scripts_only() -> None:

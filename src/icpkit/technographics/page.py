@@ -409,11 +409,20 @@ def _cut_tags_with_quoted_angles(html: str, raw_text: _RawText) -> str:
 
 
 def _closes_at_least(html: str, need: int) -> bool:
-    """Whether ``html`` has at least ``need`` ``</``: counted over growing prefixes, as an
-    ordinary page has enough of them in its first quarter (a two-character count over a
-    page of wide characters costs ~0.1 ms)."""
+    """Whether ``html`` has at least ``need`` ``</``: counted a quarter, a quarter and a half
+    at a time (at most one pass in all), stopping once there are enough; an ordinary page
+    has them in its first quarter (a two-character count over a page of wide characters
+    costs ~0.1 ms per 100 KiB)."""
     n = len(html)
-    return any(html.count("</", 0, end) >= need for end in (n // 4, n // 2, n))
+    found, start = 0, 0
+    for end in (n // 4, n // 2, n):
+        found += html.count("</", start, end)
+        if 0 < end < n and html.startswith("</", end - 1):
+            found += 1  # one across the cut, which neither piece counts
+        if found >= need:
+            return True
+        start = end
+    return False
 
 
 def parse_input(html: str) -> str:
