@@ -16,9 +16,9 @@ import pytest
 from pydantic import ValidationError
 
 import icpkit
-from icpkit.criteria import Criterion
+from icpkit.criteria import Criterion, Evidence
 from icpkit.errors import IcpFileError, IcpkitError
-from icpkit.icp import ICP, Segment
+from icpkit.icp import ICP, Scoring, Segment
 
 GOOD: dict[str, Any] = {
     "name": "t",
@@ -114,6 +114,45 @@ def test_sub_models_inside_an_icp_report_the_full_path() -> None:
     with pytest.raises(IcpFileError) as exc:
         ICP.model_validate({"segments": [seg.model_dump(by_alias=True), {"id": 3}]})
     assert exc.value.field is not None and exc.value.field.startswith("segments.1.")
+
+
+# Each part of an ICP a user (or a script) may build on its own: bad data, the field to name.
+PARTS: list[tuple[Callable[[], object], str | None, str]] = [
+    (lambda: Criterion(column="a"), None, "exactly one operator"),
+    (lambda: Criterion.model_validate({"column": "a", "between": [None, None]}), None, "bound"),
+    (
+        lambda: Segment.model_validate({"id": "s", "name": "x", "must": [{"column": "a"}]}),
+        "must.0",
+        "exactly one operator",
+    ),
+    (lambda: Scoring.model_validate_json('{"tiers": "bad"}'), "tiers", "object"),
+    (lambda: Scoring(tiers={"A": 10, "B": 20, "C": 5}), None, "fall strictly"),
+    (lambda: Evidence.model_validate_strings({"best_share": "lots"}), "best_share", "number"),
+]
+
+
+@pytest.mark.parametrize(("build", "field", "words"), PARTS)
+def test_each_part_built_on_its_own_raises_icp_file_error(
+    build: Callable[[], object], field: str | None, words: str
+) -> None:
+    with pytest.raises(IcpFileError) as exc:
+        build()
+    assert exc.value.field == field
+    assert words in str(exc.value)
+    assert not isinstance(exc.value, ValidationError)
+    # still a ValueError, as pydantic's error was, for code that caught that
+    assert isinstance(exc.value, ValueError)
+
+
+def test_a_part_inside_an_icp_names_the_full_path_not_its_own() -> None:
+    """A criterion's own check raised deep inside an ICP names segments.0.must.1, not must.1."""
+    with pytest.raises(IcpFileError) as exc:
+        ICP(
+            segments=[
+                {"id": "s", "name": "x", "must": [{"column": "a", "in": ["x"]}, {"column": "b"}]}
+            ]
+        )
+    assert exc.value.field == "segments.0.must.1"
 
 
 def _icp_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

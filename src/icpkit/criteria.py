@@ -26,12 +26,112 @@ from __future__ import annotations
 
 import math
 import re
+from contextvars import ContextVar
 from datetime import date
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 import polars as pl
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from icpkit.errors import IcpFileError
+
+# Set while a file model validates, so models pydantic builds inside it let the raw error travel
+# up and the outermost one names the whole dotted path ("segments.0.must.1").
+_ENCLOSED: ContextVar[bool] = ContextVar("icpkit_file_model_enclosed", default=False)
+
+
+class FileModel(BaseModel):
+    """Base of every model read from an ICP file (criteria, evidence, segments, the ICP itself).
+
+    Building one from bad data (the constructor, ``model_validate``, ``model_validate_json``,
+    ``model_validate_strings``) raises :class:`~icpkit.errors.IcpFileError` naming the field,
+    never a raw pydantic ``ValidationError``: a hand-edited file is user input. Only these entry
+    points translate; pydantic validates nested models without calling them, so the outermost
+    model's error names the whole dotted path ("segments.0.must.1").
+    """
+
+    def __init__(self, /, **data: Any) -> None:
+        # pydantic calls a custom __init__ for nested models too; only the outermost translates.
+        if _ENCLOSED.get():
+            super().__init__(**data)
+            return
+        token = _ENCLOSED.set(True)
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise validation_error(exc) from None
+        finally:
+            _ENCLOSED.reset(token)
+
+    @classmethod
+    def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Self:
+        if _ENCLOSED.get():
+            return super().model_validate(obj, *args, **kwargs)
+        token = _ENCLOSED.set(True)
+        try:
+            return super().model_validate(obj, *args, **kwargs)
+        except ValidationError as exc:
+            raise validation_error(exc) from None
+        finally:
+            _ENCLOSED.reset(token)
+
+    @classmethod
+    def model_validate_json(cls, json_data: Any, *args: Any, **kwargs: Any) -> Self:
+        if _ENCLOSED.get():
+            return super().model_validate_json(json_data, *args, **kwargs)
+        token = _ENCLOSED.set(True)
+        try:
+            return super().model_validate_json(json_data, *args, **kwargs)
+        except ValidationError as exc:
+            raise validation_error(exc) from None
+        finally:
+            _ENCLOSED.reset(token)
+
+    @classmethod
+    def model_validate_strings(cls, obj: Any, *args: Any, **kwargs: Any) -> Self:
+        if _ENCLOSED.get():
+            return super().model_validate_strings(obj, *args, **kwargs)
+        token = _ENCLOSED.set(True)
+        try:
+            return super().model_validate_strings(obj, *args, **kwargs)
+        except ValidationError as exc:
+            raise validation_error(exc) from None
+        finally:
+            _ENCLOSED.reset(token)
+
+
+def _model_names(cls: type[BaseModel] = FileModel) -> set[str]:
+    names = {cls.__name__}
+    for sub in cls.__subclasses__():
+        names |= _model_names(sub)
+    return names
+
+
+def validation_error(exc: ValidationError) -> IcpFileError:
+    """The first of pydantic's errors in the words and dotted field path of the ICP file; the
+    message counts the others."""
+    errors = exc.errors()
+    err = errors[0]
+    # pydantic adds validator and model names to loc ("function-wrap[...]", "Segment"): drop them.
+    models = _model_names()
+    loc = [
+        p
+        for p in err["loc"]
+        if not (isinstance(p, str) and (p.startswith("function-") or p in models))
+    ]
+    msg = err["msg"].removeprefix("Value error, ")
+    more = len(errors) - 1
+    if more:
+        msg += f" (and {more} more problem{'s' if more > 1 else ''})"
+    return IcpFileError(msg, field=".".join(str(p) for p in loc) or None)
 
 
 class Layer(StrEnum):
@@ -59,7 +159,7 @@ class Operator(StrEnum):
     WITHIN_DAYS = "within_days"
 
 
-class Evidence(BaseModel):
+class Evidence(FileModel):
     """How a criterion (or a segment) separated best from worst customers when it was fitted.
 
     Shares are fractions (0-1) of each group that meet the criterion; ``lift`` is the share among
@@ -102,7 +202,7 @@ class Evidence(BaseModel):
         return v
 
 
-class Criterion(BaseModel):
+class Criterion(FileModel):
     """One explicit test on one column. See the module docstring for the file syntax."""
 
     # use_enum_values: the layer is kept as its plain string, so frames and YAML built from

@@ -90,8 +90,10 @@ class OutcomeError(InputError):
     """No usable best/worst outcome definition can be built from the data."""
 
 
-class IcpFileError(IcpkitError):
-    """An ICP file is invalid. ``line`` is 1-based where known; ``field`` is a dotted path."""
+class IcpFileError(IcpkitError, ValueError):
+    """An ICP file (or an ICP model built from data) is invalid. ``line`` is 1-based where known;
+    ``field`` is a dotted path. Also a ``ValueError``, as pydantic's ``ValidationError`` is, so
+    code that caught that when building a criterion keeps working."""
 
     def __init__(
         self,

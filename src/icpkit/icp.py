@@ -50,16 +50,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    ModelWrapValidatorHandler,
-    ValidationError,
-    model_validator,
-)
+from pydantic import ConfigDict, Field, model_validator
 
-from icpkit.criteria import Criterion, format_number
+from icpkit.criteria import Criterion, FileModel, format_number
 from icpkit.errors import IcpFileError
 
 FORMAT_VERSION = 1
@@ -69,7 +62,7 @@ FORMAT_VERSION = 1
 TIER_WORDS = {"A": "strong fit", "B": "good fit", "C": "average", "D": "poor fit"}
 
 
-class _Model(BaseModel):
+class _Model(FileModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
@@ -351,21 +344,6 @@ class Insights(_Model):
         return next((s for s in self.segments if s.segment == segment_id), None)
 
 
-def _validation_error(exc: ValidationError) -> IcpFileError:
-    """The first of pydantic's errors in the words and dotted field path of the ICP file; the
-    message counts the others."""
-    errors = exc.errors()
-    err = errors[0]
-    loc = [p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
-    # pydantic adds the model-validator's own name to loc for "after" validators; drop it.
-    loc = [p for p in loc if p not in ("Criterion", "Segment", "Scoring", "ICP")]
-    msg = err["msg"].removeprefix("Value error, ")
-    more = len(errors) - 1
-    if more:
-        msg += f" (and {more} more problem{'s' if more > 1 else ''})"
-    return IcpFileError(msg, field=".".join(str(p) for p in loc) or None)
-
-
 class ICP(_Model):
     """An Ideal Customer Profile: explicit criteria, evidence, scoring rules and history."""
 
@@ -406,18 +384,6 @@ class ICP(_Model):
         if self.review_by is None:
             self.review_by = self.created + timedelta(days=365)
         return self
-
-    @model_validator(mode="wrap")
-    @classmethod
-    def _as_icp_error(cls, data: Any, handler: ModelWrapValidatorHandler[ICP]) -> ICP:
-        """Every way to build an ICP (``ICP(...)``, ``model_validate``, ``model_validate_json``,
-        ``model_validate_strings``, :meth:`from_yaml`) raises :class:`IcpFileError` naming the
-        field, never a raw pydantic ``ValidationError`` (declared after ``_check``, so it wraps
-        that check too)."""
-        try:
-            return handler(data)
-        except ValidationError as exc:
-            raise _validation_error(exc) from None
 
     # -- convenience ------------------------------------------------------------------------
 
@@ -469,7 +435,7 @@ class ICP(_Model):
             raise IcpFileError("an ICP file must be a mapping at the top level", file=file, line=1)
         try:
             return cls.model_validate(data)
-        except IcpFileError as exc:  # from _as_icp_error: add the file and the line
+        except IcpFileError as exc:  # from FileModel: add the file and the line
             loc = [int(p) if p.isdigit() else p for p in (exc.field or "").split(".") if p]
             line = _line_of(node, loc)
             raise IcpFileError(exc.message, file=file, line=line, field=exc.field) from None
