@@ -95,12 +95,18 @@ def self_signed(tmp: Path, host: str) -> ssl.SSLContext:
 PAGE = b"<html><head><meta name='generator' content='WordPress 6.4.2'></head><body>hi</body></html>"
 
 
+CONNECTIONS: list[list[bytes]] = []  # per connection accepted by http_page, the paths asked
+
+
 async def http_page(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     """Answers every request on the connection (keep-alive) with PAGE, or 404 for robots.txt."""
+    paths: list[bytes] = []
+    CONNECTIONS.append(paths)
     try:
         while True:
             head = await reader.readuntil(b"\r\n\r\n")
             path = head.split(b" ", 2)[1]
+            paths.append(path)
             status, body = (
                 (b"404 Not Found", b"none") if path == b"/robots.txt" else (b"200 OK", PAGE)
             )
@@ -127,8 +133,10 @@ def fetch(url: str, **config: object) -> FetchResult:
 
 def test_https_page_over_the_loops_tls(serve: Callable[..., RawServer], tmp_path: Path) -> None:
     """The TLS handshake is the loop's own start_tls; robots.txt and the page share the connection."""
+    CONNECTIONS.clear()
     server = serve(http_page, self_signed(tmp_path, "tls.test"))
     result = fetch(f"https://tls.test:{server.port}/", verify_tls=False)
+    assert CONNECTIONS == [[b"/robots.txt", b"/"]]
     assert result.error is None, result.error
     assert result.status == 200
     assert result.page is not None and "WordPress 6.4.2" in result.page.html
