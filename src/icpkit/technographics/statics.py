@@ -96,3 +96,6 @@ def _next_occurrence(text: str, chain: str, where: Iterator[int] | None, start: 
 
 # what follows the chain in an assignment (the first alternative of :func:`js_regex`)
 _ASSIGNED = re.compile(r"\s*=(?![=>])")
+
+
+__all__ = ["static_js_values"]
