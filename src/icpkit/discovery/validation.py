@@ -186,29 +186,36 @@ def _fold(
     outcomes: Outcomes,
     train: np.ndarray,
     test: np.ndarray,
-    base: tuple[np.ndarray, np.ndarray] | None,
-    seed: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
-    """One fold: re-discover on ``train``, score ``test``; the black box on the same rows.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One fold: re-discover on ``train``, score ``test``.
 
     A module-level function of its arguments only, so it runs the same in a worker process.
-    Returns the test rows' ranking score, selection, tier-A flag and black-box probability.
+    Returns the test rows' ranking score, selection and tier-A flag.
     """
     fold_icp = fitter(frame[train], _subset(outcomes, train))
     p = predict(fold_icp, frame[test])
-    bprob = None
-    if base is not None:
-        bprob = black_box_probabilities(base, outcomes.best, train, test, seed)
-    return p.ranking_score, p.selected, p.tier == "A", bprob
+    return p.ranking_score, p.selected, p.tier == "A"
+
+
+def _black_boxes(
+    base: tuple[np.ndarray, np.ndarray],
+    y: np.ndarray,
+    splits: list[tuple[np.ndarray, np.ndarray]],
+    seed: int,
+) -> list[np.ndarray]:
+    """The black box's probabilities for every fold's test rows (one task: they are cheap)."""
+    return [black_box_probabilities(base, y, train, test, seed) for train, test in splits]
 
 
 class KFoldRun:
     """The k-fold part of validation, started before the final fit and collected after it.
 
-    With ``workers`` (a :class:`~icpkit.discovery.workers.FoldPool`) every fold is submitted at once;
-    :meth:`metrics` then runs in this process each fold no worker has picked up yet, from the
-    last one down, and waits for the rest. Without workers the folds run in :meth:`metrics`.
-    Either way the same function computes every fold, so the figures are identical.
+    With ``workers`` (a :class:`~icpkit.discovery.workers.FoldPool`) every task is submitted
+    at once, the black boxes of all folds first (the worker takes them while this process
+    still fits, so it never has to import the boosting library); :meth:`metrics` then runs
+    here each fold the worker has not been sent yet, from the last one down, and waits for
+    the rest. Without workers everything runs in :meth:`metrics`. Either way the same
+    functions compute every figure, so they are identical.
     """
 
     def __init__(
@@ -230,38 +237,42 @@ class KFoldRun:
         skf = StratifiedKFold(n_splits=folds, shuffle=True, random_state=random_state)
         self.splits = list(skf.split(np.zeros(frame.height), best))
         self.base = baseline_features(frame, schema) if baseline else None
-        self.args = [
-            (fitter, frame, outcomes, train, test, self.base, random_state)
-            for train, test in self.splits
-        ]
-        self.futures: list[Future[Any] | None] = [None] * len(self.args)
+        self.tasks: list[tuple[Callable[..., Any], tuple[Any, ...]]] = []
+        if self.base is not None:
+            self.tasks.append((_black_boxes, (self.base, best, self.splits, random_state)))
+        self.tasks += [(_fold, (fitter, frame, outcomes, tr, te)) for tr, te in self.splits]
+        self.futures: list[Future[Any] | None] = [None] * len(self.tasks)
         if workers is not None:
-            self.futures = [workers.submit(_fold, *a) for a in self.args]
+            self.futures = [workers.submit(fn, *args) for fn, args in self.tasks]
 
     def metrics(self) -> tuple[Metrics, Metrics | None]:
         """The pooled out-of-fold metrics of the ICP and of the black box."""
-        results: list[Any] = [None] * len(self.args)
-        for i in reversed(range(len(self.args))):
+        results: list[Any] = [None] * len(self.tasks)
+        for i in reversed(range(len(self.tasks))):
             future = self.futures[i]
             if future is None or future.cancel():
-                results[i] = _fold(*self.args[i])
+                fn, args = self.tasks[i]
+                results[i] = fn(*args)
         for i, future in enumerate(self.futures):
             if results[i] is None and future is not None:
                 try:
                     results[i] = future.result()
-                except Exception:  # a worker died or its error did not travel: fold it here
-                    results[i] = _fold(*self.args[i])
+                except Exception:  # the worker died or its error did not travel: run it here
+                    fn, args = self.tasks[i]
+                    results[i] = fn(*args)
+        probs = results.pop(0) if self.base is not None else None
         n = self.frame.height
         best, worst = self.outcomes.best, self.outcomes.worst
-        score, bprob = np.zeros(n), np.zeros(n)
+        score = np.zeros(n)
         sel, top = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
-        for (_, test), (s, selected, is_top, prob) in zip(self.splits, results, strict=True):
+        for (_, test), (s, selected, is_top) in zip(self.splits, results, strict=True):
             score[test], sel[test], top[test] = s, selected, is_top
-            if prob is not None:
-                bprob[test] = prob
         kfold = metrics(score, sel, best, worst, top)
-        if self.base is None:
+        if probs is None:
             return kfold, None
+        bprob = np.zeros(n)
+        for (_, test), prob in zip(self.splits, probs, strict=True):
+            bprob[test] = prob
         return kfold, _baseline_metrics(bprob, sel, top, best, worst)
 
 
