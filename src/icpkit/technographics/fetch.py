@@ -490,28 +490,20 @@ class _Fetcher:
             key = target_key(target)
             first = target_url(target)
         except IcpkitError as exc:
-            failed = _classify(exc)
-            result = FetchResult(
-                domain=target.strip(),
-                url=target,
-                final_url=None,
-                status=None,
-                page=None,
-                error=str(failed),
-                error_kind=failed.kind,
-                elapsed_ms=0.0,
-                from_cache=False,
-                robots_disallowed=False,
-            )
-            return target.strip(), result, None
+            return target.strip(), _invalid(target, _classify(exc)), None
+        out = await self._first_answer(target, first, via)
+        return key, *_recorded(key, first, out, (time.perf_counter() - started) * 1000)
+
+    async def _first_answer(self, target: str, first: str, via: Via) -> _Outcome:
+        """The outcome at ``first``; a bare domain whose https:// fails to connect is tried
+        again over http:// (many small sites still serve only that)."""
         urls = [first]
         if self.config.http_fallback and "://" not in target and first.startswith("https://"):
             urls.append("http://" + first[len("https://") :])
         out = _Outcome(url=first)
         for index, url in enumerate(urls):
             try:
-                out = await self._chain(url, via)
-                break
+                return await self._chain(url, via)
             except Exception as exc:  # mapped right here; cancellation passes through
                 failed = _classify(exc)
                 out = _Outcome(
@@ -523,41 +515,63 @@ class _Fetcher:
                 )
                 if not (failed.fallback and index + 1 < len(urls)):
                     break
-        elapsed = (time.perf_counter() - started) * 1000
-        page = None
-        if out.status is not None and out.final_url is not None:
-            page = _make_page(out.final_url, out.text, out.headers, out.cookies, out.robots)
-        result = FetchResult(
-            domain=key,
-            url=first,
-            final_url=out.final_url,
-            status=out.status,
-            page=page,
-            error=out.error,
-            error_kind=out.error_kind,
-            elapsed_ms=elapsed,
-            from_cache=False,
-            robots_disallowed=out.robots_disallowed,
-            truncated=out.truncated,
-            attempts=out.attempts,
-        )
-        entry = CachedFetch(
-            key=key,
-            url=first,
-            final_url=out.final_url if out.status is not None else None,
-            status=out.status,
-            headers=tuple(out.headers),
-            cookies=out.cookies,
-            body=out.text,
-            robots=out.robots,
-            truncated=out.truncated,
-            robots_disallowed=out.robots_disallowed,
-            error=out.error,
-            error_kind=out.error_kind,
-            elapsed_ms=elapsed,
-            fetched_at=time.time(),
-        )
-        return key, result, entry
+        return out
+
+
+def _invalid(target: str, failed: _FetchFailed) -> FetchResult:
+    """The result of a target that is not a domain or URL (nothing fetched, nothing cached)."""
+    return FetchResult(
+        domain=target.strip(),
+        url=target,
+        final_url=None,
+        status=None,
+        page=None,
+        error=str(failed),
+        error_kind=failed.kind,
+        elapsed_ms=0.0,
+        from_cache=False,
+        robots_disallowed=False,
+    )
+
+
+def _recorded(
+    key: str, first: str, out: _Outcome, elapsed: float
+) -> tuple[FetchResult, CachedFetch]:
+    """One outcome as the caller sees it (with the page) and as the cache stores it."""
+    page = None
+    if out.status is not None and out.final_url is not None:
+        page = _make_page(out.final_url, out.text, out.headers, out.cookies, out.robots)
+    result = FetchResult(
+        domain=key,
+        url=first,
+        final_url=out.final_url,
+        status=out.status,
+        page=page,
+        error=out.error,
+        error_kind=out.error_kind,
+        elapsed_ms=elapsed,
+        from_cache=False,
+        robots_disallowed=out.robots_disallowed,
+        truncated=out.truncated,
+        attempts=out.attempts,
+    )
+    entry = CachedFetch(
+        key=key,
+        url=first,
+        final_url=out.final_url if out.status is not None else None,
+        status=out.status,
+        headers=tuple(out.headers),
+        cookies=out.cookies,
+        body=out.text,
+        robots=out.robots,
+        truncated=out.truncated,
+        robots_disallowed=out.robots_disallowed,
+        error=out.error,
+        error_kind=out.error_kind,
+        elapsed_ms=elapsed,
+        fetched_at=time.time(),
+    )
+    return result, entry
 
 
 def _transport(
