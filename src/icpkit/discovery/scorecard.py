@@ -28,7 +28,8 @@ segment does, so on shuffled outcomes it must stay flat in at least 95% of runs.
 is the *best* of the penalties tried (about five on noise, up to nine), and the pooled held-out
 AUC of cross-validation spreads wider under no signal than the Mann-Whitney error says (each
 account is scored by a model fitted without it). Measured on shuffled outcomes (generated
-bases of 300-2,000 rows and the real Telco base; ``bench/bench_null.py --points``, 500 runs):
+bases of 300-2,000 rows: 200 fresh exports as ``bench/bench_null.py --points --runs 200``
+makes them and 300 permutations over six fixed bases; and the real Telco base):
 a critical value of 2.0 (one test's 2.3%) left 13.2% of tables not flat, Bonferroni over the
 penalties tried (2.3-2.5) 7.6%, 2.5 still 6.0%; the empirical 95% quantile of the best z is
 2.6-2.65, hence ``SIGNAL_Z = 2.65`` (4.6%, upper 95% bound 6.5%). The null spread depends on
