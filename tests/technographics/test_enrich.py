@@ -44,8 +44,10 @@ def detector(tmp_path_factory: pytest.TempPathFactory) -> Detector:
 
 
 def _kw(server: SiteServer) -> dict[str, object]:
+    # slow.test never answers, so the timeout bounds each test; 3 s leaves a loaded machine room
+    # for the pages that do answer (0.5 s failed once at load 14).
     return {
-        "config": FetchConfig(allow_private=True, retries=0, timeout=0.5, respect_robots=False),
+        "config": FetchConfig(allow_private=True, retries=0, timeout=3.0, respect_robots=False),
         "resolver": Resolver(allow_private=True, overrides=dict.fromkeys(HOSTS, "127.0.0.1")),
     }
 
@@ -158,7 +160,7 @@ def test_enrich_joins_back_on_normalised_domain(
     )
     kw = _kw(server)
     kw["config"] = FetchConfig(
-        allow_private=True, retries=0, timeout=0.5, respect_robots=False, http_fallback=True
+        allow_private=True, retries=0, timeout=3.0, respect_robots=False, http_fallback=True
     )
     with FetchCache(tmp_path / "c.sqlite") as cache:
         out = enrich(accounts, "website", detector=detector, cache=cache, **kw)  # type: ignore[arg-type]
