@@ -437,6 +437,7 @@ REQUIRED_ELEMENTS = [
     "<meta name=author content='Dealer&#32;Spike'>", "<meta name=AUTHOR content='dealer spike'>",
     "<amp-ad type=adsense>", "<amp-ad type=other>", "<footer><div id=nav class=main>",
     "<a aria-labelledby='PI-AMAZON'>", "<a aria-labelledby='pi-amazon'>",
+    "&lt;amp-ad type=adsense&gt;", "<b data-venmo-supported=&#116;rue>",
 ]  # fmt: skip
 
 
@@ -462,7 +463,11 @@ def test_selector_requirements_all_occur_whenever_the_selector_matches(body: str
     for selector in SELECTORS + REQUIRED_SELECTORS:
         reqs = selector_requirements(selector)
         if reqs is not None and tree.css_first(selector) is not None:
-            assert any(all(x in hay for x in needed) for _lead, needed in reqs), (selector, reqs)
+            raw = fold_for_prefilter(html)
+            assert any(
+                all(x in hay for x in needed) and all(x in raw for x in markup)
+                for _lead, needed, markup in reqs
+            ), (selector, reqs)
 
 
 def test_selector_requirements_need_every_literal() -> None:
@@ -470,11 +475,15 @@ def test_selector_requirements_need_every_literal() -> None:
     only ``true`` (every page) no longer makes the rule a candidate."""
     reqs = selector_requirements("img[src*='amazonpay'], [data-amazon-payments='true']")
     assert reqs == [
-        ("amazonpay", frozenset({"amazonpay", "src"})),  # (<image> makes an img)
-        ("true", frozenset({"true", "data-amazon-payments"})),
+        ("amazonpay", frozenset({"amazonpay", "src"}), frozenset({"src"})),  # (<image>: img)
+        ("true", frozenset({"true", "data-amazon-payments"}), frozenset({"data-amazon-payments"})),
     ]
     assert selector_requirements("meta[name='author'][content*='Dealer Spike']") == [
-        ("author", frozenset({"author", "dealer", "spike", "name", "content", "<meta"}))
+        (
+            "author",
+            frozenset({"author", "dealer", "spike", "name", "content", "<meta"}),
+            frozenset({"name", "content", "<meta"}),
+        )
     ]
     assert selector_requirements("a, tbody") is None
 

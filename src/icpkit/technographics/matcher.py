@@ -102,8 +102,8 @@ class Matcher:
             self._build_buckets()
             self._build_text_gate()
             self._build_js_scan()
-            html_lits = self._build_dom_gates()
-            self._build_page_scans(html_lits)
+            html_lits, raw_only = self._build_dom_gates()
+            self._build_page_scans(html_lits, raw_only)
 
     # -- construction ----------------------------------------------------------------------
 
@@ -184,20 +184,25 @@ class Matcher:
             build_automaton({c: c for c in chains}) if chains and self._js_scan is None else None
         )
 
-    def _build_dom_gates(self) -> set[str]:
+    def _build_dom_gates(self) -> tuple[set[str], set[str]]:
         """Which dom rules can select on a page (literals of their selectors), and which of
-        their text/attribute patterns can match; returns the literals looked for in the HTML."""
+        their text/attribute patterns can match; returns the literals looked for in the HTML
+        and in it with references decoded, and those looked for in the raw HTML only."""
         # rule index by the lead literal of each selector of its list, with every literal
         # that selector needs: it is a candidate when all of them are on the page
         selector_lits: dict[str, list[tuple[int, frozenset[str]]]] = {}
+        raw_only: set[str] = set()  # markup: looked for in the raw HTML only
+        values: set[str] = set()  # the other literals (a literal may be both)
         self._dom_always: list[int] = []
         for i, (_ti, rule, _pos) in enumerate(self.dom_rules):
             parts = selector_requirements(rule.selector)
             if parts is None:
                 self._dom_always.append(i)
             else:
-                for lead, needed in parts:
+                for lead, needed, markup in parts:
                     selector_lits.setdefault(lead, []).append((i, needed))
+                    raw_only |= markup
+                    values |= needed - markup
         # which of a rule's text/attribute patterns can match at all, from literals: an
         # attribute value is in the source (entities aside); a node's text is a contiguous
         # piece of the document's text nodes joined without separator
@@ -225,16 +230,19 @@ class Matcher:
                 reqs_list = [_pattern_reqs(p) for p in pats]
                 attr_reqs.append((name_lit, reqs_list))
                 if name_lit:
-                    html_lits.add(name_lit)
-                html_lits.update(x for reqs in reqs_list for r in reqs or () for x in r)
+                    raw_only.add(name_lit)
+                values.update(x for reqs in reqs_list for r in reqs or () for x in r)
             self._dom_attr_reqs.append(attr_reqs)
         self._dom_lits = selector_lits
         self._dom_text_scan = LiteralScan(text_lits, self.native)
-        return html_lits
+        # a value also written with references (``&#116;rue``) counts; markup cannot be
+        return (html_lits - raw_only) | values, raw_only - values
 
-    def _build_page_scans(self, html_lits: set[str]) -> None:
+    def _build_page_scans(self, html_lits: set[str], raw_only: set[str]) -> None:
         """One scan of the HTML for the literals of the html patterns and of the dom and text
-        gates (``html_lits``), and one of the HTML with references decoded for the gates'."""
+        gates (``html_lits``, ``raw_only``), and one of the HTML with references decoded for
+        the gates' (``raw_only`` aside: markup, ``<iframe``, is never written with
+        references, and a tag literal in every gate made ``&lt;`` decode the whole page)."""
         gate_lits = html_lits | {
             x for reqs in self._text_reqs or () for req in reqs for alt in req for x in alt
         }
@@ -261,7 +269,8 @@ class Matcher:
             if c in USUAL_REFS
             for ref in USUAL_REFS[c]
         }
-        page_lits = set(gate_lits) | self._spelled
+        page_lits = set(gate_lits) | self._spelled | raw_only
+        # (a markup literal that a text pattern also needs is looked for decoded as well)
         html_bucket = self._list_buckets.get("html")
         if html_bucket is not None:
             page_lits |= html_bucket.every_literal

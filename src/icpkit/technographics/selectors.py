@@ -119,25 +119,28 @@ def selector_literals(selector: str) -> frozenset[str] | None:
     reqs = selector_requirements(selector)
     if reqs is None:
         return None
-    return frozenset(lead for lead, _rest in reqs)
+    return frozenset(lead for lead, _needed, _markup in reqs)
 
 
-def selector_requirements(selector: str) -> list[tuple[str, frozenset[str]]] | None:
-    """Per selector of a list, its most selective necessary literal and *all* its necessary
-    literals (folded): the selector can select only if the raw HTML (or the HTML with
-    references decoded) contains every one of them. ``None``: some selector of the list
-    needs no literal.
+def selector_requirements(selector: str) -> list[tuple[str, frozenset[str], frozenset[str]]] | None:
+    """Per selector of a list, its most selective necessary literal, *all* its necessary
+    literals (folded), and those of them that are markup (``<tag`` and attribute names):
+    the selector can select only if the raw HTML (or the HTML with references decoded)
+    contains every literal, markup ones in the raw HTML itself (the tokenizer decodes no
+    reference in a tag or attribute name). ``None``: some selector of the list needs no
+    literal.
 
     One literal per selector let ``[data-amazon-payments='true']`` through on every page (it
     needs ``true``, and ``data-amazon-payments``); all of them together rule it out.
     """
-    out: list[tuple[str, frozenset[str]]] = []
+    out: list[tuple[str, frozenset[str], frozenset[str]]] = []
     for part in _split_selector_list(selector):
         ok = _part_literals(part)
         if not ok:
             return None
         lead = max(ok, key=lambda c: (c[0], len(c[1])))[1]
-        out.append((lead, frozenset(lit for _rank, lit in ok)))
+        markup = frozenset(lit for rank, lit in ok if rank < 3)
+        out.append((lead, frozenset(lit for _rank, lit in ok), markup))
     return out or None
 
 
