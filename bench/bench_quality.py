@@ -47,7 +47,7 @@ shares and their Clopper-Pearson 95% upper bounds are printed (target: share ≤
 Usage::
 
     python bench/bench_quality.py [--quick] [--only generated|telco|crunchbase|null]
-                                  [--null-runs 210] [--seed 0]
+                                  [--null-runs 210] [--null-first 0] [--seed 0]
 
 Needs scikit-learn and scipy (icpkit's own dependencies); ``pip install -e '.[bench]'`` is
 enough. Prints figures and never asserts.
@@ -459,10 +459,13 @@ NULL_SIZES: dict[str, tuple[int, int]] = {
 }
 
 
-def null_runs(total: int, seed: int, progress: Callable[[str], None]) -> list[NullRun]:
+def null_runs(
+    total: int, seed: int, progress: Callable[[str], None], first: int = 0
+) -> list[NullRun]:
+    """Shuffled-outcome runs ``first`` .. ``first + total - 1`` (a slice runs in parallel)."""
     runs: list[NullRun] = []
     sizes = list(NULL_SIZES.items())
-    for r in range(total):
+    for r in range(first, first + total):
         size, (n, noise) = sizes[r % len(sizes)]
         raw, _ = weak_signal_customers(
             n, seed=seed + 10_000 + r, n_noise_columns=noise, shuffle_outcomes=True
@@ -601,6 +604,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", choices=("generated", "telco", "crunchbase", "null"))
     ap.add_argument("--null-runs", type=int, default=None, help="default 210 (30 with --quick)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument(
+        "--null-first",
+        type=int,
+        default=0,
+        help="first null run (to split the runs over processes)",
+    )
     args = ap.parse_args(argv)
     null_total = args.null_runs if args.null_runs is not None else (30 if args.quick else 210)
 
@@ -638,7 +647,9 @@ def main(argv: list[str] | None = None) -> int:
     if want("null") and null_total > 0:
         print(flush=True)
         t0 = time.perf_counter()
-        runs = null_runs(null_total, args.seed, lambda s: print(s, flush=True))
+        runs = null_runs(
+            null_total, args.seed, lambda s: print(s, flush=True), first=args.null_first
+        )
         print_null(runs)
         print(f"({time.perf_counter() - t0:.0f} s wall for the null test)")
     return 0
