@@ -545,6 +545,48 @@ def _universe(
     return total
 
 
+def _permutation_p(
+    obs: _Step,
+    args: tuple[pl.DataFrame, np.ndarray, list[Criterion], list[str], list[str]],
+    pairs: np.ndarray,
+    pop: np.ndarray,
+    disqualified: np.ndarray,
+    cfg: SearchConfig,
+    min_n: int,
+    cols: _Columns,
+    rng: np.random.Generator,
+) -> tuple[float, np.ndarray, str]:
+    """A step's p and its criteria's p from the complete search re-run on shuffled outcomes.
+
+    Outcomes are shuffled among the accounts still in play (``pop``); the segment's p is the
+    Besag-Clifford p of its statistic, each criterion's the exceedance of its own statistic
+    over the largest one each shuffled search produced (never below its raw p).
+    """
+    from icpkit.discovery.significance import exceedance_p, sequential_test, shuffle_within
+
+    def draw(_i: int) -> list[float]:
+        sh = shuffle_within(pairs, pop, rng)
+        s = _search_step(*args, sh[:, 0], sh[:, 1], pop, disqualified, cfg, min_n, cols)
+        if s is None:
+            return [0.0, 0.0]
+        return [s.stat, float(s.crit_stats.max(initial=0.0))]
+
+    res = sequential_test(
+        obs.stat, draw, max_permutations=cfg.max_permutations, stop_after=cfg.stop_after
+    )
+    crit_p = np.array(
+        [
+            max(exceedance_p(float(c), res.null[:, 1]), float(r))
+            for c, r in zip(obs.crit_stats, obs.crit_raw_p, strict=True)
+        ]
+    )
+    how = (
+        f"permutation max-statistic over the complete search ({res.drawn} shuffles of "
+        "the outcomes, beam search, refinement and pruning re-run on each)"
+    )
+    return res.p_value, crit_p, how
+
+
 def sequential_covering(
     frame: pl.DataFrame,
     ts: TraitSet,
@@ -564,12 +606,7 @@ def sequential_covering(
     chance of reporting any segment is at most the segments' share of ``alpha`` (plus
     ``shortcut`` times that).
     """
-    from icpkit.discovery.significance import (
-        exceedance_p,
-        log_bonferroni,
-        sequential_test,
-        shuffle_within,
-    )
+    from icpkit.discovery.significance import log_bonferroni
 
     n = frame.height
     Hs = ts.matrix(seg_idx)  # only the segment columns, filled block by block
@@ -601,28 +638,8 @@ def sequential_covering(
             crit_p = np.minimum(1.0, obs.crit_raw_p * universe)
             how = f"Bonferroni over {universe:.3g} criteria the search could output"
         else:
-            pop = population.copy()
-
-            def draw(_i: int, pop: np.ndarray = pop) -> list[float]:
-                sh = shuffle_within(pairs, pop, rng)
-                s = _search_step(*args, sh[:, 0], sh[:, 1], pop, disqualified, cfg, min_n, cols)
-                if s is None:
-                    return [0.0, 0.0]
-                return [s.stat, float(s.crit_stats.max(initial=0.0))]
-
-            res = sequential_test(
-                obs.stat, draw, max_permutations=cfg.max_permutations, stop_after=cfg.stop_after
-            )
-            p_seg = res.p_value
-            crit_p = np.array(
-                [
-                    max(exceedance_p(float(c), res.null[:, 1]), float(r))
-                    for c, r in zip(obs.crit_stats, obs.crit_raw_p, strict=True)
-                ]
-            )
-            how = (
-                f"permutation max-statistic over the complete search ({res.drawn} shuffles of "
-                "the outcomes, beam search, refinement and pruning re-run on each)"
+            p_seg, crit_p, how = _permutation_p(
+                obs, args, pairs, population.copy(), disqualified, cfg, min_n, cols, rng
             )
         if p_seg > alpha:
             break
