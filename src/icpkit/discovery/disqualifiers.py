@@ -14,8 +14,11 @@ from icpkit.discovery.traits import TraitSet, evaluate
 from icpkit.evidence import TraitStats, trait_stats
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from icpkit.discovery.config import SearchConfig
     from icpkit.discovery.search import FoundSegment
+    from icpkit.discovery.significance import TraitZ
 
 
 def find_disqualifiers(
@@ -36,30 +39,10 @@ def find_disqualifiers(
     eligibility rules re-applied under every shuffle); covering stops at the first step where
     nothing is significant. Disqualifiers on one column that overlap are merged.
     """
-    from icpkit.discovery.significance import TraitZ, trait_max_t
-
     out: list[Criterion] = []
     remaining = np.ones(len(best), dtype=bool)
-    not_lacks = (np.asarray(ts.kinds) != "lacks")[:, None]
     if len(ts) == 0:
         return out
-
-    def statistic(tz: TraitZ) -> np.ndarray:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ok = (
-                (tz.worst_share >= 1.5 * tz.all_share)
-                & (tz.ci_high < 0.5)
-                & (tz.best_share <= 0.5 * tz.worst_share)
-                & (tz.best_share <= cfg.disqualifier_max_lift * tz.all_share)
-                & not_lacks
-                & (tz.n >= cfg.min_best)
-            )
-        return np.where(ok, -tz.z, -np.inf)
-
-    how = (
-        f"permutation max-T over every candidate anti-signal ({cfg.trait_permutations} shuffles "
-        "of the outcomes, eligibility rules re-applied on each)"
-    )
     alpha = cfg.alpha * cfg.disqualifier_share
     for _ in range(cfg.max_disqualifiers):
         if remaining.all():  # no copy of the trait matrices on the first step
@@ -67,31 +50,10 @@ def find_disqualifiers(
         else:
             has, known = ts.has[remaining], ts.known[remaining]
             b_r, w_r = best[remaining], worst[remaining]
-        obs, _ = trait_max_t(has, known, b_r, w_r, statistic, permutations=0, rng=rng)
-        if not np.isfinite(obs).any():
+        step = _covering_step(ts, has, known, b_r, w_r, cfg, rng)
+        if step is None:
             break
-        top = int(np.argmax(np.where(np.isfinite(obs), obs, -np.inf)))
-        # Overwhelming evidence needs no shuffles: Fisher's exact p of the strongest candidate
-        # times the number of traits that could have been candidates (Bonferroni).
-        sr = trait_stats(has[:, [top]], known[:, [top]], b_r, w_r)
-        family = int((not_lacks[:, 0] & ((has & known).sum(axis=0) >= cfg.min_best)).sum())
-        bonferroni = float(sr.p_value[0]) * max(family, 1)
-        if bonferroni <= alpha * cfg.shortcut:
-            adj = np.ones(len(obs))
-            adj[top] = bonferroni
-            step_how = f"Bonferroni over {family} candidate anti-signals"
-        else:
-            obs, adj = trait_max_t(
-                has,
-                known,
-                b_r,
-                w_r,
-                statistic,
-                permutations=cfg.trait_permutations,
-                rng=rng,
-                stop_after=cfg.stop_after,
-            )
-            step_how = how
+        obs, adj, step_how = step
         # Decide on the value that is printed, which is never below the raw Fisher p.
         adj = np.maximum(adj, np.nan_to_num(st.p_value, nan=1.0))
         ok = np.isfinite(obs) & (adj <= alpha)
@@ -106,6 +68,74 @@ def find_disqualifiers(
         )
         remaining &= ~ts.has[:, i]
     return _merge_disqualifiers(frame, out, best, worst, st)
+
+
+def _anti_signal(ts: TraitSet, cfg: SearchConfig) -> Callable[[TraitZ], np.ndarray]:
+    """The statistic of the max-T test: ``-z`` of every eligible anti-signal, ``-inf`` else.
+
+    Eligible: clearly more common among the worst than overall and among the best, confidence
+    interval of the odds ratio below 0.5, held by enough accounts, not a "lacks" trait.
+    """
+    not_lacks = (np.asarray(ts.kinds) != "lacks")[:, None]
+
+    def statistic(tz: TraitZ) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ok = (
+                (tz.worst_share >= 1.5 * tz.all_share)
+                & (tz.ci_high < 0.5)
+                & (tz.best_share <= 0.5 * tz.worst_share)
+                & (tz.best_share <= cfg.disqualifier_max_lift * tz.all_share)
+                & not_lacks
+                & (tz.n >= cfg.min_best)
+            )
+        return np.where(ok, -tz.z, -np.inf)
+
+    return statistic
+
+
+def _covering_step(
+    ts: TraitSet,
+    has: np.ndarray,
+    known: np.ndarray,
+    best: np.ndarray,
+    worst: np.ndarray,
+    cfg: SearchConfig,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray, str] | None:
+    """One step on the accounts still in play: every trait's statistic, its adjusted p and
+    how it was adjusted; None when no trait is eligible."""
+    from icpkit.discovery.significance import trait_max_t
+
+    statistic = _anti_signal(ts, cfg)
+    obs, _ = trait_max_t(has, known, best, worst, statistic, permutations=0, rng=rng)
+    if not np.isfinite(obs).any():
+        return None
+    top = int(np.argmax(np.where(np.isfinite(obs), obs, -np.inf)))
+    # Overwhelming evidence needs no shuffles: Fisher's exact p of the strongest candidate
+    # times the number of traits that could have been candidates (Bonferroni).
+    sr = trait_stats(has[:, [top]], known[:, [top]], best, worst)
+    not_lacks = np.asarray(ts.kinds) != "lacks"
+    family = int((not_lacks & ((has & known).sum(axis=0) >= cfg.min_best)).sum())
+    bonferroni = float(sr.p_value[0]) * max(family, 1)
+    if bonferroni <= cfg.alpha * cfg.disqualifier_share * cfg.shortcut:
+        adj = np.ones(len(obs))
+        adj[top] = bonferroni
+        return obs, adj, f"Bonferroni over {family} candidate anti-signals"
+    obs, adj = trait_max_t(
+        has,
+        known,
+        best,
+        worst,
+        statistic,
+        permutations=cfg.trait_permutations,
+        rng=rng,
+        stop_after=cfg.stop_after,
+    )
+    how = (
+        f"permutation max-T over every candidate anti-signal ({cfg.trait_permutations} shuffles "
+        "of the outcomes, eligibility rules re-applied on each)"
+    )
+    return obs, adj, how
 
 
 def _merge_disqualifiers(
