@@ -66,12 +66,7 @@ def fit_weights(
     on small bases a spurious segment's bonus out-ranked the honest points (300 accounts: AUC
     0.47 with it, 0.52 without).
     """
-    from icpkit.discovery.scorecard import (
-        FINAL_ROWS,
-        fit_points,
-        solve_intercept,
-        stratified_sample,
-    )
+    from icpkit.discovery.scorecard import fit_points
 
     qualifying = ~disqualified_mask(frame, icp.disqualifiers)
     if segment_bonus is None:
@@ -83,18 +78,9 @@ def fit_weights(
         criteria_mask(frame, list(seg.must)) if seg.must else np.zeros(frame.height, bool)
         for seg in icp.segments
     ]
-    # The scorecard is fitted on at most FINAL_ROWS qualifying accounts (a stratified sample):
-    # more changes the weights in the third decimal and costs minutes and gigabytes. Only the
-    # sampled rows of the trait matrix are copied.
-    q_idx = np.flatnonzero(qualifying)
-    fit_idx = q_idx
-    if len(q_idx) > FINAL_ROWS:
-        fit_idx = q_idx[stratified_sample(best[q_idx], FINAL_ROWS, random_state)]
-    parts = [traits.has[fit_idx][:, cand]] if traits is not None and cand else []
-    if segment_bonus:
-        parts += [m[fit_idx, None] for m in seg_cols]
-    X_fit = np.hstack(parts) if parts else np.zeros((len(fit_idx), 0), dtype=bool)
-    y = best[qualifying]
+    q_idx, fit_idx, X_fit = _design(
+        traits, cand, seg_cols, qualifying, best, segment_bonus, random_state
+    )
     model = fit_points(X_fit, best[fit_idx], random_state=random_state)
     coef = np.round(model.coef, 3)
 
@@ -119,15 +105,9 @@ def fit_weights(
                 }
             )
         )
+    y = best[qualifying]
     base = float(y.mean()) if len(y) else float(best.mean())
-    # Raw points of every qualifying account, column by column over the few non-zero weights
-    # (no n × k float copy).
-    raw = np.zeros(len(q_idx))
-    for j in map(int, np.flatnonzero(coef)):
-        col = traits.has[q_idx, cand[j]] if j < len(cand) else seg_cols[j - len(cand)][q_idx]  # type: ignore[union-attr]
-        raw += coef[j] * col
-    intercept = round(solve_intercept(raw, y.astype(np.float64)), 3) if len(y) else 0.0
-    score = np.floor(1000.0 / (1.0 + np.exp(-np.clip(intercept + raw, -40, 40))) + 0.5) / 10.0
+    intercept, score = _calibrate(traits, cand, seg_cols, coef, q_idx, y)
     scoring = icp.scoring.model_copy(
         update={
             "intercept": intercept,
@@ -137,6 +117,57 @@ def fit_weights(
         }
     )
     return icp.model_copy(update={"segments": segs, "scoring": scoring})
+
+
+def _design(
+    traits: TraitSet | None,
+    cand: list[int],
+    seg_cols: list[np.ndarray],
+    qualifying: np.ndarray,
+    best: np.ndarray,
+    segment_bonus: bool,
+    random_state: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The scorecard's inputs: qualifying rows, the rows it is fitted on, and their matrix.
+
+    At most FINAL_ROWS qualifying accounts (a stratified sample): more changes the weights in
+    the third decimal and costs minutes and gigabytes. Only the sampled rows of the trait
+    matrix are copied.
+    """
+    from icpkit.discovery.scorecard import FINAL_ROWS, stratified_sample
+
+    q_idx = np.flatnonzero(qualifying)
+    fit_idx = q_idx
+    if len(q_idx) > FINAL_ROWS:
+        fit_idx = q_idx[stratified_sample(best[q_idx], FINAL_ROWS, random_state)]
+    parts = [traits.has[fit_idx][:, cand]] if traits is not None and cand else []
+    if segment_bonus:
+        parts += [m[fit_idx, None] for m in seg_cols]
+    X_fit = np.hstack(parts) if parts else np.zeros((len(fit_idx), 0), dtype=bool)
+    return q_idx, fit_idx, X_fit
+
+
+def _calibrate(
+    traits: TraitSet | None,
+    cand: list[int],
+    seg_cols: list[np.ndarray],
+    coef: np.ndarray,
+    q_idx: np.ndarray,
+    y: np.ndarray,
+) -> tuple[float, np.ndarray]:
+    """The intercept that makes the mean fit score the share of best, and every qualifying
+    account's fit score (0-100, one decimal)."""
+    from icpkit.discovery.scorecard import solve_intercept
+
+    # Raw points of every qualifying account, column by column over the few non-zero weights
+    # (no n × k float copy).
+    raw = np.zeros(len(q_idx))
+    for j in map(int, np.flatnonzero(coef)):
+        col = traits.has[q_idx, cand[j]] if j < len(cand) else seg_cols[j - len(cand)][q_idx]  # type: ignore[union-attr]
+        raw += coef[j] * col
+    intercept = round(solve_intercept(raw, y.astype(np.float64)), 3) if len(y) else 0.0
+    score = np.floor(1000.0 / (1.0 + np.exp(-np.clip(intercept + raw, -40, 40))) + 0.5) / 10.0
+    return intercept, score
 
 
 __all__ = ["BONUS_MIN_ACCOUNTS", "TIER_ODDS", "fit_weights", "tier_thresholds"]
