@@ -171,32 +171,12 @@ def beam_search(
         min_n = max(config.min_best, int(config.min_support * n_pop))
         yf = (y & population).astype(np.float32)
         pf = population.astype(np.float32)
-        k = H.shape[1]
-        col_names, col_ids = np.unique(np.asarray(columns), return_inverse=True)
-        n_cols = len(col_names)
-        kinds_arr = np.asarray(kinds)
-        free = np.isin(kinds_arr, ("has", "lacks"))
-
-        def covers(keys: Sequence[tuple[int, ...]]) -> list[np.ndarray]:
-            # Gather the traits the beam uses in one pass over H, then AND contiguous rows: H is
-            # row-major (accounts × traits), so reading whole columns one by one is slow.
-            used = sorted({t for key in keys for t in key})
-            rows = np.ascontiguousarray(np.take(H, used, axis=1).T > 0)
-            at = {t: i for i, t in enumerate(used)}
-            out = []
-            for key in keys:
-                cover = population.copy()
-                for t in key:
-                    cover &= rows[at[t]]
-                out.append(cover)
-            return out
-
         # Two vector-matrix products (BLAS is much slower on a two-column matrix product).
         counts = np.column_stack([yf @ H, pf @ H])
         q = quality(counts[:, 1], counts[:, 0], p0)
         ok = (counts[:, 1] >= min_n) & (counts[:, 0] >= config.min_best)
         q = np.where(ok, q, -np.inf)
-        evaluated = k
+        evaluated = H.shape[1]
         order = np.argsort(-q)[: config.beam_width]
         firsts: list[int] = []
         for j in order:
@@ -205,60 +185,116 @@ def beam_search(
             firsts.append(int(j))
         beam = [
             Subgroup((j,), cover, int(counts[j, 1]), int(counts[j, 0]), float(q[j]))
-            for j, cover in zip(firsts, covers([(j,) for j in firsts]), strict=True)
+            for j, cover in zip(firsts, _covers(H, population, [(j,) for j in firsts]), strict=True)
         ]
         best = beam[0] if beam else None
-
+        level = _Level(H, y, population, columns, kinds, config, p0, min_n)
         for _depth in range(1, config.max_depth):
             if not beam:
                 break
-            # One product per level, laid out (2B × accounts) @ (accounts × traits) so that both
-            # operands are row-major: rows 2b and 2b+1 are the best and all accounts of member b.
-            Wt = np.empty((2 * len(beam), H.shape[0]), dtype=np.float32)
-            for b, sg in enumerate(beam):
-                np.logical_and(sg.cover, y, out=Wt[2 * b], casting="unsafe")
-                Wt[2 * b + 1] = sg.cover
-            C = (Wt @ H).T  # k × 2B
-            cands: dict[tuple[int, ...], tuple[float, int, int, int]] = {}
-            for b, sg in enumerate(beam):
-                nb, nn = C[:, 2 * b], C[:, 2 * b + 1]
-                qq = quality(nn, nb, p0)
-                valid = (nn >= min_n) & (nb >= config.min_best) & (nn < sg.n)
-                used_cols = col_ids[list(sg.traits)]
-                # Items of a multi-valued column (a tech stack) combine freely ("has X, lacks Y").
-                in_use = np.zeros(n_cols, dtype=bool)
-                in_use[used_cols] = True
-                allowed = ~in_use[col_ids] | free
-                allowed[list(sg.traits)] = False
-                for t in sg.traits:
-                    # A column may appear twice only as the two sides of a numeric band.
-                    if kinds_arr[t] in ("ge", "lt") and int((used_cols == col_ids[t]).sum()) == 1:
-                        opposite = "lt" if kinds_arr[t] == "ge" else "ge"
-                        allowed |= (col_ids == col_ids[t]) & (kinds_arr == opposite)
-                valid &= allowed
-                # Every candidate looked at counts as a hypothesis tested, kept or not.
-                evaluated += int(allowed.sum())
-                # Adding a trait must improve on its parent.
-                valid &= qq > sg.quality * 1.001
-                js = np.flatnonzero(valid)
-                if len(js) > config.beam_width:
-                    # Only a member's best beam_width extensions can enter the next beam.
-                    js = js[np.argpartition(-qq[js], config.beam_width - 1)[: config.beam_width]]
-                for j in js:
-                    key = tuple(sorted((*sg.traits, int(j))))
-                    if key not in cands or cands[key][0] < qq[j]:
-                        cands[key] = (float(qq[j]), int(nn[j]), int(nb[j]), b)
-            if not cands:
-                break
-            top = sorted(cands.items(), key=lambda kv: -kv[1][0])[: config.beam_width]
-            keys = [key for key, _ in top]
-            beam = [
-                Subgroup(key, cover, nn_, nb_, qv)
-                for (key, (qv, nn_, nb_, _b)), cover in zip(top, covers(keys), strict=True)
-            ]
+            beam, tested = level.extend(beam)
+            evaluated += tested
             if beam and (best is None or beam[0].quality > best.quality):
                 best = beam[0]
         return best, evaluated
+
+
+def _covers(
+    H: np.ndarray, population: np.ndarray, keys: Sequence[tuple[int, ...]]
+) -> list[np.ndarray]:
+    """The accounts in ``population`` that have every trait of each key."""
+    # Gather the traits the beam uses in one pass over H, then AND contiguous rows: H is
+    # row-major (accounts × traits), so reading whole columns one by one is slow.
+    used = sorted({t for key in keys for t in key})
+    rows = np.ascontiguousarray(np.take(H, used, axis=1).T > 0)
+    at = {t: i for i, t in enumerate(used)}
+    out = []
+    for key in keys:
+        cover = population.copy()
+        for t in key:
+            cover &= rows[at[t]]
+        out.append(cover)
+    return out
+
+
+class _Level:
+    """One more trait for every member of a beam: the search's step from depth d to d + 1."""
+
+    def __init__(
+        self,
+        H: np.ndarray,
+        y: np.ndarray,
+        population: np.ndarray,
+        columns: Sequence[str],
+        kinds: Sequence[str],
+        config: SearchConfig,
+        p0: float,
+        min_n: int,
+    ) -> None:
+        self.H, self.y, self.population, self.config = H, y, population, config
+        self.p0, self.min_n = p0, min_n
+        col_names, self.col_ids = np.unique(np.asarray(columns), return_inverse=True)
+        self.n_cols = len(col_names)
+        self.kinds = np.asarray(kinds)
+        # Items of a multi-valued column (a tech stack) combine freely ("has X, lacks Y").
+        self.free = np.isin(self.kinds, ("has", "lacks"))
+
+    def allowed(self, sg: Subgroup) -> np.ndarray:
+        """Traits that may join ``sg``: another column, a tech-stack item, or the other side
+        of a numeric band (a column may appear twice only as the two sides of a band)."""
+        col_ids, kinds = self.col_ids, self.kinds
+        used_cols = col_ids[list(sg.traits)]
+        in_use = np.zeros(self.n_cols, dtype=bool)
+        in_use[used_cols] = True
+        allowed = ~in_use[col_ids] | self.free
+        allowed[list(sg.traits)] = False
+        for t in sg.traits:
+            if kinds[t] in ("ge", "lt") and int((used_cols == col_ids[t]).sum()) == 1:
+                opposite = "lt" if kinds[t] == "ge" else "ge"
+                allowed |= (col_ids == col_ids[t]) & (kinds == opposite)
+        return allowed
+
+    def extend(self, beam: list[Subgroup]) -> tuple[list[Subgroup], int]:
+        """The next beam (empty when nothing improves) and the candidates looked at."""
+        config, y, H = self.config, self.y, self.H
+        # One product per level, laid out (2B × accounts) @ (accounts × traits) so that both
+        # operands are row-major: rows 2b and 2b+1 are the best and all accounts of member b.
+        Wt = np.empty((2 * len(beam), H.shape[0]), dtype=np.float32)
+        for b, sg in enumerate(beam):
+            np.logical_and(sg.cover, y, out=Wt[2 * b], casting="unsafe")
+            Wt[2 * b + 1] = sg.cover
+        C = (Wt @ H).T  # k × 2B
+        cands: dict[tuple[int, ...], tuple[float, int, int, int]] = {}
+        evaluated = 0
+        for b, sg in enumerate(beam):
+            nb, nn = C[:, 2 * b], C[:, 2 * b + 1]
+            qq = quality(nn, nb, self.p0)
+            valid = (nn >= self.min_n) & (nb >= config.min_best) & (nn < sg.n)
+            allowed = self.allowed(sg)
+            valid &= allowed
+            # Every candidate looked at counts as a hypothesis tested, kept or not.
+            evaluated += int(allowed.sum())
+            # Adding a trait must improve on its parent.
+            valid &= qq > sg.quality * 1.001
+            js = np.flatnonzero(valid)
+            if len(js) > config.beam_width:
+                # Only a member's best beam_width extensions can enter the next beam.
+                js = js[np.argpartition(-qq[js], config.beam_width - 1)[: config.beam_width]]
+            for j in js:
+                key = tuple(sorted((*sg.traits, int(j))))
+                if key not in cands or cands[key][0] < qq[j]:
+                    cands[key] = (float(qq[j]), int(nn[j]), int(nb[j]), b)
+        if not cands:
+            return [], evaluated
+        top = sorted(cands.items(), key=lambda kv: -kv[1][0])[: config.beam_width]
+        keys = [key for key, _ in top]
+        beam = [
+            Subgroup(key, cover, nn_, nb_, qv)
+            for (key, (qv, nn_, nb_, _b)), cover in zip(
+                top, _covers(H, self.population, keys), strict=True
+            )
+        ]
+        return beam, evaluated
 
 
 @functools.cache
