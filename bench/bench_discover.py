@@ -334,9 +334,10 @@ def _cpu():  # this process's CPU and its reaped worker's, for the critical path
     sys.stderr.write("BENCH-CPU %.3f %.3f\\n" % cpu)
 
 atexit.register(_cpu)
-if sys.argv[1] == "sequential":
-    import icpkit.discovery.workers as w
-    w.worker_count = lambda folds, cpus=None: 0  # no worker: folds after the fit, in-process
+import icpkit.discovery.workers as w
+# Both variants fixed, whatever the load average (by default the worker is started only when
+# it leaves a CPU idle): no worker, folds after the fit in-process; or one worker.
+w.worker_count = lambda folds, cpus=None, load=None: 0 if sys.argv[1] == "sequential" else 1
 from icpkit.cli import main
 sys.argv = ["icp", "discover", *sys.argv[2:]]
 main()
@@ -345,7 +346,7 @@ main()
 #: The variants of --small-cli, in the order they run (interleaved run by run).
 SMALL_VARIANTS = {
     "sequential": "baseline: validation folds one after another, after the fit",
-    "workers": "icpkit: folds in a spawned worker beside the fit",
+    "workers": "icpkit: folds in a worker process beside the fit",
 }
 
 

@@ -54,15 +54,24 @@ def available_cpus() -> int:
         return os.cpu_count() or 1
 
 
-def worker_count(folds: int, cpus: int | None = None) -> int:
-    """Workers worth starting for ``folds`` validation folds: 1 when a CPU is spare, else 0.
+def worker_count(folds: int, cpus: int | None = None, load: float | None = None) -> int:
+    """Workers worth starting for ``folds`` validation folds: 1 when a CPU is idle, else 0.
 
     One worker beside the main process (which takes folds too once its own fit is done) keeps
     two CPUs busy; each further worker would pay its own imports for a share of the folds.
+    The worker adds its imports (~1.5 s of CPU) to the bill, which pays off only on a CPU
+    nobody else wants: when the load average (``load``, default the last minute's) leaves
+    less than one CPU idle, the folds run in the main process, as ``make -l`` would.
     """
     if folds < 2:
         return 0
-    return 1 if (cpus or available_cpus()) >= 2 else 0
+    cpus = cpus or available_cpus()
+    if load is None:
+        try:
+            load = os.getloadavg()[0]
+        except (AttributeError, OSError):  # Windows: no load average
+            load = 0.0
+    return 1 if cpus >= 2 and load <= cpus - 1 else 0
 
 
 def _serve() -> None:
