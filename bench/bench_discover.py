@@ -337,7 +337,8 @@ atexit.register(_cpu)
 import icpkit.discovery.workers as w
 # Both variants fixed, whatever the load average (by default the worker is started only when
 # it leaves a CPU idle): no worker, folds after the fit in-process; or one worker.
-w.worker_count = lambda folds, cpus=None, load=None: 0 if sys.argv[1] == "sequential" else 1
+fixed = 0 if sys.argv[1] == "sequential" else 1
+w.worker_count = lambda folds, cpus=None, load=None: fixed
 from icpkit.cli import main
 sys.argv = ["icp", "discover", *sys.argv[2:]]
 main()
