@@ -339,9 +339,9 @@ import icpkit.discovery.workers as w
 # it leaves a CPU idle): no worker, folds after the fit in-process; or one worker.
 fixed = 0 if sys.argv[1] == "sequential" else 1
 w.worker_count = lambda folds, cpus=None, load=None: fixed
-from icpkit.cli import main
+from icpkit.cli import run  # what the installed `icp` script calls
 sys.argv = ["icp", "discover", *sys.argv[2:]]
-main()
+run()
 """
 
 #: The variants of --small-cli, in the order they run (interleaved run by run).

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 import pytest
+import tomllib
 
 from icpkit.cli import main
 from icpkit.criteria import Criterion
@@ -239,3 +241,33 @@ def test_fingerprints_update_network_error_is_one_line(icp_cli, tmp_path: Path) 
     )
     line = _one_line_error(r)
     assert r.code == 1 and f"127.0.0.1:{port}" in line and "--from" in line
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "words"),
+    [
+        (["--version"], 0, "icpkit"),
+        (["score", "--nope"], 2, "No such option: --nope"),
+        (["score", "p.csv", "--icp", "icp.yaml", "-o", "o.csv"], 1, "icp.yaml: no such ICP file"),
+    ],
+)
+def test_the_installed_script_keeps_exit_codes_and_one_line_errors(
+    args: list[str], code: int, words: str, tmp_path: Path
+) -> None:
+    """``icp`` runs ``icpkit.cli:run`` (main, then the collector frozen for a quick exit): the
+    exit codes and messages are main's, in a fresh interpreter as a user gets them."""
+    root = Path(__file__).resolve().parents[1]
+    scripts = tomllib.loads((root / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts["icp"] == "icpkit.cli:run"
+    proc = subprocess.run(
+        [sys.executable, "-c", "import sys; from icpkit.cli import run; run()", *args],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(root / "src"), "COLUMNS": "200"},
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == code, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert words in (proc.stderr if code else proc.stdout)
