@@ -50,16 +50,8 @@ def test_every_module_has_a_layer() -> None:
 
 SRC = ROOT / "src" / "icpkit"
 MAX_BODY = 80  # lines, from the first statement after the docstring to the end
-IN_PROGRESS = "being split (issue 13)"
-#: Functions allowed a longer body, each with the reason. ``IN_PROGRESS`` entries are being
-#: split by others right now; the lead removes them as the splits land.
-LONG_FUNCTIONS: dict[str, str] = {
-    "icpkit.discovery.profile:discover": IN_PROGRESS,
-    "icpkit.discovery.search:beam_search": IN_PROGRESS,
-}
-#: While True, an ``IN_PROGRESS`` entry that is gone or short already is tolerated; set it to
-#: False once the splits have landed so the allowlist stays exact.
-TOLERATE_FINISHED_SPLITS = True
+#: Functions allowed a longer body, ``"module:qualname": "reason"``; none needs one today.
+LONG_FUNCTIONS: dict[str, str] = {}
 
 
 def _body_lines(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
@@ -118,8 +110,7 @@ def test_allowlist_is_exact() -> None:
     lengths = _function_lengths()
     stale = sorted(
         f"{k} ({'gone' if k not in lengths else f'{lengths[k]} lines'})"
-        for k, reason in LONG_FUNCTIONS.items()
+        for k in LONG_FUNCTIONS
         if lengths.get(k, 0) <= MAX_BODY
-        and not (TOLERATE_FINISHED_SPLITS and reason == IN_PROGRESS)
     )
     assert not stale, f"remove these from LONG_FUNCTIONS: {stale}"
