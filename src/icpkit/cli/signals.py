@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from icpkit.cli._app import app, console, err_console, escape
+from icpkit.cli._options import day_option
 
 if TYPE_CHECKING:  # the library loads when a command runs, so `icp --help` stays fast
     import polars as pl
@@ -27,17 +28,6 @@ StoreOpt = Annotated[
     Path, typer.Option("--store", help="The signals store (a DuckDB file; made on first collect).")
 ]
 _SHOWN_PROBLEMS = 5
-
-
-def _date(value: str | None, flag: str) -> date:
-    from icpkit.errors import UsageError
-
-    if value is None:
-        return date.today()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"{flag} {value!r}: give a date as YYYY-MM-DD") from None
 
 
 def _feeds(values: list[str] | None) -> dict[str, str]:
@@ -71,7 +61,7 @@ def collect_command(
         str | None, typer.Option(help="Accounts column with the company name (funding match).")
     ] = None,
     on: Annotated[
-        str | None, typer.Option("--date", help="Date of this observation (default: today).")
+        date | None, day_option("--date", "Date of this observation (default: today).")
     ] = None,
     hiring: Annotated[bool, typer.Option(help="Read job boards and careers pages.")] = True,
     stack: Annotated[bool, typer.Option(help="Detect technologies on the home pages.")] = True,
@@ -98,7 +88,7 @@ def collect_command(
     from icpkit.signals.store import SignalsStore
     from icpkit.technographics.fetch import FetchConfig
 
-    observed_on = _date(on, "--date")
+    observed_on = on or date.today()
     frame = read_table(accounts)
     if hiring or stack or name_column is None:
         check_domain_column(frame, domain_column, file=accounts)
@@ -209,7 +199,7 @@ def export_command(
     output: Annotated[Path, typer.Option("-o", "--output", help="Signals table to write.")],
     store: StoreOpt = Path("signals.duckdb"),
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Date the signals are computed at (YYYY-MM-DD).")
+        date | None, day_option("--as-of", "Date the signals are computed at (default: today).")
     ] = None,
     roles: Annotated[
         str | None,
@@ -232,7 +222,7 @@ def export_command(
     )
     from icpkit.signals.store import SignalsStore
 
-    day = _date(as_of, "--as-of")
+    day = as_of or date.today()
     inputs = [store] + ([accounts] if accounts is not None else [])
     check_output(output, force=force, inputs=inputs)
     with SignalsStore(store, create=False) as db:

@@ -9,12 +9,14 @@ import typer
 from rich.table import Table
 
 from icpkit.cli._app import app, console, err_console, escape
+from icpkit.cli._options import ForceOpt, IcpOpt
 from icpkit.icp import ICP
+from icpkit.sourcing import SourceEngine
 
 
 @app.command("source")
 def source_cmd(
-    icp_path: Annotated[Path, typer.Option("--icp", help="The ICP file (icp.yaml).")],
+    icp_path: IcpOpt,
     output: Annotated[
         Path, typer.Option("-o", "--output", help="Found domains (Parquet keeps evidence lists).")
     ],
@@ -41,7 +43,10 @@ def source_cmd(
     keep_all: Annotated[
         bool, typer.Option("--all", help="Keep non-matching domains with their reasons.")
     ] = False,
-    engine: Annotated[str, typer.Option("--engine", help="single | spark")] = "single",
+    engine: Annotated[
+        SourceEngine,
+        typer.Option("--engine", case_sensitive=False, help="single process, or a Spark job."),
+    ] = "single",
     fingerprints: Annotated[
         Path | None, typer.Option("--fingerprints", help="Wappalyzer-format database directory.")
     ] = None,
@@ -54,13 +59,11 @@ def source_cmd(
     allow_private: Annotated[
         bool, typer.Option("--allow-private", help="Allow an archive on a private network.")
     ] = False,
-    force: Annotated[bool, typer.Option("--force", help="Replace an existing output.")] = False,
+    force: ForceOpt = False,
 ) -> None:
     """Judge the websites in web archives against the ICP: matching domains with evidence."""
     from icpkit.sourcing.run import source_to_file
 
-    if engine not in ("single", "spark"):
-        raise typer.BadParameter("use single or spark", param_hint="--engine")
     icp = ICP.load(icp_path)
     with err_console.status("reading archives"):
         result = source_to_file(

@@ -9,9 +9,13 @@ observation per domain (``domain_view``) and evaluate the ICP's website-observab
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from icpkit._lazy import lazy_exports
+
+#: Where the per-record work runs: this process, or a Spark job (``icpkit[spark]``). Here, not
+#: in ``run``, so the CLI can offer the choice without importing the sourcing machinery.
+SourceEngine = Literal["single", "spark"]
 
 if TYPE_CHECKING:  # for type checkers; at run time each name loads on first use
     from icpkit.sourcing.analyse import Analyser, registered_domain
@@ -42,6 +46,7 @@ __all__ = [
     "Capture",
     "ReadStats",
     "RecordRef",
+    "SourceEngine",
     "SourceResult",
     "domain_view",
     "evaluate",

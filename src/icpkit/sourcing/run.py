@@ -20,16 +20,23 @@ import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import polars as pl
 
 from icpkit.errors import InputError, UsageError
 from icpkit.icp import ICP
+from icpkit.sourcing import SourceEngine
 from icpkit.sourcing.analyse import Analyser, split_categories
 from icpkit.sourcing.domain_view import domain_view
 from icpkit.sourcing.evaluate import asked_categories, asked_tools, evaluate
 from icpkit.sourcing.warc import MAX_RECORD_BYTES, ReadStats, iter_captures
+
+
+def _check_engine(engine: str) -> None:
+    if engine not in get_args(SourceEngine):
+        raise UsageError(f"unknown engine {engine!r}; use single or spark")
+
 
 __all__ = [
     "SourceResult",
@@ -169,7 +176,7 @@ def source_warc(
     detector: Any | None = None,
     fingerprints: str | Path | None = None,
     keep_all: bool = False,
-    engine: str = "single",
+    engine: SourceEngine = "single",
     max_record_bytes: int = MAX_RECORD_BYTES,
     page_cpu_seconds: float | None = PAGE_CPU_SECONDS,
     allow_private: bool = False,
@@ -177,8 +184,7 @@ def source_warc(
     on_file: Callable[[str], None] | None = None,
 ) -> SourceResult:
     """Judge every domain captured in ``paths`` against ``icp`` (see the module docstring)."""
-    if engine not in ("single", "spark"):
-        raise UsageError(f"unknown engine {engine!r}; use single or spark")
+    _check_engine(engine)
     if engine == "spark":
         from icpkit.sourcing.spark import spark_source_warc
 
@@ -235,7 +241,7 @@ def source_index(
     detector: Any | None = None,
     fingerprints: str | Path | None = None,
     keep_all: bool = False,
-    engine: str = "single",
+    engine: SourceEngine = "single",
     rate: float = 10.0,
     max_record_bytes: int = MAX_RECORD_BYTES,
     page_cpu_seconds: float | None = PAGE_CPU_SECONDS,
@@ -252,8 +258,7 @@ def source_index(
     from icpkit.sourcing.index import lookup
     from icpkit.sourcing.ranges import ArchiveReader, RecordRef, check_archive_url
 
-    if engine not in ("single", "spark"):
-        raise UsageError(f"unknown engine {engine!r}; use single or spark")
+    _check_engine(engine)
     if archive.lower().startswith(("http://", "https://")) and transport is None:
         check_archive_url(archive, allow_private=allow_private)
     hits = lookup(domains, index, crawl=crawl)
