@@ -59,6 +59,9 @@ def test_personas_then_export(
     )
     assert r.returncode == 0, r.stderr
     assert "champion" in r.stdout and "dry run" in r.stdout
+    # the sample's ambiguous '1,009' headcounts: a one-line note, not Python's warning lines
+    assert "note: column 'Number of Employees': numbers like" in r.stderr
+    assert "NumberConventionWarning" not in r.stderr and ".py:" not in r.stderr
     assert ICP.load(tmp_path / "icp.yaml").personas == []
     r = _icp(
         "personas",

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import gc
 import sys
+import warnings
 
 import typer
 
 from icpkit.cli import _app
-from icpkit.cli._app import app, console, err_console
+from icpkit.cli._app import app, console, err_console, escape
 from icpkit.errors import IcpkitError
 
 # Command modules register their commands on import; the order is the order in `icp --help`.
@@ -52,8 +53,33 @@ def main() -> None:
     the network); usage mistakes exit 2, as click does for a bad option (a file that does not
     exist, an output that exists without ``--force`` or would overwrite an input, a format icpkit
     cannot read, a bad flag value); Ctrl-C exits 130.
-    No traceback reaches the user: an unexpected exception is reported in one line too.
+    No traceback reaches the user: an unexpected exception is reported in one line too, and so
+    is a warning (``note:`` / ``warning:``, never Python's file-and-source lines).
     """
+    with warnings.catch_warnings():  # restores the caller's hook (tests call main in-process)
+        warnings.showwarning = _show_warning
+        _main()
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: object = None,
+    line: str | None = None,
+) -> None:
+    """A warning is one line on stderr, never Python's two lines of file, number and source:
+    icpkit's reading notices (number conventions) as ``note:``, anything else as ``warning:``."""
+    from icpkit.columns.parsing import NumberConventionWarning
+
+    if issubclass(category, NumberConventionWarning):
+        err_console.print(f"note: {escape(str(message))}", soft_wrap=True)
+    else:
+        err_console.print(f"warning: {escape(str(message))}", soft_wrap=True)
+
+
+def _main() -> None:
     try:
         # Non-standalone mode returns a command's exit code instead of exiting: pass it on.
         code = app(standalone_mode=False)
