@@ -20,6 +20,14 @@ def test_fisher_matches_scipy(rows):
 
 
 @settings(max_examples=200, deadline=None)
+@given(tables)
+def test_fisher_of_one_table_matches_scipy(row):
+    """The one-table shortcut (the search's usual call) gives scipy's p too."""
+    got = fisher_two_sided(*(np.array([x]) for x in row))
+    np.testing.assert_allclose(got, [fisher_exact([row[:2], row[2:]])[1]], rtol=1e-6, atol=1e-12)
+
+
+@settings(max_examples=200, deadline=None)
 @given(st.lists(st.floats(0, 1), min_size=1, max_size=50))
 def test_benjamini_hochberg_definition(ps):
     p = np.array(ps)

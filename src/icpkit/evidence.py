@@ -166,8 +166,11 @@ def fisher_two_sided(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray)
         return out
     # Tables sharing margins share one hypergeometric distribution.
     keys = np.stack([total[valid], row1[valid], col1[valid]], axis=1)
-    uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
-    inverse = inverse.reshape(-1)
+    if len(keys) == 1:  # the search's usual call: np.unique(axis=0) would cost more than the test
+        uniq, inverse = keys, np.zeros(1, dtype=np.intp)
+    else:
+        uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
+        inverse = inverse.reshape(-1)
     obs = a[valid]
     res = np.empty(len(obs))
     from scipy.special import gammaln  # SciPy costs ~0.3 s to import: loaded when first used
