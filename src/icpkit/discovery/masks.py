@@ -111,24 +111,11 @@ def evidence_of(
 
     raw = float(s.p_value[i])
     if adjusted is not None:
-        adj = min(1.0, max(float(adjusted), raw))
-        return Evidence(
-            best_share=f(s.best_share[i]),
-            worst_share=f(s.worst_share[i]),
-            all_share=f(s.all_share[i]),
-            lift=f(s.lift[i]),
-            odds_ratio=f(s.odds_ratio[i]),
-            ci_low=f(s.ci_low[i]),
-            ci_high=f(s.ci_high[i]),
-            p_value=adj,
-            q_value=adj,
-            n=int(s.n[i]),
-            n_best=int(s.n_best[i]),
-            n_worst=int(s.n_worst[i]),
-            caveat=s.caveat(i),
-            raw_p_value=raw,
-            adjustment=adjustment,
-        )
+        p = q_value = min(1.0, max(float(adjusted), raw))
+        selection: dict[str, object] = {"raw_p_value": raw, "adjustment": adjustment}
+    else:
+        p, q_value = raw, float(q if q is not None else s.q_value[i])
+        selection = {}
     return Evidence(
         best_share=f(s.best_share[i]),
         worst_share=f(s.worst_share[i]),
@@ -137,12 +124,13 @@ def evidence_of(
         odds_ratio=f(s.odds_ratio[i]),
         ci_low=f(s.ci_low[i]),
         ci_high=f(s.ci_high[i]),
-        p_value=float(s.p_value[i]),
-        q_value=float(q if q is not None else s.q_value[i]),
+        p_value=p,
+        q_value=q_value,
         n=int(s.n[i]),
         n_best=int(s.n_best[i]),
         n_worst=int(s.n_worst[i]),
         caveat=s.caveat(i),
+        **selection,
     )
 
 
