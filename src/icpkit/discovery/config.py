@@ -14,10 +14,15 @@ class SearchConfig:
     beam_width: int = 20
     min_support: float = 0.02
     min_best: int = 20
-    # The chance of reporting anything at all (a segment, a disqualifier or a timing signal)
-    # when the outcomes are unrelated to the attributes. It is split between the three families
-    # (a union bound): segments get half, timing signals 30%, disqualifiers 20%.
-    alpha: float = 0.05
+    # The chance of claiming any signal at all when the outcomes are unrelated to the attributes
+    # is 5%, one budget split by a union bound. The search's families (a segment, a disqualifier
+    # or a timing signal) get ``alpha``: disqualifiers and timing signals 14% of it each
+    # (0.00504: their max-T test over ``trait_permutations`` = 199 shuffles cannot go below
+    # 1/200), segments the rest (0.0259: their search re-run on ``max_permutations`` = 39
+    # shuffles cannot go below 1/40). A points table that is not flat (a fit score that ranks
+    # accounts) gets the rest, the level of the scorecard's gate
+    # (icpkit.discovery.scorecard.ALPHA): 0.036 + 0.014 = 0.05.
+    alpha: float = 0.036
     merge_overlap: float = 0.5
     max_nice: int = 4
     max_disqualifiers: int = 5
@@ -40,8 +45,8 @@ class SearchConfig:
     shortcut: float = 1e-3
     seed: int = 20240611
     # Share of alpha per family (segments get the rest).
-    disqualifier_share: float = 0.2
-    timing_share: float = 0.3
+    disqualifier_share: float = 0.14
+    timing_share: float = 0.14
     # A timing signal most accounts meet tells a seller nothing about when to call.
     timing_max_share: float = 0.5
     timing_max_best_share: float = 0.9
