@@ -27,6 +27,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from selectolax.lexbor import LexborHTMLParser
+
 __all__ = ["COUNTRY_NAMES", "LANGUAGE_NAMES", "PAGE_KINDS", "page_kind", "page_signals"]
 
 # ISO 3166-1 alpha-2 (lower-case) → English name, for the countries the hints below can name.
@@ -107,8 +109,10 @@ _CALLING: dict[str, str] = {
 # same matches as ``(?<![\w+])\+…`` and ``\b[A-Z]{1,2}…``, 5-20x faster on page text.
 _PHONE = re.compile(r"\+(?<![\w+]\+)\s?(\d{1,3})[\s.\-/]?\(?\d")
 _UK_POSTCODE = re.compile(r"[A-Z](?<!\w[A-Z])[A-Z]?\d[A-Z\d]? \d[ABD-HJLNP-UW-Z]{2}\b")
-# the inward part of every UK postcode, opening with a digit: where it is absent there is none
-_UK_POSTCODE_TAIL = re.compile(r"\d[A-Z\d]? \d[ABD-HJLNP-UW-Z]{2}\b")
+# the end of every UK postcode, opening with the space before the inward part: where it is
+# absent there is none (a literal first character lets the engine skip; ~3x faster than the
+# whole inward part, which opens with a digit, on page text)
+_UK_POSTCODE_GATE = re.compile(r" \d[ABD-HJLNP-UW-Z]{2}\b")
 _US_STATES = (
     "AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ "
     "NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC"
@@ -139,6 +143,8 @@ _HREF_SLUG = re.compile(
     "/(?:" + "|".join(f"(?P<{k}>{v})" for k, v in _SLUGS.items()) + r""")(?=[/.?#"'\s>]|$)""",
     re.I | re.A,
 )
+# lexbor's id of the <a> element: an integer compare per node instead of a tag name string
+_A_TAG_ID = LexborHTMLParser("<a>").css_first("a").tag_id  # type: ignore[union-attr]
 _TITLE_SPLIT = re.compile(r"\s+[|\-–—:·•»]\s+|\s*\|\s*")
 
 
@@ -196,7 +202,7 @@ def _country_hints(
                 found.add(code)
                 break
     hints.extend((code, "phone") for code in sorted(found))
-    if _UK_POSTCODE_TAIL.search(text) and _UK_POSTCODE.search(text):
+    if _UK_POSTCODE_GATE.search(text) and _UK_POSTCODE.search(text):
         hints.append(("gb", "postcode"))
     if _US_ZIP.search(text):
         hints.append(("us", "postcode"))
@@ -231,28 +237,31 @@ def _read_links(tree: Any, kinds: dict[str, bool]) -> tuple[list[str], list[str]
     ``hreflang`` links (first mention, in order) and the numbers of its ``tel:`` links.
     Markup that is no link (a script's string, a comment, ``<link href>``) names nothing."""
     regions: list[str] = []
-    phones: list[str] = []
     hrefs: list[str] = []
+    labels = _LABEL_KINDS
     for node in tree.css("a, link[hreflang]"):
         attrs = node.attrs
-        if node.tag != "a":
+        if node.tag_id != _A_TAG_ID:
             region = _region(attrs.get("hreflang") or "")
             if region and region not in regions:
                 regions.append(region)
             continue
-        href = attrs.get("href") or ""
+        href = attrs.get("href")
         if href:
             hrefs.append(href)
-            if href.startswith("tel:"):
-                phones.append(href[4:])
         text = node.text(deep=True)
         if len(text) <= _TEXT_MAX and text.isascii():
-            kind = _LABEL_KINDS.get(" ".join(text.split()).lower())
+            kind = labels.get(" ".join(text.split()).lower())
             if kind is not None:
                 kinds[kind] = True
-    for m in _HREF_SLUG.finditer("\n".join(hrefs)):
-        if m.lastgroup is not None:
-            kinds[m.lastgroup] = True
+    phones: list[str] = []
+    if hrefs:
+        joined = "\n".join(hrefs)
+        if "tel:" in joined:
+            phones = [href[4:] for href in hrefs if href.startswith("tel:")]
+        for m in _HREF_SLUG.finditer(joined):
+            if m.lastgroup is not None:
+                kinds[m.lastgroup] = True
     return regions, phones
 
 

@@ -33,7 +33,14 @@ from typing import BinaryIO
 
 from icpkit.technographics.bounded import BoundedDecoder, DecodeRefused
 
-__all__ = ["MAX_RECORD_BYTES", "Capture", "ReadStats", "iter_captures", "read_capture_bytes"]
+__all__ = [
+    "MAX_RECORD_BYTES",
+    "Capture",
+    "ReadStats",
+    "decode_as",
+    "iter_captures",
+    "read_capture_bytes",
+]
 
 MAX_RECORD_BYTES = 5 * 1024 * 1024
 """Body bytes kept per record (the fetcher's cap for live pages); the rest is cut and flagged."""
@@ -106,24 +113,54 @@ class Capture:
 
     def text(self) -> str:
         """The body as text: BOM, then header charset, then ``<meta charset>``, then UTF-8."""
+        return self.decoded()[0]
+
+    def decoded(self) -> tuple[str, bytes | None]:
+        """:meth:`text`, and the UTF-8 of that text when it is the body itself (UTF-8 read
+        without replacements, or ASCII under an ASCII-compatible charset), else ``None``: the
+        page's parser and byte scanners then read these bytes instead of encoding the text
+        again (~0.15 ms per 100 KiB page of non-ASCII text)."""
         body = self.body
         for bom, name in _BOMS:
             if body.startswith(bom):
-                return body[len(bom) :].decode(name, errors="replace")
-        candidates = [self.charset] if self.charset else []
-        match = _META_CHARSET.search(body[:4096])
-        if match:
-            candidates.append(match.group(1).decode("ascii", "replace"))
-        for name in candidates:
+                return decode_as(body[len(bom) :], name)
+        for name in self._declared_charsets():
             try:
                 codecs.lookup(name)
             except LookupError:
                 continue
-            return body.decode(name, errors="replace")
+            return decode_as(body, name)
         try:
-            return body.decode("utf-8")
+            return body.decode("utf-8"), body
         except UnicodeDecodeError:
-            return body.decode("windows-1252", errors="replace")  # what browsers assume
+            return body.decode("windows-1252", errors="replace"), None  # what browsers assume
+
+    def _declared_charsets(self) -> Iterator[str]:
+        """The header's charset, then a ``<meta>`` one in the first bytes (searched only when
+        the header's is missing or unknown: the first known one wins)."""
+        if self.charset:
+            yield self.charset
+        match = _META_CHARSET.search(self.body[:4096])
+        if match:
+            yield match.group(1).decode("ascii", "replace")
+
+
+# Codecs that read ASCII bytes as ASCII: an ASCII body under any of them is its own UTF-8.
+_ASCII_COMPATIBLE = frozenset(["ascii", "utf-8", "iso8859-1", "iso8859-15", "cp1252"])
+
+
+def decode_as(body: bytes, name: str) -> tuple[str, bytes | None]:
+    """``body.decode(name, errors="replace")``, and ``body`` when it is that text's UTF-8 (see
+    :meth:`Capture.decoded`); ``name`` must be a known codec."""
+    codec = codecs.lookup(name).name
+    if codec == "utf-8":
+        try:
+            return body.decode("utf-8"), body
+        except UnicodeDecodeError:
+            return body.decode("utf-8", errors="replace"), None
+    if codec in _ASCII_COMPATIBLE and body.isascii():
+        return body.decode("ascii"), body
+    return body.decode(name, errors="replace"), None
 
 
 def _content_type(headers: tuple[tuple[str, str], ...]) -> tuple[str, str | None]:
