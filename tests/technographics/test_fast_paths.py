@@ -243,6 +243,14 @@ def test_ngram_filter_rules_out_absent_literals() -> None:
     assert len(got & set(absent)) <= 1  # hash collisions may admit one; a superset is allowed
 
 
+def test_ngram_filter_needs_every_window_of_a_literal() -> None:
+    """Each 4-byte window of ``abcdefghijkl`` but ``efgh`` is on the page: the literal is
+    not (four windows a literal, the old sampling, all occur and let it through)."""
+    text = ("abcdefg fghijkl " + "<p>lorem ipsum</p>") * 600
+    got = _NgramFilter(["abcdefghijkl", "fghijkl"]).candidates(text)
+    assert got == {"fghijkl"}
+
+
 # --- static js values: anchored matches at the chain's occurrences == finditer --------------
 
 JS_PIECES = [
@@ -625,3 +633,45 @@ def test_native_presence_scan_equals_aho_corasick(parts: list[str]) -> None:
     native = selectors_mod.LiteralScan(literals, True)
     pure = selectors_mod.LiteralScan(literals, False)
     assert native.present((text,)) == pure.present((fold_for_prefilter(text),))
+
+
+# --- dom rules gated by what their attribute patterns need -----------------------------------
+
+RENDITION = (
+    "/(?:original_images/[\\\\w-]+|images/[\\\\w.-]+\\\\.(?:(?:fill|max|min)-\\\\d+x\\\\d+|"
+    "(?:width|height)-\\\\d+|original))\\\\."
+)
+
+
+@pytest.mark.parametrize("native", [False, True])
+def test_dom_rule_skipped_when_its_attribute_pattern_cannot_match(
+    tmp_path, native: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``img[src*='images/']`` selects on most pages; its src pattern needs ``.fill-``,
+    ``.max-``… (or ``original_images/``): without them no selector query runs, with them
+    the rule finds what the naive engine finds."""
+    if native and not hyperscan_available():
+        pytest.skip("needs hyperscan")
+    techs = {"Rend": {"cats": [1], "dom": {"img[src*='images/']": {"attributes": {"src": ""}}}}}
+    techs["Rend"]["dom"]["img[src*='images/']"]["attributes"]["src"] = json.loads(f'"{RENDITION}"')
+    (tmp_path / "technologies").mkdir()
+    (tmp_path / "technologies" / "r.json").write_text(json.dumps(techs), encoding="utf-8")
+    (tmp_path / "categories.json").write_text(json.dumps(CATS), encoding="utf-8")
+    db = load_fingerprints(tmp_path)
+    fast, naive = Matcher(db, native=native), Matcher(db, engine="naive")
+    queried: list[str] = []
+    real_dom = Matcher._dom
+
+    def spy(self: Matcher, page: Page, ti: int, rule, *args, **kw):  # type: ignore[no-untyped-def]
+        queried.append(rule.selector)
+        return real_dom(self, page, ti, rule, *args, **kw)
+
+    monkeypatch.setattr(Matcher, "_dom", spy)
+    filler = '<p><img src="/static/images/logo.png"> about our images/ and shop</p>' * 200
+    plain = Page(url="https://a.example/", html=f"<html><body>{filler}</body></html>")
+    assert fast.hits(plain) == [] and queried == []
+    for src in ("/media/images/a.fill-300x200.jpg", "/media/original_images/b.png"):
+        html = f'<html><body><img src="{src}">{filler}</body></html>'  # (nodes are capped)
+        got = fast.hits(Page(url="https://a.example/", html=html))
+        assert len(got) == 1 and queried
+        assert key(got) == key(naive.hits(Page(url="https://a.example/", html=html)))

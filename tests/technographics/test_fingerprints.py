@@ -312,3 +312,55 @@ def test_every_required_literal_set_is_hit_by_every_match(data: st.DataObject) -
     folded = fold_for_prefilter(m.group(0))
     for req in required_literal_sets(pattern, min_len=1) or ():
         assert any(lit in folded for lit in req), (pattern, m.group(0), req)
+
+
+# a rendition URL shape: each alternative needs two literals, the rarer one not the longest
+_RENDITION = (
+    r"/(?:original_images/[\w-]+|images/[\w.-]+\.(?:(?:fill|max|min)-\d+x\d+|"
+    r"(?:width|height)-\d+|original))\."
+)
+
+
+def test_alternation_requirements_combine_every_requirement_of_each_alternative() -> None:
+    """``images/`` is on most pages; a requirement made of ``.fill-``, ``.max-``… (one of
+    which the second alternative also needs, with ``original_images/`` for the first) rules
+    the pattern out on them: runs continue into groups of literal alternatives."""
+    reqs = required_literal_sets(_RENDITION)
+    assert reqs is not None
+    assert frozenset({"original_images/", "images/"}) in reqs
+    assert (
+        frozenset(
+            {"original_images/", ".fill-", ".max-", ".min-", ".width-", ".height-", ".original"}
+        )
+        in reqs
+    )
+    page = '<img src="/static/images/logo.png"><a href="/images/a.jpg">'
+    assert not all(any(x in page for x in r) for r in reqs)
+    hit = "/media/images/photo.fill-300x200.jpg"
+    assert re.search(_RENDITION, hit, re.I)
+    assert all(any(x in hit for x in r) for r in reqs)
+    # a run followed by a group of many literal alternatives keeps one string each
+    many = "el-(?:" + "|".join(f"w{i:02d}x" for i in range(40)) + ")"
+    assert frozenset(f"el-w{i:02d}x" for i in range(40)) in (required_literal_sets(many) or [])
+
+
+_PIECE = st.sampled_from(["ab", "cd", "e", "\\d+", "[a-c]", "x?", "(?:fg|hi)", "-", "\\.", "\\b"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    alternatives=st.lists(st.lists(_PIECE, min_size=1, max_size=5).map("".join), min_size=2),
+    data=st.data(),
+)
+def test_alternation_products_are_hit_by_every_match(
+    alternatives: list[str], data: st.DataObject
+) -> None:
+    """Alternatives that each need several literals (the products' case), nested once."""
+    pattern = "z(?:" + "|".join(alternatives) + ")(?:" + "|".join(reversed(alternatives)) + ")"
+    compiled = re.compile(pattern, re.IGNORECASE)
+    text = data.draw(st.from_regex(compiled))
+    m = compiled.search(text)
+    assert m is not None
+    folded = fold_for_prefilter(m.group(0))
+    for req in required_literal_sets(pattern, min_len=1) or ():
+        assert any(lit in folded for lit in req), (pattern, m.group(0), req)

@@ -21,6 +21,8 @@ import re
 import re._constants as _sre_c
 import re._parser as _sre_p
 from dataclasses import dataclass
+from itertools import product
+from math import prod
 from typing import cast
 
 import numpy as np
@@ -445,41 +447,94 @@ def _all_required(seq: object) -> list[frozenset[str]]:
             alts = [_required(b) for b in av[1]]
             if all(alts):
                 reqs.append(frozenset().union(*alts))  # type: ignore[arg-type]
+            reqs.extend(_branch_products(av[1]))
         elif op in _REPEATS and op is not None and av[0] >= 1:
             reqs.extend(_all_required(av[2]))
     flush()
     return reqs
 
 
+_PRODUCTS_MAX = 32
+
+
+def _branch_products(alternatives: list[object]) -> list[frozenset[str]]:
+    r"""Requirements of an alternation from *every* requirement of each alternative.
+
+    A match goes through one alternative and meets all of its requirements, so for any
+    choice of one requirement per alternative, one string of their union occurs. The best
+    requirement of each alternative alone (``_required``) is often the longest, not the
+    rarest: in ``original_images/…|images/[\w.]+\.(?:fill|max)-\d`` it is ``images/``,
+    which most pages have, where ``.fill-`` or ``.max-`` rule the pattern out nearly
+    everywhere. At most :data:`_PRODUCTS_MAX` choices (each alternative's best first).
+    """
+    per_alt = []
+    for alt in alternatives:
+        reqs = sorted(dict.fromkeys(_all_required(alt)), key=_score, reverse=True)
+        if not reqs:
+            return []
+        per_alt.append(reqs)
+    if all(len(r) == 1 for r in per_alt):
+        return []  # the one choice is the union ``_required`` already gives
+    while prod(len(r) for r in per_alt) > _PRODUCTS_MAX:
+        longest = max(per_alt, key=len)
+        longest.pop()
+    return [frozenset().union(*choice) for choice in product(*per_alt)]
+
+
 def _leading_literals(op: object, av: object) -> frozenset[str] | None:
     """The literal each alternative of a group or alternation starts with, if all have one.
 
-    Zero-width assertions at the start are skipped (they consume nothing), so the text a
-    match consumes there begins with one of the returned strings.
+    Zero-width assertions are skipped (they consume nothing), so the text a match consumes
+    there begins with one of the returned strings.
     """
-    while op is _SUB:
-        body = list(av[3])  # type: ignore[index]
-        if len(body) != 1:
-            return _leading_run(body)
-        op, av = body[0]
-    if op is not _BRANCH:
+    if op is not _SUB and op is not _BRANCH:
         return None
-    heads = [_leading_run(list(alt)) for alt in av[1]]  # type: ignore[index]
-    if not all(heads):
-        return None
-    return frozenset().union(*heads)  # type: ignore[arg-type]
+    return _leading_run([(op, av)])
+
+
+_PREFIXES_MAX = 16
 
 
 def _leading_run(items: list[tuple[object, object]]) -> frozenset[str] | None:
-    run: list[str] = []
+    r"""Strings one of which every match of the sequence ``items`` starts with, or ``None``.
+
+    The leading literal run, continued through groups and alternations whose alternatives
+    all start with literals: ``(?:fill|max|min)-\d`` gives ``fill-``, ``max-`` and ``min-``
+    (a run followed by a group of many alternatives gives one string each; a product of
+    two groups at most :data:`_PREFIXES_MAX`; a string another one starts with is dropped).
+    """
+    heads, _whole = _prefixes(items)
+    heads = {h for h in heads if not any(o != h and h.startswith(o) for o in heads)}
+    return None if "" in heads else frozenset(heads)
+
+
+def _prefixes(items: list[tuple[object, object]]) -> tuple[set[str], bool]:
+    """(strings every match of ``items`` starts with one of, whether they are whole matches)."""
+    out = {""}
     for op, av in items:
         if op is _LIT and av < 128:  # type: ignore[operator]
-            run.append(chr(av).lower())  # type: ignore[arg-type]
-        elif op is _sre_c.AT and not run:
+            ch = chr(av).lower()  # type: ignore[arg-type]
+            out = {s + ch for s in out}
             continue
+        if op is _sre_c.AT:
+            continue
+        if op is _SUB:
+            sub, whole = _prefixes(list(av[3]))  # type: ignore[index]
+        elif op is _BRANCH:
+            sub, whole = set(), True
+            for alt in av[1]:  # type: ignore[index]
+                heads, alt_whole = _prefixes(list(alt))
+                sub |= heads
+                whole = whole and alt_whole
         else:
-            break
-    return frozenset(["".join(run)]) if run else None
+            return out, False
+        joined = {s + h for s in out for h in sub}
+        if len(joined) > max(_PREFIXES_MAX, len(out), len(sub)):  # (only products are capped)
+            return out, False
+        out = joined
+        if not whole:
+            return out, False
+    return out, True
 
 
 def required_literal_sets(python_regex: str, min_len: int = 3) -> list[frozenset[str]] | None:
