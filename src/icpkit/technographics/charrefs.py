@@ -88,19 +88,18 @@ def _fold_with_image(text: str) -> tuple[str, bytes]:
 
 
 def folded_html(page: Page) -> str:
-    """The case-folded HTML, computed once per page (shared by html and dom prefilters)."""
+    """The case-folded HTML, computed once per page (shared by html and dom prefilters):
+    :attr:`Page.html_image` read as Latin-1, one character per byte."""
     cached = page.__dict__.get("_icpkit_folded_html")
     if cached is None:
-        cached, image = _fold_with_image(page.html)
-        page.__dict__["_icpkit_folded_html"] = cached
-        page.__dict__["_icpkit_folded_image"] = image
+        cached = page.__dict__["_icpkit_folded_html"] = page.html_image.decode("latin-1")
     return cached
 
 
 def folded_image(page: Page) -> bytes:
-    """The image of :func:`_folded_html`."""
-    folded_html(page)
-    return page.__dict__["_icpkit_folded_image"]
+    """The image of :func:`folded_html` (:attr:`Page.html_image`, built from the page's
+    UTF-8 bytes)."""
+    return page.html_image
 
 
 def decoded_html(page: Page) -> tuple[str, bytes]:

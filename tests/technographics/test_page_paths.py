@@ -1,0 +1,209 @@
+"""Page's fast paths give what their plain definitions give.
+
+The visible text is read from the shared tree without copying it, the pre-pass counts tags
+and finds long ones in the page's one-byte image, and that image is built from the page's
+UTF-8 bytes: each is checked here against the definition it replaces, on generated HTML
+with hostile shapes mixed in (deep nesting, tags of many attributes, quoted angle brackets,
+script text that looks like tags, the characters ``re.I`` folds to ASCII).
+"""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from selectolax.lexbor import LexborHTMLParser
+
+from icpkit.technographics import Page
+from icpkit.technographics.page import (
+    _LONGISH_TAG,
+    MAX_OPEN_TAGS,
+    MAX_TAG_ATTRIBUTES,
+    _tag_shapes,
+    collapse_whitespace,
+    html_image,
+    parse_input,
+    visible_text,
+)
+from icpkit.technographics.patterns import prefilter_image
+
+SPECIALS = "\u0130\u0131\u017f\u212a"  # İ ı ſ K: what re.I equates with an ASCII letter
+
+_ANY_TEXT = st.text(
+    alphabet=st.one_of(
+        st.characters(codec="utf-8"),
+        st.sampled_from([*SPECIALS, "\ud800", "\udfff", "\U0001f600", "<", ">", "é", "日"]),
+    ),
+    max_size=60,
+)
+
+
+@given(_ANY_TEXT)
+@settings(max_examples=400, deadline=None)
+def test_html_image_is_the_lowered_prefilter_image(text: str) -> None:
+    expected = prefilter_image(text).lower()
+    utf8 = text.encode("utf-8", "surrogatepass")
+    assert html_image(text) == expected
+    assert html_image(text, utf8) == expected
+    # bytes that are not the page's own are not trusted blindly
+    assert html_image(text, utf8 + "é".encode()) == expected
+    assert len(expected) == len(text)
+
+
+def test_page_html_bytes_are_the_given_bytes_or_the_encoding() -> None:
+    html = "<p>Caf\u00e9 \u0130stanbul \U0001f600</p>"
+    utf8 = html.encode("utf-8")
+    plain = Page(url="https://a.example/", html=html)
+    given_bytes = Page(url="https://a.example/", html=html, html_utf8=utf8)
+    assert plain.html_bytes == utf8 and given_bytes.html_bytes is utf8
+    assert plain == given_bytes and "html_utf8" not in repr(given_bytes)
+    assert plain.html_image == given_bytes.html_image == prefilter_image(html).lower()
+    lone = Page(url="https://a.example/", html="a\ud800b")  # a str Python cannot encode strictly
+    assert lone.html_bytes == b"a\xed\xa0\x80b" and lone.html_image == b"a\xffb"
+
+
+_TAG_PARTS = [
+    "<",
+    "</",
+    ">",
+    "<a",
+    "<Div ",
+    "<\u0130",
+    "<\u017f",
+    "<1",
+    "<é",
+    "x" * 130,
+    "é" * 130,
+    "日" * 90,
+    " c",
+    "/",
+    '="<"',
+    "'>'",
+    "\u212a",
+]
+
+
+@given(st.lists(st.sampled_from(_TAG_PARTS), max_size=25))
+@settings(max_examples=400, deadline=None)
+def test_tag_shapes_are_the_string_counts_and_the_long_tag_scan(parts: list[str]) -> None:
+    html = "".join(parts)
+    opening, closing, long_tags = _tag_shapes(html, html_image(html))
+    assert opening == html.count("<") and closing == html.count("</")
+    assert long_tags == [m.span() for m in _LONGISH_TAG.finditer(html)]
+
+
+_WIDE_TAG = "<div " + " ".join(f"c{i}" for i in range(MAX_TAG_ATTRIBUTES + 20)) + ">"
+_HOSTILE_PARTS = [
+    _WIDE_TAG,
+    '<div a=">" ' + " ".join(f"d{i}" for i in range(90)) + ">",
+    "<p title='<b>' " + "é " * 200 + ">",
+    '<meta content="' + "word " * 900 + '">',  # over MAX_TAG_CHARS, a quote left open
+    "<div>" * 900,
+    "</div>" * 200,
+    "<script>",
+    "</script>",
+    "<script>if(a<b " + "c " * 300 + "){}",
+    "<style>",
+    "</style>",
+    "<!--",
+    "-->",
+    "<svg>",
+    "</svg>",
+    "<textarea>",
+    "</textarea>",
+    "<p>x</p>",
+    "<\u0130 " + "i " * 200 + ">",
+    "é日",
+    " ",
+]
+
+
+@given(st.lists(st.sampled_from(_HOSTILE_PARTS), max_size=12))
+@settings(max_examples=300, deadline=None)
+def test_parse_input_from_the_image_is_parse_input(parts: list[str]) -> None:
+    """The vectorised pre-pass cuts exactly what the string pre-pass cuts."""
+    html = "".join(parts)
+    assert parse_input(html, html_image(html)) == parse_input(html)
+
+
+def test_page_tree_still_cuts_hostile_shapes() -> None:
+    """Page.tree goes through the image path: deep nesting and wide tags stay bounded."""
+    deep = Page(url="https://a.example/", html="<p>é</p>" + "<div>" * 64_000)
+    assert len(deep.tree.css("div")) == MAX_OPEN_TAGS
+    wide = Page(url="https://a.example/", html=f"<body>é{_WIDE_TAG * 30}<p id=end>x</p></body>")
+    divs = wide.tree.css("div")
+    assert len(divs) == 30 and all(len(d.attributes) == MAX_TAG_ATTRIBUTES for d in divs)
+    assert wide.tree.css_first("#end") is not None
+
+
+# --- visible text --------------------------------------------------------------------------
+
+_TEXT_DROP = ["script", "style", "noscript", "template"]
+
+
+def _text_by_stripping_a_copy(html: str) -> str:
+    """The former definition of Page.text: a copy of the tree with those elements stripped."""
+    tree = LexborHTMLParser(parse_input(html) or "<html></html>").clone()
+    tree.strip_tags(_TEXT_DROP)
+    root = tree.body or tree.root
+    return "" if root is None else collapse_whitespace(root.text(deep=True, separator=" "))
+
+
+_TEXT_PARTS = [
+    "<script>",
+    "</script>",
+    "<style>",
+    "</style>",
+    "<noscript>",
+    "</noscript>",
+    "<template>",
+    "</template>",
+    "<!-- note -->",
+    "<p>",
+    "</p>",
+    "<div>",
+    "</div>",
+    "<span>",
+    "</span>",
+    "<table><tr><td>",
+    "</td></tr></table>",
+    "<svg><text>",
+    "</svg>",
+    "<title>",
+    "</title>",
+    "<head>",
+    "<body>",
+    "<frameset>",
+    "<textarea>",
+    "</textarea>",
+    "word",
+    "Café",
+    "&amp;",
+    "&nbsp;",
+    " ",
+    "\n",
+    "\u3000",
+    "<br>",
+    "<img alt=x>",
+    "<select><option>",
+]
+
+
+@given(st.lists(st.sampled_from(_TEXT_PARTS), max_size=30))
+@settings(max_examples=500, deadline=None)
+def test_visible_text_is_the_text_of_a_stripped_copy(parts: list[str]) -> None:
+    html = "".join(parts)
+    page = Page(url="https://a.example/", html=html)
+    assert page.text == (_text_by_stripping_a_copy(html) if html else "")
+    page.tree.css("script")  # the shared tree is left as it was
+    assert page.tree.html == LexborHTMLParser(parse_input(html) or "<html></html>").html
+
+
+def test_visible_text_walks_deep_pages_without_recursion() -> None:
+    html = "<body>" + "<div>a " * 1_900 + "<script>var x;</script><noscript>n</noscript>b"
+    page = Page(url="https://a.example/", html=html)
+    assert page.text == _text_by_stripping_a_copy(html) == ("a " * 1_900 + "b")
+    root = page.tree.body
+    assert root is not None
+    assert re.fullmatch(r"[a b]*", visible_text(root)) is not None
