@@ -255,3 +255,68 @@ def test_fast_equals_naive_on_real_saved_pages(real: dict) -> None:
             if name in real:
                 fresh = Page(url=p.url, html=html)
                 assert key(real[name].hits(fresh)) == expected, (name, path.name)  # type: ignore[attr-defined]
+
+
+# --- compiled Hyperscan databases cached per user -------------------------------------------
+
+CACHE_PAGES = [
+    "<html><body><a href='/jquery-3.js'>foobar</a><p>caf\u00e9 au lait</p></body></html>",
+    "<html><body><div id='main-app'>wp-content/themes/ 12a ssion</div></body></html>",
+    "<html><body><script>window.Foo.bar=3</script><p>\u212aelvin</p></body></html>",
+]
+
+
+@pytest.mark.skipif(not hyperscan_available(), reason="needs hyperscan")
+def test_hyperscan_databases_load_from_the_user_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second matcher of the same DB loads every database (compiling none) and finds the
+    same hits; a damaged entry is compiled over; a changed DB misses; ``0`` turns it off."""
+    import hyperscan
+
+    from icpkit.technographics import hits as hits_mod
+
+    cache = tmp_path_factory.mktemp("xdg")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    monkeypatch.delenv(hits_mod.HS_CACHE_ENV, raising=False)
+    db = mini_db(tmp_path_factory)
+    naive = Matcher(db, engine="naive")
+
+    def same(m: Matcher) -> None:
+        for html in CACHE_PAGES:
+            page = Page(url="https://a.example/", html=html)
+            assert key(m.hits(page)) == key(naive.hits(Page(url="https://a.example/", html=html)))
+
+    same(Matcher(db, native=True))
+    entries = sorted((cache / "icpkit" / "hyperscan").glob("*.hsdb"))
+    assert entries and all(e.stat().st_size > 0 for e in entries)
+
+    compiled: list[int] = []
+    real_database = hyperscan.Database
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        compiled.append(1)
+        return real_database(*args, **kwargs)
+
+    monkeypatch.setattr(hyperscan, "Database", counting)
+    same(Matcher(db, native=True))
+    assert compiled == []  # every database came from the cache
+
+    entries[0].write_bytes(b"not a database")
+    same(Matcher(db, native=True))
+    assert len(compiled) == 1 and entries[0].stat().st_size > 100  # compiled and rewritten
+
+    changed = dict(MINI, Extra={"cats": [1], "html": "qqzzy(\\d)"})
+    root = tmp_path_factory.mktemp("changed")
+    (root / "technologies").mkdir()
+    (root / "technologies" / "a.json").write_text(json.dumps(changed), encoding="utf-8")
+    (root / "categories.json").write_text(json.dumps(CATS), encoding="utf-8")
+    compiled.clear()
+    Matcher(load_fingerprints(root), native=True)
+    assert compiled  # the html databases differ: compiled, not loaded stale
+
+    off = tmp_path_factory.mktemp("off")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(off))
+    monkeypatch.setenv(hits_mod.HS_CACHE_ENV, "0")
+    same(Matcher(db, native=True))
+    assert not (off / "icpkit").exists()

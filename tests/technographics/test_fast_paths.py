@@ -591,7 +591,11 @@ def test_reference_judged_unchanged_is_unchanged_in_every_case(
         c.upper() if up else c for c, up in zip(low.decode("ascii"), upper, strict=False)
     )
     got = charrefs_mod._ascii_reference(low)
-    if got == "":
+    if low.startswith(b"#"):
+        # numeric: decoded as html.unescape does, in either case (``&#x4`` gives "": the
+        # parser keeps U+0004, so the decoded copy only has more literal occurrences)
+        assert got == unescape("&" + written)
+    elif got == "":
         assert unescape("&" + written) == "&" + written
     elif got is not None:
         assert got == unescape("&" + low.decode("ascii"))

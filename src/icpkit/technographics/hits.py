@@ -4,9 +4,15 @@ field, the optional Hyperscan module and the Aho-Corasick automaton builder.
 
 from __future__ import annotations
 
+import hashlib
+import os
+import platform
 import re
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import ahocorasick
@@ -162,22 +168,87 @@ if hyperscan_module is not None:
     )
 
 
+HS_CACHE_ENV = "ICPKIT_HYPERSCAN_CACHE"
+"""Set to ``0`` to compile every Hyperscan database afresh (no cache read or written)."""
+
+
+def hs_cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/icpkit/hyperscan`` (``~/.cache`` when unset)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "icpkit" / "hyperscan"
+
+
+@cache
+def _hs_platform() -> bytes:
+    """What a serialised database depends on besides its expressions: the library's version
+    and the features it targets on this CPU (from a tiny database's ``info``)."""
+    assert hyperscan_module is not None
+    probe = hyperscan_module.Database(mode=hyperscan_module.HS_MODE_BLOCK)
+    probe.compile(expressions=[b"a"], ids=[0], elements=1, flags=[0])
+    version = getattr(hyperscan_module, "__version__", "")
+    return f"{version}|{platform.machine()}|{probe.info()!r}".encode()
+
+
+def hs_compile(exprs: Sequence[bytes], ids: Sequence[int], flags: Sequence[int]) -> Any:
+    """A block-mode Hyperscan database of ``exprs``, loaded from the user's cache when this
+    exact database was compiled before (on this platform, with this Hyperscan).
+
+    Compiling the 4,000-technology DB's databases costs ~1.1 s CPU, paid again by every new
+    process (each worker of a bulk job, each shard of a sourcing run); loading them costs a
+    few ms. The key is a digest of everything the database is made of, so a changed
+    fingerprint DB (or Hyperscan) misses and compiles; an unreadable or stale entry is
+    compiled over. Compile errors propagate as from ``Database.compile`` (not cached).
+    """
+    assert hyperscan_module is not None
+    hs = hyperscan_module
+    use_cache = os.environ.get(HS_CACHE_ENV, "1") != "0"
+    path: Path | None = None
+    if use_cache:
+        digest = hashlib.sha256(_hs_platform())
+        for expr, id_, flag in zip(exprs, ids, flags, strict=True):
+            digest.update(b"%d:%d:%d:" % (len(expr), id_, flag) + expr)
+        path = hs_cache_dir() / f"{digest.hexdigest()}.hsdb"
+        try:
+            db = hs.loadb(path.read_bytes(), hs.HS_MODE_BLOCK)
+            db.scratch = hs.Scratch(db)  # (a loaded database has none; scans need one)
+            return db
+        except (OSError, hs.error, TypeError, ValueError):
+            pass  # absent, unreadable or not a database of this platform: compile
+    db = hs.Database(mode=hs.HS_MODE_BLOCK)
+    db.compile(expressions=list(exprs), ids=list(ids), elements=len(exprs), flags=list(flags))
+    if path is not None:
+        _write_quietly(path, hs.dumpb(db))
+    return db
+
+
+def _write_quietly(path: Path, data: bytes) -> None:
+    """Write a cache entry atomically (a temporary file renamed over it, so concurrent
+    workers never read half an entry); a cache that cannot be written is only slower."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".hsdb")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            Path(tmp).replace(path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError:
+        pass
+
+
 def compile_hyperscan(exprs: list[bytes], ids: list[int]) -> tuple[object | None, list[int]]:
     """Compile what Hyperscan accepts into one database; bisect to find the rejects."""
     assert hyperscan_module is not None
 
     def attempt(sel: list[int]) -> object | None:
-        db = hyperscan_module.Database(mode=hyperscan_module.HS_MODE_BLOCK)
         try:
-            db.compile(
-                expressions=[exprs[i] for i in sel],
-                ids=[ids[i] for i in sel],
-                elements=len(sel),
-                flags=[_HS_FLAGS] * len(sel),
+            return hs_compile(
+                [exprs[i] for i in sel], [ids[i] for i in sel], [_HS_FLAGS] * len(sel)
             )
         except hyperscan_module.error:
             return None
-        return db
 
     def bad(sel: list[int]) -> list[int]:
         if attempt(sel) is not None:

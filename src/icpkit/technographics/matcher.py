@@ -53,6 +53,7 @@ from icpkit.technographics.hits import (
     build_automaton,
     field_inputs,
     hs_collect,
+    hs_compile,
     hs_literal,
     hyperscan_module,
     keyed_inputs,
@@ -737,16 +738,9 @@ def _word_bounded_pieces(pattern: Pattern) -> frozenset[str] | None:
 def _word_scan(pieces: list[str]) -> tuple[object, list[str]]:
     """A Hyperscan database finding which ``pieces`` occur as whole ASCII words."""
     assert hyperscan_module is not None
-    db = hyperscan_module.Database(mode=hyperscan_module.HS_MODE_BLOCK)
     exprs = [f"\\b{hs_literal(x)}\\b".encode() for x in pieces]
-    db.compile(
-        expressions=exprs,
-        ids=list(range(len(exprs))),
-        elements=len(exprs),
-        flags=[hyperscan_module.HS_FLAG_CASELESS | hyperscan_module.HS_FLAG_SINGLEMATCH]
-        * len(exprs),
-    )
-    return db, pieces
+    flag = hyperscan_module.HS_FLAG_CASELESS | hyperscan_module.HS_FLAG_SINGLEMATCH
+    return hs_compile(exprs, range(len(exprs)), [flag] * len(exprs)), pieces
 
 
 def _valid_selectors(selectors: Iterable[str]) -> set[str]:

@@ -14,6 +14,7 @@ from icpkit.technographics.hits import (
     build_automaton,
     hs_collect,
     hs_collect_at,
+    hs_compile,
     hs_literal,
     hyperscan_module,
 )
@@ -314,18 +315,15 @@ class LiteralScan:
         if not self.literals:
             return
         if native and hyperscan_module is not None and all(lit.isascii() for lit in self.literals):
-            db = hyperscan_module.Database(mode=hyperscan_module.HS_MODE_BLOCK)
             exprs = [hs_literal(lit).encode() for lit in self.literals]
             self.tracked = frozenset(tracked) & set(self.literals)
             case = hyperscan_module.HS_FLAG_CASELESS if caseless else 0
             flag = case | hyperscan_module.HS_FLAG_SINGLEMATCH
-            db.compile(
-                expressions=exprs,
-                ids=list(range(len(exprs))),
-                elements=len(exprs),
-                flags=[case if lit in self.tracked else flag for lit in self.literals],
+            self.hs_db = hs_compile(
+                exprs,
+                range(len(exprs)),
+                [case if lit in self.tracked else flag for lit in self.literals],
             )
-            self.hs_db = db
         else:
             self.automaton = build_automaton({lit: lit for lit in self.literals})
             self.ngrams = _NgramFilter(self.literals)
