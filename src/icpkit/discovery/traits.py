@@ -10,7 +10,15 @@ A trait is a :class:`~icpkit.criteria.Criterion` that discovery may use. From a 
 * boolean columns: true and false;
 * multi-valued columns (a tech stack): "has X" for each frequent item and, where a category map
   is known, "has no tool in category Y";
-* behavioural date columns: "within N days before the purchase date" for N in 30/90/180/365.
+* behavioural date columns with a purchase date: "within N days before the purchase date" for
+  N in 30/90/180/365 (timing signals);
+* other date columns (or no purchase date): "within N days" back from the scoring date, for
+  fixed windows (30 days to 10 years), windows at the deciles of the data's own ages snapped to
+  a readable grid (:data:`WINDOW_GRID`), and "on record" — a window reaching back past the
+  oldest date — where enough accounts have no date. An additive score over nested windows is a
+  step function of the age, so it follows the age as closely as the deciles allow; "on record"
+  tells "no milestone at all" from "a milestone long ago", which the fixed windows lumped
+  together (Crunchbase 2013: held-out AUC 0.720 -> 0.731 vs all, 0.675 -> 0.709 vs closed).
 
 The matrix keeps ``has`` and ``known`` apart: a missing value is unknown, not "lacks the trait".
 """
@@ -32,6 +40,13 @@ from icpkit.evidence import TraitStats, trait_stats
 RECENCY_WINDOWS = (30, 90, 180, 365)
 #: Windows back from the scoring date, for dates with no purchase date to measure from.
 AGE_WINDOWS = (30, 90, 180, 365, 730, 1095, 1825, 3650)
+#: Windows people write down (a week, a month, a quarter, half a year, whole years): the
+#: data-driven windows snap to the nearest of these, so every window in icp.yaml is readable.
+WINDOW_GRID: tuple[int, ...] = (
+    *(7, 14, 30, 60, 90, 120, 180, 270, 365, 545, 730, 910, 1095, 1460, 1825),
+    *(365 * years for years in range(6, 31)),
+    *(365 * years for years in range(35, 101, 5)),
+)
 
 
 @dataclass(frozen=True)
@@ -44,6 +59,12 @@ class TraitConfig:
     max_items: int = 60
     min_support: float = 0.01
     min_count: int = 20
+    #: Quantiles of a date column's ages (days back) that add windows beside the fixed ones.
+    #: On Crunchbase 2013 the fixed windows alone ranked held-out companies at AUC 0.720 / 0.675
+    #: (vs all / vs closed), these at 0.731 / 0.710, the black boxes' 0.734 / 0.711.
+    date_quantiles: tuple[float, ...] = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+    #: Add the "on record" window when at least min_count accounts have no (past) date.
+    date_on_record: bool = True
 
 
 @dataclass
@@ -176,26 +197,72 @@ def build_traits(
                     kinds.append("true" if val else "false")
         elif info.kind is Kind.MULTI:
             _multi(s, info.name, layer, category_map, config, min_n, crits, kinds)
-        elif (
-            info.kind is Kind.DATE
-            and info.layer is Layer.BEHAVIOURAL
-            and ref is not None
-            and ref in frame.columns
-        ):
-            for days in RECENCY_WINDOWS:
-                crits.append(
-                    Criterion(column=info.name, within_days=days, before=ref, layer="behavioural")
-                )
-                kinds.append("recent")
         elif info.kind is Kind.DATE:
-            # No purchase date to measure back from (or not an event): windows back from the
-            # scoring date, which is what scoring a prospect measures too — recency for events,
-            # age for the rest ("last milestone within 3 years").
-            for days in AGE_WINDOWS:
-                crits.append(Criterion(column=info.name, within_days=days, layer=layer))
+            # Behavioural events with a purchase date are measured back from it; other dates
+            # (or no purchase date) back from the scoring date, which is what scoring a prospect
+            # measures too — recency for events, age for the rest ("last milestone within 3
+            # years").
+            before = (
+                ref
+                if info.layer is Layer.BEHAVIOURAL and ref is not None and ref in frame.columns
+                else None
+            )
+            if before is not None:
+                # Recency before the purchase is a timing signal: the seller's own windows. On
+                # the generated bases data-decile windows here only added noise candidates
+                # (500 accounts: AUC 0.737 -> 0.728).
+                windows = list(RECENCY_WINDOWS)
+            else:
+                ages = _ages(frame, info.name, as_of)
+                windows = date_windows(ages, AGE_WINDOWS, config, min_n)
+            for days in windows:
+                crits.append(
+                    Criterion(column=info.name, within_days=days, before=before, layer=layer)
+                )
                 kinds.append("recent")
 
     return evaluate(frame, crits, kinds=kinds, min_count=min_n, as_of=as_of)
+
+
+def snap_days(days: float) -> int:
+    """The window of :data:`WINDOW_GRID` nearest to ``days`` (by ratio: 50 days is 60, not 30)."""
+    d = max(float(days), 1.0)
+    return min(WINDOW_GRID, key=lambda g: abs(math.log(g / d)))
+
+
+def _ages(frame: pl.DataFrame, column: str, as_of: date | None) -> pl.Series:
+    """Days from each date back to ``as_of`` (default today), as ``within_days`` counts them;
+    null where the date is unknown."""
+    ref = pl.lit(as_of or date.today())
+    return frame.select((ref - pl.col(column)).dt.total_days().alias("age")).to_series()
+
+
+def date_windows(
+    ages: pl.Series, fixed: Sequence[int], config: TraitConfig, min_n: int
+) -> list[int]:
+    """The "within N days" windows of one date column, shortest first.
+
+    ``fixed`` windows, plus the deciles (``config.date_quantiles``) of the known, past ages
+    snapped to :data:`WINDOW_GRID`, plus the "on record" window: the shortest grid window that
+    reaches past the oldest date, added when at least ``min_n`` accounts have no past date — for
+    them "no date on record" may say as much as any age (Crunchbase's companies with no
+    milestone were acquired half as often as those with one).
+    """
+    windows = set(fixed)
+    past = ages.drop_nulls().filter(ages.drop_nulls() >= 0).cast(pl.Float64)
+    if past.len() == 0:
+        return sorted(windows)
+    for q in config.date_quantiles:
+        v = past.quantile(q)
+        if v is not None and math.isfinite(v):
+            windows.add(snap_days(v))
+    oldest = float(past.max())  # type: ignore[arg-type]
+    if config.date_on_record and ages.len() - past.len() >= min_n:
+        reach = next((g for g in WINDOW_GRID if g > oldest), None)
+        windows.add(reach if reach is not None else 365 * (math.floor(oldest / 365) + 1))
+    # A window that reaches past the oldest date is "on record"; keep only the shortest such.
+    beyond = sorted(w for w in windows if w > oldest)
+    return sorted(w for w in windows if w <= oldest) + beyond[:1]
 
 
 def evaluate(
@@ -362,11 +429,14 @@ def _multi(
 __all__ = [
     "AGE_WINDOWS",
     "RECENCY_WINDOWS",
+    "WINDOW_GRID",
     "TraitConfig",
     "TraitSet",
     "build_traits",
+    "date_windows",
     "evaluate",
     "layer_of",
     "nice_grid",
     "nice_number",
+    "snap_days",
 ]
