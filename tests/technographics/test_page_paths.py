@@ -10,12 +10,14 @@ script text that looks like tags, the characters ``re.I`` folds to ASCII).
 from __future__ import annotations
 
 import re
+from html import unescape
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from selectolax.lexbor import LexborHTMLParser
 
 from icpkit.technographics import Page
+from icpkit.technographics.charrefs import unescape_page
 from icpkit.technographics.page import (
     _LONGISH_TAG,
     MAX_OPEN_TAGS,
@@ -207,3 +209,51 @@ def test_visible_text_walks_deep_pages_without_recursion() -> None:
     root = page.tree.body
     assert root is not None
     assert re.fullmatch(r"[a b]*", visible_text(root)) is not None
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "&",
+                "amp",
+                ";",
+                "#",
+                "x",
+                "X",
+                "41",
+                "1F600",
+                "110000",
+                "d800",
+                "0",
+                "nbsp",
+                "notin",
+                "NotNestedLessLess",
+                "lt",
+                "&&",
+                "é",
+                "a",
+                " ",
+                "\n",
+                "<",
+                "=",
+                "AMP",
+            ]
+        ),
+        max_size=30,
+    )
+)
+@settings(max_examples=500, deadline=None)
+def test_unescape_page_is_html_unescape(parts: list[str]) -> None:
+    text = "".join(parts)
+    assert unescape_page(text) == unescape(text)
+
+
+def test_tree_from_bytes_is_the_tree_of_the_str() -> None:
+    """Page.tree gives lexbor the page's UTF-8 bytes when the pre-pass left the page as it
+    was: the same bytes selectolax encodes a str to (a lone surrogate is dropped there, so
+    such a page is parsed from the str)."""
+    for html in ("<p>Café \u0130 日本</p><script>x</script>", "<p>a\ud800b</p>", "<p>ascii</p>"):
+        page = Page(url="https://a.example/", html=html)
+        assert page.tree.html == LexborHTMLParser(parse_input(html)).html
+        assert page.text == _text_by_stripping_a_copy(html)

@@ -517,12 +517,6 @@ def parse_input(html: str, image: bytes | None = None) -> str:
 
 # --- the one-byte-per-character image of a page, from its UTF-8 -----------------------------
 
-# byte -> image byte: ASCII lower-cased, every byte of a non-ASCII character 0xFF
-_IMAGE_OF_BYTE = np.array(
-    [ord(chr(b).lower()) if b < 0x80 else 0xFF for b in range(256)], dtype=np.uint8
-)
-_SPECIALS_UTF8 = tuple(special.encode("utf-8") for special in CASE_FOLD_TO_ASCII)
-
 
 def html_image(html: str, utf8: bytes | None = None) -> bytes:
     """One byte per character of ``html``: ASCII lower-cased, the four characters ``re.I``
@@ -539,11 +533,12 @@ def html_image(html: str, utf8: bytes | None = None) -> bytes:
         return html.encode("ascii").lower()
     if utf8 is None:
         utf8 = html.encode("utf-8", "surrogatepass")
-    if not any(special in utf8 for special in _SPECIALS_UTF8):
+    if not any(special in html for special in CASE_FOLD_TO_ASCII):  # (faster than in utf8)
         codes = np.frombuffer(utf8, dtype=np.uint8)
         leads = codes[(codes & 0xC0) != 0x80]  # continuation bytes are 10xxxxxx
         if len(leads) == len(html):
-            return _IMAGE_OF_BYTE[leads].tobytes()
+            leads[leads >= 0x80] = 0xFF  # (a lookup table costs 5x more than this and lower)
+            return leads.tobytes().lower()
     return prefilter_image(html).lower()
 
 
@@ -612,9 +607,9 @@ class Page:
     robots: str = ""
     js: Mapping[str, Sequence[str]] | None = None
     html_utf8: bytes | None = field(default=None, repr=False, compare=False)
-    """``html`` encoded as UTF-8, when the caller already holds those bytes (a fetcher or a
-    WARC reader that decoded a UTF-8 body without replacements); ``None``: encoded once, on
-    demand (see :attr:`html_bytes`)."""
+    """``html.encode("utf-8")``, when the caller already holds those bytes (a fetcher or a
+    WARC reader that decoded a UTF-8 body strictly: then they are the body itself); ``None``:
+    encoded once, on demand (see :attr:`html_bytes`). Not compared, not shown in repr."""
 
     # --- derived signals (computed once per page) -------------------------------------
 
@@ -622,15 +617,25 @@ class Page:
     def tree(self) -> LexborHTMLParser:
         """The parsed DOM (lexbor), for selectors and extraction (hostile shapes cut first:
         see :func:`parse_input`)."""
-        return LexborHTMLParser(parse_input(self.html, self.html_image) or "<html></html>")
+        parsed = parse_input(self.html, self.html_image)
+        if parsed is self.html and not parsed.isascii():
+            data = self.html_bytes  # what selectolax would encode the str to, made once
+            if "_lone_surrogates" not in self.__dict__:
+                return LexborHTMLParser(data)
+        return LexborHTMLParser(parsed or "<html></html>")
 
     @cached_property
     def html_bytes(self) -> bytes:
-        """``html`` as UTF-8 (``html.encode("utf-8", "surrogatepass")``): :attr:`html_utf8`
-        when given, else encoded once here; what byte-level scanners (Hyperscan) read."""
+        """``html`` as UTF-8: :attr:`html_utf8` when given, else encoded once here (lone
+        surrogates, which no decoder produces, as ``surrogatepass`` writes them). The tree's
+        parser and the image read these bytes, so a page is encoded once at most."""
         if self.html_utf8 is not None:
             return self.html_utf8
-        return self.html.encode("utf-8", "surrogatepass")
+        try:
+            return self.html.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate (a str no decoder produces): these
+            self.__dict__["_lone_surrogates"] = True  # bytes are not what a parser may read
+            return self.html.encode("utf-8", "surrogatepass")
 
     @cached_property
     def html_image(self) -> bytes:
