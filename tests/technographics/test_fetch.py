@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import codecs
+import re
 import sys
 import time
 from collections.abc import Iterator
@@ -10,6 +12,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from icpkit.errors import NetworkRefused
 from icpkit.technographics.cache import FetchCache
@@ -85,6 +89,47 @@ def test_compressed_bodies_are_decoded(server: SiteServer, host: str) -> None:
 def test_charset_from_header(server: SiteServer) -> None:
     res = run(server, ["latin1.test"])["latin1.test"]
     assert "Café crème" in res.page.html
+    # not UTF-8 on the wire: the page encodes its text itself
+    assert res.page.html_utf8 is None
+    assert res.page.html_bytes == res.page.html.encode("utf-8")
+
+
+def test_a_utf8_body_is_handed_to_the_page_as_received(server: SiteServer) -> None:
+    """The decoded body's bytes reach the page (no second encoding), and they are its text's."""
+    res = run(server, ["gzip.test"])["gzip.test"]
+    assert res.page.html_utf8 is not None
+    assert res.page.html_utf8 == res.page.html.encode("utf-8")
+
+
+_CHARSETS = st.sampled_from([None, "utf-8", "us-ascii", "latin-1", "cp1252", "koi8-r", "bogus"])
+_PIECES = st.sampled_from(
+    [b"<html>", b"<meta charset=", b"koi8-r", b"utf-8", b"x", b"caf\xc3\xa9", b"\xe9",
+     b"\xed\xa0\x80", b"\xe2\x82", "\u0645\u0631".encode(), b"\x00"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES, max_size=10).map(b"".join), _CHARSETS)
+def test_decoding_with_bytes_gives_the_text_and_only_its_own_utf8(
+    body: bytes, charset: str | None
+) -> None:
+    from icpkit.technographics.fetch import _decode_with_bytes
+
+    text, utf8 = _decode_with_bytes(body, charset)
+    names = [charset] if charset else []
+    meta = re.search(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([a-zA-Z0-9_.:-]+)", body[:2048], re.I)
+    names += [meta.group(1).decode()] if meta else []
+    known = [n for n in names if _known(n)]
+    assert text == body.decode(known[0] if known else "utf-8", errors="replace")
+    assert utf8 is None or utf8 == text.encode("utf-8")
+
+
+def _known(name: str) -> bool:
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        return False
+    return True
 
 
 def test_redirect_followed_and_cookies_kept(server: SiteServer) -> None:

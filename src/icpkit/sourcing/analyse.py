@@ -233,7 +233,10 @@ class Analyser:
         return row
 
     @staticmethod
-    def _page(capture: Capture) -> Any:
+    def _page(capture: Capture, decoded: tuple[str, bytes | None] | None = None) -> Any:
+        """The capture as a :class:`~icpkit.technographics.page.Page`: headers, cookies and
+        the body's text (``decoded``: :meth:`Capture.decoded`'s answer, when already taken),
+        with its UTF-8 handed over where the body is just that (not encoded again)."""
         from icpkit.technographics.page import Page
 
         headers: dict[str, str | list[str]] = {}
@@ -249,7 +252,8 @@ class Analyser:
             headers[key] = (
                 value if prev is None else [*([prev] if isinstance(prev, str) else prev), value]
             )
-        return Page(url=capture.url, html=capture.text(), headers=headers, cookies=cookies)
+        text, utf8 = decoded if decoded is not None else capture.decoded()
+        return Page(url=capture.url, html=text, headers=headers, cookies=cookies, html_utf8=utf8)
 
     def frame(self, captures: Iterable[Capture]) -> pl.DataFrame:
         """Rows of every capture, as a frame with :data:`ROW_SCHEMA`."""

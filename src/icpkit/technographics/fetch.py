@@ -148,6 +148,7 @@ class _Outcome:
     headers: list[tuple[str, str]] = field(default_factory=list)
     cookies: dict[str, str] = field(default_factory=dict)
     text: str = ""
+    utf8: bytes | None = None  # ``text`` as UTF-8 when the body was just that (_decode_with_bytes)
     robots: str = ""
     truncated: bool = False
     robots_disallowed: bool = False
@@ -219,17 +220,35 @@ def _cookies(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
 
 def _decode(body: bytes, charset: str | None) -> str:
     """Body text: header charset, else a ``<meta charset>`` in the first 2 KiB, else UTF-8."""
+    return _decode_with_bytes(body, charset)[0]
+
+
+def _decode_with_bytes(body: bytes, charset: str | None) -> tuple[str, bytes | None]:
+    """:func:`_decode`'s text, with ``body`` itself when it is that text's UTF-8 (handed to
+    the page, which would otherwise encode the text again for its parser's and scanners'
+    bytes): UTF-8 read without replacements, or ASCII under an ASCII-compatible charset."""
     candidates = [charset] if charset else []
     match = _META_CHARSET.search(body[:2048])
     if match:
         candidates.append(match.group(1).decode("ascii", "replace"))
     for name in (*candidates, "utf-8"):
         try:
-            codecs.lookup(name)
+            codec = codecs.lookup(name).name
         except LookupError:
             continue
-        return body.decode(name, errors="replace")
-    return body.decode("utf-8", errors="replace")  # pragma: no cover
+        if codec == "utf-8":
+            try:
+                return body.decode("utf-8"), body
+            except UnicodeDecodeError:
+                return body.decode("utf-8", errors="replace"), None
+        if codec in _ASCII_COMPATIBLE and body.isascii():
+            return body.decode("ascii"), body
+        return body.decode(name, errors="replace"), None
+    return body.decode("utf-8", errors="replace"), None  # pragma: no cover
+
+
+# Codecs that read ASCII bytes as ASCII: an ASCII body under any of them is its own UTF-8.
+_ASCII_COMPATIBLE = frozenset(["ascii", "utf-8", "iso8859-1", "iso8859-15", "cp1252"])
 
 
 def _header_map(pairs: Iterable[tuple[str, str]]) -> dict[str, str | list[str]]:
@@ -243,12 +262,15 @@ def _header_map(pairs: Iterable[tuple[str, str]]) -> dict[str, str | list[str]]:
     return out
 
 
-def _make_page(final_url: str, text: str, headers, cookies, robots: str) -> Any:
+def _make_page(
+    final_url: str, text: str, headers, cookies, robots: str, utf8: bytes | None = None
+) -> Any:
     from icpkit.technographics.page import Page
 
     return Page(
-        url=final_url, html=text, headers=_header_map(headers), cookies=cookies, robots=robots
-    )
+        url=final_url, html=text, headers=_header_map(headers), cookies=cookies, robots=robots,
+        html_utf8=utf8,
+    )  # fmt: skip
 
 
 def _result_from_cache(entry: CachedFetch, domain: str) -> FetchResult:
@@ -477,7 +499,8 @@ class _Fetcher:
             out.headers = response.headers
             out.truncated = response.truncated
             textual = not response.content_type or response.content_type.startswith(_TEXT_TYPES)
-            out.text = _decode(response.body, response.charset) if textual else ""
+            if textual:
+                out.text, out.utf8 = _decode_with_bytes(response.body, response.charset)
             if response.status >= 400:
                 out.error_kind = "http_status"
                 out.error = f"HTTP {response.status}"
@@ -540,7 +563,7 @@ def _recorded(
     """One outcome as the caller sees it (with the page) and as the cache stores it."""
     page = None
     if out.status is not None and out.final_url is not None:
-        page = _make_page(out.final_url, out.text, out.headers, out.cookies, out.robots)
+        page = _make_page(out.final_url, out.text, out.headers, out.cookies, out.robots, out.utf8)
     result = FetchResult(
         domain=key,
         url=first,
