@@ -61,6 +61,11 @@ def test_page_html_bytes_are_the_given_bytes_or_the_encoding() -> None:
     assert plain.html_bytes == utf8 and given_bytes.html_bytes is utf8
     assert plain == given_bytes and "html_utf8" not in repr(given_bytes)
     assert plain.html_image == given_bytes.html_image == prefilter_image(html).lower()
+    # bytes holding another number of characters are not the page's: encoded again
+    wrong = Page(url="https://a.example/", html=html, html_utf8=utf8 + b"<script>")
+    assert wrong.html_bytes == utf8 and wrong.tree.css_first("script") is None
+    ascii_wrong = Page(url="https://a.example/", html="<p>a</p>", html_utf8=b"<p>ab</p>")
+    assert ascii_wrong.html_bytes == b"<p>a</p>"
     lone = Page(url="https://a.example/", html="a\ud800b")  # a str Python cannot encode strictly
     assert lone.html_bytes == b"a\xed\xa0\x80b" and lone.html_image == b"a\xffb"
 

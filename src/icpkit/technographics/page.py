@@ -518,6 +518,12 @@ def parse_input(html: str, image: bytes | None = None) -> str:
 # --- the one-byte-per-character image of a page, from its UTF-8 -----------------------------
 
 
+def _characters_in(utf8: bytes) -> int:
+    """Characters in UTF-8 ``utf8``: its bytes that are not continuation bytes (10xxxxxx)."""
+    codes = np.frombuffer(utf8, dtype=np.uint8)
+    return len(codes) - int(np.count_nonzero((codes & 0xC0) == 0x80))
+
+
 def html_image(html: str, utf8: bytes | None = None) -> bytes:
     """One byte per character of ``html``: ASCII lower-cased, the four characters ``re.I``
     equates with an ASCII letter (:data:`CASE_FOLD_TO_ASCII`) folded to it, every other
@@ -609,7 +615,8 @@ class Page:
     html_utf8: bytes | None = field(default=None, repr=False, compare=False)
     """``html.encode("utf-8")``, when the caller already holds those bytes (a fetcher or a
     WARC reader that decoded a UTF-8 body strictly: then they are the body itself); ``None``:
-    encoded once, on demand (see :attr:`html_bytes`). Not compared, not shown in repr."""
+    encoded once, on demand (see :attr:`html_bytes`). Bytes holding another number of
+    characters than ``html`` are ignored. Not compared, not shown in repr."""
 
     # --- derived signals (computed once per page) -------------------------------------
 
@@ -629,8 +636,13 @@ class Page:
         """``html`` as UTF-8: :attr:`html_utf8` when given, else encoded once here (lone
         surrogates, which no decoder produces, as ``surrogatepass`` writes them). The tree's
         parser and the image read these bytes, so a page is encoded once at most."""
-        if self.html_utf8 is not None:
-            return self.html_utf8
+        given = self.html_utf8
+        if given is not None and (
+            len(given) == len(self.html)
+            if self.html.isascii()
+            else _characters_in(given) == len(self.html)
+        ):
+            return given  # (bytes of another length are not trusted: the parser reads them)
         try:
             return self.html.encode("utf-8")
         except UnicodeEncodeError:  # a lone surrogate (a str no decoder produces): these
