@@ -11,6 +11,7 @@ import json
 import re
 from html import unescape
 from html.entities import html5 as _html5
+from pathlib import Path
 from urllib.parse import urljoin
 
 import pytest
@@ -649,7 +650,7 @@ RENDITION = (
 
 @pytest.mark.parametrize("native", [False, True])
 def test_dom_rule_skipped_when_its_attribute_pattern_cannot_match(
-    tmp_path, native: bool, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, native: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``img[src*='images/']`` selects on most pages; its src pattern needs ``.fill-``,
     ``.max-``… (or ``original_images/``): without them no selector query runs, with them
@@ -679,3 +680,35 @@ def test_dom_rule_skipped_when_its_attribute_pattern_cannot_match(
         got = fast.hits(Page(url="https://a.example/", html=html))
         assert len(got) == 1 and queried
         assert key(got) == key(naive.hits(Page(url="https://a.example/", html=html)))
+
+
+@pytest.mark.skipif(not hyperscan_available(), reason="needs hyperscan")
+def test_weak_literals_together_select_html_patterns_without_the_regex_prefilter(
+    tmp_path: Path,
+) -> None:
+    """``<!--\\s+Powered by GX`` and ``href=["']wss?://`` (each literal weak alone) are
+    selected by their literals together: the html bucket needs no Hyperscan regex pass,
+    and finds what the naive engine finds with the literals apart or together."""
+    techs = {
+        "Gx": {"cats": [1], "html": "<!--\\s+Powered by GX"},
+        "Ws": {"cats": [1], "html": "<(?:link|a)[^>]+href=[\"']wss?://"},
+    }
+    (tmp_path / "technologies").mkdir()
+    (tmp_path / "technologies" / "g.json").write_text(json.dumps(techs), encoding="utf-8")
+    (tmp_path / "categories.json").write_text(json.dumps(CATS), encoding="utf-8")
+    db = load_fingerprints(tmp_path)
+    fast, naive = Matcher(db, native=True), Matcher(db, engine="naive")
+    assert fast._list_buckets["html"].hs_db is None
+    filler = '<!-- nav --><a href="https://x.example/">powered by wordpress</a>' * 300
+    for extra in (
+        "",
+        "<!-- Powered by GX -->",
+        "<!--\n  powered by gx",
+        "<a class=x href='wss://h.example/s'>",
+        '<link rel=x href="ws://h">',
+        "<a href='ws:/x'>",
+    ):
+        html = f"<html><body>{filler}{extra}</body></html>"
+        got = key(fast.hits(Page(url="https://a.example/", html=html)))
+        assert got == key(naive.hits(Page(url="https://a.example/", html=html)))
+        assert bool(got) == (extra not in ("", "<a href='ws:/x'>")), extra

@@ -281,7 +281,10 @@ def test_real_database_loads_with_no_skipped_pattern() -> None:
 # --- every requirement is met by every match --------------------------------------------------
 
 # (every atom can match wherever it stands, so every generated regex matches something)
-_ATOMS = ["ab", "uk-", "c", "x.y", "\\d", "[a-c]", "-\\bq", "q?", "(?:de|fg)", "(?:h|ij)k"]
+_ATOMS = [
+    "ab", "uk-", "c", "x.y", "\\d", "[a-c]", "-\\bq", "q?", "(?:de|fg)", "(?:h|ij)k", "[\"']",
+    "[xY]z", "[^x]",
+]  # fmt: skip
 
 
 @st.composite
@@ -344,7 +347,9 @@ def test_alternation_requirements_combine_every_requirement_of_each_alternative(
     assert frozenset(f"el-w{i:02d}x" for i in range(40)) in (required_literal_sets(many) or [])
 
 
-_PIECE = st.sampled_from(["ab", "cd", "e", "\\d+", "[a-c]", "x?", "(?:fg|hi)", "-", "\\.", "\\b"])
+_PIECE = st.sampled_from(
+    ["ab", "cd", "e", "\\d+", "[a-c]", "x?", "(?:fg|hi)", "-", "\\.", "\\b", "[jK]", "[\"']"]
+)
 
 
 @settings(max_examples=500, deadline=None)
@@ -364,3 +369,12 @@ def test_alternation_products_are_hit_by_every_match(
     folded = fold_for_prefilter(m.group(0))
     for req in required_literal_sets(pattern, min_len=1) or ():
         assert any(lit in folded for lit in req), (pattern, m.group(0), req)
+
+
+def test_small_classes_multiply_literal_runs() -> None:
+    """``href=["']wss?://``: ``href=`` alone is on every page, ``href="ws`` hardly ever."""
+    reqs = required_literal_sets("<(?:link|a)[^>]+href=[\"']wss?://")
+    assert reqs is not None and frozenset({'href="ws', "href='ws"}) in reqs
+    assert required_literal_sets("[ab]cd") == [frozenset({"acd", "bcd"})]
+    assert required_literal_sets("[^ab]cde") == [frozenset({"cde"})]  # negated: a break
+    assert required_literal_sets("[a-e]xyz") == [frozenset({"xyz"})]  # a range: a break

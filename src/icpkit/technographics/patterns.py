@@ -426,27 +426,33 @@ def required_literals(python_regex: str, min_len: int = 3) -> frozenset[str] | N
 def _all_required(seq: object) -> list[frozenset[str]]:
     """Every requirement of ``seq``: each set must be hit (one of its strings must occur)."""
     reqs: list[frozenset[str]] = []
-    run: list[str] = []
+    # the current literal run: the strings one of which the text consumed since the last
+    # break is (a small class, ``href=["']ws``, makes two)
+    run: set[str] = set()
 
     def flush() -> None:
         nonlocal run
         if run:
-            reqs.append(frozenset(["".join(run)]))
-            run = []
+            reqs.append(frozenset(run))
+            run = set()
 
     for op, av in seq:  # type: ignore[attr-defined]
         if op is _LIT and av < 128:
-            run.append(chr(av).lower())
+            ch = chr(av).lower()
+            run = {s + ch for s in run} if run else {ch}
             continue
         if op is _sre_c.AT:
+            continue
+        chars = _small_class(op, av)
+        if chars and len(run or ("",)) * len(chars) <= _PREFIXES_MAX:
+            run = {s + c for s in run or ("",) for c in chars}
             continue
         if run:
             # ``uk-(?:container|section)`` (the parser factors ``uk-container|uk-section``
             # that way): the run continues into each alternative's leading literal
             heads = _leading_literals(op, av)
-            if heads:
-                prefix = "".join(run)
-                reqs.append(frozenset(prefix + h for h in heads))
+            if heads and len(run) * len(heads) <= max(_PREFIXES_MAX, len(heads)):
+                reqs.append(frozenset(p + h for p in run for h in heads))
         flush()
         if op is _SUB:
             reqs.extend(_all_required(av[3]))
@@ -503,6 +509,20 @@ def _leading_literals(op: object, av: object) -> frozenset[str] | None:
 
 _PREFIXES_MAX = 16
 
+_CLASS_MAX = 4
+
+
+def _small_class(op: object, av: object) -> set[str] | None:
+    """The characters (lower-cased) of a small class of ASCII characters (``["']``), the
+    only ones it can match; ``None`` for any other item or class (negated, ranges,
+    categories, non-ASCII, more than :data:`_CLASS_MAX` characters)."""
+    if op is not _sre_c.IN:
+        return None
+    items = cast(list[tuple[object, int]], av)
+    if len(items) > _CLASS_MAX or not all(o is _LIT and a < 128 for o, a in items):
+        return None
+    return {chr(a).lower() for _o, a in items}
+
 
 def _leading_run(items: list[tuple[object, object]]) -> frozenset[str] | None:
     r"""Strings one of which every match of the sequence ``items`` starts with, or ``None``.
@@ -527,7 +547,10 @@ def _prefixes(items: list[tuple[object, object]]) -> tuple[set[str], bool]:
             continue
         if op is _sre_c.AT:
             continue
-        if op is _SUB:
+        chars = _small_class(op, av)
+        if chars:
+            sub, whole = chars, True
+        elif op is _SUB:
             sub, whole = _prefixes(list(av[3]))  # type: ignore[index]
         elif op is _BRANCH:
             sub, whole = set(), True
