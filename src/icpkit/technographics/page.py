@@ -429,7 +429,7 @@ def _closes_at_least(html: str, need: int) -> bool:
     return False
 
 
-_LT, _GT, _SLASH, _LONG_TAG_MIN = ord("<"), ord(">"), ord("/"), 2 + 256
+_LT, _SLASH, _LONG_TAG_MIN = ord("<"), ord("/"), 2 + 256
 
 
 def _tag_shapes(html: str, image: bytes) -> tuple[int, int, list[tuple[int, int]]]:
@@ -437,30 +437,29 @@ def _tag_shapes(html: str, image: bytes) -> tuple[int, int, list[tuple[int, int]
     ``(start, end)`` of each :data:`_LONGISH_TAG` match (a ``<`` and an ASCII letter followed
     by 256 or more characters before the next ``<`` or ``>``), in page order.
 
-    Vectorised over the one-byte image (positions are the string's): the counts and the
-    scan cost ~0.15 ms on a 100 KiB page of non-ASCII text against ~0.35 ms for
-    ``str.count`` and the regex. A test checks all three against their string definitions.
+    Vectorised over the one-byte image (positions are the string's): the ``<`` are found
+    once, and only the tag starts whose next ``<`` is far enough are looked at for a ``>``
+    (a ``<p>`` before a paragraph; ~20 per real page). ~0.1 ms on a 100 KiB page of
+    non-ASCII text against ~0.35 ms for ``str.count`` and the regex; a test checks all three
+    against their string definitions.
     """
     codes = np.frombuffer(image, dtype=np.uint8)
-    is_lt = codes == _LT
-    lts = np.flatnonzero(is_lt)
-    opening = len(lts)
-    inner = lts[lts + 1 < len(codes)]  # a "<" with a character after it
+    n = len(codes)
+    lts = np.flatnonzero(codes == _LT)
+    inner = lts[lts + 1 < n]  # a "<" with a character after it
     after = codes[inner + 1]
     closing = int(np.count_nonzero(after == _SLASH))
     starts = inner[(after >= ord("a")) & (after <= ord("z"))]  # the image is lower-cased
-    angles = np.flatnonzero(is_lt | (codes == _GT))
-    ends = np.append(angles, len(codes))[np.searchsorted(angles, starts, side="right")]
-    long = ends - starts >= _LONG_TAG_MIN
-    return (
-        opening,
-        closing,
-        [
-            (start, end)
-            for start, end in zip(starts[long].tolist(), ends[long].tolist(), strict=True)
-            if html[start + 1].isascii()  # (not a folded special: "<\u0130" is no tag)
-        ],
-    )
+    next_lt = np.append(lts, n)[np.searchsorted(lts, starts, side="right")]
+    far = next_lt - starts >= _LONG_TAG_MIN
+    long_tags = []
+    for start, stop in zip(starts[far].tolist(), next_lt[far].tolist(), strict=True):
+        if image.find(b">", start + 2, start + _LONG_TAG_MIN) >= 0:
+            continue
+        gt = image.find(b">", start + _LONG_TAG_MIN, stop)
+        if html[start + 1].isascii():  # (not a folded special: "<\u0130" is no tag)
+            long_tags.append((start, stop if gt < 0 else gt))
+    return len(lts), closing, long_tags
 
 
 def parse_input(html: str, image: bytes | None = None) -> str:
@@ -530,16 +529,14 @@ def html_image(html: str, utf8: bytes | None = None) -> bytes:
     character 0xFF: the image the prefilter's Hyperscan databases scan, whose positions are
     positions in ``html`` (``prefilter_image(html).lower()``, which a test checks).
 
-    ``utf8`` is ``html`` in UTF-8 when the caller has it (see :attr:`Page.html_bytes`): the
-    image is then the lead byte of each character, one vectorised pass (~0.1 ms per 100 KiB
-    page of non-ASCII text, against ~0.25 ms through UTF-16 and back). Bytes that do not hold
-    ``len(html)`` characters are ignored.
+    ``utf8`` is ``html`` in UTF-8 when the caller has it (see :attr:`Page.html_utf8`): the
+    image is then the lead byte of each character, one vectorised pass (~0.15 ms per
+    100 KiB page of non-ASCII text, against ~0.22 ms through UTF-16 and back). Bytes that do
+    not hold ``len(html)`` characters are ignored.
     """
     if html.isascii():
         return html.encode("ascii").lower()
-    if utf8 is None:
-        utf8 = html.encode("utf-8", "surrogatepass")
-    if not any(special in html for special in CASE_FOLD_TO_ASCII):  # (faster than in utf8)
+    if utf8 is not None and not any(special in html for special in CASE_FOLD_TO_ASCII):
         codes = np.frombuffer(utf8, dtype=np.uint8)
         leads = codes[(codes & 0xC0) != 0x80]  # continuation bytes are 10xxxxxx
         if len(leads) == len(html):
@@ -651,9 +648,11 @@ class Page:
 
     @cached_property
     def html_image(self) -> bytes:
-        """:func:`html_image` of ``html``, from :attr:`html_bytes`: one byte per character,
-        shared by the pre-pass of :attr:`tree` and the prefilter scans."""
-        if self.html.isascii():
+        """:func:`html_image` of ``html``: one byte per character, shared by the pre-pass of
+        :attr:`tree` and the prefilter scans. Read from the UTF-8 bytes when the caller
+        gave them (:attr:`html_utf8`); encoding them first would cost more than the
+        UTF-16 route of :func:`html_image` without bytes."""
+        if self.html_utf8 is None or self.html.isascii():
             return html_image(self.html)
         return html_image(self.html, self.html_bytes)
 
