@@ -18,10 +18,14 @@ real 2008 archive ``data/warc-aut-2008``. Detection uses the 4,000-technology da
   ``--baseline-records`` HTML records sampled evenly across the same files (it is slow); its
   rate is per CPU second as well.
 * **Spark local[2]** vs the single process on the same files (session start excluded): the
-  wall-clock speed-up, and Spark's CPU (JVM + Python workers, read with psutil) split into a
-  cost per record beyond the single process's (the slope between two input sizes, each the
-  best of two jobs) and a cost per job: a benchmark job of a few hundred records divides the
-  fixed part by few records, a crawl by billions, so the slope is what scales.
+  wall-clock speed-up, Spark's CPU (JVM + Python workers, read with psutil) against the single
+  process's, results identical. Then Spark's own share, measured without analysing pages: the
+  real capture rows are replayed through the job's plan (Arrow out of a Python task, the
+  shuffle by domain, the per-domain stage, Arrow to the driver) and the cost split into a part
+  per record (more rows in the same two tasks), per task (more tasks: one task is one WARC file)
+  and per job. A job over a few files divides the per-task and per-job parts by few records and
+  two tasks on two loaded cores slow each other, which is why the end-to-end CPU overstates the
+  per-record cost; a crawl divides them by ~30,000 records a file.
 
 The machine these figures come from is shared (2 cores, several jobs): CPU time is what the
 rates use; wall-clock figures (Spark) are indicative.
@@ -83,7 +87,7 @@ def write_warcs(out: Path, copies: int) -> list[str]:
     return [*paths, str(REAL_WARC)]
 
 
-def run_icpkit(paths: list[str], icp) -> tuple[int, float, float, object, object]:  # type: ignore[no-untyped-def]
+def run_icpkit(paths: list[str], icp) -> tuple[int, float, float, object, object, object]:  # type: ignore[no-untyped-def]
     from icpkit.sourcing.run import make_analyser, source_warc
     from icpkit.technographics.detector import Detector
     from icpkit.technographics.fingerprints import load_fingerprints
@@ -91,14 +95,14 @@ def run_icpkit(paths: list[str], icp) -> tuple[int, float, float, object, object
     c0 = time.process_time()
     detector = Detector(load_fingerprints(DB_PATH))
     build = time.process_time() - c0
-    make_analyser(icp, detector)  # warm: nothing lazy left for the timed run
+    analyser = make_analyser(icp, detector)  # warm: nothing lazy left for the timed run
     c0, w0 = time.process_time(), time.perf_counter()
     result = source_warc(paths, icp, detector=detector, keep_all=True)
     cpu = time.process_time() - c0
     wall = time.perf_counter() - w0
     html = result.stats.responses - result.stats.non_html
     print(f"  detector construction (4,000 technologies): {build:.2f} s CPU, once per process")
-    return html, cpu, wall, result, detector
+    return html, cpu, wall, result, detector, analyser
 
 
 def breakdown(path: str, icp) -> None:  # type: ignore[no-untyped-def]
@@ -116,9 +120,10 @@ def breakdown(path: str, icp) -> None:  # type: ignore[no-untyped-def]
         caps = [c for c in iter_captures(f, path) if c.is_html]
     stages = {"read (FastWARC, gunzip)": time.process_time() - c0}
     c0 = time.process_time()
-    texts = [c.text() for c in caps]
+    decoded = [c.decoded() for c in caps]
     stages["decode (charset → text)"] = time.process_time() - c0
-    pages = [analyser._page(c) for c in caps]  # headers and cookies: microseconds
+    handed = sum(utf8 is not None for _, utf8 in decoded)
+    pages = [analyser._page(c, d) for c, d in zip(caps, decoded, strict=True)]  # microseconds
     c0 = time.process_time()
     for p in pages:
         _ = p.tree
@@ -134,7 +139,7 @@ def breakdown(path: str, icp) -> None:  # type: ignore[no-untyped-def]
     for p in pages:
         page_signals(p, "x")
     stages["page signals"] = time.process_time() - c0
-    assert [p.html for p in pages] == texts
+    assert [p.html for p in pages] == [text for text, _ in decoded]
     c0 = time.process_time()
     rows = warc_rows(path, analyser)  # the whole per-record step again, pages built afresh
     whole = time.process_time() - c0
@@ -144,7 +149,8 @@ def breakdown(path: str, icp) -> None:  # type: ignore[no-untyped-def]
     stages["domain view + ICP evaluation"] = time.process_time() - c0
     total = sum(stages.values())
     print(
-        f"  where the time goes ({len(caps)} real pages, {total / len(caps) * 1000:.2f} ms each):"
+        f"  where the time goes ({len(caps)} real pages, {total / len(caps) * 1000:.2f} ms each;"
+        f" {handed} UTF-8 bodies handed to the page as bytes):"
     )
     for name, cpu in stages.items():
         print(f"    {name:36} {cpu / len(caps) * 1000:6.2f} ms/record ({cpu / total:4.0%})")
@@ -223,53 +229,62 @@ def _cpu_of(proc) -> tuple[float, float]:  # type: ignore[no-untyped-def]
     return own.user + own.system, workers
 
 
-def _spark_jobs(spark, jvm, sets: list[list[str]], icp, runs: int = 2):  # type: ignore[no-untyped-def]
-    """Per set of paths: (HTML records, wall s, JVM CPU s, Python-worker CPU s, result) of the
-    best of ``runs`` jobs (least total CPU: the shared machine only ever adds time). The sets
-    alternate, so the JVM's compiling and collecting falls on none of them in particular."""
-    from icpkit.sourcing.run import source_warc
-
-    best: list = [None] * len(sets)
-    for _ in range(runs):
-        for i, paths in enumerate(sets):
-            j0, p0 = _cpu_of(jvm)
-            w0 = time.perf_counter()
-            result = source_warc(
-                paths, icp, engine="spark", spark=spark, keep_all=True, fingerprints=DB_PATH
-            )
-            wall = time.perf_counter() - w0
-            j1, p1 = _cpu_of(jvm)
-            html = result.stats.responses - result.stats.non_html
-            run = (html, wall, j1 - j0, p1 - p0, result)
-            if best[i] is None or run[2] + run[3] < best[i][2] + best[i][3]:
-                best[i] = run
-    return best
+def _spark_cpu(jvm, job) -> tuple[float, float, float]:  # type: ignore[no-untyped-def]
+    """(JVM CPU s, Python-worker CPU s, wall s) of running ``job()``."""
+    j0, p0 = _cpu_of(jvm)
+    w0 = time.perf_counter()
+    job()
+    wall = time.perf_counter() - w0
+    j1, p1 = _cpu_of(jvm)
+    return j1 - j0, p1 - p0, wall
 
 
-def _single_cpu(paths: list[str], icp, detector, runs: int = 2) -> tuple[int, float]:  # type: ignore[no-untyped-def]
-    """(HTML records, least CPU s of ``runs``) of the single process over ``paths``."""
-    from icpkit.sourcing.run import source_warc
+def _replay_job(spark, rows, icp, tasks: int, copies: int):  # type: ignore[no-untyped-def]
+    """A job that hands real capture rows through Spark exactly as ``icp source --engine
+    spark`` does (Arrow out of a Python task per file, the shuffle by domain, the per-domain
+    stage, Arrow back to the driver) without analysing any page: each of ``tasks`` tasks emits
+    the rows ``copies`` times under fresh domain names. What it costs is Spark's own share."""
+    from icpkit.sourcing import spark as sp
 
-    best = float("inf")
-    html = 0
-    for _ in range(runs):
-        c0 = time.process_time()
-        result = source_warc(paths, icp, detector=detector, keep_all=True)
-        best = min(best, time.process_time() - c0)
-        html = result.stats.responses - result.stats.non_html
-    return html, best
+    schema = sp._arrow_schema(sp._empty_rows())
+    table = rows.to_arrow().cast(schema)
+    at = table.schema.get_field_index("domain")
+
+    def replay(batches):  # type: ignore[no-untyped-def]
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        for batch in batches:
+            for task in batch.column("task").to_pylist():
+                for copy in range(copies):
+                    suffix = pa.scalar(f"-{task}-{copy}")
+                    domain = pc.binary_join_element_wise(table.column(at), suffix, "")
+                    yield from table.set_column(at, "domain", domain).to_batches(2048)
+
+    def job() -> None:
+        seeds = spark.sparkContext.parallelize([(t,) for t in range(tasks)], tasks)
+        files = spark.createDataFrame(seeds, "task int")
+        out = files.mapInArrow(replay, sp._spark_schema(schema))
+        sp._judge_stage(spark, out, icp, keep_all=True, partitions=2).toArrow()
+
+    return job
+
+
+def _least(jvm, job, runs: int = 2) -> tuple[float, float, float]:  # type: ignore[no-untyped-def]
+    """The run of least total CPU among ``runs`` (the shared machine only ever adds time)."""
+    return min((_spark_cpu(jvm, job) for _ in range(runs)), key=lambda r: r[0] + r[1])
 
 
 def run_spark(paths: list[str], icp, single) -> None:  # type: ignore[no-untyped-def]
-    """Spark local[2] against the single process. Its CPU is split into a cost per record (the
-    slope between a job over every file and one over the first file and the 2008 archive,
-    against the single process's slope on the same two sets) and a cost per job (planning,
-    task launch, shuffle set-up): a small benchmark job divides the fixed part by few
-    records, a crawl by billions."""
+    """Spark local[2] against the single process on the same files (wall clock, CPU, results
+    identical), then Spark's own cost split by replaying the real rows through it (see
+    :func:`_replay_job`): per record (more copies in the same two tasks), per task (more
+    tasks of one copy each: a task is one WARC file) and per job (what is left)."""
+    import polars as pl
     from polars.testing import assert_frame_equal
 
     from icpkit.scoring.spark import SparkUnavailable, spark_session
-    from icpkit.sourcing.run import source_warc
+    from icpkit.sourcing.run import source_warc, warc_rows
 
     try:
         w0 = time.perf_counter()
@@ -285,39 +300,45 @@ def run_spark(paths: list[str], icp, single) -> None:  # type: ignore[no-untyped
     # warm-up over every file: Python workers started, the detector built in each, the JVM's
     # code for this job compiled
     source_warc(paths, icp, engine="spark", spark=spark, fingerprints=DB_PATH)
-    small = [paths[0], str(REAL_WARC)]
-    full, part = _spark_jobs(spark, jvm, [paths, small], icp)
-    html, wall, jvm_cpu, py_cpu, result = full
-    assert_frame_equal(result.frame, single[3].frame)
-    s_html, _, s_jvm, s_py, _ = part
-    detector = single[4]
-    one_html, one_cpu = _single_cpu(paths, icp, detector)
-    one_small_html, one_small_cpu = _single_cpu(small, icp, detector)
-    assert (one_html, one_small_html) == (html, s_html)
-    n = max(html - s_html, 1)
-    single_slope = (one_cpu - one_small_cpu) / n
-    jvm_slope = (jvm_cpu - s_jvm) / n
-    py_slope = (py_cpu - s_py) / n
-    overhead = jvm_slope + py_slope - single_slope
-    fixed = jvm_cpu + py_cpu - one_cpu - overhead * html
+    box: dict[str, object] = {}
+
+    def whole() -> None:
+        box["result"] = source_warc(
+            paths, icp, engine="spark", spark=spark, keep_all=True, fingerprints=DB_PATH
+        )
+
+    jvm_cpu, py_cpu, wall = _least(jvm, whole)
+    result = box["result"]
+    assert_frame_equal(result.frame, single[3].frame)  # type: ignore[attr-defined]
+    html = single[0]
     print(f"  spark session start: {start:.1f} s, then a warm-up job over every file (excluded)")
     print(
-        f"  spark CPU, best of 2 jobs each: {html:,} HTML records → JVM {jvm_cpu:.1f} s + "
-        f"Python workers {py_cpu:.1f} s; {s_html:,} records → {s_jvm:.1f} s + {s_py:.1f} s. "
-        f"Single process on the same sets: {one_cpu:.1f} s and {one_small_cpu:.1f} s"
+        f"  spark local[2] over the same {len(paths)} files, best of 2: {wall:.1f} s wall "
+        f"(single process {single[2]:.1f} s → {single[2] / wall:.2f}x on this shared machine); "
+        f"CPU JVM {jvm_cpu:.1f} s + Python workers {py_cpu:.1f} s against the single "
+        f"process's {single[1]:.1f} s; results identical"
     )
+    analyser = single[5]
+    rows = pl.concat([warc_rows(p, analyser) for p in paths])
+    per_html = rows.height / html  # capture rows per HTML record (revisits, non-HTML …)
+    base = _replay_job(spark, rows, icp, tasks=2, copies=1)
+    more = _replay_job(spark, rows, icp, tasks=2, copies=6)
+    wide = _replay_job(spark, rows, icp, tasks=12, copies=1)
+    for job in (base, more, wide):
+        job()  # warm: the JVM's code for these plans compiled
+    b, m, w = _least(jvm, base), _least(jvm, more), _least(jvm, wide)
+    extra_rows = rows.height * 2 * 5
+    jvm_row = (m[0] - b[0]) / extra_rows * per_html
+    py_row = (m[1] - b[1]) / extra_rows * per_html
+    tasks_extra = 10
+    # the wide job adds 10 tasks and 10 copies of the rows; the rows' part is known
+    task_cost = ((w[0] + w[1]) - (b[0] + b[1]) - (jvm_row + py_row) * 10 * html) / tasks_extra
+    job_cost = b[0] + b[1] - (jvm_row + py_row) * 2 * html - 2 * task_cost
     print(
-        f"  spark overhead per record (slopes over the {n:,} extra records): JVM "
-        f"{jvm_slope * 1000:.2f} ms + Python workers {(py_slope - single_slope) * 1000:.2f} ms "
-        f"beyond the single process = {overhead * 1000:.2f} ms CPU per record; fixed per job "
-        f"{fixed:.1f} s CPU (the whole job's CPU / single process: "
-        f"{(jvm_cpu + py_cpu) / one_cpu:.2f}x)"
-    )
-    single_wall = single[2]
-    print(
-        f"  spark local[2]: {wall:.1f} s wall for {html:,} HTML records; single process "
-        f"{single_wall:.1f} s wall → speed-up {single_wall / wall:.2f}x on this shared "
-        "machine; results identical"
+        f"  spark's own share, real rows replayed through it (no page analysed; best of 2): "
+        f"JVM {jvm_row * 1000:.3f} ms + Python workers {py_row * 1000:.3f} ms per HTML record "
+        f"(slope over {extra_rows:,} rows in the same two tasks), {task_cost * 1000:.0f} ms per "
+        f"task (a task is one WARC file), {job_cost:.1f} s per job"
     )
 
 
