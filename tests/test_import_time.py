@@ -54,3 +54,35 @@ def test_cli_help_loads_no_heavy_library(argv: list[str]) -> None:
     mods, out = _modules(code)
     assert "Usage" in out  # the help was printed, so the CLI really ran
     assert sorted(mods & set(HEAVY)) == []
+
+
+def test_discovery_without_points_loads_no_scikit_learn(tmp_path) -> None:
+    """``icp discover``'s main process needs scikit-learn only for the points model's solver.
+
+    Shuffled outcomes (the points gate stays shut on this fixed seed): preparing, the complete
+    calibrated search, the folds' split and the AUC run without scikit-learn, SciPy's
+    statistics or pandas (about a second of CPU to import; the fold worker loads them for the
+    black box).
+    """
+    from icpkit.sample.customers import weak_signal_customers
+
+    path = tmp_path / "customers.csv"
+    weak_signal_customers(300, seed=2, shuffle_outcomes=True)[0].write_csv(path)
+    code = f"""
+import numpy as np
+from icpkit.discovery.fitting import DiscoverySetup
+from icpkit.discovery.validation import roc_auc_score, stratified_folds
+from icpkit.io import read_table
+setup = DiscoverySetup(category_map={{}})
+prepared = setup.prepare(read_table({str(path)!r}))
+outcomes = setup.outcomes_of(prepared)
+found = setup.discover(prepared.frame, prepared.schema, outcomes)
+folds = stratified_folds(outcomes.best, 5, 0)
+import sys
+print(found.icp.scoring.points == [], roc_auc_score(outcomes.best, np.arange(300.0)) > 0)
+print("scipy.stats" in sys.modules)
+"""
+    mods, out = _modules(code)
+    assert out.split() == ["True", "True", "False"]  # no points, discovery ran, no scipy.stats
+    assert sorted(mods & {"sklearn", "pandas"}) == []
+    assert "scipy" in mods  # sparse matrices and log-factorials are fine

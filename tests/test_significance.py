@@ -168,3 +168,59 @@ def monkeypatch_budget():
             sig._FLOAT_BUDGET, sig._BLOCK_CELLS = old
 
     return tiny
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    big_n=st.integers(2, 3000),
+    k_share=st.floats(0, 1),
+    n_share=st.floats(0, 1),
+    hit_share=st.floats(0, 1),
+)
+def test_hypergeom_stat_equals_scipys_log_survival(big_n, k_share, n_share, hit_share):
+    """The tail summed from log-factorials is SciPy's -hypergeom.logsf, without scipy.stats."""
+    from scipy import stats
+
+    big_k = max(1, round(k_share * big_n))
+    n = max(1, round(n_share * big_n))
+    lo, hi = max(0, n + big_k - big_n), min(n, big_k)
+    k = max(1, lo + round(hit_share * (hi - lo)))
+    want = float(-stats.hypergeom.logsf(k - 1, big_n, big_k, n))
+    got = hypergeom_stat(k, n, big_k, big_n)
+    assert got >= 0.0
+    assert got == pytest.approx(max(want, 0.0), rel=1e-9, abs=1e-9)
+
+
+def test_sequential_test_with_alpha_stops_once_the_verdict_is_settled():
+    # alpha 0.025 with 39 shuffles: significant only if no shuffle reaches the observed value,
+    # so the first one that does settles it (p reported above alpha).
+    values = [0.0, 0.0, 5.0, 0.0] + [0.0] * 35
+    res = sequential_test(
+        4.0, lambda i: [values[i]], max_permutations=39, stop_after=3, alpha=0.025
+    )
+    assert res.drawn == 3
+    assert res.p_value > 0.025
+    plain = sequential_test(4.0, lambda i: [values[i]], max_permutations=39, stop_after=3)
+    assert plain.drawn == 39 and plain.p_value == 2 / 40
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    hits_at=st.sets(st.integers(0, 38), max_size=6),
+    alpha=st.sampled_from([0.01, 0.025, 0.0259, 0.05, 0.1]),
+    stop_after=st.integers(1, 5),
+)
+def test_sequential_test_alpha_never_changes_the_verdict(hits_at, alpha, stop_after):
+    """Stopping at a settled verdict gives the same decision at alpha, and the same p-value and
+    draws whenever the step is significant."""
+    values = [5.0 if i in hits_at else 0.0 for i in range(39)]
+
+    def draw(i):
+        return [values[i]]
+
+    plain = sequential_test(4.0, draw, max_permutations=39, stop_after=stop_after)
+    early = sequential_test(4.0, draw, max_permutations=39, stop_after=stop_after, alpha=alpha)
+    assert (early.p_value <= alpha) == (plain.p_value <= alpha)
+    assert early.drawn <= plain.drawn
+    if plain.p_value <= alpha:
+        assert (early.p_value, early.drawn) == (plain.p_value, plain.drawn)

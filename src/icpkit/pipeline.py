@@ -214,7 +214,10 @@ def _discover_file(
     strict: bool,
     pool: FoldPool | None,
 ) -> DiscoveryRun:
-    from icpkit.discovery.learner import ICPLearner, Refit, default_category_map
+    # The setup, not the scikit-learn estimator: this process then loads scikit-learn only
+    # where it is used (see icpkit.discovery.fitting).
+    from icpkit.discovery.fitting import DiscoverySetup, Refit, default_category_map
+    from icpkit.discovery.traits import TraitConfig
     from icpkit.discovery.validation import KFoldRun, can_fold, validate
 
     file = None
@@ -223,9 +226,9 @@ def _discover_file(
     else:
         file = str(source)
         raw = read_table(source)
-    learner = ICPLearner.from_configs(
-        search,
-        traits,
+    setup = DiscoverySetup(
+        search=search or SearchConfig(),
+        traits=traits or TraitConfig(),
         label=label,
         overrides=overrides,
         best_share=best_share,
@@ -235,18 +238,16 @@ def _discover_file(
         name=name,
         today=today,
     )
-    raw, screened = screen_columns(
-        raw, learner.label_overrides(), max_columns=max_columns, file=file
-    )
-    prepared = learner.prepare(raw, file=file)
+    raw, screened = screen_columns(raw, setup.label_overrides(), max_columns=max_columns, file=file)
+    prepared = setup.prepare(raw, file=file)
     frame, schema = prepared.frame, prepared.schema
-    outcomes = learner.outcomes_of(prepared, file=file)
-    fit = Refit(learner, schema)
+    outcomes = setup.outcomes_of(prepared, file=file)
+    fit = Refit(setup, schema)
     # The folds start before the fit on all accounts: with workers they run beside it.
     kfold = None
     if can_fold(outcomes, folds):
         kfold = KFoldRun(frame, schema, outcomes, fit, folds=folds, baseline=baseline, workers=pool)
-    found = learner.fit_prepared(frame, schema, outcomes, source_file=file).discovery_
+    found = setup.discover(frame, schema, outcomes, source_file=file)
     report = validate(
         found.icp,
         frame,

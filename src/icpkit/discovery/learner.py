@@ -20,25 +20,30 @@ end of a ``Pipeline`` and inside ``cross_val_score`` like any classifier:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import fields, replace
+from dataclasses import fields
 from datetime import date
 from typing import Any
 
 import numpy as np
 import polars as pl
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 
-from icpkit.columns.infer import infer_schema
-from icpkit.columns.preparation import prepare
 from icpkit.columns.schema import PreparedFrame, Schema, SchemaOverrides
 from icpkit.discovery.config import SearchConfig
-from icpkit.discovery.profile import Discovery, discover
+from icpkit.discovery.fitting import (
+    DiscoverySetup,
+    Refit,
+    as_label_series,
+    as_polars,
+    default_category_map,
+)
+from icpkit.discovery.profile import Discovery
 from icpkit.discovery.traits import TraitConfig
 from icpkit.discovery.validation import SELECTED_TIERS
-from icpkit.errors import NotFittedError, OutcomeError, UsageError
+from icpkit.errors import NotFittedError, OutcomeError
 from icpkit.icp import ICP
-from icpkit.outcomes import Outcomes, OutcomeSpec, label_outcomes, won_lost
+from icpkit.outcomes import Outcomes, won_lost
 
 _SEARCH = SearchConfig()
 _TRAITS = TraitConfig()
@@ -47,51 +52,6 @@ _TRAIT_PARAM = {
     f.name: f"trait_{f.name}" if f.name in ("min_support", "min_count") else f.name
     for f in fields(TraitConfig)
 }
-
-
-def default_category_map() -> dict[str, list[str]]:
-    """Tool → categories from icpkit's bundled fingerprints (empty if unavailable).
-
-    Read straight from the bundled JSON: loading the fingerprint database would compile its
-    ~1,400 detection patterns (0.1 s) only to read each technology's category ids. Equal to
-    ``load_fingerprints().tool_categories()`` (a test holds them to it).
-    """
-    try:
-        return _bundled_tool_categories()
-    except Exception:  # the technographics layer is optional for discovery
-        return {}
-
-
-def _bundled_tool_categories() -> dict[str, list[str]]:
-    import json
-    from importlib import resources
-
-    root = resources.files("icpkit.technographics") / "data"
-    names = {
-        int(cid): str((spec if isinstance(spec, dict) else {"name": spec}).get("name", ""))
-        for cid, spec in json.loads((root / "categories.json").read_text("utf-8")).items()
-    }
-    out: dict[str, list[str]] = {}
-    files = sorted(
-        (f for f in (root / "technologies").iterdir() if f.name.endswith(".json")),
-        key=lambda f: f.name,
-    )
-    for file in files:
-        for tech, spec in json.loads(file.read_text("utf-8")).items():
-            cats = spec.get("cats") if isinstance(spec, dict) else None
-            ids = cats if isinstance(cats, list) else [] if cats is None else [cats]
-            out[str(tech).lower()] = [
-                names[int(c)].lower() for c in ids if _is_int(c) and int(c) in names
-            ]
-    return out
-
-
-def _is_int(value: object) -> bool:
-    try:
-        int(value)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        return False
-    return True
 
 
 class _NotFitted(NotFittedError, SklearnNotFittedError):
@@ -150,6 +110,8 @@ class ICPLearner(ClassifierMixin, BaseEstimator):
         max_items: int = _TRAITS.max_items,
         trait_min_support: float = _TRAITS.min_support,
         trait_min_count: int = _TRAITS.min_count,
+        date_quantiles: tuple[float, ...] = _TRAITS.date_quantiles,
+        date_on_record: bool = _TRAITS.date_on_record,
     ) -> None:
         self.label = label
         self.best_share = best_share
@@ -189,6 +151,8 @@ class ICPLearner(ClassifierMixin, BaseEstimator):
         self.max_items = max_items
         self.trait_min_support = trait_min_support
         self.trait_min_count = trait_min_count
+        self.date_quantiles = date_quantiles
+        self.date_on_record = date_on_record
 
     # -- configuration objects ------------------------------------------------------------------
 
@@ -225,34 +189,35 @@ class ICPLearner(ClassifierMixin, BaseEstimator):
 
     # -- the steps of fit, public so discover_file and validation reuse them --------------------
 
+    def setup(self) -> DiscoverySetup:
+        """The :class:`~icpkit.discovery.fitting.DiscoverySetup` these parameters describe."""
+        return DiscoverySetup(
+            search=self.search_config(),
+            traits=self.trait_config(),
+            label=self.label,
+            best_share=self.best_share,
+            worst_share=self.worst_share,
+            overrides=self.overrides,
+            strict=self.strict,
+            category_map=self.category_map,
+            name=self.name,
+            review_days=self.review_days,
+            today=self.today,
+        )
+
     def prepare(self, X: Any, *, file: str | None = None) -> PreparedFrame:
         """Infer the column roles of raw accounts and prepare them (see :mod:`icpkit.columns`)."""
-        raw = as_polars(X)
-        schema = infer_schema(raw, self.label_overrides(), file=file)
-        return prepare(raw, schema, file=file, strict=self.strict)
+        return self.setup().prepare(X, file=file)
 
     def label_overrides(self) -> SchemaOverrides | None:
         """``overrides`` with ``label`` set: the label column is an outcome, never a trait."""
-        if self.label is None:
-            return self.overrides
-        return replace(self.overrides or SchemaOverrides(), label=self.label)
+        return self.setup().label_overrides()
 
     def outcomes_of(
         self, prepared: PreparedFrame, y: Any = None, *, file: str | None = None
     ) -> Outcomes:
         """Best/worst from ``y`` when given, else from the configured outcome definition."""
-        frame, schema = prepared.frame, prepared.schema
-        if y is None:
-            spec = OutcomeSpec(
-                label=_canonical_label(schema, self.label),
-                best_share=self.best_share,
-                worst_share=self.worst_share,
-            )
-            return label_outcomes(frame, schema, spec, file=file)
-        labels = _as_label_series(y, frame.height)
-        tmp = "__icp_y"
-        with_y = frame.with_columns(labels.alias(tmp))
-        return label_outcomes(with_y, schema, OutcomeSpec(label=tmp), file=file)
+        return self.setup().outcomes_of(prepared, y, file=file)
 
     def fit_prepared(
         self,
@@ -263,18 +228,8 @@ class ICPLearner(ClassifierMixin, BaseEstimator):
         source_file: str | None = None,
     ) -> ICPLearner:
         """Learn from an already prepared frame and its outcomes (what ``fit`` ends with)."""
-        cmap = self.category_map if self.category_map is not None else default_category_map()
-        self.discovery_: Discovery = discover(
-            frame,
-            schema,
-            outcomes,
-            search=self.search_config(),
-            traits=self.trait_config(),
-            category_map=cmap,
-            name=self.name,
-            review_days=self.review_days,
-            source_file=source_file,
-            today=self.today,
+        self.discovery_: Discovery = self.setup().discover(
+            frame, schema, outcomes, source_file=source_file
         )
         self.icp_: ICP = self.discovery_.icp
         self.schema_: Schema = schema
@@ -331,7 +286,7 @@ class ICPLearner(ClassifierMixin, BaseEstimator):
         """ROC AUC of the fit score on the accounts ``y`` labels best or worst."""
         from sklearn.metrics import roc_auc_score
 
-        won = _as_label_series(y, None).to_frame().select(won_lost(pl.col("y"))).to_series()
+        won = as_label_series(y, None).to_frame().select(won_lost(pl.col("y"))).to_series()
         known = won.is_not_null().to_numpy()
         if not known.any():
             raise OutcomeError("y has no value that reads as won/best or lost/worst")
@@ -351,59 +306,6 @@ class ICPLearner(ClassifierMixin, BaseEstimator):
         tags.target_tags.required = False  # the outcome can come from the frame itself
         tags.non_deterministic = False
         return tags
-
-
-class Refit:
-    """Re-discovery on a subset of the accounts with a learner's settings and column roles.
-
-    What validation calls for every fold and for the time split. A class rather than a
-    closure so that it pickles: folds run in worker processes (:mod:`icpkit.discovery.workers`).
-    """
-
-    def __init__(self, learner: ICPLearner, schema: Schema) -> None:
-        self.learner = learner
-        self.schema = schema
-
-    def __call__(self, frame: pl.DataFrame, outcomes: Outcomes) -> ICP:
-        return clone(self.learner).fit_prepared(frame, self.schema, outcomes).icp_
-
-
-def as_polars(X: Any) -> pl.DataFrame:
-    """A polars frame of ``X`` (polars or pandas); anything else is a :class:`UsageError`."""
-    if isinstance(X, pl.DataFrame):
-        return X
-    if isinstance(X, pl.LazyFrame):
-        return X.collect()
-    if type(X).__module__.split(".")[0] == "pandas" and type(X).__name__ == "DataFrame":
-        return pl.from_pandas(X)
-    raise UsageError(
-        f"accounts must be a polars or pandas DataFrame, not {type(X).__name__} "
-        "(an ICP reads named columns)"
-    )
-
-
-def _as_label_series(y: Any, height: int | None) -> pl.Series:
-    s: pl.Series
-    if isinstance(y, pl.Series):
-        s = y
-    elif type(y).__module__.split(".")[0] == "pandas":
-        s = pl.Series(y.to_numpy())
-    else:
-        s = pl.Series(np.asarray(y))
-    s = s.cast(pl.String)
-    if height is not None and s.len() != height:
-        raise UsageError(f"y has {s.len():,} values for {height:,} accounts")
-    return s.rename("y")
-
-
-def _canonical_label(schema: Schema, label: str | None) -> str | None:
-    """The label column's canonical name (users give the header as it is in their file)."""
-    if label is None:
-        return None
-    for c in schema.columns:
-        if label in (c.name, c.source):
-            return c.name
-    return label
 
 
 __all__ = ["ICPLearner", "Refit", "as_polars", "default_category_map"]

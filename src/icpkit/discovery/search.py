@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
@@ -158,143 +158,278 @@ def beam_search(
     Returns the subgroup and the number of conjunctions evaluated (for the multiple-testing
     correction).
     """
+    return beam_search_many(TraitColumns(H, columns, kinds), y[:, None], population, config)[0]
+
+
+class TraitColumns:
+    """The trait matrix and what the beam asks about its columns, made once per search.
+
+    The calibration runs the beam on dozens of shuffled outcomes over the same traits; which
+    traits may join which (one trait per column, free tech-stack items, the two sides of a
+    band) does not depend on the outcome.
+    """
+
+    def __init__(self, H: np.ndarray, columns: Sequence[str], kinds: Sequence[str]) -> None:
+        self.H = H
+        col_names, col_ids = np.unique(np.asarray(columns, dtype=object), return_inverse=True)
+        self.col_ids = np.asarray(col_ids, dtype=np.int64).ravel()
+        self.n_cols = len(col_names)
+        kind = np.asarray(kinds, dtype=object)
+        # Items of a multi-valued column (a tech stack) combine freely ("has X, lacks Y").
+        self.free = np.isin(kind, ("has", "lacks"))
+        # +1 / -1 for the lower / upper side of a numeric band, 0 for anything else.
+        self.band = (kind == "ge").astype(np.int8) - (kind == "lt").astype(np.int8)
+
+    def allowed(self, T: np.ndarray) -> np.ndarray:
+        """Which traits may join each beam member (rows of ``T``, its traits): another
+        column, a tech-stack item, or the other side of a numeric band (a column may appear
+        twice only as the two sides of a band)."""
+        rows = np.arange(T.shape[0])[:, None]
+        used = self.col_ids[T]
+        in_use = np.zeros((T.shape[0], self.n_cols), dtype=bool)
+        in_use[rows, used] = True
+        allowed = ~in_use[:, self.col_ids] | self.free
+        allowed[rows, T] = False
+        for i in range(T.shape[1]):
+            side = self.band[T[:, i]]
+            alone = (used == used[:, i : i + 1]).sum(axis=1) == 1
+            r = np.flatnonzero((side != 0) & alone)
+            if len(r):
+                allowed[r] |= (self.col_ids == used[r, i][:, None]) & (
+                    self.band == -side[r][:, None]
+                )
+        return allowed
+
+
+#: Bytes of the per-level product's left operand (2 rows of accounts per beam member) when
+#: several searches run at once; more label vectors are searched one batch after another.
+_BATCH_BYTES = 64 << 20
+
+
+def beam_search_many(
+    traits: TraitColumns,
+    Y: np.ndarray,
+    population: np.ndarray,
+    config: SearchConfig,
+) -> list[tuple[Subgroup | None, int]]:
+    """:func:`beam_search` for every column of ``Y`` (n × m label vectors), same results.
+
+    The calibration searches dozens of shuffled outcomes over the same traits. Run together,
+    each level of every search is one matrix product, and the bookkeeping of all beam members
+    (which traits may join, which extensions improve, the next beam) is done on whole arrays
+    instead of member by member in Python. Ties are broken exactly as a single search does.
+    """
     # threadpoolctl comes with scikit-learn. One BLAS thread: these products are too small to
     # gain from a second one, and on a busy 2-core machine OpenBLAS threads that wait on each
     # other made the search up to 40x slower (0.4 s instead of 0.01 s) at random.
     from icpkit.discovery.significance import one_blas_thread
 
+    m = Y.shape[1]
+    n_pop = int(population.sum())
+    if n_pop == 0:
+        return [(None, 0)] * m
+    step = max(1, _BATCH_BYTES // (8 * config.beam_width * max(len(population), 1)))
+    out: list[tuple[Subgroup | None, int]] = []
     with one_blas_thread():
-        n_pop = int(population.sum())
-        if n_pop == 0:
-            return None, 0
-        p0 = float(y[population].mean())
-        min_n = max(config.min_best, int(config.min_support * n_pop))
-        yf = (y & population).astype(np.float32)
-        pf = population.astype(np.float32)
-        # Two vector-matrix products (BLAS is much slower on a two-column matrix product).
-        counts = np.column_stack([yf @ H, pf @ H])
-        q = quality(counts[:, 1], counts[:, 0], p0)
-        ok = (counts[:, 1] >= min_n) & (counts[:, 0] >= config.min_best)
-        q = np.where(ok, q, -np.inf)
-        evaluated = H.shape[1]
-        order = np.argsort(-q)[: config.beam_width]
-        firsts: list[int] = []
-        for j in order:
-            if not np.isfinite(q[j]) or q[j] <= 0:
-                break
-            firsts.append(int(j))
-        beam = [
-            Subgroup((j,), cover, int(counts[j, 1]), int(counts[j, 0]), float(q[j]))
-            for j, cover in zip(firsts, _covers(H, population, [(j,) for j in firsts]), strict=True)
-        ]
-        best = beam[0] if beam else None
-        level = _Level(H, y, population, columns, kinds, config, p0, min_n)
-        for _depth in range(1, config.max_depth):
-            if not beam:
-                break
-            beam, tested = level.extend(beam)
-            evaluated += tested
-            if beam and (best is None or beam[0].quality > best.quality):
-                best = beam[0]
-        return best, evaluated
-
-
-def _covers(
-    H: np.ndarray, population: np.ndarray, keys: Sequence[tuple[int, ...]]
-) -> list[np.ndarray]:
-    """The accounts in ``population`` that have every trait of each key."""
-    # Gather the traits the beam uses in one pass over H, then AND contiguous rows: H is
-    # row-major (accounts × traits), so reading whole columns one by one is slow.
-    used = sorted({t for key in keys for t in key})
-    rows = np.ascontiguousarray(np.take(H, used, axis=1).T > 0)
-    at = {t: i for i, t in enumerate(used)}
-    out = []
-    for key in keys:
-        cover = population.copy()
-        for t in key:
-            cover &= rows[at[t]]
-        out.append(cover)
+        for i in range(0, m, step):
+            out += _Beams(traits, Y[:, i : i + step], population, n_pop, config).run()
     return out
 
 
-class _Level:
-    """One more trait for every member of a beam: the search's step from depth d to d + 1."""
+class _Beams:
+    """The beams of several label vectors (lanes), advanced level by level together.
+
+    A beam is held as rows of arrays: its members' traits (``T``, sorted), lane, size,
+    best customers, quality and cover, members of a lane in beam order.
+    """
 
     def __init__(
         self,
-        H: np.ndarray,
-        y: np.ndarray,
+        traits: TraitColumns,
+        Y: np.ndarray,
         population: np.ndarray,
-        columns: Sequence[str],
-        kinds: Sequence[str],
+        n_pop: int,
         config: SearchConfig,
-        p0: float,
-        min_n: int,
     ) -> None:
-        self.H, self.y, self.population, self.config = H, y, population, config
-        self.p0, self.min_n = p0, min_n
-        col_names, self.col_ids = np.unique(np.asarray(columns), return_inverse=True)
-        self.n_cols = len(col_names)
-        self.kinds = np.asarray(kinds)
-        # Items of a multi-valued column (a tech stack) combine freely ("has X, lacks Y").
-        self.free = np.isin(self.kinds, ("has", "lacks"))
+        self.traits, self.config, self.population = traits, config, population
+        self.H = traits.H
+        self.Y = Y & population[:, None]
+        self.YT = np.ascontiguousarray(self.Y.T)  # lanes × accounts
+        self.lanes = Y.shape[1]
+        # Exactly as one search computes them: the base rate as a Python float, compared in
+        # the counts' float32 (NumPy casts a Python float to the array's type).
+        p0 = [int(c) / n_pop for c in self.Y.sum(axis=0)]
+        self.p0 = np.asarray(p0, dtype=np.float64).astype(np.float32)
+        self.min_n = max(config.min_best, int(config.min_support * n_pop))
+        self.evaluated = np.zeros(self.lanes, dtype=np.int64)
+        self.best: list[Subgroup | None] = [None] * self.lanes
 
-    def allowed(self, sg: Subgroup) -> np.ndarray:
-        """Traits that may join ``sg``: another column, a tech-stack item, or the other side
-        of a numeric band (a column may appear twice only as the two sides of a band)."""
-        col_ids, kinds = self.col_ids, self.kinds
-        used_cols = col_ids[list(sg.traits)]
-        in_use = np.zeros(self.n_cols, dtype=bool)
-        in_use[used_cols] = True
-        allowed = ~in_use[col_ids] | self.free
-        allowed[list(sg.traits)] = False
-        for t in sg.traits:
-            if kinds[t] in ("ge", "lt") and int((used_cols == col_ids[t]).sum()) == 1:
-                opposite = "lt" if kinds[t] == "ge" else "ge"
-                allowed |= (col_ids == col_ids[t]) & (kinds == opposite)
-        return allowed
+    def run(self) -> list[tuple[Subgroup | None, int]]:
+        beam = self._first()
+        for _depth in range(1, self.config.max_depth):
+            if len(beam[0]) == 0:
+                break
+            beam = self._extend(*beam)
+        return [(self.best[i], int(self.evaluated[i])) for i in range(self.lanes)]
 
-    def extend(self, beam: list[Subgroup]) -> tuple[list[Subgroup], int]:
-        """The next beam (empty when nothing improves) and the candidates looked at."""
-        config, y, H = self.config, self.y, self.H
-        # One product per level, laid out (2B × accounts) @ (accounts × traits) so that both
-        # operands are row-major: rows 2b and 2b+1 are the best and all accounts of member b.
-        Wt = np.empty((2 * len(beam), H.shape[0]), dtype=np.float32)
-        for b, sg in enumerate(beam):
-            np.logical_and(sg.cover, y, out=Wt[2 * b], casting="unsafe")
-            Wt[2 * b + 1] = sg.cover
-        C = (Wt @ H).T  # k × 2B
-        cands: dict[tuple[int, ...], tuple[float, int, int, int]] = {}
-        evaluated = 0
-        for b, sg in enumerate(beam):
-            nb, nn = C[:, 2 * b], C[:, 2 * b + 1]
-            qq = quality(nn, nb, self.p0)
-            valid = (nn >= self.min_n) & (nb >= config.min_best) & (nn < sg.n)
-            allowed = self.allowed(sg)
-            valid &= allowed
-            # Every candidate looked at counts as a hypothesis tested, kept or not.
-            evaluated += int(allowed.sum())
-            # Adding a trait must improve on its parent.
-            valid &= qq > sg.quality * 1.001
-            js = np.flatnonzero(valid)
-            if len(js) > config.beam_width:
-                # Only a member's best beam_width extensions can enter the next beam.
-                js = js[np.argpartition(-qq[js], config.beam_width - 1)[: config.beam_width]]
-            for j in js:
-                key = tuple(sorted((*sg.traits, int(j))))
-                if key not in cands or cands[key][0] < qq[j]:
-                    cands[key] = (float(qq[j]), int(nn[j]), int(nb[j]), b)
-        if not cands:
-            return [], evaluated
-        top = sorted(cands.items(), key=lambda kv: -kv[1][0])[: config.beam_width]
-        keys = [key for key, _ in top]
-        beam = [
-            Subgroup(key, cover, nn_, nb_, qv)
-            for (key, (qv, nn_, nb_, _b)), cover in zip(
-                top, _covers(H, self.population, keys), strict=True
+    def _first(self) -> tuple[np.ndarray, ...]:
+        H, cfg = self.H, self.config
+        # Vector-matrix products (BLAS is much slower on a two-column matrix product).
+        n_all = self.population.astype(np.float32) @ H
+        n_best = self.YT.astype(np.float32) @ H if self.lanes > 1 else None
+        ok_n = n_all >= self.min_n
+        T, lane, nn, nb, qs = [], [], [], [], []
+        self.evaluated += H.shape[1]
+        for i in range(self.lanes):
+            b = n_best[i] if n_best is not None else self.YT[0].astype(np.float32) @ H
+            q = quality(n_all, b, float(self.p0[i]))
+            q = np.where(ok_n & (b >= cfg.min_best), q, -np.inf)
+            for j in np.argsort(-q)[: cfg.beam_width]:
+                if not np.isfinite(q[j]) or q[j] <= 0:
+                    break
+                T.append(int(j))
+                lane.append(i)
+                nn.append(int(n_all[j]))
+                nb.append(int(b[j]))
+                qs.append(float(q[j]))
+        return self._members(
+            np.asarray(T, dtype=np.int64).reshape(-1, 1),
+            np.asarray(lane, dtype=np.int64),
+            np.asarray(nn, dtype=np.int64),
+            np.asarray(nb, dtype=np.int64),
+            np.asarray(qs, dtype=np.float64),
+        )
+
+    def _members(
+        self, T: np.ndarray, lane: np.ndarray, nn: np.ndarray, nb: np.ndarray, q: np.ndarray
+    ) -> tuple[np.ndarray, ...]:
+        """The beam's rows with their covers; each lane's first member may become its best."""
+        cover = _covers_of(self.H, self.population, T)
+        starts = np.flatnonzero(np.r_[True, lane[1:] != lane[:-1]]) if len(lane) else lane
+        for r in starts:
+            i = int(lane[r])
+            cur = self.best[i]
+            if cur is None or q[r] > cur.quality:
+                key = tuple(int(t) for t in T[r])
+                self.best[i] = Subgroup(key, cover[r], int(nn[r]), int(nb[r]), float(q[r]))
+        return T, lane, nn, nb, q, cover
+
+    def _extend(
+        self,
+        T: np.ndarray,
+        lane: np.ndarray,
+        nn: np.ndarray,
+        nb: np.ndarray,
+        q: np.ndarray,
+        cover: np.ndarray,
+    ) -> tuple[np.ndarray, ...]:
+        """One more trait for every member: the next beam of every lane."""
+        cfg, H = self.config, self.H
+        width = cfg.beam_width
+        R = len(lane)
+        # One product per level, laid out (2R × accounts) @ (accounts × traits) so that both
+        # operands are row-major: rows 2r and 2r+1 are the best and all accounts of member r.
+        Wt = np.empty((2 * R, H.shape[0]), dtype=np.float32)
+        np.logical_and(cover, self.YT[lane], out=Wt[0::2], casting="unsafe")
+        Wt[1::2] = cover
+        C = Wt @ H
+        c_best, c_all = C[0::2], C[1::2]
+        qq = quality(c_all, c_best, self.p0[lane][:, None])
+        allowed = self.traits.allowed(T)
+        # Every candidate looked at counts as a hypothesis tested, kept or not.
+        per_member = allowed.sum(axis=1)
+        self.evaluated += np.bincount(lane, weights=per_member, minlength=self.lanes).astype(
+            np.int64
+        )
+        # Adding a trait must improve on its parent (compared in float32, as one search does).
+        bar = (q * 1.001).astype(np.float32)[:, None]
+        valid = (
+            (c_all >= self.min_n)
+            & (c_best >= cfg.min_best)
+            & (c_all < nn[:, None])
+            & allowed
+            & (qq > bar)
+        )
+        rows, js = np.nonzero(valid)
+        counts = valid.sum(axis=1)
+        over = np.flatnonzero(counts > width)
+        if len(over):
+            # Only a member's best beam_width extensions can enter the next beam, chosen (and
+            # ordered) exactly as a single search chooses them.
+            starts = np.cumsum(counts) - counts
+            pos = np.arange(len(js)) - np.repeat(starts, counts)
+            keep = np.ones(len(js), dtype=bool)
+            extra_r, extra_j, extra_pos = [], [], []
+            for r in over:
+                s, e = int(starts[r]), int(starts[r] + counts[r])
+                cand = js[s:e]
+                chosen = cand[np.argpartition(-qq[r, cand], width - 1)[:width]]
+                keep[s:e] = False
+                extra_r.append(np.full(width, r))
+                extra_j.append(chosen)
+                extra_pos.append(np.arange(width))
+            rows = np.concatenate([rows[keep], *extra_r])
+            js = np.concatenate([js[keep], *extra_j])
+            pos = np.concatenate([pos[keep], *extra_pos])
+            order = np.lexsort((pos, rows))
+            rows, js = rows[order], js[order]
+        if len(js) == 0:
+            empty = np.zeros(0, dtype=np.int64)
+            return (
+                np.zeros((0, T.shape[1] + 1), dtype=np.int64),
+                empty,
+                empty,
+                empty,
+                np.zeros(0),
+                np.zeros((0, H.shape[0]), dtype=bool),
             )
-        ]
-        return beam, evaluated
+        keys = np.sort(np.column_stack([T[rows], js]), axis=1)
+        # The same conjunction reached from two members has the same counts and quality: the
+        # first one generated stands for it (its place decides ties, as in a single search).
+        first = _first_of(keys, lane[rows], H.shape[1])
+        c_lane = lane[rows[first]]
+        c_q = qq[rows[first], js[first]].astype(np.float64)
+        order = np.lexsort((first, -c_q, c_lane))
+        c_lane = c_lane[order]
+        rank = np.arange(len(order)) - np.searchsorted(c_lane, c_lane)
+        take = order[rank < width]
+        pick = first[take]
+        r_, j_ = rows[pick], js[pick]
+        return self._members(
+            keys[pick],
+            lane[r_],
+            c_all[r_, j_].astype(np.int64),
+            c_best[r_, j_].astype(np.int64),
+            qq[r_, j_].astype(np.float64),
+        )
+
+
+def _first_of(keys: np.ndarray, lane: np.ndarray, k: int) -> np.ndarray:
+    """Index of the first row of every distinct (lane, key) pair, in order of first rows."""
+    width = keys.shape[1]
+    lanes = int(lane.max()) + 1
+    if float(k) ** width * lanes < 2.0**62:
+        code = lane.astype(np.int64)
+        for c in range(width):
+            code = code * k + keys[:, c]
+        _, first = np.unique(code, return_index=True)
+    else:
+        _, first = np.unique(np.column_stack([lane, keys]), axis=0, return_index=True)
+    return np.sort(first)
+
+
+def _covers_of(H: np.ndarray, population: np.ndarray, T: np.ndarray) -> np.ndarray:
+    """The accounts in ``population`` that have every trait of each row of ``T``."""
+    # Gather the traits the beam uses in one pass over H, then AND contiguous rows: H is
+    # row-major (accounts × traits), so reading whole columns one by one is slow.
+    used, at = np.unique(T, return_inverse=True)
+    at = at.reshape(T.shape)
+    rows = np.ascontiguousarray(np.take(H, used, axis=1).T > 0)
+    out = np.empty((T.shape[0], H.shape[0]), dtype=bool)
+    np.logical_and(rows[at[:, 0]], population, out=out)
+    for c in range(1, T.shape[1]):
+        out &= rows[at[:, c]]
+    return out
 
 
 @functools.cache
@@ -501,10 +636,8 @@ class _Step:
 
 def _search_step(
     frame: pl.DataFrame,
-    Hs: np.ndarray,
+    traits: TraitColumns,
     seg_crits: Sequence[Criterion],
-    seg_cols: Sequence[str],
-    seg_kinds: Sequence[str],
     best: np.ndarray,
     worst: np.ndarray,
     population: np.ndarray,
@@ -512,15 +645,17 @@ def _search_step(
     cfg: SearchConfig,
     min_n: int,
     cols: _Columns | None = None,
+    beam: tuple[Subgroup | None, int] | None = None,
 ) -> _Step | None:
     """The complete selection of one segment: beam search, refinement, pruning, statistics.
 
     Run once on the real outcomes and again on every shuffle, so whatever the selection does
     (including refining edges and value sets on the outcome) is inside the calibration.
+    ``beam`` is the beam search's result when it was already run (with other shuffles).
     """
     from icpkit.discovery.significance import hypergeom_stat
 
-    sg, evaluated = beam_search(Hs, best, population, seg_cols, seg_kinds, cfg)
+    sg, evaluated = beam or beam_search_many(traits, best[:, None], population, cfg)[0]
     if sg is None:
         return None
     crits = [seg_crits[t] for t in sg.traits]
@@ -581,9 +716,80 @@ def _universe(
     return total
 
 
+#: Shuffles whose beam searches run together at first: on outcomes without a segment the
+#: verdict usually comes within the first few; a segment needs all of them.
+_FIRST_BATCH = 4
+
+
+class _Shuffles:
+    """The calibration's shuffled searches, their beams run a batch at a time.
+
+    Shuffle i is drawn from ``rng`` exactly as one at a time would draw it, and the beam
+    searches of a batch run together (:func:`beam_search_many`); refinement, pruning and the
+    statistics run only for the shuffles the sequential test asks for. Afterwards ``rng`` is
+    left where drawing only those shuffles would have left it.
+    """
+
+    def __init__(
+        self,
+        args: tuple[pl.DataFrame, TraitColumns, list[Criterion]],
+        pairs: np.ndarray,
+        pop: np.ndarray,
+        disqualified: np.ndarray,
+        cfg: SearchConfig,
+        min_n: int,
+        cols: _Columns,
+        rng: np.random.Generator,
+    ) -> None:
+        self.args, self.pairs, self.pop, self.disqualified = args, pairs, pop, disqualified
+        self.cfg, self.min_n, self.cols, self.rng = cfg, min_n, cols, rng
+        self.labels: list[np.ndarray] = []
+        self.beams: list[tuple[Subgroup | None, int]] = []
+        self.states: list[Mapping[str, Any]] = []
+        self.used = 0
+
+    def _more(self, upto: int) -> None:
+        """Draw shuffles up to number ``upto`` (at least one batch) and run their beams."""
+        from icpkit.discovery.significance import shuffle_within
+
+        start = len(self.labels)
+        size = _FIRST_BATCH if start == 0 else self.cfg.max_permutations - start
+        for _ in range(max(size, upto + 1 - start, 1)):
+            self.labels.append(shuffle_within(self.pairs, self.pop, self.rng))
+            self.states.append(self.rng.bit_generator.state)
+        Y = np.column_stack([sh[:, 0] for sh in self.labels[start:]])
+        self.beams += beam_search_many(self.args[1], Y, self.pop, self.cfg)
+
+    def draw(self, i: int) -> list[float]:
+        """The statistics of the complete search on shuffle ``i`` (asked for in order)."""
+        if i >= len(self.labels):
+            self._more(i)
+        self.used = i + 1
+        sh = self.labels[i]
+        s = _search_step(
+            *self.args,
+            sh[:, 0],
+            sh[:, 1],
+            self.pop,
+            self.disqualified,
+            self.cfg,
+            self.min_n,
+            self.cols,
+            beam=self.beams[i],
+        )
+        if s is None:
+            return [0.0, 0.0]
+        return [s.stat, float(s.crit_stats.max(initial=0.0))]
+
+    def rewind(self) -> None:
+        """Leave ``rng`` as if only the shuffles used had been drawn."""
+        if self.used:
+            self.rng.bit_generator.state = self.states[self.used - 1]
+
+
 def _permutation_p(
     obs: _Step,
-    args: tuple[pl.DataFrame, np.ndarray, list[Criterion], list[str], list[str]],
+    args: tuple[pl.DataFrame, TraitColumns, list[Criterion]],
     pairs: np.ndarray,
     pop: np.ndarray,
     disqualified: np.ndarray,
@@ -591,25 +797,27 @@ def _permutation_p(
     min_n: int,
     cols: _Columns,
     rng: np.random.Generator,
+    alpha: float | None = None,
 ) -> tuple[float, np.ndarray, str]:
     """A step's p and its criteria's p from the complete search re-run on shuffled outcomes.
 
     Outcomes are shuffled among the accounts still in play (``pop``); the segment's p is the
     Besag-Clifford p of its statistic, each criterion's the exceedance of its own statistic
-    over the largest one each shuffled search produced (never below its raw p).
+    over the largest one each shuffled search produced (never below its raw p). With
+    ``alpha``, shuffling also stops once the step can no longer be significant at that level
+    (see :func:`~icpkit.discovery.significance.sequential_test`).
     """
-    from icpkit.discovery.significance import exceedance_p, sequential_test, shuffle_within
+    from icpkit.discovery.significance import exceedance_p, sequential_test
 
-    def draw(_i: int) -> list[float]:
-        sh = shuffle_within(pairs, pop, rng)
-        s = _search_step(*args, sh[:, 0], sh[:, 1], pop, disqualified, cfg, min_n, cols)
-        if s is None:
-            return [0.0, 0.0]
-        return [s.stat, float(s.crit_stats.max(initial=0.0))]
-
+    shuffles = _Shuffles(args, pairs, pop, disqualified, cfg, min_n, cols, rng)
     res = sequential_test(
-        obs.stat, draw, max_permutations=cfg.max_permutations, stop_after=cfg.stop_after
+        obs.stat,
+        shuffles.draw,
+        max_permutations=cfg.max_permutations,
+        stop_after=cfg.stop_after,
+        alpha=alpha,
     )
+    shuffles.rewind()
     crit_p = np.array(
         [
             max(exceedance_p(float(c), res.null[:, 1]), float(r))
@@ -645,10 +853,11 @@ def sequential_covering(
     from icpkit.discovery.significance import log_bonferroni
 
     n = frame.height
-    Hs = ts.matrix(seg_idx)  # only the segment columns, filled block by block
     seg_crits = [ts.criteria[i] for i in seg_idx]
-    seg_cols = [ts.columns[i] for i in seg_idx]
-    seg_kinds = [ts.kinds[i] for i in seg_idx]
+    # Only the segment columns, filled block by block.
+    traits = TraitColumns(
+        ts.matrix(seg_idx), [ts.columns[i] for i in seg_idx], [ts.kinds[i] for i in seg_idx]
+    )
     min_n = max(cfg.min_best, int(cfg.min_support * n))
     universe = _universe(frame, ts, seg_idx, min_n)
     log_count = log_bonferroni([universe], cfg.max_depth)
@@ -657,7 +866,7 @@ def sequential_covering(
     population = ~disqualified
     found: list[FoundSegment] = []
     total_eval = 0
-    args = (frame, Hs, seg_crits, seg_cols, seg_kinds)
+    args = (frame, traits, seg_crits)
     cols = _Columns(frame, ts)
     for _ in range(cfg.max_segments + 2):
         if len(found) >= cfg.max_segments or len(seg_idx) == 0:
@@ -675,7 +884,7 @@ def sequential_covering(
             how = f"Bonferroni over {universe:.3g} criteria the search could output"
         else:
             p_seg, crit_p, how = _permutation_p(
-                obs, args, pairs, population.copy(), disqualified, cfg, min_n, cols, rng
+                obs, args, pairs, population.copy(), disqualified, cfg, min_n, cols, rng, alpha
             )
         if p_seg > alpha:
             break

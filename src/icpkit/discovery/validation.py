@@ -28,6 +28,7 @@ import numpy as np
 import polars as pl
 
 from icpkit.columns.schema import Kind, Role, Schema
+from icpkit.discovery.blackbox import black_box_probabilities, black_boxes
 from icpkit.icp import ICP
 from icpkit.outcomes import Outcomes
 
@@ -36,23 +37,47 @@ if TYPE_CHECKING:
 
 SELECTED_TIERS = ("A", "B")
 
-# The black box: histogram gradient boosting with at most BOOST_ITER small trees (8 leaves, each
-# holding at least 1% of the training accounts), stopping early on a held-out tenth once the
-# training set is large enough (EARLY_STOP_TRAIN) to spare it. Small, slow-learning trees rank as
-# well as the library defaults on the Telco sample and the Crunchbase export and overfit less on
-# a few hundred accounts, at half the CPU.
-BOOST_ITER = 100
-EARLY_STOP_TRAIN = 10_000
-# One thread: the black box is a side comparison, and OpenMP threads that wait on each other on
-# a busy two-core machine made five 336-row fits take 50 s instead of 0.3 s.
-BLACK_BOX_THREADS = 1
-
 
 def roc_auc_score(y_true: np.ndarray, y_score: np.ndarray) -> float:
-    """scikit-learn's ROC AUC, imported on first use (scikit-learn takes ~1 s to import)."""
-    from sklearn.metrics import roc_auc_score as auc
+    """ROC AUC by the rank sum (Mann-Whitney), tied scores counting half.
 
-    return float(auc(y_true, y_score))
+    The same figure as scikit-learn's ``roc_auc_score`` (a test holds it to it) without
+    loading scikit-learn, which costs about a second of CPU in a process that has no other use
+    for it. Needs both classes in ``y_true``.
+    """
+    y = np.asarray(y_true, dtype=bool)
+    s = np.asarray(y_score, dtype=np.float64)
+    n1 = int(y.sum())
+    n0 = len(y) - n1
+    order = np.argsort(s, kind="stable")
+    ordered = s[order]
+    # Tied scores share the mean of the ranks they span (1-based).
+    edges = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1], True])
+    mean_rank = (edges[:-1] + edges[1:] + 1) / 2.0
+    ranks = np.empty(len(s))
+    ranks[order] = np.repeat(mean_rank, np.diff(edges))
+    return float((ranks[y].sum() - n1 * (n1 + 1) / 2.0) / (n1 * n0))
+
+
+def stratified_folds(
+    y: np.ndarray, folds: int, random_state: int
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``folds`` (train, test) index pairs with each class spread evenly over the folds.
+
+    Each class's accounts are put in a random order and dealt to the folds in turn, the second
+    class continuing where the first stopped, so fold sizes differ by at most one account per
+    class and overall. Indices are sorted. (scikit-learn's ``StratifiedKFold`` would do as
+    well; this spares a process that only discovers from loading scikit-learn.)
+    """
+    y = np.asarray(y, dtype=bool)
+    rng = np.random.default_rng(random_state)
+    fold_of = np.empty(len(y), dtype=np.int64)
+    dealt = 0
+    for cls in (True, False):
+        idx = rng.permutation(np.flatnonzero(y == cls))
+        fold_of[idx] = (dealt + np.arange(len(idx))) % folds
+        dealt += len(idx)
+    return [(np.flatnonzero(fold_of != f), np.flatnonzero(fold_of == f)) for f in range(folds)]
 
 
 @dataclass(frozen=True)
@@ -197,16 +222,6 @@ def _fold(
     return p.ranking_score, p.selected, p.tier == "A"
 
 
-def _black_boxes(
-    base: tuple[np.ndarray, np.ndarray],
-    y: np.ndarray,
-    splits: list[tuple[np.ndarray, np.ndarray]],
-    seed: int,
-) -> list[np.ndarray]:
-    """The black box's probabilities for every fold's test rows (one task: they are cheap)."""
-    return [black_box_probabilities(base, y, train, test, seed) for train, test in splits]
-
-
 class KFoldRun:
     """The k-fold part of validation, started before the final fit and collected after it.
 
@@ -230,16 +245,13 @@ class KFoldRun:
         random_state: int = 0,
         workers: FoldPool | None = None,
     ) -> None:
-        from sklearn.model_selection import StratifiedKFold
-
         self.frame, self.outcomes, self.folds = frame, outcomes, folds
         best = outcomes.best
-        skf = StratifiedKFold(n_splits=folds, shuffle=True, random_state=random_state)
-        self.splits = list(skf.split(np.zeros(frame.height), best))
+        self.splits = stratified_folds(best, folds, random_state)
         self.base = baseline_features(frame, schema) if baseline else None
         self.tasks: list[tuple[Callable[..., Any], tuple[Any, ...]]] = []
         if self.base is not None:
-            self.tasks.append((_black_boxes, (self.base, best, self.splits, random_state)))
+            self.tasks.append((black_boxes, (self.base, best, self.splits, random_state)))
         self.tasks += [(_fold, (fitter, frame, outcomes, tr, te)) for tr, te in self.splits]
         self.futures: list[Future[Any] | None] = [None] * len(self.tasks)
         if workers is not None:
@@ -368,42 +380,6 @@ def _baseline_metrics(
     return metrics(prob, sel, best, worst, top)
 
 
-def black_box_probabilities(
-    base: tuple[np.ndarray, np.ndarray],
-    y: np.ndarray,
-    train: np.ndarray,
-    test: np.ndarray,
-    seed: int,
-) -> np.ndarray:
-    """P(best) for the ``test`` rows from the black box fitted on the ``train`` rows.
-
-    ``base`` is :func:`baseline_features`' matrix and categorical mask. One model on one
-    thread, bounded in trees: on five folds of the 336-row Telco sample it ranks as well as
-    the earlier 200 default trees (AUC 0.97 against 0.965) in a tenth of a second of CPU.
-    """
-    from sklearn.ensemble import HistGradientBoostingClassifier
-    from threadpoolctl import threadpool_limits
-
-    X, cat_mask = base
-    y_train = np.asarray(y[train], dtype=bool)
-    if y_train.all() or not y_train.any():  # one class: nothing to learn, rank nobody higher
-        return np.full(len(test), float(y_train.mean()) if len(y_train) else 0.0)
-    model = HistGradientBoostingClassifier(
-        max_iter=BOOST_ITER,
-        learning_rate=0.05,
-        max_leaf_nodes=8,
-        min_samples_leaf=max(20, len(train) // 100),
-        categorical_features=cat_mask if cat_mask.any() else None,
-        early_stopping=len(train) >= EARLY_STOP_TRAIN,
-        validation_fraction=0.1,
-        n_iter_no_change=10,
-        random_state=seed,
-    )
-    with threadpool_limits(limits=BLACK_BOX_THREADS):
-        model.fit(X[train], y_train)
-        return np.asarray(model.predict_proba(X[test])[:, 1], dtype=float)
-
-
 def baseline_features(frame: pl.DataFrame, schema: Schema) -> tuple[np.ndarray, np.ndarray]:
     """The attribute columns as a numeric matrix for the black box (same information)."""
     cols: list[np.ndarray] = []
@@ -453,5 +429,7 @@ __all__ = [
     "can_fold",
     "metrics",
     "predict",
+    "roc_auc_score",
+    "stratified_folds",
     "validate",
 ]

@@ -8,10 +8,13 @@ imported, and a forked child inherits the pool's bookkeeping without its threads
 waiting to happen). Nor is it a :mod:`multiprocessing` child, which would re-run the caller's
 ``__main__`` script (a script without a ``__main__`` guard would start discovery again).
 
-A worker pays for its own imports (~1.5 s of CPU with scikit-learn), so it is started first:
-it imports while the main process imports, reads the file and fits. Tasks go out front first,
-one at a time, as the worker finishes the last; the main process takes back (cancels) the ones
-not yet sent and runs them itself, last first. Anything that goes wrong in the worker fails
+A worker pays for its own imports (~1.5 s of CPU with scikit-learn, which the black box needs),
+so it is started first: it imports while the main process reads the file and fits. The main
+process itself loads scikit-learn only if the points model's gate passes (its solver is
+liblinear); otherwise it is through the final fit and often every fold before the worker has
+finished importing. Tasks go out front first (the black boxes first), one at a time, as the
+worker finishes the last; the main process takes back (cancels) the ones not yet sent and runs
+them itself, last first. Anything that goes wrong in the worker fails
 only its futures, and the caller runs those tasks itself.
 
 Results do not depend on where a fold runs: each fold's discovery is a pure function of its
@@ -35,15 +38,11 @@ from contextlib import contextmanager, suppress
 from importlib import import_module
 from typing import Any
 
-#: What the worker imports before its first task, while the main process reads the file.
-WARM_MODULES = (
-    "icpkit.discovery.learner",
-    "icpkit.discovery.validation",
-    "icpkit.scoring.engine",
-    "sklearn.ensemble",
-    "sklearn.model_selection",
-    "sklearn.svm._liblinear",
-)
+#: What the worker imports before its first task, while the main process reads the file: the
+#: black boxes (its first task) need NumPy and scikit-learn only. What a fold needs (polars,
+#: icpkit's models; scikit-learn's solver only if the points model's gate passes) loads with
+#: the first fold the worker is sent.
+WARM_MODULES = ("icpkit.discovery.blackbox", "sklearn.ensemble")
 
 
 def available_cpus() -> int:
