@@ -12,8 +12,8 @@ from strong to weak, scored by the ROC AUC of every held-out account. Two rules 
 honest and readable:
 
 * **signal at all?** first a permutation test (:func:`signal_test`) of "no trait is related to
-  the outcome" at level ``ALPHA``; past it, the chosen points must still rank held-out accounts
-  ``MIN_CV_Z`` standard errors better than chance. Otherwise the scorecard is empty and the
+  the outcome" at level ``ALPHA``; past it, the path's best held-out AUC must still beat 0.5
+  by ``MIN_CV_Z`` standard errors (of an AUC under no signal, Mann-Whitney). Otherwise the scorecard is empty and the
   score flat — for the right reason, and discovery says so;
 * **simplest that is as good**: the strongest penalty whose held-out AUC is within
   ``TOLERANCE_SE`` of those standard errors of the best, and at most ``max_points`` traits.
@@ -85,8 +85,8 @@ ALPHA = 0.014
 PERMUTATIONS = 499
 #: Shuffles per batch: after each, the test stops once it can no longer pass.
 PERMUTATION_BATCH = 50
-#: Past the gate, the chosen points must still rank held-out accounts better than chance by
-#: this many standard errors of an AUC under no signal; otherwise the table stays flat.
+#: Past the gate, the path's best held-out AUC must still beat 0.5 by this many standard errors
+#: of an AUC under no signal; otherwise the table stays flat (the points would not rank).
 MIN_CV_Z = 1.0
 #: A simpler model is preferred while its held-out AUC is within this many standard errors.
 TOLERANCE_SE = 0.25
@@ -537,8 +537,8 @@ def fit_points(
 
     Returns an intercept-only model when there are too few accounts of either kind to
     cross-validate, when the gate (:func:`signal_test` at level ``alpha``) finds no trait
-    related to the outcome, or when the chosen points do not rank held-out accounts better
-    than chance by ``MIN_CV_Z`` standard errors.
+    related to the outcome, or when the path's best held-out AUC does not beat 0.5 by
+    ``MIN_CV_Z`` standard errors.
     """
     y = np.asarray(y, dtype=bool)
     n, k = X.shape
