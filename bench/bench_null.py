@@ -15,23 +15,33 @@ Usage::
 ``--points`` measures the points table's signal gate alone (issue 10): on each shuffled run the
 scorecard's cross-validated penalty path is computed once on discovery's trait matrix (fresh
 generated exports of 300 and 2,000 rows, alternating, and the real Telco base with its outcome
-permuted) and every candidate gate is judged on that same path: the former critical value 2.0,
-Bonferroni over the penalties tried, and today's ``SIGNAL_Z``. Planted bases (300 rows at Bayes
-AUC ~0.75, 1,000 rows at ~0.64) give each gate's power: the share of tables not flat, and the
-held-out AUC of the fitted points on 2,000 further accounts (0.5 where the table is flat).
+permuted) and every candidate gate is judged on that same path and the same 999 shuffles: the
+cross-validated AUC's best-of-path z above fixed values (2.65 was the gate until 2026-12-05)
+or Bonferroni over the penalties tried, and exact permutation tests of four statistics of the
+traits' standardised scores (``sumsq``, today's gate at ``scorecard.ALPHA``; the largest; the
+sum of the ten largest; the smallest p of those three). Planted bases (300 rows at Bayes AUC
+~0.75, 1,000 rows at ~0.64) give each gate's power: the share of tables not flat, and the
+held-out AUC of the points on 2,000 further accounts (0.5 where the table is flat).
 
-Results of ``--points --runs 200 --power-runs 40`` (2026-12-05, SIGNAL_Z 2.65; the 300
-permutations over six fixed bases behind the scorecard docstring's 500 runs came from the same
-paths on other seeds)::
+Results of ``--points --runs 2 --power-runs 40`` (2026-12-05; the permutation tests are exact,
+so their null share needs no measuring; planted columns: tables not flat of 40, mean held-out
+AUC)::
 
-    | data | runs | z > 2.0 (former) | Bonferroni over tried | z > 2.5 | z > 2.65 (SIGNAL_Z) |
-    |---|---|---|---|---|---|
-    | generated 300 rows, shuffled | 100 | 10/100 | 4/100 | 4/100 | 4/100 |
-    | generated 2,000 rows, shuffled | 100 | 18/100 | 10/100 | 8/100 | 5/100 |
-    | Telco, outcome permuted | 50 | 5/50 | 2/50 | 1/50 | 1/50 |
-    | planted 300 rows, Bayes ~0.75 | 40 | 36/40, AUC 0.636 | 33/40, AUC 0.625 | 33/40, AUC 0.625 | 32/40, AUC 0.620 |
-    | planted 1,000 rows, Bayes ~0.64 | 40 | 40/40, AUC 0.591 | 39/40, AUC 0.588 | 38/40, AUC 0.586 | 38/40, AUC 0.586 |
-    | **all shuffled** | 250 | 33/250 (13.2%, upper 17.3%) | 16/250 (6.4%, upper 9.6%) | 13/250 (5.2%, upper 8.1%) | 10/250 (4.0%, upper 6.7%) |
+    | gate | planted 300 rows, Bayes ~0.75 | planted 1,000 rows, Bayes ~0.64 |
+    |---|---|---|
+    | CV z > 2.0 | 36, AUC 0.636 | 40, AUC 0.591 |
+    | CV z > 2.65 (former, 4.0% of 250 shuffled) | 32, AUC 0.620 | 38, AUC 0.586 |
+    | CV z > 3.0 | 29, AUC 0.609 | 37, AUC 0.584 |
+    | sumsq p ≤ 0.05 | 33, AUC 0.623 | 35, AUC 0.579 |
+    | sumsq p ≤ 0.02 | 28, AUC 0.607 | 33, AUC 0.575 |
+    | sumsq p ≤ 0.014 (today) | 24, AUC 0.590 | 32, AUC 0.573 |
+    | max p ≤ 0.05 / 0.014 | 28 / 17 | 34 / 22 |
+    | top10 p ≤ 0.05 / 0.014 | 31 / 20 | 37 / 27 |
+    | minp p ≤ 0.05 / 0.014 | 34 / 22 | 39 / 30 |
+
+The cross-validated z's null share, from the earlier ``--points --runs 200`` (same bases):
+above 2.0 33 of 250 shuffled runs (13.2%), Bonferroni 16 (6.4%), 2.5 13 (5.2%), 2.65 10
+(4.0%, upper bound 6.7%); by shape at 2.65: 300 rows 4/100, 2,000 rows 5/100, Telco 1/50.
 
 To measure a baseline, run the same script with ``PYTHONPATH`` pointing at another checkout's
 ``src`` (for example ``git archive HEAD src | tar -x -C /tmp/before``): the figures are printed
