@@ -1,4 +1,4 @@
-"""Date traits: windows at the data's own age deciles and "on record", found, readable, replayed.
+"""Date traits: windows at the data's own age quantiles and "on record", found, readable, replayed.
 
 The planted base: a dated column (last milestone) whose age matters in two ways a seller can
 read — a milestone in the last four years beats an older one, and any milestone on record
@@ -177,7 +177,7 @@ def test_date_windows_are_readable_sorted_and_cover_each_age_once(
     if past:
         # At most one window reaches past the oldest date (the rest would repeat it).
         assert sum(w > max(past) for w in got) <= 1
-        # The deciles' windows are all there.
+        # The quantiles' windows are all there.
         for q in TraitConfig().date_quantiles:
             v = pl.Series(past, dtype=pl.Float64).quantile(q)
             assert v is not None and math.isfinite(v)
