@@ -222,3 +222,47 @@ def test_stored_outcome_survives_the_file() -> None:
     v = _worst("status in ['closed'] (n=553)")
     back = OutcomeComparison.model_validate(yaml.safe_load(yaml.safe_dump(v.model_dump())))
     assert back.phrase() == v.phrase()
+
+
+# -- date windows read in the units people use (Crunchbase: "within 25550 days before today") --
+
+
+@pytest.mark.parametrize(
+    ("criterion", "expected"),
+    [
+        (
+            Criterion(column="last_milestone_at", within_days=25550),
+            "last milestone in the last 70 years",
+        ),
+        (
+            Criterion(column="last_funding_at", within_days=5110),
+            "raised funding in the last 14 years",
+        ),
+        (Criterion(column="founded_on", within_days=545), "founded in the last 1.5 years"),
+        (Criterion(column="renewal_date", within_days=90), "renewal in the last 90 days"),
+        (Criterion(column="signup", within_days=400), "signup in the last 400 days"),
+        (
+            Criterion(column="demo_at", within_days=730, before="close_date"),
+            "demo at within 2 years before close date",
+        ),
+    ],
+)
+def test_date_windows_read_as_spans(criterion: Criterion, expected: str) -> None:
+    assert criterion.describe() == expected
+    assert expected.endswith(criterion.ideal_fit())
+
+
+@given(st.integers(min_value=1, max_value=40_000))
+def test_day_span_reads_back_to_the_window(days: int) -> None:
+    """Whatever the words, they name the window to within a week (a year is 365 days)."""
+    from icpkit.criteria import day_span
+
+    words = day_span(days)
+    number, unit = words.split(" ")
+    value = float(number.replace(",", ""))
+    back = value * 365 if unit == "years" else value
+    assert unit in {"day", "days", "years"}
+    assert abs(back - days) <= 7
+    # Years exactly when past a year and within a week of a whole or half year.
+    near_half_year = min(abs(days - k * 182.5) for k in range(1, 222)) <= 7
+    assert (unit == "years") == (days > 365 and near_half_year)

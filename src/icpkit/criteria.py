@@ -305,10 +305,12 @@ class Criterion(FileModel):
                 return f"no {self.category} tool"
             return f"{col} has none of {_join(self.has_none or ())}"
         event = _event_words(self.column)
+        span = day_span(self.within_days or 0)
         if event is not None and not self.before:
-            return f"{event} in the last {self.within_days} days"
-        ref = self.before.replace("_", " ") if self.before else "today"
-        return f"{event or col} within {self.within_days} days before {ref}"
+            return f"{event} in the last {span}"
+        if not self.before:
+            return f"{_date_subject(self.column)} in the last {span}"
+        return f"{event or col} within {span} before {self.before.replace('_', ' ')}"
 
     def ideal_fit(self) -> str:
         """The value part of :meth:`describe`, for the 'Ideal fit' column of the criteria table."""
@@ -328,8 +330,10 @@ class Criterion(FileModel):
                 if self.category
                 else "none of " + ", ".join(self.has_none or ())
             )
-        ref = self.before.replace("_", " ") if self.before else "today"
-        return f"within {self.within_days} days before {ref}"
+        span = day_span(self.within_days or 0)
+        if not self.before:
+            return f"in the last {span}"
+        return f"within {span} before {self.before.replace('_', ' ')}"
 
     def expr(self, *, as_of: date | None = None) -> pl.Expr:
         """A polars expression: True (met), False (failed) or null (unknown).
@@ -400,6 +404,26 @@ _PERCENT_NAME = re.compile(r"(^|_)(pct|percent|percentage|perc)($|_)|%")
 _DAYS_NAME = re.compile(r"(^|_)days?($|_)")
 # Signal columns counted over a window (icp signals export): hiring_sales_roles_90d …
 _WINDOW_NAME = re.compile(r"^(?P<what>[a-z][a-z0-9_]*?)_(?P<days>\d+)d$")
+
+
+def day_span(days: int) -> str:
+    """A window as people say it: ``90 days`` up to a year, then years (``14 years``, ``1.5
+    years``) — "in the last 5110 days" asks the reader to divide by 365."""
+    if days <= 365:
+        return f"{days} day" if days == 1 else f"{days} days"
+    halves = round(days / 182.5)
+    if abs(days - halves * 182.5) <= 7:
+        years = halves / 2
+        return f"{years:g} years"
+    return f"{days:,} days"
+
+
+# "last_milestone_at" is said as "last milestone": the suffix names the column's type.
+_DATE_SUFFIX = re.compile(r"_(at|on|date|dt)$")
+
+
+def _date_subject(column: str) -> str:
+    return _DATE_SUFFIX.sub("", column).replace("_", " ")
 
 
 def _windowed(c: Criterion) -> str | None:
