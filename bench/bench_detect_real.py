@@ -20,6 +20,8 @@ and the 4,000-technology HTTPArchive database (GPL-3, read in place). Measured i
 2. **Coverage.** For the go-to-market categories, the share of the (page, technology) pairs
    the 4,000-technology database finds that the bundled MIT set also finds (names matched
    directly or through :data:`icpkit.technographics.aliases.ALIASES`).
+3. **Build.** CPU to build the native matcher in a new process, compiling every Hyperscan
+   database vs loading them from the user cache (what each worker of a bulk job pays).
 
     python bench/bench_detect_real.py [--rounds 2] [--naive-rounds 1] [--no-wappalyzer]
 """
@@ -315,6 +317,42 @@ def coverage(big_db, pages: list[Page]) -> None:
         print(f"found by the bundled set only (GTM categories): {top}")
 
 
+_BUILD = """
+import sys, time
+from icpkit.technographics import load_fingerprints
+from icpkit.technographics.matcher import Matcher
+db = load_fingerprints(sys.argv[1])
+t0 = time.process_time()
+Matcher(db, native=True)
+print(time.process_time() - t0)
+"""
+
+
+def build_cost() -> None:
+    """CPU to build the native matcher in a new process (a bulk job's worker, a shard):
+    compiling every Hyperscan database vs loading them from the user cache."""
+    import subprocess
+
+    def run(cache: str) -> float:
+        env = dict(os.environ, ICPKIT_HYPERSCAN_CACHE=cache)
+        out = subprocess.run(
+            [sys.executable, "-c", _BUILD, str(DB_PATH)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return float(out.stdout.split()[-1])
+
+    compiled = run("0")
+    run("1")  # fills the cache if this database was never compiled here
+    cached = run("1")
+    print(
+        f"native matcher build in a new process: {compiled:.2f} s CPU compiling"
+        f" (ICPKIT_HYPERSCAN_CACHE=0), {cached:.2f} s with the Hyperscan user cache"
+    )
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=2, help="fast engines: rounds over the pages")
@@ -341,6 +379,8 @@ def main() -> int:
             f" max {sizes[-1]:.0f} KiB"
         )
     print(f"load average: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
+    if hyperscan_available() and not args.coverage_only:
+        build_cost()
     for name, pages in corpora.items():
         if args.coverage_only:
             break
