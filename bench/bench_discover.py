@@ -491,6 +491,10 @@ def main(argv: list[str] | None = None) -> int:
         "--small-cli", type=int, metavar="RUNS", help="icp discover on 336 rows, RUNS runs each"
     )
     ap.add_argument("--before", default=BEFORE_REV, help="git revision --small-cli compares with")
+    ap.add_argument(
+        "--cli-file", action="append", help="--small-cli on this file instead (repeatable)"
+    )
+    ap.add_argument("--cli-arg", action="append", help="extra icp discover argument (--small-cli)")
     ap.add_argument("--part", choices=sorted(PARTS), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.small_cli:
