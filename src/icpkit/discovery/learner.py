@@ -14,7 +14,9 @@ end of a ``Pipeline`` and inside ``cross_val_score`` like any classifier:
   ``predict_proba(X)``: the same as a probability; ``predict(X)``: 1 for tiers A and B.
 * ``score(X, y)``: ROC AUC of the fit score on the accounts ``y`` says are best or worst.
 
-:func:`icpkit.pipeline.discover_file` is built on this class.
+The steps themselves are :class:`~icpkit.discovery.fitting.DiscoverySetup`'s (``setup()`` gives
+it), which :func:`icpkit.pipeline.discover_file` runs directly: that way ``icp discover`` loads
+scikit-learn only where it is used.
 """
 
 from __future__ import annotations
@@ -187,7 +189,7 @@ class ICPLearner(ClassifierMixin, BaseEstimator):
             **{f.name: getattr(self, _TRAIT_PARAM[f.name]) for f in fields(TraitConfig)}
         )
 
-    # -- the steps of fit, public so discover_file and validation reuse them --------------------
+    # -- the steps of fit (DiscoverySetup's, which discover_file and validation run) -----------
 
     def setup(self) -> DiscoverySetup:
         """The :class:`~icpkit.discovery.fitting.DiscoverySetup` these parameters describe."""
