@@ -15,10 +15,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from urllib.parse import urljoin, urlsplit
 
-import numpy as np
 from selectolax.lexbor import LexborHTMLParser, LexborNode
-
-from icpkit.technographics.patterns import CASE_FOLD_TO_ASCII, prefilter_image
 
 __all__ = ["CSS_MAX_CHARS", "HTML_MAX_CHARS", "SCRIPT_MAX_CHARS", "Page", "html_image"]
 
@@ -443,6 +440,8 @@ def _tag_shapes(html: str, image: bytes) -> tuple[int, int, list[tuple[int, int]
     non-ASCII text against ~0.35 ms for ``str.count`` and the regex; a test checks all three
     against their string definitions.
     """
+    import numpy as np  # (here: a fetcher process builds Pages without reading them)
+
     codes = np.frombuffer(image, dtype=np.uint8)
     n = len(codes)
     lts = np.flatnonzero(codes == _LT)
@@ -519,13 +518,15 @@ def parse_input(html: str, image: bytes | None = None) -> str:
 
 def _characters_in(utf8: bytes) -> int:
     """Characters in UTF-8 ``utf8``: its bytes that are not continuation bytes (10xxxxxx)."""
+    import numpy as np
+
     codes = np.frombuffer(utf8, dtype=np.uint8)
     return len(codes) - int(np.count_nonzero((codes & 0xC0) == 0x80))
 
 
 def html_image(html: str, utf8: bytes | None = None) -> bytes:
     """One byte per character of ``html``: ASCII lower-cased, the four characters ``re.I``
-    equates with an ASCII letter (:data:`CASE_FOLD_TO_ASCII`) folded to it, every other
+    equates with an ASCII letter (``patterns.CASE_FOLD_TO_ASCII``) folded to it, every other
     character 0xFF: the image the prefilter's Hyperscan databases scan, whose positions are
     positions in ``html`` (``prefilter_image(html).lower()``, which a test checks).
 
@@ -536,6 +537,10 @@ def html_image(html: str, utf8: bytes | None = None) -> bytes:
     """
     if html.isascii():
         return html.encode("ascii").lower()
+    import numpy as np
+
+    from icpkit.technographics.patterns import CASE_FOLD_TO_ASCII, prefilter_image
+
     if utf8 is not None and not any(special in html for special in CASE_FOLD_TO_ASCII):
         codes = np.frombuffer(utf8, dtype=np.uint8)
         leads = codes[(codes & 0xC0) != 0x80]  # continuation bytes are 10xxxxxx
