@@ -159,7 +159,7 @@ def part_discover(args: argparse.Namespace) -> dict[str, Any]:
         "segments": [s.name for s in segs],
         "top": segs[0].name if segs else None,
         "top_columns": sorted({c.column for c in segs[0].must}) if segs else [],
-        "top_lift": segs[0].evidence.lift if segs else None,
+        "top_lift": segs[0].evidence.lift if segs and segs[0].evidence else None,
         "rss_before_bytes": rss_before,
         "peak_bytes": _peak_rss_bytes(),
     }
