@@ -153,3 +153,17 @@ def test_established_signal_skips_the_gate() -> None:
     model = fit_points(X[:300], y[:300], signal_established=True)
     assert model.signal
     assert roc_auc_score(y[300:], X[300:].astype(np.float64) @ model.coef) >= 0.6
+
+
+def test_a_run_whose_search_claimed_signal_keeps_its_points() -> None:
+    """discover passes ``signal_established`` when its calibrated search reported something: on
+    the 336-row base of ``bench_discover --small-cli`` (seed 1) the search keeps a segment while
+    the gate alone leaves the points flat, and the segment's run used to lose all its points."""
+    import icpkit
+
+    raw = weak_signal_customers(336, seed=1, signal=1.5)[0]
+    prepared = icpkit.prepare(raw, icpkit.infer_schema(raw))
+    outcomes = icpkit.label_outcomes(prepared.frame, prepared.schema)
+    icp = icpkit.discover(prepared.frame, prepared.schema, outcomes, today=TODAY).icp
+    assert icp.segments  # the search's own claim
+    assert icp.scoring.points  # and the points that rank within and beyond it

@@ -183,3 +183,17 @@ def test_date_windows_are_readable_sorted_and_cover_each_age_once(
             assert v is not None and math.isfinite(v)
             w = snap_days(v)
             assert w in got or w > max(past)
+
+
+def test_long_windows_earn_points_but_are_never_timing_signals() -> None:
+    """Funding dates measured from the scoring date get windows of years. "Raised funding in the
+    last 5 years" describes the company, not when to call it (the 2013 Crunchbase export scored
+    today made "raised funding in the last 14 years" a timing signal): such windows earn points,
+    and timing signals keep to a year."""
+    from icpkit.discovery.timing import TIMING_MAX_DAYS
+
+    raw = _planted(2000, seed=0).rename({"Last Milestone At": "Last Funding At"})
+    found, _ = _discover(raw)
+    funding_points = [c for c in found.icp.scoring.points if c.column == "last_funding_at"]
+    assert any((c.within_days or 0) > TIMING_MAX_DAYS for c in funding_points)
+    assert all((c.within_days or 0) <= TIMING_MAX_DAYS for c in found.icp.scoring.timing)

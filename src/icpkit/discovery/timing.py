@@ -16,6 +16,13 @@ if TYPE_CHECKING:
     from icpkit.discovery.config import SearchConfig
 
 
+#: The longest window a timing signal may have. Timing says when to call: "raised funding in the
+#: last 14 years" (a window discovery tries when it measures ages from the scoring date, and which
+#: passed on the 2013 Crunchbase export scored today) describes the company, not the moment; such
+#: windows stay candidates for points, as firmographic-like age traits.
+TIMING_MAX_DAYS = 365
+
+
 def find_timing(
     ts: TraitSet,
     st: TraitStats,
@@ -27,17 +34,21 @@ def find_timing(
 ) -> list[Criterion]:
     """Recent dated events that raise the share of best customers: in-market signals.
 
-    Only recency windows on behavioural date columns qualify ("funded within 180 days"), never
-    thresholds on money or size; a window most accounts fall into says nothing about *when* to
-    call, and a column that already disqualifies cannot also be a trigger. Significance is a
-    max-T permutation test over every candidate window.
+    Only recency windows of at most a year (:data:`TIMING_MAX_DAYS`) on behavioural date columns
+    qualify ("funded within 180 days"), never thresholds on money or size; a window most
+    accounts fall into says nothing about *when* to call, and a column that already
+    disqualifies cannot also be a trigger. Significance is a max-T permutation test over every
+    candidate window.
     """
     from icpkit.discovery.significance import TraitZ, trait_max_t
 
     disq_cols = {c.column for c in disq}
     cand = np.array(
         [
-            c.layer == "behavioural" and k == "recent" and c.column not in disq_cols
+            c.layer == "behavioural"
+            and k == "recent"
+            and (c.within_days or 0) <= TIMING_MAX_DAYS
+            and c.column not in disq_cols
             for c, k in zip(ts.criteria, ts.kinds, strict=True)
         ],
         dtype=bool,

@@ -81,7 +81,11 @@ def fit_weights(
     q_idx, fit_idx, X_fit = _design(
         traits, cand, seg_cols, qualifying, best, segment_bonus, random_state
     )
-    model = fit_points(X_fit, best[fit_idx], random_state=random_state)
+    # A run whose calibrated search already claimed signal spends none of the gate's share of
+    # the 5% on points (see fit_points): the 336-row sample base kept a significant segment
+    # (p 0.028) but lost its 13 points to the gate before this.
+    claimed = bool(icp.segments or icp.disqualifiers or icp.scoring.timing)
+    model = fit_points(X_fit, best[fit_idx], random_state=random_state, signal_established=claimed)
     coef = np.round(model.coef, 3)
 
     points: list[Criterion] = []
