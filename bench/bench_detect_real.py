@@ -42,7 +42,7 @@ from pathlib import Path
 from bench_detect import wappalyzer_baseline
 from icpkit.technographics import Detector, Page, load_fingerprints
 from icpkit.technographics.aliases import GTM_CATEGORIES, canonical_name
-from icpkit.technographics.fetch import _cookies, _decode, _header_map
+from icpkit.technographics.fetch import _cookies, _decode_with_bytes, _header_map
 from icpkit.technographics.hits import hyperscan_available
 
 SHARED = Path(
@@ -54,13 +54,15 @@ WARC = SHARED / "data" / "warc-aut-2008" / "example.warc.gz"
 
 
 def aeb_pages() -> list[Page]:
-    """The saved pages, decoded as the fetcher decodes a body (meta charset, else UTF-8)."""
+    """The saved pages, decoded as the fetcher decodes a body (meta charset, else UTF-8), with
+    the body's own bytes handed to the page where they are its UTF-8, as the fetcher does."""
     urls = json.loads((AEB / "ground-truth.json").read_text(encoding="utf-8"))
     pages = []
     for path in sorted((AEB / "html").glob("*.html.gz")):
         key = path.name.removesuffix(".html.gz")
         body = gzip.decompress(path.read_bytes())
-        pages.append(Page(url=urls.get(key, {}).get("url", ""), html=_decode(body, None)))
+        text, utf8 = _decode_with_bytes(body, None)
+        pages.append(Page(url=urls.get(key, {}).get("url", ""), html=text, html_utf8=utf8))
     return pages
 
 
@@ -98,10 +100,12 @@ def warc_pages() -> list[Page]:
         if "html" not in ctype.lower() or not body.strip():
             continue
         charset = ctype.lower().partition("charset=")[2].strip(" ;\"'") or None
+        text, utf8 = _decode_with_bytes(body, charset)
         pages.append(
             Page(
                 url=wh.get("warc-target-uri", ""),
-                html=_decode(body, charset),
+                html=text,
+                html_utf8=utf8,
                 headers=_header_map(pairs),
                 cookies=_cookies(pairs),
             )
@@ -110,7 +114,7 @@ def warc_pages() -> list[Page]:
 
 
 def fresh(p: Page) -> Page:
-    return Page(url=p.url, html=p.html, headers=p.headers, cookies=p.cookies)
+    return Page(url=p.url, html=p.html, headers=p.headers, cookies=p.cookies, html_utf8=p.html_utf8)
 
 
 def time_once(detect, pages: list[Page]) -> tuple[list[float], list[list[str]]]:  # type: ignore[no-untyped-def]
