@@ -26,8 +26,8 @@ Usage::
 
 ``--small-cli RUNS`` measures the issue-10 case instead: the ``icp discover`` command, defaults
 (validation and black box included), on two 336-row messy bases from
-:func:`icpkit.sample.weak_signal_customers` (seed 1: no points pass the gate, the bench's
-original case; seed 2: points pass it, so scikit-learn's solver is loaded), each run a fresh
+:func:`icpkit.sample.weak_signal_customers` (seed 1: the bench's original case, a segment whose
+run keeps its points; seed 2: points pass the gate; scikit-learn's solver is loaded in both), each run a fresh
 process whose CPU seconds (worker included) are read from ``getrusage``, split by process. Named
 baselines, measured in the same run: the code at ``--before`` (a git revision, default the one
 before the 2026-12-05 speed work; its ``src/`` is extracted from git), and this tree without
@@ -359,8 +359,12 @@ SMALL_VARIANTS = {
     "sequential": "baseline: this tree, folds one after another in the main process",
     "workers": "icpkit: this tree, fold worker on",
 }
-#: The small bases: the issue's case (no points survive the gate) and one with points.
-SMALL_BASES = ((1, "no points pass the gate"), (2, "points pass the gate"))
+#: The small bases: the issue's case (a segment; the points gate alone would leave the table
+#: flat, its points are kept because the search claimed signal) and one whose points pass it.
+SMALL_BASES = (
+    (1, "a segment; points kept as the search claimed signal"),
+    (2, "points pass the gate"),
+)
 #: The revision --small-cli compares with by default: before the issue-10 speed work of
 #: 2026-12-05 afternoon (calibration in batches, no scikit-learn in the main process).
 BEFORE_REV = "91adf86"
