@@ -39,11 +39,19 @@ def format_p(p: float) -> str:
 
 
 def format_evidence(ev: Evidence | None) -> str:
+    """One line of evidence. A selection-adjusted p (a refined value set, a band edge, a member
+    of a segment: see :class:`~icpkit.criteria.Evidence`) is marked as such beside the raw one:
+    "adj. p=1.00 (raw p<0.001), OR 1.7 [1.4–2.1]" reads as what it is, where a bare "p=1.00"
+    next to an odds-ratio interval that excludes 1 looked like a contradiction."""
     if ev is None:
         return "no evidence recorded (hand-written)"
-    parts = [format_p(ev.p_value)]
-    if ev.q_value is not None:
-        parts.append(f"q={ev.q_value:.2g}" if ev.q_value >= 0.001 else "q<0.001")
+    if ev.raw_p_value is not None:
+        # q equals the adjusted p here (the adjustment already covers the family).
+        parts = [f"adj. {format_p(ev.p_value)} (raw {format_p(ev.raw_p_value)})"]
+    else:
+        parts = [format_p(ev.p_value)]
+        if ev.q_value is not None:
+            parts.append(f"q={ev.q_value:.2g}" if ev.q_value >= 0.001 else "q<0.001")
     parts.append(f"OR {ev.odds_ratio:.2g} [{ev.ci_low:.2g}–{ev.ci_high:.2g}]")
     parts.append(f"n={ev.n:,}")
     return ", ".join(parts)

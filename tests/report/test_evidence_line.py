@@ -1,0 +1,33 @@
+"""The evidence line of a criterion says which p-value it shows.
+
+On the Crunchbase export a segment member read "p=1.00, q=1, OR 1.7 [1.4–2.1]": the p was
+adjusted for the whole search, the odds-ratio interval was not, and the line did not say so.
+"""
+
+from __future__ import annotations
+
+from icpkit.criteria import Evidence
+from icpkit.report.table import format_evidence
+
+
+def _evidence(**extra: object) -> Evidence:
+    shares = {"best_share": 0.39, "worst_share": 0.28, "all_share": 0.3, "lift": 1.44}
+    test = {"odds_ratio": 1.7, "ci_low": 1.4, "ci_high": 2.1, "p_value": 1.0, "q_value": 1.0}
+    counts = {"n": 4819, "n_best": 700, "n_worst": 300}
+    return Evidence.model_validate({**shares, **test, **counts, **extra})
+
+
+def test_an_adjusted_p_is_marked_and_shown_beside_the_raw_one() -> None:
+    line = format_evidence(
+        _evidence(raw_p_value=2e-9, adjustment="permutation over the whole search")
+    )
+    assert line == "adj. p=1.00 (raw p<0.001), OR 1.7 [1.4–2.1], n=4,819"
+
+
+def test_a_plain_p_keeps_its_q() -> None:
+    line = format_evidence(_evidence(p_value=0.004, q_value=0.03))
+    assert line == "p=0.004, q=0.03, OR 1.7 [1.4–2.1], n=4,819"
+
+
+def test_hand_written_criteria_say_so() -> None:
+    assert format_evidence(None) == "no evidence recorded (hand-written)"
