@@ -24,6 +24,11 @@ def test_an_adjusted_p_is_marked_and_shown_beside_the_raw_one() -> None:
     assert line == "adj. p=1.00 (raw p<0.001), OR 1.7 [1.4–2.1], n=4,819"
 
 
+def test_an_adjusted_p_that_reads_as_the_raw_one_is_shown_once() -> None:
+    line = format_evidence(_evidence(p_value=0.0004, raw_p_value=1e-12, adjustment="x"))
+    assert line == "adj. p<0.001, OR 1.7 [1.4–2.1], n=4,819"
+
+
 def test_a_plain_p_keeps_its_q() -> None:
     line = format_evidence(_evidence(p_value=0.004, q_value=0.03))
     assert line == "p=0.004, q=0.03, OR 1.7 [1.4–2.1], n=4,819"

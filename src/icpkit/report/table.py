@@ -46,8 +46,10 @@ def format_evidence(ev: Evidence | None) -> str:
     if ev is None:
         return "no evidence recorded (hand-written)"
     if ev.raw_p_value is not None:
-        # q equals the adjusted p here (the adjustment already covers the family).
-        parts = [f"adj. {format_p(ev.p_value)} (raw {format_p(ev.raw_p_value)})"]
+        # q equals the adjusted p here (the adjustment already covers the family); the raw p
+        # is shown only where it reads differently.
+        adj, raw = format_p(ev.p_value), format_p(ev.raw_p_value)
+        parts = [f"adj. {adj}" if adj == raw else f"adj. {adj} (raw {raw})"]
     else:
         parts = [format_p(ev.p_value)]
         if ev.q_value is not None:
