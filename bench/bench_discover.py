@@ -546,11 +546,13 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"    {cum:8.2f} s cum {own:7.2f} s own {calls:6d}x  {name}")
     print()
 
-    srch: dict[str, Any] = {"error": "skipped (--skip-search)"}
+    srch: dict[str, Any] = {"skipped": "--skip-search"}
     if not args.skip_search:
         srch = run_part("search", args, timeout=max(600.0, args.timeout))
     print(f"icpkit search alone (beam_search, depth {DEPTH}, beam width {BEAM_WIDTH})")
-    if "error" in srch:
+    if "skipped" in srch:
+        print(f"  skipped ({srch['skipped']})")
+    elif "error" in srch:
         print(f"  FAILED: {srch['error']}")
     else:
         runs = ", ".join(f"{t:.3f}" for t in srch["search_runs_s"])
@@ -566,7 +568,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  peak memory {_gb(srch['peak_bytes'])}")
     print()
 
-    psg: dict[str, Any] = {"error": "skipped (--skip-pysubgroup)"}
+    psg: dict[str, Any] = {"skipped": "--skip-pysubgroup"}
     if not args.skip_pysubgroup and not args.skip_search:
         psg = run_part("pysubgroup", args, timeout=args.timeout)
         print(
@@ -600,9 +602,9 @@ def main(argv: list[str] | None = None) -> int:
             f"{_mark(disc['peak_bytes'] <= target_bytes)} ({_gb(disc['peak_bytes'])})"
         )
         print(f"  discovery finds the planted segment: {_mark(disc['top_columns'] == planted)}")
-    if "error" not in srch:
+    if _ran(srch):
         print(f"  search finds the planted conjunction: {_mark(srch['top_columns'] == planted)}")
-    if "error" not in srch and "error" not in psg:
+    if _ran(srch) and _ran(psg):
         speedup = psg["search_s"] / srch["search_s"]
         print(
             f"  search {TARGET_SPEEDUP:.0f}x faster than pysubgroup: "
@@ -610,12 +612,17 @@ def main(argv: list[str] | None = None) -> int:
             f"{psg['search_cpu_s'] / srch['search_cpu_s']:.1f}x CPU)"
         )
         print(f"  pysubgroup finds the planted conjunction: {_mark(psg['top_columns'] == planted)}")
-    elif psg.get("timeout") and "error" not in srch:
+    elif psg.get("timeout") and _ran(srch):
         print(
             f"  search {TARGET_SPEEDUP:.0f}x faster than pysubgroup: MET (pysubgroup timed out "
             f"after {args.timeout:.0f} s: at least {args.timeout / srch['search_s']:.0f}x)"
         )
     return 0
+
+
+def _ran(part: dict[str, Any]) -> bool:
+    """Whether a part ran and gave figures (not skipped by an option, not failed)."""
+    return "error" not in part and "skipped" not in part
 
 
 if __name__ == "__main__":
