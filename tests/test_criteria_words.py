@@ -240,6 +240,8 @@ def test_stored_outcome_survives_the_file() -> None:
         ),
         (Criterion(column="founded_on", within_days=545), "founded in the last 1.5 years"),
         (Criterion(column="renewal_date", within_days=90), "renewal in the last 90 days"),
+        (Criterion(column="last_milestone_at", within_days=36500), "last milestone on record"),
+        (Criterion(column="last_funding_at", within_days=36865), "raised funding on record"),
         (Criterion(column="signup", within_days=400), "signup in the last 400 days"),
         (
             Criterion(column="demo_at", within_days=730, before="close_date"),

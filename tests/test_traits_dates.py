@@ -19,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import icpkit
+from icpkit.criteria import ON_RECORD_DAYS
 from icpkit.discovery.traits import (
     AGE_WINDOWS,
     RECENCY_WINDOWS,
@@ -154,8 +155,10 @@ def test_on_record_only_when_enough_accounts_have_no_date() -> None:
     few_missing = date_windows(pl.concat([known, pl.Series([None] * 19)]), AGE_WINDOWS, config, 20)
     many_missing = date_windows(pl.concat([known, pl.Series([None] * 20)]), AGE_WINDOWS, config, 20)
     assert max(without) <= 4990 and max(few_missing) <= 4990
-    assert max(many_missing) == 5110  # 14 years: the shortest grid window past 4,990 days
-    assert set(many_missing) - set(without) == {5110}
+    # "On record": a century back (read "on record"), past every date, in place of any other
+    # window past the oldest date.
+    assert max(many_missing) == ON_RECORD_DAYS
+    assert set(many_missing) - set(without) == {ON_RECORD_DAYS}
 
 
 @settings(max_examples=60, deadline=None)

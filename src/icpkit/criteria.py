@@ -306,6 +306,8 @@ class Criterion(FileModel):
             return f"{col} has none of {_join(self.has_none or ())}"
         event = _event_words(self.column)
         span = day_span(self.within_days or 0)
+        if not self.before and (self.within_days or 0) >= ON_RECORD_DAYS:
+            return f"{event or _date_subject(self.column)} on record"
         if event is not None and not self.before:
             return f"{event} in the last {span}"
         if not self.before:
@@ -331,6 +333,8 @@ class Criterion(FileModel):
                 else "none of " + ", ".join(self.has_none or ())
             )
         span = day_span(self.within_days or 0)
+        if not self.before and (self.within_days or 0) >= ON_RECORD_DAYS:
+            return "on record"
         if not self.before:
             return f"in the last {span}"
         return f"within {span} before {self.before.replace('_', ' ')}"
@@ -404,6 +408,11 @@ _PERCENT_NAME = re.compile(r"(^|_)(pct|percent|percentage|perc)($|_)|%")
 _DAYS_NAME = re.compile(r"(^|_)days?($|_)")
 # Signal columns counted over a window (icp signals export): hiring_sales_roles_90d …
 _WINDOW_NAME = re.compile(r"^(?P<what>[a-z][a-z0-9_]*?)_(?P<days>\d+)d$")
+
+
+#: A window back from the scoring date this long (a century) is "any date on record": discovery
+#: writes it where having a date at all is what matters (no milestone on record at all).
+ON_RECORD_DAYS = 36_500
 
 
 def day_span(days: int) -> str:

@@ -35,7 +35,7 @@ import numpy as np
 import polars as pl
 
 from icpkit.columns.schema import ColumnInfo, Kind, Role, Schema
-from icpkit.criteria import Criterion, Layer
+from icpkit.criteria import ON_RECORD_DAYS, Criterion, Layer
 from icpkit.evidence import TraitStats, trait_stats
 
 RECENCY_WINDOWS = (30, 90, 180, 365)
@@ -259,11 +259,13 @@ def date_windows(
         if v is not None and math.isfinite(v):
             windows.add(snap_days(v))
     oldest = float(past.max())  # type: ignore[arg-type]
-    if config.date_on_record and ages.len() - past.len() >= min_n:
-        reach = next((g for g in WINDOW_GRID if g > oldest), None)
-        windows.add(reach if reach is not None else 365 * (math.floor(oldest / 365) + 1))
-    # A window that reaches past the oldest date is "on record"; keep only the shortest such.
+    # A window that reaches past the oldest date is "on record"; keep only one such. Where
+    # missing dates make "on record" a trait of its own, it is written as a century
+    # (ON_RECORD_DAYS, read "on record"), which also keeps older dates of prospects scored later
+    # inside it; otherwise the shortest window past the oldest date.
     beyond = sorted(w for w in windows if w > oldest)
+    if config.date_on_record and ages.len() - past.len() >= min_n:
+        beyond = [max(ON_RECORD_DAYS, 365 * (math.floor(oldest / 365) + 1))]
     return sorted(w for w in windows if w <= oldest) + beyond[:1]
 
 
