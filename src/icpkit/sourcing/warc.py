@@ -32,6 +32,7 @@ from datetime import datetime, timezone
 from typing import BinaryIO
 
 from icpkit.technographics.bounded import BoundedDecoder, DecodeRefused
+from icpkit.technographics.charset import decode_as
 
 __all__ = [
     "MAX_RECORD_BYTES",
@@ -143,24 +144,6 @@ class Capture:
         match = _META_CHARSET.search(self.body[:4096])
         if match:
             yield match.group(1).decode("ascii", "replace")
-
-
-# Codecs that read ASCII bytes as ASCII: an ASCII body under any of them is its own UTF-8.
-_ASCII_COMPATIBLE = frozenset(["ascii", "utf-8", "iso8859-1", "iso8859-15", "cp1252"])
-
-
-def decode_as(body: bytes, name: str) -> tuple[str, bytes | None]:
-    """``body.decode(name, errors="replace")``, and ``body`` when it is that text's UTF-8 (see
-    :meth:`Capture.decoded`); ``name`` must be a known codec."""
-    codec = codecs.lookup(name).name
-    if codec == "utf-8":
-        try:
-            return body.decode("utf-8"), body
-        except UnicodeDecodeError:
-            return body.decode("utf-8", errors="replace"), None
-    if codec in _ASCII_COMPATIBLE and body.isascii():
-        return body.decode("ascii"), body
-    return body.decode(name, errors="replace"), None
 
 
 def _content_type(headers: tuple[tuple[str, str], ...]) -> tuple[str, str | None]:

@@ -34,6 +34,7 @@ from icpkit.errors import IcpkitError, NetworkRefused
 from icpkit.technographics.aiostream import AsyncioBackend
 from icpkit.technographics.bounded import ACCEPT_ENCODING, BoundedDecoder, DecodeRefused
 from icpkit.technographics.cache import CachedFetch, FetchCache
+from icpkit.technographics.charset import decode_as
 from icpkit.technographics.netguard import (
     GuardedTransport,
     Resolver,
@@ -233,22 +234,11 @@ def _decode_with_bytes(body: bytes, charset: str | None) -> tuple[str, bytes | N
         candidates.append(match.group(1).decode("ascii", "replace"))
     for name in (*candidates, "utf-8"):
         try:
-            codec = codecs.lookup(name).name
+            codecs.lookup(name)
         except LookupError:
             continue
-        if codec == "utf-8":
-            try:
-                return body.decode("utf-8"), body
-            except UnicodeDecodeError:
-                return body.decode("utf-8", errors="replace"), None
-        if codec in _ASCII_COMPATIBLE and body.isascii():
-            return body.decode("ascii"), body
-        return body.decode(name, errors="replace"), None
+        return decode_as(body, name)
     return body.decode("utf-8", errors="replace"), None  # pragma: no cover
-
-
-# Codecs that read ASCII bytes as ASCII: an ASCII body under any of them is its own UTF-8.
-_ASCII_COMPATIBLE = frozenset(["ascii", "utf-8", "iso8859-1", "iso8859-15", "cp1252"])
 
 
 def _header_map(pairs: Iterable[tuple[str, str]]) -> dict[str, str | list[str]]:
