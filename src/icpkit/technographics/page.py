@@ -13,6 +13,7 @@ from bisect import bisect_right
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import AnyStr
 from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -382,24 +383,50 @@ class _RawText:
 
 
 _QUOTED_ANGLE = re.compile(rf"""=[{_WS}]*+(?:"[^"<>]*+[<>]|'[^'<>]*+[<>])""")
+_QUOTED_ANGLE_IN_IMAGE = re.compile(_QUOTED_ANGLE.pattern.encode("ascii"))
+_TAG_REST_IN_IMAGE = re.compile(_TAG_REST.pattern.encode("ascii"))
 
 
-def _cut_tags_with_quoted_angles(html: str, raw_text: _RawText, pos: int = 0) -> str:
+def _cut_tags_with_quoted_angles(
+    html: str, raw_text: _RawText, pos: int = 0, image: bytes | None = None
+) -> str:
     """Cut long tags holding a quoted ``<`` or ``>`` (``<div a=">" c0 c1 …>``), which the
     ``[^<>]`` scan sees end at that character while the tokenizer reads on: their extent is
     read with quoting, then cut like any long tag. ``pos``: where the first such value is
-    (none before it)."""
+    (none before it). ``image``: the page's :func:`html_image`, searched instead of the str
+    (the same ``=``, quotes and angles at the same places; one byte per character)."""
+    if image is None:
+        return _cut_quoted(html, html, raw_text, pos, _QUOTED_ANGLE, _TAG_REST, "<>")
+    return _cut_quoted(
+        image, html, raw_text, pos, _QUOTED_ANGLE_IN_IMAGE, _TAG_REST_IN_IMAGE, b"<>"
+    )
+
+
+def _cut_quoted(
+    text: AnyStr,
+    html: str,
+    raw_text: _RawText,
+    pos: int,
+    quoted: re.Pattern[AnyStr],
+    tag_rest: re.Pattern[AnyStr],
+    angles: AnyStr,
+) -> str:
+    """:func:`_cut_tags_with_quoted_angles`, searching ``text`` (``html`` or its image);
+    ``angles``: ``<>`` in its type."""
+    lt, gt = angles[:1], angles[1:]
     pieces, last = [], 0
-    while (q := _QUOTED_ANGLE.search(html, pos)) is not None:
-        start = html.rfind("<", last, q.start())
+    while (q := quoted.search(text, pos)) is not None:
+        start = text.rfind(lt, last, q.start())
         pos = q.end()
         if start < 0 or not html[start + 1 : start + 2].isascii() or not html[start + 1].isalpha():
             continue
-        rest = _TAG_REST.match(html, start + 1)
+        rest = tag_rest.match(text, start + 1)
         assert rest is not None
-        end = rest.end() - rest.group().endswith(">")
+        end = rest.end() - (text[rest.end() - 1 : rest.end()] == gt)
         pos = max(pos, end)
         if end - start < 2 + 256:
+            continue
+        if isinstance(text, bytes) and _surely_kept(text, start, end):
             continue
         tag = html[start:end]
         keep = _tag_keep(tag)
@@ -429,36 +456,58 @@ def _closes_at_least(html: str, need: int) -> bool:
 _LT, _SLASH, _LONG_TAG_MIN = ord("<"), ord("/"), 2 + 256
 
 
-def _tag_shapes(html: str, image: bytes) -> tuple[int, int, list[tuple[int, int]]]:
-    """From the page's :func:`html_image`: how many ``<`` and ``</`` it has, and the
+def _tag_shapes(html: str, image: bytes) -> tuple[int, int | None, list[tuple[int, int]]]:
+    """From the page's :func:`html_image`: how many ``<`` and ``</`` it has (``</`` counted
+    only where more than MAX_OPEN_TAGS ``<`` make the count matter, else ``None``), and the
     ``(start, end)`` of each :data:`_LONGISH_TAG` match (a ``<`` and an ASCII letter followed
     by 256 or more characters before the next ``<`` or ``>``), in page order.
 
     Vectorised over the one-byte image (positions are the string's): the ``<`` are found
-    once, and only the tag starts whose next ``<`` is far enough are looked at for a ``>``
-    (a ``<p>`` before a paragraph; ~20 per real page). ~0.1 ms on a 100 KiB page of
-    non-ASCII text against ~0.35 ms for ``str.count`` and the regex; a test checks all three
-    against their string definitions.
+    once; only those whose next ``<`` is far enough are looked at for a letter and a ``>``
+    (a ``<p>`` before a paragraph; ~20 per real page). Few numpy calls: each costs a few
+    microseconds more than the work in it once the matcher has run (~0.05 ms in all on a
+    100 KiB page against ~0.35 ms for ``str.count`` and the regex); a test checks this
+    against the string definitions.
     """
     import numpy as np  # (here: a fetcher process builds Pages without reading them)
 
-    codes = np.frombuffer(image, dtype=np.uint8)
-    n = len(codes)
-    lts = np.flatnonzero(codes == _LT)
-    inner = lts[lts + 1 < n]  # a "<" with a character after it
-    after = codes[inner + 1]
-    closing = int(np.count_nonzero(after == _SLASH))
-    starts = inner[(after >= ord("a")) & (after <= ord("z"))]  # the image is lower-cased
-    next_lt = np.append(lts, n)[np.searchsorted(lts, starts, side="right")]
-    far = next_lt - starts >= _LONG_TAG_MIN
+    n = len(image)
+    lts = np.flatnonzero(np.frombuffer(image, dtype=np.uint8) == _LT)
+    opening = len(lts)
+    if not opening:
+        return 0, None, []
+    closing = None
+    if opening > MAX_OPEN_TAGS:
+        inner = lts if lts[-1] + 1 < n else lts[:-1]  # a "<" with a character after it
+        closing = int(np.count_nonzero(np.frombuffer(image, dtype=np.uint8)[inner + 1] == _SLASH))
+    far = np.flatnonzero(lts[1:] - lts[:-1] >= _LONG_TAG_MIN).tolist()
+    spans = [(int(lts[i]), int(lts[i + 1])) for i in far]
+    if n - int(lts[-1]) >= _LONG_TAG_MIN:
+        spans.append((int(lts[-1]), n))
     long_tags = []
-    for start, stop in zip(starts[far].tolist(), next_lt[far].tolist(), strict=True):
+    for start, stop in spans:  # (stop: the next "<", or the end)
+        if not 0x61 <= image[start + 1] <= 0x7A:  # a letter (the image is lower-cased)
+            continue
         if image.find(b">", start + 2, start + _LONG_TAG_MIN) >= 0:
             continue
         gt = image.find(b">", start + _LONG_TAG_MIN, stop)
         if html[start + 1].isascii():  # (not a folded special: "<\u0130" is no tag)
             long_tags.append((start, stop if gt < 0 else gt))
-    return len(lts), closing, long_tags
+    return opening, closing, long_tags
+
+
+# what [\s/] may match in a tag, in its image: ASCII separators and any non-ASCII character
+_MAY_SEPARATE = _SEPARATOR_BYTES + bytes(range(0x80, 0x100))
+
+
+def _surely_kept(image: bytes, start: int, end: int) -> bool:
+    """Whether the long tag at ``image[start:end]`` is surely kept whole by :func:`_tag_keep`
+    (at most MAX_TAG_CHARS of attributes and fewer separators than would make
+    MAX_TAG_ATTRIBUTES + 1 attributes), read from the image without slicing the str."""
+    if end - start > 2 + MAX_TAG_CHARS:
+        return False
+    tag = image[start:end]
+    return len(tag) - len(tag.translate(None, _MAY_SEPARATE)) <= MAX_TAG_ATTRIBUTES
 
 
 def parse_input(html: str, image: bytes | None = None) -> str:
@@ -474,20 +523,27 @@ def parse_input(html: str, image: bytes | None = None) -> str:
     :func:`html_image` when the caller has it (:attr:`Page.html_image`): the counts and the
     long-tag scan are then read from it in one vectorised pass (same answer).
     """
+    if image is not None and len(image) != len(html):
+        image = None  # (not this page's image)
     raw_text = _RawText(html)
-    first = _QUOTED_ANGLE.search(html)
+    # (the image has the same "=", quotes and angles where html has them: the same answer)
+    first: re.Match[str] | re.Match[bytes] | None = (
+        _QUOTED_ANGLE.search(html) if image is None else _QUOTED_ANGLE_IN_IMAGE.search(image)
+    )
     if first is not None:  # a quoted "<" or ">": the long-tag scan stops there
-        cut = _cut_tags_with_quoted_angles(html, raw_text, first.start())
+        cut = _cut_tags_with_quoted_angles(html, raw_text, first.start(), image)
         if cut is not html:
             html, raw_text, image = cut, _RawText(cut), None
-    counts: tuple[int, int] | None = None
-    if image is not None and len(image) == len(html):
+    counts: tuple[int, int | None] | None = None
+    if image is not None:
         opening, closing, long_tags = _tag_shapes(html, image)
         counts = opening, closing
     else:
         long_tags = [m.span() for m in _LONGISH_TAG.finditer(html)]
     pieces, last = [], 0
     for start, end in long_tags:
+        if image is not None and _surely_kept(image, start, end):
+            continue
         tag = html[start:end]
         keep = _tag_keep(tag)
         if keep < len(tag) and not raw_text(start):
@@ -500,7 +556,9 @@ def parse_input(html: str, image: bytes | None = None) -> str:
     opening = html.count("<") if counts is None else counts[0]
     need = (opening - MAX_OPEN_TAGS + 1) // 2
     if opening <= MAX_OPEN_TAGS or (
-        counts[1] >= need if counts is not None else _closes_at_least(html, need)
+        counts[1] >= need
+        if counts is not None and counts[1] is not None
+        else _closes_at_least(html, need)
     ):
         return html  # cannot be nested that deep (void tags only make the count larger)
     depth = 0
@@ -516,12 +574,32 @@ def parse_input(html: str, image: bytes | None = None) -> str:
 # --- the one-byte-per-character image of a page, from its UTF-8 -----------------------------
 
 
+_CONTINUATION = bytes(range(0x80, 0xC0))  # UTF-8 continuation bytes (10xxxxxx)
+_MAY_FOLD = 0xFE  # the lead bytes of \u0130, \u0131 and \u017f (0xc4, 0xc5), marked for a look
+_UTF8_TO_IMAGE = bytes(
+    (ord(chr(b).lower()) if b < 0x80 else _MAY_FOLD if b in (0xC4, 0xC5) else 0xFF)
+    for b in range(256)
+)
+
+
 def _characters_in(utf8: bytes) -> int:
     """Characters in UTF-8 ``utf8``: its bytes that are not continuation bytes (10xxxxxx)."""
-    import numpy as np
+    return len(utf8.translate(None, _CONTINUATION))
 
-    codes = np.frombuffer(utf8, dtype=np.uint8)
-    return len(codes) - int(np.count_nonzero((codes & 0xC0) == 0x80))
+
+def _image_of_utf8(html: str, utf8: bytes) -> bytes | None:
+    """:func:`html_image` of non-ASCII ``html`` from its UTF-8 ``utf8`` in one C pass (each
+    character's lead byte, ASCII lower-cased, the others 0xFF); ``None`` when ``utf8`` does
+    not hold ``len(html)`` characters or ``html`` holds a character ``re.I`` folds to ASCII
+    (those take the UTF-16 route)."""
+    image = utf8.translate(_UTF8_TO_IMAGE, _CONTINUATION)
+    if len(image) != len(html) or "\u212a" in html:  # (E2 84 AA: other E2 leads are common)
+        return None
+    if _MAY_FOLD not in image:
+        return image
+    if any(special in html for special in "\u0130\u0131\u017f"):
+        return None
+    return image.replace(b"\xfe", b"\xff")
 
 
 def html_image(html: str, utf8: bytes | None = None) -> bytes:
@@ -531,22 +609,18 @@ def html_image(html: str, utf8: bytes | None = None) -> bytes:
     positions in ``html`` (``prefilter_image(html).lower()``, which a test checks).
 
     ``utf8`` is ``html`` in UTF-8 when the caller has it (see :attr:`Page.html_utf8`): the
-    image is then the lead byte of each character, one vectorised pass (~0.15 ms per
-    100 KiB page of non-ASCII text, against ~0.22 ms through UTF-16 and back). Bytes that do
-    not hold ``len(html)`` characters are ignored.
+    image is then the lead byte of each character, one ``bytes.translate`` (~0.05 ms per
+    100 KiB page of non-ASCII text, against ~0.13 ms through numpy and ~0.22 ms through
+    UTF-16 and back). Bytes that do not hold ``len(html)`` characters are ignored.
     """
     if html.isascii():
         return html.encode("ascii").lower()
-    import numpy as np
+    if utf8 is not None:
+        image = _image_of_utf8(html, utf8)
+        if image is not None:
+            return image
+    from icpkit.technographics.patterns import prefilter_image
 
-    from icpkit.technographics.patterns import CASE_FOLD_TO_ASCII, prefilter_image
-
-    if utf8 is not None and not any(special in html for special in CASE_FOLD_TO_ASCII):
-        codes = np.frombuffer(utf8, dtype=np.uint8)
-        leads = codes[(codes & 0xC0) != 0x80]  # continuation bytes are 10xxxxxx
-        if len(leads) == len(html):
-            leads[leads >= 0x80] = 0xFF  # (a lookup table costs 5x more than this and lower)
-            return leads.tobytes().lower()
     return prefilter_image(html).lower()
 
 
@@ -642,7 +716,7 @@ class Page:
         if given is not None and (
             len(given) == len(self.html)
             if self.html.isascii()
-            else _characters_in(given) == len(self.html)
+            else self.__dict__.get("_utf8_checked") or _characters_in(given) == len(self.html)
         ):
             return given  # (bytes of another length are not trusted: the parser reads them)
         try:
@@ -655,11 +729,16 @@ class Page:
     def html_image(self) -> bytes:
         """:func:`html_image` of ``html``: one byte per character, shared by the pre-pass of
         :attr:`tree` and the prefilter scans. Read from the UTF-8 bytes when the caller
-        gave them (:attr:`html_utf8`); encoding them first would cost more than the
-        UTF-16 route of :func:`html_image` without bytes."""
-        if self.html_utf8 is None or self.html.isascii():
+        gave them (:attr:`html_utf8`), in the pass that also shows they hold ``html``'s
+        characters (so :attr:`html_bytes` need not count them again)."""
+        given = self.html_utf8
+        if given is None or self.html.isascii():
             return html_image(self.html)
-        return html_image(self.html, self.html_bytes)
+        image = _image_of_utf8(self.html, given)
+        if image is None:
+            return html_image(self.html)
+        self.__dict__["_utf8_checked"] = True  # (the image has one byte per character)
+        return image
 
     @cached_property
     def html_capped(self) -> str:
