@@ -51,6 +51,7 @@ WORDS = [
     "caf\u00e9 au", "\u212aelvin", "kelvin", "\u017fsion", "SSION", "is", "IS ", "\u0130s", "nginx/1.2",
     "12a", "99Z", ".php", ".php?", "var x=1", "Foo.bar = \"7\"", "zz = 2", "window.Foo.bar=3",
     "main-app", "widget-x", "<", ">", "\n", " ", "&amp;", "\u00e9", "x" * 30,
+    "var zz", "zz.y=1", "xzz=4", "let\u00a0zz;", "zz\u3000= 'q'", "zzz = 5", "Foo.barn=1",
 ]  # fmt: skip
 
 

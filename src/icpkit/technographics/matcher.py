@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Literal
+from typing import Any, Literal
 
 from icpkit.technographics.charrefs import (
     SPELLED_OUT_MAX,
@@ -50,9 +50,9 @@ from icpkit.technographics.hits import (
     WINDOW_MIN_CHARS,
     Hit,
     MatchEntry,
-    build_automaton,
     field_inputs,
     hs_collect,
+    hs_collect_at,
     hs_compile,
     hs_literal,
     hyperscan_module,
@@ -66,7 +66,13 @@ from icpkit.technographics.patterns import (
 )
 from icpkit.technographics.prefilter import REPEATED_MARKUP, Bucket, distinctive_chars
 from icpkit.technographics.selectors import COMMON_ATTRS, LiteralScan, selector_requirements
-from icpkit.technographics.statics import js_regex, static_js_values
+from icpkit.technographics.statics import (
+    SITE_SENTINEL,
+    chain_site_expressions,
+    chain_site_regex,
+    js_regex,
+    static_js_values,
+)
 
 
 class Matcher:
@@ -168,22 +174,57 @@ class Matcher:
                 self._text_word_scan = _word_scan(pieces)
 
     def _build_js_scan(self) -> None:
-        """Which ``js`` chains occur in the scripts, and where (Hyperscan), else which
-        (Aho-Corasick)."""
+        """Where ``js`` chains can give a value in the scripts (Hyperscan), else which chains
+        occur (Aho-Corasick, and ``re`` for the shortest)."""
         chains = list(self.keyed_entries["js"])
         for chain in chains:
             js_regex(chain)  # compile once, at build time
-        # Hyperscan scans the image of the text case-sensitively (ASCII kept as is, so every
-        # occurrence of a chain is found) at ~1/15 the cost of Aho-Corasick over a str (~30
-        # ns a character), and reports every occurrence: values are read there
-        self._js_scan = (
-            LiteralScan(chains, True, tracked=chains, caseless=False)
-            if chains and self.native and all(c.isascii() for c in chains)
+        self._js_chains = chains
+        # Hyperscan scans the image of the text case-sensitively (ASCII kept as is) at ~1/15
+        # the cost of Aho-Corasick over a str (~30 ns a character), and reports every
+        # occurrence of a chain, or for short chains only their sites
+        # (:func:`.statics.chain_site_expressions`): the values are then read there. (Sites
+        # for every chain would cut the ~270 reports a page to ~20, not ~35, but their byte
+        # classes cost Hyperscan 3.8 s to compile, against 0.1.) An id's low bit says which.
+        self._js_sites: Any = None
+        if chains and self.native and all(c.isascii() for c in chains):
+            exprs, ids = [], []
+            for i, chain in enumerate(chains):
+                site = len(chain) < SITE_CHARS
+                for expr in chain_site_expressions(chain) if site else [hs_literal(chain)]:
+                    exprs.append(expr.encode())
+                    ids.append(2 * i + site)
+            self._js_sites = hs_compile(exprs, ids, [0] * len(exprs))
+        # without Hyperscan: which chains occur (Aho-Corasick, or on long scripts the n-gram
+        # filter, a superset: static_js_values finds nothing for an absent chain); chains of
+        # two characters (``va``, ``si``: ~200 occurrences a page, heads of ``var`` and
+        # ``size``) are asked of ``re`` for a site instead
+        long_chains = [c for c in chains if len(c) >= 3]
+        self._js_literals = (
+            LiteralScan(long_chains, False, caseless=False)
+            if long_chains and self._js_sites is None
             else None
         )
-        self._js_auto = (
-            build_automaton({c: c for c in chains}) if chains and self._js_scan is None else None
+        self._js_short = (
+            [(c, chain_site_regex(c)) for c in chains if len(c) < 3]
+            if self._js_sites is None
+            else []
         )
+
+    def _js_site_starts(self, text: str) -> dict[str, list[int]]:
+        """Per chain, the ascending starts of its occurrences in ``text`` (Hyperscan): every
+        one, or for short chains every site."""
+        events: list[tuple[int, int]] = []
+        image = prefilter_image(text) + SITE_SENTINEL
+        self._js_sites.scan(image, match_event_handler=hs_collect_at, context=events)
+        chains = self._js_chains
+        at: dict[str, list[int]] = {}
+        for id_, to in events:
+            chain = chains[id_ >> 1]
+            at.setdefault(chain, []).append(to - len(chain) - (id_ & 1))
+        for starts in at.values():
+            starts.sort()
+        return at
 
     def _build_dom_gates(self) -> tuple[set[str], set[str]]:
         """Which dom rules can select on a page (literals of their selectors), and which of
@@ -508,18 +549,18 @@ class Matcher:
             text = page.all_script_text
             if not text:
                 return
-            if self._js_scan is not None:
-                # every occurrence of every chain in one scan: the values are then read
-                # at those places, not found by one pass over the scripts per chain
-                # (in the prefilter image: one byte per character, ASCII kept, so each
-                # occurrence is reported at its place; the few the folded specials fake
-                # are ruled out by static_js_values)
-                chains, at = self._js_scan.positions(prefilter_image(text))
+            if self._js_sites is not None:
+                # every site of every chain in one scan: the values are then read at those
+                # places, not found by one pass over the scripts per chain (in the prefilter
+                # image: one byte per character, ASCII kept, so each site is reported at its
+                # place; the few the folded specials fake are ruled out by static_js_values)
+                at = self._js_site_starts(text)
+                chains = at.keys()
                 page.__dict__.setdefault("_icpkit_js_at", {})[id(self)] = at
-            elif self._js_auto is not None:
-                chains = {c for _end, c in self._js_auto.iter(text)}
             else:
-                return
+                found = self._js_literals.present((text,)) if self._js_literals else set()
+                found.update(c for c, rx in self._js_short if rx.search(text))
+                chains = sorted(found)
         for chain in chains:
             values = self._js_values(page, chain)
             for entry in js_entries[chain]:
@@ -711,6 +752,10 @@ def _text_requirements(
         per_pattern.append(usable)
     return per_pattern
 
+
+SITE_CHARS = 5
+"""``js`` chains shorter than this are scanned for by their sites, not every occurrence: they
+are the ones a page holds hundreds of times inside other names (``va``, ``si``, ``Ext``)."""
 
 # a lookbehind after the first boundary only narrows the matches (``\\b(?<!-)UPS\\b``)
 _WORD_TEXT = re.compile(r"\\b(?:\(\?<[!=][^()]*\))?((?:[A-Za-z0-9_\-]|\\[.\-]| )+)\\b")
