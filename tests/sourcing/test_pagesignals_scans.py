@@ -117,3 +117,34 @@ def test_hreflang_regions_and_tel_links_come_from_the_same_walk() -> None:
     )
     regions, phones = ps._read_links(Page(url="https://x.example/", html=html).tree, {})
     assert regions == ["gb"] and phones == ["+49 30 123"]
+
+
+def test_a_label_is_read_from_the_text_as_collapsed_however_it_was_written() -> None:
+    """A label among whitespace that is not ASCII (a no-break space) or among long runs of it
+    (indented templates put 60 characters around a word) is still the label; letters that
+    are not ASCII but fold to ASCII ones (Kelvin sign, long s) are not."""
+    indent = "\n" + " " * 40
+    for text, want in [
+        ("\u00a0Pricing", {"pricing"}),
+        (f"{indent}Sign{indent}in{indent}", {"login"}),
+        (f"{indent}<span>We&#39;re</span>{indent}hiring{indent}", {"careers"}),
+        ("\u212aarriere", set()),
+        ("\u017fign in", set()),
+        ("Pricing\u00e9", set()),
+    ]:
+        kinds = _kinds(f'<html><body><a href="#">{text}</a></body></html>')
+        assert {k for k, v in kinds.items() if v} == want, text
+
+
+def test_an_href_slug_matches_in_any_ascii_case_and_only_in_ascii() -> None:
+    for href, want in [
+        ("https://x.example/PRICING", {"pricing"}),
+        ("/en/Karriere/", {"careers"}),
+        ("/Account/LogIn?next=/", {"login"}),
+        ("/\u212aarriere/", set()),  # the Kelvin sign folds to "k" under Unicode rules
+        ("/\u017fignin", set()),  # and the long s to "s"
+        ("/assets/pricingx", set()),  # not a whole segment
+        ("/a/b/c/d/e/f/g", set()),  # slashes that lead nowhere
+    ]:
+        kinds = _kinds(f'<html><body><a href="{escape(href)}">x</a></body></html>')
+        assert {k for k, v in kinds.items() if v} == want, href

@@ -14,7 +14,8 @@ signals of :mod:`.pagesignals`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,7 +25,15 @@ import polars as pl
 from icpkit.sourcing.pagesignals import page_kind, page_signals
 from icpkit.sourcing.warc import Capture
 
-__all__ = ["ROW_SCHEMA", "Analyser", "domain_of", "registered_domain", "split_categories"]
+__all__ = [
+    "ROW_SCHEMA",
+    "STAGES",
+    "Analyser",
+    "StageClock",
+    "domain_of",
+    "registered_domain",
+    "split_categories",
+]
 
 FACT = pl.Struct(
     {
@@ -121,6 +130,47 @@ def _evidence(detection: Any) -> str:
     return f"{detection.name}: " + "; ".join(parts)
 
 
+STAGES = (
+    "read",
+    "decode",
+    "page",
+    "parse",
+    "detect",
+    "facts",
+    "text",
+    "signals",
+    "row",
+    "release",
+    "frame",
+)
+"""The per-record step's stages in the order they run (see :class:`StageClock`): reading the
+record (FastWARC, gunzip), the body's text, the :class:`~icpkit.technographics.page.Page`,
+the HTML parse, detection, category facts, the visible text page signals read (where
+detection has not taken it), the signals themselves, the rest of the row, freeing the page
+(its parsed tree, its texts), and the rows made a frame."""
+
+
+class StageClock:
+    """CPU seconds (``time.process_time``) per stage of :meth:`Analyser.frame`, summed over
+    records: set as :attr:`Analyser.clock`, it splits the path users run, not a copy of it
+    (bench_source prints the split). Off (``None``), the step pays nothing for it."""
+
+    def __init__(self) -> None:
+        self.cpu: dict[str, float] = dict.fromkeys(STAGES, 0.0)
+        self.html = 0  # good HTML records analysed (the ones with a page)
+        self._last = time.process_time()
+
+    def start(self) -> None:
+        """Start timing from now (what ran since the last lap counts nowhere)."""
+        self._last = time.process_time()
+
+    def lap(self, stage: str) -> None:
+        """Charge the CPU since the last lap (or start) to ``stage``."""
+        now = time.process_time()
+        self.cpu[stage] += now - self._last
+        self._last = now
+
+
 class Analyser:
     """Turns captures into rows. ``categories`` / ``tools`` are what the ICP's "has none"
     criteria ask about: their observability is recorded on every page."""
@@ -138,6 +188,7 @@ class Analyser:
         # "has none" criterion stays unknown (no fact), instead of failing every page.
         self.categories, self.unknown_categories = split_categories(categories, detector.db)
         self.page_cpu_seconds = page_cpu_seconds
+        self.clock: StageClock | None = None
         # A category's members are fixed, and how many of them a page could show depends only
         # on which signals it carries, which for the pages built here (:meth:`_page`) is one of
         # a few combinations: the detector's facts are taken once per combination and each
@@ -208,12 +259,32 @@ class Analyser:
         )
         if not good:
             return row
-        page = self._page(capture)
+        clock = self.clock
+        if clock is not None:
+            clock.html += 1
+            clock.lap("row")
+        decoded = capture.decoded()
+        if clock is not None:
+            clock.lap("decode")
+        page = self._page(capture, decoded)
+        if clock is not None:
+            clock.lap("page")
         try:
             with cpu_deadline(self.page_cpu_seconds, f"detection on {capture.url}"):
+                if clock is not None:  # taken here to be timed; detection would take it
+                    _ = page.tree
+                    clock.lap("parse")
                 detections = self.detector.detect(page)
+                if clock is not None:
+                    clock.lap("detect")
                 facts = self._facts(page, detections)
+                if clock is not None:  # the signals read it where detection has not
+                    clock.lap("facts")
+                    _ = page.text
+                    clock.lap("text")
                 signals = page_signals(page, row["domain"])
+                if clock is not None:
+                    clock.lap("signals")
         except PageTimeout as exc:
             row.update(good=False, error=str(exc))
             return row
@@ -230,6 +301,10 @@ class Analyser:
             for name, tech in self.tools.items()
             if tech is not None and any(getattr(tech, fld) for fld in collected)
         )
+        if clock is not None:  # the page's tree and texts are freed here (else on return)
+            clock.lap("row")
+            del page
+            clock.lap("release")
         return row
 
     @staticmethod
@@ -257,6 +332,28 @@ class Analyser:
 
     def frame(self, captures: Iterable[Capture]) -> pl.DataFrame:
         """Rows of every capture, as a frame with :data:`ROW_SCHEMA`."""
-        rows = [self.row(c) for c in captures]
+        clock = self.clock
+        if clock is None:
+            rows = [self.row(c) for c in captures]
+        else:
+            rows = []
+            for capture in _clocked(captures, clock):
+                rows.append(self.row(capture))
+                clock.lap("row")
         cols = {name: [r[name] for r in rows] for name in ROW_SCHEMA}
-        return pl.DataFrame(cols, schema=ROW_SCHEMA)
+        out = pl.DataFrame(cols, schema=ROW_SCHEMA)
+        if clock is not None:
+            clock.lap("frame")
+        return out
+
+
+def _clocked(captures: Iterable[Capture], clock: StageClock) -> Iterator[Capture]:
+    """``captures``, the CPU of producing each (reading the record) charged to ``read``."""
+    it = iter(captures)
+    clock.start()
+    while True:
+        capture = next(it, None)
+        clock.lap("read")
+        if capture is None:
+            return
+        yield capture

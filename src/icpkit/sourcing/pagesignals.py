@@ -135,13 +135,22 @@ _LABELS = {
     "login": ("log in", "login", "sign in", "signin", "anmelden", "connexion"),
 }
 _LABEL_KINDS = {label: kind for kind, labels in _LABELS.items() for label in labels}
-_TEXT_MAX = 64  # characters of link text worth reading as a label (labels are 15 at most)
+# Characters of the longest label: a link text longer than that, whitespace collapsed, is
+# none (the text as written may be longer: indented markup puts runs of whitespace around it)
+_LABEL_CHARS = max(len(label) for label in _LABEL_KINDS)
 # A slug as a path segment of an <a href>, every kind at once (named groups), ASCII letters
 # in any case. It runs once over the page's hrefs joined by newlines (whitespace, so the end
-# of each href is a segment end as the lookahead asks; no slug spans one).
+# of each href is a segment end as the lookahead asks; no slug spans one), as UTF-8 bytes
+# lower-cased (bytes.lower() folds ASCII letters only, which is what re.I | re.A matches), and
+# a slash goes no further unless a slug's first letter follows: 3x faster than re.I on the
+# real pages' ~140 links, most of their slashes leading nowhere.
+_SLUG_FIRSTS = "".join(sorted({w[0] for v in _SLUGS.values() for w in v.split("|")}))
 _HREF_SLUG = re.compile(
-    "/(?:" + "|".join(f"(?P<{k}>{v})" for k, v in _SLUGS.items()) + r""")(?=[/.?#"'\s>]|$)""",
-    re.I | re.A,
+    (
+        f"/(?=[{_SLUG_FIRSTS}])(?:"
+        + "|".join(f"(?P<{k}>{v})" for k, v in _SLUGS.items())
+        + r""")(?=[/.?#"'\s>]|$)"""
+    ).encode("ascii")
 )
 # lexbor's id of the <a> element: an integer compare per node instead of a tag name string
 _A_TAG_ID = LexborHTMLParser("<a>").css_first("a").tag_id  # type: ignore[union-attr]
@@ -249,9 +258,9 @@ def _read_links(tree: Any, kinds: dict[str, bool]) -> tuple[list[str], list[str]
         href = attrs.get("href")
         if href:
             hrefs.append(href)
-        text = node.text(deep=True)
-        if len(text) <= _TEXT_MAX and text.isascii():
-            kind = labels.get(" ".join(text.split()).lower())
+        words = " ".join(node.text(deep=True).split())
+        if len(words) <= _LABEL_CHARS and words.isascii():
+            kind = labels.get(words.lower())
             if kind is not None:
                 kinds[kind] = True
     phones: list[str] = []
@@ -259,7 +268,7 @@ def _read_links(tree: Any, kinds: dict[str, bool]) -> tuple[list[str], list[str]
         joined = "\n".join(hrefs)
         if "tel:" in joined:
             phones = [href[4:] for href in hrefs if href.startswith("tel:")]
-        for m in _HREF_SLUG.finditer(joined):
+        for m in _HREF_SLUG.finditer(joined.encode("utf-8", "surrogatepass").lower()):
             if m.lastgroup is not None:
                 kinds[m.lastgroup] = True
     return regions, phones
