@@ -286,11 +286,17 @@ def _platt_scale(raw: np.ndarray, y: np.ndarray) -> float:
     return a
 
 
-def _csr(Xb: np.ndarray, columns: np.ndarray, block: int = 20_000) -> sparse.csr_matrix:
-    """``Xb[:, columns]`` as float64 CSR, built block by block (scipy's dense → sparse path
-    holds two int64 index arrays of every non-zero at once)."""
+def _csr(
+    Xb: np.ndarray, columns: np.ndarray, flip: np.ndarray | None = None, block: int = 20_000
+) -> sparse.csr_matrix:
+    """``Xb[:, columns]`` as float64 CSR, the ``flip`` columns complemented, built block by
+    block (scipy's dense → sparse path holds two int64 index arrays of every non-zero at
+    once)."""
     blocks = [
-        sparse.csr_matrix(Xb[i : i + block][:, columns], dtype=np.float64)
+        sparse.csr_matrix(
+            Xb[i : i + block][:, columns] if flip is None else Xb[i : i + block][:, columns] ^ flip,
+            dtype=np.float64,
+        )
         for i in range(0, Xb.shape[0], block)
     ]
     return sparse.vstack(blocks, format="csr") if len(blocks) > 1 else blocks[0]
@@ -314,13 +320,14 @@ def stratified_sample(y: np.ndarray, size: int, seed: int) -> np.ndarray:
 class _Problem:
     """The accounts and columns the scorecard is fitted on, in the solver's format."""
 
-    X_all: sparse.csr_matrix  # every account, informative columns only
+    X_all: sparse.csr_matrix  # every account, informative columns only (``flipped`` complemented)
     y_all: np.ndarray  # 0/1 int64
     Xs: sparse.csr_matrix  # the accounts the penalty is chosen on (all, or a sample)
     ys: np.ndarray  # their labels
     useful: np.ndarray  # the informative columns' indices in X
     counts: np.ndarray  # accounts that have each column of X
     folds: int
+    flipped: np.ndarray  # per informative column: the solver sees its complement
 
 
 @dataclass(frozen=True)
@@ -352,7 +359,14 @@ def _problem(X: np.ndarray, y: np.ndarray, folds: int, random_state: int) -> _Pr
     useful = np.flatnonzero((counts > 0) & (counts < n))
     if len(useful) == 0:
         return None
-    X_all = _csr(Xb, useful)
+    # A column most accounts have is given to the solver as its complement: with the
+    # (barely penalised) intercept, x and 1 - x are the same model, the same L1 penalty and
+    # the same score statistic, but liblinear's L1 solver slows with dense columns: on the
+    # Telco base (a ladder of charge thresholds, 25 of 71 columns over half full) the penalty
+    # path took 9.7 CPU s as given and 1.7 s complemented, held-out AUCs equal to 4 decimals.
+    # Weights are turned back before anyone sees them (_unflip).
+    flipped = counts[useful] * 2 > n
+    X_all = _csr(Xb, useful, flipped if flipped.any() else None)
     y_all = y.astype(np.int64)
     # On a large base the penalty is chosen on a stratified sample (the held-out comparison
     # needs tens of thousands of accounts, not millions) and rescaled to the full base, where
@@ -360,7 +374,14 @@ def _problem(X: np.ndarray, y: np.ndarray, folds: int, random_state: int) -> _Pr
     rows = stratified_sample(y, SAMPLE_ROWS, random_state) if n > SAMPLE_ROWS else None
     Xs = X_all[rows] if rows is not None else X_all
     ys = y_all[rows] if rows is not None else y_all
-    return _Problem(X_all, y_all, Xs, ys, useful, counts, folds)
+    return _Problem(X_all, y_all, Xs, ys, useful, counts, folds, flipped)
+
+
+def _unflip(problem: _Problem, coef_u: np.ndarray, intercept: float) -> tuple[np.ndarray, float]:
+    """Weights on the columns as given from weights on the solver's (complemented) columns:
+    w · (1 - x) = w - w · x."""
+    flipped = problem.flipped
+    return np.where(flipped, -coef_u, coef_u), intercept + float(coef_u[flipped].sum())
 
 
 def _penalties(X: Any, y: np.ndarray) -> np.ndarray | None:
@@ -589,6 +610,7 @@ def fit_points(
     c_full = float(path.cs[chosen]) * n / problem.Xs.shape[0]
     coef_u = _final_fit(problem, c_full, max_points)
     coef_u, icpt, scale = _rescale(problem, coef_u, path.raw_oof[:, chosen])
+    coef_u, icpt = _unflip(problem, coef_u, icpt)
     coef = np.zeros(k)
     coef[problem.useful] = coef_u
     return PointsModel(
