@@ -12,11 +12,12 @@ from __future__ import annotations
 import re
 from html import unescape
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from selectolax.lexbor import LexborHTMLParser
 
 from icpkit.technographics import Page
+from icpkit.technographics import charrefs
 from icpkit.technographics.charrefs import unescape_page
 from icpkit.technographics.page import (
     _LONGISH_TAG,
@@ -257,6 +258,19 @@ def test_unescape_page_is_html_unescape(parts: list[str]) -> None:
     assert unescape_page(text) == unescape(text)
 
 
+_REF_PARTS = [b"&", b"&&", b"amp", b";", b"#", b"x", b"41", b"1f", b"nbsp", b"lt", b" ", b"\xff"]
+
+
+@given(st.lists(st.sampled_from([*_REF_PARTS, b"&&" * 200, b"&a" * 128]), max_size=30))
+@example([b"&a" * 128, b"&a" * 128, b"&", b"lt"])  # the first "&" findall reads is a new one
+@settings(max_examples=500, deadline=None)
+def test_reference_tokens_are_those_findall_reads(parts: list[bytes]) -> None:
+    """Reading the references at each "&" (then findall past the first 256) finds what one
+    findall over the whole image finds."""
+    image = b"".join(parts)
+    assert charrefs._reference_tokens(image) == set(charrefs._CHARREF.findall(image))
+
+
 def test_tree_from_bytes_is_the_tree_of_the_str() -> None:
     """Page.tree gives lexbor the page's UTF-8 bytes when the pre-pass left the page as it
     was: the same bytes selectolax encodes a str to (a lone surrogate is dropped there, so
@@ -265,3 +279,40 @@ def test_tree_from_bytes_is_the_tree_of_the_str() -> None:
         page = Page(url="https://a.example/", html=html)
         assert page.tree.html == LexborHTMLParser(parse_input(html)).html
         assert page.text == _text_by_stripping_a_copy(html)
+
+
+_ELEMENT_PARTS = [
+    "<script>a</script>",
+    "<script src=/x.js></script>",
+    "<SCRIPT>b</SCRIPT>",
+    '<meta name="generator" content="X">',
+    "<META property=og:type content=y>",
+    "<svg>",
+    "</svg>",
+    "<math>",
+    "</math>",
+    "<template>",
+    "</template>",
+    "<noscript>",
+    "</noscript>",
+    "<head>",
+    "<body>",
+    "<table>",
+    "<p>",
+    "<frameset>",
+    "<iframe>",
+    "</iframe>",
+    "<!--",
+    "-->",
+]
+
+
+@given(st.lists(st.sampled_from(_ELEMENT_PARTS), max_size=20))
+@settings(max_examples=300, deadline=None)
+def test_elements_by_name_are_the_css_type_selectors(parts: list[str]) -> None:
+    """Scripts and metas are read from lexbor's by-name lists: the elements, in the order,
+    that the ``script`` and ``meta`` type selectors give (foreign content and templates
+    included)."""
+    tree = LexborHTMLParser("".join(parts) or "<html></html>")
+    for name in ("script", "meta"):
+        assert [n.html for n in tree.tags(name)] == [n.html for n in tree.css(name)]

@@ -791,8 +791,9 @@ class Page:
 
     @cached_property
     def _script_nodes(self) -> list[tuple[LexborNode, dict[str, str | None]]]:
-        """``<script>`` elements with their attributes: one query serves URLs and bodies."""
-        return [(node, node.attributes) for node in self.tree.css("script")]
+        """``<script>`` elements with their attributes: one query serves URLs and bodies
+        (lexbor's by-name list: what ``css("script")`` gives, for less; a test compares)."""
+        return [(node, node.attributes) for node in self.tree.tags("script")]
 
     @cached_property
     def inline_scripts(self) -> tuple[str, ...]:
@@ -821,7 +822,7 @@ class Page:
                 given[name.lower()] = given.get(name.lower(), ()) + vals
             return given
         out: dict[str, tuple[str, ...]] = {}
-        for node in self.tree.css("meta"):
+        for node in self.tree.tags("meta"):
             attrs = node.attributes
             key = attrs.get("name") or attrs.get("property")
             if not key:
