@@ -16,8 +16,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from selectolax.lexbor import LexborHTMLParser
 
-from icpkit.technographics import Page
-from icpkit.technographics import charrefs
+from icpkit.technographics import Page, charrefs
 from icpkit.technographics.charrefs import unescape_page
 from icpkit.technographics.page import (
     _LONGISH_TAG,

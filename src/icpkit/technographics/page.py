@@ -9,11 +9,12 @@ reference caps them, so one huge page cannot stall a batch (see :data:`HTML_MAX_
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
-from collections.abc import Iterator, Mapping, Sequence
+import threading
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import AnyStr
+from functools import cached_property, partial
+from typing import Any, AnyStr
 from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -386,20 +387,99 @@ _QUOTED_ANGLE = re.compile(rf"""=[{_WS}]*+(?:"[^"<>]*+[<>]|'[^'<>]*+[<>])""")
 _QUOTED_ANGLE_IN_IMAGE = re.compile(_QUOTED_ANGLE.pattern.encode("ascii"))
 _TAG_REST_IN_IMAGE = re.compile(_TAG_REST.pattern.encode("ascii"))
 
+NATIVE_PREPASS = True
+"""Whether the pre-pass finds quoted angle brackets with Hyperscan where it is installed
+(~0.05 ms per 100 KiB page against ~0.12 ms for ``re``; the same matches)."""
+_QUOTED_ANGLE_HS = rb"""=[\t\n\f\r ]*(?:"[^"<>]*|'[^'<>]*)[<>]"""  # (the same, for Hyperscan)
+_HS_MAX_ENDS = 4_096  # past this many, the page's quoted angles are searched by re after all
+_hs_state = threading.local()  # the compiled database and a scratch space, per thread
+_SCAN_TERMINATED: type[BaseException] = Exception  # (Hyperscan's, once it is imported)
+
+
+def _hyperscan_ends(image: bytes) -> list[int] | None:
+    """Where each quoted-angle match ends (the angle's offset), in order, from one
+    Hyperscan scan of the image; ``None`` without Hyperscan or past _HS_MAX_ENDS."""
+    if not hasattr(_hs_state, "db"):
+        _hs_state.db = _compile_quoted_angle_db()
+    state: tuple[Any, Any] | None = _hs_state.db
+    if state is None:
+        return None
+    db, scratch = state
+    ends: list[int] = []
+
+    def on_match(_id: int, _from: int, to: int, _flags: int, _context: object) -> bool:
+        ends.append(to - 1)
+        return len(ends) > _HS_MAX_ENDS  # (true stops the scan)
+
+    try:
+        db.scan(image, match_event_handler=on_match, scratch=scratch)
+    except _SCAN_TERMINATED:
+        return None
+    return ends
+
+
+def _compile_quoted_angle_db() -> tuple[Any, Any] | None:
+    global _SCAN_TERMINATED
+    try:
+        import hyperscan
+    except ImportError:  # pragma: no cover - depends on the environment
+        return None
+    _SCAN_TERMINATED = hyperscan.ScanTerminated
+    db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    db.compile(expressions=[_QUOTED_ANGLE_HS], ids=[0], elements=1, flags=[0])
+    return db, hyperscan.Scratch(db)
+
+
+class _QuotedAngles:
+    """``_QUOTED_ANGLE_IN_IMAGE.search(image, pos)``, answered from where the matches end.
+
+    A match ending at the angle at ``e`` starts after the angle before ``e`` (its ``=``,
+    spaces, quote and value hold none), so the first match at or after ``pos`` is the first
+    one ``re`` finds in the window before the first end at or after ``pos`` whose window
+    holds one: ``re`` reads a few bytes per match instead of the page.
+    """
+
+    def __init__(self, image: bytes, ends: list[int]) -> None:
+        self.image = image
+        self.ends = ends
+
+    def search(self, pos: int) -> re.Match[bytes] | None:
+        image = self.image
+        for end in self.ends[bisect_left(self.ends, pos) :]:
+            after = max(pos, image.rfind(b"<", 0, end) + 1, image.rfind(b">", 0, end) + 1)
+            m = _QUOTED_ANGLE_IN_IMAGE.search(image, after, end + 1)
+            if m is not None:
+                return m
+        return None
+
+
+def _image_search(image: bytes) -> Callable[[int], re.Match[bytes] | None]:
+    """``search(pos)``: the first :data:`_QUOTED_ANGLE` match at or after ``pos`` in the
+    page's image (the same ``=``, quotes and angles at the same places as in the str),
+    answered from one Hyperscan scan where it is installed (:data:`NATIVE_PREPASS`)."""
+    ends = _hyperscan_ends(image) if NATIVE_PREPASS else None
+    if ends is None:
+        return partial(_QUOTED_ANGLE_IN_IMAGE.search, image)
+    return _QuotedAngles(image, ends).search
+
 
 def _cut_tags_with_quoted_angles(
-    html: str, raw_text: _RawText, pos: int = 0, image: bytes | None = None
+    html: str,
+    raw_text: _RawText,
+    pos: int = 0,
+    image: bytes | None = None,
+    search: Callable[[int], re.Match[bytes] | None] | None = None,
 ) -> str:
     """Cut long tags holding a quoted ``<`` or ``>`` (``<div a=">" c0 c1 …>``), which the
     ``[^<>]`` scan sees end at that character while the tokenizer reads on: their extent is
     read with quoting, then cut like any long tag. ``pos``: where the first such value is
-    (none before it). ``image``: the page's :func:`html_image`, searched instead of the str
-    (the same ``=``, quotes and angles at the same places; one byte per character)."""
+    (none before it). ``image``: the page's :func:`html_image`, read instead of the str;
+    ``search``: its :func:`_image_search`, when the caller has it."""
     if image is None:
-        return _cut_quoted(html, html, raw_text, pos, _QUOTED_ANGLE, _TAG_REST, "<>")
-    return _cut_quoted(
-        image, html, raw_text, pos, _QUOTED_ANGLE_IN_IMAGE, _TAG_REST_IN_IMAGE, b"<>"
-    )
+        str_search = partial(_QUOTED_ANGLE.search, html)
+        return _cut_quoted(html, html, raw_text, pos, str_search, _TAG_REST, "<>")
+    search = search or _image_search(image)
+    return _cut_quoted(image, html, raw_text, pos, search, _TAG_REST_IN_IMAGE, b"<>")
 
 
 def _cut_quoted(
@@ -407,15 +487,15 @@ def _cut_quoted(
     html: str,
     raw_text: _RawText,
     pos: int,
-    quoted: re.Pattern[AnyStr],
+    search: Callable[[int], re.Match[AnyStr] | None],
     tag_rest: re.Pattern[AnyStr],
     angles: AnyStr,
 ) -> str:
-    """:func:`_cut_tags_with_quoted_angles`, searching ``text`` (``html`` or its image);
+    """:func:`_cut_tags_with_quoted_angles`, reading ``text`` (``html`` or its image);
     ``angles``: ``<>`` in its type."""
     lt, gt = angles[:1], angles[1:]
     pieces, last = [], 0
-    while (q := quoted.search(text, pos)) is not None:
+    while (q := search(pos)) is not None:
         start = text.rfind(lt, last, q.start())
         pos = q.end()
         if start < 0 or not html[start + 1 : start + 2].isascii() or not html[start + 1].isalpha():
@@ -527,11 +607,10 @@ def parse_input(html: str, image: bytes | None = None) -> str:
         image = None  # (not this page's image)
     raw_text = _RawText(html)
     # (the image has the same "=", quotes and angles where html has them: the same answer)
-    first: re.Match[str] | re.Match[bytes] | None = (
-        _QUOTED_ANGLE.search(html) if image is None else _QUOTED_ANGLE_IN_IMAGE.search(image)
-    )
+    search = None if image is None else _image_search(image)
+    first = _QUOTED_ANGLE.search(html) if search is None else search(0)
     if first is not None:  # a quoted "<" or ">": the long-tag scan stops there
-        cut = _cut_tags_with_quoted_angles(html, raw_text, first.start(), image)
+        cut = _cut_tags_with_quoted_angles(html, raw_text, first.start(), image, search)
         if cut is not html:
             html, raw_text, image = cut, _RawText(cut), None
     counts: tuple[int, int | None] | None = None

@@ -1,0 +1,92 @@
+"""The hostile-shape pre-pass finds quoted angle brackets from one Hyperscan scan where it is
+installed: the same matches, in the same order, as ``re`` over the whole image, and so the
+same parser input (checked on generated HTML with hostile shapes and on every position).
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from icpkit.technographics import Page
+from icpkit.technographics import page as page_mod
+from icpkit.technographics.page import (
+    _QUOTED_ANGLE_IN_IMAGE,
+    MAX_TAG_ATTRIBUTES,
+    _hyperscan_ends,
+    _image_search,
+    _QuotedAngles,
+    html_image,
+    parse_input,
+)
+
+pytest.importorskip("hyperscan")
+
+_QUOTE_PARTS = ["=", '"', "'", "<", ">", " ", "\n", "a", "é", '="', "='", "= '", "<a ", "b=c"]
+
+
+def _all_matches(search, size: int) -> list[tuple[int, int] | None]:  # type: ignore[no-untyped-def]
+    out = []
+    for pos in range(size + 1):
+        m = search(pos)
+        out.append(None if m is None else m.span())
+    return out
+
+
+@given(st.lists(st.sampled_from(_QUOTE_PARTS), max_size=40))
+@example(['="', "a", "='", "<"])  # two matches end at one angle: the later start is asked for
+@settings(max_examples=500, deadline=None)
+def test_hyperscan_answers_every_search_as_re_does(parts: list[str]) -> None:
+    image = html_image("".join(parts))
+    ends = _hyperscan_ends(image)
+    assert ends is not None
+    native = _QuotedAngles(image, ends).search
+    plain = lambda pos: _QUOTED_ANGLE_IN_IMAGE.search(image, pos)  # noqa: E731
+    assert _all_matches(native, len(image)) == _all_matches(plain, len(image))
+
+
+_WIDE_ATTRIBUTES = " ".join(f"d{i}" for i in range(MAX_TAG_ATTRIBUTES + 30))
+_HOSTILE_PARTS = [
+    f'<div a=">" {_WIDE_ATTRIBUTES}>',
+    f"<p title='<b>' {_WIDE_ATTRIBUTES} é>",
+    f'<img alt="x" data-a="<" {_WIDE_ATTRIBUTES}>',
+    '<meta content="' + "word " * 900 + '">',
+    '<a href="/x?a=b" title="1 > 0">',
+    "<script>var s = '<div class=\"x\">' + a;</script>",
+    "<style>a[title='>']{}</style>",
+    "<!-- <b title='<'> -->",
+    "<p>",
+    "é",
+    " ",
+]
+
+
+@given(st.lists(st.sampled_from(_HOSTILE_PARTS), max_size=12))
+@settings(max_examples=300, deadline=None)
+def test_parse_input_is_the_same_with_and_without_hyperscan(parts: list[str]) -> None:
+    html = "".join(parts)
+    image = html_image(html)
+    expected = parse_input(html)
+    assert parse_input(html, image) == expected
+    page_mod.NATIVE_PREPASS = False
+    try:
+        assert parse_input(html, image) == expected
+    finally:
+        page_mod.NATIVE_PREPASS = True
+
+
+def test_a_page_of_many_quoted_angles_is_searched_by_re(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past the cap on reported matches the scan stops and re searches the page instead
+    (each report is a Python call): the answer is the same."""
+    html = "<p>" + '<b title="<">x</b>' * 50 + f'<div a=">" {_WIDE_ATTRIBUTES}>'
+    image = html_image(html)
+    monkeypatch.setattr(page_mod, "_HS_MAX_ENDS", 10)
+    assert _hyperscan_ends(image) is None
+    search = _image_search(image)
+    assert _all_matches(search, len(image)) == _all_matches(
+        lambda pos: _QUOTED_ANGLE_IN_IMAGE.search(image, pos), len(image)
+    )
+    assert parse_input(html, image) == parse_input(html) != html
+    page = Page(url="https://a.example/", html=html)
+    assert len(page.tree.css("div")[0].attributes) == MAX_TAG_ATTRIBUTES
