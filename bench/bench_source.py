@@ -10,7 +10,11 @@ real 2008 archive ``data/warc-aut-2008``. Detection uses the 4,000-technology da
 * **icpkit single process** — FastWARC reading, the per-record analysis icp source runs
   (detection, category observability, page signals), then the domain view and the ICP
   evaluation. CPU seconds of this process (``time.process_time``), detector construction
-  excluded and reported on its own line.
+  excluded and reported on its own line. Then where the time goes: a second run over the same
+  files with ``Analyser.clock`` on, which times each stage of each record in turn on the path
+  users run (read, decode, Page, parse, detection, facts, visible text, signals, row, freeing
+  the page, frame), then the per-domain step; the stages marked * are the page's own work
+  (``technographics.page`` and the detector), the rest is sourcing's.
 * **baseline** — warcio's ``ArchiveIterator`` + ``content_stream().read()`` + python-Wappalyzer
   (``WebPage``: a BeautifulSoup parse of every page, then ``analyze``) on each HTML response,
   given the same database: the loop of the common open examples. GPL-3, installed by the
