@@ -270,6 +270,36 @@ def test_reference_tokens_are_those_findall_reads(parts: list[bytes]) -> None:
     assert charrefs._reference_tokens(image) == set(charrefs._CHARREF.findall(image))
 
 
+_DECODE_PARTS = [
+    *(p.decode("latin-1") for p in _REF_PARTS if p != b"\xff"),
+    "AMP",
+    "Amp",
+    "Tab",
+    "#X41",
+    "#x130",  # İ: a special once decoded
+    "#305",
+    "#383",
+    "#8490",
+    "#x110000",
+    "\u0130",
+    "é",
+    "日",
+    "<",
+    "nbsp;",
+    "notin",
+]
+
+
+@given(st.lists(st.sampled_from(_DECODE_PARTS), max_size=30))
+@settings(max_examples=500, deadline=None)
+def test_decoded_image_is_the_image_of_the_unescaped_page(parts: list[str]) -> None:
+    html = "".join(parts)
+    expected = prefilter_image(unescape(html)).lower()
+    assert charrefs.decoded_image(html, html_image(html)) == expected
+    page = Page(url="https://a.example/", html=html)
+    assert charrefs.decoded_html(page) == (expected.decode("latin-1"), expected)
+
+
 def test_tree_from_bytes_is_the_tree_of_the_str() -> None:
     """Page.tree gives lexbor the page's UTF-8 bytes when the pre-pass left the page as it
     was: the same bytes selectolax encodes a str to (a lone surrogate is dropped there, so

@@ -101,16 +101,6 @@ def reference_chars(image: bytes) -> dict[str, list[str]] | None:
     return out
 
 
-def _fold_with_image(text: str) -> tuple[str, bytes]:
-    """``fold_for_prefilter(text)`` and its Hyperscan image, from one conversion.
-
-    Every database that scans whole pages is caseless, so the lower-cased image serves them
-    all; converting a 100 KiB text with non-ASCII characters costs ~0.1 ms, once.
-    """
-    image = prefilter_image(text).lower()
-    return image.decode("latin-1"), image
-
-
 def folded_html(page: Page) -> str:
     """The case-folded HTML, computed once per page (shared by html and dom prefilters):
     :attr:`Page.html_image` read as Latin-1, one character per byte."""
@@ -147,12 +137,50 @@ def unescape_page(text: str) -> str:
     return "".join(pieces)
 
 
+# :data:`_UNESCAPE_REF` on the image: the same extent at each "&" (the characters it stops at
+# are ASCII and not letters; the image keeps them, lower-cases letters, folds the specials to
+# i, s, k and every other character to 0xff, which its class takes as the str's class does)
+_UNESCAPE_REF_IN_IMAGE = re.compile(rb"&(#[0-9]+;?|#x[0-9a-f]+;?|[^\t\n\f <&#;]{1,32};?)")
+
+
+@lru_cache(maxsize=8192)
+def _decoded_reference_image(token: str) -> bytes:
+    """The image (``prefilter_image(…).lower()``) of what ``&token`` decodes to."""
+    return prefilter_image(_decoded_reference(token)).lower()
+
+
+def decoded_image(html: str, image: bytes) -> bytes:
+    """``prefilter_image(unescape_page(html)).lower()``, from ``html``'s own image: the
+    image of a text is its characters' images in turn, so the page's image is kept between
+    references and each reference (read in ``html``, letter case and all) gives the image
+    of what it decodes to. Neither the decoded text nor its image is built from scratch:
+    ~0.1 ms against ~5 ms on a 1.4 MiB page of a hundred references. A test compares."""
+    pieces: list[bytes] = []
+    last = 0
+    match = _UNESCAPE_REF_IN_IMAGE.match
+    at = image.find(b"&")
+    while at >= 0:
+        m = match(image, at)
+        if m is None:
+            at = image.find(b"&", at + 1)
+            continue
+        end = m.end()
+        pieces.append(image[last:at])
+        pieces.append(_decoded_reference_image(html[at + 1 : end]))
+        last = end
+        at = image.find(b"&", end)
+    if not pieces:
+        return image
+    pieces.append(image[last:])
+    return b"".join(pieces)
+
+
 def decoded_html(page: Page) -> tuple[str, bytes]:
     """The HTML with character references decoded, case-folded, and its image; once."""
     cached = page.__dict__.get("_icpkit_decoded_html")
     if cached is None:
-        decoded = unescape_page(page.html)
-        cached = page.__dict__["_icpkit_decoded_html"] = _fold_with_image(decoded)
+        image = decoded_image(page.html, page.html_image)
+        cached = page.__dict__["_icpkit_decoded_html"] = (image.decode("latin-1"), image)
     return cached
 
 
