@@ -1,21 +1,29 @@
-"""The ``js`` chain sites: a scan reporting only the places where a chain can get a value gives
-the static values every occurrence gives; the n-gram filter's uint32 windows keep every literal.
+"""Shortcuts of the fast matcher added for real pages, each checked against what it replaces.
 
-The site expressions run in Hyperscan over the prefilter image (one byte per character, 0xFF
-for non-ASCII) and the pure engine's site regex over the text; both are checked against
-``js_regex(chain).finditer`` (the reference reading) on generated scripts holding the chain
-after prefixes and keywords, with Unicode whitespace, name characters and the case-fold
-specials around it.
+* ``js`` chain sites: a scan reporting only the places where a chain can get a value gives the
+  static values every occurrence gives. The site expressions run in Hyperscan over the
+  prefilter image (one byte per character, 0xFF for non-ASCII) and the pure engine's site regex
+  over the text; both are checked against ``js_regex(chain).finditer`` (the reference reading)
+  on generated scripts holding the chain after prefixes and keywords, with Unicode whitespace,
+  name characters and the case-fold specials around it.
+* the n-gram filter's uint32 windows, read from a text or from its image, keep every literal;
+* the pure engine's whole-word test of text pieces sees what Hyperscan's word scan sees.
 """
 
 from __future__ import annotations
 
+import json
+import re
+from html import unescape
+
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from icpkit.technographics import Page, load_fingerprints
 from icpkit.technographics.hits import hs_collect_at, hs_compile, hyperscan_available
-from icpkit.technographics.patterns import prefilter_image
+from icpkit.technographics.matcher import Matcher
+from icpkit.technographics.patterns import fold_for_prefilter, prefilter_image
 from icpkit.technographics.selectors import _NgramFilter
 from icpkit.technographics.statics import (
     SITE_SENTINEL,
@@ -98,3 +106,88 @@ def test_ngram_filter_reads_the_last_windows() -> None:
     got = _NgramFilter(["abc", "xabc", "bcd", "abc\x00"]).candidates(text)
     assert {"abc", "xabc"} <= got
     assert "bcd" not in got
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    literals=st.lists(st.text(alphabet="abcé<>Kk\u212a", min_size=1, max_size=7), max_size=20),
+    text=st.text(alphabet="abcé<>Kk\u212a\U0001f600 ", max_size=300),
+)
+def test_ngram_filter_on_an_image_keeps_every_literal_of_the_folded_text(
+    literals: list[str], text: str
+) -> None:
+    """Given the image instead of the text (no encoding), every literal the folded text holds
+    is still a candidate; those an image cannot show (non-ASCII) always are."""
+    text = text + "".join(literals[::2])
+    folded = fold_for_prefilter(text)
+    got = _NgramFilter(sorted(set(literals))).candidates(prefilter_image(text).lower())
+    assert {lit for lit in literals if lit in folded} <= got
+    assert {lit for lit in literals if not lit.isascii()} <= got
+
+
+# --- the pure engine's whole-word check of text pieces ----------------------------------------
+
+WORD_DB = {
+    "TextW": {"cats": [1], "text": ["\\bPost AG\\b", "\\b(?<!-)UPS\\b", "\\bpost\\.at\\b"]},
+    "TextB": {"cats": [1], "text": ["\\bDX\\b", "\\bB2C Europe\\b"]},
+}
+WORD_PIECES = [
+    "Post", "AG", "post.at", "ups", "-UPS-", "grUPS", "dx", "b2c", "Europe", " ", "<b>", "</b>",
+    "&nbsp;", "&#x55;PS", "&#65;G", "&amp;", "\u00e9", "_", ".", "<p>", "Post&nbsp;AG", "ag\u00e9",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def word_engines(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Matcher]:
+    root = tmp_path_factory.mktemp("words")
+    (root / "technologies").mkdir()
+    (root / "technologies" / "a.json").write_text(json.dumps(WORD_DB), encoding="utf-8")
+    (root / "categories.json").write_text(
+        json.dumps({"1": {"name": "CMS", "groups": [], "priority": 1}}), encoding="utf-8"
+    )
+    db = load_fingerprints(root)
+    out = {"naive": Matcher(db, engine="naive"), "fast": Matcher(db, engine="fast", native=False)}
+    if hyperscan_available():
+        out["native"] = Matcher(db, engine="fast", native=True)
+    return out
+
+
+@settings(
+    max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(body=st.lists(st.sampled_from(WORD_PIECES), max_size=14).map("".join))
+def test_pure_word_test_sees_every_word_and_the_gate_stays_exact(
+    word_engines: dict[str, Matcher], body: str
+) -> None:
+    """Each piece is a word by ``re`` on the images exactly where it is one by ``\\b`` on the
+    (decoded) folded HTML read as ASCII, and as Hyperscan's word scan says; hits equal the
+    naive engine's."""
+    pure = word_engines["fast"]
+    html = f"<html><body><p>{body}</p></body></html>"
+    is_word = pure._word_test(Page(url="https://a.example/", html=html))
+    images = [prefilter_image(fold_for_prefilter(t)) for t in (html, unescape(html))]
+    for piece in pure._word_pieces_all:
+        rx = re.compile(rb"\b" + re.escape(piece.encode()) + rb"\b")
+        # (the decoded image is read only when a reference could make the piece)
+        assert is_word(piece) <= any(rx.search(im) for im in images), piece
+        assert is_word(piece) >= bool(rx.search(images[0])), piece
+    if "native" in word_engines:
+        native = word_engines["native"]
+        words = native._words_on_page(Page(url="https://a.example/", html=html))
+        assert {x for x in pure._word_pieces_all if is_word(x)} == words
+    expected = [(h.tech, h.value) for h in word_engines["naive"].hits(Page(url="u", html=html))]
+    got = [(h.tech, h.value) for h in pure.hits(Page(url="u", html=html))]
+    assert got == expected
+
+
+def test_pure_text_gate_stays_shut_on_pieces_inside_other_words(
+    word_engines: dict[str, Matcher],
+) -> None:
+    """``post`` in ``method="post"`` and ``ag`` in ``stage``: not the words of
+    ``\\bPost AG\\b``, so the pure engine extracts no text; as words, it does."""
+    pure = word_engines["fast"]
+    filler = '<form method="post"><p>the stage of groups, dxa b2cx</p></form>' * 300
+    shut = Page(url="https://a.example/", html=f"<html><body>{filler}</body></html>")
+    assert not pure._text_may_match(shut)
+    opened = Page(url="https://a.example/", html=f"<html><body>{filler}Post<b>AG</b></body></html>")
+    assert pure._text_may_match(opened)

@@ -29,7 +29,7 @@ assigned string or number literal, else ``""``. Globals created any other way (b
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 from icpkit.technographics.charrefs import (
@@ -163,15 +163,23 @@ class Matcher:
             for reqs in self._text_reqs or ()
         ]
         # ``\bPost AG\b``: each piece must occur as a whole word, which Hyperscan checks
-        # in one scan when pieces alone (``ag``, ``ups``) occur on most pages
+        # in one scan when pieces alone (``ag``, ``ups``) occur on most pages; without it,
+        # ``re`` checks the pieces of the patterns that pass, each led by its literal
         self._text_words: list[bool] = []
+        self._text_word_sets: list[frozenset[str] | None] = []
         self._text_word_scan: tuple[object, list[str]] | None = None
-        if self._text_reqs is not None and self.native:
+        self._word_rx: dict[str, re.Pattern[bytes]] = {}
+        self._word_pieces_all: list[str] = []
+        if self._text_reqs is not None:
             words = [_word_bounded_pieces(e.pattern) for e in self.list_entries["text"]]
             self._text_words = [w is not None for w in words]
+            self._text_word_sets = words
             pieces = sorted({x for w in words for x in w or ()})
-            if pieces:
+            self._word_pieces_all = pieces
+            if pieces and self.native:
                 self._text_word_scan = _word_scan(pieces)
+            elif pieces:
+                self._word_rx = {x: _word_regex(x) for x in pieces}
 
     def _build_js_scan(self) -> None:
         """Where ``js`` chains can give a value in the scripts (Hyperscan), else which chains
@@ -296,7 +304,7 @@ class Matcher:
         # which gate literals (and word pieces) contain each ASCII character: only those
         # can appear once references that decode to that character are decoded
         self._gate_by_char: dict[str, list[str]] = {}
-        words_scanned = self._text_word_scan[1] if self._text_word_scan else []
+        words_scanned = self._word_pieces_all
         for lit in gate_lits | set(words_scanned):
             for ch in set(lit):
                 self._gate_by_char.setdefault(ch, []).append(lit)
@@ -477,12 +485,13 @@ class Matcher:
         _raw, present = self._page_literals(page)
         passing = self._text_passing(present, range(len(self._text_reqs)))
         # (a passing pattern that is not word-bounded opens the gate anyway)
-        if (
-            passing
-            and self._text_word_scan is not None
-            and all(self._text_words[i] for i in passing)
-        ):
-            passing = self._text_passing(self._words_on_page(page), passing)
+        if passing and self._text_words and all(self._text_words[i] for i in passing):
+            if self._text_word_scan is not None:
+                passing = self._text_passing(self._words_on_page(page), passing)
+            else:
+                is_word = self._word_test(page)
+                sets = self._text_word_sets
+                passing = [i for i in passing if all(map(is_word, sets[i] or ()))]
         may = (self._text_reqs[i] for i in passing)
         if self._page_scan.ngrams is None:
             return next(may, None) is not None  # exact but for assumed markup: rare enough
@@ -540,6 +549,26 @@ class Matcher:
             scan[0].scan(image, match_event_handler=hs_collect, context=ids)  # type: ignore[attr-defined]
             found.update(pieces[i] for i in ids)
         return found
+
+    def _word_test(self, page: Page) -> Callable[[str], bool]:
+        """Whether a text piece occurs as a whole word in the HTML or in it with references
+        decoded (:meth:`_words_on_page`'s answer, asked piece by piece of ``re``: the pure
+        engine's way). Bytes patterns on the image: ``\b`` is ASCII there, as Hyperscan's."""
+        images = [folded_image(page)]
+        self._page_literals(page)  # decides whether word pieces may appear once decoded
+        if page.__dict__.get("_icpkit_words_decoded"):
+            images.append(decoded_html(page)[1])
+        seen: dict[str, bool] = {}
+        rx_of = self._word_rx
+
+        def is_word(piece: str) -> bool:
+            hit = seen.get(piece)
+            if hit is None:
+                rx = rx_of[piece]
+                hit = seen[piece] = any(rx.search(image) is not None for image in images)
+            return hit
+
+        return is_word
 
     def _fast_js(self, page: Page, allowed: set[int] | None, out: list[Hit]) -> None:
         js_entries = self.keyed_entries["js"]
@@ -618,7 +647,7 @@ class Matcher:
         root = page.tree.root
         doc = root.text(deep=True, separator="") if root is not None else ""
         if self._dom_text_scan.hs_db is None:  # (Hyperscan folds case itself)
-            doc = fold_for_prefilter(doc)
+            return self._dom_text_scan.present_folded(None, prefilter_image(doc).lower())
         return self._dom_text_scan.present((doc,))
 
     # -- shared --------------------------------------------------------------------------
@@ -778,6 +807,13 @@ def _word_bounded_pieces(pattern: Pattern) -> frozenset[str] | None:
     if not (text[:1].isalnum() and text[-1:].isalnum() and text.isascii()):
         return None
     return frozenset(text.lower().split())
+
+
+def _word_regex(piece: str) -> re.Pattern[bytes]:
+    """``\bpiece\b`` for ``re`` on an image, led by the piece itself (a lead ``\b`` would
+    make ``re`` try every position; a literal lead is searched for)."""
+    esc = re.escape(piece.encode("ascii"))
+    return re.compile(esc + rb"\b(?<=\b" + esc + rb")")
 
 
 def _word_scan(pieces: list[str]) -> tuple[object, list[str]]:

@@ -206,7 +206,10 @@ class _NgramFilter:
             grams = slots[1][:-1] if len(data) >= 4 else slots[0]  # (the pad's window: no)
             picks = np.linspace(0, len(grams) - 1, self._PICKS).round().astype(np.intp)
             rows.append((i, grams[picks]))
-        self._always = [self.literals[i] for i in always]
+        self._always = {self.literals[i] for i in always}
+        # what an image (one byte per character) cannot show: a literal with a non-ASCII
+        # character, always a candidate there
+        self._beyond_image = {lit for lit in self.literals if not lit.isascii()}
         self._index = np.array([i for i, _ in rows], dtype=np.intp)
         self._keys = (
             np.stack([g for _, g in rows]) if rows else np.zeros((0, self._PICKS), dtype=np.intp)
@@ -240,10 +243,19 @@ class _NgramFilter:
             work = _WORK.slots = np.empty((2, max(n, 1 << 17)), np.uint32)
         table[cls._slots(data + b"\0", work[:, :n])] = True
 
-    def candidates(self, text: str) -> set[str]:
-        """Literals that may occur in ``text`` (every literal that does is included)."""
-        data = text.encode("utf-8", "surrogatepass")
-        found = set(self._always)
+    def candidates(self, text: str | bytes) -> set[str]:
+        """Literals that may occur in ``text`` (every literal that does is included).
+
+        ``text`` may be given as its image (:func:`.patterns.prefilter_image`, one byte per
+        character, ASCII kept): its ASCII windows are the text's, so no ASCII literal that
+        occurs is missed, and the text is not encoded (twice the bytes where it is not ASCII).
+        """
+        if isinstance(text, bytes):
+            data = text
+            found = self._always | self._beyond_image
+        else:
+            data = text.encode("utf-8", "surrogatepass")
+            found = set(self._always)
         if len(data) < 4:
             return found | set(self.literals)  # too short to bother: everything may occur
         table = getattr(_WORK, "table", None)
@@ -334,10 +346,14 @@ class LiteralScan:
             starts.sort()
         return found, at
 
-    def present_folded(self, folded: str, image: bytes) -> set[str]:
-        """:meth:`present` of one case-folded text whose image the caller already has."""
+    def present_folded(self, folded: str | None, image: bytes) -> set[str]:
+        """:meth:`present` of one case-folded text given by its image (lower-cased) and, when
+        the caller has it, the text itself (``image.decode("latin-1")``, made here if needed).
+        The n-gram filter reads the image: no text to encode."""
         if self.hs_db is None:
-            return self.present((folded,))
+            if self.ngrams is not None and len(image) >= _NGRAM_MIN_CHARS:
+                return self.ngrams.candidates(image) | self.assumed
+            return self.present((image.decode("latin-1") if folded is None else folded,))
         ids: list[int] = []
         self.hs_db.scan(image, match_event_handler=hs_collect, context=ids)
         return set(self.assumed).union(self.literals[i] for i in ids)
