@@ -463,26 +463,40 @@ def _image_search(image: bytes) -> Callable[[int], re.Match[bytes] | None]:
     return _QuotedAngles(image, ends).search
 
 
+_Cut = tuple[int, int, str]  # text from the first to the second offset replaced by the third
+
+
+def _apply_cuts(text: AnyStr, cuts: list[_Cut]) -> AnyStr:
+    """``text`` with each cut made (in page order; a str, or its image: the same cuts)."""
+    pieces, last = [], 0
+    for keep_end, end, quote in cuts:
+        pieces.append(text[last:keep_end])
+        pieces.append(quote if isinstance(text, str) else quote.encode("ascii"))
+        last = end
+    pieces.append(text[last:])
+    return text[:0].join(pieces)
+
+
 def _cut_tags_with_quoted_angles(
     html: str,
     raw_text: _RawText,
     pos: int = 0,
     image: bytes | None = None,
     search: Callable[[int], re.Match[bytes] | None] | None = None,
-) -> str:
-    """Cut long tags holding a quoted ``<`` or ``>`` (``<div a=">" c0 c1 …>``), which the
-    ``[^<>]`` scan sees end at that character while the tokenizer reads on: their extent is
-    read with quoting, then cut like any long tag. ``pos``: where the first such value is
-    (none before it). ``image``: the page's :func:`html_image`, read instead of the str;
-    ``search``: its :func:`_image_search`, when the caller has it."""
+) -> list[_Cut]:
+    """The cuts of long tags holding a quoted ``<`` or ``>`` (``<div a=">" c0 c1 …>``),
+    which the ``[^<>]`` scan sees end at that character while the tokenizer reads on: their
+    extent is read with quoting, then cut like any long tag. ``pos``: where the first such
+    value is (none before it). ``image``: the page's :func:`html_image`, read instead of the
+    str; ``search``: its :func:`_image_search`, when the caller has it."""
     if image is None:
         str_search = partial(_QUOTED_ANGLE.search, html)
-        return _cut_quoted(html, html, raw_text, pos, str_search, _TAG_REST, "<>")
+        return _quoted_cuts(html, html, raw_text, pos, str_search, _TAG_REST, "<>")
     search = search or _image_search(image)
-    return _cut_quoted(image, html, raw_text, pos, search, _TAG_REST_IN_IMAGE, b"<>")
+    return _quoted_cuts(image, html, raw_text, pos, search, _TAG_REST_IN_IMAGE, b"<>")
 
 
-def _cut_quoted(
+def _quoted_cuts(
     text: AnyStr,
     html: str,
     raw_text: _RawText,
@@ -490,11 +504,12 @@ def _cut_quoted(
     search: Callable[[int], re.Match[AnyStr] | None],
     tag_rest: re.Pattern[AnyStr],
     angles: AnyStr,
-) -> str:
+) -> list[_Cut]:
     """:func:`_cut_tags_with_quoted_angles`, reading ``text`` (``html`` or its image);
     ``angles``: ``<>`` in its type."""
     lt, gt = angles[:1], angles[1:]
-    pieces, last = [], 0
+    cuts: list[_Cut] = []
+    last = 0
     while (q := search(pos)) is not None:
         start = text.rfind(lt, last, q.start())
         pos = q.end()
@@ -511,9 +526,9 @@ def _cut_quoted(
         tag = html[start:end]
         keep = _tag_keep(tag)
         if keep < len(tag) and not raw_text(start):
-            pieces.append(html[last : start + keep] + _open_quote(tag[:keep]))
+            cuts.append((start + keep, end, _open_quote(tag[:keep])))
             last = end
-    return "".join(pieces) + html[last:] if pieces else html
+    return cuts
 
 
 def _closes_at_least(html: str, need: int) -> bool:
@@ -610,28 +625,30 @@ def parse_input(html: str, image: bytes | None = None) -> str:
     search = None if image is None else _image_search(image)
     first = _QUOTED_ANGLE.search(html) if search is None else search(0)
     if first is not None:  # a quoted "<" or ">": the long-tag scan stops there
-        cut = _cut_tags_with_quoted_angles(html, raw_text, first.start(), image, search)
-        if cut is not html:
-            html, raw_text, image = cut, _RawText(cut), None
+        cuts = _cut_tags_with_quoted_angles(html, raw_text, first.start(), image, search)
+        if cuts:  # (the image of the cut page is the page's image cut the same way)
+            html = _apply_cuts(html, cuts)
+            raw_text = _RawText(html)
+            image = None if image is None else _apply_cuts(image, cuts)
     counts: tuple[int, int | None] | None = None
     if image is not None:
         opening, closing, long_tags = _tag_shapes(html, image)
         counts = opening, closing
     else:
         long_tags = [m.span() for m in _LONGISH_TAG.finditer(html)]
-    pieces, last = [], 0
+    cuts = []
     for start, end in long_tags:
         if image is not None and _surely_kept(image, start, end):
             continue
         tag = html[start:end]
         keep = _tag_keep(tag)
         if keep < len(tag) and not raw_text(start):
-            pieces.append(html[last : start + keep] + _open_quote(tag[:keep]))
-            last = end
-    if pieces:
-        html = "".join(pieces) + html[last:]
+            cuts.append((start + keep, end, _open_quote(tag[:keep])))
+    if cuts:
+        # what is cut holds no "<" and keeps the one at the tag's start (keep >= 2): the
+        # counts of "<" and "</" stay as they were
+        html = _apply_cuts(html, cuts)
         raw_text = _RawText(html)
-        counts = None
     opening = html.count("<") if counts is None else counts[0]
     need = (opening - MAX_OPEN_TAGS + 1) // 2
     if opening <= MAX_OPEN_TAGS or (
