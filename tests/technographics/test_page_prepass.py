@@ -5,6 +5,8 @@ same parser input (checked on generated HTML with hostile shapes and on every po
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -90,3 +92,41 @@ def test_a_page_of_many_quoted_angles_is_searched_by_re(monkeypatch: pytest.Monk
     assert parse_input(html, image) == parse_input(html) != html
     page = Page(url="https://a.example/", html=html)
     assert len(page.tree.css("div")[0].attributes) == MAX_TAG_ATTRIBUTES
+
+
+# --- the script/style scan's searches --------------------------------------------------------
+
+_SCRIPT_PARTS = ["<!--", "-->", "<script>", "</script>", "</SCRIPT ", "</script", "<\u017fcript>"]
+_SCRIPT_PARTS += ["</\u017fcript>", "<script/", "a", "<", "-", "!", "\n", "</style>", "é"]
+
+
+@given(st.lists(st.sampled_from(_SCRIPT_PARTS), max_size=25))
+@settings(max_examples=500, deadline=None)
+def test_script_end_is_the_tokenizer_states_read_token_by_token(parts: list[str]) -> None:
+    text = "".join(parts)
+    for at in range(len(text) + 1):
+        assert page_mod._script_end(text, at) == page_mod._escaped_script_end(text, at)
+
+
+_WS = "\t\n\f\r "
+
+
+_SEARCHED_PARTS = [*_SCRIPT_PARTS, "</Style>", "</STYLE\t", "</title>", "<![CDATA[", "<svg "]
+_SEARCHED_PARTS += ["</b>", "<P", "<\u0130", "</\u017ftyle>"]
+
+
+@given(st.lists(st.sampled_from(_SEARCHED_PARTS), max_size=20))
+@settings(max_examples=300, deadline=None)
+def test_searches_read_as_before(parts: list[str]) -> None:
+    """The closing-tag and foreign-content searches were reshaped to start with a literal
+    (which ``re`` looks for quickly): they find what the former patterns found."""
+    text = "".join(parts)
+    for name, pattern in page_mod._CLOSE.items():
+        former = re.compile(rf"</{name}[{_WS}/>]", re.I)
+        assert [m.span() for m in pattern.finditer(text)] == [
+            m.span() for m in former.finditer(text)
+        ]
+    former_foreign = re.compile(rf"<!--|<!\[CDATA\[|<(/?)([A-Za-z][^{_WS}/>]*)")
+    assert [m.groups() + m.span() for m in page_mod._FOREIGN_TOKEN.finditer(text)] == [
+        m.groups() + m.span() for m in former_foreign.finditer(text)
+    ]

@@ -178,13 +178,15 @@ _FOREIGN_NAMES = _words(
     " mspace mpadded mphantom menclose mstyle merror mmultiscripts mprescripts none"
     " maligngroup malignmark mlabeledtr mglyph"
 )
-_FOREIGN_TOKEN = re.compile(rf"<!--|<!\[CDATA\[|<(/?)([A-Za-z][^{_WS}/>]*)")
+_FOREIGN_TOKEN = re.compile(rf"<(?:!--|!\[CDATA\[|(/?)([A-Za-z][^{_WS}/>]*))")
 _INTEGRATION_CLOSE = re.compile(rf"</([A-Za-z-]+)[{_WS}]*>")
 _SCRIPT_TOKEN = re.compile(rf"<!--|-->|<(/?)(?i:script)[{_WS}/>]")
+_SCRIPT_CLOSE = re.compile(rf"</(?i:script)[{_WS}/>]")
 
 
 def _close_tag(name: str) -> re.Pattern[str]:
-    return re.compile(rf"</{name}[{_WS}/>]", re.I)
+    # (case-insensitive past the literal "</", which re then looks for a byte at a time)
+    return re.compile(rf"</(?i:{name})[{_WS}/>]")
 
 
 _CLOSE = {name: _close_tag(name) for name in _RAW_ELEMENTS.split("|")}
@@ -203,7 +205,18 @@ def _comment_end(html: str, at: int) -> int:
 def _script_end(html: str, at: int) -> int:
     """Where the script text starting at ``at`` ends: the first ``</script`` outside the
     tokenizer's double-escaped state (``<!-- … <script> … </script> … -->`` inside a script
-    does not end it)."""
+    does not end it). Only a ``<!--`` leaves the plain state, so a script without one
+    before its first ``</script`` ends there (one search from a literal ``</``); the others
+    are read by :func:`_escaped_script_end`."""
+    close = _SCRIPT_CLOSE.search(html, at)
+    stop = len(html) if close is None else close.start()
+    if html.find("<!--", at, stop) < 0:
+        return stop
+    return _escaped_script_end(html, at)
+
+
+def _escaped_script_end(html: str, at: int) -> int:
+    """:func:`_script_end` by the tokenizer's script states, token by token."""
     state = 0  # 0 script data, 1 escaped (after <!--), 2 double escaped (then <script)
     pos = at
     while (m := _SCRIPT_TOKEN.search(html, pos)) is not None:
