@@ -1,12 +1,13 @@
-"""The points table does not depend on which side of a yes/no trait the data spells out.
+"""The points table does not depend on how the data spells a fact.
 
-A trait and its complement ("contract: two year" / "not two year", "charges ≥ $1K" /
-"< $1K") are one parameter once the model has an intercept. The scorecard gives liblinear the
+A trait and its complement ("phone service: yes" / "no", "charges ≥ $1K" / "< $1K") are one
+parameter once the model has an intercept, and so are two columns holding the same accounts
+("no internet service" in six Telco columns). The scorecard keeps the first column of each
+such group (also when they differ on a few accounts, e.g. missing values), gives liblinear the
 sparser side of every column (its L1 solver slows down on dense columns: 9.7 → 1.7 CPU s on
 the Telco penalty path) and turns the weights back. These tests fail if the weights are not
-turned back (wrong sign, or an intercept that no longer calibrates), and if the fitted model
-depends on the spelling: given the data as it is or with dense columns complemented, the
-solver sees the same matrix, so the scores are the same to rounding.
+turned back (wrong sign, or an intercept that no longer calibrates), if one fact gets points
+on several lines, and if the fitted model depends on the spelling.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from icpkit.discovery.scorecard import fit_points
+from icpkit.discovery.scorecard import distinct_columns, fit_points
 
 
 def _base(seed: int, n: int = 2_000) -> tuple[np.ndarray, np.ndarray]:
@@ -56,3 +57,31 @@ def test_complementing_columns_negates_their_weights_and_keeps_every_score(
     assert a.signal_p == b.signal_p  # the gate's statistic is the same on either side
     np.testing.assert_allclose(b.coef, np.where(f, -a.coef, a.coef), atol=1e-9)
     np.testing.assert_allclose(_scores(b, X ^ f), _scores(a, X), atol=1e-8)
+
+
+def test_one_fact_spelled_in_several_columns_gets_one_line_and_the_same_scores() -> None:
+    X, y = _base(3)
+    n = len(y)
+    rng = np.random.default_rng(3)
+    # "< $1K" beside "≥ $1K" with 0.3% of the values missing (neither holds there)
+    missing = rng.random(n) < 0.003
+    near = ~X[:, 1] & ~missing
+    X_aug = np.column_stack([X, X[:, 0], ~X[:, 0], ~X[:, 2], near])
+    plain = fit_points(X, y, random_state=0)
+    spelled = fit_points(X_aug, y, random_state=0)
+    assert plain.penalty_c is not None
+    # the copies, complements and the near-complement get no points of their own ...
+    assert np.all(spelled.coef[X.shape[1] :] == 0)
+    # ... and the model is the one fitted on the facts spelled once
+    np.testing.assert_allclose(spelled.coef[: X.shape[1]], plain.coef, atol=1e-9)
+    np.testing.assert_allclose(_scores(spelled, X_aug), _scores(plain, X), atol=1e-8)
+
+
+def test_columns_that_differ_on_more_accounts_stay_apart() -> None:
+    X, y = _base(4)
+    rng = np.random.default_rng(4)
+    # a copy of trait 0 that differs on 3% of accounts is a trait of its own
+    other = X[:, 0] ^ (rng.random(len(y)) < 0.03)
+    X_aug = np.column_stack([X, other])
+    kept = distinct_columns(X_aug, X_aug.sum(axis=0))
+    assert list(kept) == list(range(X_aug.shape[1]))
