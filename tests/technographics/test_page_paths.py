@@ -290,12 +290,13 @@ _DECODE_PARTS = [
 ]
 
 
-@given(st.lists(st.sampled_from(_DECODE_PARTS), max_size=30))
+@given(st.lists(st.sampled_from([*_DECODE_PARTS, "&AMP;" * 300]), max_size=30))
 @settings(max_examples=500, deadline=None)
 def test_decoded_image_is_the_image_of_the_unescaped_page(parts: list[str]) -> None:
     html = "".join(parts)
     expected = prefilter_image(unescape(html)).lower()
     assert charrefs.decoded_image(html, html_image(html)) == expected
+    assert charrefs._decoded_image_whole(html) == expected
     page = Page(url="https://a.example/", html=html)
     assert charrefs.decoded_html(page) == (expected.decode("latin-1"), expected)
 
