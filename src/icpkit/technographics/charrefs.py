@@ -158,9 +158,12 @@ def decoded_image(html: str, image: bytes) -> bytes:
     pieces: list[bytes] = []
     last = 0
     match = _UNESCAPE_REF_IN_IMAGE.match
+    # (~0.7 µs a reference here, ~3 µs a KiB decoded whole: past one reference in 256
+    # bytes, an entity flood, the page is decoded whole)
+    most = 2 * max(_FIND_LIMIT, len(image) >> 8)
     at = image.find(b"&")
     while at >= 0:
-        if len(pieces) > 2 * _FIND_LIMIT:  # a page of many: decoded whole instead
+        if len(pieces) > most:
             return _decoded_image_whole(html)
         m = match(image, at)
         if m is None:
