@@ -122,7 +122,7 @@ def test_searches_read_as_before(parts: list[str]) -> None:
     (which ``re`` looks for quickly): they find what the former patterns found."""
     text = "".join(parts)
     for name, pattern in page_mod._CLOSE.items():
-        former = re.compile(rf"</{name}[{_WS}/>]", re.I)
+        former = re.compile(rf"</{name}[{_WS}/>]", re.I | re.A)  # (ASCII letter case only)
         assert [m.span() for m in pattern.finditer(text)] == [
             m.span() for m in former.finditer(text)
         ]
@@ -130,3 +130,60 @@ def test_searches_read_as_before(parts: list[str]) -> None:
     assert [m.groups() + m.span() for m in page_mod._FOREIGN_TOKEN.finditer(text)] == [
         m.groups() + m.span() for m in former_foreign.finditer(text)
     ]
+
+
+# --- whether a position is script/style text -------------------------------------------------
+
+_RAW_PARTS = [
+    "<script>",
+    "<script src=x>",
+    "</script>",
+    "<SCRIPT type='a>b'>",
+    "<\u017fcript>",
+    "<scripts>",
+    "<style>",
+    "</style>",
+    "<style-x>",
+    "<!--",
+    "-->",
+    "<textarea>",
+    "</textarea>",
+    "<svg>",
+    "</svg>",
+    "<p title='<script>'>",
+    "<frameset>",
+    "<plaintext>",
+    "<script",
+    "x",
+    "<",
+    "é",
+]
+
+
+@given(st.lists(st.sampled_from(_RAW_PARTS), max_size=20))
+@settings(max_examples=500, deadline=None)
+def test_raw_text_answers_with_the_image_bound_as_the_scan(parts: list[str]) -> None:
+    """The bound from each opener's would-be span only ever answers "no" where the scan
+    does: asked about every position in page order, and about each one afresh."""
+    html = "".join(parts)
+    image = html_image(html)
+    plain = page_mod._RawText(html)
+    bounded = page_mod._RawText(html, image)
+    answers = [plain(at) for at in range(len(html) + 1)]
+    assert [bounded(at) for at in range(len(html) + 1)] == answers
+    for at in range(0, len(html) + 1, 7):
+        assert page_mod._RawText(html, image)(at) == answers[at]
+
+
+@pytest.mark.parametrize("name", ["\u017fcript", "scr\u0130pt", "scr\u0131pt", "\u017ftyle"])
+def test_only_ascii_letter_case_makes_a_script_or_style(name: str) -> None:
+    """The tokenizer lower-cases ASCII letters only: ``<ſcript>`` is an unknown element, not
+    script text, so a hostile tag after it is cut like any other (the scan read it as a
+    script, which ended in a KeyError or let the tag through)."""
+    wide = f"<div {_WIDE_ATTRIBUTES}>"
+    html = f"<p><{name}>{wide}<p id=end>x"
+    assert page_mod.raw_text_spans(html) == []
+    page = Page(url="https://a.example/", html=f'<div a="{"x" * 300}">' + html)
+    divs = page.tree.css("div")
+    assert len(divs[-1].attributes) == MAX_TAG_ATTRIBUTES
+    assert page.tree.css("script, style") == []
