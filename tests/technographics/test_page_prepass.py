@@ -132,47 +132,7 @@ def test_searches_read_as_before(parts: list[str]) -> None:
     ]
 
 
-# --- whether a position is script/style text -------------------------------------------------
-
-_RAW_PARTS = [
-    "<script>",
-    "<script src=x>",
-    "</script>",
-    "<SCRIPT type='a>b'>",
-    "<\u017fcript>",
-    "<scripts>",
-    "<style>",
-    "</style>",
-    "<style-x>",
-    "<!--",
-    "-->",
-    "<textarea>",
-    "</textarea>",
-    "<svg>",
-    "</svg>",
-    "<p title='<script>'>",
-    "<frameset>",
-    "<plaintext>",
-    "<script",
-    "x",
-    "<",
-    "é",
-]
-
-
-@given(st.lists(st.sampled_from(_RAW_PARTS), max_size=20))
-@settings(max_examples=500, deadline=None)
-def test_raw_text_answers_with_the_image_bound_as_the_scan(parts: list[str]) -> None:
-    """The bound from each opener's would-be span only ever answers "no" where the scan
-    does: asked about every position in page order, and about each one afresh."""
-    html = "".join(parts)
-    image = html_image(html)
-    plain = page_mod._RawText(html)
-    bounded = page_mod._RawText(html, image)
-    answers = [plain(at) for at in range(len(html) + 1)]
-    assert [bounded(at) for at in range(len(html) + 1)] == answers
-    for at in range(0, len(html) + 1, 7):
-        assert page_mod._RawText(html, image)(at) == answers[at]
+# --- script and style names --------------------------------------------------------------
 
 
 @pytest.mark.parametrize("name", ["\u017fcript", "scr\u0130pt", "scr\u0131pt", "\u017ftyle"])

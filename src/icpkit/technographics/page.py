@@ -185,7 +185,8 @@ _SCRIPT_CLOSE = re.compile(rf"</(?ai:script)[{_WS}/>]")
 
 
 def _close_tag(name: str) -> re.Pattern[str]:
-    # (case-insensitive past the literal "</", which re then looks for a byte at a time)
+    # (ASCII letter case only, as the tokenizer reads names; past the literal "</", which re
+    # looks for a byte at a time: re.I alone would take "</ſcript>" for "</script>")
     return re.compile(rf"</(?ai:{name})[{_WS}/>]")
 
 
@@ -376,32 +377,15 @@ def _open_quote(kept: str) -> str:
 class _RawText:
     """Whether a position lies inside script/style text (:func:`raw_text_spans`, found as far
     into the page as the questions go: the pre-pass asks about a few long tags, in page order,
-    and a scan of a whole 100 KiB page costs ~0.4 ms).
+    and a scan of a whole 100 KiB page costs ~0.4 ms)."""
 
-    With the page's :func:`html_image`, most answers "no" come first from a bound: every
-    span starts at the end of a ``<script`` or ``<style`` tag and ends where
-    :func:`raw_text_spans` ends it, so a position inside none of the spans every such
-    opener would start (found with ``bytes.find``; openers in comments, attributes or svg
-    only add spans) lies inside no span. The scan itself (its regex over all the markup)
-    runs only for a position the bound cannot clear.
-    """
-
-    def __init__(self, html: str, image: bytes | None = None) -> None:
-        self.html = html
-        self.image = image
+    def __init__(self, html: str) -> None:
         self.spans = _iter_raw_text_spans(html)
         self.done = False
         self.starts: list[int] = []
         self.ends: list[int] = []
-        self.bounds: list[tuple[int, int]] = []  # the span each opener would start
-        # the next "<script" and "<style" not yet in bounds (-1: none left)
-        self.next_opener = (
-            (-1, -1) if image is None else (image.find(b"<script"), image.find(b"<style"))
-        )
 
     def __call__(self, at: int) -> bool:
-        if self.image is not None and not self._may_hold(at):
-            return False
         while not self.done and (not self.starts or self.starts[-1] <= at):
             span = next(self.spans, None)
             if span is None:
@@ -411,38 +395,6 @@ class _RawText:
                 self.ends.append(span[1])
         i = bisect_right(self.starts, at) - 1
         return i >= 0 and at < self.ends[i]
-
-    def _may_hold(self, at: int) -> bool:
-        """Whether a span any ``<script``/``<style`` before ``at`` would start holds it."""
-        image, html = self.image, self.html
-        assert image is not None
-        while True:
-            script, style = self.next_opener
-            start = script if style < 0 or 0 <= script < style else style
-            if start < 0 or start >= at:
-                break
-            name = "script" if start == script else "style"
-            found = image.find(f"<{name}".encode("ascii"), start + 1)
-            self.next_opener = (found, style) if name == "script" else (script, found)
-            after = start + 1 + len(name)
-            if image[after : after + 1] not in _RAW_TEXT_FOLLOW:
-                continue  # (not that element's tag: <scripts>, <style-x>)
-            tag = _TAG_REST_IN_IMAGE.match(image, after)
-            assert tag is not None
-            if image[tag.end() - 1 : tag.end()] != b">":  # a tag running to the end
-                self.bounds.append((start, len(image)))
-                continue
-            begin = tag.end()
-            if name == "script":
-                end = _script_end(html, begin)
-            else:
-                close = _CLOSE["style"].search(html, begin)
-                end = close.start() if close else len(html)
-            self.bounds.append((begin, end))
-        return any(begin <= at < end for begin, end in self.bounds)
-
-
-_RAW_TEXT_FOLLOW = frozenset(bytes([c]) for c in b"\t\n\x0c\r />")
 
 
 _QUOTED_ANGLE = re.compile(rf"""=[{_WS}]*+(?:"[^"<>]*+[<>]|'[^'<>]*+[<>])""")
@@ -682,7 +634,7 @@ def parse_input(html: str, image: bytes | None = None) -> str:
     """
     if image is not None and len(image) != len(html):
         image = None  # (not this page's image)
-    raw_text = _RawText(html, image)
+    raw_text = _RawText(html)
     # (the image has the same "=", quotes and angles where html has them: the same answer)
     search = None if image is None else _image_search(image)
     first = _QUOTED_ANGLE.search(html) if search is None else search(0)
@@ -690,8 +642,8 @@ def parse_input(html: str, image: bytes | None = None) -> str:
         cuts = _cut_tags_with_quoted_angles(html, raw_text, first.start(), image, search)
         if cuts:  # (the image of the cut page is the page's image cut the same way)
             html = _apply_cuts(html, cuts)
+            raw_text = _RawText(html)
             image = None if image is None else _apply_cuts(image, cuts)
-            raw_text = _RawText(html, image)
     counts: tuple[int, int | None] | None = None
     if image is not None:
         opening, closing, long_tags = _tag_shapes(html, image)
@@ -710,7 +662,7 @@ def parse_input(html: str, image: bytes | None = None) -> str:
         # what is cut holds no "<" and keeps the one at the tag's start (keep >= 2): the
         # counts of "<" and "</" stay as they were
         html = _apply_cuts(html, cuts)
-        raw_text = _RawText(html, None if image is None else _apply_cuts(image, cuts))
+        raw_text = _RawText(html)
     opening = html.count("<") if counts is None else counts[0]
     need = (opening - MAX_OPEN_TAGS + 1) // 2
     if opening <= MAX_OPEN_TAGS or (
