@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from icpkit.technographics import Page, load_fingerprints
+from icpkit.technographics import selectors as selectors_mod
 from icpkit.technographics.hits import hs_collect_at, hs_compile, hyperscan_available
 from icpkit.technographics.matcher import Matcher
 from icpkit.technographics.patterns import fold_for_prefilter, prefilter_image
@@ -191,3 +192,28 @@ def test_pure_text_gate_stays_shut_on_pieces_inside_other_words(
     assert not pure._text_may_match(shut)
     opened = Page(url="https://a.example/", html=f"<html><body>{filler}Post<b>AG</b></body></html>")
     assert pure._text_may_match(opened)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    literals=st.lists(st.text(alphabet="abcé<>", min_size=1, max_size=6), max_size=20),
+    text=st.text(alphabet="abcé<> ", max_size=300),
+    threes=st.booleans(),
+)
+def test_ngram_filter_without_3_byte_windows_keeps_every_literal(
+    literals: list[str], text: str, threes: bool
+) -> None:
+    text = text + "".join(literals[::2])
+    got = _NgramFilter(sorted(set(literals)), threes=threes).candidates(text)
+    assert {lit for lit in literals if lit in text} <= got
+    if not threes:  # 3-byte literals are candidates without looking
+        assert {lit for lit in literals if len(lit.encode()) == 3} <= got
+
+
+def test_ngram_filter_marks_no_3_byte_windows_on_very_long_texts() -> None:
+    """A text past ``_THREES_MAX_BYTES`` reports its 3-byte literals without looking; the
+    longer ones are still filtered (and kept where they occur, up to the last window)."""
+    filler = "<p>lorem ipsum dolor</p>" * (selectors_mod._THREES_MAX_BYTES // 24 + 1)
+    ngrams = _NgramFilter(["xyz", "lorem", "zzzzq", "tail"])
+    assert ngrams.candidates(filler + "tail") == {"xyz", "lorem", "tail"}
+    assert ngrams.candidates("<p>lorem ipsum</p>" * 600) == {"lorem"}

@@ -284,7 +284,9 @@ class Matcher:
                 values.update(x for reqs in reqs_list for r in reqs or () for x in r)
             self._dom_attr_reqs.append(attr_reqs)
         self._dom_lits = selector_lits
-        self._dom_text_scan = LiteralScan(text_lits, self.native)
+        # (the pure engine's n-gram filter skips 3-byte windows here: half the marking of a
+        # long text; ``the``, ``but`` of a few dom text patterns are then always candidates)
+        self._dom_text_scan = LiteralScan(text_lits, self.native, threes=False)
         # a value also written with references (``&#116;rue``) counts; markup cannot be
         return (html_lits - raw_only) | values, raw_only - values
 
@@ -299,7 +301,11 @@ class Matcher:
         # the dom and text gates also look in the HTML with references decoded; the html
         # patterns do not, so that second scan looks for the gates' literals only
         self._decoded_scan = LiteralScan(
-            gate_lits, self.native, (), {x for x in gate_lits if x in REPEATED_MARKUP}
+            gate_lits,
+            self.native,
+            (),
+            {x for x in gate_lits if x in REPEATED_MARKUP},
+            threes=False,  # (as for the dom text literals)
         )
         # which gate literals (and word pieces) contain each ASCII character: only those
         # can appear once references that decode to that character are decoded

@@ -194,19 +194,25 @@ class _NgramFilter:
     _PICKS = 16
     _MULT = (np.uint32(0x85EBCA6B), np.uint32(0x9E3779B1))  # 3-, 4-byte windows
 
-    def __init__(self, literals: Sequence[str]) -> None:
+    def __init__(self, literals: Sequence[str], threes: bool = True) -> None:
         self.literals = list(literals)
+        # without 3-byte windows (half the marking), 3-byte literals always may occur
+        self._threes = threes
         rows, always = [], []
+        threes_of: set[str] = set()
         for i, lit in enumerate(self.literals):
             data = lit.encode("utf-8", "surrogatepass")
-            if len(data) < 3:
+            if len(data) < (3 if threes else 4):
                 always.append(i)
                 continue
+            if len(data) == 3:
+                threes_of.add(lit)
             slots = self._slots(data + b"\0", np.empty((2, len(data) - 2), np.uint32))
             grams = slots[1][:-1] if len(data) >= 4 else slots[0]  # (the pad's window: no)
             picks = np.linspace(0, len(grams) - 1, self._PICKS).round().astype(np.intp)
             rows.append((i, grams[picks]))
         self._always = {self.literals[i] for i in always}
+        self._three_byte = threes_of  # (candidates on texts of _THREES_MAX_BYTES or more)
         # what an image (one byte per character) cannot show: a literal with a non-ASCII
         # character, always a candidate there
         self._beyond_image = {lit for lit in self.literals if not lit.isascii()}
@@ -230,9 +236,9 @@ class _NgramFilter:
         np.right_shift(out, 32 - cls._BITS, out=out)
         return out
 
-    @classmethod
-    def _mark(cls, data: bytes, table: np.ndarray) -> None:
-        """Set the table slots of every 3- and 4-byte window of ``data`` (4 bytes or more).
+    def _mark(self, data: bytes, table: np.ndarray, threes: bool) -> None:
+        """Set the table slots of every 3- and 4-byte window of ``data`` (4 bytes or more),
+        or of every 4-byte one only (``threes`` off: setting slots is most of the cost).
 
         The work array is reused per thread: a fresh one of a page's size costs more in page
         faults than the arithmetic itself.
@@ -241,7 +247,14 @@ class _NgramFilter:
         work = getattr(_WORK, "slots", None)
         if work is None or work.shape[1] < n:
             work = _WORK.slots = np.empty((2, max(n, 1 << 17)), np.uint32)
-        table[cls._slots(data + b"\0", work[:, :n])] = True
+        if threes:
+            table[self._slots(data + b"\0", work[:, :n])] = True
+            return
+        four = work[1, : n - 1]  # (as ``_slots`` computes them, without the pad's window)
+        windows = np.ndarray((n - 1,), dtype="<u4", buffer=data, strides=(1,))
+        np.multiply(windows, self._MULT[1], out=four)
+        np.right_shift(four, 32 - self._BITS, out=four)
+        table[four] = True
 
     def candidates(self, text: str | bytes) -> set[str]:
         """Literals that may occur in ``text`` (every literal that does is included).
@@ -263,7 +276,10 @@ class _NgramFilter:
             table = _WORK.table = np.zeros(1 << self._BITS, dtype=np.bool_)
         else:
             table.fill(False)  # reused, like the work array: no page faults per call
-        self._mark(data, table)
+        threes = self._threes and len(data) < _THREES_MAX_BYTES
+        if not threes:
+            found |= self._three_byte
+        self._mark(data, table, threes)
         # one window per literal first, all of them for the few that pass (a tenth or less:
         # a page sets ~1% of the slots): gathering every window of ~3,000 literals cost
         # more than marking a 25 KiB script
@@ -277,6 +293,11 @@ class _NgramFilter:
 
 _WORK = threading.local()
 
+_THREES_MAX_BYTES = 1 << 18
+"""Texts this long or longer are marked without their 3-byte windows (half the marking of a
+1.5 MiB page: ~9 ms): the few 3-byte literals (``all``, ``end``, ``cdn``) are nearly always on
+so long a page, and are then candidates without looking."""
+
 _NGRAM_MIN_CHARS = 8192
 
 """Texts at least this long go through :class:`_NgramFilter` rather than Aho-Corasick."""
@@ -289,7 +310,8 @@ class LiteralScan:
     ``assumed`` literals are reported present without being looked for: markup that nearly
     every page repeats hundreds of times costs the scan more than it can save (Hyperscan's
     literal matcher confirms each occurrence), and every caller treats the answer as
-    "may occur" anyway, confirming with the regex.
+    "may occur" anyway, confirming with the regex. ``threes=False``: the n-gram filter
+    marks no 3-byte windows and reports 3-byte literals as candidates always.
     """
 
     def __init__(
@@ -299,6 +321,7 @@ class LiteralScan:
         tracked: Iterable[str] = (),
         assumed: Iterable[str] = (),
         caseless: bool = True,
+        threes: bool = True,
     ) -> None:
         literals = set(literals)
         self.assumed = frozenset(assumed) & literals
@@ -322,7 +345,7 @@ class LiteralScan:
             )
         else:
             self.automaton = build_automaton({lit: lit for lit in self.literals})
-            self.ngrams = _NgramFilter(self.literals)
+            self.ngrams = _NgramFilter(self.literals, threes)
 
     def positions(self, image: bytes) -> tuple[set[str], dict[str, list[int]]]:
         """Literals occurring in a text (Hyperscan only, given the text's :func:`.patterns.prefilter_image`),
