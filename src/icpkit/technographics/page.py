@@ -629,8 +629,11 @@ def parse_input(html: str, image: bytes | None = None) -> str:
     The checks are linear: a count of ``<`` vs ``</`` (C speed) decides whether the depth walk
     runs at all, the long-tag scan stops at the next ``<`` or ``>``, and the script/style
     spans are found only when a long tag or a deep page asks. ``image`` is the page's
-    :func:`html_image` when the caller has it (:attr:`Page.html_image`): the counts and the
-    long-tag scan are then read from it in one vectorised pass (same answer).
+    :func:`html_image` when the caller has it (:attr:`Page.html_image`): everything is then
+    read from it (same answer, tests compare): quoted angle brackets from one Hyperscan scan
+    where it is installed (:data:`NATIVE_PREPASS`), the counts and the long-tag scan in one
+    vectorised pass, each long tag's separators counted in its bytes before its str is
+    sliced; cuts are made on the image too, so a page cut once keeps these paths.
     """
     if image is not None and len(image) != len(html):
         image = None  # (not this page's image)
