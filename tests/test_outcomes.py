@@ -71,3 +71,47 @@ def test_few_best_customers_warn_and_say_why():
     o = label_outcomes(frame, schema)
     assert o.best.sum() == 10
     assert any("fewer than 30" in w and "unstable" in w for w in o.warnings)
+
+
+def _telco_like(n: int = 2_000, seed: int = 0) -> pl.DataFrame:
+    """Tenure decides who is best; total charges is tenure times the monthly charge (as on the
+    Telco export), monthly charges and headcount are only loosely related to it."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    tenure = rng.integers(1, 73, n)
+    monthly = rng.uniform(50, 110, n).round(2)
+    total = (tenure * monthly * rng.uniform(0.95, 1.05, n)).round(2)
+    employees = (tenure * 3 + rng.integers(0, 400, n)).astype(int)  # rank corr ~0.45
+    return pl.DataFrame(
+        {
+            "id": range(n),
+            "tenure": tenure,
+            "MonthlyCharges": monthly,
+            "TotalCharges": total,
+            "employees": employees,
+            "churned": rng.random(n) < 0.2,
+        }
+    )
+
+
+def test_an_attribute_that_restates_the_outcome_metric_is_named_in_a_warning():
+    frame, schema = _prep(_telco_like())
+    assert "tenure" in [c.name for c in schema.outcomes]  # the metric best customers rank by
+    o = label_outcomes(frame, schema)
+    echoes = [w for w in o.warnings if "may restate the outcome" in w]
+    # total charges is tenure x monthly charge; headcount moves with tenure only loosely
+    assert len(echoes) == 1
+    assert "'TotalCharges' moves with 'tenure'" in echoes[0]
+    assert 'ignore = ["TotalCharges"]' in echoes[0]
+
+
+def test_no_echo_warning_when_the_attributes_are_independent_of_the_outcome():
+    df = _telco_like(seed=1)
+    import numpy as np
+
+    shuffled = np.random.default_rng(1).permutation(df.height)
+    df = df.with_columns(pl.Series("TotalCharges", df["TotalCharges"].to_numpy()[shuffled]))
+    frame, schema = _prep(df)
+    o = label_outcomes(frame, schema)
+    assert not [w for w in o.warnings if "may restate the outcome" in w]

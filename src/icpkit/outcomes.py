@@ -195,11 +195,13 @@ def label_outcomes(
         c for c in outcome_cols if c.outcome in _METRIC_KINDS and frame.schema[c.name].is_numeric()
     ]
     composite = _composite(frame, metrics) if metrics else None
+    echoes: list[str] = []
     if composite is not None:
         best, worst, best_txt, worst_txt = _by_composite(composite, flags, metrics, spec)
         used = [c.name for c in metrics] + [
             c.name for c in outcome_cols if c.outcome in _FLAG_KINDS
         ]
+        echoes = outcome_echoes(frame, schema, metrics)
     elif flags.best.any() and flags.worst.any():
         best = flags.best & ~flags.worst
         worst = flags.worst
@@ -216,7 +218,50 @@ def label_outcomes(
             file=file,
             column=outcome_cols[0].source,
         )
-    return _finish(best, worst, best_txt, worst_txt, used, composite, [], n)
+    return _finish(best, worst, best_txt, worst_txt, used, composite, echoes, n)
+
+
+#: An attribute whose rank correlation with an outcome metric reaches this is reported as
+#: possibly restating the outcome.
+ECHO_RHO = 0.8
+
+
+def outcome_echoes(frame: pl.DataFrame, schema: Schema, metrics: list[ColumnInfo]) -> list[str]:
+    """Warnings for numeric attributes that move with an outcome metric best customers are
+    ranked by (|Spearman| ≥ ``ECHO_RHO`` over the accounts that have both).
+
+    Such a column may be a consequence of the outcome rather than a sign of it: on the Telco
+    export, total charges (0.89 with tenure, the default outcome) is tenure times the monthly
+    charge, and a model reading it "predicts" long tenure from spend that long tenure caused.
+    Whether it is known before the deal is the user's call, so this warns and does not drop.
+    """
+    attrs = [
+        c
+        for c in schema.attributes
+        if frame.schema[c.name].is_numeric() and frame.schema[c.name] != pl.Boolean
+    ]
+    numeric = [m for m in metrics if frame.schema[m.name].is_numeric()]
+    if not attrs or not numeric:
+        return []
+    exprs = []
+    for i, a in enumerate(attrs):
+        for j, m in enumerate(numeric):
+            both = pl.col(a.name).is_not_null() & pl.col(m.name).is_not_null()
+            x, y = pl.col(a.name).filter(both), pl.col(m.name).filter(both)
+            exprs.append(pl.corr(x, y, method="spearman").alias(f"{i}/{j}"))
+    row = frame.select(exprs).row(0, named=True)
+    out = []
+    for key, rho in row.items():
+        if rho is None or not abs(rho) >= ECHO_RHO:  # (NaN: a constant column)
+            continue
+        i, j = (int(v) for v in key.split("/"))
+        a, m = attrs[i], numeric[j]
+        out.append(
+            f"column {a.source!r} moves with {m.source!r}, which ranks best customers (rank "
+            f"correlation {rho:.2f}): it may restate the outcome rather than predict it; if it "
+            f'is only known after the fact, leave it out (columns config: ignore = ["{a.source}"])'
+        )
+    return out
 
 
 _METRIC_KINDS = (
