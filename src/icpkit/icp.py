@@ -18,9 +18,9 @@ How an ICP scores an account (the same in every engine, polars or SQL):
 * ``fit_score = round(100 · 1 / (1 + e^-raw), 1)`` for a qualified account: the weights are a
   logistic model fitted on the customer base, so the score is the modelled share of best
   customers among accounts like this one (the calibration table in the file shows predicted
-  against observed). A disqualified account's ``fit_score`` is 0: it ranks below every qualified
-  account. Every rounding is half up, ``floor(x · 10^d + 0.5) / 10^d``, spelled identically in
-  polars and SQL;
+  against observed), and at least 0.1 (``MIN_QUALIFIED_FIT``). A disqualified account's
+  ``fit_score`` is 0: it ranks below every qualified account. Every rounding is half up,
+  ``floor(x · 10^d + 0.5) / 10^d``, spelled identically in polars and SQL;
 * ``segment`` is the segment (its ``id``) with the largest own points (bonus if complete + its met
   criteria weights), null when no segment has positive points; ties go to the first in the file;
 * ``disqualified`` is true when any disqualifier is met (unknown does not disqualify);

@@ -35,7 +35,14 @@ from icpkit.columns.preparation import check_unique_ids
 from icpkit.criteria import Criterion
 from icpkit.errors import InputError, MissingColumnsError, UsageError
 from icpkit.icp import ICP, CalibrationRow
-from icpkit.scoring.plan import RAW_CLIP, Plan, ValueType, bind_reference_dates, build_plan
+from icpkit.scoring.plan import (
+    MIN_QUALIFIED_FIT,
+    RAW_CLIP,
+    Plan,
+    ValueType,
+    bind_reference_dates,
+    build_plan,
+)
 
 #: What a column the ICP reads but the input lacks does: stop, or count as unknown.
 Missing = Literal["error", "unknown"]
@@ -423,7 +430,9 @@ def score_exprs(plan: Plan, reasons: Reasons) -> list[list[pl.Expr]]:
         points.append(_add(_weighted(t, plan.points)))
     extra = [pl.col(f"{_PREFIX}p{len(plan.segments)}")] if plan.points else []
     raw = _add([_lit(plan.intercept), *extra, *p]).clip(-RAW_CLIP, RAW_CLIP)
-    fit_model = _round(_lit(100.0) * (_lit(1.0) / (_lit(1.0) + (-raw).exp())), 1)
+    fit_model = pl.max_horizontal(
+        _round(_lit(100.0) * (_lit(1.0) / (_lit(1.0) + (-raw).exp())), 1), _lit(MIN_QUALIFIED_FIT)
+    )
     disq, disq_by = _disqualifier_exprs(plan, t, met)
     # Disqualifiers act on the score itself: 0, below every qualified account.
     fit = pl.when(disq).then(_lit(0.0)).otherwise(fit_model) if plan.disqualifiers else fit_model

@@ -25,6 +25,10 @@ Dialect = Literal["duckdb", "postgres", "snowflake", "bigquery", "spark"]
 #: overflow/underflow, and beyond ±40 the score rounds to 0.0 or 100.0 anyway.
 RAW_CLIP = 40.0
 
+#: The lowest fit_score a qualified account gets: 0 is kept for disqualified accounts, so a
+#: qualified account whose modelled share rounds to 0.0 still ranks above every disqualified one.
+MIN_QUALIFIED_FIT = 0.1
+
 #: Reason codes pack two bits per criterion into a signed 64-bit integer: up to 31 criteria.
 MAX_CODE_CRITERIA = 31
 
@@ -210,6 +214,7 @@ def describe(criterion: Criterion) -> str:
 
 __all__ = [
     "MAX_CODE_CRITERIA",
+    "MIN_QUALIFIED_FIT",
     "OUTPUT_COLUMNS",
     "QUADRANTS",
     "RAW_CLIP",

@@ -31,6 +31,7 @@ from icpkit.criteria import Criterion, Operator
 from icpkit.errors import UsageError
 from icpkit.icp import ICP
 from icpkit.scoring.plan import (
+    MIN_QUALIFIED_FIT,
     OUTPUT_COLUMNS,
     RAW_CLIP,
     Dialect,
@@ -383,6 +384,7 @@ class _Compiler:
         raw = " + ".join([_d(plan.intercept), *extra, *p])
         raw = f"LEAST(GREATEST({raw}, {_d(-RAW_CLIP)}), {_d(RAW_CLIP)})"
         fit = _round(f"{_d(100.0)} * ({_d(1.0)} / ({_d(1.0)} + EXP(-({raw}))))", 1)
+        fit = f"GREATEST({fit}, {_d(MIN_QUALIFIED_FIT)})"
         if plan.disqualifiers:
             disq = "(" + " OR ".join(f"COALESCE({t[i]}, FALSE)" for i in plan.disqualifiers) + ")"
             whens = " ".join(
