@@ -48,22 +48,32 @@ def _criteria_table(rep: CohortReview) -> Table:
     ):
         t.add_column(col, overflow="fold")
     for r in rep.criteria:
-        flag = "" if r.discriminates else "[yellow]did not discriminate[/]"
+        flag = f"[yellow]{r.verdict}[/]" if r.verdict else ""
         if r.caveat:
             flag += f"\n[yellow]⚠ {escape(r.caveat)}[/]"
         fit = f"lift {_x(r.fit_lift)}, OR {r.fit_odds_ratio:.2g}" if r.fit_odds_ratio else "–"
         t.add_row(
-            f"{r.where} {r.role}",
+            r.role if r.where in ("disqualifiers", "timing") else f"{r.where} {r.role}",
             escape(r.label),
             f"{r.accounts:,}",
-            f"{_pct(r.win_rate)} [{_pct(r.win_rate_low)}–{_pct(r.win_rate_high)}]",
+            _rate_ci(r.win_rate, r.win_rate_low, r.win_rate_high),
             _pct(r.win_rate_without),
             _x(r.lift),
-            f"{r.odds_ratio:.2g} [{r.ci_low:.2g}–{r.ci_high:.2g}]",
+            # No odds ratio for a criterion no account meets (or every account meets).
+            f"{r.odds_ratio:.2g} [{r.ci_low:.2g}–{r.ci_high:.2g}]"
+            if r.accounts and r.known - r.accounts
+            else "–",
             fit,
             flag,
         )
     return t
+
+
+def _rate_ci(rate: float, low: float, high: float) -> str:
+    """A win rate with its interval, or a plain dash when no account is in the group."""
+    if not math.isfinite(rate):
+        return "–"
+    return f"{_pct(rate)} [{_pct(low)}–{_pct(high)}]"
 
 
 def _groups_table(rep: CohortReview) -> Table:
@@ -76,7 +86,7 @@ def _groups_table(rep: CohortReview) -> Table:
             escape(g.name),
             f"{g.accounts:,}",
             f"{g.won:,}",
-            f"{_pct(g.win_rate)} [{_pct(g.low)}–{_pct(g.high)}]",
+            _rate_ci(g.win_rate, g.low, g.high),
             _x(g.lift),
         )
     return tt
@@ -113,7 +123,9 @@ def _render_review(run: ReviewRun) -> None:
             )
     console.rule("[bold]Proposal")
     if not run.proposal.changes:
-        console.print("No change proposed: the cohort is consistent with the ICP.")
+        console.print(
+            "No change proposed: nothing in this cohort confidently contradicts a criterion."
+        )
     for ch in run.proposal.changes:
         console.print(f"• {escape(ch.describe())}")
 
@@ -209,7 +221,13 @@ def status_cmd(
         ),
     ] = None,
     drift_threshold: Annotated[
-        float, typer.Option("--drift-threshold", help="Allowed fall in the share of wins selected.")
+        float,
+        typer.Option(
+            "--drift-threshold",
+            min=0.0,
+            max=1.0,
+            help="Allowed fall in the share of wins selected, a fraction (0.15 = 15 points).",
+        ),
     ] = 0.15,
     review_days: Annotated[
         int | None,
@@ -259,7 +277,11 @@ def status_cmd(
             )
             if st.drift is not None:
                 word = "[red]drift[/]" if st.drifted else "within threshold"
-                line += f"; change {-st.drift:+.0%} ({word}, threshold {st.drift_threshold:.0%})"
+                # A difference of two shares is in percentage points, not a percent change.
+                line += (
+                    f"; change {-100 * st.drift:+.0f} percentage points ({word}: allowed fall "
+                    f"{100 * st.drift_threshold:.0f})"
+                )
             console.print(line)
     for n in st.notes:
         err_console.print(f"[yellow]note:[/] {escape(n)}")

@@ -72,7 +72,7 @@ class Proposal:
 
     def summary(self) -> str:
         if not self.changes:
-            return "no change: the cohort is consistent with the ICP"
+            return "no change: nothing in this cohort confidently contradicts a criterion"
         counts: dict[str, int] = {}
         for c in self.changes:
             counts[c.action] = counts.get(c.action, 0) + 1

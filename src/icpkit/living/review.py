@@ -67,6 +67,21 @@ class CriterionResult:
     def label(self) -> str:
         return self.criterion.describe()
 
+    @property
+    def judged(self) -> bool:
+        """Whether the cohort can say anything about this criterion: at least ``SMALL_GROUP``
+        known accounts meet it and as many are known not to. With fewer (none at all, on the
+        Crunchbase export's later years for "founded before 2000"), a test that finds no
+        difference is no evidence that the criterion stopped working."""
+        return self.accounts >= SMALL_GROUP and self.known - self.accounts >= SMALL_GROUP
+
+    @property
+    def verdict(self) -> str | None:
+        """The word a reader gets: None when it discriminates as it should."""
+        if not self.judged:
+            return "too few accounts to judge"
+        return None if self.discriminates else "did not discriminate"
+
 
 @dataclass(frozen=True)
 class GroupResult:
@@ -119,7 +134,13 @@ class CohortReview:
 
     @property
     def not_discriminating(self) -> list[CriterionResult]:
-        return [r for r in self.criteria if not r.discriminates]
+        """Criteria the cohort could judge and that did not set winners apart."""
+        return [r for r in self.criteria if r.judged and not r.discriminates]
+
+    @property
+    def unjudged(self) -> list[CriterionResult]:
+        """Criteria too few cohort accounts meet (or fail) for any verdict."""
+        return [r for r in self.criteria if not r.judged]
 
 
 def _criteria_of(icp: ICP) -> list[tuple[str, Role_, int, Criterion]]:

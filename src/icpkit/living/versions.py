@@ -1,7 +1,8 @@
 """Versions of an ICP: a readable diff between two, and whether one has gone stale.
 
 :func:`diff` compares two ICPs the way a reviewer reads them (criteria, weights, thresholds,
-segments, disqualifiers, timing signals: added, removed or changed), not line by line.
+segments, disqualifiers, timing signals, the points table: added, removed or changed), not line
+by line.
 :func:`status` says how old an ICP is, when its review is due and whether recent wins still look
 like the wins it was fitted on (drift), so a scheduled job can fail when it needs attention.
 """
@@ -75,9 +76,18 @@ def _w(c: Criterion) -> str:
 
 
 def _criteria_diff(
-    section: str, old: Sequence[Criterion], new: Sequence[Criterion], what: str
+    section: str,
+    old: Sequence[Criterion],
+    new: Sequence[Criterion],
+    what: str,
+    *,
+    changed_tests: bool = True,
 ) -> list[DiffEntry]:
-    """Match by identical test, then by column and operator (a changed test), else add/remove."""
+    """Match by identical test, then by column and operator (a changed test), else add/remove.
+
+    ``changed_tests=False`` pairs identical tests only: a points table holds several thresholds
+    on one column (≥ $1K, ≥ $3K, ≥ $6K), and pairing them by column would report made-up edits.
+    """
     out: list[DiffEntry] = []
     left = list(range(len(old)))
     right = list(range(len(new)))
@@ -88,7 +98,7 @@ def _criteria_diff(
             pairs.append((i, j))
             left.remove(i)
             right.remove(j)
-    for i in list(left):
+    for i in list(left if changed_tests else []):
         j = next(
             (
                 j
@@ -148,6 +158,10 @@ def diff(old: ICP, new: ICP) -> IcpDiff:
     e = _profile_diff(old, new) + _segments_diff(old, new)
     e += _criteria_diff("Disqualifiers", old.disqualifiers, new.disqualifiers, "disqualifier")
     e += _criteria_diff("Timing", old.scoring.timing, new.scoring.timing, "timing signal")
+    # The points table is what fit_score adds up: a diff that leaves it out hides most changes.
+    e += _criteria_diff(
+        "Points", old.scoring.points, new.scoring.points, "points for", changed_tests=False
+    )
     e += _thresholds_diff(old, new) + _personas_diff(old, new)
     for change, subject, detail in insight_changes(old.insights, new.insights):
         e.append(DiffEntry("Insights", change, subject, detail))  # type: ignore[arg-type]
