@@ -271,3 +271,30 @@ def test_the_installed_script_keeps_exit_codes_and_one_line_errors(
     assert proc.returncode == code, proc.stderr
     assert "Traceback" not in proc.stderr
     assert words in (proc.stderr if code else proc.stdout)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "words"),
+    [
+        (
+            "format: 1\nname: [x\n",
+            3,
+            "expected ',' or ']', but got '<stream end>' (while parsing a flow sequence that "
+            "starts on line 2)",
+        ),
+        ('format: 1\nname: "x\n', 3, "(while scanning a quoted scalar that starts on line 2)"),
+        ("format: 1\n\tname: x\n", 2, "found character '\\t' that cannot start any token"),
+    ],
+)
+def test_malformed_icp_yaml_is_one_plain_line(
+    icp_cli, tmp_path: Path, text: str, line: int, words: str
+) -> None:  # type: ignore[no-untyped-def]
+    """PyYAML's own message spans several lines and quotes the source under a caret; the user
+    gets the problem, its line and where the construct began, on one line."""
+    bad = tmp_path / "icp.yaml"
+    bad.write_text(text, encoding="utf-8")
+    r = icp_cli("report", str(bad), "-o", str(tmp_path / "r.md"))
+    err = _one_line_error(r)
+    assert r.code == 1
+    assert f"icp.yaml:{line}: not valid YAML: " in err and words in err, err
+    assert "^" not in err and "<unicode string>" not in err

@@ -430,7 +430,12 @@ class ICP(_Model):
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line = mark.line + 1 if mark is not None else None
-            raise IcpFileError(f"not valid YAML: {exc}", file=file, line=line) from None
+            # One line: PyYAML's str() spans several, quoting the source with a caret.
+            what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            context, cmark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+            if context and cmark is not None:
+                what += f" ({context} that starts on line {cmark.line + 1})"
+            raise IcpFileError(f"not valid YAML: {what}", file=file, line=line) from None
         if not isinstance(data, dict):
             raise IcpFileError("an ICP file must be a mapping at the top level", file=file, line=1)
         try:
