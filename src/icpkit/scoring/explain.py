@@ -15,7 +15,9 @@ into text by working on the distinct codes only and joining back, for example::
     met: industry is saas (+0.6 pts); employees 200–1,000 (+0.4 pts) | failed: region is emea (+0.3 pts) | unknown: tech stack has shopify plus
 
 A criterion that carries points shows them (log-odds, as in the ICP file); failing a criterion
-with negative points is not listed as a reason against.
+with negative points is not listed as a reason against. A segment whose must-haves are all met
+shows its bonus first among the met ("segment seg-1: every must-have met (+2.3 pts)"), so the
+points listed under ``met`` plus the intercept are the score's log-odds.
 
 Disqualifiers show under ``disqualified`` when they fire and timing signals under ``timing`` when
 met; a disqualifier that did not fire, or a timing signal that is absent, is not a reason.
@@ -127,6 +129,16 @@ def _text_expr(code: pl.Expr, icp: ICP) -> pl.Expr:
         else:
             groups["timing"].append(pl.when(st == 1).then(label))
         groups["unknown"].append(pl.when(st == 2).then(label))
+    # A segment's bonus is points too: without it the reasons of a segment's accounts do not add
+    # up to their score (seg-1 on the Telco export: +2.3 log-odds nowhere in the text).
+    for sp in plan.segments:
+        if not sp.bonus or not sp.must:
+            continue
+        complete = pl.all_horizontal(
+            [_state_expr(code, i, plan.packed_codes) == 1 for i in sp.must]
+        )
+        label = pl.lit(f"segment {sp.id}: every must-have met ({sp.bonus:+.2g} pts)")
+        groups["met"].insert(0, pl.when(complete).then(label))
     parts = []
     for name, items in groups.items():
         if not items:
