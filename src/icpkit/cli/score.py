@@ -170,9 +170,13 @@ def sql_cmd(
         ),
     ] = None,
 ) -> None:
-    """Print SQL that scores the table inside your warehouse."""
+    """Print SQL that scores the table inside your warehouse.
+
+    The query returns `reasons` as a compact code; the comment lines before it say which
+    criterion each position or base-4 digit stands for.
+    """
     from icpkit.scoring import compile_sql
-    from icpkit.scoring.sql import header_map
+    from icpkit.scoring.sql import header_map, reasons_legend
 
     _check_name(table, "--table")
     if view is not None:
@@ -192,6 +196,7 @@ def sql_cmd(
         raw=raw,
         columns=columns,
     )
+    console.print(reasons_legend(icp), markup=False, highlight=False, soft_wrap=True)
     console.print(sql, markup=False, highlight=False, soft_wrap=True)
 
 

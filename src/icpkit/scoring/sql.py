@@ -684,4 +684,32 @@ def _with_rank(scored: str, *, materialized: bool) -> str:
     )
 
 
-__all__ = ["DIALECTS", "compile_sql", "header_map"]
+def reasons_legend(icp: ICP) -> str:
+    """SQL comment lines saying how to read the query's ``reasons`` column.
+
+    The warehouse gets the compact code (sentences for every row would cost more than the
+    scoring); without this legend a reader of ``icp sql`` output sees ``'--++-?'`` or a large
+    integer under "reasons" and no way to tell what it says.
+    """
+    plan = build_plan(icp)
+    if not plan.tests:
+        return "-- reasons: 0 (the ICP has no criteria)"
+    if plan.packed_codes:
+        head = (
+            "-- reasons: an integer, the sum over criteria i (numbered from 0) of state_i * 4^i, "
+            "state 1 = met, 2 = unknown, 0 = failed; criterion i:"
+        )
+    else:
+        head = (
+            "-- reasons: one character per criterion (the i-th, numbered from 0), "
+            "'+' met, '?' unknown, '-' failed; criterion i:"
+        )
+    lines = [head]
+    for i, (c, role) in enumerate(zip(plan.tests, plan.roles, strict=True)):
+        what = "" if role == "fit" else f" ({role})"
+        text = " ".join(c.describe().split())  # one line each, whatever the label holds
+        lines.append(f"--   {i}: {text}{what}")
+    return "\n".join(lines)
+
+
+__all__ = ["DIALECTS", "compile_sql", "header_map", "reasons_legend"]
