@@ -28,7 +28,7 @@ def _render_scored(result: ScoreResult, top: int) -> None:
     console.print(tiers)
     quads = ", ".join(f"{q}: {n:,}" for q, n in result.quadrants.items())
     console.print(f"quadrants — {escape(quads)}; disqualified: {result.disqualified:,}")
-    for note in result.warnings:  # how values were read (number conventions), said plainly
+    for note in result.warnings:  # how values were read, columns the ICP lacked: said plainly
         console.print(f"[yellow]note:[/yellow] {escape(note)}")
     if top > 0 and result.top.height:
         console.print(_top_table(result, top))

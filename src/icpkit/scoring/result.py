@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -12,12 +12,13 @@ from typing import cast
 
 import polars as pl
 
+from icpkit.columns.names import resolve_columns
 from icpkit.columns.parsing import NumberConventionWarning
 from icpkit.errors import InputError
 from icpkit.icp import ICP
 from icpkit.scoring.engine import EngineName, Missing, Reasons, score, score_lazy
 from icpkit.scoring.explain import expand_reasons
-from icpkit.scoring.plan import QUADRANTS
+from icpkit.scoring.plan import QUADRANTS, build_plan
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,9 @@ class ScoreResult:
 
     ``warnings`` say how the file was read where it was not plain: which number convention each
     text number column was read in (``6.515`` as 6515 in a European export), and ambiguous or
-    mixed columns. They are part of the result (``icp score`` prints them), not stray warnings.
+    mixed columns; and, scoring with ``missing="unknown"``, which of the ICP's columns the file
+    lacks (:func:`missing_columns_note`). They are part of the result (``icp score`` prints
+    them), not stray warnings.
     """
 
     rows: int
@@ -135,7 +138,30 @@ def score_file(
             stream=stream,
             on_stage=on_stage,
         )
-    return replace(result, warnings=tuple(notes))
+    return replace(result, warnings=(*notes, *result.warnings))
+
+
+def missing_columns_note(columns: Sequence[str], icp: ICP) -> str | None:
+    """What scoring a file without some of the ICP's columns means, in one line (or None).
+
+    With ``missing="unknown"`` those criteria are unknown for every account and unknown adds no
+    points, so an account gets fewer points than it would with the data: on the Crunchbase
+    export scored with the Telco ICP every account came out tier D, "poor fit", with nothing
+    said. The scores stand; the note says why they are low.
+    """
+    wanted = list(build_plan(icp).columns())
+    found = resolve_columns(list(columns), wanted)
+    absent = [w for w in wanted if w not in found]
+    if not absent:
+        return None
+    shown = ", ".join(repr(c) for c in absent[:5]) + (
+        f" and {len(absent) - 5} more" if len(absent) > 5 else ""
+    )
+    return (
+        f"{len(absent)} of the {len(wanted)} columns the ICP reads are not in the file ({shown}): "
+        "their criteria are unknown for every account and add no points, so fit scores and "
+        "tiers are lower than the same accounts would get with that data"
+    )
 
 
 def _score_file(
@@ -169,6 +195,7 @@ def _score_file(
             tmp.replace(out)
         finally:
             tmp.unlink(missing_ok=True)
+        absent = missing_columns_note(lf.collect_schema().names(), icp)
         summary_cols = ["tier", "quadrant", "disqualified", "rank", "fit_score", "reasons"]
         summary = pl.scan_parquet(out)
         n = summary.select(pl.len()).collect().item()
@@ -190,6 +217,7 @@ def _score_file(
             disqualified=res.disqualified,
             top=top_frame,
             output=out,
+            warnings=(absent,) if absent else (),
         )
     note("read")
     df = io.read_table(src)
@@ -208,7 +236,8 @@ def _score_file(
         top=res.top,
         output=written,
         frame=scored,
+        warnings=(absent,) if (absent := missing_columns_note(df.columns, icp)) else (),
     )
 
 
-__all__ = ["ScoreResult", "score_file", "summarize"]
+__all__ = ["ScoreResult", "missing_columns_note", "score_file", "summarize"]
