@@ -235,3 +235,10 @@ def export_crm_cmd(
         f"{result.matched:,} accounts → {escape(str(path))} ({crm}); "
         f"{result.unmatched:,} unmatched, {result.ambiguous:,} with an ambiguous domain"
     )
+    if result.foreign_ids:
+        shape = "15 or 18 letters and digits" if crm == "salesforce" else "a number"
+        err_console.print(
+            f"[yellow]warning:[/] {result.foreign_ids:,} of the ids written are not {crm} record "
+            f"ids ({shape}), so no record matches them by id"
+            + ("" if records else f"; pass --records with a {crm} export to look ids up by domain")
+        )

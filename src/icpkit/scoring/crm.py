@@ -9,9 +9,10 @@
   ``ICP_Reasons__c``. An update needs the Account Id, so rows without one are left out and
   counted in :attr:`CrmExport.unmatched`.
 
-Scored prospects are matched to CRM records by id when they carry one, otherwise by normalised
-domain (scheme, ``www.``, path, port and case stripped) against a CRM export passed as
-``records``. A domain that two CRM records share is ambiguous and is not matched.
+Scored prospects are matched to CRM records by id when they carry one of the CRM's shape
+(:data:`ID_PATTERNS`), otherwise by normalised domain (scheme, ``www.``, path, port and case
+stripped) against a CRM export passed as ``records``. A domain that two CRM records share is
+ambiguous and is not matched. Ids of another shape are counted in ``foreign_ids``.
 """
 
 from __future__ import annotations
@@ -47,14 +48,27 @@ FIELDS: dict[str, dict[str, str]] = {
 }
 
 
+#: What a record id looks like in each CRM: Salesforce's 15- or 18-character ids, HubSpot's
+#: numeric Record IDs. An id of another shape (a billing system's "7590-VHVEG") matches nothing.
+ID_PATTERNS: dict[str, str] = {
+    "salesforce": r"^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$",
+    "hubspot": r"^[0-9]+$",
+}
+
+
 @dataclass(frozen=True)
 class CrmExport:
-    """The import file's rows plus how many scored accounts could not be matched to a record."""
+    """The import file's rows plus how many scored accounts could not be matched to a record.
+
+    ``foreign_ids`` counts written rows whose id has not the CRM's shape (:data:`ID_PATTERNS`):
+    an update keyed on them matches no record, so the caller should say so.
+    """
 
     frame: pl.DataFrame
     matched: int
     unmatched: int
     ambiguous: int
+    foreign_ids: int = 0
 
 
 def normalize_domain(expr: pl.Expr) -> pl.Expr:
@@ -132,7 +146,17 @@ def crm_export(
         )
         base = (
             base.join(lookup, on="domain", how="left", maintain_order="left")
-            .with_columns(pl.coalesce("id", "crm_id").alias("id"))
+            # A file id of the CRM's shape wins; another system's id ("7590-VHVEG") gives way
+            # to the record found by domain, and is kept only where none is.
+            .with_columns(
+                pl.coalesce(
+                    pl.when(pl.col("id").str.strip_chars().str.contains(ID_PATTERNS[target])).then(
+                        "id"
+                    ),
+                    "crm_id",
+                    "id",
+                ).alias("id")
+            )
             .drop("crm_id")
         )
     if target == "salesforce":
@@ -142,12 +166,15 @@ def crm_export(
     out = base.filter(keep)
     matched = out.height
     cols = [pl.col(k).alias(v) for k, v in fields.items()]
+    ids = out["id"].drop_nulls().str.strip_chars()
+    foreign = int((~ids.str.contains(ID_PATTERNS[target])).sum())
     return CrmExport(
         frame=out.select(cols),
         matched=matched,
         unmatched=scored.height - matched,
         ambiguous=ambiguous,
+        foreign_ids=foreign,
     )
 
 
-__all__ = ["FIELDS", "CrmExport", "Target", "crm_export", "normalize_domain"]
+__all__ = ["FIELDS", "ID_PATTERNS", "CrmExport", "Target", "crm_export", "normalize_domain"]
