@@ -32,6 +32,12 @@ def _x(x: float | None) -> str:
     return "–" if x is None or not math.isfinite(x) else f"{x:.2f}x"
 
 
+def _or(x: float) -> str:
+    from icpkit.report.table import format_ratio
+
+    return format_ratio(x)
+
+
 def _criteria_table(rep: CohortReview) -> Table:
     """One row per criterion: win rate when met and not, lift, odds ratio, and at fit time."""
     t = Table(title="Criteria in this cohort", title_justify="left")
@@ -51,7 +57,7 @@ def _criteria_table(rep: CohortReview) -> Table:
         flag = f"[yellow]{r.verdict}[/]" if r.verdict else ""
         if r.caveat:
             flag += f"\n[yellow]⚠ {escape(r.caveat)}[/]"
-        fit = f"lift {_x(r.fit_lift)}, OR {r.fit_odds_ratio:.2g}" if r.fit_odds_ratio else "–"
+        fit = f"lift {_x(r.fit_lift)}, OR {_or(r.fit_odds_ratio)}" if r.fit_odds_ratio else "–"
         t.add_row(
             r.role if r.where in ("disqualifiers", "timing") else f"{r.where} {r.role}",
             escape(r.label),
@@ -60,7 +66,7 @@ def _criteria_table(rep: CohortReview) -> Table:
             _pct(r.win_rate_without),
             _x(r.lift),
             # No odds ratio for a criterion no account meets (or every account meets).
-            f"{r.odds_ratio:.2g} [{r.ci_low:.2g}–{r.ci_high:.2g}]"
+            f"{_or(r.odds_ratio)} [{_or(r.ci_low)}–{_or(r.ci_high)}]"
             if r.accounts and r.known - r.accounts
             else "–",
             fit,
@@ -119,7 +125,7 @@ def _render_review(run: ReviewRun) -> None:
         for it in rep.ignored:
             console.print(
                 f"  {escape(it.criterion.describe())}: win rate {it.win_rate:.0%}, "
-                f"OR {it.evidence.odds_ratio:.2g}, q={it.evidence.q_value:.2g}"
+                f"OR {_or(it.evidence.odds_ratio)}, q={it.evidence.q_value:.2g}"
             )
     console.rule("[bold]Proposal")
     if not run.proposal.changes:

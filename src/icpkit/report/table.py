@@ -5,7 +5,9 @@ One source for every rendering: the terminal (rich, in the CLI), Markdown and HT
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from decimal import Decimal
 
 from icpkit.criteria import Criterion, Evidence
 from icpkit.icp import ICP, Segment
@@ -38,6 +40,17 @@ def format_p(p: float) -> str:
     return f"p={p:.2f}"
 
 
+def format_ratio(x: float) -> str:
+    """An odds ratio to two significant digits, never in exponent notation: "110", "1,200",
+    "0.000014" (``f"{x:.2g}"`` printed "OR 83 [64–1.1e+02]" on the Telco export)."""
+    if math.isnan(x):
+        return "–"
+    if math.isinf(x):
+        return "∞" if x > 0 else "-∞"
+    text = format(Decimal(f"{x:.2g}"), "f")
+    return f"{float(text):,.0f}" if abs(x) >= 1000 else text
+
+
 def format_evidence(ev: Evidence | None) -> str:
     """One line of evidence. A selection-adjusted p (a refined value set, a band edge, a member
     of a segment: see :class:`~icpkit.criteria.Evidence`) is marked as such beside the raw one:
@@ -54,7 +67,8 @@ def format_evidence(ev: Evidence | None) -> str:
         parts = [format_p(ev.p_value)]
         if ev.q_value is not None:
             parts.append(f"q={ev.q_value:.2g}" if ev.q_value >= 0.001 else "q<0.001")
-    parts.append(f"OR {ev.odds_ratio:.2g} [{ev.ci_low:.2g}–{ev.ci_high:.2g}]")
+    lo, hi = format_ratio(ev.ci_low), format_ratio(ev.ci_high)
+    parts.append(f"OR {format_ratio(ev.odds_ratio)} [{lo}–{hi}]")
     parts.append(f"n={ev.n:,}")
     return ", ".join(parts)
 
