@@ -97,3 +97,17 @@ def test_non_terminal_table_at_natural_width_and_text_unwrapped() -> None:
 
     Console(file=plain, width=80).print(s)
     assert small.getvalue() == plain.getvalue()
+
+
+def test_a_widened_table_keeps_its_title_at_the_left() -> None:
+    """icp score's top-20 table on the Telco export was ~1,100 characters wide (the reasons
+    column) and its centred title came after ~540 spaces."""
+    buf = io.StringIO()
+    console = OutputConsole(file=buf, width=80, force_terminal=False)
+    table = Table(title="top 20 accounts")
+    table.add_column("reasons")
+    table.add_row("met: " + "; ".join(f"criterion {i} (+0.5 pts)" for i in range(40)))
+    console.print(table)
+    first = buf.getvalue().splitlines()[0]
+    assert first.strip() == "top 20 accounts"
+    assert first.startswith("top 20 accounts")

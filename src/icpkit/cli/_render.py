@@ -38,6 +38,11 @@ class OutputConsole(Console):
             return
         saved = self._width
         self.width = natural  # print() caps any requested width at the console's own
+        # A centred title over a table 1,000 characters wide (icp score's reasons column) is a
+        # line of 500 spaces before "top 20 accounts": titles of widened tables go left.
+        for t in tables:
+            if t.title_justify == "center":
+                t.title_justify = "left"
         try:
             super().print(*objects, **kwargs)
         finally:
