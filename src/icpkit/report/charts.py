@@ -228,10 +228,13 @@ def tier_chart(
     base_label: str = "all accounts",
     width: int = 400,
     height: int = 240,
+    approximate: bool = False,
 ) -> str:
     """Columns of the rate per tier with 95% interval whiskers; dashed line at the base rate.
 
-    Tiers without accounts are not drawn.
+    Tiers without accounts are not drawn. ``approximate`` marks the account counts as estimates
+    ("≈2,600", two significant digits): the fit-time counts are read from calibration bands, and
+    printing "2,620" where 2,129 accounts are tier A (the Crunchbase export) was false precision.
     """
     tiers = [t for t in tiers if t[4] > 0]
     left, bottom, top = 52, 40, 34
@@ -266,7 +269,8 @@ def tier_chart(
                     f'stroke="{INK}" stroke-width="1.2"/>'
                 )
         body.append(_text(x + w / 2, base_y + 16, f"{name}", anchor="middle", weight="600"))
-        body.append(_text(x + w / 2, base_y + 32, f"{n:,}", anchor="middle", fill=MUTED))
+        count = f"≈{float(f'{n:.2g}'):,.0f}" if approximate else f"{n:,}"
+        body.append(_text(x + w / 2, base_y + 32, count, anchor="middle", fill=MUTED))
     if _fin(base):
         y = base_y - float(base) * scale  # type: ignore[arg-type]
         body.append(

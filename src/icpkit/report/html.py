@@ -204,6 +204,7 @@ def _fit_charts(icp: ICP) -> dict[str, Markup]:
                 title="Share of best customers by tier (fit data)",
                 base=base,
                 base_label="qualified accounts",
+                approximate=True,
             )
         ),
     }
@@ -311,6 +312,7 @@ def _page_tier_chart(icp: ICP) -> Markup | None:
             base_label="qualified accounts",
             width=250,
             height=150,
+            approximate=True,
         )
     )
 
