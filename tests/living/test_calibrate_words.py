@@ -93,3 +93,40 @@ def test_calibrate_cli_words(tmp_path: Path) -> None:
     cells = [c.strip() for c in row.split("│")[1:-1]]
     assert cells[2:8] == ["0", "–", "56%", "–", "–", "–"], cells
     assert "[–––]" not in out
+
+
+def test_tier_inversion_is_named_with_intervals(tmp_path: Path) -> None:
+    """The Crunchbase cohort printed only "Tiers do not convert in order": here C (90%) beats
+    B (50%), and the line says which tiers and with what intervals."""
+    icp = ICP.model_validate(
+        {
+            "columns": {"id": "id"},
+            "scoring": {
+                "intercept": 0.0,
+                "points": [
+                    {"column": "band", "in": ["a"], "weight": 3.0},
+                    {"column": "band", "in": ["b"], "weight": 1.0},
+                    {"column": "band", "in": ["d"], "weight": -3.0},
+                ],
+                "tiers": {"A": 90, "B": 70, "C": 40},
+            },
+        }
+    )
+    icp_path = tmp_path / "icp.yaml"
+    icp.save(icp_path)
+    # band a -> A (95.3), b -> B (73.1), c -> C (50), d -> D (4.7); 20 deals each.
+    won = {"a": 18, "b": 10, "c": 18, "d": 2}
+    rows = [
+        f"{band}{i},{band},{'won' if i < won[band] else 'lost'}"
+        for band in "abcd"
+        for i in range(20)
+    ]
+    (tmp_path / "o.csv").write_text("id,band,outcome\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    r = runner.invoke(
+        app,
+        ["calibrate", "--icp", str(icp_path), "--outcomes", str(tmp_path / "o.csv")],
+        env={"COLUMNS": "250"},
+    )
+    assert r.exit_code == 0, r.output
+    line = next(ln for ln in r.output.splitlines() if "Tiers do not convert in order" in ln)
+    assert "C 90% [" in line and "above B 50% [" in line, line

@@ -7,6 +7,7 @@ calls one library function (:mod:`icpkit.living`, :mod:`icpkit.living.versions`,
 
 from __future__ import annotations
 
+import itertools
 import math
 import sys
 from datetime import date
@@ -98,6 +99,19 @@ def _groups_table(rep: CohortReview) -> Table:
     return tt
 
 
+def _inversions(rep: CohortReview) -> str:
+    """Which tiers convert better than the tier above them, with their intervals: a point
+    inversion between overlapping intervals (87% [73–94%] above 75% [64–84%]) is weak evidence."""
+    tiers = [t for t in rep.tiers if t.accounts >= 10]
+    out = [
+        f"{lo.name} {_rate_ci(lo.win_rate, lo.low, lo.high)} above "
+        f"{hi.name} {_rate_ci(hi.win_rate, hi.low, hi.high)}"
+        for hi, lo in itertools.pairwise(tiers)
+        if lo.win_rate > hi.win_rate + 1e-12
+    ]
+    return "; ".join(out)
+
+
 def _render_review(run: ReviewRun) -> None:
     """The cohort review (criteria, tiers, calibration, ignored traits) and the proposal."""
     rep = run.report
@@ -114,7 +128,10 @@ def _render_review(run: ReviewRun) -> None:
     console.print(_criteria_table(rep))
     console.print(_groups_table(rep))
     if not rep.tiers_ordered:
-        console.print("[yellow]Tiers do not convert in order (A ≥ B ≥ C ≥ D fails).[/]")
+        console.print(
+            "[yellow]Tiers do not convert in order (A ≥ B ≥ C ≥ D fails): "
+            f"{escape(_inversions(rep))}; compare the intervals before acting on it.[/]"
+        )
     if rep.calibration_gap is not None:
         console.print(
             f"Calibration: mean |predicted − observed| {rep.calibration_gap:.0%} over "
