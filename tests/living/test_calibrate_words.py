@@ -130,3 +130,18 @@ def test_tier_inversion_is_named_with_intervals(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     line = next(ln for ln in r.output.splitlines() if "Tiers do not convert in order" in ln)
     assert "C 90% [" in line and "above B 50% [" in line, line
+
+
+def test_calibration_gap_from_a_different_base_rate_is_said(tmp_path: Path) -> None:
+    """On the Crunchbase cohort (win rate 60%, 11% best at fit) "mean |predicted − observed|
+    53%" read as a badly calibrated score; most of it is the two base rates."""
+    icp_path = tmp_path / "icp.yaml"
+    ICP.model_validate({**ICP_DICT, "validation": {"in_sample": {"base_rate": 0.11}}}).save(
+        icp_path
+    )
+    _cohort(tmp_path / "outcomes.csv")
+    args = ["calibrate", "--icp", str(icp_path), "--outcomes", str(tmp_path / "outcomes.csv")]
+    r = runner.invoke(app, args, env={"COLUMNS": "400"})
+    assert r.exit_code == 0, r.output
+    line = next(ln for ln in r.output.splitlines() if ln.startswith("Calibration:"))
+    assert "this cohort's win rate is 56% where 11% of the fit accounts were best" in line

@@ -133,10 +133,19 @@ def _render_review(run: ReviewRun) -> None:
             f"{escape(_inversions(rep))}; compare the intervals before acting on it.[/]"
         )
     if rep.calibration_gap is not None:
-        console.print(
+        line = (
             f"Calibration: mean |predicted − observed| {rep.calibration_gap:.0%} over "
-            f"{len(rep.calibration)} score bands (the score models the share of best customers)."
+            f"{len(rep.calibration)} score bands (the score models the share of best customers)"
         )
+        fit_base = (run.icp.validation or {}).get("in_sample", {}).get("base_rate")
+        if isinstance(fit_base, int | float) and abs(rep.win_rate - fit_base) > 0.1:
+            # A cohort of decided deals is not the customer base: its win rate sets the level.
+            line += (
+                f"; this cohort's win rate is {rep.win_rate:.0%} where {fit_base:.0%} of the fit "
+                "accounts were best customers, so the gap is mostly that difference: judge the "
+                "order of the tiers, not the levels"
+            )
+        console.print(line + ".")
     if rep.ignored:
         console.print("[bold]Traits the ICP ignores that the missed winners share:[/]")
         for it in rep.ignored:
