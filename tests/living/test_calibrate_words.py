@@ -130,6 +130,11 @@ def test_tier_inversion_is_named_with_intervals(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     line = next(ln for ln in r.output.splitlines() if "Tiers do not convert in order" in ln)
     assert "C 90% [" in line and "above B 50% [" in line, line
+    page = tmp_path / "r.html"
+    args = ["report", str(icp_path), "-o", str(page), "--outcomes", str(tmp_path / "o.csv")]
+    r = runner.invoke(app, args)
+    assert r.exit_code == 0, r.output
+    assert "(A ≥ B ≥ C ≥ D fails): C 90% [" in page.read_text(encoding="utf-8")
 
 
 def test_calibration_gap_from_a_different_base_rate_is_said(tmp_path: Path) -> None:

@@ -7,7 +7,6 @@ calls one library function (:mod:`icpkit.living`, :mod:`icpkit.living.versions`,
 
 from __future__ import annotations
 
-import itertools
 import math
 import sys
 from datetime import date
@@ -102,12 +101,10 @@ def _groups_table(rep: CohortReview) -> Table:
 def _inversions(rep: CohortReview) -> str:
     """Which tiers convert better than the tier above them, with their intervals: a point
     inversion between overlapping intervals (87% [73–94%] above 75% [64–84%]) is weak evidence."""
-    tiers = [t for t in rep.tiers if t.accounts >= 10]
     out = [
         f"{lo.name} {_rate_ci(lo.win_rate, lo.low, lo.high)} above "
         f"{hi.name} {_rate_ci(hi.win_rate, hi.low, hi.high)}"
-        for hi, lo in itertools.pairwise(tiers)
-        if lo.win_rate > hi.win_rate + 1e-12
+        for lo, hi in rep.tier_inversions
     ]
     return "; ".join(out)
 

@@ -133,6 +133,13 @@ class CohortReview:
     outcomes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
     @property
+    def tier_inversions(self) -> list[tuple[GroupResult, GroupResult]]:
+        """(tier, the tier above it) wherever the lower tier converted better, among tiers of
+        10 accounts or more (as ``tiers_ordered`` counts): what "not in order" means here."""
+        tiers = [t for t in self.tiers if t.accounts >= 10]
+        return [(lo, hi) for hi, lo in itertools.pairwise(tiers) if lo.win_rate > hi.win_rate]
+
+    @property
     def not_discriminating(self) -> list[CriterionResult]:
         """Criteria the cohort could judge and that did not set winners apart."""
         return [r for r in self.criteria if r.judged and not r.discriminates]
