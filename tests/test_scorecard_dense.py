@@ -95,3 +95,40 @@ def test_two_rare_traits_are_not_one_fact() -> None:
     a, b = r < 0.002, (r >= 0.002) & (r < 0.004)
     X = np.column_stack([a, b, ~a, ~b])
     assert list(distinct_columns(X, X.sum(axis=0))) == [0, 1]
+
+
+def _suppressor_base(seed: int, n: int = 4_000) -> tuple[np.ndarray, np.ndarray]:
+    """x1 raises the odds; x2 goes with x1 (so best customers have it more often) but lowers
+    the odds once x1 is known: the Telco shape of "streaming movies" beside the charges."""
+    rng = np.random.default_rng(seed)
+    x1 = rng.random(n) < 0.4
+    x2 = np.where(rng.random(n) < 0.85, x1, rng.random(n) < 0.4)
+    x3 = rng.random(n) < 0.3
+    logit = -1.0 + 2.0 * x1 - 0.9 * x2 + 0.5 * x3
+    y = rng.random(n) < 1 / (1 + np.exp(-logit))
+    return np.column_stack([x1, x2, x3]), y
+
+
+def test_no_weight_points_against_its_own_trait() -> None:
+    from scipy import sparse
+
+    from icpkit.discovery.scorecard import _fit_l1
+
+    X, y = _suppressor_base(6)
+    association = X.astype(float).T @ (y - y.mean())
+    assert association[1] > 0  # best customers have x2 more often ...
+    free, _ = _fit_l1(sparse.csr_matrix(X.astype(np.float64)), y.astype(np.int64), 1.0)
+    assert free[1] < 0  # ... yet an unconstrained fit gives it negative points
+    model = fit_points(X, y, random_state=0)
+    assert model.penalty_c is not None and model.coef[0] > 0 and model.coef[2] > 0
+    # the table never says "x2: -0.9" beside "more common among best customers"
+    assert np.all(model.coef * np.sign(association) >= 0)
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_every_weight_agrees_with_its_traits_association(seed: int) -> None:
+    X, y = _suppressor_base(seed, n=1_500) if seed % 2 else _base(seed, n=1_500)
+    model = fit_points(X, y, random_state=0)
+    association = X.astype(float).T @ (y - y.mean())
+    assert np.all(model.coef * np.sign(association) >= 0)
