@@ -132,3 +132,23 @@ def test_every_weight_agrees_with_its_traits_association(seed: int) -> None:
     model = fit_points(X, y, random_state=0)
     association = X.astype(float).T @ (y - y.mean())
     assert np.all(model.coef * np.sign(association) >= 0)
+
+
+def test_a_weight_agrees_with_the_best_and_worst_shares_the_table_shows() -> None:
+    """A trait of 30% of best, 45% of worst and 5% of the accounts in between is more common
+    among best than among the rest, but less than among worst: the table would show a plus
+    beside "30% of best, 45% of worst". It gets no points once the worst are known."""
+    rng = np.random.default_rng(7)
+    n = 6_000
+    group = rng.choice(3, size=n, p=[0.3, 0.3, 0.4])  # best, worst, in between
+    y, worst = group == 0, group == 1
+    share = np.array([0.30, 0.45, 0.05])[group]
+    t = rng.random(n) < share
+    x = rng.random(n) < np.array([0.6, 0.2, 0.4])[group]  # an honest trait
+    X = np.column_stack([x, t])
+    rest = X[~y].mean(axis=0)
+    assert X[y].mean(axis=0)[1] > rest[1] and X[y].mean(axis=0)[1] < X[worst].mean(axis=0)[1]
+    told = fit_points(X, y, random_state=0, worst=worst)
+    assert told.coef[0] > 0 and told.coef[1] == 0
+    untold = fit_points(X, y, random_state=0)
+    assert untold.coef[1] > 0  # best-vs-rest alone lets it through

@@ -329,6 +329,7 @@ class _Problem:
     folds: int
     flipped: np.ndarray  # per useful column: the solver sees its complement
     gate_X: sparse.csr_matrix  # Xs's accounts, every informative column: the gate's input
+    worst_all: np.ndarray | None  # worst customers among X_all's accounts, when known
 
 
 @dataclass(frozen=True)
@@ -347,7 +348,13 @@ class _Path:
         return float(np.nanmax(self.aucs))
 
 
-def _problem(X: np.ndarray, y: np.ndarray, folds: int, random_state: int) -> _Problem | None:
+def _problem(
+    X: np.ndarray,
+    y: np.ndarray,
+    folds: int,
+    random_state: int,
+    worst: np.ndarray | None = None,
+) -> _Problem | None:
     """Sparse inputs without uninformative columns; None when nothing can be fitted."""
     n = X.shape[0]
     pos = int(y.sum())
@@ -379,7 +386,8 @@ def _problem(X: np.ndarray, y: np.ndarray, folds: int, random_state: int) -> _Pr
     gate_X = Xs  # the gate's statistic is the same on a column or its complement
     if len(useful) < len(informative):
         gate_X = _csr(Xb if rows is None else Xb[rows], informative)
-    return _Problem(X_all, y_all, Xs, ys, useful, counts, folds, flipped, gate_X)
+    worst_all = None if worst is None else np.asarray(worst, dtype=bool)
+    return _Problem(X_all, y_all, Xs, ys, useful, counts, folds, flipped, gate_X, worst_all)
 
 
 #: Columns that differ on at most this share of accounts (or their complements do), and on at
@@ -608,11 +616,19 @@ def _sign_consistent(problem: _Problem, c_full: float) -> np.ndarray:
     X, y = problem.X_all, problem.y_all
     # the association's sign, in the solver's orientation (a complemented column's flips too)
     direction = np.sign(np.asarray(X.T @ (y - y.mean())).ravel())
+    worst = problem.worst_all
+    if worst is not None and worst.any() and y.any():
+        # the table shows each trait's share of best and of worst customers: a trait whose
+        # best-vs-worst difference points the other way than best-vs-rest gets no points
+        best_share = np.asarray(X.T @ y).ravel() / y.sum()
+        worst_share = np.asarray(X.T @ worst.astype(np.float64)).ravel() / worst.sum()
+        direction = np.where(np.sign(best_share - worst_share) == direction, direction, 0.0)
     active = np.arange(X.shape[1])
     coef = np.zeros(X.shape[1])
     for _ in range(SIGN_ROUNDS + 1):
         w, _ = _fit_l1(X[:, active] if len(active) < X.shape[1] else X, y, c_full)
-        against = w * direction[active] < 0
+        d = direction[active]
+        against = (w * d < 0) | ((d == 0) & (w != 0))
         coef[:] = 0.0
         coef[active] = np.where(against, 0.0, w)
         if not against.any():
@@ -647,6 +663,7 @@ def fit_points(
     random_state: int = 0,
     alpha: float = ALPHA,
     signal_established: bool = False,
+    worst: np.ndarray | None = None,
 ) -> PointsModel:
     """Fit the scorecard on 0/1 columns ``X`` (n × k) for the target ``y`` (best customers).
 
@@ -659,6 +676,10 @@ def fit_points(
     own calibrated tests (a significant segment, disqualifier or timing signal). The gate is
     then skipped: the 5% bounds the share of runs that claim *anything* when nothing is there,
     and such a run has claimed something already, so points add no false claim to it.
+
+    ``worst``: the worst customers among the rows, when the caller knows them. A weight must
+    then agree with its trait's best-vs-worst difference too (the points table shows both
+    shares), not only with best-vs-rest.
     """
     y = np.asarray(y, dtype=bool)
     n, k = X.shape
@@ -666,7 +687,7 @@ def fit_points(
     folds = folds or (5 if n < 5000 else 3)
     base_logit = _logit(int(y.sum()) / max(n, 1))
     flat = PointsModel(np.zeros(k), base_logit, None, math.nan, math.nan, 1.0)
-    problem = _problem(X, y, folds, random_state)
+    problem = _problem(X, y, folds, random_state, worst)
     if problem is None:
         return flat
     p = math.nan  # not asked: signal is established

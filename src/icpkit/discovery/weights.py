@@ -85,7 +85,13 @@ def fit_weights(
     # the 5% on points (see fit_points): the 336-row sample base kept a significant segment
     # (p 0.028) but lost its 13 points to the gate before this.
     claimed = bool(icp.segments or icp.disqualifiers or icp.scoring.timing)
-    model = fit_points(X_fit, best[fit_idx], random_state=random_state, signal_established=claimed)
+    model = fit_points(
+        X_fit,
+        best[fit_idx],
+        random_state=random_state,
+        signal_established=claimed,
+        worst=worst[fit_idx],
+    )
     coef = np.round(model.coef, 3)
 
     points: list[Criterion] = []
