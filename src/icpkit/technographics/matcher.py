@@ -284,6 +284,7 @@ class Matcher:
                 values.update(x for reqs in reqs_list for r in reqs or () for x in r)
             self._dom_attr_reqs.append(attr_reqs)
         self._dom_lits = selector_lits
+        self._dom_lit_keys = frozenset(selector_lits)
         # (the pure engine's n-gram filter skips 3-byte windows here: half the marking of a
         # long text; ``the``, ``but`` of a few dom text patterns are then always candidates)
         self._dom_text_scan = LiteralScan(text_lits, self.native, threes=False)
@@ -347,6 +348,7 @@ class Matcher:
         )
         if html_bucket is not None:
             html_bucket.tracked = self._page_scan.tracked
+            html_bucket.scanned = frozenset(page_lits)
 
     # -- public --------------------------------------------------------------------------
 
@@ -609,8 +611,13 @@ class Matcher:
         cands = set(self._dom_always)
         _raw, present = self._page_literals(page)
         dom_lits = self._dom_lits
-        for lit in dom_lits.keys() & present:
-            cands.update(i for i, needed in dom_lits[lit] if needed <= present)
+        # (a set meets a frozenset by iterating the smaller, where ``dict.keys() & present``
+        # copied the ~1,200 keys into a new set first; a plain loop, not a generator per
+        # literal: ~40 -> ~15 µs a page)
+        for lit in present & self._dom_lit_keys:
+            for i, needed in dom_lits[lit]:
+                if needed <= present:
+                    cands.add(i)
         in_text: set[str] | None = None
         dom_rules, text_reqs_of, attr_reqs_of = (
             self.dom_rules,
@@ -649,9 +656,11 @@ class Matcher:
 
     def _dom_text_literals(self, page: Page) -> set[str]:
         """Literals of the dom text patterns in the document's text nodes joined without a
-        separator (a node's text is a contiguous piece of that)."""
+        separator (a node's text is a contiguous piece of that). lexbor's own textContent
+        gives that string in one C call (selectolax's ``text(deep=True, separator="")`` walks
+        the nodes from Cython: 0.052 vs 0.033 ms median, identical on the 316 real pages)."""
         root = page.tree.root
-        doc = root.text(deep=True, separator="") if root is not None else ""
+        doc = root.text_lexbor() if root is not None else ""
         if self._dom_text_scan.hs_db is None:  # (Hyperscan folds case itself)
             return self._dom_text_scan.present_folded(None, prefilter_image(doc).lower())
         return self._dom_text_scan.present((doc,))

@@ -489,8 +489,8 @@ def _branch_products(alternatives: list[object]) -> list[frozenset[str]]:
         if not reqs:
             return []
         per_alt.append(reqs)
-    if all(len(r) == 1 for r in per_alt):
-        return []  # the one choice is the union ``_required`` already gives
+    # (one requirement per alternative is still worth its union: ``_required`` stops a run
+    # at a small class, ``id="block[_-]commerce`` gave ``id="block``, on most Drupal pages)
     while prod(len(r) for r in per_alt) > _PRODUCTS_MAX:
         longest = max(per_alt, key=len)
         longest.pop()

@@ -5,7 +5,7 @@ which patterns can match, and the always-run rest.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -87,6 +87,8 @@ class Bucket:
         self._by_literal: dict[str, list[int]] = {}
         # idx -> (max match width, read-ahead, literals one of which every match contains)
         self.windows: dict[int, tuple[int, int | None, tuple[str, ...]]] = {}
+        # idx -> the requirements of a windowed pattern other than its window literals'
+        self._others: dict[int, list[tuple[str, ...]]] = {}
         hs_ids: list[int] = []
         hs_exprs: list[bytes] = []
         for idx, entry in enumerate(entries):
@@ -124,6 +126,8 @@ class Bucket:
                 self._index(idx)
         self.scan: LiteralScan | None = None
         self.tracked: frozenset[str] = frozenset()  # literals ``confirm`` may be told starts of
+        # literals the scan that gives ``confirm`` its ``present`` looked for (absent: none)
+        self.scanned: frozenset[str] = frozenset()
         self._scan_all = False  # the scan reports every requirement's literals, not just one
         self.every_literal: set[str] = set(self._by_literal)
         for reqs in self.reqs.values():
@@ -176,6 +180,9 @@ class Bucket:
             return
         select = max(reqs, key=lambda r: (min(distinctive_chars(x) for x in r), -len(r)))
         self.windows[idx] = (extent[0], extent[1], tuple(sorted(select)))
+        others = [tuple(sorted(r)) for r in reqs if r is not select]
+        if others:
+            self._others[idx] = others
 
     def confirm(
         self,
@@ -233,11 +240,17 @@ class Bucket:
         if reach is None:  # an end anchor: only the start can be bounded
             return regex.search(value, max(0, heads[0][0]))
         n, ahead = len(value), width + reach
-        for _ in range(WINDOW_MAX_OCCURRENCES):
+        judged = self._judged(idx, present, at) if known else []
+        searches = skips = 0
+        while searches < WINDOW_MAX_OCCURRENCES:
             lo, occ, lit = heads[0]
-            m = regex.search(value, max(0, lo), min(n, occ + ahead))
-            if m is not None and m.start() <= occ:
-                return m
+            if judged and skips < NEAR_MAX_SKIPS and not _near(judged, at, lo, occ + width):  # type: ignore[arg-type]
+                skips += 1  # no match can contain this occurrence: as if searched in vain
+            else:
+                searches += 1
+                m = regex.search(value, max(0, lo), min(n, occ + ahead))
+                if m is not None and m.start() <= occ:
+                    return m
             if known and lit in self.tracked:
                 starts = at[lit]  # type: ignore[index]
                 k = bisect_right(starts, occ)
@@ -253,6 +266,21 @@ class Bucket:
             heads.sort()
         # many occurrences: every match starting earlier has been ruled out
         return regex.search(value, max(0, heads[0][0]))
+
+    def _judged(
+        self, idx: int, present: set[str] | None, at: Mapping[str, list[int]] | None
+    ) -> list[tuple[str, ...]]:
+        """The pattern's other requirements whose every literal's occurrences are all known:
+        tracked (``at`` lists each start) or scanned for and absent (none)."""
+        out = []
+        tracked, scanned = self.tracked, self.scanned
+        for req in self._others.get(idx, ()):
+            if all(
+                x in tracked or (present is not None and x in scanned and x not in present)
+                for x in req
+            ):
+                out.append(req)
+        return out
 
     def _index(self, idx: int) -> None:
         regex = self.entries[idx].pattern.regex
@@ -336,6 +364,28 @@ class Bucket:
                 if m is None:
                     continue
             matcher._add(entry, value, m, vi, out)
+
+
+NEAR_MAX_SKIPS = 1024
+"""Occurrences of a window literal ruled out by position (:func:`_near`) per confirmation,
+before every further one is searched as if none could be ruled out."""
+
+
+def _near(judged: list[tuple[str, ...]], at: Mapping[str, list[int]], lo: int, hi: int) -> bool:
+    """Whether each requirement of ``judged`` has an occurrence inside ``[lo, hi)``: the
+    span of any match containing a window literal's occurrence (it starts no earlier than
+    ``lo`` and ends no later than ``hi``), which must hold one literal of every requirement.
+    Absent literals have no starts in ``at``."""
+    for req in judged:
+        for x in req:
+            starts = at.get(x)
+            if starts:
+                k = bisect_left(starts, lo)
+                if k < len(starts) and starts[k] + len(x) <= hi:
+                    break
+        else:
+            return False
+    return True
 
 
 __all__ = []
