@@ -55,3 +55,19 @@ def test_status_threshold_must_be_a_fraction(tmp_path: Path) -> None:
     )
     assert r.exit_code == 2
     assert "--drift-threshold" in r.output
+
+
+def test_notes_name_the_file_the_columns_came_from(tmp_path: Path) -> None:
+    """With --accounts, the recent wins' attributes come from the accounts file; on the
+    Crunchbase export every note about them was headed with the ids-only file's name."""
+    icp_path, _ = _files(tmp_path)
+    ids = tmp_path / "recent_ids.csv"
+    ids.write_text("id\n" + "\n".join(f"r{i}" for i in range(40)) + "\n", encoding="utf-8")
+    accounts = tmp_path / "accounts.csv"
+    rows = [f"r{i},{'saas' if i < 10 else 'retail'},same" for i in range(40)]
+    accounts.write_text("id,industry,country\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    args = ["status", str(icp_path), "--recent", str(ids), "--accounts", str(accounts)]
+    r = runner.invoke(app, [*args, "--today", "2026-12-05"], env={"COLUMNS": "300"})
+    assert r.exit_code == 3, r.output
+    notes = [ln for ln in r.output.splitlines() if "column 'country'" in ln]
+    assert notes and all("recent_ids.csv + " in ln and "accounts.csv" in ln for ln in notes), notes

@@ -276,7 +276,9 @@ def load_cohort(
     out = out.filter(pl.col("__won").is_not_null())
     won = out["__won"].to_numpy().astype(bool)
     aside = [c for c in out.columns if c in SCORE_COLUMNS or c in (oc, "__won")]
-    frame, schema, warnings = prepare_accounts(icp, out.drop(aside), file=file, repeats=True)
+    frame, schema, warnings = prepare_accounts(
+        icp, out.drop(aside), file=attributes_label(file, accounts_file, accounts), repeats=True
+    )
     score, tier, disq, source = _cohort_scores(out, predict(icp, frame))
     return Cohort(
         frame=frame,
@@ -295,6 +297,16 @@ def load_cohort(
         churn_column=_first(CHURN_COLUMNS, frame.columns),
         notes=notes + warnings,
     )
+
+
+def attributes_label(
+    file: str | None, accounts_file: str | None, accounts: pl.DataFrame | None
+) -> str | None:
+    """The name notes about the accounts' columns go under: with ``--accounts`` the columns
+    come from that file, and "outcomes.csv: column 'founded_at' …" pointed at the wrong one."""
+    if accounts is None:
+        return file
+    return f"{file or 'outcomes'} + {accounts_file or 'accounts'}"
 
 
 def prepare_accounts(
@@ -382,6 +394,7 @@ __all__ = [
     "VALUE_COLUMNS",
     "WON_COLUMNS",
     "Cohort",
+    "attributes_label",
     "find_outcome_column",
     "join_accounts",
     "load_cohort",

@@ -366,7 +366,7 @@ def _recent_wins(
     column says), attributes joined from ``accounts``; notes go to ``st``."""
     from icpkit.columns.names import canonical_frame
     from icpkit.errors import OutcomeError
-    from icpkit.living.cohort import find_outcome_column, prepare_accounts
+    from icpkit.living.cohort import attributes_label, find_outcome_column, prepare_accounts
     from icpkit.outcomes import won_lost
 
     df = canonical_frame(recent)
@@ -387,7 +387,9 @@ def _recent_wins(
             icp, df, accounts, keep=own, file=file, accounts_file=accounts_file, what="recent wins"
         )
         st.notes += joined
-    frame, _, warnings = prepare_accounts(icp, df, file=file)
+    frame, _, warnings = prepare_accounts(
+        icp, df, file=attributes_label(file, accounts_file, accounts)
+    )
     st.notes += warnings
     return frame
 
