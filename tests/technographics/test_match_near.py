@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from selectolax.lexbor import LexborHTMLParser
 
@@ -181,3 +181,68 @@ def test_lexbor_text_content_equals_joined_text_nodes(parts: list[str]) -> None:
     root = LexborHTMLParser("".join(parts)).root
     assert root is not None
     assert root.text_lexbor() == root.text(deep=True, separator="")
+
+
+# --- the text gate's phrase check ------------------------------------------------------------
+
+PHRASE_TECHS = {
+    "Post": {"cats": [1], "text": ["\\bPost AG\\b"]},
+    "Mail": {"cats": [1], "text": ["\\bRoyal Mail Group\\b"]},
+}
+PHRASE_PARTS = [
+    "Post AG", "Post\tAG", "Post\x1cAG", "Post\u3000AG", "Post\u00a0AG", "Post\r\nAG",
+    "Post<!-- c -->AG", "Post<script>x</script>AG", "Post&#32;AG", "P&#111;st AG", "Post &#65;G",
+    "Post <table>AG", "<title>Post</title>AG", "Post\x00AG", "Post-AG", "Post.AG", "PostAG",
+    "Post</p>\n<p>AG", "<p>Post", "AG</p>", " AG", "Post ", "xPost AG", "Post AGx", "Post AGé",
+    "Royal Mail Group", "Royal <b>Mail</b> Group", "Royal Mail&nbsp;Group", "Royal Mail Gr",
+    "Royal", "Mail", "Group", "<i>", "</i>", " ", "\n", "é", "post", "ag", "&amp;", "<br>",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def phrase_engines(tmp_path_factory: pytest.TempPathFactory) -> list[object]:
+    import json
+
+    from icpkit.technographics import load_fingerprints
+    from icpkit.technographics.matcher import Matcher
+
+    root = tmp_path_factory.mktemp("phrases")
+    (root / "technologies").mkdir()
+    (root / "technologies" / "a.json").write_text(json.dumps(PHRASE_TECHS), encoding="utf-8")
+    cats = {"1": {"name": "CMS", "groups": [], "priority": 1}}
+    (root / "categories.json").write_text(json.dumps(cats), encoding="utf-8")
+    db = load_fingerprints(root)
+    out: list[object] = [Matcher(db, engine="fast", native=False)]
+    if hyperscan_available():
+        out.append(Matcher(db, engine="fast", native=True))
+    return out
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+@given(parts=st.lists(st.sampled_from(PHRASE_PARTS), max_size=10))
+def test_text_gate_opens_whenever_a_phrase_is_in_the_visible_text(
+    phrase_engines: list[object], parts: list[str]
+) -> None:
+    from icpkit.technographics import Page
+
+    html = "<html><body>" + "".join(parts) + "</body></html>"
+    text = Page(url="https://a.example/", html=html).text
+    wanted = any(re.search(p, text, re.I) for p in (r"\bPost AG\b", r"\bRoyal Mail Group\b"))
+    for m in phrase_engines:
+        page = Page(url="https://a.example/", html=html)
+        if wanted:
+            assert m._text_may_match(page), (html, text)  # type: ignore[attr-defined]
+
+
+def test_text_gate_stays_shut_when_the_words_are_apart(phrase_engines: list[object]) -> None:
+    """Both words of ``Post AG`` on the page as words, never one after the other: shut
+    (before, each word alone opened it); next to each other, split by markup: open."""
+    from icpkit.technographics import Page
+
+    filler = "<p>post the letter</p><p>ag stands for</p>" * 20
+    for m in phrase_engines:
+        shut = Page(url="https://a.example/", html=f"<html><body>{filler}</body></html>")
+        assert not m._text_may_match(shut)  # type: ignore[attr-defined]
+        for extra in ("<p>Post <b>AG</b></p>", "<p>Post&#160;AG</p>", "<p>Post\n\tAG</p>"):
+            page = Page(url="https://a.example/", html=f"<html><body>{filler}{extra}</body></html>")
+            assert m._text_may_match(page), extra  # type: ignore[attr-defined]

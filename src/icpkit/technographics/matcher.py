@@ -170,7 +170,14 @@ class Matcher:
         self._text_word_scan: tuple[object, list[str]] | None = None
         self._word_rx: dict[str, re.Pattern[bytes]] = {}
         self._word_pieces_all: list[str] = []
+        # ``\bPost AG\b``: the pieces must also follow one another in the source with only
+        # whitespace between them, or markup or a reference (see :func:`_phrase_regex`)
+        self._phrase_rx: dict[int, re.Pattern[bytes]] = {}
         if self._text_reqs is not None:
+            for i, e in enumerate(self.list_entries["text"]):
+                phrase = _word_bounded_phrase(e.pattern)
+                if phrase is not None and len(phrase) > 1:
+                    self._phrase_rx[i] = _phrase_regex(phrase)
             words = [_word_bounded_pieces(e.pattern) for e in self.list_entries["text"]]
             self._text_words = [w is not None for w in words]
             self._text_word_sets = words
@@ -500,6 +507,16 @@ class Matcher:
                 is_word = self._word_test(page)
                 sets = self._text_word_sets
                 passing = [i for i in passing if all(map(is_word, sets[i] or ()))]
+            phrases = self._phrase_rx
+            if any(i in phrases for i in passing):
+                images = [folded_image(page)]
+                if page.__dict__.get("_icpkit_words_decoded"):
+                    images.append(decoded_html(page)[1])
+                passing = [
+                    i
+                    for i in passing
+                    if (rx := phrases.get(i)) is None or any(rx.search(x) for x in images)
+                ]
         may = (self._text_reqs[i] for i in passing)
         if self._page_scan.ngrams is None:
             return next(may, None) is not None  # exact but for assumed markup: rare enough
@@ -812,6 +829,12 @@ def _word_bounded_pieces(pattern: Pattern) -> frozenset[str] | None:
     with ASCII word characters, qualifies: then every piece of a match is bounded by a word
     boundary or by whitespace in the text (see :meth:`Matcher._words_on_page`).
     """
+    phrase = _word_bounded_phrase(pattern)
+    return None if phrase is None else frozenset(phrase)
+
+
+def _word_bounded_phrase(pattern: Pattern) -> list[str] | None:
+    """:func:`_word_bounded_pieces` in their order."""
     regex = pattern.regex
     if regex is None:
         return None
@@ -821,7 +844,30 @@ def _word_bounded_pieces(pattern: Pattern) -> frozenset[str] | None:
     text = m.group(1).replace("\\", "")
     if not (text[:1].isalnum() and text[-1:].isalnum() and text.isascii()):
         return None
-    return frozenset(text.lower().split())
+    return text.lower().split()
+
+
+# what the prefilter image may hold between two words of the visible text within one text
+# node: whitespace (str.isspace: ASCII ones, 0x1c-0x1f, and non-ASCII ones, all 0xFF there)
+_GAP = rb"[\t\n\x0b\x0c\r\x1c-\x1f \xff]"
+
+
+def _phrase_regex(pieces: list[str]) -> re.Pattern[bytes]:
+    r"""Where ``\bp1 p2 … pn\b`` can come from in the page's prefilter image (lower-cased).
+
+    The visible text is text nodes joined by spaces, whitespace collapsed. A match's first
+    piece lies in one text node, whose source characters are in the image as they are (or
+    as references); after it comes whitespace within that node and the next piece, or the
+    end of the node: markup (``<``) or, written as a reference (``&``), whitespace or the
+    next piece. So each piece is followed, past whitespace, by the next one or by ``<``,
+    ``&`` (or NUL, which the parser drops): any other byte rules that occurrence out.
+    Led by the first piece itself, so ``re`` searches for it as a literal.
+    """
+    esc = [re.escape(p.encode("ascii")) for p in pieces]
+    tail = rb"\b"
+    for piece in reversed(esc[1:]):
+        tail = rb"(?:" + _GAP + rb"*[<&\x00]|" + _GAP + rb"+" + piece + tail + rb")"
+    return re.compile(esc[0] + rb"(?<=\b" + esc[0] + rb")" + tail)
 
 
 def _word_regex(piece: str) -> re.Pattern[bytes]:
