@@ -372,7 +372,9 @@ def test_cpu_deadline_interrupts_backtracking() -> None:
 
 
 def test_parse_input_cuts_deep_nesting_and_long_tags_only() -> None:
-    from icpkit.technographics.page import MAX_OPEN_TAGS, MAX_TAG_CHARS, parse_input
+    from selectolax.lexbor import LexborHTMLParser
+
+    from icpkit.technographics.page import MAX_OPEN_TAGS, MAX_TAG_ATTRIBUTES, parse_input
 
     ordinary = "<html><body>" + "<div><p>x</p><img src=a><br></div>" * 5_000 + "</body></html>"
     assert parse_input(ordinary) is ordinary
@@ -381,7 +383,8 @@ def test_parse_input_cuts_deep_nesting_and_long_tags_only() -> None:
     assert cut.count("<div>") == MAX_OPEN_TAGS
     wide = "<div " + " ".join(f"a{i}=v" for i in range(100_000)) + ">tail</div>"
     cut = parse_input(wide)
-    assert cut.endswith("tail</div>") and len(cut) < MAX_TAG_CHARS + 20
+    assert cut.endswith(f" a{MAX_TAG_ATTRIBUTES - 1}=v>tail</div>") and len(cut) < 1_000
+    assert len(LexborHTMLParser(cut).css_first("div").attributes) == MAX_TAG_ATTRIBUTES
 
 
 def test_parse_input_counts_closing_tags_wherever_they_are() -> None:
@@ -426,23 +429,27 @@ def test_script_text_that_looks_like_a_long_tag_reaches_the_parser_whole() -> No
     kilobytes of "attributes": script text is never cut, so DOM and inline-script extraction
     see the whole script (real pages lost the end of a script, and a fingerprint with it)."""
     from icpkit.technographics import Page
-    from icpkit.technographics.page import MAX_TAG_CHARS, parse_input
+    from icpkit.technographics.page import MAX_TAG_ATTRIBUTES, parse_input
 
     body = "function f(e){for(var i=0;i<e.length;i++){" + "x=x+e[i]*2;" * 900 + "}}"
     body += ';window.Shopify={theme:"dawn"};'
-    assert len(body) > 2 * MAX_TAG_CHARS and "<e.length" in body
+    assert len(body) > 8_192 and "<e.length" in body
     html = f"<html><head><script>{body}</script><style>a<b {'c ' * 3000}</style></head></html>"
     assert parse_input(html) is html
     page = Page(url="https://shop.example/", html=html)
     assert page.inline_scripts == (body,)
-    # still cut where the parser reads tags, and an open quote is closed at the cut
+    # still cut where the parser reads tags (between attributes: no quote is left open), and
+    # a long quoted value is no reason to cut
     meta = '<meta name="description" content="' + "word " * 3_000 + '">'
-    html = f"<html><head>{meta}<script>{body}</script></head></html>"
+    wide = '<meta name="x" ' + " ".join(f'c{i}="v>{i}"' for i in range(3_000)) + ">"
+    html = f"<html><head>{meta}{wide}<script>{body}</script></head></html>"
     cut = parse_input(html)
-    assert len(cut) < len(html) - 10_000
+    assert len(cut) < len(html) - 10_000 and meta in cut
     assert Page(url="https://shop.example/", html=html).inline_scripts == (body,)
-    desc = LexborHTMLParser(cut).css_first("meta").attributes["content"]
-    assert desc is not None and desc.startswith("word word") and "<" not in desc
+    desc, cut_meta = LexborHTMLParser(cut).css("meta")
+    assert desc.attributes["content"] == "word " * 3_000
+    assert len(cut_meta.attributes) == MAX_TAG_ATTRIBUTES
+    assert cut_meta.attributes[f"c{MAX_TAG_ATTRIBUTES - 2}"] == f"v>{MAX_TAG_ATTRIBUTES - 2}"
 
 
 @pytest.mark.parametrize(

@@ -94,13 +94,15 @@ def collapse_whitespace(text: str) -> str:
 MAX_OPEN_TAGS = 2_000
 """Unclosed start tags the parser is given at most. lexbor's parse time grows with the square
 of the nesting depth (``"<div>" * 64000`` took 10 s); real pages stay far below this."""
-MAX_TAG_CHARS = 4_096
-"""Characters of one tag's attributes the parser is given at most: lexbor's duplicate-attribute
-check is quadratic in a tag's attribute count (100k attributes took 57 s)."""
 MAX_TAG_ATTRIBUTES = 64
-"""Attributes of one tag the parser is given at most, for tags of 256 characters or more
-(shorter ones cannot hold more than ~85). The character cap alone left a page of 4 KiB tags of
-1,000 distinct attributes each at 1.1 s of parsing per 5 MiB; real tags carry a few."""
+"""Attributes of one tag (start or end tag, as the tokenizer reads them) the parser is given at
+most, for tags of 256 characters or more (shorter ones cannot hold more than ~128). lexbor's
+duplicate-attribute check is quadratic in a tag's count of distinct attribute names (100k
+took 57 s; 8,000 on an end tag 2.7 ms, 512,000 on one 85 s); real tags carry a few. Nothing
+else about one tag is super-linear in lexbor (measured 1x/4x/16x: one long quoted or
+unquoted value, long names, many duplicate names, values full of character references,
+thousands of long tags), so a tag's length alone is never cut: a 27 KiB svg ``path d``, a
+data-URI image or a 13 KiB ``<meta content>`` reach the parser whole."""
 
 _OPEN_OR_CLOSE = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)")
 # void elements never open, and these close themselves when a sibling opens
@@ -130,9 +132,8 @@ _NOT_NESTING = frozenset(
         "th",
     ]
 )
-_LONGISH_TAG = re.compile(r"<[A-Za-z][^<>]{256}[^<>]*")
-_TAG_NAME = re.compile(r"<[A-Za-z][^\s/<>]*")
-_ATTRIBUTE = re.compile(r"""[\s/]+[^\s/<>=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s<>]*))?""")
+# a start or end tag's name and 256 or more characters before the next "<" or ">"
+_LONGISH_TAG = re.compile(r"<(?=/?[A-Za-z])[^<>]{257,}")
 
 
 # --- where the parser's tokenizer reads script/style text (HTML tokenizer rules) -------------
@@ -141,6 +142,14 @@ _WS = r"\t\n\f\r "
 # reads them), an unterminated quote running to the end; possessive, so linear in the page
 _ATTRS = rf"""(?:[^>"'=]++|=[{_WS}]*+"[^"]*+"?|=[{_WS}]*+'[^']*+'?|[="'])*+>?"""
 _TAG_REST = re.compile(_ATTRS)
+# a tag's name and its attributes as the tokenizer reads them (before-attribute-name state):
+# separators (whitespace, "/"), a name (its first character may be "="), an optional value;
+# a new attribute starts right after a closing quote, with no separator ("a=''b=''")
+_TAG_NAME = re.compile(rf"</?[A-Za-z][^{_WS}/>]*+")
+_ATTRIBUTE = re.compile(
+    rf"""[{_WS}/]*+[^{_WS}/>][^{_WS}/>=]*+"""
+    rf"""(?:[{_WS}]*+=[{_WS}]*+(?:"[^"]*+"?|'[^']*+'?|[^{_WS}>]*+))?"""
+)
 _RAW_ELEMENTS = "script|style|textarea|title|xmp|iframe|noembed|noframes|plaintext"
 # data-state text and tags the scan need not stop at (C speed): it stops at a comment, at an
 # element whose text is not tokenized as tags, at foreign content (svg/math) and at frameset
@@ -338,40 +347,26 @@ def _iter_raw_text_spans(html: str) -> Iterator[tuple[int, int]]:
         pos = end
 
 
-# the ASCII characters [\s/] matches: an attribute of :data:`_ATTRIBUTE` starts with one
-_ASCII_SEPARATORS = "/ \t\n\x0b\x0c\r\x1c\x1d\x1e\x1f"
-_SEPARATOR_BYTES = _ASCII_SEPARATORS.encode("ascii")
+# each attribute of a tag starts after one of these (a separator, or a value's closing quote)
+_MAY_START_ATTRIBUTE = b"\t\n\f\r /\"'"
+_NOT_STARTING = bytes(sorted(set(range(256)) - set(_MAY_START_ATTRIBUTE)))
 
 
 def _tag_keep(tag: str) -> int:
-    """Characters of a long ``tag`` outside script/style text (no ``<``/``>`` after its first)
-    the parser gets: up to MAX_TAG_CHARS of attributes and MAX_TAG_ATTRIBUTES attributes."""
-    keep = min(len(tag), 2 + MAX_TAG_CHARS)
-    if keep == len(tag) and tag.isascii():  # each attribute follows a separator character
-        seps = len(tag) - len(tag.encode("ascii").translate(None, _SEPARATOR_BYTES))
-        if seps <= MAX_TAG_ATTRIBUTES:
-            return keep
+    """Characters of a long ``tag`` outside script/style text (from its ``<`` to before its
+    ``>``; no ``<`` after its first) the parser gets: all of them unless it holds more than
+    MAX_TAG_ATTRIBUTES attributes, else up to the end of the last one kept (a cut between
+    attributes leaves no quote open). Its length alone never counts."""
+    if tag.isascii():  # at most one attribute per separator or quote: surely few enough
+        starts = len(tag.encode("ascii").translate(None, _NOT_STARTING))
+        if starts <= MAX_TAG_ATTRIBUTES:
+            return len(tag)
     name = _TAG_NAME.match(tag)
     assert name is not None
     for i, attr in enumerate(_ATTRIBUTE.finditer(tag, name.end())):
-        if attr.start() >= keep:
-            break
         if i == MAX_TAG_ATTRIBUTES:
             return attr.start()
-    return keep
-
-
-_QUOTED_VALUE = re.compile(rf"""=[{_WS}]*+(?:"[^"]*+"|'[^']*+'|(["'])[\s\S]*+)""")
-
-
-def _open_quote(kept: str) -> str:
-    """The quote a cut tag leaves open (``""`` if none): it is closed where the tag is cut, so
-    the parser does not read the rest of the page as the attribute's value (a 13 KiB
-    ``<meta content="…">`` cut at 4 KiB swallowed the scripts after it)."""
-    last = None
-    for last in _QUOTED_VALUE.finditer(kept):  # noqa: B007 (only the last one can be open)
-        pass
-    return (last.group(1) or "") if last is not None else ""
+    return len(tag)
 
 
 class _RawText:
@@ -477,6 +472,16 @@ def _image_search(image: bytes) -> Callable[[int], re.Match[bytes] | None]:
     return _QuotedAngles(image, ends).search
 
 
+_TAG_START = re.compile(r"<(?=/?[A-Za-z])")
+_TAG_START_IN_IMAGE = re.compile(rb"<(?=/?[a-z])")  # (the image is lower-cased)
+
+
+def _starts_tag(html: str, at: int) -> bool:
+    """Whether the ``<`` at ``at`` opens a start or end tag (``<`` or ``</`` and an ASCII letter)."""
+    letter = at + 2 if html.startswith("/", at + 1) else at + 1
+    return html[letter : letter + 1].isascii() and html[letter : letter + 1].isalpha()
+
+
 _Cut = tuple[int, int, str]  # text from the first to the second offset replaced by the third
 
 
@@ -521,13 +526,23 @@ def _quoted_cuts(
 ) -> list[_Cut]:
     """:func:`_cut_tags_with_quoted_angles`, reading ``text`` (``html`` or its image);
     ``angles``: ``<>`` in its type."""
-    lt, gt = angles[:1], angles[1:]
+    gt = angles[1:]
+    tag_start: re.Pattern[AnyStr] = _TAG_START if isinstance(text, str) else _TAG_START_IN_IMAGE
     cuts: list[_Cut] = []
-    last = 0
+    last = no_tag_before = 0
     while (q := search(pos)) is not None:
-        start = text.rfind(lt, last, q.start())
         pos = q.end()
-        if start < 0 or not html[start + 1 : start + 2].isascii() or not html[start + 1].isalpha():
+        # the tag holding the quoted angle, if any, starts at the first tag start after the
+        # last ">" before it (a "<" of "a<1" or "x<b" unquoted in a tag does not end it)
+        lo = max(last, text.rfind(gt, last, q.start()) + 1, no_tag_before)
+        start = -1
+        while (t := tag_start.search(text, lo, q.start())) is not None:
+            if _starts_tag(html, t.start()):  # (not a folded special: "<\u0130" is no tag)
+                start = t.start()
+                break
+            lo = t.start() + 1
+        if start < 0:
+            no_tag_before = q.start()
             continue
         rest = tag_rest.match(text, start + 1)
         assert rest is not None
@@ -540,7 +555,7 @@ def _quoted_cuts(
         tag = html[start:end]
         keep = _tag_keep(tag)
         if keep < len(tag) and not raw_text(start):
-            cuts.append((start + keep, end, _open_quote(tag[:keep])))
+            cuts.append((start + keep, end, ""))
             last = end
     return cuts
 
@@ -595,33 +610,29 @@ def _tag_shapes(html: str, image: bytes) -> tuple[int, int | None, list[tuple[in
         spans.append((int(lts[-1]), n))
     long_tags = []
     for start, stop in spans:  # (stop: the next "<", or the end)
-        if not 0x61 <= image[start + 1] <= 0x7A:  # a letter (the image is lower-cased)
+        letter = start + 2 if image[start + 1] == _SLASH else start + 1  # (an end tag's)
+        if not 0x61 <= image[letter] <= 0x7A:  # a letter (the image is lower-cased)
             continue
-        if image.find(b">", start + 2, start + _LONG_TAG_MIN) >= 0:
+        if image.find(b">", letter, start + _LONG_TAG_MIN) >= 0:
             continue
         gt = image.find(b">", start + _LONG_TAG_MIN, stop)
-        if html[start + 1].isascii():  # (not a folded special: "<\u0130" is no tag)
+        if html[letter].isascii():  # (not a folded special: "<\u0130" is no tag)
             long_tags.append((start, stop if gt < 0 else gt))
     return opening, closing, long_tags
 
 
-# what [\s/] may match in a tag, in its image: ASCII separators and any non-ASCII character
-_MAY_SEPARATE = _SEPARATOR_BYTES + bytes(range(0x80, 0x100))
-
-
 def _surely_kept(image: bytes, start: int, end: int) -> bool:
     """Whether the long tag at ``image[start:end]`` is surely kept whole by :func:`_tag_keep`
-    (at most MAX_TAG_CHARS of attributes and fewer separators than would make
-    MAX_TAG_ATTRIBUTES + 1 attributes), read from the image without slicing the str."""
-    if end - start > 2 + MAX_TAG_CHARS:
-        return False
+    (no more separators and quotes than MAX_TAG_ATTRIBUTES: each attribute starts after one),
+    read from the image without slicing the str (its ASCII bytes are the str's characters)."""
     tag = image[start:end]
-    return len(tag) - len(tag.translate(None, _MAY_SEPARATE)) <= MAX_TAG_ATTRIBUTES
+    return len(tag.translate(None, _NOT_STARTING)) <= MAX_TAG_ATTRIBUTES
 
 
 def parse_input(html: str, image: bytes | None = None) -> str:
     """``html`` as the DOM parser gets it: unchanged for ordinary pages; for hostile shapes,
-    over-long tags are cut to MAX_TAG_CHARS characters or MAX_TAG_ATTRIBUTES attributes, and
+    tags of more than MAX_TAG_ATTRIBUTES attributes are cut after that many (however long a
+    tag's values are: only the count is costly), and
     the document ends where more than MAX_OPEN_TAGS tags would be open. Script and style text
     is never taken for tags (:func:`raw_text_spans`): a ``<e.length;…`` of minified JavaScript
     reaches the parser whole. Regex fields still see the whole HTML.
@@ -660,7 +671,7 @@ def parse_input(html: str, image: bytes | None = None) -> str:
         tag = html[start:end]
         keep = _tag_keep(tag)
         if keep < len(tag) and not raw_text(start):
-            cuts.append((start + keep, end, _open_quote(tag[:keep])))
+            cuts.append((start + keep, end, ""))
     if cuts:
         # what is cut holds no "<" and keeps the one at the tag's start (keep >= 2): the
         # counts of "<" and "</" stay as they were
