@@ -137,7 +137,8 @@ def test_every_weight_agrees_with_its_traits_association(seed: int) -> None:
 def test_a_weight_agrees_with_the_best_and_worst_shares_the_table_shows() -> None:
     """A trait of 30% of best, 45% of worst and 5% of the accounts in between is more common
     among best than among the rest, but less than among worst: the table would show a plus
-    beside "30% of best, 45% of worst". It gets no points once the worst are known."""
+    beside "30% of best, 45% of worst". It gets no points once the caller passes the signs
+    of best share minus worst share (what discovery does)."""
     rng = np.random.default_rng(7)
     n = 6_000
     group = rng.choice(3, size=n, p=[0.3, 0.3, 0.4])  # best, worst, in between
@@ -148,7 +149,10 @@ def test_a_weight_agrees_with_the_best_and_worst_shares_the_table_shows() -> Non
     X = np.column_stack([x, t])
     rest = X[~y].mean(axis=0)
     assert X[y].mean(axis=0)[1] > rest[1] and X[y].mean(axis=0)[1] < X[worst].mean(axis=0)[1]
-    told = fit_points(X, y, random_state=0, worst=worst)
+    signs = np.sign(X[y].mean(axis=0) - X[worst].mean(axis=0))  # as discovery passes them
+    told = fit_points(X, y, random_state=0, signs=signs)
     assert told.coef[0] > 0 and told.coef[1] == 0
     untold = fit_points(X, y, random_state=0)
     assert untold.coef[1] > 0  # best-vs-rest alone lets it through
+    free = fit_points(X, y, random_state=0, signs=np.array([np.nan, np.nan]))
+    np.testing.assert_allclose(free.coef, untold.coef)  # NaN: no constraint of the caller's

@@ -90,7 +90,7 @@ def fit_weights(
         best[fit_idx],
         random_state=random_state,
         signal_established=claimed,
-        worst=worst[fit_idx],
+        signs=_signs(traits, cand, stats, len(seg_cols) if segment_bonus else 0),
     )
     coef = np.round(model.coef, 3)
 
@@ -127,6 +127,24 @@ def fit_weights(
         }
     )
     return icp.model_copy(update={"segments": segs, "scoring": scoring})
+
+
+def _signs(
+    traits: TraitSet | None, cand: list[int], stats: TraitStats | None, n_bonus: int
+) -> np.ndarray | None:
+    """The sign each scorecard column's weight may take: that of the trait's best share minus
+    its worst share, the two figures the points table prints beside the weight (a trait of
+    74% of best and 76% of worst must not earn points). Free (NaN) where the two are equal or
+    unknown (an "on record" trait holds for every account whose date is known: 100% and
+    100%) and for segment bonuses."""
+    if stats is None or traits is None:
+        return None
+    diff = (
+        np.asarray(stats.best_share, dtype=np.float64)[cand]
+        - np.asarray(stats.worst_share, dtype=np.float64)[cand]
+    )
+    signs = np.where(np.isfinite(diff) & (diff != 0), np.sign(diff), np.nan)
+    return np.concatenate([signs, np.full(n_bonus, np.nan)])
 
 
 def _design(
