@@ -19,9 +19,10 @@ from selectolax.lexbor import LexborHTMLParser
 from icpkit.technographics import Page, charrefs
 from icpkit.technographics.charrefs import unescape_page
 from icpkit.technographics.page import (
-    _LONGISH_TAG,
+    _LONG_TAG_START,
     MAX_OPEN_TAGS,
     MAX_TAG_ATTRIBUTES,
+    _starts_tag,
     _tag_shapes,
     collapse_whitespace,
     html_image,
@@ -89,6 +90,8 @@ _TAG_PARTS = [
     "'>'",
     "\u212a",
     "<i></i>" * 90,  # (enough of these make the "</" count matter)
+    "</b",
+    "</\u212a",
     "<" * 150,
 ]
 
@@ -97,10 +100,13 @@ _TAG_PARTS = [
 @settings(max_examples=400, deadline=None)
 def test_tag_shapes_are_the_string_counts_and_the_long_tag_scan(parts: list[str]) -> None:
     html = "".join(parts)
-    opening, closing, long_tags = _tag_shapes(html, html_image(html))
+    opening, closing, starts = _tag_shapes(html, html_image(html))
     assert opening == html.count("<")
     assert closing == (html.count("</") if opening > MAX_OPEN_TAGS else None)
-    assert long_tags == [m.span() for m in _LONGISH_TAG.finditer(html)]
+    # (the image folds "<\u0130" to "<i": parse_input asks the str, as here)
+    assert [s for s in starts if _starts_tag(html, s)] == [
+        m.start() for m in _LONG_TAG_START.finditer(html)
+    ]
 
 
 _WIDE_TAG = "<div " + " ".join(f"c{i}" for i in range(MAX_TAG_ATTRIBUTES + 20)) + ">"
@@ -108,7 +114,10 @@ _HOSTILE_PARTS = [
     _WIDE_TAG,
     '<div a=">" ' + " ".join(f"d{i}" for i in range(90)) + ">",
     "<p title='<b>' " + "é " * 200 + ">",
-    '<meta content="' + "word " * 900 + '">',  # over MAX_TAG_CHARS, a quote left open
+    '<meta content="' + "word " * 900 + '">',  # long, one attribute: kept whole
+    "<div " + " ".join(f"e{i}<1" for i in range(90)) + ">",  # "<" does not end a tag
+    "<div " + "".join(f"f{i}=''" for i in range(90)) + ">",  # no separators
+    "<p id=x>x</p " + " ".join(f"g{i}" for i in range(90)) + ">",  # an end tag's
     "<div>" * 900,
     "</div>" * 200,
     "<script>",
@@ -131,10 +140,15 @@ _HOSTILE_PARTS = [
 
 @given(st.lists(st.sampled_from(_HOSTILE_PARTS), max_size=12))
 @settings(max_examples=300, deadline=None)
-def test_parse_input_from_the_image_is_parse_input(parts: list[str]) -> None:
-    """The vectorised pre-pass cuts exactly what the string pre-pass cuts."""
+def test_parse_input_bounds_every_element_the_parser_builds(parts: list[str]) -> None:
+    """Whatever the mix, no element the parser builds from the cut page carries more than
+    MAX_TAG_ATTRIBUTES attributes (every part's wide tag is 256 characters or more), and the
+    image given or made here (or a wrong one) gives the same input."""
     html = "".join(parts)
-    assert parse_input(html, html_image(html)) == parse_input(html)
+    cut = parse_input(html, html_image(html))
+    assert parse_input(html) == cut == parse_input(html, html_image(html + "x"))
+    tree = LexborHTMLParser(cut)
+    assert all(len(node.attributes) <= MAX_TAG_ATTRIBUTES for node in tree.css("*"))
 
 
 def test_page_tree_still_cuts_hostile_shapes() -> None:

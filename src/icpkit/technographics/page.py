@@ -132,8 +132,8 @@ _NOT_NESTING = frozenset(
         "th",
     ]
 )
-# a start or end tag's name and 256 or more characters before the next "<" or ">"
-_LONGISH_TAG = re.compile(r"<(?=/?[A-Za-z])[^<>]{257,}")
+# where a tag that may be long starts: "<" or "</" and a letter, no ">" in the next 257
+_LONG_TAG_START = re.compile(r"<(?=/?[A-Za-z])(?=[^>]{257})")
 
 
 # --- where the parser's tokenizer reads script/style text (HTML tokenizer rules) -------------
@@ -150,6 +150,9 @@ _ATTRIBUTE = re.compile(
     rf"""[{_WS}/]*+[^{_WS}/>][^{_WS}/>=]*+"""
     rf"""(?:[{_WS}]*+=[{_WS}]*+(?:"[^"]*+"?|'[^']*+'?|[^{_WS}>]*+))?"""
 )
+# a whole start or end tag by that grammar, up to its ">" (or the end of the page)
+_TAG_EXTENT = re.compile(rf"{_TAG_NAME.pattern}(?:{_ATTRIBUTE.pattern})*+[{_WS}/]*+")
+_TAG_EXTENT_IN_IMAGE = re.compile(_TAG_EXTENT.pattern.encode("ascii"))
 _RAW_ELEMENTS = "script|style|textarea|title|xmp|iframe|noembed|noframes|plaintext"
 # data-state text and tags the scan need not stop at (C speed): it stops at a comment, at an
 # element whose text is not tokenized as tags, at foreign content (svg/math) and at frameset
@@ -354,7 +357,7 @@ _NOT_STARTING = bytes(sorted(set(range(256)) - set(_MAY_START_ATTRIBUTE)))
 
 def _tag_keep(tag: str) -> int:
     """Characters of a long ``tag`` outside script/style text (from its ``<`` to before its
-    ``>``; no ``<`` after its first) the parser gets: all of them unless it holds more than
+    ``>``, as :data:`_TAG_EXTENT` reads it) the parser gets: all of them unless it holds more than
     MAX_TAG_ATTRIBUTES attributes, else up to the end of the last one kept (a cut between
     attributes leaves no quote open). Its length alone never counts."""
     if tag.isascii():  # at most one attribute per separator or quote: surely few enough
@@ -381,6 +384,10 @@ class _RawText:
         self.ends: list[int] = []
 
     def __call__(self, at: int) -> bool:
+        return self.end_at(at) >= 0
+
+    def end_at(self, at: int) -> int:
+        """End of the script/style text holding position ``at``, ``-1`` if none does."""
         while not self.done and (not self.starts or self.starts[-1] <= at):
             span = next(self.spans, None)
             if span is None:
@@ -389,7 +396,7 @@ class _RawText:
                 self.starts.append(span[0])
                 self.ends.append(span[1])
         i = bisect_right(self.starts, at) - 1
-        return i >= 0 and at < self.ends[i]
+        return self.ends[i] if i >= 0 and at < self.ends[i] else -1
 
 
 _QUOTED_ANGLE = re.compile(rf"""=[{_WS}]*+(?:"[^"<>]*+[<>]|'[^'<>]*+[<>])""")
@@ -510,9 +517,11 @@ def _cut_tags_with_quoted_angles(
     str; ``search``: its :func:`_image_search`, when the caller has it."""
     if image is None:
         str_search = partial(_QUOTED_ANGLE.search, html)
-        return _quoted_cuts(html, html, raw_text, pos, str_search, _TAG_REST, "<>")
+        return _quoted_cuts(html, html, raw_text, pos, str_search, _TAG_START, _TAG_EXTENT, ">")
     search = search or _image_search(image)
-    return _quoted_cuts(image, html, raw_text, pos, search, _TAG_REST_IN_IMAGE, b"<>")
+    return _quoted_cuts(
+        image, html, raw_text, pos, search, _TAG_START_IN_IMAGE, _TAG_EXTENT_IN_IMAGE, b">"
+    )
 
 
 def _quoted_cuts(
@@ -521,13 +530,12 @@ def _quoted_cuts(
     raw_text: _RawText,
     pos: int,
     search: Callable[[int], re.Match[AnyStr] | None],
-    tag_rest: re.Pattern[AnyStr],
-    angles: AnyStr,
+    tag_start: re.Pattern[AnyStr],
+    tag_extent: re.Pattern[AnyStr],
+    gt: AnyStr,
 ) -> list[_Cut]:
-    """:func:`_cut_tags_with_quoted_angles`, reading ``text`` (``html`` or its image);
-    ``angles``: ``<>`` in its type."""
-    gt = angles[1:]
-    tag_start: re.Pattern[AnyStr] = _TAG_START if isinstance(text, str) else _TAG_START_IN_IMAGE
+    """:func:`_cut_tags_with_quoted_angles`, reading ``text`` (``html`` or its image) with
+    the patterns and the ``>`` of its type."""
     cuts: list[_Cut] = []
     last = no_tag_before = 0
     while (q := search(pos)) is not None:
@@ -544,9 +552,9 @@ def _quoted_cuts(
         if start < 0:
             no_tag_before = q.start()
             continue
-        rest = tag_rest.match(text, start + 1)
-        assert rest is not None
-        end = rest.end() - (text[rest.end() - 1 : rest.end()] == gt)
+        extent = tag_extent.match(text, start)
+        assert extent is not None
+        end = extent.end()
         pos = max(pos, end)
         if end - start < 2 + 256:
             continue
@@ -577,48 +585,43 @@ def _closes_at_least(html: str, need: int) -> bool:
     return False
 
 
-_LT, _SLASH, _LONG_TAG_MIN = ord("<"), ord("/"), 2 + 256
+_LT, _GT, _SLASH, _LONG_TAG_MIN = ord("<"), ord(">"), ord("/"), 2 + 256
 
 
-def _tag_shapes(html: str, image: bytes) -> tuple[int, int | None, list[tuple[int, int]]]:
+def _tag_shapes(html: str, image: bytes) -> tuple[int, int | None, list[int]]:
     """From the page's :func:`html_image`: how many ``<`` and ``</`` it has (``</`` counted
-    only where more than MAX_OPEN_TAGS ``<`` make the count matter, else ``None``), and the
-    ``(start, end)`` of each :data:`_LONGISH_TAG` match (a ``<`` and an ASCII letter followed
-    by 256 or more characters before the next ``<`` or ``>``), in page order.
+    only where more than MAX_OPEN_TAGS ``<`` make the count matter, else ``None``), and where
+    each tag that may be long starts (:data:`_LONG_TAG_START`: a ``<`` or ``</`` and an ASCII
+    letter, the next ``>`` 258 or more characters on, or none and as many characters left),
+    in page order. A tag runs to its first ``>`` outside quotes: a ``<`` does not end it
+    (``<div a0<1 a1<1 …>`` is one tag of many attributes), so the distance to the next ``>``
+    is what may make it long (a quoted ``>`` is the quoted-angle pass's).
 
-    Vectorised over the one-byte image (positions are the string's): the ``<`` are found
-    once; only those whose next ``<`` is far enough are looked at for a letter and a ``>``
-    (a ``<p>`` before a paragraph; ~20 per real page). Few numpy calls: each costs a few
-    microseconds more than the work in it once the matcher has run (~0.05 ms in all on a
-    100 KiB page against ~0.35 ms for ``str.count`` and the regex); a test checks this
-    against the string definitions.
+    Vectorised over the one-byte image (positions are the string's): the ``<`` and ``>``
+    are found once, each ``<``'s next ``>`` by one ``searchsorted``; only the few far ones
+    are looked at in Python. Few numpy calls: each costs a few microseconds more than the
+    work in it; a test checks this against the string definition.
     """
     import numpy as np  # (here: a fetcher process builds Pages without reading them)
 
     n = len(image)
-    lts = np.flatnonzero(np.frombuffer(image, dtype=np.uint8) == _LT)
+    chars = np.frombuffer(image, dtype=np.uint8)
+    lts = np.flatnonzero(chars == _LT)
     opening = len(lts)
     if not opening:
         return 0, None, []
     closing = None
     if opening > MAX_OPEN_TAGS:
         inner = lts if lts[-1] + 1 < n else lts[:-1]  # a "<" with a character after it
-        closing = int(np.count_nonzero(np.frombuffer(image, dtype=np.uint8)[inner + 1] == _SLASH))
-    far = np.flatnonzero(lts[1:] - lts[:-1] >= _LONG_TAG_MIN).tolist()
-    spans = [(int(lts[i]), int(lts[i + 1])) for i in far]
-    if n - int(lts[-1]) >= _LONG_TAG_MIN:
-        spans.append((int(lts[-1]), n))
-    long_tags = []
-    for start, stop in spans:  # (stop: the next "<", or the end)
-        letter = start + 2 if image[start + 1] == _SLASH else start + 1  # (an end tag's)
-        if not 0x61 <= image[letter] <= 0x7A:  # a letter (the image is lower-cased)
-            continue
-        if image.find(b">", letter, start + _LONG_TAG_MIN) >= 0:
-            continue
-        gt = image.find(b">", start + _LONG_TAG_MIN, stop)
-        if html[letter].isascii():  # (not a folded special: "<\u0130" is no tag)
-            long_tags.append((start, stop if gt < 0 else gt))
-    return opening, closing, long_tags
+        closing = int(np.count_nonzero(chars[inner + 1] == _SLASH))
+    gts = np.flatnonzero(chars == _GT)
+    next_gt = np.append(gts, n)[np.searchsorted(gts, lts)]
+    far = lts[next_gt - lts >= _LONG_TAG_MIN]  # (so each has 257 characters after it)
+    if not len(far):
+        return opening, closing, []
+    letter = far + 1 + (chars[far + 1] == _SLASH)
+    far = far[(chars[letter] >= 0x61) & (chars[letter] <= 0x7A)]  # (the image is lower-cased)
+    return opening, closing, far.tolist()
 
 
 def _surely_kept(image: bytes, start: int, end: int) -> bool:
@@ -638,45 +641,50 @@ def parse_input(html: str, image: bytes | None = None) -> str:
     reaches the parser whole. Regex fields still see the whole HTML.
 
     The checks are linear: a count of ``<`` vs ``</`` (C speed) decides whether the depth walk
-    runs at all, the long-tag scan stops at the next ``<`` or ``>``, and the script/style
-    spans are found only when a long tag or a deep page asks. ``image`` is the page's
-    :func:`html_image` when the caller has it (:attr:`Page.html_image`): everything is then
-    read from it (same answer, tests compare): quoted angle brackets from one Hyperscan scan
-    where it is installed (:data:`NATIVE_PREPASS`), the counts and the long-tag scan in one
-    vectorised pass, each long tag's separators counted in its bytes before its str is
-    sliced; cuts are made on the image too, so a page cut once keeps these paths.
+    runs at all; a tag is looked at only where its next ``>`` is far or quoted, its extent
+    read once as the tokenizer reads it (a tag inside it or inside script text is skipped by
+    bisection); the script/style spans are found only when such a tag or a deep page asks.
+    Everything is read from the page's :func:`html_image` (``image``, when the caller has
+    it: :attr:`Page.html_image`; else made here): quoted angle brackets from one Hyperscan
+    scan where it is installed (:data:`NATIVE_PREPASS`), the counts and the far-``>`` scan
+    in one vectorised pass, each long tag's separators and quotes counted in its bytes
+    before its str is sliced.
     """
-    if image is not None and len(image) != len(html):
-        image = None  # (not this page's image)
+    if image is None or len(image) != len(html):
+        image = html_image(html)  # (none given, or not this page's)
     raw_text = _RawText(html)
     # (the image has the same "=", quotes and angles where html has them: the same answer)
-    search = None if image is None else _image_search(image)
-    first = _QUOTED_ANGLE.search(html) if search is None else search(0)
+    search = _image_search(image)
+    first = search(0)
     if first is not None:  # a quoted "<" or ">": the long-tag scan stops there
         cuts = _cut_tags_with_quoted_angles(html, raw_text, first.start(), image, search)
         if cuts:  # (the image of the cut page is the page's image cut the same way)
             html = _apply_cuts(html, cuts)
             raw_text = _RawText(html)
-            image = None if image is None else _apply_cuts(image, cuts)
-    counts: tuple[int, int | None] | None = None
-    if image is not None:
-        opening, closing, long_tags = _tag_shapes(html, image)
-        counts = opening, closing
-    else:
-        long_tags = [m.span() for m in _LONGISH_TAG.finditer(html)]
-    cuts = []
-    for start, end in long_tags:
-        if image is not None and _surely_kept(image, start, end):
+            image = _apply_cuts(image, cuts)
+    opening, closing, starts = _tag_shapes(html, image)
+    counts: tuple[int, int | None] | None = opening, closing
+    cuts, i = [], 0
+    while i < len(starts):
+        start = starts[i]
+        raw_end = raw_text.end_at(start)
+        if raw_end >= 0 or not _starts_tag(html, start):
+            i = bisect_left(starts, raw_end, i + 1) if raw_end >= 0 else i + 1
             continue
-        tag = html[start:end]
-        keep = _tag_keep(tag)
-        if keep < len(tag) and not raw_text(start):
-            cuts.append((start + keep, end, ""))
-    if cuts:
-        # what is cut holds no "<" and keeps the one at the tag's start (keep >= 2): the
-        # counts of "<" and "</" stay as they were
+        extent = _TAG_EXTENT_IN_IMAGE.match(image, start)
+        assert extent is not None
+        end = extent.end()
+        i = bisect_left(starts, end, i + 1)  # (a "<" inside the tag starts none)
+        if _surely_kept(image, start, end):
+            continue
+        keep = _tag_keep(html[start:end])
+        if keep < end - start:  # ("--" before the ">" kept: it may close a comment)
+            dashes = 2 * html.startswith("--", max(start + keep, end - 2), end)
+            cuts.append((start + keep, end - dashes, ""))
+    if cuts:  # (what is cut may hold "<": counted again)
         html = _apply_cuts(html, cuts)
         raw_text = _RawText(html)
+        counts = None
     opening = html.count("<") if counts is None else counts[0]
     need = (opening - MAX_OPEN_TAGS + 1) // 2
     if opening <= MAX_OPEN_TAGS or (
