@@ -97,6 +97,17 @@ def test_an_end_tag_of_many_attributes_is_cut() -> None:
     assert cut == f"<div>x</div {kept}><p id=end>e</p>"
 
 
+def test_script_text_read_as_a_tag_hides_no_tag_after_the_script() -> None:
+    """A ``<`` in script text looks like a tag whose quoted value would run past the script's
+    end: the wide tag after the script is still cut, the script reaches the parser whole."""
+    script = '<script>if(x<b c="' + "y " * 200 + "</script>"
+    wide = "<div " + " ".join(f"a{i}" for i in range(_MANY)) + ' q="">'
+    cut = parse_input(f"<html><body>{script}{wide}x</div></body></html>")
+    tree = LexborHTMLParser(cut)
+    assert len(tree.css_first("div").attributes) == MAX_TAG_ATTRIBUTES
+    assert script in cut and len(cut) < 2_000
+
+
 def test_a_tag_of_many_words_in_a_comment_keeps_the_comment_closed() -> None:
     html = "<!-- <b " + " ".join(f"w{i}" for i in range(500)) + " --><p id=end>e</p>"
     cut = parse_input(html)

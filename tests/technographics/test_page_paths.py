@@ -31,6 +31,8 @@ from icpkit.technographics.page import (
 )
 from icpkit.technographics.patterns import prefilter_image
 
+_LONG_TAG_START_IN_IMAGE = re.compile(rb"<(?=/?[a-z])(?=[^>]{257})")
+
 SPECIALS = "\u0130\u0131\u017f\u212a"  # İ ı ſ K: what re.I equates with an ASCII letter
 
 _ANY_TEXT = st.text(
@@ -103,10 +105,25 @@ def test_tag_shapes_are_the_string_counts_and_the_long_tag_scan(parts: list[str]
     opening, closing, starts = _tag_shapes(html, html_image(html))
     assert opening == html.count("<")
     assert closing == (html.count("</") if opening > MAX_OPEN_TAGS else None)
-    # (the image folds "<\u0130" to "<i": parse_input asks the str, as here)
-    assert [s for s in starts if _starts_tag(html, s)] == [
-        m.start() for m in _LONG_TAG_START.finditer(html)
+    # the string definition: a "<" or "</" and a letter, no ">" in the next 257 characters,
+    # and more separators and quotes than MAX_TAG_ATTRIBUTES from the first such "<" before
+    # the same ">" up to it (the image folds "<\u0130" to "<i": parse_input asks the str)
+    image = html_image(html)
+    far = [m.start() for m in _LONG_TAG_START_IN_IMAGE.finditer(image)]
+    next_gt = {s: len(html) if html.find(">", s) < 0 else html.find(">", s) for s in far}
+    leader: dict[int, int] = {}
+    for s in far:
+        leader.setdefault(next_gt[s], s)
+    starts_chars = re.compile(r"[\t\n\f\r /\"']")
+    expected = [
+        s
+        for s in far
+        if len(starts_chars.findall(html, leader[next_gt[s]], next_gt[s])) > MAX_TAG_ATTRIBUTES
     ]
+    assert starts == expected
+    assert {m.start() for m in _LONG_TAG_START.finditer(html)} == {
+        s for s in far if _starts_tag(html, s)
+    }
 
 
 _WIDE_TAG = "<div " + " ".join(f"c{i}" for i in range(MAX_TAG_ATTRIBUTES + 20)) + ">"
@@ -123,6 +140,8 @@ _HOSTILE_PARTS = [
     "<script>",
     "</script>",
     "<script>if(a<b " + "c " * 300 + "){}",
+    '<script>if(x<b c="',  # script text read as a tag whose quote would hide what follows
+    '">',
     "<style>",
     "</style>",
     "<!--",
