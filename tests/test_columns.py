@@ -412,6 +412,12 @@ def test_overrides_apply() -> None:
     with pytest.raises(InputError, match="not in the data") as err:
         infer_schema(warehouse(), SchemaOverrides(id="nope"))
     assert err.value.column == "nope"
+    # the message names the setting the user wrote, not "override"
+    assert "column 'nope': --id (columns config: id) names column 'nope'" in str(err.value)
+    with pytest.raises(InputError, match=r": --label \(columns config: label\) names"):
+        infer_schema(warehouse(), SchemaOverrides(label="nope"))
+    with pytest.raises(InputError, match=r": the columns config's ignore names column 'gone'"):
+        infer_schema(warehouse(), SchemaOverrides(ignore=("gone",)))
 
 
 def test_overrides_from_toml_and_yaml(tmp_path: Path) -> None:

@@ -65,8 +65,24 @@ MULTI_SHARE = 0.1
 INFER_SAMPLE = 100_000
 
 
-def _resolve(keys: Mapping[str, Any] | list[str], sources: dict[str, str], file: str | None) -> Any:
-    """Map override keys (source header or canonical name) to canonical names."""
+#: How users set each override: the flag where there is one, else the columns config key.
+_SETTING = {
+    "id": "--id (columns config: id)",
+    "name": "the columns config's name",
+    "domain": "--domain (columns config: domain)",
+    "reference_date": "--reference-date (columns config: reference_date)",
+    "label": "--label (columns config: label)",
+}
+
+
+def _resolve(
+    keys: Mapping[str, Any] | list[str],
+    sources: dict[str, str],
+    file: str | None,
+    setting: str = "an override",
+) -> Any:
+    """Map override keys (source header or canonical name) to canonical names; a key that
+    names no column is an error naming the ``setting`` it came from."""
     by_any: dict[str, str] = {}
     for canon, src in sources.items():
         by_any[src] = canon
@@ -78,7 +94,7 @@ def _resolve(keys: Mapping[str, Any] | list[str], sources: dict[str, str], file:
             by_any[k] = by_any[canonical_name(k)]
         if k not in by_any:
             raise InputError(
-                f"override names column {k!r}, which is not in the data "
+                f"{setting} names column {k!r}, which is not in the data "
                 f"(columns: {', '.join(sources.values())})",
                 file=file,
                 column=k,
@@ -426,14 +442,14 @@ def _inputs(df: pl.DataFrame, overrides: SchemaOverrides | None, file: str | Non
     # Kinds are shares of values, so a large sample decides them as well as the whole frame
     # does (duplicate ids are still caught on every row by prepare).
     sample = df if df.height <= INFER_SAMPLE else df.sample(INFER_SAMPLE, seed=0)
-    roles = _resolve(ov.roles, sources, file)
-    kinds = _resolve(ov.kinds, sources, file)
-    layers = _resolve(ov.layers, sources, file)
-    outcomes = _resolve(ov.outcomes, sources, file)
-    ignore = set(_resolve(ov.ignore, sources, file))
-    seps = _resolve(ov.multi_separators, sources, file)
+    roles = _resolve(ov.roles, sources, file, "the columns config's roles")
+    kinds = _resolve(ov.kinds, sources, file, "the columns config's kinds")
+    layers = _resolve(ov.layers, sources, file, "the columns config's layers")
+    outcomes = _resolve(ov.outcomes, sources, file, "the columns config's outcomes")
+    ignore = set(_resolve(ov.ignore, sources, file, "the columns config's ignore"))
+    seps = _resolve(ov.multi_separators, sources, file, "the columns config's multi_separators")
     picked = {
-        key: next(iter(_resolve([getattr(ov, key)], sources, file)))
+        key: next(iter(_resolve([getattr(ov, key)], sources, file, _SETTING[key])))
         for key in ("id", "name", "domain", "reference_date", "label")
         if getattr(ov, key)
     }
