@@ -91,6 +91,26 @@ def test_the_message_counts_the_other_problems() -> None:
         ICP.model_validate(_with(version="x", colour="blue"))
 
 
+def test_a_misspelt_required_key_is_called_a_typo(tmp_path: Path) -> None:
+    """'colum:' for 'column:' gives pydantic two errors, "Field required" first; the typo
+    was hidden behind "(and 1 more problem)"."""
+    text = ICP.model_validate(GOOD).to_yaml()
+    at = text.index("  - column: ")
+    path = tmp_path / "icp.yaml"
+    path.write_text(text[:at] + "  - colum: " + text[at + len("  - column: ") :], "utf-8")
+    with pytest.raises(IcpFileError) as exc:
+        ICP.load(path)
+    assert "Field required; 'colum' is not a field here (a typo of 'column'?)" in str(exc.value)
+    assert "more problem" not in str(exc.value)
+    # a stray key unlike the missing one is named, without a guess
+    data = _with()
+    data["segments"][0]["must"][0].pop("column")
+    data["segments"][0]["must"][0]["zzz"] = "industry"
+    with pytest.raises(IcpFileError) as exc:
+        ICP.model_validate(data)
+    assert str(exc.value).endswith("Field required; 'zzz' is not a field here")
+
+
 def test_from_yaml_still_gives_file_line_and_field(tmp_path: Path) -> None:
     text = (
         ICP.model_validate(GOOD)

@@ -24,6 +24,7 @@ data is missing). Unknown is never counted as failed: it is reported as unknown.
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from contextvars import ContextVar
@@ -117,21 +118,40 @@ def _model_names(cls: type[BaseModel] = FileModel) -> set[str]:
 
 def validation_error(exc: ValidationError) -> IcpFileError:
     """The first of pydantic's errors in the words and dotted field path of the ICP file; the
-    message counts the others."""
+    message counts the others. A required field reported missing beside a key that is no
+    field at the same place is read as a typo and said as one (``colum:`` for ``column:``)."""
     errors = exc.errors()
     err = errors[0]
-    # pydantic adds validator and model names to loc ("function-wrap[...]", "Segment"): drop them.
+    loc = _file_loc(err)
+    msg = err["msg"].removeprefix("Value error, ")
+    used = 1
+    if err["type"] == "missing" and loc:
+        stray = [
+            _file_loc(e)[-1]
+            for e in errors
+            if e["type"] == "extra_forbidden" and _file_loc(e)[:-1] == loc[:-1]
+        ]
+        if stray:
+            used += 1
+            close = difflib.get_close_matches(str(stray[0]), [str(loc[-1])], n=1, cutoff=0.6)
+            msg += f"; {str(stray[0])!r} is not a field here" + (
+                f" (a typo of {close[0]!r}?)" if close else ""
+            )
+    more = len(errors) - used
+    if more:
+        msg += f" (and {more} more problem{'s' if more > 1 else ''})"
+    return IcpFileError(msg, field=".".join(str(p) for p in loc) or None)
+
+
+def _file_loc(err: Any) -> list[Any]:
+    """pydantic's error location without the validator and model names it adds
+    ("function-wrap[...]", "Segment")."""
     models = _model_names()
-    loc = [
+    return [
         p
         for p in err["loc"]
         if not (isinstance(p, str) and (p.startswith("function-") or p in models))
     ]
-    msg = err["msg"].removeprefix("Value error, ")
-    more = len(errors) - 1
-    if more:
-        msg += f" (and {more} more problem{'s' if more > 1 else ''})"
-    return IcpFileError(msg, field=".".join(str(p) for p in loc) or None)
 
 
 class Layer(StrEnum):
