@@ -108,6 +108,14 @@ def test_script_text_read_as_a_tag_hides_no_tag_after_the_script() -> None:
     assert script in cut and len(cut) < 2_000
 
 
+def test_script_text_read_as_a_tag_hides_no_quoted_angle_tag_after_the_script() -> None:
+    script = '<script>if(x<b c="</script>'
+    wide = '<div a=">" ' + " ".join(f"d{i}" for i in range(_MANY)) + ">"
+    for html in (f"<body>{script}{wide}x</div></body>", f"<body>{script}é{wide}x</div></body>"):
+        tree = LexborHTMLParser(parse_input(html))
+        assert len(tree.css_first("div").attributes) == MAX_TAG_ATTRIBUTES
+
+
 def test_a_tag_of_many_words_in_a_comment_keeps_the_comment_closed() -> None:
     html = "<!-- <b " + " ".join(f"w{i}" for i in range(500)) + " --><p id=end>e</p>"
     cut = parse_input(html)

@@ -555,6 +555,9 @@ def _quoted_cuts(
         extent = tag_extent.match(text, start)
         assert extent is not None
         end = extent.end()
+        if _crosses_raw_end(text, start, end) and (raw_end := raw_text.end_at(start)) >= 0:
+            pos = max(pos, raw_end)  # script text read as a tag: what follows it is looked at
+            continue
         pos = max(pos, end)
         if end - start < 2 + 256:
             continue
@@ -645,6 +648,15 @@ def _surely_kept(image: bytes, start: int, end: int) -> bool:
     read from the image without slicing the str (its ASCII bytes are the str's characters)."""
     tag = image[start:end]
     return len(tag.translate(None, _NOT_STARTING)) <= MAX_TAG_ATTRIBUTES
+
+
+def _crosses_raw_end(text: AnyStr, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` (``html`` or its image) may hold the end of script or
+    style text: a ``</script`` or ``</style`` in any letter case (a superset)."""
+    if isinstance(text, bytes):
+        return text.find(b"</script", start, end) >= 0 or text.find(b"</style", start, end) >= 0
+    low = text[start:end].lower()
+    return "</script" in low or "</style" in low
 
 
 def _no_tag_after_raw_text(image: bytes, start: int, end: int) -> bool:
