@@ -82,6 +82,20 @@ def shapes(size: int, literals: list[str]) -> dict[str, str]:
         "4 KiB tags after fake script text": "<math><b><script></math><style></script>"
         + _fill("<div " + " ".join(f"c{i}" for i in range(1_000))[:4_080] + ">", size),
         "huge meta": "<meta name='generator' content='" + _fill("WordPress ", size) + "'>",
+        # attribute counts as the tokenizer reads them (lexbor is quadratic in distinct names)
+        "tags of a=''b='' attributes (no spaces)": _fill(
+            "<div " + "".join(f"a{i}=''" for i in range(1_000)) + ">", size
+        ),
+        "100k attributes named a0<1": "<div "
+        + " ".join(f"a{i}<1" for i in range(100_000))
+        + ">x</div>",
+        "end tag of 100k attributes": "<div>x</div "
+        + " ".join(f"a{i}" for i in range(100_000))
+        + ">",
+        "wide tag after a quoted angle in script text": "<script>var s = '<b c=\"';</script>"
+        + '<div a=">" '
+        + " ".join(f"d{i}" for i in range(100_000))
+        + ">x</div>",
         "entity flood &amp;": _fill("&amp;", size),
         "entity flood &#x41;": _fill("&#x41;", size),
         "non-ASCII flood é": _fill("é", size),
