@@ -297,19 +297,21 @@ def evaluate(
         return TraitSet([], e, e.copy(), [], [])
     has = _bool_matrix(res.select(f"t{i}" for i in idx))
     # Known-ness is a property of the source columns: computed once per column, then gathered.
-    slots: dict[tuple[str, str | None], int] = {}
+    slots: dict[tuple[str, str | None, bool], int] = {}
     exprs: list[pl.Expr] = []
     for i in idx:
         c = crits[i]
-        key = (c.column, c.before)
+        key = _known_key(c)
         if key not in slots:
             known_expr = pl.col(c.column).is_not_null()
-            if c.before is not None and c.before in frame.columns:
+            if key[2]:  # "on record" asks whether there is a date: known for every account
+                known_expr = pl.lit(True)
+            elif c.before is not None and c.before in frame.columns:
                 known_expr = known_expr & pl.col(c.before).is_not_null()
             slots[key] = len(exprs)
             exprs.append(known_expr.alias(f"k{len(exprs)}"))
     per_column = _bool_matrix(frame.select(exprs))
-    index = np.array([slots[(crits[i].column, crits[i].before)] for i in idx], dtype=np.int64)
+    index = np.array([slots[_known_key(crits[i])] for i in idx], dtype=np.int64)
     known = np.ascontiguousarray(per_column[:, index])
     return TraitSet(
         criteria=[crits[i] for i in idx],
@@ -320,6 +322,15 @@ def evaluate(
         known_by_column=per_column,
         known_index=index,
     )
+
+
+def _known_key(c: Criterion) -> tuple[str, str | None, bool]:
+    """Which accounts' value of ``c`` is known: those with its column (and ``before``) set,
+    except for "on record" (``within_days`` ``ON_RECORD_DAYS`` from the scoring date), whose
+    question is whether the column is set at all. Counted among known values only, every best
+    and every worst account had it: 100% and 100%, a trait no test could see."""
+    on_record = c.before is None and (c.within_days or 0) >= ON_RECORD_DAYS
+    return (c.column, c.before, on_record)
 
 
 # Columns unpacked at a time and rows transposed at a time by _bool_matrix and TraitSet.matrix.
