@@ -223,6 +223,9 @@ class Source(_Model):
     rows: int
     sha256: str | None = None
     fitted: date
+    #: The date discovery measured "within N days" windows back from when it was not the day it
+    #: fitted (``icp discover --as-of``, or inferred from an export whose dates end long ago).
+    as_of: date | None = None
 
 
 class ChangeEntry(_Model):
