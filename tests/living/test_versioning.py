@@ -115,4 +115,4 @@ def test_status_without_fit_recall_reports_no_drift() -> None:
     st_ = status(icp, recent=recent, today=date(2025, 2, 1))
     assert st_.recent_share == pytest.approx(st_.recent_selected / 5)  # type: ignore[operator]
     assert st_.drift is None and not st_.drifted
-    assert any("no fit-time recall" in n for n in st_.notes)
+    assert st_.not_judged is not None and "no fit-time recall" in st_.not_judged

@@ -203,15 +203,25 @@ def calibrate_cmd(
         today=today,
     )
     _render_review(run)
+    changed = bool(run.proposal.changes)
+    review_by = run.revised.review_by.isoformat() if run.revised.review_by else "?"
     if write is None:
         console.print(
             "[dim]Nothing written; pass --write icp.yaml to save this as version "
             f"{run.revised.version}.[/]"
+            if changed
+            else f"[dim]Nothing written; the version stays {run.icp.version}. --write icp.yaml "
+            f"records this review in the changelog and moves the review date to {review_by}.[/]"
         )
         return
     paths = write_revision(run.icp, run.revised, write, inputs=run.inputs, force=force)
     for p in paths:
         console.print(f"wrote {escape(str(p))}")
+    if not changed:
+        console.print(
+            f"no change proposed; version stays {run.revised.version}; the review is in the "
+            f"changelog and the next one is due by {review_by}"
+        )
 
 
 @app.command("diff")
@@ -296,7 +306,7 @@ def status_cmd(
     console.print(f"review by {st.review_by.isoformat()}: {due}")
     if st.recent_wins is not None:
         if st.recent_share is None:
-            console.print("recent wins not compared (see the note below)")
+            console.print(f"recent wins: {st.recent_wins:,}, not compared")
         else:
             fit = _pct(st.fit_share)
             line = (
@@ -314,6 +324,8 @@ def status_cmd(
             console.print(line)
     for n in st.notes:
         err_console.print(f"[yellow]note:[/] {escape(n)}")
+    if st.not_judged:
+        console.print(f"[yellow]drift not judged:[/] {escape(st.not_judged)}")
     if st.needs_attention:
         why = " and ".join(
             w for w, f in (("review overdue", st.overdue), ("drift", st.drifted)) if f
@@ -322,6 +334,11 @@ def status_cmd(
         # sys.exit, not typer.Exit: the entry point runs click in non-standalone mode, where
         # an Exit's code would be returned and dropped instead of reaching the shell.
         sys.exit(st.exit_code)
+    if st.not_judged:
+        # Not "ok": the drift check was asked for and could not be made (exit 0: nothing is
+        # known to be wrong with the ICP).
+        console.print(f"review not due; drift not judged (exit {st.exit_code})")
+        return
     console.print("[green]ok[/]")
 
 

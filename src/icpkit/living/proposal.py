@@ -367,7 +367,9 @@ def apply(
 
     The entry lists every change in words, including the full text of each criterion removed,
     so the previous version can be read from the changelog; ``icp calibrate --write`` also keeps
-    the previous file beside the new one (``icp.v<N>.yaml``).
+    the previous file beside the new one (``icp.v<N>.yaml``). An empty proposal keeps the
+    version: the result differs only by the changelog entry recording the review and the review
+    date it restarts.
     """
     today = today or date.today()
     segs = {s.id: s.model_copy(deep=True) for s in icp.segments}
@@ -391,7 +393,9 @@ def apply(
             seg.name = "; ".join(c.describe() for c in seg.must) or seg.name
     new_segments: list[Segment] = [s for sid, s in segs.items() if sid not in drop_segments]
     new_segments += _added_segments(icp, proposal, cohort or proposal.cohort)
-    version = icp.version + 1
+    # A version number says the criteria changed; a review that changes nothing keeps it and is
+    # recorded in the changelog (its date restarts the review clock) under the same version.
+    version = icp.version + 1 if proposal.changes else icp.version
     entry = ChangeEntry(
         version=version,
         date=today,
@@ -492,6 +496,9 @@ def write_revision(
 
     Nothing is lost: the file being replaced (or ``old`` when ``target`` is new) is written
     beside it first; an existing, different backup is never overwritten without ``force``.
+    A review that changed nothing (``new`` has ``old``'s version and ``target`` holds ``old``)
+    keeps no backup: the criteria are the same and the changelog records the review, while a
+    backup named after the unchanged version would collide with the next real revision's.
     """
     from icpkit.errors import OutputExistsError
     from icpkit.io import atomic_write_text
@@ -503,6 +510,8 @@ def write_revision(
         prior = ICP.from_yaml(prior_text, file=t)
     except IcpkitError:
         prior = old
+    if new.version == prior.version and prior.to_yaml() == old.to_yaml():
+        return [atomic_write_text(t, new.to_yaml(), force=True, inputs=inputs)]
     backup = previous_version_path(t, prior.version)
     if backup.exists() and backup.read_text(encoding="utf-8") != prior_text and not force:
         raise OutputExistsError(backup)

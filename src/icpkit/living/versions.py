@@ -256,6 +256,10 @@ def _personas_diff(old: ICP, new: ICP) -> list[DiffEntry]:
 
 # -- status ------------------------------------------------------------------------------------
 
+#: Below this many recent wins, drift is judged only when the share's 95% interval lies wholly
+#: on one side of the threshold.
+MIN_RECENT_WINS = 30
+
 
 @dataclass
 class Status:
@@ -279,6 +283,9 @@ class Status:
     drift: float | None = None  # fit_share - recent_share (positive: fewer wins selected now)
     drift_threshold: float = 0.15
     drifted: bool = False
+    #: Why the recent wins could not be compared with the ICP, when they could not: a drift
+    #: check that cannot be made must not read as "ok".
+    not_judged: str | None = None
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -339,18 +346,35 @@ def status(
     n = frame.height
     st.recent_wins = n
     if n == 0:
-        st.notes.append("no recent wins to compare")
+        st.not_judged = "no recent wins to compare"
         return st
     needed = [c for c in icp.required_columns() if c in frame.columns]
-    if needed and all(frame[c].null_count() == n for c in needed):
+    unknown = [c for c in needed if frame[c].null_count() == n]
+    if needed and len(unknown) == len(needed):
         # Every criterion unknown would read as "the ICP selects none of them": false drift.
-        st.notes.append(
-            "the recent wins have none of the attributes the ICP reads, so they cannot be "
-            "compared; pass the accounts (--accounts scored.parquet) to join them by id or domain"
+        st.not_judged = (
+            "the recent wins have none of the attributes the ICP reads "
+            f"({_names(needed)}), so they cannot be compared; pass the accounts "
+            "(--accounts scored.parquet) to join them by id or domain"
         )
         return st
     _measure_drift(icp, frame, st)
+    if st.drifted and unknown:
+        # An unknown attribute adds no points, so the ICP selects fewer of these wins than it
+        # would with the data: a fall cannot be told apart from the missing columns.
+        st.drifted = False
+        st.not_judged = (
+            f"the recent wins lack {_names(unknown)} (empty or absent), which the ICP reads; "
+            "with them unknown it selects fewer accounts, so this fall may be the missing data, "
+            "not drift; pass the accounts (--accounts scored.parquet) or a file with those columns"
+        )
     return st
+
+
+def _names(columns: Sequence[str], most: int = 4) -> str:
+    """``a, b, c, d and 3 more``: column names for a one-line note."""
+    head = ", ".join(columns[:most])
+    return head + (f" and {len(columns) - most} more" if len(columns) > most else "")
 
 
 def _recent_wins(
@@ -407,14 +431,27 @@ def _measure_drift(icp: ICP, frame: pl.DataFrame, st: Status) -> None:
     st.recent_share = k / n
     st.recent_low, st.recent_high = float(lo), float(hi)
     if st.fit_share is None:
-        st.notes.append("the ICP file records no fit-time recall (validation.in_sample); no drift")
+        st.not_judged = (
+            "the ICP file records no fit-time recall (validation.in_sample), so there is "
+            "nothing to compare the recent share with"
+        )
         return
     st.drift = st.fit_share - st.recent_share
     st.drifted = bool(st.drift > st.drift_threshold)
-    if n < 30:
-        st.notes.append(f"only {n} recent wins: the share is uncertain ({lo:.0%}–{hi:.0%})")
     if not math.isfinite(st.drift):  # pragma: no cover - defensive
         st.drifted = False
+    boundary = st.fit_share - st.drift_threshold
+    if n < MIN_RECENT_WINS and lo <= boundary <= hi:
+        # The interval holds both "within threshold" and "drift": the verdict would be chance.
+        st.drifted = False
+        st.not_judged = (
+            f"only {n} recent wins: the share selected, {k / n:.0%} [{lo:.0%}–{hi:.0%}], is "
+            f"consistent both with no drift and with a fall of more than "
+            f"{100 * st.drift_threshold:.0f} points from {st.fit_share:.0%}; "
+            f"judge with at least {MIN_RECENT_WINS}"
+        )
+    elif n < MIN_RECENT_WINS:
+        st.notes.append(f"only {n} recent wins: the share is uncertain ({lo:.0%}–{hi:.0%})")
 
 
 def selected_share(icp: ICP, frame: pl.DataFrame) -> float:
@@ -426,4 +463,12 @@ def selected_share(icp: ICP, frame: pl.DataFrame) -> float:
     return float(np.mean(predict(icp, frame).selected))
 
 
-__all__ = ["DiffEntry", "IcpDiff", "Status", "diff", "selected_share", "status"]
+__all__ = [
+    "MIN_RECENT_WINS",
+    "DiffEntry",
+    "IcpDiff",
+    "Status",
+    "diff",
+    "selected_share",
+    "status",
+]
