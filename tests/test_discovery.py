@@ -99,6 +99,43 @@ def test_evidence_is_attached_to_every_criterion(planted):
             assert c.weight is not None and c.weight >= 0
 
 
+def test_must_haves_say_what_they_add_to_the_other_must_haves(planted, tmp_path):
+    # Counted here with polars from each criterion's own expression, not by discovery's masks.
+    import polars as pl
+
+    data = generate_customers(6000, seed=7)
+    path = tmp_path / "customers.csv"
+    write_table(data.customers, path)
+    raw = read_table(path)
+    schema = infer_schema(raw, file=str(path))
+    prepared = prepare(raw, schema, file=str(path))
+    best = label_outcomes(prepared.frame, prepared.schema).best
+    frame = prepared.frame.with_columns(pl.Series("__best", best))
+    _, found = planted
+    checked = 0
+    for seg in found.icp.segments:
+        if len(seg.must) < 2:
+            assert all(c.evidence.given_others is None for c in seg.must)
+            continue
+        for i, c in enumerate(seg.must):
+            others = pl.all_horizontal(
+                [m.expr().fill_null(False) for j, m in enumerate(seg.must) if j != i]
+            )
+            me = c.expr().fill_null(False)
+            counts = frame.select(
+                aw=(others & me).sum(),
+                bw=(others & me & pl.col("__best")).sum(),
+                awo=(others & ~me).sum(),
+                bwo=(others & ~me & pl.col("__best")).sum(),
+            ).row(0)
+            g = c.evidence.given_others
+            assert (g.accounts_with, g.best_with, g.accounts_without, g.best_without) == counts
+            # Every must-have of a planted segment earns its place among the others.
+            assert g.rate_with > g.rate_without, (seg.name, c.describe())
+            checked += 1
+    assert checked >= 2
+
+
 def test_scores_rank_best_customers_first(planted):
     _, found = planted
     cal = found.icp.scoring.calibration

@@ -179,6 +179,33 @@ class Operator(StrEnum):
     WITHIN_DAYS = "within_days"
 
 
+class GivenOthers(FileModel):
+    """What a segment must-have adds to the segment's other must-haves: among the accounts that
+    meet every other must-have, how many meet this one, and how many of those and of the rest
+    are best customers. A must-have is chosen for what it adds to the others, so this, not its
+    share of best and worst on its own, says why it is in the segment: on the Crunchbase export
+    "funding rounds < 4" reads 86% of best / 94% of worst on its own (odds ratio 0.37), yet among
+    accounts meeting the segment's other two must-haves 23% of those with it are best against 9%
+    of those without."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    accounts_with: int = Field(description="accounts meeting this and every other must-have")
+    best_with: int = Field(description="best customers among them")
+    accounts_without: int = Field(
+        description="accounts meeting every other must-have but not this one (or unknown)"
+    )
+    best_without: int = Field(description="best customers among them")
+
+    @property
+    def rate_with(self) -> float:
+        return self.best_with / self.accounts_with if self.accounts_with else math.nan
+
+    @property
+    def rate_without(self) -> float:
+        return self.best_without / self.accounts_without if self.accounts_without else math.nan
+
+
 class Evidence(FileModel):
     """How a criterion (or a segment) separated best from worst customers when it was fitted.
 
@@ -193,6 +220,10 @@ class Evidence(FileModel):
     included (see :mod:`icpkit.discovery.significance`), ``raw_p_value`` keeps the unadjusted Fisher
     p-value and ``adjustment`` says how the adjustment was made. Files without these two fields
     read as before.
+
+    A segment must-have also carries ``given_others`` (:class:`GivenOthers`): what it adds among
+    the accounts meeting the segment's other must-haves. The shares above are the criterion's
+    own, over every labelled account.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -212,6 +243,7 @@ class Evidence(FileModel):
     caveat: str | None = None
     raw_p_value: float | None = None
     adjustment: str | None = None
+    given_others: GivenOthers | None = None
 
     @field_validator("lift", "odds_ratio", "ci_low", "ci_high", mode="before")
     @classmethod
@@ -587,6 +619,7 @@ __all__ = [
     "UNITS",
     "Criterion",
     "Evidence",
+    "GivenOthers",
     "Layer",
     "Operator",
     "Unit",

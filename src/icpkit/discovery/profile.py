@@ -16,6 +16,7 @@ import polars as pl
 
 from icpkit.columns.infer import artefact_warning
 from icpkit.columns.schema import Schema
+from icpkit.criteria import Criterion, GivenOthers
 from icpkit.discovery.config import SearchConfig
 from icpkit.discovery.disqualifiers import confirm_disqualifiers, find_disqualifiers
 from icpkit.discovery.masks import criteria_mask, with_evidence
@@ -165,7 +166,9 @@ def _segments(
     for i, fs in enumerate(found):
         inside = fs.cover
         nice = nice_to_haves(ts, inside, best, worst, fs.criteria, cfg)
-        musts = [with_evidence(frame, c, best, worst, st) for c in fs.criteria]
+        musts = _given_others(
+            frame, [with_evidence(frame, c, best, worst, st) for c in fs.criteria], best
+        )
         note = artefact_warning(musts, schema)
         if note:
             warnings.append(f"seg-{i + 1}: {note}")
@@ -194,6 +197,27 @@ def _segments(
             )
         )
     return segments
+
+
+def _given_others(frame: pl.DataFrame, musts: list[Criterion], best: np.ndarray) -> list[Criterion]:
+    """Each must-have's evidence with what it adds to the segment's other must-haves (see
+    :class:`icpkit.criteria.GivenOthers`); a segment of one must-have has no others."""
+    if len(musts) < 2:
+        return musts
+    met = [criteria_mask(frame, [c]) for c in musts]
+    out = []
+    for i, c in enumerate(musts):
+        others = np.logical_and.reduce([m for j, m in enumerate(met) if j != i])
+        w, wo = others & met[i], others & ~met[i]
+        given = GivenOthers(
+            accounts_with=int(w.sum()),
+            best_with=int((w & best).sum()),
+            accounts_without=int(wo.sum()),
+            best_without=int((wo & best).sum()),
+        )
+        ev = c.evidence.model_copy(update={"given_others": given}) if c.evidence else None
+        out.append(c.model_copy(update={"evidence": ev}) if ev else c)
+    return out
 
 
 def _verdicts(icp: ICP, segments: list[Segment]) -> list[str]:

@@ -73,6 +73,24 @@ def format_evidence(ev: Evidence | None) -> str:
     return ", ".join(parts)
 
 
+def format_given_others(ev: Evidence) -> str | None:
+    """What a segment must-have adds to the others (:class:`~icpkit.criteria.GivenOthers`), the
+    figure that says why it is in the segment; None for a criterion without it."""
+    g = ev.given_others
+    if g is None:
+        return None
+    if g.accounts_without == 0:
+        return (
+            f"given the other must-haves: all {g.accounts_with:,} accounts meeting them meet "
+            "this one too"
+        )
+    with_ = f"{g.rate_with:.0%}" if g.accounts_with else "–"
+    return (
+        f"given the other must-haves: {with_} best with it ({g.accounts_with:,} accounts) vs "
+        f"{g.rate_without:.0%} without ({g.accounts_without:,})"
+    )
+
+
 def _criterion_name(c: Criterion) -> str:
     return c.column.replace("_", " ").capitalize()
 
@@ -101,10 +119,19 @@ def _row(c: Criterion, role: str, layer: str | None = None) -> CriteriaRow:
         best=f"{ev.best_share:.0%}" if ev else "–",
         worst=f"{ev.worst_share:.0%}" if ev else "–",
         lift=lift,
-        evidence=format_evidence(ev),
+        evidence=_evidence_text(ev, role),
         role=role,
         caveat=ev.caveat if ev else None,
     )
+
+
+def _evidence_text(ev: Evidence | None, role: str) -> str:
+    """A must-have leads with what it adds to the others; its own figures follow as such (the
+    Best / Worst / Lift columns are its own too)."""
+    given = format_given_others(ev) if ev is not None and role == "must" else None
+    if given is None:
+        return format_evidence(ev)
+    return f"{given}; on its own: {format_evidence(ev)}"
 
 
 def segment_rows(seg: Segment) -> list[CriteriaRow]:
@@ -171,6 +198,7 @@ __all__ = [
     "PointsRow",
     "criteria_rows",
     "format_evidence",
+    "format_given_others",
     "format_p",
     "points_rows",
     "segment_rows",
