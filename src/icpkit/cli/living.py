@@ -21,7 +21,7 @@ from icpkit.cli._options import IcpOpt, day_option
 
 if TYPE_CHECKING:
     from icpkit.living.proposal import ReviewRun
-    from icpkit.living.review import CohortReview
+    from icpkit.living.review import CohortReview, CriterionResult
 
 
 def _pct(x: float | None) -> str:
@@ -59,7 +59,7 @@ def _criteria_table(rep: CohortReview) -> Table:
             flag += f"\n[yellow]⚠ {escape(r.caveat)}[/]"
         fit = f"lift {_x(r.fit_lift)}, OR {_or(r.fit_odds_ratio)}" if r.fit_odds_ratio else "–"
         t.add_row(
-            r.role if r.where in ("disqualifiers", "timing") else f"{r.where} {r.role}",
+            _where(r),
             escape(r.label),
             f"{r.accounts:,}",
             _rate_ci(r.win_rate, r.win_rate_low, r.win_rate_high),
@@ -73,6 +73,13 @@ def _criteria_table(rep: CohortReview) -> Table:
             flag,
         )
     return t
+
+
+def _where(r: CriterionResult) -> str:
+    """Where a criterion sits; a points criterion with the points it adds."""
+    if r.role == "points":
+        return f"points {r.criterion.weight or 0.0:+.2f}"
+    return r.role if r.where in ("disqualifiers", "timing") else f"{r.where} {r.role}"
 
 
 def _rate_ci(rate: float, low: float, high: float) -> str:
@@ -150,6 +157,15 @@ def _render_review(run: ReviewRun) -> None:
                 f"  {escape(it.criterion.describe())}: win rate {it.win_rate:.0%}, "
                 f"OR {_or(it.evidence.odds_ratio)}, q={it.evidence.q_value:.2g}"
             )
+    stale = [r for r in rep.not_discriminating if r.role == "points"]
+    if stale:
+        console.print(
+            f"[yellow]{len(stale)} of {sum(r.role == 'points' for r in rep.criteria)} points "
+            f"criteria did not discriminate in this cohort (no significant difference at 5%; "
+            f"with {rep.accounts:,} deals a weak criterion often shows none). Calibration does "
+            "not edit the points table; to refit it, re-run icp discover on data that includes "
+            "these deals.[/]"
+        )
     console.rule("[bold]Proposal")
     if not run.proposal.changes:
         console.print(

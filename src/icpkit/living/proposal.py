@@ -129,6 +129,8 @@ def _drops(icp: ICP, report: CohortReview, min_effect: float) -> list[Change]:
     changes: list[Change] = []
     dropped: dict[str, set[int]] = {}
     for r in report.criteria:
+        if r.role == "points":
+            continue  # the points table is refitted by discovery, not edited one weight at a time
         if r.known < 2 * SMALL_GROUP or (r.caveat and "fewer than 30" in r.caveat):
             continue
         fit = r.criterion.evidence

@@ -33,14 +33,14 @@ from icpkit.living.cohort import (
 )
 from icpkit.scoring.engine import calibration_rows
 
-Role_ = Literal["must", "nice", "disqualifier", "timing"]
+Role_ = Literal["must", "nice", "disqualifier", "timing", "points"]
 
 
 @dataclass(frozen=True)
 class CriterionResult:
     """How one criterion of the ICP did in the cohort, next to its fit-time evidence."""
 
-    where: str  # segment id, "disqualifiers" or "timing"
+    where: str  # segment id, "disqualifiers", "timing" or "points"
     role: Role_
     index: int
     criterion: Criterion
@@ -157,6 +157,9 @@ def _criteria_of(icp: ICP) -> list[tuple[str, Role_, int, Criterion]]:
         out += [(s.id, "nice", i, c) for i, c in enumerate(s.nice)]
     out += [("disqualifiers", "disqualifier", i, c) for i, c in enumerate(icp.disqualifiers)]
     out += [("timing", "timing", i, c) for i, c in enumerate(icp.scoring.timing)]
+    # The points table is what fit_score adds up: a review without it would judge the segments
+    # and leave unseen most of what ranks the accounts.
+    out += [("points", "points", i, c) for i, c in enumerate(icp.scoring.points) if c.weight]
     return out
 
 
@@ -307,7 +310,8 @@ def _criterion_result(
     without_n = k_known - n_met
     without_won = int(st.best_known[i] - st.n_best[i])
     fit_ev = c.evidence
-    if role == "disqualifier":
+    if role == "disqualifier" or (role == "points" and (c.weight or 0.0) < 0):
+        # A disqualifier, or points taken off, should mark accounts that win less.
         disc = bool(st.ci_high[i] < 1.0 and st.p_value[i] < 0.05)
     else:
         disc = bool(st.ci_low[i] > 1.0 and st.p_value[i] < 0.05)
