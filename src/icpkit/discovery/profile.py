@@ -19,7 +19,7 @@ from icpkit.columns.schema import Schema
 from icpkit.criteria import Criterion, GivenOthers
 from icpkit.discovery.config import SearchConfig
 from icpkit.discovery.disqualifiers import confirm_disqualifiers, find_disqualifiers
-from icpkit.discovery.masks import criteria_mask, with_evidence
+from icpkit.discovery.masks import criteria_mask, possible_mask, with_evidence
 from icpkit.discovery.search import sequential_covering
 from icpkit.discovery.segments import (
     merge_segments,
@@ -97,6 +97,7 @@ def discover(
     # Timing: dated events whose recency raises the share of best customers.
     timing = find_timing(ts, st, best, worst, disq, cfg, rng)
     segments = _segments(frame, schema, outcomes, ts, st, found, cfg, warnings)
+    segments = _idle_musts(frame, segments, best, disqualified, warnings)
     icp = ICP(
         name=name,
         version=1,
@@ -217,6 +218,59 @@ def _given_others(frame: pl.DataFrame, musts: list[Criterion], best: np.ndarray)
         )
         ev = c.evidence.model_copy(update={"given_others": given}) if c.evidence else None
         out.append(c.model_copy(update={"evidence": ev}) if ev else c)
+    return out
+
+
+def _idle_musts(
+    frame: pl.DataFrame,
+    segments: list[Segment],
+    best: np.ndarray,
+    disqualified: np.ndarray,
+    warnings: list[str],
+) -> list[Segment]:
+    """A must-have that does not raise the share of best among accounts meeting the segment's
+    other must-haves gets a caveat and a warning.
+
+    Sequential covering picks segment k among accounts outside segments 1..k-1, so a must-have
+    can earn its place only there: on the Telco export seg-2's "monthly charges < $75" (73%
+    best with it, 77% without, given its other must-haves) separates it from seg-1. The ICP
+    file applies every segment to every account, so the reader must know.
+    """
+    out: list[Segment] = []
+    earlier: list[Segment] = []
+    for seg in segments:
+        base = ~disqualified
+        for e in earlier:
+            base &= ~possible_mask(frame, e.must)
+        musts = []
+        for i, c in enumerate(seg.must):
+            ev = c.evidence
+            g = ev.given_others if ev is not None else None
+            if ev is None or g is None or not g.accounts_without or g.rate_with > g.rate_without:
+                musts.append(c)
+                continue
+            note = (
+                f"does not raise the share of best among accounts meeting the other must-haves "
+                f"({g.rate_with:.0%} with it, {g.rate_without:.0%} without)"
+            )
+            if earlier:
+                others = criteria_mask(frame, [m for j, m in enumerate(seg.must) if j != i])
+                me = criteria_mask(frame, [c])
+                w, wo = base & others & me, base & others & ~me
+                if w.any() and wo.any() and best[w].mean() > best[wo].mean():
+                    names = ", ".join(e.id for e in earlier)
+                    note += (
+                        f"; it was chosen among accounts outside {names}, where it does "
+                        f"({best[w].mean():.0%} against {best[wo].mean():.0%})"
+                    )
+            warnings.append(f"{seg.id}: must-have '{c.describe()}' {note}")
+            caveat = "; ".join(x for x in (ev.caveat, note) if x)
+            musts.append(
+                c.model_copy(update={"evidence": ev.model_copy(update={"caveat": caveat})})
+            )
+        seg = seg.model_copy(update={"must": musts})
+        out.append(seg)
+        earlier.append(seg)
     return out
 
 
