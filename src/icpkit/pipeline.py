@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,7 +33,12 @@ if TYPE_CHECKING:  # discovery loads scikit-learn and SciPy: imported once worke
 
 @dataclass
 class DiscoveryRun:
-    """Everything one discovery produced; ``icp`` is what gets saved."""
+    """Everything one discovery produced; ``icp`` is what gets saved.
+
+    ``as_of`` is the date "within N days" windows were measured back from (``None``: the day
+    of the run); ``notices`` say plainly what was decided for the user (an inferred ``as_of``),
+    where ``warnings`` say what may be wrong with the data.
+    """
 
     icp: ICP
     discovery: Discovery
@@ -43,6 +48,8 @@ class DiscoveryRun:
     frame: pl.DataFrame
     source: str | None
     warnings: list[str] = field(default_factory=list)
+    as_of: date | None = None
+    notices: list[str] = field(default_factory=list)
 
 
 # Inference and discovery cost grows faster than linearly with the number of columns (a
@@ -159,11 +166,18 @@ def discover_file(
     baseline: bool = True,
     name: str = "Ideal Customer Profile",
     today: date | None = None,
+    as_of: date | None = None,
     max_columns: int = MAX_COLUMNS,
     strict: bool = True,
     workers: int | None = None,
 ) -> DiscoveryRun:
     """Discover and validate an ICP from a customer file (CSV, Parquet, Excel, JSON) or frame.
+
+    Date windows ("last funding within 180 days") are measured back from ``as_of``. Without it,
+    and without a purchase-date column, from where the data's own dates end when that is more
+    than a year before ``today`` (:func:`icpkit.scoring.asof.infer_as_of`: an export taken in
+    2013 and mined today), said in ``notices``; otherwise from ``today`` (default: the real
+    today, which also dates the ICP). The date used is recorded as ``source.as_of``.
 
     Inputs wider than ``max_columns`` are screened by :func:`screen_columns` (reported in
     ``warnings``). With ``strict=False`` a mostly numeric (date, yes/no) column's odd values
@@ -189,6 +203,7 @@ def discover_file(
             baseline=baseline,
             name=name,
             today=today,
+            as_of=as_of,
             max_columns=max_columns,
             strict=strict,
             pool=pool,
@@ -210,6 +225,7 @@ def _discover_file(
     baseline: bool,
     name: str,
     today: date | None,
+    as_of: date | None,
     max_columns: int,
     strict: bool,
     pool: FoldPool | None,
@@ -242,12 +258,29 @@ def _discover_file(
     prepared = setup.prepare(raw, file=file)
     frame, schema = prepared.frame, prepared.schema
     outcomes = setup.outcomes_of(prepared, file=file)
-    fit = Refit(setup, schema)
+    day = today or date.today()
+    notices: list[str] = []
+    if as_of is None:
+        from icpkit.scoring.asof import infer_as_of
+
+        inferred = infer_as_of(frame, schema, today=day)
+        if inferred is not None:
+            as_of = inferred.latest
+            notices.append(inferred.notice())
+    fit: Refit | RecordAsOf = Refit(setup, schema)
+    if as_of is not None:
+        # Discovery measures windows from ``today``: the data's "now" here. Every ICP fitted
+        # (the final one, each fold's, the time split's) records it, so that validation scores
+        # the held-out accounts from the same date (icpkit.scoring.engine.score, prepared=True).
+        setup = replace(setup, today=as_of)
+        fit = RecordAsOf(Refit(setup, schema), as_of)
     # The folds start before the fit on all accounts: with workers they run beside it.
     kfold = None
     if can_fold(outcomes, folds):
         kfold = KFoldRun(frame, schema, outcomes, fit, folds=folds, baseline=baseline, workers=pool)
     found = setup.discover(frame, schema, outcomes, source_file=file)
+    if as_of is not None:
+        found.icp = dated(found.icp, as_of=as_of, today=day)
     report = validate(
         found.icp,
         frame,
@@ -267,7 +300,46 @@ def _discover_file(
     warnings += report.notes
     icp = icp.model_copy(update={"notes": [*icp.notes, *found.warnings]})
     found.icp = icp
-    return DiscoveryRun(icp, found, report, schema, outcomes, frame, file, warnings)
+    return DiscoveryRun(
+        icp, found, report, schema, outcomes, frame, file, warnings, as_of=as_of, notices=notices
+    )
+
+
+def dated(icp: ICP, *, as_of: date, today: date) -> ICP:
+    """``icp`` as fitted on ``today`` with its windows measured from ``as_of``.
+
+    Discovery dates the ICP by the day it measures from; an ICP fitted today on a 2013 export
+    is still created today and due for review a year from today, not overdue since 2014.
+    """
+    created = icp.created
+    review = icp.review_by
+    update: dict[str, object] = {"created": today}
+    if review is not None:
+        update["review_by"] = date.fromordinal(today.toordinal() + (review - created).days)
+    if icp.source is not None:
+        update["source"] = icp.source.model_copy(update={"fitted": today, "as_of": as_of})
+    return icp.model_copy(update=update)
+
+
+class RecordAsOf:
+    """A refit (see :class:`icpkit.discovery.fitting.Refit`) whose ICPs record ``as_of``.
+
+    Validation scores each fold's held-out accounts with the fold's ICP; recorded, the fold
+    measures windows from the date its traits were built from. A class so that it pickles for
+    the fold workers.
+    """
+
+    def __init__(self, fit: Callable[[pl.DataFrame, Outcomes], ICP], as_of: date) -> None:
+        self.fit = fit
+        self.as_of = as_of
+
+    def __call__(self, frame: pl.DataFrame, outcomes: Outcomes) -> ICP:
+        icp = self.fit(frame, outcomes)
+        if icp.source is None:
+            return icp
+        return icp.model_copy(
+            update={"source": icp.source.model_copy(update={"as_of": self.as_of})}
+        )
 
 
 def write_outputs(
@@ -309,6 +381,8 @@ def write_outputs(
 __all__ = [
     "MAX_COLUMNS",
     "DiscoveryRun",
+    "RecordAsOf",
+    "dated",
     "discover_file",
     "screen_columns",
     "write_outputs",

@@ -66,6 +66,8 @@ def render_run(run: DiscoveryRun) -> None:
         console.rule("[bold]Outcomes used")
         console.print(f"[green]best[/]  {o.best_count:,} of {o.total:,}: {escape(o.best)}")
         console.print(f"[red]worst[/] {o.worst_count:,} of {o.total:,}: {escape(o.worst)}")
+    for n in run.notices:
+        err_console.print(f"[cyan]note:[/] {escape(n)}")
     for w in run.warnings:
         err_console.print(f"[yellow]warning:[/] {escape(w)}")
     console.rule("[bold]Segments")
@@ -160,6 +162,14 @@ def discover(
         date | None,
         day_option("--holdout-after", "Time split: fit before this date, test after."),
     ] = None,
+    as_of: Annotated[
+        date | None,
+        day_option(
+            "--as-of",
+            "Date windows are measured back from (default: where the data's dates end when "
+            "that is over a year ago and there is no purchase date column, else today).",
+        ),
+    ] = None,
     folds: Annotated[int, typer.Option(help="k for k-fold validation (0 to skip).")] = 5,
     max_segments: Annotated[int, typer.Option(help="Most segments to look for.")] = 3,
     best_share: Annotated[float, typer.Option(help="Share of accounts counted best.")] = 0.2,
@@ -221,6 +231,7 @@ def discover(
             search=SearchConfig(max_segments=max_segments),
             folds=folds,
             holdout_after=holdout_after,
+            as_of=as_of,
             baseline=baseline,
             name=name,
             strict=not lenient,

@@ -16,6 +16,7 @@ from icpkit.columns.names import resolve_columns
 from icpkit.columns.parsing import NumberConventionWarning
 from icpkit.errors import InputError
 from icpkit.icp import ICP
+from icpkit.scoring.asof import stale_dates_note
 from icpkit.scoring.engine import EngineName, Missing, Reasons, score, score_lazy
 from icpkit.scoring.explain import expand_reasons
 from icpkit.scoring.plan import QUADRANTS, build_plan
@@ -105,13 +106,16 @@ def score_file(
 
     ``on_stage`` is told "read", "score", "write" as work progresses (the CLI's progress bar).
     How values were read (number conventions) comes back in :attr:`ScoreResult.warnings`.
+    When the file's dates end long before ``as_of`` (default today), so that the ICP's
+    timing windows cannot be met, one of the warnings says so (:func:`stale_dates_note`).
     ``engine="spark"`` runs the Spark SQL of :func:`icpkit.scoring.compile_sql` instead
     (:func:`icpkit.scoring.spark.score_file_spark`; ``stream`` does not apply).
     """
     if engine == "spark":
+        from icpkit import io
         from icpkit.scoring.spark import score_file_spark
 
-        return cast(
+        spark_result = cast(
             ScoreResult,
             score_file_spark(
                 source,
@@ -125,6 +129,8 @@ def score_file(
                 on_stage=on_stage,
             ),
         )
+        stale = stale_dates_note(io.scan_table(source), icp, as_of=as_of)
+        return replace(spark_result, warnings=(*spark_result.warnings, *([stale] if stale else [])))
     with reading_notes() as notes:
         result = _score_file(
             source,
@@ -196,6 +202,7 @@ def _score_file(
         finally:
             tmp.unlink(missing_ok=True)
         absent = missing_columns_note(lf.collect_schema().names(), icp)
+        stale = stale_dates_note(lf, icp, as_of=as_of)
         summary_cols = ["tier", "quadrant", "disqualified", "rank", "fit_score", "reasons"]
         summary = pl.scan_parquet(out)
         n = summary.select(pl.len()).collect().item()
@@ -217,7 +224,7 @@ def _score_file(
             disqualified=res.disqualified,
             top=top_frame,
             output=out,
-            warnings=(absent,) if absent else (),
+            warnings=tuple(w for w in (absent, stale) if w),
         )
     note("read")
     df = io.read_table(src)
@@ -236,7 +243,11 @@ def _score_file(
         top=res.top,
         output=written,
         frame=scored,
-        warnings=(absent,) if (absent := missing_columns_note(df.columns, icp)) else (),
+        warnings=tuple(
+            w
+            for w in (missing_columns_note(df.columns, icp), stale_dates_note(df, icp, as_of=as_of))
+            if w
+        ),
     )
 
 
