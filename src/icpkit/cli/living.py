@@ -134,7 +134,8 @@ def _render_review(run: ReviewRun) -> None:
     if not rep.tiers_ordered:
         console.print(
             "[yellow]Tiers do not convert in order (A ≥ B ≥ C ≥ D fails): "
-            f"{escape(_inversions(rep))}; compare the intervals before acting on it.[/]"
+            f"{escape(_inversions(rep))} (one-sided Fisher p < 0.05); compare the intervals "
+            "before acting on it.[/]"
         )
     if rep.calibration_gap is not None:
         line = (
