@@ -372,6 +372,30 @@ def _tag_keep(tag: str) -> int:
     return len(tag)
 
 
+_TAG_NAME_IN_IMAGE = re.compile(_TAG_NAME.pattern.encode("ascii"))
+_ATTRIBUTE_IN_IMAGE = re.compile(_ATTRIBUTE.pattern.encode("ascii"))
+# MAX_TAG_ATTRIBUTES attributes in a row, each read once (atomic: a tag of fewer fails in
+# one pass instead of trying each attribute without its value)
+_KEPT_ATTRIBUTES_IN_IMAGE = re.compile(
+    b"(?>" + _ATTRIBUTE.pattern.encode("ascii") + b"){%d}" % MAX_TAG_ATTRIBUTES
+)
+
+
+def _kept_in_image(image: bytes, start: int, end: int) -> int:
+    """:func:`_tag_keep` of the long tag at ``image[start:end]`` (the page's
+    :func:`html_image`), read in place: the image has the str's separators, quotes, ``=``
+    and ``>`` where the str has them and no other character is one of these, so the
+    tokenizer's attribute grammar reads the same attributes (no slice of the str, no count
+    of its separators first: one match of MAX_TAG_ATTRIBUTES attributes, where a tag of
+    fewer stops early)."""
+    name = _TAG_NAME_IN_IMAGE.match(image, start, end)
+    assert name is not None
+    kept = _KEPT_ATTRIBUTES_IN_IMAGE.match(image, name.end(), end)
+    if kept is None or _ATTRIBUTE_IN_IMAGE.match(image, kept.end(), end) is None:
+        return end - start
+    return kept.end() - start
+
+
 class _RawText:
     """Whether a position lies inside script/style text (:func:`raw_text_spans`, found as far
     into the page as the questions go: the pre-pass asks about a few long tags, in page order,
@@ -601,44 +625,57 @@ def _tag_shapes(html: str, image: bytes) -> tuple[int, int | None, list[int]]:
     (``<div a0<1 a1<1 …>`` is one tag of many attributes), so the distance to the next ``>``
     is what may make it long (a quoted ``>`` is the quoted-angle pass's).
 
-    Vectorised over the one-byte image (positions are the string's): the ``<`` and ``>``
-    are found once, each ``<``'s next ``>`` by one ``searchsorted``; only the few far ones
-    are looked at in Python. Few numpy calls: each costs a few microseconds more than the
-    work in it; a test checks this against the string definition.
+    Vectorised over the one-byte image (positions are the string's), from the ``>`` alone: a
+    far tag lies in a gap of 259 or more characters between two ``>`` (the page's ends
+    count as ``>``), and a real page has a few dozen such gaps (text, scripts), so only those
+    are looked at in Python, never each ``<`` (finding every ``<`` and its next ``>``
+    cost twice as much). Few numpy calls: each costs a microsecond or more whatever the
+    page's size; a test checks this against the string definition.
     """
     import numpy as np  # (here: a fetcher process builds Pages without reading them)
 
     n = len(image)
     chars = np.frombuffer(image, dtype=np.uint8)
-    lts = np.flatnonzero(chars == _LT)
-    opening = len(lts)
+    is_lt = chars == _LT
+    opening = int(np.count_nonzero(is_lt))
     if not opening:
         return 0, None, []
     closing = None
-    if opening > MAX_OPEN_TAGS:
-        inner = lts if lts[-1] + 1 < n else lts[:-1]  # a "<" with a character after it
-        closing = int(np.count_nonzero(chars[inner + 1] == _SLASH))
-    gts = np.flatnonzero(chars == _GT)
-    next_gt = np.append(gts, n)[np.searchsorted(gts, lts)]
-    is_far = next_gt - lts >= _LONG_TAG_MIN
-    far, far_gt = lts[is_far], next_gt[is_far]  # (so each has 257 characters after it)
-    if not len(far):
+    if opening > MAX_OPEN_TAGS:  # (a "<" with a "/" after it)
+        closing = int(np.count_nonzero(is_lt[:-1] & (chars[1:] == _SLASH)))
+    if n < _LONG_TAG_MIN:
         return opening, closing, []
-    letter = far + 1 + (chars[far + 1] == _SLASH)
-    is_tag = (chars[letter] >= 0x61) & (chars[letter] <= 0x7A)  # (the image is lower-cased)
-    far, far_gt = far[is_tag].tolist(), far_gt[is_tag].tolist()
-    # Those with one next ">" share it: the first one's span holds the others', so its count
-    # of separators and quotes (each attribute starts after one) bounds theirs; a span of
-    # MAX_TAG_ATTRIBUTES or fewer holds no tag to cut (one ending at a quoted ">" is the
-    # quoted-angle pass's). Minified script text rarely has that many before a ">".
+    ends = np.flatnonzero(chars == _GT)
+    # (first, last): the "<" of a gap between two ">" (the page's ends count as ">") whose
+    # next ">" is far: a gap of 259 or more characters
+    if not len(ends):
+        spans = [(0, n - _LONG_TAG_MIN)]
+    else:
+        wide = np.flatnonzero(np.diff(ends) > _LONG_TAG_MIN)
+        firsts, lasts = (ends[wide] + 1).tolist(), (ends[wide + 1] - _LONG_TAG_MIN).tolist()
+        spans = list(zip(firsts, lasts, strict=True))
+        if ends[0] >= _LONG_TAG_MIN:
+            spans.insert(0, (0, int(ends[0]) - _LONG_TAG_MIN))
+        if n - ends[-1] > _LONG_TAG_MIN:
+            spans.append((int(ends[-1]) + 1, n - _LONG_TAG_MIN))
+    # Each "<" of such a gap shares its next ">" (at last + 258): the first tag start's span
+    # holds the others', so its count of separators and quotes (each attribute starts after
+    # one) bounds theirs; a span of MAX_TAG_ATTRIBUTES or fewer holds no tag to cut (one
+    # ending at a quoted ">" is the quoted-angle pass's). Minified script text rarely has
+    # that many before a ">".
     starts: list[int] = []
-    i = 0
-    while i < len(far):
-        gt = far_gt[i]
-        j = bisect_right(far_gt, gt, i)
-        if len(image[far[i] : gt].translate(None, _NOT_STARTING)) > MAX_TAG_ATTRIBUTES:
-            starts.extend(far[i:j])
-        i = j
+    for first, last in spans:
+        lt = image.find(b"<", first, last + 1)
+        if lt < 0:
+            continue
+        lead = _TAG_START_IN_IMAGE.search(image, lt, last + 3)  # (reads two characters on)
+        if lead is None or lead.start() > last:
+            continue
+        span = image[lead.start() : last + _LONG_TAG_MIN]
+        if len(span.translate(None, _NOT_STARTING)) > MAX_TAG_ATTRIBUTES:
+            for m in _TAG_START_IN_IMAGE.finditer(image, lead.start(), last + 3):
+                if m.start() <= last:
+                    starts.append(m.start())
     return opening, closing, starts
 
 
@@ -716,10 +753,7 @@ def parse_input(html: str, image: bytes | None = None) -> str:
         extent = _TAG_EXTENT_IN_IMAGE.match(image, start)
         assert extent is not None
         end = extent.end()
-        if _surely_kept(image, start, end):  # (nor any tag inside it: fewer starts still)
-            i = bisect_left(starts, end, i + 1)
-            continue
-        keep = _tag_keep(html[start:end])
+        keep = _kept_in_image(image, start, end)
         if keep == end - start and _no_tag_after_raw_text(image, start, end):
             # kept whole, and if this is script text read as a tag, no real tag is hidden in
             # it (the script's scan, ~0.4 ms per 100 KiB, is left for tags to cut)

@@ -1,0 +1,134 @@
+"""The pre-pass's cheaper readings give what the readings they replace give.
+
+A tag's kept length is read from the page's one-byte image in place (one match of
+MAX_TAG_ATTRIBUTES attributes) instead of from a slice of the str, and the far-``>`` tags
+are found from the gaps between ``>`` instead of from every ``<``: each is checked against
+the reading it replaces on generated tags and pages with hostile shapes (attributes glued
+after quotes, names holding ``=`` or ``<``, unterminated quotes, the characters ``re.I`` folds
+to ASCII, non-ASCII values), including the tags the cheap tests must send to the exact one.
+"""
+
+from __future__ import annotations
+
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from icpkit.technographics.page import (
+    _TAG_EXTENT,
+    MAX_TAG_ATTRIBUTES,
+    _kept_in_image,
+    _tag_keep,
+    _tag_shapes,
+    html_image,
+    parse_input,
+)
+
+_ATTRIBUTE_PARTS = [
+    " a",
+    " b=c",
+    " d='e f'",
+    ' g="h>i"',
+    "j=''",
+    "=k",
+    " l<1",
+    "/",
+    " \u0130=\u017f",
+    " \u212a",
+    " é=日",
+    ' m="',
+    " n = 'o'",
+    "\t\n",
+    "x" * 40,
+]
+
+
+def _tag(name: str, parts: list[str]) -> str:
+    html = f"<{name}" + "".join(parts) + ">"
+    extent = _TAG_EXTENT.match(html)
+    assert extent is not None
+    return html[: extent.end()]
+
+
+@given(
+    name=st.sampled_from(["div", "/div", "a", "x\u0130"]),
+    parts=st.lists(st.sampled_from(_ATTRIBUTE_PARTS), max_size=3 * MAX_TAG_ATTRIBUTES),
+)
+@example(name="div", parts=[" a"] * MAX_TAG_ATTRIBUTES)  # exactly as many: kept whole
+@example(name="div", parts=[" a"] * (MAX_TAG_ATTRIBUTES + 1))  # one more: cut
+@example(name="div", parts=["j=''"] * (MAX_TAG_ATTRIBUTES + 1))  # glued after quotes
+@example(name="/div", parts=[" l<1"] * (MAX_TAG_ATTRIBUTES + 1))
+@example(name="div", parts=[" a"] * MAX_TAG_ATTRIBUTES + [" /"])  # trailing separators
+@settings(max_examples=500, deadline=None)
+def test_kept_length_read_in_the_image_is_the_strs(name: str, parts: list[str]) -> None:
+    tag = _tag(name, parts)
+    page = "<p>x</p>" + tag + ">tail"
+    start = len("<p>x</p>")
+    image = html_image(page)
+    assert _kept_in_image(image, start, start + len(tag)) == _tag_keep(tag)
+
+
+_PAGE_PARTS = [
+    "<div>",
+    "</div>",
+    ">",
+    "<",
+    "<a",
+    "</b",
+    "<\u0130",
+    "<1",
+    " c",
+    "=\"'",
+    "x" * 130,
+    "é" * 130,
+    " " * 70,
+    "<script>",
+    "</script>",
+    "a<b.length;i++){",
+]
+
+
+@given(st.lists(st.sampled_from(_PAGE_PARTS), max_size=30))
+@example(["<a", " " * 70, "x" * 130, "x" * 130])  # no ">" at all: one gap, the whole page
+@example([">", "x" * 130, "x" * 130, "<a", " " * 70])  # a far tag too near the end: none
+@example([">", "<a", " " * 70, "x" * 130, "x" * 56])  # 258 characters on: the last far tag
+@example(["x" * 130, "x" * 127, "<a", " " * 70, "x" * 130, "x" * 56, ">"])  # and before a ">"
+@example(["x" * 130, "x" * 130, "<a", " " * 70, "x" * 130, "x" * 130, ">"])
+@settings(max_examples=400, deadline=None)
+def test_far_tags_from_the_gaps_are_those_of_every_lt(parts: list[str]) -> None:
+    """Each "<" tag start whose next ">" is 258 or more on (the page's end counts), among
+    those of a gap with more separators and quotes than MAX_TAG_ATTRIBUTES from its first
+    such start: the definition, written with one look per "<"."""
+    html = "".join(parts)
+    image = html_image(html)
+    _, _, starts = _tag_shapes(html, image)
+    expected, leaders = [], {}
+    for at in range(len(image)):
+        if image[at] != ord("<"):
+            continue
+        letter = at + 2 if image[at + 1 : at + 2] == b"/" else at + 1
+        if not image[letter : letter + 1].isalpha() or not image[letter : letter + 1].isascii():
+            continue
+        gt = image.find(b">", at)
+        gt = len(image) if gt < 0 else gt
+        if gt - at < 258:
+            continue
+        lead = leaders.setdefault(gt, at)
+        seps = sum(image[lead:gt].count(c) for c in (b"\t", b"\n", b"\f", b"\r", b" ", b"/"))
+        seps += image[lead:gt].count(b'"') + image[lead:gt].count(b"'")
+        if seps > MAX_TAG_ATTRIBUTES:
+            expected.append(at)
+    assert starts == expected
+
+
+def test_a_wide_tag_after_script_text_of_many_separators_is_still_cut() -> None:
+    """Script text that reads as a tag of many attributes is left whole, and a real wide tag
+    after it (the cheap tests send both to the exact reading) is cut after
+    MAX_TAG_ATTRIBUTES attributes."""
+    script = "<script>for(i=0;i<n.length;i++){" + " x" * 300 + "}</script>"
+    wide = "<div " + " ".join(f"a{i}" for i in range(MAX_TAG_ATTRIBUTES + 50)) + ">"
+    html = script + "<p>between</p>" + wide + "after"
+    out = parse_input(html)
+    assert out.startswith(script + "<p>between</p>")
+    kept = out[len(script + "<p>between</p>") :]
+    assert kept.startswith("<div a0 ") and f" a{MAX_TAG_ATTRIBUTES - 1}>" in kept
+    assert f"a{MAX_TAG_ATTRIBUTES}" not in kept and kept.endswith(">after")
