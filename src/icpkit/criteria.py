@@ -210,7 +210,7 @@ class Evidence(FileModel):
     """How a criterion (or a segment) separated best from worst customers when it was fitted.
 
     Shares are fractions (0-1) of each group that meet the criterion; ``lift`` is the share among
-    best over the share among all labelled accounts; ``odds_ratio`` compares best against worst
+    best over the share among every account (best, worst and neither; known values only); ``odds_ratio`` compares best against worst
     with its 95% confidence interval; ``p_value`` is Fisher's exact test and ``q_value`` the
     Benjamini-Hochberg adjusted value across every trait that was tried.
 
