@@ -15,14 +15,14 @@ signals of :mod:`.pagesignals`.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
 import polars as pl
 
-from icpkit.sourcing.pagesignals import page_kind, page_signals
+from icpkit.sourcing.pagesignals import SIGNALS, key_pages, page_kind, page_signals
 from icpkit.sourcing.warc import Capture
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "StageClock",
     "domain_of",
     "registered_domain",
+    "rows_frame",
     "split_categories",
 ]
 
@@ -175,7 +176,10 @@ class StageClock:
 
 class Analyser:
     """Turns captures into rows. ``categories`` / ``tools`` are what the ICP's "has none"
-    criteria ask about: their observability is recorded on every page."""
+    criteria ask about: their observability is recorded on every page. ``signals`` are the
+    page-signal groups read (:data:`~icpkit.sourcing.pagesignals.SIGNALS`; the others are left
+    ``None``): the country's text scan and the key pages' link walk are a quarter of the
+    per-record cost outside detection, paid only where the run looks at them."""
 
     def __init__(
         self,
@@ -184,13 +188,16 @@ class Analyser:
         categories: Sequence[str] = (),
         tools: Sequence[str] = (),
         page_cpu_seconds: float | None = 10.0,
+        signals: Collection[str] = SIGNALS,
     ) -> None:
         self.detector = detector
+        self.signals = frozenset(signals)
         # A category the fingerprint set does not have cannot be observed on any page: its
         # "has none" criterion stays unknown (no fact), instead of failing every page.
         self.categories, self.unknown_categories = split_categories(categories, detector.db)
         self.page_cpu_seconds = page_cpu_seconds
         self.clock: StageClock | None = None
+        self.analysed = 0  # captures detected (2xx HTML pages given to the detector)
         # A category's members are fixed, and how many of them a page could show depends only
         # on which signals it carries, which for the pages built here (:meth:`_page`) is one of
         # a few combinations: the detector's facts are taken once per combination and each
@@ -232,10 +239,8 @@ class Analyser:
             )
         ]
 
-    def row(self, capture: Capture) -> dict[str, Any]:
-        """The facts of one capture (every key of :data:`ROW_SCHEMA`)."""
-        from icpkit.technographics.bounded import PageTimeout, cpu_deadline
-
+    def _meta(self, capture: Capture) -> dict[str, Any]:
+        """The row's fields read from the record alone (no page built): every capture's."""
         host = (urlsplit(capture.url).hostname or "").lower()
         status = capture.status
         good = (
@@ -259,8 +264,35 @@ class Analyser:
             warc_file=capture.warc_file,
             warc_offset=capture.offset,
         )
-        if not good:
+        return row
+
+    def preview(self, capture: Capture, *, links: bool = False) -> dict[str, Any]:
+        """The row of a capture that is not (yet) its domain's observation: the record's
+        fields, nothing detected, ``good`` as its status and type say. With ``links`` (a run
+        that reads key pages) its key pages too, its URL's kind and its links (the page
+        parsed, never detected), since a domain's key pages pool every good page; else they
+        stay ``None``, as a fully analysed page's do when key pages are not read."""
+        row = self._meta(capture)
+        if not row["good"]:
             return row
+        if links:
+            from icpkit.technographics.bounded import PageTimeout, cpu_deadline
+
+            try:
+                with cpu_deadline(self.page_cpu_seconds, f"links of {capture.url}"):
+                    row.update(key_pages(self._page(capture)))
+            except PageTimeout:
+                pass  # kinds not read stay None; the page's own kind is known
+        return row
+
+    def row(self, capture: Capture) -> dict[str, Any]:
+        """The facts of one capture (every key of :data:`ROW_SCHEMA`)."""
+        from icpkit.technographics.bounded import PageTimeout, cpu_deadline
+
+        row = self._meta(capture)
+        if not row["good"]:
+            return row
+        self.analysed += 1
         clock = self.clock
         if clock is not None:
             clock.html += 1
@@ -282,9 +314,10 @@ class Analyser:
                 facts = self._facts(page, detections)
                 if clock is not None:  # the signals read it where detection has not
                     clock.lap("facts")
-                    _ = page.text
+                    if "country" in self.signals:
+                        _ = page.text
                     clock.lap("text")
-                signals = page_signals(page, row["domain"])
+                signals = page_signals(page, row["domain"], self.signals)
                 if clock is not None:
                     clock.lap("signals")
         except PageTimeout as exc:
@@ -342,11 +375,16 @@ class Analyser:
             for capture in _clocked(captures, clock):
                 rows.append(self.row(capture))
                 clock.lap("row")
-        cols = {name: [r[name] for r in rows] for name in ROW_SCHEMA}
-        out = pl.DataFrame(cols, schema=ROW_SCHEMA)
+        out = rows_frame(rows)
         if clock is not None:
             clock.lap("frame")
         return out
+
+
+def rows_frame(rows: Sequence[dict[str, Any]]) -> pl.DataFrame:
+    """Row dicts (:meth:`Analyser.row`, :meth:`Analyser.preview`) as a :data:`ROW_SCHEMA`
+    frame."""
+    return pl.DataFrame({name: [r[name] for r in rows] for name in ROW_SCHEMA}, schema=ROW_SCHEMA)
 
 
 def _clocked(captures: Iterable[Capture], clock: StageClock) -> Iterator[Capture]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import polars as pl
 
-__all__ = ["VIEW_COLUMNS", "domain_view"]
+__all__ = ["VIEW_COLUMNS", "best_first", "domain_view"]
 
 _FROM_BEST = [
     "url",
@@ -63,14 +63,25 @@ VIEW_COLUMNS = [
 ]
 
 
+def best_first(rows: pl.DataFrame) -> pl.DataFrame:
+    """``rows`` by domain, each domain's captures in the order the observation is chosen
+    (good, home page, latest, then URL, file, offset): the first of a domain is its page. The
+    choice made before detection (``source_warc(pages="best")``) uses this same order."""
+    return (
+        rows.with_columns((pl.col("page_kind") == "home").alias("_home"))
+        .sort(
+            ["domain", "good", "_home", "fetch_time", "url", "warc_file", "warc_offset"],
+            descending=[False, True, True, True, False, False, False],
+            nulls_last=True,
+        )
+        .drop("_home")
+    )
+
+
 def domain_view(rows: pl.DataFrame) -> pl.DataFrame:
     """One row per registered domain (see the module docstring), sorted by domain."""
     rows = rows.filter(pl.col("domain").is_not_null() & (pl.col("domain") != ""))
-    ordered = rows.with_columns((pl.col("page_kind") == "home").alias("_home")).sort(
-        ["domain", "good", "_home", "fetch_time", "url", "warc_file", "warc_offset"],
-        descending=[False, True, True, True, False, False, False],
-        nulls_last=True,
-    )
+    ordered = best_first(rows)
     best = (
         ordered.group_by("domain", maintain_order=True)
         .agg(pl.col(c).first() for c in _FROM_BEST)
@@ -83,8 +94,10 @@ def domain_view(rows: pl.DataFrame) -> pl.DataFrame:
         pl.col("fetch_time").max().alias("last_seen"),
         pl.col("fetch_time").dt.date().unique().sort().alias("capture_dates"),
         *(
-            # null (unknown) when no page of the domain was read well
-            pl.when(good.any()).then(pl.col(c).filter(good).fill_null(False).any()).alias(c)
+            # null (unknown) when no page of the domain was read well, or when no good page
+            # says yes and some did not look (a signal group the run did not read; a page
+            # previewed without its links: three-valued, like the criteria)
+            pl.when(good.any()).then(pl.col(c).filter(good).any(ignore_nulls=False)).alias(c)
             for c in _KEY_PAGES
         ),
     )

@@ -111,6 +111,13 @@ def asked_categories(icp: ICP) -> list[str]:
     return sorted({w.criterion.category for w in web if w.criterion.category})
 
 
+def asked_signals(icp: ICP) -> set[str]:
+    """The page-signal groups (:data:`~icpkit.sourcing.pagesignals.SIGNALS`) the ICP's
+    website criteria read: ``country``, ``language``, ``pages`` (key pages)."""
+    web, _ = web_criteria(icp)
+    return {"pages" if w.source == "page" else w.source for w in web if w.source != "tech"}
+
+
 def asked_tools(icp: ICP) -> list[str]:
     """Technologies named by the ICP's website "has none" criteria without a category."""
     web, _ = web_criteria(icp)

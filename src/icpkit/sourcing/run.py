@@ -27,10 +27,15 @@ import polars as pl
 from icpkit.errors import InputError, UsageError
 from icpkit.icp import ICP
 from icpkit.sourcing import SourceEngine
-from icpkit.sourcing.analyse import Analyser, split_categories
+from icpkit.sourcing.analyse import Analyser, rows_frame, split_categories
 from icpkit.sourcing.domain_view import domain_view
-from icpkit.sourcing.evaluate import asked_categories, asked_tools, evaluate
-from icpkit.sourcing.warc import MAX_RECORD_BYTES, ReadStats, iter_captures
+from icpkit.sourcing.evaluate import asked_categories, asked_signals, asked_tools, evaluate
+from icpkit.sourcing.warc import MAX_RECORD_BYTES, ReadStats, captures_at, iter_captures
+
+PAGES = ("all", "best")
+"""Which captures :func:`source_warc` analyses: ``all`` (every good HTML page: detection,
+signals) or ``best`` (one per registered domain, chosen before detection; see
+:func:`source_warc`)."""
 
 
 def _check_engine(engine: str) -> None:
@@ -66,6 +71,9 @@ class SourceResult:
     output: Path | None = None
     unknown_categories: list[str] = field(default_factory=list)
     """Categories of the ICP's "has none" criteria that the fingerprint set lacks."""
+    analysed: int | None = None
+    """Pages detected (single engine): every 2xx HTML capture, or with ``pages="best"`` about
+    one a domain; ``captures`` counts what was read."""
 
     @property
     def notes(self) -> list[str]:
@@ -83,7 +91,13 @@ def make_analyser(
     fingerprints: str | Path | None = None,
     page_cpu_seconds: float | None = PAGE_CPU_SECONDS,
 ) -> Analyser:
-    """The per-record analyser for ``icp`` (its "has none" categories and tools observed)."""
+    """The per-record analyser for ``icp`` (its "has none" categories and tools observed).
+
+    It reads the page signals the ICP's criteria look at, plus the two that cost a few
+    microseconds (language, company name: the name leads the output); the country's text scan
+    and the key pages' link walk only where a criterion reads them. A signal not read is null
+    in the output, never a guess. ``--all`` reads no more: its rows are the matching run's
+    rows plus the others, and no reason it gives reads a signal no criterion asks about."""
     if detector is None:
         from icpkit.technographics.detector import Detector
         from icpkit.technographics.fingerprints import load_fingerprints
@@ -94,7 +108,14 @@ def make_analyser(
         categories=asked_categories(icp),
         tools=asked_tools(icp),
         page_cpu_seconds=page_cpu_seconds,
+        signals=signals_for(icp),
     )
+
+
+def signals_for(icp: ICP) -> frozenset[str]:
+    """The page-signal groups a run reads (see :func:`make_analyser`): a subset of
+    :data:`~icpkit.sourcing.pagesignals.SIGNALS`."""
+    return frozenset({"language", "company", *asked_signals(icp)})
 
 
 def unknown_categories(icp: ICP, fingerprints: str | Path | None = None) -> list[str]:
@@ -148,6 +169,93 @@ def warc_rows(
         )
 
 
+def best_rows(
+    paths: Sequence[str],
+    analyser: Analyser,
+    *,
+    max_record_bytes: int = MAX_RECORD_BYTES,
+    stats: ReadStats | None = None,
+    allow_private: bool = False,
+    on_file: Callable[[str], None] | None = None,
+) -> pl.DataFrame:
+    """Rows of every capture in ``paths``, only each domain's chosen page analysed.
+
+    Two reads. The first reads every record (counted in ``stats`` as :func:`warc_rows` counts
+    them) into a preview row (:meth:`Analyser.preview`: no detection; links walked only where
+    the analyser reads key pages, so a domain's key pages pool all its pages as before). The
+    domain view's own order (:func:`.domain_view.best_first`) then names each domain's first
+    candidate, which is read again by its offset and analysed; a candidate that fails (over
+    its CPU budget, unreadable) hands over to the next, as it loses its place in the view.
+    So the view picks the same page as when every page is analysed."""
+    from icpkit.sourcing.domain_view import best_first
+
+    stats = stats if stats is not None else ReadStats()
+    links = "pages" in analyser.signals
+    with tempfile.TemporaryDirectory() as tmp:
+        local: dict[str, str] = {}
+        previews: list[dict[str, Any]] = []
+        for i, path in enumerate(paths):
+            if on_file is not None:
+                on_file(path)
+            where = path
+            if path.lower().startswith(("http://", "https://")):
+                from icpkit.sourcing.ranges import download
+
+                where = str(Path(tmp) / f"{i}.warc")
+                with Path(where).open("wb") as out:
+                    download(path, out, allow_private=allow_private)
+            local[path] = where
+            with Path(where).open("rb") as f:
+                previews.extend(
+                    analyser.preview(c, links=links)
+                    for c in iter_captures(f, path, max_record_bytes=max_record_bytes, stats=stats)
+                )
+        rows = rows_frame(previews)
+        by_key = {(r["warc_file"], r["warc_offset"]): r for r in previews if r["good"]}
+        good = rows.filter(pl.col("good") & (pl.col("domain") != ""))
+        order = best_first(good).with_columns(pl.int_range(pl.len()).over("domain").alias("_rank"))
+        analysed: list[dict[str, Any]] = []
+        wanted = order.filter(pl.col("_rank") == 0)
+        while wanted.height:
+            done: set[str] = set()
+            for name, group in wanted.sort("warc_file", "warc_offset").group_by(
+                "warc_file", maintain_order=True
+            ):
+                file = str(name[0])
+                offsets = group["warc_offset"].to_list()
+                with Path(local[file]).open("rb") as f:
+                    for capture in captures_at(
+                        f, file, list(offsets), max_record_bytes=max_record_bytes
+                    ):
+                        row = analyser.row(capture)
+                        analysed.append(row)
+                        offsets.remove(capture.offset)
+                        if row["good"]:
+                            done.add(row["domain"])
+                for offset in offsets:  # read once, not twice: the file changed under us
+                    lost = dict(by_key[(file, offset)])
+                    lost.update(good=False, error=f"record at byte {offset} not read again")
+                    analysed.append(lost)
+            # a failed candidate loses its place: the domain's next one is read
+            ranks = wanted.filter(~pl.col("domain").is_in(sorted(done))).select(
+                "domain", (pl.col("_rank") + 1).alias("_rank")
+            )
+            wanted = order.join(ranks, on=["domain", "_rank"], how="inner")
+    if not analysed:
+        return rows
+    done_rows = rows_frame(analysed)
+    return pl.concat(
+        [
+            rows.join(
+                done_rows.select("warc_file", "warc_offset"),
+                on=["warc_file", "warc_offset"],
+                how="anti",
+            ),
+            done_rows,
+        ]
+    )
+
+
 def judge(rows: pl.DataFrame, icp: ICP, *, keep_all: bool = False) -> pl.DataFrame:
     """Rows → one observation per domain → the ICP's website criteria (the per-domain step)."""
     return evaluate(domain_view(rows), icp, keep_all=keep_all)
@@ -182,9 +290,22 @@ def source_warc(
     allow_private: bool = False,
     spark: Any | None = None,
     on_file: Callable[[str], None] | None = None,
+    pages: str = "all",
 ) -> SourceResult:
-    """Judge every domain captured in ``paths`` against ``icp`` (see the module docstring)."""
+    """Judge every domain captured in ``paths`` against ``icp`` (see the module docstring).
+
+    ``pages="best"`` chooses each domain's page before detection (:func:`best_rows`): only
+    that page is detected and read for signals, the others are read as records (dates, status,
+    their URL's page kind, and their links where key pages are read). Each domain's
+    observation, criteria and match are those of ``pages="all"``; what pools every page
+    narrows to the chosen one: ``tech_history`` and links to key pages on other pages when the
+    run reads no key pages. Single engine only (the choice needs every capture of a domain).
+    """
     _check_engine(engine)
+    if pages not in PAGES:
+        raise UsageError(f"unknown pages choice {pages!r}; use all or best")
+    if pages == "best" and engine != "single":
+        raise UsageError("pages='best' runs on the single engine (it sees every capture first)")
     if engine == "spark":
         from icpkit.sourcing.spark import spark_source_warc
 
@@ -193,27 +314,34 @@ def source_warc(
             max_record_bytes=max_record_bytes, page_cpu_seconds=page_cpu_seconds,
             allow_private=allow_private, spark=spark,
         )  # fmt: skip
-        result.unknown_categories = unknown_categories(icp, fingerprints)
         return result
     analyser = make_analyser(
         icp, detector, fingerprints=fingerprints, page_cpu_seconds=page_cpu_seconds
     )
     stats = ReadStats()
-    parts = []
-    for path in paths:
-        if on_file is not None:
-            on_file(path)
-        parts.append(
-            warc_rows(
-                path, analyser, max_record_bytes=max_record_bytes, stats=stats,
-                allow_private=allow_private,
-            )
+    if pages == "best":
+        rows = best_rows(
+            paths, analyser, max_record_bytes=max_record_bytes, stats=stats,
+            allow_private=allow_private, on_file=on_file,
         )  # fmt: skip
-    rows = pl.concat(parts) if parts else analyser.frame([])
+    else:
+        parts = []
+        for path in paths:
+            if on_file is not None:
+                on_file(path)
+            parts.append(
+                warc_rows(
+                    path, analyser, max_record_bytes=max_record_bytes, stats=stats,
+                    allow_private=allow_private,
+                )
+            )  # fmt: skip
+        rows = pl.concat(parts) if parts else analyser.frame([])
     full = judge(rows, icp, keep_all=True)
-    return _result(
+    result = _result(
         full, stats, rows.height, list(stats.errors), keep_all, analyser.unknown_categories
     )
+    result.analysed = analyser.analysed
+    return result
 
 
 def read_domains(path: str | Path, column: str | None = None) -> list[str]:

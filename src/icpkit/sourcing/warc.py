@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import BinaryIO
@@ -38,6 +38,7 @@ __all__ = [
     "MAX_RECORD_BYTES",
     "Capture",
     "ReadStats",
+    "captures_at",
     "decode_as",
     "iter_captures",
     "read_capture_bytes",
@@ -322,6 +323,35 @@ def iter_captures(
         if nxt is None:
             return
         pos = nxt
+
+
+def captures_at(
+    stream: BinaryIO,
+    name: str,
+    offsets: Iterable[int],
+    *,
+    max_record_bytes: int = MAX_RECORD_BYTES,
+) -> Iterator[Capture]:
+    """The captures of the records starting at ``offsets`` of a seekable WARC stream (offsets
+    as :attr:`Capture.offset` gives them): a second read of records chosen after a first
+    pass. What reading met was counted by that pass; a record that no longer reads as a
+    capture here (a file changed in between) is passed over."""
+    from fastwarc.warc import ArchiveIterator, WarcRecordType
+
+    stats = ReadStats()
+    for offset in offsets:
+        stream.seek(offset)
+        records = ArchiveIterator(
+            stream, record_types=WarcRecordType.any_type, parse_http=True, quirks_mode=True,
+            auto_decode="transfer", fsspec_args=False,
+        )  # fmt: skip
+        try:
+            record = next(iter(records), None)
+            capture = None if record is None else _capture(record, name, max_record_bytes, stats)
+        except (_Broken, OSError, ValueError):
+            continue
+        if capture is not None and capture.offset == offset:
+            yield capture
 
 
 def read_capture_bytes(
