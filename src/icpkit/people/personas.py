@@ -32,7 +32,7 @@ import numpy as np
 import polars as pl
 
 from icpkit.columns.names import snake_case
-from icpkit.columns.parsing import NULL_TOKENS, TRUE_WORDS
+from icpkit.columns.parsing import FALSE_WORDS, NULL_TOKENS, TRUE_WORDS
 from icpkit.evidence import SMALL_CELL, SMALL_GROUP, fisher_two_sided
 from icpkit.icp import ICP, Persona, PersonaEvidence
 from icpkit.outcomes import won_lost
@@ -144,6 +144,38 @@ _FREEMAIL = (
 )
 _OPTED_OUT = (*TRUE_WORDS, "opted out", "unsubscribed")
 
+#: Consent values that record consent, and values that record its absence. A consent column is
+#: not an opt-out column: "opted out" there means *no* consent (it was read as consent, which
+#: let a CASL contact who had opted out through), and CRMs write "express" / "implied" (CASL's
+#: two kinds), not "yes" (they were read as no consent). Anything else counts as no consent on
+#: record, with a warning.
+_CONSENT_YES = (
+    *TRUE_WORDS,
+    "express",
+    "express consent",
+    "implied",
+    "implied consent",
+    "opted in",
+    "opt in",
+    "double opt in",
+    "subscribed",
+    "granted",
+    "given",
+    "consented",
+)
+_CONSENT_NO = (
+    *FALSE_WORDS,
+    "none",
+    "no consent",
+    "opted out",
+    "opt out",
+    "unsubscribed",
+    "withdrawn",
+    "revoked",
+    "denied",
+    "declined",
+)
+
 
 @dataclass
 class Contacts:
@@ -191,6 +223,12 @@ def _bool(expr: pl.Expr) -> pl.Expr:
     return pl.when(s.is_null()).then(None).otherwise(s.is_in(_OPTED_OUT))
 
 
+def _consent(expr: pl.Expr) -> pl.Expr:
+    """Recorded consent: True, False, or null when blank or not understood."""
+    s = _lower(expr.cast(pl.String))
+    return pl.when(s.is_in(_CONSENT_YES)).then(True).when(s.is_in(_CONSENT_NO)).then(False)
+
+
 def prepare_contacts(df: pl.DataFrame, *, file: str | Path | None = None) -> Contacts:
     """Canonical contact columns: ``row`` (1-based), ids, email checks, title → department and
     seniority, country → ISO code, account keys, deal id/outcome/role, opt-out and consent.
@@ -233,7 +271,7 @@ def prepare_contacts(df: pl.DataFrame, *, file: str | Path | None = None) -> Con
         _outcome(col("deal_outcome")).alias("deal_outcome"),
         normalize_deal_role(col("deal_role")).alias("deal_role"),
         _bool(col("opted_out")).fill_null(False).alias("opted_out"),
-        _bool(col("consent")).alias("consent"),
+        _consent(col("consent")).alias("consent"),
     )
     out = out.with_columns(
         pl.col("email").str.contains(_EMAIL).fill_null(False).alias("email_valid"),
@@ -252,6 +290,19 @@ def prepare_contacts(df: pl.DataFrame, *, file: str | Path | None = None) -> Con
         warnings.append(f"{where}no job title column; departments and seniorities are unknown")
     if "email" not in found:
         warnings.append(f"{where}no email column; contacts cannot be reached by email")
+    if "consent" in found:
+        given = _lower(pl.col(found["consent"]).cast(pl.String))
+        odd = (
+            df.select(given.alias("v"))
+            .filter(pl.col("v").is_not_null() & ~pl.col("v").is_in([*_CONSENT_YES, *_CONSENT_NO]))
+            .get_column("v")
+        )
+        if odd.len():
+            shown = ", ".join(repr(v) for v in odd.unique(maintain_order=True).head(3).to_list())
+            warnings.append(
+                f"{where}column {found['consent']!r}: {odd.len():,} value(s) not understood as "
+                f"consent or its absence ({shown}); counted as no consent on record"
+            )
     return Contacts(out, found, warnings)
 
 
