@@ -143,6 +143,9 @@ class Bucket:
                 self.scan = LiteralScan(self._by_literal, False)
             self.automaton = self.scan.automaton
         self.always.sort()
+        # (the page's literals meet the selecting ones at C speed: ~250 a page, a dict look-up
+        # each in Python, where a few select)
+        self._selecting = frozenset(self._by_literal)
 
     def _rare(self, idx: int) -> bool:
         """Whether the pattern needs a literal unlikely to be on a page (not boilerplate)."""
@@ -319,8 +322,8 @@ class Bucket:
                 present = self.scan.present((folded,))
             by_literal, reqs = self._by_literal, self.reqs
             if complete:
-                for lit in present:
-                    for idx in by_literal.get(lit, ()):
+                for lit in present & self._selecting:
+                    for idx in by_literal[lit]:
                         if idx not in found and all(not r.isdisjoint(present) for r in reqs[idx]):
                             found.add(idx)
             else:
