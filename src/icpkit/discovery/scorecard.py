@@ -54,8 +54,12 @@ The sum of squared scores spreads its power over many small effects, which is wh
 data holds. What the lower level costs shows on ``bench_quality``'s smallest base (generated
 #1: 240 accounts to fit on per fold): its folds' exact p-values are 0.07-0.30 for every
 statistic above and the CV z 0.8-3.4 (one fold above 2.65), so no gate at 5% or below gets
-points there, while points fitted without a gate would rank at AUC 0.59 and L2 logistic
-regression reaches 0.60. The same level would leave ``bench/bench_discover.py``'s 336-row base
+points there; L2 logistic regression reaches 0.60. Without any gate (2026-12-05, the same
+folds) this scorecard ranks at 0.548 (one fold's path still finds nothing: z 0.81), an L1
+logistic regression at its best cross-validated penalty at 0.597 with 18-96 weights a fold,
+and an elastic net (half L1) at 0.603 with 33-43: the signal there is many small effects, which
+a short, readable table at 240 accounts cannot hold. The same shuffled-outcome runs without a
+gate give a table that is not flat in 18 of 60 (30%). The same level would leave ``bench/bench_discover.py``'s 336-row base
 (``weak_signal_customers(336, seed=1, signal=1.5)``, p 0.028) flat, though the search reports a
 segment there (p 0.03). Discovery therefore calls ``fit_points(..., signal_established=True)``
 whenever its search has reported anything (:func:`icpkit.discovery.weights.fit_weights`): that
