@@ -10,6 +10,8 @@ to ASCII, non-ASCII values), including the tags the cheap tests must send to the
 
 from __future__ import annotations
 
+from functools import partial
+
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -132,3 +134,77 @@ def test_a_wide_tag_after_script_text_of_many_separators_is_still_cut() -> None:
     kept = out[len(script + "<p>between</p>") :]
     assert kept.startswith("<div a0 ") and f" a{MAX_TAG_ATTRIBUTES - 1}>" in kept
     assert f"a{MAX_TAG_ATTRIBUTES}" not in kept and kept.endswith(">after")
+
+
+_RAW_PARTS = [
+    "<script>",
+    "</script>",
+    "<style>",
+    "</style>",
+    "<!--",
+    "-->",
+    "<!-->",
+    '<div title="',
+    '">',
+    "'>'",
+    "=",
+    '="<"',
+    "='>",
+    '= "a<b" ',
+    "<textarea>",
+    "</textarea>",
+    "<title>",
+    "</title>",
+    "x",
+    ">",
+    "<",
+    "<b>",
+    "<b ",
+    "</b",
+    "</",
+    "<!x",
+    "<?",
+    "'",
+    '"',
+    "<script type=a>",
+    "</SCRIPT >",
+    "<\u017fcript>",  # ſ: "s" in the image, no script to the tokenizer
+    "<svg>",
+    "</svg>",
+    "<math>",
+    "<x a='<script>'>",
+    "<a href=<script>",
+    "<Style media=x>",
+    "a<b.length;",
+    "<frameset>",
+]
+
+
+@given(st.lists(st.sampled_from(_RAW_PARTS), max_size=30))
+@example(['<div title="', "<script>", '">', "<script>", "x"])  # a stop inside a quoted value
+@example(["<b ", "=", "<script>", ">", "<script>", "y"])  # "=" then a stop: unquoted, in a tag
+@example(["x", '="<"', "<script>", "z"])  # a quoted angle's "=" in text changes nothing
+@example(["<a href=<script>", "<style>", "s"])  # a stop in an unquoted value
+@example(["<\u017fcript>", "<b>", "</script>", "<style>", "t"])
+@settings(max_examples=1500, deadline=None)
+def test_raw_text_spans_from_the_image_are_those_read_tag_by_tag(parts: list[str]) -> None:
+    """The pre-pass reads script and style text from the page's image, its stops and its
+    quoted angles (one tag read in full per quoted angle in a tag): the same spans as the
+    scan that reads every tag, and the same answers position by position."""
+    from icpkit.technographics.page import (
+        _QUOTED_ANGLE_IN_IMAGE,
+        _image_search,
+        _iter_raw_text_spans,
+        _RawText,
+        raw_text_spans,
+    )
+
+    html = "".join(parts)
+    image = html_image(html)
+    spans = raw_text_spans(html)
+    # (quoted angles from Hyperscan where installed, and from re as without it)
+    for search in (_image_search(image), partial(_QUOTED_ANGLE_IN_IMAGE.search, image)):
+        assert list(_iter_raw_text_spans(html, image, search)) == spans
+        inside = _RawText(html, image, search)
+        for at in range(len(html) + 1):
+            assert inside(at) == any(a <= at < b for a, b in spans), (html, at)

@@ -295,6 +295,70 @@ def _foreign_end(html: str, at: int, name: str) -> int:
     return len(html)
 
 
+# where a data run may stop, in the image (lower-cased: the names' letter case is the str's
+# to check, as are the characters the image folds to ASCII letters)
+_STOP_IN_IMAGE = re.compile(
+    rb"<(?:!--|(?:" + _RAW_ELEMENTS.encode("ascii") + rb"|svg|math|frameset)[\t\n\f\r />])"
+)
+_MARKUP_OPEN = re.compile(r"<[A-Za-z!?/]")  # a "<" the tokenizer reads on from, to a ">"
+_QuotedSearch = Callable[[int], "re.Match[bytes] | None"]
+
+
+def _data_run_end(html: str, image: bytes, pos: int, search: _QuotedSearch) -> int:
+    """``_DATA_RUN.match(html, pos).end()`` for ``pos`` in the tokenizer's data state, read
+    from the page's :func:`html_image` and its quoted-angle ``search`` (:func:`_image_search`)
+    without reading each tag: the ~70 stops of a real page are looked at, not its ~2,000 tags.
+
+    Up to the next quoted ``<`` or ``>`` (a value quoted after ``=``), every tag runs to its
+    first ``>``: a stop found in the image (``<!--``, ``<script`` …) is where the data run
+    stops when no ``<`` that the tokenizer reads on from (a tag, an end tag, ``<!``, ``<?``)
+    lies between the last ``>`` before it and it (else it is inside that tag), and the str
+    holds the stop there (the image folds ``ſ`` to ``s``). A quoted angle's ``=`` is in text
+    when no such ``<`` precedes it since the last ``>`` (then it changes nothing), else in
+    the tag that first such ``<`` opens: that tag alone is read as :data:`_DATA_RUN` reads it,
+    and the run goes on from its end."""
+    n = len(html)
+    at = base = pos  # stops are looked for from at; tags from base on are read in data state
+    quoted = search(pos)
+    while True:
+        stop = _STOP_IN_IMAGE.search(image, at)
+        s = n if stop is None else stop.start()
+        if quoted is not None and quoted.start() < s:
+            q = quoted.start()
+            after = max(base, image.rfind(b">", base, q) + 1)
+            opened = _MARKUP_OPEN.search(html, after, q)
+            if opened is None:  # the "=" is in text
+                quoted = search(q + 1)
+                continue
+            f = opened.start()
+            if html.startswith("<!--", f) or _STOP_NAME.match(html, f) is not None:
+                return f  # (cannot happen: a stop before q was looked at already)
+            at = base = _markup_end(html, f)
+            quoted = search(base)
+            continue
+        if stop is None:
+            return n
+        after = max(base, image.rfind(b">", base, s) + 1)
+        if _MARKUP_OPEN.search(html, after, s) is None and (
+            html.startswith("<!--", s) or _STOP_NAME.match(html, s) is not None
+        ):
+            return s
+        at = s + 1
+
+
+def _markup_end(html: str, at: int) -> int:
+    """Where the tag, end tag, ``<!…>`` or ``<?…>`` opened by the ``<`` at ``at`` ends, as
+    :data:`_DATA_RUN` reads it (attribute values quoted after ``=`` in tags; to the first
+    ``>`` in the others)."""
+    letter = at + 2 if html.startswith("/", at + 1) else at + 1
+    if html[letter : letter + 1].isascii() and html[letter : letter + 1].isalpha():
+        rest = _TAG_REST.match(html, letter + 1)
+        assert rest is not None
+        return rest.end()
+    gt = html.find(">", at + 2)
+    return len(html) if gt < 0 else gt + 1
+
+
 def raw_text_spans(html: str) -> list[tuple[int, int]]:
     """``(start, end)`` of each ``<script>``/``<style>`` text as an HTML5 tokenizer reads it:
     after the opening tag (attribute quoting respected) up to the matching closing tag, never
@@ -308,12 +372,18 @@ def raw_text_spans(html: str) -> list[tuple[int, int]]:
     return list(_iter_raw_text_spans(html))
 
 
-def _iter_raw_text_spans(html: str) -> Iterator[tuple[int, int]]:
-    """:func:`raw_text_spans` in page order, found as they are asked for."""
+def _iter_raw_text_spans(
+    html: str, image: bytes | None = None, search: _QuotedSearch | None = None
+) -> Iterator[tuple[int, int]]:
+    """:func:`raw_text_spans` in page order, found as they are asked for; from the page's
+    :func:`html_image` and its quoted-angle ``search`` when given (:func:`_data_run_end`)."""
     pos, n = 0, len(html)
     while pos < n:
-        m = _DATA_RUN.match(html, pos)
-        pos = m.end() if m is not None else pos
+        if image is not None and search is not None:
+            pos = _data_run_end(html, image, pos, search)
+        else:
+            m = _DATA_RUN.match(html, pos)
+            pos = m.end() if m is not None else pos
         if pos >= n:
             break
         if html.startswith("<!--", pos):
@@ -401,8 +471,10 @@ class _RawText:
     into the page as the questions go: the pre-pass asks about a few long tags, in page order,
     and a scan of a whole 100 KiB page costs ~0.4 ms)."""
 
-    def __init__(self, html: str) -> None:
-        self.spans = _iter_raw_text_spans(html)
+    def __init__(
+        self, html: str, image: bytes | None = None, search: _QuotedSearch | None = None
+    ) -> None:
+        self.spans = _iter_raw_text_spans(html, image, search)
         self.done = False
         self.starts: list[int] = []
         self.ends: list[int] = []
@@ -732,9 +804,9 @@ def parse_input(html: str, image: bytes | None = None) -> str:
     """
     if image is None or len(image) != len(html):
         image = html_image(html)  # (none given, or not this page's)
-    raw_text = _RawText(html)
     # (the image has the same "=", quotes and angles where html has them: the same answer)
     search = _image_search(image)
+    raw_text = _RawText(html, image, search)
     first = search(0)
     if first is not None:  # a quoted "<" or ">": the long-tag scan stops there
         cuts = _cut_tags_with_quoted_angles(html, raw_text, first.start(), image, search)
