@@ -279,3 +279,18 @@ def test_records_are_read_again_by_offset(tmp_path: Path, compress: bool) -> Non
     with open(path, "rb") as f:  # noqa: PTH123
         # an offset where no record starts reads nothing (the caller records it)
         assert list(captures_at(f, path, [caps[3].offset + 1])) == []
+
+
+def test_spark_hands_out_the_largest_local_files_first(tmp_path: Path) -> None:
+    from icpkit.sourcing.spark import _size
+
+    small, large = tmp_path / "small.warc.gz", tmp_path / "large.warc.gz"
+    small.write_bytes(b"x" * 10)
+    large.write_bytes(b"x" * 1000)
+    paths = [str(small), "https://a.example/1.warc.gz", str(large), str(tmp_path / "gone")]
+    assert sorted(paths, key=_size, reverse=True) == [
+        str(large),
+        str(small),
+        "https://a.example/1.warc.gz",  # unknown sizes keep their order, after the rest
+        str(tmp_path / "gone"),
+    ]

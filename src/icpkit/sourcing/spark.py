@@ -138,6 +138,16 @@ def _collect_stats(accs: dict[str, Any]) -> ReadStats:
     return stats
 
 
+def _size(path: str) -> int:
+    """Bytes of a local WARC file (0 for a URL or a missing file: they keep their order)."""
+    if "://" in path:
+        return 0
+    try:
+        return Path(path).stat().st_size
+    except OSError:
+        return 0
+
+
 def _rows_stage(
     spark: Any,
     paths: Sequence[str],
@@ -168,8 +178,11 @@ def _rows_stage(
                     accs["unknown"].add(list(analyser.unknown_categories))
                 yield from _batches(frame, rows_arrow)
 
-    # exactly one file per partition (hash partitioning could put two files in one task)
-    rdd = spark.sparkContext.parallelize([(p,) for p in paths], max(1, len(paths)))
+    # exactly one file per partition (hash partitioning could put two files in one task),
+    # largest local files first: tasks start in partition order, so a small file is what is
+    # left for the last free core, not a large one (output is sorted by domain: same result)
+    order = sorted(paths, key=_size, reverse=True)
+    rdd = spark.sparkContext.parallelize([(p,) for p in order], max(1, len(order)))
     files = spark.createDataFrame(rdd, "path string")
     return files.mapInArrow(per_file, _spark_schema(rows_arrow))
 
