@@ -209,6 +209,13 @@ def export_command(
         Path | None, typer.Option(help="Join the signals onto this accounts table.")
     ] = None,
     domain_column: Annotated[str, typer.Option(help="Website column of --accounts.")] = "website",
+    name_column: Annotated[
+        str | None,
+        typer.Option(
+            help="Company-name column of --accounts, for accounts collected by name (as "
+            "--name-column of collect)."
+        ),
+    ] = None,
     force: Annotated[bool, typer.Option(help="Replace an existing output file.")] = False,
 ) -> None:
     """One row per account with derived signal columns, their window and as-of date stated."""
@@ -217,6 +224,7 @@ def export_command(
         COLUMN_DOCS,
         history_notes,
         join_accounts,
+        matched_accounts,
         signal_columns,
         write_signals,
     )
@@ -227,8 +235,18 @@ def export_command(
     check_output(output, force=force, inputs=inputs)
     with SignalsStore(store, create=False) as db:
         frame = signal_columns(db, day, roles=roles)
+    unmatched_note = None
     if accounts is not None:
-        frame = join_accounts(frame, read_table(accounts), domain_column)
+        acc = read_table(accounts)
+        matched = matched_accounts(frame, acc, domain_column, name_column)
+        if matched < acc.height:
+            by = f"by {domain_column!r}" + (f", else {name_column!r}" if name_column else "")
+            unmatched_note = (
+                f"{acc.height - matched:,} of {acc.height:,} accounts have nothing in the "
+                f"store on or before {day} (matched {by}); their signals are empty"
+                + ("" if name_column else "; pass --name-column if collect matched by name")
+            )
+        frame = join_accounts(frame, acc, domain_column, name_column)
     result = write_signals(frame, output, day, roles=roles, force=force, inputs=tuple(inputs))
     console.print(
         f"wrote {result.frame.height:,} rows to {escape(str(result.path))} "
@@ -247,7 +265,7 @@ def export_command(
             escape(what),
         )
     console.print(table)
-    for note in history_notes(result.frame):
+    for note in [*([unmatched_note] if unmatched_note else []), *history_notes(result.frame)]:
         err_console.print(f"[yellow]note:[/] {escape(note)}")
 
 

@@ -392,18 +392,34 @@ def with_history_caveats(icp: ICP, frame: pl.DataFrame) -> tuple[ICP, list[str]]
     return out, list(dict.fromkeys(notes))
 
 
-def join_accounts(
-    signals: pl.DataFrame, accounts: pl.DataFrame, domain_column: str
-) -> pl.DataFrame:
-    """``accounts`` (all rows and columns kept) with the signal columns joined by website."""
-    from icpkit.signals.funding import domain_expr
+def _account_key(accounts: pl.DataFrame, domain_column: str, name_column: str | None) -> pl.Expr:
+    """The store's account key for each accounts row: the normalised website, else (with
+    ``name_column``) the normalised company name, the rule ``icp signals collect`` keys by."""
+    from icpkit.signals.funding import domain_expr, name_expr
 
     if domain_column not in accounts.columns:
         raise InputError(f"no column {domain_column!r} (--domain-column) in the accounts file")
+    key = domain_expr(pl.col(domain_column))
+    if name_column is not None:
+        if name_column not in accounts.columns:
+            raise InputError(f"no column {name_column!r} (--name-column) in the accounts file")
+        key = pl.coalesce(key, name_expr(pl.col(name_column)))
+    return key
+
+
+def join_accounts(
+    signals: pl.DataFrame,
+    accounts: pl.DataFrame,
+    domain_column: str,
+    name_column: str | None = None,
+) -> pl.DataFrame:
+    """``accounts`` (all rows and columns kept) with the signal columns joined by website, else
+    by company name when ``name_column`` is given (funding rounds matched by name are stored
+    under the name: joined by website alone, none of them reached an account without one)."""
     added = [c for c in signals.columns if c != "domain"]
     base = accounts.drop([c for c in added if c in accounts.columns])
     return (
-        base.with_columns(domain_expr(pl.col(domain_column)).alias("__account"))
+        base.with_columns(_account_key(accounts, domain_column, name_column).alias("__account"))
         .join(
             signals.rename({"domain": "__account"}),
             on="__account",
@@ -412,6 +428,17 @@ def join_accounts(
         )
         .drop("__account")
     )
+
+
+def matched_accounts(
+    signals: pl.DataFrame,
+    accounts: pl.DataFrame,
+    domain_column: str,
+    name_column: str | None = None,
+) -> int:
+    """How many accounts rows have a history in the store (the rest get unknown signals)."""
+    keys = accounts.select(_account_key(accounts, domain_column, name_column).alias("k"))
+    return int(keys.get_column("k").is_in(signals.get_column("domain").implode()).sum())
 
 
 @dataclass(frozen=True, slots=True)
@@ -462,6 +489,7 @@ __all__ = [
     "history_caveat",
     "history_notes",
     "join_accounts",
+    "matched_accounts",
     "signal_columns",
     "with_history_caveats",
     "write_signals",
