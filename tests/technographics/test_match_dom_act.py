@@ -144,11 +144,12 @@ def test_act_keys_per_shape(engines: dict[str, Matcher]) -> None:
     by_selector = {
         rule.selector: fast._dom_act[i] for i, (_ti, rule, _pos) in enumerate(fast.dom_rules)
     }
-    assert by_selector["button"] == (frozenset({"headlessui-menu"}), frozenset())
-    assert by_selector["*"] == (frozenset({"q:version"}), frozenset())
-    assert by_selector["div, h2"] == (frozenset(), frozenset({"hirschmann "}))
-    assert by_selector["a"] == (frozenset({"zebra.example"}), frozenset({"zebra crossing"}))
-    assert by_selector["body > div"] == (frozenset(), frozenset())
+    f = frozenset
+    assert by_selector["button"] == ((f({"headlessui-menu"}),), None)
+    assert by_selector["*"] == ((f({"q:version"}),), None)
+    assert by_selector["div, h2"] == (None, (f({"hirschmann "}),))
+    assert by_selector["a"] == ((f({"zebra.example"}),), (f({"zebra crossing"}),))
+    assert by_selector["body > div"] == (None, None)
     assert by_selector["footer"] is None  # exists: always may act
     assert by_selector["section"] is None  # an empty pattern matches any id
     # (a rule that never acts is no candidate at all)
@@ -157,13 +158,23 @@ def test_act_keys_per_shape(engines: dict[str, Matcher]) -> None:
     assert all(empty not in {i for i, _need in parts} for parts in fast._dom_lits.values())
 
 
-def test_act_keys_pick_one_requirement_that_every_match_needs() -> None:
-    rule = DomRule(selector="x", exists=(), text=(), attributes={"data-a": (), "id": ()})
-    reqs_a = [frozenset({"alpha", "beta"}), frozenset({"gamma-long"})]
-    keys = _act_keys(rule, [], [(None, [reqs_a]), ("data-b", [None, [frozenset({"zz"})]])])
-    # the requirement whose shortest literal is longest stands for the pattern; a named
-    # attribute needs its name whatever its patterns need
-    assert keys == (frozenset({"gamma-long", "data-b"}), frozenset())
+def test_act_keys_keep_a_lone_pattern_whole_and_one_requirement_of_several() -> None:
+    f = frozenset
+    rule = DomRule(selector="x")
+    rendition = [f({"/images/", "/original_images/"}), f({".fill-", ".max-", "original_images/"})]
+    # a lone pattern: every requirement (Wagtail's ``/images/`` is on most pages, its
+    # rendition suffixes are not)
+    assert _act_keys(rule, [], [(None, [rendition])]) == (tuple(rendition), None)
+    assert _act_keys(rule, [], [("data-r", [rendition])]) == ((f({"data-r"}), *rendition), None)
+    # several: each stands by one set (a name, else the requirement of the longest shortest
+    # literal), and one literal of their union must be there
+    keys = _act_keys(rule, [rendition], [(None, [rendition]), ("data-b", [None])])
+    assert keys == ((f({"/images/", "/original_images/", "data-b"}),), tuple(rendition))
+    assert _act_keys(rule, [rendition, [f({"zz"})]], []) == (
+        None,
+        (f({"/images/", "/original_images/", "zz"}),),
+    )
+    # no requirement at all, or an exists pattern: always may act
     assert _act_keys(rule, [], [(None, [None])]) is None
     assert _act_keys(rule, [[]], []) is None
 

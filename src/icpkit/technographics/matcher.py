@@ -269,9 +269,9 @@ class Matcher:
         self._text_req_of: dict[int, list[frozenset[str]]] = {}
         self._dom_attr_reqs: list[list[tuple[str | None, list[list[frozenset[str]] | None]]]]
         self._dom_attr_reqs = []
-        # per rule, literals one of which the page, or its text, must hold for the rule to act
+        # per rule, what the page's literals, or else its text's, must meet for the rule to act
         # at all (:func:`_act_keys`; ``None``: it always may): a C-speed test per candidate
-        self._dom_act: list[tuple[frozenset[str], frozenset[str]] | None] = []
+        self._dom_act: list[tuple[Cnf | None, Cnf | None] | None] = []
         html_lits = {x for parts in selector_lits.values() for _i, need in parts for x in need}
         text_lits: set[str] = set()
         for _ti, rule, _pos in self.dom_rules:
@@ -295,7 +295,7 @@ class Matcher:
             self._dom_attr_reqs.append(attr_reqs)
             self._dom_act.append(_act_keys(rule, text_reqs, attr_reqs))
         # a rule that can never act (no exists, text or attribute pattern) is no candidate
-        inert = {i for i, keys in enumerate(self._dom_act) if keys == (frozenset(), frozenset())}
+        inert = {i for i, keys in enumerate(self._dom_act) if keys == (None, None)}
         self._dom_always = [i for i in self._dom_always if i not in inert]
         for lead in list(selector_lits):
             kept_parts = [(i, need) for i, need in selector_lits[lead] if i not in inert]
@@ -657,14 +657,16 @@ class Matcher:
         act = self._dom_act
         for i in sorted(cands):
             keys = act[i]
-            if keys is not None and keys[0].isdisjoint(present):
+            if keys is not None:
                 # (what the loop below would find, for ~0.1 µs a rule instead of ~2)
-                if not keys[1]:
-                    continue
-                if in_text is None:
-                    in_text = self._dom_text_literals(page)
-                if keys[1].isdisjoint(in_text):
-                    continue
+                by_attr, by_text = keys
+                if by_attr is None or not _meets(by_attr, present):
+                    if by_text is None:
+                        continue
+                    if in_text is None:
+                        in_text = self._dom_text_literals(page)
+                    if not _meets(by_text, in_text):
+                        continue
             ti, rule, pos = dom_rules[i]
             if allowed is not None and ti not in allowed:
                 continue
@@ -807,23 +809,37 @@ def _pattern_reqs(pattern: Pattern) -> list[frozenset[str]] | None:
     return required_literal_sets(pattern.regex.pattern)
 
 
+Cnf = tuple[frozenset[str], ...]
+"""Literal sets that must each meet a page's literals (a conjunction of "one of these")."""
+
+
+def _meets(cnf: Cnf, found: set[str]) -> bool:
+    # (a loop, not ``all()`` of a generator: this runs for every dom candidate of a page)
+    for alternatives in cnf:  # noqa: SIM110
+        if alternatives.isdisjoint(found):
+            return False
+    return True
+
+
 def _act_keys(
     rule: DomRule,
     text_reqs: list[list[frozenset[str]] | None],
     attr_reqs: list[tuple[str | None, list[list[frozenset[str]] | None]]],
-) -> tuple[frozenset[str], frozenset[str]] | None:
-    """Literals one of which the page's literals (:meth:`Matcher._page_literals`) must hold,
-    or else one of which its text's (:meth:`Matcher._dom_text_literals`), for a dom rule to
-    do anything; ``None`` when it always may.
+) -> tuple[Cnf | None, Cnf | None] | None:
+    """What the page's literals (:meth:`Matcher._page_literals`) must meet for a dom rule's
+    attribute patterns to act, and what its text's (:meth:`Matcher._dom_text_literals`)
+    must meet for its text patterns to (``None``: it has none); ``None`` when it always may.
 
     Those are the tests :meth:`Matcher._fast_dom` makes per pattern, told in advance per
-    rule: an attribute pattern needs its attribute's name literal, when it has one, or one
-    literal of each of its requirements (one requirement stands for all); a text pattern,
-    one literal of each of its requirements in the text. A rule with an ``exists`` pattern,
-    or a pattern with no requirement, always may act; a rule with no pattern at all never
-    (two empty sets). ~20 rules of the 4,000-technology DB (``button`` with an ``id``
-    pattern, ``*`` with ``q:version``, ``div`` with a text pattern) select on every page and
-    were ruled out one Python step at a time.
+    rule: an attribute pattern needs its attribute's name literal, when it has one, and one
+    literal of each of its requirements; a text pattern, one literal of each of its
+    requirements in the text. A lone pattern keeps every requirement; of several, each gives
+    one requirement (its name, else the requirement of the longest shortest literal), and one
+    literal of their union must be there. A rule with an ``exists`` pattern, or a pattern
+    with no requirement and no name, always may act; a rule with no pattern never
+    (``(None, None)``). ~20 rules of the 4,000-technology DB (``button`` with an ``id``
+    pattern, ``*`` with ``q:version``, ``div`` with a text pattern, ``img`` with Wagtail's
+    renditions) select on every page and were ruled out one Python step at a time.
     """
     if rule.exists:
         return None
@@ -831,21 +847,31 @@ def _act_keys(
     def one_of(reqs: list[frozenset[str]]) -> frozenset[str]:
         return max(reqs, key=lambda r: (min(map(len, r)), -len(r)))
 
-    page_keys: set[str] = set()
+    # per pattern: every set it needs, and the one that stands for it among several
+    by_attr: list[tuple[Cnf, frozenset[str]]] = []
     for name_lit, reqs_list in attr_reqs:
         for reqs in reqs_list:
-            if name_lit is not None:
-                page_keys.add(name_lit)
-            elif not reqs:
-                return None  # may match any value: the rule may act wherever it selects
+            if name_lit is None:
+                if not reqs:
+                    return None  # may match any value: the rule may act wherever it selects
+                by_attr.append((tuple(reqs), one_of(reqs)))
             else:
-                page_keys |= one_of(reqs)
-    text_keys: set[str] = set()
+                name = frozenset({name_lit})
+                by_attr.append(((name, *(reqs or ())), name))
+    by_text: list[tuple[Cnf, frozenset[str]]] = []
     for reqs in text_reqs:
         if not reqs:
             return None
-        text_keys |= one_of(reqs)
-    return frozenset(page_keys), frozenset(text_keys)
+        by_text.append((tuple(reqs), one_of(reqs)))
+
+    def joined(patterns: list[tuple[Cnf, frozenset[str]]]) -> Cnf | None:
+        if not patterns:
+            return None
+        if len(patterns) == 1:
+            return patterns[0][0]
+        return (frozenset().union(*(one for _cnf, one in patterns)),)
+
+    return joined(by_attr), joined(by_text)
 
 
 def _text_requirements(
