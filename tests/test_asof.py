@@ -215,9 +215,9 @@ def test_score_warns_once_when_the_files_dates_end_long_before(tmp_path):
     end = EXPORT_END - timedelta(days=REACH_MIN - 1)
     assert stale == [
         f"the file's dates end {end.isoformat()}, {(TODAY - end).days:,} days before the "
-        f"scoring date {TODAY.isoformat()}: no account can meet the ICP's 180-day window, so "
-        f"its timing criteria score nothing; to score the file as of its own dates, pass "
-        f"--as-of {end.isoformat()}"
+        f"scoring date {TODAY.isoformat()}: no account can meet the ICP's 180-day window, and "
+        "every date window is measured from the scoring date; to score the file as of its own "
+        f"dates, pass --as-of {end.isoformat()}"
     ]
     again = score_file(path, icp, tmp_path / "dated.csv", as_of=EXPORT_END)
     assert not [w for w in again.warnings if "--as-of" in w]

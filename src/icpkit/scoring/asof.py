@@ -188,8 +188,8 @@ def stale_dates_note(
         return None
     return (
         f"the file's dates end {dates.latest.isoformat()}, {dates.gap_days:,} days before the "
-        f"scoring date {ref.isoformat()}: no account can meet the ICP's "
-        f"{shortest:,}-day window, so its timing criteria score nothing; to score the file as "
+        f"scoring date {ref.isoformat()}: no account can meet the ICP's {shortest:,}-day "
+        "window, and every date window is measured from the scoring date; to score the file as "
         f"of its own dates, pass --as-of {dates.latest.isoformat()}"
     )
 
