@@ -38,3 +38,36 @@ def test_markdown_shows_the_scorecard_or_says_there_is_none() -> None:
     assert "| -1.20 |" in md and "| +0.40 |" in md
     flat = render_markdown(ICP.model_validate({"scoring": {"intercept": -1.0}}))
     assert "No criterion earned points out of sample" in flat
+
+
+def test_rungs_of_one_column_stand_together_in_ladder_order() -> None:
+    # Crunchbase's table read "last funding in the last 2 years -0.77" 1st, "2.5 years -0.53"
+    # 3rd and "3 years -0.41" 6th, with unrelated lines between the rungs that add up.
+    icp = ICP.model_validate(
+        {
+            "scoring": {
+                "intercept": -2.0,
+                "points": [
+                    {"column": "last_funding_at", "within_days": 730, "weight": -0.77},
+                    {"column": "last_milestone_at", "within_days": 36500, "weight": 0.71},
+                    {"column": "last_funding_at", "within_days": 912, "weight": -0.53},
+                    {"column": "city", "in": ["los angeles"], "weight": -0.44},
+                    {"column": "funding_total_usd", "between": [40e6, None], "weight": 0.26},
+                    {"column": "last_funding_at", "within_days": 1095, "weight": -0.41},
+                    {"column": "funding_total_usd", "between": [2e6, None], "weight": 0.34},
+                    {"column": "funding_total_usd", "between": [None, 5e5], "weight": -0.1},
+                ],
+            }
+        }
+    )
+    rows = points_rows(icp)
+    assert [(r.criterion, r.points) for r in rows] == [
+        ("Last funding at", "-0.77"),
+        ("Last funding at", "-0.53"),
+        ("Last funding at", "-0.41"),
+        ("Last milestone at", "+0.71"),
+        ("City", "-0.44"),
+        ("Funding total usd", "-0.10"),
+        ("Funding total usd", "+0.34"),
+        ("Funding total usd", "+0.26"),
+    ]

@@ -288,7 +288,8 @@ def _scoring_section(icp: ICP) -> list[str]:
     if icp.scoring.points:
         L += [
             "Points each criterion adds when met (log-odds; unknown adds nothing), strongest "
-            "first:",
+            "column first; lines on one column add up (a company funded a year ago meets every "
+            "longer window too):",
             "",
             "| Layer | Criterion | When | Points | Best | Worst |",
             "|---|---|---|---|---|---|",

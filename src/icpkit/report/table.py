@@ -161,8 +161,17 @@ class PointsRow:
 
 
 def points_rows(icp: ICP) -> list[PointsRow]:
-    """The scorecard (``scoring.points`` and segment bonuses), strongest first, as text."""
-    weighted: list[tuple[float, PointsRow]] = []
+    """The scorecard (``scoring.points`` and segment bonuses) as text, strongest column first.
+
+    Lines on one column stay together, in the order of their thresholds or windows: the rungs
+    of a ladder add up (a company funded a year ago meets "in the last 2 years", "2.5 years"
+    and "3 years" alike), which reads at a glance only when they stand side by side. Sorted by
+    weight alone, the Crunchbase table put them 1st, 3rd and 6th.
+    """
+    groups: dict[str, list[Criterion]] = {}
+    for c in icp.scoring.points:
+        groups.setdefault(c.column, []).append(c)
+    blocks: list[tuple[float, list[PointsRow]]] = []
     for seg in icp.segments:
         if seg.bonus:
             row = PointsRow(
@@ -173,24 +182,40 @@ def points_rows(icp: ICP) -> list[PointsRow]:
                 best="–",
                 worst="–",
             )
-            weighted.append((abs(seg.bonus), row))
-    out = []
-    for c in sorted(icp.scoring.points, key=lambda c: -abs(c.weight or 0.0)):
-        ev = c.evidence
-        out.append(
-            PointsRow(
-                layer=LAYER_TITLE.get(c.layer or "firmographic", "Firmographic"),
-                criterion=_criterion_name(c),
-                ideal_fit=c.ideal_fit(),
-                points=f"{(c.weight if c.weight is not None else 1.0):+.2f}",
-                best=f"{ev.best_share:.0%}" if ev else "–",
-                worst=f"{ev.worst_share:.0%}" if ev else "–",
-            )
+            blocks.append((abs(seg.bonus), [row]))
+    for crits in groups.values():
+        strongest = max(abs(c.weight or 0.0) for c in crits)
+        blocks.append((strongest, [_points_row(c) for c in sorted(crits, key=_rung)]))
+    # Strongest block first; ties keep the file's order (segments first).
+    blocks.sort(key=lambda t: -t[0])
+    return [r for _, rows in blocks for r in rows]
+
+
+def _rung(c: Criterion) -> tuple[float, float, float]:
+    """Where a line stands on its column's ladder: windows by length, bands by their edges,
+    other lines (categories, tools) strongest first."""
+    if c.within_days is not None:
+        return (float(c.within_days), 0.0, 0.0)
+    if c.between is not None:
+        lo, hi = c.between
+        return (
+            -math.inf if lo is None else float(lo),
+            math.inf if hi is None else float(hi),
+            0.0,
         )
-    # Segment bonuses among the criteria by size; ties keep the file's order.
-    rows = [(abs(float(r.points)), r) for r in out]
-    merged = sorted([*weighted, *rows], key=lambda t: -t[0])
-    return [r for _, r in merged]
+    return (0.0, 0.0, -abs(c.weight or 0.0))
+
+
+def _points_row(c: Criterion) -> PointsRow:
+    ev = c.evidence
+    return PointsRow(
+        layer=LAYER_TITLE.get(c.layer or "firmographic", "Firmographic"),
+        criterion=_criterion_name(c),
+        ideal_fit=c.ideal_fit(),
+        points=f"{(c.weight if c.weight is not None else 1.0):+.2f}",
+        best=f"{ev.best_share:.0%}" if ev else "–",
+        worst=f"{ev.worst_share:.0%}" if ev else "–",
+    )
 
 
 __all__ = [
