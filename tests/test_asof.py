@@ -293,3 +293,16 @@ def test_cli_score_prints_the_warning_once(tmp_path):
     )
     assert r.exit_code == 0, r.output
     assert " ".join(r.output.split()).count("no account can meet the ICP's 180-day window") == 1
+
+
+def test_the_real_crunchbase_export_ends_in_late_2013():
+    """The 2013 export: nine milestones dated 2014 (after it was taken) do not move its end."""
+    from .helpers import shared_file
+
+    src = shared_file("data", "crunchbase-2013", "crunchbase-companies.csv")
+    raw = read_table(src)
+    p = prepare(raw, infer_schema(raw), strict=False)
+    assert p.frame["last_milestone_at"].max() == date(2014, 9, 17)
+    found = infer_as_of(p.frame, p.schema, today=TODAY)
+    assert found is not None and found.latest == date(2013, 11, 1)
+    assert found.notice().startswith("dates in this export end 2013-11-01;")
