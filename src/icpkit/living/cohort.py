@@ -13,14 +13,14 @@ import polars as pl
 
 from icpkit.columns.infer import infer_schema
 from icpkit.columns.names import canonical_frame, canonical_name
-from icpkit.columns.parsing import normalize_domain
+from icpkit.columns.parsing import FALSE_WORDS, TRUE_WORDS, normalize_domain
 from icpkit.columns.preparation import prepare
 from icpkit.columns.schema import Kind, Role, Schema, SchemaOverrides
 from icpkit.criteria import Layer, Operator
 from icpkit.discovery.validation import Prediction, predict
 from icpkit.errors import InputError, MissingColumnsError, OutcomeError
 from icpkit.icp import ICP
-from icpkit.outcomes import won_lost
+from icpkit.outcomes import outcome_text, won_lost
 from icpkit.scoring.plan import OUTPUT_COLUMNS
 
 #: Canonical column names read as the won/lost outcome, in order of preference.
@@ -44,6 +44,10 @@ VALUE_COLUMNS = ("value", "deal_value", "amount", "deal_amount", "acv", "arr", "
 CYCLE_COLUMNS = ("cycle_days", "sales_cycle_days", "cycle_length", "sales_cycle", "days_to_close")
 
 CHURN_COLUMNS = ("churned", "churn", "is_churned")
+
+#: Outcome columns named for the failure: their yes/no (true/false, 1/0) values say whether the
+#: deal was *lost*. ``--outcome-column Churn`` on the Telco export read "Yes" (churned) as won.
+LOSS_COLUMNS = (*CHURN_COLUMNS, "lost", "is_lost", "closed_lost", "churn_flag", "has_churned")
 
 #: Fit-score bands of the cohort's calibration table: 0-10, 10-20, ... 90-100.
 SCORE_BANDS = tuple(range(0, 101, 10))
@@ -182,6 +186,16 @@ def join_accounts(
     return joined, notes
 
 
+def _won_expr(column: str) -> pl.Expr:
+    """Won (True), lost (False) or undecided (null) from ``column``; a yes/no column named for
+    the loss (:data:`LOSS_COLUMNS`) reads its yes as lost, its words (won, churned) as said."""
+    won = won_lost(pl.col(column))
+    if column not in LOSS_COLUMNS:
+        return won
+    flag = outcome_text(pl.col(column)).is_in([*TRUE_WORDS, *FALSE_WORDS])
+    return pl.when(flag).then(~won).otherwise(won)
+
+
 def _won_lost_rows(
     outcomes: pl.DataFrame, outcome_column: str | None, file: str | None
 ) -> tuple[pl.DataFrame, str]:
@@ -194,7 +208,7 @@ def _won_lost_rows(
             raise MissingColumnsError([outcome_column], file=file, why="the won/lost column")
     else:
         oc = find_outcome_column(out, file=file)
-    out = out.with_columns(won_lost(pl.col(oc)).alias("__won"))
+    out = out.with_columns(_won_expr(oc).alias("__won"))
     if out.height == 0:
         raise OutcomeError("has no rows", file=file)
     if int(out["__won"].is_not_null().sum()) == 0:
@@ -389,6 +403,7 @@ def _drop_absent(o: SchemaOverrides, columns: Sequence[str]) -> SchemaOverrides:
 __all__ = [
     "CHURN_COLUMNS",
     "CYCLE_COLUMNS",
+    "LOSS_COLUMNS",
     "SCORE_BANDS",
     "SCORE_COLUMNS",
     "VALUE_COLUMNS",
