@@ -71,3 +71,37 @@ def test_rungs_of_one_column_stand_together_in_ladder_order() -> None:
         ("Funding total usd", "+0.34"),
         ("Funding total usd", "+0.26"),
     ]
+
+
+def test_anti_signal_and_timing_tables_head_their_values_when_not_ideal_fit() -> None:
+    # A disqualifier's "< $1M" stood under "Ideal fit" in icp.md and the HTML report.
+    from icpkit.report import render_html
+
+    ev = {
+        "best_share": 0.08,
+        "worst_share": 0.43,
+        "all_share": 0.25,
+        "lift": 0.29,
+        "odds_ratio": 0.12,
+        "ci_low": 0.09,
+        "ci_high": 0.15,
+        "p_value": 1e-6,
+        "n": 4386,
+        "n_best": 160,
+        "n_worst": 240,
+    }
+    icp = ICP.model_validate(
+        {
+            **SCORED,
+            "disqualifiers": [
+                {"column": "funding_total_usd", "between": [None, 1e6], "evidence": ev}
+            ],
+        }
+    )
+    md = render_markdown(icp)
+    anti = md[md.index("anti-signals") :]
+    assert "| Layer | Criterion | When | Best customers |" in anti
+    assert "Ideal fit" not in anti
+    html = render_html(icp)
+    disq = html[html.index("<h2>Disqualifiers</h2>") :]
+    assert "<th>When</th>" in disq[: disq.index("</thead>")]

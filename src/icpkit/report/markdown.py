@@ -11,9 +11,11 @@ from icpkit.report.onepage import build_onepage
 from icpkit.report.table import CriteriaRow, criteria_rows, format_p, points_rows, segment_rows
 
 
-def _table(rows: list[CriteriaRow]) -> list[str]:
+def _table(rows: list[CriteriaRow], value: str = "Ideal fit") -> list[str]:
+    """A criteria table; ``value`` heads the value column ("When" for timing signals and
+    anti-signals: a disqualifier's "< $1M" under "Ideal fit" read as the ideal)."""
     out = [
-        "| Layer | Criterion | Ideal fit | Best customers | Worst customers | Lift | Evidence |",
+        f"| Layer | Criterion | {value} | Best customers | Worst customers | Lift | Evidence |",
         "|---|---|---|---|---|---|---|",
     ]
     for r in rows:
@@ -240,11 +242,11 @@ def _timing_and_anti_signals(icp: ICP) -> list[str]:
     L: list[str] = []
     if icp.scoring.timing:
         L += ["## Timing: signals that an account is in market", ""]
-        L += _table([r for r in criteria_rows(icp) if r.role == "timing"])
+        L += _table([r for r in criteria_rows(icp) if r.role == "timing"], "When")
         L.append("")
     L += ["## Who we do not sell to (anti-signals)", ""]
     if icp.disqualifiers:
-        L += _table([r for r in criteria_rows(icp) if r.role == "disqualifier"])
+        L += _table([r for r in criteria_rows(icp) if r.role == "disqualifier"], "When")
     else:
         L.append("_No trait is concentrated enough among the worst customers to disqualify._")
     L.append("")
