@@ -208,3 +208,20 @@ def test_raw_text_spans_from_the_image_are_those_read_tag_by_tag(parts: list[str
         inside = _RawText(html, image, search)
         for at in range(len(html) + 1):
             assert inside(at) == any(a <= at < b for a, b in spans), (html, at)
+
+
+@given(st.lists(st.sampled_from(["<", "</", "<i>", ">", "x" * 100, "<a" + " b" * 70]), max_size=80))
+@example(["<", "</"] * 1100)  # a small page of more "<" than MAX_OPEN_TAGS: "</" counted
+@example(["<a" + " b" * 70, "x" * 100, "x" * 100])  # a small page with a far tag: numpy's path
+@settings(max_examples=300, deadline=None)
+def test_small_pages_count_as_large_ones(parts: list[str]) -> None:
+    """Pages of up to _SMALL_PAGE characters without a gap of 259 between two ">" are read
+    without numpy: the same counts, and no far tag."""
+    from icpkit.technographics.page import MAX_OPEN_TAGS
+
+    html = "".join(parts)
+    opening, closing, starts = _tag_shapes(html, html_image(html))
+    assert opening == html.count("<")
+    assert closing == (html.count("</") if opening > MAX_OPEN_TAGS else None)
+    if max((len(piece) for piece in html.split(">")), default=0) < 258:
+        assert starts == []
