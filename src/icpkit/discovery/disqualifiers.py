@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import date
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -67,7 +68,7 @@ def find_disqualifiers(
             )
         )
         remaining &= ~ts.has[:, i]
-    return _merge_disqualifiers(frame, out, best, worst, st)
+    return _merge_disqualifiers(frame, out, best, worst, st, ts.as_of)
 
 
 def _anti_signal(ts: TraitSet, cfg: SearchConfig) -> Callable[[TraitZ], np.ndarray]:
@@ -144,6 +145,7 @@ def _merge_disqualifiers(
     best: np.ndarray,
     worst: np.ndarray,
     st: TraitStats,
+    as_of: date | None = None,
 ) -> list[Criterion]:
     """One disqualifier per overlapping family on a column (``< 150K`` and ``< 500K`` → one).
 
@@ -173,7 +175,9 @@ def _merge_disqualifiers(
             )
         how = o.evidence.adjustment if o.evidence else None
         adj = max(adjusted_p(o), adjusted_p(c))
-        out[j] = with_evidence(frame, merged, best, worst, st, adjusted=adj, adjustment=how)
+        out[j] = with_evidence(
+            frame, merged, best, worst, st, adjusted=adj, adjustment=how, as_of=as_of
+        )
     return out
 
 
@@ -200,6 +204,8 @@ def confirm_disqualifiers(
     found: list[FoundSegment],
     best: np.ndarray,
     worst: np.ndarray,
+    *,
+    as_of: date | None = None,
 ) -> list[Criterion]:
     """Keep a disqualifier only if it is bad among comparable accounts too.
 
@@ -215,13 +221,13 @@ def confirm_disqualifiers(
     kept: list[Criterion] = []
     remaining = outside.copy()
     for c in disq:
-        one = evaluate(frame.filter(pl.Series(remaining)), [c])
+        one = evaluate(frame.filter(pl.Series(remaining)), [c], as_of=as_of)
         if not one.criteria:
             continue
         s = trait_stats(one.has, one.known, best[remaining], worst[remaining])
         if s.p_value[0] * len(disq) < 0.01 and s.ci_high[0] < 0.5:
             kept.append(c)
-            remaining &= ~criteria_mask(frame, [c])
+            remaining &= ~criteria_mask(frame, [c], as_of=as_of)
     return kept
 
 

@@ -5,6 +5,7 @@ carries.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 import numpy as np
 import polars as pl
@@ -37,22 +38,38 @@ def combine_bands(crits: list[Criterion]) -> list[Criterion]:
     return out
 
 
-def possible_mask(frame: pl.DataFrame, crits: Sequence[Criterion]) -> np.ndarray:
-    """Accounts meeting every criterion or unknown on it (not known to fail any)."""
-    res = frame.select([c.expr().fill_null(True).alias(f"c{i}") for i, c in enumerate(crits)])
+def possible_mask(
+    frame: pl.DataFrame, crits: Sequence[Criterion], *, as_of: date | None = None
+) -> np.ndarray:
+    """Accounts meeting every criterion or unknown on it (not known to fail any).
+
+    ``as_of`` here and below: the date windows without a reference column run back from, the
+    date discovery measured its traits from (default today)."""
+    res = frame.select(
+        [c.expr(as_of=as_of).fill_null(True).alias(f"c{i}") for i, c in enumerate(crits)]
+    )
     return res.select(pl.all_horizontal(pl.all())).to_series().to_numpy().astype(bool)
 
 
-def criteria_mask(frame: pl.DataFrame, crits: Sequence[Criterion]) -> np.ndarray:
+def criteria_mask(
+    frame: pl.DataFrame, crits: Sequence[Criterion], *, as_of: date | None = None
+) -> np.ndarray:
+    """Accounts meeting every criterion (unknown counts as not met)."""
     if not crits:
         return np.ones(frame.height, dtype=bool)
-    res = frame.select([c.expr().fill_null(False).alias(f"c{i}") for i, c in enumerate(crits)])
+    res = frame.select(
+        [c.expr(as_of=as_of).fill_null(False).alias(f"c{i}") for i, c in enumerate(crits)]
+    )
     return res.select(pl.all_horizontal(pl.all())).to_series().to_numpy().astype(bool)
 
 
-def known_mask(frame: pl.DataFrame, crits: Sequence[Criterion]) -> np.ndarray:
+def known_mask(
+    frame: pl.DataFrame, crits: Sequence[Criterion], *, as_of: date | None = None
+) -> np.ndarray:
     """n × c: whether each criterion can be decided (its inputs are not missing)."""
-    res = frame.select([c.expr().is_not_null().alias(f"k{i}") for i, c in enumerate(crits)])
+    res = frame.select(
+        [c.expr(as_of=as_of).is_not_null().alias(f"k{i}") for i, c in enumerate(crits)]
+    )
     return res.to_numpy().astype(bool)
 
 
@@ -71,6 +88,7 @@ def with_evidence(
     *,
     adjusted: float | None = None,
     adjustment: str | None = None,
+    as_of: date | None = None,
 ) -> Criterion:
     """Attach evidence for a (possibly refined) criterion.
 
@@ -80,7 +98,7 @@ def with_evidence(
     """
     if adjusted is None and crit.evidence is not None and crit.evidence.adjustment:
         return crit
-    one = evaluate(frame, [crit])
+    one = evaluate(frame, [crit], as_of=as_of)
     if not one.criteria:
         return crit
     s = trait_stats(one.has, one.known, best, worst)
@@ -134,10 +152,12 @@ def evidence_of(
     )
 
 
-def disqualified_mask(frame: pl.DataFrame, disq: Sequence[Criterion]) -> np.ndarray:
+def disqualified_mask(
+    frame: pl.DataFrame, disq: Sequence[Criterion], *, as_of: date | None = None
+) -> np.ndarray:
     out = np.zeros(frame.height, dtype=bool)
     for c in disq:
-        out |= criteria_mask(frame, [c])
+        out |= criteria_mask(frame, [c], as_of=as_of)
     return out
 
 

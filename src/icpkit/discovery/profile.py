@@ -90,9 +90,9 @@ def discover(
     disq = find_disqualifiers(frame, ts, best, worst, st, cfg, rng)
     disqualified = np.zeros(frame.height, dtype=bool)
     for c in disq:
-        disqualified |= criteria_mask(frame, [c])
+        disqualified |= criteria_mask(frame, [c], as_of=today)
     found, total_eval = _find_segments(frame, ts, best, worst, st, disqualified, cfg)
-    disq = confirm_disqualifiers(frame, disq, found, best, worst)
+    disq = confirm_disqualifiers(frame, disq, found, best, worst, as_of=today)
 
     # Timing: dated events whose recency raises the share of best customers.
     timing = find_timing(ts, st, best, worst, disq, cfg, rng)
@@ -116,7 +116,7 @@ def discover(
             if v
         },
         segments=segments,
-        disqualifiers=[with_evidence(frame, c, best, worst, st) for c in disq],
+        disqualifiers=[with_evidence(frame, c, best, worst, st, as_of=today) for c in disq],
         scoring=Scoring(timing=timing),
     )
     icp = fit_weights(icp, frame, best, worst, traits=ts, stats=st, random_state=cfg.seed)

@@ -85,6 +85,8 @@ class TraitSet:
     # k ≈ 450 traits halves the work of the statistics at a million accounts.
     known_by_column: np.ndarray | None = None
     known_index: np.ndarray | None = None
+    # The date windows without a reference column were measured back from (None: today).
+    as_of: date | None = None
 
     def __len__(self) -> int:
         return len(self.criteria)
@@ -321,6 +323,7 @@ def evaluate(
         kinds=[kinds[i] for i in idx],
         known_by_column=per_column,
         known_index=index,
+        as_of=as_of,
     )
 
 

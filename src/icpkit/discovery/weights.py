@@ -68,14 +68,17 @@ def fit_weights(
     """
     from icpkit.discovery.scorecard import fit_points
 
-    qualifying = ~disqualified_mask(frame, icp.disqualifiers)
+    as_of = traits.as_of if traits is not None else None
+    qualifying = ~disqualified_mask(frame, icp.disqualifiers, as_of=as_of)
     if segment_bonus is None:
         segment_bonus = int(qualifying.sum()) >= BONUS_MIN_ACCOUNTS
     cand: list[int] = []
     if traits is not None:
         cand = [i for i, k in enumerate(traits.kinds) if k != "group"]
     seg_cols = [
-        criteria_mask(frame, list(seg.must)) if seg.must else np.zeros(frame.height, bool)
+        criteria_mask(frame, list(seg.must), as_of=as_of)
+        if seg.must
+        else np.zeros(frame.height, bool)
         for seg in icp.segments
     ]
     q_idx, fit_idx, X_fit = _design(
