@@ -11,6 +11,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import polars as pl
 import pytest
 from typer.testing import CliRunner
 
@@ -18,7 +19,7 @@ from icpkit.cli import app
 from icpkit.icp import ICP
 from icpkit.report import render_html, render_markdown
 from icpkit.report.html import chromium_args, html_to_pdf
-from tests.living.conftest import drift_cohort
+from tests.living.conftest import drift_cohort, null_cohort
 
 runner = CliRunner()
 
@@ -78,7 +79,10 @@ def test_status_exit_codes(files: dict[str, Path], icp_file: Path) -> None:
         ],
     )
     assert r.exit_code != 0  # missing file is an error, not "ok"
-    drift_cohort(212).write_csv(files["dir"] / "recent.csv")
+    # Recent wins that look like the accounts lost or churned at fit time: drift.
+    null_cohort(212).with_columns(
+        pl.when(pl.col("Won") == "lost").then(pl.lit("won")).otherwise(pl.lit("lost")).alias("Won")
+    ).write_csv(files["dir"] / "recent.csv")
     r = runner.invoke(
         app,
         [

@@ -329,7 +329,7 @@ def status_cmd(
             line = (
                 f"recent wins selected: {st.recent_selected:,} of {st.recent_wins:,} = "
                 f"{st.recent_share:.0%} [{_pct(st.recent_low)}–{_pct(st.recent_high)}] vs "
-                f"{fit} at fit"
+                f"{fit} at fit" + ("" if st.fit_basis == "best customers" else f" ({st.fit_basis})")
             )
             if st.drift is not None:
                 word = "[red]drift[/]" if st.drifted else "within threshold"

@@ -275,6 +275,7 @@ class Status:
     days_to_review: int
     overdue: bool
     fit_share: float | None = None  # share of winners the ICP selected at fit time
+    fit_basis: str = "best customers"  # which fit accounts fit_share is the share of
     recent_wins: int | None = None
     recent_selected: int | None = None
     recent_share: float | None = None
@@ -312,9 +313,11 @@ def status(
     """How stale the ICP is and whether recent wins still look like the wins it was fitted on.
 
     ``recent`` is a table of recently won accounts (raw headers are fine; a won/lost column, if
-    present, keeps only the won rows). Drift is the fit-time share of winners the ICP selected
-    (``validation.in_sample.recall``) minus the share of recent wins it selects now; it counts
-    as drift when that exceeds ``drift_threshold``. ``review_days`` overrides the file's
+    present, keeps only the won rows). Drift is the fit-time share the ICP selected of the
+    accounts like recent wins (:func:`_fit_share`: its recall of best customers, or, when best
+    was a top share of an outcome composite, of the accounts not among the worst) minus the
+    share of recent wins it selects now; it counts as drift when that exceeds
+    ``drift_threshold``. When that cannot be judged, ``not_judged`` says why. ``review_days`` overrides the file's
     ``review_by`` with "this many days after the last revision". ``accounts`` (e.g. the scored
     accounts) supplies the attributes when ``recent`` only has ids/domains and outcomes; columns
     ``recent`` lacks, or that are empty, count as unknown.
@@ -338,8 +341,7 @@ def status(
         overdue=today > review_by,
         drift_threshold=drift_threshold,
     )
-    fit = (icp.validation or {}).get("in_sample") or {}
-    st.fit_share = float(fit["recall"]) if "recall" in fit else None
+    st.fit_share = _fit_share(icp, st)
     if recent is None:
         return st
     frame = _recent_wins(icp, recent, st, file=file, accounts=accounts, accounts_file=accounts_file)
@@ -375,6 +377,29 @@ def _names(columns: Sequence[str], most: int = 4) -> str:
     """``a, b, c, d and 3 more``: column names for a one-line note."""
     head = ", ".join(columns[:most])
     return head + (f" and {len(columns) - most} more" if len(columns) > most else "")
+
+
+def _fit_share(icp: ICP, st: Status) -> float | None:
+    """The fit-time share recent wins are compared with: of the fit accounts like them.
+
+    When best customers were the won ones, that is recall (the share of best selected). When
+    best was a top share of an outcome composite, most wins are not best by that rule, and
+    recall overstates what a same-as-ever win would score: Telco wins from the very data the
+    ICP was fitted on were selected at 24% against a recall of 71% — "drift" of 47 points. Then
+    the comparison is the share of the accounts that were not among the worst (lost, churned
+    or bottom of the composite) that the ICP selected.
+    """
+    fit = (icp.validation or {}).get("in_sample") or {}
+    if "recall" not in fit:
+        return None
+    best = icp.outcomes.best if icp.outcomes else ""
+    keys = ("accounts", "worst", "selected", "selected_worst")
+    if best.startswith("top ") and all(isinstance(fit.get(k), int | float) for k in keys):
+        pool = float(fit["accounts"]) - float(fit["worst"])
+        if pool > 0:
+            st.fit_basis = "accounts not among the worst"
+            return (float(fit["selected"]) - float(fit["selected_worst"])) / pool
+    return float(fit["recall"])
 
 
 def _recent_wins(
@@ -436,6 +461,13 @@ def _measure_drift(icp: ICP, frame: pl.DataFrame, st: Status) -> None:
             "nothing to compare the recent share with"
         )
         return
+    if st.fit_basis != "best customers":
+        best = icp.outcomes.best.split(" (")[0] if icp.outcomes else "?"
+        st.notes.append(
+            f"at fit, best customers were the {best}, which most new wins are not; recent "
+            "wins are compared with the share of fit accounts not among the worst (lost, "
+            "churned or bottom) that the ICP selected, not with its recall of best customers"
+        )
     st.drift = st.fit_share - st.recent_share
     st.drifted = bool(st.drift > st.drift_threshold)
     if not math.isfinite(st.drift):  # pragma: no cover - defensive
