@@ -72,11 +72,12 @@ def personas(
             lost = f"{ev.share_of_lost:.0%}" if ev.share_of_lost is not None else "–"
             lift = f"{ev.lift:.2f}x" if ev.lift is not None else "–"
             pv = f"{ev.p_value:.2g}" if ev.p_value is not None else "–"
-            who = f"{p.seniority} · {p.department}"
+            # Escaped once, before the caveat's markup: escaping it all printed "[yellow]⚠ …[/]".
+            who = escape(f"{p.seniority} · {p.department}")
             if ev.caveat:
                 who += f"\n[yellow]⚠ {escape(ev.caveat)}[/]"
             t.add_row(
-                escape(who),
+                who,
                 p.deal_role or "involved",
                 f"{ev.share_of_won:.0%} ({ev.won_deals})",
                 f"{lost} ({ev.lost_deals})",
