@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -12,6 +12,11 @@ from icpkit.cli._app import app, console, err_console, escape
 from icpkit.cli._options import ForceOpt, IcpOpt
 from icpkit.icp import ICP
 from icpkit.sourcing import SourceEngine
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from icpkit.sourcing.run import SourceResult
 
 
 @app.command("source")
@@ -73,17 +78,50 @@ def source_cmd(
             allow_private=allow_private, **({"rate": rate} if domains is not None else {}),
         )  # fmt: skip
     s = result.stats
-    table = Table(title=f"{result.matched:,} matching domains → {escape(str(result.output))}")
-    for col in ("captures read", "domains", "matching", "revisits", "non-HTML", "broken"):
-        table.add_column(col, justify="right")
-    table.add_row(
-        *(
-            f"{n:,}"
-            for n in (s.responses, result.domains, result.matched, s.revisits, s.non_html, s.broken)
+    if warc and s.records == 0:  # exit 0 with "0 matching" would read as "nothing matched"
+        from icpkit.errors import InputError
+
+        raise InputError(
+            f"no WARC record could be read from {', '.join(warc)} (not WARC files, or empty); "
+            f"{result.output} holds no domain"
         )
-    )
+    _render_summary(result, keep_all)
+
+
+def _render_summary(result: SourceResult, keep_all: bool) -> None:
+    """The counts, each named for what it counts, and why nothing matched when nothing did."""
+    s = result.stats
+    rows = [
+        (s.records, "WARC records read, of every type"),
+        (s.responses, "HTTP responses among them"),
+        (s.non_html, "non-HTML responses (counted, bodies not read)"),
+        (result.analysed, "pages detected (2xx HTML given to the detector)"),
+        (s.revisits, "revisit records (dates only)"),
+        (s.other_types, "other records (requests, metadata, warcinfo …)"),
+        (s.broken, "broken records skipped"),
+        (s.cut, "bodies cut at --max-record-bytes"),
+        (result.domains, "registered domains seen"),
+        (_observed(result.frame) if keep_all else None, "of them with a page read (2xx HTML)"),
+        (result.matched, "matching domains"),
+    ]
+    table = Table(title=f"{result.matched:,} matching domains → {escape(str(result.output))}")
+    table.add_column("count", justify="right")
+    table.add_column("of what")
+    for n, what in rows:
+        if n is not None:  # pages detected: the single engine counts them, Spark does not
+            table.add_row(f"{n:,}", what)
     console.print(table)
+    if result.matched == 0 and not keep_all and result.domains:
+        console.print(
+            f"no domain of {result.domains:,} matched; --all keeps them all with the criteria "
+            "each met, failed or could not judge"
+        )
     for note in result.notes:
         err_console.print(f"[yellow]unknown:[/] {escape(note)}", soft_wrap=True)
     for line in result.errors[:5]:
         err_console.print(f"[yellow]skipped:[/] {escape(line)}", soft_wrap=True)
+
+
+def _observed(frame: pl.DataFrame) -> int | None:
+    """Domains of an ``--all`` file observed on a good page; the rest could be judged on nothing."""
+    return int(frame["good"].sum()) if "good" in frame.columns else None

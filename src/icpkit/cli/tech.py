@@ -34,6 +34,7 @@ fingerprints_app = typer.Typer(
 app.add_typer(fingerprints_app, name="fingerprints")
 
 _TABLE_EXTS = (".csv", ".tsv", ".parquet", ".xlsx", ".xls", ".json", ".jsonl", ".ndjson")
+_PAGE_EXTS = (".html", ".htm", ".xhtml", ".mhtml", ".warc")  # saved pages (also as .gz)
 _FEW_SITES = 10
 
 FingerprintsOpt = Annotated[
@@ -163,24 +164,61 @@ def _progress(total: int, show: bool) -> Iterator[Callable[[FetchResult], None] 
 
 
 def _targets(targets: list[str], column: str) -> list[str]:
-    """Domains/URLs given on the command line, or read from the ``column`` of table files."""
+    """Domains/URLs given on the command line, or read from the ``column`` of table files.
+
+    A target named like a file is one: a table that does not exist is refused (not looked up in
+    DNS as the domain ``accounts.csv``), and a saved page is refused with what to do instead.
+    """
     import polars as pl
 
+    from icpkit.errors import InputError, UsageError
     from icpkit.io import read_table
 
     out: list[str] = []
     for target in targets:
         path = Path(target)
-        if path.suffix.lower() in _TABLE_EXTS and path.is_file():
+        suffixes = [s.lower() for s in path.suffixes]
+        is_url = "://" in target
+        if not is_url and path.suffix.lower() in _TABLE_EXTS:
+            if not path.is_file():
+                raise UsageError("no such file", file=path)
             df = read_table(path)
             if column not in df.columns:
                 from icpkit.errors import MissingColumnsError
 
                 raise MissingColumnsError([column], file=path, why="pass --column")
             out.extend(df.get_column(column).cast(pl.String).drop_nulls().to_list())
+        elif not is_url and set(suffixes) & set(_PAGE_EXTS):
+            if not path.is_file() and "/" not in target:  # no TLD is .html: a mistyped file
+                raise UsageError("no such file", file=path)
+            if not path.is_file():  # example.com/index.html: a page of a website
+                out.append(target)
+                continue
+            raise InputError(
+                "is a saved page, not a website: icp detect fetches domains and URLs (serve "
+                "the file and pass its URL with --allow-private, or in Python: "
+                "Detector().detect(Page(url, html)))",
+                file=path,
+            )
         else:
             out.append(target)
     return out
+
+
+def _site_count(values: list[str]) -> int:
+    """How many sites the fetcher reads for ``values``, so a progress bar ends at 100%: it
+    fetches (and reports) each distinct target once, by the key it caches under, so
+    ``acme.com`` and ``https://www.acme.com/`` are one site."""
+    from icpkit.errors import IcpkitError
+    from icpkit.technographics.fetch import target_key
+
+    keys: set[str] = set()
+    for value in values:  # per distinct value: the fetcher walks the same list
+        try:
+            keys.add(target_key(value))
+        except IcpkitError:
+            keys.add(f"\0{value}")  # invalid: still reported once
+    return len(keys)
 
 
 def _render_sites(df: pl.DataFrame) -> None:
@@ -273,9 +311,12 @@ def detect(
 
     Exits 1 when no site could be read at all (every target refused or failed), saying why.
     """
-    from icpkit.io import write_table
+    from icpkit.io import check_output, write_table
     from icpkit.technographics.enrich import detect_domains
 
+    inputs = [t for t in targets if Path(t).is_file()]
+    if output is not None:  # before any fetch: a refused output after a long job wastes it
+        check_output(output, force=force, inputs=inputs)
     sites = _targets(targets, column)
     if not sites:
         from icpkit.errors import InputError
@@ -283,7 +324,8 @@ def detect(
         raise InputError(f"no targets: the --column {column!r} of the table files is empty")
     detector = _detector(fingerprints, min_confidence)
     config = _config(concurrency, allow_private, no_robots, refresh, max_page_bytes)
-    with _cache(cache, no_cache) as store, _progress(len(sites), len(sites) > _FEW_SITES) as prog:
+    n = _site_count(sites)
+    with _cache(cache, no_cache) as store, _progress(n, n > _FEW_SITES) as prog:
         df = detect_domains(
             sites,
             detector=detector,
@@ -299,7 +341,7 @@ def detect(
             df,
             output,
             force=force,
-            inputs=[t for t in targets if Path(t).is_file()],
+            inputs=inputs,
             raw_cells=raw,
         )
         err_console.print(f"wrote {df.height:,} rows to {escape(str(written))}")
@@ -384,9 +426,10 @@ def enrich_command(
     """
     import polars as pl
 
-    from icpkit.io import read_table, write_table
+    from icpkit.io import check_output, read_table, write_table
     from icpkit.technographics.enrich import enrich
 
+    check_output(output, force=force, inputs=[accounts])  # before any fetch, not after
     df = read_table(accounts)
     if domain_column in df.columns:
         websites = df.get_column(domain_column).cast(pl.String).str.strip_chars()
@@ -398,7 +441,10 @@ def enrich_command(
             )
     detector = _detector(fingerprints, 50)
     config = _config(concurrency, allow_private, no_robots, refresh, max_page_bytes)
-    n = df.get_column(domain_column).n_unique() if domain_column in df.columns else 0
+    n = 0
+    if domain_column in df.columns:  # the distinct non-blank websites enrich fetches
+        values = df.get_column(domain_column).cast(pl.String).drop_nulls().unique()
+        n = _site_count(values.filter(values.str.strip_chars() != "").to_list())
     with _cache(cache, no_cache) as store, _progress(n, n > _FEW_SITES) as prog:
         out = enrich(
             df,
