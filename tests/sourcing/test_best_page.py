@@ -294,3 +294,23 @@ def test_spark_hands_out_the_largest_local_files_first(tmp_path: Path) -> None:
         "https://a.example/1.warc.gz",  # unknown sizes keep their order, after the rest
         str(tmp_path / "gone"),
     ]
+
+
+def test_best_over_warc_urls_downloads_each_file_once(tmp_path: Path, range_server: Any) -> None:
+    paths, _, domains = _site(tmp_path)
+    urls = []
+    for path in paths:
+        name = Path(path).name
+        (range_server.root / name).write_bytes(Path(path).read_bytes())
+        urls.append(f"{range_server.url}/{name}")
+    seen: list[str] = []
+    det = CountingDetector(_DETECTOR)
+    best = source_warc(
+        urls, ICP_PAGES, detector=det, keep_all=True, pages="best", allow_private=True,
+        on_file=seen.append,
+    )  # fmt: skip
+    every = source_warc(paths, ICP_PAGES, detector=_DETECTOR, keep_all=True)
+    # the frames name the files they read (URLs here), everything else is the same
+    assert best.frame.drop("tech_history").equals(every.frame.drop("tech_history"))
+    assert seen == urls and len(det.urls) == domains
+    assert [r[1] for r in range_server.log] == [f"/{Path(p).name}" for p in paths]
