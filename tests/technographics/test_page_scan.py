@@ -225,3 +225,26 @@ def test_small_pages_count_as_large_ones(parts: list[str]) -> None:
     assert closing == (html.count("</") if opening > MAX_OPEN_TAGS else None)
     if max((len(piece) for piece in html.split(">")), default=0) < 258:
         assert starts == []
+
+
+@given(
+    parts=st.lists(
+        st.sampled_from(["=", '"', "'", "<", ">", " ", "a", '="x<', "='>"]), max_size=40
+    ),
+    data=st.data(),
+)
+@settings(max_examples=300, deadline=None)
+def test_a_remembered_quoted_angle_is_the_first_from_any_position(
+    parts: list[str], data: st.DataObject
+) -> None:
+    """The quoted-angle search remembers its last answer: asked in any order (the scan asks
+    from each stop on, the pre-pass from each match on), it answers as ``re`` from there."""
+    from icpkit.technographics.page import _QUOTED_ANGLE_IN_IMAGE, _image_search
+
+    image = html_image("".join(parts))
+    search = _image_search(image)
+    positions = data.draw(st.lists(st.integers(0, len(image)), max_size=30))
+    for pos in positions:
+        want = _QUOTED_ANGLE_IN_IMAGE.search(image, pos)
+        got = search(pos)
+        assert (got and got.span()) == (want and want.span()), (image, pos)

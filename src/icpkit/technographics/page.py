@@ -215,15 +215,25 @@ def _comment_end(html: str, at: int) -> int:
     return m.end() if m else len(html)
 
 
-def _script_end(html: str, at: int) -> int:
+def _script_end(html: str, at: int, image: bytes | None = None) -> int:
     """Where the script text starting at ``at`` ends: the first ``</script`` outside the
     tokenizer's double-escaped state (``<!-- … <script> … </script> … -->`` inside a script
     does not end it). Only a ``<!--`` leaves the plain state, so a script without one
     before its first ``</script`` ends there (one search from a literal ``</``); the others
-    are read by :func:`_escaped_script_end`."""
-    close = _SCRIPT_CLOSE.search(html, at)
-    stop = len(html) if close is None else close.start()
-    if html.find("<!--", at, stop) < 0:
+    are read by :func:`_escaped_script_end`. With the page's :func:`html_image`, both are
+    looked for in its bytes (``</script`` then checked in the str, as the image folds ``ſ``
+    to ``s``): a search of a long script's str of wide characters costs ~1 ns a character."""
+    if image is None:
+        close = _SCRIPT_CLOSE.search(html, at)
+        stop = len(html) if close is None else close.start()
+        if html.find("<!--", at, stop) < 0:
+            return stop
+        return _escaped_script_end(html, at)
+    stop = image.find(b"</script", at)
+    while stop >= 0 and _SCRIPT_CLOSE.match(html, stop) is None:
+        stop = image.find(b"</script", stop + 1)
+    stop = len(html) if stop < 0 else stop
+    if image.find(b"<!--", at, stop) < 0:
         return stop
     return _escaped_script_end(html, at)
 
@@ -289,7 +299,8 @@ def _foreign_end(html: str, at: int, name: str) -> int:
             pos = closer.end()
             continue
         if tag == name:
-            depth += -1 if closing else 0 if rest.group().endswith("/>") else 1
+            self_closed = html.endswith("/>", rest.start(), rest.end())  # (no copy of it)
+            depth += -1 if closing else 0 if self_closed else 1
             if depth == 0:
                 return pos
     return len(html)
@@ -399,10 +410,10 @@ def _iter_raw_text_spans(
         tag = _TAG_REST.match(html, stop.end(1))
         assert tag is not None
         pos = tag.end()
-        if not tag.group().endswith(">"):
+        if not html.endswith(">", tag.start(), tag.end()):  # (a long tag is not copied)
             break  # the tag runs to the end of the page
         if name in ("svg", "math"):
-            if tag.group().endswith("/>"):
+            if html.endswith("/>", tag.start(), tag.end()):
                 continue
             pos = _foreign_end(html, tag.end(), name)
             if pos < 0:
@@ -411,7 +422,7 @@ def _iter_raw_text_spans(
         if name == "plaintext":
             break
         if name == "script":
-            end = _script_end(html, pos)
+            end = _script_end(html, pos, image)
         else:
             close = _CLOSE[name].search(html, pos)
             end = close.start() if close else n
@@ -556,8 +567,9 @@ class _QuotedAngles:
         self.ends = ends
 
     def search(self, pos: int) -> re.Match[bytes] | None:
-        image = self.image
-        for end in self.ends[bisect_left(self.ends, pos) :]:
+        image, ends = self.image, self.ends
+        for i in range(bisect_left(ends, pos), len(ends)):  # (no copy of the list's rest)
+            end = ends[i]
             after = max(pos, image.rfind(b"<", 0, end) + 1, image.rfind(b">", 0, end) + 1)
             m = _QUOTED_ANGLE_IN_IMAGE.search(image, after, end + 1)
             if m is not None:
@@ -571,8 +583,27 @@ def _image_search(image: bytes) -> Callable[[int], re.Match[bytes] | None]:
     answered from one Hyperscan scan where it is installed (:data:`NATIVE_PREPASS`)."""
     ends = _hyperscan_ends(image) if NATIVE_PREPASS else None
     if ends is None:
-        return partial(_QUOTED_ANGLE_IN_IMAGE.search, image)
-    return _QuotedAngles(image, ends).search
+        return _FirstFrom(partial(_QUOTED_ANGLE_IN_IMAGE.search, image))
+    return _FirstFrom(_QuotedAngles(image, ends).search)
+
+
+class _FirstFrom:
+    """A first-match ``search(pos)`` that remembers its last answer: it holds for every
+    ``pos`` from the last one asked up to that match's start (no match starts between), so
+    the script/style scan, which asks from each stop on, reads a long quoted value (10 KiB
+    on a real page) or a page without one (``re``: the rest of the page) once, not per stop."""
+
+    def __init__(self, search: Callable[[int], re.Match[bytes] | None]) -> None:
+        self._search = search
+        self._asked = -1
+        self._found: re.Match[bytes] | None = None
+
+    def __call__(self, pos: int) -> re.Match[bytes] | None:
+        found = self._found
+        if 0 <= self._asked <= pos and (found is None or pos <= found.start()):
+            return found
+        self._asked, self._found = pos, self._search(pos)
+        return self._found
 
 
 _TAG_START = re.compile(r"<(?=/?[A-Za-z])")
