@@ -315,9 +315,13 @@ def status_cmd(
         accounts_file=str(accounts) if accounts else None,
     )
     console.print(f"[bold]{escape(st.name)}[/] v{st.version}")
+    age = (
+        f"{st.age_days:,} days ago"
+        if st.age_days >= 0
+        else f"{-st.age_days:,} days after {st.today.isoformat()}, the status date"
+    )
     console.print(
-        f"created {st.created.isoformat()} ({st.age_days:,} days ago), last revised "
-        f"{st.last_revised.isoformat()}"
+        f"created {st.created.isoformat()} ({age}), last revised {st.last_revised.isoformat()}"
     )
     due = "[red]overdue[/]" if st.overdue else f"in {st.days_to_review:,} days"
     console.print(f"review by {st.review_by.isoformat()}: {due}")

@@ -444,13 +444,19 @@ def _recent_wins(
 
 
 def _measure_drift(icp: ICP, frame: pl.DataFrame, st: Status) -> None:
-    """The share of recent wins the ICP selects now, against its fit-time recall, into ``st``."""
-    from icpkit.discovery.validation import predict
+    """The share of recent wins the ICP selects as of ``st.today``, against the fit-time share,
+    into ``st``. Windows ("funded in the last 180 days") end on ``st.today`` (``--today``):
+    replaying a history, the day the status is taken is the day they are measured from."""
+    from icpkit.discovery.validation import SELECTED_TIERS
     from icpkit.evidence import wilson
+    from icpkit.scoring.engine import score
 
     n = frame.height
-    pred = predict(icp, frame)
-    k = int(pred.selected.sum())
+    out = score(frame, icp, prepared=True, rank=False, reasons="none", as_of=st.today)
+    selected = out.get_column("tier").is_in(list(SELECTED_TIERS)) & ~out.get_column(
+        "disqualified"
+    ).fill_null(False)
+    k = int(selected.sum())
     lo, hi = wilson(k, n)
     st.recent_selected = k
     st.recent_share = k / n
