@@ -314,3 +314,27 @@ def test_best_over_warc_urls_downloads_each_file_once(tmp_path: Path, range_serv
     assert best.frame.drop("tech_history").equals(every.frame.drop("tech_history"))
     assert seen == urls and len(det.urls) == domains
     assert [r[1] for r in range_server.log] == [f"/{Path(p).name}" for p in paths]
+
+
+def test_a_record_that_no_longer_reads_is_not_good_and_says_why(tmp_path: Path) -> None:
+    first = _write(
+        tmp_path / "a.warc.gz",
+        [warc_record("https://www.alpha.example/", http_response(_page("Alpha", JQUERY)))],
+    )
+    second = _write(
+        tmp_path / "b.warc.gz",
+        [warc_record("https://www.beta.example/", http_response(_page("Beta", JQUERY)))],
+    )
+
+    def change_the_first(path: str) -> None:  # between the two reads of the first file
+        if path == second:
+            Path(first).write_bytes(b"\0" * Path(first).stat().st_size)
+
+    res = source_warc(
+        [first, second], ICP_TECH, detector=_DETECTOR, keep_all=True, pages="best",
+        on_file=change_the_first,
+    )  # fmt: skip
+    alpha, beta = res.frame.row(0, named=True), res.frame.row(1, named=True)
+    assert alpha["domain"] == "alpha.example" and alpha["good"] is False
+    assert "not read again" in alpha["error"] and alpha["matched"] is False
+    assert beta["good"] is True and beta["matched"] is True

@@ -223,16 +223,15 @@ def best_rows(
             ):
                 file = str(name[0])
                 offsets = group["warc_offset"].to_list()
+                unread = set(offsets)
                 with Path(local[file]).open("rb") as f:
-                    for capture in captures_at(
-                        f, file, list(offsets), max_record_bytes=max_record_bytes
-                    ):
+                    for capture in captures_at(f, file, offsets, max_record_bytes=max_record_bytes):
                         row = analyser.row(capture)
                         analysed.append(row)
-                        offsets.remove(capture.offset)
+                        unread.discard(capture.offset)
                         if row["good"]:
                             done.add(row["domain"])
-                for offset in offsets:  # read once, not twice: the file changed under us
+                for offset in sorted(unread):  # read once, not twice: the file changed under us
                     lost = dict(by_key[(file, offset)])
                     lost.update(good=False, error=f"record at byte {offset} not read again")
                     analysed.append(lost)
