@@ -169,6 +169,7 @@ _RAW_PARTS = [
     "<script type=a>",
     "</SCRIPT >",
     "<\u017fcript>",  # ſ: "s" in the image, no script to the tokenizer
+    "</\u017fcript>",  # nor an end of one
     "<svg>",
     "</svg>",
     "<math>",
@@ -186,6 +187,7 @@ _RAW_PARTS = [
 @example(["x", '="<"', "<script>", "z"])  # a quoted angle's "=" in text changes nothing
 @example(["<a href=<script>", "<style>", "s"])  # a stop in an unquoted value
 @example(["<\u017fcript>", "<b>", "</script>", "<style>", "t"])
+@example(["<script>", "a", "</\u017fcript>", "b", "</script>", "<style>", "c"])
 @settings(max_examples=1500, deadline=None)
 def test_raw_text_spans_from_the_image_are_those_read_tag_by_tag(parts: list[str]) -> None:
     """The pre-pass reads script and style text from the page's image, its stops and its
