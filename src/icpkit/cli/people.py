@@ -59,7 +59,13 @@ def personas(
         err_console.print(f"[yellow]warning:[/] {escape(w)}")
     names = {s.id: s.name for s in icp.segments}
     for group, deals in found.deals.items():
-        title = f"{group}: {names.get(group, 'all fitting accounts')}"
+        title = (
+            f"{group}: {names[group]}"
+            if group in names
+            else "fitting accounts outside every segment"
+            if names
+            else "all fitting accounts"
+        )
         console.rule(f"[bold]{escape(title)}")
         console.print(f"deals in fitting accounts: {deals['won']:,} won, {deals['lost']:,} lost")
         t = Table(title_justify="left")
