@@ -191,20 +191,22 @@ def _window_icp(as_of: date | None = None) -> ICP:
     return ICP(scoring=Scoring(points=[recent], timing=[recent]), source=source)
 
 
-def test_prepared_frames_are_scored_from_the_icps_own_date(tmp_path):
-    """Validation scores discovery's frame: an ICP measured from 2014 must be replayed so."""
+def test_validation_scores_from_the_icps_own_date_and_score_from_today(tmp_path):
+    """Validation replays discovery's frame from the date the ICP was measured from; scoring
+    (even a prepared frame: a library user's prospects) measures from today unless told."""
+    from icpkit.discovery.validation import predict
+
     p, _ = _prepared(_export(300, 2), tmp_path)
-    recent = p.frame["last_funding_at"] >= EXPORT_END - timedelta(days=179)
+    recent = (p.frame["last_funding_at"] >= EXPORT_END - timedelta(days=179)).to_numpy()
     icp = _window_icp(as_of=EXPORT_END)
-    dated = score(p.frame, icp, prepared=True, rank=False)
-    today = score(p.frame, _window_icp(), prepared=True, rank=False)
-    assert dated["fit_score"].n_unique() == 2
-    assert (dated.filter(recent)["fit_score"].min() or 0) > (
-        dated.filter(~recent)["fit_score"].max() or 0
-    )
+    dated = predict(icp, p.frame).fit_score
+    assert len(set(dated.tolist())) == 2
+    assert dated[recent].min() > dated[~recent].max()
+    assert predict(_window_icp(), p.frame).fit_score.tolist().count(dated[~recent][0]) == 300
+    today = score(p.frame, icp, prepared=True, rank=False)
     assert today["fit_score"].n_unique() == 1  # from today nobody is within 180 days
-    explicit = score(p.frame, icp, prepared=True, rank=False, as_of=TODAY)
-    assert explicit["fit_score"].n_unique() == 1  # an explicit as_of still wins
+    explicit = score(p.frame, icp, prepared=True, rank=False, as_of=EXPORT_END)
+    assert explicit["fit_score"].n_unique() == 2
 
 
 def test_score_warns_once_when_the_files_dates_end_long_before(tmp_path):

@@ -271,7 +271,7 @@ def _discover_file(
     if as_of is not None:
         # Discovery measures windows from ``today``: the data's "now" here. Every ICP fitted
         # (the final one, each fold's, the time split's) records it, so that validation scores
-        # the held-out accounts from the same date (icpkit.scoring.engine.score, prepared=True).
+        # the held-out accounts from the same date (icpkit.discovery.validation.predict).
         setup = replace(setup, today=as_of)
         fit = RecordAsOf(Refit(setup, schema), as_of)
     # The folds start before the fit on all accounts: with workers they run beside it.

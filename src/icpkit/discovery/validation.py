@@ -106,7 +106,10 @@ def predict(icp: ICP, frame: pl.DataFrame) -> Prediction:
     """
     from icpkit.scoring.engine import score
 
-    out = score(frame, icp, prepared=True, rank=False, reasons="none")
+    # Discovery's own accounts are scored from the date its windows were measured from (an
+    # export taken long ago: the data's end, not today).
+    as_of = icp.source.as_of if icp.source is not None else None
+    out = score(frame, icp, prepared=True, rank=False, reasons="none", as_of=as_of)
     return Prediction(
         out.get_column("fit_score").to_numpy(),
         out.get_column("tier").to_numpy(),

@@ -590,12 +590,9 @@ def score(
     hash pass per column, and the duplicate-id check (``prepare`` made it; frames joined from
     deals repeat accounts on purpose); un-normalised values then simply fail to match.
 
-    Windows end on ``as_of``, by default today; a prepared frame (discovery's own accounts,
-    as validation scores them) is by default scored as of the ICP's ``source.as_of`` when it
-    records one: the date its windows were measured from on an export taken long ago.
+    Windows end on ``as_of``, by default today (validation passes the ICP's ``source.as_of``,
+    the date discovery measured its windows from).
     """
-    if as_of is None and prepared and icp.source is not None:
-        as_of = icp.source.as_of
     if isinstance(df, pl.LazyFrame):
         return _score_lf(
             df,
