@@ -273,3 +273,56 @@ def test_source_on_a_file_that_is_not_a_warc_is_an_error_not_zero_matches(
     text = " ".join(res.output.split())
     assert f"no WARC record could be read from {fake}" in text
     assert "matching domains" not in text
+
+
+def test_lint_lists_errors_before_warnings(icp: Callable[..., Ran], tmp_path: Path) -> None:
+    """On the 4,000-technology set the one error sat at row 400-odd of 658, by name."""
+    import json
+
+    db = tmp_path / "db"
+    (db / "technologies").mkdir(parents=True)
+    (db / "categories.json").write_text(json.dumps({"1": {"name": "Widgets", "priority": 1}}))
+    techs = {
+        f"Alpha{i}": {"cats": [1], "scriptSrc": f"alpha{i}.*\\.js"}  # unbounded: a warning
+        for i in range(3)
+    }
+    techs["Zulu"] = {"cats": [1], "scriptSrc": "zulu-(\\d)\\1\\.js"}  # backreference
+    for letter in "az":
+        part = {k: v for k, v in techs.items() if k[0].lower() == letter}
+        (db / "technologies" / f"{letter}.json").write_text(json.dumps(part))
+    res = icp("fingerprints", "lint", str(db))
+    assert res.exit_code == 1, res.output
+    rows = [line for line in res.output.splitlines() if line.startswith("│")]
+    assert [r.split("│")[1].strip() for r in rows] == ["error", "warning", "warning", "warning"]
+    assert "Zulu" in rows[0]
+    assert "1 errors, 3 warnings" in res.output
+
+
+def test_counts_agree_with_their_nouns(
+    icp: Callable[..., Ran], site: _Server, tmp_path: Path
+) -> None:
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text(f"name,website\nacme,http://127.0.0.1:{site.port}/\n")
+    res = icp("enrich", str(accounts), *_net(tmp_path), "-o", str(tmp_path / "e.parquet"))
+    assert res.exit_code == 0, res.output
+    assert "wrote 1 account to" in res.output
+    res = icp("detect", "http://localhost:9/", "--no-cache")  # refused: loopback
+    assert res.exit_code == 1
+    text = " ".join(res.output.split())
+    assert "none of the 1 site could be read" in text and "1 was refused" in text
+
+
+def test_source_warns_when_bodies_were_cut(icp: Callable[..., Ran], tmp_path: Path) -> None:
+    """A live-chat widget loads near the end of a page: on a body cut short, "has no live-chat
+    tool" was judged on the part read, with no word about it."""
+    warc = _warc(tmp_path / "seg.warc.gz")
+    (tmp_path / "icp.yaml").write_text(ICP)
+    args = ["source", "--icp", str(tmp_path / "icp.yaml"), "--warc", str(warc)]
+    res = icp(*args, "-o", str(tmp_path / "a.parquet"))
+    assert res.exit_code == 0 and "were cut" not in res.output
+    res = icp(*args, "-o", str(tmp_path / "b.parquet"), "--max-record-bytes", "40")
+    assert res.exit_code == 0, res.output
+    assert _counts(res.output)["bodies cut at --max-record-bytes"] == 2  # the HTML ones
+    text = " ".join(res.output.split())
+    assert "warning: 2 bodies were cut at --max-record-bytes" in text
+    assert "'has no …' criteria on those pages were judged on the part read" in text

@@ -116,6 +116,13 @@ def _render_summary(result: SourceResult, keep_all: bool) -> None:
             f"no domain of {result.domains:,} matched; --all keeps them all with the criteria "
             "each met, failed or could not judge"
         )
+    if s.cut:  # a tool loaded near the end of a cut page is not seen: say so beside "has none"
+        err_console.print(
+            f"[yellow]warning:[/] {s.cut:,} bodies were cut at --max-record-bytes; "
+            "technologies past the cut are not seen, so 'has no …' criteria on those pages "
+            "were judged on the part read (raise --max-record-bytes)",
+            soft_wrap=True,
+        )
     for note in result.notes:
         err_console.print(f"[yellow]unknown:[/] {escape(note)}", soft_wrap=True)
     for line in result.errors[:5]:

@@ -89,6 +89,11 @@ _MAX_PAGE_BYTES = 5 * 1024 * 1024  # FetchConfig.max_bytes (the library is not i
 _PAGE_CPU_SECONDS = 10.0  # enrich.PAGE_CPU_SECONDS
 
 
+def _count(n: int, one: str, many: str | None = None) -> str:
+    """``1 site``, ``2 sites``: a count with its noun agreeing (users read these lines)."""
+    return f"{n:,} {one if n == 1 else many or one + 's'}"
+
+
 def _dns(enabled: bool, servers: list[str] | None) -> Any:
     if not enabled and not servers:
         return None
@@ -258,7 +263,9 @@ def _render_summary(df: pl.DataFrame) -> None:
 
     sites = df.group_by("domain").agg(pl.col("error").first())
     failed = sites["error"].drop_nulls().len()
-    console.print(f"{sites.height:,} sites: {sites.height - failed:,} fetched, {failed:,} failed")
+    console.print(
+        f"{_count(sites.height, 'site')}: {sites.height - failed:,} fetched, {failed:,} failed"
+    )
     top = (
         df.drop_nulls("technology")
         .group_by("technology")
@@ -344,7 +351,7 @@ def detect(
             inputs=inputs,
             raw_cells=raw,
         )
-        err_console.print(f"wrote {df.height:,} rows to {escape(str(written))}")
+        err_console.print(f"wrote {_count(df.height, 'row')} to {escape(str(written))}")
     if df["domain"].n_unique() <= _FEW_SITES:
         _render_sites(df)
     else:
@@ -373,14 +380,15 @@ def _fail_if_nothing_read(
     kinds = sites[kind].fill_null("error").value_counts(sort=True)
     why = ", ".join(f"{k} {n:,}" for k, n in kinds.iter_rows())
     err_console.print(
-        f"[bold red]error:[/] none of the {sites.height:,} sites could be read ({escape(why)})"
+        f"[bold red]error:[/] none of the {_count(sites.height, 'site')} could be read "
+        f"({escape(why)})"
     )
     refused = sites.filter(
         (pl.col(kind) == "refused") & ~pl.col(error).str.contains("metadata|scheme")
     )
     if refused.height:
         err_console.print(
-            f"{refused.height:,} were refused because they resolve to private, loopback or "
+            f"{refused.height:,} {'was' if refused.height == 1 else 'were'} refused because they resolve to private, loopback or "
             "reserved addresses; pass --allow-private to fetch them (intranets, tests)"
         )
     if kinds.filter(pl.col(kind) == "dns").height:
@@ -485,7 +493,7 @@ def _render_enrich_summary(out: pl.DataFrame, written: Path) -> None:
     n_read, n_failed = counts.row(0)
     n_none = out.height - n_read - n_failed
     text = (
-        f"wrote {out.height:,} accounts to {escape(str(written))}; stack known for {n_read:,} "
+        f"wrote {_count(out.height, 'account')} to {escape(str(written))}; stack known for {n_read:,} "
         f"(page read), unknown for {n_failed:,} (page not read)"
     )
     if n_none:
@@ -524,7 +532,8 @@ def fingerprints_update(
         sys.exit(1)
     db = load_fingerprints(path)
     console.print(
-        f"installed {len(db.technologies):,} technologies in {len(db.categories):,} categories "
+        f"installed {_count(len(db.technologies), 'technology', 'technologies')} in "
+        f"{_count(len(db.categories), 'category', 'categories')} "
         f"at {escape(str(path))}"
     )
 
@@ -539,10 +548,11 @@ def fingerprints_lint(
     db = resolve_fingerprints(path)
     errors = [i for i in db.issues if i.severity == "error"]
     if db.issues:
-        table = Table(title=f"{len(db.issues):,} issues", title_justify="left")
+        table = Table(title=_count(len(db.issues), "issue"), title_justify="left")
         for col in ("Severity", "Technology", "Field", "Pattern", "Message"):
             table.add_column(col, overflow="fold")
-        for issue in db.issues:
+        # errors first: on a 4,000-technology set one error sat among 657 warnings
+        for issue in sorted(db.issues, key=lambda i: i.severity != "error"):
             colour = "red" if issue.severity == "error" else "yellow"
             table.add_row(
                 f"[{colour}]{issue.severity}[/]",
