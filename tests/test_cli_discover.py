@@ -61,6 +61,11 @@ def test_discover_writes_valid_files_and_leaves_input_alone(customers, tmp_path)
     traits = pl.read_csv(tmp_path / "traits.csv")
     assert {"lift", "odds_ratio", "q_value"} <= set(traits.columns)
     assert "best" in r.stdout and "worst" in r.stdout and "Validation" in r.stdout
+    # Anti-signals head their values "When": "< $1M" under "Ideal fit" read as the ideal.
+    if loaded.disqualifiers or loaded.scoring.timing:
+        anti = r.stdout[r.stdout.index("Timing signals and anti-signals") :]
+        header = anti[: anti.index("Disqualifier") if "Disqualifier" in anti else 2000]
+        assert "When" in header and "Ideal fit" not in header
 
     # A second run refuses to overwrite, names the file, exits 2, and changes nothing.
     stamp = _sha(out)

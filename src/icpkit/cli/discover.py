@@ -20,9 +20,9 @@ if TYPE_CHECKING:  # the library loads when a command runs, so `icp --help` stay
     from icpkit.pipeline import DiscoveryRun
 
 
-def _criteria_table(title: str, rows: list) -> Table:
+def _criteria_table(title: str, rows: list, value: str = "Ideal fit") -> Table:
     t = Table(title=title, title_justify="left", show_lines=False, expand=False)
-    for col in ("Layer", "Criterion", "Ideal fit", "Best", "Worst", "Lift", "Evidence"):
+    for col in ("Layer", "Criterion", value, "Best", "Worst", "Lift", "Evidence"):
         t.add_column(col, overflow="fold")
     for r in rows:
         ev = r.evidence + (f"\n[yellow]⚠ {r.caveat}[/]" if r.caveat else "")
@@ -81,7 +81,7 @@ def render_run(run: DiscoveryRun) -> None:
             console.print("  worth (segment vs others; medians): " + "; ".join(worth))
     extra = [r for r in criteria_rows(icp) if r.role in ("timing", "disqualifier")]
     if extra:
-        console.print(_criteria_table("Timing signals and anti-signals", extra))
+        console.print(_criteria_table("Timing signals and anti-signals", extra, "When"))
     _render_points(icp)
     v = icp.validation
     if v:
