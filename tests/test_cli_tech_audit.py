@@ -326,3 +326,19 @@ def test_source_warns_when_bodies_were_cut(icp: Callable[..., Ran], tmp_path: Pa
     text = " ".join(res.output.split())
     assert "warning: 2 bodies were cut at --max-record-bytes" in text
     assert "'has no …' criteria on those pages were judged on the part read" in text
+
+
+def test_a_missing_website_column_names_the_file_and_its_columns(
+    icp: Callable[..., Ran], tmp_path: Path
+) -> None:
+    """A CSV exported with 'site' instead of 'website': the error said only "missing column(s)
+    'website'", not which file nor what it holds."""
+    table = tmp_path / "accounts.csv"
+    table.write_text("name,site\nacme,acme.example\n")
+    res = icp("enrich", str(table), "-o", str(tmp_path / "e.parquet"), "--no-cache")
+    text = " ".join(res.output.split())
+    assert res.exit_code == 1, res.output
+    assert f"{table}: missing column(s) 'website'" in text
+    assert "pass --domain-column; it has 'name', 'site'" in text
+    res = icp("detect", str(table), "--no-cache")
+    assert res.exit_code == 1 and "pass --column; it has 'name', 'site'" in res.output

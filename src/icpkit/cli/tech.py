@@ -191,7 +191,9 @@ def _targets(targets: list[str], column: str) -> list[str]:
             if column not in df.columns:
                 from icpkit.errors import MissingColumnsError
 
-                raise MissingColumnsError([column], file=path, why="pass --column")
+                raise MissingColumnsError(
+                    [column], file=path, why=f"pass --column; it has {_names(df.columns)}"
+                )
             out.extend(df.get_column(column).cast(pl.String).drop_nulls().to_list())
         elif not is_url and set(suffixes) & set(_PAGE_EXTS):
             if not path.is_file() and "/" not in target:  # no TLD is .html: a mistyped file
@@ -208,6 +210,12 @@ def _targets(targets: list[str], column: str) -> list[str]:
         else:
             out.append(target)
     return out
+
+
+def _names(columns: list[str], most: int = 8) -> str:
+    """A table's columns for an error line: the first few, quoted, and how many more."""
+    shown = ", ".join(repr(c) for c in columns[:most])
+    return shown + (f" and {len(columns) - most:,} more" if len(columns) > most else "")
 
 
 def _site_count(values: list[str]) -> int:
@@ -439,20 +447,22 @@ def enrich_command(
 
     check_output(output, force=force, inputs=[accounts])  # before any fetch, not after
     df = read_table(accounts)
-    if domain_column in df.columns:
-        websites = df.get_column(domain_column).cast(pl.String).str.strip_chars()
-        if not (websites.is_not_null() & (websites != "")).any():
-            from icpkit.errors import InputError
+    if domain_column not in df.columns:  # name the file and what it has, not only the column
+        from icpkit.errors import MissingColumnsError
 
-            raise InputError(
-                f"{accounts}: the --domain-column {domain_column!r} holds no website on any row"
-            )
+        why = f"pass --domain-column; it has {_names(df.columns)}"
+        raise MissingColumnsError([domain_column], file=accounts, why=why)
+    websites = df.get_column(domain_column).cast(pl.String).str.strip_chars()
+    if not (websites.is_not_null() & (websites != "")).any():
+        from icpkit.errors import InputError
+
+        raise InputError(
+            f"{accounts}: the --domain-column {domain_column!r} holds no website on any row"
+        )
     detector = _detector(fingerprints, 50)
     config = _config(concurrency, allow_private, no_robots, refresh, max_page_bytes)
-    n = 0
-    if domain_column in df.columns:  # the distinct non-blank websites enrich fetches
-        values = df.get_column(domain_column).cast(pl.String).drop_nulls().unique()
-        n = _site_count(values.filter(values.str.strip_chars() != "").to_list())
+    values = df.get_column(domain_column).cast(pl.String).drop_nulls().unique()
+    n = _site_count(values.filter(values.str.strip_chars() != "").to_list())  # as enrich fetches
     with _cache(cache, no_cache) as store, _progress(n, n > _FEW_SITES) as prog:
         out = enrich(
             df,
