@@ -140,16 +140,34 @@ def match_rounds(
         (name_expr(pl.col(account_name)) if account_name else pl.lit(None, pl.String)).alias(
             "aname"
         ),
+        (
+            pl.col(account_name).cast(pl.String).str.strip_chars()
+            if account_name
+            else pl.lit(None, pl.String)
+        ).alias("araw"),
     ).with_columns(pl.coalesce("adom", "aname").alias("account"))
-    a = a.filter(pl.col("account").is_not_null()).unique("account")
+    a = a.filter(pl.col("account").is_not_null())
+    # Companies told apart only by their spelling ("Alice" and "Alice.com", "Blaze" and "The
+    # Blaze" on the Crunchbase export) share one normalised name, and so one account key when
+    # they have no website: a name is ambiguous when it stands for more than one account row
+    # (by website, else by spelling), before those rows collapse into one key.
+    spellings = (
+        a.unique(["adom", "araw"]).drop_nulls("aname").group_by("aname").agg(pl.len().alias("n"))
+    )
+    a = a.unique("account")
     by_dom = r.filter(pl.col("rdom").is_not_null()).join(
         a.select("adom", "account").drop_nulls("adom").unique("adom"),
         left_on="rdom",
         right_on="adom",
     )
-    names = a.drop_nulls("aname").group_by("aname").agg(pl.col("account"), pl.len().alias("n"))
+    names = (
+        a.drop_nulls("aname")
+        .group_by("aname")
+        .agg(pl.col("account").first())
+        .join(spellings, on="aname", how="left")
+    )
     ambiguous = names.filter(pl.col("n") > 1)
-    unique_names = names.filter(pl.col("n") == 1).with_columns(pl.col("account").list.first())
+    unique_names = names.filter(pl.col("n") == 1)
     rest = r.join(by_dom.select("rdom").unique(), on="rdom", how="anti", nulls_equal=False)
     by_name = rest.filter(pl.col("rname").is_not_null()).join(
         unique_names.select("aname", "account"), left_on="rname", right_on="aname"
