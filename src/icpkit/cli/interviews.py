@@ -6,6 +6,7 @@ Thin layer: parses options, calls :func:`icpkit.interviews.plan_interviews` or
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -167,10 +168,14 @@ def analyze_cmd(
     for w in result.warnings:
         err_console.print(f"[yellow]warning:[/] {escape(w)}")
     ins = result.insights
+    bar = (
+        f"a term is distinctive at z ≥ {result.threshold:.2f} (max over every term, question "
+        f"and segment on {ins.permutations} shuffles)"
+        if math.isfinite(result.threshold)
+        else "no term is mentioned in enough interviews to be tested (3 or more)"
+    )
     console.print(
-        f"{ins.linked} of {ins.interviews} interviews linked to {ins.accounts} accounts; "
-        f"a term is distinctive at z ≥ {result.threshold:.2f} (max over every term, question and "
-        f"segment on {ins.permutations} shuffles)"
+        f"{ins.linked} of {ins.interviews} interviews linked to {ins.accounts} accounts; {bar}"
     )
     names = {s.id: s.name for s in icp.segments}
     for seg in ins.segments:

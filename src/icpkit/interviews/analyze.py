@@ -30,6 +30,7 @@ whole (segments × terms) array.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -267,7 +268,9 @@ def distinctive_terms(
     prepared = _candidates(scopes, min_docs)
     null_max = _null_maxima(prepared, labels, len(segments), permutations, seed, min_docs)
     finite = null_max[np.isfinite(null_max)]
-    threshold = float(np.quantile(finite, 1 - alpha)) if finite.size else 0.0
+    # No testable term (none mentioned by ``min_docs`` interviews): nothing can be distinctive,
+    # and a threshold of 0 read as "every term that leans one way" (z ≥ 0.00).
+    threshold = float(np.quantile(finite, 1 - alpha)) if finite.size else math.inf
     rows: list[pl.DataFrame] = []
     for c in prepared:
         rows += _scope_rows(c, labels, terms, segments, null_max, min_docs=min_docs, keep=keep)
