@@ -309,7 +309,9 @@ def test_counts_agree_with_their_nouns(
     res = icp("detect", "http://localhost:9/", "--no-cache")  # refused: loopback
     assert res.exit_code == 1
     text = " ".join(res.output.split())
-    assert "none of the 1 site could be read" in text and "1 was refused" in text
+    assert (
+        "none of the 1 site could be read" in text and "1 was refused because it resolves" in text
+    )
 
 
 def test_source_warns_when_bodies_were_cut(icp: Callable[..., Ran], tmp_path: Path) -> None:
@@ -342,3 +344,18 @@ def test_a_missing_website_column_names_the_file_and_its_columns(
     assert "pass --domain-column; it has 'name', 'site'" in text
     res = icp("detect", str(table), "--no-cache")
     assert res.exit_code == 1 and "pass --column; it has 'name', 'site'" in res.output
+
+
+def test_source_says_which_flag_allows_a_private_archive(
+    icp: Callable[..., Ran], tmp_path: Path
+) -> None:
+    """`icp detect` says --allow-private for a loopback target; `icp source --warc` did not."""
+    (tmp_path / "icp.yaml").write_text(ICP)
+    args = ["source", "--icp", str(tmp_path / "icp.yaml"), "-o", str(tmp_path / "f.parquet")]
+    res = icp(*args, "--warc", "http://127.0.0.1:9/seg.warc.gz")
+    text = " ".join(res.output.split())
+    assert res.exit_code == 1, res.output
+    assert "refused http://127.0.0.1:9/seg.warc.gz: loopback" in text
+    assert "pass --allow-private for an archive on your own network" in text
+    res = icp(*args, "--warc", "http://169.254.169.254/seg.warc.gz")  # never allowed: no hint
+    assert res.exit_code == 1 and "metadata" in res.output and "--allow-private" not in res.output

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -70,7 +72,7 @@ def source_cmd(
     from icpkit.sourcing.run import source_to_file
 
     icp = ICP.load(icp_path)
-    with err_console.status("reading archives"):
+    with err_console.status("reading archives"), _private_hint(allow_private):
         result = source_to_file(
             icp, output, warc=warc or [], domains_file=domains, domain_column=domain_column,
             index=index, crawl=crawl or [], archive=archive, force=force, keep_all=keep_all,
@@ -86,6 +88,20 @@ def source_cmd(
             f"{result.output} holds no domain"
         )
     _render_summary(result, keep_all)
+
+
+@contextmanager
+def _private_hint(allow_private: bool) -> Iterator[None]:
+    """A WARC or archive URL refused as private or loopback: say which flag allows it, as
+    ``icp detect`` does (a local mirror on an intranet is a normal set-up)."""
+    from icpkit.errors import NetworkRefused
+
+    try:
+        yield
+    except NetworkRefused as exc:
+        if not allow_private and exc.rule in ("private", "loopback"):
+            exc.args = (f"{exc}; pass --allow-private for an archive on your own network",)
+        raise
 
 
 def _render_summary(result: SourceResult, keep_all: bool) -> None:

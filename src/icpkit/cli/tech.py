@@ -395,9 +395,11 @@ def _fail_if_nothing_read(
         (pl.col(kind) == "refused") & ~pl.col(error).str.contains("metadata|scheme")
     )
     if refused.height:
+        one = refused.height == 1
         err_console.print(
-            f"{refused.height:,} {'was' if refused.height == 1 else 'were'} refused because they resolve to private, loopback or "
-            "reserved addresses; pass --allow-private to fetch them (intranets, tests)"
+            f"{refused.height:,} {'was' if one else 'were'} refused because "
+            f"{'it resolves' if one else 'they resolve'} to private, loopback or reserved "
+            f"addresses; pass --allow-private to fetch {'it' if one else 'them'} (intranets, tests)"
         )
     if kinds.filter(pl.col(kind) == "dns").height:
         err_console.print("check the domains (typos, defunct sites) and your DNS resolver")
