@@ -415,9 +415,21 @@ def _exclusion_reason(suppressed: pl.Expr, tiers: Sequence[str]) -> ChainedThen:
         .then(pl.lit(f"account not in tiers {tier_text} (or disqualified)"))
         .when(pl.col("email").is_null())
         .then(pl.lit("no email"))
+        .when(~pl.col("email_valid") & pl.col("email").str.contains(_UNICODE_EMAIL))
+        .then(pl.lit(NON_ASCII_EMAIL))
         .when(~pl.col("email_valid"))
         .then(pl.lit("malformed email"))
     )
+
+
+#: An address that is well formed but for its non-ASCII characters ("fritz.müller@…", valid
+#: under RFC 6531, which most sending tools cannot send to). Calling it malformed, as was done
+#: for 251 of 969 contacts of Crunchbase companies, sends someone looking for typos.
+NON_ASCII_EMAIL = "non-ASCII email address (most sending tools cannot send to it)"
+_UNICODE_EMAIL = (
+    r"^[^\s@]*[^\x00-\x7f][^\s@]*@[^\s@]+\.[^\s@]{2,}$"
+    r"|^[^\s@]+@[^\s@]*[^\x00-\x7f][^\s@]*\.[^\s@]{2,}$"
+)
 
 
 def _best_per_account(
@@ -507,6 +519,7 @@ def export_outreach(
 
 
 __all__ = [
+    "NON_ASCII_EMAIL",
     "OUTPUT_COLUMNS",
     "PERSONAL_COLUMNS",
     "CaslPolicy",
