@@ -372,8 +372,8 @@ def _fail_if_nothing_read(
 ) -> None:
     """Exit 1 with the reasons when every site failed: an all-failed job is not a success.
 
-    ``icp detect`` shows an HTTP error page (a WAF's page names the WAF), so it counts as read
-    there; ``icp enrich`` has no stack for it, so it does not.
+    For ``icp detect`` an HTTP error answer counts as read (the site is up and its status is
+    shown; no detection runs on error pages); ``icp enrich`` has no stack for it, so it does not.
     """
     import sys
 
