@@ -248,7 +248,8 @@ def test_fingerprints_update_network_error_is_one_line(icp_cli, tmp_path: Path) 
     [
         (["--version"], 0, "icpkit"),
         (["score", "--nope"], 2, "No such option: --nope"),
-        (["score", "p.csv", "--icp", "icp.yaml", "-o", "o.csv"], 1, "icp.yaml: no such ICP file"),
+        # A missing ICP file is a usage mistake, as a missing data file is (exit 2).
+        (["score", "p.csv", "--icp", "icp.yaml", "-o", "o.csv"], 2, "icp.yaml: no such ICP file"),
     ],
 )
 def test_the_installed_script_keeps_exit_codes_and_one_line_errors(

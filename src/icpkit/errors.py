@@ -10,6 +10,7 @@ user needs to act on it::
     │   └── UsageError            the request itself is impossible: no such file, a format
     │                             icpkit cannot read or write, an output onto an input
     ├── IcpFileError          an ICP file is invalid (file, line, field)
+    │   └── MissingIcpFileError   the ICP file named does not exist (a usage mistake)
     ├── OutputExistsError     refusing to overwrite an existing output without force
     ├── NotFittedError        a learner was used before ``fit``
     ├── FingerprintError      a technology fingerprint database is invalid (technology, field)
@@ -118,6 +119,13 @@ class IcpFileError(IcpkitError, ValueError):
         super().__init__(f"{where}: {message}" if where else message)
 
 
+class MissingIcpFileError(IcpFileError):
+    """The ICP file named does not exist: a usage mistake, as a missing data file is
+    (:class:`UsageError`); both make ``icp`` exit 2."""
+
+    exit_code = 2
+
+
 class OutputExistsError(IcpkitError):
     """Refusing to overwrite an existing output file without ``force``."""
 
@@ -168,6 +176,7 @@ __all__ = [
     "IcpkitError",
     "InputError",
     "MissingColumnsError",
+    "MissingIcpFileError",
     "NetworkRefused",
     "NotFittedError",
     "OutcomeError",

@@ -53,7 +53,7 @@ import yaml
 from pydantic import ConfigDict, Field, model_validator
 
 from icpkit.criteria import Criterion, FileModel, format_number
-from icpkit.errors import IcpFileError
+from icpkit.errors import IcpFileError, MissingIcpFileError
 
 FORMAT_VERSION = 1
 
@@ -457,7 +457,7 @@ class ICP(_Model):
     def load(cls, path: str | Path) -> ICP:
         p = Path(path)
         if not p.is_file():
-            raise IcpFileError("no such ICP file", file=p)
+            raise MissingIcpFileError("no such ICP file", file=p)
         try:
             text = p.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
