@@ -295,6 +295,8 @@ _REF_PARTS = [b"&", b"&&", b"amp", b";", b"#", b"x", b"41", b"1f", b"nbsp", b"lt
 
 @given(st.lists(st.sampled_from([*_REF_PARTS, b"&&" * 200, b"&a" * 128]), max_size=30))
 @example([b"&a" * 128, b"&a" * 128, b"&", b"lt"])  # the first "&" findall reads is a new one
+@example([b"&", b"lt", b";"] * 16 + [b"&", b"gt", b"&", b"nbsp"])  # dense: findall from the 16th
+@example([b"&", b"lt", b" " * 300] * 17 + [b"&", b"nbsp"])  # sparse: one at a time
 @settings(max_examples=500, deadline=None)
 def test_reference_tokens_are_those_findall_reads(parts: list[bytes]) -> None:
     """Reading the references at each "&" (then findall past the first 256) finds what one
