@@ -105,6 +105,7 @@ def test_ctrl_c_during_score_leaves_no_temp_file(
         "score", str(files["src"]), "--icp", str(files["icp"]), "-o", str(tmp_path / "s.csv")
     )
     assert r.code == 130 and "Traceback" not in r.err
+    assert r.err.strip().splitlines()[-1] == "aborted"  # not a silent exit
     assert sorted(p.name for p in tmp_path.iterdir()) == ["icp.yaml", "p.csv"]
 
 

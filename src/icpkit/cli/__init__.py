@@ -83,6 +83,8 @@ def _main() -> None:
     try:
         # Non-standalone mode returns a command's exit code instead of exiting: pass it on.
         code = app(standalone_mode=False)
+        if code == 130:  # typer turns Ctrl-C into Exit(130): said as the handler below says it
+            err_console.print("aborted")
         if isinstance(code, int) and code:
             sys.exit(code)
     except IcpkitError as exc:
