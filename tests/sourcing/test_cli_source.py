@@ -222,3 +222,30 @@ def test_the_summary_names_a_category_the_fingerprint_set_lacks(tmp_path: Path, 
         {"segments": [{"id": "s", "name": "S", "must": [{"column": "tech", "has_any": ["php"]}]}]}
     )
     assert source_warc([str(warc)], plain).notes == []
+
+
+def test_pages_best_gives_the_same_domains_and_names_the_flag(tmp_path: Path, icp_main) -> None:
+    (tmp_path / "icp.yaml").write_text(ICP_YAML)
+    names = sorted(fixture_pages())
+    # Two captures of each of 20 fixture sites (an older one first): a page to choose each.
+    records = fixture_records(names[:20])
+    older = fixture_records(names[:20], "2026-08-01T10:00:00Z")
+    warc = write_warc(tmp_path / "a.warc.gz", older + records).path
+    rows = {}
+    for pages in ("all", "best"):
+        out = tmp_path / f"{pages}.parquet"
+        code, text = icp_main(
+            "source", "--icp", str(tmp_path / "icp.yaml"), "--warc", str(warc),
+            "-o", str(out), "--all", "--pages", pages,
+        )  # fmt: skip
+        assert code == 0, text
+        detected = next(ln for ln in text.splitlines() if "pages detected" in ln)
+        assert detected.split()[1] == ("40" if pages == "all" else "20"), detected
+        rows[pages] = pl.read_parquet(out).drop("tech_history").sort("domain")
+    assert rows["best"].height == 20
+    assert rows["best"].equals(rows["all"])
+    code, text = icp_main(
+        "source", "--icp", str(tmp_path / "icp.yaml"), "--warc", str(warc),
+        "-o", str(tmp_path / "x.parquet"), "--pages", "first",
+    )  # fmt: skip
+    assert code == 2 and "--pages" in text

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from rich.table import Table
@@ -66,6 +66,15 @@ def source_cmd(
     allow_private: Annotated[
         bool, typer.Option("--allow-private", help="Allow an archive on a private network.")
     ] = False,
+    pages: Annotated[
+        Literal["all", "best"],
+        typer.Option(
+            "--pages",
+            case_sensitive=False,
+            help="With --warc: detect every HTML capture ('all'), or only each domain's chosen "
+            "page ('best': same results, faster; tech_history then covers that page only).",
+        ),
+    ] = "all",
     force: ForceOpt = False,
 ) -> None:
     """Judge the websites in web archives against the ICP: matching domains with evidence."""
@@ -78,6 +87,7 @@ def source_cmd(
             index=index, crawl=crawl or [], archive=archive, force=force, keep_all=keep_all,
             engine=engine, fingerprints=fingerprints, max_record_bytes=max_record_bytes,
             allow_private=allow_private, **({"rate": rate} if domains is not None else {}),
+            **({"pages": pages} if warc else {}),
         )  # fmt: skip
     s = result.stats
     if warc and s.records == 0:  # exit 0 with "0 matching" would read as "nothing matched"
