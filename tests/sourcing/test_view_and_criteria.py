@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 from datetime import datetime, timezone
@@ -294,3 +295,45 @@ def test_a_category_the_fingerprints_lack_leaves_its_criterion_unknown() -> None
     rows = analyser.frame(_captures())
     good = rows.filter(pl.col("good"))
     assert good.height > 0 and good["error"].is_null().all()
+
+
+def test_a_cut_page_claims_no_lack_it_cannot_see(tmp_path: Path) -> None:
+    """A page cut at the record size limit (or stored WARC-Truncated) does not show what came
+    after the cut: on the real pages cut at 20,000 bytes, givewell.org read "no live chat
+    tool" though its whole page carries Intercom. A tool detected before the cut still
+    counts."""
+    seen = _fingerprints(tmp_path / "a", chat_patterns={"scriptSrc": "chatbox\\.js"})
+    icp_named = ICP.model_validate(
+        {
+            "segments": [
+                {
+                    "id": "web",
+                    "name": "Web",
+                    "must": [
+                        {"column": "tech", "has_any": ["presscms"]},
+                        {"column": "tech", "has_none": ["chatbox"]},
+                    ],
+                }
+            ]
+        }
+    )
+    for icp, label in ((ICP_CHAT, "no live chat tool"), (icp_named, "has none of chatbox")):
+        analyser = make_analyser(icp, Detector(load_fingerprints(seen)))
+
+        def cap(host: str, html: str, cut: bool) -> Capture:
+            c = _cap(f"https://{host}/", "2026-01-01T00:00:00", html)
+            return dataclasses.replace(c, truncated=cut)
+
+        rows = analyser.frame(
+            [
+                cap("whole.example", PRESS, False),
+                cap("cut.example", PRESS, True),
+                cap("cutchat.example", PRESS + '<script src="/chatbox.js"></script>', True),
+            ]
+        )
+        out = evaluate(domain_view(rows), icp, keep_all=True)
+        by = {r["domain"]: r for r in out.iter_rows(named=True)}
+        assert any(label in m for m in by["whole.example"]["criteria_met"]), by["whole.example"]
+        assert any(label in u for u in by["cut.example"]["criteria_unknown"]), by["cut.example"]
+        assert any("page was cut" in e for e in by["cut.example"]["evidence"])
+        assert any(label in f for f in by["cutchat.example"]["criteria_failed"])
