@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -281,6 +282,7 @@ def test_stack_columns_never_depend_on_what_was_detected(sites: list[set[str] | 
         "tech",
         *(f"tech_{s}" for s in FIXTURE_SLUGS),
         *(f"has_{s}" for s in FIXTURE_SLUGS),
+        "page_truncated",
         "fetch_error",
         "fetch_error_kind",
     ]
@@ -368,3 +370,23 @@ def test_sharded_progress_hears_of_every_site_once(server: SiteServer, detector:
         urls, detector=detector, workers=2, progress=lambda r: seen.append(r.domain), **_kw(server)
     )  # type: ignore[arg-type]
     assert sorted(seen) == sorted(df["domain"].unique().to_list()) and len(seen) == len(HOSTS)
+
+
+def test_a_cut_page_leaves_what_it_did_not_read_unknown(
+    server: SiteServer, detector: Detector
+) -> None:
+    """A page cut at the size limit: a category not detected in the part read may follow the
+    cut (givewell.org cut at 20,000 bytes read has_live_chat false; its page carries Intercom).
+    chat.test's chat script starts 37 bytes in; cut at 30 it is not read."""
+    kw = _kw(server)
+    cut_cfg = dataclasses.replace(kw["config"], max_bytes=30)  # type: ignore[type-var]
+    urls = [server.url("chat.test")]
+    cut = detect_stack(urls, detector=detector, config=cut_cfg, resolver=kw["resolver"])  # type: ignore[arg-type]
+    row = cut.row(0, named=True)
+    assert row["page_truncated"] is True and row["fetch_error"] is None
+    assert row["has_live_chat"] is None and row["tech_live_chat"] is None
+    assert row["has_cms"] is None
+    assert row["has_web_servers"] is True  # nginx, from the headers: read before any cut
+    whole = detect_stack(urls, detector=detector, **kw).row(0, named=True)  # type: ignore[arg-type]
+    assert whole["page_truncated"] is False
+    assert whole["has_live_chat"] is True and whole["has_cms"] is False

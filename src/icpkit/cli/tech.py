@@ -439,7 +439,8 @@ def enrich_command(
 
     Adds tech, tech_<category> and has_<category> for every category of the database.
     fetch_url and final_url name the page asked for and read; a website's path is kept.
-    Unread sites are null, never empty; fetch_error says why.
+    Unread sites are null, never empty; fetch_error says why. A page cut at --max-page-bytes
+    (page_truncated) leaves categories it did not show null.
     Exits 1 when no page could be read at all, saying why.
     """
     import polars as pl

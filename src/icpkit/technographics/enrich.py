@@ -16,7 +16,8 @@ fingerprint set and the arguments, never on what happened to be detected, so two
 
 Unknown is null, never empty: where no page was read (fetch failed, refused, HTTP error page,
 detection past its CPU budget), ``tech`` and every per-category column are null; an empty list
-means "read, and none detected". Fetching is I/O-bound and async; matching runs as each page
+means "read, and none detected". A page cut at the size limit (``page_truncated``) was read only
+in part: a category detected there is had, one not detected is null (it may follow the cut). Fetching is I/O-bound and async; matching runs as each page
 arrives, so memory holds detections, not pages.
 """
 
@@ -432,6 +433,7 @@ _LONG_SCHEMA: dict[str, Any] = {
     "evidence": pl.String,
     "implied_by": pl.String,
     "from_cache": pl.Boolean,
+    "truncated": pl.Boolean,
     "error": pl.String,
     "error_kind": pl.String,
 }
@@ -459,7 +461,9 @@ def _long_frame(found: list[_Found]) -> pl.DataFrame:
         ] or [(None, None, None, None, None, None)]  # fmt: skip
         for row in rows:
             for name, value in zip(
-                _LONG_SCHEMA, (*base, *row, r.from_cache, r.error, r.error_kind), strict=True
+                _LONG_SCHEMA,
+                (*base, *row, r.from_cache, r.truncated, r.error, r.error_kind),
+                strict=True,
             ):
                 cols[name].append(value)  # fmt: skip
     return pl.DataFrame(cols, schema=_LONG_SCHEMA)
@@ -480,7 +484,8 @@ def detect_domains(
     """Fetch each domain (or URL) once and detect its technologies: one row per domain × technology.
 
     Columns: domain, url, final_url, status, technology, categories, version, confidence,
-    evidence (text), implied_by, from_cache, error, error_kind. A domain with no detection has one
+    evidence (text), implied_by, from_cache, truncated (the body was cut at the page size limit:
+    what follows the cut was not read), error, error_kind. A domain with no detection has one
     row with a null technology; a failed fetch has one row with ``error`` set. Rows are ordered by
     domain, then technology. ``workers`` > 1 splits the sites by host into that many shards,
     this process and ``workers - 1`` new ones each fetching and detecting its share with
@@ -499,10 +504,16 @@ def _stack(found: list[_Found], slugs: Sequence[str], facts: bool) -> pl.DataFra
     sites = long.group_by("domain", maintain_order=True).agg(
         pl.col("url").first().alias("fetch_url"),
         pl.col("final_url").first(),
+        pl.col("truncated").first().alias("page_truncated"),
         pl.col("error").first().alias("fetch_error"),
         pl.col("error_kind").first().alias("fetch_error_kind"),
     )
     failed = pl.col("fetch_error").is_not_null()
+    # A page cut at the size limit shows what was read: a category found there is had, but
+    # one not found may sit after the cut (a chat widget's script at the end of the body), so
+    # its absence is unknown, not "has none" (givewell.org cut at 20,000 bytes read
+    # has_live_chat false; its whole page carries Intercom).
+    cut = pl.col("page_truncated").fill_null(False)
     techs = (
         long.filter(pl.col("technology").is_not_null())
         .with_columns(
@@ -532,14 +543,31 @@ def _stack(found: list[_Found], slugs: Sequence[str], facts: bool) -> pl.DataFra
         out = out.join(wide, on="domain", how="left", maintain_order="left")
     empty = pl.lit([], dtype=pl.List(pl.String))
     list_cols = ["tech", *(f"tech_{s}" for s in slugs)]
-    out = out.with_columns(
-        pl.when(failed)
-        .then(pl.lit(None, dtype=pl.List(pl.String)))
-        .otherwise(pl.col(c).cast(pl.List(pl.String)).fill_null(empty))
-        .alias(c)
-        for c in list_cols
-    ).with_columns(pl.col(f"tech_{s}").list.len().gt(0).alias(f"has_{s}") for s in slugs)
-    ordered = ["domain", "fetch_url", "final_url", *list_cols, *(f"has_{s}" for s in slugs)]
+    out = (
+        out.with_columns(
+            pl.when(failed)
+            .then(pl.lit(None, dtype=pl.List(pl.String)))
+            .otherwise(pl.col(c).cast(pl.List(pl.String)).fill_null(empty))
+            .alias(c)
+            for c in list_cols
+        )
+        .with_columns(
+            pl.when(cut & (pl.col(f"tech_{s}").list.len() == 0))
+            .then(pl.lit(None, dtype=pl.List(pl.String)))
+            .otherwise(pl.col(f"tech_{s}"))
+            .alias(f"tech_{s}")
+            for s in slugs
+        )
+        .with_columns(pl.col(f"tech_{s}").list.len().gt(0).alias(f"has_{s}") for s in slugs)
+    )
+    ordered = [
+        "domain",
+        "fetch_url",
+        "final_url",
+        *list_cols,
+        *(f"has_{s}" for s in slugs),
+        "page_truncated",
+    ]
     if facts:
         fact_frame = pl.DataFrame(
             {
