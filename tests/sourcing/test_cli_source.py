@@ -113,14 +113,23 @@ def test_source_domains_from_an_index_and_usage_errors(tmp_path: Path, icp_main)
     index = write_index(tmp_path, CRAWL, files)
     accounts = tmp_path / "accounts.csv"
     accounts.write_text(
-        "name,website\n" + "".join(f"c{i},https://www.{d}/\n" for i, d in enumerate(domains))
+        "name,website\n"
+        + "".join(f"c{i},https://www.{d}/\n" for i, d in enumerate(domains))
+        + "absent,https://not-archived.example/\n"
     )
     out = tmp_path / "found.parquet"
     icp = str(tmp_path / "icp.yaml")
     res = _run("source", "--icp", icp, "--domains", str(accounts), "--index", str(index),
                "--crawl", CRAWL, "--archive", str(root), "-o", str(out), "--all")  # fmt: skip
     assert res.exit_code == 0, res.output
-    assert pl.read_parquet(out)["domain"].to_list() == sorted(domains)
+    found = pl.read_parquet(out)
+    assert found["domain"].to_list() == sorted([*domains, "not-archived.example"])
+    # A domain the index does not know says so (it read as nulls without a reason).
+    absent = found.filter(pl.col("domain") == "not-archived.example").row(0, named=True)
+    assert absent["matched"] is False
+    assert absent["evidence"] == [f"no capture of the domain in the URL index ({CRAWL})"]
+    others = found.filter(pl.col("domain") != "not-archived.example")["evidence"].to_list()
+    assert all(e != absent["evidence"] for e in others)
     # an existing output needs --force; no input at all; a glob matching nothing; bad engine
     code, text = icp_main("source", "--icp", icp, "--domains", str(accounts), "--index",
                           str(index), "--archive", str(root), "-o", str(out))  # fmt: skip

@@ -420,11 +420,20 @@ def source_index(
         unknown = analyser.unknown_categories
     frame = judge(rows, icp, keep_all=True)
     wanted = sorted({domain_of(d) for d in domains if d.strip()} - {""})
+    # A domain the index has no capture of says so, instead of nulls without a reason.
+    absent = pl.lit(
+        ["no capture of the domain in the URL index" + (f" ({', '.join(crawl)})" if crawl else "")],
+        dtype=pl.List(pl.String),
+    )
     frame = (
         pl.DataFrame({"domain": wanted}, schema={"domain": pl.String})
         .join(frame, on="domain", how="left")
-        .with_columns(pl.col("matched").fill_null(False))
-    )
+        .with_columns(
+            pl.col("matched").fill_null(False),
+            pl.when(pl.col("evidence").is_null()).then(absent).otherwise(pl.col("evidence"))
+            .alias("evidence"),
+        )
+    )  # fmt: skip
     return _result(frame.sort("domain"), stats, rows.height, errors, keep_all, unknown)
 
 
