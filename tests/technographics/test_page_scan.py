@@ -250,3 +250,29 @@ def test_a_remembered_quoted_angle_is_the_first_from_any_position(
         want = _QUOTED_ANGLE_IN_IMAGE.search(image, pos)
         got = search(pos)
         assert (got and got.span()) == (want and want.span()), (image, pos)
+
+
+def test_dense_quoted_angles_and_stops_inside_tags_give_the_same_spans_in_linear_time() -> None:
+    """Shapes where the image's stops and quoted angles are many: stops inside one tag, quoted
+    angles in text and in tags (past _QUOTED_BEFORE_EXACT of them a run is read tag by tag),
+    each followed by a real script: the same spans as the tag-by-tag scan."""
+    from icpkit.technographics.page import (
+        _QUOTED_BEFORE_EXACT,
+        _image_search,
+        _iter_raw_text_spans,
+        raw_text_spans,
+    )
+
+    many = 4 * _QUOTED_BEFORE_EXACT
+    tail = "<script>s</script><style>t</style>"
+    for html in (
+        ">" + "x" * 3000 + "<a " + "<script " * many + ">" + tail,
+        '="<' * many + tail,
+        '<a b="<">' * many + tail,
+        '<a b="<" <script ' * many + ">" + tail,
+        '<a b=">">' * (_QUOTED_BEFORE_EXACT - 1) + tail,
+    ):
+        image = html_image(html)
+        spans = raw_text_spans(html)
+        assert [html[a:b] for a, b in spans] == ["s", "t"]
+        assert list(_iter_raw_text_spans(html, image, _image_search(image))) == spans

@@ -327,34 +327,70 @@ def _data_run_end(html: str, image: bytes, pos: int, search: _QuotedSearch) -> i
     holds the stop there (the image folds ``ſ`` to ``s``). A quoted angle's ``=`` is in text
     when no such ``<`` precedes it since the last ``>`` (then it changes nothing), else in
     the tag that first such ``<`` opens: that tag alone is read as :data:`_DATA_RUN` reads it,
-    and the run goes on from its end."""
+    and the run goes on from its end. The positions asked about only grow, so the last ``>``
+    and the first such ``<`` after it are found once (:class:`_OpenTag`): linear however many
+    stops or quoted angles lie in one tag or one stretch of text. Past _QUOTED_BEFORE_EXACT
+    of them in one run (a Python step each), the rest of the run is read tag by tag."""
     n = len(html)
-    at = base = pos  # stops are looked for from at; tags from base on are read in data state
+    at = base = pos  # stops are looked for from at; base: the last data-state position
+    opens = _OpenTag(html, image, pos)
     quoted = search(pos)
-    while True:
-        stop = _STOP_IN_IMAGE.search(image, at)
-        s = n if stop is None else stop.start()
+    stop, s = None, -1
+    for _ in range(_QUOTED_BEFORE_EXACT):
+        if s < at:  # (the next stop is looked for again only once at has passed it)
+            stop = _STOP_IN_IMAGE.search(image, at)
+            s = n if stop is None else stop.start()
         if quoted is not None and quoted.start() < s:
             q = quoted.start()
-            after = max(base, image.rfind(b">", base, q) + 1)
-            opened = _MARKUP_OPEN.search(html, after, q)
-            if opened is None:  # the "=" is in text
+            f = opens.before(q)
+            if f < 0:  # the "=" is in text
                 quoted = search(q + 1)
                 continue
-            f = opened.start()
             if html.startswith("<!--", f) or _STOP_NAME.match(html, f) is not None:
                 return f  # (cannot happen: a stop before q was looked at already)
             at = base = _markup_end(html, f)
-            quoted = search(base)
+            opens = _OpenTag(html, image, at)
+            quoted = search(at)
             continue
         if stop is None:
             return n
-        after = max(base, image.rfind(b">", base, s) + 1)
-        if _MARKUP_OPEN.search(html, after, s) is None and (
+        if opens.before(s) < 0 and (
             html.startswith("<!--", s) or _STOP_NAME.match(html, s) is not None
         ):
             return s
         at = s + 1
+    # quoted angles (or stops inside tags) this dense: read tag by tag from base, at C speed
+    m = _DATA_RUN.match(html, base)
+    return base if m is None else m.end()
+
+
+_QUOTED_BEFORE_EXACT = 256  # quoted angles and stops looked at before reading tag by tag
+
+
+class _OpenTag:
+    """For growing positions ``x`` after a data-state ``base``: the first ``<`` the tokenizer
+    reads on from (:data:`_MARKUP_OPEN`) between the last ``>`` before ``x`` and ``x``, or
+    ``-1``; each byte is read once in all (the last ``>`` is looked for only past the last
+    position asked, the ``<`` only until found)."""
+
+    def __init__(self, html: str, image: bytes, base: int) -> None:
+        self.html, self.image = html, image
+        self.asked = base  # the last position asked (the ">" before it are known)
+        self.open_from = base  # where a "<" is looked for next (past the last ">")
+        self.first_open = -1
+
+    def before(self, x: int) -> int:
+        gt = self.image.rfind(b">", self.asked, x)
+        if gt >= 0:  # a new last ">": what came before it is closed
+            self.open_from, self.first_open = gt + 1, -1
+        self.asked = max(self.asked, x)
+        if self.first_open < 0 and self.open_from < x:
+            m = _MARKUP_OPEN.search(self.html, self.open_from, x)
+            if m is None:
+                self.open_from = max(self.open_from, x - 1)  # ("<" at x - 1: its next one unseen)
+            else:
+                self.first_open = m.start()
+        return self.first_open
 
 
 def _markup_end(html: str, at: int) -> int:
