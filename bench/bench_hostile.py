@@ -96,6 +96,11 @@ def shapes(size: int, literals: list[str]) -> dict[str, str]:
         + '<div a=">" '
         + " ".join(f"d{i}" for i in range(100_000))
         + ">x</div>",
+        # the script/style scan read from the image's stops and quoted angles: deep pages ask
+        # it at every open tag; quoted angles in every tag, or in text, and stops inside tags
+        "deep tags each with a quoted '<'": _fill('<div title="<">', size),
+        "deep tags after quoted angles in text": _fill('="<="<<div>', size),
+        "deep tags holding <script": _fill("<div a=<script>", size),
         "entity flood &amp;": _fill("&amp;", size),
         "entity flood &#x41;": _fill("&#x41;", size),
         "non-ASCII flood é": _fill("é", size),

@@ -195,6 +195,7 @@ def test_raw_text_spans_from_the_image_are_those_read_tag_by_tag(parts: list[str
     scan that reads every tag, and the same answers position by position."""
     from icpkit.technographics.page import (
         _QUOTED_ANGLE_IN_IMAGE,
+        _FirstFrom,
         _image_search,
         _iter_raw_text_spans,
         _RawText,
@@ -204,8 +205,13 @@ def test_raw_text_spans_from_the_image_are_those_read_tag_by_tag(parts: list[str
     html = "".join(parts)
     image = html_image(html)
     spans = raw_text_spans(html)
-    # (quoted angles from Hyperscan where installed, and from re as without it)
-    for search in (_image_search(image), partial(_QUOTED_ANGLE_IN_IMAGE.search, image)):
+    # (quoted angles from Hyperscan where installed, and from re as without it; remembered
+    # as parse_input asks them, and not)
+    for search in (
+        _FirstFrom(_image_search(image)),
+        _image_search(image),
+        _FirstFrom(partial(_QUOTED_ANGLE_IN_IMAGE.search, image)),
+    ):
         assert list(_iter_raw_text_spans(html, image, search)) == spans
         inside = _RawText(html, image, search)
         for at in range(len(html) + 1):
@@ -241,10 +247,10 @@ def test_a_remembered_quoted_angle_is_the_first_from_any_position(
 ) -> None:
     """The quoted-angle search remembers its last answer: asked in any order (the scan asks
     from each stop on, the pre-pass from each match on), it answers as ``re`` from there."""
-    from icpkit.technographics.page import _QUOTED_ANGLE_IN_IMAGE, _image_search
+    from icpkit.technographics.page import _QUOTED_ANGLE_IN_IMAGE, _FirstFrom, _image_search
 
     image = html_image("".join(parts))
-    search = _image_search(image)
+    search = _FirstFrom(_image_search(image))
     positions = data.draw(st.lists(st.integers(0, len(image)), max_size=30))
     for pos in positions:
         want = _QUOTED_ANGLE_IN_IMAGE.search(image, pos)
@@ -258,6 +264,7 @@ def test_dense_quoted_angles_and_stops_inside_tags_give_the_same_spans_in_linear
     each followed by a real script: the same spans as the tag-by-tag scan."""
     from icpkit.technographics.page import (
         _QUOTED_BEFORE_EXACT,
+        _FirstFrom,
         _image_search,
         _iter_raw_text_spans,
         raw_text_spans,
@@ -275,4 +282,5 @@ def test_dense_quoted_angles_and_stops_inside_tags_give_the_same_spans_in_linear
         image = html_image(html)
         spans = raw_text_spans(html)
         assert [html[a:b] for a, b in spans] == ["s", "t"]
-        assert list(_iter_raw_text_spans(html, image, _image_search(image))) == spans
+        search = _FirstFrom(_image_search(image))
+        assert list(_iter_raw_text_spans(html, image, search)) == spans

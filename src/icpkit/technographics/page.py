@@ -619,12 +619,12 @@ def _image_search(image: bytes) -> Callable[[int], re.Match[bytes] | None]:
     answered from one Hyperscan scan where it is installed (:data:`NATIVE_PREPASS`)."""
     ends = _hyperscan_ends(image) if NATIVE_PREPASS else None
     if ends is None:
-        return _FirstFrom(partial(_QUOTED_ANGLE_IN_IMAGE.search, image))
-    return _FirstFrom(_QuotedAngles(image, ends).search)
+        return partial(_QUOTED_ANGLE_IN_IMAGE.search, image)
+    return _QuotedAngles(image, ends).search
 
 
 class _FirstFrom:
-    """A first-match ``search(pos)`` that remembers its last answer: it holds for every
+    """A first-match ``search(pos)`` (:func:`_image_search`) that remembers its last answer: it holds for every
     ``pos`` from the last one asked up to that match's start (no match starts between), so
     the script/style scan, which asks from each stop on, reads a long quoted value (10 KiB
     on a real page) or a page without one (``re``: the rest of the page) once, not per stop."""
@@ -883,7 +883,7 @@ def parse_input(html: str, image: bytes | None = None) -> str:
         image = html_image(html)  # (none given, or not this page's)
     # (the image has the same "=", quotes and angles where html has them: the same answer)
     search = _image_search(image)
-    raw_text = _RawText(html, image, search)
+    raw_text = _RawText(html, image, _FirstFrom(search))  # (its questions repeat: remembered)
     first = search(0)
     if first is not None:  # a quoted "<" or ">": the long-tag scan stops there
         cuts = _cut_tags_with_quoted_angles(html, raw_text, first.start(), image, search)
