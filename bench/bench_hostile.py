@@ -7,8 +7,9 @@ Each engine runs twice: Hyperscan prefilter (if installed) and the pure-Python d
 
 Baseline: an ordinary page of the same size measured in the same run (``baseline`` row). The
 shapes are: long runs of one tag, deep mixed nesting, formatting-element nesting (adoption
-agency), 100k attributes, huge script and meta values, entity floods, non-ASCII floods, a long
-run of one letter, and every fingerprint literal of the database on one page. Figures are CPU
+agency), 100k attributes, huge script and meta values, deep pages of quoted angles or of stops
+inside tags (the script/style scan), entity floods, non-ASCII floods, a long run of one letter,
+and every fingerprint literal of the database on one page. Figures are CPU
 time of this process (``time.process_time``), best of ``--rounds``.
 
     python bench/bench_hostile.py [--size-kib 5120] [--rounds 1] [--quick]
