@@ -284,3 +284,16 @@ def test_dense_quoted_angles_and_stops_inside_tags_give_the_same_spans_in_linear
         assert [html[a:b] for a, b in spans] == ["s", "t"]
         search = _FirstFrom(_image_search(image))
         assert list(_iter_raw_text_spans(html, image, search)) == spans
+
+
+def test_quoted_angles_in_text_are_passed_to_the_next_tag_not_beyond() -> None:
+    """Quoted angles whose "=" is in text are looked past up to the next tag start at once;
+    a wide tag there, holding a quoted ">" itself, is still cut after MAX_TAG_ATTRIBUTES."""
+    wide = '<div a=">" ' + " ".join(f"d{i}" for i in range(MAX_TAG_ATTRIBUTES + 40)) + ">"
+    for text in ('="<' * 50, '="<="<<b>' * 50, "x"):
+        html = text + wide + "after"
+        out = parse_input(html)
+        kept = out[len(text) :]
+        assert out.startswith(text) and kept.startswith('<div a=">" d0 ')
+        assert f"d{MAX_TAG_ATTRIBUTES - 2}" in kept and f"d{MAX_TAG_ATTRIBUTES}" not in kept
+        assert kept.endswith(">after")

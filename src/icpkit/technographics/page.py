@@ -714,6 +714,11 @@ def _quoted_cuts(
             lo = t.start() + 1
         if start < 0:
             no_tag_before = q.start()
+            # so are the quoted angles before the next tag start: looked past at once
+            after = tag_start.search(text, q.start())
+            if after is None:
+                break
+            pos = max(pos, after.start())
             continue
         extent = tag_extent.match(text, start)
         assert extent is not None
