@@ -298,13 +298,17 @@ def _regexes(draw: st.DrawFn, depth: int = 0) -> str:
             if draw(st.booleans()):
                 alts.append("\\b" + alts[0])  # a boundary before an alternative's literal
             group = "(?:" + "|".join(alts) + ")"
-            parts.append(group + draw(st.sampled_from(["", "", "?", "+"])))
+            # "+" only on outermost groups: a repeated group inside a repeated group (with
+            # "q?" atoms that match empty) made re.search backtrack for minutes on some draws.
+            repeat = ["", "", "?", "+"] if depth == 0 else ["", "", "?"]
+            parts.append(group + draw(st.sampled_from(repeat)))
         else:
             parts.append(draw(st.sampled_from(_ATOMS)))
     return "".join(parts)
 
 
-@settings(max_examples=300, deadline=None)
+# derandomize: the same 300 draws on every run (one random draw hung the suite once).
+@settings(max_examples=300, deadline=None, derandomize=True)
 @given(data=st.data())
 def test_every_required_literal_set_is_hit_by_every_match(data: st.DataObject) -> None:
     pattern = data.draw(_regexes())
