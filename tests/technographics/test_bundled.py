@@ -328,3 +328,28 @@ def test_fast_and_naive_engines_agree_on_every_fixture() -> None:
         fast = [(d.name, d.confidence, d.version) for d in _detector().detect(_page(fx))]
         slow = [(d.name, d.confidence, d.version) for d in naive.detect(_page(fx))]
         assert fast == slow, name
+
+
+@pytest.mark.parametrize("native", [False, True])
+def test_share_buttons_and_checkout_hosts_are_no_chat_or_shop(native: bool) -> None:
+    """On the 181 real pages, news sites' WhatsApp share buttons read as a live-chat tool (10
+    pages) and links to a subscription host named checkout.… as a shopping cart (8 pages)."""
+    from icpkit.technographics.detector import Detector
+    from icpkit.technographics.page import Page
+
+    detector = Detector(native=native)
+    cases = {
+        '<a href="https://wa.me/?text=Read%20this">share</a>': set(),
+        '<a href="https://web.whatsapp.com/send?text=hi">share</a>': set(),
+        '<a href="https://wa.me/15551234567">chat</a>': {"WhatsApp Chat"},
+        '<a href="https://api.whatsapp.com/send?text=hi&amp;phone=15551234567">chat</a>': {
+            "WhatsApp Chat"
+        },
+        '<a href="https://checkout.news.example/subscribe">subscribe</a>': set(),
+        '<a href="https://shop.example/cart">cart</a>': {"Shopping cart"},
+        '<a href="/checkout?step=1">checkout</a>': {"Shopping cart"},
+    }
+    for html, want in cases.items():
+        page = Page("https://n.example/", f"<html><body><p>{html}</p></body></html>")
+        found = {d.name for d in detector.detect(page)} & {"WhatsApp Chat", "Shopping cart"}
+        assert found == want, html
