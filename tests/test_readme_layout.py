@@ -1,4 +1,5 @@
-"""README's layout section lists every module of the package, and only those."""
+"""README: its layout section lists every module of the package, and only those; its figures
+about the package match it."""
 
 from __future__ import annotations
 
@@ -37,3 +38,16 @@ def test_readme_layout_lists_every_module() -> None:
     assert not listed - actual, (
         f"README's layout lists modules that do not exist: {sorted(listed - actual)}"
     )
+
+
+def test_readme_counts_the_bundled_fingerprints() -> None:
+    """The README said 476 technologies while the bundled set held 504."""
+    import json
+    import re
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    said = re.search(r"MIT-licensed fingerprint set \(([\d,]+) technologies", text)
+    assert said is not None
+    files = (SRC / "technographics" / "data" / "technologies").glob("*.json")
+    count = sum(len(json.loads(f.read_text(encoding="utf-8"))) for f in files)
+    assert int(said.group(1).replace(",", "")) == count
