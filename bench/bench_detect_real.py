@@ -212,7 +212,12 @@ def targets(best: dict[str, list[float]]) -> None:
 
 
 _CART_LINK = re.compile(
-    r"""<a\s[^>]*?\bhref=["']?[^"'\s>]*/(?:cart|basket|checkout|order)(?![a-z])""", re.I
+    r"""<a\s[^>]*?\bhref=["']?(?:[^"'\s>]*[^"'\s>/])?/(?:cart|basket|checkout|order)(?![a-z])""",
+    re.I,
+)
+# A click-to-chat link names a number; a share link (wa.me/?text=, send?text=) does not.
+_WHATSAPP_CHAT = re.compile(
+    r"""(?:wa\.me/\+?\d|whatsapp\.com/send/?\?(?:[^"'\s>]*&(?:amp;)?)?phone=\+?\d)""", re.I
 )
 
 
@@ -224,9 +229,12 @@ def disputed(d, page: Page) -> str | None:  # type: ignore[no-untyped-def]
       Tag's (ad serving), which the bundled set reports as such;
     * Cloudflare implied by cdnjs alone: a library fetched from cdnjs says nothing about the
       site's own CDN;
-    * a shopping cart on a link like ``/basketball`` or ``/cartoons`` (the DB's selectors
-      match any href containing ``/cart``, ``/basket``, ``/order``): no link on the page has
-      one of those words whole.
+    * a shopping cart on a link like ``/basketball``, ``/cartoons`` or to a host named
+      ``checkout.…`` (a news site's subscription page; the DB's selectors match any href
+      containing ``/cart``, ``/basket``, ``/checkout``, ``/order``): no link on the page has
+      one of those words whole as a path segment;
+    * WhatsApp Business Chat on share buttons (``wa.me/?text=``, ``send?text=``): no link on
+      the page opens a chat with a number.
     """
     if (
         d.name == "Google Tag Manager"
@@ -237,7 +245,9 @@ def disputed(d, page: Page) -> str | None:  # type: ignore[no-untyped-def]
     if d.name == "Cloudflare" and not d.evidence and d.implied_by == ("cdnjs",):
         return "Cloudflare implied by a cdnjs library"
     if d.name == "Cart Functionality" and not _CART_LINK.search(page.html):
-        return "cart link that is /basketball, /cartoons …"
+        return "cart link that is /basketball, /cartoons, a checkout.… host"
+    if d.name == "WhatsApp Business Chat" and not _WHATSAPP_CHAT.search(page.html):
+        return "WhatsApp share button, no chat number"
     return None
 
 
