@@ -137,3 +137,24 @@ def test_refresh_ignores_cache(tmp_path: Path) -> None:
         ]
         assert not asyncio.run(go(True)).from_cache
         assert server.hits[("plain.test", "/")] == 2
+
+
+def test_a_robots_refusal_reads_the_same_from_the_cache(tmp_path: Path) -> None:
+    """A resumed job gives the same rows: a site robots.txt disallows had final_url set on the
+    first run and null when it came from the cache (audit17)."""
+    with SiteServer(fixture_handler()) as server:
+        resolver = Resolver(allow_private=True, overrides={"disallow.test": "127.0.0.1"})
+        url = server.url("disallow.test")
+
+        async def go() -> FetchResult:
+            with FetchCache(tmp_path / "c.sqlite") as cache:
+                cfg = FetchConfig(allow_private=True, retries=0)
+                (only,) = [r async for r in fetch_many([url], cfg, cache=cache, resolver=resolver)]
+                return only
+
+        first, again = asyncio.run(go()), asyncio.run(go())
+        assert again.from_cache and not first.from_cache
+        assert first.robots_disallowed and again.robots_disallowed
+        assert first.final_url is not None and again.final_url == first.final_url
+        assert (again.error, again.error_kind, again.page) == (first.error, first.error_kind, None)
+        assert server.hits[("disallow.test", "/")] == 0

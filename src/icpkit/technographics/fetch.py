@@ -571,7 +571,8 @@ def _recorded(
     entry = CachedFetch(
         key=key,
         url=first,
-        final_url=out.final_url if out.status is not None else None,
+        # Kept for a robots refusal too (no status): a resumed job reads the row it wrote.
+        final_url=out.final_url,
         status=out.status,
         headers=tuple(out.headers),
         cookies=out.cookies,
