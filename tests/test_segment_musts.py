@@ -8,8 +8,8 @@ import numpy as np
 import polars as pl
 
 from icpkit.criteria import Criterion, Evidence
-from icpkit.discovery.profile import _given_others, _idle_musts
-from icpkit.icp import Segment
+from icpkit.discovery.masks import possible_mask
+from icpkit.discovery.profile import _given_others
 
 _EV = Evidence(
     best_share=0.5,
@@ -48,40 +48,34 @@ def _groups() -> tuple[pl.DataFrame, np.ndarray]:
 
 def test_must_haves_carry_what_they_add_and_an_idle_one_is_flagged() -> None:
     frame, best = _groups()
-    seg1 = Segment(
-        id="seg-1",
-        name="s1",
-        must=_given_others(
-            frame, [_crit(column="a", **{"in": ["x"]}), _crit(column="b", between=[15, None])], best
-        ),
-    )
+    must1 = [_crit(column="a", **{"in": ["x"]}), _crit(column="b", between=[15, None])]
+    seg1, notes1 = _given_others(frame, must1, best)
     must2 = [
         _crit(column="a", **{"in": ["x"]}),
         _crit(column="b", between=[10, None]),
         _crit(column="c", **{"in": ["lo"]}),
     ]
-    seg2 = Segment(id="seg-2", name="s2", must=_given_others(frame, must2, best))
-    g = seg2.must[2].evidence.given_others
+    # Discovery looks for seg-2 among the accounts seg-1 cannot hold.
+    outside = ~possible_mask(frame, seg1)
+    seg2, notes2 = _given_others(frame, must2, best, outside, ["seg-1"])
+    g = seg2[2].evidence.given_others
     # With c = lo: g2 (60 of 100); without: g1 + g3 (295 of 400).
     assert (g.accounts_with, g.best_with, g.accounts_without, g.best_without) == (100, 60, 400, 295)
-    warnings: list[str] = []
-    out = _idle_musts(frame, [seg1, seg2], best, np.zeros(frame.height, bool), warnings)
-    assert out[0] == seg1  # seg-1's must-haves both add: untouched
-    flagged = out[1].must[2].evidence.caveat
+    assert notes1 == [] and all(c.evidence.caveat is None for c in seg1)  # both add: untouched
+    flagged = seg2[2].evidence.caveat
     assert flagged is not None
     assert "60% with it, 74% without" in flagged
     # Outside seg-1 (g2 + g3) it does add: 60% against 10%.
     assert "chosen among accounts outside seg-1, where it does (60% against 10%)" in flagged
-    assert [w.split(":")[0] for w in warnings] == ["seg-2"]
-    assert out[1].must[0].evidence.caveat is None and out[1].must[1].evidence.caveat is None
+    assert len(notes2) == 1 and notes2[0].startswith("must-have 'c is lo'"), notes2
+    assert seg2[0].evidence.caveat is None and seg2[1].evidence.caveat is None
 
 
 def test_an_idle_must_have_of_the_first_segment_is_flagged_without_an_excuse() -> None:
     frame, best = _groups()
     must = [_crit(column="a", **{"in": ["x"]}), _crit(column="c", **{"in": ["lo"]})]
-    seg = Segment(id="seg-1", name="s", must=_given_others(frame, must, best))
-    warnings: list[str] = []
-    out = _idle_musts(frame, [seg], best, np.zeros(frame.height, bool), warnings)
-    caveat = out[0].must[1].evidence.caveat
+    out, notes = _given_others(frame, must, best, np.ones(frame.height, bool), [])
+    caveat = out[1].evidence.caveat
     assert caveat is not None and "outside" not in caveat
     assert "60% with it, 74% without" in caveat
+    assert len(notes) == 1

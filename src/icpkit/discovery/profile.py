@@ -96,8 +96,7 @@ def discover(
 
     # Timing: dated events whose recency raises the share of best customers.
     timing = find_timing(ts, st, best, worst, disq, cfg, rng)
-    segments = _segments(frame, schema, outcomes, ts, st, found, cfg, warnings)
-    segments = _idle_musts(frame, segments, best, disqualified, warnings)
+    segments = _segments(frame, schema, outcomes, ts, st, found, cfg, warnings, disqualified)
     icp = ICP(
         name=name,
         version=1,
@@ -158,18 +157,27 @@ def _segments(
     found: list[FoundSegment],
     cfg: SearchConfig,
     warnings: list[str],
+    disqualified: np.ndarray,
 ) -> list[Segment]:
-    """The ICP's segments from what the search found: musts with evidence, nice-to-haves,
-    value and messaging; artefact warnings are appended to ``warnings``."""
+    """The ICP's segments from what the search found: musts with evidence (and what each adds
+    to the others), nice-to-haves, value and messaging; artefact warnings and idle must-haves
+    are appended to ``warnings``."""
     best, worst = outcomes.best, outcomes.worst
     p_all = float(best.mean())
     segments: list[Segment] = []
+    outside = ~disqualified  # the accounts the search looked among, as it set segments aside
     for i, fs in enumerate(found):
         inside = fs.cover
         nice = nice_to_haves(ts, inside, best, worst, fs.criteria, cfg)
-        musts = _given_others(
-            frame, [with_evidence(frame, c, best, worst, st) for c in fs.criteria], best
+        musts, idle = _given_others(
+            frame,
+            [with_evidence(frame, c, best, worst, st) for c in fs.criteria],
+            best,
+            outside,
+            [s.id for s in segments],
         )
+        warnings.extend(f"seg-{i + 1}: {n}" for n in idle)
+        outside = outside & ~possible_mask(frame, musts)
         note = artefact_warning(musts, schema)
         if note:
             warnings.append(f"seg-{i + 1}: {note}")
@@ -200,78 +208,57 @@ def _segments(
     return segments
 
 
-def _given_others(frame: pl.DataFrame, musts: list[Criterion], best: np.ndarray) -> list[Criterion]:
+def _given_others(
+    frame: pl.DataFrame,
+    musts: list[Criterion],
+    best: np.ndarray,
+    outside: np.ndarray | None = None,
+    earlier: Sequence[str] = (),
+) -> tuple[list[Criterion], list[str]]:
     """Each must-have's evidence with what it adds to the segment's other must-haves (see
-    :class:`icpkit.criteria.GivenOthers`); a segment of one must-have has no others."""
+    :class:`icpkit.criteria.GivenOthers`), and a caveat on one that adds nothing there.
+
+    Sequential covering picks a segment among the accounts ``outside`` the ``earlier`` ones
+    (and not disqualified), so a must-have can earn its place only there: on the Telco export
+    seg-2's "monthly charges < $75" (73% best with it, 77% without, given its other
+    must-haves) separates it from seg-1. The ICP file applies every segment to every account,
+    so the reader must know. Returns the must-haves and one note per idle one; a segment of
+    one must-have has no others.
+    """
     if len(musts) < 2:
-        return musts
+        return musts, []
     met = [criteria_mask(frame, [c]) for c in musts]
-    out = []
+    out: list[Criterion] = []
+    notes: list[str] = []
     for i, c in enumerate(musts):
+        if c.evidence is None:
+            out.append(c)
+            continue
         others = np.logical_and.reduce([m for j, m in enumerate(met) if j != i])
         w, wo = others & met[i], others & ~met[i]
-        given = GivenOthers(
+        g = GivenOthers(
             accounts_with=int(w.sum()),
             best_with=int((w & best).sum()),
             accounts_without=int(wo.sum()),
             best_without=int((wo & best).sum()),
         )
-        ev = c.evidence.model_copy(update={"given_others": given}) if c.evidence else None
-        out.append(c.model_copy(update={"evidence": ev}) if ev else c)
-    return out
-
-
-def _idle_musts(
-    frame: pl.DataFrame,
-    segments: list[Segment],
-    best: np.ndarray,
-    disqualified: np.ndarray,
-    warnings: list[str],
-) -> list[Segment]:
-    """A must-have that does not raise the share of best among accounts meeting the segment's
-    other must-haves gets a caveat and a warning.
-
-    Sequential covering picks segment k among accounts outside segments 1..k-1, so a must-have
-    can earn its place only there: on the Telco export seg-2's "monthly charges < $75" (73%
-    best with it, 77% without, given its other must-haves) separates it from seg-1. The ICP
-    file applies every segment to every account, so the reader must know.
-    """
-    out: list[Segment] = []
-    earlier: list[Segment] = []
-    for seg in segments:
-        base = ~disqualified
-        for e in earlier:
-            base &= ~possible_mask(frame, e.must)
-        musts = []
-        for i, c in enumerate(seg.must):
-            ev = c.evidence
-            g = ev.given_others if ev is not None else None
-            if ev is None or g is None or not g.accounts_without or g.rate_with > g.rate_without:
-                musts.append(c)
-                continue
+        update: dict[str, object] = {"given_others": g}
+        if g.accounts_without and not g.rate_with > g.rate_without:
             note = (
                 f"does not raise the share of best among accounts meeting the other must-haves "
                 f"({g.rate_with:.0%} with it, {g.rate_without:.0%} without)"
             )
-            if earlier:
-                others = criteria_mask(frame, [m for j, m in enumerate(seg.must) if j != i])
-                me = criteria_mask(frame, [c])
-                w, wo = base & others & me, base & others & ~me
+            if earlier and outside is not None:
+                w, wo = w & outside, wo & outside
                 if w.any() and wo.any() and best[w].mean() > best[wo].mean():
-                    names = ", ".join(e.id for e in earlier)
                     note += (
-                        f"; it was chosen among accounts outside {names}, where it does "
-                        f"({best[w].mean():.0%} against {best[wo].mean():.0%})"
+                        f"; it was chosen among accounts outside {', '.join(earlier)}, where it "
+                        f"does ({best[w].mean():.0%} against {best[wo].mean():.0%})"
                     )
-            warnings.append(f"{seg.id}: must-have '{c.describe()}' {note}")
-            caveat = "; ".join(x for x in (ev.caveat, note) if x)
-            musts.append(
-                c.model_copy(update={"evidence": ev.model_copy(update={"caveat": caveat})})
-            )
-        seg = seg.model_copy(update={"must": musts})
-        out.append(seg)
-        earlier.append(seg)
-    return out
+            notes.append(f"must-have '{c.describe()}' {note}")
+            update["caveat"] = "; ".join(x for x in (c.evidence.caveat, note) if x)
+        out.append(c.model_copy(update={"evidence": c.evidence.model_copy(update=update)}))
+    return out, notes
 
 
 def _verdicts(icp: ICP, segments: list[Segment]) -> list[str]:
