@@ -7,7 +7,9 @@ database in ``../shared`` (read in place, never copied: it is GPL data).
 from __future__ import annotations
 
 import json
+import sys
 import time
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -15,8 +17,11 @@ from hypothesis import strategies as st
 from tests.helpers import shared_dir
 
 from icpkit.technographics import Detector, FingerprintDB, Page, load_fingerprints
-from icpkit.technographics.hits import Hit, hyperscan_available
+from icpkit.technographics.hits import hyperscan_available
 from icpkit.technographics.matcher import Matcher
+
+sys.path.insert(0, str(Path(__file__).parent))
+from engines import hit_key, write_db
 
 SHARED = shared_dir()
 REAL_DB = SHARED / "fingerprints" / "httparchive-wappalyzer"
@@ -56,18 +61,10 @@ WORDS = [
 
 
 def mini_db(tmp_path_factory: pytest.TempPathFactory) -> FingerprintDB:
-    root = tmp_path_factory.mktemp("mini")
-    (root / "technologies").mkdir()
-    (root / "technologies" / "a.json").write_text(json.dumps(MINI), encoding="utf-8")
-    (root / "categories.json").write_text(json.dumps(CATS), encoding="utf-8")
-    return load_fingerprints(root)
+    return write_db(tmp_path_factory.mktemp("mini"), MINI, CATS)
 
 
-def key(hits: list[Hit]) -> list[tuple]:
-    return [
-        (h.tech, h.field, h.key, h.pattern.source, h.value, h.match.span() if h.match else None)
-        for h in hits
-    ]
+key = hit_key
 
 
 texts = st.lists(st.sampled_from(WORDS), max_size=12).map("".join)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from html import unescape
 from html.entities import html5 as _html5
 from pathlib import Path
@@ -24,7 +25,7 @@ from icpkit.technographics import charrefs as charrefs_mod
 from icpkit.technographics import hits as hits_mod
 from icpkit.technographics import prefilter as prefilter_mod
 from icpkit.technographics import selectors as selectors_mod
-from icpkit.technographics.hits import Hit, MatchEntry, hyperscan_available
+from icpkit.technographics.hits import MatchEntry, hyperscan_available
 from icpkit.technographics.matcher import Matcher
 from icpkit.technographics.page import _WHITESPACE, _Joiner, collapse_whitespace
 from icpkit.technographics.patterns import (
@@ -40,6 +41,9 @@ from icpkit.technographics.selectors import (
     selector_requirements,
 )
 from icpkit.technographics.statics import js_regex, static_js_values
+
+sys.path.insert(0, str(Path(__file__).parent))
+from engines import all_engines, hit_key, write_db
 
 TECHS = {
     "WinA": {
@@ -88,26 +92,15 @@ PIECES = [
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> FingerprintDB:
-    root = tmp_path_factory.mktemp("paths")
-    (root / "technologies").mkdir()
-    (root / "technologies" / "a.json").write_text(json.dumps(TECHS), encoding="utf-8")
-    (root / "categories.json").write_text(json.dumps(CATS), encoding="utf-8")
-    return load_fingerprints(root)
+    return write_db(tmp_path_factory.mktemp("paths"), TECHS, CATS)
 
 
 @pytest.fixture(scope="module")
 def engines(db: FingerprintDB) -> dict[str, Matcher]:
-    out = {"naive": Matcher(db, engine="naive"), "fast": Matcher(db, engine="fast", native=False)}
-    if hyperscan_available():
-        out["native"] = Matcher(db, engine="fast", native=True)
-    return out
+    return all_engines(db)
 
 
-def key(hits: list[Hit]) -> list[tuple]:
-    return [
-        (h.tech, h.field, h.key, h.pattern.source, h.value, h.match.span() if h.match else None)
-        for h in hits
-    ]
+key = hit_key
 
 
 bodies = st.lists(st.sampled_from(PIECES), max_size=25).map("".join)

@@ -8,16 +8,20 @@ per literal) keeps every candidate.
 
 from __future__ import annotations
 
-import json
+import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from icpkit.technographics import FingerprintDB, Page, load_fingerprints
+from icpkit.technographics import FingerprintDB, Page
 from icpkit.technographics.fingerprints import DomRule
-from icpkit.technographics.hits import Hit, hyperscan_available
+from icpkit.technographics.hits import hyperscan_available
 from icpkit.technographics.matcher import Matcher, _act_keys
+
+sys.path.insert(0, str(Path(__file__).parent))
+from engines import all_engines, hit_key, write_db
 
 TECHS = {
     "Headless": {"cats": [1], "dom": {"button": {"attributes": {"id": "^headlessui-menu"}}}},
@@ -51,26 +55,15 @@ PIECES = [
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> FingerprintDB:
-    root = tmp_path_factory.mktemp("act")
-    (root / "technologies").mkdir()
-    (root / "technologies" / "a.json").write_text(json.dumps(TECHS), encoding="utf-8")
-    (root / "categories.json").write_text(json.dumps(CATS), encoding="utf-8")
-    return load_fingerprints(root)
+    return write_db(tmp_path_factory.mktemp("act"), TECHS, CATS)
 
 
 @pytest.fixture(scope="module")
 def engines(db: FingerprintDB) -> dict[str, Matcher]:
-    out = {"naive": Matcher(db, engine="naive"), "fast": Matcher(db, engine="fast", native=False)}
-    if hyperscan_available():
-        out["native"] = Matcher(db, engine="fast", native=True)
-    return out
+    return all_engines(db)
 
 
-def key(hits: list[Hit]) -> list[tuple]:
-    return [
-        (h.tech, h.field, h.key, h.pattern.source, h.value, h.match.span() if h.match else None)
-        for h in hits
-    ]
+key = hit_key
 
 
 @settings(
