@@ -760,6 +760,44 @@ _LT, _GT, _SLASH, _LONG_TAG_MIN = ord("<"), ord(">"), ord("/"), 2 + 256
 _SMALL_PAGE = 4_096  # (characters: up to here, split on ">" costs less than numpy's calls)
 
 
+_WORD = 64  # characters a word of the packed ">" bitmap covers (one uint64)
+
+
+def _far_gaps(image: bytes, is_gt: Any) -> list[tuple[int, int]]:
+    """``(first, last)`` of each gap of _LONG_TAG_MIN or more characters between two ``>``
+    (the page's ends count as ``>``, at -1 and ``len(image)``): from the gap's first
+    character to the last one whose next ``>`` is _LONG_TAG_MIN or more on; ``is_gt``: the
+    image's ``>`` as a numpy bool array.
+
+    Such a gap holds at least three whole 64-character words of the image free of ``>``
+    (258 characters cover three from any offset), so the ``>`` bitmap is packed into
+    uint64 words (8 bytes per 64 characters, no index per ``>``: a real 100 KiB page has
+    ~3,000, whose positions cost 25 us to list) and only runs of three zero words are
+    looked at: their gap's bounds found by ``rfind``/``find`` of ``>`` in the image (exact),
+    kept if wide enough. A test checks this against the definition at every offset."""
+    import numpy as np
+
+    n = len(image)
+    packed = np.packbits(is_gt)  # (the last byte's bits past the end are 0: no ">")
+    if len(packed) % 8:
+        packed = np.concatenate((packed, np.zeros(8 - len(packed) % 8, np.uint8)))
+    free = packed.view(np.uint64) == 0
+    runs = free[:-2] & free[1:-1] & free[2:]  # words i, i + 1 and i + 2 free of ">"
+    heads = np.flatnonzero(runs[1:] & ~runs[:-1]) + 1  # where such a run starts
+    candidates = heads.tolist()
+    if len(runs) and runs[0]:
+        candidates.insert(0, 0)
+    spans = []
+    for word in candidates:
+        at = word * _WORD
+        prev = image.rfind(b">", 0, at)  # (-1 when none: the page's start)
+        nxt = image.find(b">", at)
+        nxt = n if nxt < 0 else nxt
+        if nxt - prev > _LONG_TAG_MIN:
+            spans.append((prev + 1, nxt - _LONG_TAG_MIN))
+    return spans
+
+
 def _tag_shapes(html: str, image: bytes) -> tuple[int, int | None, list[int]]:
     """From the page's :func:`html_image`: how many ``<`` and ``</`` it has (``</`` counted
     only where more than MAX_OPEN_TAGS ``<`` make the count matter, else ``None``), and where
@@ -772,10 +810,10 @@ def _tag_shapes(html: str, image: bytes) -> tuple[int, int | None, list[int]]:
 
     Vectorised over the one-byte image (positions are the string's), from the ``>`` alone: a
     far tag lies in a gap of 259 or more characters between two ``>`` (the page's ends
-    count as ``>``), and a real page has a few dozen such gaps (text, scripts), so only those
-    are looked at in Python, never each ``<`` (finding every ``<`` and its next ``>``
-    cost twice as much). Few numpy calls: each costs a microsecond or more whatever the
-    page's size; a test checks this against the string definition.
+    count as ``>``; :func:`_far_gaps`), and a real page has a few dozen such gaps (text,
+    scripts), so only those are looked at in Python, never each ``<`` (finding every ``<``
+    and its next ``>`` cost twice as much). Few numpy calls: each costs a microsecond or
+    more whatever the page's size; a test checks this against the string definition.
     """
     n = len(image)
     if n <= _SMALL_PAGE and max(map(len, image.split(b">"))) < _LONG_TAG_MIN:
@@ -796,22 +834,7 @@ def _tag_shapes(html: str, image: bytes) -> tuple[int, int | None, list[int]]:
         closing = int(np.count_nonzero(is_lt[:-1] & (chars[1:] == _SLASH)))
     if n < _LONG_TAG_MIN:
         return opening, closing, []
-    ends = np.flatnonzero(chars == _GT)
-    # (first, last): the "<" of a gap between two ">" (the page's ends count as ">") whose
-    # next ">" is far: a gap of 259 or more characters
-    if not len(ends):
-        spans = [(0, n - _LONG_TAG_MIN)]
-    else:
-        wide = np.flatnonzero(np.diff(ends) > _LONG_TAG_MIN)
-        spans = []
-        if len(wide):
-            firsts, lasts = (ends[wide] + 1).tolist(), (ends[wide + 1] - _LONG_TAG_MIN).tolist()
-            spans = list(zip(firsts, lasts, strict=True))
-        head, tail = int(ends[0]), int(ends[-1])
-        if head >= _LONG_TAG_MIN:
-            spans.insert(0, (0, head - _LONG_TAG_MIN))
-        if n - tail > _LONG_TAG_MIN:
-            spans.append((tail + 1, n - _LONG_TAG_MIN))
+    spans = _far_gaps(image, chars == _GT)
     # Each "<" of such a gap shares its next ">" (at last + 258): the first tag start's span
     # holds the others', so its count of separators and quotes (each attribute starts after
     # one) bounds theirs; a span of MAX_TAG_ATTRIBUTES or fewer holds no tag to cut (one
@@ -820,7 +843,7 @@ def _tag_shapes(html: str, image: bytes) -> tuple[int, int | None, list[int]]:
     starts: list[int] = []
     for first, last in spans:
         lt = image.find(b"<", first, last + 1)
-        if lt < 0:
+        if lt < 0:  # (text between tags: about half the gaps)
             continue
         lead = _TAG_START_IN_IMAGE.search(image, lt, last + 3)  # (reads two characters on)
         if lead is None or lead.start() > last:
