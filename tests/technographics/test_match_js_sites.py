@@ -27,10 +27,13 @@ from icpkit.technographics.matcher import Matcher
 from icpkit.technographics.patterns import fold_for_prefilter, prefilter_image
 from icpkit.technographics.selectors import _NgramFilter
 from icpkit.technographics.statics import (
+    SITE_NEXT,
     SITE_SENTINEL,
     chain_site_expressions,
     chain_site_regex,
+    js_declarable,
     js_regex,
+    may_be_declared,
     static_js_values,
 )
 
@@ -71,6 +74,44 @@ def site_starts(text: str, chain: str) -> list[int]:
 def test_site_scan_gives_the_values_of_every_occurrence(parts: list[str], chain: str) -> None:
     text = "".join(parts).format(c=chain)
     assert static_js_values(text, chain, site_starts(text, chain)) == expected_values(text, chain)
+
+
+def filtered_occurrences(text: str, chain: str) -> list[int]:
+    """What the matcher keeps of a long chain's occurrences (each reported by Hyperscan as a
+    literal): those its byte tests on the image take for possible sites."""
+    image = prefilter_image(text) + SITE_SENTINEL
+    lit = chain.encode("ascii")
+    starts = [m.start() for m in re.finditer(b"(?=" + re.escape(lit) + b")", image)]
+    return [
+        i
+        for i in starts
+        if image[i + len(lit)] in SITE_NEXT
+        or (js_declarable(chain) and may_be_declared(image, i, i + len(lit)))
+    ]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    parts=st.lists(st.sampled_from(PIECES), max_size=20),
+    chain=st.sampled_from([c for c in CHAINS if c.isascii()]),
+)
+def test_occurrences_kept_by_the_byte_tests_give_every_value(parts: list[str], chain: str) -> None:
+    """Long chains are reported at every occurrence and filtered in Python, not by site
+    expressions (which compile slowly): the kept ones still give the reference values, and
+    reads (``x.a``), calls and longer names are dropped."""
+    text = "".join(parts).format(c=chain)
+    kept = filtered_occurrences(text, chain)
+    assert static_js_values(text, chain, kept) == expected_values(text, chain)
+    if hyperscan_available():  # (no more than the site expressions would report)
+        assert set(kept) <= set(site_starts(text, chain))
+
+
+def test_byte_tests_drop_reads_and_keep_declarations() -> None:
+    text = "googletag.cmd.push(f);\n  googletag.cmd=[];var  googletag;googletag = g;x googletag.y"
+    kept = filtered_occurrences(text, "googletag")
+    assert [text[i - 5 : i + 11] for i in kept] == ["var  googletag;g", "etag;googletag ="]
+    assert static_js_values(text, "googletag", kept) == ("", "")
+    assert expected_values(text, "googletag") == ("", "")
 
 
 @settings(max_examples=1500, deadline=None)

@@ -67,10 +67,13 @@ from icpkit.technographics.patterns import (
 from icpkit.technographics.prefilter import REPEATED_MARKUP, Bucket, distinctive_chars
 from icpkit.technographics.selectors import COMMON_ATTRS, LiteralScan, selector_requirements
 from icpkit.technographics.statics import (
+    SITE_NEXT,
     SITE_SENTINEL,
     chain_site_expressions,
     chain_site_regex,
+    js_declarable,
     js_regex,
+    may_be_declared,
     static_js_values,
 )
 
@@ -195,6 +198,7 @@ class Matcher:
         for chain in chains:
             js_regex(chain)  # compile once, at build time
         self._js_chains = chains
+        self._js_declarable = [js_declarable(c) for c in chains]
         # Hyperscan scans the image of the text case-sensitively (ASCII kept as is) at ~1/15
         # the cost of Aho-Corasick over a str (~30 ns a character), and reports every
         # occurrence of a chain, or for short chains only their sites
@@ -227,16 +231,30 @@ class Matcher:
         )
 
     def _js_site_starts(self, text: str) -> dict[str, list[int]]:
-        """Per chain, the ascending starts of its occurrences in ``text`` (Hyperscan): every
-        one, or for short chains every site."""
+        """Per chain with a site in ``text``, the ascending starts of its occurrences there
+        that may be sites (:func:`.statics.chain_site_expressions`, a superset: Hyperscan
+        reports the sites of short chains and every occurrence of the others)."""
         events: list[tuple[int, int]] = []
         image = prefilter_image(text) + SITE_SENTINEL
         self._js_sites.scan(image, match_event_handler=hs_collect_at, context=events)
-        chains = self._js_chains
+        chains, declarable = self._js_chains, self._js_declarable
         at: dict[str, list[int]] = {}
+        # a long chain's occurrences are reported all (site expressions for every chain cost
+        # Hyperscan 3.8 s to compile): those that are no site are dropped here, one byte test
+        # each, as the site expressions would (``googletag.cmd``: ~24 a page, ~1.5 µs each in
+        # static_js_values), and a chain with no site is not looked at at all
         for id_, to in events:
-            chain = chains[id_ >> 1]
-            at.setdefault(chain, []).append(to - len(chain) - (id_ & 1))
+            ci = id_ >> 1
+            chain = chains[ci]
+            if id_ & 1:
+                start = to - len(chain) - 1
+            else:
+                start = to - len(chain)
+                if image[to] not in SITE_NEXT and not (
+                    declarable[ci] and may_be_declared(image, start, to)
+                ):
+                    continue
+            at.setdefault(chain, []).append(start)
         for starts in at.values():
             starts.sort()
         return at

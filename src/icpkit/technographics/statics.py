@@ -94,6 +94,8 @@ _NAME_CHAR = re.compile(r"[\w$]").match  # what ``(?![\w$])`` in :func:`js_regex
 
 _JS_KEYWORDS = ("var", "let", "const", "function", "class")
 
+_JS_KEYWORD_BYTES = tuple(kw.encode("ascii") for kw in _JS_KEYWORDS)
+
 _JS_IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
 
 
@@ -128,6 +130,35 @@ _ASSIGNED = re.compile(r"\s*=(?![=>])")
 # ``str.isspace`` characters as they are in a prefilter image: the ASCII ones, and 0xFF for
 # every non-ASCII character (``\xa0``, ``\u2028`` …)
 _IMAGE_SPACE = r"\t\n\x0b\x0c\r \x1c-\x1f\xff"
+
+SPACE_BYTES = frozenset(b"\t\n\x0b\x0c\r \x1c\x1d\x1e\x1f\xff")
+"""``str.isspace`` characters as they are in a prefilter image (:data:`_IMAGE_SPACE`)."""
+SITE_NEXT = SPACE_BYTES | {ord("=")}
+"""What may follow a chain in an image where an assignment gives it a value (``\\s*=``)."""
+NAME_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_$")
+"""The ASCII name characters (``[\\w$]``); 0xFF (any non-ASCII character) is not counted, a
+superset of the sites, as in :func:`chain_site_expressions`."""
+
+
+def js_declarable(chain: str) -> bool:
+    """Whether ``chain`` is one identifier, which a declaration (``var a``) may give a value."""
+    return _JS_IDENTIFIER.fullmatch(chain) is not None
+
+
+def may_be_declared(image: bytes, start: int, end: int) -> bool:
+    """Whether the occurrence ``image[start:end]`` of a one-identifier chain in a prefilter
+    image (+ :data:`SITE_SENTINEL`) may be declared there (``var a``, ``function a`` …):
+    no name character after it, whitespace and a declaring keyword before it, as
+    :func:`static_js_values` looks in the text (0xFF, any non-ASCII character, taken for
+    whitespace and for no name character: a superset). With ``image[end]`` in
+    :data:`SITE_NEXT`, the occurrences that can give a value."""
+    if image[end] in NAME_BYTES:
+        return False
+    j = start
+    while j and image[j - 1] in SPACE_BYTES:
+        j -= 1
+    return j < start and image.endswith(_JS_KEYWORD_BYTES, 0, j)
+
 
 SITE_SENTINEL = b" "
 r"""Appended to an image before :func:`chain_site_expressions` scan it: a chain ending the
@@ -164,4 +195,13 @@ def chain_site_regex(chain: str) -> re.Pattern[str]:
     return re.compile(esc + "(?:" + "|".join(alts) + ")")
 
 
-__all__ = ["chain_site_expressions", "chain_site_regex", "static_js_values"]
+__all__ = [
+    "NAME_BYTES",
+    "SITE_NEXT",
+    "SPACE_BYTES",
+    "chain_site_expressions",
+    "chain_site_regex",
+    "js_declarable",
+    "may_be_declared",
+    "static_js_values",
+]
