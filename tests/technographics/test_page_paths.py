@@ -226,6 +226,9 @@ _TEXT_PARTS = [
     "&nbsp;",
     " ",
     "\n",
+    "\t\r\n\x0c",  # HTML whitespace alone: a text node lexbor skips (skip_empty)
+    "\x0b",  # whitespace to str.split, not to HTML: a text node kept
+    "\x1c\xa0",
     "\u3000",
     "<br>",
     "<img alt=x>",
