@@ -176,11 +176,15 @@ class Matcher:
         # ``\bPost AG\b``: the pieces must also follow one another in the source with only
         # whitespace between them, or markup or a reference (see :func:`_phrase_regex`)
         self._phrase_rx: dict[int, re.Pattern[bytes]] = {}
+        # and where markup cuts it, the next word after the tags must go on with it
+        # (:func:`_phrase_in_source`): its lead piece and the pieces as bytes
+        self._phrase_lead: dict[int, tuple[re.Pattern[bytes], list[bytes]]] = {}
         if self._text_reqs is not None:
             for i, e in enumerate(self.list_entries["text"]):
                 phrase = _word_bounded_phrase(e.pattern)
                 if phrase is not None and len(phrase) > 1:
                     self._phrase_rx[i] = _phrase_regex(phrase)
+                    self._phrase_lead[i] = _phrase_lead(phrase)
             words = [_word_bounded_pieces(e.pattern) for e in self.list_entries["text"]]
             self._text_words = [w is not None for w in words]
             self._text_word_sets = words
@@ -540,13 +544,17 @@ class Matcher:
                 passing = [i for i in passing if all(map(is_word, sets[i] or ()))]
             phrases = self._phrase_rx
             if any(i in phrases for i in passing):
-                images = [folded_image(page)]
-                if page.__dict__.get("_icpkit_words_decoded"):
-                    images.append(decoded_html(page)[1])
+                image = folded_image(page)
+                decoded = (
+                    decoded_html(page)[1] if page.__dict__.get("_icpkit_words_decoded") else None
+                )
+                leads = self._phrase_lead
                 passing = [
                     i
                     for i in passing
-                    if (rx := phrases.get(i)) is None or any(rx.search(x) for x in images)
+                    if (rx := phrases.get(i)) is None
+                    or (rx.search(image) is not None and _phrase_in_source(image, *leads[i]))
+                    or (decoded is not None and rx.search(decoded) is not None)
                 ]
         may = (self._text_reqs[i] for i in passing)
         if self._page_scan.ngrams is None:
@@ -976,6 +984,98 @@ def _phrase_regex(pieces: list[str]) -> re.Pattern[bytes]:
     for piece in reversed(esc[1:]):
         tail = rb"(?:" + _GAP + rb"*[<&\x00]|" + _GAP + rb"+" + piece + tail + rb")"
     return re.compile(esc[0] + rb"(?<=\b" + esc[0] + rb")" + tail)
+
+
+def _phrase_lead(pieces: list[str]) -> tuple[re.Pattern[bytes], list[bytes]]:
+    """The first piece of a phrase as a word start (a regex led by the piece itself), and
+    the pieces as bytes, for :func:`_phrase_in_source`."""
+    esc = re.escape(pieces[0].encode("ascii"))
+    return re.compile(esc + rb"(?<=\b" + esc + rb")"), [x.encode("ascii") for x in pieces]
+
+
+_GAP_RUN = re.compile(_GAP + rb"*")
+_HTML_WS = rb"[\t\n\x0c\r ]"
+# a start or end tag as plain as the tokenizer can read in one way only: a name, attributes
+# whose names hold no quote, "<", ">", "=" or "/", values quoted (with no "<" or ">" inside)
+# or unquoted; such a tag ends at its first ">" for the tokenizer too (only a quoted value
+# may hold a ">", and its quotes open and close where the tokenizer's do)
+_PLAIN_TAG = re.compile(
+    rb"<(/?)([a-z][a-z0-9-]*)(?:"
+    + _HTML_WS
+    + rb"++[^\t\n\x0c\r /<>=\"'`]++(?:"
+    + _HTML_WS
+    + rb"*+="
+    + _HTML_WS
+    + rb"""*+(?:"[^"<>]*+"|'[^'<>]*+'|[^\t\n\x0c\r <>"'=`]++))?)*+"""
+    + _HTML_WS
+    + rb"*+/?>"
+)
+# tags after which the next text in the source need not be the next visible text: dropped
+# content (script, style, noscript, template), tables (text is foster-parented before them),
+# select, frames and isindex (tags and text ignored, moved or made up)
+_REORDERING_TAGS = frozenset(
+    b"script style noscript template table caption colgroup col tbody thead tfoot tr td th"
+    b" select frameset frame isindex".split()
+)
+_NOT_WORD_END = frozenset(range(256)) - frozenset(
+    b"abcdefghijklmnopqrstuvwxyz0123456789_ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+)
+_TAG_RUN_MAX = 64  # tags read past at most before giving up (the gate stays open)
+
+
+def _phrase_in_source(image: bytes, lead: re.Pattern[bytes], pieces: list[bytes]) -> bool:
+    r"""Whether ``\bp1 p2 … pn\b`` can be in the visible text, judged on the page's image
+    where markup cuts the phrase (:func:`_phrase_regex` lets any ``<`` go on).
+
+    A piece that ends a text node is followed in the visible text (text nodes joined by
+    spaces) by the next text node's first word. In the source, the tags between two text
+    nodes are read past here: plain tags only (:data:`_PLAIN_TAG`, under 256 characters,
+    which the page's pre-pass never cuts), and none after which the next text in the source
+    may not be the next visible text (:data:`_REORDERING_TAGS`); a comment, a doctype, a
+    ``<`` of another kind, a reference (``&``) or NUL keeps the phrase possible, as do more
+    than :data:`_TAG_RUN_MAX` tags. Otherwise the next piece must start the next text.
+    Tree construction moves text only into tables' foster parents (the adoption agency and
+    implied ends keep text in source order), so with no table tag in between the next text
+    in the source is the next visible one. Every occurrence of the first piece as a word
+    start is tried.
+    """
+    return any(_phrase_goes_on(image, m.end(), pieces, 1) for m in lead.finditer(image))
+
+
+def _phrase_goes_on(image: bytes, pos: int, pieces: list[bytes], k: int) -> bool:
+    """Whether ``pieces[k:]`` can follow a piece of the phrase ending at ``pos``."""
+    if k == len(pieces):
+        return pos >= len(image) or image[pos] in _NOT_WORD_END
+    j = _GAP_RUN.match(image, pos).end()  # type: ignore[union-attr]
+    if j >= len(image):
+        return False
+    piece = pieces[k]
+    if (
+        j > pos
+        and image.startswith(piece, j)
+        and _phrase_goes_on(image, j + len(piece), pieces, k + 1)
+    ):
+        return True
+    c = image[j]
+    if c == 0x26 or c == 0:  # "&", NUL
+        return True
+    if c != 0x3C:  # "<"
+        return False
+    for _ in range(_TAG_RUN_MAX):
+        tag = _PLAIN_TAG.match(image, j, j + 256)
+        if tag is None or tag.group(2) in _REORDERING_TAGS:
+            return True
+        j = _GAP_RUN.match(image, tag.end()).end()  # type: ignore[union-attr]
+        if j >= len(image):
+            return False  # (the document ends: no text follows)
+        c = image[j]
+        if c != 0x3C:
+            if c == 0x26 or c == 0:
+                return True
+            return image.startswith(piece, j) and _phrase_goes_on(
+                image, j + len(piece), pieces, k + 1
+            )
+    return True
 
 
 def _word_regex(piece: str) -> re.Pattern[bytes]:
