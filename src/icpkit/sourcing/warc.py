@@ -206,23 +206,26 @@ def _capture(record: object, name: str, max_bytes: int, stats: ReadStats) -> Cap
             url, when, kind, status, headers, b"", mime, charset, False, name, offset, digest
         )
     declared = int(record.content_length)  # type: ignore[attr-defined]
-    capture = Capture(
-        url, when, kind, status, headers, b"", mime, charset, False, name, offset, digest
-    )
-    if not capture.is_html and mime:  # typed and not HTML: the body is never needed
+    if mime and not mime.startswith(_HTML_TYPES):  # typed and not HTML: no body needed
         stats.responses += 1
         stats.non_html += 1
-        return capture
+        return Capture(
+            url, when, kind, status, headers, b"", mime, charset, False, name, offset, digest
+        )
     raw = record.reader.read(max_bytes + 1)  # type: ignore[attr-defined]
     if len(raw) < min(declared, max_bytes + 1):
         raise _Broken(f"{name}: record at byte {offset} ends {declared - len(raw)} bytes short")
     coding = next((v for k, v in headers if k.lower() == "content-encoding"), None)
-    try:
-        decoder = BoundedDecoder(coding, max_bytes + 1)
-        body = decoder.feed(raw)
-    except DecodeRefused as exc:
-        raise _Broken(f"{name}: record at byte {offset}: {exc}") from None
-    truncated = len(body) > max_bytes or len(raw) > max_bytes or decoder.full
+    if coding is None:  # stored as sent, the usual case: the bytes are the body
+        body, full = raw, False
+    else:
+        try:
+            decoder = BoundedDecoder(coding, max_bytes + 1)
+            body = decoder.feed(raw)
+        except DecodeRefused as exc:
+            raise _Broken(f"{name}: record at byte {offset}: {exc}") from None
+        full = decoder.full
+    truncated = len(body) > max_bytes or len(raw) > max_bytes or full
     truncated = truncated or bool(warc.get("WARC-Truncated"))
     body = body[:max_bytes]
     capture = Capture(
