@@ -155,14 +155,16 @@ def test_decoded_literals_equal_a_scan_of_the_decoded_page(
     full = fold_for_prefilter(unescape(html))
     expected = raw | native._decoded_scan.present((full,))
     assert decoded == expected
-    if native._text_word_scan is not None:
-        db, pieces = native._text_word_scan  # type: ignore[misc]
+    if native._word_dbs:
         want: set[str] = set()
-        for text in (fold_for_prefilter(html), full):
-            ids: list[int] = []
-            db.scan(prefilter_image(text), match_event_handler=hits_mod.hs_collect, context=ids)
-            want.update(pieces[i] for i in ids)
-        assert native._words_on_page(page) == want
+        for piece, db in native._word_dbs.items():
+            for text in (fold_for_prefilter(html), full):
+                ids: list[int] = []
+                db.scan(prefilter_image(text), match_event_handler=hits_mod.hs_collect, context=ids)
+                if ids:
+                    want.add(piece)
+        is_word = native._word_test(page)
+        assert {x for x in native._word_dbs if is_word(x)} == want
 
 
 # --- the n-gram filter never drops a literal that occurs -------------------------------------

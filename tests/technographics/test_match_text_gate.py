@@ -24,6 +24,7 @@ from icpkit.technographics.matcher import Matcher
 
 TEXT_DB = {
     "Phrases": {"cats": [1], "text": ["\\bPost AG\\b", "\\bMy Flying Box\\b", "\\bUK Mail\\b"]},
+    "WordEnd": {"cats": [1], "text": ["\\APC\\b"]},  # (JavaScript's \\A is a plain "A")
 }
 CATS = {"1": {"name": "Shipping", "groups": [], "priority": 1}}
 
@@ -34,7 +35,7 @@ PIECES = [
     "</script>", "<style>", "</style>", "<noscript>", "</noscript>", "<template>", "</template>",
     "<!-- c -->", "<textarea>", "</textarea>", "<select>", "<option>", "&nbsp;", "&#65;G",
     "&amp;", "<", ">", "'", '"', "=", "<iframe>", "</iframe>", "<svg>", "</svg>", "<xmp>",
-    "<plaintext>", "<a b\"c>", "é",
+    "<plaintext>", "<a b\"c>", "é", "APC", "xapc", "apcé", "APC_", "&#65;PC", "ap", "c",
 ]  # fmt: skip
 
 
@@ -115,6 +116,9 @@ def test_gate_opens_for_a_phrase_across_any_markup(
         ("My <b>Flying</b> zz", False),
         ("My <b>Flying</b> Box", True),
         ("Post</p>", False),
+        ("<p>xAPCz capc_</p>", False),  # (no word ends with "apc")
+        ("<p>apcé</p>", True),  # (é is 0xFF in the image: taken for a word end, a superset)
+        ("<p>sapc</p>", True),
     ],
 )
 def test_gate_reads_past_plain_tags_only(
