@@ -163,8 +163,11 @@ def test_decoded_literals_equal_a_scan_of_the_decoded_page(
                 db.scan(prefilter_image(text), match_event_handler=hits_mod.hs_collect, context=ids)
                 if ids:
                     want.add(piece)
-        is_word = native._word_test(page)
-        assert {x for x in native._word_dbs if is_word(x)} == want
+        pieces = set(native._word_dbs)
+        is_word = native._word_test(page, pieces)  # (many pieces: one scan of them all)
+        assert {x for x in pieces if is_word(x)} == want
+        one_each = {x for x in pieces if native._word_test(page, {x})(x)}  # (one scan each)
+        assert one_each == want
 
 
 # --- the n-gram filter never drops a literal that occurs -------------------------------------

@@ -206,7 +206,7 @@ def test_pure_word_test_sees_every_word_and_the_gate_stays_exact(
     naive engine's."""
     pure = word_engines["fast"]
     html = f"<html><body><p>{body}</p></body></html>"
-    is_word = pure._word_test(Page(url="https://a.example/", html=html))
+    is_word = pure._word_test(Page(url="https://a.example/", html=html), set())
     images = [prefilter_image(fold_for_prefilter(t)) for t in (html, unescape(html))]
     for piece in pure._word_pieces_all:
         rx = re.compile(rb"\b" + re.escape(piece.encode()) + rb"\b")
@@ -215,7 +215,9 @@ def test_pure_word_test_sees_every_word_and_the_gate_stays_exact(
         assert is_word(piece) >= bool(rx.search(images[0])), piece
     if "native" in word_engines:
         native = word_engines["native"]
-        native_is_word = native._word_test(Page(url="https://a.example/", html=html))
+        native_is_word = native._word_test(
+            Page(url="https://a.example/", html=html), set(native._word_pieces_all)
+        )
         assert [is_word(x) for x in pure._word_pieces_all] == [
             native_is_word(x) for x in pure._word_pieces_all
         ]
