@@ -198,14 +198,16 @@ def read_split(paths: list[str], html: int, tmp: Path) -> None:
     """What reading a record costs, split: FastWARC's loop over the files as they are, without
     and with the bodies, icpkit's reader (the captures), the same three over the files
     gunzipped (so inflating is the difference). Then the reading alone (the CPU of handing on
-    each capture) when a page is detected between reads, as in a real run: one record at a
-    time and in the read-ahead runs ``Analyser.frame`` uses. Least CPU of 3 (2 with detection).
-    """
+    each capture) when a page is detected between reads, as in a real run (detection evicts
+    the CPU caches reading had warm), and with the records read in runs of 32 first (the
+    reading gets cheaper, but the pages' parse dearer by as much: an A/B of the whole step
+    found no gain, so icp source reads one record at a time). Least CPU of 3 (2 with
+    detection)."""
     import shutil
 
     from fastwarc.warc import ArchiveIterator
 
-    from icpkit.sourcing.analyse import Analyser, read_ahead
+    from icpkit.sourcing.analyse import Analyser
     from icpkit.sourcing.warc import iter_captures
     from icpkit.technographics.detector import Detector
     from icpkit.technographics.fingerprints import load_fingerprints
@@ -237,7 +239,7 @@ def read_split(paths: list[str], html: int, tmp: Path) -> None:
             with open(path, "rb") as f:  # noqa: PTH123
                 it = iter_captures(f, path)
                 if run:
-                    it = read_ahead(it, run)
+                    it = _runs_of(it, run)
                 while True:
                     c0 = time.process_time()
                     capture = next(it, None)
@@ -263,9 +265,20 @@ def read_split(paths: list[str], html: int, tmp: Path) -> None:
         f" Python {gz[2] - gz[1]:.3f}"
     )
     print(
-        f"  reading with each page detected between reads (caches evicted): one record at a"
-        f" time {one:.3f} ms, in read-ahead runs of 32 {ahead:.3f} ms (Analyser.frame's)"
+        f"  reading with each page detected between reads (caches evicted): {one:.3f} ms a"
+        f" record; read in runs of 32 first {ahead:.3f} ms (not used: the parse pays it back)"
     )
+
+
+def _runs_of(captures, size: int):  # type: ignore[no-untyped-def]
+    """``captures`` read ``size`` at a time before any is handed on."""
+    run: list = []
+    for capture in captures:
+        run.append(capture)
+        if len(run) == size:
+            yield from run
+            run = []
+    yield from run
 
 
 def baseline(paths: list[str], stride: int) -> tuple[int, float, float] | None:

@@ -2,10 +2,9 @@
 
 Rows become a frame through Arrow (:func:`~icpkit.sourcing.analyse.rows_frame`) and the analyser
 remembers, per combination of signals a page carries, its category counts and observable tools;
-a record stored without a ``Content-Encoding`` skips the decoder; records are read a few at a
-time before they are analysed. Each test holds one of these to an independent reference:
-polars' own constructor, an analyser that has seen no other page, the body bytes as written,
-the captures in the order they were read.
+a record stored without a ``Content-Encoding`` skips the decoder. Each test holds one of these to
+an independent reference: polars' own constructor, an analyser that has seen no other page, the
+body bytes as written.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from icpkit.icp import ICP
-from icpkit.sourcing.analyse import ROW_SCHEMA, Analyser, read_ahead, rows_frame
+from icpkit.sourcing.analyse import ROW_SCHEMA, Analyser, rows_frame
 from icpkit.sourcing.run import make_analyser
 from icpkit.sourcing.warc import ReadStats, iter_captures
 from icpkit.technographics.detector import Detector
@@ -191,57 +190,3 @@ def test_a_body_stored_without_encoding_is_cut_at_the_cap(
         (capture,) = iter_captures(f, "cap", max_record_bytes=1024, stats=stats)
     assert capture.body == body[:1024]
     assert capture.truncated is cut and stats.cut == int(cut)
-
-
-class _Unreadable(OSError):
-    pass
-
-
-@settings(max_examples=80, deadline=None)
-@given(
-    sizes=st.lists(st.integers(0, 300), max_size=40),
-    fail_at=st.one_of(st.none(), st.integers(0, 40)),
-    records=st.integers(1, 8),
-    max_bytes=st.integers(1, 1000),
-)
-def test_read_ahead_hands_on_every_capture_in_order_within_its_bounds(
-    sizes: list[int], fail_at: int | None, records: int, max_bytes: int
-) -> None:
-    """Read-ahead changes when records are read, never which captures come out, their order,
-    or where a reading error surfaces; it holds at most ``records`` captures and stops
-    reading once the run's bodies reach ``max_bytes``."""
-    from dataclasses import replace
-
-    base = _one_capture()
-    made = [replace(base, body=b"x" * n, offset=i) for i, n in enumerate(sizes)]
-    pulled: list[int] = []
-
-    def source() -> Any:
-        for i, capture in enumerate(made):
-            if fail_at is not None and i == fail_at:
-                raise _Unreadable(f"record {i}")
-            pulled.append(i)
-            yield capture
-
-    got: list[int] = []
-    failed = False
-    try:
-        for capture in read_ahead(source(), records, max_bytes):
-            held = [i for i in pulled if i > capture.offset]
-            assert len(held) < records
-            assert sum(sizes[i] for i in held[:-1]) < max_bytes  # the last one crossed it
-            got.append(capture.offset)
-    except _Unreadable:
-        failed = True
-    stop = len(made) if fail_at is None else min(fail_at, len(made))
-    assert got == list(range(stop))
-    assert failed == (fail_at is not None and fail_at < len(made))
-
-
-def _one_capture() -> Any:
-    """One real capture, to vary."""
-    import io
-
-    data = warc_record("https://one.example/", http_response(b"<html>1</html>"))
-    (capture,) = iter_captures(io.BytesIO(data), "one")
-    return capture

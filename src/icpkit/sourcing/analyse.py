@@ -31,7 +31,6 @@ __all__ = [
     "Analyser",
     "StageClock",
     "domain_of",
-    "read_ahead",
     "registered_domain",
     "rows_frame",
     "split_categories",
@@ -386,14 +385,13 @@ class Analyser:
         return Page(url=capture.url, html=text, headers=headers, cookies=cookies, html_utf8=utf8)
 
     def frame(self, captures: Iterable[Capture]) -> pl.DataFrame:
-        """Rows of every capture, as a frame with :data:`ROW_SCHEMA`. Captures are read a
-        few at a time (:func:`read_ahead`) before they are analysed."""
+        """Rows of every capture, as a frame with :data:`ROW_SCHEMA`."""
         clock = self.clock
         if clock is None:
-            rows = [self.row(c) for c in read_ahead(captures)]
+            rows = [self.row(c) for c in captures]
         else:
             rows = []
-            for capture in _clocked(read_ahead(captures), clock):
+            for capture in _clocked(captures, clock):
                 rows.append(self.row(capture))
                 clock.lap("row")
         out = rows_frame(rows)
@@ -421,48 +419,6 @@ def rows_frame(rows: Sequence[dict[str, Any]]) -> pl.DataFrame:
     frame = pl.from_arrow(table)
     assert isinstance(frame, pl.DataFrame)
     return frame
-
-
-READ_AHEAD_RECORDS = 32
-READ_AHEAD_BYTES = 4 << 20
-
-
-def read_ahead(
-    captures: Iterable[Capture],
-    records: int = READ_AHEAD_RECORDS,
-    max_bytes: int = READ_AHEAD_BYTES,
-) -> Iterator[Capture]:
-    """``captures`` in their order, read in runs of up to ``records`` (or ``max_bytes`` of
-    bodies) before any is handed on. Why: detecting a page evicts the CPU caches, and reading
-    the next record then starts cold (the inflater's state and code, FastWARC's, ours); read
-    back to back, the records of a run share warm caches. On the benchmark's real pages, each
-    detected between two reads, reading took ~0.36 ms a record one by one and ~0.27 in runs of
-    16 (0.26 in runs of 32; alone, with nothing between reads, 0.23).
-    A reading error is raised after the captures read before it are handed on, as without
-    read-ahead."""
-    it = iter(captures)
-    while True:
-        run: list[Capture] = []
-        size = 0
-        failure: Exception | None = None
-        ended = False
-        try:
-            while len(run) < records and size < max_bytes:
-                capture = next(it, None)
-                if capture is None:
-                    ended = True
-                    break
-                run.append(capture)
-                size += len(capture.body)
-        except Exception as exc:  # handed on after the captures read before it
-            failure = exc
-        run.reverse()
-        while run:  # each capture let go of as soon as it is analysed
-            yield run.pop()
-        if failure is not None:
-            raise failure
-        if ended:
-            return
 
 
 def _clocked(captures: Iterable[Capture], clock: StageClock) -> Iterator[Capture]:
