@@ -17,7 +17,9 @@ from hypothesis import strategies as st
 
 from icpkit.technographics.page import (
     _TAG_EXTENT,
+    _TAG_EXTENT_IN_IMAGE,
     MAX_TAG_ATTRIBUTES,
+    _extent_and_keep,
     _kept_in_image,
     _tag_keep,
     _tag_shapes,
@@ -67,6 +69,31 @@ def test_kept_length_read_in_the_image_is_the_strs(name: str, parts: list[str]) 
     start = len("<p>x</p>")
     image = html_image(page)
     assert _kept_in_image(image, start, start + len(tag)) == _tag_keep(tag)
+
+
+@given(
+    name=st.sampled_from(["div", "/div", "a", "x\u0130"]),
+    parts=st.lists(st.sampled_from(_ATTRIBUTE_PARTS), max_size=3 * MAX_TAG_ATTRIBUTES),
+    tail=st.sampled_from([">tail", "", " ", "=", "'", ' a="b']),
+)
+@example(name="div", parts=[" a"] * MAX_TAG_ATTRIBUTES, tail=">")  # exactly as many: whole
+@example(name="div", parts=[" a"] * (MAX_TAG_ATTRIBUTES + 1), tail=">")  # one more: cut
+@example(name="div", parts=["j=''"] * (MAX_TAG_ATTRIBUTES + 1), tail="")  # to the page's end
+@example(name="div", parts=[" a"] * MAX_TAG_ATTRIBUTES + [" /", "\t\n"], tail=">")
+@example(name="/div", parts=[" l<1"] * (MAX_TAG_ATTRIBUTES + 1), tail=' a="b')
+@settings(max_examples=500, deadline=None)
+def test_extent_and_kept_length_in_one_reading(name: str, parts: list[str], tail: str) -> None:
+    """The fused reading gives the extent of _TAG_EXTENT and the kept length of
+    _kept_in_image (itself the str's _tag_keep), wherever the tag ends."""
+    page = "<p>x</p>" + f"<{name}" + "".join(parts) + tail
+    start = len("<p>x</p>")
+    image = html_image(page)
+    extent = _TAG_EXTENT_IN_IMAGE.match(image, start)
+    assert extent is not None
+    end = extent.end()
+    assert _extent_and_keep(image, start) == (end, _kept_in_image(image, start, end))
+    str_extent = _TAG_EXTENT.match(page, start)
+    assert str_extent is not None and str_extent.end() == end
 
 
 _PAGE_PARTS = [

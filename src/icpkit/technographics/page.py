@@ -513,6 +513,35 @@ def _kept_in_image(image: bytes, start: int, end: int) -> int:
     return kept.end() - start
 
 
+# a tag's name and its first MAX_TAG_ATTRIBUTES attributes (possessive: each read once), and
+# the rest of a tag's extent (its other attributes and trailing separators)
+_NAME_AND_KEPT_IN_IMAGE = re.compile(
+    _TAG_NAME.pattern.encode("ascii")
+    + b"(?:"
+    + _ATTRIBUTE.pattern.encode("ascii")
+    + b"){0,%d}+" % MAX_TAG_ATTRIBUTES
+)
+_EXTENT_REST_IN_IMAGE = re.compile(
+    b"(?:" + _ATTRIBUTE.pattern.encode("ascii") + b")*+[" + _WS.encode("ascii") + b"/]*+"
+)
+
+
+def _extent_and_keep(image: bytes, start: int) -> tuple[int, int]:
+    """``(end, keep)`` of the tag at ``image[start]`` (a tag start in the page's
+    :func:`html_image`): where :data:`_TAG_EXTENT` ends it and what :func:`_kept_in_image`
+    keeps of it, in one reading of its attributes (the extent's attributes are the same
+    tokens, read greedily one after another, as the first MAX_TAG_ATTRIBUTES of them: the
+    extent first and the kept ones again read a long tag of script text twice)."""
+    kept = _NAME_AND_KEPT_IN_IMAGE.match(image, start)
+    assert kept is not None
+    at = kept.end()
+    rest = _EXTENT_REST_IN_IMAGE.match(image, at)
+    assert rest is not None
+    if _ATTRIBUTE_IN_IMAGE.match(image, at) is None:  # MAX_TAG_ATTRIBUTES or fewer
+        return rest.end(), rest.end() - start
+    return rest.end(), at - start
+
+
 class _RawText:
     """Whether a position lies inside script/style text (:func:`raw_text_spans`, found as far
     into the page as the questions go: the pre-pass asks about a few long tags, in page order,
@@ -927,10 +956,7 @@ def parse_input(html: str, image: bytes | None = None) -> str:
         if not _starts_tag(html, start):
             i += 1
             continue
-        extent = _TAG_EXTENT_IN_IMAGE.match(image, start)
-        assert extent is not None
-        end = extent.end()
-        keep = _kept_in_image(image, start, end)
+        end, keep = _extent_and_keep(image, start)
         if keep == end - start and _no_tag_after_raw_text(image, start, end):
             # kept whole, and if this is script text read as a tag, no real tag is hidden in
             # it (the script's scan, ~0.4 ms per 100 KiB, is left for tags to cut)
