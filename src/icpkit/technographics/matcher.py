@@ -545,8 +545,13 @@ class Matcher:
         passing = self._text_passing(present, range(len(self._text_reqs)))
         # (a passing pattern that is not word-bounded opens the gate anyway)
         if passing and self._text_words and all(self._text_words[i] for i in passing):
+            sets = self._text_word_sets
+            is_word = self._word_test(page, {x for i in passing for x in sets[i] or ()})
+            passing = [i for i in passing if all(map(is_word, sets[i] or ()))]
             phrases = self._phrase_rx
-            if any(i in phrases for i in passing):  # (first: one search, no word scans)
+            # (after the word scans: ``re`` searches a 1 MB page for a phrase in ~0.3 ms,
+            # Hyperscan for a word in ~0.1)
+            if any(i in phrases for i in passing):
                 image = folded_image(page)
                 decoded = (
                     decoded_html(page)[1] if page.__dict__.get("_icpkit_words_decoded") else None
@@ -559,10 +564,6 @@ class Matcher:
                     or (rx.search(image) is not None and _phrase_in_source(image, *leads[i]))
                     or (decoded is not None and rx.search(decoded) is not None)
                 ]
-            if passing:
-                sets = self._text_word_sets
-                is_word = self._word_test(page, {x for i in passing for x in sets[i] or ()})
-                passing = [i for i in passing if all(map(is_word, sets[i] or ()))]
         may = (self._text_reqs[i] for i in passing)
         if self._page_scan.ngrams is None:
             return next(may, None) is not None  # exact but for assumed markup: rare enough
