@@ -938,9 +938,12 @@ def _text_requirements(
     return per_pattern
 
 
-SITE_CHARS = 5
+SITE_CHARS = 6
 """``js`` chains shorter than this are scanned for by their sites, not every occurrence: they
-are the ones a page holds hundreds of times inside other names (``va``, ``si``, ``Ext``)."""
+are the ones a page holds hundreds of times inside other names (``va``, ``si``, ``Ext``).
+With 6 rather than 5 (106 more chains by their sites) Hyperscan scans the scripts of a 100 KiB
+page in 0.032 ms instead of 0.056 (warm; 17 reports instead of 27), for a database of 804 KB
+instead of 630 and ~0.2 s more to compile; 7 scans no faster (1 MB, 0.3 s more)."""
 
 # a lookbehind after the first boundary only narrows the matches (``\\b(?<!-)UPS\\b``)
 _WORD_TEXT = re.compile(r"\\b(?:\(\?<[!=][^()]*\))?((?:[A-Za-z0-9_\-]|\\[.\-]| )+)\\b")
