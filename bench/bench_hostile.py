@@ -7,9 +7,10 @@ Each engine runs twice: Hyperscan prefilter (if installed) and the pure-Python d
 
 Baseline: an ordinary page of the same size measured in the same run (``baseline`` row). The
 shapes are: long runs of one tag, deep mixed nesting, formatting-element nesting (adoption
-agency), 100k attributes, huge script and meta values, deep pages of quoted angles or of stops
-inside tags (the script/style scan), entity floods, non-ASCII floods, a long run of one letter,
-and every fingerprint literal of the database on one page. Figures are CPU
+agency), 100k attributes, short tags of as many distinct attributes as fit (none is cut),
+huge script and meta values, deep pages of quoted angles or of stops inside tags (the
+script/style scan), entity floods, non-ASCII floods, a long run of one letter, and every
+fingerprint literal of the database on one page. Figures are CPU
 time of this process (``time.process_time``), best of ``--rounds``.
 
     python bench/bench_hostile.py [--size-kib 5120] [--rounds 1] [--quick]
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import string
 import time
 from pathlib import Path
 
@@ -51,6 +53,18 @@ def _literals(db) -> list[str]:  # type: ignore[no-untyped-def]
                 for req in required_literal_sets(p.regex.pattern) or ():
                     out |= req
     return sorted(out)
+
+
+def _short_wide_tag() -> str:
+    """A void tag of under 256 characters with as many distinct attribute names as fit."""
+    singles = string.ascii_lowercase + string.digits + "!#$%&()*+,-.:;?@[]^_`{|}~"
+    doubles = [a + b for a in string.ascii_lowercase for b in string.ascii_lowercase]
+    tag = "<img"
+    for name in [*singles, *doubles]:
+        if len(tag) + len(name) + 2 >= 256:
+            break
+        tag += " " + name
+    return tag + ">"
 
 
 def shapes(size: int, literals: list[str]) -> dict[str, str]:
@@ -87,6 +101,9 @@ def shapes(size: int, literals: list[str]) -> dict[str, str]:
         "tags of a=''b='' attributes (no spaces)": _fill(
             "<div " + "".join(f"a{i}=''" for i in range(1_000)) + ">", size
         ),
+        # under the long-tag length (256 characters), where no tag is cut: as many distinct
+        # names as fit (one and two characters), on void tags so that nothing nests
+        "short tags of ~100 distinct attributes": _fill(_short_wide_tag(), size),
         "100k attributes named a0<1": "<div "
         + " ".join(f"a{i}<1" for i in range(100_000))
         + ">x</div>",
