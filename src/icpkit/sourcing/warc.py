@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -188,6 +189,8 @@ def _capture(record: object, name: str, max_bytes: int, stats: ReadStats) -> Cap
         stats.other_types += 1
         return None
     url = (warc.get("WARC-Target-URI") or "").strip().strip("<>")
+    if not url:  # the standard requires it on both: what was read is not the record's head
+        raise _Broken(f"{name}: record at byte {record.stream_pos}: no WARC-Target-URI")  # type: ignore[attr-defined]
     if not url.lower().startswith(("http://", "https://")):
         stats.other_types += 1  # dns:, ftp:, whois: … responses are not web pages
         return None
@@ -252,6 +255,59 @@ def _next_start(stream: BinaryIO, after: int, magic: bytes) -> int | None:
         pos += _SCAN
 
 
+_COUNTED = ("responses", "revisits", "non_html", "other_types", "cut")
+
+
+def _counts(stats: ReadStats) -> tuple[int, ...]:
+    """The counts :func:`_capture` adds to, to be put back if its record proves broken."""
+    return tuple(getattr(stats, name) for name in _COUNTED)
+
+
+def _restore(stats: ReadStats, counts: tuple[int, ...]) -> None:
+    for name, value in zip(_COUNTED, counts, strict=True):
+        setattr(stats, name, value)
+
+
+def _member_ends(stream: BinaryIO, start: int, before: int, magic: bytes) -> bool:
+    """Whether the gzip member at ``start`` is whole (its CRC checked) and ends by byte
+    ``before``; an uncompressed record is taken as whole."""
+    if magic != _GZIP_MAGIC:
+        return True
+    stream.seek(start)
+    member = zlib.decompressobj(31)
+    left = before - start
+    try:
+        while left > 0 and not member.eof:
+            block = stream.read(min(left, _SCAN))
+            if not block:
+                break
+            left -= len(block)
+            member.decompress(block, _SCAN)  # the output is not kept: bounded per call
+            while member.unconsumed_tail and not member.eof:
+                member.decompress(member.unconsumed_tail, _SCAN)
+    except zlib.error:
+        return False
+    return member.eof
+
+
+def _next_record(stream: BinaryIO, after: int, magic: bytes) -> int | None:
+    """Offset of the next place strictly after byte ``after`` where a WARC record really
+    starts: a gzip member whose first bytes inflate to ``WARC/`` (the magic alone also turns
+    up inside compressed data), or a ``WARC/1.`` line in an uncompressed file."""
+    while True:
+        found = _next_start(stream, after, magic)
+        if found is None or magic != _GZIP_MAGIC:
+            return found
+        stream.seek(found)
+        try:
+            head = zlib.decompressobj(31).decompress(stream.read(4096), 8)
+        except zlib.error:
+            head = b""
+        if head.startswith(b"WARC/"):
+            return found
+        after = found
+
+
 def iter_captures(
     stream: BinaryIO,
     name: str = "",
@@ -259,7 +315,12 @@ def iter_captures(
     max_record_bytes: int = MAX_RECORD_BYTES,
     stats: ReadStats | None = None,
 ) -> Iterator[Capture]:
-    """Captures of a seekable WARC stream in file order; broken records counted and skipped."""
+    """Captures of a seekable WARC stream in file order; broken records counted and skipped.
+
+    Each capture is handed on once the next record has begun (or the file has ended where a
+    record does): a gzip member cut short mid-file is read by FastWARC, which checks no
+    member's end, together with the members after it as one record; that record is then
+    counted as broken instead of handed on, and reading resumes at the next record."""
     from fastwarc.warc import ArchiveIterator, WarcRecordType
 
     stats = stats if stats is not None else ReadStats()
@@ -275,6 +336,9 @@ def iter_captures(
         if len(stats.errors) < 20:
             stats.errors.append(message)
 
+    # the last record read, not yet handed on: (its capture or None, the counts before it)
+    held: tuple[Capture | None, tuple[int, ...]] | None = None
+
     while True:
         stream.seek(pos)
         last: int | None = None
@@ -285,10 +349,15 @@ def iter_captures(
                 stream, record_types=types, parse_http=True, quirks_mode=True,
                 auto_decode="transfer", fsspec_args=False,
             ):  # fmt: skip
+                if held is not None:  # a record begins: the one before it ended well
+                    if held[0] is not None:
+                        yield held[0]
+                    held = None
                 if pending:
                     note(f"{name}: unreadable bytes before byte {record.stream_pos}")
                     pending = False
                 last = int(record.stream_pos)
+                before = _counts(stats)
                 stats.records += 1
                 reading = True
                 try:
@@ -298,12 +367,33 @@ def iter_captures(
                     note(str(exc))
                     break
                 reading = False
-                if capture is not None:
-                    yield capture
+                held = (capture, before)
             else:
-                return
+                # FastWARC ended without an error. Where a record still starts after the last
+                # one read, that one ran into it (a member cut short): it is the broken one.
+                nxt = _next_record(stream, last if last is not None else pos, magic)
+                if nxt is None:
+                    if held is not None and held[0] is not None:
+                        yield held[0]
+                    return
+                assert last is not None or held is None
+                if held is not None and not _member_ends(stream, last or 0, nxt, magic):
+                    _restore(stats, held[1])
+                    stats.records -= 1  # counted again as broken
+                    held = None
+                    note(f"{name}: record at byte {last} runs into the next record")
+                else:  # the bytes between are what stopped FastWARC
+                    if held is not None and held[0] is not None:
+                        yield held[0]
+                    held = None
+                    pending = True
+                pos = nxt
+                continue
             resync_after = last
         except (OSError, ValueError) as exc:  # FastWARC's parse/decompression errors
+            if held is not None and held[0] is not None:  # it was read whole
+                yield held[0]
+            held = None
             where = last if last is not None else pos
             if reading:  # the record being read is the broken one
                 stats.records -= 1
@@ -321,6 +411,9 @@ def iter_captures(
                     return
                 pos = nxt
                 continue
+        if held is not None and held[0] is not None:  # the record after it was the broken one
+            yield held[0]
+        held = None
         assert resync_after is not None
         nxt = _next_start(stream, resync_after, magic)
         if nxt is None:
