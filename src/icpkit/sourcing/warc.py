@@ -27,7 +27,7 @@ from __future__ import annotations
 import codecs
 import re
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import BinaryIO
@@ -308,6 +308,64 @@ def _next_record(stream: BinaryIO, after: int, magic: bytes) -> int | None:
         after = found
 
 
+class _Scan:
+    """One stream's reading state: the counts, the record held back until the next one
+    begins, and whether bytes were skipped since the last good record."""
+
+    def __init__(self, stream: BinaryIO, name: str, stats: ReadStats, magic: bytes) -> None:
+        self.stream, self.name, self.stats, self.magic = stream, name, stats, magic
+        self.pending = False  # bytes skipped after a good record: broken unless nothing follows
+        # the last record read, not yet handed on: (its capture or None, the counts before it)
+        self.held: tuple[Capture | None, tuple[int, ...]] | None = None
+
+    def note(self, message: str) -> None:
+        """Count one broken record (or stretch of bytes)."""
+        self.stats.broken += 1
+        self.stats.records += 1
+        if len(self.stats.errors) < 20:
+            self.stats.errors.append(message)
+
+    def release(self) -> Iterator[Capture]:
+        """Hand on the held capture: the record after it began, or it was read whole."""
+        if self.held is not None and self.held[0] is not None:
+            yield self.held[0]
+        self.held = None
+
+    def clean_end(self, last: int | None, pos: int) -> Generator[Capture, None, int | None]:
+        """FastWARC ended without an error (reading restarted at ``pos``; ``last`` the last
+        record's offset). Where a record still starts after the last one read, that one may
+        have run into it (a member cut short): it is then the broken one, and reading resumes
+        there (the offset returned; None at the end of the stream)."""
+        nxt = _next_record(self.stream, last if last is not None else pos, self.magic)
+        if nxt is None:
+            yield from self.release()
+            return None
+        if self.held is not None and not _member_ends(self.stream, last or 0, nxt, self.magic):
+            _restore(self.stats, self.held[1])
+            self.stats.records -= 1  # counted again as broken
+            self.held = None
+            self.note(f"{self.name}: record at byte {last} runs into the next record")
+        else:  # the bytes between are what stopped FastWARC
+            yield from self.release()
+            self.pending = True
+        return nxt
+
+    def failed(self, exc: Exception, last: int | None, pos: int, reading: bool) -> int | None:
+        """FastWARC raised: count it, and return the offset to resynchronise after, or None
+        when the failure came after the last good record (the bytes before the next record
+        start then count once that record is read)."""
+        if reading:  # the record being read is the broken one
+            self.stats.records -= 1
+            self.note(f"{self.name}: record at byte {last if last is not None else pos}: {exc}")
+            return last
+        if last is None:  # failed right where reading (re)started
+            self.pending = False
+            self.note(f"{self.name}: record at byte {pos}: {exc}")
+            return pos
+        self.pending = True
+        return None
+
+
 def iter_captures(
     stream: BinaryIO,
     name: str = "",
@@ -326,19 +384,8 @@ def iter_captures(
     stats = stats if stats is not None else ReadStats()
     stream.seek(0)
     magic = _GZIP_MAGIC if stream.read(3) == _GZIP_MAGIC else _WARC_MAGIC
-    types = WarcRecordType.any_type
+    scan = _Scan(stream, name, stats, magic)
     pos = 0
-    pending = False  # bytes were skipped after a good record: broken unless nothing follows
-
-    def note(message: str) -> None:
-        stats.broken += 1
-        stats.records += 1
-        if len(stats.errors) < 20:
-            stats.errors.append(message)
-
-    # the last record read, not yet handed on: (its capture or None, the counts before it)
-    held: tuple[Capture | None, tuple[int, ...]] | None = None
-
     while True:
         stream.seek(pos)
         last: int | None = None
@@ -346,16 +393,13 @@ def iter_captures(
         reading = False
         try:
             for record in ArchiveIterator(
-                stream, record_types=types, parse_http=True, quirks_mode=True,
-                auto_decode="transfer", fsspec_args=False,
+                stream, record_types=WarcRecordType.any_type, parse_http=True,
+                quirks_mode=True, auto_decode="transfer", fsspec_args=False,
             ):  # fmt: skip
-                if held is not None:  # a record begins: the one before it ended well
-                    if held[0] is not None:
-                        yield held[0]
-                    held = None
-                if pending:
-                    note(f"{name}: unreadable bytes before byte {record.stream_pos}")
-                    pending = False
+                yield from scan.release()  # a record begins: the one before it ended well
+                if scan.pending:
+                    scan.note(f"{name}: unreadable bytes before byte {record.stream_pos}")
+                    scan.pending = False
                 last = int(record.stream_pos)
                 before = _counts(stats)
                 stats.records += 1
@@ -364,56 +408,29 @@ def iter_captures(
                     capture = _capture(record, name, max_record_bytes, stats)
                 except _Broken as exc:
                     stats.records -= 1
-                    note(str(exc))
+                    scan.note(str(exc))
                     break
                 reading = False
-                held = (capture, before)
+                scan.held = (capture, before)
             else:
-                # FastWARC ended without an error. Where a record still starts after the last
-                # one read, that one ran into it (a member cut short): it is the broken one.
-                nxt = _next_record(stream, last if last is not None else pos, magic)
+                nxt = yield from scan.clean_end(last, pos)
                 if nxt is None:
-                    if held is not None and held[0] is not None:
-                        yield held[0]
                     return
-                assert last is not None or held is None
-                if held is not None and not _member_ends(stream, last or 0, nxt, magic):
-                    _restore(stats, held[1])
-                    stats.records -= 1  # counted again as broken
-                    held = None
-                    note(f"{name}: record at byte {last} runs into the next record")
-                else:  # the bytes between are what stopped FastWARC
-                    if held is not None and held[0] is not None:
-                        yield held[0]
-                    held = None
-                    pending = True
                 pos = nxt
                 continue
             resync_after = last
         except (OSError, ValueError) as exc:  # FastWARC's parse/decompression errors
-            if held is not None and held[0] is not None:  # it was read whole
-                yield held[0]
-            held = None
-            where = last if last is not None else pos
-            if reading:  # the record being read is the broken one
-                stats.records -= 1
-                note(f"{name}: record at byte {where}: {exc}")
-                resync_after = last
-            elif last is None:  # failed right where reading (re)started
-                pending = False
-                note(f"{name}: record at byte {pos}: {exc}")
-                resync_after = pos
-            else:  # something after the last good record: restart at the next record start
-                pending = True
+            yield from scan.release()  # it was read whole
+            resync_after = scan.failed(exc, last, pos, reading)
+            if resync_after is None:  # after the last good record: restart at the next start
+                assert last is not None
                 nxt = _next_start(stream, last, magic)
                 if nxt is None:
-                    note(f"{name}: unreadable bytes after byte {last}: {exc}")
+                    scan.note(f"{name}: unreadable bytes after byte {last}: {exc}")
                     return
                 pos = nxt
                 continue
-        if held is not None and held[0] is not None:  # the record after it was the broken one
-            yield held[0]
-        held = None
+        yield from scan.release()  # the record after it was the broken one
         assert resync_after is not None
         nxt = _next_start(stream, resync_after, magic)
         if nxt is None:
