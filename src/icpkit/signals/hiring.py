@@ -103,9 +103,9 @@ class Board:
 
 def page_links(html: str, base: str) -> list[tuple[str, str]]:
     """(absolute URL, link text) of every ``<a href>``, ``<iframe src>`` and ``<script src>``."""
-    from selectolax.lexbor import LexborHTMLParser
+    from icpkit.technographics.page import parse_document  # (lexbor: imported when used)
 
-    tree = LexborHTMLParser(html or "<html></html>")
+    tree = parse_document(html)
     out: list[tuple[str, str]] = []
     for node in tree.css("a[href], iframe[src], script[src]"):
         ref = node.attributes.get("href") or node.attributes.get("src") or ""
@@ -324,9 +324,9 @@ def jsonld_postings(html: str, url: str) -> list[Posting]:
 
     Raises FeedError naming the page and the block when a JSON-LD block is not valid JSON.
     """
-    from selectolax.lexbor import LexborHTMLParser
+    from icpkit.technographics.page import parse_document  # (lexbor: imported when used)
 
-    tree = LexborHTMLParser(html or "<html></html>")
+    tree = parse_document(html)
     out: list[Posting] = []
     for index, node in enumerate(tree.css('script[type="application/ld+json"]'), start=1):
         raw = (node.text(deep=True) or "").strip()

@@ -79,9 +79,9 @@ def team_people(html: str) -> list[tuple[str, str]]:
     """(name, title) pairs on a team page: JSON-LD ``Person`` objects with a ``jobTitle``,
     else heading-and-line blocks ("<h3>Ada Lovelace</h3><p>Chief Marketing Officer</p>").
     Malformed JSON-LD blocks are skipped (the blocks below still count)."""
-    from selectolax.lexbor import LexborHTMLParser
+    from icpkit.technographics.page import parse_document  # (lexbor: imported when used)
 
-    tree = LexborHTMLParser(html or "<html></html>")
+    tree = parse_document(html)
     out: dict[str, str] = {}
     for node in tree.css('script[type="application/ld+json"]'):
         try:
