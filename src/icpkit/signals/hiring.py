@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -49,7 +49,6 @@ ATS_NAMES: tuple[str, ...] = tuple(FEEDS)
 _NOT_BOARDS = {"www", "api", "app", "apply", "embed", "jobs", "careers", "help", "support", "v1"}
 # (ats, pattern whose group 1 is the board name), over link URLs found on a page.
 _BOARD_LINKS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("greenhouse", re.compile(r"greenhouse\.io/embed/job_board(?:/js)?\?(?:[^#]*&)?for=([\w-]+)")),
     ("greenhouse", re.compile(r"(?:boards|job-boards)(?:\.eu)?\.greenhouse\.io/([\w-]+)")),
     ("lever", re.compile(r"jobs(?:\.eu)?\.lever\.co/([\w.-]+)")),
     ("ashby", re.compile(r"jobs\.ashbyhq\.com/([\w.%-]+)")),
@@ -60,6 +59,12 @@ _BOARD_LINKS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("recruitee", re.compile(r"//([\w-]+)\.recruitee\.com")),
     ("teamtailor", re.compile(r"//([\w-]+)\.teamtailor\.com")),
 )
+# A Greenhouse embed names its board in the query (``?for=acme`` or ``...&for=acme``). Read in
+# two linear steps, the embed's path, then its query up to the fragment: the one pattern
+# ``job_board\?(?:[^#]*&)?for=`` backtracked over the whole rest of the URL from every embed
+# path in it, quadratic (a 0.9 MB href of repeated embed paths: 20 s of CPU).
+_GREENHOUSE_EMBED = re.compile(r"greenhouse\.io/embed/job_board(?:/js)?\?")
+_FOR_PARAM = re.compile(r"[?&]for=([\w-]+)")
 _CAREERS_WORDS = re.compile(
     r"career|jobs?\b|join[ -]?us|work[ -]with[ -]us|vacanc|opening|hiring|karriere|stellen"
     r"|emplois?|carri[eè]re|empleo|trabaja|vacature|lavora|carreira",
@@ -121,9 +126,26 @@ def page_links(html: str, base: str) -> list[tuple[str, str]]:
     return out
 
 
+def _embedded_board(url: str) -> str | None:
+    """The board a Greenhouse embed URL names in its ``for`` parameter, or None: each part of
+    the URL is read once (the query from an embed path to the next ``#``, then the next)."""
+    start = 0
+    while (embed := _GREENHOUSE_EMBED.search(url, start)) is not None:
+        end = url.find("#", embed.end())
+        end = len(url) if end < 0 else end
+        found = _FOR_PARAM.search(url, embed.end() - 1, end)
+        if found is not None and found.group(1).lower() not in _NOT_BOARDS:
+            return found.group(1)
+        start = end
+    return None
+
+
 def find_board(html: str, base: str) -> Board | None:
     """The first ATS job board a page links to or embeds, or None."""
     for url, _text in page_links(html, base):
+        embedded = _embedded_board(url)
+        if embedded is not None:
+            return Board("greenhouse", embedded)
         for ats, pattern in _BOARD_LINKS:
             match = pattern.search(url)
             if match and match.group(1).lower() not in _NOT_BOARDS:
@@ -217,11 +239,17 @@ def _items(url: str, data: Any, key: str | None) -> list[Any]:
     return [item for item in items if isinstance(item, Mapping)]
 
 
+# Entity declarations are refused wherever they are: the check read the first 4,096
+# characters, and a comment before the DTD put one past it. expat >= 2.4 stops entity
+# amplification itself (2.5 here); this keeps the refusal independent of the linked expat.
+_ENTITY_DECLARATION = re.compile(r"<!ENTITY", re.I)
+
+
 def _xml(url: str, text: str) -> ElementTree.Element:
     head = text.lstrip()[:200].lower()
     if head.startswith(("<!doctype html", "<html")):
         raise FeedError(url, "the feed returned an HTML page, not XML")
-    if "<!entity" in text[:4096].lower():
+    if _ENTITY_DECLARATION.search(text):  # (anywhere: a comment may put the DTD far down)
         raise FeedError(url, "XML entity declarations are refused")
     try:
         return ElementTree.fromstring(text)
@@ -305,18 +333,33 @@ def parse_feed(ats: str, url: str, text: str) -> list[Posting]:
 # -- JSON-LD and careers pages ---------------------------------------------------------------
 
 
-def _walk(node: Any) -> Iterator[Mapping[str, Any]]:
-    if isinstance(node, list):
-        for item in node:
-            yield from _walk(item)
-    elif isinstance(node, Mapping):
-        kind = node.get("@type")
-        kinds = kind if isinstance(kind, list) else [kind]
-        if "JobPosting" in kinds:
-            yield node
-        for key in ("@graph", "itemListElement", "item", "mainEntity"):
-            if key in node:
-                yield from _walk(node[key])
+def jsonld_objects(data: Any, type_: str, keys: Sequence[str]) -> Iterator[Mapping[str, Any]]:
+    """The objects of ``@type`` ``type_`` in parsed JSON-LD, lists and the values under ``keys``
+    walked in document order. Iterative: a page decides the nesting, and a recursive walk of a
+    block nested ~1,000 deep (which ``json.loads`` still reads) ran out of Python's stack."""
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(reversed(node))
+        elif isinstance(node, Mapping):
+            kind = node.get("@type")
+            if type_ in (kind if isinstance(kind, list) else [kind]):
+                yield node
+            stack.extend(node[key] for key in reversed(keys) if key in node)
+
+
+def read_jsonld(raw: str) -> Any:
+    """One JSON-LD block's value. Raises ``json.JSONDecodeError`` when it is not JSON, and
+    ``ValueError`` when it nests deeper than ``json.loads`` can follow (it then raises
+    RecursionError, which no reader of a hostile page may let through)."""
+    try:
+        return json.loads(raw)
+    except RecursionError:
+        raise ValueError("nested too deep to read") from None
+
+
+_POSTING_KEYS = ("@graph", "itemListElement", "item", "mainEntity")
 
 
 def jsonld_postings(html: str, url: str) -> list[Posting]:
@@ -333,12 +376,14 @@ def jsonld_postings(html: str, url: str) -> list[Posting]:
         if not raw:
             continue
         try:
-            data = json.loads(raw)
+            data = read_jsonld(raw)
         except json.JSONDecodeError as exc:
             raise FeedError(
                 url, f"malformed JSON-LD in block {index} (line {exc.lineno}, column {exc.colno})"
             ) from None
-        for item in _walk(data):
+        except ValueError as exc:
+            raise FeedError(url, f"JSON-LD block {index} {exc}") from None
+        for item in jsonld_objects(data, "JobPosting", _POSTING_KEYS):
             ident = item.get("identifier")
             if isinstance(ident, Mapping):
                 ident = ident.get("value") or ident.get("name")
@@ -378,7 +423,9 @@ __all__ = [
     "feed_url",
     "find_board",
     "find_careers_page",
+    "jsonld_objects",
     "jsonld_postings",
     "page_postings",
     "parse_feed",
+    "read_jsonld",
 ]

@@ -15,16 +15,15 @@ compared with a later full one would make everyone "new".
 from __future__ import annotations
 
 import hashlib
-import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
 import polars as pl
 
-from icpkit.signals.hiring import page_links
+from icpkit.signals.hiring import jsonld_objects, page_links, read_jsonld
 from icpkit.signals.leadership import LEADER_SENIORITIES
 
 SOURCE = "team_page"
@@ -54,18 +53,8 @@ def find_team_page(html: str, base: str) -> str | None:
     return None
 
 
-def _people_ld(node: Any) -> Iterator[Mapping[str, Any]]:
-    if isinstance(node, list):
-        for item in node:
-            yield from _people_ld(item)
-    elif isinstance(node, Mapping):
-        kind = node.get("@type")
-        if "Person" in (kind if isinstance(kind, list) else [kind]):
-            yield node
-        for key in ("@graph", "employee", "employees", "member", "members", "founder",
-                    "founders", "itemListElement", "item", "mainEntity"):  # fmt: skip
-            if key in node:
-                yield from _people_ld(node[key])
+_PEOPLE_KEYS = ("@graph", "employee", "employees", "member", "members", "founder", "founders",
+                "itemListElement", "item", "mainEntity")  # fmt: skip
 
 
 def _clean(value: Any) -> str | None:
@@ -85,10 +74,10 @@ def team_people(html: str) -> list[tuple[str, str]]:
     out: dict[str, str] = {}
     for node in tree.css('script[type="application/ld+json"]'):
         try:
-            data = json.loads(node.text(deep=True) or "")
-        except json.JSONDecodeError:
+            data = read_jsonld(node.text(deep=True) or "")
+        except ValueError:  # (json.JSONDecodeError is one: malformed, or nested too deep)
             continue
-        for person in _people_ld(data):
+        for person in jsonld_objects(data, "Person", _PEOPLE_KEYS):
             name, title = _clean(person.get("name")), _clean(person.get("jobTitle"))
             if name and title:
                 out.setdefault(name, title)
@@ -110,11 +99,18 @@ def team_people(html: str) -> list[tuple[str, str]]:
 
 
 def _has_blocks(node: Any) -> bool:
-    child = node.child
-    while child is not None:
-        if child.tag in _BLOCKS or (child.tag != "-text" and _has_blocks(child)):
-            return True
-        child = child.next
+    """Whether a block element lies anywhere under ``node``. Iterative: a page may nest up to
+    MAX_OPEN_TAGS (2,000) elements, twice Python's default stack (a recursive walk raised
+    RecursionError on a team page of 1,500 nested ``<i>``)."""
+    stack = [node.child]
+    while stack:
+        child = stack.pop()
+        while child is not None:
+            if child.tag in _BLOCKS:
+                return True
+            if child.tag != "-text" and child.child is not None:
+                stack.append(child.child)
+            child = child.next
     return False
 
 

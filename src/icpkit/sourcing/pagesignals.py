@@ -248,7 +248,9 @@ def _company_name(page: Any, registered: str) -> tuple[str | None, str | None]:
         squashed = re.sub(r"[^a-z0-9]", "", part.lower())
         return int(bool(label) and (label in squashed or bool(squashed and squashed in label)))
 
-    best = max(parts, key=lambda p: (likeness(p), -parts.index(p))) if parts else title
+    # the first part most like the domain (parts.index in the key was quadratic: a title of
+    # 40,000 distinct parts cost 7.7 s); parts are read once each
+    best = max(enumerate(parts), key=lambda ip: (likeness(ip[1]), -ip[0]))[1] if parts else title
     return best, "title"
 
 
