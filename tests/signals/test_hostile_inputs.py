@@ -18,6 +18,7 @@ from icpkit.signals.hiring import (
     find_board,
     jsonld_objects,
     jsonld_postings,
+    page_links,
     parse_feed,
 )
 from icpkit.signals.team import team_people
@@ -122,3 +123,25 @@ def test_a_deeply_nested_xml_feed_is_read() -> None:
     text = "<rss>" + "<x>" * depth + "</x>" * depth + "<item><title>Eng</title></item></rss>"
     postings = parse_feed("teamtailor", "https://acme.teamtailor.com/jobs.rss", text)
     assert [p.title for p in postings] == ["Eng"]
+
+
+@pytest.mark.parametrize("foreign", ["svg", "math"])
+def test_anchors_nested_in_foreign_content_are_read_without_copying_their_text(
+    foreign: str,
+) -> None:
+    # HTML closes an open <a>; inside SVG/MathML they nest: 1,990 deep over 1 MB of text
+    depth = 1_990
+    html = (
+        '<body><a href="/careers">Careers</a>'
+        + f"<{foreign}>"
+        + "".join(f'<a href="/n{i}">' for i in range(depth))
+        + "Open roles "
+        + "y" * 1_000_000
+    )
+    links = page_links(html, BASE)
+    assert links[0] == ("https://acme.example/careers", "Careers")
+    nested = links[1:]
+    assert [url for url, _ in nested] == [f"https://acme.example/n{i}" for i in range(depth)]
+    # the innermost holds no other anchor: its text is read; the ones around it are not
+    assert nested[-1][1].startswith("Open roles yyy")
+    assert all(text == "" for _, text in nested[:-1])

@@ -23,3 +23,24 @@ def test_the_part_like_the_domain_is_found_among_many() -> None:
 
 def test_without_a_part_like_the_domain_the_first_is_taken() -> None:
     assert _company([f"w{i}" for i in range(200_000)]) == ("w0", "title")
+
+
+def test_nested_anchors_in_svg_are_read_and_ordinary_labels_still_count() -> None:
+    # inside SVG anchors nest (HTML closes an open <a>): 1,990 deep over 1 MB of text, each
+    # outer one's text would be a copy of all of it; the innermost's text is still a label
+    depth = 1_990
+    html = (
+        '<html><body><a href="/x">Sign in</a><svg>'
+        + '<a href="/y">' * depth
+        + "Pricing</a>"
+        + "<text>"
+        + "y" * 1_000_000
+        + "</text></svg></body></html>"
+    )
+    page = Page(url="https://acme.example/", html=html)
+    out = page_signals(page, "acme.example", {"pages"})
+    assert (out["has_login_page"], out["has_pricing_page"], out["has_careers_page"]) == (
+        True,
+        True,
+        False,
+    )
