@@ -21,7 +21,7 @@ from icpkit.signals.hiring import (
     page_links,
     parse_feed,
 )
-from icpkit.signals.team import team_people
+from icpkit.signals.team import NODE_BUDGET, team_people
 
 BASE = "https://acme.example/"
 POSTING = {"@type": "JobPosting", "title": "Data Engineer", "datePosted": "2026-11-02"}
@@ -74,13 +74,42 @@ def test_team_page_skips_a_too_deep_json_ld_block_and_reads_the_next() -> None:
 
 @pytest.mark.parametrize("depth", [1_500, 1_990])
 def test_team_heading_before_deeply_nested_inline_markup(depth: int) -> None:
-    # pages may nest up to MAX_OPEN_TAGS (2,000) elements: twice Python's default stack
+    # pages may nest up to MAX_OPEN_TAGS (2,000) elements, twice Python's default stack: a
+    # line of that many nodes is no person's title (past NODE_BUDGET), read or not
     inline = "<span>" + "<i>" * depth + "Chief Marketing Officer" + "</i>" * depth + "</span>"
-    html = "<body><h3>Ada Lovelace</h3>" + inline + "</body>"
+    assert team_people("<body><h3>Ada Lovelace</h3>" + inline + "</body>") == []
+    shallow = "<span>" + "<i>" * 40 + "Chief Marketing Officer" + "</i>" * 40 + "</span>"
+    html = "<body><h3>Ada Lovelace</h3>" + shallow + "</body>"
     assert team_people(html) == [("Ada Lovelace", "Chief Marketing Officer")]
     # a block element at the bottom makes it a section, not a person's title
-    block = "<span>" + "<i>" * depth + "<div>Our people</div>" + "</i>" * depth + "</span>"
+    block = "<span>" + "<i>" * 40 + "<div>Our people</div>" + "</i>" * 40 + "</span>"
     assert team_people("<body><h3>Ada Lovelace</h3>" + block + "</body>") == []
+
+
+@pytest.mark.parametrize("tag", ["b", "strong"])
+def test_team_page_of_nested_headings_over_long_text(tag: str) -> None:
+    # <b> in <b> nests (1,990 deep here): each one's text was a copy of all below it, and
+    # the name pattern backtracked over each (145 s of CPU at 3 MB); a real person after
+    # them is still read
+    nested = f"<{tag}>" * 1_990 + "y" * 1_000_000 + f"</{tag}>" * 1_990
+    person = "<h3>Ada Lovelace</h3><p>Chief Marketing Officer</p>"
+    assert team_people("<body>" + nested + person + "</body>") == [
+        ("Ada Lovelace", "Chief Marketing Officer")
+    ]
+
+
+def test_a_heading_holding_a_heading_is_still_read() -> None:
+    html = "<body><h3><b>Ada Lovelace</b></h3><p>Chief Marketing Officer</p></body>"
+    assert team_people(html) == [("Ada Lovelace", "Chief Marketing Officer")]
+
+
+def test_a_title_line_of_more_nodes_than_the_budget_is_none() -> None:
+    line = "<p>" + "<i></i>" * (NODE_BUDGET + 1) + "Chief Marketing Officer</p>"
+    assert team_people("<body><h3>Ada Lovelace</h3>" + line + "</body>") == []
+    line = "<p>" + "<i></i>" * (NODE_BUDGET - 1) + "Chief Marketing Officer</p>"
+    assert team_people("<body><h3>Ada Lovelace</h3>" + line + "</body>") == [
+        ("Ada Lovelace", "Chief Marketing Officer")
+    ]
 
 
 def _embed(query: str) -> str:

@@ -36,6 +36,9 @@ _TEAM_PATH = re.compile(
 _HEADINGS = {"h2", "h3", "h4", "h5", "strong", "b"}
 _TITLE_TAGS = {"p", "span", "div", "small", "em", "h4", "h5", "h6"}
 _BLOCKS = {"h1", "h2", "h3", "h4", "h5", "h6", "p", "div", "li", "ul", "section", "article"}
+# (checked on at most _NAME_CHARS characters: the match backtracks over a long word, 14 ms
+# per heading of 1 MB of text, and no name of up to five words is longer)
+_NAME_CHARS = 120
 _NAME = re.compile(r"^[^\W\d_][\w.'’-]*(?: [^\W\d_][\w.'’-]*){1,4}$")
 
 
@@ -83,14 +86,21 @@ def team_people(html: str) -> list[tuple[str, str]]:
                 out.setdefault(name, title)
     if out:
         return list(out.items())
-    for head in tree.css(",".join(sorted(_HEADINGS))):
+    heads = ",".join(sorted(_HEADINGS))
+    # headings holding another (<b> in <b> nests up to MAX_OPEN_TAGS deep): each one's text
+    # would copy all the text below it (1,990 nested <b> over 3 MB of text: 145 s of CPU),
+    # so theirs is read only when few nodes lie under them; the others' subtrees are disjoint
+    holders = {n.mem_id for n in tree.css(",".join(f"{h}:has({heads})" for h in sorted(_HEADINGS)))}
+    for head in tree.css(heads):
+        if holders and head.mem_id in holders and _look(head) == "large":
+            continue
         name = _clean(head.text(deep=True))
-        if not name or not _NAME.match(name):
+        if not name or len(name) > _NAME_CHARS or not _NAME.match(name):
             continue
         nxt = head.next
         while nxt is not None and nxt.tag == "-text" and not (nxt.text() or "").strip():
             nxt = nxt.next
-        if nxt is None or nxt.tag not in _TITLE_TAGS or _has_blocks(nxt):
+        if nxt is None or nxt.tag not in _TITLE_TAGS or _look(nxt) != "small":
             continue  # a section heading followed by the section, not a person's title
         title = _clean(nxt.text(deep=True))
         if title and len(title) <= 80 and title != name:
@@ -98,20 +108,31 @@ def team_people(html: str) -> list[tuple[str, str]]:
     return list(out.items())
 
 
-def _has_blocks(node: Any) -> bool:
-    """Whether a block element lies anywhere under ``node``. Iterative: a page may nest up to
+NODE_BUDGET = 64
+"""Nodes a person's name or title line may hold: past it, it is neither (and its text is not
+copied: titles nest too, and each copy holds all the text below)."""
+
+
+def _look(node: Any, budget: int = NODE_BUDGET) -> str:
+    """``block`` when a block element lies under ``node``, ``large`` when more than ``budget``
+    nodes do, else ``small``. Iterative and stopped at the budget: a page may nest up to
     MAX_OPEN_TAGS (2,000) elements, twice Python's default stack (a recursive walk raised
-    RecursionError on a team page of 1,500 nested ``<i>``)."""
+    RecursionError on a team page of 1,500 nested ``<i>``), and nested title lines each
+    walked all below them (995 over 3 MB of text: 3 s)."""
     stack = [node.child]
+    seen = 0
     while stack:
         child = stack.pop()
         while child is not None:
             if child.tag in _BLOCKS:
-                return True
+                return "block"
+            seen += 1
+            if seen > budget:
+                return "large"
             if child.tag != "-text" and child.child is not None:
                 stack.append(child.child)
             child = child.next
-    return False
+    return "small"
 
 
 def person_key(salt: str, name: str) -> str:
