@@ -13,6 +13,7 @@ import json
 import pytest
 
 from icpkit.signals.hiring import (
+    MAX_LINK_ELEMENTS,
     Board,
     FeedError,
     find_board,
@@ -174,3 +175,20 @@ def test_anchors_nested_in_foreign_content_are_read_without_copying_their_text(
     # the innermost holds no other anchor: its text is read; the ones around it are not
     assert nested[-1][1].startswith("Open roles yyy")
     assert all(text == "" for _, text in nested[:-1])
+
+
+@pytest.mark.parametrize(
+    ("before", "found"), [(MAX_LINK_ELEMENTS - 1, True), (MAX_LINK_ELEMENTS, False)]
+)
+def test_links_are_read_from_the_first_max_link_elements(before: int, found: bool) -> None:
+    # a 5 MiB page of 280,000 links cost the home page's readers 6.4 s; the first 20,000 count
+    html = (
+        "<body>"
+        + '<a href="/p">p</a>' * before
+        + '<a href="https://boards.greenhouse.io/acme">Jobs</a></body>'
+    )
+    assert find_board(html, BASE) == (Board("greenhouse", "acme") if found else None)
+    links = page_links(html, BASE)
+    assert len(links) == min(before + 1, MAX_LINK_ELEMENTS)
+    links.clear()  # each caller gets its own list; the page is read once
+    assert len(page_links(html, BASE)) == min(before + 1, MAX_LINK_ELEMENTS)
