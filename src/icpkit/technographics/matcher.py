@@ -975,30 +975,27 @@ def _word_end_piece(pattern: Pattern) -> frozenset[str] | None:
     so the piece ends a word in the HTML (or in it with references decoded) wherever it
     ends one in the visible text (see :meth:`Matcher._word_test`).
     """
+    text = _literal_run(pattern, _WORD_END_TEXT)
+    return None if text is None else frozenset({WORD_END_MARK + text.lower()})
+
+
+def _literal_run(pattern: Pattern, shape: re.Pattern[str]) -> str | None:
+    """The literal text of a ``text`` pattern of ``shape`` (group 1, escapes removed) when
+    it starts and ends with an ASCII letter or digit, else ``None``."""
     regex = pattern.regex
-    if regex is None:
-        return None
-    m = _WORD_END_TEXT.fullmatch(regex.pattern)
+    m = None if regex is None else shape.fullmatch(regex.pattern)
     if m is None:
         return None
     text = m.group(1).replace("\\", "")
     if not (text[:1].isalnum() and text[-1:].isalnum() and text.isascii()):
         return None
-    return frozenset({WORD_END_MARK + text.lower()})
+    return text
 
 
 def _word_bounded_phrase(pattern: Pattern) -> list[str] | None:
     """:func:`_word_bounded_pieces` in their order."""
-    regex = pattern.regex
-    if regex is None:
-        return None
-    m = _WORD_TEXT.fullmatch(regex.pattern)
-    if m is None:
-        return None
-    text = m.group(1).replace("\\", "")
-    if not (text[:1].isalnum() and text[-1:].isalnum() and text.isascii()):
-        return None
-    return text.lower().split()
+    text = _literal_run(pattern, _WORD_TEXT)
+    return None if text is None else text.lower().split()
 
 
 # what the prefilter image may hold between two words of the visible text within one text
